@@ -1,0 +1,3 @@
+from debc_outreach.cli import main
+
+raise SystemExit(main())

@@ -1,0 +1,130 @@
+"""Opening the SQLite file: pragmas, transactions and clear errors.
+
+Field laptops lose power without warning, so the field DB runs with WAL and
+`synchronous=FULL`: a transaction that returned is on disk. Every user change
+is one transaction (event + projection), so nothing is ever half-saved.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import os
+import sqlite3
+from collections.abc import Iterator
+from pathlib import Path
+
+import sqlite_utils
+
+from debc_outreach.errors import UserError
+from debc_outreach.i18n import _
+
+log = logging.getLogger(__name__)
+
+DB_FILENAME = "outreach.sqlite"
+
+
+def busy_timeout_ms() -> int:
+    """How long a write waits for another program's lock before giving up."""
+    return int(os.environ.get("DEBC_OUTREACH_BUSY_TIMEOUT_MS", "5000"))
+
+
+def explain(error: sqlite3.Error, path: Path) -> UserError:
+    """Turn an SQLite error into a message a trainer can act on."""
+    text = str(error).lower()
+    if "not a database" in text or "malformed" in text or "file is encrypted" in text:
+        return UserError(_("The file {path} is not a DEBC Outreach database or is damaged. "
+                           "Nothing was changed. Restore a backup from the backups folder "
+                           "or choose another data folder.").format(path=path))
+    if "locked" in text or "busy" in text:
+        return UserError(_("The database {path} is in use by another program (maybe a second "
+                           "DEBC Outreach window). Close it and try again; nothing was "
+                           "changed.").format(path=path))
+    if "readonly" in text or "read-only" in text or "unable to open" in text \
+            or "disk i/o" in text:
+        return UserError(_("The data folder {folder} cannot be written to. Check that the "
+                           "disk is not full or read-only, or choose another data folder "
+                           "with --data-dir.").format(folder=path.parent))
+    if "disk is full" in text or "database or disk is full" in text:
+        return UserError(_("The disk is full. Free some space and try again; the last "
+                           "saved change is safe."))
+    return UserError(_("The database {path} could not be used: {reason}")
+                     .format(path=path, reason=error))
+
+
+class Database:
+    """One connection to the data folder's SQLite file.
+
+    The connection is in autocommit mode; `transaction()` opens an explicit
+    `BEGIN IMMEDIATE` so a writer takes its lock up front instead of failing
+    half-way.
+    """
+
+    def __init__(self, path: Path):
+        self.path = path
+        try:
+            self.conn = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+            self.conn.execute(f"PRAGMA busy_timeout = {busy_timeout_ms()}")
+            self.conn.execute("PRAGMA foreign_keys = ON")
+            # Reading the schema is the first real access: a non-SQLite file fails here.
+            self.conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
+        except sqlite3.Error as error:
+            with contextlib.suppress(Exception):
+                self.conn.close()
+            raise explain(error, path) from error
+        self.db = sqlite_utils.Database(self.conn)
+        self._depth = 0
+
+    def configure_for_writing(self) -> None:
+        """WAL and full sync; done after the schema check so a refused file stays untouched."""
+        try:
+            self.conn.execute("PRAGMA journal_mode = WAL").fetchone()
+            self.conn.execute("PRAGMA synchronous = FULL")
+        except sqlite3.Error as error:
+            raise explain(error, self.path) from error
+
+    @contextlib.contextmanager
+    def transaction(self) -> Iterator[sqlite3.Connection]:
+        """All or nothing; nested calls join the outer transaction."""
+        if self._depth:
+            self._depth += 1
+            try:
+                yield self.conn
+            finally:
+                self._depth -= 1
+            return
+        try:
+            self.conn.execute("BEGIN IMMEDIATE")
+        except sqlite3.Error as error:
+            raise explain(error, self.path) from error
+        self._depth = 1
+        try:
+            yield self.conn
+        except BaseException:
+            self._depth = 0
+            with contextlib.suppress(sqlite3.Error):
+                self.conn.execute("ROLLBACK")
+            raise
+        self._depth = 0
+        try:
+            self.conn.execute("COMMIT")
+        except sqlite3.Error as error:
+            with contextlib.suppress(sqlite3.Error):
+                self.conn.execute("ROLLBACK")
+            raise explain(error, self.path) from error
+
+    def query(self, sql: str, params: tuple | dict = ()) -> list[sqlite3.Row]:
+        try:
+            cursor = self.conn.execute(sql, params)
+            cursor.row_factory = sqlite3.Row
+            return cursor.fetchall()
+        except sqlite3.Error as error:
+            raise explain(error, self.path) from error
+
+    def scalar(self, sql: str, params: tuple | dict = ()):
+        rows = self.query(sql, params)
+        return rows[0][0] if rows else None
+
+    def close(self) -> None:
+        with contextlib.suppress(sqlite3.Error):
+            self.conn.close()

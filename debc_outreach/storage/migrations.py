@@ -1,0 +1,142 @@
+"""Ordered, named schema migrations (sqlite-utils style).
+
+Each migration runs once, in order, inside one transaction, and is recorded
+in `_migrations`. A backup is written before the first pending migration of
+an existing database. A database that has migrations this app does not know
+was written by a newer version: it is refused and left untouched.
+
+Append new migrations at the end; never edit or reorder a released one.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import sqlite3
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from debc_outreach.errors import UserError
+from debc_outreach.i18n import _
+from debc_outreach.storage.backup import backup_database
+from debc_outreach.storage.database import Database
+
+
+@dataclass(frozen=True)
+class Migration:
+    name: str
+    apply: Callable[[sqlite3.Connection], None]
+
+
+def _run(conn: sqlite3.Connection, script: str) -> None:
+    """Run DDL statements inside the caller's transaction.
+
+    (`executescript` would COMMIT first and break the one-transaction rule.)
+    """
+    for statement in script.split(";"):
+        if statement.strip():
+            conn.execute(statement)
+
+
+def _event_log(conn: sqlite3.Connection) -> None:
+    _run(conn, """
+        CREATE TABLE device (
+            id TEXT PRIMARY KEY,
+            name TEXT NOT NULL DEFAULT '',
+            role TEXT NOT NULL DEFAULT 'trainer',
+            created_at TEXT NOT NULL
+        );
+        CREATE TABLE event (
+            device_id TEXT NOT NULL,
+            seq INTEGER NOT NULL,
+            hlc INTEGER NOT NULL,
+            entity TEXT NOT NULL,
+            entity_id TEXT NOT NULL,
+            op TEXT NOT NULL,
+            fields TEXT NOT NULL,
+            base TEXT NOT NULL DEFAULT '{}',
+            schema_version INTEGER NOT NULL,
+            prev_hash TEXT NOT NULL,
+            hash TEXT NOT NULL,
+            applied INTEGER NOT NULL DEFAULT 1,
+            PRIMARY KEY (device_id, seq)
+        ) WITHOUT ROWID;
+        CREATE INDEX event_entity ON event (entity, entity_id);
+        CREATE TABLE field_version (
+            entity TEXT NOT NULL,
+            entity_id TEXT NOT NULL,
+            field TEXT NOT NULL,
+            hlc INTEGER NOT NULL,
+            device_id TEXT NOT NULL,
+            PRIMARY KEY (entity, entity_id, field)
+        ) WITHOUT ROWID;
+    """)
+
+
+def _trainers(conn: sqlite3.Connection) -> None:
+    _run(conn, """
+        CREATE TABLE trainer (
+            id TEXT PRIMARY KEY,
+            display_name TEXT NOT NULL DEFAULT '',
+            name_key TEXT NOT NULL DEFAULT '',
+            phone TEXT NOT NULL DEFAULT '',
+            deleted INTEGER NOT NULL DEFAULT 0,
+            created_hlc INTEGER NOT NULL DEFAULT 0
+        );
+        CREATE INDEX trainer_name_key ON trainer (name_key);
+    """)
+
+
+MIGRATIONS: tuple[Migration, ...] = (
+    Migration("0001_event_log", _event_log),
+    Migration("0002_trainers", _trainers),
+)
+
+
+def applied_migrations(database: Database) -> list[str]:
+    exists = database.scalar(
+        "SELECT count(*) FROM sqlite_master WHERE type='table' AND name='_migrations'")
+    if not exists:
+        return []
+    return [row[0] for row in database.query("SELECT name FROM _migrations ORDER BY rowid")]
+
+
+def check_not_newer(database: Database) -> list[str]:
+    """Refuse a DB written by a newer app; return the applied migration names."""
+    applied = applied_migrations(database)
+    known = {m.name for m in MIGRATIONS}
+    unknown = [name for name in applied if name not in known]
+    if unknown:
+        raise UserError(_("This database was written by a newer version of DEBC Outreach "
+                          "(schema {schema}). Install the newer version to open it; the "
+                          "file was not changed.").format(schema=unknown[-1]))
+    has_user_tables = database.scalar(
+        "SELECT count(*) FROM sqlite_master WHERE type='table' AND name NOT LIKE 'sqlite_%'")
+    if has_user_tables and not applied:
+        raise UserError(_("The file {path} is an SQLite database, but not one of DEBC "
+                          "Outreach. Nothing was changed.").format(path=database.path))
+    return applied
+
+
+def pending(database: Database) -> list[Migration]:
+    applied = set(applied_migrations(database))
+    return [m for m in MIGRATIONS if m.name not in applied]
+
+
+def migrate(database: Database, backup_dir: Path) -> list[str]:
+    """Apply pending migrations; back the file up first if it already holds a schema."""
+    applied = check_not_newer(database)
+    todo = pending(database)
+    if not todo:
+        return []
+    if applied:
+        stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S")
+        backup_database(database, backup_dir / f"before-{todo[0].name}-{stamp}.sqlite")
+    with database.transaction() as conn:
+        conn.execute("CREATE TABLE IF NOT EXISTS _migrations "
+                     "(name TEXT PRIMARY KEY, applied_at TEXT NOT NULL)")
+        for migration in todo:
+            migration.apply(conn)
+            conn.execute("INSERT INTO _migrations (name, applied_at) VALUES (?, ?)",
+                         (migration.name, dt.datetime.now(dt.UTC).isoformat()))
+    return [m.name for m in todo]

@@ -1,0 +1,91 @@
+"""Projections: tables derived from the event log.
+
+`apply()` is the one place an event changes a table, for local edits and for
+events that arrive by sync alike. Plain entities are merged field by field,
+last writer wins by (HLC, device id); `field_version` remembers who wrote each
+field last. Entities with set semantics (attendance, checklist ticks) register
+their own appliers.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from debc_outreach.core.names import name_key
+from debc_outreach.storage.events import Event
+
+Derive = Callable[[dict], dict]
+
+
+@dataclass(frozen=True)
+class Entity:
+    """How an entity's `set` events map onto its table."""
+
+    table: str
+    fields: frozenset[str]
+    derive: dict[str, Derive] = field(default_factory=dict)   # field -> extra columns
+
+
+def _trainer_name(fields: dict) -> dict:
+    return {"name_key": name_key(fields["display_name"])}
+
+
+ENTITIES: dict[str, Entity] = {
+    "trainer": Entity("trainer", frozenset({"display_name", "phone", "deleted"}),
+                      {"display_name": _trainer_name}),
+}
+
+CustomApplier = Callable[[sqlite3.Connection, Event], None]
+CUSTOM: dict[str, CustomApplier] = {}
+
+
+def register(entity: str, spec: Entity | None = None, applier: CustomApplier | None = None):
+    """Let a feature module add its entity (called at import of that module)."""
+    if spec is not None:
+        ENTITIES[entity] = spec
+    if applier is not None:
+        CUSTOM[entity] = applier
+
+
+def apply(conn: sqlite3.Connection, event: Event) -> list[str]:
+    """Apply one event; return the fields it actually changed (lost fields excluded)."""
+    if event.entity in CUSTOM:
+        CUSTOM[event.entity](conn, event)
+        return list(event.fields)
+    spec = ENTITIES.get(event.entity)
+    if spec is None:
+        raise ValueError(f"unknown entity {event.entity!r}")
+    if event.op != "set":
+        raise ValueError(f"unknown op {event.op!r} for {event.entity}")
+    won: dict = {}
+    for name, value in event.fields.items():
+        if name not in spec.fields:
+            continue
+        current = conn.execute(
+            "SELECT hlc, device_id FROM field_version WHERE entity=? AND entity_id=? AND field=?",
+            (event.entity, event.entity_id, name)).fetchone()
+        if current is not None and (current[0], current[1]) >= (event.hlc, event.device_id):
+            continue
+        conn.execute("INSERT OR REPLACE INTO field_version VALUES (?, ?, ?, ?, ?)",
+                     (event.entity, event.entity_id, name, event.hlc, event.device_id))
+        won[name] = value
+    if not won:
+        return []
+    columns = dict(won)
+    for name, derive in spec.derive.items():
+        if name in won:
+            columns.update(derive(won))
+    exists = conn.execute(f"SELECT 1 FROM {spec.table} WHERE id = ?",
+                          (event.entity_id,)).fetchone()
+    if exists:
+        assignments = ", ".join(f"{c} = ?" for c in columns)
+        conn.execute(f"UPDATE {spec.table} SET {assignments} WHERE id = ?",
+                     (*columns.values(), event.entity_id))
+    else:
+        names = ", ".join(["id", "created_hlc", *columns])
+        marks = ", ".join("?" * (len(columns) + 2))
+        conn.execute(f"INSERT INTO {spec.table} ({names}) VALUES ({marks})",
+                     (event.entity_id, event.hlc, *columns.values()))
+    return list(won)

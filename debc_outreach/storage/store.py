@@ -1,0 +1,108 @@
+"""The data folder's store: database, device identity, clock and event writer.
+
+Every change goes through `Store.record()`: one transaction that appends the
+event to this device's hash chain and updates the projection. Repositories
+(trainers.py, ...) are thin functions over a Store; the GUI and CLI never
+write SQL.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import platform
+import tempfile
+from pathlib import Path
+
+from debc_outreach.core.hlc import Clock
+from debc_outreach.core.ids import new_id
+from debc_outreach.errors import UserError
+from debc_outreach.i18n import _
+from debc_outreach.storage import events, migrations, projection
+from debc_outreach.storage.backup import daily_backup
+from debc_outreach.storage.database import DB_FILENAME, Database
+from debc_outreach.storage.events import Event
+
+log = logging.getLogger(__name__)
+
+
+def ensure_writable_folder(folder: Path) -> None:
+    """Create `folder` if needed and prove we can write there, or raise UserError."""
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        with tempfile.NamedTemporaryFile(dir=folder, prefix=".write-test-"):
+            pass
+    except OSError as error:
+        raise UserError(_("The data folder {folder} cannot be written to ({reason}). "
+                          "Choose another folder with --data-dir or fix its permissions.")
+                        .format(folder=folder, reason=error.strerror or error)) from error
+
+
+class Store:
+    """An open data folder. Use `Store.open(folder)`; close it when done."""
+
+    def __init__(self, data_dir: Path, database: Database, device_id: str, clock: Clock):
+        self.data_dir = data_dir
+        self.database = database
+        self.device_id = device_id
+        self.clock = clock
+
+    @classmethod
+    def open(cls, data_dir: Path, *, device_name: str = "") -> Store:
+        ensure_writable_folder(data_dir)
+        database = Database(data_dir / DB_FILENAME)
+        try:
+            migrations.check_not_newer(database)
+            database.configure_for_writing()
+            migrations.migrate(database, cls.backup_dir_for(data_dir))
+            device_id = cls._ensure_device(database, device_name)
+            clock = Clock(database.scalar("SELECT max(hlc) FROM event") or 0)
+            store = cls(data_dir, database, device_id, clock)
+            daily_backup(database, cls.backup_dir_for(data_dir))
+        except BaseException:
+            database.close()
+            raise
+        return store
+
+    @staticmethod
+    def backup_dir_for(data_dir: Path) -> Path:
+        return data_dir / "backups"
+
+    @property
+    def backup_dir(self) -> Path:
+        return self.backup_dir_for(self.data_dir)
+
+    @staticmethod
+    def _ensure_device(database: Database, device_name: str) -> str:
+        existing = database.scalar("SELECT id FROM device LIMIT 1")
+        if existing:
+            return existing
+        device_id = new_id()
+        name = device_name or platform.node()
+        with database.transaction() as conn:
+            conn.execute("INSERT INTO device (id, name, created_at) VALUES (?, ?, ?)",
+                         (device_id, name or "", dt.datetime.now(dt.UTC).isoformat()))
+        log.info("created device identity %s", device_id)
+        return device_id
+
+    def record(self, entity: str, entity_id: str, fields: dict, op: str = "set",
+               base: dict | None = None) -> Event:
+        """Append one event for this device and apply it, in one transaction."""
+        with self.database.transaction() as conn:
+            seq, prev = events.chain_head(conn, self.device_id)
+            stamp = self.clock.now()
+            draft = Event(self.device_id, seq + 1, stamp, entity, entity_id, op, fields,
+                          base=base or {}, prev_hash=prev)
+            event = Event(**{**draft.__dict__, "hash": draft.computed_hash()})
+            events.insert(conn, event)
+            projection.apply(conn, event)
+        return event
+
+    def close(self) -> None:
+        self.database.close()
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
