@@ -7,7 +7,6 @@ Exit codes: 0 success, 1 user error (one translated line, no traceback),
 from __future__ import annotations
 
 import argparse
-import json
 import logging
 import os
 import sys
@@ -35,72 +34,6 @@ def _initial_language(data_dir: Path, requested: str | None) -> str:
     return "en" if env.startswith("en") else i18n.DEFAULT_LANGUAGE
 
 
-def _open_store(args: argparse.Namespace):
-    from debc_outreach.storage.store import Store
-
-    return Store.open(args.data_dir)
-
-
-def cmd_db_check(args: argparse.Namespace) -> int:
-    from debc_outreach.storage.check import check_database
-    from debc_outreach.storage.database import DB_FILENAME, Database
-
-    path = args.data_dir / DB_FILENAME
-    if not path.exists():
-        raise UserError(_("There is no database in {folder} yet.").format(folder=args.data_dir))
-    database = Database(path)
-    try:
-        from debc_outreach.storage.migrations import check_not_newer
-
-        check_not_newer(database)
-        problems = check_database(database)
-        events = database.scalar("SELECT count(*) FROM event") or 0
-        devices = database.scalar("SELECT count(DISTINCT device_id) FROM event") or 0
-    finally:
-        database.close()
-    if args.json:
-        print(json.dumps({"ok": not problems, "problems": problems, "events": events,
-                          "devices": devices}, ensure_ascii=False))
-    for problem in problems if not args.json else []:
-        print(problem, file=sys.stderr)
-    if problems:
-        raise UserError(_("The database check found {n} problem(s). Restore a backup or ask "
-                          "your coordinator for help.").format(n=len(problems)))
-    if not args.json:
-        print(_("Database OK: {events} events from {devices} device(s), hash chains intact.")
-              .format(events=i18n.format_number(events), devices=i18n.format_number(devices)))
-    return 0
-
-
-def cmd_db_backup(args: argparse.Namespace) -> int:
-    from debc_outreach.storage.backup import backup_database
-
-    with _open_store(args) as store:
-        target = backup_database(store.database, Path(args.path).expanduser().resolve())
-    print(_("Backup written to {path}").format(path=target))
-    return 0
-
-
-def cmd_db_migrate(args: argparse.Namespace) -> int:
-    from debc_outreach.storage import migrations
-    from debc_outreach.storage.database import DB_FILENAME, Database
-    from debc_outreach.storage.store import ensure_writable_folder
-
-    ensure_writable_folder(args.data_dir)
-    database = Database(args.data_dir / DB_FILENAME)
-    try:
-        migrations.check_not_newer(database)
-        database.configure_for_writing()
-        done = migrations.migrate(database, args.data_dir / "backups")
-    finally:
-        database.close()
-    if done:
-        print(_("Applied {n} migration(s): {names}").format(n=len(done), names=", ".join(done)))
-    else:
-        print(_("The database is up to date."))
-    return 0
-
-
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="debc-outreach",
@@ -113,16 +46,9 @@ def build_parser() -> argparse.ArgumentParser:
                         help=_("language of messages (km or en)"))
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
 
-    db = commands.add_parser("db", help=_("check, back up or migrate the database"))
-    db_commands = db.add_subparsers(dest="db_command", metavar="ACTION", required=True)
-    check = db_commands.add_parser("check", help=_("verify integrity and hash chains"))
-    check.add_argument("--json", action="store_true", help=_("machine-readable output"))
-    check.set_defaults(handler=cmd_db_check)
-    backup = db_commands.add_parser("backup", help=_("write a backup copy to PATH"))
-    backup.add_argument("path")
-    backup.set_defaults(handler=cmd_db_backup)
-    migrate = db_commands.add_parser("migrate", help=_("apply pending schema migrations"))
-    migrate.set_defaults(handler=cmd_db_migrate)
+    from debc_outreach.commands import register_all
+
+    register_all(commands)
     return parser
 
 

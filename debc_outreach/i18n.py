@@ -58,7 +58,7 @@ def language() -> str:
 
 def catalog_loaded(language: str) -> bool:
     """True when a compiled catalog exists for `language` (checked by tests and self-test)."""
-    return not type(_load(language)) is gettext.NullTranslations
+    return type(_load(language)) is not gettext.NullTranslations
 
 
 def on_language_changed(listener: Callable[[str], None]) -> None:

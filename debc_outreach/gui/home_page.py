@@ -1,0 +1,104 @@
+"""Home: who is signed in, what is on this device, where the data lives."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QFrame, QGridLayout, QLabel, QVBoxLayout, QWidget
+
+from debc_outreach import i18n
+from debc_outreach.gui import fonts
+from debc_outreach.gui.context import AppContext
+from debc_outreach.gui.page import Page
+from debc_outreach.i18n import _
+from debc_outreach.storage import trainers
+from debc_outreach.storage.backup import DAILY_PREFIX
+
+
+class _Figure(QFrame):
+    """A big number with a caption underneath."""
+
+    def __init__(self, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.setObjectName("figure")
+        self.setFrameShape(QFrame.Shape.StyledPanel)
+        layout = QVBoxLayout(self)
+        self.value = QLabel()
+        self.value.setObjectName("figureValue")
+        self.value.setFont(fonts.heading_font(self.font(), 2.0))
+        self.value.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.caption = QLabel()
+        self.caption.setWordWrap(True)
+        self.caption.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        layout.addWidget(self.value)
+        layout.addWidget(self.caption)
+
+
+class HomePage(Page):
+    key = "home"
+    icon_name = "home.svg"
+
+    def __init__(self, context: AppContext, parent: QWidget | None = None):
+        super().__init__(context, parent)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(24, 24, 24, 24)
+        self.greeting = QLabel()
+        self.greeting.setObjectName("greeting")
+        self.greeting.setFont(fonts.heading_font(self.font(), 1.6))
+        self.greeting.setWordWrap(True)
+        self.intro = QLabel()
+        self.intro.setWordWrap(True)
+        layout.addWidget(self.greeting)
+        layout.addWidget(self.intro)
+        grid = QGridLayout()
+        self.records = _Figure()
+        self.trainer_count = _Figure()
+        self.backup = _Figure()
+        grid.addWidget(self.records, 0, 0)
+        grid.addWidget(self.trainer_count, 0, 1)
+        grid.addWidget(self.backup, 0, 2)
+        layout.addLayout(grid)
+        self.device = QLabel()
+        self.device.setWordWrap(True)
+        self.device.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        layout.addWidget(self.device)
+        layout.addStretch(1)
+        context.records_changed.connect(lambda _entity: self.refresh())
+        context.settings_changed.connect(self.refresh)
+        self.retranslate()
+
+    @staticmethod
+    def nav_title() -> str:
+        return _("Home")
+
+    def retranslate(self) -> None:
+        self.intro.setText(_("Plan sessions, present modules, check people in and tick their "
+                             "skills. Everything is saved on this computer at once, even "
+                             "without internet."))
+        self.records.caption.setText(_("records saved on this computer"))
+        self.trainer_count.caption.setText(_("trainer profiles"))
+        self.backup.caption.setText(_("last automatic backup"))
+        self.refresh()
+
+    def activate(self) -> None:
+        self.refresh()
+
+    def refresh(self) -> None:
+        store = self.context.store
+        trainer = trainers.get_trainer(store, self.context.settings.current_trainer_id)
+        if trainer:
+            self.greeting.setText(_("Welcome, {name}").format(name=trainer.display_name))
+        else:
+            self.greeting.setText(_("Welcome"))
+        events = store.database.scalar("SELECT count(*) FROM event") or 0
+        self.records.value.setText(i18n.format_number(events))
+        self.trainer_count.value.setText(i18n.format_number(len(trainers.list_trainers(store))))
+        backups = sorted(store.backup_dir.glob(f"{DAILY_PREFIX}*.sqlite"))
+        if backups:
+            day = dt.date.fromisoformat(backups[-1].stem.removeprefix(DAILY_PREFIX))
+            self.backup.value.setText(i18n.format_date(day))
+        else:
+            self.backup.value.setText("—")
+        self.device.setText(_("This computer: {device} · Data folder: {folder}")
+                            .format(device=store.device_id, folder=store.data_dir))

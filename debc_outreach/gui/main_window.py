@@ -1,0 +1,182 @@
+"""The main window: navigation on the left, the chosen area on the right."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from PySide6.QtCore import QEvent, QSize
+from PySide6.QtGui import QAction, QIcon, QKeySequence
+from PySide6.QtWidgets import (
+    QFileDialog,
+    QHBoxLayout,
+    QLabel,
+    QListWidget,
+    QListWidgetItem,
+    QMainWindow,
+    QPushButton,
+    QStackedWidget,
+    QVBoxLayout,
+    QWidget,
+)
+
+from debc_outreach import i18n, resources
+from debc_outreach.errors import UserError
+from debc_outreach.gui.context import AppContext
+from debc_outreach.gui.errors import show_user_error
+from debc_outreach.gui.page import Page
+from debc_outreach.gui.pages import page_classes
+from debc_outreach.i18n import _
+from debc_outreach.storage import trainers
+
+
+class MainWindow(QMainWindow):
+    def __init__(self, context: AppContext):
+        super().__init__()
+        self.context = context
+        self.setObjectName("mainWindow")
+        self.setWindowIcon(QIcon(str(resources.icon_path("app.svg"))))
+        self.resize(1280, 720)
+        self._classes = page_classes()
+        self._pages: dict[int, Page] = {}
+
+        central = QWidget()
+        outer = QHBoxLayout(central)
+        outer.setContentsMargins(0, 0, 0, 0)
+        outer.setSpacing(0)
+
+        side = QWidget()
+        side.setObjectName("sidebar")
+        side_layout = QVBoxLayout(side)
+        side_layout.setContentsMargins(8, 12, 8, 12)
+        self.brand = QLabel("DEBC Outreach")
+        self.brand.setObjectName("brand")
+        side_layout.addWidget(self.brand)
+        self.nav = QListWidget()
+        self.nav.setObjectName("navigation")
+        self.nav.setIconSize(QSize(28, 28))
+        self.nav.setMinimumWidth(200)
+        for cls in self._classes:
+            item = QListWidgetItem(QIcon(str(resources.icon_path(cls.icon_name))), "")
+            self.nav.addItem(item)
+        side_layout.addWidget(self.nav, 1)
+        self.trainer_label = QLabel()
+        self.trainer_label.setWordWrap(True)
+        side_layout.addWidget(self.trainer_label)
+        self.language_button = QPushButton()
+        self.language_button.setObjectName("languageButton")
+        self.language_button.clicked.connect(self.toggle_language)
+        side_layout.addWidget(self.language_button)
+        self.settings_button = QPushButton()
+        self.settings_button.clicked.connect(self.open_settings)
+        side_layout.addWidget(self.settings_button)
+        outer.addWidget(side)
+
+        self.stack = QStackedWidget()
+        outer.addWidget(self.stack, 1)
+        for _cls in self._classes:
+            self.stack.addWidget(QWidget())      # replaced by the page when first shown
+        self.setCentralWidget(central)
+
+        self._build_menus()
+        self.nav.currentRowChanged.connect(self.show_page)
+        context.settings_changed.connect(self._update_trainer_label)
+        self.retranslate()
+        self.nav.setCurrentRow(0)
+
+    # --- pages -------------------------------------------------------------
+    def show_page(self, row: int) -> None:
+        if row < 0:
+            return
+        page = self._pages.get(row)
+        if page is None:
+            page = self._classes[row](self.context)
+            placeholder = self.stack.widget(row)
+            self.stack.insertWidget(row, page)
+            self.stack.removeWidget(placeholder)
+            placeholder.deleteLater()
+            self._pages[row] = page
+        self.stack.setCurrentIndex(row)
+        page.activate()
+
+    def page(self, key: str) -> Page:
+        """Show the page with `key` and return it (used by tests and links)."""
+        row = next(i for i, cls in enumerate(self._classes) if cls.key == key)
+        self.nav.setCurrentRow(row)
+        return self._pages[row]
+
+    # --- menus ---------------------------------------------------------------
+    def _build_menus(self) -> None:
+        self.file_menu = self.menuBar().addMenu("")
+        self.backup_action = QAction(self)
+        self.backup_action.triggered.connect(self.backup_now)
+        self.file_menu.addAction(self.backup_action)
+        self.settings_action = QAction(self)
+        self.settings_action.setShortcut(QKeySequence.StandardKey.Preferences)
+        self.settings_action.triggered.connect(self.open_settings)
+        self.file_menu.addAction(self.settings_action)
+        self.file_menu.addSeparator()
+        self.quit_action = QAction(self)
+        self.quit_action.setShortcut(QKeySequence.StandardKey.Quit)
+        self.quit_action.triggered.connect(self.close)
+        self.file_menu.addAction(self.quit_action)
+        self.help_menu = self.menuBar().addMenu("")
+        self.about_action = QAction(self)
+        self.about_action.triggered.connect(self.open_about)
+        self.help_menu.addAction(self.about_action)
+
+    # --- texts -----------------------------------------------------------------
+    def retranslate(self) -> None:
+        self.setWindowTitle(_("DEBC Outreach"))
+        for row, cls in enumerate(self._classes):
+            self.nav.item(row).setText(cls.nav_title())
+        other = "en" if i18n.language() == "km" else "km"
+        self.language_button.setText(i18n.LANGUAGE_NAMES[other])
+        self.language_button.setToolTip(_("Switch the language of the app"))
+        self.settings_button.setText(_("Settings"))
+        self.file_menu.setTitle(_("&File"))
+        self.backup_action.setText(_("&Back up the database…"))
+        self.settings_action.setText(_("&Settings…"))
+        self.quit_action.setText(_("&Quit"))
+        self.help_menu.setTitle(_("&Help"))
+        self.about_action.setText(_("&About DEBC Outreach"))
+        self._update_trainer_label()
+
+    def _update_trainer_label(self) -> None:
+        trainer = trainers.get_trainer(self.context.store,
+                                       self.context.settings.current_trainer_id)
+        name = trainer.display_name if trainer else _("no profile selected")
+        self.trainer_label.setText(_("Trainer: {name}").format(name=name))
+
+    def changeEvent(self, event: QEvent) -> None:  # noqa: N802
+        if event.type() == QEvent.Type.LanguageChange:
+            self.retranslate()
+        super().changeEvent(event)
+
+    # --- actions -----------------------------------------------------------------
+    def toggle_language(self) -> None:
+        self.context.set_language("en" if i18n.language() == "km" else "km")
+
+    def open_settings(self) -> None:
+        from debc_outreach.gui.settings_dialog import SettingsDialog
+
+        SettingsDialog(self.context, self).exec()
+
+    def open_about(self) -> None:
+        from debc_outreach.gui.about_dialog import AboutDialog
+
+        AboutDialog(self).exec()
+
+    def backup_now(self) -> None:
+        from debc_outreach.storage.backup import backup_database
+
+        path, _filter = QFileDialog.getSaveFileName(
+            self, _("Back up the database"), str(self.context.data_dir / "backup.sqlite"),
+            _("SQLite database (*.sqlite)"))
+        if not path:
+            return
+        try:
+            backup_database(self.context.store.database, Path(path))
+        except UserError as error:
+            show_user_error(self, error)
+            return
+        self.statusBar().showMessage(_("Backup written to {path}").format(path=path), 8000)

@@ -1,0 +1,39 @@
+"""Base class for the areas of the main window (Home, Sessions, ...)."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QEvent
+from PySide6.QtWidgets import QWidget
+
+from debc_outreach.gui.context import AppContext
+
+
+class Page(QWidget):
+    """An area in the navigation. Subclasses build widgets, then call `retranslate()`.
+
+    `retranslate()` sets every visible text; it runs again on a live language
+    switch. `activate()` runs each time the page is shown.
+    """
+
+    key = ""          # stable id, e.g. "home"
+    icon_name = ""    # file in ui/icons/
+
+    def __init__(self, context: AppContext, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.context = context
+        self.setObjectName(f"page-{self.key}")
+
+    @staticmethod
+    def nav_title() -> str:
+        raise NotImplementedError
+
+    def retranslate(self) -> None:
+        """Set every visible text (called on language change)."""
+
+    def activate(self) -> None:
+        """Called whenever the page becomes visible."""
+
+    def changeEvent(self, event: QEvent) -> None:  # noqa: N802
+        if event.type() == QEvent.Type.LanguageChange:
+            self.retranslate()
+        super().changeEvent(event)

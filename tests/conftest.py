@@ -1,0 +1,100 @@
+"""Shared fixtures. Qt runs offscreen; every test gets its own data folder."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+import pytest
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+ROOT = Path(__file__).resolve().parents[1]
+SHARED_TESTDATA = ROOT.parent / "shared" / "testdata"
+
+
+@pytest.fixture(scope="session")
+def khmer_cases() -> dict:
+    """The verified Khmer test data (../shared/testdata/khmer/cases.json)."""
+    path = SHARED_TESTDATA / "khmer" / "cases.json"
+    return json.loads(path.read_text(encoding="utf-8"))
+
+
+@pytest.fixture(autouse=True)
+def _english_by_default():
+    """Tests start in English with Latin digits unless they switch."""
+    from debc_outreach import i18n
+
+    i18n.set_language("en")
+    i18n.set_khmer_digits(False)
+    yield
+    i18n.set_language("en")
+    i18n.set_khmer_digits(False)
+
+
+@pytest.fixture
+def data_dir(tmp_path: Path) -> Path:
+    folder = tmp_path / "data"
+    folder.mkdir()
+    return folder
+
+
+@pytest.fixture
+def store(data_dir: Path):
+    """A fresh, migrated store in a temporary data folder."""
+    from debc_outreach.storage.store import Store
+
+    opened = Store.open(data_dir)
+    yield opened
+    opened.close()
+
+
+@pytest.fixture
+def run_cli(data_dir: Path, capsys):
+    """Run `debc-outreach --data-dir DATA --lang en ARGS...` in-process; return (code, out, err)."""
+    from debc_outreach.cli import main
+
+    def run(*args: str, lang: str = "en") -> tuple[int, str, str]:
+        try:
+            code = main(["--data-dir", str(data_dir), "--lang", lang, *args])
+        except SystemExit as exit_:
+            code = exit_.code
+        captured = capsys.readouterr()
+        return code, captured.out, captured.err
+
+    return run
+
+
+@pytest.fixture
+def app_context(qapp, data_dir: Path):
+    """A GUI context with an open store and a trainer profile, like after first start."""
+    from debc_outreach.gui.app import create_application, open_store, prepare_context
+    from debc_outreach.settings import load_settings
+
+    create_application()
+    context = prepare_context(data_dir, load_settings(data_dir), "en")
+    open_store(context, "Sok Dara")
+    yield context
+    context.store.close()
+
+
+@pytest.fixture
+def main_window(qtbot, app_context):
+    from debc_outreach.gui.main_window import MainWindow
+
+    window = MainWindow(app_context)
+    window.resize(1366, 768)
+    window.show()
+    qtbot.waitExposed(window)
+    yield window
+    close_and_delete(window)
+
+
+def close_and_delete(widget) -> None:
+    """Close a top-level widget and delete it now (before its store is closed)."""
+    from PySide6.QtCore import QCoreApplication, QEvent
+
+    widget.close()
+    widget.deleteLater()
+    QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
