@@ -87,9 +87,100 @@ def _trainers(conn: sqlite3.Connection) -> None:
     """)
 
 
+def _sync(conn: sqlite3.Connection) -> None:
+    """Programme membership, peers, bundle logs, conflicts, waiting and quarantined events."""
+    _run(conn, """
+        CREATE TABLE field_seen (
+            entity TEXT NOT NULL,
+            entity_id TEXT NOT NULL,
+            field TEXT NOT NULL,
+            hlc INTEGER NOT NULL,
+            PRIMARY KEY (entity, entity_id, field, hlc)
+        ) WITHOUT ROWID;
+        CREATE TABLE conflict (
+            entity TEXT NOT NULL,
+            entity_id TEXT NOT NULL,
+            field TEXT NOT NULL,
+            loser_hlc INTEGER NOT NULL,
+            loser_device TEXT NOT NULL,
+            loser_value TEXT NOT NULL,
+            PRIMARY KEY (entity, entity_id, field, loser_hlc, loser_device)
+        ) WITHOUT ROWID;
+        CREATE TABLE conflict_resolution (
+            entity TEXT NOT NULL,
+            entity_id TEXT NOT NULL,
+            field TEXT NOT NULL,
+            loser_hlc INTEGER NOT NULL,
+            loser_device TEXT NOT NULL,
+            choice TEXT NOT NULL,
+            resolved_hlc INTEGER NOT NULL,
+            resolved_device TEXT NOT NULL,
+            PRIMARY KEY (entity, entity_id, field, loser_hlc, loser_device)
+        ) WITHOUT ROWID;
+        CREATE TABLE sync_programme (
+            id TEXT PRIMARY KEY,
+            name TEXT NOT NULL,
+            coordinator_id TEXT NOT NULL,
+            coordinator_sign TEXT NOT NULL,
+            coordinator_enc TEXT NOT NULL,
+            certificate TEXT NOT NULL DEFAULT '',
+            revocations TEXT NOT NULL DEFAULT '',
+            joined_at TEXT NOT NULL
+        );
+        CREATE TABLE sync_peer (
+            device_id TEXT PRIMARY KEY,
+            name TEXT NOT NULL DEFAULT '',
+            role TEXT NOT NULL,
+            scope TEXT NOT NULL DEFAULT '[]',
+            certificate TEXT NOT NULL,
+            expires TEXT NOT NULL,
+            acked TEXT NOT NULL DEFAULT '{}',
+            last_import_at TEXT NOT NULL DEFAULT '',
+            last_export_at TEXT NOT NULL DEFAULT ''
+        );
+        CREATE TABLE sync_bundle_in (
+            bundle_id TEXT PRIMARY KEY,
+            sender TEXT NOT NULL,
+            imported_at TEXT NOT NULL,
+            report TEXT NOT NULL
+        );
+        CREATE TABLE sync_bundle_out (
+            bundle_id TEXT PRIMARY KEY,
+            recipient TEXT NOT NULL,
+            created_at TEXT NOT NULL,
+            events INTEGER NOT NULL
+        );
+        CREATE TABLE sync_bundle_range (
+            bundle_id TEXT NOT NULL,
+            device_id TEXT NOT NULL,
+            from_seq INTEGER NOT NULL,
+            to_seq INTEGER NOT NULL,
+            PRIMARY KEY (bundle_id, device_id)
+        ) WITHOUT ROWID;
+        CREATE INDEX sync_bundle_range_device ON sync_bundle_range (device_id, to_seq);
+        CREATE TABLE sync_waiting (
+            device_id TEXT NOT NULL,
+            seq INTEGER NOT NULL,
+            event TEXT NOT NULL,
+            bundle_id TEXT NOT NULL,
+            PRIMARY KEY (device_id, seq)
+        ) WITHOUT ROWID;
+        CREATE TABLE sync_quarantine (
+            device_id TEXT NOT NULL,
+            seq INTEGER NOT NULL,
+            hlc INTEGER NOT NULL,
+            bundle_id TEXT NOT NULL,
+            detected_at TEXT NOT NULL,
+            PRIMARY KEY (device_id, seq)
+        ) WITHOUT ROWID
+    """)
+    conn.execute("CREATE INDEX event_unapplied ON event (applied) WHERE applied = 0")
+
+
 MIGRATIONS: tuple[Migration, ...] = (
     Migration("0001_event_log", _event_log),
     Migration("0002_trainers", _trainers),
+    Migration("0004_sync", _sync),
 )
 
 

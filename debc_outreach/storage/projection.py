@@ -9,6 +9,7 @@ their own appliers.
 
 from __future__ import annotations
 
+import json
 import sqlite3
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -49,8 +50,53 @@ def register(entity: str, spec: Entity | None = None, applier: CustomApplier | N
         CUSTOM[entity] = applier
 
 
+def current_base(conn: sqlite3.Connection, entity: str, entity_id: str, fields: dict) -> dict:
+    """The version (HLC) of each field a local edit overwrites: the event's `base`."""
+    if entity not in ENTITIES:
+        return {}
+    base = {}
+    for name in fields:
+        row = conn.execute("SELECT hlc FROM field_version WHERE entity=? AND entity_id=? "
+                           "AND field=?", (entity, entity_id, name)).fetchone()
+        base[name] = row[0] if row else 0
+    return base
+
+
+# Conflicts. A field value is a conflict when it lost to the winner although
+# nobody overwrote it after seeing it (no event has it as `base`). That rule
+# does not depend on the order events arrive in, so every device keeps the
+# same conflicts. The loser's value stays in the event log; `conflict` points
+# at it for the Conflicts screen.
+
+def _saw(conn: sqlite3.Connection, event: Event, name: str, base: int) -> None:
+    conn.execute("INSERT OR IGNORE INTO field_seen VALUES (?, ?, ?, ?)",
+                 (event.entity, event.entity_id, name, base))
+    conn.execute("DELETE FROM conflict WHERE entity=? AND entity_id=? AND field=? "
+                 "AND loser_hlc=?", (event.entity, event.entity_id, name, base))
+
+
+def _keep_loser(conn: sqlite3.Connection, entity: str, entity_id: str, name: str,
+                hlc: int, device_id: str) -> None:
+    if conn.execute("SELECT 1 FROM field_seen WHERE entity=? AND entity_id=? AND field=? "
+                    "AND hlc=?", (entity, entity_id, name, hlc)).fetchone():
+        return
+    row = conn.execute("SELECT fields FROM event WHERE entity=? AND entity_id=? AND "
+                       "device_id=? AND hlc=?", (entity, entity_id, device_id, hlc)).fetchone()
+    value = json.dumps(json.loads(row[0]).get(name) if row else None, ensure_ascii=False)
+    conn.execute("INSERT OR IGNORE INTO conflict VALUES (?, ?, ?, ?, ?, ?)",
+                 (entity, entity_id, name, hlc, device_id, value))
+
+
+def _load_feature_entities() -> None:
+    """Feature modules register on import; make sure every known entity is loaded
+    wherever events are applied (local edits, sync imports, rebuilds)."""
+    from debc_outreach.storage import attendance, checklist, participants, sessions  # noqa: F401
+
+
 def apply(conn: sqlite3.Connection, event: Event) -> list[str]:
     """Apply one event; return the fields it actually changed (lost fields excluded)."""
+    if event.entity not in CUSTOM and event.entity not in ENTITIES:
+        _load_feature_entities()
     if event.entity in CUSTOM:
         CUSTOM[event.entity](conn, event)
         return list(event.fields)
@@ -63,11 +109,19 @@ def apply(conn: sqlite3.Connection, event: Event) -> list[str]:
     for name, value in event.fields.items():
         if name not in spec.fields:
             continue
+        base = event.base.get(name) if isinstance(event.base, dict) else None
+        if base:
+            _saw(conn, event, name, base)
         current = conn.execute(
             "SELECT hlc, device_id FROM field_version WHERE entity=? AND entity_id=? AND field=?",
             (event.entity, event.entity_id, name)).fetchone()
-        if current is not None and (current[0], current[1]) >= (event.hlc, event.device_id):
+        if current is not None and (current[0], current[1]) == (event.hlc, event.device_id):
             continue
+        if current is not None and (current[0], current[1]) > (event.hlc, event.device_id):
+            _keep_loser(conn, event.entity, event.entity_id, name, event.hlc, event.device_id)
+            continue
+        if current is not None:
+            _keep_loser(conn, event.entity, event.entity_id, name, current[0], current[1])
         conn.execute("INSERT OR REPLACE INTO field_version VALUES (?, ?, ?, ?, ?)",
                      (event.entity, event.entity_id, name, event.hlc, event.device_id))
         won[name] = value

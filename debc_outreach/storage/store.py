@@ -89,6 +89,8 @@ class Store:
                base: dict | None = None) -> Event:
         """Append one event for this device and apply it, in one transaction."""
         with self.database.transaction() as conn:
+            if base is None and op == "set":
+                base = projection.current_base(conn, entity, entity_id, fields)
             seq, prev = events.chain_head(conn, self.device_id)
             stamp = self.clock.now()
             draft = Event(self.device_id, seq + 1, stamp, entity, entity_id, op, fields,
