@@ -65,3 +65,8 @@ def executable_dir() -> Path:
     if getattr(sys, "frozen", False):
         return Path(sys.executable).resolve().parent
     return _PACKAGE_DIR.parent
+
+
+def imported_content_dir(data_dir: Path) -> Path:
+    """Where an imported content pack lives in a data folder (overrides the shipped one)."""
+    return Path(data_dir) / "content-pack"

@@ -1,0 +1,160 @@
+"""Load a content pack from a folder into `Pack` / `Module` objects.
+
+`load_pack()` reads the shipped pack; `load_active_pack(data_dir)` the pack
+this device uses (an imported pack overrides the shipped one unless the app
+ships a newer version). The loader only refuses what it cannot read at all;
+`validator.check_pack()` reports every problem with file and line.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import tomllib
+from pathlib import Path
+
+from debc_outreach import resources
+from debc_outreach.content import lock
+from debc_outreach.content.model import (
+    LANGUAGES,
+    ChecklistItem,
+    GlossaryTerm,
+    Module,
+    Pack,
+    Source,
+)
+from debc_outreach.content.slides import split_slides
+from debc_outreach.errors import UserError
+from debc_outreach.i18n import _
+
+PACK_FILE = "pack.toml"
+GLOSSARY_FILE = "glossary.toml"
+MODULES_DIR = "modules"
+MODULE_FILE = "module.toml"
+SEMVER = re.compile(r"^(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)(?:-([0-9A-Za-z.-]+))?$")
+
+
+class ContentError(UserError):
+    """A pack file that cannot be read at all."""
+
+
+def version_key(version: str) -> tuple:
+    """Sort key for a semantic version; a pre-release sorts before its release."""
+    match = SEMVER.match(version or "")
+    if not match:
+        return (-1,)
+    major, minor, patch, pre = match.groups()
+    return (int(major), int(minor), int(patch), 0 if pre else 1, pre or "")
+
+
+def toml_error_line(error: tomllib.TOMLDecodeError) -> int:
+    match = re.search(r"line (\d+)", str(error))
+    return int(match.group(1)) if match else 1
+
+
+def read_toml(path: Path) -> dict:
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise ContentError(_("{file}: file is missing").format(file=path)) from None
+    except (OSError, UnicodeDecodeError) as error:
+        raise ContentError(_("{file}: cannot be read ({error})").format(
+            file=path, error=error)) from None
+    try:
+        return tomllib.loads(text)
+    except tomllib.TOMLDecodeError as error:
+        raise ContentError(_("{file}:{line}: not valid TOML ({error})").format(
+            file=path, line=toml_error_line(error), error=error)) from None
+
+
+def _texts(table: object) -> dict[str, str]:
+    if not isinstance(table, dict):
+        return {}
+    return {lang: str(table[lang]) for lang in LANGUAGES if isinstance(table.get(lang), str)}
+
+
+def load_glossary(path: Path) -> dict[str, GlossaryTerm]:
+    if not path.exists():
+        return {}
+    terms: dict[str, GlossaryTerm] = {}
+    for entry in read_toml(path).get("term", []):
+        if not isinstance(entry, dict) or not isinstance(entry.get("id"), str):
+            continue
+        terms[entry["id"]] = GlossaryTerm(
+            id=entry["id"], en=str(entry.get("en", "")), km=str(entry.get("km", "")),
+            meaning_en=str(entry.get("meaning_en", "")),
+            meaning_km=str(entry.get("meaning_km", "")),
+            review_km=str(entry.get("review_km", "")))
+    return terms
+
+
+def load_module(folder: Path, languages: tuple[str, ...] = LANGUAGES) -> Module:
+    data = read_toml(folder / MODULE_FILE)
+    slug = str(data.get("slug") or folder.name)
+    checklist = tuple(
+        ChecklistItem(id=str(item.get("id", "")), km=str(item.get("km", "")),
+                      en=str(item.get("en", "")), module=slug)
+        for item in data.get("checklist", []) if isinstance(item, dict))
+    sources = tuple(Source(n=int(s.get("n", 0)), url=str(s.get("url", "")))
+                    for s in data.get("sources", [])
+                    if isinstance(s, dict) and isinstance(s.get("n", 0), int))
+    bodies = {}
+    for lang in languages:
+        path = folder / f"{lang}.md"
+        if path.exists():
+            bodies[lang] = split_slides(path.read_text(encoding="utf-8"), lang)
+    facts = data.get("facts_checked")
+    duration = data.get("duration_minutes")
+    return Module(
+        slug=slug, version=str(data.get("version", "")), folder=folder,
+        titles=_texts(data.get("title")),
+        audience=tuple(str(a) for a in data.get("audience", []) if isinstance(a, str)),
+        duration_minutes=duration if isinstance(duration, int) else 0,
+        tags=tuple(str(t) for t in data.get("tags", []) if isinstance(t, str)),
+        facts_checked=facts if isinstance(facts, dt.date) else None,
+        review=_texts(data.get("review")), sources=sources, checklist=checklist,
+        bodies=bodies)
+
+
+def module_folders(pack_dir: Path) -> list[Path]:
+    modules = pack_dir / MODULES_DIR
+    if not modules.is_dir():
+        return []
+    return sorted(p for p in modules.iterdir() if p.is_dir() and not p.name.startswith("."))
+
+
+def load_pack(path: Path | None = None) -> Pack:
+    """Load the pack in folder `path` (default: the pack shipped with the app)."""
+    folder = Path(path) if path is not None else resources.content_dir()
+    data = read_toml(folder / PACK_FILE)
+    languages = tuple(lang for lang in data.get("languages", LANGUAGES) if lang in LANGUAGES)
+    modules = tuple(load_module(f, languages or LANGUAGES) for f in module_folders(folder)
+                    if (f / MODULE_FILE).exists())
+    return Pack(id=str(data.get("id", "")), version=str(data.get("version", "")),
+                folder=folder, titles=_texts(data.get("title")),
+                languages=languages or LANGUAGES, modules=modules,
+                glossary=load_glossary(folder / GLOSSARY_FILE),
+                locked=lock.locked_items(folder))
+
+
+def active_pack_dir(data_dir: Path | None) -> Path:
+    """The pack folder this device uses: imported (if newer or equal) or shipped."""
+    shipped = resources.content_dir()
+    if data_dir is None:
+        return shipped
+    imported = resources.imported_content_dir(data_dir)
+    if not (imported / PACK_FILE).exists():
+        return shipped
+    try:
+        imported_version = read_toml(imported / PACK_FILE).get("version", "")
+        shipped_version = read_toml(shipped / PACK_FILE).get("version", "")
+    except ContentError:
+        return shipped
+    if version_key(str(imported_version)) >= version_key(str(shipped_version)):
+        return imported
+    return shipped
+
+
+def load_active_pack(data_dir: Path | None) -> Pack:
+    """The pack this device presents and records checklist results against."""
+    return load_pack(active_pack_dir(data_dir))

@@ -1,0 +1,444 @@
+"""`content check`: every problem in a content pack, with file and line.
+
+Errors make the pack unusable for import and fail `content check` (exit 1);
+warnings are shown but do not fail. Checks: schema of pack.toml, glossary.toml
+and each module.toml; a missing language body; slide counts and sections that
+differ between languages; duplicate checklist ids; ids removed, moved or
+changed in meaning relative to `checklist_ids.lock` (see lock.py); broken
+image and glossary links; slides that render empty; Khmer typing faults
+(doubled COENG, stray ZWSP in the source, a mark with no base = dotted circle).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import tomllib
+from dataclasses import dataclass
+from pathlib import Path
+
+from debc_outreach.content import lock
+from debc_outreach.content.loader import (
+    GLOSSARY_FILE,
+    MODULE_FILE,
+    MODULES_DIR,
+    PACK_FILE,
+    SEMVER,
+    module_folders,
+    toml_error_line,
+)
+from debc_outreach.content.model import AUDIENCES, LANGUAGES, REVIEW_STATES, TAGS
+from debc_outreach.content.slides import (
+    GLOSSARY_SCHEME,
+    HEADING,
+    LINK,
+    image_references,
+    plain_text,
+    split_slides,
+    title_line,
+)
+from debc_outreach.content.toml_lines import TomlLines
+from debc_outreach.core.khmer_text import khmer_problems
+from debc_outreach.i18n import _
+
+KEBAB = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
+IMAGE_TYPES = (".svg", ".png", ".jpg", ".jpeg")
+GLOSSARY_REVIEW = ("draft", "needs-native-review", "reviewed")
+MIN_CHECKLIST, MAX_CHECKLIST = 4, 6
+MIN_MINUTES, MAX_MINUTES = 30, 60
+
+
+@dataclass(frozen=True)
+class Problem:
+    file: Path
+    line: int
+    message: str
+    severity: str = "error"        # "error" or "warning"
+
+    def __str__(self) -> str:
+        return f"{self.file}:{self.line}: {self.severity_label()}: {self.message}"
+
+    def severity_label(self) -> str:
+        return _("error") if self.severity == "error" else _("warning")
+
+
+class _Report:
+    def __init__(self):
+        self.problems: list[Problem] = []
+
+    def error(self, file: Path, line: int, message: str) -> None:
+        self.problems.append(Problem(file, max(1, line), message))
+
+    def warning(self, file: Path, line: int, message: str) -> None:
+        self.problems.append(Problem(file, max(1, line), message, "warning"))
+
+
+def check_pack(pack_dir: Path) -> list[Problem]:
+    """All problems of the pack in `pack_dir`, errors and warnings, in file order."""
+    pack_dir = Path(pack_dir)
+    report = _Report()
+    pack_data = _read(report, pack_dir / PACK_FILE)
+    languages = LANGUAGES
+    pack_version = ""
+    if pack_data is not None:
+        languages, pack_version = _check_pack_file(report, pack_dir / PACK_FILE, pack_data)
+    glossary_ids = _check_glossary(report, pack_dir / GLOSSARY_FILE)
+    folders = module_folders(pack_dir)
+    if not folders:
+        report.error(pack_dir / MODULES_DIR, 1, _("the pack has no modules"))
+    seen_ids: dict[str, Path] = {}
+    items: list[tuple[str, str, str, str, Path, int]] = []   # id, module, en, km, file, line
+    for folder in folders:
+        _check_module(report, folder, languages, glossary_ids, seen_ids, items)
+    _check_lock(report, pack_dir, items)
+    return report.problems
+
+
+def errors_only(problems: list[Problem]) -> list[Problem]:
+    return [p for p in problems if p.severity == "error"]
+
+
+# --- files -------------------------------------------------------------------------------
+def _read(report: _Report, path: Path) -> dict | None:
+    if not path.exists():
+        report.error(path, 1, _("file is missing"))
+        return None
+    try:
+        text = path.read_text(encoding="utf-8")
+    except UnicodeDecodeError:
+        report.error(path, 1, _("file is not UTF-8 text"))
+        return None
+    _check_khmer_lines(report, path, text)
+    try:
+        return tomllib.loads(text)
+    except tomllib.TOMLDecodeError as error:
+        report.error(path, toml_error_line(error),
+                     _("not valid TOML: {error}").format(error=error))
+        return None
+
+
+def _lines(path: Path) -> TomlLines:
+    return TomlLines(path.read_text(encoding="utf-8"))
+
+
+def _check_khmer_lines(report: _Report, path: Path, text: str) -> None:
+    messages = {
+        "zwsp": _("stray zero width space (U+200B) at column {column}; it is added "
+                  "for display only, remove it from the source"),
+        "double-coeng": _("doubled COENG (U+17D2) at column {column}"),
+        "dotted-circle": _("Khmer mark without a base at column {column} (shows a "
+                           "dotted circle)"),
+    }
+    for number, line in enumerate(text.splitlines(), start=1):
+        for column, kind in khmer_problems(line):
+            report.error(path, number, messages[kind].format(column=column))
+
+
+def _nonempty_text(value: object) -> bool:
+    return isinstance(value, str) and bool(value.strip())
+
+
+def _check_texts(report: _Report, path: Path, lines: TomlLines, data: dict, table: str,
+                 languages: tuple[str, ...], allowed: tuple[str, ...] = ()) -> None:
+    texts = data.get(table)
+    if not isinstance(texts, dict):
+        report.error(path, 1, _("[{table}] is missing").format(table=table))
+        return
+    for lang in languages:
+        value = texts.get(lang)
+        line = lines.line(lang, table) if lang in texts else lines.line(None, table)
+        if not _nonempty_text(value):
+            report.error(path, line, _("{table}.{lang} is missing or empty").format(
+                table=table, lang=lang))
+        elif allowed and value not in allowed:
+            report.error(path, line, _("{table}.{lang} must be one of: {allowed}").format(
+                table=table, lang=lang, allowed=", ".join(allowed)))
+
+
+def _check_pack_file(report: _Report, path: Path, data: dict) -> tuple[tuple[str, ...], str]:
+    lines = _lines(path)
+    if not _nonempty_text(data.get("id")) or not KEBAB.match(str(data.get("id"))):
+        report.error(path, lines.line("id"), _("id must be ASCII kebab-case"))
+    version = data.get("version")
+    if not isinstance(version, str) or not SEMVER.match(version):
+        report.error(path, lines.line("version"),
+                     _("version must be a semantic version like 1.2.0"))
+        version = ""
+    languages = data.get("languages")
+    if not isinstance(languages, list) or not languages:
+        report.error(path, lines.line("languages"), _("languages is missing"))
+        languages = list(LANGUAGES)
+    for lang in LANGUAGES:
+        if lang not in languages:
+            report.error(path, lines.line("languages"),
+                         _("missing language: {lang}").format(lang=lang))
+    unknown = [lang for lang in languages if lang not in LANGUAGES]
+    if unknown:
+        report.error(path, lines.line("languages"), _("unknown language(s): {langs}").format(
+            langs=", ".join(map(str, unknown))))
+    _check_texts(report, path, lines, data, "title", LANGUAGES)
+    return LANGUAGES, version
+
+
+def _check_glossary(report: _Report, path: Path) -> set[str]:
+    data = _read(report, path)
+    if data is None:
+        return set()
+    lines = _lines(path)
+    ids: set[str] = set()
+    terms = data.get("term", [])
+    if not isinstance(terms, list):
+        report.error(path, 1, _("terms must be [[term]] tables"))
+        return ids
+    for index, term in enumerate(terms):
+        term_id = term.get("id")
+        line = lines.line("id", "term", index)
+        if not isinstance(term_id, str) or not KEBAB.match(term_id):
+            report.error(path, line, _("glossary id must be ASCII kebab-case"))
+            continue
+        if term_id in ids:
+            report.error(path, line, _("duplicate glossary id {id}").format(id=term_id))
+        ids.add(term_id)
+        for key in ("en", "km", "meaning_en", "meaning_km"):
+            if not _nonempty_text(term.get(key)):
+                report.error(path, lines.line(key, "term", index) if key in term else line,
+                             _("term {id}: {key} is missing or empty").format(
+                                 id=term_id, key=key))
+        review = term.get("review_km")
+        if review is not None and review not in GLOSSARY_REVIEW:
+            report.error(path, lines.line("review_km", "term", index),
+                         _("term {id}: review_km must be one of: {allowed}").format(
+                             id=term_id, allowed=", ".join(GLOSSARY_REVIEW)))
+    return ids
+
+
+# --- modules -----------------------------------------------------------------------------
+def _check_module(report: _Report, folder: Path, languages: tuple[str, ...],
+                  glossary_ids: set[str], seen_ids: dict[str, Path], items: list) -> None:
+    path = folder / MODULE_FILE
+    data = _read(report, path)
+    if data is not None:
+        _check_module_file(report, folder, data, seen_ids, items)
+    bodies = {}
+    for lang in languages:
+        body = folder / f"{lang}.md"
+        if not body.exists():
+            report.error(body, 1, _("missing language: {lang} body of module {slug}").format(
+                lang=lang, slug=folder.name))
+            continue
+        bodies[lang] = _check_body(report, folder, body, lang, glossary_ids)
+    _compare_bodies(report, folder, bodies)
+
+
+def _check_module_file(report: _Report, folder: Path, data: dict,
+                       seen_ids: dict[str, Path], items: list) -> None:
+    path = folder / MODULE_FILE
+    lines = _lines(path)
+    slug = data.get("slug")
+    if not isinstance(slug, str) or not KEBAB.match(slug):
+        report.error(path, lines.line("slug"), _("slug must be ASCII kebab-case"))
+        slug = folder.name
+    elif slug != folder.name:
+        report.error(path, lines.line("slug"),
+                     _("slug {slug} differs from the folder name {folder}").format(
+                         slug=slug, folder=folder.name))
+    version = data.get("version")
+    if not isinstance(version, str) or not SEMVER.match(version):
+        report.error(path, lines.line("version"),
+                     _("version must be a semantic version like 1.2.0"))
+    _check_choices(report, path, lines, data, "audience", AUDIENCES)
+    _check_choices(report, path, lines, data, "tags", TAGS)
+    minutes = data.get("duration_minutes")
+    if (not isinstance(minutes, int) or isinstance(minutes, bool)
+            or not MIN_MINUTES <= minutes <= MAX_MINUTES):
+        report.error(path, lines.line("duration_minutes"),
+                     _("duration_minutes must be a whole number from {low} to {high}").format(
+                         low=MIN_MINUTES, high=MAX_MINUTES))
+    if not isinstance(data.get("facts_checked"), dt.date):
+        report.error(path, lines.line("facts_checked"),
+                     _("facts_checked must be a date like 2026-01-31"))
+    _check_texts(report, path, lines, data, "title", LANGUAGES)
+    _check_texts(report, path, lines, data, "review", LANGUAGES, REVIEW_STATES)
+    sources = data.get("sources", [])
+    for index, source in enumerate(sources if isinstance(sources, list) else []):
+        if not isinstance(source.get("n"), int):
+            report.error(path, lines.line("n", "sources", index),
+                         _("source number n must be a whole number"))
+        url = source.get("url")
+        if not isinstance(url, str) or not re.match(r"^https?://\S+$", url):
+            report.error(path, lines.line("url", "sources", index),
+                         _("source url must start with https:// or http://"))
+    _check_checklist(report, path, lines, slug, data.get("checklist"), seen_ids, items)
+
+
+def _check_choices(report: _Report, path: Path, lines: TomlLines, data: dict, key: str,
+                   allowed: tuple[str, ...]) -> None:
+    values = data.get(key)
+    if not isinstance(values, list) or not values:
+        report.error(path, lines.line(key), _("{key} must list at least one of: {allowed}")
+                     .format(key=key, allowed=", ".join(allowed)))
+        return
+    for value in values:
+        if value not in allowed:
+            report.error(path, lines.line(key), _("{key}: unknown value {value} (allowed: "
+                                                  "{allowed})").format(
+                key=key, value=value, allowed=", ".join(allowed)))
+
+
+def _check_checklist(report: _Report, path: Path, lines: TomlLines, slug: str,
+                     checklist: object, seen_ids: dict[str, Path], items: list) -> None:
+    if not isinstance(checklist, list):
+        report.error(path, 1, _("the module has no [[checklist]] items"))
+        return
+    if not MIN_CHECKLIST <= len(checklist) <= MAX_CHECKLIST:
+        report.error(path, lines.line(None, "checklist", 0) if checklist else 1,
+                     _("a module needs {low} to {high} checklist items, this one has {n}")
+                     .format(low=MIN_CHECKLIST, high=MAX_CHECKLIST, n=len(checklist)))
+    id_pattern = re.compile(rf"^{re.escape(slug)}\.[a-z0-9]+(-[a-z0-9]+)*$")
+    for index, item in enumerate(checklist):
+        line = lines.line("id", "checklist", index)
+        item_id = item.get("id") if isinstance(item, dict) else None
+        if not isinstance(item_id, str) or not id_pattern.match(item_id):
+            report.error(path, line, _("checklist id must look like {slug}.key (kebab-case)")
+                         .format(slug=slug))
+            continue
+        if item_id in seen_ids:
+            report.error(path, line, _("duplicate checklist id {id} (also in {other})").format(
+                id=item_id, other=seen_ids[item_id]))
+        seen_ids.setdefault(item_id, path)
+        for lang in LANGUAGES:
+            if not _nonempty_text(item.get(lang)):
+                report.error(path, lines.line(lang, "checklist", index) if lang in item
+                             else line, _("checklist {id}: {lang} text is missing").format(
+                                 id=item_id, lang=lang))
+        english = str(item.get("en", ""))
+        if english and not english.startswith("Can "):
+            report.warning(path, lines.line("en", "checklist", index),
+                           _("checklist {id}: an item should start with \"Can …\" (something "
+                             "a trainer sees or hears)").format(id=item_id))
+        items.append((item_id, slug, english, str(item.get("km", "")), path, line))
+
+
+def _check_body(report: _Report, folder: Path, path: Path, lang: str,
+                glossary_ids: set[str]) -> tuple:
+    try:
+        text = path.read_text(encoding="utf-8")
+    except UnicodeDecodeError:
+        report.error(path, 1, _("file is not UTF-8 text"))
+        return ()
+    _check_khmer_lines(report, path, text)
+    slides = split_slides(text, lang)
+    if not title_line(text):
+        report.error(path, 1, _("the first slide must start with a \"# title\" line"))
+    for slide in slides:
+        if not plain_text(slide.body).strip() and not image_references(slide.body):
+            report.error(path, slide.line, _("slide {n} renders empty").format(n=slide.index + 1))
+        first = next((line.strip() for line in slide.body.splitlines() if line.strip()), "")
+        match = HEADING.match(first)
+        if match and len(match.group(1)) == 2 and slide.section is None:
+            report.error(path, slide.line, _("unknown section heading \"{heading}\"; use one "
+                                             "of: {allowed}").format(
+                heading=match.group(2), allowed=", ".join(_section_names(lang))))
+    for number, line in enumerate(text.splitlines(), start=1):
+        for alt, reference in image_references(line):
+            _check_image(report, folder, path, number, alt, reference)
+        for match in LINK.finditer(line):
+            target = match.group(2)
+            if target.startswith(GLOSSARY_SCHEME):
+                term = target[len(GLOSSARY_SCHEME):]
+                if term not in glossary_ids:
+                    report.error(path, number, _("glossary link to unknown term {term}")
+                                 .format(term=term))
+            elif not re.match(r"^https?://", target):
+                report.error(path, number, _("broken link {target}: use glossary:<term> "
+                                             "or a full https:// address").format(
+                    target=target))
+    return slides
+
+
+def _section_names(lang: str) -> list[str]:
+    from debc_outreach.content.model import SECTION_HEADINGS
+
+    return list(SECTION_HEADINGS.get(lang, {}))
+
+
+def _check_image(report: _Report, folder: Path, path: Path, line: int, alt: str,
+                 reference: str) -> None:
+    target = (folder / reference).resolve()
+    if reference.startswith(("/", "\\")) or not target.is_relative_to(folder.resolve()):
+        report.error(path, line, _("image {ref} must be inside the module folder").format(
+            ref=reference))
+    elif not target.is_file():
+        report.error(path, line, _("broken image link {ref}").format(ref=reference))
+    elif target.suffix.lower() not in IMAGE_TYPES:
+        report.error(path, line, _("image {ref} must be SVG, PNG or JPEG").format(
+            ref=reference))
+    elif target.suffix.lower() == ".svg" and b"<svg" not in target.read_bytes()[:4096]:
+        report.error(path, line, _("image {ref} is not an SVG file").format(ref=reference))
+    if not alt.strip():
+        report.warning(path, line, _("image {ref} has no description (alt text) for "
+                                     "people who cannot see it").format(ref=reference))
+
+
+def _compare_bodies(report: _Report, folder: Path, bodies: dict[str, tuple]) -> None:
+    if len(bodies) < 2:
+        return
+    (first_lang, first), *others = bodies.items()
+    for lang, slides in others:
+        path = folder / f"{lang}.md"
+        if len(slides) != len(first):
+            report.error(path, slides[-1].line if slides else 1,
+                         _("{n} slides, but {first}.md has {m}: both languages need the same "
+                           "slides in the same order").format(
+                             n=len(slides), first=first_lang, m=len(first)))
+            continue
+        for mine, theirs in zip(slides, first, strict=True):
+            if mine.section != theirs.section:
+                report.error(path, mine.line, _("slide {n} is section {mine} but in {first}.md "
+                                                "it is {theirs}").format(
+                    n=mine.index + 1, mine=mine.section or "-", first=first_lang,
+                    theirs=theirs.section or "-"))
+
+
+# --- published ids -------------------------------------------------------------------------
+def _check_lock(report: _Report, pack_dir: Path, items: list) -> None:
+    path = pack_dir / lock.LOCK_FILE
+    try:
+        entries = lock.read_lock(pack_dir)
+    except tomllib.TOMLDecodeError as error:
+        report.error(path, toml_error_line(error), _("not valid TOML: {error}").format(
+            error=error))
+        return
+    if entries is None:
+        report.warning(path, 1, _("no checklist_ids.lock: checklist ids are not protected yet; "
+                                  "run `debc-outreach content lock` before publishing"))
+        return
+    current = {item[0]: item for item in items}
+    for entry in entries.values():
+        item = current.get(entry.id)
+        if item is None:
+            if not entry.retired:
+                report.error(path, entry.line, _("checklist id {id} (published in {since}) was "
+                                                 "removed; put it back or retire it with "
+                                                 "`content lock --retire {id}`").format(
+                    id=entry.id, since=entry.since))
+            continue
+        item_id, module, english, _km, item_path, line = item
+        if entry.retired:
+            report.error(item_path, line, _("checklist id {id} was retired in {version} and "
+                                            "cannot be used again; give the item a new id")
+                         .format(id=item_id, version=entry.retired))
+        elif module != entry.module:
+            report.error(item_path, line, _("checklist id {id} moved from module {old} to "
+                                            "{new}; an id stays in its module").format(
+                id=item_id, old=entry.module, new=module))
+        elif not lock.same_meaning(english, entry.en):
+            report.error(item_path, line, _("checklist id {id} changed its meaning since "
+                                            "{since}: was \"{old}\", now \"{new}\"; keep the "
+                                            "text or give the new skill a new id").format(
+                id=item_id, since=entry.since, old=entry.en, new=english))
+    for item_id, _module, _en, _km, item_path, line in items:
+        if item_id not in entries:
+            report.warning(item_path, line, _("checklist id {id} is new: run `debc-outreach "
+                                              "content lock` before publishing").format(
+                id=item_id))
