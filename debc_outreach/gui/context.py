@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtCore import QLocale, QObject, Signal
+from PySide6.QtCore import QCoreApplication, QEvent, QLocale, QObject, Signal
 from PySide6.QtWidgets import QApplication
 
 from debc_outreach import i18n
@@ -42,6 +42,8 @@ class AppContext(QObject):
         if app is not None:
             app.removeTranslator(self._translator)
             app.installTranslator(self._translator)
+            # Qt posts LanguageChange to each window; deliver now so the switch is immediate.
+            QCoreApplication.sendPostedEvents(None, QEvent.Type.LanguageChange)
 
     def set_language(self, language: str) -> None:
         self.settings.language = language

@@ -52,10 +52,12 @@ class GettextTranslator(QTranslator):
     """Serve Qt's translate() requests from the gettext catalog (live-switchable)."""
 
     def translate(self, context, source_text, disambiguation=None, n=-1):  # noqa: N802
+        # None becomes a null QString: "no translation here", so Qt keeps its own text.
+        # (An empty string would count as a translation and blank the button.)
         if (context, source_text) not in _KNOWN:
-            return ""
+            return None
         translated = pgettext(context, source_text)
-        return "" if translated == source_text else translated
+        return None if translated == source_text else translated
 
     def isEmpty(self) -> bool:  # noqa: N802
         return False

@@ -1,0 +1,101 @@
+"""`debc-outreach` headless commands: exit codes, one-line messages, no tracebacks."""
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+
+import pytest
+
+from debc_outreach import __version__
+from debc_outreach.storage import trainers
+from debc_outreach.storage.store import Store
+
+
+def test_version(run_cli):
+    code, out, _err = run_cli("--version")
+    assert code == 0 and __version__ in out
+
+
+def test_migrate_then_check_reports_ok(run_cli, data_dir):
+    assert run_cli("db", "migrate")[0] == 0
+    with Store.open(data_dir) as store:
+        trainers.add_trainer(store, "សុខ ដារ៉ា")
+    code, out, _err = run_cli("db", "check", "--json")
+    assert code == 0
+    report = json.loads(out)
+    assert report == {"ok": True, "problems": [], "events": 1, "devices": 1}
+
+
+def test_check_of_a_tampered_database_exits_1_with_one_line(run_cli, data_dir):
+    with Store.open(data_dir) as store:
+        trainers.add_trainer(store, "Sok Dara")
+        store.database.conn.execute("UPDATE event SET hlc = hlc + 1")
+    code, _out, err = run_cli("db", "check")
+    assert code == 1
+    assert "problem" in err and "Traceback" not in err
+
+
+def test_backup_writes_a_usable_copy(run_cli, data_dir, tmp_path):
+    with Store.open(data_dir) as store:
+        trainers.add_trainer(store, "Sok Dara")
+    target = tmp_path / "copy.sqlite"
+    assert run_cli("db", "backup", str(target))[0] == 0
+    copy_dir = tmp_path / "restored"
+    copy_dir.mkdir()
+    shutil.copy(target, copy_dir / "outreach.sqlite")
+    with Store.open(copy_dir) as restored:
+        assert [t.display_name for t in trainers.list_trainers(restored)] == ["Sok Dara"]
+
+
+def test_not_a_database_gives_exit_1_in_khmer(run_cli, data_dir):
+    (data_dir / "outreach.sqlite").write_text("hello")
+    code, _out, err = run_cli("db", "migrate", lang="km")
+    assert code == 1
+    assert "Traceback" not in err
+    assert any("\u1780" <= c <= "\u17ff" for c in err)     # the message is in Khmer
+
+
+def test_bad_usage_exits_2(run_cli):
+    assert run_cli("db", "no-such-action")[0] == 2
+
+
+def test_data_dir_from_environment(tmp_path, monkeypatch, capsys):
+    from debc_outreach.cli import main
+
+    monkeypatch.setenv("DEBC_OUTREACH_DATA_DIR", str(tmp_path / "env-data"))
+    assert main(["--lang", "en", "db", "migrate"]) == 0
+    assert (tmp_path / "env-data" / "outreach.sqlite").exists()
+
+
+def test_portable_marker_keeps_data_beside_the_program(tmp_path, monkeypatch):
+    from debc_outreach import datadir, resources
+
+    monkeypatch.delenv(datadir.ENV_VAR, raising=False)
+    monkeypatch.setattr(resources, "executable_dir", lambda: tmp_path)
+    assert datadir.resolve_data_dir() != tmp_path / "data"
+    (tmp_path / "portable").touch()
+    assert datadir.resolve_data_dir() == tmp_path / "data"
+
+
+@pytest.mark.skipif(os.name != "posix", reason="POSIX permissions")
+def test_read_only_data_folder_exits_1_with_a_message(tmp_path):
+    folder = tmp_path / "readonly"
+    folder.mkdir()
+    folder.chmod(0o555)
+    command = [sys.executable, "-m", "debc_outreach", "--data-dir", str(folder), "--lang", "en",
+               "db", "migrate"]
+    if os.geteuid() == 0:
+        setpriv = shutil.which("setpriv")
+        if setpriv is None:
+            pytest.skip("root without setpriv cannot simulate a read-only folder")
+        tmp_path.chmod(0o755)
+        tmp_path.parent.chmod(0o755)
+        command = [setpriv, "--reuid=65534", "--regid=65534", "--clear-groups", *command]
+    env = dict(os.environ, HOME=str(tmp_path))
+    result = subprocess.run(command, capture_output=True, text=True, env=env)
+    assert result.returncode == 1, result.stderr
+    assert "cannot be written" in result.stderr
+    assert "Traceback" not in result.stderr
+    assert list(folder.iterdir()) == []
