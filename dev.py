@@ -38,7 +38,7 @@ def run(*cmd, **kwargs) -> None:
 
 def ensure_venv(extras: str = "") -> Path:
     """Create .venv and install the project (editable) once per pyproject.toml version."""
-    if sys.version_info < (3, 11):
+    if sys.version_info < (3, 11):  # noqa: UP036 - dev.py runs under any system Python
         sys.exit("DEBC Outreach needs Python 3.11 or newer.")
     python = venv_python()
     if not python.exists():

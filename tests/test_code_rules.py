@@ -1,0 +1,83 @@
+"""Project rules that keep the code base coherent: layers, lint, documented CLI."""
+
+import ast
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+PACKAGE = ROOT / "debc_outreach"
+
+# A layer may import only the layers listed for it (and itself, and the top-level modules).
+ALLOWED = {
+    "core": set(),
+    "storage": {"core"},
+    "content": {"core", "storage"},
+    "sync": {"core", "storage"},
+    "reports": {"core", "storage", "content"},
+    "hub": {"core", "storage", "sync"},
+    "commands": {"core", "storage", "content", "sync", "reports", "hub"},
+    "gui": {"core", "storage", "content", "sync", "reports"},
+}
+NO_QT = {"core", "storage", "sync", "hub"}
+
+
+def _imports(path: Path) -> set[str]:
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    names = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            names.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            names.add(node.module)
+    return names
+
+
+def _layer_files():
+    for layer in ALLOWED:
+        for path in sorted((PACKAGE / layer).rglob("*.py")):
+            yield layer, path
+
+
+@pytest.mark.parametrize(("layer", "path"), list(_layer_files()),
+                         ids=lambda v: v if isinstance(v, str) else v.name)
+def test_imports_point_down_only(layer, path):
+    for name in _imports(path):
+        if name.startswith("PySide6"):
+            assert layer not in NO_QT, f"{path.relative_to(ROOT)} imports Qt"
+        parts = name.split(".")
+        if parts[0] != "debc_outreach" or len(parts) < 2:
+            continue
+        target = parts[1]
+        if target in ALLOWED and target != layer:
+            assert target in ALLOWED[layer], f"{path.relative_to(ROOT)} imports {name}"
+
+
+def test_code_is_ruff_clean():
+    result = subprocess.run([sys.executable, "-m", "ruff", "check", "debc_outreach", "tests",
+                             "bench", "dev.py"], cwd=ROOT, capture_output=True, text=True)
+    assert result.returncode == 0, result.stdout[-3000:]
+
+
+def _cli_commands(parser, prefix=()):
+    import argparse
+
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            for name, sub in action.choices.items():
+                has_children = any(isinstance(a, argparse._SubParsersAction)
+                                   for a in sub._actions)
+                if has_children:
+                    yield from _cli_commands(sub, (*prefix, name))
+                else:
+                    yield " ".join((*prefix, name))
+
+
+def test_every_cli_command_is_documented_in_the_readme():
+    from debc_outreach.cli import build_parser
+
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    missing = [c for c in _cli_commands(build_parser()) if f"debc-outreach {c}" not in readme]
+    assert not missing, f"document in README.md: {missing}"
