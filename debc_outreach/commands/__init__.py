@@ -14,7 +14,7 @@ import importlib
 from debc_outreach.storage.store import Store
 
 # Order here is the order in `debc-outreach --help`.
-MODULES = ("db",)
+MODULES = ("db", "participants", "session", "demo")
 
 
 def register_all(commands) -> None:

@@ -87,6 +87,98 @@ def _trainers(conn: sqlite3.Connection) -> None:
     """)
 
 
+def _participants_sessions(conn: sqlite3.Connection) -> None:
+    """Participants (ICU sort key, trigram search), sessions, attendance, checklist."""
+    _run(conn, """
+        CREATE TABLE participant (
+            id TEXT PRIMARY KEY,
+            display_name TEXT NOT NULL DEFAULT '',
+            name_key TEXT NOT NULL DEFAULT '',
+            sort_key BLOB NOT NULL DEFAULT x'',
+            sex TEXT NOT NULL DEFAULT 'X',
+            birth_year INTEGER,
+            age_band TEXT NOT NULL DEFAULT '',
+            village_code TEXT NOT NULL DEFAULT '',
+            phone TEXT NOT NULL DEFAULT '',
+            phone_key TEXT NOT NULL DEFAULT '',
+            wg TEXT NOT NULL DEFAULT '{}',
+            disability INTEGER,
+            consent TEXT NOT NULL DEFAULT '',
+            consent_date TEXT NOT NULL DEFAULT '',
+            consent_by TEXT NOT NULL DEFAULT '',
+            merged_into TEXT NOT NULL DEFAULT '',
+            deleted INTEGER NOT NULL DEFAULT 0,
+            created_hlc INTEGER NOT NULL DEFAULT 0
+        );
+        CREATE INDEX participant_sort ON participant (sort_key);
+        CREATE INDEX participant_name_key ON participant (name_key);
+        CREATE INDEX participant_village ON participant (village_code, sort_key);
+        CREATE INDEX participant_phone ON participant (phone_key);
+        CREATE INDEX participant_merged ON participant (merged_into);
+        CREATE VIRTUAL TABLE participant_fts USING fts5(
+            name_key, content='participant', content_rowid='rowid', tokenize='trigram');
+        CREATE TABLE session (
+            id TEXT PRIMARY KEY,
+            date TEXT NOT NULL DEFAULT '',
+            start_time TEXT NOT NULL DEFAULT '',
+            venue TEXT NOT NULL DEFAULT '',
+            village_code TEXT NOT NULL DEFAULT '',
+            modules TEXT NOT NULL DEFAULT '[]',
+            trainer_ids TEXT NOT NULL DEFAULT '[]',
+            partner TEXT NOT NULL DEFAULT '',
+            audience TEXT NOT NULL DEFAULT '',
+            language TEXT NOT NULL DEFAULT 'km',
+            state TEXT NOT NULL DEFAULT 'planned',
+            closed_at TEXT NOT NULL DEFAULT '',
+            amendment TEXT NOT NULL DEFAULT '',
+            deleted INTEGER NOT NULL DEFAULT 0,
+            created_hlc INTEGER NOT NULL DEFAULT 0
+        );
+        CREATE INDEX session_date ON session (date);
+        CREATE INDEX session_village ON session (village_code);
+        CREATE TABLE attendance (
+            session_id TEXT NOT NULL,
+            participant_id TEXT NOT NULL,
+            present INTEGER NOT NULL,
+            added_hlc INTEGER NOT NULL DEFAULT 0,
+            added_device TEXT NOT NULL DEFAULT '',
+            removed_hlc INTEGER NOT NULL DEFAULT 0,
+            removed_device TEXT NOT NULL DEFAULT '',
+            PRIMARY KEY (session_id, participant_id)
+        ) WITHOUT ROWID;
+        CREATE INDEX attendance_participant ON attendance (participant_id, session_id);
+        CREATE TABLE checklist_result (
+            session_id TEXT NOT NULL,
+            participant_id TEXT NOT NULL,
+            item_id TEXT NOT NULL,
+            state TEXT NOT NULL,
+            hlc INTEGER NOT NULL,
+            device_id TEXT NOT NULL,
+            PRIMARY KEY (session_id, participant_id, item_id)
+        ) WITHOUT ROWID;
+        CREATE INDEX checklist_participant ON checklist_result (participant_id);
+    """)
+    # Trigger bodies hold ";", so they cannot go through _run's statement split.
+    for trigger in _PARTICIPANT_FTS_TRIGGERS:
+        conn.execute(trigger)
+
+
+_PARTICIPANT_FTS_TRIGGERS = (
+    """CREATE TRIGGER participant_fts_insert AFTER INSERT ON participant BEGIN
+        INSERT INTO participant_fts (rowid, name_key) VALUES (new.rowid, new.name_key);
+    END""",
+    """CREATE TRIGGER participant_fts_delete AFTER DELETE ON participant BEGIN
+        INSERT INTO participant_fts (participant_fts, rowid, name_key)
+        VALUES ('delete', old.rowid, old.name_key);
+    END""",
+    """CREATE TRIGGER participant_fts_update AFTER UPDATE OF name_key ON participant BEGIN
+        INSERT INTO participant_fts (participant_fts, rowid, name_key)
+        VALUES ('delete', old.rowid, old.name_key);
+        INSERT INTO participant_fts (rowid, name_key) VALUES (new.rowid, new.name_key);
+    END""",
+)
+
+
 def _sync(conn: sqlite3.Connection) -> None:
     """Programme membership, peers, bundle logs, conflicts, waiting and quarantined events."""
     _run(conn, """
@@ -180,6 +272,7 @@ def _sync(conn: sqlite3.Connection) -> None:
 MIGRATIONS: tuple[Migration, ...] = (
     Migration("0001_event_log", _event_log),
     Migration("0002_trainers", _trainers),
+    Migration("0003_participants_sessions", _participants_sessions),
     Migration("0004_sync", _sync),
 )
 

@@ -1,0 +1,86 @@
+"""`debc-outreach session create | check-in | close | show`."""
+
+from __future__ import annotations
+
+import argparse
+import json
+
+from debc_outreach import i18n
+from debc_outreach.commands import open_store
+from debc_outreach.i18n import _
+from debc_outreach.storage import attendance, gazetteer, sessions
+
+
+def cmd_create(args: argparse.Namespace) -> int:
+    with open_store(args) as store:
+        session = sessions.create(store, args.date, args.village, args.module or [],
+                                  start_time=args.time or "", venue=args.venue or "")
+    print(session.id)
+    return 0
+
+
+def cmd_check_in(args: argparse.Namespace) -> int:
+    with open_store(args) as store:
+        result = attendance.check_in(store, args.session_id, args.participant_id,
+                                     reason=args.reason or "")
+    if result.already:
+        print(_("Already checked in; nothing changed."))
+    else:
+        print(_("Checked in."))
+    return 0
+
+
+def cmd_close(args: argparse.Namespace) -> int:
+    with open_store(args) as store:
+        session = sessions.close(store, args.session_id)
+        figures = sessions.counters(store.database, session)
+    print(_("Session closed: {total} participants, {women} women.")
+          .format(total=i18n.format_number(figures.total),
+                  women=i18n.format_number(figures.women)))
+    return 0
+
+
+def cmd_show(args: argparse.Namespace) -> int:
+    with open_store(args) as store:
+        session = sessions.require(store.database, args.session_id)
+        figures = sessions.counters(store.database, session)
+        present = attendance.attendees(store.database.conn, session.id)
+    data = {"id": session.id, "date": session.date, "village_code": session.village_code,
+            "village": gazetteer.village_label(session.village_code),
+            "modules": list(session.modules), "state": session.state,
+            "total": figures.total, "women": figures.women,
+            "disability": figures.disability, "youth": figures.youth,
+            "elders": figures.elders, "participants": [p.id for p in present]}
+    if args.json:
+        print(json.dumps(data, ensure_ascii=False, indent=1))
+    else:
+        for name, value in data.items():
+            if name != "participants":
+                print(f"{name}\t{value}")
+    return 0
+
+
+def register(commands) -> None:
+    parser = commands.add_parser("session", help=_("plan sessions and check people in"))
+    actions = parser.add_subparsers(dest="session_command", metavar="ACTION", required=True)
+    create = actions.add_parser("create", help=_("plan a session; prints the session id"))
+    create.add_argument("--date", required=True, help=_("date, e.g. 2026-03-08"))
+    create.add_argument("--village", required=True, metavar="CODE",
+                        help=_("village code from the gazetteer"))
+    create.add_argument("--module", action="append", metavar="SLUG",
+                        help=_("module to cover (repeat for several)"))
+    create.add_argument("--time", help=_("start time, e.g. 08:30"))
+    create.add_argument("--venue", help=_("venue name"))
+    create.set_defaults(handler=cmd_create)
+    check_in = actions.add_parser("check-in", help=_("check a participant in"))
+    check_in.add_argument("session_id")
+    check_in.add_argument("participant_id")
+    check_in.add_argument("--reason", help=_("amendment reason (needed for a closed session)"))
+    check_in.set_defaults(handler=cmd_check_in)
+    close = actions.add_parser("close", help=_("close and lock a session"))
+    close.add_argument("session_id")
+    close.set_defaults(handler=cmd_close)
+    show = actions.add_parser("show", help=_("a session's place, state and counters"))
+    show.add_argument("session_id")
+    show.add_argument("--json", action="store_true", help=_("machine-readable output"))
+    show.set_defaults(handler=cmd_show)

@@ -1,0 +1,336 @@
+"""Demo data: a realistic year of a programme, written as real events.
+
+Khmer names (some romanised, a few typed twice with another encoding so the
+duplicates view has work), real villages of several provinces, several
+trainers on several devices (each with its own hash chain), sessions with
+attendance and checklist results. Everything is an event plus its projection,
+exactly as the app writes them; the bulk path only batches the writes
+(`executemany`, one transaction per chunk) so 100,000 participants and
+1,000,000 attendance rows take minutes, not hours.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import random
+from collections import defaultdict
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from debc_outreach.core import people, wg
+from debc_outreach.core.hlc import pack
+from debc_outreach.storage import (
+    checklist,
+    gazetteer,
+    participants,  # noqa: F401 - registers its entity
+    projection,
+    sessions,
+)
+from debc_outreach.storage.events import GENESIS_HASH, Event, event_hash
+from debc_outreach.storage.store import Store
+
+FAMILY = ("សុខ", "ចាន់", "លី", "ហេង", "គឹម", "ស៊ុន", "ឈឹម", "ប៊ុន", "ស៊ាង", "ញឹក", "ម៉ៅ", "អ៊ុំ",
+          "សេង", "ពៅ", "ខៀវ", "យ៉ាន", "ជា", "ទេព", "ភី", "អ៊ូ", "វង្ស", "ស្រ៊ាង", "នួន", "សួន")
+GIVEN_F = ("ស្រីពៅ", "សុភា", "ចន្ថា", "បុប្ផា", "សុខា", "ស្រីនាង", "ដាវី", "រតនា", "ចាន់ធា",
+           "សុធារី", "ស៊ីណា", "វណ្ណា", "សំណាង", "ម៉ាលី", "ស្រីល័ក្ខ", "គន្ធា", "ធីតា", "ស្រីមុំ")
+GIVEN_M = ("ដារ៉ា", "វិចិត្រ", "សុផល", "បូរ៉ា", "សំអាត", "ចន្ទ្រា", "វណ្ណៈ", "រិទ្ធី", "សុភ័ក្ត្រ",
+           "ពិសិដ្ឋ", "សុវណ្ណ", "ណារិន", "ពេជ្រ", "មករា", "ឧត្តម", "វាសនា", "សុខុម", "កុសល")
+ROMAN_FAMILY = ("Sok", "Chan", "Ly", "Heng", "Kim", "Sun", "Chhim", "Bun", "Seang", "Chea")
+ROMAN_GIVEN = ("Dara", "Sophea", "Bopha", "Vanna", "Sokha", "Pisey", "Rithy", "Sreymom",
+               "Channa", "Visal")
+TRAINERS = ("សុខ សុភា", "ចាន់ ដារ៉ា", "លី ម៉ាលី", "ហេង វិចិត្រ", "Kim Sreymom", "ទេព ធីតា")
+PROVINCES = ("12", "17", "02", "03", "21", "11")      # Phnom Penh, Siem Reap, Battambang, ...
+VENUES = ("សាលាឃុំ", "វត្ត", "សាលារៀនបឋមសិក្សា", "មណ្ឌលសហគមន៍", "ផ្ទះមេភូមិ")
+PARTNERS = ("", "DEBC", "Community Learning Centre", "អង្គការយុវជន")
+
+
+@dataclass
+class Result:
+    participants: int = 0
+    sessions: int = 0
+    attendance: int = 0
+    checklist_results: int = 0
+    events: int = 0
+    devices: int = 0
+
+
+class _Writer:
+    """Builds events for several devices and writes them with their projections in bulk."""
+
+    def __init__(self, store: Store):
+        self.store = store
+        self.conn = store.database.conn
+        self.heads: dict[str, tuple[int, str]] = {}
+        self.events: list[tuple] = []
+        self.entity_events: dict[str, list[Event]] = defaultdict(list)
+        self.later: list[Event] = []
+        self.attendance: list[tuple] = []
+        self.results: list[tuple] = []
+        self.count = 0
+
+    def event(self, device: str, hlc: int, entity: str, entity_id: str, fields: dict,
+              op: str = "set") -> Event:
+        if device not in self.heads:
+            self.heads[device] = _chain_head(self.conn, device)
+        seq, prev = self.heads[device]
+        digest = event_hash(device, seq + 1, hlc, entity, entity_id, op, fields, {}, 1, prev)
+        event = Event(device, seq + 1, hlc, entity, entity_id, op, fields, 1, {}, prev, digest)
+        self.heads[device] = (seq + 1, digest)
+        self.events.append(event.as_row())
+        self.count += 1
+        return event
+
+    def flush(self) -> None:
+        """Write the batch: events, then projections (fresh rows in bulk)."""
+        with self.store.database.transaction() as conn:
+            conn.executemany(
+                "INSERT INTO event (device_id, seq, hlc, entity, entity_id, op, fields, base, "
+                "schema_version, prev_hash, hash, applied) VALUES (?,?,?,?,?,?,?,?,?,?,?,1)",
+                self.events)
+            for entity, batch in self.entity_events.items():
+                _insert_fresh(conn, entity, batch)
+            for event in self.later:
+                projection.apply(conn, event)
+            conn.executemany(
+                "INSERT INTO attendance (session_id, participant_id, present, added_hlc, "
+                "added_device) VALUES (?, ?, 1, ?, ?)", self.attendance)
+            conn.executemany(
+                "INSERT INTO checklist_result (session_id, participant_id, item_id, state, "
+                "hlc, device_id) VALUES (?, ?, ?, ?, ?, ?)", self.results)
+        self.events.clear()
+        self.entity_events.clear()
+        self.later.clear()
+        self.attendance.clear()
+        self.results.clear()
+
+
+def _chain_head(conn, device: str) -> tuple[int, str]:
+    row = conn.execute("SELECT seq, hash FROM event WHERE device_id = ? ORDER BY seq DESC "
+                       "LIMIT 1", (device,)).fetchone()
+    return (row[0], row[1]) if row else (0, GENESIS_HASH)
+
+
+def _insert_fresh(conn, entity: str, batch: list[Event]) -> None:
+    """What the generic applier does for a first `set` event, for many rows at once."""
+    spec = projection.ENTITIES[entity]
+    rows_by_columns: dict[tuple, list[tuple]] = defaultdict(list)
+    versions = []
+    for event in batch:
+        won = {k: v for k, v in event.fields.items() if k in spec.fields}
+        columns = dict(won)
+        for name, derive in spec.derive.items():
+            if name in won:
+                columns.update(derive(won))
+        rows_by_columns[tuple(columns)].append((event.entity_id, event.hlc,
+                                                *columns.values()))
+        versions += [(entity, event.entity_id, name, event.hlc, event.device_id)
+                     for name in won]
+    for names, rows in rows_by_columns.items():
+        marks = ",".join("?" * (len(names) + 2))
+        conn.executemany(f"INSERT INTO {spec.table} (id, created_hlc, {', '.join(names)}) "
+                         f"VALUES ({marks})", rows)
+    conn.executemany("INSERT INTO field_version VALUES (?, ?, ?, ?, ?)", versions)
+
+
+# --- people ------------------------------------------------------------------------
+
+def _name(rng: random.Random, sex: str) -> str:
+    if rng.random() < 0.1:
+        return f"{rng.choice(ROMAN_FAMILY)} {rng.choice(ROMAN_GIVEN)}"
+    given = GIVEN_F if sex == "F" else GIVEN_M if sex == "M" else GIVEN_F + GIVEN_M
+    return f"{rng.choice(FAMILY)} {rng.choice(given)}"
+
+
+def _variant(name: str, rng: random.Random) -> str:
+    """The same name typed another way (ZWSP from the space bar, doubled space, COENG DA)."""
+    choices = [name.replace(" ", "\u200b"), name.replace(" ", "  "), name + " ",
+               name.replace("\u17d2\u178f", "\u17d2\u178a")]
+    return rng.choice(choices)
+
+
+def _wg_answers(rng: random.Random, age: int) -> dict:
+    if rng.random() < 0.12:
+        return {}
+    risk = 0.02 + (0.1 if age >= 60 else 0)
+    answers = {}
+    for domain in wg.DOMAINS:
+        roll = rng.random()
+        answers[domain] = (wg.CANNOT if roll < risk / 3 else wg.A_LOT if roll < risk
+                           else wg.SOME if roll < risk + 0.12 else wg.NO_DIFFICULTY)
+    return answers
+
+
+def _person_fields(rng: random.Random, village: str, when: dt.date, trainer: str) -> dict:
+    roll = rng.random()
+    sex = "F" if roll < 0.56 else "M" if roll < 0.98 else rng.choice("OX")
+    age = int(min(85, max(15, rng.gauss(34, 15))))
+    birth_year = when.year - age
+    fields = {"display_name": _name(rng, sex), "sex": sex, "village_code": village,
+              "birth_year": birth_year, "age_band": "",
+              "phone": "0" + str(rng.choice((10, 12, 15, 16, 17, 69, 77, 78, 89, 92, 97)))
+                       + str(rng.randrange(1000000, 9999999)) if rng.random() < 0.6 else "",
+              "wg": _wg_answers(rng, age), "consent": "yes" if rng.random() < 0.93 else "no",
+              "consent_date": when.isoformat(), "consent_by": trainer,
+              "merged_into": "", "deleted": 0}
+    if rng.random() < 0.08:
+        fields["birth_year"] = None
+        fields["age_band"] = people.age_band_of_year(birth_year, when)
+    return fields
+
+
+# --- the programme -----------------------------------------------------------------
+
+def generate(store: Store, n_participants: int = 600, n_sessions: int = 40, *,
+             seed: int = 2026, today: dt.date | None = None,
+             progress: Callable[[int, int], None] | None = None) -> Result:
+    """Write a demo programme into `store` (adds to what is there)."""
+    rng = random.Random(seed)
+    today = today or dt.date.today()
+    writer = _Writer(store)
+    n_sessions = max(1, n_sessions)
+    modules = list(checklist.modules()) or []
+    items = {slug: [i.id for i in checklist.checklist_items([slug])] for slug in modules}
+
+    devices = [store.device_id] + [str(_uuid(rng)) for _ in range(3)]
+    start = today - dt.timedelta(days=365)
+
+    def stamp(day: dt.date, minute: int) -> int:
+        moment = dt.datetime.combine(day, dt.time(8, 0), dt.UTC) + dt.timedelta(minutes=minute)
+        return pack(int(moment.timestamp() * 1000), 0)
+
+    trainer_ids: list[str] = []
+    for k, name in enumerate(TRAINERS):
+        trainer_id = str(_uuid(rng))
+        trainer_ids.append(trainer_id)
+        event = writer.event(devices[k % len(devices)], stamp(start, k), "trainer", trainer_id,
+                             {"display_name": name, "phone": "", "deleted": 0})
+        writer.entity_events["trainer"].append(event)
+
+    pool = [p for code in PROVINCES for p in _province_villages(code)]
+    n_villages = min(len(pool), max(8, n_participants // 60))
+    villages = rng.sample(pool, n_villages)
+    by_province: dict[str, list[str]] = defaultdict(list)
+    for place in villages:
+        by_province[place.province_code].append(place.code)
+
+    days = sorted(start + dt.timedelta(days=rng.randrange(0, 396)) for _ in range(n_sessions))
+    registered: dict[str, list[str]] = defaultdict(list)     # province -> participant ids
+    result = Result(devices=len(devices))
+    new_per_session = n_participants / n_sessions
+    owed = 0.0
+    for index, day in enumerate(days):
+        place = rng.choice(villages)
+        future = day > today
+        device = store.device_id if future else rng.choice(devices)
+        trainer = trainer_ids[devices.index(device) % len(trainer_ids)]
+        session_id = str(_uuid(rng))
+        chosen = rng.sample(modules, k=min(len(modules), rng.choice((1, 1, 2)))) \
+            if modules else []
+        t0 = stamp(day, 0)
+        fields = {"date": day.isoformat(), "start_time": rng.choice(("08:00", "08:30", "14:00")),
+                  "venue": rng.choice(VENUES), "village_code": place.code, "modules": chosen,
+                  "trainer_ids": [trainer], "partner": rng.choice(PARTNERS),
+                  "audience": rng.choice(("youth", "rural-adults", "elders", "")),
+                  "language": "km", "state": sessions.PLANNED, "closed_at": "",
+                  "amendment": "", "deleted": 0}
+        writer.entity_events["session"].append(
+            writer.event(device, t0 - (7 * 86_400_000 << 16), "session", session_id, fields))
+        result.sessions += 1
+        # New people registered at this session.
+        owed += new_per_session
+        remaining_sessions = n_sessions - index
+        fresh = int(owed) if remaining_sessions > 1 else n_participants - result.participants
+        fresh = max(0, min(fresh, n_participants - result.participants))
+        owed -= fresh
+        if future:
+            registered_now: list[str] = []
+            for k in range(fresh):
+                registered_now.append(_register(writer, rng, place.code, day, trainer,
+                                                device, t0 + k + 1))
+            result.participants += fresh
+            registered[place.province_code] += registered_now
+            continue
+        minute = 1
+        present: list[str] = []
+        for _ in range(fresh):
+            home = place.code if rng.random() < 0.7 else rng.choice(
+                by_province[place.province_code])
+            person = _register(writer, rng, home, day, trainer, device, stamp(day, minute))
+            minute += 1
+            present.append(person)
+            if rng.random() < 0.01:     # typed again later with another encoding
+                twin = _register(writer, rng, home, day, trainer, device, stamp(day, minute),
+                                 copy_of=writer.entity_events["participant"][-1].fields)
+                registered[place.province_code].append(twin)
+        result.participants += fresh
+        wanted = max(len(present), int(rng.uniform(20, 60)))
+        returning = registered[place.province_code]
+        extra = min(len(returning), wanted - len(present))
+        if extra > 0:
+            present += rng.sample(returning, extra)
+        registered[place.province_code] += present[:fresh]
+        running = stamp(day, minute)
+        writer.later.append(writer.event(device, running, "session", session_id,
+                                         {"state": sessions.RUNNING}))
+        for k, person in enumerate(present):
+            at = stamp(day, minute + 1 + k)
+            writer.event(device, at, "attendance", session_id,
+                         {"participant_id": person, "at": _iso(at)}, op="add")
+            writer.attendance.append((session_id, person, at, device))
+        result.attendance += len(present)
+        moment = stamp(day, 180)
+        for slug in chosen:
+            for item in items.get(slug, []):
+                achieved = [p for p in present if rng.random() < 0.72]
+                not_yet = [p for p in present if p not in achieved and rng.random() < 0.6]
+                for state, group in ((checklist.ACHIEVED, achieved),
+                                     (checklist.NOT_YET, not_yet)):
+                    if not group:
+                        continue
+                    moment += 1
+                    writer.event(device, moment, "checklist", session_id,
+                                 {"participant_ids": group, "item_id": item, "state": state})
+                    writer.results += [(session_id, p, item, state, moment, device)
+                                       for p in group]
+                    result.checklist_results += len(group)
+        if day < today:
+            writer.later.append(writer.event(
+                device, stamp(day, 240), "session", session_id,
+                {"state": sessions.CLOSED, "closed_at": _iso(stamp(day, 240))}))
+        if len(writer.events) >= 50_000:
+            writer.flush()
+            if progress:
+                progress(index + 1, n_sessions)
+    writer.flush()
+    if progress:
+        progress(n_sessions, n_sessions)
+    result.events = writer.count
+    store.clock.observe(store.database.scalar("SELECT max(hlc) FROM event") or 0)
+    return result
+
+
+def _register(writer: _Writer, rng: random.Random, village: str, day: dt.date, trainer: str,
+              device: str, hlc: int, copy_of: dict | None = None) -> str:
+    fields = _person_fields(rng, village, day, trainer)
+    if copy_of is not None:
+        fields.update({k: copy_of[k] for k in ("sex", "birth_year", "age_band", "village_code")})
+        fields["display_name"] = _variant(copy_of["display_name"], rng)
+    person = str(_uuid(rng))
+    writer.entity_events["participant"].append(
+        writer.event(device, hlc, "participant", person, fields))
+    return person
+
+
+def _province_villages(code: str) -> list[gazetteer.Place]:
+    return [p for p in gazetteer.all_villages() if p.province_code == code]
+
+
+def _uuid(rng: random.Random):
+    import uuid
+
+    return uuid.UUID(int=rng.getrandbits(128), version=4)
+
+
+def _iso(hlc: int) -> str:
+    return dt.datetime.fromtimestamp((hlc >> 16) / 1000, dt.UTC).isoformat(timespec="seconds")
+

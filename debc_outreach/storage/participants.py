@@ -1,0 +1,304 @@
+"""The participant registry: add, edit, search, sort, merge and un-merge.
+
+Names are stored exactly as typed. `name_key` (core/names) is used to match
+and search; `sort_key` is the ICU `km` collation key computed here, so the
+list is in Khmer alphabetical order without a custom COLLATE in the schema.
+
+Search follows khmer.md: a query key of 3+ code points uses the FTS5
+trigram index; shorter keys use `instr(name_key, ?)`. Phone numbers and
+village names are searched too. A merge is an event on the duplicate
+(`merged_into` = the kept record), never a delete; un-merge clears it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import sqlite3
+from dataclasses import dataclass
+from functools import cache
+
+from debc_outreach.core import people, wg
+from debc_outreach.core.ids import is_id, new_id
+from debc_outreach.core.names import name_key, validate_name
+from debc_outreach.errors import UserError
+from debc_outreach.i18n import _
+from debc_outreach.storage import gazetteer, projection
+from debc_outreach.storage.database import Database
+from debc_outreach.storage.store import Store
+
+
+@cache
+def _collator():
+    import icu
+
+    return icu.Collator.createInstance(icu.Locale("km"))
+
+
+def sort_key(display_name: str) -> bytes:
+    """ICU km collation key of the name (Khmer before Latin, dictionary order)."""
+    return bytes(_collator().getSortKey(display_name))
+
+
+def _derive_name(fields: dict) -> dict:
+    name = fields["display_name"]
+    return {"name_key": name_key(name), "sort_key": sort_key(name)}
+
+
+def _derive_phone(fields: dict) -> dict:
+    return {"phone_key": people.phone_key(fields["phone"] or "")}
+
+
+def _derive_wg(fields: dict) -> dict:
+    answers = wg.clean_answers(fields["wg"])
+    found = wg.has_disability(answers)
+    return {"wg": json.dumps(answers, sort_keys=True),
+            "disability": None if found is None else int(found)}
+
+
+FIELDS = frozenset({"display_name", "sex", "birth_year", "age_band", "village_code", "phone",
+                    "wg", "consent", "consent_date", "consent_by", "merged_into", "deleted"})
+
+projection.register("participant", projection.Entity(
+    "participant", FIELDS,
+    {"display_name": _derive_name, "phone": _derive_phone, "wg": _derive_wg}))
+
+
+@dataclass(frozen=True)
+class Participant:
+    id: str
+    display_name: str
+    sex: str
+    birth_year: int | None
+    age_band: str
+    village_code: str
+    phone: str
+    disability: bool | None
+    consent: str
+    merged_into: str = ""
+
+    def as_json(self) -> dict:
+        """The fields a script reads (`--json`)."""
+        return {"id": self.id, "name": self.display_name, "sex": self.sex,
+                "birth_year": self.birth_year, "village_code": self.village_code}
+
+
+COLUMNS = ("p.id, p.display_name, p.sex, p.birth_year, p.age_band, p.village_code, p.phone, "
+           "p.disability, p.consent, p.merged_into")
+
+
+def from_row(row) -> Participant:
+    disability = row[7]
+    return Participant(row[0], row[1], row[2], row[3], row[4], row[5], row[6],
+                       None if disability is None else bool(disability), row[8], row[9])
+
+
+# --- input checks ------------------------------------------------------------------
+
+def checked_name(display_name: str) -> str:
+    problem = validate_name(display_name or "")
+    if problem == "control":
+        raise UserError(_("The name contains control characters. Type it again."))
+    if problem == "empty":
+        raise UserError(_("Type the participant's name."))
+    return display_name
+
+
+def checked_birth_year(year: int | None) -> int | None:
+    problem = people.birth_year_problem(year)
+    if problem == "future":
+        raise UserError(_("The birth year {year} is in the future.").format(year=year))
+    if problem == "too_old":
+        raise UserError(_("The birth year {year} would make the participant older than "
+                          "{age}. Check the year.").format(year=year, age=people.OLDEST_AGE))
+    return year
+
+
+def checked_sex(sex: str) -> str:
+    code = people.normal_sex(sex)
+    if code is None:
+        raise UserError(_("Sex must be F (female), M (male), O (other) or X (prefer not to "
+                          "say)."))
+    return code
+
+
+def _checked_fields(fields: dict) -> dict:
+    out = dict(fields)
+    if "display_name" in out:
+        checked_name(out["display_name"])
+    if "birth_year" in out:
+        checked_birth_year(out["birth_year"])
+    if "sex" in out:
+        out["sex"] = checked_sex(out["sex"])
+    if out.get("village_code"):
+        gazetteer.require_village(out["village_code"])
+    if "age_band" in out and out["age_band"] not in ("", *people.AGE_BANDS):
+        raise UserError(_("Unknown age band {band}.").format(band=out["age_band"]))
+    if "consent" in out and out["consent"] not in ("", "yes", "no"):
+        raise UserError(_("Consent must be yes or no."))
+    if "wg" in out:
+        out["wg"] = wg.clean_answers(out["wg"])
+    return out
+
+
+# --- writing -------------------------------------------------------------------------
+
+def add_participant(store: Store, display_name: str, *, sex: str = "X",
+                    birth_year: int | None = None, age_band: str = "", village_code: str = "",
+                    phone: str = "", wg_answers: dict | None = None, consent: str = "",
+                    recorded_by: str = "", participant_id: str | None = None) -> Participant:
+    """Register a person (one event). Consent records today's date and who recorded it."""
+    fields = _checked_fields({
+        "display_name": display_name, "sex": sex, "birth_year": birth_year,
+        "age_band": "" if birth_year else age_band, "village_code": village_code.strip(),
+        "phone": phone.strip(), "wg": wg_answers or {}, "consent": consent,
+        "merged_into": "", "deleted": 0})
+    if consent:
+        fields["consent_date"] = dt.date.today().isoformat()
+        fields["consent_by"] = recorded_by
+    new = participant_id or new_id()
+    store.record("participant", new, fields)
+    return get(store.database, new)
+
+
+def update_participant(store: Store, participant_id: str, **changes) -> Participant:
+    """Change some fields (only those that differ are recorded)."""
+    current = require(store.database, participant_id)
+    if "wg_answers" in changes:
+        changes["wg"] = changes.pop("wg_answers")
+    fields = _checked_fields(changes)
+    if fields.get("consent") and fields["consent"] != current.consent:
+        fields["consent_date"] = dt.date.today().isoformat()
+        fields.setdefault("consent_by", "")
+    if fields:
+        store.record("participant", participant_id, fields)
+    return get(store.database, participant_id)
+
+
+def merge(store: Store, duplicate_id: str, keep_id: str) -> None:
+    """Merge `duplicate_id` into `keep_id`: one reversible event on the duplicate.
+
+    Records of the duplicate (attendance, skills) count for the kept person.
+    People merged into the duplicate earlier follow it to the kept record.
+    """
+    if duplicate_id == keep_id:
+        raise UserError(_("A participant cannot be merged into itself."))
+    duplicate = require(store.database, duplicate_id)
+    keep = require(store.database, keep_id)
+    if keep.merged_into:
+        raise UserError(_("{name} was itself merged into another record; merge into that "
+                          "record instead.").format(name=keep.display_name))
+    if duplicate.merged_into:
+        raise UserError(_("{name} is already merged.").format(name=duplicate.display_name))
+    followers = [row[0] for row in store.database.query(
+        "SELECT id FROM participant WHERE merged_into = ?", (duplicate_id,))]
+    with store.database.transaction():
+        store.record("participant", duplicate_id, {"merged_into": keep_id})
+        for follower in followers:
+            store.record("participant", follower, {"merged_into": keep_id})
+
+
+def unmerge(store: Store, duplicate_id: str) -> None:
+    """Undo a merge: the record is listed again with its own attendance."""
+    duplicate = require(store.database, duplicate_id)
+    if not duplicate.merged_into:
+        raise UserError(_("{name} is not merged.").format(name=duplicate.display_name))
+    store.record("participant", duplicate_id, {"merged_into": ""})
+
+
+# --- reading -------------------------------------------------------------------------
+
+def get(database: Database, participant_id: str) -> Participant | None:
+    rows = database.conn.execute(f"SELECT {COLUMNS} FROM participant p WHERE p.id = ?",
+                                 (participant_id,)).fetchall()
+    return from_row(rows[0]) if rows else None
+
+
+def require(database: Database, participant_id: str) -> Participant:
+    found = get(database, participant_id) if is_id(participant_id or "") else None
+    if found is None:
+        raise UserError(_("There is no participant with id {id}.").format(id=participant_id))
+    return found
+
+
+def resolve(database: Database, participant_id: str) -> str:
+    """The id that stands for this person (the kept record if it was merged)."""
+    row = database.conn.execute("SELECT merged_into FROM participant WHERE id = ?",
+                                (participant_id,)).fetchone()
+    return row[0] if row and row[0] else participant_id
+
+
+ACTIVE = "p.merged_into = '' AND p.deleted = 0"
+
+
+def list_all(database: Database) -> list[Participant]:
+    """Everyone (not merged), in Khmer alphabetical order."""
+    cursor = database.conn.execute(
+        f"SELECT {COLUMNS} FROM participant p WHERE {ACTIVE} ORDER BY p.sort_key, p.id")
+    return [from_row(row) for row in cursor]
+
+
+def count(database: Database) -> int:
+    return database.scalar(f"SELECT count(*) FROM participant p WHERE {ACTIVE}") or 0
+
+
+def _fts_phrase(key: str) -> str:
+    return '"' + key.replace('"', '""') + '"'
+
+
+# A query matching more people than this is common (e.g. "ស្រី"): walk the sort
+# index and stop at `limit` instead of sorting every hit.
+_COMMON = 1500
+
+
+def _name_matches(conn: sqlite3.Connection, key: str, limit: int, where: str,
+                  params: tuple) -> list[Participant]:
+    if len(key) >= 3:
+        hits = conn.execute(
+            "SELECT rowid FROM participant_fts WHERE participant_fts MATCH ? LIMIT ?",
+            (_fts_phrase(key), _COMMON + 1)).fetchall()
+        if len(hits) <= _COMMON:
+            if not hits:
+                return []
+            marks = ",".join("?" * len(hits))
+            cursor = conn.execute(
+                f"SELECT {COLUMNS} FROM participant p WHERE p.rowid IN ({marks}) AND {where} "
+                f"ORDER BY p.sort_key, p.id LIMIT ?", (*[h[0] for h in hits], *params, limit))
+            return [from_row(row) for row in cursor]
+    cursor = conn.execute(
+        f"SELECT {COLUMNS} FROM participant p INDEXED BY participant_sort "
+        f"WHERE instr(p.name_key, ?) > 0 AND {where} ORDER BY p.sort_key, p.id LIMIT ?",
+        (key, *params, limit))
+    return [from_row(row) for row in cursor]
+
+
+def search(database: Database, query: str, limit: int = 50) -> list[Participant]:
+    """People whose name (by key), phone or village matches `query`.
+
+    Name matches come first, in Khmer alphabetical order; then phone numbers,
+    then people living in a village whose name matches (3+ characters).
+    """
+    key = name_key(query or "")
+    conn = database.conn
+    if not key:
+        cursor = conn.execute(f"SELECT {COLUMNS} FROM participant p WHERE {ACTIVE} "
+                              f"ORDER BY p.sort_key, p.id LIMIT ?", (limit,))
+        return [from_row(row) for row in cursor]
+    found = _name_matches(conn, key, limit, ACTIVE, ())
+    seen = {p.id for p in found}
+    digits = people.phone_key(query)
+    if len(found) < limit and len(digits) >= 3 and digits == key.replace(" ", "").lstrip("+"):
+        cursor = conn.execute(
+            f"SELECT {COLUMNS} FROM participant p WHERE instr(p.phone_key, ?) > 0 AND {ACTIVE} "
+            f"ORDER BY p.sort_key LIMIT ?", (digits, limit))
+        found += [p for p in map(from_row, cursor) if p.id not in seen]
+        seen = {p.id for p in found}
+    if len(found) < limit and len(key) >= 3 and not key.isdigit():
+        codes = gazetteer.village_codes_matching(query, limit=50)
+        if codes:
+            marks = ",".join("?" * len(codes))
+            cursor = conn.execute(
+                f"SELECT {COLUMNS} FROM participant p WHERE p.village_code IN ({marks}) "
+                f"AND {ACTIVE} ORDER BY p.sort_key LIMIT ?", (*codes, limit))
+            found += [p for p in map(from_row, cursor) if p.id not in seen]
+    return found[:limit]

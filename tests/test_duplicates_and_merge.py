@@ -1,0 +1,58 @@
+"""Duplicate participants are found and merged reversibly (an event, never a delete)."""
+
+import datetime as dt
+
+import pytest
+
+from debc_outreach.errors import UserError
+from debc_outreach.storage import attendance, participants, registry, sessions
+
+VILLAGE = "12010101"
+
+
+def test_same_name_typed_differently_in_the_same_village_is_a_duplicate(store):
+    a = participants.add_participant(store, "ស្រីពៅ", village_code=VILLAGE)
+    b = participants.add_participant(store, "ស្រី\u200bពៅ", village_code=VILLAGE)
+    participants.add_participant(store, "ស្រីពៅ", village_code="12010102")
+    pairs = registry.find_duplicates(store.database)
+    assert [{d.first.id, d.second.id} for d in pairs] == [{a.id, b.id}]
+    assert pairs[0].reason == "same_name_village"
+
+
+def test_names_one_letter_apart_in_one_village_are_flagged(store):
+    participants.add_participant(store, "Sok Dara", village_code=VILLAGE)
+    participants.add_participant(store, "Sok Darra", village_code=VILLAGE)
+    participants.add_participant(store, "Sok Dana", village_code="12010102")
+    pairs = registry.find_duplicates(store.database)
+    assert [d.reason for d in pairs] == ["similar_name"]
+
+
+def test_merge_moves_attendance_and_unmerge_restores_it(store):
+    keep = participants.add_participant(store, "Sok Dara", village_code=VILLAGE)
+    dup = participants.add_participant(store, "SOK  Dara", village_code=VILLAGE)
+    session = sessions.create(store, dt.date.today().isoformat(), VILLAGE)
+    attendance.check_in(store, session.id, dup.id)
+    events_before = store.database.scalar("SELECT count(*) FROM event")
+
+    participants.merge(store, dup.id, keep.id)
+    assert [p.id for p in participants.list_all(store.database)] == [keep.id]
+    assert [a.session_id for a in registry.attended(store.database, keep.id)] == [session.id]
+    assert [p.id for p in attendance.attendees(store.database.conn, session.id)] == [keep.id]
+    assert attendance.check_in(store, session.id, keep.id).already
+
+    participants.unmerge(store, dup.id)
+    assert {p.id for p in participants.list_all(store.database)} == {keep.id, dup.id}
+    assert registry.attended(store.database, keep.id) == []
+    assert store.database.scalar("SELECT count(*) FROM participant") == 2
+    assert store.database.scalar("SELECT count(*) FROM event") == events_before + 2
+
+
+def test_merging_into_a_merged_record_is_refused(store):
+    a = participants.add_participant(store, "A")
+    b = participants.add_participant(store, "B")
+    c = participants.add_participant(store, "C")
+    participants.merge(store, a.id, b.id)
+    with pytest.raises(UserError):
+        participants.merge(store, c.id, a.id)
+    participants.merge(store, b.id, c.id)
+    assert participants.get(store.database, a.id).merged_into == c.id

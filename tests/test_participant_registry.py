@@ -1,0 +1,101 @@
+"""Participants: stored as typed, Khmer order, search by key, bad input refused."""
+
+import pytest
+
+from debc_outreach.core.names import name_key
+from debc_outreach.errors import UserError
+from debc_outreach.storage import participants, registry
+
+VILLAGE = "12010101"
+
+
+def test_registry_lists_names_in_khmer_alphabetical_order(store, khmer_cases):
+    sorting = khmer_cases["sorting"]
+    for name in sorting["input"]:
+        participants.add_participant(store, name)
+    listed = [p.display_name for p in participants.list_all(store.database)]
+    assert listed == sorting["icu_km"]
+    assert listed != sorting["codepoint_order_wrong"]
+
+
+def test_names_are_stored_exactly_as_typed(store, khmer_cases):
+    for name in khmer_cases["search"]["names"]:
+        person = participants.add_participant(store, name)
+        assert person.display_name == name
+
+
+@pytest.mark.parametrize("section_query", range(16))
+def test_search_finds_the_same_people_as_the_key_rule(store, khmer_cases, section_query):
+    search = khmer_cases["search"]
+    ids = {participants.add_participant(store, n).id: n for n in search["names"]}
+    case = search["queries"][section_query]
+    found = {p.display_name for p in participants.search(store.database, case["query"])
+             if p.id in ids}
+    assert found == set(case["matches"]), case.get("note")
+
+
+def test_short_and_long_queries_use_instr_and_trigram_alike(store):
+    participants.add_participant(store, "ស្រី\u200bពៅ")
+    participants.add_participant(store, "សុខ ដារ៉ា")
+    for query in ("ព", "ពៅ", "ស្រីពៅ", "ស្រ្តី"[:0] + "ីព"):
+        names = [p.display_name for p in participants.search(store.database, query)]
+        assert names == ["ស្រី\u200bពៅ"], query
+
+
+def test_search_by_phone_and_by_village_name(store):
+    person = participants.add_participant(store, "Chea Bopha", phone="+855 12 345 678",
+                                          village_code=VILLAGE)
+    assert [p.id for p in participants.search(store.database, "012345")] == [person.id]
+    assert [p.id for p in participants.search(store.database, "Phum Muoy")] == [person.id]
+
+
+def test_names_with_invisible_characters_are_accepted_and_matched(store):
+    person = participants.add_participant(store, "សុខ\u00a0\u00a0ដារ៉ា\u200b")
+    assert person.display_name == "សុខ\u00a0\u00a0ដារ៉ា\u200b"
+    assert [p.id for p in participants.search(store.database, "សុខ ដារ៉ា")] == [person.id]
+
+
+@pytest.mark.parametrize("name", ["", "   ", "\u200b", "Sok\x07Dara"])
+def test_empty_or_control_character_names_are_refused(store, name):
+    with pytest.raises(UserError):
+        participants.add_participant(store, name)
+
+
+@pytest.mark.parametrize("year", [1850, 2999])
+def test_impossible_birth_years_are_refused(store, year):
+    with pytest.raises(UserError):
+        participants.add_participant(store, "Sok Dara", birth_year=year)
+
+
+def test_unknown_village_code_is_refused(store):
+    with pytest.raises(UserError, match="99999999"):
+        participants.add_participant(store, "Sok Dara", village_code="99999999")
+
+
+def test_washington_group_answers_decide_disability(store):
+    some = {d: 2 for d in ("seeing", "hearing", "walking", "remembering", "self_care",
+                           "communicating")}
+    no = participants.add_participant(store, "A", wg_answers=some)
+    yes = participants.add_participant(store, "B", wg_answers={"seeing": 3})
+    unknown = participants.add_participant(store, "C", wg_answers={"seeing": 2})
+    assert (no.disability, yes.disability, unknown.disability) == (False, True, None)
+
+
+def test_sort_key_is_a_stored_blob_not_a_collation(store):
+    participants.add_participant(store, "សុខា")
+    schema = store.database.scalar("SELECT sql FROM sqlite_master WHERE name='participant'")
+    assert "COLLATE" not in schema.upper()
+    assert isinstance(store.database.scalar("SELECT sort_key FROM participant"), bytes)
+    assert store.database.scalar("SELECT name_key FROM participant") == name_key("សុខា")
+
+
+def test_registry_pages_fill_lazily_in_order(store, khmer_cases):
+    for name in khmer_cases["sorting"]["input"]:
+        participants.add_participant(store, name)
+    first = registry.page(store.database, registry.Filter(), limit=7)
+    rest = registry.page(store.database, registry.Filter(),
+                         after=(first[-1].sort_key, first[-1].participant.id), limit=100)
+    names = [r.participant.display_name for r in first + rest]
+    assert names == khmer_cases["sorting"]["icu_km"]
+    assert registry.count(store.database, registry.Filter(query="ស")) == len(
+        [n for n in names if "ស" in name_key(n)])
