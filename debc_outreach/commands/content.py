@@ -1,0 +1,151 @@
+"""`debc-outreach content check | lock | list | handout | import`."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+from debc_outreach import resources
+from debc_outreach.errors import UserError
+from debc_outreach.i18n import _
+
+
+def _pack_path(args: argparse.Namespace) -> Path:
+    if args.path:
+        path = Path(args.path).expanduser()
+        if not path.is_dir():
+            raise UserError(_("{path} is not a folder.").format(path=path))
+        return path
+    from debc_outreach.content.loader import active_pack_dir
+
+    return active_pack_dir(args.data_dir)
+
+
+def cmd_check(args: argparse.Namespace) -> int:
+    from debc_outreach.content.validator import check_pack, errors_only
+
+    path = _pack_path(args)
+    problems = check_pack(path)
+    errors = errors_only(problems)
+    if args.json:
+        print(json.dumps({"ok": not errors, "pack": str(path), "problems": [
+            {"file": str(p.file), "line": p.line, "severity": p.severity, "message": p.message}
+            for p in problems]}, ensure_ascii=False))
+    else:
+        for problem in problems:
+            print(problem, file=sys.stderr)
+    if errors:
+        raise UserError(_("The content pack has {n} error(s).").format(n=len(errors)))
+    if not args.json:
+        from debc_outreach.content.loader import load_pack
+
+        pack = load_pack(path)
+        print(_("Content pack {id} {version} is OK: {n} modules.").format(
+            id=pack.id, version=pack.version, n=len(pack.modules)))
+    return 0
+
+
+def cmd_lock(args: argparse.Namespace) -> int:
+    from debc_outreach.content import lock
+    from debc_outreach.content.loader import load_pack
+
+    path = Path(args.path).expanduser() if args.path else resources.content_dir()
+    pack = load_pack(path)
+    existing = lock.read_lock(path)
+    unknown = set(args.retire) - set(existing or {})
+    if unknown:
+        raise UserError(_("Not a published checklist id: {id}").format(id=sorted(unknown)[0]))
+    items = [item for module in pack.modules for item in module.checklist]
+    entries = lock.updated_entries(existing, items, pack.version, set(args.retire))
+    written = lock.write_lock(path, entries)
+    added = len(entries) - len(existing or {})
+    print(_("{file}: {n} checklist ids, {added} new.").format(
+        file=written, n=len(entries), added=added))
+    return 0
+
+
+def cmd_list(args: argparse.Namespace) -> int:
+    from debc_outreach.content.loader import load_active_pack
+
+    pack = load_active_pack(args.data_dir)
+    if args.json:
+        print(json.dumps({"pack": pack.id, "version": pack.version, "modules": [
+            {"slug": m.slug, "version": m.version, "title": m.titles,
+             "duration_minutes": m.duration_minutes, "audience": list(m.audience),
+             "tags": list(m.tags),
+             "checklist": [{"id": i.id, "km": i.km, "en": i.en} for i in m.checklist]}
+            for m in pack.modules]}, ensure_ascii=False))
+        return 0
+    print(f"{pack.id} {pack.version} ({pack.folder})")
+    for module in pack.modules:
+        print(f"{module.slug}\t{module.duration_minutes}\t{module.title('en')}\t"
+              f"{module.title('km')}")
+    return 0
+
+
+def cmd_handout(args: argparse.Namespace) -> int:
+    from debc_outreach.content.loader import load_active_pack
+
+    pack = load_active_pack(args.data_dir)
+    module = pack.module(args.slug)
+    if module is None:
+        raise UserError(_("There is no module {slug}. `debc-outreach content list` shows them.")
+                        .format(slug=args.slug))
+    output = Path(args.output).expanduser()
+    if not output.parent.is_dir():
+        raise UserError(_("The folder {folder} does not exist.").format(folder=output.parent))
+    from debc_outreach.content.handout import render_handout
+
+    try:
+        render_handout(module, pack, args.content_lang or args.lang or "km", output)
+    except OSError as error:
+        raise UserError(_("The handout could not be written: {error}").format(
+            error=error)) from None
+    print(_("Handout written to {path}").format(path=output))
+    return 0
+
+
+def cmd_import(args: argparse.Namespace) -> int:
+    from debc_outreach.content.importer import PackRejected, import_pack
+
+    source = Path(args.pack).expanduser()
+    if not source.is_file():
+        raise UserError(_("{path} does not exist.").format(path=source))
+    try:
+        result = import_pack(source, args.data_dir)
+    except PackRejected as rejected:
+        for problem in rejected.problems:
+            print(problem, file=sys.stderr)
+        raise
+    print(_("Imported content pack {id} {version} ({n} modules); it replaces {old}.").format(
+        id=result.pack_id, version=result.version, n=result.modules,
+        old=result.previous_version))
+    return 0
+
+
+def register(commands) -> None:
+    content = commands.add_parser("content", help=_("check, import and print awareness modules"))
+    sub = content.add_subparsers(dest="content_command", metavar="ACTION", required=True)
+    check = sub.add_parser("check", help=_("validate a content pack (default: the pack in use)"))
+    check.add_argument("path", nargs="?", help=_("folder holding pack.toml"))
+    check.add_argument("--json", action="store_true", help=_("machine-readable output"))
+    check.set_defaults(handler=cmd_check)
+    lock = sub.add_parser("lock", help=_("record published checklist ids in checklist_ids.lock"))
+    lock.add_argument("path", nargs="?", help=_("folder holding pack.toml (default: shipped)"))
+    lock.add_argument("--retire", action="append", default=[], metavar="ID",
+                      help=_("mark a checklist id as no longer taught (kept for old results)"))
+    lock.set_defaults(handler=cmd_lock)
+    listing = sub.add_parser("list", help=_("list the modules of the pack in use"))
+    listing.add_argument("--json", action="store_true", help=_("machine-readable output"))
+    listing.set_defaults(handler=cmd_list)
+    handout = sub.add_parser("handout", help=_("write a module's PDF handout"))
+    handout.add_argument("slug")
+    handout.add_argument("--lang", dest="content_lang", choices=("km", "en"), default=None,
+                         help=_("language of the handout (default: km)"))
+    handout.add_argument("-o", "--output", required=True, metavar="FILE.pdf")
+    handout.set_defaults(handler=cmd_handout)
+    imp = sub.add_parser("import", help=_("install a newer content pack from a .zip"))
+    imp.add_argument("pack", metavar="PACK.zip")
+    imp.set_defaults(handler=cmd_import)

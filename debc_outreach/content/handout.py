@@ -1,0 +1,141 @@
+"""PDF handouts (A4) through Qt: the one place in content/ that uses Qt.
+
+ReportLab and fpdf2 do not shape Khmer, so the handout is laid out by
+QTextDocument with the bundled Noto Sans Khmer font and written by QPdfWriter,
+which embeds the font subset. `render_handout()` works headless (CLI): it
+starts an offscreen QGuiApplication when none is running.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+from debc_outreach import resources
+from debc_outreach.content.display import display_markdown
+from debc_outreach.content.handout_text import handout_markdown
+from debc_outreach.content.model import Module, Pack
+from debc_outreach.errors import UserError
+from debc_outreach.i18n import _
+
+FONT_FAMILY = "Noto Sans Khmer"
+BODY_POINTS = 11.0
+MARGIN_MM = 16.0
+IMAGE_MAX_HEIGHT_MM = 70.0
+PRINT_DPI = 300
+LAYOUT_DPI = 96            # QTextDocument lays out in screen pixels; print_() scales up
+IMAGE_OVERSAMPLE = 3       # images are rasterised at print resolution, not screen
+
+_APP = []                  # the offscreen application of a headless run, kept alive
+
+
+def render_handout(module: Module, pack: Pack, lang: str, path: Path) -> Path:
+    """Write the handout of `module` in `lang` to the PDF file `path`; return the path."""
+    from PySide6.QtCore import QMarginsF, QSizeF
+    from PySide6.QtGui import (
+        QFont,
+        QFontDatabase,
+        QGuiApplication,
+        QPageLayout,
+        QPageSize,
+        QPdfWriter,
+        QTextDocument,
+    )
+
+    if QGuiApplication.instance() is None:
+        if sys.platform.startswith("linux") and not (os.environ.get("DISPLAY")
+                                                     or os.environ.get("WAYLAND_DISPLAY")):
+            os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+        _APP.append(QGuiApplication([]))
+    for font_file in resources.khmer_font_files():
+        QFontDatabase.addApplicationFont(str(font_file))
+
+    path = Path(path)
+    writer = QPdfWriter(str(path))
+    writer.setPageLayout(QPageLayout(QPageSize(QPageSize.PageSizeId.A4),
+                                     QPageLayout.Orientation.Portrait,
+                                     QMarginsF(MARGIN_MM, MARGIN_MM, MARGIN_MM, MARGIN_MM),
+                                     QPageLayout.Unit.Millimeter))
+    writer.setResolution(PRINT_DPI)
+    writer.setTitle(module.title(lang))
+    writer.setCreator("DEBC Outreach")
+
+    document = QTextDocument()
+    font = QFont(FONT_FAMILY)
+    font.setPointSizeF(BODY_POINTS)
+    document.setDefaultFont(font)
+    document.setMarkdown(display_markdown(handout_markdown(module, pack, lang),
+                                          glossary_links=False))
+    rect = writer.pageLayout().paintRect(QPageLayout.Unit.Millimeter)
+    px_per_mm = LAYOUT_DPI / 25.4
+    document.setPageSize(QSizeF(rect.width() * px_per_mm, rect.height() * px_per_mm))
+    _place_images(document, module, rect.width() * px_per_mm * 0.75,
+                  IMAGE_MAX_HEIGHT_MM * px_per_mm)
+    document.print_(writer)
+    del writer                                 # flushes and closes the file
+    if not path.exists() or path.stat().st_size == 0:
+        raise UserError(_("The handout could not be written to {path}.").format(path=path))
+    return path
+
+
+def _place_images(document, module: Module, max_width: float, max_height: float) -> None:
+    """Load each image from the module folder, scaled to fit, as a document resource."""
+    from PySide6.QtCore import QUrl
+    from PySide6.QtGui import QTextCursor, QTextDocument
+
+    block = document.begin()
+    while block.isValid():
+        iterator = block.begin()
+        while not iterator.atEnd():
+            fragment = iterator.fragment()
+            char_format = fragment.charFormat()
+            if char_format.isImageFormat():
+                image_format = char_format.toImageFormat()
+                name = image_format.name()
+                image = _load_image(module.image_path(name), max_width * IMAGE_OVERSAMPLE,
+                                    max_height * IMAGE_OVERSAMPLE)
+                if image is not None:
+                    document.addResource(QTextDocument.ResourceType.ImageResource,
+                                         QUrl(name), image)
+                    image_format.setWidth(image.width() / IMAGE_OVERSAMPLE)
+                    image_format.setHeight(image.height() / IMAGE_OVERSAMPLE)
+                    cursor = QTextCursor(document)
+                    cursor.setPosition(fragment.position())
+                    cursor.setPosition(fragment.position() + fragment.length(),
+                                       QTextCursor.MoveMode.KeepAnchor)
+                    cursor.setCharFormat(image_format)
+            iterator += 1
+        block = block.next()
+
+
+def _load_image(path: Path, max_width: float, max_height: float):
+    from PySide6.QtCore import QSize, Qt
+    from PySide6.QtGui import QImage, QPainter
+    from PySide6.QtSvg import QSvgRenderer
+
+    if not path.is_file():
+        return None
+    if path.suffix.lower() == ".svg":
+        renderer = QSvgRenderer(str(path))
+        if not renderer.isValid():
+            return None
+        natural = renderer.defaultSize()
+    else:
+        source = QImage(str(path))
+        if source.isNull():
+            return None
+        natural = source.size()
+    if natural.isEmpty():
+        return None
+    scale = min(max_width / natural.width(), max_height / natural.height())
+    size = QSize(max(1, int(natural.width() * scale)), max(1, int(natural.height() * scale)))
+    if path.suffix.lower() != ".svg":
+        return source.scaled(size, Qt.AspectRatioMode.KeepAspectRatio,
+                             Qt.TransformationMode.SmoothTransformation)
+    image = QImage(size, QImage.Format.Format_ARGB32_Premultiplied)
+    image.fill(Qt.GlobalColor.transparent)
+    painter = QPainter(image)
+    renderer.render(painter)
+    painter.end()
+    return image

@@ -1,0 +1,171 @@
+"""Import a newer content pack from a .zip a coordinator distributes.
+
+Order matters so a bad file never costs the trainer a working pack:
+unpack into a temporary folder inside the data folder, run the full
+`check_pack`, check that every checklist id the device knows keeps its
+meaning in the new pack (so results recorded against older versions still
+resolve to their text), and only then swap folders with renames. If
+anything fails, the pack in use stays as it was.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import shutil
+import tempfile
+import zipfile
+from dataclasses import dataclass
+from pathlib import Path, PurePosixPath
+
+from debc_outreach import resources
+from debc_outreach.content import lock
+from debc_outreach.content.loader import (
+    PACK_FILE,
+    ContentError,
+    load_active_pack,
+    load_pack,
+    version_key,
+)
+from debc_outreach.content.model import Pack
+from debc_outreach.content.validator import Problem, check_pack, errors_only
+from debc_outreach.errors import UserError
+from debc_outreach.i18n import _
+
+MAX_UNPACKED_BYTES = 200 * 1024 * 1024
+MAX_FILES = 5000
+IMPORT_LOG = "content-imports.json"
+
+
+class PackRejected(UserError):
+    """The pack failed its checks; `problems` says where."""
+
+    def __init__(self, message: str, problems: list[Problem] | None = None):
+        super().__init__(message)
+        self.problems = problems or []
+
+
+@dataclass(frozen=True)
+class ImportResult:
+    pack_id: str
+    version: str
+    previous_version: str
+    modules: int
+
+
+def _unpack(zip_path: Path, target: Path) -> None:
+    try:
+        archive = zipfile.ZipFile(zip_path)
+    except (zipfile.BadZipFile, OSError) as error:
+        raise PackRejected(_("{file} is not a readable .zip file ({error})").format(
+            file=zip_path.name, error=error)) from None
+    with archive:
+        members = archive.infolist()
+        if len(members) > MAX_FILES or sum(m.file_size for m in members) > MAX_UNPACKED_BYTES:
+            raise PackRejected(_("{file} is too large to be a content pack").format(
+                file=zip_path.name))
+        for member in members:
+            name = PurePosixPath(member.filename.replace("\\", "/"))
+            if name.is_absolute() or ".." in name.parts or (member.external_attr >> 28) == 0xA:
+                raise PackRejected(_("{file} contains an unsafe path: {name}").format(
+                    file=zip_path.name, name=member.filename))
+        try:
+            archive.extractall(target)
+        except (zipfile.BadZipFile, OSError, RuntimeError) as error:
+            raise PackRejected(_("{file} could not be unpacked ({error})").format(
+                file=zip_path.name, error=error)) from None
+
+
+def _pack_root(folder: Path) -> Path:
+    if (folder / PACK_FILE).exists():
+        return folder
+    children = [p for p in folder.iterdir() if p.is_dir() and not p.name.startswith("__")]
+    if len(children) == 1 and (children[0] / PACK_FILE).exists():
+        return children[0]
+    raise PackRejected(_("The .zip has no pack.toml at its top level; it is not a content pack."))
+
+
+def compatibility_problems(old: Pack, new: Pack) -> list[str]:
+    """Why `new` may not replace `old`: every id `old` knows must keep its meaning."""
+    problems = []
+    for item_id in sorted(old.all_checklist_ids()):
+        before, after = old.checklist_item(item_id), new.checklist_item(item_id)
+        if after is None:
+            problems.append(_("checklist id {id} is missing from the new pack").format(
+                id=item_id))
+        elif before.module != after.module or not lock.same_meaning(before.en, after.en):
+            problems.append(_("checklist id {id} changed its meaning (\"{old}\" → \"{new}\")")
+                            .format(id=item_id, old=before.en, new=after.en))
+    return problems
+
+
+def import_pack(zip_path: Path, data_dir: Path) -> ImportResult:
+    """Validate and install the pack in `zip_path`; raise PackRejected if anything is wrong."""
+    zip_path, data_dir = Path(zip_path), Path(data_dir)
+    current = load_active_pack(data_dir)
+    installed = resources.imported_content_dir(data_dir)
+    data_dir.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=".content-import-", dir=data_dir))
+    try:
+        _unpack(zip_path, staging)
+        root = _pack_root(staging)
+        problems = check_pack(root)
+        errors = errors_only(problems)
+        if errors:
+            raise PackRejected(
+                _("The pack was not imported: {n} problem(s), first: {first}").format(
+                    n=len(errors), first=errors[0]), problems)
+        try:
+            new = load_pack(root)
+        except ContentError as error:
+            raise PackRejected(str(error)) from None
+        if new.id != current.id:
+            raise PackRejected(_("This is a different pack ({new}); this device uses {old}.")
+                               .format(new=new.id, old=current.id))
+        if version_key(new.version) <= version_key(current.version):
+            raise PackRejected(_("Version {new} is not newer than the pack in use ({old}); "
+                                 "nothing was changed.").format(new=new.version,
+                                                                old=current.version))
+        incompatible = compatibility_problems(current, new)
+        if incompatible:
+            raise PackRejected(_("The pack was not imported: it would break recorded results. "
+                                 "{first}").format(first=incompatible[0]))
+        _swap_in(root, installed)
+        _log_import(data_dir, zip_path, new, current.version)
+        return ImportResult(new.id, new.version, current.version, len(new.modules))
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+
+
+def _swap_in(root: Path, installed: Path) -> None:
+    previous = installed.with_name(installed.name + ".previous")
+    shutil.rmtree(previous, ignore_errors=True)
+    if installed.exists():
+        installed.rename(previous)
+    try:
+        root.rename(installed)
+    except OSError as error:
+        if previous.exists():
+            previous.rename(installed)
+        raise UserError(_("The pack could not be installed ({error}); the old pack is still "
+                          "in use.").format(error=error)) from None
+    shutil.rmtree(previous, ignore_errors=True)
+
+
+def _log_import(data_dir: Path, zip_path: Path, pack: Pack, previous: str) -> None:
+    path = data_dir / IMPORT_LOG
+    try:
+        log = json.loads(path.read_text(encoding="utf-8")) if path.exists() else []
+    except (OSError, ValueError):
+        log = []
+    log.append({"pack": pack.id, "version": pack.version, "previous_version": previous,
+                "file": zip_path.name, "imported_at": dt.datetime.now(dt.UTC).isoformat()})
+    path.write_text(json.dumps(log, ensure_ascii=False, indent=1), encoding="utf-8")
+
+
+def import_history(data_dir: Path) -> list[dict]:
+    path = Path(data_dir) / IMPORT_LOG
+    try:
+        return json.loads(path.read_text(encoding="utf-8")) if path.exists() else []
+    except (OSError, ValueError):
+        return []

@@ -1,0 +1,56 @@
+"""Names of audiences, policy areas and handout headings, in a given language.
+
+A handout or slide is in the CONTENT language the trainer picked, which may
+differ from the app's language, so these labels are translated per call.
+"""
+
+from __future__ import annotations
+
+import gettext
+from functools import cache
+
+from debc_outreach import resources
+from debc_outreach.i18n import DOMAIN, N_
+
+AUDIENCE_LABELS = {
+    "rural-adults": N_("Rural adults"),
+    "youth": N_("Youth"),
+    "vendors": N_("Market vendors"),
+    "elders": N_("Elders"),
+    "people-with-disabilities": N_("People with disabilities"),
+    "everyone": N_("Everyone"),
+}
+TAG_LABELS = {
+    "digital-government": N_("Digital government"),
+    "public-awareness": N_("Public awareness"),
+    "consumer-trust": N_("Consumer trust"),
+    "digital-documents": N_("Digital documents"),
+    "digital-business": N_("Digital business"),
+    "digital-citizens": N_("Digital citizens"),
+}
+SECTION_LABELS = {
+    "story": N_("Story"),
+    "demonstrate": N_("Demonstrate"),
+    "practise": N_("Practise"),
+    "recap": N_("Recap"),
+}
+SELF_CHECK = N_("Self-check: I can…")
+SELF_CHECK_HINT = N_("Tick each box when you can do it without help.")
+WORDS_TO_KNOW = N_("Words to know")
+SOURCES = N_("Sources")
+MINUTES = N_("{n} minutes")
+NEEDS_REVIEW = N_("Draft: this text still needs review by a native speaker.")
+
+
+@cache
+def _catalog(lang: str) -> gettext.NullTranslations:
+    try:
+        return gettext.translation(DOMAIN, localedir=str(resources.locale_dir()),
+                                   languages=[lang])
+    except OSError:
+        return gettext.NullTranslations()
+
+
+def label(message: str, lang: str) -> str:
+    """`message` (marked with N_) translated into `lang`, whatever the app language is."""
+    return _catalog(lang).gettext(message)
