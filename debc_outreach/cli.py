@@ -58,18 +58,22 @@ def main(argv: Sequence[str] | None = None) -> int:
     pre = argparse.ArgumentParser(add_help=False)
     pre.add_argument("--data-dir", type=Path, default=None)
     pre.add_argument("--lang", default=None)
-    known, _rest = pre.parse_known_args(argv)
+    known, rest = pre.parse_known_args(argv)
     from debc_outreach.datadir import resolve_data_dir
 
     data_dir = resolve_data_dir(known.data_dir)
     i18n.set_language(_initial_language(data_dir, known.lang))
 
-    args = build_parser().parse_args(argv)
-    args.data_dir = data_dir
-    if args.command is None:
+    if not rest:
+        # The GUI: skip building the full parser, which imports every command module.
         from debc_outreach.gui.app import run_gui
 
         return run_gui(data_dir, language=known.lang)
+    args = build_parser().parse_args(argv)
+    args.data_dir = data_dir
+    if args.command is None:
+        build_parser().print_help()
+        return 2
     from debc_outreach.logs import setup_logging
 
     setup_logging(data_dir)

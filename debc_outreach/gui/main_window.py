@@ -24,7 +24,7 @@ from debc_outreach.errors import UserError
 from debc_outreach.gui.context import AppContext
 from debc_outreach.gui.errors import show_user_error
 from debc_outreach.gui.page import Page
-from debc_outreach.gui.pages import page_classes
+from debc_outreach.gui.pages import PAGES
 from debc_outreach.i18n import _
 from debc_outreach.storage import trainers
 
@@ -36,7 +36,7 @@ class MainWindow(QMainWindow):
         self.setObjectName("mainWindow")
         self.setWindowIcon(QIcon(str(resources.icon_path("app.svg"))))
         self.resize(1280, 720)
-        self._classes = page_classes()
+        self._entries = PAGES
         self._pages: dict[int, Page] = {}
 
         central = QWidget()
@@ -55,8 +55,8 @@ class MainWindow(QMainWindow):
         self.nav.setObjectName("navigation")
         self.nav.setIconSize(QSize(28, 28))
         self.nav.setMinimumWidth(200)
-        for cls in self._classes:
-            item = QListWidgetItem(QIcon(str(resources.icon_path(cls.icon_name))), "")
+        for entry in self._entries:
+            item = QListWidgetItem(QIcon(str(resources.icon_path(entry.icon))), "")
             self.nav.addItem(item)
         side_layout.addWidget(self.nav, 1)
         self.trainer_label = QLabel()
@@ -73,7 +73,7 @@ class MainWindow(QMainWindow):
 
         self.stack = QStackedWidget()
         outer.addWidget(self.stack, 1)
-        for _cls in self._classes:
+        for _entry in self._entries:
             self.stack.addWidget(QWidget())      # replaced by the page when first shown
         self.setCentralWidget(central)
 
@@ -89,7 +89,7 @@ class MainWindow(QMainWindow):
             return
         page = self._pages.get(row)
         if page is None:
-            page = self._classes[row](self.context)
+            page = self._entries[row].load()(self.context)
             placeholder = self.stack.widget(row)
             self.stack.insertWidget(row, page)
             self.stack.removeWidget(placeholder)
@@ -100,7 +100,7 @@ class MainWindow(QMainWindow):
 
     def page(self, key: str) -> Page:
         """Show the page with `key` and return it (used by tests and links)."""
-        row = next(i for i, cls in enumerate(self._classes) if cls.key == key)
+        row = next(i for i, entry in enumerate(self._entries) if entry.key == key)
         self.nav.setCurrentRow(row)
         return self._pages[row]
 
@@ -127,8 +127,8 @@ class MainWindow(QMainWindow):
     # --- texts -----------------------------------------------------------------
     def retranslate(self) -> None:
         self.setWindowTitle(_("DEBC Outreach"))
-        for row, cls in enumerate(self._classes):
-            self.nav.item(row).setText(cls.nav_title())
+        for row, entry in enumerate(self._entries):
+            self.nav.item(row).setText(_(entry.title))
         other = "en" if i18n.language() == "km" else "km"
         self.language_button.setText(i18n.LANGUAGE_NAMES[other])
         self.language_button.setToolTip(_("Switch the language of the app"))

@@ -11,21 +11,17 @@ from debc_outreach.gui.context import AppContext
 class Page(QWidget):
     """An area in the navigation. Subclasses build widgets, then call `retranslate()`.
 
-    `retranslate()` sets every visible text; it runs again on a live language
-    switch. `activate()` runs each time the page is shown.
+    Register it with a `PageEntry` in gui/pages.py. `retranslate()` sets every
+    visible text; it runs again on a live language switch. `activate()` runs
+    each time the page is shown.
     """
 
-    key = ""          # stable id, e.g. "home"
-    icon_name = ""    # file in ui/icons/
+    key = ""          # stable id, the same as its PageEntry.key
 
     def __init__(self, context: AppContext, parent: QWidget | None = None):
         super().__init__(parent)
         self.context = context
         self.setObjectName(f"page-{self.key}")
-
-    @staticmethod
-    def nav_title() -> str:
-        raise NotImplementedError
 
     def retranslate(self) -> None:
         """Set every visible text (called on language change)."""

@@ -1,15 +1,32 @@
 """The areas shown in the navigation, in order.
 
-Each feature adds its Page class here. Pages are built the first time they
-are shown, so start-up stays fast however many areas the app grows.
+Each feature adds one `PageEntry` to `PAGES`. Entries name the page's module
+and class as strings: a page module (and whatever heavy library it needs,
+such as cryptography for sync) is imported only when the page is first
+shown, so start-up stays fast however many areas the app grows
+(bench/bench_startup.py). `title` is marked with N_() and translated when
+the navigation is drawn.
 """
 
 from __future__ import annotations
 
-from debc_outreach.gui.page import Page
+import importlib
+from typing import NamedTuple
+
+from debc_outreach.i18n import N_
 
 
-def page_classes() -> list[type[Page]]:
-    from debc_outreach.gui.home_page import HomePage
+class PageEntry(NamedTuple):
+    key: str          # stable id, also `Page.key` of the class
+    title: str        # N_()-marked; shown through _()
+    icon: str         # file in ui/icons/
+    module: str       # e.g. "debc_outreach.gui.home_page"
+    class_name: str   # a `Page` subclass in that module
 
-    return [HomePage]
+    def load(self):
+        return getattr(importlib.import_module(self.module), self.class_name)
+
+
+PAGES: tuple[PageEntry, ...] = (
+    PageEntry("home", N_("Home"), "home.svg", "debc_outreach.gui.home_page", "HomePage"),
+)

@@ -14,8 +14,6 @@ import sqlite3
 from collections.abc import Iterator
 from pathlib import Path
 
-import sqlite_utils
-
 from debc_outreach.errors import UserError
 from debc_outreach.i18n import _
 
@@ -72,8 +70,21 @@ class Database:
             with contextlib.suppress(Exception):
                 self.conn.close()
             raise explain(error, path) from error
-        self.db = sqlite_utils.Database(self.conn)
         self._depth = 0
+        self._utils = None
+
+    @property
+    def db(self):
+        """A `sqlite_utils.Database` on the same connection (bulk inserts, schema helpers).
+
+        Imported on first use: sqlite-utils pulls in click and dateutil, which would
+        otherwise cost the GUI about 50 ms at every start.
+        """
+        if self._utils is None:
+            import sqlite_utils
+
+            self._utils = sqlite_utils.Database(self.conn)
+        return self._utils
 
     def configure_for_writing(self) -> None:
         """WAL and full sync; done after the schema check so a refused file stays untouched."""

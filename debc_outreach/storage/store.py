@@ -10,8 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-import platform
-import tempfile
+import os
 from pathlib import Path
 
 from debc_outreach.core.hlc import Clock
@@ -30,8 +29,9 @@ def ensure_writable_folder(folder: Path) -> None:
     """Create `folder` if needed and prove we can write there, or raise UserError."""
     try:
         folder.mkdir(parents=True, exist_ok=True)
-        with tempfile.NamedTemporaryFile(dir=folder, prefix=".write-test-"):
-            pass
+        probe = folder / f".write-test-{os.getpid()}"
+        probe.write_bytes(b"")
+        probe.unlink()
     except OSError as error:
         raise UserError(_("The data folder {folder} cannot be written to ({reason}). "
                           "Choose another folder with --data-dir or fix its permissions.")
@@ -77,6 +77,8 @@ class Store:
         existing = database.scalar("SELECT id FROM device LIMIT 1")
         if existing:
             return existing
+        import platform
+
         device_id = new_id()
         name = device_name or platform.node()
         with database.transaction() as conn:
