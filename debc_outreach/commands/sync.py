@@ -1,0 +1,208 @@
+"""`debc-outreach sync ...`: identity, programme, enrolment, bundles, sync folder."""
+
+from __future__ import annotations
+
+import argparse
+import json
+from pathlib import Path
+
+from debc_outreach import i18n
+from debc_outreach.commands import open_store
+from debc_outreach.errors import UserError
+from debc_outreach.i18n import _
+
+
+def _write_json(path: str, document: object) -> Path:
+    target = Path(path).expanduser()
+    try:
+        target.write_text(json.dumps(document, ensure_ascii=False, indent=1), encoding="utf-8")
+    except OSError as error:
+        raise UserError(_("{path} could not be written ({reason}).")
+                        .format(path=target, reason=error.strerror or error)) from error
+    return target
+
+
+def cmd_identity(args: argparse.Namespace) -> int:
+    from debc_outreach.sync import trust
+    from debc_outreach.sync.keys import device_keys
+
+    with open_store(args) as store:
+        keys = device_keys(store.data_dir)
+        prog = trust.programme(store)
+        info = {"device_id": store.device_id,
+                "name": store.database.scalar("SELECT name FROM device") or "",
+                "sign_public_key": keys.sign_public, "enc_public_key": keys.enc_public,
+                "programme": prog.as_json() if prog else None}
+        if prog:
+            cert = trust.own_certificate(store)
+            info.update(role=cert.role, scope=list(cert.scope), expires=cert.expires)
+    if args.json:
+        print(json.dumps(info, ensure_ascii=False))
+        return 0
+    print(_("Device: {device}").format(device=info["device_id"]))
+    print(_("Signing key: {key}").format(key=info["sign_public_key"]))
+    print(_("Encryption key: {key}").format(key=info["enc_public_key"]))
+    if prog:
+        print(_("Programme: {name} ({role}, scope {scope}, valid until {expires})").format(
+            name=prog.name, role=info["role"], scope=", ".join(info["scope"]),
+            expires=info["expires"]))
+    else:
+        print(_("Not enrolled in a programme yet."))
+    return 0
+
+
+def cmd_programme_create(args: argparse.Namespace) -> int:
+    from debc_outreach.sync import trust
+
+    with open_store(args) as store:
+        prog = trust.create_programme(store, args.name)
+    print(_("Programme {name} created; this computer is its coordinator ({id}).")
+          .format(name=prog.name, id=prog.id))
+    return 0
+
+
+def cmd_enrol_request(args: argparse.Namespace) -> int:
+    from debc_outreach.sync import trust
+
+    with open_store(args) as store:
+        target = _write_json(args.output, trust.enrol_request(store))
+    print(_("Enrolment request written to {path}. Give it to your coordinator.")
+          .format(path=target))
+    return 0
+
+
+def cmd_enrol_approve(args: argparse.Namespace) -> int:
+    from debc_outreach.sync import trust
+
+    request = trust.read_json_file(Path(args.request).expanduser(), _("enrolment request"))
+    with open_store(args) as store:
+        document = trust.approve_enrolment(store, request, args.scope)
+    target = _write_json(args.output, document)
+    body = document["certificate"]["body"]
+    print(_("Certificate for device {device} (scope {scope}) written to {path}.")
+          .format(device=body["device_id"], scope=", ".join(body["scope"]), path=target))
+    return 0
+
+
+def cmd_enrol_accept(args: argparse.Namespace) -> int:
+    from debc_outreach.sync import trust
+
+    document = trust.read_json_file(Path(args.certificate).expanduser(), _("certificate"))
+    with open_store(args) as store:
+        cert = trust.accept_enrolment(store, document)
+        prog = trust.require_programme(store)
+    print(_("This computer joined the programme {name} (scope {scope}).")
+          .format(name=prog.name, scope=", ".join(cert.scope)))
+    return 0
+
+
+def cmd_export_bundle(args: argparse.Namespace) -> int:
+    from debc_outreach.sync import export, peers
+
+    with open_store(args) as store:
+        recipient = peers.coordinator_id(store) if args.to == "coordinator" else args.to
+        result = export.export_bundle(store, recipient, Path(args.output).expanduser())
+    print(_("Bundle {bundle} written to {path}: {events} event(s) for {device}.")
+          .format(bundle=result.bundle_id, path=result.path,
+                  events=i18n.format_number(result.events), device=result.recipient))
+    return 0
+
+
+def _report_line(report) -> str:
+    if report.already_imported:
+        return _("Bundle {bundle} was already imported; nothing changed.").format(
+            bundle=report.bundle_id)
+    return _("Imported bundle {bundle} from {sender}: {new} new, {duplicates} duplicate(s), "
+             "{conflicts} conflict(s), {waiting} waiting, {quarantined} quarantined, "
+             "{unapplied} kept for a newer version.").format(
+        bundle=report.bundle_id, sender=report.sender, new=report.new,
+        duplicates=report.duplicates, conflicts=report.conflicts, waiting=report.waiting,
+        quarantined=report.quarantined, unapplied=report.unapplied)
+
+
+def cmd_import_bundle(args: argparse.Namespace) -> int:
+    from debc_outreach.sync import importer
+
+    with open_store(args) as store:
+        report = importer.import_bundle(store, Path(args.bundle).expanduser())
+    print(json.dumps(report.as_json(), ensure_ascii=False) if args.json
+          else _report_line(report))
+    return 0
+
+
+def cmd_folder(args: argparse.Namespace) -> int:
+    from debc_outreach.sync import folder
+
+    with open_store(args) as store:
+        result = folder.sync_folder(store, Path(args.path).expanduser())
+    if args.json:
+        print(json.dumps({"imported": [r.as_json() for r in result.imported],
+                          "refused": [{"file": n, "reason": r} for n, r in result.refused],
+                          "written": [{"bundle_id": w.bundle_id, "path": str(w.path),
+                                       "to": w.recipient, "events": w.events}
+                                      for w in result.written]}, ensure_ascii=False))
+    else:
+        for report in result.imported:
+            print(_report_line(report))
+        for name, reason in result.refused:
+            print(_("Refused {name}: {reason}").format(name=name, reason=reason))
+        for written in result.written:
+            print(_("Wrote {path} for {device} ({events} event(s)).").format(
+                path=written.path.name, device=written.recipient,
+                events=i18n.format_number(written.events)))
+    if result.refused:
+        raise UserError(_("{n} bundle(s) in the folder were refused; the others were "
+                          "handled.").format(n=len(result.refused)))
+    return 0
+
+
+def cmd_revoke(args: argparse.Namespace) -> int:
+    from debc_outreach.sync import trust
+
+    with open_store(args) as store:
+        trust.revoke_device(store, args.device)
+    print(_("Device {device} is revoked; its new bundles will be refused.")
+          .format(device=args.device))
+    return 0
+
+
+def register(commands) -> None:
+    sync = commands.add_parser("sync", help=_("exchange records with other devices"))
+    actions = sync.add_subparsers(dest="sync_command", metavar="ACTION", required=True)
+    identity = actions.add_parser("identity", help=_("this device's id and public keys"))
+    identity.add_argument("--json", action="store_true", help=_("machine-readable output"))
+    identity.set_defaults(handler=cmd_identity)
+    programme = actions.add_parser("programme", help=_("create a programme (coordinator)"))
+    programme_actions = programme.add_subparsers(dest="programme_command", metavar="ACTION",
+                                                 required=True)
+    create = programme_actions.add_parser("create", help=_("create a programme"))
+    create.add_argument("name")
+    create.set_defaults(handler=cmd_programme_create)
+    request = actions.add_parser("enrol-request", help=_("write an enrolment request"))
+    request.add_argument("-o", "--output", required=True, metavar="REQUEST")
+    request.set_defaults(handler=cmd_enrol_request)
+    approve = actions.add_parser("enrol-approve", help=_("sign a device certificate"))
+    approve.add_argument("request", metavar="REQUEST")
+    approve.add_argument("--scope", action="append", required=True, metavar="CODE",
+                         help=_("province or district code (repeat for several)"))
+    approve.add_argument("-o", "--output", required=True, metavar="CERT")
+    approve.set_defaults(handler=cmd_enrol_approve)
+    accept = actions.add_parser("enrol-accept", help=_("join with a device certificate"))
+    accept.add_argument("certificate", metavar="CERT")
+    accept.set_defaults(handler=cmd_enrol_accept)
+    export = actions.add_parser("export-bundle", help=_("write a bundle for a device"))
+    export.add_argument("--to", required=True, metavar="DEVICE_ID",
+                        help=_("device id, or 'coordinator'"))
+    export.add_argument("-o", "--output", required=True, metavar="BUNDLE")
+    export.set_defaults(handler=cmd_export_bundle)
+    imp = actions.add_parser("import-bundle", help=_("verify and import a bundle"))
+    imp.add_argument("bundle", metavar="BUNDLE")
+    imp.add_argument("--json", action="store_true", help=_("machine-readable output"))
+    imp.set_defaults(handler=cmd_import_bundle)
+    folder = actions.add_parser("folder", help=_("import and write bundles in a sync folder"))
+    folder.add_argument("path", metavar="PATH")
+    folder.add_argument("--json", action="store_true", help=_("machine-readable output"))
+    folder.set_defaults(handler=cmd_folder)
+    revoke = actions.add_parser("revoke", help=_("revoke a device (coordinator)"))
+    revoke.add_argument("device", metavar="DEVICE_ID")
+    revoke.set_defaults(handler=cmd_revoke)

@@ -1,0 +1,98 @@
+"""Conflicts: values that lost a concurrent edit, kept until a coordinator decides.
+
+The projection keeps a `conflict` row for each losing value (see
+storage/projection.py). Resolving one is itself an event
+(`conflict_resolution`), so the decision reaches every device; choosing the
+other value also records a normal edit that sets it.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from dataclasses import dataclass
+
+from debc_outreach.errors import UserError
+from debc_outreach.i18n import _
+from debc_outreach.storage import projection
+from debc_outreach.storage.database import Database
+from debc_outreach.storage.events import Event
+from debc_outreach.storage.store import Store
+
+KEEP_CURRENT, KEEP_OTHER = "current", "other"
+
+
+@dataclass(frozen=True)
+class Conflict:
+    entity: str
+    entity_id: str
+    field: str
+    current_value: object
+    current_device: str
+    current_hlc: int
+    other_value: object
+    other_device: str
+    other_hlc: int
+
+    @property
+    def key(self) -> str:
+        return f"{self.entity}:{self.entity_id}:{self.field}:{self.other_hlc}:{self.other_device}"
+
+
+def _apply_resolution(conn: sqlite3.Connection, event: Event) -> None:
+    f = event.fields
+    conn.execute(
+        "INSERT INTO conflict_resolution VALUES (?, ?, ?, ?, ?, ?, ?, ?) "
+        "ON CONFLICT DO UPDATE SET choice = excluded.choice, "
+        "resolved_hlc = excluded.resolved_hlc, resolved_device = excluded.resolved_device "
+        "WHERE (excluded.resolved_hlc, excluded.resolved_device) > "
+        "(conflict_resolution.resolved_hlc, conflict_resolution.resolved_device)",
+        (f["entity"], f["entity_id"], f["field"], f["loser_hlc"], f["loser_device"],
+         f["choice"], event.hlc, event.device_id))
+
+
+projection.register("conflict_resolution", applier=_apply_resolution)
+
+
+def _value_at(conn: sqlite3.Connection, entity: str, entity_id: str, field: str,
+              device_id: str, hlc: int) -> object:
+    row = conn.execute("SELECT fields FROM event WHERE entity = ? AND entity_id = ? AND "
+                       "device_id = ? AND hlc = ?", (entity, entity_id, device_id, hlc)
+                       ).fetchone()
+    return json.loads(row[0]).get(field) if row else None
+
+
+def list_conflicts(database: Database) -> list[Conflict]:
+    """Unresolved conflicts, newest first."""
+    conn = database.conn
+    rows = conn.execute(
+        "SELECT c.entity, c.entity_id, c.field, c.loser_hlc, c.loser_device, c.loser_value, "
+        "v.hlc, v.device_id FROM conflict c "
+        "JOIN field_version v ON v.entity = c.entity AND v.entity_id = c.entity_id "
+        "AND v.field = c.field "
+        "LEFT JOIN conflict_resolution r ON r.entity = c.entity AND r.entity_id = c.entity_id "
+        "AND r.field = c.field AND r.loser_hlc = c.loser_hlc AND r.loser_device = c.loser_device "
+        "WHERE r.entity IS NULL ORDER BY c.loser_hlc DESC").fetchall()
+    return [Conflict(entity, entity_id, field,
+                     _value_at(conn, entity, entity_id, field, win_device, win_hlc),
+                     win_device, win_hlc, json.loads(loser_value), loser_device, loser_hlc)
+            for entity, entity_id, field, loser_hlc, loser_device, loser_value, win_hlc,
+            win_device in rows]
+
+
+def count_conflicts(database: Database) -> int:
+    return len(list_conflicts(database))
+
+
+def resolve_conflict(store: Store, conflict: Conflict, choice: str) -> None:
+    """Keep the current value, or set the other one; either way the conflict is closed."""
+    if choice not in (KEEP_CURRENT, KEEP_OTHER):
+        raise UserError(_("Choose which value to keep."))
+    with store.database.transaction():
+        if choice == KEEP_OTHER:
+            store.record(conflict.entity, conflict.entity_id,
+                         {conflict.field: conflict.other_value})
+        store.record("conflict_resolution", conflict.key,
+                     {"entity": conflict.entity, "entity_id": conflict.entity_id,
+                      "field": conflict.field, "loser_hlc": conflict.other_hlc,
+                      "loser_device": conflict.other_device, "choice": choice})

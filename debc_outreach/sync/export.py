@@ -1,0 +1,109 @@
+"""Writing a bundle for one peer: every event it has not acknowledged, within its scope."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+from debc_outreach.core.ids import new_id
+from debc_outreach.errors import UserError
+from debc_outreach.i18n import _
+from debc_outreach.storage import events
+from debc_outreach.storage.events import EVENT_COLUMNS
+from debc_outreach.storage.store import Store
+from debc_outreach.sync import bundle, codec, peers, trust
+from debc_outreach.sync.keys import device_keys
+from debc_outreach.sync.scope import AreaIndex
+
+Report = Callable[[int, int], None]
+
+
+@dataclass(frozen=True)
+class ExportResult:
+    bundle_id: str
+    path: Path
+    recipient: str
+    events: int              # full events written
+    withheld: int            # events outside the recipient's scope (sent as hashes only)
+    ranges: dict[str, list[int]]
+
+
+def bundle_filename(store: Store, recipient: str, when: dt.datetime | None = None) -> str:
+    stamp = (when or trust.now_utc()).strftime("%Y%m%d-%H%M%S")
+    return f"{store.device_id[:8]}-to-{recipient[:8]}-{stamp}{bundle.SUFFIX}"
+
+
+def export_bundle(store: Store, recipient: str, path: Path,
+                  report: Report | None = None) -> ExportResult:
+    """Seal everything `recipient` has not acknowledged into `path`."""
+    prog = trust.require_programme(store)
+    own = trust.own_certificate(store)
+    if own.expired():
+        raise UserError(_("This computer's certificate has expired. Ask your coordinator to "
+                          "enrol it again."))
+    if recipient == store.device_id:
+        raise UserError(_("Choose another device: a bundle cannot be sent to itself."))
+    cert = peers.peer_certificate(store, recipient)
+    if recipient in trust.revoked_devices(store):
+        raise UserError(_("The device {device} was revoked; nothing is sent to it.")
+                        .format(device=recipient))
+    acked = peers.get_peer(store, recipient).acked
+    conn = store.database.conn
+    vector = peers.version_vector(conn)
+    ranges = {device: [acked.get(device, 0) + 1, head] for device, head in vector.items()
+              if device != recipient and head > acked.get(device, 0)}
+    heads = {device: conn.execute("SELECT hash FROM event WHERE device_id=? AND seq=?",
+                                  (device, head)).fetchone()[0]
+             for device, (_first, head) in ranges.items()}
+    total = sum(last - first + 1 for first, last in ranges.values())
+    areas = AreaIndex(conn) if total else None
+    counts = {"events": 0, "withheld": 0}
+
+    def lines() -> Iterator[bytes]:
+        done = 0
+        for device, (first, last) in sorted(ranges.items()):
+            prev = conn.execute("SELECT hash FROM event WHERE device_id=? AND seq=?",
+                                (device, first - 1)).fetchone()
+            yield codec.run_line(device, first, prev[0] if prev else events.GENESIS_HASH)
+            previous_hlc = 0
+            cursor = conn.execute(f"SELECT {EVENT_COLUMNS} FROM event WHERE device_id = ? "
+                                  f"AND seq BETWEEN ? AND ? ORDER BY seq", (device, first, last))
+            for row in cursor:
+                event = events.from_row(row)
+                if event.op != codec.REDACTED and cert.covers(areas.area(event)):
+                    yield codec.event_line(event, previous_hlc)
+                    counts["events"] += 1
+                else:
+                    yield codec.stub_line(event, previous_hlc)
+                    counts["withheld"] += 1
+                previous_hlc = event.hlc
+                done += 1
+                if report and done % 10000 == 0:
+                    report(done, total)
+
+    bundle_id = new_id()
+    header = {"bundle_id": bundle_id, "programme": prog.id,
+              "created": trust.iso(trust.now_utc()), "sender": store.device_id,
+              "sender_certificate": own.signed, "revocations": trust.revocation_list(store),
+              "recipients": [recipient], "ranges": ranges, "heads": heads, "vector": vector,
+              "events": total, "encoding": "debc-ndjson-1"}
+    path.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        bundle.seal(path, device_keys(store.data_dir), header, {recipient: cert.enc}, lines())
+    except OSError as error:
+        raise UserError(_("The bundle could not be written to {path} ({reason}).")
+                        .format(path=path, reason=error.strerror or error)) from error
+    now = trust.iso(trust.now_utc())
+    with store.database.transaction() as tx:
+        tx.execute("INSERT INTO sync_bundle_out VALUES (?, ?, ?, ?)",
+                   (bundle_id, recipient, now, total))
+        tx.executemany("INSERT INTO sync_bundle_range VALUES (?, ?, ?, ?)",
+                       [(bundle_id, device, first, last)
+                        for device, (first, last) in ranges.items()])
+        tx.execute("UPDATE sync_peer SET last_export_at = ? WHERE device_id = ?",
+                   (now, recipient))
+    if report:
+        report(total, total)
+    return ExportResult(bundle_id, path, recipient, counts["events"], counts["withheld"], ranges)

@@ -1,0 +1,72 @@
+"""What this device knows about its peers: certificates, acknowledgements, exchanges."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from dataclasses import dataclass
+
+from debc_outreach.errors import UserError
+from debc_outreach.i18n import _
+from debc_outreach.storage.store import Store
+from debc_outreach.sync import trust
+
+
+@dataclass(frozen=True)
+class Peer:
+    device_id: str
+    name: str
+    role: str
+    scope: tuple[str, ...]
+    expires: str
+    revoked: bool
+    acked: dict[str, int]
+    last_import_at: str
+    last_export_at: str
+    pending: int            # events this device holds that the peer has not acknowledged
+
+
+def version_vector(conn: sqlite3.Connection) -> dict[str, int]:
+    """The last seq this device holds of every device's chain."""
+    return {device: seq for device, seq in
+            conn.execute("SELECT device_id, max(seq) FROM event GROUP BY device_id")}
+
+
+def list_peers(store: Store) -> list[Peer]:
+    """Enrolled devices this device exchanges with (not itself), coordinator first."""
+    revoked = trust.revoked_devices(store) if trust.programme(store) else set()
+    vector = version_vector(store.database.conn)
+    peers = []
+    for row in store.database.query(
+            "SELECT device_id, name, role, scope, expires, acked, last_import_at, "
+            "last_export_at FROM sync_peer WHERE device_id != ? "
+            "ORDER BY role = 'coordinator' DESC, name, device_id", (store.device_id,)):
+        acked = json.loads(row["acked"])
+        pending = sum(max(0, seq - acked.get(device, 0)) for device, seq in vector.items()
+                      if device != row["device_id"])
+        peers.append(Peer(row["device_id"], row["name"], row["role"],
+                          tuple(json.loads(row["scope"])), row["expires"],
+                          row["device_id"] in revoked, acked, row["last_import_at"],
+                          row["last_export_at"], pending))
+    return peers
+
+
+def get_peer(store: Store, device_id: str) -> Peer:
+    for peer in list_peers(store):
+        if peer.device_id == device_id:
+            return peer
+    raise UserError(_("No enrolled device has the id {device}. Import a bundle from it or "
+                      "enrol it first.").format(device=device_id))
+
+
+def coordinator_id(store: Store) -> str:
+    return trust.require_programme(store).coordinator_id
+
+
+def peer_certificate(store: Store, device_id: str) -> trust.Certificate:
+    text = store.database.scalar("SELECT certificate FROM sync_peer WHERE device_id = ?",
+                                 (device_id,))
+    if text is None:
+        raise UserError(_("No enrolled device has the id {device}. Import a bundle from it or "
+                          "enrol it first.").format(device=device_id))
+    return trust.verify_certificate(trust.require_programme(store), json.loads(text))
