@@ -87,7 +87,7 @@ def check_pack(pack_dir: Path) -> list[Problem]:
     if not folders:
         report.error(pack_dir / MODULES_DIR, 1, _("the pack has no modules"))
     seen_ids: dict[str, Path] = {}
-    items: list[tuple[str, str, str, str, Path, int]] = []   # id, module, en, km, file, line
+    items: list[tuple[str, str, str, Path, int, int]] = []  # id, module, en, file, line, en line
     for folder in folders:
         _check_module(report, folder, languages, glossary_ids, seen_ids, items)
     _check_lock(report, pack_dir, items)
@@ -180,10 +180,11 @@ def _check_pack_file(report: _Report, path: Path, data: dict) -> tuple[tuple[str
     return LANGUAGES, version
 
 
-def _check_glossary(report: _Report, path: Path) -> set[str]:
+def _check_glossary(report: _Report, path: Path) -> set[str] | None:
+    """The glossary's term ids, or None when it cannot be read (links are then not checked)."""
     data = _read(report, path)
     if data is None:
-        return set()
+        return None
     lines = _lines(path)
     ids: set[str] = set()
     terms = data.get("term", [])
@@ -214,7 +215,7 @@ def _check_glossary(report: _Report, path: Path) -> set[str]:
 
 # --- modules -----------------------------------------------------------------------------
 def _check_module(report: _Report, folder: Path, languages: tuple[str, ...],
-                  glossary_ids: set[str], seen_ids: dict[str, Path], items: list) -> None:
+                  glossary_ids: set[str] | None, seen_ids: dict[str, Path], items: list) -> None:
     path = folder / MODULE_FILE
     data = _read(report, path)
     if data is not None:
@@ -316,11 +317,11 @@ def _check_checklist(report: _Report, path: Path, lines: TomlLines, slug: str,
             report.warning(path, lines.line("en", "checklist", index),
                            _("checklist {id}: an item should start with \"Can …\" (something "
                              "a trainer sees or hears)").format(id=item_id))
-        items.append((item_id, slug, english, str(item.get("km", "")), path, line))
+        items.append((item_id, slug, english, path, line, lines.line("en", "checklist", index)))
 
 
 def _check_body(report: _Report, folder: Path, path: Path, lang: str,
-                glossary_ids: set[str]) -> tuple:
+                glossary_ids: set[str] | None) -> tuple:
     try:
         text = path.read_text(encoding="utf-8")
     except UnicodeDecodeError:
@@ -346,7 +347,7 @@ def _check_body(report: _Report, folder: Path, path: Path, lang: str,
             target = match.group(2)
             if target.startswith(GLOSSARY_SCHEME):
                 term = target[len(GLOSSARY_SCHEME):]
-                if term not in glossary_ids:
+                if glossary_ids is not None and term not in glossary_ids:
                     report.error(path, number, _("glossary link to unknown term {term}")
                                  .format(term=term))
             elif not re.match(r"^https?://", target):
@@ -423,7 +424,7 @@ def _check_lock(report: _Report, pack_dir: Path, items: list) -> None:
                                                  "`content lock --retire {id}`").format(
                     id=entry.id, since=entry.since))
             continue
-        item_id, module, english, _km, item_path, line = item
+        item_id, module, english, item_path, line, en_line = item
         if entry.retired:
             report.error(item_path, line, _("checklist id {id} was retired in {version} and "
                                             "cannot be used again; give the item a new id")
@@ -433,11 +434,11 @@ def _check_lock(report: _Report, pack_dir: Path, items: list) -> None:
                                             "{new}; an id stays in its module").format(
                 id=item_id, old=entry.module, new=module))
         elif not lock.same_meaning(english, entry.en):
-            report.error(item_path, line, _("checklist id {id} changed its meaning since "
+            report.error(item_path, en_line, _("checklist id {id} changed its meaning since "
                                             "{since}: was \"{old}\", now \"{new}\"; keep the "
                                             "text or give the new skill a new id").format(
                 id=item_id, since=entry.since, old=entry.en, new=english))
-    for item_id, _module, _en, _km, item_path, line in items:
+    for item_id, _module, _en, item_path, line, _en_line in items:
         if item_id not in entries:
             report.warning(item_path, line, _("checklist id {id} is new: run `debc-outreach "
                                               "content lock` before publishing").format(
