@@ -1,0 +1,187 @@
+"""Records travel between enrolled devices in sealed bundles, without loss."""
+
+from __future__ import annotations
+
+import stat
+
+import pytest
+from sync_devices import VILLAGE_IN, VILLAGE_OUT, make_programme, send
+
+from debc_outreach.core.hlc import Clock
+from debc_outreach.errors import UserError
+from debc_outreach.storage import events, trainers
+from debc_outreach.storage.check import check_database
+from debc_outreach.sync import conflicts, export, importer, keys, state, trust
+from debc_outreach.sync.bundle import read_header
+
+
+@pytest.fixture
+def programme(tmp_path):
+    coordinator, devices = make_programme(tmp_path, trainers=2)
+    yield coordinator, devices
+    for store in (coordinator, *devices):
+        store.close()
+
+
+def test_device_keys_are_created_once_and_readable_by_owner_only(data_dir):
+    first = keys.device_keys(data_dir)
+    again = keys.device_keys(data_dir)
+    assert first.sign_public == again.sign_public
+    mode = stat.S_IMODE(keys.keys_path(data_dir).stat().st_mode)
+    assert mode == 0o600
+
+
+def test_trainer_records_reach_the_coordinator_and_are_acknowledged(programme, tmp_path):
+    coordinator, (trainer, _other) = programme
+    profile = trainers.add_trainer(trainer, "ស្រីពៅ")
+    assert state.sync_state(trainer, [("trainer", profile.id)]).status == state.NOT_SENT
+    report = send(trainer, coordinator, tmp_path / "usb")
+    assert report.new == 1
+    assert trainers.get_trainer(coordinator, profile.id).display_name == "ស្រីពៅ"
+    sent = state.sync_state(trainer, [("trainer", profile.id)])
+    assert sent.status == state.SENT and sent.bundle_id
+    send(coordinator, trainer, tmp_path / "usb")      # carries the acknowledgement back
+    assert state.sync_state(trainer, [("trainer", profile.id)]).status == state.ACKNOWLEDGED
+    assert state.pending_count(trainer) == 0
+    assert check_database(coordinator.database) == []
+
+
+def test_replayed_bundle_is_reported_and_changes_nothing(programme, tmp_path):
+    coordinator, (trainer, _other) = programme
+    trainers.add_trainer(trainer, "Dara")
+    path = tmp_path / "b.debc-bundle"
+    export.export_bundle(trainer, coordinator.device_id, path)
+    first = importer.import_bundle(coordinator, path)
+    count = coordinator.database.scalar("SELECT count(*) FROM event")
+    again = importer.import_bundle(coordinator, path)
+    assert first.new == 1 and again.already_imported
+    assert coordinator.database.scalar("SELECT count(*) FROM event") == count
+
+
+def test_events_after_a_lost_bundle_wait_until_it_arrives(programme, tmp_path):
+    coordinator, (trainer, _other) = programme
+    trainers.add_trainer(trainer, "one")
+    lost = tmp_path / "lost.debc-bundle"
+    export.export_bundle(trainer, coordinator.device_id, lost)
+    # The coordinator never got `lost`, but pretend the trainer heard it was received
+    # (a bundle can get lost after an acknowledgement in a messy folder).
+    trainer.database.conn.execute("UPDATE sync_peer SET acked = ? WHERE device_id = ?",
+                                  (events.dumps({trainer.device_id: 1}),
+                                   coordinator.device_id))
+    trainers.add_trainer(trainer, "two")
+    later = send(trainer, coordinator, tmp_path / "usb")
+    assert later.waiting == 1 and later.new == 0
+    assert len(trainers.list_trainers(coordinator)) == 0
+    redelivered = importer.import_bundle(coordinator, lost)
+    assert redelivered.new == 1 and redelivered.released == 1
+    assert {t.display_name for t in trainers.list_trainers(coordinator)} == {"one", "two"}
+    assert coordinator.database.scalar("SELECT count(*) FROM sync_waiting") == 0
+
+
+def test_concurrent_edits_of_one_field_keep_the_loser_as_a_conflict(programme, tmp_path):
+    coordinator, (trainer, _other) = programme
+    profile = trainers.add_trainer(trainer, "Sokha")
+    send(trainer, coordinator, tmp_path / "a")
+    trainers.rename_trainer(coordinator, profile.id, "Sokha (coordinator)")
+    trainers.rename_trainer(trainer, profile.id, "Sokha (trainer)")
+    send(trainer, coordinator, tmp_path / "b")
+    send(coordinator, trainer, tmp_path / "c")
+    for store in (coordinator, trainer):
+        found = conflicts.list_conflicts(store.database)
+        assert len(found) == 1
+        names = {found[0].current_value, found[0].other_value}
+        assert names == {"Sokha (coordinator)", "Sokha (trainer)"}
+    # Resolving keeps the other value and closes the conflict everywhere.
+    chosen = conflicts.list_conflicts(coordinator.database)[0]
+    conflicts.resolve_conflict(coordinator, chosen, conflicts.KEEP_OTHER)
+    assert conflicts.list_conflicts(coordinator.database) == []
+    send(coordinator, trainer, tmp_path / "d")
+    assert conflicts.list_conflicts(trainer.database) == []
+    assert trainers.get_trainer(trainer, profile.id).display_name == chosen.other_value
+
+
+def test_sequential_edits_do_not_conflict(programme, tmp_path):
+    coordinator, (trainer, _other) = programme
+    profile = trainers.add_trainer(trainer, "Sokha")
+    send(trainer, coordinator, tmp_path / "a")
+    trainers.rename_trainer(coordinator, profile.id, "Sokha Chan")
+    send(coordinator, trainer, tmp_path / "b")
+    trainers.rename_trainer(trainer, profile.id, "Sokha Chan!")
+    send(trainer, coordinator, tmp_path / "c")
+    assert conflicts.list_conflicts(coordinator.database) == []
+    assert trainers.get_trainer(coordinator, profile.id).display_name == "Sokha Chan!"
+
+
+def test_a_clock_far_in_the_future_is_quarantined_not_applied(programme, tmp_path):
+    coordinator, (trainer, _other) = programme
+    days_ahead = 3 * 24 * 3600 * 1000
+    trainer.clock = Clock(trainer.clock.last, now_ms=lambda: Clock().now() // 65536
+                          + days_ahead)
+    trainers.add_trainer(trainer, "from the future")
+    report = send(trainer, coordinator, tmp_path / "usb")
+    assert report.quarantined == 1
+    assert trainers.list_trainers(coordinator) == []
+    assert coordinator.database.scalar("SELECT count(*) FROM sync_quarantine") == 1
+
+
+def test_events_of_a_newer_schema_are_stored_unapplied(programme, tmp_path):
+    coordinator, (trainer, _other) = programme
+    with trainer.database.transaction() as conn:
+        seq, prev = events.chain_head(conn, trainer.device_id)
+        draft = events.Event(trainer.device_id, seq + 1, trainer.clock.now(), "trainer",
+                             "x", "set", {"display_name": "v2"}, schema_version=99,
+                             prev_hash=prev)
+        events.insert(conn, events.Event(**{**draft.__dict__, "hash": draft.computed_hash()}),
+                      applied=False)
+    report = send(trainer, coordinator, tmp_path / "usb")
+    assert report.unapplied == 1
+    assert coordinator.database.scalar("SELECT applied FROM event WHERE schema_version = 99") \
+        == 0
+
+
+def test_a_trainer_receives_only_participants_of_its_scope(tmp_path):
+    participants = pytest.importorskip("debc_outreach.storage.participants")
+    coordinator, (kampot, phnom_penh) = make_programme(tmp_path, 2, [["07"], ["12"]])
+    try:
+        inside = participants.add_participant(coordinator, "សុខ ដារា", village_code=VILLAGE_IN)
+        outside = participants.add_participant(coordinator, "ចាន់ ធីតា",
+                                               village_code=VILLAGE_OUT)
+        send(coordinator, kampot, tmp_path / "a")
+        send(coordinator, phnom_penh, tmp_path / "b")
+        assert participants.get(kampot.database, inside.id) is not None
+        assert participants.get(kampot.database, outside.id) is None
+        assert participants.get(phnom_penh.database, outside.id) is not None
+        assert participants.get(phnom_penh.database, inside.id) is None
+        for store in (kampot, phnom_penh):
+            assert check_database(store.database) == []
+        # Kampot's records still reach the coordinator, and through it, nobody outside scope.
+        third = participants.add_participant(kampot, "ស្រី នាង", village_code=VILLAGE_IN)
+        send(kampot, coordinator, tmp_path / "c")
+        send(coordinator, phnom_penh, tmp_path / "d")
+        assert participants.get(coordinator.database, third.id) is not None
+        assert participants.get(phnom_penh.database, third.id) is None
+    finally:
+        for store in (coordinator, kampot, phnom_penh):
+            store.close()
+
+
+def test_revoked_device_can_no_longer_send(programme, tmp_path):
+    coordinator, (trainer, _other) = programme
+    trainers.add_trainer(trainer, "Dara")
+    path = tmp_path / "b.debc-bundle"
+    export.export_bundle(trainer, coordinator.device_id, path)
+    trust.revoke_device(coordinator, trainer.device_id)
+    with pytest.raises(UserError, match="revoked"):
+        importer.import_bundle(coordinator, path)
+
+
+def test_bundle_header_names_ranges_vector_and_payload_hash(programme, tmp_path):
+    coordinator, (trainer, _other) = programme
+    trainers.add_trainer(trainer, "Dara")
+    path = tmp_path / "b.debc-bundle"
+    export.export_bundle(trainer, coordinator.device_id, path)
+    header = read_header(path).header
+    assert header["ranges"] == {trainer.device_id: [1, 1]}
+    assert header["vector"] == {trainer.device_id: 1}
+    assert header["recipients"] == [coordinator.device_id]
+    assert len(header["payload"]["sha256"]) == 64
