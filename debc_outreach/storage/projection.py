@@ -126,6 +126,8 @@ def apply(conn: sqlite3.Connection, event: Event) -> list[str]:
                      (event.entity, event.entity_id, name, event.hlc, event.device_id))
         won[name] = value
     if not won:
+        conn.execute(f"UPDATE {spec.table} SET created_hlc = min(created_hlc, ?) WHERE id = ?",
+                     (event.hlc, event.entity_id))
         return []
     columns = dict(won)
     for name, derive in spec.derive.items():
@@ -135,8 +137,10 @@ def apply(conn: sqlite3.Connection, event: Event) -> list[str]:
                           (event.entity_id,)).fetchone()
     if exists:
         assignments = ", ".join(f"{c} = ?" for c in columns)
-        conn.execute(f"UPDATE {spec.table} SET {assignments} WHERE id = ?",
-                     (*columns.values(), event.entity_id))
+        # created_hlc is the earliest event's stamp whatever order events arrive in.
+        conn.execute(f"UPDATE {spec.table} SET {assignments}, "
+                     f"created_hlc = min(created_hlc, ?) WHERE id = ?",
+                     (*columns.values(), event.hlc, event.entity_id))
     else:
         names = ", ".join(["id", "created_hlc", *columns])
         marks = ", ".join("?" * (len(columns) + 2))

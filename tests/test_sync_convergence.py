@@ -1,0 +1,115 @@
+"""Property: whatever order bundles arrive in (lost, repeated, late), all devices converge.
+
+Every edit reaches every device, projections are identical everywhere, and every
+value that lost a concurrent edit is kept as a conflict (checked against an
+oracle computed from the union of all events).
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import tempfile
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from sync_devices import make_programme, projection_snapshot
+
+from debc_outreach.sync import export, importer
+
+TRAINER_IDS = ["t0", "t1"]
+SESSIONS = ["s0", "s1"]
+PEOPLE = ["p0", "p1", "p2"]
+
+edit = st.one_of(
+    st.tuples(st.just("rename"), st.integers(0, 3), st.sampled_from(TRAINER_IDS),
+              st.sampled_from(["ដារា", "Dara", "សុខា", "Sokha"])),
+    st.tuples(st.just("phone"), st.integers(0, 3), st.sampled_from(TRAINER_IDS),
+              st.sampled_from(["012", "097"])),
+    st.tuples(st.just("add"), st.integers(0, 3), st.sampled_from(SESSIONS),
+              st.sampled_from(PEOPLE)),
+    st.tuples(st.just("remove"), st.integers(0, 3), st.sampled_from(SESSIONS),
+              st.sampled_from(PEOPLE)),
+)
+delivery = st.one_of(
+    st.tuples(st.just("send"), st.integers(0, 3), st.integers(0, 3), st.booleans()),
+    st.tuples(st.just("replay"), st.integers(0, 50), st.just(0), st.just(False)),
+)
+steps = st.lists(st.one_of(edit, delivery), min_size=4, max_size=24)
+
+
+def _expected_conflicts(store) -> set[tuple]:
+    """Oracle: non-winning field values nobody overwrote after seeing them."""
+    writes: dict[tuple, list[tuple]] = {}
+    seen: dict[tuple, set[int]] = {}
+    for entity, entity_id, hlc, device, fields, base in store.database.conn.execute(
+            "SELECT entity, entity_id, hlc, device_id, fields, base FROM event "
+            "WHERE entity = 'trainer'"):
+        base = json.loads(base)
+        for name in json.loads(fields):
+            key = (entity, entity_id, name)
+            writes.setdefault(key, []).append((hlc, device))
+            if base.get(name):
+                seen.setdefault(key, set()).add(base[name])
+    expected = set()
+    for key, stamps in writes.items():
+        winner = max(stamps)
+        expected |= {(*key, hlc, device) for hlc, device in stamps
+                     if (hlc, device) != winner and hlc not in seen.get(key, set())}
+    return expected
+
+
+@pytest.mark.slow
+@settings(max_examples=30, deadline=None,
+          suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
+@given(steps)
+def test_devices_converge_whatever_the_delivery_order(plan):
+    root = Path(tempfile.mkdtemp(prefix="converge-"))
+    coordinator, devices = make_programme(root, trainers=3, scopes=[["07"]] * 3)
+    stores = [coordinator, *devices]
+    bundles: list[tuple[Path, int]] = []
+    try:
+        for step in plan:
+            kind = step[0]
+            if kind in ("rename", "phone"):
+                field = "display_name" if kind == "rename" else "phone"
+                stores[step[1]].record("trainer", step[2], {field: step[3]})
+            elif kind in ("add", "remove"):
+                stores[step[1]].record("attendance", step[2], {"participant_id": step[3]},
+                                       op=kind)
+            elif kind == "send":
+                source, target, lost = stores[step[1]], stores[step[2]], step[3]
+                if source is target or (source is not coordinator and target is not
+                                        coordinator):
+                    continue
+                path = root / f"b{len(bundles)}.debc-bundle"
+                export.export_bundle(source, target.device_id, path)
+                bundles.append((path, step[2]))
+                if not lost:
+                    importer.import_bundle(target, path)
+            elif kind == "replay" and bundles:
+                path, target = bundles[step[1] % len(bundles)]
+                importer.import_bundle(stores[target], path)
+        # Settle: exchange through the coordinator until nothing new moves.
+        for _round in range(3):
+            for trainer in devices:
+                for source, target in ((trainer, coordinator), (coordinator, trainer)):
+                    path = root / f"b{len(bundles)}.debc-bundle"
+                    export.export_bundle(source, target.device_id, path)
+                    bundles.append((path, 0))
+                    importer.import_bundle(target, path)
+        first = projection_snapshot(coordinator)
+        events = coordinator.database.scalar("SELECT count(*) FROM event")
+        for store in devices:
+            assert projection_snapshot(store) == first
+            assert store.database.scalar("SELECT count(*) FROM event") == events
+            assert store.database.scalar("SELECT count(*) FROM sync_waiting") == 0
+        conflicts = {tuple(row) for row in coordinator.database.conn.execute(
+            "SELECT entity, entity_id, field, loser_hlc, loser_device FROM conflict")}
+        assert conflicts == _expected_conflicts(coordinator)
+    finally:
+        for store in stores:
+            store.close()
+        shutil.rmtree(root, ignore_errors=True)
