@@ -1,0 +1,115 @@
+"""Presenter mode: the audience window on the projector and the trainer view on the laptop.
+
+`Presentation.start()` puts the slides full screen on the chosen screen and,
+when asked (default with two screens), the trainer view on another screen:
+current and next slide, notes, elapsed time against the module's duration.
+Keys and the mouse wheel work in both windows; Esc closes both.
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QObject, Qt, QTimer
+from PySide6.QtGui import QCloseEvent, QGuiApplication, QKeyEvent, QScreen, QWheelEvent
+from PySide6.QtWidgets import QWidget
+
+from debc_outreach.content.model import Module
+from debc_outreach.gui.presenter_state import PresenterState
+from debc_outreach.gui.slide_view import SlideView
+from debc_outreach.i18n import _
+
+
+class _KeysToState:
+    """Mixin: keys and the wheel go to the shared presenter state."""
+
+    state: PresenterState
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:  # noqa: N802
+        if not self.state.handle_key(event):
+            super().keyPressEvent(event)
+
+    def wheelEvent(self, event: QWheelEvent) -> None:  # noqa: N802
+        self.state.handle_wheel(event.angleDelta().y())
+        event.accept()
+
+
+class AudienceWindow(_KeysToState, QWidget):
+    """The slides, large, on the projector."""
+
+    def __init__(self, state: PresenterState):
+        super().__init__(None, Qt.WindowType.Window)
+        self.state = state
+        self.setObjectName("audienceWindow")
+        self.setWindowTitle(_("Presentation: {title}").format(title=state.module.title("km")))
+        self.setCursor(Qt.CursorShape.BlankCursor)
+        self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
+        self.view = SlideView(state, parent=self)
+        self.view.setFocusProxy(self)
+
+    def resizeEvent(self, event) -> None:  # noqa: N802
+        self.view.setGeometry(self.rect())
+        super().resizeEvent(event)
+
+    def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802
+        self.state.finish()
+        super().closeEvent(event)
+
+
+def _place(window: QWidget, screen: QScreen | None, full_screen: bool) -> None:
+    if screen is not None:
+        window.setScreen(screen)
+        window.move(screen.availableGeometry().topLeft())
+    if full_screen:
+        if screen is not None:
+            window.setGeometry(screen.geometry())
+        window.showFullScreen()
+    else:
+        if screen is not None:
+            window.resize(screen.availableGeometry().size() * 0.9)
+        window.show()
+
+
+def projector_screen(screens: list[QScreen] | None = None) -> QScreen | None:
+    """The screen for the audience: a second screen if there is one, else the primary."""
+    screens = screens if screens is not None else QGuiApplication.screens()
+    primary = QGuiApplication.primaryScreen()
+    others = [s for s in screens if s is not primary]
+    return others[0] if others else primary
+
+
+class Presentation(QObject):
+    """One running presentation: the state, the audience window, the trainer view."""
+
+    def __init__(self, module: Module, mode: str = "km", duration_minutes: int = 0,
+                 parent: QObject | None = None):
+        super().__init__(parent)
+        from debc_outreach.gui.trainer_view import TrainerView
+
+        self.state = PresenterState(module, mode, self)
+        self.audience = AudienceWindow(self.state)
+        self.trainer = TrainerView(self.state, duration_minutes or module.duration_minutes)
+        self.state.finished.connect(self.stop)
+        self._stopping = False
+
+    def start(self, screen: QScreen | None = None, trainer_view: bool | None = None,
+              full_screen: bool = True) -> None:
+        screen = screen or projector_screen()
+        if trainer_view is None:
+            trainer_view = len(QGuiApplication.screens()) > 1
+        _place(self.audience, screen, full_screen)
+        if trainer_view:
+            laptop = next((s for s in QGuiApplication.screens() if s is not screen), None)
+            _place(self.trainer, laptop, full_screen=False)
+            self.trainer.activateWindow()
+        else:
+            self.audience.activateWindow()
+        self.audience.setFocus()
+
+    def stop(self) -> None:
+        if self._stopping:
+            return
+        self._stopping = True
+        self.trainer.stop_clock()
+        for window in (self.trainer, self.audience):
+            window.close()
+            window.deleteLater()
+        QTimer.singleShot(0, self.deleteLater)
