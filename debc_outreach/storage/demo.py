@@ -262,6 +262,8 @@ def generate(store: Store, n_participants: int = 600, n_sessions: int = 40, *,
                 twin = _register(writer, rng, home, day, trainer, device, stamp(day, minute),
                                  copy_of=writer.entity_events["participant"][-1].fields)
                 registered[place.province_code].append(twin)
+                result.participants += 1        # twins count towards the number asked for
+                owed -= 1
         result.participants += fresh
         wanted = max(len(present), int(rng.uniform(20, 60)))
         returning = registered[place.province_code]

@@ -268,3 +268,9 @@ def history(database: Database, session_id: str) -> list[HistoryEntry]:
         entries.append(HistoryEntry(when, event.device_id, event.entity, event.op,
                                     event.fields, reason))
     return entries
+
+
+def attendance_counts(database: Database) -> dict[str, int]:
+    """{session id: people checked in} for every session."""
+    return {row[0]: row[1] for row in database.conn.execute(
+        "SELECT session_id, count(*) FROM attendance WHERE present = 1 GROUP BY session_id")}

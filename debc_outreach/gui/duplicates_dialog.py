@@ -1,0 +1,107 @@
+"""Likely duplicate participants, side by side; merge keeps one (reversible)."""
+
+from __future__ import annotations
+
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QDialog,
+    QDialogButtonBox,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QPushButton,
+    QTableWidget,
+    QTableWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
+
+from debc_outreach.errors import UserError
+from debc_outreach.gui.errors import show_user_error
+from debc_outreach.gui.participant_models import age_label
+from debc_outreach.i18n import N_, _
+from debc_outreach.storage import gazetteer, participants, registry
+from debc_outreach.storage.participants import Participant
+from debc_outreach.storage.store import Store
+
+REASONS = {"same_name_village": N_("Same name, same village"),
+           "same_name_year": N_("Same name, same birth year"),
+           "similar_name": N_("Very similar name, same village")}
+
+
+def describe(person: Participant) -> str:
+    parts = [person.display_name, age_label(person),
+             gazetteer.village_name(person.village_code), person.phone]
+    return " · ".join(p for p in parts if p and p != "—")
+
+
+class DuplicatesDialog(QDialog):
+    def __init__(self, store: Store, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.setObjectName("duplicatesDialog")
+        self._store = store
+        self.merged = 0
+        layout = QVBoxLayout(self)
+        self.intro = QLabel()
+        self.intro.setWordWrap(True)
+        layout.addWidget(self.intro)
+        self.table = QTableWidget(0, 3)
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
+        self.table.verticalHeader().hide()
+        layout.addWidget(self.table, 1)
+        row = QHBoxLayout()
+        self.keep_first = QPushButton()
+        self.keep_first.clicked.connect(lambda: self._merge(keep_first=True))
+        self.keep_second = QPushButton()
+        self.keep_second.clicked.connect(lambda: self._merge(keep_first=False))
+        row.addWidget(self.keep_first)
+        row.addWidget(self.keep_second)
+        row.addStretch(1)
+        layout.addLayout(row)
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
+        buttons.rejected.connect(self.reject)
+        layout.addWidget(buttons)
+        self.resize(980, 560)
+        self._pairs: list[registry.Duplicate] = []
+        self.retranslate()
+        self.reload()
+
+    def retranslate(self) -> None:
+        self.setWindowTitle(_("Possible duplicates"))
+        self.intro.setText(_("These records may be the same person registered twice. Merging "
+                             "keeps one record and adds the other's sessions and skills to "
+                             "it. Nothing is deleted: a merge can be undone from the "
+                             "participant's details."))
+        self.table.setHorizontalHeaderLabels([_("First record"), _("Second record"),
+                                              _("Why")])
+        self.keep_first.setText(_("Merge, keep the first"))
+        self.keep_second.setText(_("Merge, keep the second"))
+
+    def reload(self) -> None:
+        self._pairs = registry.find_duplicates(self._store.database)
+        self.table.setRowCount(len(self._pairs))
+        for row, pair in enumerate(self._pairs):
+            for column, text in enumerate((describe(pair.first), describe(pair.second),
+                                           _(REASONS[pair.reason]))):
+                self.table.setItem(row, column, QTableWidgetItem(text))
+        if self._pairs:
+            self.table.selectRow(0)
+        self.keep_first.setEnabled(bool(self._pairs))
+        self.keep_second.setEnabled(bool(self._pairs))
+
+    def _merge(self, keep_first: bool) -> None:
+        row = self.table.currentRow()
+        if not 0 <= row < len(self._pairs):
+            return
+        pair = self._pairs[row]
+        keep, duplicate = (pair.first, pair.second) if keep_first else (pair.second, pair.first)
+        try:
+            participants.merge(self._store, duplicate.id, keep.id)
+        except UserError as error:
+            show_user_error(self, error)
+            return
+        self.merged += 1
+        self.reload()

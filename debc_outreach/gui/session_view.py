@@ -1,0 +1,495 @@
+"""The one screen for a whole session: check-in, live counters, skills grid, close.
+
+Check-in is keyboard-first: type any part of a name (Khmer or Latin), a phone
+number or a village; ↑/↓ choose, Enter checks the person in and clears the
+box for the next one. Every Enter is its own committed transaction. People
+not yet checked in, whose name starts with what was typed, from the
+session's village come first, so a returning participant is usually one or
+two key presses away.
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QEvent, QObject, Qt, Signal
+from PySide6.QtGui import QKeySequence, QShortcut
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QDialog,
+    QFrame,
+    QGridLayout,
+    QHBoxLayout,
+    QHeaderView,
+    QInputDialog,
+    QLabel,
+    QLineEdit,
+    QListView,
+    QPushButton,
+    QSplitter,
+    QTableView,
+    QVBoxLayout,
+    QWidget,
+)
+
+from debc_outreach import i18n
+from debc_outreach.core.khmer_text import with_line_breaks
+from debc_outreach.core.names import name_key
+from debc_outreach.errors import UserError
+from debc_outreach.gui import fonts
+from debc_outreach.gui.checklist_model import NEXT_STATE, STATE_NAMES, ChecklistModel
+from debc_outreach.gui.context import AppContext
+from debc_outreach.gui.errors import show_user_error
+from debc_outreach.gui.participant_dialog import ParticipantDialog
+from debc_outreach.gui.participant_models import PeopleListModel
+from debc_outreach.gui.session_dialogs import (
+    CloseSummaryDialog,
+    HistoryDialog,
+    counters_text,
+)
+from debc_outreach.i18n import _
+from debc_outreach.storage import attendance, checklist, gazetteer, participants, sessions
+from debc_outreach.storage.participants import Participant
+
+SHOWN = 12          # results shown while typing
+
+
+def rank(found: list[Participant], query: str, present: set[str],
+         village_code: str) -> list[Participant]:
+    """Order search results for check-in (stable: ties keep Khmer alphabetical order)."""
+    key = name_key(query)
+
+    def nearness(code: str) -> int:
+        # Village codes nest: province (2) + district (2) + commune (2) + village (2).
+        shared = 0
+        for size in (2, 4, 6, 8):
+            if code[:size] and code[:size] == village_code[:size]:
+                shared = size
+        return -shared
+
+    def score(person: Participant) -> tuple:
+        starts = name_key(person.display_name).startswith(key) or any(
+            part.startswith(key) for part in name_key(person.display_name).split(" "))
+        return (person.id in present, not starts, nearness(person.village_code))
+
+    return sorted(found, key=score)
+
+
+class _Counter(QFrame):
+    def __init__(self, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.setObjectName("figure")
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(8, 4, 8, 4)
+        self.value = QLabel("0")
+        self.value.setObjectName("figureValue")
+        self.value.setFont(fonts.heading_font(self.font(), 1.6))
+        self.value.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.caption = QLabel()
+        self.caption.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.caption.setWordWrap(True)
+        layout.addWidget(self.value)
+        layout.addWidget(self.caption)
+
+
+class SessionView(QWidget):
+    """Shows one session; `back_requested` returns to the list."""
+
+    back_requested = Signal()
+
+    def __init__(self, context: AppContext, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.setObjectName("sessionView")
+        self.context = context
+        self.session: sessions.Session | None = None
+        self._amend_reason = ""
+        outer = QVBoxLayout(self)
+        outer.setContentsMargins(16, 12, 16, 12)
+
+        top = QHBoxLayout()
+        self.back_button = QPushButton()
+        self.back_button.clicked.connect(self.back_requested)
+        self.title = QLabel()
+        self.title.setFont(fonts.heading_font(self.font(), 1.3))
+        self.title.setWordWrap(True)
+        self.state_label = QLabel()
+        self.state_label.setObjectName("sessionState")
+        self.history_button = QPushButton()
+        self.history_button.clicked.connect(self.show_history)
+        self.amend_button = QPushButton()
+        self.amend_button.clicked.connect(self.start_amendment)
+        self.close_button = QPushButton()
+        self.close_button.clicked.connect(self.close_session)
+        top.addWidget(self.back_button)
+        top.addWidget(self.title, 1)
+        top.addWidget(self.state_label)
+        top.addWidget(self.history_button)
+        top.addWidget(self.amend_button)
+        top.addWidget(self.close_button)
+        outer.addLayout(top)
+        self.details = QLabel()
+        self.details.setWordWrap(True)
+        outer.addWidget(self.details)
+        self.banner = QLabel()
+        self.banner.setObjectName("amendBanner")
+        self.banner.setStyleSheet("background: #fff4d6; padding: 4px;")
+        self.banner.setWordWrap(True)
+        self.banner.hide()
+        outer.addWidget(self.banner)
+
+        counters = QHBoxLayout()
+        self.counters = [_Counter() for _ in range(5)]
+        for counter in self.counters:
+            counters.addWidget(counter)
+        outer.addLayout(counters)
+
+        splitter = QSplitter(Qt.Orientation.Horizontal)
+        splitter.setChildrenCollapsible(False)
+        splitter.addWidget(self._build_check_in())
+        splitter.addWidget(self._build_skills())
+        splitter.setStretchFactor(0, 2)
+        splitter.setStretchFactor(1, 3)
+        splitter.setSizes([520, 780])
+        outer.addWidget(splitter, 1)
+
+        QShortcut(QKeySequence("Ctrl+N"), self, activated=self.new_participant)
+        QShortcut(QKeySequence.StandardKey.Undo, self, activated=self.undo_last)
+        QShortcut(QKeySequence("Ctrl+F"), self, activated=self.search.setFocus)
+        context.records_changed.connect(self._records_changed)
+        self.retranslate()
+
+    # --- building ---------------------------------------------------------------------
+    def _build_check_in(self) -> QWidget:
+        box = QWidget()
+        layout = QVBoxLayout(box)
+        layout.setContentsMargins(0, 0, 8, 0)
+        self.check_in_title = QLabel()
+        self.check_in_title.setFont(fonts.heading_font(self.font(), 1.1))
+        self.search = QLineEdit()
+        self.search.setObjectName("checkInSearch")
+        self.search.setClearButtonEnabled(True)
+        self.search.textChanged.connect(self._search_changed)
+        self.search.installEventFilter(self)
+        self.results_model = PeopleListModel(self)
+        self.results = QListView()
+        self.results.setObjectName("checkInResults")
+        self.results.setModel(self.results_model)
+        self.results.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        self.results.setUniformItemSizes(True)
+        self.results.activated.connect(lambda index: self._confirm(index.row()))
+        self.results.clicked.connect(lambda index: self._confirm(index.row()))
+        self.hint = QLabel()
+        self.hint.setWordWrap(True)
+        self.hint.setObjectName("hint")
+        status_row = QHBoxLayout()
+        self.status = QLabel()
+        self.status.setObjectName("checkInStatus")
+        self.status.setWordWrap(True)
+        self.undo_button = QPushButton()
+        self.undo_button.clicked.connect(self.undo_last)
+        self.new_button = QPushButton()
+        self.new_button.clicked.connect(self.new_participant)
+        status_row.addWidget(self.status, 1)
+        status_row.addWidget(self.undo_button)
+        self.present_title = QLabel()
+        self.present_model = PeopleListModel(self)
+        self.present = QListView()
+        self.present.setObjectName("presentList")
+        self.present.setModel(self.present_model)
+        self.present.setUniformItemSizes(True)
+        layout.addWidget(self.check_in_title)
+        row = QHBoxLayout()
+        row.addWidget(self.search, 1)
+        row.addWidget(self.new_button)
+        layout.addLayout(row)
+        layout.addWidget(self.results, 3)
+        layout.addWidget(self.hint)
+        layout.addLayout(status_row)
+        layout.addWidget(self.present_title)
+        layout.addWidget(self.present, 2)
+        return box
+
+    def _build_skills(self) -> QWidget:
+        box = QWidget()
+        layout = QVBoxLayout(box)
+        layout.setContentsMargins(8, 0, 0, 0)
+        self.skills_title = QLabel()
+        self.skills_title.setFont(fonts.heading_font(self.font(), 1.1))
+        self.skill_text = QLabel()
+        self.skill_text.setWordWrap(True)
+        self.skill_text.setObjectName("skillText")
+        self.grid_model = ChecklistModel(self)
+        self.grid = QTableView()
+        self.grid.setObjectName("skillsGrid")
+        self.grid.setModel(self.grid_model)
+        self.grid.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.grid.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.grid.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
+        self.grid.horizontalHeader().setMinimumSectionSize(56)
+        self.grid.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        self.grid.installEventFilter(self)
+        self.grid.clicked.connect(lambda index: self._cycle(index.row(), index.column()))
+        self.grid.selectionModel().currentChanged.connect(
+            lambda current, _previous: self._show_skill(current.column()))
+        group = QGridLayout()
+        self.group_achieved = QPushButton()
+        self.group_achieved.clicked.connect(lambda: self._whole_group(checklist.ACHIEVED))
+        self.group_not_yet = QPushButton()
+        self.group_not_yet.clicked.connect(lambda: self._whole_group(checklist.NOT_YET))
+        self.legend = QLabel()
+        self.legend.setWordWrap(True)
+        group.addWidget(self.group_achieved, 0, 0)
+        group.addWidget(self.group_not_yet, 0, 1)
+        layout.addWidget(self.skills_title)
+        layout.addWidget(self.skill_text)
+        layout.addWidget(self.grid, 1)
+        layout.addLayout(group)
+        layout.addWidget(self.legend)
+        return box
+
+    def retranslate(self) -> None:
+        self.back_button.setText(_("← Sessions"))
+        self.history_button.setText(_("History"))
+        self.amend_button.setText(_("Amend…"))
+        self.close_button.setText(_("Close session…"))
+        self.check_in_title.setText(_("Check in"))
+        self.search.setPlaceholderText(_("Name, phone or village…"))
+        self.hint.setText(_("↑/↓ choose · Enter checks in · Ctrl+N new participant · "
+                            "Ctrl+Z undo"))
+        self.undo_button.setText(_("Undo"))
+        self.new_button.setText(_("New participant"))
+        self.skills_title.setText(_("Skills checklist"))
+        self.group_achieved.setText(_("Whole group: achieved"))
+        self.group_not_yet.setText(_("Whole group: not yet"))
+        self.legend.setText(_("✓ achieved · ✗ not yet · empty: not assessed. Click a cell "
+                              "or press Space to change it; A, N and Delete set it."))
+        if self.session:
+            self.refresh()
+
+    # --- showing a session ---------------------------------------------------------------
+    def show_session(self, session_id: str) -> None:
+        self.session = sessions.require(self.context.store.database, session_id)
+        self._amend_reason = ""
+        self.status.clear()
+        self.search.clear()
+        self.refresh()
+        self.search.setFocus()
+
+    def refresh(self) -> None:
+        database = self.context.store.database
+        self.session = sessions.require(database, self.session.id)
+        session = self.session
+        place = gazetteer.village_label(session.village_code)
+        when = i18n.format_date(session.day, "full")
+        self.title.setText(_("{date} {time} · {place}").format(
+            date=when, time=session.start_time, place=place))
+        self.state_label.setText(_(sessions.STATE_NAMES[session.state]))
+        modules = checklist.modules()
+        titles = [modules[s].title() if s in modules else s for s in session.modules]
+        details = [session.venue, ", ".join(titles)]
+        self.details.setText(" · ".join(d for d in details if d))
+        locked = session.closed and not self._amend_reason
+        self.search.setEnabled(not locked)
+        self.new_button.setEnabled(not locked)
+        self.undo_button.setEnabled(not locked)
+        self.group_achieved.setEnabled(not locked)
+        self.group_not_yet.setEnabled(not locked)
+        self.close_button.setVisible(not session.closed)
+        self.amend_button.setVisible(session.closed and not self._amend_reason)
+        if self._amend_reason:
+            self.banner.setText(_("Amending this closed session. Reason: {reason}")
+                                .format(reason=self._amend_reason))
+        self.banner.setVisible(bool(self._amend_reason))
+        figures = sessions.counters(database, session)
+        for counter, (caption, value) in zip(self.counters, counters_text(figures),
+                                             strict=True):
+            counter.caption.setText(caption)
+            counter.value.setText(value)
+        present = attendance.attendees(database.conn, session.id)
+        self.present_model.set_people(list(reversed(present)))
+        self.present_title.setText(_("Checked in ({n}), newest first")
+                                   .format(n=i18n.format_number(len(present))))
+        items = checklist.checklist_items(session.modules)
+        current = self.grid.currentIndex()
+        self.grid_model.set_data(present, items,
+                                 checklist.results(database.conn, session.id))
+        if current.isValid():
+            self.grid.setCurrentIndex(self.grid_model.index(current.row(), current.column()))
+        self._show_skill(max(0, current.column()))
+        self._search_changed(self.search.text())
+
+    def _records_changed(self, entity: str) -> None:
+        if self.session and self.isVisible() and entity not in ("attendance", "checklist"):
+            self.refresh()
+
+    # --- check-in -------------------------------------------------------------------------
+    def _search_changed(self, text: str) -> None:
+        if not self.session:
+            return
+        if not name_key(text):
+            self.results_model.set_people([])
+            return
+        database = self.context.store.database
+        present = set(attendance.present_ids(database.conn, self.session.id))
+        found = participants.search(database, text, limit=60)
+        ranked = rank(found, text, present, self.session.village_code)[:SHOWN]
+        extra = _("+ New participant “{name}” (Ctrl+N)").format(name=text.strip())
+        self.results_model.set_people(ranked, present, extra)
+        self.results.setCurrentIndex(self.results_model.index(0, 0))
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802
+        if event.type() == QEvent.Type.KeyPress:
+            if watched is self.search:
+                if event.matches(QKeySequence.StandardKey.Undo) and not self.search.text():
+                    self.undo_last()        # the box is empty: undo the last check-in
+                    return True
+                return self._search_key(event.key())
+            if watched is self.grid:
+                return self._grid_key(event.key())
+        return super().eventFilter(watched, event)
+
+    def _search_key(self, key: int) -> bool:
+        rows = self.results_model.rowCount()
+        row = self.results.currentIndex().row()
+        if key in (Qt.Key.Key_Down, Qt.Key.Key_Up) and rows:
+            step = 1 if key == Qt.Key.Key_Down else -1
+            row = min(rows - 1, max(0, row + step))
+            self.results.setCurrentIndex(self.results_model.index(row, 0))
+            return True
+        if key in (Qt.Key.Key_Return, Qt.Key.Key_Enter):
+            if rows and row >= 0:
+                self._confirm(row)
+            return True
+        if key == Qt.Key.Key_Escape and self.search.text():
+            self.search.clear()
+            return True
+        return False
+
+    def _confirm(self, row: int) -> None:
+        if self.results_model.is_extra(row):
+            self.new_participant()
+            return
+        person = self.results_model.participant(row)
+        if person is not None:
+            self.check_in(person)
+
+    def check_in(self, person: Participant) -> None:
+        try:
+            result = attendance.check_in(self.context.store, self.session.id, person.id,
+                                         reason=self._amend_reason)
+        except UserError as error:
+            show_user_error(self, error)
+            return
+        if result.already:
+            self.status.setText(_("{name} is already checked in; nothing changed.")
+                                .format(name=person.display_name))
+        else:
+            self.status.setText(_("✓ {name} checked in.").format(name=person.display_name))
+        self.search.clear()
+        self.refresh()
+        self.context.notify_changed("attendance")
+        self.search.setFocus()
+
+    def undo_last(self) -> None:
+        if not self.session:
+            return
+        store = self.context.store
+        last = attendance.last_check_in(store.database.conn, self.session.id, store.device_id)
+        if last is None:
+            self.status.setText(_("Nothing to undo."))
+            return
+        try:
+            attendance.remove(store, self.session.id, last, reason=self._amend_reason)
+        except UserError as error:
+            show_user_error(self, error)
+            return
+        person = participants.get(store.database, last)
+        self.status.setText(_("Check-in of {name} undone.").format(
+            name=person.display_name if person else last))
+        self.refresh()
+        self.context.notify_changed("attendance")
+        self.search.setFocus()
+
+    def new_participant(self) -> None:
+        if not self.session or not self.search.isEnabled():
+            return
+        dialog = ParticipantDialog(
+            self.context.store, self, name=self.search.text().strip(),
+            village_code=self.session.village_code, session_language=self.session.language,
+            recorded_by=self.context.settings.current_trainer_id)
+        if dialog.exec() == QDialog.DialogCode.Accepted and dialog.participant:
+            self.context.notify_changed("participant")
+            self.check_in(dialog.participant)
+        dialog.deleteLater()
+
+    # --- skills ---------------------------------------------------------------------------
+    def _show_skill(self, column: int) -> None:
+        item = self.grid_model.item(column)
+        if item is None:
+            self.skill_text.setText(_("This session's modules have no checklist.")
+                                    if not self.grid_model.columnCount() else "")
+            return
+        self.skill_text.setText(with_line_breaks(_("Skill {number}: {text}").format(
+            number=column + 1, text=item.text())))
+
+    def _grid_key(self, key: int) -> bool:
+        index = self.grid.currentIndex()
+        if not index.isValid():
+            return False
+        states = {Qt.Key.Key_A: checklist.ACHIEVED, Qt.Key.Key_N: checklist.NOT_YET,
+                  Qt.Key.Key_Delete: checklist.NOT_ASSESSED}
+        if key == Qt.Key.Key_Space:
+            self._cycle(index.row(), index.column())
+            return True
+        if key in states:
+            self._set_cells([index.row()], index.column(), states[key])
+            return True
+        return False
+
+    def _cycle(self, row: int, column: int) -> None:
+        self._set_cells([row], column, NEXT_STATE[self.grid_model.state(row, column)])
+
+    def _whole_group(self, state: str) -> None:
+        column = max(0, self.grid.currentIndex().column())
+        self._set_cells(list(range(self.grid_model.rowCount())), column, state)
+
+    def _set_cells(self, rows: list[int], column: int, state: str) -> None:
+        item = self.grid_model.item(column)
+        people = [self.grid_model.person(r) for r in rows]
+        if item is None or not people:
+            return
+        try:
+            checklist.set_result(self.context.store, self.session.id,
+                                 [p.id for p in people if p], item.id, state,
+                                 reason=self._amend_reason)
+        except UserError as error:
+            show_user_error(self, error)
+            return
+        self.refresh()
+        self.status.setText(_("{item}: {state}").format(item=_("Skill {number}").format(
+            number=column + 1), state=_(STATE_NAMES[state])))
+        self.context.notify_changed("checklist")
+
+    # --- closing and amending ----------------------------------------------------------------
+    def close_session(self) -> None:
+        dialog = CloseSummaryDialog(self.context.store.database, self.session, self)
+        if dialog.exec() == QDialog.DialogCode.Accepted:
+            try:
+                sessions.close(self.context.store, self.session.id)
+            except UserError as error:
+                show_user_error(self, error)
+            self.refresh()
+            self.context.notify_changed("session")
+        dialog.deleteLater()
+
+    def start_amendment(self) -> None:
+        reason, ok = QInputDialog.getText(
+            self, _("Amend a closed session"),
+            _("Why does this closed session need a correction?"))
+        if ok and reason.strip():
+            self._amend_reason = reason.strip()
+            self.refresh()
+            self.search.setFocus()
+
+    def show_history(self) -> None:
+        dialog = HistoryDialog(self.context.store.database, self.session.id, self)
+        dialog.exec()
+        dialog.deleteLater()

@@ -1,0 +1,207 @@
+"""The session screen: keyboard check-in, new participant inline, counters, skills grid,
+closing; and a Khmer screenshot at 1366×768 with 40 people checked in."""
+
+import datetime as dt
+import random
+
+import pytest
+from PySide6.QtCore import QEvent, Qt
+from PySide6.QtGui import QKeyEvent
+from PySide6.QtWidgets import QApplication, QDialog
+
+from debc_outreach.core.names import name_key
+from debc_outreach.storage import attendance, checklist, demo, participants, sessions
+from tests.conftest import close_and_delete
+
+VILLAGE = "17010101"
+
+
+@pytest.fixture
+def programme(app_context):
+    """A realistic registry (600 people, a year of sessions) and a session today in the
+    village where most of them live."""
+    store = app_context.store
+    demo.generate(store, 600, 40, seed=11)
+    village = store.database.scalar(
+        "SELECT village_code FROM participant GROUP BY village_code ORDER BY count(*) DESC")
+    session = sessions.create(store, dt.date.today().isoformat(), village,
+                              list(checklist.modules())[:1], start_time="08:30")
+    return session
+
+
+@pytest.fixture
+def screen(main_window, programme):
+    page = main_window.page("sessions")
+    page.open_session(programme.id)
+    return page.view
+
+
+def _type(widget, text: str) -> None:
+    """Type text one key press per code point (QTest only knows ASCII keys)."""
+    for char in text:
+        for kind in (QEvent.Type.KeyPress, QEvent.Type.KeyRelease):
+            QApplication.sendEvent(widget, QKeyEvent(kind, 0, Qt.KeyboardModifier.NoModifier,
+                                                     char))
+
+
+def _press(qtbot, widget, key, presses):
+    if isinstance(key, str):
+        _type(widget, key)
+    else:
+        qtbot.keyClick(widget, key)
+    presses.append(key)
+
+
+@pytest.mark.slow
+def test_returning_participants_are_checked_in_within_six_key_presses(qtbot, screen):
+    """Type the first two letters of the name; then at most 6 key presses (more letters,
+    ↓ and Enter) check a returning participant in — for 40 people in a row."""
+    store = screen.context.store
+    everyone = participants.list_all(store.database)
+    unique = {}
+    for person in everyone:
+        unique.setdefault(name_key(person.display_name), []).append(person)
+    candidates = [group[0] for group in unique.values() if len(group) == 1]
+    local = [p for p in candidates if p.village_code[:4] == screen.session.village_code[:4]]
+    assert len(local) >= 40
+    people = random.Random(4).sample(local, 40)
+    worst = 0
+    for person in people:
+        presses: list = []
+        screen.search.clear()
+        name = person.display_name
+        _type(screen.search, name[:2])
+        typed = 2
+        while True:
+            shown = [p.id for p in screen.results_model.people()]
+            position = shown.index(person.id) if person.id in shown else None
+            if position is not None and (position <= 2 or typed >= len(name)):
+                for _ in range(position):
+                    _press(qtbot, screen.search, Qt.Key.Key_Down, presses)
+                _press(qtbot, screen.search, Qt.Key.Key_Return, presses)
+                break
+            assert typed < len(name), f"{name} not found"
+            _press(qtbot, screen.search, name[typed], presses)
+            typed += 1
+        assert attendance.is_present(store.database.conn, screen.session.id, person.id), name
+        assert screen.search.text() == ""
+        worst = max(worst, len(presses))
+        assert len(presses) <= 6, (name, presses)
+    assert screen.counters[0].value.text() == "40"
+    assert worst <= 6
+
+
+def test_checking_the_same_person_twice_says_so_and_undo_removes(qtbot, screen):
+    store = screen.context.store
+    person = participants.add_participant(store, "Sok Dara", village_code=VILLAGE)
+    qtbot.keyClicks(screen.search, "sok da")
+    qtbot.keyClick(screen.search, Qt.Key.Key_Return)
+    assert "checked in" in screen.status.text()
+    qtbot.keyClicks(screen.search, "sok da")
+    events = store.database.scalar("SELECT count(*) FROM event")
+    qtbot.keyClick(screen.search, Qt.Key.Key_Return)
+    assert "already" in screen.status.text()
+    assert store.database.scalar("SELECT count(*) FROM event") == events
+    qtbot.keyClick(screen.search, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
+    assert attendance.present_ids(store.database.conn, screen.session.id) == []
+    assert "undone" in screen.status.text()
+    assert person.id
+
+
+def test_new_participant_inline_with_keyboard_only(qtbot, screen, monkeypatch):
+    from debc_outreach.gui import participant_dialog
+
+    def fill(dialog):
+        assert dialog.name.text() == "ស្រី\u200bពៅ"
+        assert dialog.village.code() == screen.session.village_code   # the session place
+        _type(dialog.birth_year, "២០០៥")
+        dialog.sex.setCurrentIndex(0)
+        dialog.wg_answers["seeing"].setCurrentIndex(3)      # a lot of difficulty
+        dialog.consent_yes.setChecked(True)
+        dialog.accept()
+        return QDialog.DialogCode.Accepted
+
+    monkeypatch.setattr(participant_dialog.ParticipantDialog, "exec", fill)
+    _type(screen.search, "ស្រី\u200bពៅ")
+    qtbot.keyClick(screen.search, Qt.Key.Key_N, Qt.KeyboardModifier.ControlModifier)
+    present = attendance.attendees(screen.context.store.database.conn, screen.session.id)
+    assert [p.display_name for p in present] == ["ស្រី\u200bពៅ"]
+    assert present[0].birth_year == 2005 and present[0].disability is True
+    assert present[0].consent == "yes"
+    texts = [c.value.text() for c in screen.counters]
+    assert texts == ["1", "1", "1", "1", "0"]
+
+
+def test_consent_must_be_asked(qtbot, app_context, monkeypatch):
+    from debc_outreach.gui import participant_dialog
+
+    shown = []
+    monkeypatch.setattr(participant_dialog, "show_user_error",
+                        lambda parent, error: shown.append(str(error)))
+    dialog = participant_dialog.ParticipantDialog(app_context.store, name="Sok")
+    dialog.accept()
+    assert shown and dialog.participant is None
+    close_and_delete(dialog)
+
+
+def test_consent_text_follows_the_session_language():
+    from debc_outreach.gui.participant_dialog import CONSENT_TEXT, consent_text
+
+    assert consent_text("en") == CONSENT_TEXT
+
+
+def test_skills_grid_ticks_by_keyboard_and_whole_group(qtbot, screen):
+    store = screen.context.store
+    people = [participants.add_participant(store, n) for n in ("A", "B", "C")]
+    for person in people:
+        attendance.check_in(store, screen.session.id, person.id)
+    screen.refresh()
+    grid = screen.grid
+    grid.setFocus()
+    grid.setCurrentIndex(screen.grid_model.index(0, 0))
+    qtbot.keyClick(grid, Qt.Key.Key_Space)
+    item = screen.grid_model.item(0)
+    results = checklist.results(store.database.conn, screen.session.id)
+    assert list(results.values()) == [checklist.ACHIEVED]
+    qtbot.keyClick(grid, Qt.Key.Key_N)
+    screen.group_achieved.click()
+    results = checklist.results(store.database.conn, screen.session.id)
+    assert {results[(p.id, item.id)] for p in people} == {checklist.ACHIEVED}
+
+
+def test_closing_shows_a_summary_and_locks_the_screen(qtbot, screen, monkeypatch):
+    from debc_outreach.gui import session_view
+
+    store = screen.context.store
+    person = participants.add_participant(store, "Sok Dara")
+    attendance.check_in(store, screen.session.id, person.id)
+    monkeypatch.setattr(session_view.CloseSummaryDialog, "exec",
+                        lambda self: QDialog.DialogCode.Accepted)
+    screen.close_session()
+    assert sessions.get(store.database, screen.session.id).closed
+    assert not screen.search.isEnabled()
+    assert screen.amend_button.isVisible()
+    monkeypatch.setattr(session_view.QInputDialog, "getText",
+                        lambda *args, **kwargs: ("late sign-in sheet", True))
+    screen.start_amendment()
+    assert screen.search.isEnabled() and "late sign-in sheet" in screen.banner.text()
+
+
+@pytest.mark.slow
+def test_session_screen_in_khmer_with_40_people(qtbot, main_window, programme, tmp_path):
+    store = main_window.context.store
+    people = random.Random(2).sample(participants.list_all(store.database), 40)
+    for person in people:
+        attendance.check_in(store, programme.id, person.id)
+    main_window.context.set_language("km")
+    page = main_window.page("sessions")
+    page.open_session(programme.id)
+    QApplication.processEvents()
+    view = page.view
+    assert view.counters[0].value.text() == "40"
+    assert view.present_model.rowCount() == 40
+    for counter in view.counters:      # the captions fit: nothing cut off
+        assert counter.caption.height() >= counter.caption.sizeHint().height()
+    shot = tmp_path / "session_km.png"
+    assert main_window.grab().save(str(shot))
+    assert main_window.size().width() == 1366

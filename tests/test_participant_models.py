@@ -1,0 +1,47 @@
+"""Item models pass Qt's model tester; the registry fills lazily."""
+
+import datetime as dt
+
+from debc_outreach.gui.checklist_model import ChecklistModel
+from debc_outreach.gui.participant_models import PeopleListModel, RegistryModel
+from debc_outreach.gui.sessions_page import SessionsModel
+from debc_outreach.storage import checklist, demo, participants, registry, sessions
+
+
+def test_registry_model_is_lazy_and_valid(qtmodeltester, app_context):
+    store = app_context.store
+    demo.generate(store, 450, 6, seed=1)
+    model = RegistryModel(store.database)
+    assert model.rowCount() == 0 and model.canFetchMore()
+    model.fetchMore()
+    assert model.rowCount() == 200
+    qtmodeltester.check(model)
+    while model.canFetchMore():
+        model.fetchMore()
+    assert model.rowCount() == participants.count(store.database)
+
+
+def test_registry_filter_reloads_the_first_page(app_context):
+    store = app_context.store
+    demo.generate(store, 450, 6, seed=1)
+    model = RegistryModel(store.database)
+    model.set_filter(registry.Filter(sex="F"))
+    assert 0 < model.rowCount() <= 200
+    assert {model.participant(r).sex for r in range(model.rowCount())} == {"F"}
+
+
+def test_list_and_grid_models_are_valid(qtmodeltester, app_context):
+    store = app_context.store
+    people = [participants.add_participant(store, n) for n in ("ស្រីពៅ", "Sok Dara")]
+    lists = PeopleListModel()
+    lists.set_people(people, {people[0].id}, extra="+ new")
+    qtmodeltester.check(lists)
+    assert lists.rowCount() == 3 and lists.is_extra(2)
+    session = sessions.create(store, dt.date.today().isoformat(), "12010101",
+                              list(checklist.modules())[:1])
+    grid = ChecklistModel()
+    grid.set_data(people, checklist.checklist_items(session.modules), {})
+    qtmodeltester.check(grid)
+    listing = SessionsModel(store.database)
+    listing.refresh()
+    qtmodeltester.check(listing)
