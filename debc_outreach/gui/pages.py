@@ -33,8 +33,4 @@ PAGES: tuple[PageEntry, ...] = (
               "SessionsPage"),
     PageEntry("participants", N_("Participants"), "participants.svg",
               "debc_outreach.gui.participants_page", "ParticipantsPage"),
-    PageEntry("modules", N_("Modules"), "modules.svg", "debc_outreach.gui.modules_page",
-              "ModulesPage"),
-    PageEntry("glossary", N_("Glossary"), "glossary.svg", "debc_outreach.gui.glossary_view",
-              "GlossaryPage"),
 )
