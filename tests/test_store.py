@@ -127,7 +127,11 @@ def test_a_locked_database_gives_a_clear_message_and_loses_nothing(data_dir, mon
     monkeypatch.setenv("DEBC_OUTREACH_BUSY_TIMEOUT_MS", "100")
     with Store.open(data_dir) as store:
         trainers.add_trainer(store, "Sok Dara")
-    blocker = sqlite3.connect(data_dir / DB_FILENAME, isolation_level=None)
+    # The app's own SQLite build: two SQLite libraries in ONE process do not see each
+    # other's POSIX locks, so a stdlib connection here would not block the store.
+    from debc_outreach.storage import driver
+
+    blocker = driver.connect(data_dir / DB_FILENAME, isolation_level=None)
     blocker.execute("BEGIN EXCLUSIVE")
     try:
         with Store.open(data_dir) as store, pytest.raises(UserError, match="in use"):

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import datetime as dt
-import sqlite3
 from pathlib import Path
 
 from debc_outreach.errors import UserError
 from debc_outreach.i18n import _
+from debc_outreach.storage import driver
 from debc_outreach.storage.database import Database, explain
 
 DAILY_PREFIX = "daily-"
@@ -23,13 +23,14 @@ def backup_database(database: Database, target: Path) -> Path:
                         .format(folder=target.parent, reason=error.strerror)) from error
     tmp = target.with_name(target.name + ".part")
     try:
-        dest = sqlite3.connect(tmp)
+        dest = driver.connect(tmp)
         try:
+            driver.apply_key(dest, database.key)     # a protected folder's backups stay encrypted
             database.conn.backup(dest)
         finally:
             dest.close()
         tmp.replace(target)
-    except sqlite3.Error as error:
+    except driver.Error as error:
         tmp.unlink(missing_ok=True)
         raise explain(error, target) from error
     except OSError as error:

@@ -10,12 +10,12 @@ from __future__ import annotations
 import contextlib
 import logging
 import os
-import sqlite3
 from collections.abc import Iterator
 from pathlib import Path
 
 from debc_outreach.errors import UserError
 from debc_outreach.i18n import _
+from debc_outreach.storage import driver
 
 log = logging.getLogger(__name__)
 
@@ -27,7 +27,7 @@ def busy_timeout_ms() -> int:
     return int(os.environ.get("DEBC_OUTREACH_BUSY_TIMEOUT_MS", "5000"))
 
 
-def explain(error: sqlite3.Error, path: Path) -> UserError:
+def explain(error: driver.Error, path: Path) -> UserError:
     """Turn an SQLite error into a message a trainer can act on."""
     text = str(error).lower()
     if "not a database" in text or "malformed" in text or "file is encrypted" in text:
@@ -58,15 +58,17 @@ class Database:
     half-way.
     """
 
-    def __init__(self, path: Path):
+    def __init__(self, path: Path, key: bytes | None = None):
         self.path = path
+        self.key = key          # raw SQLCipher key of a protected data folder, else None
         try:
-            self.conn = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+            self.conn = driver.connect(path, isolation_level=None, check_same_thread=False)
+            driver.apply_key(self.conn, key)
             self.conn.execute(f"PRAGMA busy_timeout = {busy_timeout_ms()}")
             self.conn.execute("PRAGMA foreign_keys = ON")
             # Reading the schema is the first real access: a non-SQLite file fails here.
             self.conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
-        except sqlite3.Error as error:
+        except driver.Error as error:
             with contextlib.suppress(Exception):
                 self.conn.close()
             raise explain(error, path) from error
@@ -91,11 +93,11 @@ class Database:
         try:
             self.conn.execute("PRAGMA journal_mode = WAL").fetchone()
             self.conn.execute("PRAGMA synchronous = FULL")
-        except sqlite3.Error as error:
+        except driver.Error as error:
             raise explain(error, self.path) from error
 
     @contextlib.contextmanager
-    def transaction(self) -> Iterator[sqlite3.Connection]:
+    def transaction(self) -> Iterator[driver.Connection]:
         """All or nothing; nested calls join the outer transaction."""
         if self._depth:
             self._depth += 1
@@ -106,30 +108,30 @@ class Database:
             return
         try:
             self.conn.execute("BEGIN IMMEDIATE")
-        except sqlite3.Error as error:
+        except driver.Error as error:
             raise explain(error, self.path) from error
         self._depth = 1
         try:
             yield self.conn
         except BaseException:
             self._depth = 0
-            with contextlib.suppress(sqlite3.Error):
+            with contextlib.suppress(driver.Error):
                 self.conn.execute("ROLLBACK")
             raise
         self._depth = 0
         try:
             self.conn.execute("COMMIT")
-        except sqlite3.Error as error:
-            with contextlib.suppress(sqlite3.Error):
+        except driver.Error as error:
+            with contextlib.suppress(driver.Error):
                 self.conn.execute("ROLLBACK")
             raise explain(error, self.path) from error
 
-    def query(self, sql: str, params: tuple | dict = ()) -> list[sqlite3.Row]:
+    def query(self, sql: str, params: tuple | dict = ()) -> list[driver.Row]:
         try:
             cursor = self.conn.execute(sql, params)
-            cursor.row_factory = sqlite3.Row
+            cursor.row_factory = driver.Row
             return cursor.fetchall()
-        except sqlite3.Error as error:
+        except driver.Error as error:
             raise explain(error, self.path) from error
 
     def scalar(self, sql: str, params: tuple | dict = ()):
@@ -137,5 +139,5 @@ class Database:
         return rows[0][0] if rows else None
 
     def close(self) -> None:
-        with contextlib.suppress(sqlite3.Error):
+        with contextlib.suppress(driver.Error):
             self.conn.close()
