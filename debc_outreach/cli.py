@@ -44,6 +44,9 @@ def build_parser() -> argparse.ArgumentParser:
                                "$DEBC_OUTREACH_DATA_DIR, or portable mode)"))
     parser.add_argument("--lang", choices=i18n.LANGUAGES, default=None,
                         help=_("language of messages (km or en)"))
+    parser.add_argument("--self-test", action="store_true",
+                        help=_("check that this installation works (offscreen, in a temporary "
+                               "folder) and exit: 0 if all is well, 1 naming the failed step"))
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
 
     from debc_outreach.commands import register_all
@@ -58,11 +61,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     pre = argparse.ArgumentParser(add_help=False)
     pre.add_argument("--data-dir", type=Path, default=None)
     pre.add_argument("--lang", default=None)
+    pre.add_argument("--self-test", action="store_true")
     known, rest = pre.parse_known_args(argv)
     from debc_outreach.datadir import resolve_data_dir
 
     data_dir = resolve_data_dir(known.data_dir)
     i18n.set_language(_initial_language(data_dir, known.lang))
+    if known.self_test:
+        from debc_outreach.selftest import run_self_test
+
+        return run_self_test()
 
     if not rest:
         # The GUI: skip building the full parser, which imports every command module.

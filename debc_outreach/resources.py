@@ -70,3 +70,23 @@ def executable_dir() -> Path:
 def imported_content_dir(data_dir: Path) -> Path:
     """Where an imported content pack lives in a data folder (overrides the shipped one)."""
     return Path(data_dir) / "content-pack"
+
+
+def docs_dir() -> Path:
+    """The trainer's and coordinator's guides (Markdown) and their screenshots."""
+    return _bundled("docs")
+
+
+def guide_path(name: str, lang: str) -> Path:
+    """`docs/<name>-guide.<lang>.md`, e.g. guide_path("trainer", "km")."""
+    return docs_dir() / f"{name}-guide.{lang}.md"
+
+
+def licences_dir() -> Path:
+    """Licence files of every bundled distribution (written by the release build)."""
+    return _bundled("licenses")
+
+
+def packaging_licence_texts() -> Path:
+    """Licence texts kept in the checkout for wheels that ship none (GPL/LGPL)."""
+    return _PACKAGE_DIR.parent / "packaging" / "licenses"

