@@ -17,9 +17,10 @@ from debc_outreach.core.hlc import Clock
 from debc_outreach.core.ids import new_id
 from debc_outreach.errors import UserError
 from debc_outreach.i18n import _
-from debc_outreach.storage import events, migrations, projection
+from debc_outreach.storage import events, migrations, projection, vault
 from debc_outreach.storage.backup import daily_backup
 from debc_outreach.storage.database import DB_FILENAME, Database
+from debc_outreach.storage.encryption import encrypt_in_place, is_plain_sqlite
 from debc_outreach.storage.events import Event
 
 log = logging.getLogger(__name__)
@@ -48,9 +49,18 @@ class Store:
         self.clock = clock
 
     @classmethod
-    def open(cls, data_dir: Path, *, device_name: str = "") -> Store:
+    def open(cls, data_dir: Path, *, device_name: str = "", key: bytes | None = None) -> Store:
+        """Open (creating or migrating) the folder's database.
+
+        A folder protected with PINs needs its database key: pass `key`, or sign in
+        first (`vault.remember`), then tasks opening their own Store find it too.
+        """
         ensure_writable_folder(data_dir)
-        database = Database(data_dir / DB_FILENAME)
+        if key is None:
+            key = vault.folder_database_key(data_dir)
+        if key is not None and is_plain_sqlite(data_dir / DB_FILENAME):
+            encrypt_in_place(data_dir, key)       # set-up interrupted before the swap
+        database = Database(data_dir / DB_FILENAME, key)
         try:
             migrations.check_not_newer(database)
             database.configure_for_writing()

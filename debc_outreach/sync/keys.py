@@ -3,8 +3,9 @@
 An Ed25519 key signs bundles, enrolment requests and (on a coordinator)
 certificates; an X25519 key receives the per-bundle content key. Both are
 created on first use and kept in `<data folder>/keys/device-keys.json`,
-readable by the owner only. Protection of this file by a PIN (issue 8)
-belongs in `load_keys()` / `save_keys()` and nowhere else.
+readable by the owner only. On a folder protected with PINs (issue 8) the
+file is sealed with the device secret (storage/vault.py) in `load_keys()` /
+`save_keys()` and nowhere else.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 
 from debc_outreach.errors import UserError
 from debc_outreach.i18n import _
+from debc_outreach.storage import vault
 
 KEYS_FOLDER = "keys"
 KEYS_FILE = "device-keys.json"
@@ -82,6 +84,8 @@ def save_keys(data_dir: Path, keys: DeviceKeys) -> None:
         "encryption": b64(keys.encryption.private_bytes(Encoding.Raw, PrivateFormat.Raw,
                                                         NoEncryption())),
     }
+    if vault.is_protected(data_dir):     # issue 8: sealed with the device secret
+        raw = vault.seal_json(vault.require_secret(data_dir), "device-keys", raw)
     target = keys_path(data_dir)
     temp = target.with_suffix(".tmp")
     fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
@@ -100,12 +104,23 @@ def load_keys(data_dir: Path) -> DeviceKeys | None:
         return None
     try:
         raw = json.loads(path.read_text(encoding="utf-8"))
-        return DeviceKeys(Ed25519PrivateKey.from_private_bytes(unb64(raw["signing"])),
+        sealed = vault.is_sealed(raw)
+        if sealed:
+            raw = vault.open_sealed(vault.require_secret(data_dir), "device-keys", raw)
+        keys = DeviceKeys(Ed25519PrivateKey.from_private_bytes(unb64(raw["signing"])),
                           X25519PrivateKey.from_private_bytes(unb64(raw["encryption"])))
     except (OSError, ValueError, KeyError, TypeError) as error:
         raise UserError(_("The device key file {path} is damaged. Restore it from a backup "
                           "or ask your coordinator to enrol this computer again.")
                         .format(path=path)) from error
+    if not sealed and vault.is_protected(data_dir) and vault.unlocked_secret(data_dir):
+        save_keys(data_dir, keys)        # a key file from before the PINs: seal it now
+    return keys
+
+
+def seal_key_file(data_dir: Path) -> bool:
+    """Seal an existing plain key file after PIN set-up; True when there was one."""
+    return load_keys(data_dir) is not None
 
 
 def device_keys(data_dir: Path) -> DeviceKeys:
