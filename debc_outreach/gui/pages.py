@@ -29,10 +29,6 @@ class PageEntry(NamedTuple):
 
 PAGES: tuple[PageEntry, ...] = (
     PageEntry("home", N_("Home"), "home.svg", "debc_outreach.gui.home_page", "HomePage"),
-    PageEntry("modules", N_("Modules"), "modules.svg", "debc_outreach.gui.modules_page",
-              "ModulesPage"),
-    PageEntry("glossary", N_("Glossary"), "glossary.svg", "debc_outreach.gui.glossary_view",
-              "GlossaryPage"),
     PageEntry("sessions", N_("Sessions"), "sessions.svg", "debc_outreach.gui.sessions_page",
               "SessionsPage"),
     PageEntry("participants", N_("Participants"), "participants.svg",
