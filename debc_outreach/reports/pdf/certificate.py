@@ -1,0 +1,80 @@
+"""The participation certificate: one function from certificate data to a PDF page.
+
+`render_certificate()` is the only place a certificate is drawn. Extra images
+(a signed QR code, issue 11) are passed in `images` and placed under the
+signature line, so adding them does not touch the layout code elsewhere.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from debc_outreach.content.labels import label
+from debc_outreach.i18n import N_
+from debc_outreach.reports.formatting import date, text
+
+
+@dataclass(frozen=True)
+class CertificateData:
+    participant_id: str
+    name: str                                  # exactly as entered
+    name_latin: str = ""                       # a Latin spelling, when the record has one
+    modules: tuple[str, ...] = ()              # module titles in the certificate language
+    skills: tuple[str, ...] = ()               # skills achieved, in that language
+    date: str = ""                             # ISO date of the last session
+    place: str = ""                            # where the last session was held
+    programme: str = "DEBC Outreach"
+    trainers: tuple[str, ...] = ()
+    sessions: int = 0
+    lang: str = "km"
+    issued: str = ""                           # ISO date the certificate was made
+    extra: dict = field(default_factory=dict)  # e.g. {"certificate_id": ...} for a QR code
+
+
+def certificate_html(data: CertificateData, image_names: tuple[str, ...] = ()) -> str:
+    lang = data.lang
+    skills = "".join(f"<li>{text(s)}</li>" for s in data.skills)
+    modules = "".join(f"<li>{text(m)}</li>" for m in data.modules)
+    latin = (f'<p align="center" style="font-size: 16pt; margin: 0;">{text(data.name_latin)}</p>'
+             if data.name_latin and data.name_latin != data.name else "")
+    images = "".join(f'<img src="{name}"/> ' for name in image_names)
+    intro = label(N_("This certifies that"), lang)
+    took_part = label(N_("took part in the digital-literacy awareness programme"), lang)
+    sessions_text = label(N_("Sessions attended: {n}"), lang).format(n=data.sessions)
+    return f"""<html><head><style>
+body {{ font-family: 'Noto Sans Khmer'; }}
+h1 {{ font-size: 26pt; font-weight: 600; color: #1F4E79; margin: 0; }}
+h2 {{ font-size: 12pt; font-weight: 600; margin: 14px 0 2px 0; }}
+p {{ margin: 2px 0; }}
+</style></head><body>
+<table width="100%" border="3" cellpadding="22" cellspacing="0"
+ style="border-color: #1F4E79; border-style: double;"><tr><td>
+<p align="center" style="font-size: 12pt; color: #555555;">{text(data.programme)}</p>
+<h1 align="center">{text(label(N_("Certificate of participation"), lang))}</h1>
+<p align="center" style="font-size: 12pt; margin-top: 16px;">{text(intro)}</p>
+<p align="center" style="font-size: 24pt; font-weight: 600; margin: 8px 0 0 0;">
+{text(data.name)}</p>
+{latin}
+<p align="center" style="font-size: 12pt; margin-top: 10px;">{text(took_part)}</p>
+<p align="center" style="font-size: 11pt;">{text(data.place)} · {text(date(data.date, lang))}
+ · {text(sessions_text)}</p>
+<h2>{text(label(N_("Modules completed"), lang))}</h2><ul>{modules}</ul>
+<h2>{text(label(N_("Skills shown"), lang))}</h2><ul>{skills or '<li>—</li>'}</ul>
+<br/><table width="100%" cellpadding="4"><tr>
+<td width="60%"><p>{text(label(N_("Trainer"), lang))}: {text("; ".join(data.trainers))}</p>
+<p>{text(label(N_("Issued"), lang))}: {text(date(data.issued, lang))}</p>
+<p style="color: #777777; font-size: 8pt;">{text(data.participant_id)}</p></td>
+<td width="40%" align="center"><br/><br/>______________________________<br/>
+{text(label(N_("Signature"), lang))}<br/>{images}</td></tr></table>
+</td></tr></table></body></html>"""
+
+
+def render_certificate(data: CertificateData, path: Path, images: dict | None = None) -> Path:
+    """Write the certificate for `data` to `path` (A4 portrait). `images`: name -> QImage."""
+    from debc_outreach.reports.pdf.render import render_pdf
+
+    names = tuple((images or {}).keys())
+    return render_pdf(certificate_html(data, names), path,
+                      title=label(N_("Certificate of participation"), data.lang),
+                      images=images, body_points=11.0)

@@ -1,0 +1,103 @@
+"""Bar charts painted with QPainter: the same drawing on screen and in PDFs.
+
+Labels are drawn as text with the Khmer font, so Qt shapes them (no dotted
+circles). `BarChart` data comes from reports/chartdata.py (no Qt there).
+"""
+
+from __future__ import annotations
+
+from debc_outreach.reports.chartdata import BarChart
+
+FONT_FAMILY = "Noto Sans Khmer"
+COLOURS = ("#2F6DB5", "#E07B39", "#4C9A5A", "#9B59B6", "#C0392B", "#7F8C8D")
+
+
+def paint_bars(painter, rect, chart: BarChart, *, point_size: float = 9.0,
+               dpi_scale: float = 1.0) -> None:
+    """Paint `chart` (title, bars, value labels, legend) inside `rect` (QRectF)."""
+    from PySide6.QtCore import QPointF, QRectF, Qt
+    from PySide6.QtGui import QColor, QFont, QFontMetricsF, QPen
+
+    painter.save()
+    painter.setRenderHint(painter.RenderHint.Antialiasing, True)
+    painter.setRenderHint(painter.RenderHint.TextAntialiasing, True)
+    font = QFont(FONT_FAMILY)
+    font.setPointSizeF(point_size)
+    bold = QFont(font)
+    bold.setWeight(QFont.Weight.Bold)
+    bold.setPointSizeF(point_size * 1.15)
+    metrics = QFontMetricsF(font)
+    line = metrics.height() * 1.1
+    painter.fillRect(rect, QColor("#FFFFFF"))
+    painter.setPen(QColor("#222222"))
+    painter.setFont(bold)
+    title_height = QFontMetricsF(bold).height() * 1.3
+    painter.drawText(QRectF(rect.left(), rect.top(), rect.width(), title_height),
+                     Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter, chart.title)
+    painter.setFont(font)
+    top = rect.top() + title_height
+    legend_height = line if len(chart.series) > 1 else 0.0
+    if legend_height:
+        x = rect.left()
+        for index, name in enumerate(chart.series):
+            painter.fillRect(QRectF(x, top + line * 0.25, line * 0.6, line * 0.5),
+                             QColor(COLOURS[index % len(COLOURS)]))
+            x += line * 0.8
+            painter.drawText(QPointF(x, top + metrics.ascent() + line * 0.05), name)
+            x += metrics.horizontalAdvance(name) + line
+        top += legend_height
+    if not chart.labels:
+        painter.setPen(QColor("#666666"))
+        painter.drawText(QRectF(rect.left(), top, rect.width(), rect.bottom() - top),
+                         Qt.AlignmentFlag.AlignCenter, chart.empty_text)
+        painter.restore()
+        return
+    label_width = min(rect.width() * 0.38,
+                      max(metrics.horizontalAdvance(text) for text in chart.labels) + line * 0.5)
+    value_width = max(metrics.horizontalAdvance(text) for row in chart.value_texts
+                      for text in row) + line * 0.4
+    plot_left = rect.left() + label_width
+    plot_width = max(10.0, rect.right() - plot_left - value_width)
+    rows = len(chart.labels)
+    row_height = max(line * 0.9, min(line * 2.2, (rect.bottom() - top) / rows))
+    top_value = max([v for row in chart.values for v in row] + [1])
+    bar_gap = row_height * 0.18
+    series = max(1, len(chart.series))
+    bar_height = (row_height - bar_gap) / series
+    painter.setPen(QPen(QColor("#BBBBBB"), 1.0 * dpi_scale))
+    painter.drawLine(QPointF(plot_left, top), QPointF(plot_left, top + row_height * rows))
+    for row_index, text in enumerate(chart.labels):
+        y = top + row_index * row_height
+        painter.setPen(QColor("#222222"))
+        painter.drawText(QRectF(rect.left(), y, label_width - line * 0.3, row_height),
+                         Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter,
+                         metrics.elidedText(text, Qt.TextElideMode.ElideRight,
+                                            label_width - line * 0.3))
+        for index in range(series):
+            value = chart.values[row_index][index]
+            width = plot_width * value / top_value
+            bar = QRectF(plot_left, y + bar_gap / 2 + index * bar_height, width, bar_height)
+            painter.fillRect(bar, QColor(COLOURS[index % len(COLOURS)]))
+            painter.setPen(QColor("#222222"))
+            painter.drawText(QRectF(bar.right() + line * 0.2, bar.top(), value_width,
+                                    bar_height),
+                             Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter,
+                             chart.value_texts[row_index][index])
+    painter.restore()
+
+
+def chart_image(chart: BarChart, width: int, height: int, scale: float = 3.0):
+    """The chart as a QImage (`scale` times the layout size, for print sharpness)."""
+    from PySide6.QtCore import QRectF
+    from PySide6.QtGui import QImage, QPainter
+
+    from debc_outreach.reports.pdf.render import ensure_gui
+
+    ensure_gui()
+    image = QImage(int(width * scale), int(height * scale), QImage.Format.Format_RGB32)
+    image.setDevicePixelRatio(scale)
+    image.fill(0xFFFFFF)
+    painter = QPainter(image)
+    paint_bars(painter, QRectF(0, 0, width, height), chart)
+    painter.end()
+    return image

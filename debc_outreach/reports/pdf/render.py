@@ -1,0 +1,83 @@
+"""HTML -> A4 PDF through QTextDocument and QPdfWriter, Noto Sans Khmer embedded.
+
+Works headless (CLI): an offscreen QGuiApplication is started when none runs.
+The file appears whole or not at all (reports/atomic.py).
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+from debc_outreach import resources
+from debc_outreach.reports.atomic import atomic_path
+
+FONT_FAMILY = "Noto Sans Khmer"
+PRINT_DPI = 300
+LAYOUT_DPI = 96                 # QTextDocument lays out in screen pixels
+MARGIN_MM = 14.0
+
+_APP: list = []                 # the offscreen application of a headless run, kept alive
+_FONTS_ADDED: list = []
+
+
+def ensure_gui() -> None:
+    """A QGuiApplication (offscreen when headless) and the Khmer font registered."""
+    from PySide6.QtGui import QFontDatabase, QGuiApplication
+
+    if QGuiApplication.instance() is None:
+        if sys.platform.startswith("linux") and not (os.environ.get("DISPLAY")
+                                                     or os.environ.get("WAYLAND_DISPLAY")):
+            os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+        _APP.append(QGuiApplication([]))
+    if not _FONTS_ADDED:
+        for font_file in resources.khmer_font_files():
+            QFontDatabase.addApplicationFont(str(font_file))
+        _FONTS_ADDED.append(True)
+
+
+def render_pdf(html: str, path: Path, *, title: str, landscape: bool = False,
+               images: dict | None = None, body_points: float = 10.0) -> Path:
+    """Lay out `html` on A4 pages and write the PDF to `path`.
+
+    `images` maps names used in `<img src="NAME">` to QImage objects (charts,
+    and later a certificate's QR code).
+    """
+    from PySide6.QtCore import QMarginsF, QSizeF, QUrl
+    from PySide6.QtGui import QFont, QPageLayout, QPageSize, QPdfWriter, QTextDocument
+
+    ensure_gui()
+    path = Path(path)
+    with atomic_path(path) as temp:
+        writer = QPdfWriter(str(temp))
+        orientation = (QPageLayout.Orientation.Landscape if landscape
+                       else QPageLayout.Orientation.Portrait)
+        writer.setPageLayout(QPageLayout(QPageSize(QPageSize.PageSizeId.A4), orientation,
+                                         QMarginsF(MARGIN_MM, MARGIN_MM, MARGIN_MM, MARGIN_MM),
+                                         QPageLayout.Unit.Millimeter))
+        writer.setResolution(PRINT_DPI)
+        writer.setTitle(title)
+        writer.setCreator("DEBC Outreach")
+        document = QTextDocument()
+        font = QFont(FONT_FAMILY)
+        font.setPointSizeF(body_points)
+        document.setDefaultFont(font)
+        document.setDocumentMargin(0)
+        for name, image in (images or {}).items():
+            document.addResource(QTextDocument.ResourceType.ImageResource, QUrl(name), image)
+        document.setHtml(html)
+        rect = writer.pageLayout().paintRect(QPageLayout.Unit.Millimeter)
+        px_per_mm = LAYOUT_DPI / 25.4
+        document.setPageSize(QSizeF(rect.width() * px_per_mm, rect.height() * px_per_mm))
+        document.print_(writer)
+        del writer                      # flushes and closes the file
+        if temp.stat().st_size == 0:
+            raise OSError(5, "empty PDF")
+    return path
+
+
+def page_width_px(landscape: bool = False) -> float:
+    """Width of the text area in layout pixels (for sizing images)."""
+    width_mm = (297.0 if landscape else 210.0) - 2 * MARGIN_MM
+    return width_mm * LAYOUT_DPI / 25.4
