@@ -212,7 +212,7 @@ class ModulesPage(Page):
         for module in found:
             minutes = _("{n} min").format(n=i18n.format_number(module.duration_minutes))
             areas = ", ".join(_(TAG_LABELS.get(t, t)) for t in module.tags)
-            item = QListWidgetItem(f"{with_line_breaks(module.title(lang))}\n{minutes} · {areas}")
+            item = QListWidgetItem(with_line_breaks(f"{module.title(lang)}\n{minutes} · {areas}"))
             item.setData(SLUG_ROLE, module.slug)
             item.setToolTip(module.title(lang))
             self.modules.addItem(item)
@@ -241,7 +241,7 @@ class ModulesPage(Page):
             items=i18n.format_number(len(module.checklist)), version=module.version)
         if module.needs_review(lang):
             meta += " · " + _("text awaiting native review")
-        self.meta.setText(html.escape(meta))
+        self.meta.setText(html.escape(with_line_breaks(meta)))
         self.reader.show_module(module, self.pack, lang)
 
     # --- actions ------------------------------------------------------------------------
