@@ -12,7 +12,7 @@ from pathlib import Path
 
 from debc_outreach.content.labels import label
 from debc_outreach.i18n import N_
-from debc_outreach.reports.formatting import date, text
+from debc_outreach.reports.formatting import date, number, text
 
 
 @dataclass(frozen=True)
@@ -41,7 +41,8 @@ def certificate_html(data: CertificateData, image_names: tuple[str, ...] = ()) -
     images = "".join(f'<img src="{name}"/> ' for name in image_names)
     intro = label(N_("This certifies that"), lang)
     took_part = label(N_("took part in the digital-literacy awareness programme"), lang)
-    sessions_text = label(N_("Sessions attended: {n}"), lang).format(n=data.sessions)
+    sessions_text = label(N_("Sessions attended: {n}"), lang).format(
+        n=number(data.sessions, lang))
     return f"""<html><head><style>
 body {{ font-family: 'Noto Sans Khmer'; }}
 h1 {{ font-size: 26pt; font-weight: 600; color: #1F4E79; margin: 0; }}
@@ -77,4 +78,4 @@ def render_certificate(data: CertificateData, path: Path, images: dict | None = 
     names = tuple((images or {}).keys())
     return render_pdf(certificate_html(data, names), path,
                       title=label(N_("Certificate of participation"), data.lang),
-                      images=images, body_points=11.0)
+                      images=images, body_points=11.0, one_page=True)

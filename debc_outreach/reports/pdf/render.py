@@ -38,11 +38,13 @@ def ensure_gui() -> None:
 
 
 def render_pdf(html: str, path: Path, *, title: str, landscape: bool = False,
-               images: dict | None = None, body_points: float = 10.0) -> Path:
+               images: dict | None = None, body_points: float = 10.0,
+               one_page: bool = False) -> Path:
     """Lay out `html` on A4 pages and write the PDF to `path`.
 
     `images` maps names used in `<img src="NAME">` to QImage objects (charts,
-    and later a certificate's QR code).
+    and later a certificate's QR code). `one_page` shrinks the content to fit
+    a single page (a certificate must never run onto a second sheet).
     """
     from PySide6.QtCore import QMarginsF, QSizeF, QUrl
     from PySide6.QtGui import QFont, QPageLayout, QPageSize, QPdfWriter, QTextDocument
@@ -69,8 +71,12 @@ def render_pdf(html: str, path: Path, *, title: str, landscape: bool = False,
         document.setHtml(html)
         rect = writer.pageLayout().paintRect(QPageLayout.Unit.Millimeter)
         px_per_mm = LAYOUT_DPI / 25.4
-        document.setPageSize(QSizeF(rect.width() * px_per_mm, rect.height() * px_per_mm))
-        document.print_(writer)
+        width, height = rect.width() * px_per_mm, rect.height() * px_per_mm
+        if one_page:
+            _paint_on_one_page(document, writer, width, height)
+        else:
+            document.setPageSize(QSizeF(width, height))
+            document.print_(writer)
         del writer                      # flushes and closes the file
         if temp.stat().st_size == 0:
             raise OSError(5, "empty PDF")
@@ -81,3 +87,21 @@ def page_width_px(landscape: bool = False) -> float:
     """Width of the text area in layout pixels (for sizing images)."""
     width_mm = (297.0 if landscape else 210.0) - 2 * MARGIN_MM
     return width_mm * LAYOUT_DPI / 25.4
+
+
+def _paint_on_one_page(document, writer, width: float, height: float) -> None:
+    """Lay out wider (so lines are fewer) until the text fits, then scale it onto the page."""
+    from PySide6.QtGui import QPainter
+
+    scale = 1.0
+    for _attempt in range(8):
+        document.setTextWidth(width * scale)
+        needed = document.size().height() / (height * scale)
+        if needed <= 1.0:
+            break
+        scale *= max(1.03, needed ** 0.5)
+    painter = QPainter(writer)
+    factor = writer.width() / (width * scale)
+    painter.scale(factor, factor)
+    document.drawContents(painter)
+    painter.end()
