@@ -99,3 +99,12 @@ def test_registry_pages_fill_lazily_in_order(store, khmer_cases):
     assert names == khmer_cases["sorting"]["icu_km"]
     assert registry.count(store.database, registry.Filter(query="ស")) == len(
         [n for n in names if "ស" in name_key(n)])
+
+
+def test_unknown_birth_year_and_disability_are_stored_without_null(store):
+    """The SQLCipher driver leaks a reference to None per NULL: keep NULLs out."""
+    person = participants.add_participant(store, "Sok Dara", wg_answers={"seeing": 2})
+    assert person.birth_year is None and person.disability is None
+    nulls = store.database.scalar("SELECT count(*) FROM participant WHERE birth_year IS NULL "
+                                  "OR disability IS NULL")
+    assert nulls == 0

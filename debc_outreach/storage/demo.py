@@ -258,7 +258,8 @@ def generate(store: Store, n_participants: int = 600, n_sessions: int = 40, *,
             person = _register(writer, rng, home, day, trainer, device, stamp(day, minute))
             minute += 1
             present.append(person)
-            if rng.random() < 0.01:     # typed again later with another encoding
+            if rng.random() < 0.01 and result.participants + fresh < n_participants:
+                # the same person typed again later with another encoding
                 twin = _register(writer, rng, home, day, trainer, device, stamp(day, minute),
                                  copy_of=writer.entity_events["participant"][-1].fields)
                 registered[place.province_code].append(twin)

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import re
 import sqlite3
 from dataclasses import dataclass
 from functools import cache
@@ -49,11 +50,21 @@ def _derive_phone(fields: dict) -> dict:
     return {"phone_key": people.phone_key(fields["phone"] or "")}
 
 
+# Unknown values are stored as 0 (birth year) and -1 (disability), not NULL: the
+# SQLCipher driver (sqlcipher3-wheels 0.5.7) loses a reference to None for every
+# NULL it reads or binds, which crashes Python after a few thousand NULLs.
+UNKNOWN_YEAR, UNKNOWN_DISABILITY = 0, -1
+
+
+def _derive_year(fields: dict) -> dict:
+    return {"birth_year": fields["birth_year"] or UNKNOWN_YEAR}
+
+
 def _derive_wg(fields: dict) -> dict:
     answers = wg.clean_answers(fields["wg"])
     found = wg.has_disability(answers)
     return {"wg": json.dumps(answers, sort_keys=True),
-            "disability": None if found is None else int(found)}
+            "disability": UNKNOWN_DISABILITY if found is None else int(found)}
 
 
 FIELDS = frozenset({"display_name", "sex", "birth_year", "age_band", "village_code", "phone",
@@ -61,7 +72,8 @@ FIELDS = frozenset({"display_name", "sex", "birth_year", "age_band", "village_co
 
 projection.register("participant", projection.Entity(
     "participant", FIELDS,
-    {"display_name": _derive_name, "phone": _derive_phone, "wg": _derive_wg}))
+    {"display_name": _derive_name, "phone": _derive_phone, "wg": _derive_wg,
+     "birth_year": _derive_year}))
 
 
 @dataclass(frozen=True)
@@ -89,8 +101,9 @@ COLUMNS = ("p.id, p.display_name, p.sex, p.birth_year, p.age_band, p.village_cod
 
 def from_row(row) -> Participant:
     disability = row[7]
-    return Participant(row[0], row[1], row[2], row[3], row[4], row[5], row[6],
-                       None if disability is None else bool(disability), row[8], row[9])
+    unknown = disability is None or disability == UNKNOWN_DISABILITY
+    return Participant(row[0], row[1], row[2], row[3] or None, row[4], row[5], row[6],
+                       None if unknown else bool(disability), row[8], row[9])
 
 
 # --- input checks ------------------------------------------------------------------
@@ -248,7 +261,26 @@ def _fts_phrase(key: str) -> str:
 
 # A query matching more people than this is common (e.g. "ស្រី"): walk the sort
 # index and stop at `limit` instead of sorting every hit.
-_COMMON = 1500
+_COMMON = 300
+_LATIN = re.compile("[a-z]")
+
+
+def _walk_sorted(conn: sqlite3.Connection, key: str, limit: int, where: str,
+                 params: tuple) -> list[Participant]:
+    """Scan the (sort key, name key) index in order, stop after `limit` hits.
+
+    A key with a Latin letter can only be in names that have one: those have their
+    own partial index, so "so" does not walk past every Khmer name first.
+    """
+    if _LATIN.search(key):
+        index, where = "participant_latin", f"p.name_key GLOB '*[a-z]*' AND {where}"
+    else:
+        index = "participant_sort"
+    cursor = conn.execute(
+        f"SELECT {COLUMNS} FROM participant p INDEXED BY {index} "
+        f"WHERE instr(p.name_key, ?) > 0 AND {where} ORDER BY p.sort_key, p.id LIMIT ?",
+        (key, *params, limit))
+    return [from_row(row) for row in cursor]
 
 
 def _name_matches(conn: sqlite3.Connection, key: str, limit: int, where: str,
@@ -265,11 +297,7 @@ def _name_matches(conn: sqlite3.Connection, key: str, limit: int, where: str,
                 f"SELECT {COLUMNS} FROM participant p WHERE p.rowid IN ({marks}) AND {where} "
                 f"ORDER BY p.sort_key, p.id LIMIT ?", (*[h[0] for h in hits], *params, limit))
             return [from_row(row) for row in cursor]
-    cursor = conn.execute(
-        f"SELECT {COLUMNS} FROM participant p INDEXED BY participant_sort "
-        f"WHERE instr(p.name_key, ?) > 0 AND {where} ORDER BY p.sort_key, p.id LIMIT ?",
-        (key, *params, limit))
-    return [from_row(row) for row in cursor]
+    return _walk_sorted(conn, key, limit, where, params)
 
 
 def search(database: Database, query: str, limit: int = 50) -> list[Participant]:

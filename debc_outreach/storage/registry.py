@@ -38,10 +38,7 @@ def _where(filt: Filter) -> tuple[str, list]:
         clauses.append("p.sex = ?")
         params.append(filt.sex)
     if filt.disability is not None:
-        clauses.append("p.disability = ?" if filt.disability else
-                       "(p.disability IS NULL OR p.disability = 0)")
-        if filt.disability:
-            params.append(1)
+        clauses.append("p.disability = 1" if filt.disability else "p.disability != 1")
     if filt.module:
         clauses.append(
             "EXISTS (SELECT 1 FROM attendance a JOIN session s ON s.id = a.session_id "
