@@ -115,12 +115,19 @@ _COMBINING_KHMER = frozenset(range(0x17B6, 0x17D4)) | {0x17DD}
 _BASE_KHMER = frozenset(range(0x1780, 0x17B4))
 
 
+# Anything that might be a fault; lines without a match (nearly all) skip the slow walk.
+_SUSPECT = re.compile("\u200b|\u17d2(?![\u1780-\u17b3])"
+                      "|(?<![\u1780-\u17d3\u17dd])[\u17b6-\u17d3\u17dd]")
+
+
 def khmer_problems(line: str) -> list[tuple[int, str]]:
     """Typing faults in one line: (column, kind) with kind in
     "double-coeng", "zwsp", "dotted-circle" (a combining mark with no base).
 
     Columns are 1-based code point positions, for messages that name a place.
     """
+    if not _SUSPECT.search(line):
+        return []
     problems: list[tuple[int, str]] = []
     previous = ""
     for index, char in enumerate(line):
