@@ -7,7 +7,7 @@ import sys
 import time
 
 from debc_outreach import i18n
-from debc_outreach.commands import open_store
+from debc_outreach.commands import open_store as _open_store
 from debc_outreach.errors import UserError
 from debc_outreach.i18n import _
 
@@ -38,6 +38,15 @@ def cmd_demo_data(args: argparse.Namespace) -> int:
         results=i18n.format_number(result.checklist_results),
         events=i18n.format_number(result.events), devices=i18n.format_number(result.devices)))
     return 0
+
+
+def open_store(args: argparse.Namespace):
+    """The data folder, with checklists read from its active content pack."""
+    from debc_outreach.content.loader import active_pack_dir
+    from debc_outreach.storage import checklist
+
+    checklist.use_content_dir(active_pack_dir(args.data_dir))
+    return _open_store(args)
 
 
 def register(commands) -> None:

@@ -6,7 +6,7 @@ import argparse
 import json
 
 from debc_outreach import i18n
-from debc_outreach.commands import open_store
+from debc_outreach.commands import open_store as _open_store
 from debc_outreach.i18n import _
 from debc_outreach.storage import attendance, gazetteer, sessions
 
@@ -58,6 +58,15 @@ def cmd_show(args: argparse.Namespace) -> int:
             if name != "participants":
                 print(f"{name}\t{value}")
     return 0
+
+
+def open_store(args: argparse.Namespace):
+    """The data folder, with checklists read from its active content pack."""
+    from debc_outreach.content.loader import active_pack_dir
+    from debc_outreach.storage import checklist
+
+    checklist.use_content_dir(active_pack_dir(args.data_dir))
+    return _open_store(args)
 
 
 def register(commands) -> None:

@@ -23,6 +23,7 @@ from PySide6.QtWidgets import (
 )
 
 from debc_outreach import i18n
+from debc_outreach.content.loader import active_pack_dir
 from debc_outreach.core import people
 from debc_outreach.errors import UserError
 from debc_outreach.gui import fonts
@@ -42,6 +43,7 @@ class ParticipantsPage(Page):
 
     def __init__(self, context: AppContext, parent: QWidget | None = None):
         super().__init__(context, parent)
+        checklist.use_content_dir(active_pack_dir(context.data_dir))
         database = context.store.database
         layout = QVBoxLayout(self)
         layout.setContentsMargins(24, 16, 24, 16)
@@ -197,6 +199,7 @@ class ParticipantsPage(Page):
                                  .format(n=i18n.format_number(total)))
 
     def activate(self) -> None:
+        checklist.use_content_dir(active_pack_dir(self.context.data_dir))
         self._fill_combos()
 
     def _records_changed(self, entity: str) -> None:

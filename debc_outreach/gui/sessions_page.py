@@ -17,6 +17,7 @@ from PySide6.QtWidgets import (
 )
 
 from debc_outreach import i18n
+from debc_outreach.content.loader import active_pack_dir
 from debc_outreach.gui import fonts
 from debc_outreach.gui.context import AppContext
 from debc_outreach.gui.page import Page
@@ -92,6 +93,7 @@ class SessionsPage(Page):
 
     def __init__(self, context: AppContext, parent: QWidget | None = None):
         super().__init__(context, parent)
+        checklist.use_content_dir(active_pack_dir(context.data_dir))
         self.stack = QStackedWidget()
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
@@ -152,6 +154,7 @@ class SessionsPage(Page):
         self.view.retranslate()
 
     def activate(self) -> None:
+        checklist.use_content_dir(active_pack_dir(self.context.data_dir))
         self.model.refresh()
         self.empty.setVisible(self.model.rowCount() == 0)
 

@@ -69,9 +69,22 @@ def _read_modules(content_dir: Path) -> dict[str, Module]:
     return modules
 
 
+_active: dict[str, Path] = {}
+
+
+def use_content_dir(folder: Path) -> None:
+    """Read checklists from this pack folder from now on.
+
+    Storage may not import the content layer, so the GUI and the commands pass in
+    the active pack (`content.loader.active_pack_dir`: an imported pack, or the
+    shipped one) when they open a data folder.
+    """
+    _active["dir"] = Path(folder)
+
+
 def modules(content_dir: Path | None = None) -> dict[str, Module]:
     """Modules of the content pack by slug."""
-    return _read_modules(content_dir or resources.content_dir())
+    return _read_modules(content_dir or _active.get("dir") or resources.content_dir())
 
 
 def checklist_items(slugs: list[str] | tuple[str, ...],
