@@ -12,7 +12,7 @@ from sync_devices import db_fingerprint, make_programme
 from debc_outreach.errors import UserError
 from debc_outreach.storage import trainers
 from debc_outreach.storage.events import dumps
-from debc_outreach.sync import bundle, export, importer, trust
+from debc_outreach.sync import bundle, codec, export, importer, trust
 from debc_outreach.sync.keys import DeviceKeys, device_keys, unb64
 
 
@@ -167,7 +167,20 @@ def test_malformed_ndjson_is_refused(world, tmp_path):
 def test_events_that_do_not_match_the_signed_heads_are_refused(world, tmp_path):
     coordinator, trainer, _other, _good = world
     bad = tmp_path / "lying.debc-bundle"
-    line = dumps([5, "trainer", "t1", "set", {"display_name": "x"}]).encode() + b"\n"
-    _seal_raw(trainer, coordinator, bad,
-              [dumps(["D", trainer.device_id, 1, "0" * 64]).encode() + b"\n", line])
+    writer = codec.BlockWriter()
+    lines = writer.start_run(trainer.device_id, 1, "0" * 64)
+    lines += writer.add((trainer.device_id, 1, 5, "trainer", "t1", "set",
+                         dumps({"display_name": "x"}), "{}", 1, "0" * 64, "f" * 64))
+    _seal_raw(trainer, coordinator, bad, lines + writer.flush())
     _refused(coordinator, bad, "do not match")
+
+
+def test_fields_not_in_canonical_form_are_refused(world, tmp_path):
+    coordinator, trainer, _other, _good = world
+    bad = tmp_path / "odd.debc-bundle"
+    writer = codec.BlockWriter()
+    lines = writer.start_run(trainer.device_id, 1, "0" * 64)
+    lines += writer.add((trainer.device_id, 1, 5, "trainer", "t1", "set",
+                         '{ "display_name": "x"}', "{}", 1, "0" * 64, "f" * 64))
+    _seal_raw(trainer, coordinator, bad, lines + writer.flush())
+    _refused(coordinator, bad, "not valid")

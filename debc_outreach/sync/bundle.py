@@ -15,6 +15,7 @@ Everything is streamed: neither side holds a whole bundle in memory.
 
 from __future__ import annotations
 
+import codecs
 import hashlib
 import json
 import os
@@ -184,13 +185,14 @@ class SealedBundle:
         except (InvalidTag, ValueError) as error:
             raise _refuse(_("This bundle cannot be opened with this computer's key.")) from error
 
-    def lines(self, content_key: bytes) -> Iterator[bytes]:
+    def lines(self, content_key: bytes) -> Iterator[str]:
         """Decrypt, decompress and split the payload, refusing anything oversized."""
         declared = self.header["payload"]
         limit = min(int(declared["plain_size"]),
                     max(int(self.header.get("events", 0)), 1) * MAX_PLAIN_PER_EVENT)
         produced = 0
-        rest = b""
+        rest = ""
+        text = codecs.getincrementaldecoder("utf-8")()
         with open(self.path, "rb") as handle:
             handle.seek(self.payload_offset)
             source = _Decrypted(handle, ChaCha20Poly1305(content_key), self.bundle_id,
@@ -207,7 +209,11 @@ class SealedBundle:
                 if produced > limit:
                     raise _refuse(_("The bundle's content is larger than it declares "
                                     "(refused as unsafe)."))
-                parts = (rest + plain).split(b"\n")
+                try:
+                    parts = (rest + text.decode(plain)).split("\n")
+                except UnicodeDecodeError as error:
+                    raise _refuse(_("The bundle's content is not valid (not UTF-8 text).")) \
+                        from error
                 rest = parts.pop()
                 if len(rest) > MAX_LINE:
                     raise _refuse(_("The bundle's content is not valid (a line is too long)."))

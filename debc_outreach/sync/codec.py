@@ -1,20 +1,25 @@
-"""Compact NDJSON for events inside a bundle (format "debc-ndjson-1").
+"""Compact, column-oriented NDJSON for events inside a bundle ("debc-ndjson-1").
 
 What the receiver can recompute is left out: the device id and seq (a run
 header line gives the device, first seq and the hash the run links to), the
-hash and prev_hash (recomputed and checked against the signed header), the
-HLC (stored as a difference to the previous event), a check-in time that
-equals the HLC's second, and defaults (empty base, current schema).
+hash and prev_hash (recomputed, and checked against the signed header), the
+HLC (a difference to the previous event), a check-in time equal to the HLC's
+second, and defaults. Events are grouped in blocks of columns, so zstd sees
+long runs of similar values and the receiver parses one JSON line per block:
 
-    ["D", device_id, first_seq, prev_hash]            a run of one device's chain
-    [dhlc, entity, entity_id, op, fields, base?, schema?, flags?]
-    ["R", dhlc, hash]                                 an event outside the
-                                                      receiver's scope (only its hash)
+    ["D", device_id, first_seq, prev_hash]                  a run of one device's chain
+    ["B", [dhlc], [entity], [entity_id], [op], [fields_json], [base_json], [schema],
+     [flags]]                                               up to BLOCK events
+
+`fields_json` is the stored canonical JSON text of the fields (so the hash
+is computed over exactly what is stored). An event outside the receiver's
+scope travels as op "redacted" with its hash in place of the fields.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import json
 from collections.abc import Iterator
 
@@ -30,81 +35,189 @@ def _stamp_second(hlc: int) -> str:
     return moment.isoformat(timespec="seconds")
 
 
+class _Stamps:
+    """`_stamp_second` for a stream of increasing stamps, without a datetime per event."""
+
+    def __init__(self):
+        self._day = -1
+        self._prefix = ""
+
+    def __call__(self, hlc: int) -> str:
+        second = wall_ms(hlc) // 1000
+        day, rest = divmod(second, 86400)
+        if day != self._day:
+            if not 0 <= second < 253402300800:       # datetime's range (year 1..9999)
+                return _stamp_second(hlc)
+            self._day = day
+            self._prefix = _stamp_second(hlc)[:11]
+        hours, rest = divmod(rest, 3600)
+        minutes, seconds = divmod(rest, 60)
+        return f"{self._prefix}{hours:02d}:{minutes:02d}:{seconds:02d}+00:00"
+
+
+# The same canonical JSON as events.dumps, without building an encoder per call.
+_canonical = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode
+_parse = json.JSONDecoder().decode
+
+
+BLOCK = 512
+_COLUMNS = 8
+
+
 def run_line(device_id: str, first_seq: int, prev_hash: str) -> bytes:
     return (dumps(["D", device_id, first_seq, prev_hash]) + "\n").encode("utf-8")
 
 
-def event_line(event: Event, previous_hlc: int) -> bytes:
-    fields = event.fields
-    flags = 0
-    if isinstance(fields.get("at"), str) and fields["at"] == _stamp_second(event.hlc):
-        fields = {k: v for k, v in fields.items() if k != "at"}
-        flags |= _AT_FROM_HLC
-    item: list = [event.hlc - previous_hlc, event.entity, event.entity_id, event.op, fields,
-                  event.base, event.schema_version, flags]
-    defaults = [None, None, None, None, None, {}, EVENT_SCHEMA_VERSION, 0]
-    while len(item) > 5 and item[-1] == defaults[len(item) - 1]:
-        item.pop()
-    return (dumps(item) + "\n").encode("utf-8")
+class BlockWriter:
+    """Collects stored event rows (EVENT_COLUMNS order) of one run into block lines."""
 
+    def __init__(self):
+        self._columns: list[list] = [[] for _ in range(_COLUMNS)]
+        self._previous_hlc = 0
+        self._stamp = _Stamps()
 
-def stub_line(event: Event, previous_hlc: int) -> bytes:
-    return (dumps(["R", event.hlc - previous_hlc, event.hash]) + "\n").encode("utf-8")
+    def start_run(self, device_id: str, first_seq: int, prev_hash: str) -> list[bytes]:
+        lines = self.flush()
+        self._previous_hlc = 0
+        return [*lines, run_line(device_id, first_seq, prev_hash)]
+
+    def add(self, row: tuple, full: bool = True) -> list[bytes]:
+        """Add one event row; `full=False` sends only its hash (outside the scope)."""
+        hlc, entity, entity_id, op, fields_json, base_json, schema = \
+            row[2], row[3], row[4], row[5], row[6], row[7], row[8]
+        flags = 0
+        if not full or op == REDACTED:
+            entity, entity_id, op, fields_json, base_json, schema = \
+                "", "", REDACTED, row[10], "{}", EVENT_SCHEMA_VERSION
+        else:
+            prefix = '{"at":"' + self._stamp(hlc) + '"'
+            if fields_json.startswith(prefix) and fields_json[len(prefix):len(prefix) + 1] \
+                    in (",", "}"):
+                fields_json = "{" + fields_json[len(prefix) + 1:] if \
+                    fields_json[len(prefix)] == "," else "{}"
+                flags |= _AT_FROM_HLC
+        values = (hlc - self._previous_hlc, entity, entity_id, op, fields_json, base_json,
+                  schema, flags)
+        for column, value in zip(self._columns, values, strict=True):
+            column.append(value)
+        self._previous_hlc = hlc
+        return self.flush() if len(self._columns[0]) >= BLOCK else []
+
+    def flush(self) -> list[bytes]:
+        if not self._columns[0]:
+            return []
+        line = (dumps(["B", *self._columns]) + "\n").encode("utf-8")
+        self._columns = [[] for _ in range(_COLUMNS)]
+        return [line]
 
 
 class DecodeError(ValueError):
     """The payload does not follow the format."""
 
 
-def decode(lines: Iterator[bytes]) -> Iterator[Event]:
-    """Events with hashes recomputed, chained run by run. Raises DecodeError."""
+_HEX = frozenset("0123456789abcdef")
+
+
+def _is_hash(value: object) -> bool:
+    return isinstance(value, str) and len(value) == 64 and set(value) <= _HEX
+
+
+Decoded = tuple[tuple, dict, dict]   # (event row as stored, fields, base)
+
+
+def to_event(decoded: Decoded) -> Event:
+    row, fields, base = decoded
+    return Event(row[0], row[1], row[2], row[3], row[4], row[5], fields, row[8], base,
+                 row[9], row[10])
+
+
+def _block(item: list) -> list[list]:
+    if len(item) != _COLUMNS + 1:
+        raise DecodeError("bad block")
+    columns = item[1:]
+    size = len(columns[0]) if isinstance(columns[0], list) else -1
+    if size < 1 or size > BLOCK or any(not isinstance(c, list) or len(c) != size
+                                       for c in columns):
+        raise DecodeError("bad block")
+    return columns
+
+
+def decode(lines: Iterator[str]) -> Iterator[Decoded]:
+    """Events with hashes recomputed, chained run by run. Raises DecodeError.
+
+    Yields `(row, fields, base)`: `row` in `events.EVENT_COLUMNS` order, ready
+    to insert. The hash is built from the same canonical JSON as
+    `events.event_hash` (a JSON array is its items' JSON joined by commas);
+    fields that are not in canonical form are refused.
+    """
     device = ""
+    device_json = ""
     seq = 0
     prev = ""
     hlc = 0
-    loads = json.loads
+    parse = _parse
+    canonical = _canonical
+    stamp = _Stamps()
+    quoted: dict[str, str] = {}
+    sha256 = hashlib.sha256
+
+    def quote(text: str) -> str:
+        found = quoted.get(text)
+        if found is None:
+            if len(quoted) > 4096:
+                quoted.clear()
+            found = quoted[text] = dumps(text)
+        return found
+
     for line in lines:
         try:
-            item = loads(line)
+            item = parse(line)
         except ValueError as error:
             raise DecodeError("line is not JSON") from error
         if not isinstance(item, list) or not item:
-            raise DecodeError("line is not an event")
-        head = item[0]
-        if head == "D":
+            raise DecodeError("line is not an event block")
+        if item[0] == "D":
             if len(item) != 4 or not isinstance(item[1], str) or type(item[2]) is not int \
-                    or not isinstance(item[3], str) or item[2] < 1:
+                    or not _is_hash(item[3]) or item[2] < 1:
                 raise DecodeError("bad run header")
             device, seq, prev, hlc = item[1], item[2], item[3], 0
+            device_json = quote(device)
             continue
-        if not device:
-            raise DecodeError("event before a run header")
-        if head == "R":
-            if len(item) != 3 or type(item[1]) is not int or not isinstance(item[2], str):
-                raise DecodeError("bad stub")
-            hlc += item[1]
-            event = Event(device, seq, hlc, "", "", REDACTED, {}, prev_hash=prev,
-                          hash=item[2])
-        else:
-            if type(head) is not int or not 5 <= len(item) <= 8:
+        if item[0] != "B" or not device:
+            raise DecodeError("event block before a run header")
+        for dhlc, entity, entity_id, op, fields_json, base_json, schema, flags \
+                in zip(*_block(item), strict=True):
+            if type(dhlc) is not int or dhlc < 0 or not isinstance(fields_json, str):
                 raise DecodeError("bad event")
-            entity, entity_id, op, fields = item[1], item[2], item[3], item[4]
-            base = item[5] if len(item) > 5 else {}
-            schema = item[6] if len(item) > 6 else EVENT_SCHEMA_VERSION
-            flags = item[7] if len(item) > 7 else 0
-            if not (isinstance(entity, str) and isinstance(entity_id, str)
-                    and isinstance(op, str) and isinstance(fields, dict)
-                    and isinstance(base, dict) and type(schema) is int
-                    and type(flags) is int) or op == REDACTED:
-                raise DecodeError("bad event fields")
-            hlc += head
-            if flags & _AT_FROM_HLC:
-                fields = {**fields, "at": _stamp_second(hlc)}
-            draft = Event(device, seq, hlc, entity, entity_id, op, fields, schema, base, prev)
-            event = Event(device, seq, hlc, entity, entity_id, op, fields, schema, base, prev,
-                          draft.computed_hash())
-        if hlc < 0:
-            raise DecodeError("negative clock")
-        yield event
-        prev = event.hash
-        seq += 1
+            hlc += dhlc
+            if op == REDACTED:
+                if not _is_hash(fields_json):
+                    raise DecodeError("bad stand-in")
+                row = (device, seq, hlc, "", "", REDACTED, "{}", "{}", EVENT_SCHEMA_VERSION,
+                       prev, fields_json)
+                fields = base = {}
+            else:
+                if not (isinstance(entity, str) and isinstance(entity_id, str)
+                        and isinstance(op, str) and isinstance(base_json, str)
+                        and type(schema) is int and type(flags) is int):
+                    raise DecodeError("bad event fields")
+                if flags & _AT_FROM_HLC:
+                    at = '{"at":"' + stamp(hlc) + '"'
+                    fields_json = at + "}" if fields_json == "{}" else \
+                        at + "," + fields_json[1:]
+                try:
+                    fields = parse(fields_json)
+                    base = parse(base_json) if base_json != "{}" else {}
+                except ValueError as error:
+                    raise DecodeError("bad event fields") from error
+                if not isinstance(fields, dict) or not isinstance(base, dict) \
+                        or canonical(fields) != fields_json \
+                        or (base and canonical(base) != base_json):
+                    raise DecodeError("fields not in canonical form")
+                payload = (f"[{device_json},{seq},{hlc},{quote(entity)},{quote(entity_id)},"
+                           f"{quote(op)},{fields_json},{base_json},{schema},\"{prev}\"]")
+                row = (device, seq, hlc, entity, entity_id, op, fields_json, base_json, schema,
+                       prev, sha256(payload.encode("utf-8")).hexdigest())
+            yield row, fields, base
+            prev = row[10]
+            seq += 1

@@ -61,27 +61,27 @@ def export_bundle(store: Store, recipient: str, path: Path,
     areas = AreaIndex(conn) if total else None
     counts = {"events": 0, "withheld": 0}
 
+    everywhere = trust.ALL_AREAS in cert.scope
+
     def lines() -> Iterator[bytes]:
         done = 0
+        writer = codec.BlockWriter()
         for device, (first, last) in sorted(ranges.items()):
             prev = conn.execute("SELECT hash FROM event WHERE device_id=? AND seq=?",
                                 (device, first - 1)).fetchone()
-            yield codec.run_line(device, first, prev[0] if prev else events.GENESIS_HASH)
-            previous_hlc = 0
+            yield from writer.start_run(device, first,
+                                        prev[0] if prev else events.GENESIS_HASH)
             cursor = conn.execute(f"SELECT {EVENT_COLUMNS} FROM event WHERE device_id = ? "
                                   f"AND seq BETWEEN ? AND ? ORDER BY seq", (device, first, last))
             for row in cursor:
-                event = events.from_row(row)
-                if event.op != codec.REDACTED and cert.covers(areas.area(event)):
-                    yield codec.event_line(event, previous_hlc)
-                    counts["events"] += 1
-                else:
-                    yield codec.stub_line(event, previous_hlc)
-                    counts["withheld"] += 1
-                previous_hlc = event.hlc
+                full = row[5] != codec.REDACTED and (
+                    everywhere or cert.covers(areas.area(events.from_row(row))))
+                counts["events" if full else "withheld"] += 1
+                yield from writer.add(row, full)
                 done += 1
                 if report and done % 10000 == 0:
                     report(done, total)
+        yield from writer.flush()
 
     bundle_id = new_id()
     header = {"bundle_id": bundle_id, "programme": prog.id,

@@ -17,7 +17,6 @@ half-way (power cut, cancel) simply continues the next time.
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
 import json
 import marshal
@@ -37,7 +36,7 @@ from debc_outreach.sync import bundle, codec, entities, trust
 from debc_outreach.sync.bundle import BundleError
 from debc_outreach.sync.keys import device_keys
 
-CHUNK_EVENTS = 5000
+CHUNK_EVENTS = 10000
 Report = Callable[[int, int], None]
 
 
@@ -135,47 +134,46 @@ def _spool_verified(store: Store, sealed: bundle.SealedBundle, spool) -> int:
     count = 0
     stored = iter(())
     current_device = None
-    last: Event | None = None
+    last: tuple | None = None
 
-    def close_run(event: Event | None) -> None:
-        if event is None:
+    def close_run(row: tuple | None) -> None:
+        if row is None:
             return
-        span = ranges.get(event.device_id)
-        if span is None or event.seq != span[1] or event.hash != header["heads"][event.device_id]:
+        span = ranges.get(row[0])
+        if span is None or row[1] != span[1] or row[10] != header["heads"][row[0]]:
             raise _bad(_("The bundle's events do not match its signed header."))
 
     head_seq = 0
     try:
-        for event in codec.decode(sealed.lines(content_key)):
-            if event.device_id != current_device:
+        for decoded in codec.decode(sealed.lines(content_key)):
+            row = decoded[0]
+            device, seq = row[0], row[1]
+            if device != current_device:
                 close_run(last)
-                span = ranges.get(event.device_id)
-                if event.device_id in seen_devices or span is None or event.seq != span[0]:
+                span = ranges.get(device)
+                if device in seen_devices or span is None or seq != span[0]:
                     raise _bad(_("The bundle's events do not match its signed header."))
-                seen_devices[event.device_id] = 1
-                current_device = event.device_id
-                head_seq, _head_hash = events.chain_head(conn, event.device_id)
-                if 1 < event.seq <= head_seq + 1:
+                seen_devices[device] = 1
+                current_device = device
+                head_seq, _head_hash = events.chain_head(conn, device)
+                if 1 < seq <= head_seq + 1:
                     before = conn.execute("SELECT hash FROM event WHERE device_id = ? AND "
-                                          "seq = ?", (event.device_id, event.seq - 1)).fetchone()
-                    if before[0] != event.prev_hash:
+                                          "seq = ?", (device, seq - 1)).fetchone()
+                    if before[0] != row[9]:
                         raise _contradiction()
-                stored = conn.execute(
+                stored = iter(conn.execute(
                     "SELECT seq, hash FROM event WHERE device_id = ? AND seq BETWEEN ? AND ? "
-                    "ORDER BY seq", (event.device_id, event.seq, head_seq)).fetchall() \
-                    if event.seq <= head_seq else []
-                stored = iter(stored)
-            if event.seq <= head_seq:
-                row = next(stored, None)
-                if row is None or row[0] != event.seq or row[1] != event.hash:
+                    "ORDER BY seq", (device, seq, head_seq)).fetchall()
+                    if seq <= head_seq else [])
+            if seq <= head_seq:
+                found = next(stored, None)
+                if found is None or found[0] != seq or found[1] != row[10]:
                     raise _contradiction()
-            batch.append((event.device_id, event.seq, event.hlc, event.entity,
-                          event.entity_id, event.op, event.fields, event.schema_version,
-                          event.base, event.prev_hash, event.hash))
+            batch.append(decoded)
             count += 1
-            last = event
+            last = row
             if len(batch) >= CHUNK_EVENTS:
-                marshal.dump(batch, spool)
+                _spool_write(spool, batch)
                 batch = []
         close_run(last)
     except codec.DecodeError as error:
@@ -184,8 +182,20 @@ def _spool_verified(store: Store, sealed: bundle.SealedBundle, spool) -> int:
     if set(seen_devices) != set(ranges) or count != header["events"]:
         raise _bad(_("The bundle's events do not match its signed header."))
     if batch:
-        marshal.dump(batch, spool)
+        _spool_write(spool, batch)
     return count
+
+
+def _spool_write(spool, batch: list) -> None:
+    blob = marshal.dumps(batch)
+    spool.write(len(blob).to_bytes(8, "big") + blob)
+
+
+def _spool_read(spool) -> list | None:
+    size = spool.read(8)
+    if len(size) != 8:
+        return None
+    return marshal.loads(spool.read(int.from_bytes(size, "big")))
 
 
 def import_bundle(store: Store, path: Path, report: Report | None = None,
@@ -207,15 +217,11 @@ def import_bundle(store: Store, path: Path, report: Report | None = None,
         result.released = release_pending(store)
         conflicts_before = store.database.scalar("SELECT count(*) FROM conflict")
         done = 0
-        while True:
-            try:
-                rows = marshal.load(spool)
-            except EOFError:
-                break
+        while (rows := _spool_read(spool)) is not None:
             if cancelled():
                 result.cancelled = True
                 return result
-            _apply_chunk(store, [Event(*row) for row in rows], sealed.bundle_id, result)
+            _apply_chunk(store, rows, sealed.bundle_id, result)
             done += len(rows)
             if report:
                 report(done, total)
@@ -228,56 +234,110 @@ def import_bundle(store: Store, path: Path, report: Report | None = None,
     return result
 
 
-def _apply_chunk(store: Store, chunk: list[Event], bundle_id: str,
+def _applicable(event_row: tuple) -> bool:
+    """Whether this version can apply the event (else it is stored for an upgrade)."""
+    entity, op, schema = event_row[3], event_row[5], event_row[8]
+    if schema > EVENT_SCHEMA_VERSION or op == codec.REDACTED:
+        return False
+    return entity in projection.CUSTOM or (entity in projection.ENTITIES and op == "set")
+
+
+def _apply_chunk(store: Store, chunk: list[codec.Decoded], bundle_id: str,
                  result: ImportReport) -> None:
+    """One transaction: classify each event, insert the new ones at once, then apply them."""
     now_ms = int(dt.datetime.now(dt.UTC).timestamp() * 1000)
+    limit = now_ms + MAX_DRIFT_MS
     with store.database.transaction() as conn:
         heads: dict[str, tuple[int, str]] = {}
+        has_waiting = {device for (device,) in
+                       conn.execute("SELECT DISTINCT device_id FROM sync_waiting")}
+        rows: list[tuple] = []
+        to_apply: list[codec.Decoded] = []
         newest = 0
-        for event in chunk:
-            device = event.device_id
-            if device not in heads:
-                heads[device] = events.chain_head(conn, device)
-            seq, head_hash = heads[device]
-            if event.seq <= seq:
-                _duplicate(conn, event, result)
-                continue
-            if event.seq > seq + 1 or event.prev_hash != head_hash:
+        for decoded in chunk:
+            row = decoded[0]
+            device, seq = row[0], row[1]
+            head = heads.get(device)
+            if head is None:
+                head = heads[device] = events.chain_head(conn, device)
+            if seq <= head[0]:
+                if not _duplicate(conn, decoded, result):
+                    continue
+                chain = [decoded]
+            elif seq > head[0] + 1 or row[9] != head[1]:
                 conn.execute("INSERT OR IGNORE INTO sync_waiting VALUES (?, ?, ?, ?)",
-                             (device, event.seq, json.dumps(event.as_row()), bundle_id))
+                             (device, seq, json.dumps(row), bundle_id))
+                has_waiting.add(device)
                 continue
-            newest = max(newest, _store_new(conn, event, bundle_id, now_ms, result))
-            heads[device] = (event.seq, event.hash)
-            heads[device] = _drain_waiting(conn, device, heads[device], bundle_id, now_ms,
-                                           result)
+            elif device in has_waiting:
+                chain = [decoded, *_take_waiting(conn, device, row, bundle_id, result)]
+            else:
+                chain = [decoded]
+            for item in chain:
+                item_row = item[0]
+                applied = 0
+                if item_row[5] == codec.REDACTED:
+                    applied = 1
+                elif _applicable(item_row):
+                    if wall_ms(item_row[2]) > limit:
+                        conn.execute("INSERT OR IGNORE INTO sync_quarantine VALUES "
+                                     "(?, ?, ?, ?, ?)", (item_row[0], item_row[1], item_row[2],
+                                                         bundle_id, trust.iso(trust.now_utc())))
+                        result.quarantined += 1
+                    else:
+                        applied = 1
+                        to_apply.append(item)
+                        newest = max(newest, item_row[2])
+                else:
+                    result.unapplied += 1
+                rows.append((*item_row, applied))
+                result.new += 1
+            last = chain[-1][0]
+            if last[1] > head[0]:
+                heads[device] = (last[1], last[10])
+        conn.executemany(f"INSERT INTO event ({events.EVENT_COLUMNS}, applied) "
+                         f"VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", rows)
+        apply = projection.apply
+        for item in to_apply:
+            apply(conn, codec.to_event(item))
         if newest:
             store.clock.observe(newest)
 
 
-def _duplicate(conn, event: Event, result: ImportReport) -> None:
-    stored_op = conn.execute("SELECT op FROM event WHERE device_id = ? AND seq = ?",
-                             (event.device_id, event.seq)).fetchone()
-    if stored_op and stored_op[0] == codec.REDACTED and event.op != codec.REDACTED:
-        # The receiver's scope grew: the full event replaces its hash-only stand-in.
-        conn.execute("DELETE FROM event WHERE device_id = ? AND seq = ?",
-                     (event.device_id, event.seq))
-        events.insert(conn, event, applied=False)
-        _apply_or_hold(conn, event, None, 0, result)
-        result.new += 1
-        return
+def _take_waiting(conn, device: str, row: tuple, bundle_id: str,
+                  result: ImportReport) -> list[codec.Decoded]:
+    """Waiting events of `device` that follow `row` in its chain, removed from waiting."""
+    taken = []
+    seq, head_hash = row[1], row[10]
+    while True:
+        found = conn.execute("SELECT event, bundle_id FROM sync_waiting WHERE device_id = ? "
+                             "AND seq = ?", (device, seq + 1)).fetchone()
+        if found is None:
+            return taken
+        waiting_row = tuple(json.loads(found[0]))
+        if waiting_row[9] != head_hash:
+            return taken          # a different history: it stays waiting and is shown
+        conn.execute("DELETE FROM sync_waiting WHERE device_id = ? AND seq = ?",
+                     (device, seq + 1))
+        taken.append((waiting_row, json.loads(waiting_row[6]), json.loads(waiting_row[7])))
+        if found[1] != bundle_id:
+            result.new -= 1          # it arrived in an earlier bundle: counted as released
+            result.released += 1
+        seq, head_hash = waiting_row[1], waiting_row[10]
+
+
+def _duplicate(conn, decoded: codec.Decoded, result: ImportReport) -> bool:
+    """Count a duplicate; True when it is a full event replacing its hash-only stand-in."""
+    row = decoded[0]
+    if row[5] != codec.REDACTED:
+        stored = conn.execute("SELECT op, hash FROM event WHERE device_id = ? AND seq = ?",
+                              (row[0], row[1])).fetchone()
+        if stored and stored[0] == codec.REDACTED and stored[1] == row[10]:
+            # The receiver's scope grew: the full event replaces its stand-in.
+            conn.execute("DELETE FROM event WHERE device_id = ? AND seq = ?", (row[0], row[1]))
+            return True
     result.duplicates += 1
-
-
-def _store_new(conn, event: Event, bundle_id: str, now_ms: int,
-               result: ImportReport) -> int:
-    """Insert a next-in-chain event and apply it when it may be; returns its HLC if applied."""
-    if event.op == codec.REDACTED:
-        events.insert(conn, event, applied=True)
-        result.new += 1
-        return 0
-    events.insert(conn, event, applied=False)
-    result.new += 1
-    return _apply_or_hold(conn, event, bundle_id, now_ms, result)
+    return False
 
 
 def _apply_or_hold(conn, event: Event, bundle_id: str | None, now_ms: int,
@@ -291,48 +351,13 @@ def _apply_or_hold(conn, event: Event, bundle_id: str | None, now_ms: int,
                       trust.iso(trust.now_utc())))
         result.quarantined += 1
         return 0
-    try:
-        with _savepoint(conn):
-            projection.apply(conn, event)
-    except (ValueError, KeyError, TypeError):
-        # An entity or operation this version does not know: keep it for an upgrade.
+    if not _applicable(event.as_row()):
         result.unapplied += 1
         return 0
+    projection.apply(conn, event)
     conn.execute("UPDATE event SET applied = 1 WHERE device_id = ? AND seq = ?",
                  (event.device_id, event.seq))
     return event.hlc
-
-
-@contextlib.contextmanager
-def _savepoint(conn):
-    conn.execute("SAVEPOINT apply_event")
-    try:
-        yield
-    except BaseException:
-        conn.execute("ROLLBACK TO apply_event")
-        conn.execute("RELEASE apply_event")
-        raise
-    conn.execute("RELEASE apply_event")
-
-
-def _drain_waiting(conn, device: str, head: tuple[int, str], bundle_id: str, now_ms: int,
-                   result: ImportReport) -> tuple[int, str]:
-    """Apply waiting events of `device` that now follow its chain."""
-    while True:
-        row = conn.execute("SELECT event, bundle_id FROM sync_waiting WHERE device_id = ? "
-                           "AND seq = ?", (device, head[0] + 1)).fetchone()
-        if row is None:
-            return head
-        event = events.from_row(json.loads(row[0]))
-        if event.prev_hash != head[1]:
-            return head          # a different history: it stays waiting and is shown
-        conn.execute("DELETE FROM sync_waiting WHERE device_id = ? AND seq = ?",
-                     (device, event.seq))
-        _store_new(conn, event, bundle_id, now_ms, result)
-        if row[1] != bundle_id:
-            result.new -= 1          # it arrived in an earlier bundle
-            result.released += 1
-        head = (event.seq, event.hash)
 
 
 def release_pending(store: Store) -> int:

@@ -1,0 +1,154 @@
+"""Sync import throughput, bundle size and memory for many attendance events.
+
+    .venv/bin/python bench/bench_sync.py [--events 1000000] [--level 9]
+
+A trainer device holds N check-ins (sessions of 30 people from a pool of
+participants); its bundle to the coordinator is exported, then imported in a
+separate process (so its peak RSS is the import's own). Baseline in the same
+run: a raw `executemany` of the same event rows into a bare SQLite table.
+Targets: import >= 0.25x the baseline, <= 32 bytes per event, bounded RSS.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import random
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from debc_outreach.core.hlc import pack  # noqa: E402
+from debc_outreach.storage import driver, events  # noqa: E402
+from debc_outreach.storage.store import Store  # noqa: E402
+from debc_outreach.sync import bundle, export, trust  # noqa: E402
+
+
+def attendance_rows(device_id: str, count: int, seed: int = 7) -> list[tuple]:
+    """Event rows of `count` check-ins, hash-chained like the app writes them."""
+    rng = random.Random(seed)
+    people = [str(uuid.UUID(int=rng.getrandbits(128), version=4))
+              for _ in range(max(1000, count // 10))]
+    rows = []
+    prev = events.GENESIS_HASH
+    ms = int(dt.datetime(2026, 1, 5, 8, tzinfo=dt.UTC).timestamp() * 1000)
+    session = ""
+    for seq in range(1, count + 1):
+        if seq % 30 == 1:
+            session = str(uuid.UUID(int=rng.getrandbits(128), version=4))
+            ms += 3 * 3600 * 1000
+        ms += rng.randint(2000, 20000)
+        hlc = pack(ms, 0)
+        fields = {"participant_id": rng.choice(people),
+                  "at": dt.datetime.fromtimestamp(ms // 1000, dt.UTC)
+                  .isoformat(timespec="seconds")}
+        digest = events.event_hash(device_id, seq, hlc, "attendance", session, "add", fields,
+                                   {}, events.EVENT_SCHEMA_VERSION, prev)
+        rows.append((device_id, seq, hlc, "attendance", session, "add", events.dumps(fields),
+                     "{}", events.EVENT_SCHEMA_VERSION, prev, digest))
+        prev = digest
+    return rows
+
+
+def baseline(rows: list[tuple], folder: Path) -> float:
+    """Seconds for a raw executemany of the rows into a bare table (WAL, full sync).
+
+    Same SQLite build as the app (storage/driver.py), same rows, one transaction.
+    """
+    conn = driver.connect(str(folder / "bare.sqlite"), isolation_level=None)
+    conn.execute("PRAGMA journal_mode = WAL")
+    conn.execute("PRAGMA synchronous = FULL")
+    conn.execute("CREATE TABLE event (device_id TEXT, seq INTEGER, hlc INTEGER, entity TEXT, "
+                 "entity_id TEXT, op TEXT, fields TEXT, base TEXT, schema_version INTEGER, "
+                 "prev_hash TEXT, hash TEXT)")
+    start = time.perf_counter()
+    conn.execute("BEGIN")
+    conn.executemany("INSERT INTO event VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", rows)
+    conn.execute("COMMIT")
+    elapsed = time.perf_counter() - start
+    conn.close()
+    return elapsed
+
+
+IMPORT_CHILD = """
+import json, resource, sys, time
+from pathlib import Path
+sys.path.insert(0, sys.argv[3])
+from debc_outreach.storage.store import Store
+from debc_outreach.sync import importer
+store = Store.open(Path(sys.argv[1]))
+start = time.perf_counter()
+report = importer.import_bundle(store, Path(sys.argv[2]))
+elapsed = time.perf_counter() - start
+store.close()
+# VmHWM: this process image's own peak (ru_maxrss would include the parent's at fork).
+hwm = [line for line in open("/proc/self/status") if line.startswith("VmHWM")]
+rss = int(hwm[0].split()[1]) / 1024 if hwm else \
+    resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+print(json.dumps({"seconds": elapsed, "new": report.new, "rss_mb": rss}))
+"""
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--events", type=int, default=1_000_000)
+    parser.add_argument("--level", type=int, default=bundle.ZSTD_LEVEL)
+    args = parser.parse_args()
+    bundle.ZSTD_LEVEL = args.level
+    with tempfile.TemporaryDirectory(prefix="bench-sync-") as temp:
+        folder = Path(temp)
+        coordinator = Store.open(folder / "coordinator", device_name="coordinator")
+        trust.create_programme(coordinator, "bench")
+        trainer = Store.open(folder / "trainer", device_name="trainer")
+        trust.accept_enrolment(trainer, trust.approve_enrolment(
+            coordinator, trust.enrol_request(trainer), ["07"]))
+        coordinator.close()
+        print(f"generating {args.events:,} attendance events…", flush=True)
+        rows = attendance_rows(trainer.device_id, args.events)
+        with trainer.database.transaction() as conn:
+            conn.executemany(f"INSERT INTO event ({events.EVENT_COLUMNS}, applied) VALUES "
+                             f"(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1)", rows)
+        plain = sum(len(json.dumps({"device_id": r[0], "seq": r[1], "hlc": r[2],
+                                    "entity": r[3], "entity_id": r[4], "op": r[5],
+                                    "fields": json.loads(r[6]), "prev_hash": r[9],
+                                    "hash": r[10]})) + 1 for r in rows[:20000])
+        start = time.perf_counter()
+        path = folder / "to-coordinator.debc-bundle"
+        export.export_bundle(trainer, trainer.database.scalar(
+            "SELECT coordinator_id FROM sync_programme"), path,
+            report=None)
+        export_seconds = time.perf_counter() - start
+        trainer.close()
+        size = path.stat().st_size
+        raw_seconds = baseline(rows, folder)
+        del rows
+        child = subprocess.run([sys.executable, "-c", IMPORT_CHILD, str(folder / "coordinator"),
+                                str(path), str(ROOT)], capture_output=True, text=True,
+                               check=True)
+        result = json.loads(child.stdout.strip().splitlines()[-1])
+    n = args.events
+    import_rate = n / result["seconds"]
+    raw_rate = n / raw_seconds
+    print(f"events:                 {n:,}")
+    print(f"zstd level:             {args.level}")
+    print(f"plain NDJSON (sample):  {plain / min(n, 20000):.1f} B/event")
+    print(f"bundle size:            {size:,} B = {size / n:.1f} B/event (target <= 32)")
+    print(f"export:                 {export_seconds:.1f} s ({n / export_seconds:,.0f} ev/s)")
+    print(f"baseline executemany:   {raw_seconds:.2f} s ({raw_rate:,.0f} ev/s)")
+    print(f"import (verify+apply):  {result['seconds']:.1f} s ({import_rate:,.0f} ev/s)")
+    print(f"ratio import/baseline:  {import_rate / raw_rate:.2f}x (target >= 0.25x)")
+    print(f"import peak RSS:        {result['rss_mb']:.0f} MB")
+    print(f"bench process RSS:      "
+          f"{resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MB")
+
+
+if __name__ == "__main__":
+    main()
