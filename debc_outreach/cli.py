@@ -44,6 +44,9 @@ def build_parser() -> argparse.ArgumentParser:
                                "$DEBC_OUTREACH_DATA_DIR, or portable mode)"))
     parser.add_argument("--lang", choices=i18n.LANGUAGES, default=None,
                         help=_("language of messages (km or en)"))
+    parser.add_argument("--pin", default=None,
+                        help=_("a trainer's PIN for a data folder protected with PINs (or "
+                               "$DEBC_OUTREACH_PIN, or typed at the prompt)"))
     parser.add_argument("--self-test", action="store_true",
                         help=_("check that this installation works (offscreen, in a temporary "
                                "folder) and exit: 0 if all is well, 1 naming the failed step"))

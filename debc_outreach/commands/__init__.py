@@ -13,8 +13,10 @@ import importlib
 
 from debc_outreach.storage.store import Store
 
+PIN_ENV = "DEBC_OUTREACH_PIN"
+
 # Order here is the order in `debc-outreach --help`.
-MODULES = ("db", "participants", "session", "demo", "content", "sync", "export")
+MODULES = ("db", "participants", "session", "demo", "content", "sync", "export", "protect")
 
 
 def register_all(commands) -> None:
@@ -24,4 +26,31 @@ def register_all(commands) -> None:
 
 def open_store(args: argparse.Namespace) -> Store:
     """Open the data folder named on the command line (creating it on first use)."""
+    unlock_if_protected(args)
     return Store.open(args.data_dir)
+
+
+def unlock_if_protected(args: argparse.Namespace) -> bytes | None:
+    """Sign in to a folder protected with PINs; return its database key (None if plain).
+
+    The PIN comes from --pin, the DEBC_OUTREACH_PIN variable or, on a terminal, a prompt.
+    """
+    import getpass
+    import os
+    import sys
+
+    from debc_outreach.errors import UserError
+    from debc_outreach.i18n import _
+    from debc_outreach.storage import protection, vault
+
+    if not vault.is_protected(args.data_dir):
+        return None
+    if vault.unlocked_secret(args.data_dir) is None:
+        pin = getattr(args, "pin", None) or os.environ.get(PIN_ENV, "")
+        if not pin and sys.stdin.isatty():
+            pin = getpass.getpass(_("PIN: "))
+        if not pin:
+            raise UserError(_("This data folder is protected with PINs. Give a trainer's PIN "
+                              "with --pin or the {variable} variable.").format(variable=PIN_ENV))
+        protection.sign_in(args.data_dir, pin)
+    return vault.folder_database_key(args.data_dir)

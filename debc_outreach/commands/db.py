@@ -8,7 +8,7 @@ import sys
 from pathlib import Path
 
 from debc_outreach import i18n
-from debc_outreach.commands import open_store
+from debc_outreach.commands import open_store, unlock_if_protected
 from debc_outreach.errors import UserError
 from debc_outreach.i18n import _
 
@@ -20,7 +20,7 @@ def cmd_db_check(args: argparse.Namespace) -> int:
     path = args.data_dir / DB_FILENAME
     if not path.exists():
         raise UserError(_("There is no database in {folder} yet.").format(folder=args.data_dir))
-    database = Database(path)
+    database = Database(path, unlock_if_protected(args))
     try:
         from debc_outreach.storage.migrations import check_not_newer
 
@@ -59,7 +59,7 @@ def cmd_db_migrate(args: argparse.Namespace) -> int:
     from debc_outreach.storage.store import ensure_writable_folder
 
     ensure_writable_folder(args.data_dir)
-    database = Database(args.data_dir / DB_FILENAME)
+    database = Database(args.data_dir / DB_FILENAME, unlock_if_protected(args))
     try:
         migrations.check_not_newer(database)
         database.configure_for_writing()

@@ -14,6 +14,7 @@ FEATURE_MODULES = (
     "debc_outreach.storage.sessions",
     "debc_outreach.storage.attendance",
     "debc_outreach.storage.checklist",
+    "debc_outreach.storage.privacy",
     "debc_outreach.sync.conflicts",
 )
 

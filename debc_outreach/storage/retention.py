@@ -1,0 +1,172 @@
+"""Retention on trainer devices: names leave the laptop N days after the coordinator has them.
+
+The coordinator sets `retention_days` (storage/privacy.py). On a trainer device,
+a participant is **eligible** when every record about them on this device
+(their own events, and attendance and skill ticks naming them) was
+acknowledged by the coordinator, and the latest acknowledgement is more than
+N days old. Any newer record (a check-in last week) restarts the clock, so a
+trainer never loses the name of someone they still work with.
+
+The purge is local and never travels:
+- the projection row keeps sex, age, village, disability, consent and every
+  attendance and tick, so all counts stay the same; the name becomes a neutral
+  label (`#` and the first 8 characters of the id) and the phone is emptied;
+- the events that carried the name or phone become hash-only stand-ins
+  (op "redacted", exactly what a device outside a record's scope holds; the
+  hash chain still verifies and the coordinator, who already has the full
+  events, ignores them as duplicates);
+- conflict copies of the old name are dropped; `retention_purged` records what
+  was done and when; the pages freed are zeroed (`secure_delete`).
+Nothing is recorded as an event, so nothing is sent back to the coordinator.
+
+When an acknowledgement happened is not kept by the sync log, so this module
+notes the coordinator's acknowledgement vector whenever it runs (`ack_seen`):
+the time used is when this device first saw the acknowledgement, which is never
+earlier than the real one (names are kept a little longer, never shorter).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import logging
+from dataclasses import dataclass
+
+from debc_outreach.core.hlc import wall_ms
+from debc_outreach.core.names import name_key
+from debc_outreach.storage import privacy
+from debc_outreach.storage.store import Store
+
+log = logging.getLogger(__name__)
+
+NAME_FIELDS = ("display_name", "phone")
+
+
+@dataclass(frozen=True)
+class RetentionResult:
+    days: int
+    eligible: int             # participants whose names were removed now
+    events_redacted: int
+    already_purged: int
+    reason: str = ""          # why nothing was done ("" when the rule ran)
+
+
+def placeholder_name(participant_id: str) -> str:
+    """The neutral label that replaces a removed name (not personal data)."""
+    return "#" + participant_id[:8]
+
+
+def _now() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+def note_acknowledgements(store: Store, now: dt.datetime | None = None) -> None:
+    """Remember when this device first saw each step of the coordinator's acknowledgements."""
+    coordinator = privacy.coordinator_id(store)
+    if not coordinator or coordinator == store.device_id:
+        return
+    raw = store.database.scalar("SELECT acked FROM sync_peer WHERE device_id = ?",
+                                (coordinator,))
+    acked = json.loads(raw) if raw else {}
+    stamp = (now or _now()).isoformat()
+    with store.database.transaction() as conn:
+        for device, seq in acked.items():
+            seen = conn.execute("SELECT max(seq) FROM ack_seen WHERE device_id = ?",
+                                (device,)).fetchone()[0] or 0
+            if int(seq) > seen:
+                conn.execute("INSERT INTO ack_seen VALUES (?, ?, ?)", (device, int(seq), stamp))
+
+
+def _ack_times(store: Store) -> dict[str, list[tuple[int, dt.datetime]]]:
+    """device -> [(acknowledged up to seq, first seen at)] in seq order."""
+    times: dict[str, list[tuple[int, dt.datetime]]] = {}
+    for device, seq, seen in store.database.conn.execute(
+            "SELECT device_id, seq, seen_at FROM ack_seen ORDER BY device_id, seq"):
+        times.setdefault(device, []).append((seq, dt.datetime.fromisoformat(seen)))
+    return times
+
+
+def _acknowledged_at(times, coordinator: str, device: str, seq: int, hlc: int):
+    """When the coordinator had event (device, seq); None when it has not acknowledged it."""
+    if device == coordinator:
+        return dt.datetime.fromtimestamp(wall_ms(hlc) / 1000, dt.UTC)
+    for upto, seen in times.get(device, ()):
+        if upto >= seq:
+            return seen
+    return None
+
+
+def eligible(store: Store, days: int, now: dt.datetime | None = None) -> dict[str, dt.datetime]:
+    """participant id -> latest acknowledgement, for those whose names may be removed now."""
+    coordinator = privacy.coordinator_id(store)
+    limit = (now or _now()) - dt.timedelta(days=days)
+    times = _ack_times(store)
+    latest: dict[str, dt.datetime | None] = {}
+    cursor = store.database.conn.execute(
+        "SELECT device_id, seq, hlc, CASE WHEN entity = 'participant' THEN entity_id "
+        "ELSE json_extract(fields, '$.participant_id') END FROM event "
+        "WHERE op != 'redacted' AND (entity = 'participant' "
+        "OR json_extract(fields, '$.participant_id') IS NOT NULL)")
+    for device, seq, hlc, pid in cursor:
+        if not isinstance(pid, str) or (pid in latest and latest[pid] is None):
+            continue
+        when = _acknowledged_at(times, coordinator, device, seq, hlc)
+        previous = latest.get(pid, when)
+        latest[pid] = None if when is None else max(when, previous or when)
+    purged = {row[0] for row in store.database.conn.execute(
+        "SELECT p.id FROM participant p JOIN retention_purged r ON r.participant_id = p.id "
+        "WHERE p.display_name = '#' || substr(p.id, 1, 8) AND p.phone = ''")}
+    return {pid: when for pid, when in latest.items()
+            if when is not None and when <= limit and pid not in purged}
+
+
+def apply_retention(store: Store, now: dt.datetime | None = None) -> RetentionResult:
+    """Remove eligible names on a trainer device (no-op on the coordinator's computer)."""
+    if not privacy.is_trainer_device(store):
+        return RetentionResult(0, 0, 0, 0, "not a trainer device")
+    days = privacy.get_rule(store, privacy.RETENTION_DAYS)
+    already = store.database.scalar("SELECT count(*) FROM retention_purged") or 0
+    if days <= 0:
+        return RetentionResult(0, 0, 0, already, "no retention rule")
+    note_acknowledgements(store, now)
+    targets = eligible(store, days, now)
+    if not targets:
+        return RetentionResult(days, 0, 0, already)
+    from debc_outreach.storage.participants import sort_key
+
+    redacted = 0
+    stamp = (now or _now()).isoformat()
+    conn = store.database.conn
+    conn.execute("PRAGMA secure_delete = ON")        # zero the freed pages, too
+    try:
+        with store.database.transaction():
+            for pid, acknowledged in targets.items():
+                label = placeholder_name(pid)
+                # Local-only change of the projection: deliberately not an event.
+                conn.execute(
+                    "UPDATE participant SET display_name = ?, name_key = ?, sort_key = ?, "
+                    "phone = '', phone_key = '' WHERE id = ?",
+                    (label, name_key(label), sort_key(label), pid))
+                count = conn.execute(
+                    "UPDATE event SET op = 'redacted', fields = '{}', base = '{}' "
+                    "WHERE entity = 'participant' AND entity_id = ? AND op != 'redacted' "
+                    "AND (json_extract(fields, '$.display_name') IS NOT NULL "
+                    "OR json_extract(fields, '$.phone') IS NOT NULL)", (pid,)).rowcount
+                conn.execute("DELETE FROM conflict WHERE entity = 'participant' "
+                             "AND entity_id = ? AND field IN ('display_name', 'phone')", (pid,))
+                conn.execute(
+                    "INSERT INTO retention_purged VALUES (?, ?, ?, ?) ON CONFLICT "
+                    "(participant_id) DO UPDATE SET purged_at = excluded.purged_at, "
+                    "events_redacted = events_redacted + excluded.events_redacted",
+                    (pid, stamp, acknowledged.isoformat(), count))
+                redacted += count
+        conn.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchall()
+    finally:
+        conn.execute("PRAGMA secure_delete = OFF")
+    log.info("retention (%d days): removed %d names, redacted %d events",
+             days, len(targets), redacted)
+    return RetentionResult(days, len(targets), redacted, already)
+
+
+def purged_count(store: Store) -> int:
+    return store.database.scalar("SELECT count(*) FROM retention_purged") or 0
