@@ -160,12 +160,34 @@ def apply_retention(store: Store, now: dt.datetime | None = None) -> RetentionRe
                     "events_redacted = events_redacted + excluded.events_redacted",
                     (pid, stamp, acknowledged.isoformat(), count))
                 redacted += count
+        # The search index keeps old terms until its segments merge: rebuild it.
+        conn.execute("INSERT INTO participant_fts (participant_fts) VALUES ('rebuild')")
         conn.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchall()
     finally:
         conn.execute("PRAGMA secure_delete = OFF")
+    _replace_backups(store, now)
     log.info("retention (%d days): removed %d names, redacted %d events",
              days, len(targets), redacted)
     return RetentionResult(days, len(targets), redacted, already)
+
+
+def _replace_backups(store: Store, now: dt.datetime | None) -> None:
+    """Older backups still hold the removed names: write a fresh one, then delete them.
+
+    The coordinator already has every removed record (that is the rule), so an old
+    backup is not needed to get them back; records not yet acknowledged are in the
+    fresh backup. If the fresh backup cannot be written, the old ones stay.
+    """
+    from debc_outreach.storage.backup import backup_database
+
+    folder = store.backup_dir
+    older = sorted(folder.glob("*.sqlite")) if folder.exists() else []
+    stamp = (now or _now()).strftime("%Y%m%d-%H%M%S")
+    fresh = backup_database(store.database, folder / f"after-retention-{stamp}.sqlite")
+    for old in older:
+        if old != fresh:
+            old.unlink(missing_ok=True)
+    log.info("retention: replaced %d older backups by %s", len(older), fresh.name)
 
 
 def purged_count(store: Store) -> int:

@@ -1,0 +1,110 @@
+"""Retention on trainer devices and the coordinator's rule on named exports."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from sync_devices import VILLAGE_IN, make_programme, send
+
+from debc_outreach.errors import UserError
+from debc_outreach.storage import attendance, participants, privacy, retention, sessions
+from debc_outreach.storage.check import check_database
+
+NAMES = ("Kolab Sreyneang", "ស្រីពៅ ចាន់ធា", "Vannak Later", "Dara Active")
+
+
+def _later(days: int) -> dt.datetime:
+    return dt.datetime.now(dt.UTC) + dt.timedelta(days=days)
+
+
+def _counts(store) -> dict:
+    db = store.database
+    return {"participants": participants.count(db),
+            "attendance": db.scalar("SELECT count(*) FROM attendance WHERE present = 1"),
+            "women": db.scalar("SELECT count(*) FROM participant WHERE sex = 'F'"),
+            "villages": db.scalar("SELECT count(DISTINCT village_code) FROM participant")}
+
+
+@pytest.fixture
+def programme(tmp_path):
+    coordinator, (trainer,) = make_programme(tmp_path)
+    yield coordinator, trainer, tmp_path / "bundles"
+    trainer.close()
+    coordinator.close()
+
+
+def test_retention_removes_exactly_the_eligible_names_and_keeps_counts(programme):
+    coordinator, trainer, bundles = programme
+    privacy.set_rule(coordinator, privacy.RETENTION_DAYS, 90)
+    old_a = participants.add_participant(trainer, NAMES[0], sex="F", village_code=VILLAGE_IN,
+                                         phone="012 555 111")
+    old_b = participants.add_participant(trainer, NAMES[1], sex="F", village_code=VILLAGE_IN)
+    active = participants.add_participant(trainer, NAMES[3], sex="M", village_code=VILLAGE_IN)
+    session = sessions.create(trainer, dt.date.today().isoformat(), VILLAGE_IN)
+    attendance.check_in(trainer, session.id, old_a.id)
+    send(coordinator, trainer, bundles)                  # the rule arrives
+    send(trainer, coordinator, bundles)                  # the coordinator gets the records
+    send(coordinator, trainer, bundles)                  # ... and acknowledges them
+    retention.note_acknowledgements(trainer)
+    # After the acknowledgement: a new person, and a check-in of someone registered before.
+    new = participants.add_participant(trainer, NAMES[2], sex="M", village_code=VILLAGE_IN)
+    attendance.check_in(trainer, session.id, active.id)
+    before = _counts(trainer)
+
+    early = retention.apply_retention(trainer, now=_later(89))
+    assert early.eligible == 0
+    result = retention.apply_retention(trainer, now=_later(91))
+    assert result.eligible == 2 and result.events_redacted >= 2
+
+    names = {p.id: p.display_name for p in participants.list_all(trainer.database)}
+    assert names[old_a.id] == retention.placeholder_name(old_a.id)
+    assert names[old_b.id] == retention.placeholder_name(old_b.id)
+    assert names[new.id] == NAMES[2] and names[active.id] == NAMES[3]
+    assert participants.get(trainer.database, old_a.id).phone == ""
+    assert _counts(trainer) == before
+    assert check_database(trainer.database) == []
+    assert participants.search(trainer.database, "Kolab") == []
+    raw = trainer.database.path.read_bytes()
+    for gone in NAMES[:2]:
+        assert gone.split()[0].encode("utf-8") not in raw
+    assert all(p.name.startswith("after-retention-") for p in trainer.backup_dir.glob("*"))
+    # Running again changes nothing; the coordinator's copy keeps every name.
+    assert retention.apply_retention(trainer, now=_later(92)).eligible == 0
+    send(trainer, coordinator, bundles)
+    kept = {p.display_name for p in participants.list_all(coordinator.database)}
+    assert {NAMES[0], NAMES[1], NAMES[3]} <= kept
+    assert retention.apply_retention(coordinator, now=_later(400)).reason
+
+
+def test_no_rule_or_no_acknowledgement_keeps_every_name(programme):
+    coordinator, trainer, bundles = programme
+    person = participants.add_participant(trainer, NAMES[0], village_code=VILLAGE_IN)
+    assert retention.apply_retention(trainer, now=_later(1000)).reason == "no retention rule"
+    privacy.set_rule(coordinator, privacy.RETENTION_DAYS, 30)
+    send(coordinator, trainer, bundles)
+    assert retention.apply_retention(trainer, now=_later(1000)).eligible == 0   # not acked
+    assert participants.get(trainer.database, person.id).display_name == NAMES[0]
+
+
+def test_only_the_coordinator_sets_privacy_rules(programme):
+    coordinator, trainer, bundles = programme
+    with pytest.raises(UserError, match="Only the coordinator"):
+        privacy.set_rule(trainer, privacy.NAMED_EXPORTS, "allowed")
+    # A forged rule event from a trainer device is stored but never counts.
+    trainer.record(privacy.ENTITY, privacy.RETENTION_DAYS, {"value": 1})
+    assert privacy.get_rule(trainer, privacy.RETENTION_DAYS) == 0
+
+
+def test_named_exports_can_be_forbidden_on_trainer_devices(programme):
+    coordinator, trainer, bundles = programme
+    assert privacy.named_exports_allowed(trainer)
+    privacy.set_rule(coordinator, privacy.NAMED_EXPORTS, "forbidden_on_trainer_devices")
+    send(coordinator, trainer, bundles)
+    assert not privacy.named_exports_allowed(trainer)
+    with pytest.raises(UserError, match="does not allow exports"):
+        privacy.require_named_exports_allowed(trainer)
+    assert privacy.named_exports_allowed(coordinator)      # the coordinator's own copy
+    privacy.set_rule(coordinator, privacy.NAMED_EXPORTS, "allowed")
+    send(coordinator, trainer, bundles)
+    assert privacy.named_exports_allowed(trainer)
