@@ -5,6 +5,7 @@ from __future__ import annotations
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QObject, Qt
 from PySide6.QtGui import QBrush, QColor
 
+from debc_outreach import i18n
 from debc_outreach.i18n import N_, _
 from debc_outreach.storage import checklist
 from debc_outreach.storage.checklist import Item
@@ -21,8 +22,9 @@ NEXT_STATE = {checklist.NOT_ASSESSED: checklist.ACHIEVED, checklist.ACHIEVED: ch
 
 
 def item_label(column: int) -> str:
-    """Short column title; the full text is in the tooltip and above the grid."""
-    return _("Skill {number}").format(number=column + 1)
+    """Short column title (the skill's number, so even 12 columns fit); the full
+    text is in the tooltip and above the grid."""
+    return i18n.format_year(column + 1)
 
 
 class ChecklistModel(QAbstractTableModel):

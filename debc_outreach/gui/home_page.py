@@ -11,7 +11,7 @@ from debc_outreach.gui import fonts
 from debc_outreach.gui.context import AppContext
 from debc_outreach.gui.page import Page
 from debc_outreach.i18n import _
-from debc_outreach.storage import trainers
+from debc_outreach.storage import participants, sessions, trainers
 from debc_outreach.storage.backup import DAILY_PREFIX
 
 
@@ -58,6 +58,10 @@ class HomePage(Page):
         grid.addWidget(self.records, 0, 0)
         grid.addWidget(self.trainer_count, 0, 1)
         grid.addWidget(self.backup, 0, 2)
+        self.participant_count = _Figure()
+        self.session_count = _Figure()
+        grid.addWidget(self.participant_count, 1, 0)
+        grid.addWidget(self.session_count, 1, 1)
         layout.addLayout(grid)
         self.device = QLabel()
         self.device.setWordWrap(True)
@@ -73,6 +77,8 @@ class HomePage(Page):
                              "without internet."))
         self.records.caption.setText(_("records saved on this computer"))
         self.trainer_count.caption.setText(_("trainer profiles"))
+        self.participant_count.caption.setText(_("participants registered"))
+        self.session_count.caption.setText(_("sessions planned or held"))
         self.backup.caption.setText(_("last automatic backup"))
         self.refresh()
 
@@ -89,6 +95,8 @@ class HomePage(Page):
         events = store.database.scalar("SELECT count(*) FROM event") or 0
         self.records.value.setText(i18n.format_number(events))
         self.trainer_count.value.setText(i18n.format_number(len(trainers.list_trainers(store))))
+        self.participant_count.value.setText(i18n.format_number(participants.count(store.database)))
+        self.session_count.value.setText(i18n.format_number(sessions.count(store.database)))
         backups = sorted(store.backup_dir.glob(f"{DAILY_PREFIX}*.sqlite"))
         if backups:
             day = dt.date.fromisoformat(backups[-1].stem.removeprefix(DAILY_PREFIX))

@@ -223,7 +223,7 @@ class SessionView(QWidget):
         self.grid.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.grid.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.grid.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
-        self.grid.horizontalHeader().setMinimumSectionSize(56)
+        self.grid.horizontalHeader().setMinimumSectionSize(44)
         self.grid.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
         self.grid.installEventFilter(self)
         self.grid.clicked.connect(lambda index: self._cycle(index.row(), index.column()))
