@@ -148,3 +148,31 @@ def test_screenshots_of_khmer_slide_both_languages_and_trainer_view(qtbot, prese
     assert presentation.trainer.grab().save(str(tmp_path / "trainer-view.png"))
     assert presentation.trainer.clock.text().endswith("of 60 min") or "of" in \
         presentation.trainer.clock.text()
+
+
+def test_trainer_view_clock_warns_after_the_planned_time(presentation, monkeypatch):
+    trainer = presentation.trainer
+    trainer.update_clock()
+    assert trainer.clock.text() == "0:00 of 60 min" and not trainer.clock.styleSheet()
+    monkeypatch.setattr(presentation.state, "elapsed_seconds", lambda: 61 * 60 + 5)
+    trainer.update_clock()
+    assert trainer.clock.text() == "61:05 of 60 min"
+    assert "#b3261e" in trainer.clock.styleSheet()
+
+
+def test_trainer_view_follows_a_live_language_switch(presentation, app_context):
+    app_context.set_language("km")
+    assert presentation.trainer.windowTitle() != "Trainer view"
+    app_context.set_language("en")
+    assert presentation.trainer.windowTitle() == "Trainer view"
+
+
+def test_projector_is_the_screen_that_is_not_the_laptop(qapp):
+    from PySide6.QtGui import QGuiApplication
+
+    from debc_outreach.gui.presenter import projector_screen
+
+    laptop = QGuiApplication.primaryScreen()
+    projector = object()
+    assert projector_screen([laptop, projector]) is projector
+    assert projector_screen([laptop]) is laptop
