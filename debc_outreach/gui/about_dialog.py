@@ -6,13 +6,14 @@ import html
 from importlib import metadata
 
 from PySide6 import __version__ as pyside_version
-from PySide6.QtCore import QEvent, qVersion
+from PySide6.QtCore import QEvent, QUrl, qVersion
 from PySide6.QtWidgets import QDialog, QWidget
 
 from debc_outreach import __version__, resources
 from debc_outreach.gui import fonts
 from debc_outreach.gui.forms.about_dialog_ui import Ui_AboutDialog
 from debc_outreach.i18n import _
+from debc_outreach.licences import bundled_licences
 
 # (distribution, licence) of what the app bundles, for the licences list.
 COMPONENTS = (
@@ -48,15 +49,34 @@ def licences_html() -> str:
             version = "?"
         rows.append(f"<li><b>{html.escape(dist)}</b> {html.escape(version)} — "
                     f"{html.escape(licence)}</li>")
+    # Every bundled distribution, each linking to its licence files (shown on click).
+    bundled = "".join(
+        f"<li><a href=\"licence:{html.escape(item.name)}\">{html.escape(item.name)}</a> "
+        f"{html.escape(item.version)} — {html.escape(item.licence)}</li>"
+        for item in bundled_licences())
     parts = [
         f"<p>Qt {html.escape(qVersion())}, Qt for Python {html.escape(pyside_version)}: "
         "GNU LGPL v3. Qt is © The Qt Company Ltd. Source: https://code.qt.io</p>",
         "<ul>" + "".join(rows) + "</ul>",
+        "<h3>" + html.escape(_("Everything this copy includes (click for the licence text)"))
+        + "</h3>",
+        "<ul>" + bundled + "</ul>",
         "<h3>Administrative divisions (gazetteer)</h3>",
         f"<pre>{html.escape(gazetteer_notice())}</pre>",
         "<h3>Noto Sans Khmer</h3>",
         f"<pre>{html.escape(resources.khmer_font_licence())}</pre>",
     ]
+    return "".join(parts)
+
+
+def licence_text_html(name: str) -> str:
+    """The licence files of one bundled distribution, with a link back to the list."""
+    found = next((item for item in bundled_licences() if item.name == name), None)
+    parts = ['<p><a href="licences:">← ' + html.escape(_("All licences")) + "</a></p>"]
+    if found is not None:
+        parts.append(f"<h3>{html.escape(found.name)} {html.escape(found.version)}</h3>")
+        for file_name, text in found.files.items():
+            parts.append(f"<h4>{html.escape(file_name)}</h4><pre>{html.escape(text)}</pre>")
     return "".join(parts)
 
 
@@ -66,9 +86,17 @@ class AboutDialog(QDialog):
         self.ui = Ui_AboutDialog()
         self.ui.setupUi(self)
         self.ui.titleLabel.setFont(fonts.heading_font(self.font(), 1.8))
+        self.ui.licences.setOpenLinks(False)
+        self.ui.licences.anchorClicked.connect(self._open_licence_link)
         self.ui.licences.setHtml(licences_html())
         self.ui.buttons.rejected.connect(self.reject)
         self._retranslate_extra()
+
+    def _open_licence_link(self, url: QUrl) -> None:
+        if url.scheme() == "licence":
+            self.ui.licences.setHtml(licence_text_html(url.path()))
+        elif url.scheme() == "licences":
+            self.ui.licences.setHtml(licences_html())
 
     def _retranslate_extra(self) -> None:
         self.ui.versionLabel.setText(_("Version {version}").format(version=__version__))

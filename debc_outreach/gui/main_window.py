@@ -120,6 +120,14 @@ class MainWindow(QMainWindow):
         self.quit_action.triggered.connect(self.close)
         self.file_menu.addAction(self.quit_action)
         self.help_menu = self.menuBar().addMenu("")
+        self.guide_actions = {}
+        for guide in ("trainer", "coordinator"):
+            action = QAction(self)
+            action.triggered.connect(lambda _checked=False, name=guide: self.open_guide(name))
+            self.help_menu.addAction(action)
+            self.guide_actions[guide] = action
+        self.guide_actions["trainer"].setShortcut(QKeySequence.StandardKey.HelpContents)
+        self.help_menu.addSeparator()
         self.about_action = QAction(self)
         self.about_action.triggered.connect(self.open_about)
         self.help_menu.addAction(self.about_action)
@@ -139,6 +147,8 @@ class MainWindow(QMainWindow):
         self.quit_action.setText(_("&Quit"))
         self.help_menu.setTitle(_("&Help"))
         self.about_action.setText(_("&About DEBC Outreach"))
+        self.guide_actions["trainer"].setText(_("&Trainer's guide"))
+        self.guide_actions["coordinator"].setText(_("&Coordinator's guide"))
         self._update_trainer_label()
 
     def _update_trainer_label(self) -> None:
@@ -165,6 +175,20 @@ class MainWindow(QMainWindow):
         from debc_outreach.gui.about_dialog import AboutDialog
 
         AboutDialog(self).exec()
+
+    def open_guide(self, name: str) -> None:
+        from debc_outreach.gui.guide_viewer import GuideDialog
+
+        dialog = self.findChild(GuideDialog, f"guide-{name}")
+        if dialog is None:                  # one window per guide, beside the app (not modal)
+            try:
+                dialog = GuideDialog(name, self)
+            except UserError as error:
+                show_user_error(self, error)
+                return
+        dialog.show()
+        dialog.raise_()
+        dialog.activateWindow()
 
     def backup_now(self) -> None:
         from debc_outreach.storage.backup import backup_database
