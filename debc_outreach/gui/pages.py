@@ -37,4 +37,7 @@ PAGES: tuple[PageEntry, ...] = (
               "ModulesPage"),
     PageEntry("glossary", N_("Glossary"), "glossary.svg", "debc_outreach.gui.glossary_view",
               "GlossaryPage"),
+    PageEntry("sync", N_("Sync"), "sync.svg", "debc_outreach.gui.sync_page", "SyncPage"),
+    PageEntry("conflicts", N_("Conflicts"), "conflicts.svg", "debc_outreach.gui.conflicts_page",
+              "ConflictsPage"),
 )

@@ -96,3 +96,14 @@ def resolve_conflict(store: Store, conflict: Conflict, choice: str) -> None:
                      {"entity": conflict.entity, "entity_id": conflict.entity_id,
                       "field": conflict.field, "loser_hlc": conflict.other_hlc,
                       "loser_device": conflict.other_device, "choice": choice})
+
+
+def record_label(database: Database, entity: str, entity_id: str) -> str:
+    """A readable name for the record a conflict is about (its name when it has one)."""
+    spec = projection.ENTITIES.get(entity)
+    if spec is not None and "display_name" in spec.fields:
+        name = database.scalar(f"SELECT display_name FROM {spec.table} WHERE id = ?",
+                               (entity_id,))
+        if name:
+            return name
+    return entity_id[:8]

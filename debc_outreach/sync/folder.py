@@ -71,3 +71,23 @@ def sync_folder(store: Store, folder: Path,
             if old.name != name:
                 old.unlink(missing_ok=True)
     return result
+
+
+REMEMBERED = "sync-folder.json"
+
+
+def remembered_folder(data_dir: Path) -> Path | None:
+    """The sync folder chosen last time on this computer (None if never chosen)."""
+    import json
+
+    try:
+        return Path(json.loads((data_dir / REMEMBERED).read_text(encoding="utf-8"))["path"])
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+
+
+def remember_folder(data_dir: Path, folder: Path) -> None:
+    import json
+
+    (data_dir / REMEMBERED).write_text(json.dumps({"path": str(folder)}, ensure_ascii=False),
+                                       encoding="utf-8")

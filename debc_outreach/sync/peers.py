@@ -70,3 +70,24 @@ def peer_certificate(store: Store, device_id: str) -> trust.Certificate:
         raise UserError(_("No enrolled device has the id {device}. Import a bundle from it or "
                           "enrol it first.").format(device=device_id))
     return trust.verify_certificate(trust.require_programme(store), json.loads(text))
+
+
+def device_names(store: Store) -> dict[str, str]:
+    """Device id -> a name people recognise (this computer, enrolled peers)."""
+    names = {row["device_id"]: row["name"] or row["device_id"][:8] for row in
+             store.database.query("SELECT device_id, name FROM sync_peer")}
+    names[store.device_id] = _("this computer")
+    return names
+
+
+def exchange_counts(store: Store) -> dict[str, int]:
+    """Events waiting for earlier ones, quarantined, and stored for a newer app version."""
+    database = store.database
+    return {
+        "waiting": database.scalar("SELECT count(*) FROM sync_waiting") or 0,
+        "quarantined": database.scalar("SELECT count(*) FROM sync_quarantine") or 0,
+        "unapplied": database.scalar(
+            "SELECT count(*) FROM event WHERE applied = 0 AND op != 'redacted' AND NOT EXISTS "
+            "(SELECT 1 FROM sync_quarantine q WHERE q.device_id = event.device_id "
+            "AND q.seq = event.seq)") or 0,
+    }

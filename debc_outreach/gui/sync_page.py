@@ -1,0 +1,449 @@
+"""Sync: this computer's programme membership, peers, and exchanging bundles.
+
+Every action calls the sync services; long ones (export, import, sync
+folder) run in a `Task` with a progress bar and a cancel button, each with
+its own Store, and the page shows what happened afterwards.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from pathlib import Path
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QFileDialog,
+    QGroupBox,
+    QHBoxLayout,
+    QHeaderView,
+    QInputDialog,
+    QLabel,
+    QMessageBox,
+    QPushButton,
+    QTableWidget,
+    QTableWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
+
+from debc_outreach import i18n
+from debc_outreach.errors import UserError
+from debc_outreach.gui import fonts
+from debc_outreach.gui.context import AppContext
+from debc_outreach.gui.errors import show_user_error
+from debc_outreach.gui.page import Page
+from debc_outreach.i18n import _, ngettext
+from debc_outreach.storage.store import Store
+from debc_outreach.sync import bundle, peers, state, trust
+from debc_outreach.sync import folder as sync_folder
+from debc_outreach.sync.importer import ImportReport
+
+JSON_FILTER = "JSON (*.json)"
+
+
+def _when(iso_text: str) -> str:
+    if not iso_text:
+        return _("never")
+    return i18n.format_datetime(dt.datetime.fromisoformat(iso_text).astimezone(), "short")
+
+
+def _area(scope: tuple[str, ...]) -> str:
+    return _("all provinces") if trust.ALL_AREAS in scope else ", ".join(scope)
+
+
+def report_text(report: ImportReport) -> str:
+    """What an import did, in words a coordinator reads at a glance."""
+    if report.already_imported:
+        return _("This bundle was already imported; nothing changed.")
+    if report.cancelled:
+        return _("The import was stopped. What was imported is saved; import the same "
+                 "bundle again to finish.")
+    parts = [(report.new, ngettext("{n} new record", "{n} new records", report.new)),
+             (report.duplicates, ngettext("{n} already here (duplicate)",
+                                          "{n} already here (duplicates)", report.duplicates)),
+             (report.conflicts, ngettext("{n} conflict to review on the Conflicts page",
+                                         "{n} conflicts to review on the Conflicts page",
+                                         report.conflicts)),
+             (report.waiting, ngettext("{n} waiting for an earlier bundle",
+                                       "{n} waiting for an earlier bundle", report.waiting)),
+             (report.quarantined, ngettext("{n} quarantined (clock too far ahead)",
+                                           "{n} quarantined (clock too far ahead)",
+                                           report.quarantined)),
+             (report.unapplied, ngettext("{n} kept for a newer app version",
+                                         "{n} kept for a newer app version",
+                                         report.unapplied))]
+    lines = [text.format(n=i18n.format_number(count)) for count, text in parts if count]
+    return "\n".join(lines) or _("Nothing new.")
+
+
+class SyncPage(Page):
+    key = "sync"
+    icon_name = "sync.svg"
+
+    def __init__(self, context: AppContext, parent: QWidget | None = None):
+        super().__init__(context, parent)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(24, 24, 24, 24)
+        self.heading = QLabel()
+        self.heading.setFont(fonts.heading_font(self.font(), 1.6))
+        self.identity = QLabel()
+        self.identity.setWordWrap(True)
+        layout.addWidget(self.heading)
+        layout.addWidget(self.identity)
+
+        self.join_box = QGroupBox()
+        join = QHBoxLayout(self.join_box)
+        self.create_button = QPushButton()
+        self.request_button = QPushButton()
+        self.accept_button = QPushButton()
+        for button in (self.create_button, self.request_button, self.accept_button):
+            join.addWidget(button)
+        join.addStretch(1)
+        layout.addWidget(self.join_box)
+
+        self.status = QLabel()
+        self.status.setObjectName("syncStatus")
+        self.status.setWordWrap(True)
+        layout.addWidget(self.status)
+        actions = QHBoxLayout()
+        self.send_button = QPushButton()
+        self.send_button.setObjectName("sendToCoordinator")
+        self.folder_button = QPushButton()
+        self.change_folder_button = QPushButton()
+        self.import_button = QPushButton()
+        self.approve_button = QPushButton()
+        self.revoke_button = QPushButton()
+        for button in (self.send_button, self.folder_button, self.change_folder_button,
+                       self.import_button, self.approve_button, self.revoke_button):
+            actions.addWidget(button)
+        actions.addStretch(1)
+        layout.addLayout(actions)
+
+        self.peers_title = QLabel()
+        self.peers_title.setFont(fonts.heading_font(self.font(), 1.2))
+        layout.addWidget(self.peers_title)
+        self.peers = QTableWidget(0, 6)
+        self.peers.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.peers.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.peers.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.peers.verticalHeader().setVisible(False)
+        header = self.peers.horizontalHeader()
+        header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
+        layout.addWidget(self.peers, 1)
+        self.last_report = QLabel()
+        self.last_report.setObjectName("lastReport")
+        self.last_report.setWordWrap(True)
+        layout.addWidget(self.last_report)
+
+        self.create_button.clicked.connect(lambda: self.create_programme())
+        self.request_button.clicked.connect(lambda: self.write_request())
+        self.accept_button.clicked.connect(lambda: self.accept_certificate())
+        self.approve_button.clicked.connect(lambda: self.approve_request())
+        self.revoke_button.clicked.connect(self.revoke_selected)
+        self.send_button.clicked.connect(lambda: self.send_to_coordinator())
+        self.folder_button.clicked.connect(lambda: self.sync_with_folder())
+        self.change_folder_button.clicked.connect(self.change_folder)
+        self.import_button.clicked.connect(lambda: self.import_bundle())
+        context.records_changed.connect(lambda _entity: self.refresh())
+        self.retranslate()
+
+    @staticmethod
+    def nav_title() -> str:
+        return _("Sync")
+
+    @property
+    def store(self) -> Store:
+        return self.context.store
+
+    def retranslate(self) -> None:
+        self.heading.setText(_("Sync"))
+        self.join_box.setTitle(_("Join a programme"))
+        self.create_button.setText(_("Create a programme (coordinator)…"))
+        self.request_button.setText(_("Write an enrolment request…"))
+        self.accept_button.setText(_("Accept a certificate…"))
+        self.send_button.setText(_("Send to coordinator…"))
+        self.folder_button.setText(_("Sync with folder"))
+        self.change_folder_button.setText(_("Change sync folder…"))
+        self.import_button.setText(_("Import a bundle…"))
+        self.approve_button.setText(_("Approve a device…"))
+        self.revoke_button.setText(_("Revoke device"))
+        self.peers_title.setText(_("Devices"))
+        self.peers.setHorizontalHeaderLabels([_("Device"), _("Role"), _("Area"),
+                                              _("Last received"), _("Last sent"),
+                                              _("Not yet acknowledged")])
+        self.refresh()
+
+    def activate(self) -> None:
+        self.refresh()
+
+    # --- display ------------------------------------------------------------------------
+    def refresh(self) -> None:
+        prog = trust.programme(self.store)
+        member = prog is not None
+        coordinator = member and prog.coordinator_id == self.store.device_id
+        self.join_box.setVisible(not member)
+        for button in (self.send_button, self.folder_button, self.change_folder_button,
+                       self.import_button):
+            button.setEnabled(member)
+        remembered = sync_folder.remembered_folder(self.context.data_dir)
+        self.folder_button.setToolTip(str(remembered) if remembered else "")
+        self.send_button.setVisible(not coordinator)
+        self.approve_button.setVisible(coordinator)
+        self.revoke_button.setVisible(coordinator)
+        if not member:
+            self.identity.setText(_("This computer ({device}) is not part of a programme yet. "
+                                    "A coordinator creates one; a trainer writes an enrolment "
+                                    "request, gives it to the coordinator and accepts the "
+                                    "certificate that comes back.")
+                                  .format(device=self.store.device_id[:8]))
+            self.status.setText("")
+            self.peers.setRowCount(0)
+            return
+        cert = trust.own_certificate(self.store)
+        role = _("coordinator") if coordinator else _("trainer")
+        self.identity.setText(_("Programme {name} · this computer is a {role} · area {scope} · "
+                                "certificate valid until {until}").format(
+            name=prog.name, role=role, scope=_area(cert.scope),
+            until=i18n.format_date(dt.datetime.fromisoformat(cert.expires).date())))
+        counts = peers.exchange_counts(self.store)
+        lines = []
+        if not coordinator:
+            pending = state.pending_count(self.store)
+            lines.append(ngettext("{n} change not yet acknowledged by the coordinator.",
+                                  "{n} changes not yet acknowledged by the coordinator.",
+                                  pending).format(n=i18n.format_number(pending)))
+        if counts["waiting"]:
+            lines.append(ngettext("{n} record is waiting for an earlier bundle.",
+                                  "{n} records are waiting for an earlier bundle.",
+                                  counts["waiting"]).format(
+                n=i18n.format_number(counts["waiting"])))
+        if counts["quarantined"]:
+            lines.append(ngettext(
+                "{n} record is quarantined: its device's clock is more than a day ahead.",
+                "{n} records are quarantined: their device's clock is more than a day ahead.",
+                counts["quarantined"]).format(n=i18n.format_number(counts["quarantined"])))
+        if counts["unapplied"]:
+            lines.append(ngettext("{n} record needs a newer version of the app.",
+                                  "{n} records need a newer version of the app.",
+                                  counts["unapplied"]).format(
+                n=i18n.format_number(counts["unapplied"])))
+        self.status.setText("\n".join(lines))
+        known = peers.list_peers(self.store)
+        self.peers.setRowCount(len(known))
+        for row, peer in enumerate(known):
+            name = peer.name or peer.device_id[:8]
+            if peer.revoked:
+                name = _("{name} (revoked)").format(name=name)
+            values = [name, _("coordinator") if peer.role == trust.COORDINATOR else _("trainer"),
+                      _area(peer.scope), _when(peer.last_import_at),
+                      _when(peer.last_export_at), i18n.format_number(peer.pending)]
+            for column, value in enumerate(values):
+                item = QTableWidgetItem(value)
+                item.setData(Qt.ItemDataRole.UserRole, peer.device_id)
+                self.peers.setItem(row, column, item)
+
+    def _show_error(self, error: UserError) -> None:
+        show_user_error(self, error)
+
+    # --- joining ------------------------------------------------------------------------
+    def create_programme(self, name: str | None = None) -> bool:
+        if name is None:
+            name, ok = QInputDialog.getText(self, _("Create a programme"),
+                                            _("Name of the programme:"))
+            if not ok:
+                return False
+        try:
+            trust.create_programme(self.store, name)
+        except UserError as error:
+            self._show_error(error)
+            return False
+        self.refresh()
+        return True
+
+    def write_request(self, path: Path | None = None) -> bool:
+        if path is None:
+            chosen, _filter = QFileDialog.getSaveFileName(
+                self, _("Write an enrolment request"),
+                str(Path.home() / "enrolment-request.json"), JSON_FILTER)
+            if not chosen:
+                return False
+            path = Path(chosen)
+        try:
+            path.write_text(json.dumps(trust.enrol_request(self.store), ensure_ascii=False),
+                            encoding="utf-8")
+        except OSError as error:
+            self._show_error(UserError(_("{path} could not be written ({reason}).").format(
+                path=path, reason=error.strerror or error)))
+            return False
+        return True
+
+    def accept_certificate(self, path: Path | None = None) -> bool:
+        if path is None:
+            chosen, _filter = QFileDialog.getOpenFileName(self, _("Accept a certificate"),
+                                                          str(Path.home()), JSON_FILTER)
+            if not chosen:
+                return False
+            path = Path(chosen)
+        try:
+            trust.accept_enrolment(self.store, trust.read_json_file(path, _("certificate")))
+        except UserError as error:
+            self._show_error(error)
+            return False
+        self.refresh()
+        return True
+
+    def approve_request(self, request: Path | None = None, scope: str | None = None,
+                        target: Path | None = None) -> bool:
+        if request is None:
+            chosen, _filter = QFileDialog.getOpenFileName(self, _("Approve a device"),
+                                                          str(Path.home()), JSON_FILTER)
+            if not chosen:
+                return False
+            request = Path(chosen)
+        if scope is None:
+            scope, ok = QInputDialog.getText(
+                self, _("Approve a device"),
+                _("Province or district codes this device may receive (for example 07 or "
+                  "0701):"))
+            if not ok:
+                return False
+        try:
+            document = trust.approve_enrolment(
+                self.store, trust.read_json_file(request, _("enrolment request")), [scope])
+        except UserError as error:
+            self._show_error(error)
+            return False
+        if target is None:
+            chosen, _filter = QFileDialog.getSaveFileName(
+                self, _("Save the certificate"), str(request.with_name("certificate.json")),
+                JSON_FILTER)
+            if not chosen:
+                return False
+            target = Path(chosen)
+        target.write_text(json.dumps(document, ensure_ascii=False), encoding="utf-8")
+        self.refresh()
+        return True
+
+    def revoke_selected(self) -> None:
+        items = self.peers.selectedItems()
+        if not items:
+            return
+        device_id = items[0].data(Qt.ItemDataRole.UserRole)
+        answer = QMessageBox.question(
+            self, _("Revoke device"),
+            _("Refuse every new bundle from this device, on every computer of the programme? "
+              "Records it sent before stay."))
+        if answer != QMessageBox.StandardButton.Yes:
+            return
+        try:
+            trust.revoke_device(self.store, device_id)
+        except UserError as error:
+            self._show_error(error)
+        self.refresh()
+
+    # --- exchanging (background tasks) --------------------------------------------------
+    def _run(self, title: str, work, done):
+        from debc_outreach.gui.tasks import Task
+
+        task = Task(self, title, work)
+        task.succeeded.connect(done)
+        task.cancelled.connect(self._after_exchange)
+        task.start()
+        return task
+
+    def _choose_folder(self, title: str) -> Path | None:
+        start = sync_folder.remembered_folder(self.context.data_dir) or Path.home()
+        chosen = QFileDialog.getExistingDirectory(self, title, str(start))
+        return Path(chosen) if chosen else None
+
+    def send_to_coordinator(self, folder: Path | None = None):
+        """Write a bundle for the coordinator into a folder (USB stick, shared folder…)."""
+        folder = folder or self._choose_folder(_("Where should the bundle go?"))
+        if folder is None:
+            return None
+        data_dir = self.context.data_dir
+
+        def work(progress):
+            from debc_outreach.sync import export
+
+            with Store.open(data_dir) as store:
+                coordinator = peers.coordinator_id(store)
+                return export.export_bundle(store, coordinator, folder / export.bundle_filename(
+                    store, coordinator), report=progress.report)
+
+        return self._run(_("Writing the bundle…"), work, self._sent)
+
+    def _sent(self, result) -> None:
+        self.last_report.setText(_("Bundle written to {path}: {n} record(s) for the "
+                                   "coordinator. Take it to the coordinator or leave it in the "
+                                   "shared folder.").format(
+            path=result.path, n=i18n.format_number(result.events)))
+        self._after_exchange()
+
+    def change_folder(self) -> None:
+        folder = self._choose_folder(_("Choose the sync folder"))
+        if folder is not None:
+            sync_folder.remember_folder(self.context.data_dir, folder)
+            self.refresh()
+
+    def sync_with_folder(self, folder: Path | None = None):
+        """One click: import what is addressed here, write what is due, acknowledge."""
+        folder = folder or sync_folder.remembered_folder(self.context.data_dir) \
+            or self._choose_folder(_("Choose the sync folder"))
+        if folder is None:
+            return None
+        sync_folder.remember_folder(self.context.data_dir, folder)
+        data_dir = self.context.data_dir
+
+        def work(progress):
+            with Store.open(data_dir) as store:
+                return sync_folder.sync_folder(
+                    store, folder, report=progress.report,
+                    cancelled=lambda: progress.cancelled)
+
+        return self._run(_("Syncing with {folder}…").format(folder=folder), work, self._synced)
+
+    def _synced(self, result) -> None:
+        lines = [_("Imported {n} bundle(s), wrote {m}.").format(
+            n=i18n.format_number(len(result.imported)),
+            m=i18n.format_number(len(result.written)))]
+        lines += [report_text(report) for report in result.imported
+                  if not report.already_imported]
+        lines += [_("Refused {name}: {reason}").format(name=name, reason=reason)
+                  for name, reason in result.refused]
+        self.last_report.setText("\n".join(lines))
+        self._after_exchange()
+
+    def import_bundle(self, path: Path | None = None):
+        if path is None:
+            chosen, _filter = QFileDialog.getOpenFileName(
+                self, _("Import a bundle"), str(Path.home()),
+                _("Sync bundle (*{suffix})").format(suffix=bundle.SUFFIX))
+            if not chosen:
+                return None
+            path = Path(chosen)
+        data_dir = self.context.data_dir
+
+        def work(progress):
+            from debc_outreach.sync import importer
+
+            with Store.open(data_dir) as store:
+                return importer.import_bundle(store, path, report=progress.report,
+                                              cancelled=lambda: progress.cancelled)
+
+        return self._run(_("Importing {name}…").format(name=path.name), work, self._imported)
+
+    def _imported(self, report: ImportReport) -> None:
+        self.last_report.setText(report_text(report))
+        self._after_exchange()
+
+    def _after_exchange(self) -> None:
+        # The task wrote through its own connection: move this window's clock past what
+        # arrived, so the next edit made here is newer than every record received.
+        newest = self.store.database.scalar("SELECT max(hlc) FROM event WHERE applied = 1")
+        if newest:
+            self.store.clock.observe(newest)
+        self.context.notify_changed("")
