@@ -88,7 +88,10 @@ def _check_header(header: dict) -> None:
 
 
 def verify_bundle(store: Store, sealed: bundle.SealedBundle) -> trust.Certificate:
-    """All checks that need no payload: programme, certificate, revocation, recipient."""
+    """Checks before decrypting: programme, certificate, revocation, recipient, payload hash.
+
+    A damaged copy of a bundle imported before is refused too (not "already imported").
+    """
     header = sealed.header
     _check_header(header)
     prog = trust.require_programme(store)
