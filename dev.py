@@ -72,7 +72,8 @@ def cmd_start(args: list[str]) -> int:
 
 
 def cmd_test(args: list[str]) -> int:
-    python = ensure_venv("test")
+    # CI also builds the frozen app (tests/test_release.py), which needs PyInstaller.
+    python = ensure_venv("test,release" if os.environ.get("CI") == "true" else "test")
     env = dict(os.environ, QT_QPA_PLATFORM="offscreen")
     return subprocess.call([str(python), "-m", "pytest", *args], cwd=ROOT, env=env)
 

@@ -4,9 +4,10 @@ The Linux folder carries two ICU data libraries of ~32 MB each: Qt's
 (libicudata.so.73, linked by QtCore) and PyICU's (ICU 77, Khmer collation and
 line breaks). Each holds display names, currencies, units and time zones for
 ~800 locales; the app speaks Khmer and English. This keeps every item except
-the per-locale resources of other languages (ICU falls back to root for them),
-so collation, break iteration (all dictionaries), normalisation, converters and
-supplemental data stay complete.
+the per-locale resources of other languages (ICU falls back to root for them)
+and the legacy-charset conversion tables (UTF-8, ASCII and Latin-1 are built
+into ICU's code), so collation, break iteration (all dictionaries),
+normalisation and supplemental data stay complete.
 
 How: the data blob is the library's `.rodata` (one exported symbol,
 `icudtNN_dat`); `icupkg` removes items from it, and a two-line assembly file
@@ -36,8 +37,10 @@ def missing_tools() -> list[str]:
 
 
 def removable(item: str) -> bool:
-    """True for a per-locale resource of a language the app does not use."""
+    """True for a per-locale resource of a language the app does not use, or a charset table."""
     name = item.rsplit("/", 1)[-1]
+    if name.endswith(".cnv"):
+        return True          # legacy-charset tables: the app reads and writes UTF-8 only
     if not name.endswith(".res"):
         return False
     match = LOCALE.match(name[:-4])
