@@ -17,6 +17,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sync_devices import make_programme, projection_snapshot
 
+from debc_outreach.storage import participants  # noqa: F401  (registers the entity)
 from debc_outreach.sync import export, importer
 
 TRAINER_IDS = ["t0", "t1"]
@@ -24,6 +25,10 @@ SESSIONS = ["s0", "s1"]
 PEOPLE = ["p0", "p1", "p2"]
 
 edit = st.one_of(
+    st.tuples(st.just("person"), st.integers(0, 3), st.sampled_from(PEOPLE),
+              st.sampled_from(["សុខ ដារា", "Sok Dara", "ចាន់ ធីតា"])),
+    st.tuples(st.just("merge"), st.integers(0, 3), st.sampled_from(PEOPLE),
+              st.sampled_from([*PEOPLE, ""])),
     st.tuples(st.just("rename"), st.integers(0, 3), st.sampled_from(TRAINER_IDS),
               st.sampled_from(["ដារា", "Dara", "សុខា", "Sokha"])),
     st.tuples(st.just("phone"), st.integers(0, 3), st.sampled_from(TRAINER_IDS),
@@ -46,7 +51,7 @@ def _expected_conflicts(store) -> set[tuple]:
     seen: dict[tuple, set[int]] = {}
     for entity, entity_id, hlc, device, fields, base in store.database.conn.execute(
             "SELECT entity, entity_id, hlc, device_id, fields, base FROM event "
-            "WHERE entity = 'trainer'"):
+            "WHERE entity IN ('trainer', 'participant')"):
         base = json.loads(base)
         for name in json.loads(fields):
             key = (entity, entity_id, name)
@@ -76,6 +81,12 @@ def test_devices_converge_whatever_the_delivery_order(plan):
             if kind in ("rename", "phone"):
                 field = "display_name" if kind == "rename" else "phone"
                 stores[step[1]].record("trainer", step[2], {field: step[3]})
+            elif kind == "person":
+                stores[step[1]].record("participant", step[2],
+                                       {"display_name": step[3], "village_code": "07010101"})
+            elif kind == "merge":          # merge into another person, or un-merge ("")
+                if step[3] != step[2]:
+                    stores[step[1]].record("participant", step[2], {"merged_into": step[3]})
             elif kind in ("add", "remove"):
                 stores[step[1]].record("attendance", step[2], {"participant_id": step[3]},
                                        op=kind)

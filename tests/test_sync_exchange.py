@@ -185,3 +185,59 @@ def test_bundle_header_names_ranges_vector_and_payload_hash(programme, tmp_path)
     assert header["vector"] == {trainer.device_id: 1}
     assert header["recipients"] == [coordinator.device_id]
     assert len(header["payload"]["sha256"]) == 64
+
+
+def test_attendance_and_merges_follow_their_participants(tmp_path):
+    participants = pytest.importorskip("debc_outreach.storage.participants")
+    sessions = pytest.importorskip("debc_outreach.storage.sessions")
+    attendance = pytest.importorskip("debc_outreach.storage.attendance")
+    coordinator, (kampot, phnom_penh) = make_programme(tmp_path, 2, [["07"], ["12"]])
+    try:
+        session = sessions.create(kampot, "2026-11-20", VILLAGE_IN)
+        sok = participants.add_participant(kampot, "សុខ ដារា", village_code=VILLAGE_IN)
+        twin = participants.add_participant(kampot, "សុខ  ដារា", village_code=VILLAGE_IN)
+        attendance.check_in(kampot, session.id, sok.id)
+        participants.merge(kampot, twin.id, sok.id)
+        send(kampot, coordinator, tmp_path / "a")
+        assert attendance.is_present(coordinator.database.conn, session.id, sok.id)
+        assert participants.resolve(coordinator.database, twin.id) == sok.id
+        # The Phnom Penh trainer receives none of it, but its chains stay verifiable.
+        send(coordinator, phnom_penh, tmp_path / "b")
+        assert participants.get(phnom_penh.database, sok.id) is None
+        assert not attendance.is_present(phnom_penh.database.conn, session.id, sok.id)
+        assert check_database(phnom_penh.database) == []
+        # Un-merging on the coordinator reaches the trainer.
+        participants.unmerge(coordinator, twin.id)
+        send(coordinator, kampot, tmp_path / "c")
+        assert participants.resolve(kampot.database, twin.id) == twin.id
+    finally:
+        for store in (coordinator, kampot, phnom_penh):
+            store.close()
+
+
+def test_sync_folder_imports_what_is_addressed_here_and_reports_refusals(programme, tmp_path):
+    from debc_outreach.sync import folder
+
+    coordinator, (trainer, other) = programme
+    trainers.add_trainer(trainer, "one")
+    trainers.add_trainer(other, "two")
+    shared = tmp_path / "shared"
+    shared.mkdir()
+    assert folder.sync_folder(trainer, shared).written
+    assert folder.sync_folder(other, shared).written
+    (shared / "junk.debc-bundle").write_bytes(b"not a bundle at all")
+    result = folder.sync_folder(coordinator, shared)
+    assert len(result.imported) == 2
+    assert [name for name, _reason in result.refused] == ["junk.debc-bundle"]
+    assert {t.display_name for t in trainers.list_trainers(coordinator)} == {"one", "two"}
+    # Each trainer gets the other's (unscoped) trainer profile and an acknowledgement.
+    assert len(result.written) == 2
+    folder.sync_folder(trainer, shared)
+    assert {t.display_name for t in trainers.list_trainers(trainer)} == {"one", "two"}
+    assert state.pending_count(trainer) == 0
+    # A second round writes a fresh bundle and removes the superseded one.
+    trainers.add_trainer(trainer, "three")
+    folder.sync_folder(trainer, shared)
+    mine = [p for p in shared.glob("*.debc-bundle")
+            if p.name.startswith(trainer.device_id[:8] + "-to-")]
+    assert len(mine) == 1
