@@ -241,3 +241,20 @@ def test_sync_folder_imports_what_is_addressed_here_and_reports_refusals(program
     mine = [p for p in shared.glob("*.debc-bundle")
             if p.name.startswith(trainer.device_id[:8] + "-to-")]
     assert len(mine) == 1
+
+
+def test_a_cancelled_import_keeps_what_was_saved_and_finishes_next_time(programme, tmp_path,
+                                                                        monkeypatch):
+    coordinator, (trainer, _other) = programme
+    for n in range(30):
+        trainers.add_trainer(trainer, f"Dara {n}")
+    path = tmp_path / "b.debc-bundle"
+    export.export_bundle(trainer, coordinator.device_id, path)
+    monkeypatch.setattr(importer, "CHUNK_EVENTS", 10)
+    chunks = []
+    stopped = importer.import_bundle(coordinator, path, report=lambda d, t: chunks.append(d),
+                                     cancelled=lambda: len(chunks) >= 1)
+    assert stopped.cancelled and len(trainers.list_trainers(coordinator)) == 10
+    finished = importer.import_bundle(coordinator, path)
+    assert finished.new == 20 and finished.duplicates == 10
+    assert len(trainers.list_trainers(coordinator)) == 30
