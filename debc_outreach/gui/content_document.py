@@ -10,14 +10,15 @@ from __future__ import annotations
 from pathlib import Path
 
 from PySide6.QtCore import QSize, QSizeF, Qt, QUrl
-from PySide6.QtGui import QFont, QImage, QPainter, QTextCursor, QTextDocument
+from PySide6.QtGui import QFont, QImage, QPainter, QTextCursor, QTextDocument, QTextOption
 from PySide6.QtSvg import QSvgRenderer
 
 from debc_outreach.content.display import display_markdown
 from debc_outreach.gui.fonts import KHMER_FAMILY
 
 
-def _image_size(path: Path) -> QSizeF | None:
+def image_natural_size(path: Path) -> QSizeF | None:
+    """The size an image file declares (SVG default size), or None if unreadable."""
     if path.suffix.lower() == ".svg":
         renderer = QSvgRenderer(str(path))
         size = renderer.defaultSize() if renderer.isValid() else QSize()
@@ -60,6 +61,11 @@ def build_document(markdown: str, folder: Path, pixel_size: int, width: float,
     font.setHintingPreference(QFont.HintingPreference.PreferNoHinting)
     document.setDefaultFont(font)
     document.setDocumentMargin(0)
+    option = QTextOption(document.defaultTextOption())
+    # Break only where a word may break (spaces, ICU hints): a word too long for the
+    # line then shows up in idealWidth() and the slide is fitted smaller instead.
+    option.setWrapMode(QTextOption.WrapMode.WordWrap)
+    document.setDefaultTextOption(option)
     document.setMarkdown(display_markdown(markdown, glossary_links=glossary_links))
     document.setTextWidth(width)
     _place_images(document, folder, image_box, device_pixel_ratio, with_images)
@@ -76,7 +82,7 @@ def _place_images(document: QTextDocument, folder: Path, box: QSizeF, ratio: flo
             if fragment.charFormat().isImageFormat():
                 image_format = fragment.charFormat().toImageFormat()
                 name = image_format.name()
-                natural = _image_size(folder / name)
+                natural = image_natural_size(folder / name)
                 if natural is not None:
                     scale = min(box.width() / natural.width(), box.height() / natural.height())
                     shown = QSizeF(natural.width() * scale, natural.height() * scale)
@@ -105,9 +111,13 @@ def fit_pixel_size(markdowns: list[str], folder: Path, box: QSizeF, largest: int
                    image_box: QSizeF) -> int:
     """The largest body size (pixels) at which every text fits `box` (never below smallest)."""
     def fits(size: int) -> bool:
-        return all(build_document(md, folder, size, box.width(), image_box,
-                                  glossary_links=False, with_images=False).size().height()
-                   <= box.height() for md in markdowns)
+        for markdown in markdowns:
+            document = build_document(markdown, folder, size, box.width(), image_box,
+                                      glossary_links=False, with_images=False)
+            if (document.size().height() > box.height()
+                    or document.idealWidth() > box.width() + 1):
+                return False
+        return True
 
     if fits(largest):
         return largest

@@ -7,12 +7,21 @@ a 1024×768 projector. Khmer gets ICU break hints so lines wrap between words.
 
 from __future__ import annotations
 
-from PySide6.QtCore import QPointF, QRectF, QSizeF, Qt
-from PySide6.QtGui import QColor, QFont, QPainter, QPaintEvent, QPen, QTextDocument
+import re
+from dataclasses import replace
+
+from PySide6.QtCore import QPointF, QRectF, QSize, QSizeF, Qt
+from PySide6.QtGui import QColor, QFont, QImage, QPainter, QPaintEvent, QPen, QTextDocument
 from PySide6.QtWidgets import QSizePolicy, QWidget
 
 from debc_outreach import i18n
-from debc_outreach.gui.content_document import build_document, fit_pixel_size
+from debc_outreach.content.slides import image_references
+from debc_outreach.gui.content_document import (
+    build_document,
+    fit_pixel_size,
+    image_natural_size,
+    render_image,
+)
 from debc_outreach.gui.fonts import KHMER_FAMILY
 from debc_outreach.gui.presenter_state import PresenterState
 
@@ -21,6 +30,7 @@ INK = QColor("#1b2a3a")
 RULE = QColor("#c9c4b5")
 LINES_PER_SCREEN = 16       # body text height ≈ screen height / 16 at normal scale
 SMALLEST_FRACTION = 45      # never smaller than screen height / 45
+IMAGE_LINE = re.compile(r"^[ \t]*!\[[^\]]*\]\([^)\s]*\)[ \t]*$", re.MULTILINE)
 
 
 class SlideView(QWidget):
@@ -35,7 +45,8 @@ class SlideView(QWidget):
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
         self.setAttribute(Qt.WidgetAttribute.WA_OpaquePaintEvent)
         self._cache_key: tuple | None = None
-        self._documents: list[QTextDocument] = []
+        self._documents: list[tuple[QTextDocument, QRectF]] = []
+        self._pictures: list[tuple[QImage, QRectF]] = []
         self.body_pixels = 0
         state.changed.connect(self.update)
 
@@ -52,33 +63,106 @@ class SlideView(QWidget):
         return [(lang, QRectF(area.left() + i * (column + gap), area.top(), column,
                               area.height())) for i, lang in enumerate(languages)]
 
-    def _build(self) -> list[QTextDocument]:
-        columns = self._columns()
-        slides = [(lang, rect, self.state.slide(lang, self.offset)) for lang, rect in columns]
+    def _picture_column(self) -> bool:
+        """Pictures to the right of the text (one language, and they come out larger there).
+
+        Tall pictures are larger in a column beside the text; wide ones below it.
+        """
+        slide = self.state.slide(self.state.languages()[0], self.offset)
+        if len(self.state.languages()) != 1 or slide is None:
+            return False
+        references = [ref for _alt, ref in image_references(slide.body)]
+        if not references:
+            return False
+        area = self._columns()[0][1]
+        beside = QSizeF(area.width() * 0.39, area.height() / len(references))
+        below = QSizeF(area.width() * 0.9, area.height() * 0.42)
+        for reference in references:
+            natural = image_natural_size(self.state.module.image_path(reference))
+            if natural is None:
+                continue
+            scale_beside = min(beside.width() / natural.width(), beside.height() / natural.height())
+            scale_below = min(below.width() / natural.width(), below.height() / natural.height())
+            if scale_beside < scale_below:
+                return False
+        return True
+
+    def _build(self) -> list[tuple[QTextDocument, QRectF]]:
+        """Documents with the rectangles they are drawn in; pictures in `self._pictures`."""
         key = (self.width(), self.height(), self.state.scale, self.state.index + self.offset,
                self.state.mode, id(self.state.module), self.devicePixelRatioF())
         if key == self._cache_key:
             return self._documents
+        columns = self._columns()
+        slides = [(rect, self.state.slide(lang, self.offset)) for lang, rect in columns]
         folder = self.state.module.folder
         largest = int(self.height() / LINES_PER_SCREEN * self.state.scale)
         smallest = max(8, int(self.height() / SMALLEST_FRACTION))
-        rect = columns[0][1]
-        image_box = QSizeF(rect.width() * 0.9, rect.height() * 0.42)
-        bodies = [slide.body for _lang, _rect, slide in slides if slide is not None]
+        self._pictures = []
+        if self._picture_column():
+            area, slide = slides[0]
+            gap = self.width() * 0.03
+            text_rect = QRectF(area.left(), area.top(), area.width() * 0.58, area.height())
+            picture_rect = QRectF(text_rect.right() + gap, area.top(),
+                                  area.right() - text_rect.right() - gap, area.height())
+            self._pictures = self._stack_pictures(slide, picture_rect)
+            slides = [(text_rect, replace(slide, body=IMAGE_LINE.sub("", slide.body)))]
+        rect = slides[0][0]
+        # Side by side, the text needs the room more than the pictures do.
+        picture_share = 0.42 if len(slides) == 1 else 0.3
+        image_box = QSizeF(rect.width() * 0.9, rect.height() * picture_share)
+        bodies = [slide.body for _rect, slide in slides if slide is not None]
         size = fit_pixel_size(bodies, folder, rect.size(), largest, smallest, image_box)
         self.body_pixels = size
+        image_box = self._grown_image_box(bodies, folder, size, rect, image_box)
         self._documents = [
-            build_document(slide.body if slide else "", folder, size, r.width(), image_box,
-                           glossary_links=False, device_pixel_ratio=self.devicePixelRatioF())
-            for _lang, r, slide in slides]
+            (build_document(slide.body if slide else "", folder, size, r.width(), image_box,
+                            glossary_links=False, device_pixel_ratio=self.devicePixelRatioF()), r)
+            for r, slide in slides]
         self._cache_key = key
         return self._documents
 
+    @staticmethod
+    def _grown_image_box(bodies: list[str], folder, size: int, rect: QRectF,
+                         image_box: QSizeF) -> QSizeF:
+        """Let pictures below the text use the height the text left free."""
+        counts = [len(image_references(body)) for body in bodies]
+        if not any(counts):
+            return image_box
+        free = min(rect.height() - build_document(body, folder, size, rect.width(), image_box,
+                                                  glossary_links=False, with_images=False)
+                   .size().height() for body in bodies)
+        if free <= 1:
+            return image_box
+        return QSizeF(image_box.width(), image_box.height() + free / max(counts) * 0.95)
+
+    def _stack_pictures(self, slide, area: QRectF) -> list[tuple[QImage, QRectF]]:
+        """The slide's pictures one above the other, as large as `area` allows, centred."""
+        references = [ref for _alt, ref in image_references(slide.body)]
+        gap = area.height() * 0.04
+        slot = (area.height() - gap * (len(references) - 1)) / len(references)
+        ratio = self.devicePixelRatioF()
+        placed = []
+        y = area.top()
+        for reference in references:
+            path = self.state.module.image_path(reference)
+            natural = image_natural_size(path)
+            if natural is not None:
+                scale = min(area.width() / natural.width(), slot / natural.height())
+                width, height = natural.width() * scale, natural.height() * scale
+                target = QRectF(area.left() + (area.width() - width) / 2,
+                                y + (slot - height) / 2, width, height)
+                image = render_image(path, QSize(int(width * ratio), int(height * ratio)))
+                if image is not None:
+                    placed.append((image, target))
+            y += slot + gap
+        return placed
+
     def content_fits(self) -> bool:
         """True when every column's text fits its area (used by tests and screenshots)."""
-        documents = self._build()
-        return all(doc.size().height() <= rect.height() + 1
-                   for doc, (_lang, rect) in zip(documents, self._columns(), strict=True))
+        return all(document.size().height() <= rect.height() + 1
+                   and document.idealWidth() <= rect.width() + 1
+                   for document, rect in self._build())
 
     # --- painting -----------------------------------------------------------------------
     def paintEvent(self, event: QPaintEvent) -> None:  # noqa: N802
@@ -92,16 +176,18 @@ class SlideView(QWidget):
         if self.state.slide(self.state.languages()[0], self.offset) is None:
             return                                   # past the last slide: an empty "next"
         documents = self._build()
-        columns = self._columns()
-        for document, (_lang, rect) in zip(documents, columns, strict=True):
+        for document, rect in documents:
             painter.save()
             painter.translate(rect.topLeft())
             document.drawContents(painter, QRectF(QPointF(0, 0), rect.size()))
             painter.restore()
-        if len(columns) == 2:
-            x = (columns[0][1].right() + columns[1][1].left()) / 2
+        for image, target in self._pictures:
+            painter.drawImage(target, image)
+        if len(documents) == 2:
+            left, right = documents[0][1], documents[1][1]
+            x = (left.right() + right.left()) / 2
             painter.setPen(QPen(RULE, max(1.0, self.width() / 600)))
-            painter.drawLine(QPointF(x, columns[0][1].top()), QPointF(x, columns[0][1].bottom()))
+            painter.drawLine(QPointF(x, left.top()), QPointF(x, left.bottom()))
         if self.footer:
             self._paint_footer(painter)
 
