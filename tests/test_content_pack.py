@@ -69,3 +69,18 @@ def test_imported_pack_overrides_the_shipped_one_only_when_not_older(tmp_path: P
     assert load_active_pack(data_dir).folder == newer
     make_pack(newer, version="0.0.1")
     assert load_active_pack(data_dir).version == shipped_version
+
+
+def test_module_search_matches_khmer_however_it_was_typed(tmp_path: Path):
+    from debc_outreach.content.search import ModuleIndex
+
+    folder = make_pack(tmp_path / "pack", modules=("phone-basics", "other-module"))
+    km = folder / "modules/phone-basics/km.md"
+    km.write_text(km.read_text(encoding="utf-8").replace(
+        "យាយចង់ឆ្លើយ", "សេចក្ដីស្រឡាញ់ យាយចង់ឆ្លើយ"), encoding="utf-8")
+    index = ModuleIndex(load_pack(folder))
+    found = [m.slug for m in index.search("សេចក្\u200bតី")]      # COENG TA and a ZWSP
+    assert found == ["phone-basics"]
+    assert {m.slug for m in index.search("GRANDSON")} == {"other-module", "phone-basics"}
+    assert index.search("", tag="digital-business") == []
+    assert len(index.search("", audience="elders")) == 2        # "everyone" modules count

@@ -51,7 +51,7 @@ def test_keys_in_the_trainer_view_move_the_projector_too(qtbot, presentation):
         "\u200b", "")
 
 
-def test_mouse_wheel_moves_slides(qtbot, presentation):
+def test_mouse_wheel_and_click_move_slides(qtbot, presentation):
     audience = presentation.audience
 
     def wheel(delta):
@@ -64,6 +64,8 @@ def test_mouse_wheel_moves_slides(qtbot, presentation):
     assert presentation.state.index == 1
     wheel(120)
     assert presentation.state.index == 0
+    qtbot.mouseClick(audience, Qt.MouseButton.LeftButton)
+    assert presentation.state.index == 1
 
 
 def test_blackout_paints_black_and_any_move_ends_it(qtbot, presentation):

@@ -9,7 +9,14 @@ Keys and the mouse wheel work in both windows; Esc closes both.
 from __future__ import annotations
 
 from PySide6.QtCore import QObject, Qt, QTimer
-from PySide6.QtGui import QCloseEvent, QGuiApplication, QKeyEvent, QScreen, QWheelEvent
+from PySide6.QtGui import (
+    QCloseEvent,
+    QGuiApplication,
+    QKeyEvent,
+    QMouseEvent,
+    QScreen,
+    QWheelEvent,
+)
 from PySide6.QtWidgets import QWidget
 
 from debc_outreach.content.model import Module
@@ -44,6 +51,11 @@ class AudienceWindow(_KeysToState, QWidget):
         self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
         self.view = SlideView(state, parent=self)
         self.view.setFocusProxy(self)
+
+    def mousePressEvent(self, event: QMouseEvent) -> None:  # noqa: N802
+        if event.button() == Qt.MouseButton.LeftButton:
+            self.state.next()                  # a click on the projected slide moves on
+        event.accept()
 
     def resizeEvent(self, event) -> None:  # noqa: N802
         self.view.setGeometry(self.rect())
