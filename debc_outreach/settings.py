@@ -26,6 +26,7 @@ class Settings:
     font_scale: int = 100              # percent, 100-150
     current_trainer_id: str = ""
     first_run_done: bool = False
+    idle_lock_minutes: int = 5         # protected folders: lock after this idle time
 
     @property
     def needs_first_run(self) -> bool:

@@ -76,6 +76,10 @@ def run_gui(data_dir: Path, language: str | None = None) -> int:
         if dialog.exec() != QDialog.DialogCode.Accepted:
             return 0
         trainer_name = dialog.display_name
+    from debc_outreach.gui.sign_in import unlock_at_start
+
+    if not unlock_at_start(context):        # a folder protected with PINs: sign in first
+        return 0
     try:
         open_store(context, trainer_name)
     except UserError as error:
@@ -86,6 +90,10 @@ def run_gui(data_dir: Path, language: str | None = None) -> int:
 
     window = MainWindow(context)
     window.show()
+    if not os.environ.get(EXIT_AFTER_SHOW):
+        from debc_outreach.gui.security import after_start
+
+        after_start(context, window, first_run=bool(trainer_name))
     if os.environ.get(EXIT_AFTER_SHOW):
         QTimer.singleShot(0, app.quit)
     status = app.exec()

@@ -3,7 +3,14 @@
 from __future__ import annotations
 
 from PySide6.QtCore import QEvent, Qt
-from PySide6.QtWidgets import QDialog, QInputDialog, QListWidgetItem, QMessageBox, QWidget
+from PySide6.QtWidgets import (
+    QDialog,
+    QInputDialog,
+    QListWidgetItem,
+    QMessageBox,
+    QPushButton,
+    QWidget,
+)
 
 from debc_outreach import i18n
 from debc_outreach.errors import UserError
@@ -36,6 +43,10 @@ class SettingsDialog(QDialog):
         self.ui.useProfileButton.clicked.connect(self.use_profile)
         self.ui.profileList.itemDoubleClicked.connect(lambda _item: self.use_profile())
         self.ui.buttons.rejected.connect(self.reject)
+        self.security_button = QPushButton()        # PINs, idle lock, privacy rules (issue 8)
+        self.security_button.clicked.connect(self.open_security)
+        self.ui.layout.insertWidget(self.ui.layout.indexOf(self.ui.dataFolderLabel),
+                                    self.security_button)
         self._fill_profiles()
         self._retranslate_extra()
 
@@ -49,7 +60,15 @@ class SettingsDialog(QDialog):
             self._fill_profiles()
         super().changeEvent(event)
 
+    def open_security(self) -> None:
+        from debc_outreach.gui.security_dialog import SecurityDialog
+
+        dialog = SecurityDialog(self.context, self)
+        dialog.exec()
+        dialog.deleteLater()
+
     def _retranslate_extra(self) -> None:
+        self.security_button.setText(_("Security and privacy (PINs, lock, names)…"))
         self.ui.dataFolderLabel.setText(_("Data folder: {folder}")
                                         .format(folder=self.context.data_dir))
 

@@ -138,6 +138,13 @@ class Database:
         rows = self.query(sql, params)
         return rows[0][0] if rows else None
 
+    def reopen(self, key: bytes | None) -> None:
+        """Open the file again in this same object (after it was replaced by an encrypted
+        copy), so everything holding this Database keeps working."""
+        fresh = Database(self.path, key)
+        self.close()
+        self.conn, self.key, self._utils, self._depth = fresh.conn, key, None, 0
+
     def close(self) -> None:
         with contextlib.suppress(driver.Error):
             self.conn.close()

@@ -14,7 +14,12 @@ from pathlib import Path
 from debc_outreach.errors import UserError
 from debc_outreach.i18n import _
 from debc_outreach.storage import vault
-from debc_outreach.storage.encryption import EncryptionResult, encrypt_in_place
+from debc_outreach.storage.database import DB_FILENAME, Database
+from debc_outreach.storage.encryption import (
+    EncryptionResult,
+    encrypt_in_place,
+    is_plain_sqlite,
+)
 
 
 @dataclass(frozen=True)
@@ -31,8 +36,23 @@ def set_up(data_dir: Path, trainer_id: str, label: str, pin: str) -> SetUp:
     """
     secret, code = vault.create(data_dir, trainer_id, label, pin)
     vault.remember(data_dir, secret)
-    result = encrypt_in_place(data_dir, vault.database_key(secret))
+    try:
+        result = encrypt_in_place(data_dir, vault.database_key(secret))
+    except BaseException:
+        # Refused (file in use, copy not verified): undo, the folder stays as it was.
+        if is_plain_sqlite(data_dir / DB_FILENAME):
+            vault.vault_path(data_dir).unlink(missing_ok=True)
+            vault.forget(data_dir)
+        raise
     return SetUp(code, result)
+
+
+def reopen_after_set_up(database: Database) -> None:
+    """A Database that was closed for `set_up` opens again, now with the key."""
+    plain = is_plain_sqlite(database.path)
+    key = None if plain else vault.folder_database_key(database.path.parent)
+    database.reopen(key)
+    database.configure_for_writing()
 
 
 def sign_in(data_dir: Path, pin: str, trainer_id: str | None = None) -> vault.Unlocked:

@@ -1,0 +1,95 @@
+"""Start-up glue for protection: idle lock, sign-in labels, retention, first-start offer."""
+
+from __future__ import annotations
+
+import logging
+
+from PySide6.QtCore import QTimer
+from PySide6.QtWidgets import QApplication, QMessageBox, QWidget
+
+from debc_outreach.errors import UserError
+from debc_outreach.gui.context import AppContext
+from debc_outreach.i18n import _
+from debc_outreach.storage import retention, trainers, vault
+
+log = logging.getLogger(__name__)
+
+_LOCKS: dict[int, object] = {}
+
+
+def main_window() -> QWidget | None:
+    for widget in QApplication.topLevelWidgets():
+        if widget.objectName() == "mainWindow":
+            return widget
+    return None
+
+
+def idle_lock_of(context: AppContext):
+    return _LOCKS.get(id(context))
+
+
+def start_idle_lock(context: AppContext, window: QWidget | None = None,
+                    timeout_ms: int | None = None):
+    """Install the idle lock once, when the folder is protected; returns it (or None)."""
+    if not vault.is_protected(context.data_dir):
+        return None
+    existing = _LOCKS.get(id(context))
+    if existing is not None:
+        return existing
+    window = window or main_window()
+    if window is None:
+        return None
+    from debc_outreach.gui.idle_lock import IdleLock
+
+    lock = IdleLock(context, window, context.settings.idle_lock_minutes, timeout_ms)
+    key = id(context)
+    _LOCKS[key] = lock
+    lock.destroyed.connect(lambda *_args: _LOCKS.pop(key, None))
+    return lock
+
+
+def stop_idle_lock(context: AppContext) -> None:
+    lock = _LOCKS.pop(id(context), None)
+    if lock is not None:
+        lock.stop()
+
+
+def _refresh_sign_in_names(context: AppContext) -> None:
+    """The sign-in screen shows names from the vault; keep them in step with renames."""
+    for profile in vault.profiles(context.data_dir):
+        trainer = trainers.get_trainer(context.store, profile.trainer_id)
+        if trainer is not None:
+            vault.relabel(context.data_dir, profile.trainer_id, trainer.display_name)
+
+
+def run_retention(context: AppContext) -> None:
+    """Apply the coordinator's retention rule (trainer computers only); never fails loudly."""
+    try:
+        result = retention.apply_retention(context.store)
+    except UserError as error:
+        log.warning("retention not applied: %s", error)
+        return
+    if result.eligible:
+        context.notify_changed("participant")
+
+
+def after_start(context: AppContext, window: QWidget, first_run: bool) -> None:
+    """Called once the main window is shown."""
+    if vault.is_protected(context.data_dir):
+        _refresh_sign_in_names(context)
+        start_idle_lock(context, window)
+    QTimer.singleShot(0, lambda: run_retention(context))
+    if first_run and not vault.is_protected(context.data_dir):
+        QTimer.singleShot(0, lambda: offer_protection(context, window))
+
+
+def offer_protection(context: AppContext, parent: QWidget) -> None:
+    answer = QMessageBox.question(
+        parent, _("Protect this computer?"),
+        _("The records hold names, villages, phone numbers and disability status of "
+          "vulnerable people. Protect them with a PIN, so that a lost or shared computer "
+          "does not reveal them? (Recommended. You can also do it later in Settings.)"))
+    if answer == QMessageBox.StandardButton.Yes:
+        from debc_outreach.gui.security_dialog import set_up_protection
+
+        set_up_protection(context, parent)

@@ -1,0 +1,144 @@
+"""GUI of protection: set-up from Settings, sign-in with the growing delay, the idle lock."""
+
+from __future__ import annotations
+
+import pytest
+from conftest import close_and_delete
+from PySide6.QtCore import Qt
+
+from debc_outreach.gui import pin_dialogs, security
+from debc_outreach.gui.security_dialog import SecurityDialog, set_up_protection
+from debc_outreach.gui.sign_in import SignInDialog
+from debc_outreach.storage import participants, vault
+from debc_outreach.storage.encryption import is_plain_sqlite
+
+PIN = "482915"
+
+
+@pytest.fixture(autouse=True)
+def fast_kdf(monkeypatch):
+    monkeypatch.setattr(vault, "KDF", {**vault.KDF, "time_cost": 1, "memory_kib": 8192,
+                                       "parallelism": 1})
+    yield
+    vault._UNLOCKED.clear()
+
+
+@pytest.fixture
+def protected(app_context, monkeypatch):
+    """Set up protection through the Settings flow (dialogs answered by the test)."""
+    shown = []
+
+    def answer_pin_dialog(dialog):
+        dialog.new_edit.setText(PIN)
+        dialog.again_edit.setText(PIN)
+        dialog._check()
+        return dialog.result()
+
+    monkeypatch.setattr(pin_dialogs.NewPinDialog, "exec", answer_pin_dialog)
+    monkeypatch.setattr(pin_dialogs.RecoveryCodeDialog, "exec",
+                        lambda dialog: shown.append(dialog.code_label.text()) or 1)
+    participants.add_participant(app_context.store, "Zebulonia Kanhchana")
+    assert set_up_protection(app_context, None)
+    assert len(shown) == 1 and len(shown[0]) == 29
+    yield app_context
+    security.stop_idle_lock(app_context)
+
+
+def test_protecting_from_settings_encrypts_and_keeps_the_open_store_working(protected):
+    store = protected.store
+    assert vault.is_protected(protected.data_dir)
+    assert not is_plain_sqlite(store.database.path)
+    assert b"Zebulonia" not in store.database.path.read_bytes()
+    # The same Store and Database objects work on (pages hold them).
+    assert [p.display_name for p in participants.search(store.database, "Zebulonia")] \
+        == ["Zebulonia Kanhchana"]
+    participants.add_participant(store, "Second Person")
+    assert participants.count(store.database) == 2
+
+
+def test_sign_in_refuses_a_wrong_pin_and_slows_down(qtbot, protected):
+    vault.forget(protected.data_dir)
+    dialog = SignInDialog(protected)
+    qtbot.addWidget(dialog)
+    panel = dialog.panel
+    assert panel.profile_combo.currentText() == "Sok Dara"
+    for _try in range(5):
+        qtbot.keyClicks(panel.pin_edit, "000001")
+        qtbot.keyClick(panel.pin_edit, Qt.Key.Key_Return)
+    assert "Try again in" in panel.message.text()
+    assert not panel.unlock_button.isEnabled() and not panel.pin_edit.isEnabled()
+    assert not dialog.result()
+    # A new dialog (a restart) still waits: the count is on disk.
+    again = SignInDialog(protected)
+    qtbot.addWidget(again)
+    assert not again.panel.unlock_button.isEnabled()
+
+
+def test_sign_in_with_the_right_pin(qtbot, protected):
+    vault.forget(protected.data_dir)
+    dialog = SignInDialog(protected)
+    qtbot.addWidget(dialog)
+    qtbot.keyClicks(dialog.panel.pin_edit, PIN)
+    qtbot.keyClick(dialog.panel.pin_edit, Qt.Key.Key_Return)
+    assert dialog.result() and dialog.trainer_id == protected.settings.current_trainer_id
+    assert vault.unlocked_secret(protected.data_dir) is not None
+
+
+def test_idle_lock_engages_and_needs_the_pin(qtbot, protected):
+    from debc_outreach.gui.main_window import MainWindow
+
+    window = MainWindow(protected)
+    window.show()
+    qtbot.waitExposed(window)
+    lock = security.start_idle_lock(protected, window, timeout_ms=150)
+    try:
+        qtbot.waitUntil(lambda: lock.locked, timeout=3000)
+        screen = lock.screen
+        assert screen.isVisible() and screen.isFullScreen()
+        screen.reject()                                   # Esc does not unlock
+        assert lock.locked and screen.isVisible()
+        qtbot.keyClicks(screen.panel.pin_edit, "000001")
+        qtbot.keyClick(screen.panel.pin_edit, Qt.Key.Key_Return)
+        assert lock.locked and "not right" in screen.panel.message.text()
+        qtbot.keyClicks(screen.panel.pin_edit, PIN)
+        qtbot.keyClick(screen.panel.pin_edit, Qt.Key.Key_Return)
+        assert not lock.locked
+        # Sleep / lid close (as far as the OS tells Qt) locks at once.
+        lock.set_timeout(60_000)
+        lock._state_changed(Qt.ApplicationState.ApplicationSuspended)
+        assert lock.locked
+        qtbot.keyClicks(lock.screen.panel.pin_edit, PIN)
+        qtbot.keyClick(lock.screen.panel.pin_edit, Qt.Key.Key_Return)
+        assert not lock.locked
+    finally:
+        security.stop_idle_lock(protected)
+        close_and_delete(window)
+
+
+def test_user_input_keeps_the_app_unlocked(qtbot, protected):
+    from debc_outreach.gui.main_window import MainWindow
+
+    window = MainWindow(protected)
+    window.show()
+    qtbot.waitExposed(window)
+    lock = security.start_idle_lock(protected, window, timeout_ms=400)
+    try:
+        for _step in range(6):
+            qtbot.wait(120)
+            qtbot.keyClick(window, Qt.Key.Key_Shift)
+        assert not lock.locked
+        qtbot.waitUntil(lambda: lock.locked, timeout=3000)
+    finally:
+        if lock.screen is not None:
+            lock.screen._done = True
+            lock.screen.close()
+        security.stop_idle_lock(protected)
+        close_and_delete(window)
+
+
+def test_security_dialog_shows_the_state(qtbot, app_context):
+    dialog = SecurityDialog(app_context)
+    qtbot.addWidget(dialog)
+    assert dialog.protect_button.isVisibleTo(dialog)
+    assert "not protected" in dialog.status.text()
+    assert not dialog.rules_group.isVisibleTo(dialog)      # not a coordinator
