@@ -56,3 +56,27 @@ def test_merging_into_a_merged_record_is_refused(store):
         participants.merge(store, c.id, a.id)
     participants.merge(store, b.id, c.id)
     assert participants.get(store.database, a.id).merged_into == c.id
+
+
+def test_duplicates_dialog_merges_and_the_registry_can_unmerge(qtbot, main_window):
+    from debc_outreach.gui.duplicates_dialog import DuplicatesDialog
+    from tests.conftest import close_and_delete
+
+    store = main_window.context.store
+    keep = participants.add_participant(store, "ស្រីពៅ", village_code=VILLAGE)
+    dup = participants.add_participant(store, "ស្រី\u200bពៅ", village_code=VILLAGE)
+    dialog = DuplicatesDialog(store, main_window)
+    qtbot.waitUntil(lambda: dialog.table.rowCount() == 1)
+    dialog.keep_first.click()
+    qtbot.waitUntil(lambda: dialog.table.rowCount() == 0)
+    pointers = {participants.get(store.database, p.id).merged_into for p in (keep, dup)}
+    assert pointers in ({"", keep.id}, {"", dup.id}) and dialog.merged == 1
+    close_and_delete(dialog)
+    main_window.context.notify_changed("participant")
+    page = main_window.page("participants")
+    page.apply_filter()
+    assert page.model.rowCount() == 1
+    page.table.setCurrentIndex(page.model.index(0, 0))
+    assert page.merged.count() == 1
+    page.unmerge_button.click()
+    assert page.model.rowCount() == 2

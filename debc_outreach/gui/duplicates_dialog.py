@@ -19,8 +19,10 @@ from PySide6.QtWidgets import (
 from debc_outreach.errors import UserError
 from debc_outreach.gui.errors import show_user_error
 from debc_outreach.gui.participant_models import age_label
+from debc_outreach.gui.tasks import Task
 from debc_outreach.i18n import N_, _
 from debc_outreach.storage import gazetteer, participants, registry
+from debc_outreach.storage.database import Database
 from debc_outreach.storage.participants import Participant
 from debc_outreach.storage.store import Store
 
@@ -81,7 +83,24 @@ class DuplicatesDialog(QDialog):
         self.keep_second.setText(_("Merge, keep the second"))
 
     def reload(self) -> None:
-        self._pairs = registry.find_duplicates(self._store.database)
+        """Look for duplicates off the GUI thread (seconds with 100,000 people)."""
+        path, key = self._store.database.path, self._store.database.key
+
+        def work(_progress):
+            database = Database(path, key)
+            try:
+                return registry.find_duplicates(database)
+            finally:
+                database.close()
+
+        self.keep_first.setEnabled(False)
+        self.keep_second.setEnabled(False)
+        self._task = Task(self, _("Looking for duplicates…"), work)
+        self._task.succeeded.connect(self._show)
+        self._task.start()
+
+    def _show(self, pairs: list) -> None:
+        self._pairs = pairs
         self.table.setRowCount(len(self._pairs))
         for row, pair in enumerate(self._pairs):
             for column, text in enumerate((describe(pair.first), describe(pair.second),

@@ -40,11 +40,7 @@ def _where(filt: Filter) -> tuple[str, list]:
     if filt.disability is not None:
         clauses.append("p.disability = 1" if filt.disability else "p.disability != 1")
     if filt.module:
-        clauses.append(
-            "EXISTS (SELECT 1 FROM attendance a JOIN session s ON s.id = a.session_id "
-            "JOIN participant m ON m.id = a.participant_id "
-            "WHERE a.present = 1 AND (m.id = p.id OR m.merged_into = p.id) AND EXISTS "
-            "(SELECT 1 FROM json_each(s.modules) WHERE json_each.value = ?))")
+        clauses.append("p.id IN (SELECT id FROM temp.registry_module WHERE module = ?)")
         params.append(filt.module)
     key = name_key(filt.query)
     if key:
@@ -64,9 +60,38 @@ class Row:
     sort_key: bytes
 
 
+_module_cache: dict[int, tuple] = {}
+
+
+def _prepare_module(database: Database, module: str) -> None:
+    """Who attended a session covering `module`, in a temporary table.
+
+    Computed once per module and database state, then every page and count of the filtered view reuses it.
+    """
+    conn = database.conn
+    state = (module, conn.total_changes,
+             conn.execute("PRAGMA data_version").fetchone()[0])
+    if _module_cache.get(id(conn)) == state:
+        return
+    conn.execute("CREATE TEMP TABLE IF NOT EXISTS registry_module "
+                 "(module TEXT NOT NULL, id TEXT NOT NULL, PRIMARY KEY (module, id))")
+    conn.execute("DELETE FROM temp.registry_module")
+    conn.execute(
+        "INSERT OR IGNORE INTO temp.registry_module (module, id) "
+        "SELECT ?, CASE WHEN m.merged_into != '' THEN m.merged_into ELSE m.id END "
+        "FROM attendance a JOIN participant m ON m.id = a.participant_id "
+        "WHERE a.present = 1 AND a.session_id IN (SELECT s.id FROM session s WHERE "
+        "s.deleted = 0 AND EXISTS (SELECT 1 FROM json_each(s.modules) "
+        "WHERE json_each.value = ?))", (module, module))
+    _module_cache[id(conn)] = (module, conn.total_changes,
+                               conn.execute("PRAGMA data_version").fetchone()[0])
+
+
 def page(database: Database, filt: Filter, after: tuple[bytes, str] | None = None,
          limit: int = 200) -> list[Row]:
     """Up to `limit` rows in Khmer alphabetical order, after (sort key, id)."""
+    if filt.module:
+        _prepare_module(database, filt.module)
     where, params = _where(filt)
     if after is not None:
         where += " AND (p.sort_key, p.id) > (?, ?)"
@@ -78,6 +103,8 @@ def page(database: Database, filt: Filter, after: tuple[bytes, str] | None = Non
 
 
 def count(database: Database, filt: Filter) -> int:
+    if filt.module:
+        _prepare_module(database, filt.module)
     where, params = _where(filt)
     return database.scalar(f"SELECT count(*) FROM participant p WHERE {where}",
                            tuple(params)) or 0
