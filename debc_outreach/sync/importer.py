@@ -37,6 +37,7 @@ from debc_outreach.sync.bundle import BundleError
 from debc_outreach.sync.keys import device_keys
 
 CHUNK_EVENTS = 10000
+IMPORT_CACHE_KB = 64 * 1024
 Report = Callable[[int, int], None]
 
 
@@ -212,6 +213,19 @@ def import_bundle(store: Store, path: Path, report: Report | None = None,
                              (sealed.bundle_id,)):
         result.already_imported = True
         return result
+    # A big import inserts into several B-trees at random places (ids are UUIDs): a
+    # larger page cache for the duration keeps them in memory.
+    cache = store.database.scalar("PRAGMA cache_size")
+    store.database.conn.execute(f"PRAGMA cache_size = {-IMPORT_CACHE_KB}")
+    try:
+        return _import_verified(store, sealed, cert, result, report, cancelled)
+    finally:
+        store.database.conn.execute(f"PRAGMA cache_size = {int(cache)}")
+
+
+def _import_verified(store: Store, sealed: bundle.SealedBundle, cert: trust.Certificate,
+                     result: ImportReport, report: Report | None,
+                     cancelled: Callable[[], bool]) -> ImportReport:
     spool_dir = store.data_dir / "tmp"
     spool_dir.mkdir(exist_ok=True)
     with tempfile.TemporaryFile(dir=spool_dir) as spool:
