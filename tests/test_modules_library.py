@@ -153,3 +153,14 @@ def test_importing_a_pack_from_the_page_reloads_it(modules_page, app_context, mo
     qtbot.waitUntil(lambda: modules_page.pack.version == "99.0.0")
     assert (resources.imported_content_dir(app_context.data_dir) / "pack.toml").exists()
     assert "99.0.0" in modules_page.pack_label.text()
+
+
+def test_unreadable_pack_is_reported_on_the_page_not_a_crash(app_context, main_window):
+    folder = make_pack(resources.imported_content_dir(app_context.data_dir), version="99.0.0")
+    (folder / "modules/phone-basics/module.toml").write_text("slug = ", encoding="utf-8")
+    page = main_window.page("modules")
+    assert "cannot be read" in page.pack_label.text()
+    assert "module.toml:1" in page.pack_label.text()
+    assert page.modules.count() == 0 and not page.present_button.isEnabled()
+    glossary = main_window.page("glossary")
+    assert glossary.terms.count() == 0 and "module.toml" in glossary.detail.toPlainText()

@@ -24,7 +24,7 @@ from PySide6.QtWidgets import (
 )
 
 from debc_outreach import i18n
-from debc_outreach.content import load_active_pack
+from debc_outreach.content import ContentError, load_active_pack
 from debc_outreach.content.model import GlossaryTerm, Pack
 from debc_outreach.core.khmer_text import with_line_breaks
 from debc_outreach.core.names import name_key
@@ -121,7 +121,13 @@ class GlossaryPage(Page):
             self.reload()
 
     def reload(self) -> None:
-        self.pack = load_active_pack(self.context.data_dir)
+        try:
+            self.pack = load_active_pack(self.context.data_dir)
+        except ContentError as error:
+            self.pack = None
+            self.terms.clear()
+            self.detail.setPlainText(str(error))
+            return
         self.refresh()
 
     def retranslate(self) -> None:

@@ -23,7 +23,7 @@ from PySide6.QtWidgets import (
 )
 
 from debc_outreach import i18n
-from debc_outreach.content import load_active_pack
+from debc_outreach.content import ContentError, load_active_pack
 from debc_outreach.content.labels import AUDIENCE_LABELS, TAG_LABELS
 from debc_outreach.content.model import Module, Pack
 from debc_outreach.content.search import ModuleIndex
@@ -48,6 +48,7 @@ class ModulesPage(Page):
         self.pack: Pack | None = None
         self.index: ModuleIndex | None = None
         self.presentation = None
+        self.load_error = ""
         self._content_language: str | None = None     # None: follow the app language
 
         self.heading = QLabel()
@@ -147,7 +148,14 @@ class ModulesPage(Page):
 
     # --- data ---------------------------------------------------------------------------
     def reload(self) -> None:
-        self.pack = load_active_pack(self.context.data_dir)
+        """Read the pack in use; a pack that cannot be read is shown as a message, not a crash."""
+        self.load_error = ""
+        try:
+            self.pack = load_active_pack(self.context.data_dir)
+        except ContentError as error:
+            self.pack, self.index, self.load_error = None, None, str(error)
+            self.modules.clear()
+            return
         self.index = ModuleIndex(self.pack)
 
     def _content_changed(self, entity: str) -> None:
@@ -197,10 +205,15 @@ class ModulesPage(Page):
         if self.pack:
             self.pack_label.setText(_("{title}, version {version}").format(
                 title=self.pack.title(i18n.language()), version=self.pack.version))
+        elif self.load_error:
+            self.pack_label.setText(_("The module pack cannot be read: {error}").format(
+                error=self.load_error))
         self.refresh()
 
     def refresh(self) -> None:
         if self.index is None:
+            self.modules.clear()
+            self.show_current()
             return
         lang = self.content_language()
         current = self.modules.currentItem().data(SLUG_ROLE) if self.modules.currentItem() \
