@@ -258,3 +258,20 @@ def test_a_cancelled_import_keeps_what_was_saved_and_finishes_next_time(programm
     finished = importer.import_bundle(coordinator, path)
     assert finished.new == 20 and finished.duplicates == 10
     assert len(trainers.list_trainers(coordinator)) == 30
+
+
+def test_enrolment_files_that_are_not_right_are_refused(programme, tmp_path):
+    coordinator, (trainer, other) = programme
+    request = trust.enrol_request(other)
+    tampered = {**request, "body": {**request["body"], "name": "someone else"}}
+    with pytest.raises(UserError, match="damaged"):
+        trust.approve_enrolment(coordinator, tampered, ["07"])
+    with pytest.raises(UserError, match="incomplete"):
+        trust.approve_enrolment(coordinator, {"body": {"type": trust.REQUEST_TYPE}}, ["07"])
+    with pytest.raises(UserError, match="district"):
+        trust.approve_enrolment(coordinator, request, ["7"])
+    with pytest.raises(UserError, match="coordinator"):
+        trust.approve_enrolment(trainer, request, ["07"])
+    document = trust.approve_enrolment(coordinator, request, ["07"])
+    with pytest.raises(UserError, match="another computer"):
+        trust.accept_enrolment(trainer, document)

@@ -49,6 +49,9 @@ def export_bundle(store: Store, recipient: str, path: Path,
     if recipient in trust.revoked_devices(store):
         raise UserError(_("The device {device} was revoked; nothing is sent to it.")
                         .format(device=recipient))
+    if cert.expired():
+        raise UserError(_("The certificate of device {device} has expired; the coordinator "
+                          "enrols it again before records go to it.").format(device=recipient))
     acked = peers.get_peer(store, recipient).acked
     conn = store.database.conn
     vector = peers.version_vector(conn)

@@ -205,7 +205,10 @@ def approve_enrolment(store: Store, request: object, scope: list[str],
     body = request.get("body") if isinstance(request, dict) else None
     if not isinstance(body, dict) or body.get("type") != REQUEST_TYPE:
         raise UserError(_("This file is not an enrolment request."))
-    if _check_signed(request, str(body.get("sign", ""))) is None:
+    if not all(isinstance(body.get(key), str) and body.get(key)
+               for key in ("device_id", "sign", "enc")):
+        raise UserError(_("The enrolment request is incomplete."))
+    if _check_signed(request, body["sign"]) is None:
         raise UserError(_("The enrolment request is damaged (its signature does not match)."))
     keys = device_keys(store.data_dir)
     cert = _issue(keys, prog.id, str(body["device_id"]), str(body.get("name", "")), TRAINER,
