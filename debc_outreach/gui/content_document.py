@@ -48,8 +48,8 @@ def render_image(path: Path, size: QSize) -> QImage | None:
 
 def build_document(markdown: str, folder: Path, pixel_size: int, width: float,
                    image_box: QSizeF, glossary_links: bool = True,
-                   device_pixel_ratio: float = 1.0, with_images: bool = True
-                   ) -> QTextDocument:
+                   device_pixel_ratio: float = 1.0, with_images: bool = True,
+                   words_whole: bool = False) -> QTextDocument:
     """Lay out `markdown` at `pixel_size` body text in `width` pixels.
 
     Images are scaled to fit `image_box`; with `with_images=False` only their
@@ -61,11 +61,12 @@ def build_document(markdown: str, folder: Path, pixel_size: int, width: float,
     font.setHintingPreference(QFont.HintingPreference.PreferNoHinting)
     document.setDefaultFont(font)
     document.setDocumentMargin(0)
-    option = QTextOption(document.defaultTextOption())
-    # Break only where a word may break (spaces, ICU hints): a word too long for the
-    # line then shows up in idealWidth() and the slide is fitted smaller instead.
-    option.setWrapMode(QTextOption.WrapMode.WordWrap)
-    document.setDefaultTextOption(option)
+    if words_whole:
+        # Break only where a word may break (spaces, ICU hints): a word too long for the
+        # line then shows up in idealWidth() and the slide is fitted smaller instead.
+        option = QTextOption(document.defaultTextOption())
+        option.setWrapMode(QTextOption.WrapMode.WordWrap)
+        document.setDefaultTextOption(option)
     document.setMarkdown(display_markdown(markdown, glossary_links=glossary_links))
     document.setTextWidth(width)
     _place_images(document, folder, image_box, device_pixel_ratio, with_images)
@@ -113,7 +114,8 @@ def fit_pixel_size(markdowns: list[str], folder: Path, box: QSizeF, largest: int
     def fits(size: int) -> bool:
         for markdown in markdowns:
             document = build_document(markdown, folder, size, box.width(), image_box,
-                                      glossary_links=False, with_images=False)
+                                      glossary_links=False, with_images=False,
+                                      words_whole=True)
             if (document.size().height() > box.height()
                     or document.idealWidth() > box.width() + 1):
                 return False

@@ -117,7 +117,8 @@ class SlideView(QWidget):
         image_box = self._grown_image_box(bodies, folder, size, rect, image_box)
         self._documents = [
             (build_document(slide.body if slide else "", folder, size, r.width(), image_box,
-                            glossary_links=False, device_pixel_ratio=self.devicePixelRatioF()), r)
+                            glossary_links=False, device_pixel_ratio=self.devicePixelRatioF(),
+                            words_whole=True), r)
             for r, slide in slides]
         self._cache_key = key
         return self._documents
@@ -130,8 +131,9 @@ class SlideView(QWidget):
         if not any(counts):
             return image_box
         free = min(rect.height() - build_document(body, folder, size, rect.width(), image_box,
-                                                  glossary_links=False, with_images=False)
-                   .size().height() for body in bodies)
+                                                  glossary_links=False, with_images=False,
+                                                  words_whole=True).size().height()
+                   for body in bodies)
         if free <= 1:
             return image_box
         return QSizeF(image_box.width(), image_box.height() + free / max(counts) * 0.95)
