@@ -108,3 +108,29 @@ def test_named_exports_can_be_forbidden_on_trainer_devices(programme):
     privacy.set_rule(coordinator, privacy.NAMED_EXPORTS, "allowed")
     send(coordinator, trainer, bundles)
     assert privacy.named_exports_allowed(trainer)
+
+
+def test_cli_exports_with_names_follow_the_rule_and_warn(programme, capsys):
+    from debc_outreach.cli import main
+
+    coordinator, trainer, bundles = programme
+    person = participants.add_participant(trainer, NAMES[0], village_code=VILLAGE_IN,
+                                          consent="yes")
+    session = sessions.create(trainer, dt.date.today().isoformat(), VILLAGE_IN)
+    attendance.check_in(trainer, session.id, person.id)
+    out = trainer.data_dir.parent / "out"
+    out.mkdir()
+
+    def export(kind: str) -> tuple[int, str]:
+        code = main(["--data-dir", str(trainer.data_dir), "--lang", "en", "export", kind,
+                     "--format", "csv", "-o", str(out / f"{kind}.csv")])
+        return code, capsys.readouterr().err
+
+    code, err = export("attendance")
+    assert code == 0 and "contains participants' names" in err, err
+    privacy.set_rule(coordinator, privacy.NAMED_EXPORTS, "forbidden_on_trainer_devices")
+    send(coordinator, trainer, bundles)
+    code, err = export("attendance")
+    assert code == 1 and "does not allow exports" in err
+    code, err = export("summary")                       # aggregate figures: still allowed
+    assert code == 0 and "names" not in err

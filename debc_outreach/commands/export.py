@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import argparse
 import json
+import sys
 from pathlib import Path
 
 from debc_outreach import i18n
 from debc_outreach.commands import open_store
 from debc_outreach.i18n import _
+from debc_outreach.storage import privacy
 
 
 def _who(args: argparse.Namespace, store):
@@ -46,15 +48,24 @@ def _report(result, fmt: str) -> None:
               .format(n=i18n.format_number(result.unnamed)))
 
 
+def _warn_if_named(kind: str, result) -> None:
+    """A file that lists names: say so (on stderr, so scripts reading stdout are unaffected)."""
+    if privacy.export_has_names(kind) and getattr(result, "named", 1):
+        print(_("Warning: {text}").format(text=privacy.named_export_warning()),
+              file=sys.stderr)
+
+
 def cmd_export(args: argparse.Namespace) -> int:
     from debc_outreach.reports.exports import ExportRequest, run_export
 
     filt = _filter(args, args.data_dir)
     with open_store(args) as store:
+        privacy.require_named_exports_allowed(store, args.kind)       # issue 8
         request = ExportRequest(args.kind, args.format, Path(args.output), filt,
                                 args.export_lang or i18n.language(), data_dir=args.data_dir)
         result = run_export(store.database, request, _who(args, store))
     _report(result, args.format)
+    _warn_if_named(args.kind, result)
     return 0
 
 
@@ -63,11 +74,13 @@ def cmd_document(args: argparse.Namespace) -> int:
 
     filt = _filter(args, args.data_dir)
     with open_store(args) as store:
+        privacy.require_named_exports_allowed(store, args.kind)       # issue 8
         request = ExportRequest(args.kind, "pdf", Path(args.output), filt,
                                 args.export_lang or i18n.language(), target_id=args.id,
                                 data_dir=args.data_dir)
         result = run_export(store.database, request, _who(args, store))
     print(_("Wrote {path}.").format(path=result.path))
+    _warn_if_named(args.kind, result)
     if result.unnamed:
         print(_("{n} participants without consent are counted but not named.")
               .format(n=i18n.format_number(result.unnamed)))

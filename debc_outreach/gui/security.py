@@ -55,11 +55,17 @@ def stop_idle_lock(context: AppContext) -> None:
 
 
 def _refresh_sign_in_names(context: AppContext) -> None:
-    """The sign-in screen shows names from the vault; keep them in step with renames."""
+    """The sign-in screen shows names from the vault: keep them in step with renames, and
+    take the PIN away from a profile that was removed (a trainer who left)."""
+    current = {t.id: t for t in trainers.list_trainers(context.store)}
+    secret = vault.unlocked_secret(context.data_dir)
     for profile in vault.profiles(context.data_dir):
-        trainer = trainers.get_trainer(context.store, profile.trainer_id)
+        trainer = current.get(profile.trainer_id)
         if trainer is not None:
             vault.relabel(context.data_dir, profile.trainer_id, trainer.display_name)
+        elif secret is not None and len(vault.profiles(context.data_dir)) > 1:
+            vault.remove_pin(context.data_dir, secret, profile.trainer_id)
+            log.info("PIN of removed trainer profile %s deleted", profile.trainer_id)
 
 
 def run_retention(context: AppContext) -> None:

@@ -186,8 +186,8 @@ class SecurityDialog(QDialog):
             for trainer in trainers.list_trainers(store):
                 if trainer.id not in with_pin:
                     self.add_combo.addItem(trainer.display_name, trainer.id)
-            self.add_button.setEnabled(self.add_combo.count() > 0)
-            self.add_combo.setEnabled(self.add_combo.count() > 0)
+            self.add_button.setVisible(self.add_combo.count() > 0)
+            self.add_combo.setVisible(self.add_combo.count() > 0)
         coordinator = privacy.is_coordinator_device(store)
         self.rules_group.setVisible(coordinator)
         self.retention_spin.setValue(privacy.get_rule(store, privacy.RETENTION_DAYS))

@@ -81,15 +81,24 @@ def set_rule(store: Store, name: str, value) -> None:
     store.record(ENTITY, name, {"value": value})
 
 
+# Export kinds of reports/exports.py whose files list participants' names.
+NAMED_EXPORT_KINDS = frozenset({"attendance", "participants", "attendance-sheet",
+                                "certificate"})
+
+
+def export_has_names(kind: str) -> bool:
+    return kind in NAMED_EXPORT_KINDS
+
+
 def named_exports_allowed(store: Store) -> bool:
     """May this device write an export that lists participants' names?"""
     return not (is_trainer_device(store)
                 and get_rule(store, NAMED_EXPORTS) == "forbidden_on_trainer_devices")
 
 
-def require_named_exports_allowed(store: Store) -> None:
-    """Raise the user-facing refusal when named exports are forbidden here."""
-    if not named_exports_allowed(store):
+def require_named_exports_allowed(store: Store, kind: str = "participants") -> None:
+    """Raise the user-facing refusal when this export lists names and they are forbidden."""
+    if export_has_names(kind) and not named_exports_allowed(store):
         raise UserError(_("Your coordinator does not allow exports with participants' names "
                           "on trainer computers. Export without names (aggregate figures), "
                           "or ask the coordinator."))
