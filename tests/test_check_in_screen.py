@@ -205,3 +205,20 @@ def test_session_screen_in_khmer_with_40_people(qtbot, main_window, programme, t
     shot = tmp_path / "session_km.png"
     assert main_window.grab().save(str(shot))
     assert main_window.size().width() == 1366
+
+
+def test_delete_takes_a_person_off_the_session(qtbot, screen, monkeypatch):
+    from PySide6.QtWidgets import QMessageBox
+
+    from debc_outreach.gui import session_view
+
+    store = screen.context.store
+    person = participants.add_participant(store, "Chan Thy")
+    attendance.check_in(store, screen.session.id, person.id)
+    screen.refresh()
+    monkeypatch.setattr(session_view.QMessageBox, "question",
+                        lambda *args: QMessageBox.StandardButton.Yes)
+    screen.present.setCurrentIndex(screen.present_model.index(0, 0))
+    qtbot.keyClick(screen.present, Qt.Key.Key_Delete)
+    assert attendance.present_ids(store.database.conn, screen.session.id) == []
+    assert screen.counters[0].value.text() == "0"

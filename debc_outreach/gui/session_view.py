@@ -23,6 +23,7 @@ from PySide6.QtWidgets import (
     QLabel,
     QLineEdit,
     QListView,
+    QMessageBox,
     QPushButton,
     QSplitter,
     QTableView,
@@ -195,6 +196,9 @@ class SessionView(QWidget):
         self.present.setObjectName("presentList")
         self.present.setModel(self.present_model)
         self.present.setUniformItemSizes(True)
+        self.present.installEventFilter(self)
+        self.present.setToolTip(_("Select a person and press Delete to take them off "
+                                  "this session."))
         layout.addWidget(self.check_in_title)
         row = QHBoxLayout()
         row.addWidget(self.search, 1)
@@ -344,6 +348,9 @@ class SessionView(QWidget):
                 return self._search_key(event.key())
             if watched is self.grid:
                 return self._grid_key(event.key())
+            if watched is self.present and event.key() == Qt.Key.Key_Delete:
+                self.remove_selected()
+                return True
         return super().eventFilter(watched, event)
 
     def _search_key(self, key: int) -> bool:
@@ -407,6 +414,27 @@ class SessionView(QWidget):
         self.refresh()
         self.context.notify_changed("attendance")
         self.search.setFocus()
+
+    def remove_selected(self) -> None:
+        """Take the selected person off the session (a tombstone; history keeps it)."""
+        person = self.present_model.participant(self.present.currentIndex().row())
+        if person is None or not self.session:
+            return
+        answer = QMessageBox.question(
+            self, _("Remove from session"),
+            _("Take {name} off this session?").format(name=person.display_name))
+        if answer != QMessageBox.StandardButton.Yes:
+            return
+        try:
+            attendance.remove(self.context.store, self.session.id, person.id,
+                              reason=self._amend_reason)
+        except UserError as error:
+            show_user_error(self, error)
+            return
+        self.status.setText(_("{name} was taken off this session.")
+                            .format(name=person.display_name))
+        self.refresh()
+        self.context.notify_changed("attendance")
 
     def new_participant(self) -> None:
         if not self.session or not self.search.isEnabled():
