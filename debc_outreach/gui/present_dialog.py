@@ -16,6 +16,8 @@ from PySide6.QtWidgets import (
 
 from debc_outreach import i18n
 from debc_outreach.content.model import Module
+from debc_outreach.core.khmer_text import with_line_breaks
+from debc_outreach.gui import fonts
 from debc_outreach.gui.presenter import projector_screen
 from debc_outreach.i18n import _
 
@@ -26,7 +28,8 @@ class PresentDialog(QDialog):
         self.setObjectName("presentDialog")
         self.setWindowTitle(_("Present a module"))
         self.setMinimumWidth(480)
-        title = QLabel(module.title(language))
+        title = QLabel(with_line_breaks(module.title(language)))
+        title.setFont(fonts.heading_font(self.font(), 1.2))
         title.setWordWrap(True)
         self.screens = QComboBox()
         screens = QGuiApplication.screens()

@@ -17,6 +17,7 @@ from PySide6.QtWidgets import (
 
 from debc_outreach import i18n
 from debc_outreach.content.display import display_markdown
+from debc_outreach.core.khmer_text import with_line_breaks
 from debc_outreach.gui import fonts
 from debc_outreach.gui.presenter import _KeysToState
 from debc_outreach.gui.presenter_state import PresenterState
@@ -146,7 +147,7 @@ class TrainerView(_KeysToState, QWidget):
 
     def refresh(self) -> None:
         state = self.state
-        self.title.setText(state.module.title(self.notes_language()))
+        self.title.setText(with_line_breaks(state.module.title(self.notes_language())))
         self.position.setText(_("Slide {n} of {total}").format(
             n=i18n.format_number(state.index + 1), total=i18n.format_number(state.count)))
         slide = state.slide(self.notes_language())
