@@ -103,3 +103,26 @@ def test_checklist_items_are_read_from_the_module_pack():
     for slug, module in modules.items():
         assert all(item.id.startswith(slug + ".") for item in module.items)
         assert all(item.km and item.en for item in module.items)
+
+
+def test_session_details_are_edited_and_amended_in_the_plan_dialog(qtbot, app_context):
+    from debc_outreach.gui.session_plan_dialog import SessionPlanDialog
+    from tests.conftest import close_and_delete
+
+    store = app_context.store
+    session = sessions.create(store, "2026-03-08", VILLAGE, start_time="08:30", venue="Wat")
+    dialog = SessionPlanDialog(store, existing=session)
+    assert dialog.village.code() == VILLAGE and dialog.venue.text() == "Wat"
+    dialog.venue.setText("Commune hall")
+    dialog.accept()
+    assert sessions.get(store.database, session.id).venue == "Commune hall"
+    close_and_delete(dialog)
+    sessions.close(store, session.id)
+    dialog = SessionPlanDialog(store, existing=sessions.get(store.database, session.id),
+                               reason="the hall was closed; held at the school")
+    dialog.venue.setText("School")
+    dialog.accept()
+    closed = sessions.get(store.database, session.id)
+    assert closed.venue == "School" and closed.closed
+    assert closed.amendment == "the hall was closed; held at the school"
+    close_and_delete(dialog)

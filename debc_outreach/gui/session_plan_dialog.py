@@ -36,10 +36,13 @@ AUDIENCES = {"": N_("General public"), "youth": N_("Youth"),
 
 class SessionPlanDialog(QDialog):
     def __init__(self, store: Store, parent: QWidget | None = None, *,
-                 current_trainer: str = ""):
+                 current_trainer: str = "", existing: sessions.Session | None = None,
+                 reason: str = ""):
         super().__init__(parent)
         self.setObjectName("sessionPlanDialog")
         self._store = store
+        self._existing = existing
+        self._reason = reason           # amendment reason when the session is closed
         self.session: sessions.Session | None = None
         layout = QVBoxLayout(self)
         form = QFormLayout()
@@ -89,10 +92,30 @@ class SessionPlanDialog(QDialog):
         self.buttons.rejected.connect(self.reject)
         layout.addWidget(self.buttons)
         self.resize(760, 640)
+        if existing:
+            self._load(existing)
         self.retranslate()
 
+    def _load(self, session: sessions.Session) -> None:
+        day = session.day
+        self.date.setDate(QDate(day.year, day.month, day.day))
+        if session.start_time:
+            self.time.setTime(QTime.fromString(session.start_time, "HH:mm"))
+        self.venue.setText(session.venue)
+        self.village.set_code(session.village_code)
+        for widget, chosen in ((self.modules, session.modules),
+                               (self.trainers, session.trainer_ids)):
+            for row in range(widget.count()):
+                item = widget.item(row)
+                item.setCheckState(Qt.CheckState.Checked
+                                   if item.data(Qt.ItemDataRole.UserRole) in chosen
+                                   else Qt.CheckState.Unchecked)
+        self.partner.setText(session.partner)
+        self.audience.setCurrentIndex(max(0, self.audience.findData(session.audience)))
+        self.language.setCurrentIndex(max(0, self.language.findData(session.language)))
+
     def retranslate(self) -> None:
-        self.setWindowTitle(_("Plan a session"))
+        self.setWindowTitle(_("Session details") if self._existing else _("Plan a session"))
         texts = {"date": _("&Date"), "time": _("&Start time"), "venue": _("Ve&nue"),
                  "village": _("&Village"), "modules": _("&Modules"),
                  "trainers": _("&Trainers"), "partner": _("&Partner organisation"),
@@ -118,12 +141,24 @@ class SessionPlanDialog(QDialog):
             if not self.village.code():
                 raise UserError(_("Choose the village from the gazetteer list."))
             day = self.date.date()
-            self.session = sessions.create(
-                self._store, dt.date(day.year(), day.month(), day.day()).isoformat(),
-                self.village.code(), self._checked(self.modules),
-                start_time=self.time.time().toString("HH:mm"), venue=self.venue.text(),
-                trainer_ids=self._checked(self.trainers), partner=self.partner.text(),
-                audience=self.audience.currentData(), language=self.language.currentData())
+            values = {
+                "date": dt.date(day.year(), day.month(), day.day()).isoformat(),
+                "village_code": self.village.code(), "modules": self._checked(self.modules),
+                "start_time": self.time.time().toString("HH:mm"), "venue": self.venue.text(),
+                "trainer_ids": self._checked(self.trainers), "partner": self.partner.text(),
+                "audience": self.audience.currentData(),
+                "language": self.language.currentData()}
+            if self._existing is None:
+                self.session = sessions.create(
+                    self._store, values.pop("date"), values.pop("village_code"),
+                    values.pop("modules"), **values)
+            else:
+                old = self._existing
+                changed = {k: v for k, v in values.items()
+                           if v != (list(getattr(old, k)) if k in ("modules", "trainer_ids")
+                                    else getattr(old, k))}
+                self.session = sessions.update(self._store, old.id, reason=self._reason,
+                                               **changed)
         except UserError as error:
             show_user_error(self, error)
             return

@@ -113,6 +113,8 @@ class SessionView(QWidget):
         self.title.setWordWrap(True)
         self.state_label = QLabel()
         self.state_label.setObjectName("sessionState")
+        self.details_button = QPushButton()
+        self.details_button.clicked.connect(self.edit_details)
         self.history_button = QPushButton()
         self.history_button.clicked.connect(self.show_history)
         self.amend_button = QPushButton()
@@ -122,6 +124,7 @@ class SessionView(QWidget):
         top.addWidget(self.back_button)
         top.addWidget(self.title, 1)
         top.addWidget(self.state_label)
+        top.addWidget(self.details_button)
         top.addWidget(self.history_button)
         top.addWidget(self.amend_button)
         top.addWidget(self.close_button)
@@ -251,6 +254,7 @@ class SessionView(QWidget):
 
     def retranslate(self) -> None:
         self.back_button.setText(_("← Sessions"))
+        self.details_button.setText(_("Details…"))
         self.history_button.setText(_("History"))
         self.amend_button.setText(_("Amend…"))
         self.close_button.setText(_("Close session…"))
@@ -297,6 +301,7 @@ class SessionView(QWidget):
         self.group_achieved.setEnabled(not locked)
         self.group_not_yet.setEnabled(not locked)
         self.close_button.setVisible(not session.closed)
+        self.details_button.setEnabled(not locked)
         self.amend_button.setVisible(session.closed and not self._amend_reason)
         if self._amend_reason:
             self.banner.setText(_("Amending this closed session. Reason: {reason}")
@@ -516,6 +521,17 @@ class SessionView(QWidget):
             self._amend_reason = reason.strip()
             self.refresh()
             self.search.setFocus()
+
+    def edit_details(self) -> None:
+        """Change the plan (date, place, modules, ...); an amendment when closed."""
+        from debc_outreach.gui.session_plan_dialog import SessionPlanDialog
+
+        dialog = SessionPlanDialog(self.context.store, self, existing=self.session,
+                                   reason=self._amend_reason)
+        if dialog.exec() == QDialog.DialogCode.Accepted:
+            self.refresh()
+            self.context.notify_changed("session")
+        dialog.deleteLater()
 
     def show_history(self) -> None:
         dialog = HistoryDialog(self.context.store.database, self.session.id, self)
