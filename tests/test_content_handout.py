@@ -71,3 +71,18 @@ def test_cli_handout(qapp, run_cli, pack, tmp_path):
     code, _out, err = run_cli("content", "handout", "no-such-module", "-o",
                               str(tmp_path / "x.pdf"))
     assert code == 1 and "There is no module no-such-module" in err
+
+
+@needs_poppler
+def test_self_check_list_starts_on_its_own_page(qapp, pack, tmp_path):
+    from debc_outreach.content.handout import render_handout
+
+    module = pack.modules[0]
+    pdf = render_handout(module, pack, "en", tmp_path / "handout.pdf")
+    pages = subprocess.run(["pdftotext", "-layout", str(pdf), "-"], capture_output=True,
+                           text=True, check=True).stdout.split("\f")
+    with_self_check = [i for i, page in enumerate(pages) if "Self-check" in page]
+    assert len(with_self_check) == 1
+    page = pages[with_self_check[0]]
+    assert page.lstrip().startswith("Self-check")
+    assert all(item.en.split()[1] in page for item in module.checklist)

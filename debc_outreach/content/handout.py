@@ -13,6 +13,7 @@ import sys
 from pathlib import Path
 
 from debc_outreach import resources
+from debc_outreach.content import labels
 from debc_outreach.content.display import display_markdown
 from debc_outreach.content.handout_text import handout_markdown
 from debc_outreach.content.model import Module, Pack
@@ -72,11 +73,35 @@ def render_handout(module: Module, pack: Pack, lang: str, path: Path) -> Path:
     document.setPageSize(QSizeF(rect.width() * px_per_mm, rect.height() * px_per_mm))
     _place_images(document, module, rect.width() * px_per_mm * 0.75,
                   IMAGE_MAX_HEIGHT_MM * px_per_mm)
+    _self_check_on_its_own_page(document, labels.label(labels.SELF_CHECK, lang))
     document.print_(writer)
     del writer                                 # flushes and closes the file
     if not path.exists() or path.stat().st_size == 0:
         raise UserError(_("The handout could not be written to {path}.").format(path=path))
     return path
+
+
+def _self_check_on_its_own_page(document, heading: str) -> None:
+    """Start the self-check list on a fresh page, so learners keep it whole; roomier boxes."""
+    from PySide6.QtGui import QTextBlockFormat, QTextCursor
+
+    block, in_checklist = document.begin(), False
+    while block.isValid():
+        text = block.text().replace("\u200b", "")
+        cursor = QTextCursor(block)
+        if text == heading:
+            page = block.blockFormat()
+            page.setPageBreakPolicy(QTextBlockFormat.PageBreakFlag.PageBreak_AlwaysBefore)
+            cursor.setBlockFormat(page)
+            in_checklist = True
+        elif in_checklist and block.blockFormat().marker() != QTextBlockFormat.MarkerType.NoMarker:
+            roomy = block.blockFormat()
+            roomy.setTopMargin(12)
+            roomy.setBottomMargin(12)
+            cursor.setBlockFormat(roomy)
+        elif in_checklist and block.textList() is None and text and block.previous().textList():
+            return                               # the list has ended
+        block = block.next()
 
 
 def _place_images(document, module: Module, max_width: float, max_height: float) -> None:
