@@ -176,6 +176,19 @@ class Shooter:
         self.window.page("glossary")
         return self.save(self.window, lang, "glossary")
 
+    def sync(self, lang: str) -> Path:
+        self.window.page("sync")
+        return self.save(self.window, lang, "sync")
+
+    def conflicts(self, lang: str) -> Path:
+        self.window.page("conflicts")
+        return self.save(self.window, lang, "conflicts")
+
+    def security(self, lang: str) -> Path:
+        from debc_outreach.gui.security_dialog import SecurityDialog
+
+        return self.dialog(SecurityDialog(self.context, self.window), lang, "security")
+
     def settings(self, lang: str) -> Path:
         from debc_outreach.gui.settings_dialog import SettingsDialog
 
@@ -191,7 +204,7 @@ class Shooter:
 
 SHOTS = ("first_start", "home", "sessions", "plan_session", "check_in", "skills",
          "participants", "new_participant", "duplicates", "modules", "present", "glossary",
-         "settings", "help_guide")
+         "sync", "conflicts", "settings", "security", "help_guide")
 
 
 def main(argv: list[str]) -> int:
