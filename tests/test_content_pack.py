@@ -84,3 +84,19 @@ def test_module_search_matches_khmer_however_it_was_typed(tmp_path: Path):
     assert {m.slug for m in index.search("GRANDSON")} == {"other-module", "phone-basics"}
     assert index.search("", tag="digital-business") == []
     assert len(index.search("", audience="elders")) == 2        # "everyone" modules count
+
+
+def test_shipped_pack_can_be_locked_and_then_passes_without_warnings(tmp_path: Path, run_cli):
+    import shutil
+
+    copy = tmp_path / "content"
+    shutil.copytree(resources.content_dir(), copy)
+    code, out, err = run_cli("content", "lock", str(copy))
+    assert code == 0, err
+    problems = check_pack(copy)
+    assert [p for p in problems if "checklist_ids.lock" in str(p)] == []
+    assert errors_only(problems) == []
+    locked = load_pack(copy)
+    for module in locked.modules:
+        for item in module.checklist:
+            assert locked.locked[item.id].en == item.en
