@@ -42,6 +42,12 @@ Tell the story slowly.
 
 ---
 
+## Practise
+
+- Open an app, then go home.
+
+---
+
 ## Recap
 
 - Side button to wake the phone.
@@ -73,6 +79,12 @@ Note:
 - [កម្មវិធី](glossary:app) គឺជាកម្មវិធីមួយនៅក្នុងទូរស័ព្ទ។
 
 ![ទូរស័ព្ទ](images/phone.svg)
+
+---
+
+## អនុវត្ត
+
+- បើកកម្មវិធី រួចត្រឡប់ទៅអេក្រង់ដើម។
 
 ---
 

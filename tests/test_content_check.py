@@ -107,20 +107,38 @@ def test_slide_that_renders_empty(pack):
     _edit(pack / MODULE / "en.md", "## Recap\n\n- Side button to wake the phone.\n",
           "## Recap\n\n---\n\n**  **\n\nNote:\nOnly notes here.\n")
     errors = _errors(pack)
-    assert f"{MODULE}/en.md:34: slide 5 renders empty" in errors
-    assert any("5 slides, but km.md has 4" in e for e in errors)
+    assert f"{MODULE}/en.md:40: slide 6 renders empty" in errors
+    assert any("6 slides, but km.md has 5" in e for e in errors)
 
 
 def test_section_mismatch_between_languages(pack):
-    _edit(pack / MODULE / "km.md", "## សង្ខេប", "## អនុវត្ត")
-    assert _errors(pack) == [f"{MODULE}/en.md:30: slide 4 is section recap but in "
-                             "km.md it is practise"]
+    _edit(pack / MODULE / "km.md", "## សង្ខេប", "## បង្ហាញ")
+    assert _errors(pack) == [f"{MODULE}/km.md:36: section \"បង្ហាញ\" appears twice",
+                             f"{MODULE}/en.md:36: slide 5 is section recap but in "
+                             "km.md it is demonstrate"]
+
+
+def test_sections_out_of_teaching_order(pack):
+    path = pack / MODULE / "en.md"
+    text = path.read_text(encoding="utf-8")
+    path.write_text(text.replace("## Story", "## Tmp").replace("## Recap", "## Story")
+                    .replace("## Tmp", "## Recap"), encoding="utf-8")
+    errors = _errors(pack)
+    assert f"{MODULE}/en.md:22: section \"Demonstrate\" is out of order; the order is: " \
+           "Story → Demonstrate → Practise → Recap" in errors
+
+
+def test_unused_image_is_a_warning(pack):
+    (pack / MODULE / "images" / "spare.svg").write_text("<svg/>", encoding="utf-8")
+    problems = check_pack(pack)
+    assert errors_only(problems) == []
+    assert any(p.file.name == "spare.svg" and "not used" in p.message for p in problems)
 
 
 def test_unknown_section_heading(pack):
     _edit(pack / MODULE / "en.md", "## Recap", "## Summary")
     errors = _errors(pack)
-    assert errors[0].startswith(f"{MODULE}/en.md:30: unknown section heading \"Summary\"")
+    assert errors[0].startswith(f"{MODULE}/en.md:36: unknown section heading \"Summary\"")
 
 
 def test_doubled_coeng(pack):

@@ -229,6 +229,18 @@ def _check_module(report: _Report, folder: Path, languages: tuple[str, ...],
             continue
         bodies[lang] = _check_body(report, folder, body, lang, glossary_ids)
     _compare_bodies(report, folder, bodies)
+    _check_unused_images(report, folder, bodies)
+
+
+def _check_unused_images(report: _Report, folder: Path, bodies: dict[str, tuple]) -> None:
+    images = folder / "images"
+    if not images.is_dir():
+        return
+    used = {(folder / ref).resolve() for slides in bodies.values() for slide in slides
+            for _alt, ref in image_references(slide.body)}
+    for path in sorted(images.iterdir()):
+        if path.is_file() and path.resolve() not in used:
+            report.warning(path, 1, _("image is not used by any slide"))
 
 
 def _check_module_file(report: _Report, folder: Path, data: dict,
@@ -354,7 +366,31 @@ def _check_body(report: _Report, folder: Path, path: Path, lang: str,
                 report.error(path, number, _("broken link {target}: use glossary:<term> "
                                              "or a full https:// address").format(
                     target=target))
+    _check_section_order(report, path, slides, lang)
     return slides
+
+
+def _check_section_order(report: _Report, path: Path, slides: tuple, lang: str) -> None:
+    """Story → Demonstrate → Practise → Recap, each once (the curriculum's teaching order)."""
+    from debc_outreach.content.model import SECTIONS
+
+    seen: list[str] = []
+    for slide in slides:
+        if slide.section is None:
+            continue
+        if slide.section in seen:
+            report.error(path, slide.line, _("section \"{heading}\" appears twice").format(
+                heading=slide.heading))
+        elif seen and SECTIONS.index(slide.section) < SECTIONS.index(seen[-1]):
+            report.error(path, slide.line, _("section \"{heading}\" is out of order; the order "
+                                             "is: {order}").format(
+                heading=slide.heading, order=" → ".join(_section_names(lang))))
+        seen.append(slide.section)
+    missing = [name for name, key in zip(_section_names(lang), SECTIONS, strict=True)
+               if key not in seen]
+    if missing and slides:
+        report.warning(path, 1, _("missing section(s): {sections}").format(
+            sections=", ".join(missing)))
 
 
 def _section_names(lang: str) -> list[str]:
