@@ -116,7 +116,7 @@ def run_export(database: Database, request: ExportRequest, who: Who,
 # --- CSV ----------------------------------------------------------------------------
 
 def _csv(database: Database, request: ExportRequest, catalog, ticker) -> ExportResult:
-    from debc_outreach.reports.csv_export import write_csv
+    from debc_outreach.reports.csv_export import write_csv, write_csv_lines
 
     privacy = rows.Privacy()
     lang, filt = request.lang, request.filt
@@ -124,28 +124,22 @@ def _csv(database: Database, request: ExportRequest, catalog, ticker) -> ExportR
         if ticker.progress is not None:
             ticker.total = rows.count_attendance(database, filt)
         header = columns.keys(columns.ATTENDANCE)
-        source = _ticking(rows.attendance_rows(database, filt, lang, catalog, privacy), ticker)
+        chunks = rows.attendance_csv_lines(database, filt, lang, catalog, privacy)
     elif request.kind == "sessions":
         header = columns.keys(columns.SESSIONS)
-        source = iter(rows.session_rows(database, filt, lang, catalog))
+        chunks = [rows.session_rows(database, filt, lang, catalog)]
     elif request.kind == "participants":
         header = columns.keys(columns.PARTICIPANTS)
-        source = rows.participant_rows(database, filt, lang, privacy)
+        chunks = [list(rows.participant_rows(database, filt, lang, privacy))]
     else:
         header = columns.keys(columns.DISAGGREGATION)
-        source = iter(_disaggregation_rows(database, filt, lang))
+        chunks = [_disaggregation_rows(database, filt, lang)]
+    write = write_csv_lines if request.kind == "attendance" else write_csv
     with atomic_path(Path(request.path)) as temp:
-        count = write_csv(temp, header, source)
+        count = write(temp, header, chunks, tick=ticker)
         if count == 0 and not privacy.unnamed:
             raise _nothing(request.kind)
     return ExportResult(Path(request.path), count, len(privacy.named), len(privacy.unnamed))
-
-
-def _ticking(source, ticker):
-    for index, row in enumerate(source, start=1):
-        if index % 5000 == 0:
-            ticker(index)
-        yield row
 
 
 def _disaggregation_rows(database: Database, filt: ReportFilter, lang: str) -> list[tuple]:
