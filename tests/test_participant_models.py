@@ -45,3 +45,13 @@ def test_list_and_grid_models_are_valid(qtmodeltester, app_context):
     listing = SessionsModel(store.database)
     listing.refresh()
     qtmodeltester.check(listing)
+
+
+def test_pages_switch_language_at_once(qtbot, main_window):
+    store = main_window.context.store
+    participants.add_participant(store, "Sok Dara", sex="F")
+    page = main_window.page("participants")
+    assert page.model.data(page.model.index(0, 1)) == "Female"
+    main_window.context.set_language("km")
+    assert page.model.data(page.model.index(0, 1)) != "Female"
+    assert main_window.page("sessions").heading.text() != "Sessions"

@@ -156,8 +156,8 @@ class ParticipantsPage(Page):
         self.edit_button.setText(_("Edit…"))
         self.unmerge_button.setText(_("Un-merge selected"))
         self._fill_combos()
-        self._update_count()
-        self.show_details(self.table.currentIndex().row())
+        if hasattr(self, "_current_id"):            # texts in the rows change language too
+            self.refresh_keep_selection()
 
     def _fill_combos(self) -> None:
         def refill(combo: QComboBox, entries: list[tuple[str, object]]) -> None:

@@ -138,7 +138,6 @@ class SessionsPage(Page):
         self.stack.addWidget(self.view)
         context.records_changed.connect(self._records_changed)
         self.retranslate()
-        self.model.refresh()
 
     @staticmethod
     def nav_title() -> str:
@@ -150,6 +149,7 @@ class SessionsPage(Page):
         self.open_button.setText(_("Open"))
         self.empty.setText(_("No sessions yet. Plan one: choose the date, the village and "
                              "the modules; on the day, open it to check people in."))
+        self.model.refresh()
         self.empty.setVisible(self.model.rowCount() == 0)
         self.view.retranslate()
 
