@@ -24,9 +24,11 @@ APP_DISTRIBUTION = "debc-outreach"
 # Files that hold licence texts or attributions, by name (LICENSE, COPYING, NOTICE, AUTHORS…).
 _LICENCE_FILE = re.compile(r"^(licen[cs]e|copying|notice|authors)", re.IGNORECASE)
 # Distributions whose wheels ship no licence text: the texts kept in packaging/licenses/.
+# Qt (in PySide6) and PyICU both carry ICU, whose licence also covers its Khmer dictionary.
 EXTRA_TEXTS = {
-    "pyside6-essentials": ("LGPL-3.0.txt", "GPL-3.0.txt"),
+    "pyside6-essentials": ("LGPL-3.0.txt", "GPL-3.0.txt", "ICU-LICENSE.txt"),
     "shiboken6": ("LGPL-3.0.txt", "GPL-3.0.txt"),
+    "pyicu-wheels": ("ICU-LICENSE.txt",),
     APP_DISTRIBUTION: ("GPL-3.0.txt",),
 }
 # Declared requirements that the app never imports at run time (not bundled).

@@ -63,7 +63,8 @@ def test_every_runtime_dependency_is_among_the_licensed_distributions():
     ("fr.res", True), ("zh_Hant_TW.res", True), ("coll/de_.res", True),
     ("unit/sr_Latn.res", True), ("km.res", False), ("en_GB.res", False), ("root.res", False),
     ("coll/km.res", False), ("res_index.res", False), ("supplementalData.res", False),
-    ("gb18030.cnv", True), ("cnvalias.icu", False), ("brkitr/khmerdict.dict", False), ("coll/ucadata.icu", False), ("pool.res", False),
+    ("gb18030.cnv", True), ("cnvalias.icu", False), ("brkitr/khmerdict.dict", False),
+    ("coll/ucadata.icu", False), ("pool.res", False),
 ])
 def test_icu_trimming_keeps_khmer_english_and_shared_data(item, removed):
     assert icu_trim.removable(item) is removed
