@@ -54,7 +54,8 @@ class ParticipantDialog(QDialog):
 
     def __init__(self, store: Store, parent: QWidget | None = None, *, name: str = "",
                  village_code: str = "", session_language: str = "km",
-                 recorded_by: str = "", existing: Participant | None = None):
+                 recorded_by: str = "", existing: Participant | None = None,
+                 phone: str = ""):
         super().__init__(parent)
         self.setObjectName("participantDialog")
         self._store = store
@@ -82,7 +83,7 @@ class ParticipantDialog(QDialog):
             self.age_band.addItem("", band)
         self.village = VillagePicker()
         self.village.set_code(existing.village_code if existing else village_code)
-        self.phone = QLineEdit(existing.phone if existing else "")
+        self.phone = QLineEdit(existing.phone if existing else phone)
         self.labels = {key: QLabel() for key in ("name", "sex", "birth_year", "age_band",
                                                   "village", "phone")}
         form.addRow(self.labels["name"], self.name)
@@ -228,6 +229,8 @@ class ParticipantDialog(QDialog):
                 current = self._existing
                 changes = {k: v for k, v in values.items()
                            if getattr(current, k if k != "wg_answers" else "id", None) != v}
+                if "consent" in changes:
+                    changes["consent_by"] = self._recorded_by
                 self.participant = participants.update_participant(
                     self._store, current.id, **changes)
         except UserError as error:

@@ -32,6 +32,7 @@ from PySide6.QtWidgets import (
 )
 
 from debc_outreach import i18n
+from debc_outreach.core import people
 from debc_outreach.core.khmer_text import with_line_breaks
 from debc_outreach.core.names import name_key
 from debc_outreach.errors import UserError
@@ -444,9 +445,13 @@ class SessionView(QWidget):
     def new_participant(self) -> None:
         if not self.session or not self.search.isEnabled():
             return
+        typed = self.search.text().strip()
+        is_phone = bool(typed) and len(people.phone_key(typed)) >= 6 \
+            and not any(c.isalpha() for c in typed)
         dialog = ParticipantDialog(
-            self.context.store, self, name=self.search.text().strip(),
-            village_code=self.session.village_code, session_language=self.session.language,
+            self.context.store, self, name="" if is_phone else typed,
+            phone=typed if is_phone else "", village_code=self.session.village_code,
+            session_language=self.session.language,
             recorded_by=self.context.settings.current_trainer_id)
         if dialog.exec() == QDialog.DialogCode.Accepted and dialog.participant:
             self.context.notify_changed("participant")
@@ -486,12 +491,12 @@ class SessionView(QWidget):
 
     def _set_cells(self, rows: list[int], column: int, state: str) -> None:
         item = self.grid_model.item(column)
-        people = [self.grid_model.person(r) for r in rows]
-        if item is None or not people:
+        chosen = [self.grid_model.person(r) for r in rows]
+        if item is None or not chosen:
             return
         try:
             checklist.set_result(self.context.store, self.session.id,
-                                 [p.id for p in people if p], item.id, state,
+                                 [p.id for p in chosen if p], item.id, state,
                                  reason=self._amend_reason)
         except UserError as error:
             show_user_error(self, error)
