@@ -128,6 +128,17 @@ def test_present_button_starts_a_presentation(modules_page, monkeypatch, qtbot):
     assert presentation is not None and presentation.audience.isVisible()
     qtbot.keyClick(presentation.audience, Qt.Key.Key_Escape)
     qtbot.waitUntil(lambda: modules_page.presentation is None)
+    modules_page.present()
+    first = modules_page.presentation
+    modules_page.present()                                   # a second start replaces it
+    assert modules_page.presentation is not first
+    import shiboken6
+
+    qtbot.waitUntil(lambda: not (shiboken6.isValid(first.audience)
+                                 and first.audience.isVisible()))
+    assert modules_page.presentation.audience.isVisible()
+    modules_page.presentation.stop()
+    qtbot.waitUntil(lambda: modules_page.presentation is None)
 
 
 def test_importing_a_pack_from_the_page_reloads_it(modules_page, app_context, monkeypatch,

@@ -275,9 +275,16 @@ class ModulesPage(Page):
         dialog = PresentDialog(module, self.content_language(), self)
         if dialog.exec() != PresentDialog.DialogCode.Accepted:
             return
-        self.presentation = Presentation(module, dialog.chosen_mode())
-        self.presentation.destroyed.connect(lambda: setattr(self, "presentation", None))
-        self.presentation.start(dialog.chosen_screen(), dialog.trainer_view.isChecked())
+        if self.presentation is not None:
+            self.presentation.stop()               # one presentation at a time
+        self.presentation = Presentation(module, dialog.chosen_mode(), owner=self.window())
+        presentation = self.presentation
+        presentation.state.finished.connect(lambda: self._presentation_ended(presentation))
+        presentation.start(dialog.chosen_screen(), dialog.trainer_view.isChecked())
+
+    def _presentation_ended(self, presentation) -> None:
+        if self.presentation is presentation:
+            self.presentation = None
 
     def save_handout(self) -> None:
         from debc_outreach.content.handout import render_handout

@@ -42,8 +42,8 @@ class _KeysToState:
 class AudienceWindow(_KeysToState, QWidget):
     """The slides, large, on the projector."""
 
-    def __init__(self, state: PresenterState):
-        super().__init__(None, Qt.WindowType.Window)
+    def __init__(self, state: PresenterState, owner: QWidget | None = None):
+        super().__init__(owner, Qt.WindowType.Window)
         self.state = state
         self.setObjectName("audienceWindow")
         self.setWindowTitle(_("Presentation: {title}").format(title=state.module.title("km")))
@@ -92,13 +92,15 @@ class Presentation(QObject):
     """One running presentation: the state, the audience window, the trainer view."""
 
     def __init__(self, module: Module, mode: str = "km", duration_minutes: int = 0,
-                 parent: QObject | None = None):
-        super().__init__(parent)
+                 owner: QWidget | None = None):
+        """`owner`: the main window; the presentation closes with it, and the app can quit."""
+        super().__init__(owner)
         from debc_outreach.gui.trainer_view import TrainerView
 
         self.state = PresenterState(module, mode, self)
-        self.audience = AudienceWindow(self.state)
-        self.trainer = TrainerView(self.state, duration_minutes or module.duration_minutes)
+        self.audience = AudienceWindow(self.state, owner)
+        self.trainer = TrainerView(self.state, duration_minutes or module.duration_minutes,
+                                   owner)
         self.state.finished.connect(self.stop)
         self._stopping = False
 

@@ -33,8 +33,9 @@ def format_clock(seconds: int) -> str:
 
 
 class TrainerView(_KeysToState, QWidget):
-    def __init__(self, state: PresenterState, duration_minutes: int):
-        super().__init__(None, Qt.WindowType.Window)
+    def __init__(self, state: PresenterState, duration_minutes: int,
+                 owner: QWidget | None = None):
+        super().__init__(owner, Qt.WindowType.Window)
         self.state = state
         self.duration_seconds = duration_minutes * 60
         self.setObjectName("trainerView")
