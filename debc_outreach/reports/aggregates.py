@@ -66,7 +66,7 @@ def _people(database: Database, filt: ReportFilter) -> tuple[Headline, dict]:
         attendances += count
         women += sex == "F"
         disability += disabled == 1
-        unknown += disabled is None
+        unknown += disabled not in (0, 1)
         no_consent += consent != "yes"
         age = people_rules.age_band(birth_year, band, dt.date.fromisoformat(first))
         youth += age == "15-24"

@@ -192,7 +192,8 @@ def _xlsx(database: Database, request: ExportRequest, catalog, ticker) -> Export
                 written = book.sheet(
                     SHEET_NAMES["participants"], columns.headers(columns.PARTICIPANTS, lang),
                     rows.participant_rows(database, filt, lang, listed, dates=True),
-                    notes=[_privacy_line(len(listed.unnamed), lang)] if listed.unnamed else [])
+                    notes=lambda: [_privacy_line(len(listed.unnamed), lang)]
+                    if listed.unnamed else [])
                 if kind == "participants":
                     if not written and not listed.unnamed:
                         raise _nothing(kind)

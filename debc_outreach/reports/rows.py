@@ -21,7 +21,8 @@ from debc_outreach.reports.filters import (
 )
 from debc_outreach.storage.database import Database
 
-DISABILITY_CODES = {1: "yes", 0: "no", None: "unknown"}
+# -1 (or NULL in databases made before 0003 changed): the WG answers cannot tell.
+DISABILITY_CODES = {1: "yes", 0: "no", -1: "unknown", None: "unknown"}
 
 
 @dataclass

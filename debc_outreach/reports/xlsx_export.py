@@ -46,16 +46,21 @@ class Workbook:
         self.book.close()
 
     def sheet(self, name: str, headers: list[str], rows: Iterable[tuple], *,
-              percent_columns: tuple[int, ...] = (), notes: list[str] = (),
+              percent_columns: tuple[int, ...] = (),
+              notes: list[str] | Callable[[], list[str]] = (),
               tick: Callable[[int], None] | None = None) -> int:
-        """Write one table sheet (more sheets `name 2`, … past Excel's row limit)."""
+        """Write one table sheet (more sheets `name 2`, … past Excel's row limit).
+
+        `notes` go under the table; a callable is asked after the rows are written
+        (for counts only known then, such as people left unnamed).
+        """
         widths = [min(40, max(8, _text_width(h) * 0.6)) for h in headers]
         sheet = self._new_sheet(name, headers)
         number, row_index = 1, 1
         count = 0
         for row in rows:
-            if row_index >= EXCEL_MAX_ROWS - len(notes) - 1:
-                self._finish(sheet, headers, widths, row_index, notes)
+            if row_index >= EXCEL_MAX_ROWS - 4:
+                self._finish(sheet, headers, widths, row_index, [])
                 number += 1
                 sheet = self._new_sheet(f"{name} {number}", headers)
                 row_index = 1
@@ -80,7 +85,7 @@ class Workbook:
             count += 1
             if tick is not None and count % 5000 == 0:
                 tick(count)
-        self._finish(sheet, headers, widths, row_index, notes)
+        self._finish(sheet, headers, widths, row_index, notes() if callable(notes) else notes)
         return count
 
     def _new_sheet(self, name: str, headers: list[str]):

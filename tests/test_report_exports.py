@@ -1,0 +1,146 @@
+"""CSV and XLSX exports a coordinator sends to a donor: columns, Khmer, privacy, audit."""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+
+import pytest
+from reports_data import demo_programme, raw_attendance
+
+from debc_outreach.reports import audit, columns, lookup, rows
+from debc_outreach.reports.exports import ExportRequest, Who, run_export
+from debc_outreach.reports.filters import ReportFilter
+
+
+@pytest.fixture
+def programme(store):
+    demo_programme(store)
+    return store
+
+
+def _export(store, tmp_path, kind, fmt, lang="km", filt=None, name=None):
+    filt = filt or ReportFilter()
+    path = tmp_path / (name or f"{kind}.{fmt}")
+    request = ExportRequest(kind, fmt, path, filt, lang)
+    return run_export(store.database, request, Who(store.device_id, "t1", "សុខ សុភា")), path
+
+
+def test_attendance_csv_has_bom_documented_columns_and_khmer_place_names(programme, tmp_path):
+    result, path = _export(programme, tmp_path, "attendance", "csv")
+    data = path.read_bytes()
+    assert data.startswith(b"\xef\xbb\xbf")
+    table = list(csv.reader(io.StringIO(data.decode("utf-8-sig"))))
+    assert table[0] == columns.keys(columns.ATTENDANCE)
+    raw = raw_attendance(programme.database)
+    assert len(table) - 1 == len(raw) == result.rows
+    first = dict(zip(table[0], table[1], strict=True))
+    dt.date.fromisoformat(first["session_date"])
+    assert first["village_code"].startswith(first["province_code"])
+    assert any("\u1780" <= ch <= "\u17ff" for ch in first["province"])
+    place = lookup.place(first["village_code"], "km")
+    assert first["village"] == place.village and first["district"] == place.district
+
+
+def test_names_appear_only_for_people_who_consented(programme, tmp_path):
+    result, path = _export(programme, tmp_path, "attendance", "csv")
+    table = list(csv.DictReader(io.StringIO(path.read_text(encoding="utf-8-sig"))))
+    consent = dict(programme.database.conn.execute("SELECT id, consent FROM participant"))
+    assert {r["name"] != "" for r in table if consent[r["participant_id"]] == "yes"} == {True}
+    assert {r["name"] for r in table if consent[r["participant_id"]] != "yes"} == {""}
+    unnamed = {r["participant_id"] for r in table if r["consent"] == "no"}
+    assert unnamed and result.unnamed == len(unnamed)
+
+
+def test_fast_csv_lines_equal_the_rows_of_the_workbook(programme):
+    catalog = lookup.catalog(None)
+    filt = ReportFilter()
+    lines = [line for chunk in rows.attendance_csv_lines(programme.database, filt, "en",
+                                                         catalog, rows.Privacy())
+             for line in chunk]
+    tuples = [["" if v is None else str(v) for v in row]
+              for chunk in rows.attendance_chunks(programme.database, filt, "en", catalog,
+                                                  rows.Privacy()) for row in chunk]
+    assert list(csv.reader(io.StringIO("\r\n".join(lines)))) == tuples
+
+
+def test_csv_quotes_commas_and_quotes_in_venue(programme, tmp_path):
+    programme.database.conn.execute(
+        "UPDATE session SET venue = 'Wat \"Thmei\", hall 2' WHERE id = "
+        "(SELECT session_id FROM attendance LIMIT 1)")
+    _result, path = _export(programme, tmp_path, "attendance", "csv")
+    table = list(csv.DictReader(io.StringIO(path.read_text(encoding="utf-8-sig"))))
+    assert 'Wat "Thmei", hall 2' in {r["venue"] for r in table}
+
+
+def test_xlsx_workbook_sheets_headers_fonts_and_real_dates(programme, tmp_path):
+    openpyxl = pytest.importorskip("openpyxl")
+    result, path = _export(programme, tmp_path, "attendance", "xlsx", lang="km")
+    book = openpyxl.load_workbook(path)
+    assert book.sheetnames == ["Attendance", "Sessions", "Participants", "Skills",
+                               "Disaggregation", "Targets"]
+    sheet = book["Attendance"]
+    assert [c.value for c in sheet[1]] == columns.headers(columns.ATTENDANCE, "km")
+    assert sheet.freeze_panes == "A2"
+    assert sheet.auto_filter.ref.startswith("A1:")
+    assert sheet.max_row == result.rows + 1
+    assert isinstance(sheet["A2"].value, dt.datetime)
+    assert sheet["A2"].number_format == "yyyy-mm-dd"
+    for cell in (sheet["A1"], sheet["A2"], sheet["D2"], sheet["O2"]):
+        assert cell.font.name == "Noto Sans Khmer"
+    assert any("\u1780" <= ch <= "\u17ff" for ch in sheet["D2"].value)
+    assert sheet.column_dimensions["D"].width > 8
+    for name in book.sheetnames:
+        header = book[name]["A1"]
+        assert header.font.name == "Noto Sans Khmer" and header.font.bold
+
+
+def test_xlsx_participants_sheet_lists_only_consenting_people(programme, tmp_path):
+    openpyxl = pytest.importorskip("openpyxl")
+    result, path = _export(programme, tmp_path, "participants", "xlsx", lang="en")
+    sheet = openpyxl.load_workbook(path)["Participants"]
+    consent = dict(programme.database.conn.execute("SELECT id, consent FROM participant"))
+    listed = [row[0] for row in sheet.iter_rows(min_row=2, values_only=True)
+              if row[0] and row[0] in consent]
+    assert listed and all(consent[pid] == "yes" for pid in listed)
+    notes = [row[0] for row in sheet.iter_rows(values_only=True) if row[0]
+             and str(row[0]).startswith("Participants without consent")]
+    assert notes == [f"Participants without consent (counted, not named): {result.unnamed}"]
+
+
+def test_disaggregation_sheet_adds_up_to_the_raw_attendance(programme, tmp_path):
+    openpyxl = pytest.importorskip("openpyxl")
+    _result, path = _export(programme, tmp_path, "summary", "xlsx", lang="en")
+    book = openpyxl.load_workbook(path)
+    assert book.sheetnames == ["Summary", "Skills", "Disaggregation", "Targets"]
+    cells = [r for r in book["Disaggregation"].iter_rows(min_row=2, values_only=True)
+             if isinstance(r[7], int)]
+    raw = raw_attendance(programme.database)
+    assert sum(r[7] for r in cells) == len(raw)
+    assert all(r[8] <= r[7] for r in cells)
+
+
+def test_every_export_is_in_the_audit_log(programme, tmp_path):
+    filt = ReportFilter(date_from="2025-07-01", date_to="2026-06-30", province="")
+    _export(programme, tmp_path, "attendance", "csv", filt=filt)
+    _export(programme, tmp_path, "sessions", "xlsx")
+    log = audit.entries(programme.database)
+    assert [(e.kind, e.format) for e in log] == [("sessions", "xlsx"), ("attendance", "csv")]
+    entry = log[1]
+    assert entry.trainer_name == "សុខ សុភា" and entry.device_id == programme.device_id
+    assert entry.filters["date_from"] == "2025-07-01" and entry.filters["lang"] == "km"
+    assert entry.rows == len(raw_attendance(programme.database))
+    assert entry.path.endswith("attendance.csv")
+
+
+def test_sessions_csv_counts_match_session_counters(programme, tmp_path):
+    from debc_outreach.storage import sessions
+
+    _result, path = _export(programme, tmp_path, "sessions", "csv")
+    table = list(csv.DictReader(io.StringIO(path.read_text(encoding="utf-8-sig"))))
+    for row in table[:6]:
+        figures = sessions.counters(programme.database,
+                                    sessions.require(programme.database, row["session_id"]))
+        assert (int(row["attendances"]), int(row["women"]), int(row["disability"])) == \
+            (figures.total, figures.women, figures.disability)
