@@ -38,6 +38,7 @@ from debc_outreach.sync.keys import device_keys
 
 CHUNK_EVENTS = 10000
 IMPORT_CACHE_KB = 64 * 1024
+IMPORT_CHECKPOINT_PAGES = 16384          # fewer, larger WAL checkpoints while importing
 Report = Callable[[int, int], None]
 
 
@@ -215,17 +216,29 @@ def import_bundle(store: Store, path: Path, report: Report | None = None,
         return result
     # A big import inserts into several B-trees at random places (ids are UUIDs): a
     # larger page cache for the duration keeps them in memory.
+    # The chunks are committed without waiting for the disk (WAL keeps them in order and
+    # the file consistent); the last transaction, which records the bundle as imported,
+    # is written with full sync and so makes every chunk before it durable too. After a
+    # power cut in between, the bundle is simply not recorded yet and imports again.
+    conn = store.database.conn
     cache = store.database.scalar("PRAGMA cache_size")
-    store.database.conn.execute(f"PRAGMA cache_size = {-IMPORT_CACHE_KB}")
+    synchronous = store.database.scalar("PRAGMA synchronous")
+    conn.execute(f"PRAGMA cache_size = {-IMPORT_CACHE_KB}")
+    conn.execute("PRAGMA synchronous = NORMAL")
+    autocheckpoint = store.database.scalar("PRAGMA wal_autocheckpoint")
+    conn.execute(f"PRAGMA wal_autocheckpoint = {IMPORT_CHECKPOINT_PAGES}")
     try:
-        return _import_verified(store, sealed, cert, result, report, cancelled)
+        return _import_verified(store, sealed, cert, result, report, cancelled,
+                                final_sync=int(synchronous))
     finally:
-        store.database.conn.execute(f"PRAGMA cache_size = {int(cache)}")
+        conn.execute(f"PRAGMA synchronous = {int(synchronous)}")
+        conn.execute(f"PRAGMA cache_size = {int(cache)}")
+        conn.execute(f"PRAGMA wal_autocheckpoint = {int(autocheckpoint)}").fetchall()
 
 
 def _import_verified(store: Store, sealed: bundle.SealedBundle, cert: trust.Certificate,
                      result: ImportReport, report: Report | None,
-                     cancelled: Callable[[], bool]) -> ImportReport:
+                     cancelled: Callable[[], bool], final_sync: int) -> ImportReport:
     spool_dir = store.data_dir / "tmp"
     spool_dir.mkdir(exist_ok=True)
     with tempfile.TemporaryFile(dir=spool_dir) as spool:
@@ -237,6 +250,8 @@ def _import_verified(store: Store, sealed: bundle.SealedBundle, cert: trust.Cert
         while (rows := _spool_read(spool)) is not None:
             if cancelled():
                 result.cancelled = True
+                # Make the chunks imported so far durable (a checkpoint syncs the log).
+                store.database.conn.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchall()
                 return result
             _apply_chunk(store, rows, sealed.bundle_id, result)
             done += len(rows)
@@ -247,6 +262,7 @@ def _import_verified(store: Store, sealed: bundle.SealedBundle, cert: trust.Cert
     result.devices = sorted(sealed.header["ranges"])
     result.waiting = store.database.scalar("SELECT count(*) FROM sync_waiting WHERE "
                                            "bundle_id = ?", (sealed.bundle_id,))
+    store.database.conn.execute(f"PRAGMA synchronous = {final_sync}")
     _finish(store, sealed, cert, result)
     return result
 
