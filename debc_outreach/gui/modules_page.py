@@ -6,7 +6,7 @@ import html
 from pathlib import Path
 
 from PySide6.QtCore import Qt
-from PySide6.QtGui import QGuiApplication
+from PySide6.QtGui import QGuiApplication, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QComboBox,
     QFileDialog,
@@ -104,6 +104,7 @@ class ModulesPage(Page):
         self.present_button = QPushButton()
         self.present_button.setObjectName("presentButton")
         self.present_button.clicked.connect(self.present)
+        QShortcut(QKeySequence(Qt.Key.Key_F5), self, self.present)      # as in slide programs
         self.handout_button = QPushButton()
         self.handout_button.clicked.connect(self.save_handout)
         actions = QHBoxLayout()
@@ -186,7 +187,7 @@ class ModulesPage(Page):
         self.audience_label.setText(_("Audience"))
         self.language_label.setText(_("Language"))
         self.present_button.setText(_("Present…"))
-        self.present_button.setToolTip(_("Show the slides full screen on a projector"))
+        self.present_button.setToolTip(_("Show the slides full screen on a projector (F5)"))
         self.handout_button.setText(_("Save handout (PDF)…"))
         self.empty_label.setText(_("No module matches. Clear the search or the filters."))
         for combo, labels, everything in ((self.area, TAG_LABELS, _("All areas")),
