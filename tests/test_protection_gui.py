@@ -142,3 +142,33 @@ def test_security_dialog_shows_the_state(qtbot, app_context):
     assert dialog.protect_button.isVisibleTo(dialog)
     assert "not protected" in dialog.status.text()
     assert not dialog.rules_group.isVisibleTo(dialog)      # not a coordinator
+
+
+def test_after_start_installs_the_lock_and_reruns_retention_after_sync(qtbot, protected,
+                                                                       monkeypatch):
+    from debc_outreach.gui.main_window import MainWindow
+
+    runs = []
+    monkeypatch.setattr(security, "run_retention", lambda context: runs.append(context))
+    window = MainWindow(protected)
+    window.show()
+    try:
+        security.after_start(protected, window, first_run=False)
+        assert security.idle_lock_of(protected) is not None
+        qtbot.waitUntil(lambda: len(runs) == 1)
+        protected.notify_changed("")                 # what the sync page sends after import
+        qtbot.waitUntil(lambda: len(runs) == 2)
+    finally:
+        security.stop_idle_lock(protected)
+        close_and_delete(window)
+
+
+def test_named_export_guard(app_context, monkeypatch):
+    from debc_outreach.gui import export_guard
+
+    refused = []
+    monkeypatch.setattr(export_guard, "show_user_error", lambda *args: refused.append(args))
+    assert export_guard.confirm_named_export(None, app_context.store, "summary")
+    monkeypatch.setattr(export_guard.privacy, "named_exports_allowed", lambda store: False)
+    assert not export_guard.confirm_named_export(None, app_context.store, "participants")
+    assert "does not allow" in str(refused[0][1])

@@ -85,6 +85,11 @@ def after_start(context: AppContext, window: QWidget, first_run: bool) -> None:
         _refresh_sign_in_names(context)
         start_idle_lock(context, window)
     QTimer.singleShot(0, lambda: run_retention(context))
+    # After a sync exchange (pages announce it as "anything changed"), new acknowledgements
+    # may make names due for removal: apply the rule again.
+    context.records_changed.connect(
+        lambda entity: QTimer.singleShot(0, lambda: run_retention(context)) if entity == ""
+        else None)
     if first_run and not vault.is_protected(context.data_dir):
         QTimer.singleShot(0, lambda: offer_protection(context, window))
 
