@@ -11,7 +11,7 @@ from debc_outreach.core.hlc import Clock
 from debc_outreach.errors import UserError
 from debc_outreach.storage import events, trainers
 from debc_outreach.storage.check import check_database
-from debc_outreach.sync import conflicts, export, importer, keys, state, trust
+from debc_outreach.sync import conflicts, export, importer, keys, peers, state, trust
 from debc_outreach.sync.bundle import read_header
 
 
@@ -71,6 +71,7 @@ def test_events_after_a_lost_bundle_wait_until_it_arrives(programme, tmp_path):
     trainers.add_trainer(trainer, "two")
     later = send(trainer, coordinator, tmp_path / "usb")
     assert later.waiting == 1 and later.new == 0
+    assert [h.reason for h in peers.held_records(coordinator)] == ["waiting"]
     assert len(trainers.list_trainers(coordinator)) == 0
     redelivered = importer.import_bundle(coordinator, lost)
     assert redelivered.new == 1 and redelivered.released == 1
@@ -112,7 +113,8 @@ def test_sequential_edits_do_not_conflict(programme, tmp_path):
     assert trainers.get_trainer(coordinator, profile.id).display_name == "Sokha Chan!"
 
 
-def test_a_clock_far_in_the_future_is_quarantined_not_applied(programme, tmp_path):
+def test_a_clock_far_in_the_future_is_quarantined_not_applied(programme, tmp_path,
+                                                               monkeypatch):
     coordinator, (trainer, _other) = programme
     days_ahead = 3 * 24 * 3600 * 1000
     trainer.clock = Clock(trainer.clock.last, now_ms=lambda: Clock().now() // 65536
@@ -122,6 +124,13 @@ def test_a_clock_far_in_the_future_is_quarantined_not_applied(programme, tmp_pat
     assert report.quarantined == 1
     assert trainers.list_trainers(coordinator) == []
     assert coordinator.database.scalar("SELECT count(*) FROM sync_quarantine") == 1
+    held = peers.held_records(coordinator)
+    assert [(h.reason, h.entity) for h in held] == [("quarantined", "trainer")]
+    # Once the receiver's clock has caught up, the next import applies it.
+    monkeypatch.setattr(importer, "MAX_DRIFT_MS", 10 * 24 * 3600 * 1000)
+    assert importer.release_pending(coordinator) == 1
+    assert [t.display_name for t in trainers.list_trainers(coordinator)] == ["from the future"]
+    assert coordinator.database.scalar("SELECT count(*) FROM sync_quarantine") == 0
 
 
 def test_events_of_a_newer_schema_are_stored_unapplied(programme, tmp_path):

@@ -84,6 +84,7 @@ def test_import_from_the_page_shows_the_report(main_window, app_context, qtbot, 
         with qtbot.waitSignal(task.succeeded, timeout=20000):
             pass
         assert "1 new record" in page.last_report.text()
+        assert not page.held_button.isVisible() and page.held_text() == ""
         assert "duplicate" not in page.last_report.text()
         assert trainers.get_trainer(app_context.store, trainers.list_trainers(trainer)[0].id)
     finally:

@@ -106,7 +106,12 @@ class SyncPage(Page):
         self.status = QLabel()
         self.status.setObjectName("syncStatus")
         self.status.setWordWrap(True)
-        layout.addWidget(self.status)
+        status_row = QHBoxLayout()
+        status_row.addWidget(self.status, 1)
+        self.held_button = QPushButton()
+        self.held_button.clicked.connect(self.show_held)
+        status_row.addWidget(self.held_button)
+        layout.addLayout(status_row)
         actions = QHBoxLayout()
         self.send_button = QPushButton()
         self.send_button.setObjectName("sendToCoordinator")
@@ -167,6 +172,7 @@ class SyncPage(Page):
         self.send_button.setText(_("Send to coordinator…"))
         self.folder_button.setText(_("Sync with folder"))
         self.change_folder_button.setText(_("Change sync folder…"))
+        self.held_button.setText(_("Details…"))
         self.import_button.setText(_("Import a bundle…"))
         self.approve_button.setText(_("Approve a device…"))
         self.revoke_button.setText(_("Revoke device"))
@@ -200,6 +206,7 @@ class SyncPage(Page):
                                     "certificate that comes back.")
                                   .format(device=self.store.device_id[:8]))
             self.status.setText("")
+            self.held_button.setVisible(False)
             self.peers.setRowCount(0)
             return
         cert = trust.own_certificate(self.store)
@@ -231,6 +238,7 @@ class SyncPage(Page):
                                   counts["unapplied"]).format(
                 n=i18n.format_number(counts["unapplied"])))
         self.status.setText("\n".join(lines))
+        self.held_button.setVisible(any(counts.values()))
         known = peers.list_peers(self.store)
         self.peers.setRowCount(len(known))
         for row, peer in enumerate(known):
@@ -244,6 +252,26 @@ class SyncPage(Page):
                 item = QTableWidgetItem(value)
                 item.setData(Qt.ItemDataRole.UserRole, peer.device_id)
                 self.peers.setItem(row, column, item)
+
+    def held_text(self) -> str:
+        """One line per received record that is not applied yet, and why."""
+        from debc_outreach.core.hlc import wall_ms
+
+        names = peers.device_names(self.store)
+        reasons = {"waiting": _("waiting for an earlier bundle"),
+                   "quarantined": _("quarantined: stamped more than a day ahead"),
+                   "newer_version": _("needs a newer version of the app")}
+        lines = []
+        for held in peers.held_records(self.store):
+            stamp = dt.datetime.fromtimestamp(wall_ms(held.hlc) / 1000, dt.UTC).astimezone()
+            lines.append(_("{device} · record {seq} ({entity}) · {when} · {reason}").format(
+                device=names.get(held.device_id, held.device_id[:8]),
+                seq=i18n.format_year(held.seq), entity=held.entity,
+                when=i18n.format_datetime(stamp, "short"), reason=reasons[held.reason]))
+        return "\n".join(lines)
+
+    def show_held(self) -> None:
+        QMessageBox.information(self, _("Records not applied yet"), self.held_text())
 
     def _show_error(self, error: UserError) -> None:
         show_user_error(self, error)

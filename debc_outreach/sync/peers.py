@@ -91,3 +91,33 @@ def exchange_counts(store: Store) -> dict[str, int]:
             "(SELECT 1 FROM sync_quarantine q WHERE q.device_id = event.device_id "
             "AND q.seq = event.seq)") or 0,
     }
+
+
+@dataclass(frozen=True)
+class HeldRecord:
+    """A received record not applied (yet): why, from which device, what, stamped when."""
+
+    reason: str             # "waiting" | "quarantined" | "newer_version"
+    device_id: str
+    seq: int
+    entity: str
+    hlc: int
+
+
+def held_records(store: Store, limit: int = 100) -> list[HeldRecord]:
+    """Records waiting for earlier ones, quarantined, or kept for a newer app version."""
+    conn = store.database.conn
+    held = [HeldRecord("waiting", device, seq, row[3], row[2]) for device, seq, row in (
+        (device, seq, json.loads(text)) for device, seq, text in conn.execute(
+            "SELECT device_id, seq, event FROM sync_waiting ORDER BY device_id, seq LIMIT ?",
+            (limit,)))]
+    held += [HeldRecord("quarantined", device, seq, entity, hlc) for device, seq, entity, hlc in
+             conn.execute("SELECT q.device_id, q.seq, e.entity, e.hlc FROM sync_quarantine q "
+                          "JOIN event e ON e.device_id = q.device_id AND e.seq = q.seq "
+                          "ORDER BY q.device_id, q.seq LIMIT ?", (limit,))]
+    held += [HeldRecord("newer_version", device, seq, entity, hlc)
+             for device, seq, entity, hlc in conn.execute(
+                 "SELECT device_id, seq, entity, hlc FROM event WHERE applied = 0 "
+                 "AND op != 'redacted' AND NOT EXISTS (SELECT 1 FROM sync_quarantine q WHERE "
+                 "q.device_id = event.device_id AND q.seq = event.seq) LIMIT ?", (limit,))]
+    return held[:limit]
