@@ -72,6 +72,8 @@ class _Ticker:
         if self.progress.cancelled:
             raise Cancelled()
         self.progress.report(done, self.total)
+        if self.progress.cancelled:
+            raise Cancelled()
 
 
 def _nothing(kind: str) -> UserError:
