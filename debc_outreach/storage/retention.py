@@ -124,11 +124,12 @@ def apply_retention(store: Store, now: dt.datetime | None = None) -> RetentionRe
     """Remove eligible names on a trainer device (no-op on the coordinator's computer)."""
     if not privacy.is_trainer_device(store):
         return RetentionResult(0, 0, 0, 0, "not a trainer device")
+    # Noted even without a rule, so a rule set later counts from the real acknowledgement.
+    note_acknowledgements(store, now)
     days = privacy.get_rule(store, privacy.RETENTION_DAYS)
     already = store.database.scalar("SELECT count(*) FROM retention_purged") or 0
     if days <= 0:
         return RetentionResult(0, 0, 0, already, "no retention rule")
-    note_acknowledgements(store, now)
     targets = eligible(store, days, now)
     if not targets:
         return RetentionResult(days, 0, 0, already)
