@@ -105,3 +105,39 @@ def test_cli_import_reports_and_exits(run_cli, data_dir, tmp_path):
     assert "Imported content pack test-pack 50.2.0 (1 modules); it replaces 50.0.0." in out
     code, _out, err = run_cli("content", "import", str(tmp_path / "p.zip"))
     assert code == 1 and "not newer" in err and "Traceback" not in err
+
+
+def test_pack_missing_an_id_with_recorded_results_is_refused(tmp_path, installed):
+    source = _published(tmp_path / "new", "50.1.0")
+    with pytest.raises(PackRejected, match="recorded against checklist id other-module.x"):
+        import_pack(zip_pack(source, tmp_path / "new.zip"), installed,
+                    recorded_ids={"phone-basics.unlock", "other-module.x"})
+    result = import_pack(zip_pack(source, tmp_path / "new.zip"), installed,
+                         recorded_ids={"phone-basics.unlock"})
+    assert result.version == "50.1.0"
+
+
+def test_recorded_ids_come_from_the_results_table(store):
+    from debc_outreach.content.importer import recorded_checklist_ids
+    from debc_outreach.storage import checklist  # noqa: F401 - registers the applier
+
+    assert recorded_checklist_ids(store.database) == set()
+    store.record("checklist", "session-1", {"participant_ids": ["p1", "p2"],
+                                             "item_id": "phone-basics.unlock",
+                                             "state": "achieved"})
+    assert recorded_checklist_ids(store.database) == {"phone-basics.unlock"}
+
+
+def test_cli_import_refuses_a_pack_that_drops_a_recorded_id(run_cli, data_dir, tmp_path):
+    from debc_outreach.storage import checklist  # noqa: F401 - registers the applier
+    from debc_outreach.storage.store import Store
+
+    _published(resources.imported_content_dir(data_dir), "50.0.0")
+    with Store.open(data_dir) as store:
+        store.record("checklist", "session-1", {"participant_ids": ["p1"],
+                                                 "item_id": "old-module.skill",
+                                                 "state": "achieved"})
+    source = _published(tmp_path / "new", "50.2.0")
+    code, _out, err = run_cli("content", "import", str(zip_pack(source, tmp_path / "p.zip")))
+    assert code == 1 and "old-module.skill" in err
+    assert load_active_pack(data_dir).version == "50.0.0"

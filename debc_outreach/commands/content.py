@@ -108,13 +108,16 @@ def cmd_handout(args: argparse.Namespace) -> int:
 
 
 def cmd_import(args: argparse.Namespace) -> int:
-    from debc_outreach.content.importer import PackRejected, import_pack
+    from debc_outreach.commands import open_store
+    from debc_outreach.content.importer import PackRejected, import_pack, recorded_checklist_ids
 
     source = Path(args.pack).expanduser()
     if not source.is_file():
         raise UserError(_("{path} does not exist.").format(path=source))
+    with open_store(args) as store:
+        recorded = recorded_checklist_ids(store.database)
     try:
-        result = import_pack(source, args.data_dir)
+        result = import_pack(source, args.data_dir, recorded)
     except PackRejected as rejected:
         for problem in rejected.problems:
             print(problem, file=sys.stderr)

@@ -15,6 +15,7 @@ import json
 import shutil
 import tempfile
 import zipfile
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
@@ -99,8 +100,18 @@ def compatibility_problems(old: Pack, new: Pack) -> list[str]:
     return problems
 
 
-def import_pack(zip_path: Path, data_dir: Path) -> ImportResult:
-    """Validate and install the pack in `zip_path`; raise PackRejected if anything is wrong."""
+def recorded_checklist_ids(database) -> set[str]:
+    """Every checklist item id a result was recorded against in this data folder."""
+    return {row[0] for row in database.query("SELECT DISTINCT item_id FROM checklist_result")}
+
+
+def import_pack(zip_path: Path, data_dir: Path, recorded_ids: Iterable[str] = ()
+                ) -> ImportResult:
+    """Validate and install the pack in `zip_path`; raise PackRejected if anything is wrong.
+
+    `recorded_ids` are the item ids results were recorded against here (also those that
+    arrived by sync from devices with other pack versions): each must still resolve.
+    """
     zip_path, data_dir = Path(zip_path), Path(data_dir)
     current = load_active_pack(data_dir)
     installed = resources.imported_content_dir(data_dir)
@@ -126,7 +137,10 @@ def import_pack(zip_path: Path, data_dir: Path) -> ImportResult:
             raise PackRejected(_("Version {new} is not newer than the pack in use ({old}); "
                                  "nothing was changed.").format(new=new.version,
                                                                 old=current.version))
-        incompatible = compatibility_problems(current, new)
+        incompatible = compatibility_problems(current, new) + [
+            _("results were recorded against checklist id {id}, which the new pack does not "
+              "contain").format(id=item_id)
+            for item_id in sorted(set(recorded_ids)) if new.checklist_item(item_id) is None]
         if incompatible:
             raise PackRejected(_("The pack was not imported: it would break recorded results. "
                                  "{first}").format(first=incompatible[0]))

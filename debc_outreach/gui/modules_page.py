@@ -320,12 +320,13 @@ class ModulesPage(Page):
 
     def import_pack(self, path: Path):
         """Import in the background; the page reloads when it succeeded. Returns the task."""
-        from debc_outreach.content.importer import import_pack
+        from debc_outreach.content.importer import import_pack, recorded_checklist_ids
         from debc_outreach.gui.tasks import Task
 
         data_dir = self.context.data_dir
+        recorded = recorded_checklist_ids(self.context.store.database)   # one quick query
         task = Task(self, _("Importing the module pack…"), lambda _progress: import_pack(
-            path, data_dir))
+            path, data_dir, recorded))
         task.succeeded.connect(self._imported)
         task.start()
         return task
