@@ -284,3 +284,35 @@ def test_enrolment_files_that_are_not_right_are_refused(programme, tmp_path):
     document = trust.approve_enrolment(coordinator, request, ["07"])
     with pytest.raises(UserError, match="another computer"):
         trust.accept_enrolment(trainer, document)
+
+
+def test_a_coordinator_restored_from_a_backup_gets_lost_records_again(programme, tmp_path):
+    coordinator, (trainer, _other) = programme
+    trainers.add_trainer(trainer, "before the backup")
+    send(trainer, coordinator, tmp_path / "a")
+    backup = tmp_path / "backup.sqlite"
+    from debc_outreach.storage.backup import backup_database
+
+    backup_database(coordinator.database, backup)
+    trainers.add_trainer(trainer, "after the backup")
+    send(trainer, coordinator, tmp_path / "b")
+    send(coordinator, trainer, tmp_path / "c")
+    assert state.pending_count(trainer) == 0
+    # The coordinator's disk dies; its backup is restored (same device, older state).
+    path = coordinator.database.path
+    coordinator.close()
+    path.write_bytes(backup.read_bytes())
+    for suffix in ("-wal", "-shm"):
+        path.with_name(path.name + suffix).unlink(missing_ok=True)
+    from sync_devices import open_device
+
+    restored = open_device(path.parent, "coordinator")
+    try:
+        assert len(trainers.list_trainers(restored)) == 1
+        send(restored, trainer, tmp_path / "d")          # tells the trainer what it has now
+        assert state.pending_count(trainer) == 1
+        send(trainer, restored, tmp_path / "e")
+        assert {t.display_name for t in trainers.list_trainers(restored)} == \
+            {"before the backup", "after the backup"}
+    finally:
+        restored.close()

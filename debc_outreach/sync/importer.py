@@ -32,7 +32,7 @@ from debc_outreach.i18n import _
 from debc_outreach.storage import events, projection
 from debc_outreach.storage.events import EVENT_SCHEMA_VERSION, Event
 from debc_outreach.storage.store import Store
-from debc_outreach.sync import bundle, codec, entities, trust
+from debc_outreach.sync import bundle, codec, entities, peers, trust
 from debc_outreach.sync.bundle import BundleError
 from debc_outreach.sync.keys import device_keys
 
@@ -425,12 +425,18 @@ def _finish(store: Store, sealed: bundle.SealedBundle, cert: trust.Certificate,
     with store.database.transaction() as conn:
         if newer:
             conn.execute("UPDATE sync_programme SET revocations = ?", (events.dumps(newer),))
-        acked = json.loads(conn.execute("SELECT acked FROM sync_peer WHERE device_id = ?",
-                                        (cert.device_id,)).fetchone()[0])
-        for device, seq in header["vector"].items():
-            acked[device] = max(acked.get(device, 0), seq)
-        conn.execute("UPDATE sync_peer SET acked = ?, last_import_at = ? WHERE device_id = ?",
-                     (events.dumps(acked), now, cert.device_id))
+        # The sender's vector says what it holds now. It replaces what we knew (a peer
+        # restored from a backup gets again what it lost), unless an older bundle
+        # arrives after a newer one.
+        _acked, acked_created = peers.parse_acked(conn.execute(
+            "SELECT acked FROM sync_peer WHERE device_id = ?", (cert.device_id,)).fetchone()[0])
+        created = str(header.get("created", ""))
+        if created >= acked_created:
+            conn.execute("UPDATE sync_peer SET acked = ? WHERE device_id = ?",
+                         (events.dumps({"vector": header["vector"], "created": created}),
+                          cert.device_id))
+        conn.execute("UPDATE sync_peer SET last_import_at = ? WHERE device_id = ?",
+                     (now, cert.device_id))
         conn.execute("INSERT INTO sync_bundle_in VALUES (?, ?, ?, ?)",
                      (sealed.bundle_id, cert.device_id, now, events.dumps(result.as_json())))
 

@@ -26,6 +26,17 @@ class Peer:
     pending: int            # events this device holds that the peer has not acknowledged
 
 
+def parse_acked(text: str | None) -> tuple[dict[str, int], str]:
+    """A peer's acknowledgement: (what it holds of each device's chain, when it said so).
+
+    Stored as {"vector": {...}, "created": ISO time of the bundle that carried it}.
+    """
+    raw = json.loads(text) if text else {}
+    if "vector" in raw:
+        return {k: int(v) for k, v in raw["vector"].items()}, str(raw.get("created", ""))
+    return {k: int(v) for k, v in raw.items()}, ""
+
+
 def version_vector(conn: sqlite3.Connection) -> dict[str, int]:
     """The last seq this device holds of every device's chain."""
     return {device: seq for device, seq in
@@ -41,7 +52,7 @@ def list_peers(store: Store) -> list[Peer]:
             "SELECT device_id, name, role, scope, expires, acked, last_import_at, "
             "last_export_at FROM sync_peer WHERE device_id != ? "
             "ORDER BY role = 'coordinator' DESC, name, device_id", (store.device_id,)):
-        acked = json.loads(row["acked"])
+        acked, _created = parse_acked(row["acked"])
         pending = sum(max(0, seq - acked.get(device, 0)) for device, seq in vector.items()
                       if device != row["device_id"])
         peers.append(Peer(row["device_id"], row["name"], row["role"],

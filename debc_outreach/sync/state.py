@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 
 from debc_outreach.i18n import _, format_datetime
 from debc_outreach.storage.store import Store
+from debc_outreach.sync.peers import parse_acked
 
 NOT_SENT, SENT, ACKNOWLEDGED, NOTHING_LOCAL = "not_sent", "sent", "acknowledged", "none"
 
@@ -48,7 +48,7 @@ def sync_state(store: Store, records: list[tuple[str, str]]) -> SyncState:
     if programme:
         acked = database.scalar("SELECT acked FROM sync_peer WHERE device_id = ?",
                                 (programme[0][0],))
-        if acked and json.loads(acked).get(store.device_id, 0) >= last:
+        if parse_acked(acked)[0].get(store.device_id, 0) >= last:
             return SyncState(ACKNOWLEDGED)
     rows = database.query(
         "SELECT o.bundle_id, o.created_at FROM sync_bundle_range r JOIN sync_bundle_out o "
@@ -80,4 +80,4 @@ def pending_count(store: Store) -> int:
         return 0 if programme else head
     acked = database.scalar("SELECT acked FROM sync_peer WHERE device_id = ?",
                             (programme[0][0],))
-    return max(0, head - (json.loads(acked).get(store.device_id, 0) if acked else 0))
+    return max(0, head - parse_acked(acked)[0].get(store.device_id, 0))
