@@ -178,3 +178,18 @@ def test_projector_is_the_screen_that_is_not_the_laptop(qapp):
     projector = object()
     assert projector_screen([laptop, projector]) is projector
     assert projector_screen([laptop]) is laptop
+
+
+def test_typing_a_slide_number_and_enter_jumps_to_it(qtbot, presentation):
+    state, audience = presentation.state, presentation.audience
+    qtbot.keyClick(audience, Qt.Key.Key_1)
+    qtbot.keyClick(audience, Qt.Key.Key_0)
+    assert state.index == 0 and state.scale == 1.0          # "10" typed, nothing moved yet
+    qtbot.keyClick(audience, Qt.Key.Key_Return)
+    assert state.index == 9
+    qtbot.keyClick(audience, Qt.Key.Key_Return)              # Enter alone: next slide
+    assert state.index == 10
+    qtbot.keyClick(audience, Qt.Key.Key_3)
+    qtbot.keyClick(audience, Qt.Key.Key_Left)                # another key cancels the number
+    qtbot.keyClick(audience, Qt.Key.Key_Return)
+    assert state.index == 10

@@ -33,6 +33,7 @@ class PresenterState(QObject):
         self.mode = mode if mode in MODES else "km"
         self.scale_step = NORMAL_SCALE
         self.blackout = False
+        self._typed_number = ""
         self.clock = QElapsedTimer()
         self.clock.start()
 
@@ -98,7 +99,12 @@ class PresenterState(QObject):
         """Apply a key press from any presenter window; True when it was ours."""
         key = event.key()
         text = event.text().lower()
-        if key in NEXT_KEYS:
+        typed, self._typed_number = self._typed_number, ""
+        if Qt.Key.Key_0 <= key <= Qt.Key.Key_9 and (typed or key != Qt.Key.Key_0):
+            self._typed_number = typed + chr(key)        # "12" then Enter: go to slide 12
+        elif typed and key in (Qt.Key.Key_Return, Qt.Key.Key_Enter):
+            self.go(int(typed) - 1)
+        elif key in NEXT_KEYS:
             self.next()
         elif key in PREVIOUS_KEYS:
             self.previous()
