@@ -21,6 +21,7 @@ def _shown(page) -> list[str]:
 
 def test_library_lists_every_module_of_the_pack(modules_page):
     assert set(_shown(modules_page)) == {m.slug for m in load_pack().modules}
+    assert "(built in)" in modules_page.pack_label.text()
     assert modules_page.current_module() is not None
     assert modules_page.present_button.isEnabled()
 
@@ -164,6 +165,7 @@ def test_importing_a_pack_from_the_page_reloads_it(modules_page, app_context, mo
     qtbot.waitUntil(lambda: modules_page.pack.version == "99.0.0")
     assert (resources.imported_content_dir(app_context.data_dir) / "pack.toml").exists()
     assert "99.0.0" in modules_page.pack_label.text()
+    assert "(imported)" in modules_page.pack_label.text()
 
 
 def test_unreadable_pack_is_reported_on_the_page_not_a_crash(app_context, main_window):

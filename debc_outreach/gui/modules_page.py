@@ -22,7 +22,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from debc_outreach import i18n
+from debc_outreach import i18n, resources
 from debc_outreach.content import ContentError, load_active_pack
 from debc_outreach.content.labels import AUDIENCE_LABELS, TAG_LABELS
 from debc_outreach.content.model import Module, Pack
@@ -204,8 +204,11 @@ class ModulesPage(Page):
         self.language.setCurrentIndex(self.language.findData(self.content_language()))
         self.language.blockSignals(False)
         if self.pack:
-            self.pack_label.setText(_("{title}, version {version}").format(
-                title=self.pack.title(i18n.language()), version=self.pack.version))
+            imported = self.pack.folder == resources.imported_content_dir(self.context.data_dir)
+            origin = _("imported") if imported else _("built in")
+            self.pack_label.setText(_("{title}, version {version} ({origin})").format(
+                title=self.pack.title(i18n.language()), version=self.pack.version,
+                origin=origin))
         elif self.load_error:
             self.pack_label.setText(_("The module pack cannot be read: {error}").format(
                 error=self.load_error))
