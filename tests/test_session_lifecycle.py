@@ -126,3 +126,17 @@ def test_session_details_are_edited_and_amended_in_the_plan_dialog(qtbot, app_co
     assert closed.venue == "School" and closed.closed
     assert closed.amendment == "the hall was closed; held at the school"
     close_and_delete(dialog)
+
+
+def test_session_list_pages_newest_first_without_gaps(store):
+    made = {sessions.create(store, day, VILLAGE, start_time="08:00").id
+            for day in ("2026-03-08", "2026-03-08", "2026-03-08", "2026-04-01", "2025-12-31")}
+    seen, after = [], None
+    while True:
+        page = sessions.page(store.database, after, limit=2)
+        if not page:
+            break
+        seen += page
+        after = page[-1]
+    assert {s.id for s in seen} == made and len(seen) == 5
+    assert [s.date for s in seen] == sorted((s.date for s in seen), reverse=True)

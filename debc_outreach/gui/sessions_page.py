@@ -33,17 +33,46 @@ ID_ROLE = Qt.ItemDataRole.UserRole + 1
 class SessionsModel(QAbstractTableModel):
     COLUMNS = ("date", "village", "modules", "state", "people")
 
+    PAGE = 200
+
     def __init__(self, database: Database, parent: QObject | None = None):
         super().__init__(parent)
         self._database = database
         self._rows: list[sessions.Session] = []
-        self._counts: dict[str, int] = {}
+        self._counts: dict[str, int] = {}      # filled for the rows a view asks about
+        self._more = True
+        self._fetching = False
 
     def refresh(self) -> None:
         self.beginResetModel()
-        self._rows = sessions.list_sessions(self._database)
-        self._counts = sessions.attendance_counts(self._database)
+        self._rows = sessions.page(self._database, limit=self.PAGE)
+        self._more = len(self._rows) == self.PAGE
+        self._counts = {}
         self.endResetModel()
+
+    def canFetchMore(self, parent: QModelIndex = QModelIndex()) -> bool:  # noqa: N802, B008
+        return not parent.isValid() and self._more and not self._fetching
+
+    def fetchMore(self, parent: QModelIndex = QModelIndex()) -> None:  # noqa: N802, B008
+        if parent.isValid() or not self._more or self._fetching:
+            return
+        more = sessions.page(self._database, self._rows[-1] if self._rows else None,
+                             self.PAGE)
+        self._more = len(more) == self.PAGE
+        if more:
+            self._fetching = True
+            try:
+                self.beginInsertRows(QModelIndex(), len(self._rows),
+                                     len(self._rows) + len(more) - 1)
+                self._rows.extend(more)
+                self.endInsertRows()
+            finally:
+                self._fetching = False
+
+    def _present(self, session_id: str) -> int:
+        if session_id not in self._counts:
+            self._counts[session_id] = sessions.present_count(self._database, session_id)
+        return self._counts[session_id]
 
     def session(self, row: int) -> sessions.Session | None:
         return self._rows[row] if 0 <= row < len(self._rows) else None
@@ -84,7 +113,7 @@ class SessionsModel(QAbstractTableModel):
             return ", ".join(modules[s].title() if s in modules else s for s in session.modules)
         if column == "state":
             return _(sessions.STATE_NAMES.get(session.state, session.state))
-        return i18n.format_number(self._counts.get(session.id, 0))
+        return i18n.format_number(self._present(session.id))
 
 
 class SessionsPage(Page):

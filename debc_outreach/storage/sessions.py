@@ -185,6 +185,22 @@ def list_sessions(database: Database, limit: int | None = None) -> list[Session]
     return [_from_row(row) for row in database.conn.execute(sql, params)]
 
 
+def page(database: Database, after: Session | None = None, limit: int = 200) -> list[Session]:
+    """Newest first, `limit` at a time after the session `after` (keyset paging)."""
+    sql = f"SELECT {_COLUMNS} FROM session WHERE deleted = 0"
+    params: tuple = ()
+    if after is not None:
+        sql += " AND (date, start_time, id) < (?, ?, ?)"
+        params = (after.date, after.start_time, after.id)
+    sql += " ORDER BY date DESC, start_time DESC, id DESC LIMIT ?"
+    return [_from_row(row) for row in database.conn.execute(sql, (*params, limit))]
+
+
+def present_count(database: Database, session_id: str) -> int:
+    return database.scalar("SELECT count(*) FROM attendance WHERE session_id = ? AND "
+                           "present = 1", (session_id,)) or 0
+
+
 def count(database: Database) -> int:
     return database.scalar("SELECT count(*) FROM session WHERE deleted = 0") or 0
 
@@ -269,8 +285,3 @@ def history(database: Database, session_id: str) -> list[HistoryEntry]:
                                     event.fields, reason))
     return entries
 
-
-def attendance_counts(database: Database) -> dict[str, int]:
-    """{session id: people checked in} for every session."""
-    return {row[0]: row[1] for row in database.conn.execute(
-        "SELECT session_id, count(*) FROM attendance WHERE present = 1 GROUP BY session_id")}
