@@ -316,3 +316,30 @@ def test_a_coordinator_restored_from_a_backup_gets_lost_records_again(programme,
             {"before the backup", "after the backup"}
     finally:
         restored.close()
+
+
+def test_a_trainer_restored_from_a_backup_gets_its_own_records_back(programme, tmp_path):
+    coordinator, (trainer, _other) = programme
+    trainers.add_trainer(trainer, "before the backup")
+    from debc_outreach.storage.backup import backup_database
+
+    backup = tmp_path / "backup.sqlite"
+    backup_database(trainer.database, backup)
+    trainers.add_trainer(trainer, "after the backup")
+    send(trainer, coordinator, tmp_path / "a")
+    path = trainer.database.path
+    trainer.close()
+    path.write_bytes(backup.read_bytes())
+    for suffix in ("-wal", "-shm"):
+        path.with_name(path.name + suffix).unlink(missing_ok=True)
+    from sync_devices import open_device
+
+    restored = open_device(path.parent, "trainer 0")
+    try:
+        send(restored, coordinator, tmp_path / "b")      # tells the coordinator what it has
+        send(coordinator, restored, tmp_path / "c")
+        assert {t.display_name for t in trainers.list_trainers(restored)} == \
+            {"before the backup", "after the backup"}
+        assert check_database(restored.database) == []
+    finally:
+        restored.close()

@@ -55,8 +55,10 @@ def export_bundle(store: Store, recipient: str, path: Path,
     acked = peers.get_peer(store, recipient).acked
     conn = store.database.conn
     vector = peers.version_vector(conn)
+    # The recipient's own records are included too when it says it holds fewer than we
+    # do: a computer restored from an older backup gets its own records back.
     ranges = {device: [acked.get(device, 0) + 1, head] for device, head in vector.items()
-              if device != recipient and head > acked.get(device, 0)}
+              if head > acked.get(device, 0)}
     heads = {device: conn.execute("SELECT hash FROM event WHERE device_id=? AND seq=?",
                                   (device, head)).fetchone()[0]
              for device, (_first, head) in ranges.items()}

@@ -123,9 +123,15 @@ def verify_bundle(store: Store, sealed: bundle.SealedBundle) -> trust.Certificat
     return cert
 
 
-def _contradiction() -> BundleError:
+def _contradiction(own: bool = False) -> BundleError:
+    if own:
+        return _bad(_("The bundle holds records of this computer that differ from the ones "
+                      "here: its data was probably restored from an older backup after new "
+                      "records were made. Nothing was changed; ask your coordinator for "
+                      "help."))
     return _bad(_("The bundle's events contradict the records already on this computer "
-                  "(a device's history differs)."))
+                  "(a device's history differs; it was probably restored from an older "
+                  "backup). Nothing was changed."))
 
 
 def _spool_verified(store: Store, sealed: bundle.SealedBundle, spool) -> int:
@@ -165,7 +171,7 @@ def _spool_verified(store: Store, sealed: bundle.SealedBundle, spool) -> int:
                     before = conn.execute("SELECT hash FROM event WHERE device_id = ? AND "
                                           "seq = ?", (device, seq - 1)).fetchone()
                     if before[0] != row[9]:
-                        raise _contradiction()
+                        raise _contradiction(device == store.device_id)
                 stored = iter(conn.execute(
                     "SELECT seq, hash FROM event WHERE device_id = ? AND seq BETWEEN ? AND ? "
                     "ORDER BY seq", (device, seq, head_seq)).fetchall()
@@ -173,7 +179,7 @@ def _spool_verified(store: Store, sealed: bundle.SealedBundle, spool) -> int:
             if seq <= head_seq:
                 found = next(stored, None)
                 if found is None or found[0] != seq or found[1] != row[10]:
-                    raise _contradiction()
+                    raise _contradiction(device == store.device_id)
             batch.append(decoded)
             count += 1
             last = row
