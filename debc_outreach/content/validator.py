@@ -7,6 +7,7 @@ differ between languages; duplicate checklist ids; ids removed, moved or
 changed in meaning relative to `checklist_ids.lock` (see lock.py); broken
 image and glossary links; slides that render empty; Khmer typing faults
 (doubled COENG, stray ZWSP in the source, a mark with no base = dotted circle).
+The slide files are checked in check_bodies.py.
 """
 
 from __future__ import annotations
@@ -14,10 +15,10 @@ from __future__ import annotations
 import datetime as dt
 import re
 import tomllib
-from dataclasses import dataclass
 from pathlib import Path
 
 from debc_outreach.content import lock
+from debc_outreach.content.check_bodies import check_body, check_unused_images, compare_bodies
 from debc_outreach.content.loader import (
     GLOSSARY_FILE,
     MODULE_FILE,
@@ -28,55 +29,22 @@ from debc_outreach.content.loader import (
     toml_error_line,
 )
 from debc_outreach.content.model import AUDIENCES, LANGUAGES, REVIEW_STATES, TAGS
-from debc_outreach.content.slides import (
-    GLOSSARY_SCHEME,
-    HEADING,
-    LINK,
-    image_references,
-    plain_text,
-    split_slides,
-    title_line,
-)
+from debc_outreach.content.problems import Problem, Report, check_khmer_lines, errors_only
 from debc_outreach.content.toml_lines import TomlLines
-from debc_outreach.core.khmer_text import khmer_problems
 from debc_outreach.i18n import _
 
+__all__ = ["Problem", "check_pack", "errors_only"]
+
 KEBAB = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
-IMAGE_TYPES = (".svg", ".png", ".jpg", ".jpeg")
 GLOSSARY_REVIEW = ("draft", "needs-native-review", "reviewed")
 MIN_CHECKLIST, MAX_CHECKLIST = 4, 6
 MIN_MINUTES, MAX_MINUTES = 30, 60
 
 
-@dataclass(frozen=True)
-class Problem:
-    file: Path
-    line: int
-    message: str
-    severity: str = "error"        # "error" or "warning"
-
-    def __str__(self) -> str:
-        return f"{self.file}:{self.line}: {self.severity_label()}: {self.message}"
-
-    def severity_label(self) -> str:
-        return _("error") if self.severity == "error" else _("warning")
-
-
-class _Report:
-    def __init__(self):
-        self.problems: list[Problem] = []
-
-    def error(self, file: Path, line: int, message: str) -> None:
-        self.problems.append(Problem(file, max(1, line), message))
-
-    def warning(self, file: Path, line: int, message: str) -> None:
-        self.problems.append(Problem(file, max(1, line), message, "warning"))
-
-
 def check_pack(pack_dir: Path) -> list[Problem]:
     """All problems of the pack in `pack_dir`, errors and warnings, in file order."""
     pack_dir = Path(pack_dir)
-    report = _Report()
+    report = Report()
     pack_data = _read(report, pack_dir / PACK_FILE)
     languages = LANGUAGES
     pack_version = ""
@@ -94,12 +62,8 @@ def check_pack(pack_dir: Path) -> list[Problem]:
     return report.problems
 
 
-def errors_only(problems: list[Problem]) -> list[Problem]:
-    return [p for p in problems if p.severity == "error"]
-
-
 # --- files -------------------------------------------------------------------------------
-def _read(report: _Report, path: Path) -> dict | None:
+def _read(report: Report, path: Path) -> dict | None:
     if not path.exists():
         report.error(path, 1, _("file is missing"))
         return None
@@ -108,7 +72,7 @@ def _read(report: _Report, path: Path) -> dict | None:
     except UnicodeDecodeError:
         report.error(path, 1, _("file is not UTF-8 text"))
         return None
-    _check_khmer_lines(report, path, text)
+    check_khmer_lines(report, path, text)
     try:
         return tomllib.loads(text)
     except tomllib.TOMLDecodeError as error:
@@ -121,24 +85,11 @@ def _lines(path: Path) -> TomlLines:
     return TomlLines(path.read_text(encoding="utf-8"))
 
 
-def _check_khmer_lines(report: _Report, path: Path, text: str) -> None:
-    messages = {
-        "zwsp": _("stray zero width space (U+200B) at column {column}; it is added "
-                  "for display only, remove it from the source"),
-        "double-coeng": _("doubled COENG (U+17D2) at column {column}"),
-        "dotted-circle": _("Khmer mark without a base at column {column} (shows a "
-                           "dotted circle)"),
-    }
-    for number, line in enumerate(text.splitlines(), start=1):
-        for column, kind in khmer_problems(line):
-            report.error(path, number, messages[kind].format(column=column))
-
-
 def _nonempty_text(value: object) -> bool:
     return isinstance(value, str) and bool(value.strip())
 
 
-def _check_texts(report: _Report, path: Path, lines: TomlLines, data: dict, table: str,
+def _check_texts(report: Report, path: Path, lines: TomlLines, data: dict, table: str,
                  languages: tuple[str, ...], allowed: tuple[str, ...] = ()) -> None:
     texts = data.get(table)
     if not isinstance(texts, dict):
@@ -155,7 +106,7 @@ def _check_texts(report: _Report, path: Path, lines: TomlLines, data: dict, tabl
                 table=table, lang=lang, allowed=", ".join(allowed)))
 
 
-def _check_pack_file(report: _Report, path: Path, data: dict) -> tuple[tuple[str, ...], str]:
+def _check_pack_file(report: Report, path: Path, data: dict) -> tuple[tuple[str, ...], str]:
     lines = _lines(path)
     if not _nonempty_text(data.get("id")) or not KEBAB.match(str(data.get("id"))):
         report.error(path, lines.line("id"), _("id must be ASCII kebab-case"))
@@ -180,7 +131,7 @@ def _check_pack_file(report: _Report, path: Path, data: dict) -> tuple[tuple[str
     return LANGUAGES, version
 
 
-def _check_glossary(report: _Report, path: Path) -> set[str] | None:
+def _check_glossary(report: Report, path: Path) -> set[str] | None:
     """The glossary's term ids, or None when it cannot be read (links are then not checked)."""
     data = _read(report, path)
     if data is None:
@@ -214,7 +165,7 @@ def _check_glossary(report: _Report, path: Path) -> set[str] | None:
 
 
 # --- modules -----------------------------------------------------------------------------
-def _check_module(report: _Report, folder: Path, languages: tuple[str, ...],
+def _check_module(report: Report, folder: Path, languages: tuple[str, ...],
                   glossary_ids: set[str] | None, seen_ids: dict[str, Path], items: list) -> None:
     path = folder / MODULE_FILE
     data = _read(report, path)
@@ -227,23 +178,12 @@ def _check_module(report: _Report, folder: Path, languages: tuple[str, ...],
             report.error(body, 1, _("missing language: {lang} body of module {slug}").format(
                 lang=lang, slug=folder.name))
             continue
-        bodies[lang] = _check_body(report, folder, body, lang, glossary_ids)
-    _compare_bodies(report, folder, bodies)
-    _check_unused_images(report, folder, bodies)
+        bodies[lang] = check_body(report, folder, body, lang, glossary_ids)
+    compare_bodies(report, folder, bodies)
+    check_unused_images(report, folder, bodies)
 
 
-def _check_unused_images(report: _Report, folder: Path, bodies: dict[str, tuple]) -> None:
-    images = folder / "images"
-    if not images.is_dir():
-        return
-    used = {(folder / ref).resolve() for slides in bodies.values() for slide in slides
-            for _alt, ref in image_references(slide.body)}
-    for path in sorted(images.iterdir()):
-        if path.is_file() and path.resolve() not in used:
-            report.warning(path, 1, _("image is not used by any slide"))
-
-
-def _check_module_file(report: _Report, folder: Path, data: dict,
+def _check_module_file(report: Report, folder: Path, data: dict,
                        seen_ids: dict[str, Path], items: list) -> None:
     path = folder / MODULE_FILE
     lines = _lines(path)
@@ -284,7 +224,7 @@ def _check_module_file(report: _Report, folder: Path, data: dict,
     _check_checklist(report, path, lines, slug, data.get("checklist"), seen_ids, items)
 
 
-def _check_choices(report: _Report, path: Path, lines: TomlLines, data: dict, key: str,
+def _check_choices(report: Report, path: Path, lines: TomlLines, data: dict, key: str,
                    allowed: tuple[str, ...]) -> None:
     values = data.get(key)
     if not isinstance(values, list) or not values:
@@ -298,7 +238,7 @@ def _check_choices(report: _Report, path: Path, lines: TomlLines, data: dict, ke
                 key=key, value=value, allowed=", ".join(allowed)))
 
 
-def _check_checklist(report: _Report, path: Path, lines: TomlLines, slug: str,
+def _check_checklist(report: Report, path: Path, lines: TomlLines, slug: str,
                      checklist: object, seen_ids: dict[str, Path], items: list) -> None:
     if not isinstance(checklist, list):
         report.error(path, 1, _("the module has no [[checklist]] items"))
@@ -332,113 +272,8 @@ def _check_checklist(report: _Report, path: Path, lines: TomlLines, slug: str,
         items.append((item_id, slug, english, path, line, lines.line("en", "checklist", index)))
 
 
-def _check_body(report: _Report, folder: Path, path: Path, lang: str,
-                glossary_ids: set[str] | None) -> tuple:
-    try:
-        text = path.read_text(encoding="utf-8")
-    except UnicodeDecodeError:
-        report.error(path, 1, _("file is not UTF-8 text"))
-        return ()
-    _check_khmer_lines(report, path, text)
-    slides = split_slides(text, lang)
-    if not title_line(text):
-        report.error(path, 1, _("the first slide must start with a \"# title\" line"))
-    for slide in slides:
-        if not plain_text(slide.body).strip() and not image_references(slide.body):
-            report.error(path, slide.line, _("slide {n} renders empty").format(n=slide.index + 1))
-        first = next((line.strip() for line in slide.body.splitlines() if line.strip()), "")
-        match = HEADING.match(first)
-        if match and len(match.group(1)) == 2 and slide.section is None:
-            report.error(path, slide.line, _("unknown section heading \"{heading}\"; use one "
-                                             "of: {allowed}").format(
-                heading=match.group(2), allowed=", ".join(_section_names(lang))))
-    for number, line in enumerate(text.splitlines(), start=1):
-        for alt, reference in image_references(line):
-            _check_image(report, folder, path, number, alt, reference)
-        for match in LINK.finditer(line):
-            target = match.group(2)
-            if target.startswith(GLOSSARY_SCHEME):
-                term = target[len(GLOSSARY_SCHEME):]
-                if glossary_ids is not None and term not in glossary_ids:
-                    report.error(path, number, _("glossary link to unknown term {term}")
-                                 .format(term=term))
-            elif not re.match(r"^https?://", target):
-                report.error(path, number, _("broken link {target}: use glossary:<term> "
-                                             "or a full https:// address").format(
-                    target=target))
-    _check_section_order(report, path, slides, lang)
-    return slides
-
-
-def _check_section_order(report: _Report, path: Path, slides: tuple, lang: str) -> None:
-    """Story → Demonstrate → Practise → Recap, each once (the curriculum's teaching order)."""
-    from debc_outreach.content.model import SECTIONS
-
-    seen: list[str] = []
-    for slide in slides:
-        if slide.section is None:
-            continue
-        if slide.section in seen:
-            report.error(path, slide.line, _("section \"{heading}\" appears twice").format(
-                heading=slide.heading))
-        elif seen and SECTIONS.index(slide.section) < SECTIONS.index(seen[-1]):
-            report.error(path, slide.line, _("section \"{heading}\" is out of order; the order "
-                                             "is: {order}").format(
-                heading=slide.heading, order=" → ".join(_section_names(lang))))
-        seen.append(slide.section)
-    missing = [name for name, key in zip(_section_names(lang), SECTIONS, strict=True)
-               if key not in seen]
-    if missing and slides:
-        report.warning(path, 1, _("missing section(s): {sections}").format(
-            sections=", ".join(missing)))
-
-
-def _section_names(lang: str) -> list[str]:
-    from debc_outreach.content.model import SECTION_HEADINGS
-
-    return list(SECTION_HEADINGS.get(lang, {}))
-
-
-def _check_image(report: _Report, folder: Path, path: Path, line: int, alt: str,
-                 reference: str) -> None:
-    target = (folder / reference).resolve()
-    if reference.startswith(("/", "\\")) or not target.is_relative_to(folder.resolve()):
-        report.error(path, line, _("image {ref} must be inside the module folder").format(
-            ref=reference))
-    elif not target.is_file():
-        report.error(path, line, _("broken image link {ref}").format(ref=reference))
-    elif target.suffix.lower() not in IMAGE_TYPES:
-        report.error(path, line, _("image {ref} must be SVG, PNG or JPEG").format(
-            ref=reference))
-    elif target.suffix.lower() == ".svg" and b"<svg" not in target.read_bytes()[:4096]:
-        report.error(path, line, _("image {ref} is not an SVG file").format(ref=reference))
-    if not alt.strip():
-        report.warning(path, line, _("image {ref} has no description (alt text) for "
-                                     "people who cannot see it").format(ref=reference))
-
-
-def _compare_bodies(report: _Report, folder: Path, bodies: dict[str, tuple]) -> None:
-    if len(bodies) < 2:
-        return
-    (first_lang, first), *others = bodies.items()
-    for lang, slides in others:
-        path = folder / f"{lang}.md"
-        if len(slides) != len(first):
-            report.error(path, slides[-1].line if slides else 1,
-                         _("{n} slides, but {first}.md has {m}: both languages need the same "
-                           "slides in the same order").format(
-                             n=len(slides), first=first_lang, m=len(first)))
-            continue
-        for mine, theirs in zip(slides, first, strict=True):
-            if mine.section != theirs.section:
-                report.error(path, mine.line, _("slide {n} is section {mine} but in {first}.md "
-                                                "it is {theirs}").format(
-                    n=mine.index + 1, mine=mine.section or "-", first=first_lang,
-                    theirs=theirs.section or "-"))
-
-
 # --- published ids -------------------------------------------------------------------------
-def _check_lock(report: _Report, pack_dir: Path, items: list) -> None:
+def _check_lock(report: Report, pack_dir: Path, items: list) -> None:
     path = pack_dir / lock.LOCK_FILE
     try:
         entries = lock.read_lock(pack_dir)
