@@ -76,10 +76,13 @@ def run_gui(data_dir: Path, language: str | None = None) -> int:
         if dialog.exec() != QDialog.DialogCode.Accepted:
             return 0
         trainer_name = dialog.display_name
-    from debc_outreach.gui.sign_in import unlock_at_start
+    from debc_outreach.storage import vault
 
-    if not unlock_at_start(context):        # a folder protected with PINs: sign in first
-        return 0
+    if vault.is_protected(data_dir):        # a folder protected with PINs: sign in first
+        from debc_outreach.gui.sign_in import unlock_at_start
+
+        if not unlock_at_start(context):
+            return 0
     try:
         open_store(context, trainer_name)
     except UserError as error:

@@ -20,7 +20,6 @@ from debc_outreach.i18n import _
 from debc_outreach.storage import events, migrations, projection, vault
 from debc_outreach.storage.backup import daily_backup
 from debc_outreach.storage.database import DB_FILENAME, Database
-from debc_outreach.storage.encryption import encrypt_in_place, is_plain_sqlite
 from debc_outreach.storage.events import Event
 
 log = logging.getLogger(__name__)
@@ -58,8 +57,11 @@ class Store:
         ensure_writable_folder(data_dir)
         if key is None:
             key = vault.folder_database_key(data_dir)
-        if key is not None and is_plain_sqlite(data_dir / DB_FILENAME):
-            encrypt_in_place(data_dir, key)       # set-up interrupted before the swap
+        if key is not None:
+            from debc_outreach.storage.encryption import encrypt_in_place, is_plain_sqlite
+
+            if is_plain_sqlite(data_dir / DB_FILENAME):
+                encrypt_in_place(data_dir, key)   # set-up interrupted before the swap
         database = Database(data_dir / DB_FILENAME, key)
         try:
             migrations.check_not_newer(database)

@@ -23,7 +23,6 @@ import base64
 import datetime as dt
 import json
 import os
-import secrets
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -195,6 +194,8 @@ def check_new_pin(pin: str) -> str:
 
 
 def new_recovery_code() -> str:
+    import secrets
+
     chars = [secrets.choice(RECOVERY_ALPHABET) for _i in range(RECOVERY_GROUPS * 4)]
     return "-".join("".join(chars[i:i + 4]) for i in range(0, len(chars), 4))
 
