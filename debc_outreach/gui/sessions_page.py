@@ -102,6 +102,8 @@ class SessionsModel(QAbstractTableModel):
             return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
         if role == Qt.ItemDataRole.ToolTipRole and column == "village":
             return gazetteer.village_label(session.village_code)
+        if role == Qt.ItemDataRole.ToolTipRole and column == "modules":
+            role = Qt.ItemDataRole.DisplayRole          # the full list, one tooltip
         if role != Qt.ItemDataRole.DisplayRole:
             return None
         if column == "date":
@@ -151,7 +153,10 @@ class SessionsPage(Page):
         self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.table.verticalHeader().hide()
-        self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
+        header = self.table.horizontalHeader()
+        header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        header.setSectionResizeMode(SessionsModel.COLUMNS.index("modules"),
+                                    QHeaderView.ResizeMode.Stretch)
         self.table.activated.connect(lambda index: self.open_session(
             self.model.session(index.row()).id))
         self.table.doubleClicked.connect(lambda index: self.open_session(
