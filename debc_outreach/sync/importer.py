@@ -417,6 +417,7 @@ def release_pending(store: Store) -> int:
             if _apply_or_hold(conn, event, None, now_ms, scratch):
                 conn.execute("DELETE FROM sync_quarantine WHERE device_id = ? AND seq = ?",
                              (event.device_id, event.seq))
+                store.clock.observe(event.hlc)     # later local edits stay newer
                 released += 1
     return released
 
