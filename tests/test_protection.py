@@ -216,3 +216,23 @@ def test_cli_needs_the_pin_on_a_protected_folder(data_dir, run_cli, monkeypatch)
     code, out, _err = run_cli("protect", "status", "--json")
     status = json.loads(out)
     assert status["protected"] and status["profiles"][0]["name"] == "Sok Dara"
+
+
+def test_set_up_is_refused_while_another_program_has_the_database_open(data_dir,
+                                                                      monkeypatch):
+    from debc_outreach.storage import driver
+
+    trainer = _fill(data_dir, [LATIN_NAME])
+    monkeypatch.setenv("DEBC_OUTREACH_BUSY_TIMEOUT_MS", "100")
+    other = driver.connect(data_dir / "outreach.sqlite", isolation_level=None)
+    other.execute("SELECT count(*) FROM participant").fetchone()      # open, idle
+    try:
+        with pytest.raises(UserError, match="in use"):
+            protection.set_up(data_dir, trainer.id, trainer.display_name, PIN)
+    finally:
+        other.close()
+    assert not vault.is_protected(data_dir)                    # rolled back
+    assert is_plain_sqlite(data_dir / "outreach.sqlite")
+    protection.set_up(data_dir, trainer.id, trainer.display_name, PIN)
+    with Store.open(data_dir) as store:
+        assert participants.count(store.database) == 1

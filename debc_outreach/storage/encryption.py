@@ -134,10 +134,12 @@ def encrypt_in_place(data_dir: Path, key: bytes) -> EncryptionResult | None:
         try:
             conn = plain.conn
             conn.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchall()
-            # Keep the write lock until closed, so no other program slips a change in
-            # during the copy (ATTACH is not allowed inside a transaction).
+            # Keep an exclusive lock until closed: no other program slips a change in
+            # during the copy (ATTACH is not allowed inside a transaction), and if another
+            # program (a second window) has the file open, this fails with "locked" and
+            # nothing changes — it would otherwise go on writing to the replaced file.
             conn.execute("PRAGMA locking_mode = EXCLUSIVE").fetchall()
-            conn.execute("BEGIN IMMEDIATE")
+            conn.execute("BEGIN EXCLUSIVE")
             conn.execute("COMMIT")
             expected = row_counts(conn)
             export_encrypted(conn, backup, key)
