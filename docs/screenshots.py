@@ -172,6 +172,35 @@ class Shooter:
         return self.dialog(PresentDialog(page.current_module(), lang, self.window), lang,
                            "present")
 
+    def _presentation(self, lang: str):
+        from debc_outreach.gui.presenter import Presentation
+
+        page = self.window.page("modules")
+        page.modules.setCurrentRow(0)
+        presentation = Presentation(page.current_module(), lang, owner=self.window)
+        presentation.state.go(1)
+        return presentation
+
+    def slides(self, lang: str) -> Path:
+        presentation = self._presentation(lang)
+        try:
+            presentation.audience.resize(*WINDOW)
+            presentation.audience.show()
+            return self.save(presentation.audience, lang, "slides")
+        finally:
+            presentation.stop()
+            self.settle()
+
+    def trainer_view(self, lang: str) -> Path:
+        presentation = self._presentation(lang)
+        try:
+            presentation.trainer.resize(*WINDOW)
+            presentation.trainer.show()
+            return self.save(presentation.trainer, lang, "trainer-view")
+        finally:
+            presentation.stop()
+            self.settle()
+
     def glossary(self, lang: str) -> Path:
         self.window.page("glossary")
         return self.save(self.window, lang, "glossary")
@@ -203,7 +232,8 @@ class Shooter:
 
 
 SHOTS = ("first_start", "home", "sessions", "plan_session", "check_in", "skills",
-         "participants", "new_participant", "duplicates", "modules", "present", "glossary",
+         "participants", "new_participant", "duplicates", "modules", "present", "slides",
+         "trainer_view", "glossary",
          "sync", "conflicts", "settings", "security", "help_guide")
 
 
