@@ -62,3 +62,13 @@ def test_demo_data_builds_a_programme_with_intact_hash_chains(run_cli):
     assert len(people) >= 115
     assert any(p["name"].isascii() for p in people)
     assert any(not p["name"].isascii() for p in people)
+
+
+def test_demo_data_twice_adds_a_second_programme(run_cli):
+    assert run_cli("demo-data", "--participants", "50", "--sessions", "3", "--quiet")[0] == 0
+    code, _out, err = run_cli("demo-data", "--participants", "50", "--sessions", "3",
+                              "--quiet")
+    assert code == 0, err
+    _code, out, _err = run_cli("participants", "list", "--json")
+    assert len(json.loads(out)) == 100
+    assert run_cli("db", "check")[0] == 0

@@ -184,7 +184,10 @@ def generate(store: Store, n_participants: int = 600, n_sessions: int = 40, *,
              seed: int = 2026, today: dt.date | None = None,
              progress: Callable[[int, int], None] | None = None) -> Result:
     """Write a demo programme into `store` (adds to what is there)."""
-    rng = random.Random(seed)
+    # The same seed gives the same programme in a fresh folder; a second run into
+    # the same folder adds new people and sessions instead of clashing ids.
+    existing = store.database.scalar("SELECT count(*) FROM event") or 0
+    rng = random.Random(f"{seed}:{existing}")
     today = today or dt.date.today()
     writer = _Writer(store)
     n_sessions = max(1, n_sessions)
@@ -198,8 +201,13 @@ def generate(store: Store, n_participants: int = 600, n_sessions: int = 40, *,
         moment = dt.datetime.combine(day, dt.time(8, 0), dt.UTC) + dt.timedelta(minutes=minute)
         return pack(int(moment.timestamp() * 1000), 0)
 
+    known = {row[0]: row[1] for row in store.database.conn.execute(
+        "SELECT display_name, id FROM trainer WHERE deleted = 0")}
     trainer_ids: list[str] = []
     for k, name in enumerate(TRAINERS):
+        if name in known:               # a second run reuses the demo trainers
+            trainer_ids.append(known[name])
+            continue
         trainer_id = str(_uuid(rng))
         trainer_ids.append(trainer_id)
         event = writer.event(devices[k % len(devices)], stamp(start, k), "trainer", trainer_id,
