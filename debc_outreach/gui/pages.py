@@ -37,6 +37,8 @@ PAGES: tuple[PageEntry, ...] = (
               "ModulesPage"),
     PageEntry("glossary", N_("Glossary"), "glossary.svg", "debc_outreach.gui.glossary_view",
               "GlossaryPage"),
+    PageEntry("reports", N_("Reports"), "reports.svg", "debc_outreach.gui.reports_page",
+              "ReportsPage"),
     PageEntry("sync", N_("Sync"), "sync.svg", "debc_outreach.gui.sync_page", "SyncPage"),
     PageEntry("conflicts", N_("Conflicts"), "conflicts.svg", "debc_outreach.gui.conflicts_page",
               "ConflictsPage"),

@@ -122,15 +122,33 @@ def device_names(database: Database) -> dict[str, str]:
     return names
 
 
-def known_devices(database: Database) -> list[str]:
-    """Devices that recorded attendance (for the device filter)."""
-    return [row[0] for row in database.conn.execute(
-        "SELECT DISTINCT device_id FROM event ORDER BY device_id")]
-
-
 def json_list(text: str) -> list[str]:
     try:
         value = json.loads(text or "[]")
     except ValueError:
         return []
     return [str(v) for v in value] if isinstance(value, list) else []
+
+
+def provinces_in_use(database: Database, lang: str) -> list[tuple[str, str]]:
+    """(code, name) of provinces with sessions, by name."""
+    codes = [row[0] for row in database.conn.execute(
+        "SELECT DISTINCT substr(village_code, 1, 2) FROM session WHERE deleted = 0 "
+        "AND village_code != ''")]
+    return sorted(((c, province_name(c, lang)) for c in codes), key=lambda item: item[1])
+
+
+def districts_in_use(database: Database, province: str, lang: str) -> list[tuple[str, str]]:
+    """(code, name) of a province's districts with sessions, by name."""
+    codes = [row[0] for row in database.conn.execute(
+        "SELECT DISTINCT substr(village_code, 1, 4) FROM session WHERE deleted = 0 "
+        "AND substr(village_code, 1, 2) = ?", (province,))]
+    return sorted(((c, district_name(c, lang)) for c in codes), key=lambda item: item[1])
+
+
+def devices_in_use(database: Database) -> list[tuple[str, str]]:
+    """(device id, name or short id) of devices that checked people in."""
+    names = device_names(database)
+    ids = [row[0] for row in database.conn.execute(
+        "SELECT DISTINCT device_id FROM event WHERE entity = 'attendance'")]
+    return sorted(((d, names.get(d) or d[:8]) for d in ids), key=lambda item: item[1])

@@ -59,11 +59,14 @@ def paint_bars(painter, rect, chart: BarChart, *, point_size: float = 9.0,
     plot_left = rect.left() + label_width
     plot_width = max(10.0, rect.right() - plot_left - value_width)
     rows = len(chart.labels)
-    row_height = max(line * 0.9, min(line * 2.2, (rect.bottom() - top) / rows))
+    series = max(1, len(chart.series))
+    row_height = max(line * 0.9, min(line * (1.05 * series + 0.4), (rect.bottom() - top) / rows))
     top_value = max([v for row in chart.values for v in row] + [1])
     bar_gap = row_height * 0.18
-    series = max(1, len(chart.series))
     bar_height = (row_height - bar_gap) / series
+    value_font = QFont(font)
+    if bar_height < metrics.height():          # crowded: value labels shrink to their bar
+        value_font.setPointSizeF(max(5.0, point_size * bar_height / metrics.height()))
     painter.setPen(QPen(QColor("#BBBBBB"), 1.0 * dpi_scale))
     painter.drawLine(QPointF(plot_left, top), QPointF(plot_left, top + row_height * rows))
     for row_index, text in enumerate(chart.labels):
@@ -79,10 +82,12 @@ def paint_bars(painter, rect, chart: BarChart, *, point_size: float = 9.0,
             bar = QRectF(plot_left, y + bar_gap / 2 + index * bar_height, width, bar_height)
             painter.fillRect(bar, QColor(COLOURS[index % len(COLOURS)]))
             painter.setPen(QColor("#222222"))
+            painter.setFont(value_font)
             painter.drawText(QRectF(bar.right() + line * 0.2, bar.top(), value_width,
                                     bar_height),
                              Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter,
                              chart.value_texts[row_index][index])
+            painter.setFont(font)
     painter.restore()
 
 

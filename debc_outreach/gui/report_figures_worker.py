@@ -1,0 +1,88 @@
+"""Dashboard figures computed off the GUI thread, on their own database connection.
+
+A million attendance rows take seconds to group; the page stays responsive
+and shows the newest result only (older requests are dropped).
+"""
+
+from __future__ import annotations
+
+import logging
+import traceback
+from dataclasses import dataclass
+from pathlib import Path
+
+from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal
+
+from debc_outreach.errors import UserError
+from debc_outreach.reports import aggregates, targets
+from debc_outreach.reports.filters import ReportFilter
+from debc_outreach.storage.database import Database
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class DashboardData:
+    figures: aggregates.Figures
+    targets: list[targets.Progress]
+
+
+class _Signals(QObject):
+    done = Signal(int, object)
+    failed = Signal(int, str)
+
+
+class _Run(QRunnable):
+    def __init__(self, generation: int, path: Path, key, filt: ReportFilter,
+                 policy_modules: dict, signals: _Signals):
+        super().__init__()
+        self.generation, self.path, self.key = generation, path, key
+        self.filt, self.policy_modules, self.signals = filt, policy_modules, signals
+
+    def run(self) -> None:
+        try:
+            database = Database(self.path, self.key)
+            try:
+                figures = aggregates.figures(database, self.filt)
+                progress = targets.progress(database, self.policy_modules, self.filt)
+            finally:
+                database.close()
+        except UserError as error:
+            self.signals.failed.emit(self.generation, str(error))
+        except Exception:   # noqa: BLE001 - logged and shown as a message on the page
+            log.error("dashboard figures failed\n%s", traceback.format_exc())
+            self.signals.failed.emit(self.generation, "")
+        else:
+            self.signals.done.emit(self.generation, DashboardData(figures, progress))
+
+
+class FiguresWorker(QObject):
+    """`request(filter)`; `ready(DashboardData)` or `failed(message)` comes back."""
+
+    ready = Signal(object)
+    failed = Signal(str)
+
+    def __init__(self, path: Path, key, parent: QObject | None = None):
+        super().__init__(parent)
+        self.path, self.key = path, key
+        self.generation = 0
+        self.busy = False
+        self._signals = _Signals()
+        self._signals.done.connect(self._done)
+        self._signals.failed.connect(self._failed)
+
+    def request(self, filt: ReportFilter, policy_modules: dict) -> None:
+        self.generation += 1
+        self.busy = True
+        QThreadPool.globalInstance().start(_Run(self.generation, self.path, self.key, filt,
+                                                policy_modules, self._signals))
+
+    def _done(self, generation: int, data: DashboardData) -> None:
+        if generation == self.generation:
+            self.busy = False
+            self.ready.emit(data)
+
+    def _failed(self, generation: int, message: str) -> None:
+        if generation == self.generation:
+            self.busy = False
+            self.failed.emit(message)
