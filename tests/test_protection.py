@@ -236,3 +236,20 @@ def test_set_up_is_refused_while_another_program_has_the_database_open(data_dir,
     protection.set_up(data_dir, trainer.id, trainer.display_name, PIN)
     with Store.open(data_dir) as store:
         assert participants.count(store.database) == 1
+
+
+def test_cli_recover_and_change_pin(data_dir, run_cli, monkeypatch):
+    trainer = _fill(data_dir, [LATIN_NAME])
+    code = protection.set_up(data_dir, trainer.id, trainer.display_name, PIN).recovery_code
+    vault.forget(data_dir)
+    result = run_cli("protect", "recover", "--trainer", "Sok Dara", "--recovery-code", code,
+                     "--new-pin", "640182")
+    assert result[0] == 0, result[2]
+    new_code = result[1].strip().splitlines()[-1]
+    assert vault.normal_recovery_code(new_code) != code
+    vault.forget(data_dir)
+    result = run_cli("--pin", "640182", "protect", "change-pin", "--trainer", "Sok Dara",
+                     "--new-pin", "715203")
+    assert result[0] == 0, result[2]
+    vault.forget(data_dir)
+    assert run_cli("--pin", "715203", "db", "check")[0] == 0

@@ -134,3 +134,54 @@ def test_cli_exports_with_names_follow_the_rule_and_warn(programme, capsys):
     assert code == 1 and "does not allow exports" in err
     code, err = export("summary")                       # aggregate figures: still allowed
     assert code == 0 and "names" not in err
+
+
+def test_cli_rules_and_retention(programme, capsys):
+    import json
+
+    from debc_outreach.cli import main
+
+    coordinator, trainer, bundles = programme
+
+    def run(store, *args) -> tuple[int, str, str]:
+        code = main(["--data-dir", str(store.data_dir), "--lang", "en", *args])
+        captured = capsys.readouterr()
+        return code, captured.out, captured.err
+
+    code, _out, err = run(trainer, "protect", "rules", "--retention-days", "30")
+    assert code == 1 and "Only the coordinator" in err
+    code, out, _err = run(coordinator, "protect", "rules", "--retention-days", "30",
+                          "--named-exports", "forbidden_on_trainer_devices")
+    assert code == 0 and json.loads(out) == {"named_exports": "forbidden_on_trainer_devices",
+                                             "retention_days": 30}
+    send(coordinator, trainer, bundles)
+    code, out, _err = run(trainer, "protect", "status", "--json")
+    status = json.loads(out)
+    assert status["role"] == "trainer" and status["retention_days"] == 30
+    assert status["named_exports_allowed_here"] is False
+    code, out, _err = run(trainer, "protect", "retention", "--json")
+    assert code == 0 and json.loads(out)["names_removed"] == 0     # nothing acknowledged yet
+
+
+def test_names_stay_when_the_coordinator_no_longer_holds_them(programme):
+    """A coordinator restored from an old backup acknowledges less: keep those names."""
+    import json
+
+    coordinator, trainer, bundles = programme
+    privacy.set_rule(coordinator, privacy.RETENTION_DAYS, 10)
+    person = participants.add_participant(trainer, NAMES[0], village_code=VILLAGE_IN)
+    send(coordinator, trainer, bundles)
+    send(trainer, coordinator, bundles)
+    send(coordinator, trainer, bundles)
+    retention.note_acknowledgements(trainer)
+    conn = trainer.database.conn
+    raw = json.loads(conn.execute("SELECT acked FROM sync_peer WHERE device_id = ?",
+                                  (coordinator.device_id,)).fetchone()[0])
+    vector = raw.get("vector", raw)
+    vector[trainer.device_id] = 0                       # the coordinator lost them
+    with trainer.database.transaction():
+        conn.execute("UPDATE sync_peer SET acked = ? WHERE device_id = ?",
+                     (json.dumps({**raw, "vector": vector} if "vector" in raw else vector),
+                      coordinator.device_id))
+    assert retention.apply_retention(trainer, now=_later(30)).eligible == 0
+    assert participants.get(trainer.database, person.id).display_name == NAMES[0]

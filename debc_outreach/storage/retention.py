@@ -60,21 +60,43 @@ def _now() -> dt.datetime:
     return dt.datetime.now(dt.UTC)
 
 
+def coordinator_holds(store: Store) -> dict[str, int]:
+    """What the coordinator said it holds of each device's chain (its acknowledgement).
+
+    Read from `sync_peer.acked` ({"vector": {...}, "created": ...}, or an older plain
+    vector); sync/peers.py writes it, storage may not import sync.
+    """
+    coordinator = privacy.coordinator_id(store)
+    raw = store.database.scalar("SELECT acked FROM sync_peer WHERE device_id = ?",
+                                (coordinator,)) if coordinator else None
+    data = json.loads(raw) if raw else {}
+    vector = data.get("vector", data) if isinstance(data, dict) else {}
+    return {device: int(seq) for device, seq in vector.items()}
+
+
 def note_acknowledgements(store: Store, now: dt.datetime | None = None) -> None:
-    """Remember when this device first saw each step of the coordinator's acknowledgements."""
+    """Remember when this device first saw each step of the coordinator's acknowledgements.
+
+    A coordinator restored from an older backup acknowledges less than before: what it
+    no longer holds is forgotten here too, so those names are not removed until the
+    coordinator has them again (and the clock starts again then).
+    """
     coordinator = privacy.coordinator_id(store)
     if not coordinator or coordinator == store.device_id:
         return
-    raw = store.database.scalar("SELECT acked FROM sync_peer WHERE device_id = ?",
-                                (coordinator,))
-    acked = json.loads(raw) if raw else {}
+    holds = coordinator_holds(store)
     stamp = (now or _now()).isoformat()
     with store.database.transaction() as conn:
-        for device, seq in acked.items():
+        for device, seq in conn.execute("SELECT device_id, max(seq) FROM ack_seen "
+                                        "GROUP BY device_id").fetchall():
+            if seq > holds.get(device, 0):
+                conn.execute("DELETE FROM ack_seen WHERE device_id = ? AND seq > ?",
+                             (device, holds.get(device, 0)))
+        for device, seq in holds.items():
             seen = conn.execute("SELECT max(seq) FROM ack_seen WHERE device_id = ?",
                                 (device,)).fetchone()[0] or 0
-            if int(seq) > seen:
-                conn.execute("INSERT INTO ack_seen VALUES (?, ?, ?)", (device, int(seq), stamp))
+            if seq > seen:
+                conn.execute("INSERT INTO ack_seen VALUES (?, ?, ?)", (device, seq, stamp))
 
 
 def _ack_times(store: Store) -> dict[str, list[tuple[int, dt.datetime]]]:
@@ -86,9 +108,12 @@ def _ack_times(store: Store) -> dict[str, list[tuple[int, dt.datetime]]]:
     return times
 
 
-def _acknowledged_at(times, coordinator: str, device: str, seq: int, hlc: int):
-    """When the coordinator had event (device, seq); None when it has not acknowledged it."""
-    if device == coordinator:
+def _acknowledged_at(times, holds: dict[str, int], coordinator: str, device: str, seq: int,
+                     hlc: int):
+    """When the coordinator had event (device, seq); None when it does not hold it now."""
+    if holds.get(device, 0) < seq:
+        return None
+    if device == coordinator:           # its own record: it had it when it made it
         return dt.datetime.fromtimestamp(wall_ms(hlc) / 1000, dt.UTC)
     for upto, seen in times.get(device, ()):
         if upto >= seq:
@@ -101,6 +126,7 @@ def eligible(store: Store, days: int, now: dt.datetime | None = None) -> dict[st
     coordinator = privacy.coordinator_id(store)
     limit = (now or _now()) - dt.timedelta(days=days)
     times = _ack_times(store)
+    holds = coordinator_holds(store)
     latest: dict[str, dt.datetime | None] = {}
     cursor = store.database.conn.execute(
         "SELECT device_id, seq, hlc, CASE WHEN entity = 'participant' THEN entity_id "
@@ -110,7 +136,7 @@ def eligible(store: Store, days: int, now: dt.datetime | None = None) -> dict[st
     for device, seq, hlc, pid in cursor:
         if not isinstance(pid, str) or (pid in latest and latest[pid] is None):
             continue
-        when = _acknowledged_at(times, coordinator, device, seq, hlc)
+        when = _acknowledged_at(times, holds, coordinator, device, seq, hlc)
         previous = latest.get(pid, when)
         latest[pid] = None if when is None else max(when, previous or when)
     purged = {row[0] for row in store.database.conn.execute(
