@@ -36,3 +36,5 @@ def apply_key(conn: Connection, key: bytes | None) -> None:
     """Set the key of a freshly opened connection (before any other statement)."""
     if key is not None:
         conn.execute(f"PRAGMA key = {key_pragma_value(key)}")
+        # Sorts and temporary indexes stay in memory, never in a temporary file.
+        conn.execute("PRAGMA temp_store = MEMORY")
