@@ -193,3 +193,10 @@ def test_typing_a_slide_number_and_enter_jumps_to_it(qtbot, presentation):
     qtbot.keyClick(audience, Qt.Key.Key_Left)                # another key cancels the number
     qtbot.keyClick(audience, Qt.Key.Key_Return)
     assert state.index == 10
+
+
+def test_slide_text_is_exposed_to_screen_readers(qtbot, presentation):
+    qtbot.keyClick(presentation.audience, Qt.Key.Key_Right)
+    slide = presentation.state.slide("km")
+    assert presentation.audience.view.accessibleName() == slide.heading
+    assert slide.heading in presentation.audience.view.accessibleDescription()

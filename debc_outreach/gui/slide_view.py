@@ -15,7 +15,7 @@ from PySide6.QtGui import QColor, QFont, QImage, QPainter, QPaintEvent, QPen, QT
 from PySide6.QtWidgets import QSizePolicy, QWidget
 
 from debc_outreach import i18n
-from debc_outreach.content.slides import image_references
+from debc_outreach.content.slides import image_references, plain_text
 from debc_outreach.gui.content_document import (
     build_document,
     fit_pixel_size,
@@ -49,6 +49,14 @@ class SlideView(QWidget):
         self._pictures: list[tuple[QImage, QRectF]] = []
         self.body_pixels = 0
         state.changed.connect(self.update)
+        state.changed.connect(self._describe)
+        self._describe()
+
+    def _describe(self) -> None:
+        """What a screen reader says: the slide's text (the slide itself is painted)."""
+        slide = self.state.slide(self.state.languages()[0], self.offset)
+        self.setAccessibleName(slide.heading if slide else "")
+        self.setAccessibleDescription(plain_text(slide.body) if slide else "")
 
     # --- layout -------------------------------------------------------------------------
     def _columns(self) -> list[tuple[str, QRectF]]:
