@@ -97,7 +97,9 @@ class SecurityDialog(QDialog):
         add_row.addWidget(self.add_combo, 1)
         add_row.addWidget(self.add_button)
         pins.addLayout(add_row)
+        self.idle_label.setWordWrap(True)
         idle_form = QFormLayout()
+        idle_form.setRowWrapPolicy(QFormLayout.RowWrapPolicy.WrapLongRows)
         idle_form.addRow(self.idle_label, self.idle_spin)
         pins.addLayout(idle_form)
 
@@ -109,10 +111,16 @@ class SecurityDialog(QDialog):
         self.exports_label = QLabel()
         self.rules_help = QLabel()
         self.rules_help.setWordWrap(True)
-        rules = QFormLayout(self.rules_group)
-        rules.addRow(self.rules_help)
+        self.retention_label.setWordWrap(True)
+        self.exports_label.setWordWrap(True)
+        rules_box = QVBoxLayout(self.rules_group)
+        rules_box.addWidget(self.rules_help)
+        rules = QFormLayout()
+        # Labels above their fields: long Khmer labels need the whole width.
+        rules.setRowWrapPolicy(QFormLayout.RowWrapPolicy.WrapAllRows)
         rules.addRow(self.retention_label, self.retention_spin)
         rules.addRow(self.exports_label, self.exports_combo)
+        rules_box.addLayout(rules)
         self.rules_status = QLabel()
         self.rules_status.setWordWrap(True)
 
