@@ -108,3 +108,12 @@ def test_unknown_birth_year_and_disability_are_stored_without_null(store):
     nulls = store.database.scalar("SELECT count(*) FROM participant WHERE birth_year IS NULL "
                                   "OR disability IS NULL")
     assert nulls == 0
+
+
+def test_first_letters_of_each_name_part_find_the_person(store):
+    wanted = participants.add_participant(store, "ស្រ៊ាង ពិសិដ្ឋ")
+    participants.add_participant(store, "ស្រ៊ាង ដារ៉ា")
+    participants.add_participant(store, "Sok Dara")
+    assert [p.id for p in participants.search(store.database, "ស្រ ពិ")] == [wanted.id]
+    assert [p.display_name for p in participants.search(store.database, "da so")] == [
+        "Sok Dara"]

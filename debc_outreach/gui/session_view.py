@@ -67,9 +67,14 @@ def rank(found: list[Participant], query: str, present: set[str],
                 shared = size
         return -shared
 
+    tokens = key.split()
+
     def score(person: Participant) -> tuple:
-        starts = name_key(person.display_name).startswith(key) or any(
-            part.startswith(key) for part in name_key(person.display_name).split(" "))
+        person_key = name_key(person.display_name)
+        words = person_key.split()
+        # The start of the name, or the start of a name part for every typed part.
+        starts = person_key.startswith(key) or all(
+            any(word.startswith(token) for word in words) for token in tokens)
         return (person.id in present, not starts, nearness(person.village_code))
 
     return sorted(found, key=score)
@@ -260,7 +265,8 @@ class SessionView(QWidget):
         self.amend_button.setText(_("Amend…"))
         self.close_button.setText(_("Close session…"))
         self.check_in_title.setText(_("Check in"))
-        self.search.setPlaceholderText(_("Name, phone or village…"))
+        self.search.setPlaceholderText(_("Name (or the start of each part: សុ ដា), phone or "
+                                         "village…"))
         self.hint.setText(_("↑/↓ choose · Enter checks in · Ctrl+N new participant · "
                             "Ctrl+Z undo"))
         self.undo_button.setText(_("Undo"))

@@ -303,8 +303,9 @@ def _name_matches(conn: sqlite3.Connection, key: str, limit: int, where: str,
 def search(database: Database, query: str, limit: int = 50) -> list[Participant]:
     """People whose name (by key), phone or village matches `query`.
 
-    Name matches come first, in Khmer alphabetical order; then phone numbers,
-    then people living in a village whose name matches (3+ characters).
+    Name matches come first, in Khmer alphabetical order (the whole query, then
+    names holding every space-separated part of it); then phone numbers, then
+    people living in a village whose name matches (3+ characters).
     """
     key = name_key(query or "")
     conn = database.conn
@@ -314,6 +315,16 @@ def search(database: Database, query: str, limit: int = 50) -> list[Participant]
         return [from_row(row) for row in cursor]
     found = _name_matches(conn, key, limit, ACTIVE, ())
     seen = {p.id for p in found}
+    tokens = [t for t in key.split(" ") if t]
+    if len(found) < limit and len(tokens) > 1:
+        # "ស្រ ព" or "sok d": every part somewhere in the name (the start of each name).
+        longest = max(tokens, key=len)
+        others = list(tokens)
+        others.remove(longest)
+        where = " AND ".join([ACTIVE] + ["instr(p.name_key, ?) > 0"] * len(others))
+        more = _name_matches(conn, longest, limit, where, tuple(others))
+        found += [p for p in more if p.id not in seen]
+        seen = {p.id for p in found}
     digits = people.phone_key(query)
     if len(found) < limit and len(digits) >= 3 and digits == key.replace(" ", "").lstrip("+"):
         cursor = conn.execute(
