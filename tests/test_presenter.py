@@ -200,3 +200,13 @@ def test_slide_text_is_exposed_to_screen_readers(qtbot, presentation):
     slide = presentation.state.slide("km")
     assert presentation.audience.view.accessibleName() == slide.heading
     assert slide.heading in presentation.audience.view.accessibleDescription()
+
+
+def test_pointer_shows_while_the_mouse_moves_then_hides(qtbot, presentation):
+    audience = presentation.audience
+    assert audience.cursor().shape() == Qt.CursorShape.BlankCursor
+    qtbot.mouseMove(audience.view, QPoint(200, 200))
+    qtbot.mouseMove(audience.view, QPoint(220, 210))
+    qtbot.waitUntil(lambda: audience.cursor().shape() == Qt.CursorShape.ArrowCursor)
+    audience._hide_pointer.timeout.emit()
+    assert audience.cursor().shape() == Qt.CursorShape.BlankCursor

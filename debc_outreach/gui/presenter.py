@@ -24,6 +24,8 @@ from debc_outreach.gui.presenter_state import PresenterState
 from debc_outreach.gui.slide_view import SlideView
 from debc_outreach.i18n import _
 
+POINTER_SECONDS = 3
+
 
 class _KeysToState:
     """Mixin: keys and the wheel go to the shared presenter state."""
@@ -47,10 +49,22 @@ class AudienceWindow(_KeysToState, QWidget):
         self.state = state
         self.setObjectName("audienceWindow")
         self.setWindowTitle(_("Presentation: {title}").format(title=state.module.title("km")))
-        self.setCursor(Qt.CursorShape.BlankCursor)
         self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
         self.view = SlideView(state, parent=self)
         self.view.setFocusProxy(self)
+        # The pointer shows while the mouse moves (to point at something), then hides.
+        self.setMouseTracking(True)
+        self.view.setMouseTracking(True)
+        self._hide_pointer = QTimer(self)
+        self._hide_pointer.setSingleShot(True)
+        self._hide_pointer.setInterval(POINTER_SECONDS * 1000)
+        self._hide_pointer.timeout.connect(lambda: self.setCursor(Qt.CursorShape.BlankCursor))
+        self.setCursor(Qt.CursorShape.BlankCursor)
+
+    def mouseMoveEvent(self, event: QMouseEvent) -> None:  # noqa: N802
+        self.setCursor(Qt.CursorShape.ArrowCursor)
+        self._hide_pointer.start()
+        super().mouseMoveEvent(event)
 
     def mousePressEvent(self, event: QMouseEvent) -> None:  # noqa: N802
         if event.button() == Qt.MouseButton.LeftButton:
