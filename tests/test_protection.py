@@ -253,3 +253,16 @@ def test_cli_recover_and_change_pin(data_dir, run_cli, monkeypatch):
     assert result[0] == 0, result[2]
     vault.forget(data_dir)
     assert run_cli("--pin", "715203", "db", "check")[0] == 0
+
+
+def test_scratch_cipher_keeps_spooled_names_unreadable(tmp_path):
+    from debc_outreach.storage.scratch import ScratchCipher
+
+    cipher = ScratchCipher()
+    blobs = [LATIN_NAME.encode(), "ស្រីពៅ ចាន់ធា".encode()]
+    sealed = [cipher.seal(blob) for blob in blobs]
+    spool = tmp_path / "spool"
+    spool.write_bytes(b"".join(sealed))
+    assert b"Zebulonia" not in spool.read_bytes()
+    assert [cipher.open(item) for item in sealed] == blobs
+    assert len({item[:12] for item in sealed}) == 2          # a fresh nonce per blob
