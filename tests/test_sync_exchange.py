@@ -343,3 +343,49 @@ def test_a_trainer_restored_from_a_backup_gets_its_own_records_back(programme, t
         assert check_database(restored.database) == []
     finally:
         restored.close()
+
+
+def test_records_made_after_restoring_an_old_backup_are_not_lost(programme, tmp_path):
+    coordinator, (trainer, _other) = programme
+    first = trainers.add_trainer(trainer, "before the backup")
+    from debc_outreach.storage.backup import backup_database
+
+    backup = tmp_path / "backup.sqlite"
+    backup_database(trainer.database, backup)
+    trainers.add_trainer(trainer, "sent, then lost with the disk")
+    trainers.rename_trainer(trainer, first.id, "renamed before the crash")
+    send(trainer, coordinator, tmp_path / "a")
+    path = trainer.database.path
+    trainer.close()
+    path.write_bytes(backup.read_bytes())
+    for suffix in ("-wal", "-shm"):
+        path.with_name(path.name + suffix).unlink(missing_ok=True)
+    from sync_devices import open_device
+
+    restored = open_device(path.parent, "trainer 0")
+    try:
+        # Work goes on before the next sync: the same record numbers, other records.
+        trainers.add_trainer(restored, "made after the restore")
+        trainers.rename_trainer(restored, first.id, "renamed after the restore")
+        trainers.add_trainer(restored, "also after the restore")
+        for round_ in range(3):
+            try:
+                send(coordinator, restored, tmp_path / f"c{round_}")
+            except UserError:
+                pass                       # "sync once more": the repair needs a round trip
+            send(restored, coordinator, tmp_path / f"d{round_}")
+        names = {"sent, then lost with the disk", "made after the restore",
+                 "also after the restore", "renamed after the restore"}
+        for store in (restored, coordinator):
+            assert {t.display_name for t in trainers.list_trainers(store)} == names
+            assert check_database(store.database) == []
+        # Both renames of the same trainer are kept: the older one as a conflict.
+        found = conflicts.list_conflicts(coordinator.database)
+        assert [(c.current_value, c.other_value) for c in found] == \
+            [("renamed after the restore", "renamed before the crash")]
+        assert not (restored.data_dir / "sync-rescue.json").exists()
+        from debc_outreach.sync import rescue
+
+        assert not rescue.pending(restored)
+    finally:
+        restored.close()

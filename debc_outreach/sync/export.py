@@ -13,7 +13,7 @@ from debc_outreach.i18n import _
 from debc_outreach.storage import events
 from debc_outreach.storage.events import EVENT_COLUMNS
 from debc_outreach.storage.store import Store
-from debc_outreach.sync import bundle, codec, peers, trust
+from debc_outreach.sync import bundle, codec, peers, rescue, trust
 from debc_outreach.sync.keys import device_keys
 from debc_outreach.sync.scope import AreaIndex
 
@@ -55,10 +55,19 @@ def export_bundle(store: Store, recipient: str, path: Path,
     acked = peers.get_peer(store, recipient).acked
     conn = store.database.conn
     vector = peers.version_vector(conn)
+    held = vector.get(recipient, 0)
+    peer_view = {recipient: [held, conn.execute(
+        "SELECT hash FROM event WHERE device_id = ? AND seq = ?", (recipient, held)
+    ).fetchone()[0]]} if held else {}
     # The recipient's own records are included too when it says it holds fewer than we
     # do: a computer restored from an older backup gets its own records back.
     ranges = {device: [acked.get(device, 0) + 1, head] for device, head in vector.items()
               if head > acked.get(device, 0)}
+    told = dict(vector)
+    if rescue.requested(store.data_dir):
+        # "Send me my own records back" (rescue.py); ours go again once repaired.
+        told[store.device_id] = 0
+        ranges.pop(store.device_id, None)
     heads = {device: conn.execute("SELECT hash FROM event WHERE device_id=? AND seq=?",
                                   (device, head)).fetchone()[0]
              for device, (_first, head) in ranges.items()}
@@ -92,7 +101,8 @@ def export_bundle(store: Store, recipient: str, path: Path,
     header = {"bundle_id": bundle_id, "programme": prog.id,
               "created": trust.iso(trust.now_utc()), "sender": store.device_id,
               "sender_certificate": own.signed, "revocations": trust.revocation_list(store),
-              "recipients": [recipient], "ranges": ranges, "heads": heads, "vector": vector,
+              "recipients": [recipient], "ranges": ranges, "heads": heads, "vector": told,
+              "peer_view": peer_view,
               "events": total, "encoding": "debc-ndjson-1"}
     path.parent.mkdir(parents=True, exist_ok=True)
     try:

@@ -32,7 +32,7 @@ from debc_outreach.i18n import _
 from debc_outreach.storage import events, projection
 from debc_outreach.storage.events import EVENT_SCHEMA_VERSION, Event
 from debc_outreach.storage.store import Store
-from debc_outreach.sync import bundle, codec, entities, peers, trust
+from debc_outreach.sync import bundle, codec, entities, peers, rescue, trust
 from debc_outreach.sync.bundle import BundleError
 from debc_outreach.sync.keys import device_keys
 
@@ -55,6 +55,7 @@ class ImportReport:
     quarantined: int = 0
     unapplied: int = 0           # newer schema: stored until the app is upgraded
     released: int = 0            # earlier waiting/quarantined/unapplied events applied now
+    rescued: int = 0             # own records moved aside and recorded again (rescue.py)
     devices: list[str] = field(default_factory=list)
 
     def as_json(self) -> dict:
@@ -123,19 +124,23 @@ def verify_bundle(store: Store, sealed: bundle.SealedBundle) -> trust.Certificat
     return cert
 
 
-def _contradiction(own: bool = False) -> BundleError:
-    if own:
-        return _bad(_("The bundle holds records of this computer that differ from the ones "
-                      "here: its data was probably restored from an older backup after new "
-                      "records were made. Nothing was changed; ask your coordinator for "
-                      "help."))
+def _contradiction() -> BundleError:
     return _bad(_("The bundle's events contradict the records already on this computer "
                   "(a device's history differs; it was probably restored from an older "
                   "backup). Nothing was changed."))
 
 
-def _spool_verified(store: Store, sealed: bundle.SealedBundle, spool) -> int:
-    """Decode and check every event; write verified rows to `spool`. Returns the count."""
+class _OwnHistoryBefore(Exception):
+    """This computer's own chain differs before the bundle's range starts."""
+
+
+def _spool_verified(store: Store, sealed: bundle.SealedBundle, spool,
+                    fork_at: list[int]) -> int:
+    """Decode and check every event; write verified rows to `spool`. Returns the count.
+
+    `fork_at[0]` is set to the first seq where this computer's own records differ
+    from the bundle's copies (0: none).
+    """
     header = sealed.header
     content_key = sealed.content_key(store.device_id, device_keys(store.data_dir))
     conn = store.database.conn
@@ -171,7 +176,9 @@ def _spool_verified(store: Store, sealed: bundle.SealedBundle, spool) -> int:
                     before = conn.execute("SELECT hash FROM event WHERE device_id = ? AND "
                                           "seq = ?", (device, seq - 1)).fetchone()
                     if before[0] != row[9]:
-                        raise _contradiction(device == store.device_id)
+                        if device == store.device_id:
+                            raise _OwnHistoryBefore()
+                        raise _contradiction()
                 stored = iter(conn.execute(
                     "SELECT seq, hash FROM event WHERE device_id = ? AND seq BETWEEN ? AND ? "
                     "ORDER BY seq", (device, seq, head_seq)).fetchall()
@@ -179,7 +186,12 @@ def _spool_verified(store: Store, sealed: bundle.SealedBundle, spool) -> int:
             if seq <= head_seq:
                 found = next(stored, None)
                 if found is None or found[0] != seq or found[1] != row[10]:
-                    raise _contradiction(device == store.device_id)
+                    if device != store.device_id:
+                        raise _contradiction()
+                    # This computer's own history forked here: the peer's copy wins
+                    # its place, ours is recorded again (rescue.py).
+                    fork_at[0] = seq
+                    head_seq = seq - 1
             batch.append(decoded)
             count += 1
             last = row
@@ -248,8 +260,20 @@ def _import_verified(store: Store, sealed: bundle.SealedBundle, cert: trust.Cert
     spool_dir = store.data_dir / "tmp"
     spool_dir.mkdir(exist_ok=True)
     with tempfile.TemporaryFile(dir=spool_dir) as spool:
-        total = _spool_verified(store, sealed, spool)
+        fork_at = [0]
+        try:
+            total = _spool_verified(store, sealed, spool, fork_at)
+        except _OwnHistoryBefore:
+            rescue.request(store.data_dir)
+            raise _bad(_("The bundle holds records of this computer that differ from the "
+                         "ones here (its data was probably restored from an older backup). "
+                         "Nothing was changed; the next bundle from the same computer will "
+                         "repair it, so sync once more.")) from None
+        if rescue.differs(store, (sealed.header.get("peer_view") or {}).get(store.device_id)):
+            rescue.request(store.data_dir)
         spool.seek(0)
+        if fork_at[0]:
+            result.rescued = rescue.move_aside(store, fork_at[0], sealed.bundle_id)
         result.released = release_pending(store)
         conflicts_before = store.database.scalar("SELECT count(*) FROM conflict")
         done = 0
@@ -269,6 +293,8 @@ def _import_verified(store: Store, sealed: bundle.SealedBundle, cert: trust.Cert
     result.waiting = store.database.scalar("SELECT count(*) FROM sync_waiting WHERE "
                                            "bundle_id = ?", (sealed.bundle_id,))
     store.database.conn.execute(f"PRAGMA synchronous = {final_sync}")
+    if rescue.pending(store):
+        rescue.record_again(store)
     _finish(store, sealed, cert, result)
     return result
 
