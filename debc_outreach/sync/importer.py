@@ -31,6 +31,7 @@ from debc_outreach.errors import UserError
 from debc_outreach.i18n import _
 from debc_outreach.storage import events, projection
 from debc_outreach.storage.events import EVENT_SCHEMA_VERSION, Event
+from debc_outreach.storage.scratch import ScratchCipher
 from debc_outreach.storage.store import Store
 from debc_outreach.sync import bundle, codec, entities, peers, rescue, trust
 from debc_outreach.sync.bundle import BundleError
@@ -134,7 +135,7 @@ class _OwnHistoryBefore(Exception):
     """This computer's own chain differs before the bundle's range starts."""
 
 
-def _spool_verified(store: Store, sealed: bundle.SealedBundle, spool,
+def _spool_verified(store: Store, sealed: bundle.SealedBundle, spool: _Spool,
                     fork_at: list[int]) -> int:
     """Decode and check every event; write verified rows to `spool`. Returns the count.
 
@@ -196,7 +197,7 @@ def _spool_verified(store: Store, sealed: bundle.SealedBundle, spool,
             count += 1
             last = row
             if len(batch) >= CHUNK_EVENTS:
-                _spool_write(spool, batch)
+                spool.write(batch)
                 batch = []
         close_run(last)
     except codec.DecodeError as error:
@@ -205,20 +206,33 @@ def _spool_verified(store: Store, sealed: bundle.SealedBundle, spool,
     if set(seen_devices) != set(ranges) or count != header["events"]:
         raise _bad(_("The bundle's events do not match its signed header."))
     if batch:
-        _spool_write(spool, batch)
+        spool.write(batch)
     return count
 
 
-def _spool_write(spool, batch: list) -> None:
-    blob = marshal.dumps(batch)
-    spool.write(len(blob).to_bytes(8, "big") + blob)
+class _Spool:
+    """Verified events waiting for pass 2, in a temporary file.
 
+    Each chunk is sealed with a key that exists only in memory for this import
+    (storage/scratch.py), so decrypted names never reach the disk in the clear.
+    """
 
-def _spool_read(spool) -> list | None:
-    size = spool.read(8)
-    if len(size) != 8:
-        return None
-    return marshal.loads(spool.read(int.from_bytes(size, "big")))
+    def __init__(self, handle):
+        self._handle = handle
+        self._cipher = ScratchCipher()
+
+    def write(self, batch: list) -> None:
+        blob = self._cipher.seal(marshal.dumps(batch))
+        self._handle.write(len(blob).to_bytes(8, "big") + blob)
+
+    def rewind(self) -> None:
+        self._handle.seek(0)
+
+    def read(self) -> list | None:
+        size = self._handle.read(8)
+        if len(size) != 8:
+            return None
+        return marshal.loads(self._cipher.open(self._handle.read(int.from_bytes(size, "big"))))
 
 
 def import_bundle(store: Store, path: Path, report: Report | None = None,
@@ -259,7 +273,8 @@ def _import_verified(store: Store, sealed: bundle.SealedBundle, cert: trust.Cert
                      cancelled: Callable[[], bool], final_sync: int) -> ImportReport:
     spool_dir = store.data_dir / "tmp"
     spool_dir.mkdir(exist_ok=True)
-    with tempfile.TemporaryFile(dir=spool_dir) as spool:
+    with tempfile.TemporaryFile(dir=spool_dir) as handle:
+        spool = _Spool(handle)
         fork_at = [0]
         try:
             total = _spool_verified(store, sealed, spool, fork_at)
@@ -271,13 +286,13 @@ def _import_verified(store: Store, sealed: bundle.SealedBundle, cert: trust.Cert
                          "repair it, so sync once more.")) from None
         if rescue.differs(store, (sealed.header.get("peer_view") or {}).get(store.device_id)):
             rescue.request(store.data_dir)
-        spool.seek(0)
+        spool.rewind()
         if fork_at[0]:
             result.rescued = rescue.move_aside(store, fork_at[0], sealed.bundle_id)
         result.released = release_pending(store)
         conflicts_before = store.database.scalar("SELECT count(*) FROM conflict")
         done = 0
-        while (rows := _spool_read(spool)) is not None:
+        while (rows := spool.read()) is not None:
             if cancelled():
                 result.cancelled = True
                 # Make the chunks imported so far durable (a checkpoint syncs the log).
