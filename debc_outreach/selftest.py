@@ -182,6 +182,23 @@ class _Run:
         _check(b"NotoSansKhmer" in data, "the Khmer font is not embedded in the PDF")
         return f"{len(data) // 1024} KB"
 
+    def guides(self) -> str:
+        import re
+
+        from debc_outreach import resources
+        from debc_outreach.gui.guide_viewer import GUIDES
+
+        pictures = 0
+        for name in GUIDES:
+            for language in i18n.LANGUAGES:
+                path = resources.guide_path(name, language)
+                _check(path.is_file(), f"the guide {path.name} is missing")
+                for image in re.findall(r"!\[[^\]]*\]\(([^)]+)\)",
+                                        path.read_text(encoding="utf-8")):
+                    _check((path.parent / image).is_file(), f"{path.name}: {image} is missing")
+                    pictures += 1
+        return f"{len(GUIDES) * len(i18n.LANGUAGES)} guides, {pictures} pictures"
+
     def licences(self) -> str:
         from debc_outreach.licences import bundled_licences
 
@@ -217,6 +234,7 @@ STEPS: tuple[tuple[str, str], ...] = (
     ("icu", N_("Khmer sorting and line breaks")),
     ("record", N_("write and read a record")),
     ("pdf", N_("Khmer PDF page")),
+    ("guides", N_("user guides")),
     ("licences", N_("licences")),
 )
 
