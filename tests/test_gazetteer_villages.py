@@ -42,3 +42,17 @@ def test_unknown_codes_are_refused_and_labels_read_in_the_language():
     assert place.label("en").startswith("Sala Kamraeuk, ")
     assert place.label("km").startswith("សាលាកំរើក, ")
     assert "សៀមរាប" in place.label("km")
+
+
+@pytest.mark.qt_log_ignore("This plugin does not support")     # the offscreen popup
+def test_village_picker_types_ahead_and_stores_the_code(qtbot, qapp):
+    from debc_outreach.gui.village_picker import VillagePicker
+
+    picker = VillagePicker()
+    qtbot.addWidget(picker)
+    picker.textEdited.emit("សាលាកំរើក")
+    completer = picker.completer()
+    labels = [completer.model().index(r, 0).data() for r in range(completer.model().rowCount())]
+    assert any(label.startswith("Sala Kamraeuk") for label in labels)
+    completer.activated.emit(next(lb for lb in labels if lb.startswith("Sala Kamraeuk")))
+    assert picker.code() == "17100404"

@@ -140,3 +140,17 @@ def test_session_list_pages_newest_first_without_gaps(store):
         after = page[-1]
     assert {s.id for s in seen} == made and len(seen) == 5
     assert [s.date for s in seen] == sorted((s.date for s in seen), reverse=True)
+
+
+def test_summary_counts_skills_and_people_without_consent(store, session):
+    items = checklist.checklist_items(session.modules)
+    yes = participants.add_participant(store, "A", consent="yes")
+    no = participants.add_participant(store, "B", consent="no")
+    for person in (yes, no):
+        attendance.check_in(store, session.id, person.id)
+    checklist.set_result(store, session.id, [yes.id, no.id], items[0].id, checklist.ACHIEVED)
+    checklist.set_result(store, session.id, [no.id], items[1].id, checklist.NOT_YET)
+    summary = sessions.summary(store.database, sessions.get(store.database, session.id))
+    assert summary.counters.total == 2 and summary.without_consent == 1
+    assert summary.achieved == {items[0].id: 2}
+    assert summary.assessed == {items[0].id: 2, items[1].id: 1}
