@@ -164,3 +164,35 @@ def test_linux_archive_holds_the_folder_desktop_entry_and_licences(frozen_app):
                  "_internal/debc_outreach/_data/docs/trainer-guide.km.md"):
         assert f"{build.NAME}/{name}" in names
     assert f"{build.NAME}/portable" not in names
+
+
+@pytest.mark.parametrize(("dest", "windows", "kept"), [
+    ("PySide6/Qt/plugins/platforms/libqxcb.so", False, True),
+    ("PySide6/Qt/plugins/platforms/libqoffscreen.so", False, True),
+    ("PySide6/Qt/plugins/platforms/libqwayland.so", False, False),
+    ("PySide6/Qt/plugins/platforminputcontexts/libibusplatforminputcontextplugin.so", False,
+     True),
+    ("PySide6/Qt/plugins/imageformats/libqsvg.so", False, True),
+    ("PySide6/Qt/plugins/imageformats/libqtiff.so", False, False),
+    ("PySide6/Qt/plugins/sqldrivers/libqsqlite.so", False, False),
+    ("PySide6/Qt/translations/qtbase_km.qm", False, False),
+    ("PySide6/Qt/qml/QtQuick/qmldir", False, False),
+    ("PySide6/Qt/lib/libQt6Quick.so.6", False, False),
+    ("PySide6/Qt/lib/libQt6Widgets.so.6", False, True),
+    ("libfontconfig.so.1", False, False),
+    ("libssl.so.3", False, True),
+    ("libxcb-cursor.so.0", False, True),
+    ("babel/locale-data/fr.dat", False, False),
+    ("babel/locale-data/km.dat", False, True),
+    ("PySide6\\plugins\\platforms\\qwindows.dll", True, True),
+    ("PySide6\\plugins\\styles\\qmodernwindowsstyle.dll", True, True),
+    ("PySide6\\plugins\\imageformats\\qpdf.dll", True, False),
+    ("PySide6\\opengl32sw.dll", True, False),
+    ("PySide6\\Qt6Quick.dll", True, False),
+    ("PySide6\\Qt6Gui.dll", True, True),
+    ("PySide6\\translations\\qtbase_de.qm", True, False),
+])
+def test_bundle_keeps_what_the_app_uses_on_linux_and_windows(dest, windows, kept):
+    import bundle_rules
+
+    assert bundle_rules.keep(dest, windows) is kept
