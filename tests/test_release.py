@@ -196,3 +196,16 @@ def test_bundle_keeps_what_the_app_uses_on_linux_and_windows(dest, windows, kept
     import bundle_rules
 
     assert bundle_rules.keep(dest, windows) is kept
+
+
+def test_windows_version_resource_names_the_app_and_its_version(tmp_path):
+    import ast
+
+    sys.path.insert(0, str(ROOT / "packaging" / "windows"))
+    import version_info
+
+    assert version_info.version_numbers("0.1.0") == (0, 1, 0, 0)
+    assert version_info.version_numbers("1.2.3rc1") == (1, 2, 3, 0)
+    text = version_info.write_version_file(tmp_path / "v.txt", "1.2.3").read_text("utf-8")
+    ast.parse(text)                         # PyInstaller evaluates it as Python
+    assert "filevers=(1, 2, 3, 0)" in text and "'ProductVersion', '1.2.3'" in text
