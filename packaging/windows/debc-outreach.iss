@@ -1,19 +1,20 @@
 ; Inno Setup script: installer for the Windows one-folder build.
 ;
 ;   py packaging\build.py                       (builds dist\debc-outreach\)
-;   "C:\Program Files (x86)\Inno Setup 6\ISCC.exe" /DAppVersion=0.1.0 packaging\windows\debc-outreach.iss
+;   "C:\Program Files (x86)\Inno Setup 6\ISCC.exe" packaging\windows\debc-outreach.iss
 ;
 ; Writes dist\debc-outreach-<version>-windows-setup.exe. Installs per user by
 ; default (no administrator rights needed on a shared community-centre PC);
 ; "Install for all users" asks for rights. Data is never in the program
 ; folder: it goes to the user's AppData, unless the folder is used portably.
 
-#ifndef AppVersion
-  #define AppVersion "0.1.0"
-#endif
 #define AppName "DEBC Outreach"
 #define AppExe "debc-outreach.exe"
 #define SourceDir "..\..\dist\debc-outreach"
+; The version comes from the built program's version resource unless given with /DAppVersion=.
+#ifndef AppVersion
+  #define AppVersion GetStringFileInfo(SourceDir + "\" + AppExe, "ProductVersion")
+#endif
 
 [Setup]
 AppId={{6B0C8E2A-6F1D-4C4B-9E0B-5D3C1E7A9F21}
