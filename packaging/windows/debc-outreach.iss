@@ -13,7 +13,7 @@
 #define SourceDir "..\..\dist\debc-outreach"
 ; The version comes from the built program's version resource unless given with /DAppVersion=.
 #ifndef AppVersion
-  #define AppVersion GetStringFileInfo(SourceDir + "\" + AppExe, "ProductVersion")
+  #define AppVersion GetStringFileInfo(AddBackslash(SourcePath) + SourceDir + "\" + AppExe, "ProductVersion")
 #endif
 
 [Setup]
