@@ -23,6 +23,7 @@ IntegrityError = _dbapi.IntegrityError
 sqlite_version = _dbapi.sqlite_version
 
 KEY_BYTES = 32
+ENCRYPTED_CACHE_KIB = 65536
 
 
 def key_pragma_value(key: bytes) -> str:
@@ -38,3 +39,6 @@ def apply_key(conn: Connection, key: bytes | None) -> None:
         conn.execute(f"PRAGMA key = {key_pragma_value(key)}")
         # Sorts and temporary indexes stay in memory, never in a temporary file.
         conn.execute("PRAGMA temp_store = MEMORY")
+        # Every page read from disk is decrypted: keep up to 64 MB of decrypted pages
+        # (grown only as used) so repeated work does not pay for it again.
+        conn.execute(f"PRAGMA cache_size = -{ENCRYPTED_CACHE_KIB}")
