@@ -55,6 +55,8 @@ class Shooter:
         from PySide6.QtCore import Qt
         from PySide6.QtGui import QImage
 
+        if widget is self.window:
+            widget.resize(*WINDOW)      # a page may have widened it (its minimum size)
         self.settle()
         image = widget.grab().toImage().convertToFormat(
             QImage.Format.Format_Indexed8, Qt.ImageConversionFlag.ThresholdDither)
@@ -218,6 +220,32 @@ class Shooter:
 
         return self.dialog(SecurityDialog(self.context, self.window), lang, "security")
 
+    def wait(self, seconds: float) -> None:
+        """Let background work (figures computed off the GUI thread) finish."""
+        import time
+
+        end = time.monotonic() + seconds
+        while time.monotonic() < end:
+            self.app.processEvents()
+            time.sleep(0.02)
+
+    def reports(self, lang: str) -> Path:
+        self.window.page("reports")
+        self.wait(3.0)
+        return self.save(self.window, lang, "reports")
+
+    def export(self, lang: str) -> Path:
+        from debc_outreach.gui.export_dialog import ExportDialog
+
+        page = self.window.page("reports")
+        return self.dialog(ExportDialog(self.context, page.filters.current(), self.window),
+                           lang, "export")
+
+    def targets(self, lang: str) -> Path:
+        from debc_outreach.gui.targets_dialog import TargetsDialog
+
+        return self.dialog(TargetsDialog(self.context, self.window), lang, "targets")
+
     def settings(self, lang: str) -> Path:
         from debc_outreach.gui.settings_dialog import SettingsDialog
 
@@ -234,7 +262,8 @@ class Shooter:
 SHOTS = ("first_start", "home", "sessions", "plan_session", "check_in", "skills",
          "participants", "new_participant", "duplicates", "modules", "present", "slides",
          "trainer_view", "glossary",
-         "sync", "conflicts", "settings", "security", "help_guide")
+         "sync", "conflicts", "reports", "export", "targets", "settings", "security",
+         "help_guide")
 
 
 def main(argv: list[str]) -> int:
