@@ -17,11 +17,11 @@ VILLAGE = "17010101"
 
 
 @pytest.fixture
-def programme(app_context):
+def programme(app_context, request):
     """A realistic registry (600 people, a year of sessions) and a session today in the
     village where most of them live."""
     store = app_context.store
-    demo.generate(store, 600, 40, seed=11)
+    demo.generate(store, 600, 40, seed=getattr(request, "param", 11))
     village = store.database.scalar(
         "SELECT village_code FROM participant GROUP BY village_code ORDER BY count(*) DESC")
     session = sessions.create(store, dt.date.today().isoformat(), village,
@@ -80,6 +80,7 @@ def _check_in_by_typing(qtbot, screen, person, plan) -> list:
 
 
 @pytest.mark.slow
+@pytest.mark.parametrize("programme", [11, 2026, 7], indirect=True)
 def test_returning_participants_are_checked_in_within_six_key_presses(qtbot, screen):
     """After the first two letters of the name, at most 6 key presses (letters of the
     next name part, ↓, Enter) check a returning participant in — 40 people in a row,

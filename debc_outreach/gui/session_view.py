@@ -69,12 +69,20 @@ def rank(found: list[Participant], query: str, present: set[str],
 
     tokens = key.split()
 
+    def parts_start(words: list[str]) -> bool:
+        # Each typed part starts a later name part than the one before ("សុ សុធា").
+        position = 0
+        for token in tokens:
+            while position < len(words) and not words[position].startswith(token):
+                position += 1
+            if position == len(words):
+                return False
+            position += 1
+        return True
+
     def score(person: Participant) -> tuple:
         person_key = name_key(person.display_name)
-        words = person_key.split()
-        # The start of the name, or the start of a name part for every typed part.
-        starts = person_key.startswith(key) or all(
-            any(word.startswith(token) for word in words) for token in tokens)
+        starts = person_key.startswith(key) or parts_start(person_key.split())
         return (person.id in present, not starts, nearness(person.village_code))
 
     return sorted(found, key=score)

@@ -186,8 +186,8 @@ def generate(store: Store, n_participants: int = 600, n_sessions: int = 40, *,
     """Write a demo programme into `store` (adds to what is there)."""
     # The same seed gives the same programme in a fresh folder; a second run into
     # the same folder adds new people and sessions instead of clashing ids.
-    existing = store.database.scalar("SELECT count(*) FROM event") or 0
-    rng = random.Random(f"{seed}:{existing}")
+    existing = store.database.scalar("SELECT count(*) FROM participant") or 0
+    rng = random.Random(f"{seed}:{existing}" if existing else seed)
     today = today or dt.date.today()
     writer = _Writer(store)
     n_sessions = max(1, n_sessions)
