@@ -70,6 +70,9 @@ def main() -> int:
               f=medians["frozen"] * 1000, r=medians["frozen"] / medians["source"],
               rb=medians["frozen"] / medians["bare QMainWindow"]))
     print(f"frozen folder {args.folder}: {size:.1f} MB (budget {BUDGET_MB:.0f} MB)")
+    for archive in sorted(args.folder.parent.glob(f"{NAME}-*.tar.gz")) + sorted(
+            args.folder.parent.glob(f"{NAME}-*.zip")):
+        print(f"archive {archive.name}: {archive.stat().st_size / 1e6:.1f} MB")
     return 0
 
 
