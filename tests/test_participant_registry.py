@@ -117,3 +117,25 @@ def test_first_letters_of_each_name_part_find_the_person(store):
     assert [p.id for p in participants.search(store.database, "ស្រ ពិ")] == [wanted.id]
     assert [p.display_name for p in participants.search(store.database, "da so")] == [
         "Sok Dara"]
+
+
+def test_phone_search_accepts_the_country_code(store):
+    person = participants.add_participant(store, "Chea Bopha", phone="012 345 678")
+    assert [p.id for p in participants.search(store.database, "+855 12 345")] == [person.id]
+
+
+def test_editing_records_only_what_changed(qtbot, app_context):
+    from debc_outreach.gui.participant_dialog import ParticipantDialog
+    from tests.conftest import close_and_delete
+
+    store = app_context.store
+    person = participants.add_participant(store, "Sok Dara", wg_answers={"seeing": 2},
+                                          consent="yes", birth_year=1990)
+    events = store.database.scalar("SELECT count(*) FROM event")
+    dialog = ParticipantDialog(store, existing=person)
+    dialog.phone.setText("097 111 2222")
+    dialog.accept()
+    assert store.database.scalar("SELECT count(*) FROM event") == events + 1
+    fields = store.database.scalar("SELECT fields FROM event ORDER BY hlc DESC LIMIT 1")
+    assert '"phone"' in fields and '"wg"' not in fields and '"display_name"' not in fields
+    close_and_delete(dialog)

@@ -149,14 +149,17 @@ class ParticipantDialog(QDialog):
         self.name.setFocus()
         self.name.end(False)
 
+    def _stored_answers(self) -> dict:
+        text = self._store.database.scalar("SELECT wg FROM participant WHERE id = ?",
+                                           (self._existing.id,))
+        return wg.clean_answers(json.loads(text or "{}"))
+
     def _load(self, person: Participant) -> None:
         self.sex.setCurrentIndex(max(0, self.sex.findData(person.sex)))
         if person.birth_year:
             self.birth_year.setText(str(person.birth_year))
         self.age_band.setCurrentIndex(max(0, self.age_band.findData(person.age_band)))
-        answers = self._store.database.scalar("SELECT wg FROM participant WHERE id = ?",
-                                              (person.id,))
-        for domain, level in wg.clean_answers(json.loads(answers or "{}")).items():
+        for domain, level in self._stored_answers().items():
             combo = self.wg_answers[domain]
             combo.setCurrentIndex(max(0, combo.findData(level)))
         if person.consent == "yes":
@@ -227,8 +230,8 @@ class ParticipantDialog(QDialog):
                     self._store, name, recorded_by=self._recorded_by, **values)
             else:
                 current = self._existing
-                changes = {k: v for k, v in values.items()
-                           if getattr(current, k if k != "wg_answers" else "id", None) != v}
+                before = dict(current.__dict__, wg_answers=self._stored_answers())
+                changes = {k: v for k, v in values.items() if before.get(k) != v}
                 if "consent" in changes:
                     changes["consent_by"] = self._recorded_by
                 self.participant = participants.update_participant(

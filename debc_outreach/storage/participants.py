@@ -326,7 +326,7 @@ def search(database: Database, query: str, limit: int = 50) -> list[Participant]
         found += [p for p in more if p.id not in seen]
         seen = {p.id for p in found}
     digits = people.phone_key(query)
-    if len(found) < limit and len(digits) >= 3 and digits == key.replace(" ", "").lstrip("+"):
+    if len(found) < limit and len(digits) >= 3 and not any(c.isalpha() for c in query):
         cursor = conn.execute(
             f"SELECT {COLUMNS} FROM participant p WHERE instr(p.phone_key, ?) > 0 AND {ACTIVE} "
             f"ORDER BY p.sort_key LIMIT ?", (digits, limit))
