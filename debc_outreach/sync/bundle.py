@@ -72,7 +72,7 @@ def _aad(bundle_id: str, index: int, final: bool) -> bytes:
 # --- sealing -----------------------------------------------------------------------------
 
 def seal(path: Path, keys: DeviceKeys, header: dict, recipients: dict[str, str],
-         lines: Iterable[bytes], level: int = ZSTD_LEVEL) -> dict:
+         lines: Iterable[bytes], level: int | None = None) -> dict:
     """Write a bundle atomically. `header` gets crypto fields added; returns the final header.
 
     `recipients` maps device id -> X25519 public key; `lines` are NDJSON lines
@@ -93,7 +93,8 @@ def seal(path: Path, keys: DeviceKeys, header: dict, recipients: dict[str, str],
     chunks = 0
     try:
         with open(temp_payload, "wb") as out:
-            compressor = zstandard.ZstdCompressor(level=level).compressobj()
+            compressor = zstandard.ZstdCompressor(
+                level=ZSTD_LEVEL if level is None else level).compressobj()
             pending = bytearray()
 
             def flush(final: bool) -> None:
