@@ -13,18 +13,19 @@ import tempfile
 from pathlib import Path
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 from sync_devices import make_programme, projection_snapshot
 
 from debc_outreach.storage import participants  # noqa: F401  (registers the entity)
-from debc_outreach.sync import export, importer
+from debc_outreach.sync import conflicts, export, importer
 
 TRAINER_IDS = ["t0", "t1"]
 SESSIONS = ["s0", "s1"]
 PEOPLE = ["p0", "p1", "p2"]
 
 edit = st.one_of(
+    st.tuples(st.just("resolve"), st.integers(0, 3), st.booleans(), st.just("")),
     st.tuples(st.just("person"), st.integers(0, 3), st.sampled_from(PEOPLE),
               st.sampled_from(["សុខ ដារា", "Sok Dara", "ចាន់ ធីតា"])),
     st.tuples(st.just("merge"), st.integers(0, 3), st.sampled_from(PEOPLE),
@@ -87,6 +88,13 @@ def test_devices_converge_whatever_the_delivery_order(plan):
             elif kind == "merge":          # merge into another person, or un-merge ("")
                 if step[3] != step[2]:
                     stores[step[1]].record("participant", step[2], {"merged_into": step[3]})
+            elif kind == "resolve":         # whoever sees a conflict may decide it
+                found = conflicts.list_conflicts(stores[step[1]].database)
+                if found:
+                    event("a conflict was resolved during the run")
+                    conflicts.resolve_conflict(
+                        stores[step[1]], found[0],
+                        conflicts.KEEP_OTHER if step[2] else conflicts.KEEP_CURRENT)
             elif kind in ("add", "remove"):
                 stores[step[1]].record("attendance", step[2], {"participant_id": step[3]},
                                        op=kind)
@@ -103,23 +111,37 @@ def test_devices_converge_whatever_the_delivery_order(plan):
             elif kind == "replay" and bundles:
                 path, target = bundles[step[1] % len(bundles)]
                 importer.import_bundle(stores[target], path)
-        # Settle: exchange through the coordinator until nothing new moves.
-        for _round in range(3):
-            for trainer in devices:
-                for source, target in ((trainer, coordinator), (coordinator, trainer)):
-                    path = root / f"b{len(bundles)}.debc-bundle"
-                    export.export_bundle(source, target.device_id, path)
-                    bundles.append((path, 0))
-                    importer.import_bundle(target, path)
+        def settle() -> None:
+            """Exchange through the coordinator until nothing new moves."""
+            for _round in range(3):
+                for trainer in devices:
+                    for source, target in ((trainer, coordinator), (coordinator, trainer)):
+                        path = root / f"b{len(bundles)}.debc-bundle"
+                        export.export_bundle(source, target.device_id, path)
+                        bundles.append((path, 0))
+                        importer.import_bundle(target, path)
+
+        settle()
+        kept = {tuple(row) for row in coordinator.database.conn.execute(
+            "SELECT entity, entity_id, field, loser_hlc, loser_device FROM conflict")}
+        assert kept == _expected_conflicts(coordinator)
+        # A trainer resolves one conflict, the coordinator the others; all devices agree.
+        for number, found in enumerate(conflicts.list_conflicts(devices[0].database)):
+            deciding = devices[0] if number == 0 else coordinator
+            current = {c.key: c for c in conflicts.list_conflicts(deciding.database)}
+            if found.key in current:
+                event("conflicts resolved")
+                conflicts.resolve_conflict(deciding, current[found.key], conflicts.KEEP_OTHER
+                                           if number % 2 else conflicts.KEEP_CURRENT)
+        settle()
         first = projection_snapshot(coordinator)
         events = coordinator.database.scalar("SELECT count(*) FROM event")
         for store in devices:
             assert projection_snapshot(store) == first
             assert store.database.scalar("SELECT count(*) FROM event") == events
             assert store.database.scalar("SELECT count(*) FROM sync_waiting") == 0
-        conflicts = {tuple(row) for row in coordinator.database.conn.execute(
-            "SELECT entity, entity_id, field, loser_hlc, loser_device FROM conflict")}
-        assert conflicts == _expected_conflicts(coordinator)
+        assert all(conflicts.list_conflicts(store.database) == [] for store in stores) \
+            or not kept
     finally:
         for store in stores:
             store.close()
