@@ -85,6 +85,8 @@ def test_import_from_the_page_shows_the_report(main_window, app_context, qtbot, 
             pass
         assert "1 new record" in page.last_report.text()
         assert not page.held_button.isVisible() and page.held_text() == ""
+        if os.environ.get("DEBC_SCREENSHOTS"):
+            main_window.grab().save("/tmp/sync-coordinator-en.png")
         assert "duplicate" not in page.last_report.text()
         assert trainers.get_trainer(app_context.store, trainers.list_trainers(trainer)[0].id)
     finally:
