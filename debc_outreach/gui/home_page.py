@@ -80,7 +80,8 @@ class HomePage(Page):
         self.participant_count.caption.setText(_("participants registered"))
         self.session_count.caption.setText(_("sessions planned or held"))
         self.backup.caption.setText(_("last automatic backup"))
-        self.refresh()
+        if self.isVisible():          # figures and dates re-format in the new language
+            self.refresh()
 
     def activate(self) -> None:
         self.refresh()
