@@ -58,12 +58,9 @@ def current_base(conn: sqlite3.Connection, entity: str, entity_id: str, fields: 
     """The version (HLC) of each field a local edit overwrites: the event's `base`."""
     if entity not in ENTITIES:
         return {}
-    base = {}
-    for name in fields:
-        row = conn.execute("SELECT hlc FROM field_version WHERE entity=? AND entity_id=? "
-                           "AND field=?", (entity, entity_id, name)).fetchone()
-        base[name] = row[0] if row else 0
-    return base
+    seen = dict(conn.execute("SELECT field, hlc FROM field_version WHERE entity=? AND "
+                             "entity_id=?", (entity, entity_id)))
+    return {name: seen.get(name, 0) for name in fields}
 
 
 # Conflicts. A field value is a conflict when it lost to the winner although
