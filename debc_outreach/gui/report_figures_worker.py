@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import logging
 import traceback
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal
@@ -25,26 +25,35 @@ log = logging.getLogger(__name__)
 class DashboardData:
     figures: aggregates.Figures
     targets: list[targets.Progress]
+    skills_done: bool = True
 
 
 class _Signals(QObject):
+    partial = Signal(int, object)
     done = Signal(int, object)
     failed = Signal(int, str)
 
 
 class _Run(QRunnable):
     def __init__(self, generation: int, path: Path, key, filt: ReportFilter,
-                 policy_modules: dict, signals: _Signals):
+                 policy_modules: dict, item_ids: list[str], signals: _Signals):
         super().__init__()
         self.generation, self.path, self.key = generation, path, key
         self.filt, self.policy_modules, self.signals = filt, policy_modules, signals
+        self.item_ids = item_ids
 
     def run(self) -> None:
         try:
             database = Database(self.path, self.key)
             try:
+                # Headline, charts and targets first (seconds on a million rows); the
+                # skills, which walk every checklist result, follow in a second step.
                 figures = aggregates.figures(database, self.filt)
                 progress = targets.progress(database, self.policy_modules, self.filt)
+                self.signals.partial.emit(self.generation, DashboardData(
+                    replace(figures), progress, skills_done=False))
+                figures.skills = aggregates.skills_by_module(database, self.filt,
+                                                             self.item_ids)
             finally:
                 database.close()
         except UserError as error:
@@ -57,7 +66,8 @@ class _Run(QRunnable):
 
 
 class FiguresWorker(QObject):
-    """`request(filter)`; `ready(DashboardData)` or `failed(message)` comes back."""
+    """`request(filter, …)`; `ready(DashboardData)` comes back twice (without, then with
+    the skills), or `failed(message)`."""
 
     ready = Signal(object)
     failed = Signal(str)
@@ -68,14 +78,19 @@ class FiguresWorker(QObject):
         self.generation = 0
         self.busy = False
         self._signals = _Signals()
+        self._signals.partial.connect(self._partial)
         self._signals.done.connect(self._done)
         self._signals.failed.connect(self._failed)
 
-    def request(self, filt: ReportFilter, policy_modules: dict) -> None:
+    def request(self, filt: ReportFilter, policy_modules: dict, item_ids: list[str]) -> None:
         self.generation += 1
         self.busy = True
         QThreadPool.globalInstance().start(_Run(self.generation, self.path, self.key, filt,
-                                                policy_modules, self._signals))
+                                                policy_modules, item_ids, self._signals))
+
+    def _partial(self, generation: int, data: DashboardData) -> None:
+        if generation == self.generation:
+            self.ready.emit(data)
 
     def _done(self, generation: int, data: DashboardData) -> None:
         if generation == self.generation:

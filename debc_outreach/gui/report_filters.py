@@ -204,3 +204,8 @@ class FilterBar(QWidget):
     @property
     def policy_modules(self) -> dict:
         return self._catalog.policy_modules()
+
+    @property
+    def item_ids(self) -> list[str]:
+        """Checklist items of the pack (the skills the dashboard counts)."""
+        return list(self._catalog.items)

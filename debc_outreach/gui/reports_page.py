@@ -209,14 +209,15 @@ class ReportsPage(Page):
         """Recompute the figures for the current filters (in the background)."""
         self._stale = False
         self.status.setText(_("Counting…"))
-        self.worker.request(self.filters.current(), self.filters.policy_modules)
+        self.worker.request(self.filters.current(), self.filters.policy_modules,
+                            self.filters.item_ids)
 
     def _failed(self, message: str) -> None:
         self.status.setText(message or _("The figures could not be computed; see the log."))
 
     def _show(self, data: DashboardData) -> None:
         self.data = data
-        self.status.setText("")
+        self.status.setText("" if data.skills_done else _("Counting skills…"))
         self._redisplay()
 
     def _redisplay(self) -> None:

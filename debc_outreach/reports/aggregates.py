@@ -7,11 +7,11 @@ are unique participants (a merged duplicate counts as the kept person).
 
 from __future__ import annotations
 
-import datetime as dt
+from collections import Counter
 from dataclasses import dataclass, field, replace
 
-from debc_outreach.core import people as people_rules
-from debc_outreach.reports.filters import AGE_BAND_SQL, ATTENDANCE_FROM, ReportFilter
+from debc_outreach.reports import scan
+from debc_outreach.reports.filters import ReportFilter
 from debc_outreach.storage.database import Database
 
 AGE_BANDS = ("0-14", "15-24", "25-59", "60+", "")
@@ -53,28 +53,27 @@ class Figures:
     skills: list[ModuleSkills] = field(default_factory=list)
 
 
-def _people(database: Database, filt: ReportFilter) -> tuple[Headline, dict]:
-    """One row per person: sex, disability, consent, age band at their first session."""
-    where, params = filt.attendance_where()
-    cursor = database.conn.execute(
-        "SELECT p.sex, p.disability, p.consent, p.birth_year, p.age_band, min(s.date), "
-        f"count(*) {ATTENDANCE_FROM} WHERE {where} GROUP BY p.id", params)
-    attendances = people = women = disability = unknown = youth = elders = no_consent = 0
+def _headline(found: dict[str, scan.Person]) -> tuple[Headline, dict]:
+    """Headline figures and people by (sex, age band at their first visit)."""
+    attendances = women = disability = unknown = youth = elders = no_consent = 0
     by_sex_age: dict[tuple[str, str], int] = {}
-    for sex, disabled, consent, birth_year, band, first, count in cursor:
-        people += 1
-        attendances += count
-        women += sex == "F"
-        disability += disabled == 1
-        unknown += disabled not in (0, 1)
-        no_consent += consent != "yes"
-        age = people_rules.age_band(birth_year, band, dt.date.fromisoformat(first))
+    for person in found.values():
+        attendances += person.visits_text.count(",") + 1
+        women += person.sex == "F"
+        disability += person.disability == 1
+        unknown += person.disability not in (0, 1)
+        no_consent += person.consent != "yes"
+        age = scan.band_at(person, min(person.visits))
         youth += age == "15-24"
         elders += age == "60+"
-        by_sex_age[(sex, age)] = by_sex_age.get((sex, age), 0) + 1
-    headline = Headline(0, attendances, people, women, disability, unknown, youth, elders,
-                        no_consent)
-    return headline, by_sex_age
+        by_sex_age[(person.sex, age)] = by_sex_age.get((person.sex, age), 0) + 1
+    return Headline(0, attendances, len(found), women, disability, unknown, youth, elders,
+                    no_consent), by_sex_age
+
+
+def headline(database: Database, filt: ReportFilter) -> Headline:
+    """The headline figures alone (targets)."""
+    return _headline(scan.people(database, filt))[0]
 
 
 def sessions_held(database: Database, filt: ReportFilter) -> int:
@@ -86,62 +85,56 @@ def sessions_held(database: Database, filt: ReportFilter) -> int:
         params).fetchone()[0]
 
 
-def by_month(database: Database, filt: ReportFilter) -> list[tuple[str, int, int]]:
-    where, params = filt.attendance_where()
-    return [tuple(row) for row in database.conn.execute(
-        f"SELECT substr(s.date, 1, 7), count(*), count(DISTINCT p.id) {ATTENDANCE_FROM} "
-        f"WHERE {where} GROUP BY 1 ORDER BY 1", params)]
+def _by_key(found: dict[str, scan.Person], key) -> list[tuple[str, int, int]]:
+    """(key, attendances, unique people) for a key of each visit."""
+    visits: Counter = Counter()
+    people: Counter = Counter()
+    for person in found.values():
+        keys = [key(visit) for visit in person.visits]
+        visits.update(keys)
+        people.update(set(keys))
+    return [(k, visits[k], people[k]) for k in visits]
 
 
-def by_province(database: Database, filt: ReportFilter) -> list[tuple[str, int, int]]:
-    where, params = filt.attendance_where()
-    return [tuple(row) for row in database.conn.execute(
-        f"SELECT substr(s.village_code, 1, 2), count(*), count(DISTINCT p.id) "
-        f"{ATTENDANCE_FROM} WHERE {where} GROUP BY 1 ORDER BY 2 DESC", params)]
+def skills_by_item(database: Database, filt: ReportFilter,
+                   item_ids: list[str]) -> dict[str, tuple[int, int, int]]:
+    """Item id -> (results achieved, people who achieved it, people assessed)."""
+    codes = scan.item_codes(item_ids)
+    return scan.count_codes(scan.skills(database, filt, codes), codes)
 
 
-def skills_by_item(database: Database, filt: ReportFilter) -> dict[str, tuple[int, int]]:
-    """Item id -> (people assessed, people who achieved it), for people present."""
-    where, params = filt.attendance_where()
-    cursor = database.conn.execute(
-        "SELECT c.item_id, count(DISTINCT CASE WHEN c.state != 'not_assessed' THEN p.id END), "
-        "count(DISTINCT CASE WHEN c.state = 'achieved' THEN p.id END) "
-        "FROM checklist_result c JOIN attendance a ON a.session_id = c.session_id "
-        "AND a.participant_id = c.participant_id " + ATTENDANCE_FROM.replace(
-            "FROM attendance a\n", "") + f" WHERE {where} GROUP BY c.item_id", params)
-    return {row[0]: (row[1], row[2]) for row in cursor}
+def skills_by_module(database: Database, filt: ReportFilter,
+                     item_ids: list[str]) -> list[ModuleSkills]:
+    """Per module: skills achieved, people with at least one, people assessed."""
+    codes = scan.item_codes(item_ids)
+    module_of = {code: item.split(".")[0] for item, code in codes.items()}
+    achieved: Counter = Counter()
+    people: Counter = Counter()
+    assessed: Counter = Counter()
+    for done, tried in scan.skills(database, filt, codes).values():
+        for code, count in Counter(done).items():
+            achieved[module_of.get(code, "?")] += count
+        people.update({module_of.get(code, "?") for code in done})
+        assessed.update({module_of.get(code, "?") for code in tried})
+    modules = sorted(set(achieved) | set(assessed), key=lambda m: -achieved[m])
+    return [ModuleSkills(m, achieved[m], people[m], assessed[m]) for m in modules]
 
 
-def skills_by_module(database: Database, filt: ReportFilter) -> list[ModuleSkills]:
-    where, params = filt.attendance_where()
-    cursor = database.conn.execute(
-        "SELECT substr(c.item_id, 1, instr(c.item_id, '.') - 1), "
-        "sum(c.state = 'achieved'), "
-        "count(DISTINCT CASE WHEN c.state = 'achieved' THEN p.id END), "
-        "count(DISTINCT CASE WHEN c.state != 'not_assessed' THEN p.id END) "
-        "FROM checklist_result c JOIN attendance a ON a.session_id = c.session_id "
-        "AND a.participant_id = c.participant_id " + ATTENDANCE_FROM.replace(
-            "FROM attendance a\n", "") + f" WHERE {where} GROUP BY 1 ORDER BY 2 DESC", params)
-    return [ModuleSkills(row[0], row[1] or 0, row[2], row[3]) for row in cursor]
-
-
-def figures(database: Database, filt: ReportFilter, *, with_skills: bool = True,
+def figures(database: Database, filt: ReportFilter, *, item_ids: list[str] | None = None,
             should_stop=None) -> Figures:
-    """Everything the dashboard shows for `filt` (a handful of GROUP BY queries)."""
-    headline, by_sex_age = _people(database, filt)
+    """Everything the dashboard shows for `filt` (skills only when `item_ids` are given)."""
+    found = scan.people(database, filt)
+    headline_, by_sex_age = _headline(found)
     result = Figures()
-    stop = should_stop or (lambda: False)
-    held = sessions_held(database, filt)
-    result.headline = replace(headline, sessions=held)
+    result.headline = replace(headline_, sessions=sessions_held(database, filt))
     result.by_sex_age = by_sex_age
-    if stop():
-        return result
-    result.by_month = by_month(database, filt)
-    if stop():
-        return result
-    result.by_province = by_province(database, filt)
-    if with_skills and not stop():
-        result.skills = skills_by_module(database, filt)
+    result.by_month = sorted(_by_key(found, lambda visit: visit[:7]))
+    result.by_province = sorted(_by_key(found, lambda visit: visit[10:12]),
+                                key=lambda row: -row[1])
+    del found
+    stop = should_stop or (lambda: False)
+    if item_ids and not stop():
+        result.skills = skills_by_module(database, filt, item_ids)
     return result
 
 
@@ -161,17 +154,17 @@ class Cell:
 def disaggregation(database: Database, filt: ReportFilter) -> list[Cell]:
     """Attendances and unique people by province, district (of the session), sex, age band
     (at the session date) and disability (Washington Group cut-off)."""
-    where, params = filt.attendance_where()
-    cursor = database.conn.execute(
-        "SELECT substr(s.village_code, 1, 2), substr(s.village_code, 1, 4), p.sex, "
-        f"{AGE_BAND_SQL}, CASE p.disability WHEN 1 THEN 'yes' WHEN 0 THEN 'no' "
-        "ELSE 'unknown' END, count(*), count(DISTINCT p.id) "
-        f"{ATTENDANCE_FROM} WHERE {where} GROUP BY 1, 2, 3, 4, 5 ORDER BY 1, 2, 3, 4, 5",
-        params)
-    return [Cell(*row) for row in cursor]
+    visits: Counter = Counter()
+    people: Counter = Counter()
+    disability_code = {1: "yes", 0: "no"}
+    for person in scan.people(database, filt).values():
+        disabled = disability_code.get(person.disability, "unknown")
+        keys = [(visit[10:12], visit[10:14], person.sex, scan.band_at(person, visit), disabled)
+                for visit in person.visits]
+        visits.update(keys)
+        people.update(set(keys))
+    return [Cell(*key, visits[key], people[key]) for key in sorted(visits)]
 
 
 def unique_people(database: Database, filt: ReportFilter) -> int:
-    where, params = filt.attendance_where()
-    return database.conn.execute(f"SELECT count(DISTINCT p.id) {ATTENDANCE_FROM} WHERE {where}",
-                                 params).fetchone()[0]
+    return len(scan.people(database, filt))

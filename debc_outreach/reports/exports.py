@@ -237,12 +237,12 @@ def _named_cell(row: tuple, lang: str) -> tuple:
 
 
 def _skill_rows(database: Database, filt: ReportFilter, catalog, lang: str) -> list[tuple]:
-    counts = aggregates.skills_by_item(database, filt)
+    counts = aggregates.skills_by_item(database, filt, list(catalog.items))
     order = {slug: i for i, slug in enumerate(catalog.order)}
     items = sorted(counts, key=lambda item: (order.get(item.split(".")[0], 999), item))
     out = []
     for item in items:
-        assessed, achieved = counts[item]
+        _results, achieved, assessed = counts[item]
         slug = catalog.items.get(item, (item.split(".")[0],))[0]
         out.append((slug, catalog.title(slug, lang), item, catalog.item_text(item, lang),
                     assessed, achieved, achieved / assessed if assessed else 0.0))

@@ -161,7 +161,7 @@ def write_summary_pdf(database: Database, filt: ReportFilter, catalog: lookup.Ca
                       lang: str, path: Path) -> aggregates.Figures:
     from debc_outreach.reports.pdf.render import render_pdf
 
-    figures = aggregates.figures(database, filt)
+    figures = aggregates.figures(database, filt, item_ids=list(catalog.items))
     body, images = summary_html(database, filt, catalog, lang, figures)
     title = label(N_("Programme summary"), lang)
     render_pdf(page(title, body), path, title=title, images=images)

@@ -117,7 +117,7 @@ def actual(database: Database, target: Target, policy_modules: dict,
         device_id=base.device_id if base else "", trainer_id=base.trainer_id if base else "")
     if target.measure == "sessions":
         return aggregates.sessions_held(database, filt)
-    headline, _by = aggregates._people(database, filt)
+    headline = aggregates.headline(database, filt)
     return {"participants": headline.people, "women": headline.women,
             "disability": headline.disability, "youth": headline.youth,
             "elders": headline.elders, "attendances": headline.attendances}[target.measure]
