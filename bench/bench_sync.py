@@ -39,12 +39,14 @@ def attendance_rows(device_id: str, count: int, seed: int = 7) -> list[tuple]:
               for _ in range(max(1000, count // 10))]
     rows = []
     prev = events.GENESIS_HASH
-    ms = int(dt.datetime(2026, 1, 5, 8, tzinfo=dt.UTC).timestamp() * 1000)
+    # Sessions an hour apart, ending before now: every check-in is applied (a stamp more
+    # than a day ahead of the importer's clock would be quarantined instead).
+    ms = int(time.time() * 1000) - (count // 30 + 2) * 3600 * 1000 - count * 20000
     session = ""
     for seq in range(1, count + 1):
         if seq % 30 == 1:
             session = str(uuid.UUID(int=rng.getrandbits(128), version=4))
-            ms += 3 * 3600 * 1000
+            ms += 3600 * 1000
         ms += rng.randint(2000, 20000)
         hlc = pack(ms, 0)
         fields = {"participant_id": rng.choice(people),
@@ -88,12 +90,14 @@ store = Store.open(Path(sys.argv[1]))
 start = time.perf_counter()
 report = importer.import_bundle(store, Path(sys.argv[2]))
 elapsed = time.perf_counter() - start
+store_applied = store.database.scalar("SELECT count(*) FROM event WHERE applied = 1")
 store.close()
 # VmHWM: this process image's own peak (ru_maxrss would include the parent's at fork).
 hwm = [line for line in open("/proc/self/status") if line.startswith("VmHWM")]
 rss = int(hwm[0].split()[1]) / 1024 if hwm else \
     resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-print(json.dumps({"seconds": elapsed, "new": report.new, "rss_mb": rss}))
+print(json.dumps({"seconds": elapsed, "new": report.new, "quarantined": report.quarantined,
+                  "applied": store_applied, "rss_mb": rss}))
 """
 
 
@@ -143,7 +147,9 @@ def main() -> None:
     print(f"bundle size:            {size:,} B = {size / n:.1f} B/event (target <= 32)")
     print(f"export:                 {export_seconds:.1f} s ({n / export_seconds:,.0f} ev/s)")
     print(f"baseline executemany:   {raw_seconds:.2f} s ({raw_rate:,.0f} ev/s)")
-    print(f"import (verify+apply):  {result['seconds']:.1f} s ({import_rate:,.0f} ev/s)")
+    print(f"import (verify+apply):  {result['seconds']:.1f} s ({import_rate:,.0f} ev/s); "
+          f"{result['new']:,} new, {result['applied']:,} applied, "
+          f"{result['quarantined']:,} quarantined")
     print(f"ratio import/baseline:  {import_rate / raw_rate:.2f}x (target >= 0.25x)")
     print(f"import peak RSS:        {result['rss_mb']:.0f} MB")
     print(f"bench process RSS:      "
