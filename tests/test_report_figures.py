@@ -154,3 +154,42 @@ def test_a_bad_target_is_refused(store, value, measure, message):
     with pytest.raises(UserError, match=message):
         targets.set_target(store, province_code="12", period_start="2026-01-01",
                            period_end="2026-12-31", measure=measure, value=value)
+
+
+def test_skills_per_module_count_results_and_people_present(programme):
+    from debc_outreach.storage import attendance
+
+    catalog = lookup.catalog(None)
+    conn = programme.database.conn
+    session_id, person = conn.execute(
+        "SELECT c.session_id, c.participant_id FROM checklist_result c "
+        "WHERE c.state = 'achieved' LIMIT 1").fetchone()
+    attendance.remove(programme, session_id, person, reason="checked in by mistake")
+    rows = conn.execute(
+        "SELECT c.participant_id, c.item_id, c.state FROM checklist_result c JOIN attendance a "
+        "ON a.session_id = c.session_id AND a.participant_id = c.participant_id "
+        "WHERE a.present = 1").fetchall()
+    achieved, people_by_module, assessed = defaultdict(int), defaultdict(set), defaultdict(set)
+    for participant_id, item_id, state in rows:
+        module = item_id.split(".")[0]
+        if state == "achieved":
+            achieved[module] += 1
+            people_by_module[module].add(participant_id)
+        if state != "not_assessed":
+            assessed[module].add(participant_id)
+    got = aggregates.skills_by_module(programme.database, ReportFilter(), list(catalog.items))
+    assert {m.slug: (m.achieved, m.people, m.assessed) for m in got} == {
+        m: (achieved[m], len(people_by_module[m]), len(assessed[m])) for m in assessed}
+
+
+def test_named_periods_cover_whole_months_and_quarters():
+    from debc_outreach.reports.periods import period_range
+
+    today = dt.date(2026, 5, 14)
+    assert period_range("this_month", today) == ("2026-05-01", "2026-05-14")
+    assert period_range("last_month", today) == ("2026-04-01", "2026-04-30")
+    assert period_range("last_quarter", today) == ("2026-01-01", "2026-03-31")
+    assert period_range("this_year", today) == ("2026-01-01", "2026-05-14")
+    assert period_range("last_12_months", today) == ("2025-06-01", "2026-05-14")
+    assert period_range("last_month", dt.date(2026, 1, 3)) == ("2025-12-01", "2025-12-31")
+    assert period_range("all", today) == ("", "")
