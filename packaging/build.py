@@ -80,6 +80,18 @@ def add_release_files(folder: Path, version: str, portable: bool) -> None:
         marker.unlink()
 
 
+# The xcb helper libraries Qt's xcb plugin needs and some desktops lack: bundled when the
+# build machine has them (Debian: the packages in the README's "Start here").
+XCB_HELPERS = ("libxcb-icccm.so.4", "libxcb-keysyms.so.1", "libxcb-cursor.so.0",
+               "libxcb-image.so.0", "libxcb-render-util.so.0", "libxkbcommon-x11.so.0")
+
+
+def missing_xcb_helpers(folder: Path) -> list[str]:
+    if WINDOWS:
+        return []
+    return [name for name in XCB_HELPERS if not (folder / "_internal" / name).exists()]
+
+
 def archive(folder: Path, version: str, portable: bool) -> Path:
     machine = platform.machine().lower() or "unknown"
     suffix = "-portable" if portable else ""
@@ -120,6 +132,10 @@ def main(argv: list[str] | None = None) -> int:
     built = time.perf_counter() - start
     size_mb = folder_size(folder) / 1e6
     print(f"built {folder} in {built:.0f} s: {size_mb:.1f} MB (budget {BUDGET_MB:.0f} MB)")
+    missing = missing_xcb_helpers(folder)
+    if missing:
+        print("warning: not bundled (missing on this build machine), so the computers that run "
+              f"this build need them installed: {', '.join(missing)}", file=sys.stderr)
     if not args.no_self_test and self_test(folder) != 0:
         print("the frozen app's self-test failed", file=sys.stderr)
         return 1
