@@ -260,6 +260,7 @@ def test_a_cancelled_import_keeps_what_was_saved_and_finishes_next_time(programm
     path = tmp_path / "b.debc-bundle"
     export.export_bundle(trainer, coordinator.device_id, path)
     monkeypatch.setattr(importer, "CHUNK_EVENTS", 10)
+    monkeypatch.setattr(importer, "TRANSACTION_EVENTS", 10)
     chunks = []
     stopped = importer.import_bundle(coordinator, path, report=lambda d, t: chunks.append(d),
                                      cancelled=lambda: len(chunks) >= 1)

@@ -37,7 +37,8 @@ from debc_outreach.sync import bundle, codec, entities, peers, rescue, trust
 from debc_outreach.sync.bundle import BundleError
 from debc_outreach.sync.keys import device_keys
 
-CHUNK_EVENTS = 10000
+CHUNK_EVENTS = 10000                     # events decoded, spooled and applied at a time
+TRANSACTION_EVENTS = 100000              # events per committed transaction
 IMPORT_CACHE_KB = 64 * 1024
 IMPORT_CHECKPOINT_PAGES = 16384          # fewer, larger WAL checkpoints while importing
 Report = Callable[[int, int], None]
@@ -292,16 +293,26 @@ def _import_verified(store: Store, sealed: bundle.SealedBundle, cert: trust.Cert
         result.released = release_pending(store)
         conflicts_before = store.database.scalar("SELECT count(*) FROM conflict")
         done = 0
-        while (rows := spool.read()) is not None:
-            if cancelled():
-                result.cancelled = True
+        rows = spool.read()
+        while rows is not None:
+            # Several chunks per transaction: random index inserts touch the same pages
+            # again and again, and each commit writes every page it touched.
+            with store.database.transaction():
+                in_transaction = 0
+                while rows is not None and in_transaction < TRANSACTION_EVENTS:
+                    if cancelled():
+                        result.cancelled = True
+                        break
+                    _apply_chunk(store, rows, sealed.bundle_id, result)
+                    in_transaction += len(rows)
+                    done += len(rows)
+                    if report:
+                        report(done, total)
+                    rows = spool.read()
+            if result.cancelled:
                 # Make the chunks imported so far durable (a checkpoint syncs the log).
                 store.database.conn.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchall()
                 return result
-            _apply_chunk(store, rows, sealed.bundle_id, result)
-            done += len(rows)
-            if report:
-                report(done, total)
     result.conflicts = store.database.scalar("SELECT count(*) FROM conflict") \
         - conflicts_before
     result.devices = sorted(sealed.header["ranges"])

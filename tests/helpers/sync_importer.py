@@ -7,6 +7,7 @@ from debc_outreach.storage.store import Store
 from debc_outreach.sync import importer
 
 importer.CHUNK_EVENTS = 50
+importer.TRANSACTION_EVENTS = 50
 store = Store.open(Path(sys.argv[1]))
 
 
