@@ -35,6 +35,7 @@ from debc_outreach.gui.participant_dialog import ParticipantDialog
 from debc_outreach.gui.participant_models import RegistryModel, age_label, sex_label
 from debc_outreach.i18n import _
 from debc_outreach.storage import checklist, gazetteer, participants, registry
+from debc_outreach.sync.state import participant_sync_state
 
 
 class ParticipantsPage(Page):
@@ -233,7 +234,8 @@ class ParticipantsPage(Page):
         facts = [sex_label(person.sex), age_label(person),
                  gazetteer.village_label(person.village_code), person.phone,
                  _("has a disability") if person.disability else "",
-                 consent.get(person.consent, "")]
+                 consent.get(person.consent, ""),
+                 participant_sync_state(self.context.store, person.id).text()]
         self.facts.setText(" · ".join(f for f in facts if f and f != "—"))
         items = {item.id: item for m in checklist.modules().values() for item in m.items}
         for visit in registry.attended(database, person.id):

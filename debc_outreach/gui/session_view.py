@@ -50,6 +50,7 @@ from debc_outreach.gui.session_dialogs import (
 from debc_outreach.i18n import _
 from debc_outreach.storage import attendance, checklist, gazetteer, participants, sessions
 from debc_outreach.storage.participants import Participant
+from debc_outreach.sync.state import session_sync_state
 
 SHOWN = 12          # results shown while typing
 
@@ -307,7 +308,8 @@ class SessionView(QWidget):
         self.state_label.setText(_(sessions.STATE_NAMES[session.state]))
         modules = checklist.modules()
         titles = [modules[s].title() if s in modules else s for s in session.modules]
-        details = [session.venue, ", ".join(titles)]
+        details = [session.venue, ", ".join(titles),
+                   session_sync_state(self.context.store, session.id).text()]
         self.details.setText(" · ".join(d for d in details if d))
         locked = session.closed and not self._amend_reason
         self.search.setEnabled(not locked)
