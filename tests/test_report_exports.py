@@ -62,7 +62,7 @@ def test_fast_csv_lines_equal_the_rows_of_the_workbook(programme):
     tuples = [["" if v is None else str(v) for v in row]
               for chunk in rows.attendance_chunks(programme.database, filt, "en", catalog,
                                                   rows.Privacy()) for row in chunk]
-    assert list(csv.reader(io.StringIO("\r\n".join(lines)))) == tuples
+    assert list(csv.reader(io.StringIO(b"\r\n".join(lines).decode("utf-8")))) == tuples
 
 
 def test_csv_quotes_commas_and_quotes_in_venue(programme, tmp_path):

@@ -35,9 +35,9 @@ def write_csv(path: Path, header: list[str], chunks: Iterable[list[tuple]],
     return count
 
 
-def write_csv_lines(path: Path, header: list[str], chunks: Iterable[list[str]],
+def write_csv_lines(path: Path, header: list[str], chunks: Iterable[list[bytes]],
                     tick: Callable[[int], None] | None = None) -> int:
-    """Like `write_csv` for rows that are already CSV lines."""
+    """Like `write_csv` for rows that are already CSV lines in UTF-8."""
     buffer = io.StringIO()
     csv.writer(buffer).writerow(header)
     count = 0
@@ -46,7 +46,7 @@ def write_csv_lines(path: Path, header: list[str], chunks: Iterable[list[str]],
         out.write(buffer.getvalue().encode("utf-8"))
         for chunk in chunks:
             if chunk:
-                out.write(("\r\n".join(chunk) + "\r\n").encode("utf-8"))
+                out.write(b"\r\n".join(chunk) + b"\r\n")
             count += len(chunk)
             if tick is not None:
                 tick(count)

@@ -132,7 +132,8 @@ def _csv(database: Database, request: ExportRequest, catalog, ticker) -> ExportR
         chunks = [rows.session_rows(database, filt, lang, catalog)]
     elif request.kind == "participants":
         header = columns.keys(columns.PARTICIPANTS)
-        chunks = [list(rows.participant_rows(database, filt, lang, privacy))]
+        chunks = [list(rows.participant_rows(database, filt, lang, privacy,
+                                             item_ids=list(catalog.items)))]
     else:
         header = columns.keys(columns.DISAGGREGATION)
         chunks = [_disaggregation_rows(database, filt, lang)]
@@ -193,7 +194,8 @@ def _xlsx(database: Database, request: ExportRequest, catalog, ticker) -> Export
                 listed = rows.Privacy()
                 written = book.sheet(
                     SHEET_NAMES["participants"], columns.headers(columns.PARTICIPANTS, lang),
-                    rows.participant_rows(database, filt, lang, listed, dates=True),
+                    rows.participant_rows(database, filt, lang, listed, dates=True,
+                                          item_ids=list(catalog.items)),
                     notes=lambda: [_privacy_line(len(listed.unnamed), lang)]
                     if listed.unnamed else [])
                 if kind == "participants":
@@ -291,7 +293,8 @@ def _pdf(database: Database, request: ExportRequest, catalog, ticker) -> ExportR
         title = label(N_("Sessions"), lang)
         count = len(data)
     else:
-        data = list(rows.participant_rows(database, filt, lang, privacy))
+        data = list(rows.participant_rows(database, filt, lang, privacy,
+                                          item_ids=list(catalog.items)))
         if not data and not privacy.unnamed:
             raise _nothing(kind)
         picked = (1, 2, 4, 5, 6, 9, 10, 13)
@@ -327,12 +330,14 @@ def _cell(value, lang: str) -> str:
 def _single_document(database: Database, request: ExportRequest, catalog) -> ExportResult:
     from debc_outreach.reports import certificates, sheets
     from debc_outreach.reports.pdf.certificate import render_certificate
+    from debc_outreach.reports.signed_certificate import with_signed_code
     from debc_outreach.storage import sessions
 
     path, lang = Path(request.path), request.lang
     if request.kind == "certificate":
         data = certificates.certificate_data(database, request.target_id, catalog, lang,
                                              request.filt.date_from, request.filt.date_to)
+        data = with_signed_code(database, request.data_dir, data)   # issue 11: signed QR
         render_certificate(data, path)
         return ExportResult(path, 1, 1, 0)
     sessions.require(database, request.target_id)

@@ -150,49 +150,80 @@ def _quoted(text: str) -> str:
     return text
 
 
+def _quoted_bytes(text: bytes) -> bytes:
+    """`_quoted` for UTF-8 bytes."""
+    if b"," in text or b'"' in text or b"\n" in text or b"\r" in text:
+        return b'"' + text.replace(b'"', b'""') + b'"'
+    return text
+
+
+class _Homes(dict):
+    """Village code (bytes) -> its quoted name (UTF-8), looked up on first use."""
+
+    def __init__(self, lang: str):
+        super().__init__()
+        self.lang = lang
+
+    def __missing__(self, code: bytes) -> bytes:
+        name = lookup.place(code.decode(), self.lang).village if code else ""
+        value = self[code] = _quoted(name).encode("utf-8")
+        return value
+
+
 def attendance_csv_lines(database: Database, filt: ReportFilter, lang: str,
                          catalog: lookup.Catalog, privacy: Privacy,
-                         size: int = 10000) -> Iterator[list[str]]:
-    """The rows of `attendance_chunks` as finished CSV lines, for speed.
+                         size: int = 10000) -> Iterator[list[bytes]]:
+    """The rows of `attendance_chunks` as finished CSV lines in UTF-8, for speed.
 
     What is the same for a whole session (date, place, venue, modules,
     trainers) is formatted once per session; SQLite joins the plain per-person
-    codes into one string. Python then handles five values per row instead of
-    23, which keeps a million rows near the speed of `sqlite3 -csv`.
+    codes into one string; text stays UTF-8 bytes from SQLite to the file (no
+    decoding and encoding of a million names). That keeps a million rows near
+    the speed of `sqlite3 -csv` (bench/bench_reports.py). A test checks the
+    lines equal the rows.
     """
-    _prepare_names(database, filt, lang, catalog)
+    from itertools import filterfalse
+    from operator import itemgetter
+
     conn = database.conn
-    prefix: dict[str, str] = {}
+    texts = SessionText(catalog, lookup.trainer_names(database), lang)
+    prefix: dict[bytes, bytes] = {}
     where, params = filt.session_where()
-    for row in conn.execute(
-            "SELECT s.id, s.date, coalesce(sp.province_code, ''), coalesce(sp.province, ''), "
-            "coalesce(sp.district_code, ''), coalesce(sp.district, ''), "
-            "coalesce(sp.commune_code, ''), coalesce(sp.commune, ''), s.village_code, "
-            "coalesce(sp.village, ''), s.venue, coalesce(st.modules, ''), "
-            "coalesce(st.trainers, '') FROM session s "
-            "LEFT JOIN temp.report_place sp ON sp.code = s.village_code "
-            f"LEFT JOIN temp.report_session st ON st.id = s.id WHERE {where}", params):
-        prefix[row[0]] = ",".join([row[1], row[0], *map(_quoted, row[2:])]) + ","
-    homes = {row[0]: _quoted(row[1] or "") for row in conn.execute(
-        "SELECT code, village FROM temp.report_place")}
+    for session_id, day, village, venue, modules, trainer_ids in conn.execute(
+            "SELECT s.id, s.date, s.village_code, s.venue, s.modules, s.trainer_ids "
+            f"FROM session s WHERE {where}", params).fetchall():
+        place = lookup.place(village, lang)
+        fields = (place.province_code, place.province, place.district_code, place.district,
+                  place.commune_code, place.commune, village, place.village, venue,
+                  *texts(modules, trainer_ids))
+        line = ",".join([day, session_id, *map(_quoted, fields)]) + ","
+        prefix[session_id.encode()] = line.encode("utf-8")
+    homes = _Homes(lang)
     where, params = filt.attendance_where()
-    cursor = conn.execute(
-        "SELECT s.id, p.id, CASE WHEN p.consent = 'yes' THEN p.display_name ELSE '' END, "
-        "(CASE WHEN p.consent = 'yes' THEN 'yes' ELSE 'no' END) || ',' || p.sex || ',' || "
-        + AGE_BAND_SQL + " || ',' || (CASE p.disability WHEN 1 THEN 'yes' WHEN 0 THEN 'no' "
-        "ELSE 'unknown' END) || ',' || p.village_code, p.village_code, "
-        "strftime('%Y-%m-%dT%H:%M:%SZ', (a.added_hlc >> 16) / 1000, 'unixepoch') || ',' || "
-        f"a.added_device {EXPORT_FROM} WHERE {where} {EXPORT_ORDER}", params)
+    person, name_of = itemgetter(1), itemgetter(2)
     named, unnamed = privacy.named, privacy.unnamed
-    quoted = _quoted
-    while True:
-        chunk = cursor.fetchmany(size)
-        if not chunk:
-            return
-        named.update(row[1] for row in chunk if row[2])
-        unnamed.update(row[1] for row in chunk if not row[2])
-        yield [f"{prefix[sid]}{pid},{quoted(name)},{middle},{homes.get(home, '')},{tail}"
-               for sid, pid, name, middle, home, tail in chunk]
+    quoted = _quoted_bytes
+    saved = conn.text_factory
+    conn.text_factory = bytes
+    try:
+        cursor = conn.execute(
+            "SELECT s.id, p.id, CASE WHEN p.consent = 'yes' THEN p.display_name ELSE '' END, "
+            "(CASE WHEN p.consent = 'yes' THEN 'yes' ELSE 'no' END) || ',' || p.sex || ',' || "
+            + AGE_BAND_SQL + " || ',' || (CASE p.disability WHEN 1 THEN 'yes' WHEN 0 THEN "
+            "'no' ELSE 'unknown' END) || ',' || p.village_code, p.village_code, "
+            "strftime('%Y-%m-%dT%H:%M:%SZ', (a.added_hlc >> 16) / 1000, 'unixepoch') || ',' "
+            f"|| a.added_device {EXPORT_FROM} WHERE {where} {EXPORT_ORDER}", params)
+        while True:
+            chunk = cursor.fetchmany(size)
+            if not chunk:
+                return
+            named.update(map(person, filter(name_of, chunk)))       # a name shows consent
+            unnamed.update(map(person, filterfalse(name_of, chunk)))
+            yield [b"%s%s,%s,%s,%s,%s" % (prefix[sid], pid, quoted(name), middle, homes[home],
+                                          tail)
+                   for sid, pid, name, middle, home, tail in chunk]
+    finally:
+        conn.text_factory = saved
 
 
 def attendance_rows(database: Database, filt: ReportFilter, lang: str,
@@ -228,10 +259,11 @@ def session_rows(database: Database, filt: ReportFilter, lang: str,
 
     where, params = filt.session_where()
     att_where, att_params = filt.attendance_where()
+    # Grouped in the order the session_date index walks (no sort of a million rows).
     counts = {row[0]: row[1:] for row in database.conn.execute(
         f"SELECT s.id, count(*), sum(p.sex = 'F'), sum(p.disability = 1), "
         f"sum({AGE_BAND_SQL} = '15-24'), sum({AGE_BAND_SQL} = '60+'), "
-        f"sum(p.consent != 'yes') {ATTENDANCE_FROM} WHERE {att_where} GROUP BY s.id",
+        f"sum(p.consent != 'yes') {EXPORT_FROM} WHERE {att_where} GROUP BY s.date, s.rowid",
         att_params)}
     texts = SessionText(catalog, lookup.trainer_names(database), lang)
     out = []
@@ -256,35 +288,33 @@ def session_rows(database: Database, filt: ReportFilter, lang: str,
 # --- participants -------------------------------------------------------------------
 
 def participant_rows(database: Database, filt: ReportFilter, lang: str,
-                     privacy: Privacy, dates: bool = False) -> Iterator[tuple]:
+                     privacy: Privacy, dates: bool = False,
+                     item_ids: list[str] | None = None) -> Iterator[tuple]:
     """People who attended in the selection, in Khmer alphabetical order.
 
     Only people who consented are listed; the others are counted in `privacy`.
-    Age band is taken at the person's last session in the selection.
+    Age band is taken at the person's last session in the selection; skills
+    achieved counts distinct checklist items (of `item_ids`, the pack's items).
     """
-    where, params = filt.attendance_where()
-    skills = {row[0]: row[1] for row in database.conn.execute(
-        "SELECT p.id, count(DISTINCT c.item_id) FROM checklist_result c "
-        "JOIN attendance a ON a.session_id = c.session_id AND a.participant_id = "
-        "c.participant_id JOIN session s ON s.id = a.session_id "
-        "JOIN participant m ON m.id = a.participant_id JOIN participant p ON p.id = "
-        "(CASE WHEN m.merged_into != '' THEN m.merged_into ELSE m.id END) "
-        f"WHERE c.state = 'achieved' AND {where} GROUP BY p.id", params)}
-    cursor = database.conn.execute(
-        "SELECT p.id, p.display_name, p.consent, p.sex, p.birth_year, p.age_band, "
-        "p.disability, p.village_code, count(*), min(s.date), max(s.date) "
-        f"{ATTENDANCE_FROM} WHERE {where} GROUP BY p.id ORDER BY p.sort_key, p.id", params)
     from debc_outreach.core import people
+    from debc_outreach.reports import scan
 
-    for (person, name, consent, sex, birth_year, band, disabled, home, sessions, first,
-         last) in cursor:
-        if consent != "yes":
-            privacy.unnamed.add(person)
-            continue
-        privacy.named.add(person)
-        where_ = lookup.place(home, lang)
-        age = people.age_band(birth_year, band, dt.date.fromisoformat(last))
-        yield (person, name, sex, birth_year or "", age, DISABILITY_CODES[disabled],
-               where_.province, where_.district, home, where_.village, sessions,
+    found = scan.people(database, filt)
+    for person_id, person in found.items():
+        (privacy.named if person.consent == "yes" else privacy.unnamed).add(person_id)
+    codes = scan.item_codes(item_ids or [])
+    skills = {person_id: len(set(done)) for person_id, (done, _assessed)
+              in scan.skills(database, filt, codes).items()} if codes else {}
+    listed = sorted(((person.sort_key, person_id) for person_id, person in found.items()
+                     if person.consent == "yes"))
+    for _key, person_id in listed:
+        person = found[person_id]
+        visits = sorted(visit[:10] for visit in person.visits)
+        first, last = visits[0], visits[-1]
+        where_ = lookup.place(person.village_code, lang)
+        age = people.age_band(person.birth_year, person.age_band, dt.date.fromisoformat(last))
+        yield (person_id, person.display_name, person.sex, person.birth_year or "", age,
+               DISABILITY_CODES.get(person.disability, "unknown"), where_.province,
+               where_.district, person.village_code, where_.village, len(visits),
                dt.date.fromisoformat(first) if dates else first,
-               dt.date.fromisoformat(last) if dates else last, skills.get(person, 0))
+               dt.date.fromisoformat(last) if dates else last, skills.get(person_id, 0))

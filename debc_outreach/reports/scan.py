@@ -26,7 +26,7 @@ _DEDUPE = (
     "m.merged_into AND m2.id < m.id))))")
 
 
-@dataclass
+@dataclass(slots=True)
 class Person:
     sex: str
     disability: int | None
@@ -34,6 +34,9 @@ class Person:
     birth_year: int | None
     age_band: str
     visits_text: str = ""        # "YYYY-MM-DD" + village code, comma-separated (compact)
+    display_name: str = ""
+    village_code: str = ""
+    sort_key: bytes = b""
 
     @property
     def visits(self) -> list[str]:
@@ -55,17 +58,19 @@ def people(database: Database, filt: ReportFilter) -> dict[str, Person]:
     where, params = _where(filt)
     cursor = database.conn.execute(
         "SELECT p.id, p.sex, p.disability, p.consent, p.birth_year, p.age_band, "
-        "group_concat(s.date || s.village_code) "
+        "group_concat(s.date || s.village_code), p.display_name, p.village_code, p.sort_key "
         "FROM attendance a INDEXED BY attendance_participant "
         "CROSS JOIN participant m ON m.id = a.participant_id "
         "JOIN session s ON s.id = a.session_id "
         f"JOIN participant p ON p.id = {_KEPT} "
         f"WHERE {where} GROUP BY a.participant_id", params)
     found: dict[str, Person] = {}
-    for person_id, sex, disability, consent, birth_year, band, visits in cursor:
+    for person_id, sex, disability, consent, birth_year, band, visits, name, village, key \
+            in cursor:
         person = found.get(person_id)
         if person is None:
-            found[person_id] = Person(sex, disability, consent, birth_year, band, visits)
+            found[person_id] = Person(sex, disability, consent, birth_year, band, visits,
+                                      name, village, key)
         else:                               # a record merged into this person
             person.visits_text += "," + visits
     return found

@@ -13,6 +13,9 @@ from pathlib import Path
 from debc_outreach.content.labels import label
 from debc_outreach.i18n import N_
 from debc_outreach.reports.formatting import date, number, text
+from debc_outreach.reports.pdf.qr import qr_image, qr_layout_px
+
+QR_NAME = "signed-qr"
 
 
 @dataclass(frozen=True)
@@ -38,7 +41,15 @@ def certificate_html(data: CertificateData, image_names: tuple[str, ...] = ()) -
     modules = "".join(f"<li>{text(m)}</li>" for m in data.modules)
     latin = (f'<p align="center" style="font-size: 16pt; margin: 0;">{text(data.name_latin)}</p>'
              if data.name_latin and data.name_latin != data.name else "")
-    images = "".join(f'<img src="{name}"/> ' for name in image_names)
+    images = "".join(f'<img src="{name}"/> ' for name in image_names if name != QR_NAME)
+    if QR_NAME in image_names:           # issue 11: signed QR code and the code to type
+        side = qr_layout_px()
+        images += (f'<img src="{QR_NAME}" width="{side}" height="{side}"/><br/>'
+                   f'<span style="font-size: 8pt;">'
+                   f'{text(label(N_("Check it on the Verify a certificate screen."), lang))}'
+                   f'</span><br/>'
+                   f'<span style="font-family: monospace; font-size: 10pt;">'
+                   f'{text(data.extra.get("short_code", ""))}</span>')
     intro = label(N_("This certifies that"), lang)
     took_part = label(N_("took part in the digital-literacy awareness programme"), lang)
     sessions_text = label(N_("Sessions attended: {n}"), lang).format(
@@ -75,7 +86,10 @@ def render_certificate(data: CertificateData, path: Path, images: dict | None = 
     """Write the certificate for `data` to `path` (A4 portrait). `images`: name -> QImage."""
     from debc_outreach.reports.pdf.render import render_pdf
 
-    names = tuple((images or {}).keys())
+    images = dict(images or {})
+    if data.extra.get("signed_code"):
+        images[QR_NAME] = qr_image(data.extra["signed_code"])
+    names = tuple(images.keys())
     return render_pdf(certificate_html(data, names), path,
                       title=label(N_("Certificate of participation"), data.lang),
                       images=images, body_points=11.0, one_page=True)
