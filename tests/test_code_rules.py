@@ -16,7 +16,7 @@ ALLOWED = {
     "storage": {"core"},
     "content": {"core", "storage"},
     "sync": {"core", "storage"},
-    "reports": {"core", "storage", "content"},
+    "reports": {"core", "storage", "content", "sync"},   # sync: signed certificates
     "hub": {"core", "storage", "sync"},
     "commands": {"core", "storage", "content", "sync", "reports", "hub"},
     "gui": {"core", "storage", "content", "sync", "reports"},

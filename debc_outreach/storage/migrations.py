@@ -328,6 +328,20 @@ def _protection(conn: sqlite3.Connection) -> None:
     """)
 
 
+def _certificates(conn: sqlite3.Connection) -> None:
+    """Signed certificate statements issued (synced, entity `issued_certificate`, issue 11)."""
+    _run(conn, """
+        CREATE TABLE issued_certificate (
+            id TEXT PRIMARY KEY,
+            participant_id TEXT NOT NULL DEFAULT '',
+            code TEXT NOT NULL DEFAULT '',
+            issued TEXT NOT NULL DEFAULT '',
+            created_hlc INTEGER NOT NULL DEFAULT 0
+        );
+        CREATE INDEX issued_certificate_participant ON issued_certificate (participant_id)
+    """)
+
+
 MIGRATIONS: tuple[Migration, ...] = (
     Migration("0001_event_log", _event_log),
     Migration("0002_trainers", _trainers),
@@ -335,6 +349,7 @@ MIGRATIONS: tuple[Migration, ...] = (
     Migration("0004_sync", _sync),
     Migration("0006_reports", _reports),
     Migration("0007_protection", _protection),
+    Migration("0008_certificates", _certificates),
 )
 
 

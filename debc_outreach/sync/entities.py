@@ -16,6 +16,7 @@ FEATURE_MODULES = (
     "debc_outreach.storage.checklist",
     "debc_outreach.storage.privacy",
     "debc_outreach.sync.conflicts",
+    "debc_outreach.sync.statements",
 )
 
 

@@ -240,7 +240,7 @@ def revoke_device(store: Store, device_id: str) -> None:
                                                   "revoked": []}
     if device_id in {entry["device_id"] for entry in body["revoked"]}:
         return
-    new_body = {"programme": prog.id, "version": body["version"] + 1,
+    new_body = {**body, "programme": prog.id, "version": body["version"] + 1,   # keeps
                 "revoked": [*body["revoked"], {"device_id": device_id, "at": iso(now_utc())}]}
     with store.database.transaction() as conn:
         conn.execute("UPDATE sync_programme SET revocations = ?",

@@ -1,0 +1,42 @@
+"""Stamp a certificate with a signed statement before it is drawn (issue 11).
+
+The statement (sync/statements.py) is signed with this device's key and
+recorded, so the short code printed under the QR can be looked up later.
+A device that is not part of a programme has no trusted key: its
+certificates are printed without a QR code.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from pathlib import Path
+
+from debc_outreach.core.hlc import Clock
+from debc_outreach.reports.pdf.certificate import CertificateData
+from debc_outreach.storage.database import Database
+from debc_outreach.storage.store import Store
+from debc_outreach.sync import statements
+
+
+def store_on(database: Database, data_dir: Path) -> Store:
+    """A Store over an already open database (the export's own connection)."""
+    device_id = database.scalar("SELECT id FROM device LIMIT 1")
+    return Store(data_dir, database, device_id,
+                 Clock(database.scalar("SELECT max(hlc) FROM event") or 0))
+
+
+def with_signed_code(database: Database, data_dir: Path | None,
+                     data: CertificateData) -> CertificateData:
+    """`data` plus the signed code and short code, or unchanged outside a programme."""
+    if data_dir is None:
+        return data
+    store = store_on(database, Path(data_dir))
+    if not statements.can_issue(store):
+        return data
+    issued = statements.issue(store, data.participant_id, data.name,
+                              data.extra.get("module_slugs", ()),
+                              data.extra.get("skill_ids", ()), data.date,
+                              data.extra.get("village_code", ""), data.issued or None)
+    return replace(data, extra={**data.extra, "signed_code": issued.code,
+                                "short_code": issued.short,
+                                "certificate_id": issued.statement.certificate_id})
