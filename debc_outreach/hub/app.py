@@ -1,0 +1,345 @@
+"""The hub's HTTP API (Starlette). Versioned under /v1; documented in README "Running a hub".
+
+    GET  /v1/health                      liveness and counts (no authentication)
+    GET  /v1/info                        the hub's id, programme and certificate
+    POST /v1/bundles/{bundle_id}         push a sealed bundle, in chunks (X-Debc-Offset,
+                                         X-Debc-Total); idempotent; 200 with the hub's vector
+    GET  /v1/bundles/{bundle_id}         how much of an interrupted upload arrived
+    POST /v1/delta                       {"vector": {...}} -> the next delta bundle sealed for
+                                         the device (204: nothing lacks; X-Debc-More: 1)
+    POST /v1/enrolments                  a device's signed enrolment request (no authentication)
+    GET  /v1/enrolments/{device_id}      the certificate once the coordinator approved it
+    GET  /v1/admin/enrolments            pending requests (coordinator)
+    PUT  /v1/admin/enrolments/{device_id}  the coordinator's answer (an enrolment document)
+    GET  /v1/admin/devices               devices, last sync, pending, revocation (coordinator)
+
+Every request except health, info and the enrolment hand-over is signed by the
+device's key (sync/hub_protocol.py). Revoked or expired devices get 403.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import re
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from starlette.applications import Starlette
+from starlette.background import BackgroundTask
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import ClientDisconnect, Request
+from starlette.responses import FileResponse, JSONResponse, Response
+from starlette.routing import Route
+
+from debc_outreach.errors import UserError
+from debc_outreach.hub import delta, ingest
+from debc_outreach.hub.service import Hub, Refused, signed_body
+from debc_outreach.i18n import _
+from debc_outreach.storage.events import dumps
+from debc_outreach.sync import hub_protocol as protocol
+from debc_outreach.sync import trust
+
+log = logging.getLogger(__name__)
+BUNDLE_ID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
+
+
+@dataclass(frozen=True)
+class Limits:
+    max_request: int = 4 << 20           # one request body (an upload chunk)
+    max_bundle: int = 512 << 20          # one pushed bundle
+    max_small: int = 256 << 10           # JSON bodies (delta request, enrolment)
+    device_rate: float = 20.0            # requests per second per device…
+    device_burst: int = 60               # …with this burst
+    address_rate: float = 5.0            # unauthenticated requests per second per address
+    address_burst: int = 30
+    delta_events: int = delta.MAX_EVENTS
+
+    def as_json(self) -> dict:
+        return {"max_request": self.max_request, "max_bundle": self.max_bundle,
+                "upload_chunk": protocol.UPLOAD_CHUNK}
+
+
+class RateLimiter:
+    """Token buckets per key; `allow` answers 0 or the seconds to wait."""
+
+    def __init__(self, rate: float, burst: int):
+        self.rate, self.burst = rate, burst
+        self._buckets: dict[str, tuple[float, float]] = {}
+
+    def allow(self, key: str) -> float:
+        now = time.monotonic()
+        tokens, stamp = self._buckets.get(key, (float(self.burst), now))
+        tokens = min(float(self.burst), tokens + (now - stamp) * self.rate)
+        if tokens < 1:
+            self._buckets[key] = (tokens, now)
+            return (1 - tokens) / self.rate
+        self._buckets[key] = (tokens - 1, now)
+        if len(self._buckets) > 100000:
+            self._buckets.clear()
+        return 0.0
+
+
+def _error(message: str, status: int, **extra) -> JSONResponse:
+    return JSONResponse({"error": message, **extra}, status_code=status)
+
+
+def _too_many(wait: float) -> JSONResponse:
+    return JSONResponse({"error": _("Too many requests; try again shortly.")}, status_code=429,
+                        headers={"Retry-After": str(max(1, int(wait + 0.999)))})
+
+
+async def _body(request: Request, limit: int) -> bytes:
+    declared = request.headers.get("content-length")
+    if declared is not None and declared.isdigit() and int(declared) > limit:
+        raise Refused(_("The request is too large."), 413)
+    parts, size = [], 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > limit:
+            raise Refused(_("The request is too large."), 413)
+        parts.append(chunk)
+    return b"".join(parts)
+
+
+def _now() -> str:
+    return trust.iso(trust.now_utc())
+
+
+def create_app(hub: Hub, limits: Limits | None = None) -> Starlette:
+    """The ASGI application serving `hub`."""
+    limits = limits or Limits()
+    per_device = RateLimiter(limits.device_rate, limits.device_burst)
+    per_address = RateLimiter(limits.address_rate, limits.address_burst)
+    upload_locks: dict[str, asyncio.Lock] = {}
+    deltas = hub.folder / "deltas"
+    deltas.mkdir(exist_ok=True)
+
+    async def authenticate(request: Request, body: bytes) -> trust.Certificate:
+        document = protocol.decode_certificate(request.headers.get(protocol.CERTIFICATE, ""))
+        cert = hub.verify_device(document)
+        target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+        if request.headers.get(protocol.DEVICE) != cert.device_id or not \
+                protocol.check_signature(cert.sign, request.headers, request.method, target,
+                                         body):
+            raise Refused(_("The request's signature is not valid (check this computer's "
+                            "clock)."), 401)
+        wait = per_device.allow(cert.device_id)
+        if wait:
+            raise _Limited(wait)
+        return cert
+
+    def anonymous(request: Request) -> None:
+        wait = per_address.allow(request.client.host if request.client else "")
+        if wait:
+            raise _Limited(wait)
+
+    async def health(request: Request) -> Response:
+        return JSONResponse(await run_in_threadpool(hub.health))
+
+    async def info(request: Request) -> Response:
+        anonymous(request)
+        prog = hub.require_programme()
+        return JSONResponse({"api": 1, "hub": hub.device_id, "programme": prog.as_json(),
+                             "certificate": hub.certificate(), "limits": limits.as_json()})
+
+    async def upload_state(request: Request) -> Response:
+        bundle_id = _bundle_id(request)
+        cert = await authenticate(request, b"")
+        if await run_in_threadpool(ingest.seen, hub, bundle_id):
+            return JSONResponse({"bundle_id": bundle_id, "status": "stored",
+                                 "vector": await run_in_threadpool(hub.vector)})
+        part = _part(cert, bundle_id)
+        return JSONResponse({"bundle_id": bundle_id, "status": "partial",
+                             "received": part.stat().st_size if part.exists() else 0})
+
+    def _part(cert: trust.Certificate, bundle_id: str) -> Path:
+        return hub.uploads / f"{cert.device_id}-{bundle_id}.part"
+
+    async def upload(request: Request) -> Response:
+        bundle_id = _bundle_id(request)
+        body = await _body(request, limits.max_request)
+        cert = await authenticate(request, body)
+        try:
+            offset = int(request.headers.get(protocol.OFFSET, "0"))
+            total = int(request.headers.get(protocol.TOTAL, str(len(body))))
+        except ValueError:
+            return _error(_("Bad upload position."), 400)
+        if total > limits.max_bundle:
+            return _error(_("The bundle is larger than this hub accepts."), 413)
+        if offset < 0 or offset + len(body) > total:
+            return _error(_("Bad upload position."), 400)
+        if await run_in_threadpool(ingest.seen, hub, bundle_id):
+            # A replay: the answer is the same as the first time.
+            return JSONResponse({"bundle_id": bundle_id, "status": "replayed",
+                                 "vector": await run_in_threadpool(hub.vector)})
+        key = f"{cert.device_id}-{bundle_id}"
+        lock = upload_locks.setdefault(key, asyncio.Lock())
+        async with lock:
+            part = _part(cert, bundle_id)
+            received = part.stat().st_size if part.exists() else 0
+            if offset != received:
+                return JSONResponse({"bundle_id": bundle_id, "status": "partial",
+                                     "received": received}, status_code=409)
+            with open(part, "ab") as handle:
+                handle.write(body)
+            received += len(body)
+            if received < total:
+                return JSONResponse({"bundle_id": bundle_id, "status": "partial",
+                                     "received": received}, status_code=202)
+            try:
+                result = await run_in_threadpool(ingest.ingest, hub, part, cert, _now())
+            finally:
+                part.unlink(missing_ok=True)
+                upload_locks.pop(key, None)
+        return JSONResponse(result.as_json())
+
+    async def pull(request: Request) -> Response:
+        body = await _body(request, limits.max_small)
+        cert = await authenticate(request, body)
+        try:
+            vector = json.loads(body)["vector"]
+            vector = {str(device): int(seq) for device, seq in vector.items()}
+        except (ValueError, KeyError, TypeError, AttributeError):
+            return _error(_("The delta request is not valid."), 400)
+
+        def work():
+            found = delta.build(hub, cert, vector, deltas, limits.delta_events)
+            with hub.db.transaction():
+                hub.note_device(cert, _now(), pull=True, vector=vector)
+            return found
+
+        found = await run_in_threadpool(work)
+        if found is None:
+            return Response(status_code=204)
+        return FileResponse(found.path, media_type="application/octet-stream",
+                            headers={protocol.MORE: "1" if found.more else "0",
+                                     "x-debc-bundle": found.bundle_id},
+                            background=BackgroundTask(found.path.unlink, missing_ok=True))
+
+    async def enrol_submit(request: Request) -> Response:
+        anonymous(request)
+        body = await _body(request, limits.max_small)
+        try:
+            document = json.loads(body)
+            inner = document["body"]
+            assert inner["type"] == trust.REQUEST_TYPE and isinstance(inner["device_id"], str)
+            assert isinstance(inner["sign"], str)
+        except (ValueError, KeyError, TypeError, AssertionError):
+            return _error(_("This is not an enrolment request."), 400)
+        if signed_body(document, inner["sign"]) is None:
+            return _error(_("The enrolment request is damaged (its signature does not "
+                            "match)."), 400)
+
+        def work():
+            with hub.db.transaction() as db:
+                db.execute("INSERT INTO hub_enrolment (device_id, request, received_at) "
+                           "VALUES (?, ?, ?) ON CONFLICT (device_id) DO UPDATE SET "
+                           "request = excluded.request, received_at = excluded.received_at "
+                           "WHERE hub_enrolment.document = ''",
+                           (inner["device_id"], dumps(document), _now()))
+
+        await run_in_threadpool(work)
+        return JSONResponse({"status": "pending"}, status_code=202)
+
+    async def enrol_fetch(request: Request) -> Response:
+        anonymous(request)
+        rows = await run_in_threadpool(hub.db.query, "SELECT document FROM hub_enrolment "
+                                       "WHERE device_id = ?", (request.path_params["device"],))
+        if not rows:
+            return _error(_("No enrolment request from this device."), 404)
+        if not rows[0][0]:
+            return JSONResponse({"status": "pending"}, status_code=202)
+        return JSONResponse(json.loads(rows[0][0]))
+
+    async def coordinator(request: Request, body: bytes = b"") -> trust.Certificate:
+        cert = await authenticate(request, body)
+        if cert.role != trust.COORDINATOR:
+            raise Refused(_("Only the programme's coordinator can do this."))
+        return cert
+
+    async def enrol_pending(request: Request) -> Response:
+        await coordinator(request)
+        rows = await run_in_threadpool(hub.db.query, "SELECT request, received_at FROM "
+                                       "hub_enrolment WHERE document = '' ORDER BY received_at")
+        return JSONResponse({"pending": [{"request": json.loads(request_text),
+                                          "received_at": received}
+                                         for request_text, received in rows]})
+
+    async def enrol_answer(request: Request) -> Response:
+        body = await _body(request, limits.max_small)
+        await coordinator(request, body)
+        device = request.path_params["device"]
+        try:
+            document = json.loads(body)
+            cert = trust.verify_certificate(hub.require_programme(), document["certificate"])
+        except (ValueError, KeyError, TypeError, UserError):
+            return _error(_("This is not an enrolment certificate for this programme."), 400)
+        if cert.device_id != device:
+            return _error(_("This certificate was made for another computer."), 400)
+
+        def work() -> int:
+            with hub.db.transaction() as db:
+                return db.execute("UPDATE hub_enrolment SET document = ? WHERE device_id = ?",
+                                  (dumps(document), device)).rowcount
+
+        if not await run_in_threadpool(work):
+            return _error(_("No enrolment request from this device."), 404)
+        return JSONResponse({"status": "approved"})
+
+    async def admin_devices(request: Request) -> Response:
+        await coordinator(request)
+        rows = await run_in_threadpool(hub.devices)
+        return JSONResponse({"hub": hub.device_id, "vector": await run_in_threadpool(hub.vector),
+                             "devices": [row.as_json() for row in rows]})
+
+    def guarded(handler):
+        async def endpoint(request: Request) -> Response:
+            try:
+                return await handler(request)
+            except _Limited as limited:
+                return _too_many(limited.wait)
+            except Refused as error:
+                return _error(str(error), error.status)
+            except ClientDisconnect:
+                return Response(status_code=499)
+            except UserError as error:          # a refused bundle (BundleError) and the like
+                return _error(str(error), 400)
+        return endpoint
+
+    routes = [
+        Route("/v1/health", guarded(health), methods=["GET"]),
+        Route("/v1/info", guarded(info), methods=["GET"]),
+        Route("/v1/bundles/{bundle_id}", guarded(upload), methods=["POST"]),
+        Route("/v1/bundles/{bundle_id}", guarded(upload_state), methods=["GET"]),
+        Route("/v1/delta", guarded(pull), methods=["POST"]),
+        Route("/v1/enrolments", guarded(enrol_submit), methods=["POST"]),
+        Route("/v1/enrolments/{device}", guarded(enrol_fetch), methods=["GET"]),
+        Route("/v1/admin/enrolments", guarded(enrol_pending), methods=["GET"]),
+        Route("/v1/admin/enrolments/{device}", guarded(enrol_answer), methods=["PUT"]),
+        Route("/v1/admin/devices", guarded(admin_devices), methods=["GET"]),
+    ]
+    return Starlette(routes=routes)
+
+
+class _Limited(Exception):
+    def __init__(self, wait: float):
+        super().__init__("rate limited")
+        self.wait = wait
+
+
+def _bundle_id(request: Request) -> str:
+    bundle_id = request.path_params["bundle_id"]
+    if not BUNDLE_ID.fullmatch(bundle_id):
+        raise Refused(_("Bad bundle id."), 400)
+    return bundle_id
+
+
+def serve(hub: Hub, host: str, port: int, limits: Limits | None = None) -> None:
+    """Run the hub until interrupted (uvicorn; TLS belongs to a reverse proxy)."""
+    import uvicorn
+
+    uvicorn.run(create_app(hub, limits), host=host, port=port, log_level="info",
+                proxy_headers=True, server_header=False)

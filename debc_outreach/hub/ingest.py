@@ -1,0 +1,213 @@
+"""Storing a pushed bundle: verified like an import, stored once, safe to repeat.
+
+The same checks as a device's import (programme, sender certificate, revocation,
+header signature, recipient, payload hash, every hash chain recomputed and
+linked to what is stored) run inside one transaction per bundle: a bundle is
+stored whole or not at all. A bundle id seen before is answered as a replay;
+an event seen before (by device and seq, with the same hash) is a duplicate.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from debc_outreach.errors import UserError
+from debc_outreach.hub.service import Hub, Refused
+from debc_outreach.i18n import _
+from debc_outreach.storage.events import GENESIS_HASH
+from debc_outreach.sync import bundle, codec, importer, trust
+from debc_outreach.sync.scope import VILLAGE_FIELD
+
+BATCH = 2000
+
+
+@dataclass
+class Stored:
+    bundle_id: str
+    replayed: bool = False
+    events: int = 0
+    new: int = 0
+    duplicates: int = 0
+    vector: dict[str, int] = field(default_factory=dict)
+
+    def as_json(self) -> dict:
+        return {"bundle_id": self.bundle_id, "status": "replayed" if self.replayed else "stored",
+                "events": self.events, "new": self.new, "duplicates": self.duplicates,
+                "vector": self.vector}
+
+
+def _contradiction() -> Refused:
+    return Refused(_("The bundle's events contradict the records already on the hub (a "
+                     "device's history differs; it was probably restored from an older "
+                     "backup). Nothing was stored."), 409)
+
+
+def _mismatch() -> Refused:
+    return Refused(_("The bundle's events do not match its signed header."), 400)
+
+
+def seen(hub: Hub, bundle_id: str) -> bool:
+    return hub.db.scalar("SELECT 1 FROM hub_bundle WHERE bundle_id = ?", (bundle_id,)) \
+        is not None
+
+
+def verify(hub: Hub, sealed: bundle.SealedBundle, device: trust.Certificate) -> trust.Certificate:
+    """Header checks, before anything is decrypted. Raises Refused or BundleError."""
+    header = sealed.header
+    try:
+        importer._check_header(header)
+    except UserError as error:
+        raise Refused(str(error), 400) from error
+    prog = hub.require_programme()
+    if header["programme"] != prog.id:
+        raise Refused(_("This bundle belongs to another programme."), 400)
+    sender = hub.verify_device(header.get("sender_certificate"))
+    if sender.device_id != header["sender"] or sender.device_id != device.device_id:
+        raise Refused(_("A device may only push bundles it signed itself."))
+    sealed.check_signature(sender.sign)
+    if hub.device_id not in header["recipients"] or hub.device_id not in header["keys"]["wrapped"]:
+        raise Refused(_("This bundle is addressed to another computer."), 400)
+    sealed.check_payload_hash()
+    return sender
+
+
+def ingest(hub: Hub, path: Path, device: trust.Certificate, when: str) -> Stored:
+    """Verify and store the bundle at `path`, pushed by `device`."""
+    sealed = bundle.read_header(path)
+    if isinstance(sealed.header.get("revocations"), dict):
+        with hub.db.transaction():
+            hub.take_revocations(sealed.header["revocations"])
+    sender = verify(hub, sealed, device)
+    header = sealed.header
+    result = Stored(sealed.bundle_id)
+    if seen(hub, sealed.bundle_id):
+        result.replayed = True
+        result.vector = hub.vector()
+        return result
+    content_key = sealed.content_key(hub.device_id, hub.keys)
+    ranges = header["ranges"]
+    with hub.db.transaction() as db:
+        db.lock_devices(list(ranges))
+        if seen(hub, sealed.bundle_id):          # the same bundle, pushed twice at once
+            result.replayed = True
+        else:
+            _store_events(hub, sealed, content_key, result)
+            for device_id in ranges:
+                _advance_head(hub, device_id)
+            db.execute("INSERT INTO hub_bundle VALUES (?, ?, ?, ?, ?, ?)",
+                       (sealed.bundle_id, sender.device_id, when, result.events, result.new,
+                        result.duplicates))
+        hub.note_device(sender, when, push=True, vector=header["vector"])
+    result.vector = hub.vector()
+    return result
+
+
+def _store_events(hub: Hub, sealed: bundle.SealedBundle, content_key: bytes,
+                  result: Stored) -> None:
+    header = sealed.header
+    ranges, heads = header["ranges"], header["heads"]
+    seen_devices: set[str] = set()
+    batch: list[tuple] = []
+    last: tuple | None = None
+
+    def close_run(row: tuple | None) -> None:
+        if row is None:
+            return
+        span = ranges.get(row[0])
+        if span is None or row[1] != span[1] or row[10] != heads[row[0]]:
+            raise _mismatch()
+        following = hub.db.scalar("SELECT prev_hash FROM hub_event WHERE device_id = ? AND "
+                                  "seq = ?", (row[0], row[1] + 1))
+        if following is not None and following != row[10]:
+            raise _contradiction()
+
+    try:
+        for row, fields, _base in codec.decode(sealed.lines(content_key)):
+            if last is None or row[0] != last[0]:
+                _flush(hub, batch, sealed.bundle_id, result)
+                batch = []
+                close_run(last)
+                span = ranges.get(row[0])
+                if row[0] in seen_devices or span is None or row[1] != span[0]:
+                    raise _mismatch()
+                seen_devices.add(row[0])
+                before = hub.db.scalar("SELECT hash FROM hub_event WHERE device_id = ? AND "
+                                       "seq = ?", (row[0], row[1] - 1)) \
+                    if row[1] > 1 else GENESIS_HASH
+                if before is not None and before != row[9]:
+                    raise _contradiction()
+            batch.append((row, fields.get(VILLAGE_FIELD) if fields else None))
+            last = row
+            if len(batch) >= BATCH:
+                _flush(hub, batch, sealed.bundle_id, result)
+                batch = []
+        _flush(hub, batch, sealed.bundle_id, result)
+        close_run(last)
+    except codec.DecodeError as error:
+        raise Refused(_("The bundle's content is not valid ({reason}).").format(reason=error),
+                      400) from error
+    if seen_devices != set(ranges) or result.events != header["events"]:
+        raise _mismatch()
+
+
+def _flush(hub: Hub, batch: list[tuple], bundle_id: str, result: Stored) -> None:
+    """Store one batch of one device's consecutive events (checked against stored ones)."""
+    if not batch:
+        return
+    device = batch[0][0][0]
+    stored = {int(seq): (op, digest) for seq, op, digest in hub.db.query(
+        "SELECT seq, op, hash FROM hub_event WHERE device_id = ? AND seq BETWEEN ? AND ?",
+        (device, batch[0][0][1], batch[-1][0][1]))}
+    new_rows, replace, places = [], [], {}
+    for row, village in batch:
+        result.events += 1
+        found = stored.get(row[1])
+        if found is not None:
+            if found[1] != row[10]:
+                raise _contradiction()
+            if found[0] == codec.REDACTED and row[5] != codec.REDACTED:
+                replace.append(row)       # the full event replaces its hash-only stand-in
+            else:
+                result.duplicates += 1
+                continue
+        else:
+            new_rows.append((*row, bundle_id))
+        result.new += 1
+        if isinstance(village, str) and village:
+            previous = places.get(row[4])
+            if previous is None or row[2] >= previous[1]:
+                places[row[4]] = (village, row[2])
+    db = hub.db
+    db.executemany("INSERT INTO hub_event (device_id, seq, hlc, entity, entity_id, op, fields, "
+                   "base, schema_version, prev_hash, hash, bundle_id) VALUES "
+                   "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING", new_rows)
+    db.executemany("UPDATE hub_event SET hlc = ?, entity = ?, entity_id = ?, op = ?, "
+                   "fields = ?, base = ?, schema_version = ? WHERE device_id = ? AND seq = ?",
+                   [(row[2], row[3], row[4], row[5], row[6], row[7], row[8], row[0], row[1])
+                    for row in replace])
+    db.executemany("INSERT INTO hub_place VALUES (?, ?, ?) ON CONFLICT (entity_id) DO UPDATE "
+                   "SET village = excluded.village, hlc = excluded.hlc "
+                   "WHERE excluded.hlc >= hub_place.hlc",
+                   [(entity_id, village, hlc) for entity_id, (village, hlc)
+                    in sorted(places.items())])
+
+
+def _advance_head(hub: Hub, device: str) -> None:
+    """Move the device's contiguous head over the events now stored after it."""
+    row = hub.db.query("SELECT seq, hash FROM hub_head WHERE device_id = ?", (device,))
+    seq, digest = (int(row[0][0]), row[0][1]) if row else (0, GENESIS_HASH)
+    start = seq
+    while True:
+        following = hub.db.query("SELECT seq, hash FROM hub_event WHERE device_id = ? AND "
+                                 "seq > ? ORDER BY seq LIMIT 10000", (device, seq))
+        moved = False
+        for next_seq, next_hash in following:
+            if int(next_seq) != seq + 1:
+                break
+            seq, digest, moved = int(next_seq), next_hash, True
+        if not moved or len(following) < 10000:
+            break
+    if seq != start:
+        hub.db.execute("INSERT INTO hub_head VALUES (?, ?, ?) ON CONFLICT (device_id) DO UPDATE "
+                       "SET seq = excluded.seq, hash = excluded.hash", (device, seq, digest))

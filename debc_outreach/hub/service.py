@@ -1,0 +1,269 @@
+"""The hub as a device: its keys, its enrolment, the revocation list, the admin view."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+
+from debc_outreach.core.ids import new_id
+from debc_outreach.errors import UserError
+from debc_outreach.hub.db import HubDB
+from debc_outreach.i18n import _
+from debc_outreach.storage.events import dumps
+from debc_outreach.storage.store import Store
+from debc_outreach.sync import trust
+from debc_outreach.sync.keys import DeviceKeys, device_keys, verify_signature
+
+HUB_ROLE = "hub"
+DB_FILE = "hub.sqlite3"
+
+
+class Refused(UserError):
+    """A request the hub refuses; `status` is the HTTP status to answer with."""
+
+    def __init__(self, message: str, status: int = 403):
+        super().__init__(message)
+        self.status = status
+
+
+def signed_body(document: object, sign_public: str) -> dict | None:
+    if not isinstance(document, dict) or not isinstance(document.get("body"), dict) \
+            or not isinstance(document.get("signature"), str):
+        return None
+    if not verify_signature(sign_public, document["signature"],
+                            dumps(document["body"]).encode("utf-8")):
+        return None
+    return document["body"]
+
+
+# --- on the coordinator's computer ------------------------------------------------------
+
+def approve_hub(store: Store, request: object, days: int = trust.COORDINATOR_DAYS) -> dict:
+    """Coordinator: certify a hub (every area in scope); returns the enrolment document."""
+    prog = trust.require_programme(store)
+    if not trust.is_coordinator(store):
+        raise UserError(_("Only the programme's coordinator can approve devices."))
+    body = request.get("body") if isinstance(request, dict) else None
+    if not isinstance(body, dict) or body.get("type") != trust.REQUEST_TYPE \
+            or body.get("role") != HUB_ROLE:
+        raise UserError(_("This file is not a hub's enrolment request."))
+    if not all(isinstance(body.get(key), str) and body.get(key)
+               for key in ("device_id", "sign", "enc")):
+        raise UserError(_("The enrolment request is incomplete."))
+    if signed_body(request, body["sign"]) is None:
+        raise UserError(_("The enrolment request is damaged (its signature does not match)."))
+    issued = trust.now_utc()
+    cert = trust.signed(device_keys(store.data_dir), {
+        "type": "debc-device-certificate", "version": 1, "programme": prog.id,
+        "serial": new_id(), "device_id": body["device_id"], "name": str(body.get("name", "")),
+        "role": HUB_ROLE, "scope": [trust.ALL_AREAS], "sign": body["sign"], "enc": body["enc"],
+        "issued": trust.iso(issued), "expires": trust.iso(issued + dt.timedelta(days=days))})
+    trust.remember_peer(store, trust.verify_certificate(prog, cert))
+    return {"type": trust.ENROLMENT_TYPE, "version": 1, "programme": prog.as_json(),
+            "certificate": cert, "coordinator": json.loads(store.database.scalar(
+                "SELECT certificate FROM sync_programme")),
+            "revocations": trust.revocation_list(store)}
+
+
+# --- the hub itself ---------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class DeviceRow:
+    device_id: str
+    name: str
+    role: str
+    scope: list[str]
+    expires: str
+    revoked: bool
+    last_push: str
+    last_pull: str
+    pushes: int
+    pulls: int
+    pending: int          # events the hub holds that the device has not reported holding
+
+    def as_json(self) -> dict:
+        return dict(self.__dict__)
+
+
+class Hub:
+    """A hub's folder (keys, upload spool) and database."""
+
+    def __init__(self, folder: Path, db_url: str | None = None):
+        self.folder = Path(folder)
+        self.folder.mkdir(parents=True, exist_ok=True)
+        self.db = HubDB(db_url or str(self.folder / DB_FILE))
+        self.keys: DeviceKeys = device_keys(self.folder)
+        self.uploads = self.folder / "uploads"
+        self.uploads.mkdir(exist_ok=True)
+        self._certs: dict[str, trust.Certificate] = {}
+        self._lock = threading.Lock()
+        device_id = self.config("device_id")
+        if device_id is None:
+            with self.db.transaction():
+                self.db.execute("INSERT INTO hub_config VALUES ('device_id', ?) "
+                                "ON CONFLICT (key) DO NOTHING", (new_id(),))
+            device_id = self.config("device_id")
+        self.device_id: str = device_id
+
+    def close(self) -> None:
+        self.db.close()
+
+    # --- configuration -----------------------------------------------------------------
+
+    def config(self, key: str) -> str | None:
+        return self.db.scalar("SELECT value FROM hub_config WHERE key = ?", (key,))
+
+    def _set_config(self, key: str, value: str) -> None:
+        self.db.execute("INSERT INTO hub_config VALUES (?, ?) ON CONFLICT (key) DO UPDATE "
+                        "SET value = excluded.value", (key, value))
+
+    def programme(self) -> trust.Programme | None:
+        raw = self.config("programme")
+        return trust.Programme(**json.loads(raw)) if raw else None
+
+    def require_programme(self) -> trust.Programme:
+        prog = self.programme()
+        if prog is None:
+            raise Refused(_("This hub is not enrolled in a programme yet: run 'hub "
+                            "enrol-request' and have the coordinator approve it."), 503)
+        return prog
+
+    def certificate(self) -> dict:
+        self.require_programme()
+        return json.loads(self.config("certificate"))
+
+    # --- enrolment ---------------------------------------------------------------------
+
+    def enrol_request(self, name: str = "") -> dict:
+        return trust.signed(self.keys, {
+            "type": trust.REQUEST_TYPE, "version": 1, "role": HUB_ROLE,
+            "device_id": self.device_id, "name": name or _("Sync hub"),
+            "sign": self.keys.sign_public, "enc": self.keys.enc_public,
+            "created": trust.iso(trust.now_utc())})
+
+    def accept_enrolment(self, document: object) -> trust.Certificate:
+        if not isinstance(document, dict) or document.get("type") != trust.ENROLMENT_TYPE:
+            raise UserError(_("This file is not an enrolment certificate."))
+        try:
+            raw = document["programme"]
+            prog = trust.Programme(str(raw["id"]), str(raw["name"]), str(raw["coordinator_id"]),
+                                   str(raw["coordinator_sign"]), str(raw["coordinator_enc"]))
+        except (KeyError, TypeError) as error:
+            raise UserError(_("The enrolment certificate is incomplete.")) from error
+        cert = trust.verify_certificate(prog, document.get("certificate"))
+        if cert.device_id != self.device_id or cert.sign != self.keys.sign_public \
+                or cert.enc != self.keys.enc_public or cert.role != HUB_ROLE:
+            raise UserError(_("This certificate was made for another computer."))
+        if cert.expired():
+            raise UserError(_("This certificate has expired. Ask your coordinator for a new "
+                              "one."))
+        current = self.programme()
+        if current is not None and current.id != prog.id:
+            raise UserError(_("This hub already belongs to the programme {name}.")
+                            .format(name=current.name))
+        with self.db.transaction():
+            self._set_config("programme", dumps(prog.as_json()))
+            self._set_config("certificate", dumps(cert.signed))
+            if signed_body(document.get("revocations"), prog.coordinator_sign):
+                self._set_config("revocations", dumps(document["revocations"]))
+        return cert
+
+    # --- revocation and device certificates --------------------------------------------
+
+    def revocations(self) -> dict:
+        return json.loads(self.config("revocations") or "{}")
+
+    def revoked(self) -> set[str]:
+        body = self.revocations().get("body") or {}
+        return {entry["device_id"] for entry in body.get("revoked", [])}
+
+    def take_revocations(self, document: object) -> bool:
+        """Keep a revocation list signed by the coordinator if newer; True when taken."""
+        prog = self.require_programme()
+        body = signed_body(document, prog.coordinator_sign)
+        if body is None or body.get("programme") != prog.id:
+            return False
+        current = (self.revocations().get("body") or {}).get("version", -1)
+        if int(body.get("version", -1)) <= current:
+            return False
+        self._set_config("revocations", dumps(document))
+        return True
+
+    def verify_device(self, document: object) -> trust.Certificate:
+        """A device certificate signed by the coordinator, not revoked, not expired."""
+        prog = self.require_programme()
+        key = document.get("signature") if isinstance(document, dict) else None
+        cert = self._certs.get(key) if isinstance(key, str) else None
+        if cert is None:
+            try:
+                cert = trust.verify_certificate(prog, document)
+            except UserError as error:
+                raise Refused(_("This device is not enrolled in the hub's programme."),
+                              401) from error
+            with self._lock:
+                if len(self._certs) > 10000:
+                    self._certs.clear()
+                self._certs[key] = cert
+        if cert.device_id in self.revoked():
+            raise Refused(_("This device was revoked by the coordinator."))
+        if cert.expired():
+            raise Refused(_("This device's certificate has expired; ask the coordinator to "
+                            "enrol it again."))
+        return cert
+
+    def note_device(self, cert: trust.Certificate, when: str, *, push: bool = False,
+                    pull: bool = False, vector: dict | None = None) -> None:
+        """Remember a device that pushed or pulled (for the admin view)."""
+        self.db.execute(
+            "INSERT INTO hub_device (device_id, name, role, scope, certificate, expires, "
+            "vector, first_seen) VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (device_id) DO "
+            "UPDATE SET name = excluded.name, role = excluded.role, scope = excluded.scope, "
+            "certificate = excluded.certificate, expires = excluded.expires",
+            (cert.device_id, cert.name, cert.role, dumps(list(cert.scope)), dumps(cert.signed),
+             cert.expires, "{}", when))
+        if push:
+            self.db.execute("UPDATE hub_device SET last_push = ?, pushes = pushes + 1 "
+                            "WHERE device_id = ?", (when, cert.device_id))
+        if pull:
+            self.db.execute("UPDATE hub_device SET last_pull = ?, pulls = pulls + 1 "
+                            "WHERE device_id = ?", (when, cert.device_id))
+        if vector is not None:
+            self.db.execute("UPDATE hub_device SET vector = ? WHERE device_id = ?",
+                            (dumps(vector), cert.device_id))
+
+    # --- state -------------------------------------------------------------------------
+
+    def heads(self) -> dict[str, tuple[int, str]]:
+        return {device: (int(seq), digest) for device, seq, digest in
+                self.db.query("SELECT device_id, seq, hash FROM hub_head")}
+
+    def vector(self) -> dict[str, int]:
+        return {device: seq for device, (seq, _hash) in self.heads().items()}
+
+    def devices(self) -> list[DeviceRow]:
+        """The admin view: every device seen, its last exchanges and what it still lacks."""
+        vector = self.vector()
+        revoked = self.revoked() if self.programme() else set()
+        rows = []
+        for (device_id, name, role, scope, expires, known, last_push, last_pull, pushes,
+             pulls) in self.db.query(
+                "SELECT device_id, name, role, scope, expires, vector, last_push, last_pull, "
+                "pushes, pulls FROM hub_device ORDER BY name, device_id"):
+            held = json.loads(known)
+            pending = sum(max(0, seq - int(held.get(device, 0)))
+                          for device, seq in vector.items())
+            rows.append(DeviceRow(device_id, name, role, json.loads(scope), expires,
+                                  device_id in revoked, last_push, last_pull, int(pushes),
+                                  int(pulls), pending))
+        return rows
+
+    def health(self) -> dict:
+        prog = self.programme()
+        return {"status": "ok", "device_id": self.device_id,
+                "programme": prog.id if prog else None,
+                "database": "postgresql" if self.db.postgres else "sqlite",
+                "events": int(self.db.scalar("SELECT count(*) FROM hub_event") or 0),
+                "bundles": int(self.db.scalar("SELECT count(*) FROM hub_bundle") or 0)}

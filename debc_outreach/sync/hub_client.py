@@ -1,0 +1,313 @@
+""""Sync now" with a hub over HTTP(S): push what the hub lacks, then pull what we lack.
+
+Push: the same sealed bundle a USB stick would carry, addressed to the hub,
+kept in `<data folder>/hub-outbox/` until the hub confirms it, and uploaded
+in chunks; after an interruption the upload asks the hub how much arrived
+and continues from there (the hub stores a bundle id once, so a repeat
+never duplicates anything). Pull: the hub seals the events this computer
+lacks (by version vector, within its scope) and the normal verified import
+applies them. Network errors, 5xx and 429 are retried with exponential
+backoff; proxies come from the environment (HTTPS_PROXY, NO_PROXY…) or the
+proxy setting.
+"""
+
+from __future__ import annotations
+
+import json
+import random
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from debc_outreach.errors import UserError
+from debc_outreach.i18n import _
+from debc_outreach.storage.events import dumps
+from debc_outreach.storage.store import Store
+from debc_outreach.sync import bundle, export, hub_protocol, importer, peers, trust
+from debc_outreach.sync.keys import device_keys
+
+OUTBOX = "hub-outbox"
+SETTINGS_FILE = "sync-hub.json"
+MAX_ROUNDS = 1000                 # delta bundles per sync (each up to 50,000 events)
+Report = Callable[[int, int, str], None]
+
+
+class HubError(UserError):
+    """The hub could not be reached or refused; the message says why in one line."""
+
+
+class Cancelled(Exception):
+    pass
+
+
+@dataclass
+class HubSyncResult:
+    hub: str = ""
+    pushed: int = 0                       # events in the bundles the hub confirmed
+    pulled: list[importer.ImportReport] = field(default_factory=list)
+    cancelled: bool = False
+
+    @property
+    def received(self) -> int:
+        return sum(report.new for report in self.pulled)
+
+    def as_json(self) -> dict:
+        return {"hub": self.hub, "pushed": self.pushed, "received": self.received,
+                "cancelled": self.cancelled, "pulled": [r.as_json() for r in self.pulled]}
+
+
+# --- the hub address on this computer ---------------------------------------------------
+
+def hub_settings(data_dir: Path) -> dict:
+    """{"url": ..., "proxy": ...} remembered for this computer (empty strings if unset)."""
+    try:
+        raw = json.loads((data_dir / SETTINGS_FILE).read_text(encoding="utf-8"))
+        return {"url": str(raw.get("url", "")), "proxy": str(raw.get("proxy", ""))}
+    except (OSError, ValueError, AttributeError):
+        return {"url": "", "proxy": ""}
+
+
+def save_hub_settings(data_dir: Path, url: str, proxy: str = "") -> None:
+    path = data_dir / SETTINGS_FILE
+    temp = path.with_suffix(".tmp")
+    temp.write_text(json.dumps({"url": url.strip(), "proxy": proxy.strip()},
+                               ensure_ascii=False), encoding="utf-8")
+    temp.replace(path)
+
+
+def check_url(url: str) -> str:
+    url = url.strip().rstrip("/")
+    if not url.startswith(("http://", "https://")) or len(url) < 10:
+        raise UserError(_("{url} is not a hub address: it starts with https:// (or http:// "
+                          "on a local network).").format(url=url or "''"))
+    return url
+
+
+# --- HTTP with retries ------------------------------------------------------------------
+
+class _Session:
+    def __init__(self, client, store: Store, cancelled: Callable[[], bool], retries: int,
+                 backoff: float):
+        self.client = client
+        self.keys = device_keys(store.data_dir)
+        self.device_id = store.device_id
+        self.certificate = trust.own_certificate(store).signed
+        self.cancelled, self.retries, self.backoff = cancelled, retries, backoff
+
+    def _sleep(self, seconds: float) -> None:
+        deadline = time.monotonic() + seconds
+        while time.monotonic() < deadline:
+            if self.cancelled():
+                raise Cancelled()
+            time.sleep(min(0.05, max(0.0, deadline - time.monotonic())))
+
+    def request(self, method: str, path: str, body: bytes = b"", headers: dict | None = None,
+                signed: bool = True, sink: Path | None = None):
+        """Send with retries; returns the response (body streamed to `sink` if given)."""
+        import httpx
+
+        last_error = ""
+        for attempt in range(self.retries + 1):
+            if self.cancelled():
+                raise Cancelled()
+            sent = dict(headers or {})
+            if signed:
+                sent.update(hub_protocol.sign_request(self.keys, self.device_id,
+                                                      self.certificate, method, path, body))
+            try:
+                with self.client.stream(method, path, content=body, headers=sent) as response:
+                    if response.status_code == 429 or response.status_code >= 500:
+                        response.read()
+                        last_error = _error_text(response)
+                        wait = response.headers.get("retry-after", "")
+                        self._sleep(float(wait) if wait.isdigit() else self._delay(attempt))
+                        continue
+                    if sink is not None and response.status_code == 200:
+                        with open(sink, "wb") as out:
+                            for block in response.iter_bytes(1 << 16):
+                                if self.cancelled():
+                                    raise Cancelled()
+                                out.write(block)
+                    else:
+                        response.read()
+                    return response
+            except httpx.TransportError as error:
+                last_error = str(error) or type(error).__name__
+                self._sleep(self._delay(attempt))
+        raise HubError(_("The hub could not be reached after {n} attempts ({reason}). Your "
+                         "records are safe; try again later.")
+                       .format(n=self.retries + 1, reason=last_error))
+
+    def _delay(self, attempt: int) -> float:
+        return min(30.0, self.backoff * (2 ** attempt)) * random.uniform(0.5, 1.0)
+
+
+def _error_text(response) -> str:
+    try:
+        return str(response.json().get("error", "")) or f"HTTP {response.status_code}"
+    except ValueError:
+        return f"HTTP {response.status_code}"
+
+
+def _refused(response) -> HubError:
+    return HubError(_("The hub refused the request: {reason}").format(
+        reason=_error_text(response)))
+
+
+# --- push -------------------------------------------------------------------------------
+
+def _upload(session: _Session, path: Path, report: Report | None) -> dict:
+    """Upload one bundle, continuing where an interrupted upload stopped."""
+    bundle_id = bundle.read_header(path).bundle_id
+    total = path.stat().st_size
+    target = f"{hub_protocol.API}/bundles/{bundle_id}"
+    response = session.request("GET", target)
+    if response.status_code != 200:
+        raise _refused(response)
+    state = response.json()
+    if state.get("status") == "stored":
+        return state
+    offset = int(state.get("received", 0))
+    with open(path, "rb") as handle:
+        for _round in range(total // hub_protocol.UPLOAD_CHUNK + 1000):
+            handle.seek(offset)
+            chunk = handle.read(hub_protocol.UPLOAD_CHUNK)
+            response = session.request("POST", target, chunk, {
+                hub_protocol.OFFSET: str(offset), hub_protocol.TOTAL: str(total),
+                "content-type": "application/octet-stream"})
+            if response.status_code == 200:
+                if report:
+                    report(total, total, _("Sending records to the hub…"))
+                return response.json()
+            if response.status_code not in (202, 409):
+                raise _refused(response)
+            offset = int(response.json().get("received", 0))
+            if report:
+                report(offset, total, _("Sending records to the hub…"))
+    raise HubError(_("The hub did not accept the upload; try again later."))
+
+
+def _outbox_is_current(store: Store, path: Path) -> bool:
+    """Whether a bundle waiting in the outbox still carries everything there is to send."""
+    try:
+        told = bundle.read_header(path).header.get("vector") or {}
+    except UserError:
+        return False
+    vector = peers.version_vector(store.database.conn)
+    return all(seq <= int(told.get(device, 0)) for device, seq in vector.items())
+
+
+def _push(session: _Session, store: Store, hub_id: str, report: Report | None) -> int:
+    outbox = store.data_dir / OUTBOX
+    outbox.mkdir(exist_ok=True)
+    waiting = sorted(outbox.glob(f"*{bundle.SUFFIX}"), key=lambda p: p.stat().st_mtime)
+    if not waiting or not _outbox_is_current(store, waiting[-1]):
+        path = outbox / export.bundle_filename(store, hub_id)
+        export.export_bundle(store, hub_id, path)
+        waiting.append(path)
+    pushed = 0
+    for path in waiting:
+        try:
+            events = int(bundle.read_header(path).header.get("events", 0))
+        except UserError:
+            path.unlink(missing_ok=True)
+            continue
+        try:
+            _upload(session, path, report)
+        except HubError:
+            raise
+        pushed += events
+        path.unlink(missing_ok=True)
+    return pushed
+
+
+# --- pull -------------------------------------------------------------------------------
+
+def _pull(session: _Session, store: Store, result: HubSyncResult, report: Report | None,
+          cancelled: Callable[[], bool]) -> None:
+    spool = store.data_dir / "tmp"
+    spool.mkdir(exist_ok=True)
+    for _round in range(MAX_ROUNDS):
+        vector = peers.version_vector(store.database.conn)
+        body = dumps({"vector": vector}).encode("utf-8")
+        sink = spool / f"hub-delta-{_round}{bundle.SUFFIX}"
+        try:
+            response = session.request("POST", f"{hub_protocol.API}/delta", body,
+                                       {"content-type": "application/json"}, sink=sink)
+            if response.status_code == 204:
+                return
+            if response.status_code != 200:
+                raise _refused(response)
+            if report:
+                report(0, 0, _("Receiving records from the hub…"))
+
+            def progress(done: int, total: int) -> None:
+                if report:
+                    report(done, total, _("Receiving records from the hub…"))
+
+            imported = importer.import_bundle(store, sink, progress, cancelled)
+        finally:
+            sink.unlink(missing_ok=True)
+        result.pulled.append(imported)
+        if imported.cancelled:
+            raise Cancelled()
+        if response.headers.get(hub_protocol.MORE) != "1":
+            return
+
+
+# --- the whole exchange -----------------------------------------------------------------
+
+def sync_with_hub(store: Store, url: str, report: Report | None = None,
+                  cancelled: Callable[[], bool] = lambda: False, proxy: str = "",
+                  timeout: float = 60.0, retries: int = 6, backoff: float = 1.0,
+                  transport=None) -> HubSyncResult:
+    """Push then pull with the hub at `url`. Raises HubError / UserError when refused."""
+    import httpx
+
+    url = check_url(url)
+    prog = trust.require_programme(store)
+    own = trust.own_certificate(store)
+    if own.expired():
+        raise UserError(_("This computer's certificate has expired. Ask your coordinator to "
+                          "enrol it again."))
+    result = HubSyncResult()
+    options: dict = {"base_url": url, "timeout": timeout, "trust_env": True,
+                     "follow_redirects": False}
+    if proxy.strip():
+        options["proxy"] = proxy.strip()
+    if transport is not None:
+        options["transport"] = transport
+    try:
+        with httpx.Client(**options) as client:
+            session = _Session(client, store, cancelled, retries, backoff)
+            if report:
+                report(0, 0, _("Connecting to the hub…"))
+            response = session.request("GET", f"{hub_protocol.API}/info", signed=False)
+            if response.status_code != 200:
+                raise _refused(response)
+            hub_cert = _hub_certificate(store, prog, response.json())
+            result.hub = hub_cert.device_id
+            result.pushed = _push(session, store, hub_cert.device_id, report)
+            _pull(session, store, result, report, cancelled)
+    except Cancelled:
+        result.cancelled = True
+    except (httpx.InvalidURL, httpx.UnsupportedProtocol, ValueError) as error:
+        raise HubError(_("The hub address or proxy setting is not valid ({reason}).")
+                       .format(reason=error)) from error
+    return result
+
+
+def _hub_certificate(store: Store, prog: trust.Programme, info: object) -> trust.Certificate:
+    """The hub's certificate, checked against this programme, remembered as a peer."""
+    document = info.get("certificate") if isinstance(info, dict) else None
+    try:
+        cert = trust.verify_certificate(prog, document)
+    except UserError as error:
+        raise HubError(_("This hub does not belong to your programme.")) from error
+    if cert.role != "hub" or cert.device_id in trust.revoked_devices(store):
+        raise HubError(_("This hub does not belong to your programme."))
+    if cert.expired():
+        raise HubError(_("The hub's certificate has expired; tell your coordinator."))
+    trust.remember_peer(store, cert)
+    return cert
