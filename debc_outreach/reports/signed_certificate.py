@@ -40,3 +40,40 @@ def with_signed_code(database: Database, data_dir: Path | None,
     return replace(data, extra={**data.extra, "signed_code": issued.code,
                                 "short_code": issued.short,
                                 "certificate_id": issued.statement.certificate_id})
+
+
+def details(verdict: statements.Verdict, data_dir: Path | None,
+            lang: str) -> list[tuple[str, str]]:
+    """The signed details of a checked code as (label, value) rows, names in `lang`.
+
+    Module and skill names come from the content pack on this device; a slug
+    the pack does not know is shown as it was signed.
+    """
+    import datetime as dt
+
+    from debc_outreach.i18n import _, format_date
+    from debc_outreach.reports import lookup
+
+    statement = verdict.statement
+    if statement is None:
+        return []
+    catalog = lookup.catalog(data_dir)
+
+    def day(iso_date: str) -> str:
+        return format_date(dt.date.fromisoformat(iso_date))
+
+    where = lookup.place(statement.place, lang) if statement.place else None
+    place = ", ".join(p for p in (where.village, where.district, where.province) if p) \
+        if where else ""
+    return [
+        (_("Name"), statement.name),
+        (_("Date"), day(statement.date)),
+        (_("Place"), f"{place} ({statement.place})"
+         if place else statement.place),
+        (_("Modules"), "\n".join(catalog.title(m, lang) for m in statement.modules) or "—"),
+        (_("Skills"), "\n".join(catalog.item_text(s, lang) for s in statement.skills) or "—"),
+        (_("Issued"), day(statement.issued)),
+        (_("Issued by"), verdict.device_name or statement.device_id),
+        (_("Programme"), verdict.programme_name or statement.programme_id),
+        (_("Certificate"), statement.certificate_id),
+    ]

@@ -7,6 +7,10 @@ QImage because the PDF is laid out by Qt (reports/pdf/render.py).
 from __future__ import annotations
 
 import io
+from pathlib import Path
+
+from debc_outreach.errors import UserError
+from debc_outreach.i18n import _
 
 QR_MM = 42.0            # printed size: large enough for phone cameras and USB scanners
 LAYOUT_DPI = 96
@@ -29,3 +33,29 @@ def qr_image(code: str):
     image = QImage()
     image.loadFromData(buffer.getvalue(), "PNG")
     return image
+
+
+IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".bmp", ".gif", ".webp", ".tif", ".tiff", ".ppm",
+                  ".pgm")
+MAX_SIDE = 4000          # phone photos are scaled down first: faster, and zxing copes well
+
+
+def read_codes(path: Path) -> list[str]:
+    """The texts of all QR codes found in a photo or scan; UserError if it cannot be read."""
+    import zxingcpp
+    from PySide6.QtCore import Qt
+    from PySide6.QtGui import QImage
+
+    from debc_outreach.reports.pdf.render import ensure_gui
+
+    ensure_gui()                       # image format plugins need an application
+    image = QImage(str(path))
+    if image.isNull():
+        raise UserError(_("{path} is not a picture this app can open (use PNG or JPEG).")
+                        .format(path=path))
+    if max(image.width(), image.height()) > MAX_SIDE:
+        image = image.scaled(MAX_SIDE, MAX_SIDE, Qt.AspectRatioMode.KeepAspectRatio,
+                             Qt.TransformationMode.SmoothTransformation)
+    gray = image.convertToFormat(QImage.Format.Format_Grayscale8)
+    found = zxingcpp.read_barcodes(gray, formats=zxingcpp.BarcodeFormat.QRCode)
+    return [barcode.text for barcode in found if barcode.valid and barcode.text]
