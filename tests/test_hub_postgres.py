@@ -1,0 +1,63 @@
+"""The hub on a real PostgreSQL server (a throwaway cluster): same migrations, same results."""
+
+from __future__ import annotations
+
+import pytest
+from hub_server import RunningHub, ThrowawayPostgres, enrolled_hub, postgres_bin
+from sync_devices import VILLAGE_IN, VILLAGE_OUT, make_programme
+
+from debc_outreach.hub.db import HubDB
+from debc_outreach.storage import participants
+from debc_outreach.sync import hub_client
+
+BIN = postgres_bin()
+pytestmark = pytest.mark.skipif(
+    BIN is None, reason="no PostgreSQL server binary (initdb) on this machine; .ci/run "
+                        "installs the Debian 'postgresql' package so CI runs these tests")
+
+
+@pytest.fixture(scope="module")
+def postgres():
+    server = ThrowawayPostgres(BIN).start()
+    yield server
+    server.stop()
+
+
+def test_migrations_run_once_on_postgresql(postgres):
+    url = postgres.fresh_database("migrations")
+    first = HubDB(url)
+    first.close()
+    again = HubDB(url)
+    assert again.scalar("SELECT count(*) FROM hub_migrations") == 1
+    assert again.scalar("SELECT count(*) FROM hub_event") == 0
+    again.close()
+
+
+def test_devices_sync_through_a_hub_on_postgresql(postgres, tmp_path):
+    coordinator, (kampot, phnom_penh) = make_programme(tmp_path, trainers=2,
+                                                       scopes=[["07"], ["12"]])
+    hub = enrolled_hub(tmp_path / "hub", coordinator, postgres.fresh_database("sync"))
+    try:
+        with RunningHub(hub) as running:
+            inside = participants.add_participant(coordinator, "សុខ ដារា",
+                                                  village_code=VILLAGE_IN)
+            outside = participants.add_participant(coordinator, "ចាន់ ធីតា",
+                                                   village_code=VILLAGE_OUT)
+            mine = participants.add_participant(kampot, "ស្រី នាង", village_code=VILLAGE_IN)
+            hub_client.sync_with_hub(coordinator, running.url)
+            hub_client.sync_with_hub(kampot, running.url)
+            hub_client.sync_with_hub(phnom_penh, running.url)
+            hub_client.sync_with_hub(coordinator, running.url)
+            assert participants.get(kampot.database, inside.id) is not None
+            assert participants.get(kampot.database, outside.id) is None
+            assert participants.get(phnom_penh.database, inside.id) is None
+            assert participants.get(phnom_penh.database, outside.id) is not None
+            assert participants.get(coordinator.database, mine.id) is not None
+            assert hub.health()["database"] == "postgresql"
+            events = hub.db.scalar("SELECT count(*) FROM hub_event")
+            hub_client.sync_with_hub(kampot, running.url)
+            assert hub.db.scalar("SELECT count(*) FROM hub_event") == events
+    finally:
+        hub.close()
+        for store in (coordinator, kampot, phnom_penh):
+            store.close()
