@@ -50,6 +50,11 @@ SHORT_RE = re.compile(r"[0-9A-Za-z]{4}(-?[0-9A-Za-z]{4}){3}-?[0-9A-Za-z]{2}")
 class CodeError(ValueError):
     """The text is not a well-formed certificate code (truncated, changed, foreign)."""
 
+    @property
+    def incomplete(self) -> bool:
+        """Cut short or not base32 at all (a bad scan), rather than changed content."""
+        return str(self) in ("truncated", "not base32")
+
 
 @dataclass(frozen=True)
 class Statement:
@@ -327,13 +332,13 @@ def decode(text: str) -> Decoded:
         try:
             raw = unpacker.decompress(part, 1 << 16)
         except zlib.error as error:
-            raise CodeError("bad compression") from error
+            raise CodeError("altered statement") from error
         if not unpacker.eof or unpacker.unused_data or unpacker.unconsumed_tail:
-            raise CodeError("bad compression")
+            raise CodeError("altered statement")
     try:
         statement = _read_statement(raw)
-    except (ValueError, OverflowError) as error:
-        raise CodeError(str(error)) from error
+    except (ValueError, OverflowError) as error:       # complete but changed inside
+        raise CodeError("altered statement") from error
     document = _read_cert(chain, statement.programme_id, statement.device_id)
     try:
         again = encode(statement, flags, part, signature, document)

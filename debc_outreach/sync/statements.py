@@ -183,9 +183,12 @@ def verify(store: Store, text: str) -> Verdict:
                                           "reads: {text}").format(text=_shorten(text)))
     try:
         decoded = codec.decode(text)
-    except codec.CodeError:
-        return Verdict(DAMAGED, _("The code is incomplete or has been changed, so it cannot "
-                                  "be checked. Scan the QR code again or type it again."))
+    except codec.CodeError as error:
+        if error.incomplete:
+            return Verdict(DAMAGED, _("The code is incomplete, so it cannot be checked. Scan "
+                                      "the QR code again, or paste the whole code."))
+        return Verdict(ALTERED, _("The code has been changed: its content no longer fits "
+                                  "together. Do not accept this certificate."))
     return _check(store, decoded)
 
 
