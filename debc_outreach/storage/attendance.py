@@ -18,37 +18,57 @@ from debc_outreach.storage import participants, projection
 from debc_outreach.storage.events import Event
 from debc_outreach.storage.store import Store
 
+_ADD = ("INSERT INTO attendance (session_id, participant_id, present, added_hlc, "
+        "added_device) VALUES (?, ?, 1, ?, ?) "
+        "ON CONFLICT (session_id, participant_id) DO UPDATE SET "
+        "added_hlc = excluded.added_hlc, added_device = excluded.added_device, "
+        "present = (excluded.added_hlc, excluded.added_device) > "
+        "(attendance.removed_hlc, attendance.removed_device) "
+        "WHERE (excluded.added_hlc, excluded.added_device) > "
+        "(attendance.added_hlc, attendance.added_device)")
+_REMOVE = ("INSERT INTO attendance (session_id, participant_id, present, removed_hlc, "
+           "removed_device) VALUES (?, ?, 0, ?, ?) "
+           "ON CONFLICT (session_id, participant_id) DO UPDATE SET "
+           "removed_hlc = excluded.removed_hlc, removed_device = excluded.removed_device, "
+           "present = (attendance.added_hlc, attendance.added_device) > "
+           "(excluded.removed_hlc, excluded.removed_device) "
+           "WHERE (excluded.removed_hlc, excluded.removed_device) > "
+           "(attendance.removed_hlc, attendance.removed_device)")
+
 
 def _apply(conn: sqlite3.Connection, event: Event) -> None:
     participant_id = event.fields["participant_id"]
-    stamp = (event.hlc, event.device_id)
     if event.op == "add":
-        conn.execute(
-            "INSERT INTO attendance (session_id, participant_id, present, added_hlc, "
-            "added_device) VALUES (?, ?, 1, ?, ?) "
-            "ON CONFLICT (session_id, participant_id) DO UPDATE SET "
-            "added_hlc = excluded.added_hlc, added_device = excluded.added_device, "
-            "present = (excluded.added_hlc, excluded.added_device) > "
-            "(attendance.removed_hlc, attendance.removed_device) "
-            "WHERE (excluded.added_hlc, excluded.added_device) > "
-            "(attendance.added_hlc, attendance.added_device)",
-            (event.entity_id, participant_id, *stamp))
+        conn.execute(_ADD, (event.entity_id, participant_id, event.hlc, event.device_id))
     elif event.op == "remove":
-        conn.execute(
-            "INSERT INTO attendance (session_id, participant_id, present, removed_hlc, "
-            "removed_device) VALUES (?, ?, 0, ?, ?) "
-            "ON CONFLICT (session_id, participant_id) DO UPDATE SET "
-            "removed_hlc = excluded.removed_hlc, removed_device = excluded.removed_device, "
-            "present = (attendance.added_hlc, attendance.added_device) > "
-            "(excluded.removed_hlc, excluded.removed_device) "
-            "WHERE (excluded.removed_hlc, excluded.removed_device) > "
-            "(attendance.removed_hlc, attendance.removed_device)",
-            (event.entity_id, participant_id, *stamp))
+        conn.execute(_REMOVE, (event.entity_id, participant_id, event.hlc, event.device_id))
     else:
         raise ValueError(f"unknown op {event.op!r} for attendance")
 
 
-projection.register("attendance", applier=_apply)
+def _apply_batch(conn: sqlite3.Connection, items: list[projection.BatchItem]) -> None:
+    """Many check-ins and removals at once (sync import).
+
+    Each pair keeps its newest add and newest remove and `present` is always
+    recomputed from both, so the result does not depend on the order the
+    statements run in: adds and removes can go in two executemany calls.
+    """
+    adds = []
+    removes = []
+    for entity_id, op, fields, hlc, device_id in items:
+        if op == "add":
+            adds.append((entity_id, fields["participant_id"], hlc, device_id))
+        elif op == "remove":
+            removes.append((entity_id, fields["participant_id"], hlc, device_id))
+        else:
+            raise ValueError(f"unknown op {op!r} for attendance")
+    if adds:
+        conn.executemany(_ADD, adds)
+    if removes:
+        conn.executemany(_REMOVE, removes)
+
+
+projection.register("attendance", applier=_apply, batch=_apply_batch)
 
 
 @dataclass(frozen=True)

@@ -105,24 +105,37 @@ def require_modules(slugs: list[str]) -> list[str]:
 
 # --- events and projection ---------------------------------------------------------
 
-def _apply(conn: sqlite3.Connection, event: Event) -> None:
-    fields = event.fields
+_UPSERT = ("INSERT INTO checklist_result (session_id, participant_id, item_id, state, hlc, "
+           "device_id) VALUES (?, ?, ?, ?, ?, ?) "
+           "ON CONFLICT (session_id, participant_id, item_id) DO UPDATE SET "
+           "state = excluded.state, hlc = excluded.hlc, device_id = excluded.device_id "
+           "WHERE (excluded.hlc, excluded.device_id) > (checklist_result.hlc, "
+           "checklist_result.device_id)")
+
+
+def _cells(entity_id: str, fields: dict, hlc: int, device_id: str) -> list[tuple]:
     state = fields.get("state")
     if state not in STATES:
-        return
-    for participant_id in fields.get("participant_ids", []):
-        conn.execute(
-            "INSERT INTO checklist_result (session_id, participant_id, item_id, state, hlc, "
-            "device_id) VALUES (?, ?, ?, ?, ?, ?) "
-            "ON CONFLICT (session_id, participant_id, item_id) DO UPDATE SET "
-            "state = excluded.state, hlc = excluded.hlc, device_id = excluded.device_id "
-            "WHERE (excluded.hlc, excluded.device_id) > (checklist_result.hlc, "
-            "checklist_result.device_id)",
-            (event.entity_id, participant_id, fields["item_id"], state, event.hlc,
-             event.device_id))
+        return []
+    return [(entity_id, participant_id, fields["item_id"], state, hlc, device_id)
+            for participant_id in fields.get("participant_ids", [])]
 
 
-projection.register("checklist", applier=_apply)
+def _apply(conn: sqlite3.Connection, event: Event) -> None:
+    for cell in _cells(event.entity_id, event.fields, event.hlc, event.device_id):
+        conn.execute(_UPSERT, cell)
+
+
+def _apply_batch(conn: sqlite3.Connection, items: list[projection.BatchItem]) -> None:
+    """Many ticks at once (sync import): last writer per cell wins whatever the order."""
+    cells = []
+    for entity_id, _op, fields, hlc, device_id in items:
+        cells.extend(_cells(entity_id, fields, hlc, device_id))
+    if cells:
+        conn.executemany(_UPSERT, cells)
+
+
+projection.register("checklist", applier=_apply, batch=_apply_batch)
 
 
 def set_result(store: Store, session_id: str, participant_ids: list[str], item_id: str,

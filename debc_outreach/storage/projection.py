@@ -44,14 +44,26 @@ ENTITIES: dict[str, Entity] = {
 
 CustomApplier = Callable[[sqlite3.Connection, Event], None]
 CUSTOM: dict[str, CustomApplier] = {}
+# One item of a batch: (entity_id, op, fields, hlc, device_id).
+BatchItem = tuple[str, str, dict, int, str]
+BatchApplier = Callable[[sqlite3.Connection, list[BatchItem]], None]
+BATCH: dict[str, BatchApplier] = {}
 
 
-def register(entity: str, spec: Entity | None = None, applier: CustomApplier | None = None):
-    """Let a feature module add its entity (called at import of that module)."""
+def register(entity: str, spec: Entity | None = None, applier: CustomApplier | None = None,
+             batch: BatchApplier | None = None):
+    """Let a feature module add its entity (called at import of that module).
+
+    `batch` is an optional applier for many events of a set-semantics entity at
+    once (sync imports); it must leave the tables exactly as applying the same
+    events one by one with `applier`, in any order, would.
+    """
     if spec is not None:
         ENTITIES[entity] = spec
     if applier is not None:
         CUSTOM[entity] = applier
+    if batch is not None:
+        BATCH[entity] = batch
 
 
 def current_base(conn: sqlite3.Connection, entity: str, entity_id: str, fields: dict) -> dict:
@@ -92,6 +104,13 @@ def _load_feature_entities() -> None:
     """Feature modules register on import; make sure every known entity is loaded
     wherever events are applied (local edits, sync imports, rebuilds)."""
     from debc_outreach.storage import attendance, checklist, participants, sessions  # noqa: F401
+
+
+def batch_applier(entity: str) -> BatchApplier | None:
+    """The batch applier of `entity`, if it has one (else apply its events one by one)."""
+    if entity not in CUSTOM and entity not in ENTITIES:
+        _load_feature_entities()
+    return BATCH.get(entity)
 
 
 def apply(conn: sqlite3.Connection, event: Event) -> list[str]:

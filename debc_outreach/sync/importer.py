@@ -388,11 +388,34 @@ def _apply_chunk(store: Store, chunk: list[codec.Decoded], bundle_id: str,
                 heads[device] = (last[1], last[10])
         conn.executemany(f"INSERT INTO event ({events.EVENT_COLUMNS}, applied) "
                          f"VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", rows)
-        apply = projection.apply
-        for item in to_apply:
-            apply(conn, codec.to_event(item))
+        _apply_in_runs(conn, to_apply)
         if newest:
             store.clock.observe(newest)
+
+
+def _apply_in_runs(conn, to_apply: list[codec.Decoded]) -> None:
+    """Apply events in order; a run of consecutive events of an entity with a batch
+    applier (set semantics: attendance, checklist) goes in one call."""
+    apply = projection.apply
+    batch_applier = projection.batch_applier
+    run: list[projection.BatchItem] = []
+    run_entity = None
+    run_applier = None
+    for item in to_apply:
+        row = item[0]
+        entity = row[3]
+        if entity != run_entity:
+            if run:
+                run_applier(conn, run)
+                run = []
+            run_entity = entity
+            run_applier = batch_applier(entity)
+        if run_applier is None:
+            apply(conn, codec.to_event(item))
+        else:
+            run.append((row[4], row[5], item[1], row[2], row[0]))
+    if run:
+        run_applier(conn, run)
 
 
 def _take_waiting(conn, device: str, row: tuple, bundle_id: str,
