@@ -42,4 +42,5 @@ PAGES: tuple[PageEntry, ...] = (
     PageEntry("sync", N_("Sync"), "sync.svg", "debc_outreach.gui.sync_page", "SyncPage"),
     PageEntry("conflicts", N_("Conflicts"), "conflicts.svg", "debc_outreach.gui.conflicts_page",
               "ConflictsPage"),
+    PageEntry("verify", N_("Verify"), "verify.svg", "debc_outreach.gui.verify_page", "VerifyPage"),
 )

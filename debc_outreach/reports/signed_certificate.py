@@ -75,5 +75,5 @@ def details(verdict: statements.Verdict, data_dir: Path | None,
         (_("Issued"), day(statement.issued)),
         (_("Issued by"), verdict.device_name or statement.device_id),
         (_("Programme"), verdict.programme_name or statement.programme_id),
-        (_("Certificate"), statement.certificate_id),
+        (_("Certificate"), statements.codec.short_code(statement.certificate_id)),
     ]

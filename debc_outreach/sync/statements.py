@@ -225,7 +225,7 @@ def _check(store: Store, decoded: codec.Decoded) -> Verdict:
                                               "(it was issued in error)."),
                        statement, cert.name, prog.name)
     return Verdict(GENUINE, _("Signed by {device}, a computer of {programme}. Compare the "
-                              "details below with the paper.")
+                              "signed details with the paper.")
                    .format(device=cert.name or cert.device_id[:8], programme=prog.name),
                    statement, cert.name, prog.name)
 
