@@ -21,6 +21,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+import re
 from collections.abc import Iterator
 
 from debc_outreach.core.hlc import wall_ms
@@ -33,6 +34,10 @@ _AT_FROM_HLC = 1
 def _stamp_second(hlc: int) -> str:
     moment = dt.datetime.fromtimestamp(wall_ms(hlc) // 1000, dt.UTC)
     return moment.isoformat(timespec="seconds")
+
+
+_CLOCK_MINUTES = [f"{m // 60:02d}:{m % 60:02d}:" for m in range(1440)]
+_CLOCK_SECONDS = [f"{s:02d}+00:00" for s in range(60)]
 
 
 class _Stamps:
@@ -50,14 +55,17 @@ class _Stamps:
                 return _stamp_second(hlc)
             self._day = day
             self._prefix = _stamp_second(hlc)[:11]
-        hours, rest = divmod(rest, 3600)
-        minutes, seconds = divmod(rest, 60)
-        return f"{self._prefix}{hours:02d}:{minutes:02d}:{seconds:02d}+00:00"
+        return self._prefix + _CLOCK_MINUTES[rest // 60] + _CLOCK_SECONDS[rest % 60]
 
 
 # The same canonical JSON as events.dumps, without building an encoder per call.
 _canonical = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode
 _parse = json.JSONDecoder().decode
+# A flat object of strings that need no escape is canonical when its keys are sorted and
+# unique: checked without parsing and serialising it again (most events look like this).
+_PLAIN = r'"[^"\\\x00-\x1f]*"'
+_FLAT = re.compile(r"\{" + _PLAIN + ":" + _PLAIN + "(?:," + _PLAIN + ":" + _PLAIN + r")*\}")
+_PAIR = re.compile(r'"([^"\\\x00-\x1f]*)":"([^"\\\x00-\x1f]*)"')
 
 
 BLOCK = 512
@@ -160,6 +168,8 @@ def decode(lines: Iterator[str]) -> Iterator[Decoded]:
     stamp = _Stamps()
     quoted: dict[str, str] = {}
     sha256 = hashlib.sha256
+    flat = _FLAT.fullmatch
+    pairs_of = _PAIR.findall
 
     def quote(text: str) -> str:
         found = quoted.get(text)
@@ -205,19 +215,39 @@ def decode(lines: Iterator[str]) -> Iterator[Decoded]:
                     at = '{"at":"' + stamp(hlc) + '"'
                     fields_json = at + "}" if fields_json == "{}" else \
                         at + "," + fields_json[1:]
+                if flat(fields_json) is not None:
+                    pairs = pairs_of(fields_json)
+                    fields = dict(pairs)
+                    if len(fields) != len(pairs) or (len(pairs) > 1
+                                                     and list(fields) != sorted(fields)):
+                        raise DecodeError("fields not in canonical form")
+                else:
+                    try:
+                        fields = parse(fields_json)
+                    except ValueError as error:
+                        raise DecodeError("bad event fields") from error
+                    if not isinstance(fields, dict) or canonical(fields) != fields_json:
+                        raise DecodeError("fields not in canonical form")
+                if base_json == "{}":
+                    base = {}
+                else:
+                    try:
+                        base = parse(base_json)
+                    except ValueError as error:
+                        raise DecodeError("bad event fields") from error
+                    if not isinstance(base, dict) or (base and canonical(base) != base_json):
+                        raise DecodeError("fields not in canonical form")
+                payload = (f"[{device_json},{seq},{hlc},"
+                           f"{quoted.get(entity) or quote(entity)},"
+                           f"{quoted.get(entity_id) or quote(entity_id)},"
+                           f"{quoted.get(op) or quote(op)},"
+                           f"{fields_json},{base_json},{schema},\"{prev}\"]")
                 try:
-                    fields = parse(fields_json)
-                    base = parse(base_json) if base_json != "{}" else {}
-                except ValueError as error:
+                    data = payload.encode("utf-8")
+                except UnicodeEncodeError as error:      # a lone surrogate
                     raise DecodeError("bad event fields") from error
-                if not isinstance(fields, dict) or not isinstance(base, dict) \
-                        or canonical(fields) != fields_json \
-                        or (base and canonical(base) != base_json):
-                    raise DecodeError("fields not in canonical form")
-                payload = (f"[{device_json},{seq},{hlc},{quote(entity)},{quote(entity_id)},"
-                           f"{quote(op)},{fields_json},{base_json},{schema},\"{prev}\"]")
                 row = (device, seq, hlc, entity, entity_id, op, fields_json, base_json, schema,
-                       prev, sha256(payload.encode("utf-8")).hexdigest())
+                       prev, sha256(data).hexdigest())
             yield row, fields, base
             prev = row[10]
             seq += 1
