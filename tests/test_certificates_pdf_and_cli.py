@@ -15,6 +15,12 @@ from debc_outreach.sync import statements, trust
 pytestmark = pytest.mark.skipif(shutil.which("pdftoppm") is None, reason="needs poppler-utils")
 
 
+@pytest.fixture(autouse=True)
+def _application(qapp):
+    """A QApplication first, so rendering and reading pictures do not make a bare GUI one."""
+    return qapp
+
+
 def _certificate(data_dir: Path, tmp_path: Path, run_cli, programme: bool = True) -> Path:
     with Store.open(data_dir) as store:
         if programme:

@@ -318,7 +318,7 @@ def decode(text: str) -> Decoded:
     except (binascii.Error, ValueError) as error:
         raise CodeError("not base32") from error
     if base64.b32encode(wire).decode("ascii").rstrip("=") != body:
-        raise CodeError("not canonical")
+        raise CodeError("not base32")      # stray bits at the end: cut short, or mistyped
     reader = _Reader(wire)
     version, flags = reader.take(1)[0], reader.take(1)[0]
     if version != VERSION or flags not in (0, FLAG_DEFLATED):
