@@ -207,6 +207,10 @@ class Shooter:
         self.window.page("glossary")
         return self.save(self.window, lang, "glossary")
 
+    def verify(self, lang: str) -> Path:
+        self.window.page("verify")
+        return self.save(self.window, lang, "verify")
+
     def sync(self, lang: str) -> Path:
         self.window.page("sync")
         return self.save(self.window, lang, "sync")
@@ -262,7 +266,7 @@ class Shooter:
 SHOTS = ("first_start", "home", "sessions", "plan_session", "check_in", "skills",
          "participants", "new_participant", "duplicates", "modules", "present", "slides",
          "trainer_view", "glossary",
-         "sync", "conflicts", "reports", "export", "targets", "settings", "security",
+         "verify", "sync", "conflicts", "reports", "export", "targets", "settings", "security",
          "help_guide")
 
 
