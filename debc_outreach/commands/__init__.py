@@ -17,7 +17,7 @@ PIN_ENV = "DEBC_OUTREACH_PIN"
 
 # Order here is the order in `debc-outreach --help`.
 MODULES = ("db", "participants", "session", "demo", "content", "sync", "export", "protect",
-           "cert")
+           "cert", "hub")
 
 
 def register_all(commands) -> None:

@@ -206,3 +206,6 @@ def register(commands) -> None:
     revoke = actions.add_parser("revoke", help=_("revoke a device (coordinator)"))
     revoke.add_argument("device", metavar="DEVICE_ID")
     revoke.set_defaults(handler=cmd_revoke)
+    from debc_outreach.commands.hub import add_sync_hub
+
+    add_sync_hub(actions)          # `sync hub URL` (issue 9)

@@ -2,27 +2,42 @@
 
 The delta is a normal bundle from the hub (sender = the hub, with its
 certificate), so the device imports it with the same verified import as a
-bundle from a USB stick. Events outside the device's scope travel as
-hash-only stand-ins, exactly as `sync.export` sends them, so every chain
-stays complete and nothing of another area is disclosed.
+bundle from a USB stick. Within a device's scope the rules of `sync.scope`
+apply (a record belongs to its participant's village, else its own village,
+else everywhere). A chain is sent from what the device holds up to its last
+event in scope, with hash-only stand-ins for events outside the scope (so the
+chain stays complete, as `sync.export` does); a chain with nothing in scope is
+not sent at all, so a trainer's computer never stores the history of other
+provinces, not even as hashes.
 """
 
 from __future__ import annotations
 
+import bisect
+import json
+import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import NamedTuple
 
 from debc_outreach.core.ids import new_id
 from debc_outreach.hub.service import Hub
 from debc_outreach.storage import events
 from debc_outreach.sync import bundle, codec, trust
-from debc_outreach.sync.scope import AreaIndex
+from debc_outreach.sync.scope import VILLAGE_FIELD, AreaIndex
 
 MAX_EVENTS = 50000            # per delta bundle; the device asks again for the rest
 PAGE = 5000
+CACHE_EVENTS = 5_000_000      # event areas remembered per hub database, then afresh
 _COLUMNS = ("device_id, seq, hlc, entity, entity_id, op, fields, base, schema_version, "
             "prev_hash, hash")
+_NOWHERE = "\0"               # a stand-in stored on the hub: never sent in full
+
+
+class _Placed(NamedTuple):
+    entity_id: str
+    fields: dict
 
 
 class _HubAreas(AreaIndex):
@@ -30,6 +45,113 @@ class _HubAreas(AreaIndex):
 
     def __init__(self, villages: dict[str, str]):
         self._village = villages
+
+    def of_row(self, row: tuple) -> str | None:
+        """`area()` of a stored row, parsing its fields only when they can place it."""
+        if row[5] == codec.REDACTED:
+            return _NOWHERE
+        text = row[6]
+        if '_id"' not in text and "merged_into" not in text and VILLAGE_FIELD not in text:
+            return self._village.get(row[4])
+        return self.area(_Placed(row[4], json.loads(text)))
+
+
+class _ScopeIndex:
+    """Each chain's event areas and, per scope, its seqs in scope; valid for one version
+    of the place table (the ingest writes a new version with every place it changes)."""
+
+    def __init__(self, version: str, villages: dict[str, str]):
+        self.version = version
+        self.areas = _HubAreas(villages)
+        self.chain_areas: dict[str, list] = {}
+        self.in_scope: dict[tuple, tuple[int, list[int]]] = {}
+        self.size = 0
+        self.lock = threading.Lock()
+
+    def _chain(self, hub: Hub, device: str, upto: int) -> list:
+        known = self.chain_areas.setdefault(device, [])
+        while len(known) < upto:
+            start = len(known) + 1
+            end = min(upto, start + PAGE - 1)
+            rows = hub.db.query(f"SELECT {_COLUMNS} FROM hub_event WHERE device_id = ? AND "
+                                f"seq BETWEEN ? AND ? ORDER BY seq", (device, start, end))
+            if len(rows) != end - start + 1:
+                raise RuntimeError(f"chain {device} has a gap below its head")
+            known.extend(self.areas.of_row(row) for row in rows)
+            self.size += len(rows)
+        return known
+
+    def seqs(self, hub: Hub, cert: trust.Certificate, device: str, upto: int) -> list[int]:
+        """Sorted seqs (<= upto at least) of `device`'s chain that `cert` may receive."""
+        key = (cert.scope, device)
+        with self.lock:
+            done, found = self.in_scope.get(key, (0, []))
+            if done < upto:
+                areas = self._chain(hub, device, upto)
+                for seq in range(done + 1, upto + 1):
+                    area = areas[seq - 1]
+                    if area != _NOWHERE and cert.covers(area):
+                        found.append(seq)
+                self.in_scope[key] = (upto, found)
+            return found
+
+
+_indexes: dict[str, _ScopeIndex] = {}
+_indexes_lock = threading.Lock()
+
+
+def _index(hub: Hub) -> _ScopeIndex:
+    version = hub.config("place_version") or ""
+    with _indexes_lock:
+        found = _indexes.get(hub.db.url)
+        if found is not None and found.version == version and found.size < CACHE_EVENTS:
+            return found
+    fresh = _ScopeIndex(version, dict(hub.db.query("SELECT entity_id, village FROM hub_place")))
+    with _indexes_lock:
+        _indexes[hub.db.url] = fresh
+    return fresh
+
+
+@dataclass(frozen=True)
+class Plan:
+    ranges: dict[str, list[int]]
+    full: dict[str, set[int]] | None       # None: everything is in scope
+    more: bool
+
+
+def plan(hub: Hub, cert: trust.Certificate, vector: dict[str, int],
+         limit: int = MAX_EVENTS) -> Plan:
+    """Which range of each chain goes to the device (at most `limit` events)."""
+    # Heads first, then the place version: every event up to these heads was committed
+    # together with its places, so the index knows them.
+    heads = hub.heads()
+    everywhere = trust.ALL_AREAS in cert.scope
+    index = None if everywhere else _index(hub)
+    ranges: dict[str, list[int]] = {}
+    full: dict[str, set[int]] = {}
+    budget = limit
+    for device, (head, _hash) in sorted(heads.items()):
+        held = int(vector.get(device, 0))
+        if head <= held:
+            continue
+        last = head
+        if index is not None:
+            seqs = index.seqs(hub, cert, device, head)
+            stop = bisect.bisect_right(seqs, head)
+            begin = bisect.bisect_right(seqs, held)
+            if begin >= stop:
+                continue                  # nothing of this chain is in scope
+            last = seqs[stop - 1]
+        if budget <= 0:
+            return Plan(ranges, None if everywhere else full, True)
+        end = min(last, held + budget)
+        ranges[device] = [held + 1, end]
+        if index is not None:
+            full[device] = set(seqs[begin:bisect.bisect_right(seqs, end)])
+        budget -= end - held
+        if end < last:
+            return Plan(ranges, None if everywhere else full, True)
+    return Plan(ranges, None if everywhere else full, False)
 
 
 @dataclass(frozen=True)
@@ -39,25 +161,6 @@ class Delta:
     events: int
     withheld: int
     more: bool
-
-
-def plan(hub: Hub, vector: dict[str, int], limit: int = MAX_EVENTS
-         ) -> tuple[dict[str, list[int]], bool]:
-    """Ranges of each chain the device lacks (at most `limit` events); and whether more wait."""
-    ranges: dict[str, list[int]] = {}
-    budget = limit
-    for device, (head, _hash) in sorted(hub.heads().items()):
-        held = int(vector.get(device, 0))
-        if head <= held:
-            continue
-        if budget <= 0:
-            return ranges, True
-        last = min(head, held + budget)
-        ranges[device] = [held + 1, last]
-        budget -= last - held
-        if last < head:
-            return ranges, True
-    return ranges, False
 
 
 def _hash_at(hub: Hub, device: str, seq: int) -> str:
@@ -70,19 +173,17 @@ def _hash_at(hub: Hub, device: str, seq: int) -> str:
 def build(hub: Hub, device: trust.Certificate, vector: dict[str, int], folder: Path,
           limit: int = MAX_EVENTS) -> Delta | None:
     """Seal the next delta for `device` into a file in `folder`; None when it lacks nothing."""
-    ranges, more = plan(hub, vector, limit)
-    if not ranges:
+    planned = plan(hub, device, vector, limit)
+    if not planned.ranges:
         return None
     prog = hub.require_programme()
-    everywhere = trust.ALL_AREAS in device.scope
-    areas = None if everywhere else _HubAreas(dict(hub.db.query(
-        "SELECT entity_id, village FROM hub_place")))
     counts = {"events": 0, "withheld": 0}
     db = hub.db
 
     def lines() -> Iterator[bytes]:
         writer = codec.BlockWriter()
-        for owner, (first, last) in sorted(ranges.items()):
+        for owner, (first, last) in sorted(planned.ranges.items()):
+            allowed = planned.full[owner] if planned.full is not None else None
             yield from writer.start_run(owner, first, _hash_at(hub, owner, first - 1))
             start = first
             while start <= last:
@@ -92,8 +193,7 @@ def build(hub: Hub, device: trust.Certificate, vector: dict[str, int], folder: P
                                     (owner, start, end)):
                     row = (row[0], int(row[1]), int(row[2]), *row[3:8], int(row[8]),
                            row[9], row[10])
-                    full = row[5] != codec.REDACTED and (
-                        everywhere or device.covers(areas.area(events.from_row(row))))
+                    full = row[5] != codec.REDACTED and (allowed is None or row[1] in allowed)
                     counts["events" if full else "withheld"] += 1
                     yield from writer.add(row, full)
                 start = end + 1
@@ -103,12 +203,12 @@ def build(hub: Hub, device: trust.Certificate, vector: dict[str, int], folder: P
     header = {"bundle_id": bundle_id, "programme": prog.id,
               "created": trust.iso(trust.now_utc()), "sender": hub.device_id,
               "sender_certificate": hub.certificate(), "revocations": hub.revocations(),
-              "recipients": [device.device_id], "ranges": ranges,
+              "recipients": [device.device_id], "ranges": planned.ranges,
               "heads": {owner: _hash_at(hub, owner, last) for owner, (_f, last)
-                        in ranges.items()},
+                        in planned.ranges.items()},
               "vector": hub.vector(), "peer_view": {},
-              "events": sum(last - first + 1 for first, last in ranges.values()),
+              "events": sum(last - first + 1 for first, last in planned.ranges.values()),
               "encoding": "debc-ndjson-1"}
     path = folder / f"delta-{device.device_id[:8]}-{bundle_id}{bundle.SUFFIX}"
     bundle.seal(path, hub.keys, header, {device.device_id: device.enc}, lines(), level=3)
-    return Delta(bundle_id, path, counts["events"], counts["withheld"], more)
+    return Delta(bundle_id, path, counts["events"], counts["withheld"], planned.more)

@@ -186,6 +186,9 @@ def _flush(hub: Hub, batch: list[tuple], bundle_id: str, result: Stored) -> None
                    "fields = ?, base = ?, schema_version = ? WHERE device_id = ? AND seq = ?",
                    [(row[2], row[3], row[4], row[5], row[6], row[7], row[8], row[0], row[1])
                     for row in replace])
+    if places:       # cached scope decisions (delta.py) are stale from now on
+        db.execute("INSERT INTO hub_config VALUES ('place_version', ?) ON CONFLICT (key) "
+                   "DO UPDATE SET value = excluded.value", (f"{bundle_id}:{batch[0][0][1]}",))
     db.executemany("INSERT INTO hub_place VALUES (?, ?, ?) ON CONFLICT (entity_id) DO UPDATE "
                    "SET village = excluded.village, hlc = excluded.hlc "
                    "WHERE excluded.hlc >= hub_place.hlc",
