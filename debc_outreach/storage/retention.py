@@ -179,6 +179,11 @@ def apply_retention(store: Store, now: dt.datetime | None = None) -> RetentionRe
                     "WHERE entity = 'participant' AND entity_id = ? AND op != 'redacted' "
                     "AND (json_extract(fields, '$.display_name') IS NOT NULL "
                     "OR json_extract(fields, '$.phone') IS NOT NULL)", (pid,)).rowcount
+                count += conn.execute(        # signed certificate codes hold the name too
+                    "UPDATE event SET op = 'redacted', fields = '{}', base = '{}' "
+                    "WHERE entity = 'issued_certificate' AND op != 'redacted' "
+                    "AND json_extract(fields, '$.participant_id') = ?", (pid,)).rowcount
+                conn.execute("DELETE FROM issued_certificate WHERE participant_id = ?", (pid,))
                 conn.execute("DELETE FROM conflict WHERE entity = 'participant' "
                              "AND entity_id = ? AND field IN ('display_name', 'phone')", (pid,))
                 conn.execute(
