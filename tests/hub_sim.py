@@ -23,7 +23,7 @@ from debc_outreach.sync.keys import DeviceKeys
 
 
 class SimDevice:
-    def __init__(self, coordinator: Store, province: str, name: str):
+    def __init__(self, coordinator: Store, province: str, name: str, days: int = 730):
         self.keys = DeviceKeys.generate()
         self.device_id = new_id()
         self.province = province
@@ -31,7 +31,7 @@ class SimDevice:
             "type": trust.REQUEST_TYPE, "version": 1, "device_id": self.device_id,
             "name": name, "sign": self.keys.sign_public, "enc": self.keys.enc_public,
             "created": trust.iso(trust.now_utc())})
-        document = trust.approve_enrolment(coordinator, request, [province])
+        document = trust.approve_enrolment(coordinator, request, [province], days)
         self.certificate = document["certificate"]
         self.programme = document["programme"]["id"]
         self.rows: list[tuple] = []

@@ -1,0 +1,114 @@
+"""A flaky connection, a cancelled sync, limits and refusals: nothing lost, nothing twice."""
+
+from __future__ import annotations
+
+import httpx
+import pytest
+from hub_server import RunningHub, enrolled_hub
+from hub_sim import SimDevice
+from sync_devices import VILLAGE_IN, make_programme
+
+from debc_outreach.hub.app import Limits
+from debc_outreach.storage import participants
+from debc_outreach.sync import hub_client, hub_protocol
+from debc_outreach.sync.bundle import read_header
+
+
+class Flaky(httpx.BaseTransport):
+    """Every third request reaches the hub but its answer is lost; the next one finds no
+    signal at all."""
+
+    def __init__(self):
+        self.inner = httpx.HTTPTransport()
+        self.count = 0
+        self.failures = 0
+
+    def handle_request(self, request: httpx.Request) -> httpx.Response:
+        self.count += 1
+        if self.count % 3 == 0:
+            response = self.inner.handle_request(request)
+            response.read()
+            response.close()
+            self.failures += 1
+            raise httpx.ReadError("connection lost", request=request)
+        if self.count % 3 == 1 and self.count > 1:
+            self.failures += 1
+            raise httpx.ConnectError("no signal", request=request)
+        return self.inner.handle_request(request)
+
+    def close(self) -> None:
+        self.inner.close()
+
+
+@pytest.fixture
+def setup(tmp_path):
+    coordinator, devices = make_programme(tmp_path, trainers=1)
+    hub = enrolled_hub(tmp_path / "hub", coordinator)
+    yield coordinator, devices[0], hub
+    hub.close()
+    coordinator.close()
+    devices[0].close()
+
+
+def _event_count(store) -> int:
+    return store.database.scalar("SELECT count(*) FROM event WHERE device_id = ?",
+                                 (store.device_id,))
+
+
+def test_a_flaky_connection_delivers_everything_exactly_once(setup, monkeypatch):
+    coordinator, kampot, hub = setup
+    monkeypatch.setattr(hub_protocol, "UPLOAD_CHUNK", 2048)
+    with kampot.database.transaction():
+        for number in range(150):
+            participants.add_participant(kampot, f"ស្រី នាង {number}", village_code=VILLAGE_IN)
+    flaky = Flaky()
+    with RunningHub(hub) as running:
+        result = hub_client.sync_with_hub(kampot, running.url, transport=flaky, backoff=0.001)
+        assert flaky.failures >= 3 and result.pushed == _event_count(kampot)
+        assert hub.db.scalar("SELECT count(*) FROM hub_event WHERE device_id = ?",
+                             (kampot.device_id,)) == _event_count(kampot)
+        assert hub.db.scalar("SELECT count(*) FROM hub_bundle WHERE sender = ?",
+                             (kampot.device_id,)) == 1
+        assert list(hub.uploads.iterdir()) == []
+        assert list((kampot.data_dir / hub_client.OUTBOX).iterdir()) == []
+        hub_client.sync_with_hub(coordinator, running.url, transport=Flaky(), backoff=0.001)
+    assert coordinator.database.scalar("SELECT count(*) FROM participant") == 150
+
+
+def test_a_cancelled_upload_resumes_the_same_bundle(setup, monkeypatch):
+    _coordinator, kampot, hub = setup
+    monkeypatch.setattr(hub_protocol, "UPLOAD_CHUNK", 1024)
+    with kampot.database.transaction():
+        for number in range(80):
+            participants.add_participant(kampot, f"សុខ {number}", village_code=VILLAGE_IN)
+    reports = []
+    with RunningHub(hub) as running:
+        first = hub_client.sync_with_hub(
+            kampot, running.url, report=lambda done, total, text: reports.append(done),
+            cancelled=lambda: len(reports) >= 2)
+        assert first.cancelled
+        waiting = list((kampot.data_dir / hub_client.OUTBOX).iterdir())
+        assert len(waiting) == 1 and list(hub.uploads.iterdir())
+        bundle_id = read_header(waiting[0]).bundle_id
+        second = hub_client.sync_with_hub(kampot, running.url)
+        assert not second.cancelled
+    stored = [row[0] for row in hub.db.query("SELECT bundle_id FROM hub_bundle")]
+    assert stored == [bundle_id]          # the interrupted bundle itself, once
+    assert hub.db.scalar("SELECT count(*) FROM hub_event") == _event_count(kampot)
+    assert list(hub.uploads.iterdir()) == []
+
+
+def test_limits_expiry_and_rate_are_enforced(setup, tmp_path):
+    coordinator, _kampot, hub = setup
+    expired = SimDevice(coordinator, "07", "old laptop", days=0)
+    device = SimDevice(coordinator, "07", "laptop")
+    limits = Limits(max_request=4096, device_rate=1.0, device_burst=3)
+    with RunningHub(hub, limits) as running, httpx.Client(base_url=running.url) as http:
+        body = b'{"vector": {}}'
+        assert expired.request(http, "POST", "/v1/delta", body).status_code == 403
+        big = device.request(http, "POST", "/v1/bundles/" + "0" * 8 + "-0000-4000-8000-"
+                             + "0" * 12, b"x" * 5000)
+        assert big.status_code == 413
+        answers = [device.request(http, "POST", "/v1/delta", body) for _ in range(4)]
+        limited = [a for a in answers if a.status_code == 429]
+        assert limited and int(limited[0].headers["retry-after"]) >= 1
