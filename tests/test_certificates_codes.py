@@ -208,3 +208,22 @@ def test_code_fits_a_printable_qr(programme):
     issued = statements.issue(trainer, "p", "ព្រះរាជាណាចក្រកម្ពុជា សុខ ដារ៉ា " * 2, MODULES,
                               skills, "2026-05-01", "07010101")
     assert segno.make_qr(issued.code, error="m").version <= 25
+
+
+def test_a_certificate_dated_after_the_device_certificate_expired_is_refused(programme):
+    coordinator, (trainer, _other) = programme
+    issued = statements.issue(trainer, "p", "Sok Dara", ["m"], [], "2026-01-01", "07",
+                              issued="2099-01-01")
+    verdict = statements.verify(coordinator, issued.code)
+    assert verdict.kind == statements.REVOKED_DEVICE and "authorisation ended" in verdict.reason
+
+
+def test_a_computer_with_an_expired_certificate_does_not_sign(programme, monkeypatch):
+    import datetime as dt
+
+    from debc_outreach.errors import UserError
+
+    _coordinator, (trainer, _other) = programme
+    monkeypatch.setattr(trust, "now_utc", lambda: dt.datetime(2100, 1, 1, tzinfo=dt.UTC))
+    with pytest.raises(UserError, match="expired"):
+        _issue(trainer)

@@ -91,6 +91,9 @@ def issue(store: Store, participant_id: str, name: str, modules, skills, date: s
     if prog is None:
         return None
     cert = trust.own_certificate(store)
+    if cert.expired():
+        raise UserError(_("This computer's certificate from the coordinator has expired, so "
+                          "it cannot sign certificates. Ask the coordinator to renew it."))
     statement = codec.Statement(
         certificate_id=codec.id_text(os.urandom(codec.ID_BYTES)), programme_id=prog.id,
         device_id=store.device_id, name=name, modules=tuple(modules), skills=tuple(skills),
@@ -215,6 +218,11 @@ def _check(store: Store, decoded: codec.Decoded) -> Verdict:
         return Verdict(ALTERED, _("The details do not match the signature: something on this "
                                   "certificate was changed after it was issued."),
                        statement, cert.name, prog.name)
+    if statement.issued > cert.expires[:10]:
+        return Verdict(REVOKED_DEVICE, _("This certificate is dated after the issuing "
+                                         "computer's authorisation ended ({date}). Do not "
+                                         "accept it; ask the programme to confirm.")
+                       .format(date=cert.expires[:10]), statement, cert.name, prog.name)
     if statement.device_id in trust.revoked_devices(store):
         return Verdict(REVOKED_DEVICE, _("The computer that issued this certificate has been "
                                          "revoked by the coordinator. Do not accept it; ask "
