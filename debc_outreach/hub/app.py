@@ -5,8 +5,10 @@
     POST /v1/bundles/{bundle_id}         push a sealed bundle, in chunks (X-Debc-Offset,
                                          X-Debc-Total); idempotent; 200 with the hub's vector
     GET  /v1/bundles/{bundle_id}         how much of an interrupted upload arrived
-    POST /v1/delta                       {"vector": {...}} -> the next delta bundle sealed for
-                                         the device (204: nothing lacks; X-Debc-More: 1)
+    POST /v1/delta                       {"vector": {...}, "acknowledge": bool} -> the next
+                                         delta bundle sealed for the device (204: nothing
+                                         lacks; X-Debc-More: 1: ask again; "acknowledge": a
+                                         bundle without events carrying the hub's vector)
     POST /v1/enrolments                  a device's signed enrolment request (no authentication)
     GET  /v1/enrolments/{device_id}      the certificate once the coordinator approved it
     GET  /v1/admin/enrolments            pending requests (coordinator)
@@ -200,13 +202,14 @@ def create_app(hub: Hub, limits: Limits | None = None) -> Starlette:
         body = await _body(request, limits.max_small)
         cert = await authenticate(request, body)
         try:
-            vector = json.loads(body)["vector"]
-            vector = {str(device): int(seq) for device, seq in vector.items()}
+            asked = json.loads(body)
+            vector = {str(device): int(seq) for device, seq in asked["vector"].items()}
+            acknowledge = bool(asked.get("acknowledge", False))
         except (ValueError, KeyError, TypeError, AttributeError):
             return _error(_("The delta request is not valid."), 400)
 
         def work():
-            found = delta.build(hub, cert, vector, deltas, limits.delta_events)
+            found = delta.build(hub, cert, vector, deltas, limits.delta_events, acknowledge)
             with hub.db.transaction():
                 hub.note_device(cert, _now(), pull=True, vector=vector)
             return found

@@ -171,10 +171,15 @@ def _hash_at(hub: Hub, device: str, seq: int) -> str:
 
 
 def build(hub: Hub, device: trust.Certificate, vector: dict[str, int], folder: Path,
-          limit: int = MAX_EVENTS) -> Delta | None:
-    """Seal the next delta for `device` into a file in `folder`; None when it lacks nothing."""
+          limit: int = MAX_EVENTS, acknowledge: bool = False) -> Delta | None:
+    """Seal the next delta for `device` into a file in `folder`; None when it lacks nothing.
+
+    With `acknowledge`, a device that lacks nothing still gets a bundle without events:
+    its header carries the hub's version vector, which tells the device (through the
+    normal import) what the hub holds, so its next push repeats nothing.
+    """
     planned = plan(hub, device, vector, limit)
-    if not planned.ranges:
+    if not planned.ranges and not acknowledge:
         return None
     prog = hub.require_programme()
     counts = {"events": 0, "withheld": 0}

@@ -213,10 +213,7 @@ def _push(session: _Session, store: Store, hub_id: str, report: Report | None) -
         except UserError:
             path.unlink(missing_ok=True)
             continue
-        try:
-            _upload(session, path, report)
-        except HubError:
-            raise
+        _upload(session, path, report)
         pushed += events
         path.unlink(missing_ok=True)
     return pushed
@@ -230,7 +227,9 @@ def _pull(session: _Session, store: Store, result: HubSyncResult, report: Report
     spool.mkdir(exist_ok=True)
     for _round in range(MAX_ROUNDS):
         vector = peers.version_vector(store.database.conn)
-        body = dumps({"vector": vector}).encode("utf-8")
+        # The first answer is a bundle even when nothing lacks: its header tells this
+        # computer what the hub holds (what it just received), so nothing is sent twice.
+        body = dumps({"vector": vector, "acknowledge": _round == 0}).encode("utf-8")
         sink = spool / f"hub-delta-{_round}{bundle.SUFFIX}"
         try:
             response = session.request("POST", f"{hub_protocol.API}/delta", body,
