@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+
 import pytest
 from hub_server import RunningHub, ThrowawayPostgres, enrolled_hub, postgres_bin
 from sync_devices import VILLAGE_IN, VILLAGE_OUT, make_programme
@@ -11,6 +13,9 @@ from debc_outreach.storage import participants
 from debc_outreach.sync import hub_client
 
 BIN = postgres_bin()
+if BIN is None and os.environ.get("DEBC_REQUIRE_POSTGRES"):
+    raise RuntimeError("DEBC_REQUIRE_POSTGRES is set (CI) but no PostgreSQL server binary "
+                       "(initdb) was found: install the Debian 'postgresql' package")
 pytestmark = pytest.mark.skipif(
     BIN is None, reason="no PostgreSQL server binary (initdb) on this machine; .ci/run "
                         "installs the Debian 'postgresql' package so CI runs these tests")
