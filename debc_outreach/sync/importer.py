@@ -26,7 +26,7 @@ from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-from debc_outreach.core.hlc import MAX_DRIFT_MS, wall_ms
+from debc_outreach.core.hlc import COUNTER_BITS, MAX_DRIFT_MS, wall_ms
 from debc_outreach.errors import UserError
 from debc_outreach.i18n import _
 from debc_outreach.storage import events, projection
@@ -333,64 +333,116 @@ def _applicable(event_row: tuple) -> bool:
     return entity in projection.CUSTOM or (entity in projection.ENTITIES and op == "set")
 
 
+_INSERT_EVENT = (f"INSERT INTO event ({events.EVENT_COLUMNS}, applied) "
+                 f"VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
+_INSERT_APPLIED = (f"INSERT INTO event ({events.EVENT_COLUMNS}, applied) "
+                   f"VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1)")
+
+
 def _apply_chunk(store: Store, chunk: list[codec.Decoded], bundle_id: str,
                  result: ImportReport) -> None:
-    """One transaction: classify each event, insert the new ones at once, then apply them."""
+    """One transaction: classify each event, insert the new ones at once, then apply them.
+
+    The common case (the next event of a chain with nothing waiting, applicable now)
+    takes a short path; everything else goes through `_classify`.
+    """
     now_ms = int(dt.datetime.now(dt.UTC).timestamp() * 1000)
     limit = now_ms + MAX_DRIFT_MS
     with store.database.transaction() as conn:
         heads: dict[str, tuple[int, str]] = {}
         has_waiting = {device for (device,) in
                        conn.execute("SELECT DISTINCT device_id FROM sync_waiting")}
-        rows: list[tuple] = []
+        applied_rows: list[tuple] = []           # inserted with applied = 1
+        other_rows: list[tuple] = []             # full rows with their `applied` flag
         to_apply: list[codec.Decoded] = []
+        applicable: dict[tuple[str, str, int], bool] = {}
         newest = 0
+        device = None
+        head_seq, head_hash, waits = 0, "", True
         for decoded in chunk:
             row = decoded[0]
-            device, seq = row[0], row[1]
-            head = heads.get(device)
-            if head is None:
-                head = heads[device] = events.chain_head(conn, device)
-            if seq <= head[0]:
-                if not _duplicate(conn, decoded, result):
+            if row[0] != device:
+                if device is not None:
+                    heads[device] = (head_seq, head_hash)
+                device = row[0]
+                head = heads.get(device)
+                if head is None:
+                    head = events.chain_head(conn, device)
+                head_seq, head_hash = head
+                waits = device in has_waiting
+            if row[1] == head_seq + 1 and row[9] == head_hash and not waits:
+                kind = (row[3], row[5], row[8])
+                ok = applicable.get(kind)
+                if ok is None:
+                    ok = applicable[kind] = _applicable(row)
+                if ok and (row[2] >> COUNTER_BITS) <= limit:
+                    applied_rows.append(row)
+                    to_apply.append(decoded)
+                    if row[2] > newest:
+                        newest = row[2]
+                    result.new += 1
+                    head_seq, head_hash = row[1], row[10]
                     continue
-                chain = [decoded]
-            elif seq > head[0] + 1 or row[9] != head[1]:
-                conn.execute("INSERT OR IGNORE INTO sync_waiting VALUES (?, ?, ?, ?)",
-                             (device, seq, json.dumps(row), bundle_id))
-                has_waiting.add(device)
-                continue
-            elif device in has_waiting:
-                chain = [decoded, *_take_waiting(conn, device, row, bundle_id, result)]
-            else:
-                chain = [decoded]
-            for item in chain:
-                item_row = item[0]
-                applied = 0
-                if item_row[5] == codec.REDACTED:
-                    applied = 1
-                elif _applicable(item_row):
-                    if wall_ms(item_row[2]) > limit:
-                        conn.execute("INSERT OR IGNORE INTO sync_quarantine VALUES "
-                                     "(?, ?, ?, ?, ?)", (item_row[0], item_row[1], item_row[2],
-                                                         bundle_id, trust.iso(trust.now_utc())))
-                        result.quarantined += 1
-                    else:
-                        applied = 1
-                        to_apply.append(item)
-                        newest = max(newest, item_row[2])
-                else:
-                    result.unapplied += 1
-                rows.append((*item_row, applied))
-                result.new += 1
-            last = chain[-1][0]
-            if last[1] > head[0]:
-                heads[device] = (last[1], last[10])
-        conn.executemany(f"INSERT INTO event ({events.EVENT_COLUMNS}, applied) "
-                         f"VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", rows)
+            heads[device] = (head_seq, head_hash)
+            newest = max(newest, _classify(conn, decoded, heads, has_waiting, bundle_id, limit,
+                                           other_rows, to_apply, result))
+            head_seq, head_hash = heads[device]
+            waits = device in has_waiting
+        conn.executemany(_INSERT_APPLIED, applied_rows)
+        conn.executemany(_INSERT_EVENT, other_rows)
         _apply_in_runs(conn, to_apply)
         if newest:
             store.clock.observe(newest)
+
+
+def _classify(conn, decoded: codec.Decoded, heads: dict[str, tuple[int, str]],
+              has_waiting: set[str], bundle_id: str, limit: int, rows: list[tuple],
+              to_apply: list[codec.Decoded], result: ImportReport) -> int:
+    """Duplicate, waiting, quarantined or unapplied events, and chains released by one.
+
+    Adds rows to insert to `rows` and events to apply to `to_apply`; updates `heads`.
+    Returns the newest stamp to apply (0: none).
+    """
+    row = decoded[0]
+    device, seq = row[0], row[1]
+    head = heads[device]
+    newest = 0
+    if seq <= head[0]:
+        if not _duplicate(conn, decoded, result):
+            return 0
+        chain = [decoded]
+    elif seq > head[0] + 1 or row[9] != head[1]:
+        conn.execute("INSERT OR IGNORE INTO sync_waiting VALUES (?, ?, ?, ?)",
+                     (device, seq, json.dumps(row), bundle_id))
+        has_waiting.add(device)
+        return 0
+    elif device in has_waiting:
+        chain = [decoded, *_take_waiting(conn, device, row, bundle_id, result)]
+    else:
+        chain = [decoded]
+    for item in chain:
+        item_row = item[0]
+        applied = 0
+        if item_row[5] == codec.REDACTED:
+            applied = 1
+        elif _applicable(item_row):
+            if wall_ms(item_row[2]) > limit:
+                conn.execute("INSERT OR IGNORE INTO sync_quarantine VALUES "
+                             "(?, ?, ?, ?, ?)", (item_row[0], item_row[1], item_row[2],
+                                                 bundle_id, trust.iso(trust.now_utc())))
+                result.quarantined += 1
+            else:
+                applied = 1
+                to_apply.append(item)
+                newest = max(newest, item_row[2])
+        else:
+            result.unapplied += 1
+        rows.append((*item_row, applied))
+        result.new += 1
+    last = chain[-1][0]
+    if last[1] > head[0]:
+        heads[device] = (last[1], last[10])
+    return newest
 
 
 def _apply_in_runs(conn, to_apply: list[codec.Decoded]) -> None:
