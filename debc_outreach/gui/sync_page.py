@@ -20,6 +20,7 @@ from PySide6.QtWidgets import (
     QHeaderView,
     QInputDialog,
     QLabel,
+    QLineEdit,
     QMessageBox,
     QPushButton,
     QTableWidget,
@@ -36,7 +37,7 @@ from debc_outreach.gui.errors import show_user_error
 from debc_outreach.gui.page import Page
 from debc_outreach.i18n import _, ngettext
 from debc_outreach.storage.store import Store
-from debc_outreach.sync import bundle, peers, state, trust
+from debc_outreach.sync import bundle, hub_client, peers, state, trust
 from debc_outreach.sync import folder as sync_folder
 from debc_outreach.sync.importer import ImportReport
 
@@ -125,6 +126,20 @@ class SyncPage(Page):
             actions.addWidget(button)
         actions.addStretch(1)
         layout.addLayout(actions)
+        hub_row = QHBoxLayout()              # issue 9: sync with a hub over the network
+        self.hub_label = QLabel()
+        self.hub_url = QLineEdit()
+        self.hub_url.setObjectName("hubUrl")
+        self.hub_url.setText(hub_client.hub_settings(context.data_dir)["url"])
+        self.hub_label.setBuddy(self.hub_url)
+        self.hub_button = QPushButton()
+        self.hub_button.setObjectName("syncNow")
+        self.hub_button.clicked.connect(lambda: self.sync_now())
+        self.hub_url.returnPressed.connect(lambda: self.sync_now())
+        hub_row.addWidget(self.hub_label)
+        hub_row.addWidget(self.hub_url, 1)
+        hub_row.addWidget(self.hub_button)
+        layout.addLayout(hub_row)
 
         self.peers_title = QLabel()
         self.peers_title.setFont(fonts.heading_font(self.font(), 1.2))
@@ -173,6 +188,9 @@ class SyncPage(Page):
         self.folder_button.setText(_("Sync with folder"))
         self.change_folder_button.setText(_("Change sync folder…"))
         self.held_button.setText(_("Details…"))
+        self.hub_label.setText(_("Hub address:"))
+        self.hub_url.setPlaceholderText(_("https://hub.example.org (ask your coordinator)"))
+        self.hub_button.setText(_("Sync now"))
         self.import_button.setText(_("Import a bundle…"))
         self.approve_button.setText(_("Approve a device…"))
         self.revoke_button.setText(_("Revoke device"))
@@ -192,7 +210,7 @@ class SyncPage(Page):
         coordinator = member and prog.coordinator_id == self.store.device_id
         self.join_box.setVisible(not member)
         for button in (self.send_button, self.folder_button, self.change_folder_button,
-                       self.import_button):
+                       self.import_button, self.hub_button, self.hub_url):
             button.setEnabled(member)
         remembered = sync_folder.remembered_folder(self.context.data_dir)
         self.folder_button.setToolTip(str(remembered) if remembered else "")
@@ -245,7 +263,8 @@ class SyncPage(Page):
             name = peer.name or peer.device_id[:8]
             if peer.revoked:
                 name = _("{name} (revoked)").format(name=name)
-            values = [name, _("coordinator") if peer.role == trust.COORDINATOR else _("trainer"),
+            values = [name, {trust.COORDINATOR: _("coordinator"), "hub": _("sync hub")}.get(
+                          peer.role, _("trainer")),
                       _area(peer.scope), _when(peer.last_import_at),
                       _when(peer.last_export_at), i18n.format_number(peer.pending)]
             for column, value in enumerate(values):
@@ -442,6 +461,38 @@ class SyncPage(Page):
                   if not report.already_imported]
         lines += [_("Refused {name}: {reason}").format(name=name, reason=reason)
                   for name, reason in result.refused]
+        self.last_report.setText("\n".join(lines))
+        self._after_exchange()
+
+    def sync_now(self, url: str | None = None):
+        """Push then pull with the hub (issue 9); the address is remembered."""
+        try:
+            url = hub_client.check_url(url if url is not None else self.hub_url.text())
+        except UserError as error:
+            self._show_error(error)
+            return None
+        self.hub_url.setText(url)
+        data_dir = self.context.data_dir
+        proxy = hub_client.hub_settings(data_dir)["proxy"]
+        hub_client.save_hub_settings(data_dir, url, proxy)
+
+        def work(progress):
+            with Store.open(data_dir) as store:
+                return hub_client.sync_with_hub(store, url, report=progress.report,
+                                                cancelled=lambda: progress.cancelled,
+                                                proxy=proxy)
+
+        return self._run(_("Syncing with the hub…"), work, self._hub_synced)
+
+    def _hub_synced(self, result) -> None:
+        if result.cancelled:
+            text = _("Sync with the hub stopped; what was sent is kept and the rest goes "
+                     "next time.")
+        else:
+            text = _("Synced with the hub: {sent} record(s) sent, {received} received.").format(
+                sent=i18n.format_number(result.pushed),
+                received=i18n.format_number(result.received))
+        lines = [text] + [report_text(report) for report in result.pulled if report.new]
         self.last_report.setText("\n".join(lines))
         self._after_exchange()
 
