@@ -53,7 +53,6 @@ def _value(value: object) -> str:
 
 class ConflictsPage(Page):
     key = "conflicts"
-    icon_name = "conflicts.svg"
 
     def __init__(self, context: AppContext, parent: QWidget | None = None):
         super().__init__(context, parent)
@@ -86,10 +85,6 @@ class ConflictsPage(Page):
         self.table.itemSelectionChanged.connect(self._update_buttons)
         context.records_changed.connect(lambda _entity: self.refresh())
         self.retranslate()
-
-    @staticmethod
-    def nav_title() -> str:
-        return _("Conflicts")
 
     def retranslate(self) -> None:
         self.heading.setText(_("Conflicts"))

@@ -79,7 +79,6 @@ class GlossaryTermDialog(QDialog):
 
 class GlossaryPage(Page):
     key = "glossary"
-    icon_name = "glossary.svg"
 
     def __init__(self, context: AppContext, parent: QWidget | None = None):
         super().__init__(context, parent)
@@ -111,10 +110,6 @@ class GlossaryPage(Page):
         context.records_changed.connect(self._content_changed)
         self.reload()
         self.retranslate()
-
-    @staticmethod
-    def nav_title() -> str:
-        return _("Glossary")
 
     def _content_changed(self, entity: str) -> None:
         if entity in ("", "content"):

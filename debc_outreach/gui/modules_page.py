@@ -41,7 +41,6 @@ SLUG_ROLE = Qt.ItemDataRole.UserRole
 
 class ModulesPage(Page):
     key = "modules"
-    icon_name = "modules.svg"
 
     def __init__(self, context: AppContext, parent: QWidget | None = None):
         super().__init__(context, parent)
@@ -142,10 +141,6 @@ class ModulesPage(Page):
         context.records_changed.connect(self._content_changed)
         self.reload()
         self.retranslate()
-
-    @staticmethod
-    def nav_title() -> str:
-        return _("Modules")
 
     # --- data ---------------------------------------------------------------------------
     def reload(self) -> None:

@@ -40,7 +40,6 @@ from debc_outreach.sync.state import participant_sync_state
 
 class ParticipantsPage(Page):
     key = "participants"
-    icon_name = "participants.svg"
 
     def __init__(self, context: AppContext, parent: QWidget | None = None):
         super().__init__(context, parent)
@@ -141,10 +140,6 @@ class ParticipantsPage(Page):
         self._current_id = ""
         self.retranslate()
         self.apply_filter()
-
-    @staticmethod
-    def nav_title() -> str:
-        return _("Participants")
 
     # --- texts and filters ------------------------------------------------------------------
     def retranslate(self) -> None:

@@ -120,7 +120,6 @@ class SessionsModel(QAbstractTableModel):
 
 class SessionsPage(Page):
     key = "sessions"
-    icon_name = "sessions.svg"
 
     def __init__(self, context: AppContext, parent: QWidget | None = None):
         super().__init__(context, parent)
@@ -172,10 +171,6 @@ class SessionsPage(Page):
         self.stack.addWidget(self.view)
         context.records_changed.connect(self._records_changed)
         self.retranslate()
-
-    @staticmethod
-    def nav_title() -> str:
-        return _("Sessions")
 
     def retranslate(self) -> None:
         self.heading.setText(_("Sessions"))
