@@ -227,3 +227,21 @@ def test_a_computer_with_an_expired_certificate_does_not_sign(programme, monkeyp
     monkeypatch.setattr(trust, "now_utc", lambda: dt.datetime(2100, 1, 1, tzinfo=dt.UTC))
     with pytest.raises(UserError, match="expired"):
         _issue(trainer)
+
+
+def test_random_byte_changes_and_random_codes_never_crash(programme):
+    import base64
+
+    coordinator, (trainer, _other) = programme
+    code = _issue(trainer).code
+    wire = bytearray(base64.b32decode(code[4:] + "=" * (-len(code[4:]) % 8)))
+    rng = random.Random(5)
+    for _ in range(400):
+        changed = bytearray(wire)
+        for _ in range(rng.randint(1, 4)):
+            changed[rng.randrange(len(changed))] = rng.randrange(256)
+        text = codec.PREFIX + base64.b32encode(bytes(changed)).decode("ascii").rstrip("=")
+        if text != code:
+            assert not statements.verify(coordinator, text).genuine
+        garbage = codec.PREFIX + base64.b32encode(rng.randbytes(rng.randint(0, 900))).decode()
+        assert not statements.verify(coordinator, garbage.rstrip("=")).genuine

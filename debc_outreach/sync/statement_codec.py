@@ -129,6 +129,17 @@ class _Reader:
             return self.text()
         raise CodeError("bad id")
 
+    def moment(self) -> str:
+        tag = self.take(1)[0]
+        if tag == 0:
+            try:
+                return _iso(int.from_bytes(self.take(5), "big"))
+            except (ValueError, OverflowError, OSError) as error:
+                raise CodeError("bad time") from error
+        if tag == 1:
+            return self.text()
+        raise CodeError("bad time")
+
     def day(self) -> str:
         return (EPOCH + dt.timedelta(days=int.from_bytes(self.take(2), "big"))).isoformat()
 
@@ -160,6 +171,22 @@ def _day(iso_date: str) -> bytes:
     if not 0 <= days < 1 << 16:
         raise ValueError(f"date out of range: {iso_date}")
     return days.to_bytes(2, "big")
+
+
+def _moment(text: str) -> bytes:
+    """An ISO time as 5 bytes of Unix seconds when that rebuilds it exactly, else as text."""
+    try:
+        moment = dt.datetime.fromisoformat(text)
+        seconds = int(moment.timestamp())
+        if moment.tzinfo is not None and 0 <= seconds < 1 << 40 and _iso(seconds) == text:
+            return b"\x00" + seconds.to_bytes(5, "big")
+    except (ValueError, OverflowError, OSError):
+        pass
+    return b"\x01" + _text(text)
+
+
+def _iso(seconds: int) -> str:
+    return dt.datetime.fromtimestamp(seconds, dt.UTC).isoformat(timespec="seconds")
 
 
 def _b64(raw: bytes) -> str:
@@ -213,12 +240,38 @@ def parse_short(text: str) -> str:
 
 # --- statement -------------------------------------------------------------------------
 
+def _skills(skills, modules) -> bytes:
+    """Each skill `module.item` as (1 + index of its module, item); others as (0, id)."""
+    index = {slug: number for number, slug in enumerate(modules)}
+    out = [_varint(len(skills))]
+    for skill in skills:
+        module, dot, item = skill.partition(".")
+        if dot and module in index:
+            out.append(_varint(index[module] + 1) + _text(item))
+        else:
+            out.append(b"\x00" + _text(skill))
+    return b"".join(out)
+
+
+def _read_skills(reader: _Reader, modules: tuple[str, ...]) -> tuple[str, ...]:
+    skills = []
+    for _ in range(reader.varint()):
+        number = reader.varint()
+        if number == 0:
+            skills.append(reader.text())
+        elif number <= len(modules):
+            skills.append(f"{modules[number - 1]}.{reader.text()}")
+        else:
+            raise CodeError("bad skill")
+    return tuple(skills)
+
+
 def statement_bytes(statement: Statement) -> bytes:
     return b"".join([
         id_bytes(statement.certificate_id), _ident(statement.programme_id),
         _ident(statement.device_id), _day(statement.issued), _day(statement.date),
         _text(statement.place), _text(statement.name), _texts(statement.modules),
-        _texts(statement.skills)])
+        _skills(statement.skills, statement.modules)])
 
 
 def _read_statement(data: bytes) -> Statement:
@@ -227,7 +280,8 @@ def _read_statement(data: bytes) -> Statement:
     programme_id, device_id = reader.ident(), reader.ident()
     issued, date = reader.day(), reader.day()
     place, name = reader.text(), reader.text()
-    modules, skills = reader.texts(), reader.texts()
+    modules = reader.texts()
+    skills = _read_skills(reader, modules)
     reader.end()
     return Statement(cert_id, programme_id, device_id, name, modules, skills, date, issued,
                      place)
@@ -253,7 +307,7 @@ def _cert_compact(document: dict, programme_id: str, device_id: str) -> bytes:
         compact = b"".join([
             _ident(body["serial"]), _text(body["name"]), _text(body["role"]),
             _texts(body["scope"]), _unb64(body["sign"]), _unb64(body["enc"]),
-            _text(body["issued"]), _text(body["expires"]), _unb64(document["signature"])])
+            _moment(body["issued"]), _moment(body["expires"]), _unb64(document["signature"])])
         rebuilt = _read_cert(b"\x00" + compact, programme_id, device_id)
     except (KeyError, TypeError, ValueError, binascii.Error):
         rebuilt = None
@@ -281,7 +335,7 @@ def _read_cert(data: bytes, programme_id: str, device_id: str) -> dict:
         raise CodeError("bad certificate")
     serial, name, role, scope = reader.ident(), reader.text(), reader.text(), reader.texts()
     sign, enc = _b64(reader.take(32)), _b64(reader.take(32))
-    issued, expires = reader.text(), reader.text()
+    issued, expires = reader.moment(), reader.moment()
     signature = _b64(reader.take(SIGNATURE_BYTES))
     reader.end()
     body = {"type": CERT_TYPE, "version": 1, "programme": programme_id, "serial": serial,
@@ -339,7 +393,12 @@ def decode(text: str) -> Decoded:
         statement = _read_statement(raw)
     except (ValueError, OverflowError) as error:       # complete but changed inside
         raise CodeError("altered statement") from error
-    document = _read_cert(chain, statement.programme_id, statement.device_id)
+    try:
+        document = _read_cert(chain, statement.programme_id, statement.device_id)
+    except CodeError:
+        raise
+    except (ValueError, OverflowError, OSError) as error:
+        raise CodeError("bad certificate") from error
     try:
         again = encode(statement, flags, part, signature, document)
     except (KeyError, TypeError, ValueError) as error:
