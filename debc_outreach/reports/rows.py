@@ -299,7 +299,7 @@ def participant_rows(database: Database, filt: ReportFilter, lang: str,
     from debc_outreach.core import people
     from debc_outreach.reports import scan
 
-    found = scan.people(database, filt)
+    found = scan.people(database, filt, details=True)
     for person_id, person in found.items():
         (privacy.named if person.consent == "yes" else privacy.unnamed).add(person_id)
     codes = scan.item_codes(item_ids or [])

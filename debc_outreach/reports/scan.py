@@ -53,12 +53,16 @@ def _where(filt: ReportFilter) -> tuple[str, list]:
     return where, params
 
 
-def people(database: Database, filt: ReportFilter) -> dict[str, Person]:
-    """Kept person id -> who they are and every visit (session date and village)."""
+def people(database: Database, filt: ReportFilter, details: bool = False) -> dict[str, Person]:
+    """Kept person id -> who they are and every visit (session date and village).
+
+    `details` adds the name, home village and sort key (for the participant list).
+    """
     where, params = _where(filt)
+    extra = "p.display_name, p.village_code, p.sort_key" if details else "'', '', x''"
     cursor = database.conn.execute(
         "SELECT p.id, p.sex, p.disability, p.consent, p.birth_year, p.age_band, "
-        "group_concat(s.date || s.village_code), p.display_name, p.village_code, p.sort_key "
+        f"group_concat(s.date || s.village_code), {extra} "
         "FROM attendance a INDEXED BY attendance_participant "
         "CROSS JOIN participant m ON m.id = a.participant_id "
         "JOIN session s ON s.id = a.session_id "

@@ -12,7 +12,7 @@ from pathlib import Path
 from debc_outreach.errors import UserError
 from debc_outreach.i18n import _
 
-QR_MM = 42.0            # printed size: large enough for phone cameras and USB scanners
+QR_MM = 46.0            # printed size (less when a long certificate is scaled to one page)
 LAYOUT_DPI = 96
 
 
