@@ -55,11 +55,12 @@ def _apply_batch(conn: sqlite3.Connection, items: list[projection.BatchItem]) ->
     """
     adds = []
     removes = []
-    for entity_id, op, fields, hlc, device_id in items:
+    for row, fields, _base in items:
+        op = row[5]
         if op == "add":
-            adds.append((entity_id, fields["participant_id"], hlc, device_id))
+            adds.append((row[4], fields["participant_id"], row[2], row[0]))
         elif op == "remove":
-            removes.append((entity_id, fields["participant_id"], hlc, device_id))
+            removes.append((row[4], fields["participant_id"], row[2], row[0]))
         else:
             raise ValueError(f"unknown op {op!r} for attendance")
     if adds:

@@ -129,8 +129,8 @@ def _apply(conn: sqlite3.Connection, event: Event) -> None:
 def _apply_batch(conn: sqlite3.Connection, items: list[projection.BatchItem]) -> None:
     """Many ticks at once (sync import): last writer per cell wins whatever the order."""
     cells = []
-    for entity_id, _op, fields, hlc, device_id in items:
-        cells.extend(_cells(entity_id, fields, hlc, device_id))
+    for row, fields, _base in items:
+        cells.extend(_cells(row[4], fields, row[2], row[0]))
     if cells:
         conn.executemany(_UPSERT, cells)
 

@@ -44,8 +44,8 @@ ENTITIES: dict[str, Entity] = {
 
 CustomApplier = Callable[[sqlite3.Connection, Event], None]
 CUSTOM: dict[str, CustomApplier] = {}
-# One item of a batch: (entity_id, op, fields, hlc, device_id).
-BatchItem = tuple[str, str, dict, int, str]
+# One item of a batch: (event row in events.EVENT_COLUMNS order, fields, base).
+BatchItem = tuple[tuple, dict, dict]
 BatchApplier = Callable[[sqlite3.Connection, list[BatchItem]], None]
 BATCH: dict[str, BatchApplier] = {}
 

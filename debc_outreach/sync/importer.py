@@ -454,8 +454,7 @@ def _apply_in_runs(conn, to_apply: list[codec.Decoded]) -> None:
     run_entity = None
     run_applier = None
     for item in to_apply:
-        row = item[0]
-        entity = row[3]
+        entity = item[0][3]
         if entity != run_entity:
             if run:
                 run_applier(conn, run)
@@ -465,7 +464,7 @@ def _apply_in_runs(conn, to_apply: list[codec.Decoded]) -> None:
         if run_applier is None:
             apply(conn, codec.to_event(item))
         else:
-            run.append((row[4], row[5], item[1], row[2], row[0]))
+            run.append(item)
     if run:
         run_applier(conn, run)
 
