@@ -15,7 +15,7 @@ from pathlib import Path
 
 from debc_outreach.content.labels import label
 from debc_outreach.errors import UserError
-from debc_outreach.i18n import N_, _
+from debc_outreach.i18n import N_, _, format_number
 from debc_outreach.reports import aggregates, audit, columns, lookup, rows
 from debc_outreach.reports.atomic import atomic_path
 from debc_outreach.reports.filters import ReportFilter
@@ -277,7 +277,8 @@ def _pdf(database: Database, request: ExportRequest, catalog, ticker) -> ExportR
         if len(ids) > PDF_SESSION_LIMIT:
             raise UserError(_("These filters cover {n} sessions; a PDF of attendance sheets "
                               "holds at most {limit}. Narrow the dates or the place, or export "
-                              "XLSX or CSV.").format(n=len(ids), limit=PDF_SESSION_LIMIT))
+                              "XLSX or CSV.").format(n=format_number(len(ids)),
+                                                     limit=format_number(PDF_SESSION_LIMIT)))
         ticker.total = len(ids)
         done = sheets.write_attendance_sheets(database, ids, catalog, lang, path, tick=ticker)
         return ExportResult(path, done.sessions, done.named, done.unnamed)
