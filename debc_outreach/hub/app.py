@@ -45,6 +45,8 @@ from debc_outreach.sync import hub_protocol as protocol
 from debc_outreach.sync import trust
 
 log = logging.getLogger(__name__)
+UPLOAD_DAYS = 7                   # an interrupted upload may resume within this time
+MAX_PENDING_ENROLMENTS = 1000
 BUNDLE_ID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
 
 
@@ -173,6 +175,8 @@ def create_app(hub: Hub, limits: Limits | None = None) -> Starlette:
             return _error(_("The bundle is larger than this hub accepts."), 413)
         if offset < 0 or offset + len(body) > total:
             return _error(_("Bad upload position."), 400)
+        if offset == 0:
+            await run_in_threadpool(_sweep, hub.uploads, UPLOAD_DAYS * 86400)
         if await run_in_threadpool(ingest.seen, hub, bundle_id):
             # A replay: the answer is the same as the first time.
             return JSONResponse({"bundle_id": bundle_id, "status": "replayed",
@@ -209,6 +213,7 @@ def create_app(hub: Hub, limits: Limits | None = None) -> Starlette:
             return _error(_("The delta request is not valid."), 400)
 
         def work():
+            _sweep(deltas, 3600)       # deltas whose download was cut off
             found = delta.build(hub, cert, vector, deltas, limits.delta_events, acknowledge)
             with hub.db.transaction():
                 hub.note_device(cert, _now(), pull=True, vector=vector)
@@ -238,6 +243,10 @@ def create_app(hub: Hub, limits: Limits | None = None) -> Starlette:
 
         def work():
             with hub.db.transaction() as db:
+                waiting = db.scalar("SELECT count(*) FROM hub_enrolment WHERE document = ''")
+                if waiting >= MAX_PENDING_ENROLMENTS:
+                    raise Refused(_("Too many enrolment requests are waiting; ask the "
+                                    "coordinator to answer them first."), 503)
                 db.execute("INSERT INTO hub_enrolment (device_id, request, received_at) "
                            "VALUES (?, ?, ?) ON CONFLICT (device_id) DO UPDATE SET "
                            "request = excluded.request, received_at = excluded.received_at "
@@ -331,6 +340,17 @@ class _Limited(Exception):
     def __init__(self, wait: float):
         super().__init__("rate limited")
         self.wait = wait
+
+
+def _sweep(folder: Path, age_seconds: float) -> None:
+    """Remove files left by transfers abandoned long ago."""
+    limit = time.time() - age_seconds
+    for path in folder.iterdir():
+        try:
+            if path.stat().st_mtime < limit:
+                path.unlink()
+        except OSError:
+            pass
 
 
 def _bundle_id(request: Request) -> str:

@@ -40,7 +40,7 @@ class Stored:
 def _contradiction() -> Refused:
     return Refused(_("The bundle's events contradict the records already on the hub (a "
                      "device's history differs; it was probably restored from an older "
-                     "backup). Nothing was stored."), 409)
+                     "backup). Nothing was stored."), 422)
 
 
 def _mismatch() -> Refused:
