@@ -9,7 +9,8 @@ from sync_devices import VILLAGE_IN, VILLAGE_OUT, make_programme
 
 from debc_outreach.errors import UserError
 from debc_outreach.storage import participants
-from debc_outreach.sync import hub_client, hub_protocol, trust
+from debc_outreach.sync import hub_client, hub_protocol, state, trust
+from debc_outreach.sync.keys import device_keys
 
 
 @pytest.fixture
@@ -90,3 +91,20 @@ def test_health_and_info_need_no_key(setup):
     assert health["status"] == "ok" and health["database"] == "sqlite"
     info = httpx.get(running.url + "/v1/info").json()
     assert info["hub"] == hub.device_id and info["certificate"]["body"]["role"] == "hub"
+
+
+def test_the_coordinators_acknowledgement_reaches_trainers_through_the_hub(setup):
+    coordinator, (kampot, _pp), _hub, running = setup
+    mine = participants.add_participant(kampot, "ស្រី នាង", village_code=VILLAGE_IN)
+    hub_client.sync_with_hub(kampot, running.url)
+    assert state.participant_sync_state(kampot, mine.id).status != state.ACKNOWLEDGED
+    hub_client.sync_with_hub(coordinator, running.url)     # receives it, acknowledges
+    hub_client.sync_with_hub(kampot, running.url)
+    assert state.participant_sync_state(kampot, mine.id).status == state.ACKNOWLEDGED
+    assert state.pending_count(kampot) == 0
+    # A forged acknowledgement (not signed by the coordinator) is ignored.
+    forged = trust.signed(device_keys(kampot.data_dir), {
+        "type": hub_client.ACK_TYPE, "programme": trust.require_programme(kampot).id,
+        "vector": {}, "created": "2999-01-01T00:00:00+00:00"})
+    assert not hub_client.take_coordinator_ack(kampot, forged)
+    assert state.pending_count(kampot) == 0

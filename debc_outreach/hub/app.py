@@ -9,6 +9,8 @@
                                          delta bundle sealed for the device (204: nothing
                                          lacks; X-Debc-More: 1: ask again; "acknowledge": a
                                          bundle without events carrying the hub's vector)
+    POST /v1/ack                         the coordinator's signed acknowledgement (what it
+                                         holds), relayed in every delta (coordinator)
     POST /v1/enrolments                  a device's signed enrolment request (no authentication)
     GET  /v1/enrolments/{device_id}      the certificate once the coordinator approved it
     GET  /v1/admin/enrolments            pending requests (coordinator)
@@ -301,6 +303,23 @@ def create_app(hub: Hub, limits: Limits | None = None) -> Starlette:
             return _error(_("No enrolment request from this device."), 404)
         return JSONResponse({"status": "approved"})
 
+    async def acknowledge(request: Request) -> Response:
+        body = await _body(request, limits.max_small)
+        await coordinator(request, body)
+        try:
+            document = json.loads(body)
+        except ValueError:
+            document = None
+
+        def work() -> bool:
+            with hub.db.transaction():
+                return hub.take_coordinator_ack(document)
+
+        if not await run_in_threadpool(work):
+            return _error(_("This is not a current acknowledgement signed by the "
+                            "coordinator."), 400)
+        return JSONResponse({"status": "stored"})
+
     async def admin_devices(request: Request) -> Response:
         await coordinator(request)
         rows = await run_in_threadpool(hub.devices)
@@ -327,6 +346,7 @@ def create_app(hub: Hub, limits: Limits | None = None) -> Starlette:
         Route("/v1/bundles/{bundle_id}", guarded(upload), methods=["POST"]),
         Route("/v1/bundles/{bundle_id}", guarded(upload_state), methods=["GET"]),
         Route("/v1/delta", guarded(pull), methods=["POST"]),
+        Route("/v1/ack", guarded(acknowledge), methods=["POST"]),
         Route("/v1/enrolments", guarded(enrol_submit), methods=["POST"]),
         Route("/v1/enrolments/{device}", guarded(enrol_fetch), methods=["GET"]),
         Route("/v1/admin/enrolments", guarded(enrol_pending), methods=["GET"]),

@@ -212,6 +212,7 @@ def build(hub: Hub, device: trust.Certificate, vector: dict[str, int], folder: P
               "heads": {owner: _hash_at(hub, owner, last) for owner, (_f, last)
                         in planned.ranges.items()},
               "vector": hub.vector(), "peer_view": {},
+              "coordinator_ack": hub.coordinator_ack(),
               "events": sum(last - first + 1 for first, last in planned.ranges.values()),
               "encoding": "debc-ndjson-1"}
     path = folder / f"delta-{device.device_id[:8]}-{bundle_id}{bundle.SUFFIX}"

@@ -18,6 +18,7 @@ from debc_outreach.sync import trust
 from debc_outreach.sync.keys import DeviceKeys, device_keys, verify_signature
 
 HUB_ROLE = "hub"
+ACK_TYPE = "debc-coordinator-ack"
 DB_FILE = "hub.sqlite3"
 
 
@@ -190,6 +191,24 @@ class Hub:
         if int(body.get("version", -1)) <= current:
             return False
         self._set_config("revocations", dumps(document))
+        return True
+
+    def coordinator_ack(self) -> dict:
+        """The coordinator's latest signed acknowledgement (what it holds), relayed to devices
+        in every delta so their records show as acknowledged and retention can run."""
+        return json.loads(self.config("coordinator_ack") or "{}")
+
+    def take_coordinator_ack(self, document: object) -> bool:
+        prog = self.require_programme()
+        body = signed_body(document, prog.coordinator_sign)
+        if body is None or body.get("type") != ACK_TYPE or body.get("programme") != prog.id \
+                or not isinstance(body.get("vector"), dict) \
+                or not isinstance(body.get("created"), str):
+            return False
+        current = (self.coordinator_ack().get("body") or {}).get("created", "")
+        if body["created"] < current:
+            return False
+        self._set_config("coordinator_ack", dumps(document))
         return True
 
     def verify_device(self, document: object) -> trust.Certificate:

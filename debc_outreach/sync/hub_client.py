@@ -25,7 +25,7 @@ from debc_outreach.i18n import _
 from debc_outreach.storage.events import dumps
 from debc_outreach.storage.store import Store
 from debc_outreach.sync import bundle, export, hub_protocol, importer, peers, trust
-from debc_outreach.sync.keys import device_keys
+from debc_outreach.sync.keys import device_keys, verify_signature
 
 OUTBOX = "hub-outbox"
 SETTINGS_FILE = "sync-hub.json"
@@ -245,14 +245,66 @@ def _pull(session: _Session, store: Store, result: HubSyncResult, report: Report
                 if report:
                     report(done, total, _("Receiving records from the hub…"))
 
+            relayed = bundle.read_header(sink).header.get("coordinator_ack")
             imported = importer.import_bundle(store, sink, progress, cancelled)
         finally:
             sink.unlink(missing_ok=True)
         result.pulled.append(imported)
+        if not imported.cancelled:
+            take_coordinator_ack(store, relayed)
         if imported.cancelled:
             raise Cancelled()
         if response.headers.get(hub_protocol.MORE) != "1":
             return
+
+
+# --- the coordinator's acknowledgement, relayed by the hub -----------------------------
+
+ACK_TYPE = "debc-coordinator-ack"
+
+
+def coordinator_ack(store: Store) -> dict:
+    """Coordinator: a signed statement of what this computer holds (its version vector)."""
+    prog = trust.require_programme(store)
+    return trust.signed(device_keys(store.data_dir), {
+        "type": ACK_TYPE, "version": 1, "programme": prog.id,
+        "vector": peers.version_vector(store.database.conn),
+        "created": trust.iso(trust.now_utc())})
+
+
+def take_coordinator_ack(store: Store, document: object) -> bool:
+    """Record the coordinator's acknowledgement the hub relayed (as a bundle from the
+    coordinator would): records it holds show as acknowledged, and retention counts from
+    it. Ignored unless signed by this programme's coordinator and newer than what we know."""
+    prog = trust.require_programme(store)
+    if prog.coordinator_id == store.device_id or not isinstance(document, dict):
+        return False
+    body = document.get("body")
+    if not isinstance(body, dict) or body.get("type") != ACK_TYPE \
+            or body.get("programme") != prog.id or not isinstance(body.get("created"), str) \
+            or not isinstance(body.get("vector"), dict) \
+            or not all(isinstance(k, str) and type(v) is int
+                       for k, v in body["vector"].items()) \
+            or not verify_signature(prog.coordinator_sign, str(document.get("signature")),
+                                    dumps(body).encode("utf-8")):
+        return False
+    with store.database.transaction() as conn:
+        row = conn.execute("SELECT acked FROM sync_peer WHERE device_id = ?",
+                           (prog.coordinator_id,)).fetchone()
+        if row is None or body["created"] < peers.parse_acked(row[0])[1]:
+            return False
+        conn.execute("UPDATE sync_peer SET acked = ? WHERE device_id = ?",
+                     (dumps({"vector": body["vector"], "created": body["created"]}),
+                      prog.coordinator_id))
+    return True
+
+
+def _send_ack(session: _Session, store: Store) -> None:
+    body = dumps(coordinator_ack(store)).encode("utf-8")
+    response = session.request("POST", f"{hub_protocol.API}/ack", body,
+                               {"content-type": "application/json"})
+    if response.status_code != 200:
+        raise _refused(response)
 
 
 # --- the whole exchange -----------------------------------------------------------------
@@ -289,6 +341,8 @@ def sync_with_hub(store: Store, url: str, report: Report | None = None,
             result.hub = hub_cert.device_id
             result.pushed = _push(session, store, hub_cert.device_id, report)
             _pull(session, store, result, report, cancelled)
+            if trust.is_coordinator(store):
+                _send_ack(session, store)
     except Cancelled:
         result.cancelled = True
     except (httpx.InvalidURL, httpx.UnsupportedProtocol, ValueError) as error:
