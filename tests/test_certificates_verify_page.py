@@ -97,3 +97,34 @@ def test_an_unknown_programme_is_orange_with_the_details(verify_page, tmp_path):
     assert "#9A4A00" in verify_page.banner.styleSheet()
     assert "not confirmed" in verify_page.details_heading.text()
     _shot(verify_page.window(), "verify-unknown-en")
+
+
+def test_participants_page_saves_a_signed_certificate_that_verify_accepts(
+        verify_page, main_window, qtbot, tmp_path, monkeypatch):
+    from debc_outreach.gui import export_dialog, export_guard, report_documents
+    from debc_outreach.storage import attendance, participants, sessions
+
+    store = main_window.context.store
+    session = sessions.create(store, "2026-03-08", "07010101", ["check-before-sharing"])
+    person = participants.add_participant(store, "ស៊ុន ស្រីនាង", sex="F", consent="yes")
+    attendance.check_in(store, session.id, person.id)
+    main_window.context.notify_changed("participant")
+    target = tmp_path / "certificate.pdf"
+    monkeypatch.setattr(report_documents.QFileDialog, "getSaveFileName",
+                        lambda *args, **kwargs: (str(target), ""))
+    monkeypatch.setattr(export_guard, "confirm_named_export", lambda *args: True)
+    shown = []
+    monkeypatch.setattr(export_dialog.QMessageBox, "information",
+                        lambda *args: shown.append(args))
+    page = main_window.page("participants")
+    page.table.selectRow(0)
+    qtbot.waitUntil(lambda: page.certificate_button.isEnabled())
+    assert page._current_id == person.id
+    _shot(main_window, "participants-certificate-button")
+    page.certificate_button.click()
+    qtbot.waitUntil(lambda: bool(shown), timeout=20000)
+    assert target.exists()
+    code = store.database.scalar("SELECT code FROM issued_certificate WHERE participant_id = ?",
+                                 (person.id,))
+    page = main_window.page("verify")
+    assert page.check(code).genuine

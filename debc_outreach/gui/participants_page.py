@@ -123,7 +123,10 @@ class ParticipantsPage(Page):
         self.edit_button.clicked.connect(self.edit_current)
         self.unmerge_button = QPushButton()
         self.unmerge_button.clicked.connect(self.unmerge_selected)
+        self.certificate_button = QPushButton()        # signed QR certificate (issue 11)
+        self.certificate_button.clicked.connect(lambda: self.save_certificate())
         buttons.addWidget(self.edit_button)
+        buttons.addWidget(self.certificate_button)
         buttons.addWidget(self.unmerge_button)
         for widget in (self.name_label, self.facts, self.history_title):
             side_layout.addWidget(widget)
@@ -150,6 +153,7 @@ class ParticipantsPage(Page):
         self.history_title.setText(_("Sessions attended and skills achieved"))
         self.merged_title.setText(_("Records merged into this person"))
         self.edit_button.setText(_("Edit…"))
+        self.certificate_button.setText(_("Certificate (PDF)…"))
         self.unmerge_button.setText(_("Un-merge selected"))
         self._fill_combos()
         if hasattr(self, "_current_id"):            # texts in the rows change language too
@@ -216,6 +220,7 @@ class ParticipantsPage(Page):
         person = self.model.participant(row)
         self._current_id = person.id if person else ""
         self.edit_button.setEnabled(person is not None)
+        self.certificate_button.setEnabled(person is not None)
         self.history.clear()
         self.merged.clear()
         if person is None:
@@ -258,6 +263,14 @@ class ParticipantsPage(Page):
             self._current_id = dialog.participant.id
             self.context.notify_changed("participant")
         dialog.deleteLater()
+
+    def save_certificate(self):
+        """Save the selected person's certificate of participation (with its signed QR)."""
+        from debc_outreach.gui.report_documents import save_certificate
+
+        if self._current_id:
+            return save_certificate(self, self.context, self._current_id)
+        return None
 
     def edit_current(self) -> None:
         person = self.model.participant(self.table.currentIndex().row())
