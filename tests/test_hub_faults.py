@@ -112,3 +112,17 @@ def test_limits_expiry_and_rate_are_enforced(setup, tmp_path):
         answers = [device.request(http, "POST", "/v1/delta", body) for _ in range(4)]
         limited = [a for a in answers if a.status_code == 429]
         assert limited and int(limited[0].headers["retry-after"]) >= 1
+
+
+def test_a_laptop_with_a_wrong_clock_still_syncs(setup, monkeypatch):
+    import time as real_time
+    from types import SimpleNamespace
+
+    _coordinator, kampot, hub = setup
+    participants.add_participant(kampot, "សុខ ដារា", village_code=VILLAGE_IN)
+    skewed = SimpleNamespace(time=lambda: real_time.time() + 3 * 3600,
+                             monotonic=real_time.monotonic, sleep=real_time.sleep)
+    monkeypatch.setattr(hub_client, "time", skewed)
+    with RunningHub(hub) as running:
+        result = hub_client.sync_with_hub(kampot, running.url, retries=1, backoff=0.001)
+    assert result.pushed == _event_count(kampot)

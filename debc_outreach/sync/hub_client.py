@@ -94,6 +94,18 @@ class _Session:
         self.device_id = store.device_id
         self.certificate = trust.own_certificate(store).signed
         self.cancelled, self.retries, self.backoff = cancelled, retries, backoff
+        self.clock_offset = 0.0
+
+    def follow_clock(self, response) -> None:
+        """Sign with the hub's time: a laptop whose clock is wrong can still sync (the
+        signature's freshness is the hub's business, the records keep their own stamps)."""
+        from email.utils import parsedate_to_datetime
+
+        try:
+            self.clock_offset = parsedate_to_datetime(response.headers["date"]).timestamp() \
+                - time.time()
+        except (KeyError, TypeError, ValueError):
+            self.clock_offset = 0.0
 
     def _sleep(self, seconds: float) -> None:
         deadline = time.monotonic() + seconds
@@ -113,8 +125,9 @@ class _Session:
                 raise Cancelled()
             sent = dict(headers or {})
             if signed:
-                sent.update(hub_protocol.sign_request(self.keys, self.device_id,
-                                                      self.certificate, method, path, body))
+                sent.update(hub_protocol.sign_request(
+                    self.keys, self.device_id, self.certificate, method, path, body,
+                    now=time.time() + self.clock_offset))
             try:
                 with self.client.stream(method, path, content=body, headers=sent) as response:
                     if response.status_code == 429 or response.status_code >= 500:
@@ -201,18 +214,23 @@ def _outbox_is_current(store: Store, path: Path) -> bool:
 def _push(session: _Session, store: Store, hub_id: str, report: Report | None) -> int:
     outbox = store.data_dir / OUTBOX
     outbox.mkdir(exist_ok=True)
-    waiting = sorted(outbox.glob(f"*{bundle.SUFFIX}"), key=lambda p: p.stat().st_mtime)
+    waiting = []
+    for path in sorted(outbox.glob(f"*{bundle.SUFFIX}"), key=lambda p: p.stat().st_mtime):
+        try:
+            addressed = hub_id in bundle.read_header(path).header.get("recipients", [])
+        except UserError:
+            addressed = False
+        if addressed:
+            waiting.append(path)
+        else:                     # damaged, or for a hub this computer no longer uses
+            path.unlink(missing_ok=True)
     if not waiting or not _outbox_is_current(store, waiting[-1]):
         path = outbox / export.bundle_filename(store, hub_id)
         export.export_bundle(store, hub_id, path)
         waiting.append(path)
     pushed = 0
     for path in waiting:
-        try:
-            events = int(bundle.read_header(path).header.get("events", 0))
-        except UserError:
-            path.unlink(missing_ok=True)
-            continue
+        events = int(bundle.read_header(path).header.get("events", 0))
         _upload(session, path, report)
         pushed += events
         path.unlink(missing_ok=True)
@@ -337,6 +355,7 @@ def sync_with_hub(store: Store, url: str, report: Report | None = None,
             response = session.request("GET", f"{hub_protocol.API}/info", signed=False)
             if response.status_code != 200:
                 raise _refused(response)
+            session.follow_clock(response)
             hub_cert = _hub_certificate(store, prog, response.json())
             result.hub = hub_cert.device_id
             result.pushed = _push(session, store, hub_cert.device_id, report)
