@@ -57,6 +57,8 @@ def test_qr_decoded_from_the_rendered_pdf_page_is_the_signed_code(data_dir, tmp_
                           text=True).stdout
     assert "-".join([cert_id[:4], cert_id[4:8]]) in text       # the short code is printed
 
+    exit_code, _out, err = run_cli("cert", "verify", str(pdf))
+    assert exit_code == 1 and "is a PDF" in err
     exit_code, out, _err = run_cli("cert", "verify", str(pdf.with_suffix(".png")))
     assert exit_code == 0 and out.startswith("Genuine") and "ស៊ុន ស្រីនាង" in out
     short = statements.codec.short_code(cert_id)

@@ -16,7 +16,7 @@ def _texts(source: str) -> list[str]:
     from debc_outreach.reports.pdf.qr import IMAGE_SUFFIXES, read_codes
 
     path = Path(source).expanduser()
-    if path.suffix.lower() in IMAGE_SUFFIXES and path.is_file():
+    if path.suffix.lower() in (*IMAGE_SUFFIXES, ".pdf") and path.is_file():
         return read_codes(path)
     return [source]
 

@@ -48,6 +48,9 @@ def read_codes(path: Path) -> list[str]:
 
     from debc_outreach.reports.pdf.render import ensure_gui
 
+    if path.suffix.lower() == ".pdf":
+        raise UserError(_("{path} is a PDF. Open a photo or scan of the QR code instead (PNG "
+                          "or JPEG), or type the short code printed under it.").format(path=path))
     ensure_gui()                       # image format plugins need an application
     image = QImage(str(path))
     if image.isNull():
