@@ -53,6 +53,14 @@ def test_qr_decoded_from_the_rendered_pdf_page_is_the_signed_code(data_dir, tmp_
     assert verdict.statement.modules == ("check-before-sharing", "verify-digital-documents")
     assert verdict.statement.place == "07010101" and verdict.statement.date == "2026-03-08"
     assert read_codes(_page_image(pdf)) == [code]
+    # a photo taken a little crooked, at phone-like resolution, as JPEG
+    from PySide6.QtCore import Qt as QtCore
+    from PySide6.QtGui import QImage, QTransform
+
+    page = QImage(str(pdf.with_suffix(".png")))
+    photo = page.transformed(QTransform().rotate(9), QtCore.TransformationMode.SmoothTransformation)
+    photo.save(str(tmp_path / "photo.jpg"), "JPEG", 80)
+    assert read_codes(tmp_path / "photo.jpg") == [code]
     text = subprocess.run(["pdftotext", str(pdf), "-"], capture_output=True,
                           text=True).stdout
     assert "-".join([cert_id[:4], cert_id[4:8]]) in text       # the short code is printed
