@@ -69,6 +69,10 @@ def test_a_replayed_push_answers_the_same_vector_and_stores_nothing_twice(setup,
     assert answers[0].json()["status"] == "stored" and answers[0].json()["new"] == 1
     assert answers[1].json()["status"] == "replayed"
     assert answers[0].json()["vector"] == answers[1].json()["vector"]
+    # GET /v1/delta answers from the vector the push reported: the trainer lacks nothing.
+    headers = hub_protocol.sign_request(device_keys(kampot.data_dir), kampot.device_id, cert,
+                                        "GET", "/v1/delta")
+    assert httpx.get(running.url + "/v1/delta", headers=headers).status_code == 204
     assert hub.db.scalar("SELECT count(*) FROM hub_event WHERE device_id = ?",
                          (kampot.device_id,)) == 2
 

@@ -9,6 +9,7 @@
                                          delta bundle sealed for the device (204: nothing
                                          lacks; X-Debc-More: 1: ask again; "acknowledge": a
                                          bundle without events carrying the hub's vector)
+    GET  /v1/delta                       the same, from the vector the device reported last
     POST /v1/ack                         the coordinator's signed acknowledgement (what it
                                          holds), relayed in every delta (coordinator)
     POST /v1/enrolments                  a device's signed enrolment request (no authentication)
@@ -213,7 +214,18 @@ def create_app(hub: Hub, limits: Limits | None = None) -> Starlette:
             acknowledge = bool(asked.get("acknowledge", False))
         except (ValueError, KeyError, TypeError, AttributeError):
             return _error(_("The delta request is not valid."), 400)
+        return await _delta(cert, vector, acknowledge)
 
+    async def pull_known(request: Request) -> Response:
+        """GET: the delta from the vector the device reported last (push or delta)."""
+        cert = await authenticate(request, b"")
+        rows = await run_in_threadpool(hub.db.query, "SELECT vector FROM hub_device WHERE "
+                                       "device_id = ?", (cert.device_id,))
+        vector = {str(k): int(v) for k, v in json.loads(rows[0][0] if rows else "{}").items()}
+        return await _delta(cert, vector, False)
+
+    async def _delta(cert: trust.Certificate, vector: dict[str, int],
+                     acknowledge: bool) -> Response:
         def work():
             _sweep(deltas, 3600)       # deltas whose download was cut off
             found = delta.build(hub, cert, vector, deltas, limits.delta_events, acknowledge)
@@ -346,6 +358,7 @@ def create_app(hub: Hub, limits: Limits | None = None) -> Starlette:
         Route("/v1/bundles/{bundle_id}", guarded(upload), methods=["POST"]),
         Route("/v1/bundles/{bundle_id}", guarded(upload_state), methods=["GET"]),
         Route("/v1/delta", guarded(pull), methods=["POST"]),
+        Route("/v1/delta", guarded(pull_known), methods=["GET"]),
         Route("/v1/ack", guarded(acknowledge), methods=["POST"]),
         Route("/v1/enrolments", guarded(enrol_submit), methods=["POST"]),
         Route("/v1/enrolments/{device}", guarded(enrol_fetch), methods=["GET"]),
