@@ -42,6 +42,15 @@ class _Run(QRunnable):
         self.filt, self.policy_modules, self.signals = filt, policy_modules, signals
         self.item_ids = item_ids
 
+    def _emit(self, signal, *args) -> bool:
+        """Send a result; False when the page was closed meanwhile (nobody to tell)."""
+        try:
+            signal.emit(self.generation, *args)
+        except RuntimeError:
+            log.debug("dashboard figures computed for a closed page")
+            return False
+        return True
+
     def run(self) -> None:
         try:
             database = Database(self.path, self.key)
@@ -50,19 +59,20 @@ class _Run(QRunnable):
                 # skills, which walk every checklist result, follow in a second step.
                 figures = aggregates.figures(database, self.filt)
                 progress = targets.progress(database, self.policy_modules, self.filt)
-                self.signals.partial.emit(self.generation, DashboardData(
-                    replace(figures), progress, skills_done=False))
+                if not self._emit(self.signals.partial, DashboardData(
+                        replace(figures), progress, skills_done=False)):
+                    return
                 figures.skills = aggregates.skills_by_module(database, self.filt,
                                                              self.item_ids)
             finally:
                 database.close()
         except UserError as error:
-            self.signals.failed.emit(self.generation, str(error))
+            self._emit(self.signals.failed, str(error))
         except Exception:   # noqa: BLE001 - logged and shown as a message on the page
             log.error("dashboard figures failed\n%s", traceback.format_exc())
-            self.signals.failed.emit(self.generation, "")
+            self._emit(self.signals.failed, "")
         else:
-            self.signals.done.emit(self.generation, DashboardData(figures, progress))
+            self._emit(self.signals.done, DashboardData(figures, progress))
 
 
 class FiguresWorker(QObject):

@@ -236,7 +236,9 @@ class ReportsPage(Page):
         for name, card in self.cards.items():
             card.value.setText(values[name])
         lang = language()
-        self.month_chart.set_chart(chartdata.by_month(data.figures, lang, number))
+        self.month_chart.set_chart(chartdata.by_month(
+            data.figures, lang, number,
+            lambda month: i18n.format_date(dt.date.fromisoformat(month + "-01"), "MMM y")))
         self.province_chart.set_chart(chartdata.by_province(data.figures, lang, number))
         self.sex_age_chart.set_chart(chartdata.by_sex_age(data.figures, lang, number))
         catalog = lookup.catalog(self.context.data_dir)

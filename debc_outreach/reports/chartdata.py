@@ -31,11 +31,13 @@ def _month_label(month: str, lang: str) -> str:
     return format_date(dt.date(year, number, 1), "MMM y", locale=lang)
 
 
-def by_month(figures: Figures, lang: str, number) -> BarChart:
+def by_month(figures: Figures, lang: str, number, month=None) -> BarChart:
+    """`month(date)` names a month on screen (Khmer digits); files use Babel's text."""
     rows = figures.by_month
+    name = month or (lambda day: _month_label(day, lang))
     return BarChart(label(N_("Participants by month"), lang),
                     (label(N_("Attendances"), lang), label(N_("Unique people"), lang)),
-                    tuple(_month_label(m, lang) for m, _a, _p in rows),
+                    tuple(name(m) for m, _a, _p in rows),
                     tuple((a, p) for _m, a, p in rows),
                     tuple((number(a), number(p)) for _m, a, p in rows),
                     label(NO_DATA, lang))
