@@ -41,7 +41,7 @@ def test_a_usb_scanner_types_the_code_and_enter_checks_it(verify_page, qtbot):
     qtbot.keyClicks(verify_page.code_edit, issued.code)
     qtbot.keyClick(verify_page.code_edit, Qt.Key.Key_Return)
     assert verify_page.verdict.kind == statements.GENUINE
-    assert "Genuine" in verify_page.verdict_km.text()
+    assert "Genuine" in verify_page.verdict_km.text() + verify_page.verdict_en.text()
     assert "#1B7F3B" in verify_page.banner.styleSheet()
     shown = [verify_page.details_grid.itemAt(i).widget().text()
              for i in range(verify_page.details_grid.count())]
@@ -128,3 +128,22 @@ def test_participants_page_saves_a_signed_certificate_that_verify_accepts(
                                  (person.id,))
     page = main_window.page("verify")
     assert page.check(code).genuine
+
+
+def test_the_coordinator_withdraws_a_certificate_from_the_verify_page(verify_page,
+                                                                      monkeypatch):
+    from debc_outreach.gui import verify_page as module
+
+    issued = _issue(verify_page.context.store)
+    assert verify_page.check(issued.code).genuine
+    assert verify_page.withdraw_button.isVisible()
+    monkeypatch.setattr(module.QMessageBox, "question",
+                        lambda *args: module.QMessageBox.StandardButton.No)
+    verify_page.withdraw_button.click()
+    assert verify_page.verdict.genuine
+    monkeypatch.setattr(module.QMessageBox, "question",
+                        lambda *args: module.QMessageBox.StandardButton.Yes)
+    verify_page.withdraw_button.click()
+    assert verify_page.verdict.kind == statements.REVOKED_CERTIFICATE
+    assert not verify_page.withdraw_button.isVisible()
+    _shot(verify_page.window(), "verify-withdrawn-en")

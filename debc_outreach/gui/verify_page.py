@@ -20,6 +20,7 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QLineEdit,
+    QMessageBox,
     QPushButton,
     QScrollArea,
     QVBoxLayout,
@@ -119,6 +120,10 @@ class VerifyPage(Page):
         scroll.setFrameShape(QFrame.Shape.NoFrame)
         scroll.setWidget(self.details)
         side.addWidget(scroll, 1)
+        self.withdraw_button = QPushButton()
+        self.withdraw_button.clicked.connect(lambda: self.withdraw())
+        self.withdraw_button.hide()
+        side.addWidget(self.withdraw_button, 0, Qt.AlignmentFlag.AlignRight)
         body.addLayout(side, 3)
         layout.addLayout(body, 1)
         self.retranslate()
@@ -133,6 +138,7 @@ class VerifyPage(Page):
         self.code_edit.setPlaceholderText(_("Scan, paste or type the certificate code"))
         self.check_button.setText(_("Check"))
         self.open_button.setText(_("Open a photo or scan…"))
+        self.withdraw_button.setText(_("Withdraw this certificate…"))
         self._show()
 
     def activate(self) -> None:
@@ -178,6 +184,27 @@ class VerifyPage(Page):
         ours = [code for code in codes if code.startswith("DC1:")] or codes
         return self.check(ours[0])
 
+    def withdraw(self, confirm: bool = True) -> bool:
+        """Coordinator: withdraw the certificate shown (issued in error), after asking."""
+        if self.verdict is None or self.verdict.statement is None:
+            return False
+        short = statements.codec.short_code(self.verdict.statement.certificate_id)
+        if confirm and QMessageBox.question(
+                self, _("Withdraw this certificate"),
+                _("Withdraw certificate {code} for {name}? Every computer of the programme "
+                  "will show it as withdrawn after its next sync. This cannot be undone.")
+                .format(code=short, name=self.verdict.statement.name)) \
+                != QMessageBox.StandardButton.Yes:
+            return False
+        try:
+            statements.revoke(self.context.store, short)
+        except UserError as error:
+            show_user_error(self, error)
+            return False
+        self.context.notify_changed("revocations")
+        self.check()
+        return True
+
     # --- drawing -------------------------------------------------------------------
 
     def _show(self) -> None:
@@ -197,6 +224,9 @@ class VerifyPage(Page):
             self.verdict_en.setText(english if english != label(title, "km") else "")
             self.reason.setText(verdict.reason)
         self.verdict_en.setVisible(bool(self.verdict_en.text()))
+        self.withdraw_button.setVisible(
+            verdict is not None and verdict.genuine
+            and statements.trust.is_coordinator(self.context.store))
         self._show_details()
 
     def _show_details(self) -> None:
