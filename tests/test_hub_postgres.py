@@ -66,3 +66,54 @@ def test_devices_sync_through_a_hub_on_postgresql(postgres, tmp_path):
         hub.close()
         for store in (coordinator, kampot, phnom_penh):
             store.close()
+
+
+def test_concurrent_pushes_on_postgresql_store_every_event_once(postgres, tmp_path):
+    from concurrent.futures import ThreadPoolExecutor
+
+    import httpx
+    from hub_sim import SimDevice
+
+    from debc_outreach.hub.app import Limits
+    from debc_outreach.storage.store import Store
+    from debc_outreach.sync import trust
+
+    coordinator = Store.open(tmp_path / "coordinator", device_name="coordinator")
+    trust.create_programme(coordinator, "National")
+    hub = enrolled_hub(tmp_path / "hub", coordinator, postgres.fresh_database("load"))
+    devices = [SimDevice(coordinator, ["07", "12"][n % 2], f"d{n}") for n in range(12)]
+    for device in devices:
+        device.record(300)
+    try:
+        with RunningHub(hub, Limits(device_rate=1000, device_burst=1000)) as running:
+            def push(number: int) -> None:
+                device = devices[number]
+                path = device.seal(tmp_path, hub.device_id, hub.keys.enc_public)
+                with httpx.Client(base_url=running.url, timeout=60) as http:
+                    if number % 3 == 0:
+                        device.push(http, path, chunk=2048, stop_after=2)
+                    device.push(http, path, chunk=2048)
+                    if number % 2 == 0:   # the same events again, in a new bundle
+                        device.push(http, device.seal(tmp_path, hub.device_id,
+                                                      hub.keys.enc_public))
+
+            with ThreadPoolExecutor(12) as pool:
+                list(pool.map(push, range(12)))
+            # One bundle pushed by two connections at the same moment is stored once.
+            twin = devices[0]
+            twin.record(10)
+            path = twin.seal(tmp_path, hub.device_id, hub.keys.enc_public, first=301)
+
+            def push_twin(_n: int) -> dict:
+                with httpx.Client(base_url=running.url, timeout=60) as http:
+                    return twin.push(http, path)
+
+            with ThreadPoolExecutor(2) as pool:
+                answers = list(pool.map(push_twin, range(2)))
+        assert sorted(a["status"] for a in answers) in (["replayed", "stored"],
+                                                        ["stored", "stored"])
+        assert hub.db.scalar("SELECT count(*) FROM hub_event") == 12 * 300 + 10
+        assert hub.vector() == {d.device_id: (310 if d is twin else 300) for d in devices}
+    finally:
+        hub.close()
+        coordinator.close()

@@ -156,7 +156,8 @@ class HubDB:
                 lock.release()
 
     def lock_devices(self, devices: list[str]) -> None:
-        """PostgreSQL: hold each device's chain for this transaction (sorted: no deadlock)."""
+        """PostgreSQL: hold each device's chain (or any named thing) for this transaction
+        (sorted: no deadlock)."""
         if self.postgres:
             for device in sorted(set(devices)):
                 self.execute("SELECT pg_advisory_xact_lock(hashtextextended(?, 0))", (device,))

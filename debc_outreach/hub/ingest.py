@@ -88,14 +88,15 @@ def ingest(hub: Hub, path: Path, device: trust.Certificate, when: str) -> Stored
     content_key = sealed.content_key(hub.device_id, hub.keys)
     ranges = header["ranges"]
     with hub.db.transaction() as db:
-        db.lock_devices(list(ranges))
+        db.lock_devices([*ranges, sealed.bundle_id])     # the bundle itself, pushed twice
         if seen(hub, sealed.bundle_id):          # the same bundle, pushed twice at once
             result.replayed = True
         else:
             _store_events(hub, sealed, content_key, result)
             for device_id in ranges:
                 _advance_head(hub, device_id)
-            db.execute("INSERT INTO hub_bundle VALUES (?, ?, ?, ?, ?, ?)",
+            db.execute("INSERT INTO hub_bundle VALUES (?, ?, ?, ?, ?, ?) "
+                       "ON CONFLICT (bundle_id) DO NOTHING",
                        (sealed.bundle_id, sender.device_id, when, result.events, result.new,
                         result.duplicates))
         hub.note_device(sender, when, push=True, vector=header["vector"])
