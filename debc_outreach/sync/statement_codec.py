@@ -5,12 +5,14 @@ The QR code holds `DC1:` + base32 (RFC 4648, upper case, no padding) of:
     version (1) | flags (1) | len + statement part | statement signature (64) | chain
 
 - The statement part is the statement's fields (length-prefixed, ids as 16
-  bytes), raw-deflated when that is shorter (flag bit 1). The issuing device
+  bytes, dates as days since 2000, each skill as its module's position plus
+  the item name), raw-deflated when that is shorter (flag bit 1). The issuing device
   signs `DOMAIN + version + flags + statement part`, i.e. the exact bytes
   carried, so the verifier never has to re-compress anything.
 - The chain is the issuing device's certificate (signed by the programme
   coordinator) in a compact form from which its signed JSON body is rebuilt
-  exactly; a certificate that does not rebuild exactly travels verbatim.
+  exactly (keys as 32 raw bytes, times as Unix seconds); a certificate that
+  does not rebuild exactly travels verbatim.
 
 Base32 uses only characters of the QR "alphanumeric" mode (5.5 bits per
 character), so the code is dense in a QR, survives a USB scanner that types
