@@ -54,25 +54,25 @@ class FilterBar(QWidget):
         self.labels = [QLabel() for _ in range(8)]
         widgets = [self.period, self.date_from, self.date_to, self.province, self.district,
                    self.module, self.policy_area, self.trainer, self.device]
-        for combo in (self.module, self.trainer, self.device, self.district, self.province):
-            combo.setMinimumContentsLength(12)
-            combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
-        layout = [(0, self.labels[0], self.period), (0, self.labels[1], self.date_from),
-                  (0, self.labels[2], self.date_to), (0, self.labels[3], self.province),
-                  (0, self.labels[4], self.district), (1, self.labels[5], self.module),
-                  (1, self.labels[6], self.policy_area), (1, self.labels[7], self.trainer)]
-        columns = {0: 0, 1: 0}
-        for row, label, widget in layout:
-            label.setBuddy(widget)
-            grid.addWidget(label, row, columns[row])
-            grid.addWidget(widget, row, columns[row] + 1)
-            columns[row] += 2
+        for combo in (self.period, self.module, self.policy_area, self.trainer, self.device,
+                      self.district, self.province):
+            # Long Khmer names must not widen the window past a 1366-pixel screen.
+            combo.setMinimumContentsLength(8)
+            combo.setSizeAdjustPolicy(
+                QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
         self.device_label = QLabel()
-        self.device_label.setBuddy(self.device)
-        grid.addWidget(self.device_label, 1, columns[1])
-        grid.addWidget(self.device, 1, columns[1] + 1)
-        grid.addWidget(self.reset, 1, columns[1] + 2)
-        for column in range(1, 10, 2):
+        pairs = [(self.labels[0], self.period), (self.labels[1], self.date_from),
+                 (self.labels[2], self.date_to), (self.labels[3], self.province),
+                 (self.labels[4], self.district), (self.labels[5], self.module),
+                 (self.labels[6], self.policy_area), (self.labels[7], self.trainer),
+                 (self.device_label, self.device)]
+        for index, (label, widget) in enumerate(pairs):
+            label.setBuddy(widget)
+            row, column = divmod(index, 3)
+            grid.addWidget(label, row, column * 2)
+            grid.addWidget(widget, row, column * 2 + 1)
+        grid.addWidget(self.reset, 2, 6)
+        for column in (1, 3, 5):
             grid.setColumnStretch(column, 1)
         self.period.currentIndexChanged.connect(self._period_changed)
         self.province.currentIndexChanged.connect(self._province_changed)
