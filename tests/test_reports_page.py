@@ -100,3 +100,11 @@ def test_targets_dialog_adds_and_removes_a_target(qtbot, reports_page, app_conte
     dialog.remove()
     assert targets.list_targets(app_context.store.database) == []
     dialog.deleteLater()
+
+
+def test_the_page_fits_a_1366_pixel_screen_in_khmer(qtbot, reports_page, app_context,
+                                                    main_window):
+    app_context.set_language("km")
+    qtbot.waitUntil(lambda: not reports_page.worker.busy, timeout=20000)
+    assert main_window.minimumSizeHint().width() <= 1366
+    assert main_window.width() == 1366
