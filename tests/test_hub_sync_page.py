@@ -40,6 +40,9 @@ def test_sync_now_pushes_and_pulls_through_the_hub(main_window, app_context, qtb
             if os.environ.get("DEBC_SCREENSHOTS"):
                 main_window.grab().save("/tmp/hub-sync-page-en.png")
                 app_context.set_language("km")
+                from PySide6.QtWidgets import QApplication
+
+                QApplication.processEvents()          # let the layouts take the new texts
                 main_window.grab().save("/tmp/hub-sync-page-km.png")
                 app_context.set_language("en")
         assert page.hub_label.text() == _("Hub address:")
