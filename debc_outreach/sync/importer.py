@@ -33,7 +33,7 @@ from debc_outreach.storage import events, projection
 from debc_outreach.storage.events import EVENT_SCHEMA_VERSION, Event
 from debc_outreach.storage.scratch import ScratchCipher
 from debc_outreach.storage.store import Store
-from debc_outreach.sync import bundle, codec, entities, peers, rescue, trust
+from debc_outreach.sync import bulk, bundle, codec, entities, peers, rescue, trust
 from debc_outreach.sync.bundle import BundleError
 from debc_outreach.sync.keys import device_keys
 
@@ -137,12 +137,15 @@ class _OwnHistoryBefore(Exception):
 
 
 def _spool_verified(store: Store, sealed: bundle.SealedBundle, spool: _Spool,
-                    fork_at: list[int]) -> int:
+                    fork_at: list[int], entities_seen: set[str] | None = None) -> int:
     """Decode and check every event; write verified rows to `spool`. Returns the count.
 
     `fork_at[0]` is set to the first seq where this computer's own records differ
-    from the bundle's copies (0: none).
+    from the bundle's copies (0: none). `entities_seen` collects the events' entities.
     """
+    if entities_seen is None:
+        entities_seen = set()
+    see = entities_seen.add
     header = sealed.header
     content_key = sealed.content_key(store.device_id, device_keys(store.data_dir))
     conn = store.database.conn
@@ -195,6 +198,7 @@ def _spool_verified(store: Store, sealed: bundle.SealedBundle, spool: _Spool,
                     fork_at[0] = seq
                     head_seq = seq - 1
             batch.append(decoded)
+            see(row[3])
             count += 1
             last = row
             if len(batch) >= CHUNK_EVENTS:
@@ -277,8 +281,9 @@ def _import_verified(store: Store, sealed: bundle.SealedBundle, cert: trust.Cert
     with tempfile.TemporaryFile(dir=spool_dir) as handle:
         spool = _Spool(handle)
         fork_at = [0]
+        entities_seen: set[str] = set()
         try:
-            total = _spool_verified(store, sealed, spool, fork_at)
+            total = _spool_verified(store, sealed, spool, fork_at, entities_seen)
         except _OwnHistoryBefore:
             rescue.request(store.data_dir)
             raise _bad(_("The bundle holds records of this computer that differ from the "
@@ -292,14 +297,18 @@ def _import_verified(store: Store, sealed: bundle.SealedBundle, cert: trust.Cert
             result.rescued = rescue.move_aside(store, fork_at[0], sealed.bundle_id)
         result.released = release_pending(store)
         conflicts_before = store.database.scalar("SELECT count(*) FROM conflict")
+        deferred = bulk.deferrable_indexes(store.database.conn, total, entities_seen)
+        # A bulk import is one transaction (its indexes are rebuilt before it commits).
+        per_transaction = total + 1 if deferred else TRANSACTION_EVENTS
         done = 0
         rows = spool.read()
         while rows is not None:
             # Several chunks per transaction: random index inserts touch the same pages
             # again and again, and each commit writes every page it touched.
-            with store.database.transaction():
+            with store.database.transaction() as conn:
+                bulk.drop(conn, deferred)
                 in_transaction = 0
-                while rows is not None and in_transaction < TRANSACTION_EVENTS:
+                while rows is not None and in_transaction < per_transaction:
                     if cancelled():
                         result.cancelled = True
                         break
@@ -309,6 +318,7 @@ def _import_verified(store: Store, sealed: bundle.SealedBundle, cert: trust.Cert
                     if report:
                         report(done, total)
                     rows = spool.read()
+                bulk.rebuild(conn, deferred)
             if result.cancelled:
                 # Make the chunks imported so far durable (a checkpoint syncs the log).
                 store.database.conn.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchall()
