@@ -6,6 +6,7 @@ import httpx
 from hub_server import RunningHub, enrolled_hub
 from sync_devices import open_device
 
+from debc_outreach.storage import participants
 from debc_outreach.storage.events import dumps
 from debc_outreach.sync import hub_client, hub_protocol, trust
 from debc_outreach.sync.keys import device_keys
@@ -52,6 +53,15 @@ def test_a_device_enrols_through_the_hub_and_the_coordinator_sees_it(tmp_path):
             [row] = view["devices"]
             assert row["device_id"] == trainer.device_id and row["scope"] == ["07"]
             assert row["last_push"] and row["last_pull"] and not row["revoked"]
+            assert row["pending"] == 0
+            # Something new in its area: the view shows it waiting for the trainer.
+            participants.add_participant(coordinator, "សុខ ដារា", village_code="07010101")
+            participants.add_participant(coordinator, "ចាន់ ធីតា", village_code="12010101")
+            hub_client.sync_with_hub(coordinator, running.url)
+            view = http.get("/v1/admin/devices",
+                            headers=_signed(coordinator, "GET", "/v1/admin/devices")).json()
+            trainer_row = next(r for r in view["devices"] if r["device_id"] == row["device_id"])
+            assert trainer_row["pending"] == 1      # the Kampot one; Phnom Penh is not its area
             # A forged request (signature by another key) is refused.
             forged = http.get("/v1/admin/devices",
                               headers={**_signed(trainer, "GET", "/v1/admin/devices"),

@@ -89,10 +89,12 @@ def cmd_enrol_accept(args: argparse.Namespace) -> int:
 
 
 def cmd_status(args: argparse.Namespace) -> int:
+    from debc_outreach.hub import admin
+
     hub = _open_hub(args)
     try:
         health = hub.health()
-        devices = hub.devices()
+        devices = admin.devices(hub)
     finally:
         hub.close()
     if args.json:

@@ -40,7 +40,7 @@ from starlette.responses import FileResponse, JSONResponse, Response
 from starlette.routing import Route
 
 from debc_outreach.errors import UserError
-from debc_outreach.hub import delta, ingest
+from debc_outreach.hub import admin, delta, ingest
 from debc_outreach.hub.service import Hub, Refused, signed_body
 from debc_outreach.i18n import _
 from debc_outreach.storage.events import dumps
@@ -334,7 +334,7 @@ def create_app(hub: Hub, limits: Limits | None = None) -> Starlette:
 
     async def admin_devices(request: Request) -> Response:
         await coordinator(request)
-        rows = await run_in_threadpool(hub.devices)
+        rows = await run_in_threadpool(admin.devices, hub)
         return JSONResponse({"hub": hub.device_id, "vector": await run_in_threadpool(hub.vector),
                              "devices": [row.as_json() for row in rows]})
 

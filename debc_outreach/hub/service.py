@@ -5,7 +5,6 @@ from __future__ import annotations
 import datetime as dt
 import json
 import threading
-from dataclasses import dataclass
 from pathlib import Path
 
 from debc_outreach.core.ids import new_id
@@ -70,24 +69,6 @@ def approve_hub(store: Store, request: object, days: int = trust.COORDINATOR_DAY
 
 
 # --- the hub itself ---------------------------------------------------------------------
-
-@dataclass(frozen=True)
-class DeviceRow:
-    device_id: str
-    name: str
-    role: str
-    scope: list[str]
-    expires: str
-    revoked: bool
-    last_push: str
-    last_pull: str
-    pushes: int
-    pulls: int
-    pending: int          # events the hub holds that the device has not reported holding
-
-    def as_json(self) -> dict:
-        return dict(self.__dict__)
-
 
 class Hub:
     """A hub's folder (keys, upload spool) and database."""
@@ -261,23 +242,6 @@ class Hub:
 
     def vector(self) -> dict[str, int]:
         return {device: seq for device, (seq, _hash) in self.heads().items()}
-
-    def devices(self) -> list[DeviceRow]:
-        """The admin view: every device seen, its last exchanges and what it still lacks."""
-        vector = self.vector()
-        revoked = self.revoked() if self.programme() else set()
-        rows = []
-        for (device_id, name, role, scope, expires, known, last_push, last_pull, pushes,
-             pulls) in self.db.query(
-                "SELECT device_id, name, role, scope, expires, vector, last_push, last_pull, "
-                "pushes, pulls FROM hub_device ORDER BY name, device_id"):
-            held = json.loads(known)
-            pending = sum(max(0, seq - int(held.get(device, 0)))
-                          for device, seq in vector.items())
-            rows.append(DeviceRow(device_id, name, role, json.loads(scope), expires,
-                                  device_id in revoked, last_push, last_pull, int(pushes),
-                                  int(pulls), pending))
-        return rows
 
     def health(self) -> dict:
         prog = self.programme()
