@@ -24,11 +24,13 @@ device's key (sync/hub_protocol.py). Revoked or expired devices get 403.
 
 from __future__ import annotations
 
-import asyncio
 import json
 import logging
 import re
+import threading
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -120,7 +122,6 @@ def create_app(hub: Hub, limits: Limits | None = None) -> Starlette:
     limits = limits or Limits()
     per_device = RateLimiter(limits.device_rate, limits.device_burst)
     per_address = RateLimiter(limits.address_rate, limits.address_burst)
-    upload_locks: dict[str, asyncio.Lock] = {}
     deltas = hub.folder / "deltas"
     deltas.mkdir(exist_ok=True)
 
@@ -184,26 +185,38 @@ def create_app(hub: Hub, limits: Limits | None = None) -> Starlette:
             # A replay: the answer is the same as the first time.
             return JSONResponse({"bundle_id": bundle_id, "status": "replayed",
                                  "vector": await run_in_threadpool(hub.vector)})
-        key = f"{cert.device_id}-{bundle_id}"
-        lock = upload_locks.setdefault(key, asyncio.Lock())
-        async with lock:
-            part = _part(cert, bundle_id)
+        status, answer = await run_in_threadpool(_receive, cert, bundle_id, offset, total,
+                                                 body)
+        return JSONResponse(answer, status_code=status)
+
+    def _receive(cert: trust.Certificate, bundle_id: str, offset: int, total: int,
+                 body: bytes) -> tuple[int, dict]:
+        """Append one chunk; store the bundle when complete. One writer per upload, also
+        across several hub processes sharing the folder (a lock file)."""
+        part = _part(cert, bundle_id)
+        lock_file = part.with_name(part.name + ".lock")
+        with _upload_lock(lock_file):
+            if ingest.seen(hub, bundle_id):
+                return 200, {"bundle_id": bundle_id, "status": "replayed",
+                             "vector": hub.vector()}
             received = part.stat().st_size if part.exists() else 0
             if offset != received:
-                return JSONResponse({"bundle_id": bundle_id, "status": "partial",
-                                     "received": received}, status_code=409)
+                return 409, {"bundle_id": bundle_id, "status": "partial",
+                             "received": received}
             with open(part, "ab") as handle:
                 handle.write(body)
             received += len(body)
             if received < total:
-                return JSONResponse({"bundle_id": bundle_id, "status": "partial",
-                                     "received": received}, status_code=202)
+                return 202, {"bundle_id": bundle_id, "status": "partial",
+                             "received": received}
             try:
-                result = await run_in_threadpool(ingest.ingest, hub, part, cert, _now())
+                stored = ingest.ingest(hub, part, cert, _now()).as_json()
             finally:
                 part.unlink(missing_ok=True)
-                upload_locks.pop(key, None)
-        return JSONResponse(result.as_json())
+            # Stored: whoever holds or takes this lock from now on only reads (a replay),
+            # so the lock file can go.
+            lock_file.unlink(missing_ok=True)
+            return 200, stored
 
     async def pull(request: Request) -> Response:
         body = await _body(request, limits.max_small)
@@ -373,6 +386,33 @@ class _Limited(Exception):
     def __init__(self, wait: float):
         super().__init__("rate limited")
         self.wait = wait
+
+
+_thread_locks: dict[str, threading.Lock] = {}
+_thread_locks_guard = threading.Lock()
+
+
+@contextmanager
+def _upload_lock(path: Path) -> Iterator[None]:
+    """An exclusive lock on `path` (fcntl where available; else within this process).
+
+    Lock files stay (removing one while another process waits on it would split the
+    lock); the sweep removes them with the abandoned uploads.
+    """
+    try:
+        import fcntl
+    except ImportError:          # Windows: one hub process per upload folder
+        with _thread_locks_guard:
+            lock = _thread_locks.setdefault(str(path), threading.Lock())
+        with lock:
+            yield
+        return
+    with open(path, "a") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
 
 
 def _sweep(folder: Path, age_seconds: float) -> None:
