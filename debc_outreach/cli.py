@@ -58,6 +58,28 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+_GLOBAL_WITH_VALUE = ("--data-dir", "--lang", "--pin")
+
+
+def _before_command(argv: list[str]) -> list[str]:
+    """The global options in front of the subcommand.
+
+    Subcommands have options of their own with the same names (`export --lang`
+    chooses the report's language), so the early look at --lang/--data-dir must
+    stop at the first positional word.
+    """
+    i = 0
+    while i < len(argv):
+        token = argv[i]
+        if token in _GLOBAL_WITH_VALUE:
+            i += 2
+        elif token.startswith("-"):
+            i += 1
+        else:
+            break
+    return argv[:i]
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     # Language first, so even usage errors read in the user's language.
@@ -65,7 +87,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     pre.add_argument("--data-dir", type=Path, default=None)
     pre.add_argument("--lang", default=None)
     pre.add_argument("--self-test", action="store_true")
-    known, rest = pre.parse_known_args(argv)
+    known, rest = pre.parse_known_args(_before_command(argv))
+    rest += argv[len(_before_command(argv)):]
     from debc_outreach.datadir import resolve_data_dir
 
     data_dir = resolve_data_dir(known.data_dir)

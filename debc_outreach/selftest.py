@@ -111,6 +111,7 @@ class _Run:
         for language in ("km", "en"):
             _check(i18n.catalog_loaded(language), f"the {language} catalog is missing")
         texts = {}
+        original = i18n.language()
         for language in ("en", "km", "en", "km"):
             self.context.set_language(language)
             self.app.processEvents()
@@ -118,6 +119,7 @@ class _Run:
             texts[language] = [a.text() for a in self.window.menuBar().actions()]
         _check(texts["km"] != texts["en"], "the menus did not change language")
         _check(_("Settings") != "Settings", "Khmer texts are not translated")
+        self.context.set_language(original)        # the report goes on in the user's language
         return "ខ្មែរ ⇄ English"
 
     def content(self) -> str:

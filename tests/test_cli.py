@@ -99,3 +99,12 @@ def test_read_only_data_folder_exits_1_with_a_message(tmp_path):
     assert "cannot be written" in result.stderr
     assert "Traceback" not in result.stderr
     assert list(folder.iterdir()) == []
+
+
+def test_a_subcommand_option_named_lang_does_not_switch_the_messages(run_cli, data_dir):
+    from debc_outreach.cli import _before_command
+
+    argv = ["--data-dir", "d", "--lang", "en", "export", "attendance", "--lang", "km"]
+    assert _before_command(argv) == ["--data-dir", "d", "--lang", "en"]
+    code, _out, err = run_cli("db", "check")      # no database yet: an English message
+    assert code == 1 and "There is no database" in err
