@@ -85,7 +85,7 @@ class _Run:
         from debc_outreach.gui.main_window import MainWindow
         from debc_outreach.settings import load_settings
 
-        self.context = prepare_context(self.data_dir, load_settings(self.data_dir), "km")
+        self.context = prepare_context(self.data_dir, load_settings(self.data_dir), i18n.language())
         open_store(self.context, TEST_TRAINER)
         self.window = MainWindow(self.context)
         self.window.resize(1366, 768)
@@ -255,12 +255,23 @@ STEPS: tuple[tuple[str, str], ...] = (
 )
 
 
+def _say(out: TextIO, language: str, line: Callable[[], str]) -> None:
+    """Print one line in the user's language (the steps switch the app's language)."""
+    current = i18n.language()
+    i18n.set_language(language)
+    try:
+        print(line(), file=out, flush=True)
+    finally:
+        i18n.set_language(current)
+
+
 def run_self_test(out: TextIO | None = None,
                   steps: tuple[tuple[str, str], ...] = STEPS) -> int:
     """Run every step in order; stop at the first failure. Returns the exit code."""
     out = out or sys.stdout or open(os.devnull, "w")   # windowed .exe: no stdout
     language = i18n.language()
-    print(_("DEBC Outreach {version} self-test").format(version=__version__), file=out)
+    _say(out, language, lambda: _("DEBC Outreach {version} self-test").format(
+        version=__version__))
     with tempfile.TemporaryDirectory(prefix="debc-selftest-") as tmp:
         run = _Run(Path(tmp))
         try:
@@ -272,16 +283,17 @@ def run_self_test(out: TextIO | None = None,
                 except Exception as error:     # every failure is reported, by step
                     message = str(error) if isinstance(error, (SelfTestFailure, UserError)) else (
                         "".join(traceback.format_exception_only(error)).strip())
-                    print(_("FAILED  {step}: {message}").format(step=_(title), message=message),
-                          file=out)
-                    print(_("Self-test failed at step: {step}").format(step=_(title)), file=out)
+                    _say(out, language, lambda t=title, m=message: _(
+                        "FAILED  {step}: {message}").format(step=_(t), message=m))
+                    _say(out, language, lambda t=title: _(
+                        "Self-test failed at step: {step}").format(step=_(t)))
                     return 1
-                elapsed = (time.perf_counter() - started) * 1000
-                print(_("ok      {step} ({detail}, {ms} ms)").format(
-                    step=_(title), detail=detail, ms=i18n.format_number(round(elapsed))),
-                    file=out)
+                elapsed = round((time.perf_counter() - started) * 1000)
+                _say(out, language, lambda t=title, d=detail, ms=elapsed: _(
+                    "ok      {step} ({detail}, {ms} ms)").format(
+                        step=_(t), detail=d, ms=i18n.format_number(ms)))
         finally:
             run.close()
             i18n.set_language(language)
-    print(_("Self-test passed."), file=out)
+    _say(out, language, lambda: _("Self-test passed."))
     return 0
