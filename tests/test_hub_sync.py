@@ -112,3 +112,14 @@ def test_the_coordinators_acknowledgement_reaches_trainers_through_the_hub(setup
         "vector": {}, "created": "2999-01-01T00:00:00+00:00"})
     assert not hub_client.take_coordinator_ack(kampot, forged)
     assert state.pending_count(kampot) == 0
+
+
+def test_sync_folder_writes_no_bundle_for_the_hub(setup, tmp_path):
+    from debc_outreach.sync import folder
+
+    coordinator, _devices, hub, running = setup
+    hub_client.sync_with_hub(coordinator, running.url)        # the hub is now a peer
+    shared = tmp_path / "shared"
+    shared.mkdir()
+    result = folder.sync_folder(coordinator, shared)
+    assert hub.device_id not in {written.recipient for written in result.written}
