@@ -124,6 +124,8 @@ class DecodeError(ValueError):
 
 
 _HEX = frozenset("0123456789abcdef")
+_INT = {int}
+_STR = {str}
 
 
 def _is_hash(value: object) -> bool:
@@ -195,10 +197,17 @@ def decode(lines: Iterator[str]) -> Iterator[Decoded]:
             continue
         if item[0] != "B" or not device:
             raise DecodeError("event block before a run header")
+        columns = _block(item)
+        # Types checked a column at a time (in C), not event by event.
+        if set(map(type, columns[0])) != _INT or min(columns[0]) < 0 \
+                or set(map(type, columns[4])) != _STR:
+            raise DecodeError("bad event")
+        if not (set(map(type, columns[1])) | set(map(type, columns[2]))
+                | set(map(type, columns[3])) | set(map(type, columns[5]))) <= _STR \
+                or not (set(map(type, columns[6])) | set(map(type, columns[7]))) <= _INT:
+            raise DecodeError("bad event fields")
         for dhlc, entity, entity_id, op, fields_json, base_json, schema, flags \
-                in zip(*_block(item), strict=True):
-            if type(dhlc) is not int or dhlc < 0 or not isinstance(fields_json, str):
-                raise DecodeError("bad event")
+                in zip(*columns, strict=True):
             hlc += dhlc
             if op == REDACTED:
                 if not _is_hash(fields_json):
@@ -207,10 +216,6 @@ def decode(lines: Iterator[str]) -> Iterator[Decoded]:
                        prev, fields_json)
                 fields = base = {}
             else:
-                if not (isinstance(entity, str) and isinstance(entity_id, str)
-                        and isinstance(op, str) and isinstance(base_json, str)
-                        and type(schema) is int and type(flags) is int):
-                    raise DecodeError("bad event fields")
                 if flags & _AT_FROM_HLC:
                     at = '{"at":"' + stamp(hlc) + '"'
                     fields_json = at + "}" if fields_json == "{}" else \
