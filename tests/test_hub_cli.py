@@ -73,3 +73,16 @@ def test_a_hub_is_enrolled_served_and_synced_from_the_command_line(tmp_path, cap
     finally:
         server.terminate()
         server.wait(20)
+
+
+def test_a_hub_refuses_a_trainer_certificate_and_says_how_to_approve_it(tmp_path, capsys):
+    coordinator, hub_dir = tmp_path / "coordinator", tmp_path / "hubdata"
+    assert _cli(capsys, coordinator, "sync", "programme", "create", "Kampot 2026")[0] == 0
+    request, cert = tmp_path / "hub-request.json", tmp_path / "cert.json"
+    assert _cli(capsys, hub_dir, "hub", "enrol-request", "-o", str(request))[0] == 0
+    assert _cli(capsys, coordinator, "sync", "enrol-approve", str(request), "--scope", "07",
+                "-o", str(cert))[0] == 0
+    code, _out, err = _cli(capsys, hub_dir, "hub", "enrol-accept", str(cert))
+    assert code == 1 and "hub approve" in err
+    code, _out, err = _cli(capsys, hub_dir, "hub", "serve", "--port", "1")
+    assert code == 1 and "not enrolled" in err

@@ -137,8 +137,11 @@ class Hub:
             raise UserError(_("The enrolment certificate is incomplete.")) from error
         cert = trust.verify_certificate(prog, document.get("certificate"))
         if cert.device_id != self.device_id or cert.sign != self.keys.sign_public \
-                or cert.enc != self.keys.enc_public or cert.role != HUB_ROLE:
+                or cert.enc != self.keys.enc_public:
             raise UserError(_("This certificate was made for another computer."))
+        if cert.role != HUB_ROLE:
+            raise UserError(_("This is a trainer's certificate, not a hub's: the coordinator "
+                              "approves a hub with 'hub approve'."))
         if cert.expired():
             raise UserError(_("This certificate has expired. Ask your coordinator for a new "
                               "one."))
