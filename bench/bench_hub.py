@@ -5,7 +5,8 @@
 Simulated devices (real keys, certificates, bundles and signed requests;
 tests/hub_sim.py) push N events each concurrently to a real uvicorn hub on
 127.0.0.1, then each pulls its scope. Reported: events ingested per second
-(wall time of the push phase), p50/p95/max request latency, pull time.
+(wall time of the push phase), p50/p95/max request latency, pull time. The hub
+runs as `hub serve` in its own process.
 Baseline in the same run: a raw `executemany` of the same event rows into a
 bare table of the same database (the storage floor), and the ratio to it.
 PostgreSQL runs on a throwaway cluster (as in the tests) when initdb exists.
@@ -14,7 +15,9 @@ PostgreSQL runs on a throwaway cluster (as in the tests) when initdb exists.
 from __future__ import annotations
 
 import argparse
+import socket
 import statistics
+import subprocess
 import sys
 import tempfile
 import time
@@ -26,10 +29,9 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "tests"))
 
 import httpx  # noqa: E402
-from hub_server import RunningHub, ThrowawayPostgres, enrolled_hub, postgres_bin  # noqa: E402
+from hub_server import ThrowawayPostgres, enrolled_hub, postgres_bin  # noqa: E402
 from hub_sim import SimDevice  # noqa: E402
 
-from debc_outreach.hub.app import Limits  # noqa: E402
 from debc_outreach.hub.db import HubDB  # noqa: E402
 from debc_outreach.storage.store import Store  # noqa: E402
 from debc_outreach.sync import trust  # noqa: E402
@@ -63,8 +65,9 @@ def run(label: str, root: Path, url: str | None, devices_n: int, events_n: int) 
     spool = root / "spool"
     spool.mkdir()
     bundles = [device.seal(spool, hub.device_id, hub.keys.enc_public) for device in devices]
-    limits = Limits(device_rate=10000, device_burst=10000)
-    with RunningHub(hub, limits) as running:
+    hub_folder = hub.folder
+    hub.close()
+    with HubProcess(root, hub_folder, url) as running:
         def push(number: int) -> None:
             with httpx.Client(base_url=running.url, timeout=120) as http:
                 devices[number].push(http, bundles[number], chunk=256 << 10)
@@ -73,7 +76,9 @@ def run(label: str, root: Path, url: str | None, devices_n: int, events_n: int) 
         with ThreadPoolExecutor(devices_n) as pool:
             list(pool.map(push, range(devices_n)))
         push_seconds = time.perf_counter() - started
-        stored = hub.db.scalar("SELECT count(*) FROM hub_event")
+        reader = HubDB(url or str(hub_folder / "hub.sqlite3"))
+        stored = reader.scalar("SELECT count(*) FROM hub_event")
+        reader.close()
         push_latency = sorted(t for device in devices for t in device.latency)
         for device in devices:
             device.latency.clear()
@@ -107,8 +112,43 @@ def run(label: str, root: Path, url: str | None, devices_n: int, events_n: int) 
           f"({pulled / pull_seconds:,.0f} events/s); latency p50 {p(pull_latency, .5):.0f} ms, "
           f"p95 {p(pull_latency, .95):.0f} ms; median "
           f"{statistics.median(pull_latency) * 1000:.0f} ms")
-    hub.close()
     coordinator.close()
+
+
+class HubProcess:
+    """`debc-outreach hub serve` in its own process (so the simulated devices do not share
+    the server's interpreter), on 127.0.0.1 and a free port."""
+
+    def __init__(self, root: Path, hub_folder: Path, url: str | None):
+        with socket.socket() as sock:
+            sock.bind(("127.0.0.1", 0))
+            self.port = sock.getsockname()[1]
+        self.url = f"http://127.0.0.1:{self.port}"
+        command = [sys.executable, "-m", "debc_outreach", "--data-dir", str(root), "hub",
+                   "serve", "--hub-dir", str(hub_folder), "--port", str(self.port),
+                   "--rate", "10000"]
+        if url:
+            command += ["--db", url]
+        self.command = command
+        self.process = None
+
+    def __enter__(self) -> HubProcess:
+        self.process = subprocess.Popen(self.command, cwd=ROOT, stdout=subprocess.DEVNULL,
+                                        stderr=subprocess.DEVNULL)
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                if httpx.get(self.url + "/v1/health", timeout=2).status_code == 200:
+                    return self
+            except httpx.TransportError:
+                pass
+            if time.monotonic() > deadline or self.process.poll() is not None:
+                raise RuntimeError("the hub did not start")
+            time.sleep(0.1)
+
+    def __exit__(self, *exc) -> None:
+        self.process.terminate()
+        self.process.wait(30)
 
 
 def main() -> None:
