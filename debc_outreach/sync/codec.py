@@ -141,6 +141,25 @@ def to_event(decoded: Decoded) -> Event:
                  row[9], row[10])
 
 
+def redecode(rows: list[tuple]) -> list[Decoded]:
+    """`(row, fields, base)` again for event rows that `decode` verified.
+
+    Parsing the few fields again costs less than keeping the dictionaries in a
+    spool (unmarshalling many small dictionaries is slow).
+    """
+    decoded = []
+    append = decoded.append
+    flat = _FLAT.fullmatch
+    pairs_of = _PAIR.findall
+    parse = _parse
+    for row in rows:
+        fields_json = row[6]
+        fields = dict(pairs_of(fields_json)) if flat(fields_json) is not None \
+            else parse(fields_json)
+        append((row, fields, {} if row[7] == "{}" else parse(row[7])))
+    return decoded
+
+
 def _block(item: list) -> list[list]:
     if len(item) != _COLUMNS + 1:
         raise DecodeError("bad block")

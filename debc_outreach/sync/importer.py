@@ -226,18 +226,20 @@ class _Spool:
         self._handle = handle
         self._cipher = ScratchCipher()
 
-    def write(self, batch: list) -> None:
-        blob = self._cipher.seal(marshal.dumps(batch))
+    def write(self, batch: list[codec.Decoded]) -> None:
+        # Only the rows: fields are parsed again when read (cheaper than marshalling them).
+        blob = self._cipher.seal(marshal.dumps([decoded[0] for decoded in batch]))
         self._handle.write(len(blob).to_bytes(8, "big") + blob)
 
     def rewind(self) -> None:
         self._handle.seek(0)
 
-    def read(self) -> list | None:
+    def read(self) -> list[codec.Decoded] | None:
         size = self._handle.read(8)
         if len(size) != 8:
             return None
-        return marshal.loads(self._cipher.open(self._handle.read(int.from_bytes(size, "big"))))
+        return codec.redecode(marshal.loads(
+            self._cipher.open(self._handle.read(int.from_bytes(size, "big")))))
 
 
 def import_bundle(store: Store, path: Path, report: Report | None = None,
