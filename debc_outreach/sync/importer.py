@@ -5,7 +5,10 @@ sender certificate (signed by the programme coordinator, not expired, not
 revoked), header signature, recipient, payload hash, then the whole payload
 is decrypted, decoded and every sender's hash chain checked against the
 signed header and against the events already stored. Verified events are
-spooled to a temporary file, then applied in transactions of `CHUNK_EVENTS`.
+spooled to a temporary file, then applied in chunks of `CHUNK_EVENTS`, several
+chunks per transaction; runs of set-semantics events (attendance, checklist)
+go through their batch appliers. A large bundle into a small database is one
+transaction that builds some indexes once at the end (bulk.py).
 
 An event already stored is a duplicate (nothing changes); one that does not
 follow the stored chain yet waits in `sync_waiting` until the missing events
