@@ -23,6 +23,7 @@ from PySide6.QtWidgets import (
     QLabel,
     QLineEdit,
     QListView,
+    QMenu,
     QMessageBox,
     QPushButton,
     QSplitter,
@@ -136,11 +137,17 @@ class SessionView(QWidget):
         self.amend_button.clicked.connect(self.start_amendment)
         self.close_button = QPushButton()
         self.close_button.clicked.connect(self.close_session)
+        self.sheets_button = QPushButton()
+        sheets = QMenu(self.sheets_button)
+        self.sign_in_action = sheets.addAction("", self.save_sign_in_sheet)
+        self.attendance_action = sheets.addAction("", self.save_attendance_sheet)
+        self.sheets_button.setMenu(sheets)
         top.addWidget(self.back_button)
         top.addWidget(self.title, 1)
         top.addWidget(self.state_label)
         top.addWidget(self.details_button)
         top.addWidget(self.history_button)
+        top.addWidget(self.sheets_button)
         top.addWidget(self.amend_button)
         top.addWidget(self.close_button)
         outer.addLayout(top)
@@ -273,6 +280,9 @@ class SessionView(QWidget):
         self.history_button.setText(_("History"))
         self.amend_button.setText(_("Amend…"))
         self.close_button.setText(_("Close session…"))
+        self.sheets_button.setText(_("Print sheets"))
+        self.sign_in_action.setText(_("Blank sign-in sheet (PDF)…"))
+        self.attendance_action.setText(_("Attendance sheet with names (PDF)…"))
         self.check_in_title.setText(_("Check in"))
         self.search.setPlaceholderText(_("Name (or the start of each part: សុ ដា), phone or "
                                          "village…"))
@@ -553,6 +563,17 @@ class SessionView(QWidget):
             self.refresh()
             self.context.notify_changed("session")
         dialog.deleteLater()
+
+    def save_sign_in_sheet(self):
+        """A blank sheet to sign on paper when the laptop cannot be at the door."""
+        from debc_outreach.gui.report_documents import save_sign_in_sheet
+
+        return save_sign_in_sheet(self, self.context, self.session.id)
+
+    def save_attendance_sheet(self):
+        from debc_outreach.gui.report_documents import save_attendance_sheet
+
+        return save_attendance_sheet(self, self.context, self.session.id)
 
     def show_history(self) -> None:
         dialog = HistoryDialog(self.context.store.database, self.session.id, self)
