@@ -7,9 +7,8 @@ import os
 import sys
 from pathlib import Path
 
-from PySide6.QtCore import QEvent, QObject, QTimer
 from PySide6.QtGui import QIcon
-from PySide6.QtWidgets import QApplication, QDialog, QWidget
+from PySide6.QtWidgets import QApplication, QDialog
 
 from debc_outreach import APP_NAME, __version__, i18n, resources
 from debc_outreach.errors import UserError
@@ -61,21 +60,6 @@ def open_store(context: AppContext, trainer_name: str = "") -> None:
     context.save()
 
 
-class _FirstPaint(QObject):
-    """Benchmarks: quit once the window has painted its first frame."""
-
-    def eventFilter(self, watched, event) -> bool:  # noqa: N802
-        if event.type() == QEvent.Type.Paint:
-            watched.removeEventFilter(self)
-            QTimer.singleShot(0, QApplication.instance().quit)
-        return False
-
-
-def _quit_after_first_paint(app: QApplication, window: QWidget) -> None:
-    app._first_paint = _FirstPaint(app)       # kept alive with the application
-    window.installEventFilter(app._first_paint)
-
-
 def run_gui(data_dir: Path, language: str | None = None) -> int:
     app = create_application()
     settings = load_settings(data_dir)
@@ -113,7 +97,9 @@ def run_gui(data_dir: Path, language: str | None = None) -> int:
 
         after_start(context, window, first_run=bool(trainer_name))
     if os.environ.get(EXIT_AFTER_SHOW):
-        _quit_after_first_paint(app, window)
+        from debc_outreach.gui.first_paint import after_first_paint
+
+        after_first_paint(window, app.quit)
     status = app.exec()
     context.store.close()
     return status

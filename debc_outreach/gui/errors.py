@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import logging
 import sys
-import traceback
 
 from PySide6.QtWidgets import QApplication, QMessageBox, QWidget
 
@@ -45,6 +44,8 @@ def excepthook(exc_type, exc_value, exc_tb) -> None:
     if isinstance(exc_value, UserError):
         show_user_error(QApplication.activeWindow(), exc_value)
         return
+    import traceback
+
     details = "".join(traceback.format_exception(exc_type, exc_value, exc_tb))
     log.error("unexpected error\n%s", details)
     show_unexpected_error(QApplication.activeWindow(), details)

@@ -23,6 +23,7 @@ from debc_outreach import i18n, resources
 from debc_outreach.errors import UserError
 from debc_outreach.gui.context import AppContext
 from debc_outreach.gui.errors import show_user_error
+from debc_outreach.gui.first_paint import after_first_paint
 from debc_outreach.gui.page import Page
 from debc_outreach.gui.pages import PAGES
 from debc_outreach.i18n import _
@@ -78,6 +79,8 @@ class MainWindow(QMainWindow):
         self.setCentralWidget(central)
 
         self._build_menus()
+        # Qt's shortcut machinery costs ~30 ms on first use: after the first frame.
+        after_first_paint(self, self._install_shortcuts)
         self.nav.currentRowChanged.connect(self.show_page)
         context.settings_changed.connect(self._update_trainer_label)
         self.retranslate()
@@ -111,12 +114,10 @@ class MainWindow(QMainWindow):
         self.backup_action.triggered.connect(self.backup_now)
         self.file_menu.addAction(self.backup_action)
         self.settings_action = QAction(self)
-        self.settings_action.setShortcut(QKeySequence.StandardKey.Preferences)
         self.settings_action.triggered.connect(self.open_settings)
         self.file_menu.addAction(self.settings_action)
         self.file_menu.addSeparator()
         self.quit_action = QAction(self)
-        self.quit_action.setShortcut(QKeySequence.StandardKey.Quit)
         self.quit_action.triggered.connect(self.close)
         self.file_menu.addAction(self.quit_action)
         self.help_menu = self.menuBar().addMenu("")
@@ -126,11 +127,15 @@ class MainWindow(QMainWindow):
             action.triggered.connect(lambda _checked=False, name=guide: self.open_guide(name))
             self.help_menu.addAction(action)
             self.guide_actions[guide] = action
-        self.guide_actions["trainer"].setShortcut(QKeySequence.StandardKey.HelpContents)
         self.help_menu.addSeparator()
         self.about_action = QAction(self)
         self.about_action.triggered.connect(self.open_about)
         self.help_menu.addAction(self.about_action)
+
+    def _install_shortcuts(self) -> None:
+        self.settings_action.setShortcut(QKeySequence.StandardKey.Preferences)
+        self.quit_action.setShortcut(QKeySequence.StandardKey.Quit)
+        self.guide_actions["trainer"].setShortcut(QKeySequence.StandardKey.HelpContents)
 
     # --- texts -----------------------------------------------------------------
     def retranslate(self) -> None:
