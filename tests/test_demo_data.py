@@ -43,3 +43,9 @@ def test_demo_sessions_cover_a_year_with_planned_ones_ahead(store):
     assert min(dates) >= (today - dt.timedelta(days=366)).isoformat()
     states = {r[0] for r in store.database.conn.execute("SELECT state FROM session")}
     assert "closed" in states
+
+
+def test_demo_programme_has_no_conflicts(store):
+    """Later edits of a demo session name what they overwrote, as real edits do."""
+    demo.generate(store, 120, 8, seed=5)
+    assert store.database.scalar("SELECT count(*) FROM conflict") == 0

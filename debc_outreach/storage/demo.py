@@ -66,6 +66,7 @@ class _Writer:
         self.later: list[Event] = []
         self.attendance: list[tuple] = []
         self.results: list[tuple] = []
+        self.versions: dict[tuple[str, str], dict[str, int]] = defaultdict(dict)
         self.count = 0
 
     def event(self, device: str, hlc: int, entity: str, entity_id: str, fields: dict,
@@ -73,8 +74,15 @@ class _Writer:
         if device not in self.heads:
             self.heads[device] = _chain_head(self.conn, device)
         seq, prev = self.heads[device]
-        digest = event_hash(device, seq + 1, hlc, entity, entity_id, op, fields, {}, 1, prev)
-        event = Event(device, seq + 1, hlc, entity, entity_id, op, fields, 1, {}, prev, digest)
+        base = {}
+        if op == "set":
+            # Like Store.record: each edit names the versions it overwrote, so a later
+            # edit of the same session is not taken for a concurrent one (a conflict).
+            seen = self.versions[(entity, entity_id)]
+            base = {name: seen.get(name, 0) for name in fields}
+            seen.update(dict.fromkeys(fields, hlc))
+        digest = event_hash(device, seq + 1, hlc, entity, entity_id, op, fields, base, 1, prev)
+        event = Event(device, seq + 1, hlc, entity, entity_id, op, fields, 1, base, prev, digest)
         self.heads[device] = (seq + 1, digest)
         self.events.append(event.as_row())
         self.count += 1
