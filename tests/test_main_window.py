@@ -1,9 +1,9 @@
 from debc_outreach import i18n
 
 
-def test_main_window_shows_home_with_trainer_name(main_window):
+def test_main_window_shows_home_with_trainer_name(main_window, qtbot):
     home = main_window.page("home")
-    assert "Sok Dara" in home.greeting.text()
+    qtbot.waitUntil(lambda: "Sok Dara" in home.greeting.text())   # filled after first paint
     assert main_window.nav.item(0).text() == "Home"
 
 

@@ -99,7 +99,8 @@ def run_gui(data_dir: Path, language: str | None = None) -> int:
     if os.environ.get(EXIT_AFTER_SHOW):
         from debc_outreach.gui.first_paint import after_first_paint
 
-        after_first_paint(window, app.quit)
+        # Leave at once: zero-delay work queued behind the first frame must not count.
+        after_first_paint(window, lambda: os._exit(0))
     status = app.exec()
     context.store.close()
     return status

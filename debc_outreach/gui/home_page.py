@@ -9,9 +9,10 @@ from PySide6.QtWidgets import QFrame, QGridLayout, QLabel, QVBoxLayout, QWidget
 from debc_outreach import i18n
 from debc_outreach.gui import fonts
 from debc_outreach.gui.context import AppContext
+from debc_outreach.gui.first_paint import after_first_paint
 from debc_outreach.gui.page import Page
 from debc_outreach.i18n import _
-from debc_outreach.storage import participants, sessions, trainers
+from debc_outreach.storage import trainers
 from debc_outreach.storage.backup import DAILY_PREFIX
 
 
@@ -67,6 +68,7 @@ class HomePage(Page):
         self.device.setWordWrap(True)
         layout.addWidget(self.device)
         layout.addStretch(1)
+        self._painted = False
         context.records_changed.connect(lambda _entity: self.refresh())
         context.settings_changed.connect(self.refresh)
         self.retranslate()
@@ -84,9 +86,20 @@ class HomePage(Page):
             self.refresh()
 
     def activate(self) -> None:
+        if self._painted:
+            self.refresh()
+        else:
+            # The first time (at start-up) the figures are counted just after the window
+            # has appeared: counting and formatting cost more than drawing it.
+            after_first_paint(self, self._first_refresh)
+
+    def _first_refresh(self) -> None:
+        self._painted = True
         self.refresh()
 
     def refresh(self) -> None:
+        from debc_outreach.storage import participants, sessions
+
         store = self.context.store
         trainer = trainers.get_trainer(store, self.context.settings.current_trainer_id)
         if trainer:
