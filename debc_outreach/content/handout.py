@@ -15,6 +15,7 @@ from pathlib import Path
 from debc_outreach import resources
 from debc_outreach.content import labels
 from debc_outreach.content.display import display_markdown
+from debc_outreach.content.document_images import fitted_image, place_images
 from debc_outreach.content.handout_text import handout_markdown
 from debc_outreach.content.model import Module, Pack
 from debc_outreach.errors import UserError
@@ -106,61 +107,8 @@ def _self_check_on_its_own_page(document, heading: str) -> None:
 
 def _place_images(document, module: Module, max_width: float, max_height: float) -> None:
     """Load each image from the module folder, scaled to fit, as a document resource."""
-    from PySide6.QtCore import QUrl
-    from PySide6.QtGui import QTextCursor, QTextDocument
-
-    block = document.begin()
-    while block.isValid():
-        iterator = block.begin()
-        while not iterator.atEnd():
-            fragment = iterator.fragment()
-            char_format = fragment.charFormat()
-            if char_format.isImageFormat():
-                image_format = char_format.toImageFormat()
-                name = image_format.name()
-                image = _load_image(module.image_path(name), max_width * IMAGE_OVERSAMPLE,
-                                    max_height * IMAGE_OVERSAMPLE)
-                if image is not None:
-                    document.addResource(QTextDocument.ResourceType.ImageResource,
-                                         QUrl(name), image)
-                    image_format.setWidth(image.width() / IMAGE_OVERSAMPLE)
-                    image_format.setHeight(image.height() / IMAGE_OVERSAMPLE)
-                    cursor = QTextCursor(document)
-                    cursor.setPosition(fragment.position())
-                    cursor.setPosition(fragment.position() + fragment.length(),
-                                       QTextCursor.MoveMode.KeepAnchor)
-                    cursor.setCharFormat(image_format)
-            iterator += 1
-        block = block.next()
-
-
-def _load_image(path: Path, max_width: float, max_height: float):
-    from PySide6.QtCore import QSize, Qt
-    from PySide6.QtGui import QImage, QPainter
-    from PySide6.QtSvg import QSvgRenderer
-
-    if not path.is_file():
-        return None
-    if path.suffix.lower() == ".svg":
-        renderer = QSvgRenderer(str(path))
-        if not renderer.isValid():
-            return None
-        natural = renderer.defaultSize()
-    else:
-        source = QImage(str(path))
-        if source.isNull():
-            return None
-        natural = source.size()
-    if natural.isEmpty():
-        return None
-    scale = min(max_width / natural.width(), max_height / natural.height())
-    size = QSize(max(1, int(natural.width() * scale)), max(1, int(natural.height() * scale)))
-    if path.suffix.lower() != ".svg":
-        return source.scaled(size, Qt.AspectRatioMode.KeepAspectRatio,
-                             Qt.TransformationMode.SmoothTransformation)
-    image = QImage(size, QImage.Format.Format_ARGB32_Premultiplied)
-    image.fill(Qt.GlobalColor.transparent)
-    painter = QPainter(image)
-    renderer.render(painter)
-    painter.end()
-    return image
+    place_images(
+        document,
+        lambda name: fitted_image(module.image_path(name), max_width * IMAGE_OVERSAMPLE,
+                                 max_height * IMAGE_OVERSAMPLE),
+        lambda image: (image.width() / IMAGE_OVERSAMPLE, image.height() / IMAGE_OVERSAMPLE))

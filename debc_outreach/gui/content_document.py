@@ -9,41 +9,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtCore import QSize, QSizeF, Qt, QUrl
-from PySide6.QtGui import QFont, QImage, QPainter, QTextCursor, QTextDocument, QTextOption
-from PySide6.QtSvg import QSvgRenderer
+from PySide6.QtCore import QSize, QSizeF, QUrl
+from PySide6.QtGui import QFont, QTextCursor, QTextDocument, QTextOption
 
 from debc_outreach.content.display import display_markdown
+from debc_outreach.content.document_images import image_natural_size, render_image
 from debc_outreach.gui.fonts import KHMER_FAMILY
-
-
-def image_natural_size(path: Path) -> QSizeF | None:
-    """The size an image file declares (SVG default size), or None if unreadable."""
-    if path.suffix.lower() == ".svg":
-        renderer = QSvgRenderer(str(path))
-        size = renderer.defaultSize() if renderer.isValid() else QSize()
-    else:
-        size = QImage(str(path)).size()
-    return QSizeF(size) if not size.isEmpty() else None
-
-
-def render_image(path: Path, size: QSize) -> QImage | None:
-    """The image file at `path` drawn into exactly `size` pixels (transparent background)."""
-    if size.isEmpty() or not path.is_file():
-        return None
-    if path.suffix.lower() != ".svg":
-        image = QImage(str(path))
-        return None if image.isNull() else image.scaled(
-            size, Qt.AspectRatioMode.KeepAspectRatio, Qt.TransformationMode.SmoothTransformation)
-    renderer = QSvgRenderer(str(path))
-    if not renderer.isValid():
-        return None
-    image = QImage(size, QImage.Format.Format_ARGB32_Premultiplied)
-    image.fill(Qt.GlobalColor.transparent)
-    painter = QPainter(image)
-    renderer.render(painter)
-    painter.end()
-    return image
 
 
 def build_document(markdown: str, folder: Path, pixel_size: int, width: float,

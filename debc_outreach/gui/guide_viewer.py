@@ -33,6 +33,7 @@ from PySide6.QtWidgets import (
 )
 
 from debc_outreach import i18n, resources
+from debc_outreach.content.document_images import place_images
 from debc_outreach.errors import UserError
 from debc_outreach.gui import fonts
 from debc_outreach.gui.errors import show_user_error
@@ -60,29 +61,16 @@ def load_guide(document: QTextDocument, path: Path, max_image_width: float) -> N
     """Put the guide's Markdown in `document`, with its images scaled to fit the width."""
     document.setMarkdown(path.read_text(encoding="utf-8"))
     folder = path.parent
-    cursor = QTextCursor(document)
-    block = document.begin()
-    while block.isValid():
-        iterator = block.begin()
-        while not iterator.atEnd():
-            fragment = iterator.fragment()
-            char_format = fragment.charFormat()
-            if char_format.isImageFormat():
-                image_format = char_format.toImageFormat()
-                name = image_format.name()
-                image = QImage(str(folder / name))
-                if not image.isNull():
-                    document.addResource(QTextDocument.ResourceType.ImageResource,
-                                         QUrl(name), image)
-                    scale = min(1.0, max_image_width / image.width())
-                    image_format.setWidth(image.width() * scale)
-                    image_format.setHeight(image.height() * scale)
-                    cursor.setPosition(fragment.position())
-                    cursor.setPosition(fragment.position() + fragment.length(),
-                                       QTextCursor.MoveMode.KeepAnchor)
-                    cursor.setCharFormat(image_format)
-            iterator += 1
-        block = block.next()
+
+    def load(name: str) -> QImage | None:
+        image = QImage(str(folder / name))
+        return None if image.isNull() else image
+
+    def shrink_to_width(image: QImage) -> tuple[float, float]:
+        scale = min(1.0, max_image_width / image.width())
+        return image.width() * scale, image.height() * scale
+
+    place_images(document, load, shrink_to_width)
 
 
 def write_guide_pdf(path_in: Path, pdf_path: Path) -> Path:
