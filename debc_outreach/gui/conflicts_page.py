@@ -19,13 +19,11 @@ from PySide6.QtWidgets import (
     QPushButton,
     QTableWidget,
     QTableWidgetItem,
-    QVBoxLayout,
     QWidget,
 )
 
 from debc_outreach import i18n
 from debc_outreach.core.hlc import wall_ms
-from debc_outreach.gui import fonts
 from debc_outreach.gui.context import AppContext
 from debc_outreach.gui.page import Page
 from debc_outreach.i18n import N_, _
@@ -56,13 +54,9 @@ class ConflictsPage(Page):
 
     def __init__(self, context: AppContext, parent: QWidget | None = None):
         super().__init__(context, parent)
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(24, 24, 24, 24)
-        self.heading = QLabel()
-        self.heading.setFont(fonts.heading_font(self.font(), 1.6))
+        layout = self.page_layout()
         self.intro = QLabel()
         self.intro.setWordWrap(True)
-        layout.addWidget(self.heading)
         layout.addWidget(self.intro)
         self.table = QTableWidget(0, 5)
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)

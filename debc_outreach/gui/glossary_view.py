@@ -28,7 +28,6 @@ from debc_outreach.content import ContentError, load_active_pack
 from debc_outreach.content.model import GlossaryTerm, Pack
 from debc_outreach.core.khmer_text import with_line_breaks
 from debc_outreach.core.names import name_key
-from debc_outreach.gui import fonts
 from debc_outreach.gui.context import AppContext
 from debc_outreach.gui.page import Page
 from debc_outreach.i18n import _
@@ -83,10 +82,7 @@ class GlossaryPage(Page):
     def __init__(self, context: AppContext, parent: QWidget | None = None):
         super().__init__(context, parent)
         self.pack: Pack | None = None
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(24, 24, 24, 24)
-        self.heading = QLabel()
-        self.heading.setFont(fonts.heading_font(self.font(), 1.6))
+        layout = self.page_layout()
         self.search = QLineEdit()
         self.search.setClearButtonEnabled(True)
         self.search.textChanged.connect(self.refresh)
@@ -104,7 +100,6 @@ class GlossaryPage(Page):
         splitter.addWidget(self.detail)
         splitter.setStretchFactor(1, 2)
         splitter.setSizes([400, 700])
-        layout.addWidget(self.heading)
         layout.addLayout(top)
         layout.addWidget(splitter, 1)
         context.records_changed.connect(self._content_changed)

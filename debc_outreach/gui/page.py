@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from PySide6.QtCore import QEvent
-from PySide6.QtWidgets import QWidget
+from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
 
+from debc_outreach.gui import fonts
 from debc_outreach.gui.context import AppContext
 
 
@@ -22,6 +23,15 @@ class Page(QWidget):
         super().__init__(parent)
         self.context = context
         self.setObjectName(f"page-{self.key}")
+
+    def page_layout(self) -> QVBoxLayout:
+        """The usual frame of a page: margins and a large heading (`self.heading`)."""
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(24, 24, 24, 24)
+        self.heading = QLabel()
+        self.heading.setFont(fonts.heading_font(self.font(), 1.6))
+        layout.addWidget(self.heading)
+        return layout
 
     def retranslate(self) -> None:
         """Set every visible text (called on language change)."""

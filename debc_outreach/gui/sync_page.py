@@ -25,7 +25,6 @@ from PySide6.QtWidgets import (
     QPushButton,
     QTableWidget,
     QTableWidgetItem,
-    QVBoxLayout,
     QWidget,
 )
 
@@ -85,13 +84,9 @@ class SyncPage(Page):
 
     def __init__(self, context: AppContext, parent: QWidget | None = None):
         super().__init__(context, parent)
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(24, 24, 24, 24)
-        self.heading = QLabel()
-        self.heading.setFont(fonts.heading_font(self.font(), 1.6))
+        layout = self.page_layout()
         self.identity = QLabel()
         self.identity.setWordWrap(True)
-        layout.addWidget(self.heading)
         layout.addWidget(self.identity)
 
         self.join_box = QGroupBox()

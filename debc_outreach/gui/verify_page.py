@@ -58,13 +58,9 @@ class VerifyPage(Page):
     def __init__(self, context: AppContext, parent: QWidget | None = None):
         super().__init__(context, parent)
         self.verdict: statements.Verdict | None = None
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(24, 24, 24, 24)
-        self.heading = QLabel()
-        self.heading.setFont(fonts.heading_font(self.font(), 1.6))
+        layout = self.page_layout()
         self.intro = QLabel()
         self.intro.setWordWrap(True)
-        layout.addWidget(self.heading)
         layout.addWidget(self.intro)
 
         row = QHBoxLayout()
