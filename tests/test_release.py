@@ -151,8 +151,9 @@ def test_frozen_app_in_portable_mode_writes_its_data_beside_itself(frozen_app):
 
 @pytest.mark.slow
 def test_linux_archive_holds_the_folder_desktop_entry_and_licences(frozen_app):
-    import build
     from debc_outreach import __version__
+
+    import build
 
     archives = list(frozen_app.parent.glob(f"{build.NAME}-{__version__}-linux-*.tar.gz"))
     assert len(archives) == 1
