@@ -108,3 +108,15 @@ def test_a_subcommand_option_named_lang_does_not_switch_the_messages(run_cli, da
     assert _before_command(argv) == ["--data-dir", "d", "--lang", "en"]
     code, _out, err = run_cli("db", "check")      # no database yet: an English message
     assert code == 1 and "There is no database" in err
+
+
+def test_output_cut_short_by_a_pipe_is_not_an_error(data_dir):
+    """`debc-outreach participants list --json | head` must not report a problem."""
+    command = (f'"{sys.executable}" -m debc_outreach --data-dir "{data_dir}" --lang en '
+               f'demo-data --participants 200 --sessions 5 >/dev/null && '
+               f'"{sys.executable}" -m debc_outreach --data-dir "{data_dir}" --lang en '
+               f'participants list --json | head -c 50')
+    result = subprocess.run(["bash", "-o", "pipefail", "-c", command], capture_output=True,
+                            text=True)
+    assert result.returncode == 0, result.stderr
+    assert "unexpected" not in result.stderr
