@@ -150,13 +150,6 @@ def _quoted(text: str) -> str:
     return text
 
 
-def _quoted_bytes(text: bytes) -> bytes:
-    """`_quoted` for UTF-8 bytes."""
-    if b"," in text or b'"' in text or b"\n" in text or b"\r" in text:
-        return b'"' + text.replace(b'"', b'""') + b'"'
-    return text
-
-
 class _Homes(dict):
     """Village code (bytes) -> its quoted name (UTF-8), looked up on first use."""
 
@@ -200,14 +193,19 @@ def attendance_csv_lines(database: Database, filt: ReportFilter, lang: str,
         prefix[session_id.encode()] = line.encode("utf-8")
     homes = _Homes(lang)
     where, params = filt.attendance_where()
-    person, name_of = itemgetter(1), itemgetter(2)
+    person, consented = itemgetter(1), itemgetter(2)
     named, unnamed = privacy.named, privacy.unnamed
-    quoted = _quoted_bytes
     saved = conn.text_factory
     conn.text_factory = bytes
     try:
+        # SQLite builds the per-person part of the line, RFC 4180 quoting included
+        # (the same rule as `_quoted`); Python only glues the session and home parts.
         cursor = conn.execute(
-            "SELECT s.id, p.id, CASE WHEN p.consent = 'yes' THEN p.display_name ELSE '' END, "
+            "SELECT s.id, p.id, p.consent = 'yes', p.id || ',' || (CASE WHEN p.consent = 'yes' "
+            "THEN (CASE WHEN instr(p.display_name, ',') OR instr(p.display_name, '\"') "
+            "OR instr(p.display_name, char(10)) OR instr(p.display_name, char(13)) "
+            "THEN '\"' || replace(p.display_name, '\"', '\"\"') || '\"' "
+            "ELSE p.display_name END) ELSE '' END) || ',' || "
             "(CASE WHEN p.consent = 'yes' THEN 'yes' ELSE 'no' END) || ',' || p.sex || ',' || "
             + AGE_BAND_SQL + " || ',' || (CASE p.disability WHEN 1 THEN 'yes' WHEN 0 THEN "
             "'no' ELSE 'unknown' END) || ',' || p.village_code, p.village_code, "
@@ -217,11 +215,10 @@ def attendance_csv_lines(database: Database, filt: ReportFilter, lang: str,
             chunk = cursor.fetchmany(size)
             if not chunk:
                 return
-            named.update(map(person, filter(name_of, chunk)))       # a name shows consent
-            unnamed.update(map(person, filterfalse(name_of, chunk)))
-            yield [b"%s%s,%s,%s,%s,%s" % (prefix[sid], pid, quoted(name), middle, homes[home],
-                                          tail)
-                   for sid, pid, name, middle, home, tail in chunk]
+            named.update(map(person, filter(consented, chunk)))
+            unnamed.update(map(person, filterfalse(consented, chunk)))
+            yield [b"%s%s,%s,%s" % (prefix[sid], body, homes[home], tail)
+                   for sid, _pid, _consent, body, home, tail in chunk]
     finally:
         conn.text_factory = saved
 

@@ -11,7 +11,6 @@ from __future__ import annotations
 from dataclasses import replace
 from pathlib import Path
 
-from debc_outreach.core.hlc import Clock
 from debc_outreach.reports.pdf.certificate import CertificateData
 from debc_outreach.storage.database import Database
 from debc_outreach.storage.store import Store
@@ -21,8 +20,7 @@ from debc_outreach.sync import statements
 def store_on(database: Database, data_dir: Path) -> Store:
     """A Store over an already open database (the export's own connection)."""
     device_id = database.scalar("SELECT id FROM device LIMIT 1")
-    return Store(data_dir, database, device_id,
-                 Clock(database.scalar("SELECT max(hlc) FROM event") or 0))
+    return Store(data_dir, database, device_id)
 
 
 def with_signed_code(database: Database, data_dir: Path | None,
