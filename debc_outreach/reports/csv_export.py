@@ -46,7 +46,8 @@ def write_csv_lines(path: Path, header: list[str], chunks: Iterable[list[bytes]]
         out.write(buffer.getvalue().encode("utf-8"))
         for chunk in chunks:
             if chunk:
-                out.write(b"\r\n".join(chunk) + b"\r\n")
+                out.write(b"\r\n".join(chunk))     # no concatenation: one copy less
+                out.write(b"\r\n")
             count += len(chunk)
             if tick is not None:
                 tick(count)
