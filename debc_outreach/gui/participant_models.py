@@ -7,10 +7,11 @@ opening the registry with 100,000 people reads only the first page.
 
 from __future__ import annotations
 
-from PySide6.QtCore import QAbstractListModel, QAbstractTableModel, QModelIndex, QObject, Qt
+from PySide6.QtCore import QAbstractListModel, QModelIndex, QObject, Qt
 
 from debc_outreach import i18n
 from debc_outreach.core import people
+from debc_outreach.gui.paged_model import PagedTableModel
 from debc_outreach.i18n import _
 from debc_outreach.storage import gazetteer, registry
 from debc_outreach.storage.database import Database
@@ -36,24 +37,22 @@ def disability_label(person: Participant) -> str:
     return _("Yes") if person.disability else _("No")
 
 
-class RegistryModel(QAbstractTableModel):
+class RegistryModel(PagedTableModel):
     """Participants in Khmer alphabetical order, read page by page."""
+
+    page_size = PAGE
 
     def __init__(self, database: Database, parent: QObject | None = None):
         super().__init__(parent)
         self._database = database
         self._filter = registry.Filter()
-        self._rows: list[registry.Row] = []
-        self._more = True
-        self._fetching = False      # views may ask again while rows are being inserted
 
     # --- the filter ---------------------------------------------------------------
     def set_filter(self, filt: registry.Filter) -> None:
         self.beginResetModel()
         self._filter = filt
         # The first page comes with the reset: one signal, and the view is never empty.
-        self._rows = registry.page(self._database, filt, limit=PAGE)
-        self._more = len(self._rows) == PAGE
+        self.reset_rows(registry.page(self._database, filt, limit=PAGE))
         self.endResetModel()
 
     def refresh(self) -> None:
@@ -76,24 +75,9 @@ class RegistryModel(QAbstractTableModel):
         return -1
 
     # --- lazy filling ---------------------------------------------------------------
-    def canFetchMore(self, parent: QModelIndex = QModelIndex()) -> bool:  # noqa: N802, B008
-        return not parent.isValid() and self._more and not self._fetching
-
-    def fetchMore(self, parent: QModelIndex = QModelIndex()) -> None:  # noqa: N802, B008
-        if parent.isValid() or not self._more or self._fetching:
-            return
+    def next_page(self) -> list[registry.Row]:
         after = (self._rows[-1].sort_key, self._rows[-1].participant.id) if self._rows else None
-        page = registry.page(self._database, self._filter, after=after, limit=PAGE)
-        self._more = len(page) == PAGE
-        if page:
-            self._fetching = True
-            try:
-                self.beginInsertRows(QModelIndex(), len(self._rows),
-                                     len(self._rows) + len(page) - 1)
-                self._rows.extend(page)
-                self.endInsertRows()
-            finally:
-                self._fetching = False
+        return registry.page(self._database, self._filter, after=after, limit=PAGE)
 
     # --- table ------------------------------------------------------------------------
     COLUMNS = ("name", "sex", "age", "village", "disability", "consent")

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QObject, Qt
+from PySide6.QtCore import QModelIndex, QObject, Qt
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QDialog,
@@ -21,6 +21,7 @@ from debc_outreach.content.loader import active_pack_dir
 from debc_outreach.gui import fonts
 from debc_outreach.gui.context import AppContext
 from debc_outreach.gui.page import Page
+from debc_outreach.gui.paged_model import PagedTableModel
 from debc_outreach.gui.session_plan_dialog import SessionPlanDialog
 from debc_outreach.gui.session_view import SessionView
 from debc_outreach.i18n import _
@@ -30,44 +31,25 @@ from debc_outreach.storage.database import Database
 ID_ROLE = Qt.ItemDataRole.UserRole + 1
 
 
-class SessionsModel(QAbstractTableModel):
+class SessionsModel(PagedTableModel):
     COLUMNS = ("date", "village", "modules", "state", "people")
 
     PAGE = 200
+    page_size = PAGE
 
     def __init__(self, database: Database, parent: QObject | None = None):
         super().__init__(parent)
         self._database = database
-        self._rows: list[sessions.Session] = []
         self._counts: dict[str, int] = {}      # filled for the rows a view asks about
-        self._more = True
-        self._fetching = False
 
     def refresh(self) -> None:
         self.beginResetModel()
-        self._rows = sessions.page(self._database, limit=self.PAGE)
-        self._more = len(self._rows) == self.PAGE
+        self.reset_rows(sessions.page(self._database, limit=self.PAGE))
         self._counts = {}
         self.endResetModel()
 
-    def canFetchMore(self, parent: QModelIndex = QModelIndex()) -> bool:  # noqa: N802, B008
-        return not parent.isValid() and self._more and not self._fetching
-
-    def fetchMore(self, parent: QModelIndex = QModelIndex()) -> None:  # noqa: N802, B008
-        if parent.isValid() or not self._more or self._fetching:
-            return
-        more = sessions.page(self._database, self._rows[-1] if self._rows else None,
-                             self.PAGE)
-        self._more = len(more) == self.PAGE
-        if more:
-            self._fetching = True
-            try:
-                self.beginInsertRows(QModelIndex(), len(self._rows),
-                                     len(self._rows) + len(more) - 1)
-                self._rows.extend(more)
-                self.endInsertRows()
-            finally:
-                self._fetching = False
+    def next_page(self) -> list[sessions.Session]:
+        return sessions.page(self._database, self._rows[-1] if self._rows else None, self.PAGE)
 
     def _present(self, session_id: str) -> int:
         if session_id not in self._counts:
