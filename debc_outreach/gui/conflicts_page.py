@@ -12,7 +12,6 @@ import json
 
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
-    QAbstractItemView,
     QHBoxLayout,
     QHeaderView,
     QLabel,
@@ -26,6 +25,7 @@ from debc_outreach import i18n
 from debc_outreach.core.hlc import wall_ms
 from debc_outreach.gui.context import AppContext
 from debc_outreach.gui.page import Page
+from debc_outreach.gui.tables import as_row_picker
 from debc_outreach.i18n import N_, _
 from debc_outreach.sync import conflicts, peers
 
@@ -59,11 +59,8 @@ class ConflictsPage(Page):
         self.intro.setWordWrap(True)
         layout.addWidget(self.intro)
         self.table = QTableWidget(0, 5)
-        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        as_row_picker(self.table)
         self.table.setWordWrap(True)
-        self.table.verticalHeader().setVisible(False)
         self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
         layout.addWidget(self.table, 1)
         buttons = QHBoxLayout()

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from PySide6.QtWidgets import (
-    QAbstractItemView,
     QDialog,
     QDialogButtonBox,
     QHBoxLayout,
@@ -19,6 +18,7 @@ from PySide6.QtWidgets import (
 from debc_outreach.errors import UserError
 from debc_outreach.gui.errors import show_user_error
 from debc_outreach.gui.participant_models import age_label
+from debc_outreach.gui.tables import as_row_picker
 from debc_outreach.gui.tasks import Task
 from debc_outreach.i18n import N_, _
 from debc_outreach.storage import gazetteer, participants, registry
@@ -48,11 +48,8 @@ class DuplicatesDialog(QDialog):
         self.intro.setWordWrap(True)
         layout.addWidget(self.intro)
         self.table = QTableWidget(0, 3)
-        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        as_row_picker(self.table)
         self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
-        self.table.verticalHeader().hide()
         layout.addWidget(self.table, 1)
         row = QHBoxLayout()
         self.keep_first = QPushButton()

@@ -7,7 +7,6 @@ import datetime as dt
 
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import (
-    QAbstractItemView,
     QComboBox,
     QDialog,
     QHBoxLayout,
@@ -33,6 +32,7 @@ from debc_outreach.gui.errors import show_user_error
 from debc_outreach.gui.page import Page
 from debc_outreach.gui.participant_dialog import ParticipantDialog
 from debc_outreach.gui.participant_models import RegistryModel, age_label, sex_label
+from debc_outreach.gui.tables import as_row_picker
 from debc_outreach.i18n import _
 from debc_outreach.storage import checklist, gazetteer, participants, registry
 from debc_outreach.sync.state import participant_sync_state
@@ -93,10 +93,7 @@ class ParticipantsPage(Page):
         self.table = QTableView()
         self.table.setObjectName("registryTable")
         self.table.setModel(self.model)
-        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.table.verticalHeader().hide()
+        as_row_picker(self.table)
         header_view = self.table.horizontalHeader()
         header_view.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
         header_view.setStretchLastSection(True)

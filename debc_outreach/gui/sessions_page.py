@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from PySide6.QtCore import QModelIndex, QObject, Qt
 from PySide6.QtWidgets import (
-    QAbstractItemView,
     QDialog,
     QHBoxLayout,
     QHeaderView,
@@ -24,6 +23,7 @@ from debc_outreach.gui.page import Page
 from debc_outreach.gui.paged_model import PagedTableModel
 from debc_outreach.gui.session_plan_dialog import SessionPlanDialog
 from debc_outreach.gui.session_view import SessionView
+from debc_outreach.gui.tables import as_row_picker
 from debc_outreach.i18n import _
 from debc_outreach.storage import checklist, gazetteer, sessions
 from debc_outreach.storage.database import Database
@@ -130,10 +130,7 @@ class SessionsPage(Page):
         self.table = QTableView()
         self.table.setObjectName("sessionsTable")
         self.table.setModel(self.model)
-        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.table.verticalHeader().hide()
+        as_row_picker(self.table)
         header = self.table.horizontalHeader()
         header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
         header.setSectionResizeMode(SessionsModel.COLUMNS.index("modules"),

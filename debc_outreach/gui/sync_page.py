@@ -13,7 +13,6 @@ from pathlib import Path
 
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
-    QAbstractItemView,
     QFileDialog,
     QGroupBox,
     QHBoxLayout,
@@ -34,6 +33,7 @@ from debc_outreach.gui import fonts
 from debc_outreach.gui.context import AppContext
 from debc_outreach.gui.errors import show_user_error
 from debc_outreach.gui.page import Page
+from debc_outreach.gui.tables import as_row_picker
 from debc_outreach.i18n import _, ngettext
 from debc_outreach.storage.store import Store
 from debc_outreach.sync import bundle, hub_client, peers, state, trust
@@ -140,10 +140,7 @@ class SyncPage(Page):
         self.peers_title.setFont(fonts.heading_font(self.font(), 1.2))
         layout.addWidget(self.peers_title)
         self.peers = QTableWidget(0, 6)
-        self.peers.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.peers.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-        self.peers.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.peers.verticalHeader().setVisible(False)
+        as_row_picker(self.peers)
         header = self.peers.horizontalHeader()
         header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
         header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)

@@ -11,7 +11,6 @@ import datetime as dt
 
 from PySide6.QtCore import QDate, Qt
 from PySide6.QtWidgets import (
-    QAbstractItemView,
     QComboBox,
     QDateEdit,
     QDialog,
@@ -33,6 +32,7 @@ from debc_outreach.content.labels import TAG_LABELS
 from debc_outreach.errors import UserError
 from debc_outreach.gui.context import AppContext
 from debc_outreach.gui.errors import show_user_error
+from debc_outreach.gui.tables import as_row_picker
 from debc_outreach.i18n import _, language
 from debc_outreach.reports import lookup, targets
 from debc_outreach.storage import gazetteer
@@ -50,10 +50,7 @@ class TargetsDialog(QDialog):
         self._rows: list[targets.Progress] = []
         layout = QVBoxLayout(self)
         self.table = QTableWidget(0, 7)
-        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-        self.table.verticalHeader().setVisible(False)
+        as_row_picker(self.table)
         self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
         layout.addWidget(self.table, 1)
         form = QFormLayout()
