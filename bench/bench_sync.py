@@ -7,6 +7,12 @@ participants); its bundle to the coordinator is exported, then imported in a
 separate process (so its peak RSS is the import's own). Baseline in the same
 run: a raw `executemany` of the same event rows into a bare SQLite table.
 Targets: import >= 0.25x the baseline, <= 32 bytes per event, bounded RSS.
+
+Also measured, to show where the time goes: the SQL floor of the import, i.e.
+the same database work the importer does for a bulk import (insert the event
+rows, apply them through the batch appliers, rebuild the deferred indexes,
+commit) with every event already decoded and verified before the clock
+starts, into a fresh copy of the same coordinator folder.
 """
 
 from __future__ import annotations
@@ -16,6 +22,7 @@ import datetime as dt
 import json
 import random
 import resource
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -101,6 +108,44 @@ print(json.dumps({"seconds": elapsed, "new": report.new, "quarantined": report.q
 """
 
 
+FLOOR_CHILD = """
+import json, sys, time
+from pathlib import Path
+sys.path.insert(0, sys.argv[3])
+from debc_outreach.storage.store import Store
+from debc_outreach.sync import bulk, bundle, codec, entities, importer
+from debc_outreach.sync.keys import device_keys
+entities.load()
+store = Store.open(Path(sys.argv[1]))
+sealed = bundle.read_header(Path(sys.argv[2]))
+key = sealed.content_key(store.device_id, device_keys(store.data_dir))
+decoded = list(codec.decode(sealed.lines(key)))          # not timed
+rows = [item[0] for item in decoded]
+conn = store.database.conn
+conn.execute(f"PRAGMA cache_size = {-importer.IMPORT_CACHE_KB}")
+conn.execute("PRAGMA synchronous = NORMAL")
+conn.execute(f"PRAGMA wal_autocheckpoint = {importer.IMPORT_CHECKPOINT_PAGES}")
+split = {}
+clock = time.perf_counter
+start = clock()
+conn.execute("BEGIN IMMEDIATE")
+deferred = bulk.deferrable_indexes(conn, len(rows), {row[3] for row in rows})
+bulk.drop(conn, deferred)
+mark = clock()
+conn.executemany(importer._INSERT_APPLIED, rows)
+split["insert events"], mark = clock() - mark, clock()
+importer._apply_in_runs(conn, decoded)
+split["apply (projections)"], mark = clock() - mark, clock()
+bulk.rebuild(conn, deferred)
+split["rebuild indexes"], mark = clock() - mark, clock()
+conn.execute("COMMIT")
+split["commit"] = clock() - mark
+seconds = clock() - start
+store.close()
+print(json.dumps({"seconds": seconds, "split": split}))
+"""
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--events", type=int, default=1_000_000)
@@ -134,10 +179,15 @@ def main() -> None:
         size = path.stat().st_size
         raw_seconds = baseline(rows, folder)
         del rows
+        shutil.copytree(folder / "coordinator", folder / "coordinator-floor")
         child = subprocess.run([sys.executable, "-c", IMPORT_CHILD, str(folder / "coordinator"),
                                 str(path), str(ROOT)], capture_output=True, text=True,
                                check=True)
         result = json.loads(child.stdout.strip().splitlines()[-1])
+        floor_child = subprocess.run([sys.executable, "-c", FLOOR_CHILD,
+                                      str(folder / "coordinator-floor"), str(path), str(ROOT)],
+                                     capture_output=True, text=True, check=True)
+        floor = json.loads(floor_child.stdout.strip().splitlines()[-1])
     n = args.events
     import_rate = n / result["seconds"]
     raw_rate = n / raw_seconds
@@ -151,6 +201,11 @@ def main() -> None:
           f"{result['new']:,} new, {result['applied']:,} applied, "
           f"{result['quarantined']:,} quarantined")
     print(f"ratio import/baseline:  {import_rate / raw_rate:.2f}x (target >= 0.25x)")
+    floor_rate = n / floor["seconds"]
+    print(f"SQL floor of import:    {floor['seconds']:.1f} s ({floor_rate:,.0f} ev/s) = "
+          f"{floor_rate / raw_rate:.2f}x the baseline with decoding free ("
+          + ", ".join(f"{name} {seconds:.1f} s" for name, seconds in floor["split"].items())
+          + ")")
     print(f"import peak RSS:        {result['rss_mb']:.0f} MB")
     print(f"bench process RSS:      "
           f"{resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MB")
