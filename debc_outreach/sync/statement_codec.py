@@ -33,9 +33,11 @@ import binascii
 import datetime as dt
 import hashlib
 import re
-import uuid
 import zlib
 from dataclasses import dataclass
+
+from debc_outreach.sync import compact
+from debc_outreach.sync.compact import SIGNATURE_BYTES, CodeError, Reader
 
 PREFIX = "DC1:"
 VERSION = 1
@@ -43,19 +45,8 @@ FLAG_DEFLATED = 1
 DOMAIN = b"debc-certificate-statement"
 EPOCH = dt.date(2000, 1, 1)
 ID_BYTES = 10
-SIGNATURE_BYTES = 64
-CERT_TYPE = "debc-device-certificate"
 CROCKFORD = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
 SHORT_RE = re.compile(r"[0-9A-Za-z]{4}(-?[0-9A-Za-z]{4}){3}-?[0-9A-Za-z]{2}")
-
-
-class CodeError(ValueError):
-    """The text is not a well-formed certificate code (truncated, changed, foreign)."""
-
-    @property
-    def incomplete(self) -> bool:
-        """Cut short or not base32 at all (a bad scan), rather than changed content."""
-        return str(self) in ("truncated", "not base32")
 
 
 @dataclass(frozen=True)
@@ -83,89 +74,8 @@ class Decoded:
 
 # --- primitives ------------------------------------------------------------------------
 
-def _varint(n: int) -> bytes:
-    out = bytearray()
-    while True:
-        byte, n = n & 0x7F, n >> 7
-        out.append(byte | (0x80 if n else 0))
-        if not n:
-            return bytes(out)
-
-
-class _Reader:
-    def __init__(self, data: bytes):
-        self.data, self.pos = data, 0
-
-    def take(self, n: int) -> bytes:
-        if n < 0 or self.pos + n > len(self.data):
-            raise CodeError("truncated")
-        part = self.data[self.pos:self.pos + n]
-        self.pos += n
-        return part
-
-    def varint(self) -> int:
-        value, shift = 0, 0
-        while True:
-            byte = self.take(1)[0]
-            value |= (byte & 0x7F) << shift
-            if not byte & 0x80:
-                return value
-            shift += 7
-            if shift > 28:
-                raise CodeError("bad length")
-
-    def text(self) -> str:
-        try:
-            return self.take(self.varint()).decode("utf-8")
-        except UnicodeDecodeError as error:
-            raise CodeError("bad text") from error
-
-    def texts(self) -> tuple[str, ...]:
-        return tuple(self.text() for _ in range(self.varint()))
-
-    def ident(self) -> str:
-        tag = self.take(1)[0]
-        if tag == 0:
-            return str(uuid.UUID(bytes=self.take(16)))
-        if tag == 1:
-            return self.text()
-        raise CodeError("bad id")
-
-    def moment(self) -> str:
-        tag = self.take(1)[0]
-        if tag == 0:
-            try:
-                return _iso(int.from_bytes(self.take(5), "big"))
-            except (ValueError, OverflowError, OSError) as error:
-                raise CodeError("bad time") from error
-        if tag == 1:
-            return self.text()
-        raise CodeError("bad time")
-
-    def day(self) -> str:
-        return (EPOCH + dt.timedelta(days=int.from_bytes(self.take(2), "big"))).isoformat()
-
-    def end(self) -> None:
-        if self.pos != len(self.data):
-            raise CodeError("trailing bytes")
-
-
-def _text(value: str) -> bytes:
-    raw = value.encode("utf-8")
-    return _varint(len(raw)) + raw
-
-
-def _texts(values) -> bytes:
-    return _varint(len(values)) + b"".join(_text(v) for v in values)
-
-
-def _ident(value: str) -> bytes:
-    try:
-        if str(uuid.UUID(value)) == value:
-            return b"\x00" + uuid.UUID(value).bytes
-    except ValueError:
-        pass
-    return b"\x01" + _text(value)
+def _read_day(reader: Reader) -> str:
+    return (EPOCH + dt.timedelta(days=int.from_bytes(reader.take(2), "big"))).isoformat()
 
 
 def _day(iso_date: str) -> bytes:
@@ -173,30 +83,6 @@ def _day(iso_date: str) -> bytes:
     if not 0 <= days < 1 << 16:
         raise ValueError(f"date out of range: {iso_date}")
     return days.to_bytes(2, "big")
-
-
-def _moment(text: str) -> bytes:
-    """An ISO time as 5 bytes of Unix seconds when that rebuilds it exactly, else as text."""
-    try:
-        moment = dt.datetime.fromisoformat(text)
-        seconds = int(moment.timestamp())
-        if moment.tzinfo is not None and 0 <= seconds < 1 << 40 and _iso(seconds) == text:
-            return b"\x00" + seconds.to_bytes(5, "big")
-    except (ValueError, OverflowError, OSError):
-        pass
-    return b"\x01" + _text(text)
-
-
-def _iso(seconds: int) -> str:
-    return dt.datetime.fromtimestamp(seconds, dt.UTC).isoformat(timespec="seconds")
-
-
-def _b64(raw: bytes) -> str:
-    return base64.urlsafe_b64encode(raw).decode("ascii").rstrip("=")
-
-
-def _unb64(text: str) -> bytes:
-    return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
 
 
 # --- ids and short codes ---------------------------------------------------------------
@@ -245,17 +131,17 @@ def parse_short(text: str) -> str:
 def _skills(skills, modules) -> bytes:
     """Each skill `module.item` as (1 + index of its module, item); others as (0, id)."""
     index = {slug: number for number, slug in enumerate(modules)}
-    out = [_varint(len(skills))]
+    out = [compact.varint(len(skills))]
     for skill in skills:
         module, dot, item = skill.partition(".")
         if dot and module in index:
-            out.append(_varint(index[module] + 1) + _text(item))
+            out.append(compact.varint(index[module] + 1) + compact.text(item))
         else:
-            out.append(b"\x00" + _text(skill))
+            out.append(b"\x00" + compact.text(skill))
     return b"".join(out)
 
 
-def _read_skills(reader: _Reader, modules: tuple[str, ...]) -> tuple[str, ...]:
+def _read_skills(reader: Reader, modules: tuple[str, ...]) -> tuple[str, ...]:
     skills = []
     for _ in range(reader.varint()):
         number = reader.varint()
@@ -270,17 +156,18 @@ def _read_skills(reader: _Reader, modules: tuple[str, ...]) -> tuple[str, ...]:
 
 def statement_bytes(statement: Statement) -> bytes:
     return b"".join([
-        id_bytes(statement.certificate_id), _ident(statement.programme_id),
-        _ident(statement.device_id), _day(statement.issued), _day(statement.date),
-        _text(statement.place), _text(statement.name), _texts(statement.modules),
+        id_bytes(statement.certificate_id), compact.ident(statement.programme_id),
+        compact.ident(statement.device_id), _day(statement.issued), _day(statement.date),
+        compact.text(statement.place), compact.text(statement.name),
+        compact.texts(statement.modules),
         _skills(statement.skills, statement.modules)])
 
 
 def _read_statement(data: bytes) -> Statement:
-    reader = _Reader(data)
+    reader = Reader(data)
     cert_id = id_text(reader.take(ID_BYTES))
     programme_id, device_id = reader.ident(), reader.ident()
-    issued, date = reader.day(), reader.day()
+    issued, date = _read_day(reader), _read_day(reader)
     place, name = reader.text(), reader.text()
     modules = reader.texts()
     skills = _read_skills(reader, modules)
@@ -303,47 +190,8 @@ def signed_bytes(flags: int, part: bytes) -> bytes:
 
 # --- device certificate chain ----------------------------------------------------------
 
-def _cert_compact(document: dict, programme_id: str, device_id: str) -> bytes:
-    try:
-        body = document["body"]
-        compact = b"".join([
-            _ident(body["serial"]), _text(body["name"]), _text(body["role"]),
-            _texts(body["scope"]), _unb64(body["sign"]), _unb64(body["enc"]),
-            _moment(body["issued"]), _moment(body["expires"]), _unb64(document["signature"])])
-        rebuilt = _read_cert(b"\x00" + compact, programme_id, device_id)
-    except (KeyError, TypeError, ValueError, binascii.Error):
-        rebuilt = None
-    if rebuilt == document:
-        return b"\x00" + compact
-    import json
-
-    verbatim = json.dumps(document, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
-    return b"\x01" + _text(verbatim)
-
-
-def _read_cert(data: bytes, programme_id: str, device_id: str) -> dict:
-    reader = _Reader(data)
-    mode = reader.take(1)[0]
-    if mode == 1:
-        import json
-
-        try:
-            document = json.loads(reader.text())
-        except ValueError as error:
-            raise CodeError("bad certificate") from error
-        reader.end()
-        return document
-    if mode != 0:
-        raise CodeError("bad certificate")
-    serial, name, role, scope = reader.ident(), reader.text(), reader.text(), reader.texts()
-    sign, enc = _b64(reader.take(32)), _b64(reader.take(32))
-    issued, expires = reader.moment(), reader.moment()
-    signature = _b64(reader.take(SIGNATURE_BYTES))
-    reader.end()
-    body = {"type": CERT_TYPE, "version": 1, "programme": programme_id, "serial": serial,
-            "device_id": device_id, "name": name, "role": role, "scope": list(scope),
-            "sign": sign, "enc": enc, "issued": issued, "expires": expires}
-    return {"body": body, "signature": signature}
+def _chain_known(statement: Statement) -> dict:
+    return {"programme": statement.programme_id, "device_id": statement.device_id}
 
 
 # --- whole code ------------------------------------------------------------------------
@@ -353,8 +201,8 @@ def encode(statement: Statement, flags: int, part: bytes, signature: bytes,
     """The QR / paste text for a signed statement."""
     if len(signature) != SIGNATURE_BYTES:
         raise ValueError("an Ed25519 signature has 64 bytes")
-    chain = _cert_compact(device_certificate, statement.programme_id, statement.device_id)
-    wire = bytes([VERSION, flags]) + _varint(len(part)) + part + signature + chain
+    chain = compact.cert_bytes(device_certificate, _chain_known(statement))
+    wire = bytes([VERSION, flags]) + compact.varint(len(part)) + part + signature + chain
     return PREFIX + base64.b32encode(wire).decode("ascii").rstrip("=")
 
 
@@ -375,7 +223,7 @@ def decode(text: str) -> Decoded:
         raise CodeError("not base32") from error
     if base64.b32encode(wire).decode("ascii").rstrip("=") != body:
         raise CodeError("not base32")      # stray bits at the end: cut short, or mistyped
-    reader = _Reader(wire)
+    reader = Reader(wire)
     version, flags = reader.take(1)[0], reader.take(1)[0]
     if version != VERSION or flags not in (0, FLAG_DEFLATED):
         raise CodeError("unknown version")
@@ -396,7 +244,9 @@ def decode(text: str) -> Decoded:
     except (ValueError, OverflowError) as error:       # complete but changed inside
         raise CodeError("altered statement") from error
     try:
-        document = _read_cert(chain, statement.programme_id, statement.device_id)
+        chain_reader = Reader(chain)
+        document = compact.read_cert(chain_reader, _chain_known(statement))
+        chain_reader.end()
     except CodeError:
         raise
     except (ValueError, OverflowError, OSError) as error:

@@ -24,7 +24,7 @@ from debc_outreach.storage.events import dumps
 from debc_outreach.storage.store import Store
 from debc_outreach.sync import statement_codec as codec
 from debc_outreach.sync import trust
-from debc_outreach.sync.keys import device_keys, verify_signature
+from debc_outreach.sync.keys import b64, device_keys, verify_signature
 
 ENTITY = "issued_certificate"
 projection.register(ENTITY, projection.Entity(
@@ -212,7 +212,7 @@ def _check(store: Store, decoded: codec.Decoded) -> Verdict:
         return Verdict(ALTERED, _("The issuing computer's certificate is not signed by the "
                                   "programme coordinator: the code was altered or forged."),
                        statement, programme_name=prog.name)
-    signature = codec._b64(decoded.signature)
+    signature = b64(decoded.signature)
     if cert.device_id != statement.device_id or not verify_signature(
             cert.sign, signature, decoded.signed_bytes):
         return Verdict(ALTERED, _("The details do not match the signature: something on this "
