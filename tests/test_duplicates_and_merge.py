@@ -80,3 +80,38 @@ def test_duplicates_dialog_merges_and_the_registry_can_unmerge(qtbot, main_windo
     assert page.merged.count() == 1
     page.unmerge_button.click()
     assert page.model.rowCount() == 2
+
+
+def test_a_pair_marked_as_different_people_is_not_offered_again_until_undone(store):
+    a = participants.add_participant(store, "សុខ ដារា", village_code=VILLAGE)
+    b = participants.add_participant(store, "សុខ ដារា", village_code=VILLAGE)
+    participants.mark_distinct(store, b.id, a.id)
+    assert registry.find_duplicates(store.database) == []
+    assert {p.id for p in participants.list_all(store.database)} == {a.id, b.id}
+    participants.mark_distinct(store, a.id, b.id, distinct=False)
+    assert [{d.first.id, d.second.id} for d in registry.find_duplicates(store.database)] \
+        == [{a.id, b.id}]
+    # One synced record per pair, whichever order or device marked it.
+    assert store.database.scalar("SELECT count(*) FROM distinct_pair") == 1
+    assert store.database.scalar("SELECT count(*) FROM event WHERE entity = ?",
+                                 (participants.DISTINCT_PAIR,)) == 2
+
+
+def test_duplicates_dialog_marks_a_pair_as_different_people_and_undoes_it(qtbot, main_window):
+    from debc_outreach.gui.duplicates_dialog import DuplicatesDialog
+    from tests.conftest import close_and_delete
+
+    store = main_window.context.store
+    participants.add_participant(store, "ស្រីពៅ", village_code=VILLAGE)
+    participants.add_participant(store, "ស្រី\u200bពៅ", village_code=VILLAGE)
+    dialog = DuplicatesDialog(store, main_window)
+    qtbot.waitUntil(lambda: dialog.table.rowCount() == 1)
+    assert not dialog.undo_distinct.isEnabled()
+    dialog.distinct.click()
+    qtbot.waitUntil(lambda: dialog.table.rowCount() == 0)
+    assert dialog.merged == 0 and dialog.undo_distinct.isEnabled()
+    dialog.undo_distinct.click()
+    qtbot.waitUntil(lambda: dialog.table.rowCount() == 1)
+    assert not dialog.undo_distinct.isEnabled()
+    assert store.database.scalar("SELECT count(*) FROM participant WHERE merged_into != ''") == 0
+    close_and_delete(dialog)

@@ -390,3 +390,24 @@ def test_records_made_after_restoring_an_old_backup_are_not_lost(programme, tmp_
         assert not rescue.pending(restored)
     finally:
         restored.close()
+
+
+def test_not_the_same_person_reaches_devices_of_that_village_only(tmp_path):
+    from debc_outreach.storage import participants, registry
+
+    coordinator, (kampot, phnom_penh) = make_programme(tmp_path, 2, [["07"], ["12"]])
+    try:
+        a = participants.add_participant(kampot, "សុខ ដារា", village_code=VILLAGE_IN)
+        b = participants.add_participant(kampot, "សុខ ដារា", village_code=VILLAGE_IN)
+        participants.mark_distinct(kampot, a.id, b.id)
+        send(kampot, coordinator, tmp_path / "a")
+        assert registry.find_duplicates(coordinator.database) == []
+        send(coordinator, phnom_penh, tmp_path / "b")
+        assert phnom_penh.database.scalar("SELECT count(*) FROM distinct_pair") == 0
+        # The coordinator changes its mind; the trainer's list offers the pair again.
+        participants.mark_distinct(coordinator, a.id, b.id, distinct=False)
+        send(coordinator, kampot, tmp_path / "c")
+        assert len(registry.find_duplicates(kampot.database)) == 1
+    finally:
+        for store in (coordinator, kampot, phnom_penh):
+            store.close()

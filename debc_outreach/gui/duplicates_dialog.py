@@ -56,15 +56,23 @@ class DuplicatesDialog(QDialog):
         self.keep_first.clicked.connect(lambda: self._merge(keep_first=True))
         self.keep_second = QPushButton()
         self.keep_second.clicked.connect(lambda: self._merge(keep_first=False))
+        self.distinct = QPushButton()
+        self.distinct.clicked.connect(self._mark_distinct)
+        self.undo_distinct = QPushButton()
+        self.undo_distinct.setEnabled(False)
+        self.undo_distinct.clicked.connect(self._undo_distinct)
         row.addWidget(self.keep_first)
         row.addWidget(self.keep_second)
+        row.addWidget(self.distinct)
         row.addStretch(1)
+        row.addWidget(self.undo_distinct)
         layout.addLayout(row)
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
         buttons.rejected.connect(self.reject)
         layout.addWidget(buttons)
         self.resize(980, 560)
         self._pairs: list[registry.Duplicate] = []
+        self._last_distinct: registry.Duplicate | None = None
         self.retranslate()
         self.reload()
 
@@ -73,11 +81,17 @@ class DuplicatesDialog(QDialog):
         self.intro.setText(_("These records may be the same person registered twice. Merging "
                              "keeps one record and adds the other's sessions and skills to "
                              "it. Nothing is deleted: a merge can be undone from the "
-                             "participant's details."))
+                             "participant's details. If two records are different people "
+                             "(the same name is common), mark them so they are not offered "
+                             "again."))
         self.table.setHorizontalHeaderLabels([_("First record"), _("Second record"),
                                               _("Why")])
         self.keep_first.setText(_("Merge, keep the first"))
         self.keep_second.setText(_("Merge, keep the second"))
+        self.distinct.setText(_("Not the same person"))
+        self.distinct.setToolTip(_("Keep both records and stop offering this pair, on this "
+                                   "computer and on every computer it syncs with."))
+        self.undo_distinct.setText(_("Undo “not the same person”"))
 
     def reload(self) -> None:
         """Look for duplicates off the GUI thread (seconds with 100,000 people)."""
@@ -90,8 +104,8 @@ class DuplicatesDialog(QDialog):
             finally:
                 database.close()
 
-        self.keep_first.setEnabled(False)
-        self.keep_second.setEnabled(False)
+        for button in (self.keep_first, self.keep_second, self.distinct):
+            button.setEnabled(False)
         self._task = Task(self, _("Looking for duplicates…"), work)
         self._task.succeeded.connect(self._show)
         self._task.start()
@@ -105,14 +119,37 @@ class DuplicatesDialog(QDialog):
                 self.table.setItem(row, column, QTableWidgetItem(text))
         if self._pairs:
             self.table.selectRow(0)
-        self.keep_first.setEnabled(bool(self._pairs))
-        self.keep_second.setEnabled(bool(self._pairs))
+        for button in (self.keep_first, self.keep_second, self.distinct):
+            button.setEnabled(bool(self._pairs))
+
+    def _current(self) -> registry.Duplicate | None:
+        row = self.table.currentRow()
+        return self._pairs[row] if 0 <= row < len(self._pairs) else None
+
+    def _mark_distinct(self) -> None:
+        pair = self._current()
+        if pair is None:
+            return
+        self._set_distinct(pair, True)
+
+    def _undo_distinct(self) -> None:
+        if self._last_distinct is not None:
+            self._set_distinct(self._last_distinct, False)
+
+    def _set_distinct(self, pair: registry.Duplicate, distinct: bool) -> None:
+        try:
+            participants.mark_distinct(self._store, pair.first.id, pair.second.id, distinct)
+        except UserError as error:
+            show_user_error(self, error)
+            return
+        self._last_distinct = pair if distinct else None
+        self.undo_distinct.setEnabled(distinct)
+        self.reload()
 
     def _merge(self, keep_first: bool) -> None:
-        row = self.table.currentRow()
-        if not 0 <= row < len(self._pairs):
+        pair = self._current()
+        if pair is None:
             return
-        pair = self._pairs[row]
         keep, duplicate = (pair.first, pair.second) if keep_first else (pair.second, pair.first)
         try:
             participants.merge(self._store, duplicate.id, keep.id)

@@ -342,6 +342,19 @@ def _certificates(conn: sqlite3.Connection) -> None:
     """)
 
 
+def _distinct_pairs(conn: sqlite3.Connection) -> None:
+    """Pairs a user marked "not the same person" (synced, entity `distinct_pair`)."""
+    _run(conn, """
+        CREATE TABLE distinct_pair (
+            id TEXT PRIMARY KEY,
+            first_id TEXT NOT NULL DEFAULT '',
+            second_id TEXT NOT NULL DEFAULT '',
+            distinct_people INTEGER NOT NULL DEFAULT 0,
+            created_hlc INTEGER NOT NULL DEFAULT 0
+        )
+    """)
+
+
 MIGRATIONS: tuple[Migration, ...] = (
     Migration("0001_event_log", _event_log),
     Migration("0002_trainers", _trainers),
@@ -350,6 +363,7 @@ MIGRATIONS: tuple[Migration, ...] = (
     Migration("0006_reports", _reports),
     Migration("0007_protection", _protection),
     Migration("0008_certificates", _certificates),
+    Migration("0009_distinct_pairs", _distinct_pairs),
 )
 
 

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from functools import cache
 
 from debc_outreach.core import people, wg
-from debc_outreach.core.ids import is_id, new_id
+from debc_outreach.core.ids import is_id, new_id, pair_id
 from debc_outreach.core.names import name_key, validate_name
 from debc_outreach.errors import UserError
 from debc_outreach.i18n import _
@@ -74,6 +74,12 @@ projection.register("participant", projection.Entity(
     "participant", FIELDS,
     {"display_name": _derive_name, "phone": _derive_phone, "wg": _derive_wg,
      "birth_year": _derive_year}))
+
+# "Not the same person": a pair the duplicate finder no longer offers. An entity of
+# its own (one per pair, the same id on every device) so it syncs and can be undone.
+DISTINCT_PAIR = "distinct_pair"
+projection.register(DISTINCT_PAIR, projection.Entity(
+    "distinct_pair", frozenset({"first_id", "second_id", "distinct_people"})))
 
 
 @dataclass(frozen=True)
@@ -217,6 +223,16 @@ def unmerge(store: Store, duplicate_id: str) -> None:
     if not duplicate.merged_into:
         raise UserError(_("{name} is not merged.").format(name=duplicate.display_name))
     store.record("participant", duplicate_id, {"merged_into": ""})
+
+
+def mark_distinct(store: Store, first_id: str, second_id: str, distinct: bool = True) -> None:
+    """Record that two records are different people (or, `distinct=False`, undo that)."""
+    if first_id == second_id:
+        raise UserError(_("A participant cannot be merged into itself."))
+    low, high = sorted((require(store.database, first_id).id,
+                        require(store.database, second_id).id))
+    store.record(DISTINCT_PAIR, pair_id(low, high),
+                 {"first_id": low, "second_id": high, "distinct_people": int(distinct)})
 
 
 # --- reading -------------------------------------------------------------------------

@@ -171,6 +171,7 @@ def _deletions(key: str) -> set[str]:
 def find_duplicates(database: Database, limit: int = 500) -> list[Duplicate]:
     """Likely duplicates: the same name key and the same village or birth year, or
     keys one edit apart (insert, delete or change one code point) in the same village.
+    Pairs a user marked as different people (`participants.mark_distinct`) are left out.
 
     Near matches use a deletion index (as SymSpell does), so the work grows with the
     number of people, not with its square.
@@ -209,7 +210,10 @@ def find_duplicates(database: Database, limit: int = 500) -> list[Duplicate]:
                     found[pair] = "similar_name"
         if len(found) >= limit:
             break
-    out = [Duplicate(by_id[a], by_id[b], reason) for (a, b), reason in found.items()]
+    distinct = set(database.conn.execute(
+        "SELECT first_id, second_id FROM distinct_pair WHERE distinct_people = 1"))
+    out = [Duplicate(by_id[a], by_id[b], reason) for (a, b), reason in found.items()
+           if (a, b) not in distinct]
     return out[:limit]
 
 
