@@ -25,7 +25,10 @@ def backup_database(database: Database, target: Path) -> Path:
     try:
         dest = driver.connect(tmp)
         try:
-            driver.apply_key(dest, database.key)     # a protected folder's backups stay encrypted
+            if database.key is not None:
+                # A protected folder's backups stay encrypted, in the folder's own cipher
+                # profile (a legacy folder's backups stay legacy; see `driver`).
+                driver.apply_key(dest, database.key, database.cipher_profile)
             database.conn.backup(dest)
         finally:
             dest.close()

@@ -50,6 +50,27 @@ def explain(error: driver.Error, path: Path) -> UserError:
                      .format(path=path, reason=error))
 
 
+def _wrong_cipher_settings(error: driver.Error) -> bool:
+    """SQLCipher's answer when the key or the cipher settings do not fit the file."""
+    return "file is not a database" in str(error).lower()
+
+
+def _open(path: Path, key: bytes | None, profile: int) -> driver.Connection:
+    """A connection that has read the schema (closed again if that fails)."""
+    conn = driver.connect(path, isolation_level=None, check_same_thread=False)
+    try:
+        driver.apply_key(conn, key, profile)
+        conn.execute(f"PRAGMA busy_timeout = {busy_timeout_ms()}")
+        conn.execute("PRAGMA foreign_keys = ON")
+        # Reading the schema is the first real access: a non-SQLite file fails here.
+        conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
+    except BaseException:
+        with contextlib.suppress(Exception):
+            conn.close()
+        raise
+    return conn
+
+
 class Database:
     """One connection to the data folder's SQLite file.
 
@@ -59,21 +80,28 @@ class Database:
     """
 
     def __init__(self, path: Path, key: bytes | None = None):
+        """Open `path`; with `key`, in the newest of `driver.CIPHER_PROFILES` that fits.
+
+        A folder protected by an earlier build (HMAC-SHA512, the legacy profile) opens
+        with that profile and stays in it: it is never re-encrypted automatically.
+        """
         self.path = path
         self.key = key          # raw SQLCipher key of a protected data folder, else None
-        try:
-            self.conn = driver.connect(path, isolation_level=None, check_same_thread=False)
-            driver.apply_key(self.conn, key)
-            self.conn.execute(f"PRAGMA busy_timeout = {busy_timeout_ms()}")
-            self.conn.execute("PRAGMA foreign_keys = ON")
-            # Reading the schema is the first real access: a non-SQLite file fails here.
-            self.conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
-        except driver.Error as error:
-            with contextlib.suppress(Exception):
-                self.conn.close()
-            raise explain(error, path) from error
         self._depth = 0
         self._utils = None
+        tries = range(len(driver.CIPHER_PROFILES)) if key is not None \
+            else (driver.CURRENT_PROFILE,)
+        for profile in tries:
+            try:
+                self.conn = _open(path, key, profile)
+                break
+            except driver.Error as error:
+                # Settings other than the file was written with fail the first read's
+                # HMAC check ("file is not a database"): try the next profile.
+                if profile == tries[-1] or not _wrong_cipher_settings(error):
+                    raise explain(error, path) from error
+        # The index into `driver.CIPHER_PROFILES` this file opened with; None when plain.
+        self.cipher_profile: int | None = profile if key is not None else None
 
     @property
     def db(self):
@@ -144,6 +172,7 @@ class Database:
         fresh = Database(self.path, key)
         self.close()
         self.conn, self.key, self._utils, self._depth = fresh.conn, key, None, 0
+        self.cipher_profile = fresh.cipher_profile
 
     def close(self) -> None:
         with contextlib.suppress(driver.Error):

@@ -70,8 +70,8 @@ def export_encrypted(conn, target: Path, key: bytes) -> None:
     partial = target.with_name(target.name + ".part")
     partial.unlink(missing_ok=True)
     target.parent.mkdir(parents=True, exist_ok=True)
-    conn.execute("ATTACH DATABASE ? AS encrypted KEY ?",
-                 (str(partial), "x'" + key.hex() + "'"))
+    # The current cipher profile: new encrypted files use HMAC-SHA256 (see `driver`).
+    driver.attach_encrypted(conn, str(partial), "encrypted", key)
     try:
         # A scratch file until renamed: no journal, no sync per statement; one fsync below.
         conn.execute("PRAGMA encrypted.journal_mode = OFF").fetchall()
