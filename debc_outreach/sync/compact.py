@@ -182,8 +182,9 @@ class Reader:
     def moment(self) -> str:
         tag = self.take(1)[0]
         if tag == 0:
+            seconds = int.from_bytes(self.take(5), "big")
             try:
-                return iso(int.from_bytes(self.take(5), "big"))
+                return iso(seconds)
             except (ValueError, OverflowError, OSError) as error:
                 raise CodeError("bad time") from error
         if tag == 1:
