@@ -81,13 +81,34 @@ def cmd_enrol_approve(args: argparse.Namespace) -> int:
     body = document["certificate"]["body"]
     print(_("Certificate for device {device} (scope {scope}) written to {path}.")
           .format(device=body["device_id"], scope=", ".join(body["scope"]), path=target))
+    if args.qr:
+        from debc_outreach.reports.pdf.qr import save_qr_png
+        from debc_outreach.sync import enrolment_codec
+
+        picture = save_qr_png(enrolment_codec.encode(document), Path(args.qr).expanduser())
+        print(_("QR code written to {path}: show it on a screen (or send the picture) and the "
+                "trainer's computer joins with 'sync enrol-accept {path}'.").format(path=picture))
     return 0
+
+
+def _enrolment(args: argparse.Namespace) -> dict:
+    """The enrolment given to enrol-accept: --code, a picture of the QR code, or a file."""
+    from debc_outreach.sync import trust
+
+    if args.code is not None:
+        return trust.enrolment_from_code(args.code)
+    path = Path(args.certificate).expanduser()
+    from debc_outreach.reports.pdf.qr import IMAGE_SUFFIXES, read_codes
+
+    if path.suffix.lower() in IMAGE_SUFFIXES:
+        return trust.enrolment_from_codes(read_codes(path))
+    return trust.read_json_file(path, _("certificate"))
 
 
 def cmd_enrol_accept(args: argparse.Namespace) -> int:
     from debc_outreach.sync import trust
 
-    document = trust.read_json_file(Path(args.certificate).expanduser(), _("certificate"))
+    document = _enrolment(args)
     with open_store(args) as store:
         cert = trust.accept_enrolment(store, document)
         prog = trust.require_programme(store)
@@ -186,9 +207,15 @@ def register(commands) -> None:
     approve.add_argument("--scope", action="append", required=True, metavar="CODE",
                          help=_("province or district code (repeat for several)"))
     approve.add_argument("-o", "--output", required=True, metavar="CERT")
+    approve.add_argument("--qr", metavar="FILE.png",
+                         help=_("also write the certificate as a QR code picture"))
     approve.set_defaults(handler=cmd_enrol_approve)
     accept = actions.add_parser("enrol-accept", help=_("join with a device certificate"))
-    accept.add_argument("certificate", metavar="CERT")
+    given = accept.add_mutually_exclusive_group(required=True)
+    given.add_argument("certificate", metavar="CERT", nargs="?",
+                       help=_("the certificate file, or a photo or screenshot of its QR code"))
+    given.add_argument("--code", metavar="TEXT",
+                       help=_("the enrolment code (the text of the QR code)"))
     accept.set_defaults(handler=cmd_enrol_accept)
     export = actions.add_parser("export-bundle", help=_("write a bundle for a device"))
     export.add_argument("--to", required=True, metavar="DEVICE_ID",

@@ -21,6 +21,7 @@ from debc_outreach.errors import UserError
 from debc_outreach.i18n import _
 from debc_outreach.storage.events import dumps
 from debc_outreach.storage.store import Store
+from debc_outreach.sync import enrolment_codec
 from debc_outreach.sync.keys import DeviceKeys, device_keys, verify_signature
 
 COORDINATOR, TRAINER = "coordinator", "trainer"
@@ -286,7 +287,9 @@ def accept_enrolment(store: Store, document: object) -> Certificate:
     keys = device_keys(store.data_dir)
     if cert.device_id != store.device_id or cert.sign != keys.sign_public \
             or cert.enc != keys.enc_public:
-        raise UserError(_("This certificate was made for another computer."))
+        raise UserError(_("This certificate was made for another computer ({name}). Ask your "
+                          "coordinator for the one made for this computer.")
+                        .format(name=cert.name or cert.device_id[:8]))
     if coordinator.device_id != prog.coordinator_id or coordinator.role != COORDINATOR:
         raise UserError(_("The enrolment certificate is incomplete."))
     if cert.expired():
@@ -316,3 +319,28 @@ def read_json_file(path: Path, what: str) -> object:
     except (OSError, ValueError) as error:
         raise UserError(_("{path} is not a readable {what} file.")
                         .format(path=path, what=what)) from error
+
+
+def enrolment_from_code(text: str) -> dict:
+    """The enrolment in a code from the coordinator's screen (QR, scanner, paste); UserError if
+    it cannot be read. `accept_enrolment` then checks it like a certificate file."""
+    if not enrolment_codec.is_code(text):
+        raise UserError(_("This is not an enrolment code. Scan the QR code the coordinator "
+                          "shows after approving this computer."))
+    try:
+        return enrolment_codec.decode(text)
+    except enrolment_codec.CodeError as error:
+        if error.incomplete:
+            raise UserError(_("The enrolment code is cut short: part of it is missing. Scan the "
+                              "QR code again, or copy the whole code.")) from error
+        raise UserError(_("The enrolment code is damaged: some characters were misread or "
+                          "changed. Scan the QR code again.")) from error
+
+
+def enrolment_from_codes(codes: list[str]) -> dict:
+    """The enrolment among the QR codes read from a picture; UserError if there is none."""
+    if not codes:
+        raise UserError(_("No QR code was found in this picture. Take the photo closer, "
+                          "straight on and in good light."))
+    ours = [code for code in codes if enrolment_codec.is_code(code)]
+    return enrolment_from_code((ours or codes)[0])

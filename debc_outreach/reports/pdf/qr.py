@@ -1,7 +1,8 @@
-"""The signed QR code printed on a certificate, as an image for the PDF renderer.
+"""QR codes: drawing them (certificates, enrolment) and reading them from pictures.
 
-`segno` draws the symbol (pure Python); the PNG it writes is loaded into a
-QImage because the PDF is laid out by Qt (reports/pdf/render.py).
+`segno` draws the symbol (pure Python); for a PDF, the PNG it writes is loaded
+into a QImage because the PDF is laid out by Qt (reports/pdf/render.py).
+`zxing-cpp` reads the codes in a photo, scan or screenshot.
 """
 
 from __future__ import annotations
@@ -21,15 +22,33 @@ def qr_layout_px() -> int:
     return round(QR_MM * LAYOUT_DPI / 25.4)
 
 
+QUIET_ZONE = 4          # modules of white around the symbol, as the standard asks
+
+
+def qr_symbol(code: str):
+    """`code` as a segno QR symbol, error correction M (its `matrix` is rows of 0/1)."""
+    import segno
+
+    return segno.make_qr(code, error="m", boost_error=False)
+
+
+def save_qr_png(code: str, path: Path, scale: int = 8) -> Path:
+    """Write `code` as a QR code picture; UserError if the file cannot be written."""
+    try:
+        qr_symbol(code).save(str(path), kind="png", scale=scale, border=QUIET_ZONE)
+    except OSError as error:
+        raise UserError(_("{path} could not be written ({reason}).")
+                        .format(path=path, reason=error.strerror or error)) from error
+    return path
+
+
 def qr_image(code: str):
     """A QImage of `code` as a QR code (error correction M, quiet zone of 4 modules)."""
-    import segno
     from PySide6.QtGui import QImage
 
-    symbol = segno.make_qr(code, error="m", boost_error=False)
     buffer = io.BytesIO()
     # about 8 pixels per module: sharp at 300 dpi print without a huge file
-    symbol.save(buffer, kind="png", scale=8, border=4)
+    qr_symbol(code).save(buffer, kind="png", scale=8, border=QUIET_ZONE)
     image = QImage()
     image.loadFromData(buffer.getvalue(), "PNG")
     return image
