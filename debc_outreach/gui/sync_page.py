@@ -13,6 +13,7 @@ from pathlib import Path
 
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
+    QDialog,
     QFileDialog,
     QGroupBox,
     QHBoxLayout,
@@ -31,6 +32,12 @@ from debc_outreach import i18n
 from debc_outreach.errors import UserError
 from debc_outreach.gui import fonts
 from debc_outreach.gui.context import AppContext
+from debc_outreach.gui.enrolment_qr import (
+    JoinWithCodeDialog,
+    area_text,
+    offer_qr_code,
+    show_qr_code,
+)
 from debc_outreach.gui.errors import show_user_error
 from debc_outreach.gui.page import Page
 from debc_outreach.gui.tables import as_row_picker
@@ -47,10 +54,6 @@ def _when(iso_text: str) -> str:
     if not iso_text:
         return _("never")
     return i18n.format_datetime(dt.datetime.fromisoformat(iso_text).astimezone(), "short")
-
-
-def _area(scope: tuple[str, ...]) -> str:
-    return _("all provinces") if trust.ALL_AREAS in scope else ", ".join(scope)
 
 
 def report_text(report: ImportReport) -> str:
@@ -94,7 +97,10 @@ class SyncPage(Page):
         self.create_button = QPushButton()
         self.request_button = QPushButton()
         self.accept_button = QPushButton()
-        for button in (self.create_button, self.request_button, self.accept_button):
+        self.join_code_button = QPushButton()
+        self.join_code_button.setObjectName("joinWithQrCode")
+        for button in (self.create_button, self.request_button, self.accept_button,
+                       self.join_code_button):
             join.addWidget(button)
         join.addStretch(1)
         layout.addWidget(self.join_box)
@@ -153,6 +159,7 @@ class SyncPage(Page):
         self.create_button.clicked.connect(lambda: self.create_programme())
         self.request_button.clicked.connect(lambda: self.write_request())
         self.accept_button.clicked.connect(lambda: self.accept_certificate())
+        self.join_code_button.clicked.connect(lambda: self.join_with_code())
         self.approve_button.clicked.connect(lambda: self.approve_request())
         self.revoke_button.clicked.connect(self.revoke_selected)
         self.send_button.clicked.connect(lambda: self.send_to_coordinator())
@@ -176,6 +183,7 @@ class SyncPage(Page):
         self.create_button.setText(_("Create a programme (coordinator)…"))
         self.request_button.setText(_("Write an enrolment request…"))
         self.accept_button.setText(_("Accept a certificate…"))
+        self.join_code_button.setText(_("Join with a QR code…"))
         self.send_button.setText(_("Send to coordinator…"))
         self.folder_button.setText(_("Sync with folder"))
         self.change_folder_button.setText(_("Change sync folder…"))
@@ -213,7 +221,8 @@ class SyncPage(Page):
             self.identity.setText(_("This computer ({device}) is not part of a programme yet. "
                                     "A coordinator creates one; a trainer writes an enrolment "
                                     "request, gives it to the coordinator and accepts the "
-                                    "certificate that comes back.")
+                                    "certificate that comes back (as a file or as a QR code "
+                                    "on the coordinator's screen).")
                                   .format(device=self.store.device_id[:8]))
             self.status.setText("")
             self.held_button.setVisible(False)
@@ -223,7 +232,7 @@ class SyncPage(Page):
         role = _("coordinator") if coordinator else _("trainer")
         self.identity.setText(_("Programme {name} · this computer is a {role} · area {scope} · "
                                 "certificate valid until {until}").format(
-            name=prog.name, role=role, scope=_area(cert.scope),
+            name=prog.name, role=role, scope=area_text(cert.scope),
             until=i18n.format_date(dt.datetime.fromisoformat(cert.expires).date())))
         counts = peers.exchange_counts(self.store)
         lines = []
@@ -257,7 +266,7 @@ class SyncPage(Page):
                 name = _("{name} (revoked)").format(name=name)
             values = [name, {trust.COORDINATOR: _("coordinator"), "hub": _("sync hub")}.get(
                           peer.role, _("trainer")),
-                      _area(peer.scope), _when(peer.last_import_at),
+                      area_text(peer.scope), _when(peer.last_import_at),
                       _when(peer.last_export_at), i18n.format_number(peer.pending)]
             for column, value in enumerate(values):
                 item = QTableWidgetItem(value)
@@ -334,8 +343,20 @@ class SyncPage(Page):
         self.refresh()
         return True
 
+    def join_with_code(self) -> bool:
+        """Trainer: join with the QR code on the coordinator's screen (photo, scanner, paste)."""
+        dialog = JoinWithCodeDialog(self.store, self)
+        joined = dialog.exec() == QDialog.DialogCode.Accepted
+        dialog.deleteLater()
+        if joined:
+            self.refresh()
+        return joined
+
     def approve_request(self, request: Path | None = None, scope: str | None = None,
-                        target: Path | None = None) -> bool:
+                        target: Path | None = None, show_qr: bool | None = None) -> bool:
+        """Coordinator: sign a certificate for a request; save it and/or show it as a QR code.
+
+        `show_qr` None asks the coordinator after saving."""
         if request is None:
             chosen, _filter = QFileDialog.getOpenFileName(self, _("Approve a device"),
                                                           str(Path.home()), JSON_FILTER)
@@ -355,15 +376,23 @@ class SyncPage(Page):
         except UserError as error:
             self._show_error(error)
             return False
+        self.refresh()
         if target is None:
             chosen, _filter = QFileDialog.getSaveFileName(
                 self, _("Save the certificate"), str(request.with_name("certificate.json")),
                 JSON_FILTER)
-            if not chosen:
-                return False
-            target = Path(chosen)
-        target.write_text(json.dumps(document, ensure_ascii=False), encoding="utf-8")
-        self.refresh()
+            target = Path(chosen) if chosen else None
+        if target is not None:
+            try:
+                target.write_text(json.dumps(document, ensure_ascii=False), encoding="utf-8")
+            except OSError as error:
+                self._show_error(UserError(_("{path} could not be written ({reason}).").format(
+                    path=target, reason=error.strerror or error)))
+                target = None
+        if show_qr is None:
+            show_qr = offer_qr_code(self, document, target)
+        if show_qr:
+            show_qr_code(self, document)
         return True
 
     def revoke_selected(self) -> None:
