@@ -411,3 +411,25 @@ def test_not_the_same_person_reaches_devices_of_that_village_only(tmp_path):
     finally:
         for store in (coordinator, kampot, phnom_penh):
             store.close()
+
+
+def test_an_enrolment_whose_programme_keys_differ_from_the_coordinators_is_refused(
+        programme, tmp_path):
+    from sync_devices import open_device
+
+    coordinator, (trainer, _other) = programme
+    fresh = open_device(tmp_path / "fresh", "fresh")
+    try:
+        document = trust.approve_enrolment(coordinator, trust.enrol_request(fresh), ["07"])
+        stranger = keys.device_keys(trainer.data_dir)
+        for field, value in (("coordinator_enc", stranger.enc_public),
+                             ("coordinator_sign", stranger.sign_public)):
+            swapped = {**document, "programme": {**document["programme"], field: value}}
+            with pytest.raises(UserError):
+                trust.accept_enrolment(fresh, swapped)
+            assert trust.programme(fresh) is None
+        trust.accept_enrolment(fresh, document)
+        assert trust.programme(fresh).coordinator_enc == \
+            keys.device_keys(coordinator.data_dir).enc_public
+    finally:
+        fresh.close()

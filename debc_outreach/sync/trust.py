@@ -290,7 +290,11 @@ def accept_enrolment(store: Store, document: object) -> Certificate:
         raise UserError(_("This certificate was made for another computer ({name}). Ask your "
                           "coordinator for the one made for this computer.")
                         .format(name=cert.name or cert.device_id[:8]))
-    if coordinator.device_id != prog.coordinator_id or coordinator.role != COORDINATOR:
+    # The programme's keys are the ones the coordinator's own certificate states: bundles
+    # for the coordinator are sealed to `coordinator_enc`, so a swapped key is refused.
+    if coordinator.device_id != prog.coordinator_id or coordinator.role != COORDINATOR \
+            or coordinator.sign != prog.coordinator_sign \
+            or coordinator.enc != prog.coordinator_enc:
         raise UserError(_("The enrolment certificate is incomplete."))
     if cert.expired():
         raise UserError(_("This certificate has expired. Ask your coordinator for a new one."))
