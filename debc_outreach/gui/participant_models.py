@@ -12,7 +12,7 @@ from PySide6.QtCore import QAbstractListModel, QModelIndex, QObject, Qt
 from debc_outreach import i18n
 from debc_outreach.core import people
 from debc_outreach.gui.paged_model import PagedTableModel
-from debc_outreach.i18n import _
+from debc_outreach.i18n import _, pgettext
 from debc_outreach.storage import gazetteer, registry
 from debc_outreach.storage.database import Database
 from debc_outreach.storage.participants import Participant
@@ -34,7 +34,8 @@ def age_label(person: Participant) -> str:
 def disability_label(person: Participant) -> str:
     if person.disability is None:
         return "—"
-    return _("Yes") if person.disability else _("No")
+    # TRANSLATORS: a person has a functional difficulty (Washington Group questions).
+    return pgettext("disability", "Yes") if person.disability else pgettext("disability", "No")
 
 
 class RegistryModel(PagedTableModel):
@@ -117,7 +118,9 @@ class RegistryModel(PagedTableModel):
             return gazetteer.village_name(person.village_code)
         if column == "disability":
             return disability_label(person)
-        return {"yes": _("Yes"), "no": _("No")}.get(person.consent, "—")
+        # TRANSLATORS: the person agreed to their name being recorded.
+        return {"yes": pgettext("consent", "Yes"),
+                "no": pgettext("consent", "No")}.get(person.consent, "—")
 
 
 class PeopleListModel(QAbstractListModel):
