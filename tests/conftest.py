@@ -21,6 +21,14 @@ def khmer_cases() -> dict:
     return json.loads(path.read_text(encoding="utf-8"))
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _one_qapplication(qapp):
+    """The test run's one QApplication, made first: headless code (PDF rendering) makes a
+    bare QGuiApplication when none exists, and a widget test after it would then fail
+    whichever order the files run in."""
+    return qapp
+
+
 @pytest.fixture(autouse=True)
 def _english_by_default():
     """Tests start in English with Latin digits unless they switch."""
@@ -50,18 +58,25 @@ def store(data_dir: Path):
     opened.close()
 
 
-@pytest.fixture
-def run_cli(data_dir: Path, capsys):
-    """Run `debc-outreach --data-dir DATA --lang en ARGS...` in-process; return (code, out, err)."""
+def cli_in(capsys, folder: Path, *args: str, lang: str = "en") -> tuple[int, str, str]:
+    """Run `debc-outreach --data-dir FOLDER --lang LANG ARGS...` in-process; return
+    (exit code, stdout, stderr)."""
     from debc_outreach.cli import main
 
+    try:
+        code = main(["--data-dir", str(folder), "--lang", lang, *args])
+    except SystemExit as exit_:
+        code = exit_.code
+    captured = capsys.readouterr()
+    return code, captured.out, captured.err
+
+
+@pytest.fixture
+def run_cli(data_dir: Path, capsys):
+    """`cli_in` on the test's own data folder."""
+
     def run(*args: str, lang: str = "en") -> tuple[int, str, str]:
-        try:
-            code = main(["--data-dir", str(data_dir), "--lang", lang, *args])
-        except SystemExit as exit_:
-            code = exit_.code
-        captured = capsys.readouterr()
-        return code, captured.out, captured.err
+        return cli_in(capsys, data_dir, *args, lang=lang)
 
     return run
 

@@ -12,16 +12,7 @@ import time
 import httpx
 import pytest
 
-from debc_outreach.cli import main
-
-
-def _cli(capsys, folder, *args: str) -> tuple[int, str, str]:
-    try:
-        code = main(["--data-dir", str(folder), "--lang", "en", *args])
-    except SystemExit as exit_:
-        code = exit_.code
-    captured = capsys.readouterr()
-    return code, captured.out, captured.err
+from tests.conftest import cli_in as _cli
 
 
 def _free_port() -> int:

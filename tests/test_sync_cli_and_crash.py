@@ -11,21 +11,12 @@ from pathlib import Path
 
 from sync_devices import make_programme
 
-from debc_outreach.cli import main
 from debc_outreach.storage import trainers
 from debc_outreach.storage.check import check_database
 from debc_outreach.sync import export, importer
+from tests.conftest import cli_in as _cli
 
 ROOT = Path(__file__).resolve().parents[1]
-
-
-def _cli(capsys, data: Path, *args: str) -> tuple[int, str, str]:
-    try:
-        code = main(["--data-dir", str(data), "--lang", "en", *args])
-    except SystemExit as exit_:
-        code = exit_.code
-    captured = capsys.readouterr()
-    return code, captured.out, captured.err
 
 
 def test_two_devices_round_trip_through_the_command_line(tmp_path, capsys):

@@ -17,6 +17,7 @@ from debc_outreach.errors import UserError
 from debc_outreach.reports.pdf.qr import read_codes, save_qr_png
 from debc_outreach.storage import participants
 from debc_outreach.sync import compact, enrolment_codec, trust
+from tests.conftest import cli_in as _cli
 
 ALNUM = string.digits + string.ascii_uppercase + " $%*+-./:"     # the QR alphanumeric set
 PROGRAMME = "អក្ខរកម្មឌីជីថល កំពត ២០២៦"
@@ -243,16 +244,6 @@ def test_a_picture_without_a_qr_code_says_so(tmp_path):
     with pytest.raises(UserError, match="No QR code was found"):
         trust.enrolment_from_codes(read_codes(path))
 
-
-def _cli(capsys, data, *args: str) -> tuple[int, str, str]:
-    from debc_outreach.cli import main
-
-    try:
-        code = main(["--data-dir", str(data), "--lang", "en", *args])
-    except SystemExit as exit_:
-        code = exit_.code
-    captured = capsys.readouterr()
-    return code, captured.out, captured.err
 
 
 def test_command_line_round_trip_through_the_qr_picture_and_the_code(tmp_path, capsys):

@@ -117,6 +117,23 @@ def unb64(value: str) -> bytes:
     return base64.urlsafe_b64decode(value + "=" * (-len(value) % 4))
 
 
+def b32(wire: bytes) -> str:
+    """RFC 4648 base32, upper case, no padding: only QR "alphanumeric" characters."""
+    return base64.b32encode(wire).decode("ascii").rstrip("=")
+
+
+def unb32(body: str) -> bytes:
+    """The bytes of `b32` text; CodeError("not base32") for anything `b32` would not
+    write (stray bits at the end mean a code cut short or mistyped)."""
+    try:
+        wire = base64.b32decode(body + "=" * (-len(body) % 8))
+    except (binascii.Error, ValueError) as error:
+        raise CodeError("not base32") from error
+    if b32(wire) != body:
+        raise CodeError("not base32")
+    return wire
+
+
 def key(value: str) -> bytes:
     """A public key (URL-safe base64 of 32 bytes) as its raw bytes; ValueError otherwise."""
     raw = unb64(value)

@@ -34,7 +34,6 @@ type the code.
 
 from __future__ import annotations
 
-import base64
 import binascii
 import zlib
 
@@ -108,7 +107,7 @@ def encode(document: dict) -> str:
         raise ValueError("not an approved enrolment") from error
     if rebuilt != _carried(document):
         raise ValueError("this enrolment cannot be carried in a code")
-    return PREFIX + base64.b32encode(wire).decode("ascii").rstrip("=")
+    return PREFIX + compact.b32(wire)
 
 
 def is_code(text: str) -> bool:
@@ -125,12 +124,7 @@ def decode(text: str) -> dict:
     if not code.startswith(PREFIX):
         raise CodeError("not an enrolment code")
     body = code[len(PREFIX):]
-    try:
-        wire = base64.b32decode(body + "=" * (-len(body) % 8))
-    except (binascii.Error, ValueError) as error:
-        raise CodeError("not base32") from error
-    if base64.b32encode(wire).decode("ascii").rstrip("=") != body:
-        raise CodeError("not base32")      # stray bits at the end: cut short, or mistyped
+    wire = compact.unb32(body)
     try:
         document = _read(wire)
     except CodeError:

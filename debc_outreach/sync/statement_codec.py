@@ -28,8 +28,6 @@ issuing device, and every device it syncs with) looks it up.
 
 from __future__ import annotations
 
-import base64
-import binascii
 import datetime as dt
 import hashlib
 import re
@@ -203,7 +201,7 @@ def encode(statement: Statement, flags: int, part: bytes, signature: bytes,
         raise ValueError("an Ed25519 signature has 64 bytes")
     chain = compact.cert_bytes(device_certificate, _chain_known(statement))
     wire = bytes([VERSION, flags]) + compact.varint(len(part)) + part + signature + chain
-    return PREFIX + base64.b32encode(wire).decode("ascii").rstrip("=")
+    return PREFIX + compact.b32(wire)
 
 
 def is_code(text: str) -> bool:
@@ -217,12 +215,7 @@ def decode(text: str) -> Decoded:
     if not text.startswith(PREFIX):
         raise CodeError("not a certificate code")
     body = text[len(PREFIX):]
-    try:
-        wire = base64.b32decode(body + "=" * (-len(body) % 8))
-    except (binascii.Error, ValueError) as error:
-        raise CodeError("not base32") from error
-    if base64.b32encode(wire).decode("ascii").rstrip("=") != body:
-        raise CodeError("not base32")      # stray bits at the end: cut short, or mistyped
+    wire = compact.unb32(body)
     reader = Reader(wire)
     version, flags = reader.take(1)[0], reader.take(1)[0]
     if version != VERSION or flags not in (0, FLAG_DEFLATED):
