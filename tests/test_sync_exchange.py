@@ -408,6 +408,14 @@ def test_not_the_same_person_reaches_devices_of_that_village_only(tmp_path):
         participants.mark_distinct(coordinator, a.id, b.id, distinct=False)
         send(coordinator, kampot, tmp_path / "c")
         assert len(registry.find_duplicates(kampot.database)) == 1
+        # Both mark the same pair before they sync: they agree, nothing to resolve.
+        participants.mark_distinct(kampot, b.id, a.id)
+        participants.mark_distinct(coordinator, a.id, b.id)
+        send(kampot, coordinator, tmp_path / "d")
+        send(coordinator, kampot, tmp_path / "e")
+        for store in (coordinator, kampot):
+            assert registry.find_duplicates(store.database) == []
+            assert store.database.scalar("SELECT count(*) FROM conflict") == 0
     finally:
         for store in (coordinator, kampot, phnom_penh):
             store.close()
@@ -433,3 +441,56 @@ def test_an_enrolment_whose_programme_keys_differ_from_the_coordinators_is_refus
             keys.device_keys(coordinator.data_dir).enc_public
     finally:
         fresh.close()
+
+
+def test_an_enrolled_trainer_is_never_moved_to_another_coordinators_keys(tmp_path):
+    from sync_devices import open_device
+
+    from debc_outreach.sync import enrolment_codec
+
+    coordinator, (trainer,) = make_programme(tmp_path, 1, [["07"]])
+    stranger = open_device(tmp_path / "stranger", "stranger")
+    try:
+        real = trust.programme(trainer)
+        theirs = keys.device_keys(stranger.data_dir)
+        mine = keys.device_keys(trainer.data_dir)
+        # A well-formed enrolment for the same programme id, signed by someone else.
+        forged = {
+            "type": trust.ENROLMENT_TYPE, "version": 1,
+            "programme": {"id": real.id, "name": real.name,
+                          "coordinator_id": stranger.device_id,
+                          "coordinator_sign": theirs.sign_public,
+                          "coordinator_enc": theirs.enc_public},
+            "certificate": trust._issue(theirs, real.id, trainer.device_id, "t",
+                                        trust.TRAINER, ["07"], mine.sign_public,
+                                        mine.enc_public, 730),
+            "coordinator": trust._issue(theirs, real.id, stranger.device_id, "x",
+                                        trust.COORDINATOR, [trust.ALL_AREAS],
+                                        theirs.sign_public, theirs.enc_public, 3650)}
+        for document in (forged, trust.enrolment_from_code(enrolment_codec.encode(forged))):
+            with pytest.raises(UserError, match="another coordinator"):
+                trust.accept_enrolment(trainer, document)
+        assert trust.programme(trainer) == real
+    finally:
+        for store in (coordinator, trainer, stranger):
+            store.close()
+
+
+def test_renewing_an_enrolment_keeps_the_newer_revocation_list(tmp_path):
+    from debc_outreach.sync import enrolment_codec
+
+    coordinator, (trainer,) = make_programme(tmp_path, 1, [["07"]])
+    try:
+        older = trust.approve_enrolment(coordinator, trust.enrol_request(trainer), ["07"])
+        trust.revoke_device(coordinator, "stolen-laptop")
+        send(coordinator, trainer, tmp_path / "a")
+        assert trust.revoked_devices(trainer) == {"stolen-laptop"}
+        renewed = trust.approve_enrolment(coordinator, trust.enrol_request(trainer), ["07"])
+        # By QR code (no list in it), and by a file carrying an older list.
+        trust.accept_enrolment(trainer, trust.enrolment_from_code(
+            enrolment_codec.encode(renewed)))
+        trust.accept_enrolment(trainer, older)
+        assert trust.revoked_devices(trainer) == {"stolen-laptop"}
+    finally:
+        coordinator.close()
+        trainer.close()

@@ -292,19 +292,29 @@ def accept_enrolment(store: Store, document: object) -> Certificate:
                         .format(name=cert.name or cert.device_id[:8]))
     # The programme's keys are the ones the coordinator's own certificate states: bundles
     # for the coordinator are sealed to `coordinator_enc`, so a swapped key is refused.
-    if coordinator.device_id != prog.coordinator_id or coordinator.role != COORDINATOR \
-            or coordinator.sign != prog.coordinator_sign \
-            or coordinator.enc != prog.coordinator_enc:
+    if coordinator.device_id != prog.coordinator_id or coordinator.role != COORDINATOR:
         raise UserError(_("The enrolment certificate is incomplete."))
+    if coordinator.sign != prog.coordinator_sign or coordinator.enc != prog.coordinator_enc:
+        raise UserError(_("The enrolment certificate was changed: its programme keys are not "
+                          "the coordinator's. Nothing was changed."))
     if cert.expired():
         raise UserError(_("This certificate has expired. Ask your coordinator for a new one."))
     current = programme(store)
     if current is not None and current.id != prog.id:
         raise UserError(_("This computer already belongs to the programme {name}.")
                         .format(name=current.name))
-    revocations = document.get("revocations")
-    if _check_signed(revocations, prog.coordinator_sign) is None:
-        revocations = {}
+    # Renewing an enrolment never moves a device to other coordinator keys: whoever
+    # holds them would receive its records.
+    if current is not None and (current.coordinator_id, current.coordinator_sign,
+                                current.coordinator_enc) != (
+            prog.coordinator_id, prog.coordinator_sign, prog.coordinator_enc):
+        raise UserError(_("This certificate names another coordinator for the programme "
+                          "{name}. Nothing was changed; ask your coordinator.")
+                        .format(name=current.name))
+    # A QR code carries no revocation list and a file may carry an older one: the list
+    # kept here is only ever replaced by a newer one.
+    revocations = newer_revocations(store, prog, document.get("revocations")) \
+        or revocation_list(store)
     with store.database.transaction() as conn:
         conn.execute("INSERT OR REPLACE INTO sync_programme VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
                      (prog.id, prog.name, prog.coordinator_id, prog.coordinator_sign,
