@@ -91,10 +91,25 @@ def test_a_pair_marked_as_different_people_is_not_offered_again_until_undone(sto
     participants.mark_distinct(store, a.id, b.id, distinct=False)
     assert [{d.first.id, d.second.id} for d in registry.find_duplicates(store.database)] \
         == [{a.id, b.id}]
-    # One synced record per pair, whichever order or device marked it.
+    # One record per pair, whichever order the ids were given in.
     assert store.database.scalar("SELECT count(*) FROM distinct_pair") == 1
-    assert store.database.scalar("SELECT count(*) FROM event WHERE entity = ?",
-                                 (participants.DISTINCT_PAIR,)) == 2
+    assert [row[0] for row in store.database.conn.execute(
+        "SELECT op FROM event WHERE entity = ? ORDER BY seq",
+        (participants.DISTINCT_PAIR,))] == ["add", "remove"]
+    with pytest.raises(UserError, match="two different records"):
+        participants.mark_distinct(store, a.id, a.id)
+
+
+def test_pairs_marked_as_different_people_do_not_use_up_the_list(store):
+    same = [participants.add_participant(store, "សុខ ដារា", village_code=VILLAGE)
+            for _ in range(3)]
+    for i, first in enumerate(same):
+        for second in same[i + 1:]:
+            participants.mark_distinct(store, first.id, second.id)
+    near = participants.add_participant(store, "Chan Thida", village_code=VILLAGE)
+    near_twin = participants.add_participant(store, "Chan Thyda", village_code=VILLAGE)
+    pairs = registry.find_duplicates(store.database, limit=1)
+    assert [{d.first.id, d.second.id} for d in pairs] == [{near.id, near_twin.id}]
 
 
 def test_duplicates_dialog_marks_a_pair_as_different_people_and_undoes_it(qtbot, main_window):

@@ -343,15 +343,17 @@ def _certificates(conn: sqlite3.Connection) -> None:
 
 
 def _distinct_pairs(conn: sqlite3.Connection) -> None:
-    """Pairs a user marked "not the same person" (synced, entity `distinct_pair`)."""
+    """Pairs a user marked "not the same person" (synced, entity `distinct_pair`): the
+    newest mark or unmark of a pair wins, as for attendance."""
     _run(conn, """
         CREATE TABLE distinct_pair (
-            id TEXT PRIMARY KEY,
-            first_id TEXT NOT NULL DEFAULT '',
-            second_id TEXT NOT NULL DEFAULT '',
-            distinct_people INTEGER NOT NULL DEFAULT 0,
-            created_hlc INTEGER NOT NULL DEFAULT 0
-        )
+            first_id TEXT NOT NULL,
+            second_id TEXT NOT NULL,
+            distinct_people INTEGER NOT NULL,
+            hlc INTEGER NOT NULL,
+            device_id TEXT NOT NULL,
+            PRIMARY KEY (first_id, second_id)
+        ) WITHOUT ROWID
     """)
 
 

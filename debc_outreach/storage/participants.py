@@ -75,11 +75,26 @@ projection.register("participant", projection.Entity(
     {"display_name": _derive_name, "phone": _derive_phone, "wg": _derive_wg,
      "birth_year": _derive_year}))
 
-# "Not the same person": a pair the duplicate finder no longer offers. An entity of
-# its own (one per pair, the same id on every device) so it syncs and can be undone.
+# "Not the same person": a pair the duplicate finder no longer offers. Events "add"
+# (mark) and "remove" (unmark) of one entity per pair (the same id on every device);
+# the newest wins, so two people marking the same pair agree instead of conflicting.
 DISTINCT_PAIR = "distinct_pair"
-projection.register(DISTINCT_PAIR, projection.Entity(
-    "distinct_pair", frozenset({"first_id", "second_id", "distinct_people"})))
+
+
+def _apply_distinct(conn: sqlite3.Connection, event) -> None:
+    if event.op not in ("add", "remove"):
+        raise ValueError(f"unknown op {event.op!r} for {DISTINCT_PAIR}")
+    conn.execute(
+        "INSERT INTO distinct_pair VALUES (?, ?, ?, ?, ?) "
+        "ON CONFLICT (first_id, second_id) DO UPDATE SET "
+        "distinct_people = excluded.distinct_people, hlc = excluded.hlc, "
+        "device_id = excluded.device_id "
+        "WHERE (excluded.hlc, excluded.device_id) > (distinct_pair.hlc, distinct_pair.device_id)",
+        (event.fields["first_id"], event.fields["second_id"], int(event.op == "add"),
+         event.hlc, event.device_id))
+
+
+projection.register(DISTINCT_PAIR, applier=_apply_distinct)
 
 
 @dataclass(frozen=True)
@@ -228,11 +243,11 @@ def unmerge(store: Store, duplicate_id: str) -> None:
 def mark_distinct(store: Store, first_id: str, second_id: str, distinct: bool = True) -> None:
     """Record that two records are different people (or, `distinct=False`, undo that)."""
     if first_id == second_id:
-        raise UserError(_("A participant cannot be merged into itself."))
+        raise UserError(_("Choose two different records."))
     low, high = sorted((require(store.database, first_id).id,
                         require(store.database, second_id).id))
-    store.record(DISTINCT_PAIR, pair_id(low, high),
-                 {"first_id": low, "second_id": high, "distinct_people": int(distinct)})
+    store.record(DISTINCT_PAIR, pair_id(low, high), {"first_id": low, "second_id": high},
+                 op="add" if distinct else "remove")
 
 
 # --- reading -------------------------------------------------------------------------

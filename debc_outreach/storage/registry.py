@@ -181,6 +181,8 @@ def find_duplicates(database: Database, limit: int = 500) -> list[Duplicate]:
     people = [from_row(row) for row in rows]
     keys = {row[0]: row[10] for row in rows}
     by_id = {p.id: p for p in people}
+    distinct = set(database.conn.execute(
+        "SELECT first_id, second_id FROM distinct_pair WHERE distinct_people = 1"))
     found: dict[tuple[str, str], str] = {}
     by_key: dict[str, list[Participant]] = defaultdict(list)
     for person in people:
@@ -188,10 +190,13 @@ def find_duplicates(database: Database, limit: int = 500) -> list[Duplicate]:
     for group in by_key.values():
         for i, a in enumerate(group):
             for b in group[i + 1:]:
+                pair = tuple(sorted((a.id, b.id)))
+                if pair in distinct:
+                    continue
                 if a.village_code and a.village_code == b.village_code:
-                    found[tuple(sorted((a.id, b.id)))] = "same_name_village"
+                    found[pair] = "same_name_village"
                 elif a.birth_year and a.birth_year == b.birth_year:
-                    found[tuple(sorted((a.id, b.id)))] = "same_name_year"
+                    found[pair] = "same_name_year"
     variants: dict[tuple[str, str], list[str]] = defaultdict(list)
     for person in people:
         key = keys[person.id]
@@ -205,15 +210,12 @@ def find_duplicates(database: Database, limit: int = 500) -> list[Duplicate]:
         for i, a in enumerate(ids):
             for b in ids[i + 1:]:
                 pair = tuple(sorted((a, b)))
-                if pair not in found and keys[a] != keys[b] \
+                if pair not in found and pair not in distinct and keys[a] != keys[b] \
                         and _one_edit(keys[a], keys[b]):
                     found[pair] = "similar_name"
         if len(found) >= limit:
             break
-    distinct = set(database.conn.execute(
-        "SELECT first_id, second_id FROM distinct_pair WHERE distinct_people = 1"))
-    out = [Duplicate(by_id[a], by_id[b], reason) for (a, b), reason in found.items()
-           if (a, b) not in distinct]
+    out = [Duplicate(by_id[a], by_id[b], reason) for (a, b), reason in found.items()]
     return out[:limit]
 
 
