@@ -136,7 +136,9 @@ def test_spaces_and_line_breaks_of_a_pasted_code_are_ignored_other_changes_are_n
     code = enrolment_codec.encode(approved)
     wrapped = "\n".join(code[i:i + 64] for i in range(0, len(code), 64))
     assert enrolment_codec.decode(f"  {wrapped}\n") == _carried(approved)
-    for bad in (code.lower(), code + "A", code + "=", "DE2:" + code[4:], code[4:]):
+    # A scanner with Caps Lock on types lower case: base32 reads it the same.
+    assert enrolment_codec.decode(code.lower()) == _carried(approved)
+    for bad in (code + "A", code + "=", "DE2:" + code[4:], code[4:]):
         with pytest.raises(enrolment_codec.CodeError):
             enrolment_codec.decode(bad)
 
@@ -277,3 +279,19 @@ def test_command_line_round_trip_through_the_qr_picture_and_the_code(tmp_path, c
                           str(tmp_path / "coord" / "missing.png"))
     assert code == 1 and "Traceback" not in err
     assert _cli(capsys, tmp_path / "third", "sync", "enrol-accept")[0] == 2
+
+
+def test_a_certificate_nested_too_deep_is_a_bad_code_not_a_crash():
+    from debc_outreach.sync import compact
+
+    deep = "[" * 100_000 + "]" * 100_000
+    with pytest.raises(compact.CodeError, match="bad certificate"):
+        compact.read_cert(compact.Reader(b"\x01" + compact.text(deep)), {})
+
+
+def test_a_code_too_long_for_any_qr_code_is_a_clear_message(tmp_path):
+    from debc_outreach.reports.pdf.qr import save_qr_png
+
+    with pytest.raises(UserError, match="too much text for a QR code"):
+        save_qr_png("DE1:" + "A" * 5000, tmp_path / "qr.png")
+    assert not (tmp_path / "qr.png").exists()

@@ -86,8 +86,9 @@ def cmd_enrol_approve(args: argparse.Namespace) -> int:
         from debc_outreach.sync import enrolment_codec
 
         picture = save_qr_png(enrolment_codec.encode(document), Path(args.qr).expanduser())
-        print(_("QR code written to {path}: show it on a screen (or send the picture) and the "
-                "trainer's computer joins with 'sync enrol-accept {path}'.").format(path=picture))
+        print(_("QR code written to {path}: show it on a screen (or send the picture); the "
+                "trainer's computer joins with 'sync enrol-accept PICTURE' or with Sync → "
+                "Join with a QR code….").format(path=picture))
     return 0
 
 
@@ -97,9 +98,9 @@ def _enrolment(args: argparse.Namespace) -> dict:
 
     if args.code is not None:
         return trust.enrolment_from_code(args.code)
-    path = Path(args.certificate).expanduser()
     from debc_outreach.reports.pdf.qr import IMAGE_SUFFIXES, read_codes
 
+    path = Path(args.certificate).expanduser()
     if path.suffix.lower() in IMAGE_SUFFIXES:
         return trust.enrolment_from_codes(read_codes(path))
     return trust.read_json_file(path, _("certificate"))

@@ -18,7 +18,6 @@ from PySide6.QtWidgets import (
     QApplication,
     QDialog,
     QDialogButtonBox,
-    QFileDialog,
     QFormLayout,
     QHBoxLayout,
     QLabel,
@@ -33,9 +32,11 @@ from PySide6.QtWidgets import (
 
 from debc_outreach import i18n
 from debc_outreach.errors import UserError
+from debc_outreach.gui.errors import show_user_error
 from debc_outreach.gui.fonts import heading_font
+from debc_outreach.gui.qr_pictures import choose_picture, read_picture_codes
 from debc_outreach.i18n import _
-from debc_outreach.reports.pdf.qr import QUIET_ZONE, qr_symbol, read_codes
+from debc_outreach.reports.pdf.qr import QUIET_ZONE, qr_symbol
 from debc_outreach.storage.store import Store
 from debc_outreach.sync import enrolment_codec, trust
 from debc_outreach.sync.trust import Certificate
@@ -196,7 +197,11 @@ def offer_qr_code(parent: QWidget, document: dict, saved: Path | None) -> bool:
 
 def show_qr_code(parent: QWidget, document: dict) -> None:
     """Show an approved enrolment as a QR code until the coordinator closes it."""
-    dialog = EnrolmentQrDialog(document, parent)
+    try:
+        dialog = EnrolmentQrDialog(document, parent)
+    except UserError as error:             # too long for a QR code (very long names)
+        show_user_error(parent, error)
+        return
     dialog.exec()
     dialog.deleteLater()
 
@@ -250,21 +255,14 @@ class JoinWithCodeDialog(QDialog):
 
     def open_picture(self, path: Path | None = None) -> bool:
         """Read the QR code in a photo or screenshot and join with it."""
+        path = path or choose_picture(self, _("Open a photo or screenshot of the QR code"))
         if path is None:
-            chosen, _filter = QFileDialog.getOpenFileName(
-                self, _("Open a photo or screenshot of the QR code"), str(Path.home()),
-                _("Pictures (*.png *.jpg *.jpeg *.bmp *.gif *.webp *.tif *.tiff)"))
-            if not chosen:
-                return False
-            path = Path(chosen)
-        QApplication.setOverrideCursor(Qt.CursorShape.WaitCursor)
+            return False
         try:
-            document = trust.enrolment_from_codes(read_codes(path))
+            document = trust.enrolment_from_codes(read_picture_codes(path))
         except UserError as error:
             self.message.setText(str(error))
             return False
-        finally:
-            QApplication.restoreOverrideCursor()
         return self._join(document)
 
     def join_with_text(self, text: str | None = None) -> bool:

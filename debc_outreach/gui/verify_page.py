@@ -13,8 +13,6 @@ from pathlib import Path
 
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
-    QApplication,
-    QFileDialog,
     QFrame,
     QGridLayout,
     QHBoxLayout,
@@ -153,23 +151,16 @@ class VerifyPage(Page):
 
     def open_image(self, path: Path | None = None) -> statements.Verdict | None:
         """Read the QR code in a picture file and check it."""
-        from debc_outreach.reports.pdf.qr import read_codes
+        from debc_outreach.gui.qr_pictures import choose_picture, read_picture_codes
 
+        path = path or choose_picture(self, _("Open a photo or scan of the QR code"))
         if path is None:
-            chosen, _filter = QFileDialog.getOpenFileName(
-                self, _("Open a photo or scan of the QR code"), str(Path.home()),
-                _("Pictures (*.png *.jpg *.jpeg *.bmp *.gif *.webp *.tif *.tiff)"))
-            if not chosen:
-                return None
-            path = Path(chosen)
-        QApplication.setOverrideCursor(Qt.CursorShape.WaitCursor)
+            return None
         try:
-            codes = read_codes(path)
+            codes = read_picture_codes(path)
         except UserError as error:
-            QApplication.restoreOverrideCursor()
             show_user_error(self, error)
             return None
-        QApplication.restoreOverrideCursor()
         if not codes:
             self.code_edit.clear()
             self.verdict = statements.Verdict(

@@ -274,7 +274,7 @@ def read_cert(reader: Reader, known: dict, packed: bool = False) -> dict:
     if mode == 1:
         try:
             return json.loads(reader.text())
-        except ValueError as error:
+        except (ValueError, RecursionError) as error:     # RecursionError: nested too deep
             raise CodeError("bad certificate") from error
     if mode != 0:
         raise CodeError("bad certificate")

@@ -15,7 +15,8 @@ case, no padding) of:
 - names (programme, devices) in packed text: a Khmer letter takes one byte
   instead of three in UTF-8;
 - the CRC-32 catches every change of one character (a 5-bit burst) for
-  certain, so a misread code is reported as damaged rather than as forged.
+  certain, so a misread code is reported as damaged (or, when the change
+  hits a length, as cut short), never as forged.
 
 The coordinator's revocation list is left out: it is signed by the
 coordinator and travels in every bundle, so the trainer has the current list
@@ -26,8 +27,9 @@ Decoding gives the same document `trust.approve_enrolment` writes to a file
 (without "revocations"), and `trust.accept_enrolment` checks it exactly as it
 checks a file: the coordinator's signatures, that it was made for this
 computer, expiry. Decoding itself only checks the form, strictly: spaces and
-line breaks are ignored (a pasted code may be wrapped), and any other text
-that does not re-encode to the very same code is refused. The alphabet is
+line breaks are ignored (a pasted code may be wrapped), lower case is read
+as upper case (a scanner with Caps Lock on), and any other text that does
+not re-encode to the very same code is refused. The alphabet is
 that of the QR "alphanumeric" mode, so the QR is dense and a USB scanner can
 type the code.
 """
@@ -112,7 +114,7 @@ def encode(document: dict) -> str:
 
 def is_code(text: str) -> bool:
     """Whether text claims to be an enrolment code (it may still be damaged)."""
-    return text.strip().startswith(PREFIX)
+    return text.strip().upper().startswith(PREFIX)
 
 
 def decode(text: str) -> dict:
@@ -120,7 +122,7 @@ def decode(text: str) -> dict:
 
     `CodeError.incomplete` tells a code cut short (or not base32) from a changed one.
     """
-    code = "".join(text.split())
+    code = "".join(text.split()).upper()
     if not code.startswith(PREFIX):
         raise CodeError("not an enrolment code")
     body = code[len(PREFIX):]

@@ -26,10 +26,15 @@ QUIET_ZONE = 4          # modules of white around the symbol, as the standard as
 
 
 def qr_symbol(code: str):
-    """`code` as a segno QR symbol, error correction M (its `matrix` is rows of 0/1)."""
+    """`code` as a segno QR symbol, error correction M (its `matrix` is rows of 0/1);
+    UserError when it does not fit in the largest QR code (very long names)."""
     import segno
 
-    return segno.make_qr(code, error="m", boost_error=False)
+    try:
+        return segno.make_qr(code, error="m", boost_error=False)
+    except segno.DataOverflowError as error:
+        raise UserError(_("This is too much text for a QR code (are some names very "
+                          "long?). Use the file instead.")) from error
 
 
 def save_qr_png(code: str, path: Path, scale: int = 8) -> Path:
