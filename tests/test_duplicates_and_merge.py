@@ -112,7 +112,8 @@ def test_pairs_marked_as_different_people_do_not_use_up_the_list(store):
     assert [{d.first.id, d.second.id} for d in pairs] == [{near.id, near_twin.id}]
 
 
-def test_duplicates_dialog_marks_a_pair_as_different_people_and_undoes_it(qtbot, main_window):
+def test_duplicates_dialog_marks_a_pair_as_different_people_and_offers_it_again(
+        qtbot, main_window):
     from debc_outreach.gui.duplicates_dialog import DuplicatesDialog
     from tests.conftest import close_and_delete
 
@@ -121,12 +122,22 @@ def test_duplicates_dialog_marks_a_pair_as_different_people_and_undoes_it(qtbot,
     participants.add_participant(store, "ស្រី\u200bពៅ", village_code=VILLAGE)
     dialog = DuplicatesDialog(store, main_window)
     qtbot.waitUntil(lambda: dialog.table.rowCount() == 1)
-    assert not dialog.undo_distinct.isEnabled()
     dialog.distinct.click()
     qtbot.waitUntil(lambda: dialog.table.rowCount() == 0)
-    assert dialog.merged == 0 and dialog.undo_distinct.isEnabled()
-    dialog.undo_distinct.click()
+    assert dialog.merged == 0
+    # Later (the dialog was closed in between): the marked pairs, and "offer again".
+    close_and_delete(dialog)
+    dialog = DuplicatesDialog(store, main_window)
+    qtbot.waitUntil(lambda: not dialog.distinct.isEnabled())
+    dialog.show_marked.setChecked(True)
     qtbot.waitUntil(lambda: dialog.table.rowCount() == 1)
-    assert not dialog.undo_distinct.isEnabled()
+    assert dialog.table.item(0, 2).text() == "Marked as different people"
+    assert dialog.distinct.text() == "Offer this pair again"
+    assert not dialog.keep_first.isEnabled() and not dialog.keep_second.isEnabled()
+    dialog.distinct.click()
+    qtbot.waitUntil(lambda: dialog.table.rowCount() == 0)
+    dialog.show_marked.setChecked(False)
+    qtbot.waitUntil(lambda: dialog.table.rowCount() == 1)
+    assert dialog.keep_first.isEnabled()
     assert store.database.scalar("SELECT count(*) FROM participant WHERE merged_into != ''") == 0
     close_and_delete(dialog)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from PySide6.QtWidgets import (
+    QCheckBox,
     QDialog,
     QDialogButtonBox,
     QHBoxLayout,
@@ -28,7 +29,8 @@ from debc_outreach.storage.store import Store
 
 REASONS = {"same_name_village": N_("Same name, same village"),
            "same_name_year": N_("Same name, same birth year"),
-           "similar_name": N_("Very similar name, same village")}
+           "similar_name": N_("Very similar name, same village"),
+           "marked_distinct": N_("Marked as different people")}
 
 
 def describe(person: Participant) -> str:
@@ -57,22 +59,20 @@ class DuplicatesDialog(QDialog):
         self.keep_second = QPushButton()
         self.keep_second.clicked.connect(lambda: self._merge(keep_first=False))
         self.distinct = QPushButton()
-        self.distinct.clicked.connect(self._mark_distinct)
-        self.undo_distinct = QPushButton()
-        self.undo_distinct.setEnabled(False)
-        self.undo_distinct.clicked.connect(self._undo_distinct)
+        self.distinct.clicked.connect(self._toggle_distinct)
+        self.show_marked = QCheckBox()
+        self.show_marked.toggled.connect(lambda _on: self.reload())
         row.addWidget(self.keep_first)
         row.addWidget(self.keep_second)
         row.addWidget(self.distinct)
         row.addStretch(1)
-        row.addWidget(self.undo_distinct)
+        row.addWidget(self.show_marked)
         layout.addLayout(row)
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
         buttons.rejected.connect(self.reject)
         layout.addWidget(buttons)
         self.resize(980, 560)
         self._pairs: list[registry.Duplicate] = []
-        self._last_distinct: registry.Duplicate | None = None
         self.retranslate()
         self.reload()
 
@@ -88,27 +88,35 @@ class DuplicatesDialog(QDialog):
                                               _("Why")])
         self.keep_first.setText(_("Merge, keep the first"))
         self.keep_second.setText(_("Merge, keep the second"))
-        self.distinct.setText(_("Not the same person"))
-        self.distinct.setToolTip(_("Keep both records and stop offering this pair, on this "
-                                   "computer and on every computer it syncs with."))
-        self.undo_distinct.setText(_("Undo “not the same person”"))
+        marked = self.show_marked.isChecked()
+        self.distinct.setText(_("Offer this pair again") if marked
+                              else _("Not the same person"))
+        self.distinct.setToolTip("" if marked else _(
+            "Keep both records and stop offering this pair, on this computer and on every "
+            "computer it syncs with."))
+        self.show_marked.setText(_("Show pairs marked as different people"))
 
     def reload(self) -> None:
-        """Look for duplicates off the GUI thread (seconds with 100,000 people)."""
+        """Look for duplicates off the GUI thread (seconds with 100,000 people), or list
+        the pairs marked as different people."""
         path, key = self._store.database.path, self._store.database.key
+        find = registry.marked_distinct if self.show_marked.isChecked() \
+            else registry.find_duplicates
+        self.retranslate()
 
         def work(_progress):
             database = Database(path, key)
             try:
-                return registry.find_duplicates(database)
+                return find(database)
             finally:
                 database.close()
 
         for button in (self.keep_first, self.keep_second, self.distinct):
             button.setEnabled(False)
-        self._task = Task(self, _("Looking for duplicates…"), work)
-        self._task.succeeded.connect(self._show)
-        self._task.start()
+        task = self._task = Task(self, _("Looking for duplicates…"), work)
+        # Only the newest search fills the table (the list may be switched while one runs).
+        task.succeeded.connect(lambda pairs: self._show(pairs) if task is self._task else None)
+        task.start()
 
     def _show(self, pairs: list) -> None:
         self._pairs = pairs
@@ -119,31 +127,26 @@ class DuplicatesDialog(QDialog):
                 self.table.setItem(row, column, QTableWidgetItem(text))
         if self._pairs:
             self.table.selectRow(0)
-        for button in (self.keep_first, self.keep_second, self.distinct):
-            button.setEnabled(bool(self._pairs))
+        self.distinct.setEnabled(bool(self._pairs))
+        for button in (self.keep_first, self.keep_second):
+            button.setEnabled(bool(self._pairs) and not self.show_marked.isChecked())
 
     def _current(self) -> registry.Duplicate | None:
         row = self.table.currentRow()
         return self._pairs[row] if 0 <= row < len(self._pairs) else None
 
-    def _mark_distinct(self) -> None:
+    def _toggle_distinct(self) -> None:
+        """Mark the selected pair as different people, or (in the list of marked pairs)
+        offer it again."""
         pair = self._current()
         if pair is None:
             return
-        self._set_distinct(pair, True)
-
-    def _undo_distinct(self) -> None:
-        if self._last_distinct is not None:
-            self._set_distinct(self._last_distinct, False)
-
-    def _set_distinct(self, pair: registry.Duplicate, distinct: bool) -> None:
         try:
-            participants.mark_distinct(self._store, pair.first.id, pair.second.id, distinct)
+            participants.mark_distinct(self._store, pair.first.id, pair.second.id,
+                                       distinct=not self.show_marked.isChecked())
         except UserError as error:
             show_user_error(self, error)
             return
-        self._last_distinct = pair if distinct else None
-        self.undo_distinct.setEnabled(distinct)
         self.reload()
 
     def _merge(self, keep_first: bool) -> None:

@@ -219,6 +219,17 @@ def find_duplicates(database: Database, limit: int = 500) -> list[Duplicate]:
     return out[:limit]
 
 
+def marked_distinct(database: Database) -> list[Duplicate]:
+    """Pairs marked as different people (`participants.mark_distinct`), both still listed."""
+    by_id = {p.id: p for p in (from_row(row) for row in database.conn.execute(
+        f"SELECT {COLUMNS} FROM participant p JOIN distinct_pair d "
+        f"ON p.id IN (d.first_id, d.second_id) WHERE d.distinct_people = 1 AND {ACTIVE}"))}
+    pairs = database.conn.execute("SELECT first_id, second_id FROM distinct_pair "
+                                  "WHERE distinct_people = 1 ORDER BY hlc DESC")
+    return [Duplicate(by_id[a], by_id[b], "marked_distinct") for a, b in pairs
+            if a in by_id and b in by_id]
+
+
 def _one_edit(a: str, b: str) -> bool:
     """True when a and b differ by one inserted, deleted or changed code point."""
     if abs(len(a) - len(b)) > 1:
