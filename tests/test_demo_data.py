@@ -49,3 +49,41 @@ def test_demo_programme_has_no_conflicts(store):
     """Later edits of a demo session name what they overwrote, as real edits do."""
     demo.generate(store, 120, 8, seed=5)
     assert store.database.scalar("SELECT count(*) FROM conflict") == 0
+
+
+def test_each_devices_stamps_only_go_forward_and_never_past_now(store):
+    """As a real clock: otherwise the demo's bundles are refused and later work is
+    stamped with a future date."""
+    from debc_outreach.core.hlc import wall_ms
+
+    demo.generate(store, 300, 30, seed=11)       # some sessions are planned ahead
+    now_ms = dt.datetime.now(dt.UTC).timestamp() * 1000
+    previous: dict[str, int] = {}
+    for device, hlc in store.database.conn.execute(
+            "SELECT device_id, hlc FROM event ORDER BY device_id, seq"):
+        assert hlc > previous.get(device, 0), device
+        assert wall_ms(hlc) <= now_ms + 1000
+        previous[device] = hlc
+    assert store.database.scalar("SELECT count(*) FROM session WHERE date > ?",
+                                 (dt.date.today().isoformat(),)) > 0
+
+
+def test_a_demo_folder_syncs_to_a_coordinator(tmp_path):
+    from sync_devices import open_device, send
+
+    from debc_outreach.sync import trust
+
+    coordinator = open_device(tmp_path / "coordinator", "coordinator")
+    trainer = open_device(tmp_path / "trainer", "trainer")
+    try:
+        demo.generate(trainer, 120, 12, seed=4)
+        trust.create_programme(coordinator, "Demo")
+        trust.accept_enrolment(trainer, trust.approve_enrolment(
+            coordinator, trust.enrol_request(trainer), list(demo.PROVINCES)))
+        report = send(trainer, coordinator, tmp_path / "bundles")
+        assert report.new > 0 and report.quarantined == 0 and report.waiting == 0
+        assert coordinator.database.scalar("SELECT count(*) FROM participant") == \
+            trainer.database.scalar("SELECT count(*) FROM participant")
+    finally:
+        coordinator.close()
+        trainer.close()

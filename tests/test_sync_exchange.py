@@ -494,3 +494,20 @@ def test_renewing_an_enrolment_keeps_the_newer_revocation_list(tmp_path):
     finally:
         coordinator.close()
         trainer.close()
+
+
+def test_a_device_whose_clock_stepped_back_still_syncs(programme, tmp_path):
+    """Early demo folders stamped some events earlier than the one before; the
+    exporter writes such a chain, so the importer takes it too."""
+    coordinator, (trainer, _other) = programme
+    trainers.add_trainer(trainer, "first")
+    earlier = trainer.clock.now() - (3600 * 1000 << 16)          # an hour back
+    trainer.clock = Clock(0, now_ms=lambda: earlier >> 16)
+    trainers.add_trainer(trainer, "stamped an hour earlier")
+    stamps = [row[0] for row in trainer.database.conn.execute(
+        "SELECT hlc FROM event WHERE device_id = ? ORDER BY seq", (trainer.device_id,))]
+    assert stamps[-1] < stamps[-2]
+    report = send(trainer, coordinator, tmp_path / "usb")
+    assert report.new == len(stamps) and report.waiting == 0
+    assert sorted(t.display_name for t in trainers.list_trainers(coordinator)) == \
+        ["first", "stamped an hour earlier"]

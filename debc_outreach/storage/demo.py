@@ -55,12 +55,20 @@ class Result:
 
 
 class _Writer:
-    """Builds events for several devices and writes them with their projections in bulk."""
+    """Builds events for several devices and writes them with their projections in bulk.
 
-    def __init__(self, store: Store):
+    Like a real device's clock, each device's stamps only go forward and never past
+    `now`: a stamp asked for earlier than the device's last one (a session planned a
+    week ahead, two sessions on one day) is moved just after it, and one in the future
+    (a session not held yet) is moved to now.
+    """
+
+    def __init__(self, store: Store, now: int):
         self.store = store
         self.conn = store.database.conn
+        self.now = now
         self.heads: dict[str, tuple[int, str]] = {}
+        self.last_hlc: dict[str, int] = {}
         self.events: list[tuple] = []
         self.entity_events: dict[str, list[Event]] = defaultdict(list)
         self.later: list[Event] = []
@@ -69,8 +77,19 @@ class _Writer:
         self.versions: dict[tuple[str, str], dict[str, int]] = defaultdict(dict)
         self.count = 0
 
+    def stamp(self, device: str, wanted: int) -> int:
+        """The stamp the device's next event gets when `wanted` is asked for."""
+        if device not in self.last_hlc:
+            self.last_hlc[device] = self.conn.execute(
+                "SELECT coalesce(max(hlc), 0) FROM event WHERE device_id = ?",
+                (device,)).fetchone()[0]
+        return max(min(wanted, self.now), self.last_hlc[device] + 1)
+
     def event(self, device: str, hlc: int, entity: str, entity_id: str, fields: dict,
               op: str = "set") -> Event:
+        """Append an event stamped `stamp(device, hlc)` (see its `hlc` for the stamp used)."""
+        hlc = self.stamp(device, hlc)
+        self.last_hlc[device] = hlc
         if device not in self.heads:
             self.heads[device] = _chain_head(self.conn, device)
         seq, prev = self.heads[device]
@@ -197,7 +216,8 @@ def generate(store: Store, n_participants: int = 600, n_sessions: int = 40, *,
     existing = store.database.scalar("SELECT count(*) FROM participant") or 0
     rng = random.Random(f"{seed}:{existing}" if existing else seed)
     today = today or dt.date.today()
-    writer = _Writer(store)
+    now = pack(int(dt.datetime.now(dt.UTC).timestamp() * 1000), 0)
+    writer = _Writer(store, now)
     n_sessions = max(1, n_sessions)
     modules = list(checklist.modules()) or []
     items = {slug: [i.id for i in checklist.checklist_items([slug])] for slug in modules}
@@ -292,7 +312,7 @@ def generate(store: Store, n_participants: int = 600, n_sessions: int = 40, *,
         writer.later.append(writer.event(device, running, "session", session_id,
                                          {"state": sessions.RUNNING}))
         for k, person in enumerate(present):
-            at = stamp(day, minute + 1 + k)
+            at = writer.stamp(device, stamp(day, minute + 1 + k))
             writer.event(device, at, "attendance", session_id,
                          {"participant_id": person, "at": _iso(at)}, op="add")
             writer.attendance.append((session_id, person, at, device))
@@ -306,16 +326,17 @@ def generate(store: Store, n_participants: int = 600, n_sessions: int = 40, *,
                                      (checklist.NOT_YET, not_yet)):
                     if not group:
                         continue
-                    moment += 1
-                    writer.event(device, moment, "checklist", session_id,
-                                 {"participant_ids": group, "item_id": item, "state": state})
+                    moment = writer.event(device, moment + 1, "checklist", session_id,
+                                          {"participant_ids": group, "item_id": item,
+                                           "state": state}).hlc
                     writer.results += [(session_id, p, item, state, moment, device)
                                        for p in group]
                     result.checklist_results += len(group)
         if day < today:
+            closed = writer.stamp(device, stamp(day, 240))
             writer.later.append(writer.event(
-                device, stamp(day, 240), "session", session_id,
-                {"state": sessions.CLOSED, "closed_at": _iso(stamp(day, 240))}))
+                device, closed, "session", session_id,
+                {"state": sessions.CLOSED, "closed_at": _iso(closed)}))
         if len(writer.events) >= 50_000:
             writer.flush()
             if progress:

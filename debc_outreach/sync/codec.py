@@ -23,6 +23,7 @@ import hashlib
 import json
 import re
 from collections.abc import Iterator
+from itertools import accumulate
 
 from debc_outreach.core.hlc import wall_ms
 from debc_outreach.storage.events import EVENT_SCHEMA_VERSION, Event, dumps
@@ -218,7 +219,10 @@ def decode(lines: Iterator[str]) -> Iterator[Decoded]:
             raise DecodeError("event block before a run header")
         columns = _block(item)
         # Types checked a column at a time (in C), not event by event.
-        if set(map(type, columns[0])) != _INT or min(columns[0]) < 0 \
+        # A device's stamps normally only go forward, but a bundle from a device whose
+        # clock stepped back (early demo data did) must still import: a delta may be
+        # negative, a stamp may not.
+        if set(map(type, columns[0])) != _INT or min(accumulate(columns[0], initial=hlc)) < 0 \
                 or set(map(type, columns[4])) != _STR:
             raise DecodeError("bad event")
         if not (set(map(type, columns[1])) | set(map(type, columns[2]))
