@@ -5,7 +5,7 @@ import datetime as dt
 import pytest
 
 from debc_outreach.errors import UserError
-from debc_outreach.storage import attendance, participants, registry, sessions
+from debc_outreach.storage import attendance, events, participants, projection, registry, sessions
 
 VILLAGE = "12010101"
 
@@ -141,3 +141,41 @@ def test_duplicates_dialog_marks_a_pair_as_different_people_and_offers_it_again(
     assert dialog.keep_first.isEnabled()
     assert store.database.scalar("SELECT count(*) FROM participant WHERE merged_into != ''") == 0
     close_and_delete(dialog)
+
+
+def test_a_folder_with_the_first_form_of_the_marks_table_is_rebuilt_from_its_log(tmp_path):
+    """0009 was first written with one row per pair id (on main for an afternoon);
+    0010 gives such folders today's table, from their events, and their old events
+    still apply wherever they sync to."""
+    from debc_outreach.core.ids import pair_id
+    from debc_outreach.storage.store import Store
+
+    folder = tmp_path / "folder"
+    with Store.open(folder) as store:
+        a = participants.add_participant(store, "សុខ ដារា", village_code=VILLAGE)
+        b = participants.add_participant(store, "សុខ ដារា", village_code=VILLAGE)
+        with store.database.transaction() as conn:
+            conn.execute("DROP TABLE distinct_pair")
+            conn.execute("CREATE TABLE distinct_pair (id TEXT PRIMARY KEY, first_id TEXT, "
+                         "second_id TEXT, distinct_people INTEGER, created_hlc INTEGER)")
+            conn.execute("DELETE FROM _migrations WHERE name = "
+                         "'0010_distinct_pairs_newest_wins'")
+        low, high = sorted((a.id, b.id))
+        # An event as the first form wrote it (applied by hand: today's applier would
+        # write today's table).
+        with store.database.transaction() as conn:
+            seq, prev = events.chain_head(conn, store.device_id)
+            draft = events.Event(store.device_id, seq + 1, store.clock.now(),
+                                 participants.DISTINCT_PAIR, pair_id(low, high), "set",
+                                 {"first_id": low, "second_id": high, "distinct_people": 1},
+                                 prev_hash=prev)
+            event = events.Event(**{**draft.__dict__, "hash": draft.computed_hash()})
+            events.insert(conn, event)
+    with Store.open(folder) as store:
+        assert registry.find_duplicates(store.database) == []
+        assert [p.reason for p in registry.marked_distinct(store.database)] == \
+            ["marked_distinct"]
+    with Store.open(tmp_path / "elsewhere") as other:
+        with other.database.transaction() as conn:
+            projection.apply(conn, event)
+        assert other.database.scalar("SELECT distinct_people FROM distinct_pair") == 1

@@ -357,6 +357,30 @@ def _distinct_pairs(conn: sqlite3.Connection) -> None:
     """)
 
 
+def _distinct_pairs_newest_wins(conn: sqlite3.Connection) -> None:
+    """Folders that ran the first form of 0009 (on `main` for an afternoon, never
+    released: one row per pair id, merged field by field) get the table of 0009 as it
+    is now, rebuilt from their event log."""
+    columns = {row[1] for row in conn.execute("PRAGMA table_info(distinct_pair)")}
+    if "id" not in columns:
+        return
+    conn.execute("DROP TABLE distinct_pair")
+    _distinct_pairs(conn)
+    for table in ("field_version", "field_seen", "conflict"):
+        conn.execute(f"DELETE FROM {table} WHERE entity = 'distinct_pair'")
+    conn.execute("""
+        INSERT INTO distinct_pair
+        SELECT fields ->> 'first_id', fields ->> 'second_id',
+               CASE op WHEN 'set' THEN coalesce(fields ->> 'distinct_people', 1)
+                       ELSE op = 'add' END, hlc, device_id
+        FROM event WHERE entity = 'distinct_pair' AND applied = 1
+          AND fields ->> 'first_id' IS NOT NULL AND fields ->> 'second_id' IS NOT NULL
+        ORDER BY hlc, device_id
+        ON CONFLICT (first_id, second_id) DO UPDATE SET
+          distinct_people = excluded.distinct_people, hlc = excluded.hlc,
+          device_id = excluded.device_id""")
+
+
 MIGRATIONS: tuple[Migration, ...] = (
     Migration("0001_event_log", _event_log),
     Migration("0002_trainers", _trainers),
@@ -366,6 +390,7 @@ MIGRATIONS: tuple[Migration, ...] = (
     Migration("0007_protection", _protection),
     Migration("0008_certificates", _certificates),
     Migration("0009_distinct_pairs", _distinct_pairs),
+    Migration("0010_distinct_pairs_newest_wins", _distinct_pairs_newest_wins),
 )
 
 

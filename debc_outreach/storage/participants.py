@@ -82,7 +82,11 @@ DISTINCT_PAIR = "distinct_pair"
 
 
 def _apply_distinct(conn: sqlite3.Connection, event) -> None:
-    if event.op not in ("add", "remove"):
+    if event.op in ("add", "remove"):
+        distinct = event.op == "add"
+    elif event.op == "set":     # the first form (never released): distinct_people 1 / 0
+        distinct = bool(event.fields.get("distinct_people", 1))
+    else:
         raise ValueError(f"unknown op {event.op!r} for {DISTINCT_PAIR}")
     conn.execute(
         "INSERT INTO distinct_pair VALUES (?, ?, ?, ?, ?) "
@@ -90,8 +94,8 @@ def _apply_distinct(conn: sqlite3.Connection, event) -> None:
         "distinct_people = excluded.distinct_people, hlc = excluded.hlc, "
         "device_id = excluded.device_id "
         "WHERE (excluded.hlc, excluded.device_id) > (distinct_pair.hlc, distinct_pair.device_id)",
-        (event.fields["first_id"], event.fields["second_id"], int(event.op == "add"),
-         event.hlc, event.device_id))
+        (event.fields["first_id"], event.fields["second_id"], int(distinct), event.hlc,
+         event.device_id))
 
 
 projection.register(DISTINCT_PAIR, applier=_apply_distinct)
