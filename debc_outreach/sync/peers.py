@@ -24,6 +24,7 @@ class Peer:
     last_import_at: str
     last_export_at: str
     pending: int            # events this device holds that the peer has not acknowledged
+    own_pending: int        # of those, the ones made on this device (what a trainer watches)
 
 
 def parse_acked(text: str | None) -> tuple[dict[str, int], str]:
@@ -55,10 +56,11 @@ def list_peers(store: Store) -> list[Peer]:
         acked, _created = parse_acked(row["acked"])
         pending = sum(max(0, seq - acked.get(device, 0)) for device, seq in vector.items()
                       if device != row["device_id"])
+        own_pending = max(0, vector.get(store.device_id, 0) - acked.get(store.device_id, 0))
         peers.append(Peer(row["device_id"], row["name"], row["role"],
                           tuple(json.loads(row["scope"])), row["expires"],
                           row["device_id"] in revoked, acked, row["last_import_at"],
-                          row["last_export_at"], pending))
+                          row["last_export_at"], pending, own_pending))
     return peers
 
 
@@ -83,10 +85,24 @@ def peer_certificate(store: Store, device_id: str) -> trust.Certificate:
     return trust.verify_certificate(trust.require_programme(store), json.loads(text))
 
 
+def distinct_names(named: dict[str, str]) -> dict[str, str]:
+    """Device id -> its name, with the id's start added where a name is empty or shared.
+
+    Devices enrolled before requests carried a trainer's label are named by
+    their hostname only, and two laptops called "vm" must still be told apart.
+    """
+    counts: dict[str, int] = {}
+    for name in named.values():
+        counts[name] = counts.get(name, 0) + 1
+    return {device: device[:8] if not name else
+            f"{name} ({device[:8]})" if counts[name] > 1 else name
+            for device, name in named.items()}
+
+
 def device_names(store: Store) -> dict[str, str]:
     """Device id -> a name people recognise (this computer, enrolled peers)."""
-    names = {row["device_id"]: row["name"] or row["device_id"][:8] for row in
-             store.database.query("SELECT device_id, name FROM sync_peer")}
+    names = distinct_names({row["device_id"]: row["name"] for row in
+                            store.database.query("SELECT device_id, name FROM sync_peer")})
     names[store.device_id] = _("this computer")
     return names
 

@@ -17,8 +17,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from debc_outreach.core.ids import new_id
+from debc_outreach.core.names import validate_name
 from debc_outreach.errors import UserError
 from debc_outreach.i18n import _
+from debc_outreach.storage import trainers
 from debc_outreach.storage.events import dumps
 from debc_outreach.storage.store import Store
 from debc_outreach.sync import enrolment_codec
@@ -31,6 +33,7 @@ COORDINATOR_DAYS = 3650
 REQUEST_TYPE = "debc-enrol-request"
 ENROLMENT_TYPE = "debc-enrolment"
 MAX_FILE = 1 << 20
+LABEL_MAX = 60              # a device label must still fit the enrolment QR code
 
 
 def now_utc() -> dt.datetime:
@@ -172,12 +175,44 @@ def create_programme(store: Store, name: str) -> Programme:
     return prog
 
 
-def enrol_request(store: Store) -> dict:
-    """The request a trainer device hands to its coordinator (file or QR code)."""
+def computer_name(store: Store) -> str:
+    """The name the computer had when this data folder was made (its hostname)."""
+    return store.database.scalar("SELECT name FROM device") or ""
+
+
+def default_device_label(store: Store, trainer_id: str = "") -> str:
+    """"<trainer's name> — <computer name>": two laptops called "vm" stay apart."""
+    trainer = trainers.get_trainer(store, trainer_id) if trainer_id else None
+    parts = [" ".join(text.split()) for text in
+             ((trainer.display_name if trainer else ""), computer_name(store))]
+    return " — ".join(part for part in parts if part) or store.device_id[:8]
+
+
+def checked_device_label(label: str) -> str:
+    """A device label as typed, spaces tidied; UserError when empty, too long or garbled."""
+    label = " ".join(label.split())
+    if validate_name(label) == "control":
+        raise UserError(_("The name contains control characters. Type it again."))
+    if not label:
+        raise UserError(_("Type a name for this computer, for example your name and the "
+                          "laptop's."))
+    if len(label) > LABEL_MAX:
+        raise UserError(_("The name of this computer is too long: keep it to {n} characters.")
+                        .format(n=LABEL_MAX))
+    return label
+
+
+def enrol_request(store: Store, label: str | None = None) -> dict:
+    """The request a trainer device hands to its coordinator (file or QR code).
+
+    `label` is the name the coordinator will see for this device (certificate,
+    device lists); None uses the computer name, as requests always did.
+    """
     keys = device_keys(store.data_dir)
-    name = store.database.scalar("SELECT name FROM device") or ""
+    name = computer_name(store) if label is None else checked_device_label(label)
     return signed(keys, {"type": REQUEST_TYPE, "version": 1, "device_id": store.device_id,
-                         "name": name, "sign": keys.sign_public, "enc": keys.enc_public,
+                         "name": name, "computer": computer_name(store),
+                         "sign": keys.sign_public, "enc": keys.enc_public,
                          "created": iso(now_utc())})
 
 
