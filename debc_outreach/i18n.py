@@ -137,10 +137,33 @@ def format_date(value: dt.date, fmt: str = "medium") -> str:
     return _digits(babel_date(value, format=fmt, locale=_locale()))
 
 
-def format_datetime(value: dt.datetime, fmt: str = "medium") -> str:
-    from babel.dates import format_datetime as babel_datetime
+# Hours and minutes: Khmer readers expect a 24-hour clock (CLDR km's "h:mm a" keeps the
+# English AM/PM); English keeps its own short time.
+_TIME_PATTERNS = {"km": "HH:mm"}
 
-    return _digits(babel_datetime(value, format=fmt, locale=_locale()))
+
+def format_time(value: dt.datetime | dt.time) -> str:
+    """Hours and minutes: 23:03 in Khmer, 11:03 PM in English."""
+    from babel.dates import format_time as babel_time
+
+    return _digits(babel_time(value, _TIME_PATTERNS.get(_locale(), "short"),
+                              locale=_locale()))
+
+
+def format_datetime(value: dt.datetime, fmt: str = "medium") -> str:
+    """A moment in this computer's time zone, its date written as `format_date` writes
+    dates: "25 វិច្ឆិកា 2026, 23:03" / "Nov 25, 2026, 11:03 PM".
+
+    A naive `value` is taken as local time, an aware one is converted to it. `fmt` is
+    the date's width ("short" and "medium" both give the medium date, so times read like
+    the dates beside them; "long" spells the month out).
+    """
+    from babel.dates import get_datetime_format
+
+    local = value.astimezone()
+    day = format_date(local.date(), "long" if fmt in ("long", "full") else "medium")
+    pattern = get_datetime_format("medium", locale=_locale())
+    return pattern.replace("{1}", day).replace("{0}", format_time(local))
 
 
 def to_ascii_digits(text: str) -> str:

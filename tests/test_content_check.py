@@ -216,7 +216,7 @@ def test_retired_id_cannot_come_back(pack):
 def test_cli_check_passes_a_valid_pack(run_cli, pack):
     code, out, err = run_cli("content", "check", str(pack))
     assert code == 0, err
-    assert "Content pack test-pack 1.0.0 is OK: 1 modules." in out
+    assert "Content pack test-pack 1.0.0 is OK: 1 module." in out
 
 
 def test_cli_check_fails_with_file_and_line(run_cli, pack):
@@ -224,7 +224,7 @@ def test_cli_check_fails_with_file_and_line(run_cli, pack):
     code, out, err = run_cli("content", "check", str(pack))
     assert code == 1
     assert f"{pack / MODULE / 'en.md'}:26: error: broken image link images/phone.svg" in err
-    assert "Error: The content pack has 2 error(s)." in err
+    assert "Error: The content pack has 2 errors." in err
     assert "Traceback" not in err
 
 
@@ -240,10 +240,10 @@ def test_cli_check_json(run_cli, pack):
 
 def test_cli_lock_writes_the_lock_and_keeps_ids(run_cli, pack):
     code, out, _err = run_cli("content", "lock", str(pack))
-    assert code == 0 and "4 checklist ids, 4 new" in out
+    assert code == 0 and "checklist ids: 4, of them new: 4" in out
     assert set(lock.read_lock(pack)) == {f"phone-basics.{k}" for k, *_ in
                                          [("unlock",), ("connect",), ("open-app",),
                                           ("type-name",)]}
     code, out, _err = run_cli("content", "lock", str(pack))
-    assert code == 0 and "4 checklist ids, 0 new" in out
+    assert code == 0 and "checklist ids: 4, of them new: 0" in out
     assert module_toml  # the helper is shared with other tests

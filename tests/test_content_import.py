@@ -102,7 +102,7 @@ def test_cli_import_reports_and_exits(run_cli, data_dir, tmp_path):
     source = _published(tmp_path / "new", "50.2.0")
     code, out, err = run_cli("content", "import", str(zip_pack(source, tmp_path / "p.zip")))
     assert code == 0, err
-    assert "Imported content pack test-pack 50.2.0 (1 modules); it replaces 50.0.0." in out
+    assert "Imported content pack test-pack 50.2.0 (1 module); it replaces 50.0.0." in out
     code, _out, err = run_cli("content", "import", str(tmp_path / "p.zip"))
     assert code == 1 and "not newer" in err and "Traceback" not in err
 

@@ -10,7 +10,7 @@ import pytest
 from reports_data import demo_programme, raw_attendance
 
 from debc_outreach.reports import audit, columns, lookup, rows
-from debc_outreach.reports.exports import ExportRequest, Who, run_export
+from debc_outreach.reports.exports import ExportRequest, Who, run_export, sheet_name
 from debc_outreach.reports.filters import ReportFilter
 
 
@@ -78,9 +78,9 @@ def test_xlsx_workbook_sheets_headers_fonts_and_real_dates(programme, tmp_path):
     openpyxl = pytest.importorskip("openpyxl")
     result, path = _export(programme, tmp_path, "attendance", "xlsx", lang="km")
     book = openpyxl.load_workbook(path)
-    assert book.sheetnames == ["Attendance", "Sessions", "Participants", "Skills",
-                               "Disaggregation", "Targets"]
-    sheet = book["Attendance"]
+    assert book.sheetnames == [sheet_name(kind, "km") for kind in (
+        "attendance", "sessions", "participants", "skills", "disaggregation", "targets")]
+    sheet = book[sheet_name("attendance", "km")]
     assert [c.value for c in sheet[1]] == columns.headers(columns.ATTENDANCE, "km")
     assert sheet.freeze_panes == "A2"
     assert sheet.auto_filter.ref.startswith("A1:")

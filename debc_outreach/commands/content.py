@@ -9,7 +9,7 @@ from pathlib import Path
 
 from debc_outreach import resources
 from debc_outreach.errors import UserError
-from debc_outreach.i18n import _
+from debc_outreach.i18n import _, ngettext
 
 
 def _pack_path(args: argparse.Namespace) -> Path:
@@ -37,12 +37,16 @@ def cmd_check(args: argparse.Namespace) -> int:
         for problem in problems:
             print(problem, file=sys.stderr)
     if errors:
-        raise UserError(_("The content pack has {n} error(s).").format(n=len(errors)))
+        raise UserError(ngettext("The content pack has {n} error.",
+                                 "The content pack has {n} errors.", len(errors)).format(
+            n=len(errors)))
     if not args.json:
         from debc_outreach.content.loader import load_pack
 
         pack = load_pack(path)
-        print(_("Content pack {id} {version} is OK: {n} modules.").format(
+        print(ngettext("Content pack {id} {version} is OK: {n} module.",
+                       "Content pack {id} {version} is OK: {n} modules.",
+                       len(pack.modules)).format(
             id=pack.id, version=pack.version, n=len(pack.modules)))
     return 0
 
@@ -61,7 +65,7 @@ def cmd_lock(args: argparse.Namespace) -> int:
     entries = lock.updated_entries(existing, items, pack.version, set(args.retire))
     written = lock.write_lock(path, entries)
     added = len(entries) - len(existing or {})
-    print(_("{file}: {n} checklist ids, {added} new.").format(
+    print(_("{file}: checklist ids: {n}, of them new: {added}.").format(
         file=written, n=len(entries), added=added))
     return 0
 
@@ -122,9 +126,10 @@ def cmd_import(args: argparse.Namespace) -> int:
         for problem in rejected.problems:
             print(problem, file=sys.stderr)
         raise
-    print(_("Imported content pack {id} {version} ({n} modules); it replaces {old}.").format(
-        id=result.pack_id, version=result.version, n=result.modules,
-        old=result.previous_version))
+    print(ngettext("Imported content pack {id} {version} ({n} module); it replaces {old}.",
+                   "Imported content pack {id} {version} ({n} modules); it replaces {old}.",
+                   result.modules).format(id=result.pack_id, version=result.version,
+                                          n=result.modules, old=result.previous_version))
     return 0
 
 

@@ -9,7 +9,7 @@ from pathlib import Path
 
 from debc_outreach import i18n
 from debc_outreach.commands import open_store
-from debc_outreach.i18n import _
+from debc_outreach.i18n import _, ngettext
 from debc_outreach.storage import privacy
 
 
@@ -41,11 +41,13 @@ def _filter(args: argparse.Namespace, data_dir: Path):
 
 
 def _report(result, fmt: str) -> None:
-    print(_("Wrote {path}: {rows} rows ({fmt}).").format(
+    print(ngettext("Wrote {path}: {rows} row ({fmt}).", "Wrote {path}: {rows} rows ({fmt}).",
+                   result.rows).format(
         path=result.path, rows=i18n.format_number(result.rows), fmt=fmt.upper()))
     if result.unnamed:
-        print(_("{n} participants without consent are counted but not named.")
-              .format(n=i18n.format_number(result.unnamed)))
+        print(ngettext("{n} participant without consent is counted but not named.",
+                       "{n} participants without consent are counted but not named.",
+                       result.unnamed).format(n=i18n.format_number(result.unnamed)))
 
 
 def _warn_if_named(kind: str, result) -> None:
@@ -82,8 +84,9 @@ def cmd_document(args: argparse.Namespace) -> int:
     print(_("Wrote {path}.").format(path=result.path))
     _warn_if_named(args.kind, result)
     if result.unnamed:
-        print(_("{n} participants without consent are counted but not named.")
-              .format(n=i18n.format_number(result.unnamed)))
+        print(ngettext("{n} participant without consent is counted but not named.",
+                       "{n} participants without consent are counted but not named.",
+                       result.unnamed).format(n=i18n.format_number(result.unnamed)))
     return 0
 
 

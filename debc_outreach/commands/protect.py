@@ -17,7 +17,7 @@ import sys
 
 from debc_outreach.commands import open_store
 from debc_outreach.errors import UserError
-from debc_outreach.i18n import _
+from debc_outreach.i18n import _, ngettext
 from debc_outreach.storage import privacy, protection, retention, trainers, vault
 
 NEW_PIN_ENV = "DEBC_OUTREACH_NEW_PIN"
@@ -74,7 +74,8 @@ def cmd_status(args: argparse.Namespace) -> int:
         print("  " + _("PIN for {name}").format(name=profile["name"]))
     print(_("Names kept on trainer computers after acknowledgement: {days}").format(
         days=_("always") if not status["retention_days"]
-        else _("{n} days").format(n=status["retention_days"])))
+        else ngettext("{n} day", "{n} days", status["retention_days"]).format(
+            n=status["retention_days"])))
     print(_("Exports with names on this computer: {answer}").format(
         answer=_("allowed (with a warning)") if status["named_exports_allowed_here"]
         else _("forbidden by the coordinator")))
@@ -173,8 +174,11 @@ def cmd_retention(args: argparse.Namespace) -> int:
         print(_("Nothing to do: this computer keeps names (no retention rule, or it is the "
                 "coordinator's computer)."))
     else:
-        print(_("Removed the names of {n} participant(s) acknowledged more than {days} days "
-                "ago; counts are kept.").format(n=result.eligible, days=result.days))
+        print(ngettext("Removed the name of {n} participant acknowledged more than {days} "
+                       "days ago; counts are kept.",
+                       "Removed the names of {n} participants acknowledged more than {days} "
+                       "days ago; counts are kept.", result.eligible).format(
+            n=result.eligible, days=result.days))
     return 0
 
 

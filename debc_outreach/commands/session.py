@@ -34,7 +34,7 @@ def cmd_close(args: argparse.Namespace) -> int:
     with open_store(args) as store:
         session = sessions.close(store, args.session_id)
         figures = sessions.counters(store.database, session)
-    print(_("Session closed: {total} participants, {women} women.")
+    print(_("Session closed. Participants: {total}, of them women: {women}.")
           .format(total=i18n.format_number(figures.total),
                   women=i18n.format_number(figures.women)))
     return 0

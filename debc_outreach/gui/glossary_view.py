@@ -30,7 +30,7 @@ from debc_outreach.core.khmer_text import with_line_breaks
 from debc_outreach.core.names import name_key
 from debc_outreach.gui.context import AppContext
 from debc_outreach.gui.page import Page
-from debc_outreach.i18n import _
+from debc_outreach.i18n import _, ngettext
 
 TERM_ROLE = Qt.ItemDataRole.UserRole
 
@@ -144,7 +144,8 @@ class GlossaryPage(Page):
             self.terms.setCurrentRow(0)
         if not shown:
             self.detail.setHtml("<p>" + html.escape(_("No word matches.")) + "</p>")
-        self.count.setText(_("{n} words").format(n=i18n.format_number(len(shown))))
+        self.count.setText(ngettext("{n} word", "{n} words", len(shown)).format(
+            n=i18n.format_number(len(shown))))
 
     def show_term(self, term_id: str) -> None:
         self.search.clear()

@@ -11,7 +11,7 @@ from debc_outreach.gui import fonts
 from debc_outreach.gui.context import AppContext
 from debc_outreach.gui.first_paint import after_first_paint
 from debc_outreach.gui.page import Page
-from debc_outreach.i18n import _
+from debc_outreach.i18n import _, ngettext
 from debc_outreach.storage import trainers
 from debc_outreach.storage.backup import DAILY_PREFIX
 
@@ -69,6 +69,7 @@ class HomePage(Page):
         layout.addWidget(self.device)
         layout.addStretch(1)
         self._painted = False
+        self._counts: dict[str, int] = {}
         context.records_changed.connect(lambda _entity: self.refresh())
         context.settings_changed.connect(self.refresh)
         self.retranslate()
@@ -77,13 +78,29 @@ class HomePage(Page):
         self.intro.setText(_("Plan sessions, present modules, check people in and tick their "
                              "skills. Everything is saved on this computer at once, even "
                              "without internet."))
-        self.records.caption.setText(_("records saved on this computer"))
-        self.trainer_count.caption.setText(_("trainer profiles"))
-        self.participant_count.caption.setText(_("participants registered"))
-        self.session_count.caption.setText(_("sessions planned or held"))
+        self._show_counts()
         self.backup.caption.setText(_("last automatic backup"))
         if self.isVisible():          # figures and dates re-format in the new language
             self.refresh()
+
+    def _show_counts(self) -> None:
+        """Each figure with its caption in the right number ("1 record", "2 records")."""
+        counts = self._counts
+        for figure, n, caption in (
+                (self.records, counts.get("records"),
+                 ngettext("record saved on this computer", "records saved on this computer",
+                          counts.get("records", 2))),
+                (self.trainer_count, counts.get("trainers"),
+                 ngettext("trainer profile", "trainer profiles", counts.get("trainers", 2))),
+                (self.participant_count, counts.get("participants"),
+                 ngettext("participant registered", "participants registered",
+                          counts.get("participants", 2))),
+                (self.session_count, counts.get("sessions"),
+                 ngettext("session planned or held", "sessions planned or held",
+                          counts.get("sessions", 2)))):
+            if n is not None:
+                figure.value.setText(i18n.format_number(n))
+            figure.caption.setText(caption)
 
     def activate(self) -> None:
         if self._painted:
@@ -106,11 +123,11 @@ class HomePage(Page):
             self.greeting.setText(_("Welcome, {name}").format(name=trainer.display_name))
         else:
             self.greeting.setText(_("Welcome"))
-        events = store.database.scalar("SELECT count(*) FROM event") or 0
-        self.records.value.setText(i18n.format_number(events))
-        self.trainer_count.value.setText(i18n.format_number(len(trainers.list_trainers(store))))
-        self.participant_count.value.setText(i18n.format_number(participants.count(store.database)))
-        self.session_count.value.setText(i18n.format_number(sessions.count(store.database)))
+        self._counts = {"records": store.database.scalar("SELECT count(*) FROM event") or 0,
+                        "trainers": len(trainers.list_trainers(store)),
+                        "participants": participants.count(store.database),
+                        "sessions": sessions.count(store.database)}
+        self._show_counts()
         backups = sorted(store.backup_dir.glob(f"{DAILY_PREFIX}*.sqlite"))
         if backups:
             day = dt.date.fromisoformat(backups[-1].stem.removeprefix(DAILY_PREFIX))

@@ -34,7 +34,7 @@ from debc_outreach.gui.context import AppContext
 from debc_outreach.gui.errors import show_user_error
 from debc_outreach.gui.module_reader import ModuleReader
 from debc_outreach.gui.page import Page
-from debc_outreach.i18n import _
+from debc_outreach.i18n import _, ngettext
 
 SLUG_ROLE = Qt.ItemDataRole.UserRole
 
@@ -248,9 +248,12 @@ class ModulesPage(Page):
             return
         self.title.setText(with_line_breaks(module.title(lang)))
         audience = ", ".join(_(AUDIENCE_LABELS.get(a, a)) for a in module.audience)
-        meta = _("{minutes} minutes · for {audience} · {items} skills · version {version}").format(
-            minutes=i18n.format_number(module.duration_minutes), audience=audience,
-            items=i18n.format_number(len(module.checklist)), version=module.version)
+        minutes = ngettext("{n} minute", "{n} minutes", module.duration_minutes).format(
+            n=i18n.format_number(module.duration_minutes))
+        skills = ngettext("{n} skill", "{n} skills", len(module.checklist)).format(
+            n=i18n.format_number(len(module.checklist)))
+        meta = _("{minutes} · for {audience} · {skills} · version {version}").format(
+            minutes=minutes, audience=audience, skills=skills, version=module.version)
         if module.needs_review(lang):
             meta += " · " + _("text awaiting native review")
         self.meta.setText(html.escape(with_line_breaks(meta)))
@@ -331,7 +334,8 @@ class ModulesPage(Page):
 
     def _imported(self, result) -> None:
         self.context.notify_changed("content")
-        QMessageBox.information(self, _("Module pack imported"), _(
-            "Version {version} is now in use ({n} modules). It replaces version {old}.").format(
-            version=result.version, n=i18n.format_number(result.modules),
-            old=result.previous_version))
+        QMessageBox.information(self, _("Module pack imported"), ngettext(
+            "Version {version} is now in use ({n} module). It replaces version {old}.",
+            "Version {version} is now in use ({n} modules). It replaces version {old}.",
+            result.modules).format(version=result.version, n=i18n.format_number(result.modules),
+                                   old=result.previous_version))

@@ -27,6 +27,7 @@ from PySide6.QtWidgets import (
 
 from debc_outreach import i18n
 from debc_outreach.content.labels import TAG_LABELS
+from debc_outreach.core.khmer_text import with_line_breaks
 from debc_outreach.gui import fonts
 from debc_outreach.gui.context import AppContext
 from debc_outreach.gui.page import Page
@@ -68,6 +69,11 @@ def _table(columns: int) -> QTableWidget:
     header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
     table.setWordWrap(True)
     table.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+    # Wrapped rows get taller when the first column gets narrower; refit once the header
+    # has finished laying out all its sections (row heights read the final widths).
+    refit = QTimer(table, singleShot=True, interval=0)
+    refit.timeout.connect(lambda: _fit_height(table))
+    header.sectionResized.connect(lambda index, _old, _new: index == 0 and refit.start())
     return table
 
 
@@ -80,9 +86,14 @@ def _fit_height(table: QTableWidget) -> None:
 
 
 def _item(text: str, number: bool = False) -> QTableWidgetItem:
-    item = QTableWidgetItem(text)
     if number:
+        item = QTableWidgetItem(text)
         item.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+        return item
+    # Khmer titles have no spaces for Qt to wrap at: give it the break positions, and
+    # the whole text as a tooltip in case a row is still too narrow.
+    item = QTableWidgetItem(with_line_breaks(text))
+    item.setToolTip(text)
     return item
 
 
@@ -148,7 +159,7 @@ class ReportsPage(Page):
         tables.addLayout(left, 1)
         tables.addLayout(right, 1)
         layout.addLayout(tables)
-        scroll = QScrollArea()
+        self.scroll = scroll = QScrollArea()
         scroll.setWidgetResizable(True)
         scroll.setFrameShape(QFrame.Shape.NoFrame)
         scroll.setWidget(body)

@@ -19,11 +19,12 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from debc_outreach import i18n
 from debc_outreach.errors import UserError
 from debc_outreach.gui.context import AppContext
 from debc_outreach.gui.errors import show_user_error
 from debc_outreach.gui.pin_dialogs import NewPinDialog, RecoveryCodeDialog, recover_pin
-from debc_outreach.i18n import _
+from debc_outreach.i18n import _, ngettext
 from debc_outreach.storage import privacy, protection, trainers, vault
 
 
@@ -205,7 +206,9 @@ class SecurityDialog(QDialog):
             days = privacy.get_rule(store, privacy.RETENTION_DAYS)
             lines = [_("Your coordinator keeps names on this computer {days}.").format(
                 days=_("until they are removed by hand") if not days
-                else _("for {n} days after they were acknowledged").format(n=days))]
+                else ngettext("for {n} day after they were acknowledged",
+                              "for {n} days after they were acknowledged", days).format(
+                    n=i18n.format_number(days)))]
             if not privacy.named_exports_allowed(store):
                 lines.append(_("Your coordinator does not allow exports with names on this "
                                "computer."))

@@ -284,8 +284,10 @@ class SessionView(QWidget):
         self.sign_in_action.setText(_("Blank sign-in sheet (PDF)…"))
         self.attendance_action.setText(_("Attendance sheet with names (PDF)…"))
         self.check_in_title.setText(_("Check in"))
-        self.search.setPlaceholderText(_("Name (or the start of each part: សុ ដា), phone or "
-                                         "village…"))
+        # Short enough for the column at 1366 px; the tooltip says how a search matches.
+        self.search.setPlaceholderText(_("Name (e.g. សុ ដា), phone or village…"))
+        self.search.setToolTip(_("Type a name, or the start of each part of it (សុ ដា finds "
+                                 "សុខ ដារ៉ា), a phone number or a village."))
         self.hint.setText(_("↑/↓ choose · Enter checks in · Ctrl+N new participant · "
                             "Ctrl+Z undo"))
         self.undo_button.setText(_("Undo"))

@@ -24,9 +24,16 @@ from debc_outreach.storage.database import Database
 KINDS = ("attendance", "sessions", "participants", "summary")
 FORMATS = ("csv", "xlsx", "pdf")
 PDF_SESSION_LIMIT = 300
-SHEET_NAMES = {"attendance": "Attendance", "sessions": "Sessions",
-               "participants": "Participants", "skills": "Skills",
-               "disaggregation": "Disaggregation", "targets": "Targets", "summary": "Summary"}
+# Sheet tabs are in the export's language, like the headers under them.
+SHEET_NAMES = {"attendance": N_("Attendance"), "sessions": N_("Sessions"),
+               "participants": N_("Participants"), "skills": N_("Skills"),
+               "disaggregation": N_("Disaggregation"), "targets": N_("Targets"),
+               "summary": N_("Summary")}
+
+
+def sheet_name(kind: str, lang: str) -> str:
+    """The translated name of a workbook tab."""
+    return label(SHEET_NAMES[kind], lang)
 
 
 class Cancelled(Exception):
@@ -174,10 +181,10 @@ def _xlsx(database: Database, request: ExportRequest, catalog, ticker) -> Export
                     raise _nothing(kind)
                 pairs = summary.filter_pairs(filt, lang, catalog, database) + [
                     ("", "")] + summary.headline_pairs(figures, lang)
-                book.figures_sheet(SHEET_NAMES["summary"], label(N_("Programme summary"), lang),
-                                   pairs)
+                book.figures_sheet(sheet_name("summary", lang),
+                                   label(N_("Programme summary"), lang), pairs)
             if kind == "attendance":
-                count = book.sheet(SHEET_NAMES["attendance"],
+                count = book.sheet(sheet_name("attendance", lang),
                                    columns.headers(columns.ATTENDANCE, lang),
                                    rows.attendance_rows(database, filt, lang, catalog, privacy,
                                                         dates=True), tick=ticker)
@@ -187,13 +194,13 @@ def _xlsx(database: Database, request: ExportRequest, catalog, ticker) -> Export
                 session_rows = rows.session_rows(database, filt, lang, catalog, dates=True)
                 if kind == "sessions" and not session_rows:
                     raise _nothing(kind)
-                written = book.sheet(SHEET_NAMES["sessions"],
+                written = book.sheet(sheet_name("sessions", lang),
                                      columns.headers(columns.SESSIONS, lang), session_rows)
                 count = count or written
             if kind in ("attendance", "participants"):
                 listed = rows.Privacy()
                 written = book.sheet(
-                    SHEET_NAMES["participants"], columns.headers(columns.PARTICIPANTS, lang),
+                    sheet_name("participants", lang), columns.headers(columns.PARTICIPANTS, lang),
                     rows.participant_rows(database, filt, lang, listed, dates=True,
                                           item_ids=list(catalog.items)),
                     notes=lambda: [_privacy_line(len(listed.unnamed), lang)]
@@ -204,21 +211,21 @@ def _xlsx(database: Database, request: ExportRequest, catalog, ticker) -> Export
                     count, privacy = written, listed
             if kind in ("attendance", "summary"):
                 ticker(count)
-                book.sheet(SHEET_NAMES["skills"], columns.headers(columns.SKILLS, lang),
+                book.sheet(sheet_name("skills", lang), columns.headers(columns.SKILLS, lang),
                            _skill_rows(database, filt, catalog, lang), percent_columns=(6,))
                 cells = _disaggregation_rows(database, filt, lang)
                 total_people = aggregates.unique_people(database, filt)
-                notes = [label(N_("Total: {attendances} attendances, {people} unique people. A "
-                                  "person is counted once in each row, so people in several "
-                                  "rows (another district or age band) add up to more than "
-                                  "the total."), lang).format(
+                notes = [label(N_("Attendances in total: {attendances}. Unique people: "
+                                  "{people}. A person is counted once in each row, so people "
+                                  "in several rows (another district or age band) add up to "
+                                  "more than the total."), lang).format(
                     attendances=sum(c[7] for c in cells), people=total_people)]
-                book.sheet(SHEET_NAMES["disaggregation"],
+                book.sheet(sheet_name("disaggregation", lang),
                            columns.headers(columns.DISAGGREGATION, lang),
                            [_named_cell(c, lang) for c in cells], notes=notes)
                 if kind == "summary":
                     count = len(cells)
-                book.sheet(SHEET_NAMES["targets"], columns.headers(columns.TARGETS, lang),
+                book.sheet(sheet_name("targets", lang), columns.headers(columns.TARGETS, lang),
                            summary.target_rows(database, filt, catalog, lang),
                            percent_columns=(8,))
         finally:

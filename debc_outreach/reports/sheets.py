@@ -19,6 +19,7 @@ from debc_outreach.reports.formatting import date, number, text
 from debc_outreach.reports.pdf.documents import (
     PAGE_BREAK,
     Table,
+    heading,
     meta_html,
     page,
     privacy_note,
@@ -93,7 +94,7 @@ def write_attendance_sheets(database: Database, session_ids: list[str], catalog:
     for index, session_id in enumerate(session_ids):
         session = sessions.require(database, session_id)
         body, n, u = attendance_sheet_html(database, session, catalog, lang)
-        title = f"<h1>{text(label(N_('Attendance sheet'), lang))}</h1>"
+        title = heading(label(N_("Attendance sheet"), lang), level=1)
         parts.append((PAGE_BREAK if index else "") + (title if index else "") + body)
         named += n
         unnamed += u
@@ -112,7 +113,7 @@ def write_sign_in_sheet(database: Database, session_id: str, catalog: lookup.Cat
     session = sessions.require(database, session_id)
     blank = [[number(i, lang), "", "", "", "", ""] for i in range(1, rows + 1)]
     table = Table([label(N_("No."), lang), label(N_("Name"), lang),
-                   label(N_("Sex"), lang) + " (F/M)", label(N_("Birth year"), lang),
+                   label(N_("Sex (F/M)"), lang), label(N_("Birth year"), lang),
                    label(N_("Home village"), lang), label(N_("Signature or thumbprint"), lang)],
                   blank, [5, 31, 10, 11, 20, 23], (0,), SIGN_ROW_HEIGHT)
     consent = label(N_("By signing, I agree that my name is recorded for this programme's "

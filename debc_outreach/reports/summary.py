@@ -13,8 +13,15 @@ from debc_outreach.i18n import N_
 from debc_outreach.reports import aggregates, chartdata, lookup, targets
 from debc_outreach.reports.columns import AGE_BAND_NAMES, SEX_NAMES
 from debc_outreach.reports.filters import ReportFilter
-from debc_outreach.reports.formatting import date, number, percent, text
-from debc_outreach.reports.pdf.documents import Table, meta_html, page, privacy_note, table_html
+from debc_outreach.reports.formatting import date, number, percent
+from debc_outreach.reports.pdf.documents import (
+    Table,
+    heading,
+    meta_html,
+    page,
+    privacy_note,
+    table_html,
+)
 from debc_outreach.storage.database import Database
 
 
@@ -109,10 +116,10 @@ def summary_html(database: Database, filt: ReportFilter, catalog: lookup.Catalog
     figures_rows = [[k, percent(v, lang) if isinstance(v, float) else num(v)]
                     for k, v in headline_pairs(figures, lang)]
     body = [meta_html(filter_pairs(filt, lang, catalog, database)),
-            f"<h2>{text(label(N_('Key figures'), lang))}</h2>",
+            heading(label(N_("Key figures"), lang)),
             table_html(Table([label(N_("Figure"), lang), label(N_("Value"), lang)],
                              figures_rows, [70, 30], (1,))),
-            f"<h2>{text(label(N_('Charts'), lang))}</h2>", charts_html]
+            heading(label(N_("Charts"), lang)), charts_html]
     sexes = ("F", "M", "O", "X")
     by_province_sex: dict[str, list[int]] = {}
     for cell in aggregates.disaggregation(database, filt):
@@ -122,7 +129,7 @@ def summary_html(database: Database, filt: ReportFilter, catalog: lookup.Catalog
         counts[5] += cell.attendances
     dis_rows = [[lookup.province_name(p, lang)] + [num(v) for v in counts]
                 for p, counts in sorted(by_province_sex.items(), key=lambda kv: -kv[1][5])]
-    body += [f"<h2>{text(label(N_('Attendances by province'), lang))}</h2>",
+    body += [heading(label(N_("Attendances by province"), lang)),
              table_html(Table([label(N_("Province"), lang)]
                               + [label(SEX_NAMES[s], lang) for s in sexes]
                               + [label(N_("With disability"), lang), label(N_("Total"), lang)],
@@ -131,13 +138,13 @@ def summary_html(database: Database, filt: ReportFilter, catalog: lookup.Catalog
                                                    for s in ("F", "M", "O", "X")]
                 for b in aggregates.AGE_BANDS if any(figures.by_sex_age.get((s, b))
                                                      for s in ("F", "M", "O", "X"))]
-    body += [f"<h2>{text(label(N_('Unique people by age band and sex'), lang))}</h2>",
+    body += [heading(label(N_("Unique people by age band and sex"), lang)),
              table_html(Table([label(N_("Age band"), lang)] + [label(SEX_NAMES[s], lang)
                                                               for s in ("F", "M", "O", "X")],
                               age_rows, [32, 17, 17, 17, 17], (1, 2, 3, 4)))]
     skill_rows = [[catalog.title(m.slug, lang), num(m.people), num(m.achieved), num(m.assessed)]
                   for m in figures.skills]
-    body += [f"<h2>{text(label(N_('Skills achieved per module'), lang))}</h2>",
+    body += [heading(label(N_("Skills achieved per module"), lang)),
              table_html(Table([label(N_("Module"), lang),
                                label(N_("People with at least one skill"), lang),
                                label(N_("Skills achieved"), lang),
@@ -147,7 +154,7 @@ def summary_html(database: Database, filt: ReportFilter, catalog: lookup.Catalog
                      r[5], num(r[6]), num(r[7]), percent(r[8], lang)]
                     for r in target_rows(database, filt, catalog, lang)]
     if target_table:
-        body += [f"<h2>{text(label(N_('Targets and actual'), lang))}</h2>",
+        body += [heading(label(N_("Targets and actual"), lang)),
                  table_html(Table([label(N_("Province"), lang), label(N_("Period"), lang),
                                    label(N_("Policy area"), lang), label(N_("Measure"), lang),
                                    label(N_("Target"), lang), label(N_("Actual"), lang),

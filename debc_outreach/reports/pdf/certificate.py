@@ -44,16 +44,21 @@ def certificate_html(data: CertificateData, image_names: tuple[str, ...] = ()) -
     images = "".join(f'<img src="{name}"/> ' for name in image_names if name != QR_NAME)
     if QR_NAME in image_names:           # issue 11: signed QR code and the code to type
         side = qr_layout_px()
+        check_it = label(N_("Check it on the Verify a certificate screen."), lang)
         images += (f'<img src="{QR_NAME}" width="{side}" height="{side}"/><br/>'
-                   f'<span style="font-size: 8pt;">'
-                   f'{text(label(N_("Check it on the Verify a certificate screen."), lang))}'
-                   f'</span><br/>'
+                   f'<span style="font-size: 8pt;">{text(check_it)}</span><br/>'
                    f'<span style="font-family: monospace; font-size: 10pt;">'
                    f'{text(data.extra.get("short_code", ""))}</span>')
     intro = label(N_("This certifies that"), lang)
     took_part = label(N_("took part in the digital-literacy awareness programme"), lang)
     sessions_text = label(N_("Sessions attended: {n}"), lang).format(
         n=number(data.sessions, lang))
+    # Marked outside the f-string below: Babel does not extract from f-strings.
+    words = {"title": label(N_("Certificate of participation"), lang),
+             "modules_title": label(N_("Modules completed"), lang),
+             "skills_title": label(N_("Skills shown"), lang),
+             "trainer": label(N_("Trainer"), lang), "issued": label(N_("Issued"), lang),
+             "signature": label(N_("Signature"), lang)}
     return f"""<html><head><style>
 body {{ font-family: 'Noto Sans Khmer'; }}
 h1 {{ font-size: 26pt; font-weight: 600; color: #1F4E79; margin: 0; }}
@@ -63,7 +68,7 @@ p {{ margin: 2px 0; }}
 <table width="100%" border="3" cellpadding="22" cellspacing="0"
  style="border-color: #1F4E79; border-style: double;"><tr><td>
 <p align="center" style="font-size: 12pt; color: #555555;">{text(data.programme)}</p>
-<h1 align="center">{text(label(N_("Certificate of participation"), lang))}</h1>
+<h1 align="center">{text(words["title"])}</h1>
 <p align="center" style="font-size: 12pt; margin-top: 16px;">{text(intro)}</p>
 <p align="center" style="font-size: 24pt; font-weight: 600; margin: 8px 0 0 0;">
 {text(data.name)}</p>
@@ -71,14 +76,14 @@ p {{ margin: 2px 0; }}
 <p align="center" style="font-size: 12pt; margin-top: 10px;">{text(took_part)}</p>
 <p align="center" style="font-size: 11pt;">{text(data.place)} · {text(date(data.date, lang))}
  · {text(sessions_text)}</p>
-<h2>{text(label(N_("Modules completed"), lang))}</h2><ul>{modules}</ul>
-<h2>{text(label(N_("Skills shown"), lang))}</h2><ul>{skills or '<li>—</li>'}</ul>
+<h2>{text(words["modules_title"])}</h2><ul>{modules}</ul>
+<h2>{text(words["skills_title"])}</h2><ul>{skills or '<li>—</li>'}</ul>
 <br/><table width="100%" cellpadding="4"><tr>
-<td width="60%"><p>{text(label(N_("Trainer"), lang))}: {text("; ".join(data.trainers))}</p>
-<p>{text(label(N_("Issued"), lang))}: {text(date(data.issued, lang))}</p>
+<td width="60%"><p>{text(words["trainer"])}: {text("; ".join(data.trainers))}</p>
+<p>{text(words["issued"])}: {text(date(data.issued, lang))}</p>
 <p style="color: #777777; font-size: 8pt;">{text(data.participant_id)}</p></td>
 <td width="40%" align="center"><br/><br/>______________________________<br/>
-{text(label(N_("Signature"), lang))}<br/>{images}</td></tr></table>
+{text(words["signature"])}<br/>{images}</td></tr></table>
 </td></tr></table></body></html>"""
 
 

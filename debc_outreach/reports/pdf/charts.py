@@ -73,9 +73,9 @@ def paint_bars(painter, rect, chart: BarChart, *, point_size: float = 9.0,
         y = top + row_index * row_height
         painter.setPen(QColor("#222222"))
         painter.drawText(QRectF(rect.left(), y, label_width - line * 0.3, row_height),
-                         Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter,
-                         metrics.elidedText(text, Qt.TextElideMode.ElideRight,
-                                            label_width - line * 0.3))
+                         Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter
+                         | Qt.TextFlag.TextWordWrap,
+                         fitted_label(metrics, text, label_width - line * 0.3, row_height))
         for index in range(series):
             value = chart.values[row_index][index]
             width = plot_width * value / top_value
@@ -89,6 +89,23 @@ def paint_bars(painter, rect, chart: BarChart, *, point_size: float = 9.0,
                              chart.value_texts[row_index][index])
             painter.setFont(font)
     painter.restore()
+
+
+def fitted_label(metrics, text: str, width: float, height: float) -> str:
+    """`text` as it fits a label box: on one line, else wrapped at Khmer break
+    positions (Qt finds none itself) when the lines fit `height`, else elided."""
+    from PySide6.QtCore import QRectF, Qt
+
+    from debc_outreach.core.khmer_text import with_line_breaks
+
+    if metrics.horizontalAdvance(text) <= width:
+        return text
+    wrapped = with_line_breaks(text)
+    box = metrics.boundingRect(QRectF(0, 0, width, 10_000), int(Qt.TextFlag.TextWordWrap),
+                               wrapped)
+    if box.width() <= width + 0.5 and box.height() <= height:
+        return wrapped
+    return metrics.elidedText(text, Qt.TextElideMode.ElideRight, width)
 
 
 def chart_image(chart: BarChart, width: int, height: int, scale: float = 3.0):

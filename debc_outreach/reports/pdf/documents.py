@@ -58,6 +58,12 @@ def meta_html(pairs: list[tuple[str, str]]) -> str:
     return "".join(f'<p class="meta"><b>{text(k)}:</b> {text(v)}</p>' for k, v in pairs if v)
 
 
+def heading(title: str, level: int = 2) -> str:
+    """A section heading; `title` is already translated (never mark strings inside f-strings:
+    Babel's extractor does not look into them, so they would stay English)."""
+    return f"<h{level}>{text(title)}</h{level}>"
+
+
 def page(title: str, body: str) -> str:
     return f"<html><head>{STYLE}</head><body><h1>{text(title)}</h1>{body}</body></html>"
 
