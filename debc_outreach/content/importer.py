@@ -31,7 +31,7 @@ from debc_outreach.content.loader import (
 from debc_outreach.content.model import Pack
 from debc_outreach.content.validator import Problem, check_pack, errors_only
 from debc_outreach.errors import UserError
-from debc_outreach.i18n import _
+from debc_outreach.i18n import _, ngettext
 
 MAX_UNPACKED_BYTES = 200 * 1024 * 1024
 MAX_FILES = 5000
@@ -124,7 +124,9 @@ def import_pack(zip_path: Path, data_dir: Path, recorded_ids: Iterable[str] = ()
         errors = errors_only(problems)
         if errors:
             raise PackRejected(
-                _("The pack was not imported: {n} problem(s), first: {first}").format(
+                ngettext("The pack was not imported: {n} problem, first: {first}",
+                         "The pack was not imported: {n} problems, first: {first}",
+                         len(errors)).format(
                     n=len(errors), first=errors[0]), problems)
         try:
             new = load_pack(root)

@@ -484,9 +484,11 @@ class SyncPage(Page):
         return self._run(_("Writing the bundle…"), work, self._sent)
 
     def _sent(self, result) -> None:
-        self.last_report.setText(_("Bundle written to {path}: {n} record(s) for the "
-                                   "coordinator. Take it to the coordinator or leave it in the "
-                                   "shared folder.").format(
+        self.last_report.setText(ngettext(
+            "Bundle written to {path}: {n} record for the coordinator. Take it to the "
+            "coordinator or leave it in the shared folder.",
+            "Bundle written to {path}: {n} records for the coordinator. Take it to the "
+            "coordinator or leave it in the shared folder.", result.events).format(
             path=result.path, n=i18n.format_number(result.events)))
         self._after_exchange()
 
@@ -514,7 +516,8 @@ class SyncPage(Page):
         return self._run(_("Syncing with {folder}…").format(folder=folder), work, self._synced)
 
     def _synced(self, result) -> None:
-        lines = [_("Imported {n} bundle(s), wrote {m}.").format(
+        lines = [ngettext("Imported {n} bundle, wrote {m}.", "Imported {n} bundles, wrote {m}.",
+                          len(result.imported)).format(
             n=i18n.format_number(len(result.imported)),
             m=i18n.format_number(len(result.written)))]
         lines += [report_text(report) for report in result.imported
@@ -549,7 +552,9 @@ class SyncPage(Page):
             text = _("Sync with the hub stopped; what was sent is kept and the rest goes "
                      "next time.")
         else:
-            text = _("Synced with the hub: {sent} record(s) sent, {received} received.").format(
+            text = ngettext("Synced with the hub: {sent} record sent, {received} received.",
+                            "Synced with the hub: {sent} records sent, {received} received.",
+                            result.pushed).format(
                 sent=i18n.format_number(result.pushed),
                 received=i18n.format_number(result.received))
         lines = [text] + [report_text(report) for report in result.pulled if report.new]
