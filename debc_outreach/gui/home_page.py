@@ -4,7 +4,15 @@ from __future__ import annotations
 
 import datetime as dt
 
-from PySide6.QtWidgets import QFrame, QGridLayout, QLabel, QVBoxLayout, QWidget
+from PySide6.QtWidgets import (
+    QFrame,
+    QGridLayout,
+    QHBoxLayout,
+    QLabel,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
+)
 
 from debc_outreach import i18n
 from debc_outreach.gui import fonts
@@ -64,6 +72,21 @@ class HomePage(Page):
         grid.addWidget(self.participant_count, 1, 0)
         grid.addWidget(self.session_count, 1, 1)
         layout.addLayout(grid)
+        # The next steps, so a new user is never left with only figures to look at.
+        self.first_steps = QLabel()
+        self.first_steps.setWordWrap(True)
+        layout.addWidget(self.first_steps)
+        actions = QHBoxLayout()
+        self.plan_button = QPushButton()
+        self.plan_button.clicked.connect(self.plan_session)
+        self.present_button = QPushButton()
+        self.present_button.clicked.connect(lambda: self._go("modules"))
+        self.sync_button = QPushButton()
+        self.sync_button.clicked.connect(lambda: self._go("sync"))
+        for button in (self.plan_button, self.present_button, self.sync_button):
+            actions.addWidget(button)
+        actions.addStretch(1)
+        layout.addLayout(actions)
         self.device = QLabel()
         self.device.setWordWrap(True)
         layout.addWidget(self.device)
@@ -80,6 +103,11 @@ class HomePage(Page):
                              "without internet."))
         self._show_counts()
         self.backup.caption.setText(_("last automatic backup"))
+        self.first_steps.setText(_("No session yet: plan your first one, or look at the "
+                                   "modules you can present."))
+        self.plan_button.setText(_("Plan a session…"))
+        self.present_button.setText(_("Present a module"))
+        self.sync_button.setText(_("Send or receive records"))
         if self.isVisible():          # figures and dates re-format in the new language
             self.refresh()
 
@@ -128,6 +156,7 @@ class HomePage(Page):
                         "participants": participants.count(store.database),
                         "sessions": sessions.count(store.database)}
         self._show_counts()
+        self.first_steps.setVisible(self._counts["sessions"] == 0)
         backups = sorted(store.backup_dir.glob(f"{DAILY_PREFIX}*.sqlite"))
         if backups:
             day = dt.date.fromisoformat(backups[-1].stem.removeprefix(DAILY_PREFIX))
@@ -136,3 +165,10 @@ class HomePage(Page):
             self.backup.value.setText("—")
         self.device.setText(_("This computer: {device} · Data folder: {folder}")
                             .format(device=store.device_id, folder=store.data_dir))
+
+    def _go(self, key: str):
+        """Show another page of the main window (the home page lives in it)."""
+        return self.window().page(key)
+
+    def plan_session(self) -> None:
+        self._go("sessions").plan_session()
