@@ -86,14 +86,36 @@ def cmd_enrol_approve(args: argparse.Namespace) -> int:
     print(_("Certificate for device {device} (scope {scope}) written to {path}.")
           .format(device=body["device_id"], scope=", ".join(body["scope"]), path=target))
     if args.qr:
-        from debc_outreach.reports.pdf.qr import save_qr_png
-        from debc_outreach.sync import enrolment_codec
-
-        picture = save_qr_png(enrolment_codec.encode(document), Path(args.qr).expanduser())
-        print(_("QR code written to {path}: show it on a screen (or send the picture); the "
-                "trainer's computer joins with 'sync enrol-accept PICTURE' or with Sync → "
-                "Join with a QR code….").format(path=picture))
+        _write_qr(document, args.qr)
     return 0
+
+
+def cmd_enrol_show(args: argparse.Namespace) -> int:
+    from debc_outreach.sync import trust
+
+    if not (args.output or args.qr):
+        raise UserError(_("Say where to write the enrolment: -o CERT for the certificate file, "
+                          "--qr FILE.png for the QR code picture, or both."))
+    with open_store(args) as store:
+        document = trust.enrolment_document(store, args.device)
+    body = document["certificate"]["body"]
+    if args.output:
+        target = _write_json(args.output, document)
+        print(_("Certificate for device {device} (scope {scope}) written to {path}.")
+              .format(device=body["device_id"], scope=", ".join(body["scope"]), path=target))
+    if args.qr:
+        _write_qr(document, args.qr)
+    return 0
+
+
+def _write_qr(document: dict, path: str) -> None:
+    from debc_outreach.reports.pdf.qr import save_qr_png
+    from debc_outreach.sync import enrolment_codec
+
+    picture = save_qr_png(enrolment_codec.encode(document), Path(path).expanduser())
+    print(_("QR code written to {path}: show it on a screen (or send the picture); the "
+            "trainer's computer joins with 'sync enrol-accept PICTURE' or with Sync → "
+            "Join with a QR code….").format(path=picture))
 
 
 def _enrolment(args: argparse.Namespace) -> dict:
@@ -218,6 +240,13 @@ def register(commands) -> None:
     approve.add_argument("--qr", metavar="FILE.png",
                          help=_("also write the certificate as a QR code picture"))
     approve.set_defaults(handler=cmd_enrol_approve)
+    show = actions.add_parser("enrol-show", help=_("write an approved device's enrolment "
+                                                   "again (coordinator)"))
+    show.add_argument("device", metavar="DEVICE_ID")
+    show.add_argument("-o", "--output", metavar="CERT")
+    show.add_argument("--qr", metavar="FILE.png",
+                      help=_("write the certificate as a QR code picture"))
+    show.set_defaults(handler=cmd_enrol_show)
     accept = actions.add_parser("enrol-accept", help=_("join with a device certificate"))
     given = accept.add_mutually_exclusive_group(required=True)
     given.add_argument("certificate", metavar="CERT", nargs="?",

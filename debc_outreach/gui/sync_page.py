@@ -145,7 +145,14 @@ class SyncPage(Page):
 
         self.peers_title = QLabel()
         self.peers_title.setFont(fonts.heading_font(self.font(), 1.2))
-        layout.addWidget(self.peers_title)
+        # Acts on the selected device, so it sits with the list, not with the exchanges.
+        self.show_qr_button = QPushButton()
+        self.show_qr_button.setObjectName("showEnrolmentQr")
+        peers_row = QHBoxLayout()
+        peers_row.addWidget(self.peers_title)
+        peers_row.addStretch(1)
+        peers_row.addWidget(self.show_qr_button)
+        layout.addLayout(peers_row)
         self.peers = QTableWidget(0, 6)
         as_row_picker(self.peers)
         header = self.peers.horizontalHeader()
@@ -163,6 +170,8 @@ class SyncPage(Page):
         self.join_code_button.clicked.connect(lambda: self.join_with_code())
         self.approve_button.clicked.connect(lambda: self.approve_request())
         self.revoke_button.clicked.connect(self.revoke_selected)
+        self.show_qr_button.clicked.connect(lambda: self.show_enrolment_qr())
+        self.peers.itemSelectionChanged.connect(self._update_device_actions)
         self.send_button.clicked.connect(lambda: self.send_to_coordinator())
         self.folder_button.clicked.connect(lambda: self.sync_with_folder())
         self.change_folder_button.clicked.connect(self.change_folder)
@@ -195,6 +204,7 @@ class SyncPage(Page):
         self.import_button.setText(_("Import a bundle…"))
         self.approve_button.setText(_("Approve a device…"))
         self.revoke_button.setText(_("Revoke device"))
+        self.show_qr_button.setText(_("Show enrolment QR code…"))
         self.peers_title.setText(_("Devices"))
         self.peers.setHorizontalHeaderLabels([_("Device"), _("Role"), _("Area"),
                                               _("Last received"), _("Last sent"),
@@ -218,6 +228,7 @@ class SyncPage(Page):
         self.send_button.setVisible(not coordinator)
         self.approve_button.setVisible(coordinator)
         self.revoke_button.setVisible(coordinator)
+        self.show_qr_button.setVisible(coordinator)
         if not member:
             self.identity.setText(_("This computer ({device}) is not part of a programme yet. "
                                     "A coordinator creates one; a trainer writes an enrolment "
@@ -228,6 +239,7 @@ class SyncPage(Page):
             self.status.setText("")
             self.held_button.setVisible(False)
             self.peers.setRowCount(0)
+            self._update_device_actions()
             return
         cert = trust.own_certificate(self.store)
         role = _("coordinator") if coordinator else _("trainer")
@@ -277,6 +289,30 @@ class SyncPage(Page):
                 item.setData(Qt.ItemDataRole.UserRole, peer.device_id)
                 self.peers.setItem(row, column, item)
             self.peers.item(row, PENDING_COLUMN).setToolTip(self._pending_tip(peer))
+        self._update_device_actions()
+
+    def selected_device(self) -> str | None:
+        items = self.peers.selectedItems()
+        return items[0].data(Qt.ItemDataRole.UserRole) if items else None
+
+    def _update_device_actions(self) -> None:
+        """"Show enrolment QR code…" only for a trainer device that could still join with it;
+        the tooltip says why not (the same checks as the QR code itself)."""
+        device_id = self.selected_device()
+        reason = ""
+        if not trust.is_coordinator(self.store):
+            reason = _("Only the programme's coordinator can show a device's enrolment.")
+        elif device_id is None:
+            reason = _("Select a trainer's computer in the list of devices first.")
+        else:
+            try:
+                trust.enrolment_document(self.store, device_id)
+            except UserError as error:
+                reason = str(error)
+        self.show_qr_button.setEnabled(not reason)
+        self.show_qr_button.setToolTip(reason or _(
+            "Show the certificate of the selected computer again as a QR code, for a trainer "
+            "who missed it. It is not approved again."))
 
     @staticmethod
     def _pending_tip(peer: peers.Peer) -> str:
@@ -434,11 +470,23 @@ class SyncPage(Page):
             show_qr_code(self, document)
         return True
 
+    def show_enrolment_qr(self, device_id: str | None = None) -> bool:
+        """Coordinator: show an approved trainer device's enrolment QR code again."""
+        device_id = device_id or self.selected_device()
+        if device_id is None:
+            return False
+        try:
+            document = trust.enrolment_document(self.store, device_id)
+        except UserError as error:
+            self._show_error(error)
+            return False
+        show_qr_code(self, document)
+        return True
+
     def revoke_selected(self) -> None:
-        items = self.peers.selectedItems()
-        if not items:
+        device_id = self.selected_device()
+        if device_id is None:
             return
-        device_id = items[0].data(Qt.ItemDataRole.UserRole)
         answer = QMessageBox.question(
             self, _("Revoke device"),
             _("Refuse every new bundle from this device, on every computer of the programme? "

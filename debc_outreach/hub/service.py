@@ -62,10 +62,7 @@ def approve_hub(store: Store, request: object, days: int = trust.COORDINATOR_DAY
         "role": HUB_ROLE, "scope": [trust.ALL_AREAS], "sign": body["sign"], "enc": body["enc"],
         "issued": trust.iso(issued), "expires": trust.iso(issued + dt.timedelta(days=days))})
     trust.remember_peer(store, trust.verify_certificate(prog, cert))
-    return {"type": trust.ENROLMENT_TYPE, "version": 1, "programme": prog.as_json(),
-            "certificate": cert, "coordinator": json.loads(store.database.scalar(
-                "SELECT certificate FROM sync_programme")),
-            "revocations": trust.revocation_list(store)}
+    return trust.enrolment_for(store, cert)
 
 
 # --- the hub itself ---------------------------------------------------------------------

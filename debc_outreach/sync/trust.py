@@ -250,10 +250,44 @@ def approve_enrolment(store: Store, request: object, scope: list[str],
     cert = _issue(keys, prog.id, str(body["device_id"]), str(body.get("name", "")), TRAINER,
                   parse_scope(scope), str(body["sign"]), str(body["enc"]), days)
     remember_peer(store, verify_certificate(prog, cert))
-    return {"type": ENROLMENT_TYPE, "version": 1, "programme": prog.as_json(),
-            "certificate": cert, "coordinator": json.loads(store.database.scalar(
+    return enrolment_for(store, cert)
+
+
+def enrolment_for(store: Store, certificate: dict) -> dict:
+    """The enrolment file (and QR code) content that hands `certificate` to its device:
+    the programme, the certificate, the coordinator's certificate, the revocation list."""
+    return {"type": ENROLMENT_TYPE, "version": 1, "programme": require_programme(store).as_json(),
+            "certificate": certificate, "coordinator": json.loads(store.database.scalar(
                 "SELECT certificate FROM sync_programme")),
             "revocations": revocation_list(store)}
+
+
+def enrolment_document(store: Store, device_id: str) -> dict:
+    """Coordinator: the enrolment of a trainer device approved before, as `approve_enrolment`
+    returned it, for a trainer who missed the QR code; UserError for a device that is not
+    a trainer's, revoked or whose certificate has expired."""
+    prog = require_programme(store)
+    if not is_coordinator(store):
+        raise UserError(_("Only the programme's coordinator can show a device's enrolment."))
+    if device_id == store.device_id:
+        raise UserError(_("This is the coordinator's own computer: it needs no enrolment."))
+    text = store.database.scalar("SELECT certificate FROM sync_peer WHERE device_id = ?",
+                                 (device_id,))
+    if text is None:
+        raise UserError(_("No enrolled device has the id {device}. Import a bundle from it or "
+                          "enrol it first.").format(device=device_id))
+    cert = verify_certificate(prog, json.loads(text))
+    name = cert.name or device_id[:8]
+    if cert.role != TRAINER:
+        raise UserError(_("{name} is not a trainer's computer; only a trainer's computer "
+                          "joins with an enrolment QR code.").format(name=name))
+    if device_id in revoked_devices(store):
+        raise UserError(_("{name} is revoked: its enrolment cannot be shown again.")
+                        .format(name=name))
+    if cert.expired():
+        raise UserError(_("The certificate of {name} has expired. Approve the device again "
+                          "with a new enrolment request.").format(name=name))
+    return enrolment_for(store, cert.signed)
 
 
 def revocation_list(store: Store) -> dict:
