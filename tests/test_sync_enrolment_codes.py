@@ -247,7 +247,6 @@ def test_a_picture_without_a_qr_code_says_so(tmp_path):
         trust.enrolment_from_codes(read_codes(path))
 
 
-
 def test_command_line_round_trip_through_the_qr_picture_and_the_code(tmp_path, capsys):
     coordinator, trainer, second = (tmp_path / name for name in ("coord", "trainer", "second"))
     assert _cli(capsys, coordinator, "sync", "programme", "create", PROGRAMME)[0] == 0
