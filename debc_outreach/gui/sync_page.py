@@ -8,17 +8,14 @@ its own Store, and the page shows what happened afterwards.
 from __future__ import annotations
 
 import datetime as dt
-import json
 from pathlib import Path
 
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
-    QDialog,
     QFileDialog,
     QGroupBox,
     QHBoxLayout,
     QHeaderView,
-    QInputDialog,
     QLabel,
     QLineEdit,
     QMessageBox,
@@ -33,13 +30,11 @@ from debc_outreach.errors import UserError
 from debc_outreach.gui import fonts
 from debc_outreach.gui.context import AppContext
 from debc_outreach.gui.enrolment_qr import (
-    JoinWithCodeDialog,
     area_text,
-    offer_qr_code,
-    show_qr_code,
 )
 from debc_outreach.gui.errors import show_user_error
 from debc_outreach.gui.page import Page
+from debc_outreach.gui.sync_enrolment import EnrolmentActions
 from debc_outreach.gui.tables import as_row_picker
 from debc_outreach.i18n import _, ngettext
 from debc_outreach.storage.store import Store
@@ -47,7 +42,6 @@ from debc_outreach.sync import bundle, hub_client, peers, state, trust
 from debc_outreach.sync import folder as sync_folder
 from debc_outreach.sync.importer import ImportReport
 
-JSON_FILTER = "JSON (*.json)"
 PENDING_COLUMN = 5
 
 
@@ -82,7 +76,7 @@ def report_text(report: ImportReport) -> str:
     return "\n".join(lines) or _("Nothing new.")
 
 
-class SyncPage(Page):
+class SyncPage(EnrolmentActions, Page):
     key = "sync"
     icon_name = "sync.svg"
 
@@ -353,151 +347,6 @@ class SyncPage(Page):
 
     def _show_error(self, error: UserError) -> None:
         show_user_error(self, error)
-
-    # --- joining ------------------------------------------------------------------------
-    def create_programme(self, name: str | None = None) -> bool:
-        if name is None:
-            name, ok = QInputDialog.getText(self, _("Create a programme"),
-                                            _("Name of the programme:"))
-            if not ok:
-                return False
-        try:
-            trust.create_programme(self.store, name)
-        except UserError as error:
-            self._show_error(error)
-            return False
-        self.refresh()
-        return True
-
-    def write_request(self, path: Path | None = None, label: str | None = None) -> bool:
-        """Trainer: write an enrolment request under a name the coordinator will recognise.
-
-        `label` None proposes "<current trainer> — <computer>" (asked for when `path`
-        is None too, i.e. when the trainer clicked the button)."""
-        default = trust.default_device_label(self.store, self.context.settings.current_trainer_id)
-        if label is None and path is None:
-            label, ok = QInputDialog.getText(
-                self, _("Write an enrolment request"),
-                _("Name the coordinator will see for this computer (your name and the "
-                  "laptop's, so two laptops are not mixed up):"), QLineEdit.EchoMode.Normal,
-                default)
-            if not ok:
-                return False
-        try:
-            request = trust.enrol_request(self.store, default if label is None else label)
-        except UserError as error:
-            self._show_error(error)
-            return False
-        if path is None:
-            chosen, _filter = QFileDialog.getSaveFileName(
-                self, _("Write an enrolment request"),
-                str(Path.home() / "enrolment-request.json"), JSON_FILTER)
-            if not chosen:
-                return False
-            path = Path(chosen)
-        try:
-            path.write_text(json.dumps(request, ensure_ascii=False), encoding="utf-8")
-        except OSError as error:
-            self._show_error(UserError(_("{path} could not be written ({reason}).").format(
-                path=path, reason=error.strerror or error)))
-            return False
-        return True
-
-    def accept_certificate(self, path: Path | None = None) -> bool:
-        if path is None:
-            chosen, _filter = QFileDialog.getOpenFileName(self, _("Accept a certificate"),
-                                                          str(Path.home()), JSON_FILTER)
-            if not chosen:
-                return False
-            path = Path(chosen)
-        try:
-            trust.accept_enrolment(self.store, trust.read_json_file(path, _("certificate")))
-        except UserError as error:
-            self._show_error(error)
-            return False
-        self.refresh()
-        return True
-
-    def join_with_code(self) -> bool:
-        """Trainer: join with the QR code on the coordinator's screen (photo, scanner, paste)."""
-        dialog = JoinWithCodeDialog(self.store, self)
-        joined = dialog.exec() == QDialog.DialogCode.Accepted
-        dialog.deleteLater()
-        if joined:
-            self.refresh()
-        return joined
-
-    def approve_request(self, request: Path | None = None, scope: str | None = None,
-                        target: Path | None = None, show_qr: bool | None = None) -> bool:
-        """Coordinator: sign a certificate for a request; save it and/or show it as a QR code.
-
-        `show_qr` None asks the coordinator after saving."""
-        if request is None:
-            chosen, _filter = QFileDialog.getOpenFileName(self, _("Approve a device"),
-                                                          str(Path.home()), JSON_FILTER)
-            if not chosen:
-                return False
-            request = Path(chosen)
-        if scope is None:
-            scope, ok = QInputDialog.getText(
-                self, _("Approve a device"),
-                _("Province or district codes this device may receive (for example 07 or "
-                  "0701):"))
-            if not ok:
-                return False
-        try:
-            document = trust.approve_enrolment(
-                self.store, trust.read_json_file(request, _("enrolment request")), [scope])
-        except UserError as error:
-            self._show_error(error)
-            return False
-        self.refresh()
-        if target is None:
-            chosen, _filter = QFileDialog.getSaveFileName(
-                self, _("Save the certificate"), str(request.with_name("certificate.json")),
-                JSON_FILTER)
-            target = Path(chosen) if chosen else None
-        if target is not None:
-            try:
-                target.write_text(json.dumps(document, ensure_ascii=False), encoding="utf-8")
-            except OSError as error:
-                self._show_error(UserError(_("{path} could not be written ({reason}).").format(
-                    path=target, reason=error.strerror or error)))
-                target = None
-        if show_qr is None:
-            show_qr = offer_qr_code(self, document, target)
-        if show_qr:
-            show_qr_code(self, document)
-        return True
-
-    def show_enrolment_qr(self, device_id: str | None = None) -> bool:
-        """Coordinator: show an approved trainer device's enrolment QR code again."""
-        device_id = device_id or self.selected_device()
-        if device_id is None:
-            return False
-        try:
-            document = trust.enrolment_document(self.store, device_id)
-        except UserError as error:
-            self._show_error(error)
-            return False
-        show_qr_code(self, document)
-        return True
-
-    def revoke_selected(self) -> None:
-        device_id = self.selected_device()
-        if device_id is None:
-            return
-        answer = QMessageBox.question(
-            self, _("Revoke device"),
-            _("Refuse every new bundle from this device, on every computer of the programme? "
-              "Records it sent before stay."))
-        if answer != QMessageBox.StandardButton.Yes:
-            return
-        try:
-            trust.revoke_device(self.store, device_id)
-        except UserError as error:
-            self._show_error(error)
-        self.refresh()
 
     # --- exchanging (background tasks) --------------------------------------------------
     def _run(self, title: str, work, done):
