@@ -10,6 +10,7 @@ from debc_outreach.i18n import _
 from debc_outreach.storage import gazetteer
 
 CODE_ROLE = Qt.ItemDataRole.UserRole + 1
+SHOWN = 30          # suggestions listed while typing
 
 
 class VillagePicker(QLineEdit):
@@ -46,7 +47,7 @@ class VillagePicker(QLineEdit):
     def _suggest(self, text: str) -> None:
         self._code = ""
         self._model.clear()
-        for place in gazetteer.search_villages(text, limit=30):
+        for place in gazetteer.search_villages(text, limit=SHOWN):
             item = QStandardItem(place.label())
             item.setData(place.code, CODE_ROLE)
             item.setToolTip(place.code)
