@@ -29,8 +29,8 @@ import unicodedata
 
 from debc_outreach.core.names import name_key
 
-__all__ = ["compact_key", "roman_key", "roman_keys", "romanise", "romanisations", "fold_digits",
-           "ROMAN_FOLDS"]
+__all__ = ["compact_key", "roman_key", "roman_keys", "sound_patterns", "romanise",
+           "romanisations", "fold_digits", "ROMAN_FOLDS"]
 
 _DIGITS = str.maketrans("០១២៣៤៥៦៧៨៩", "0123456789")
 
@@ -61,7 +61,7 @@ _CONSONANTS = {
 _VOWELS = {
     "ា": "a", "ិ": "e", "ី": "ei", "ឹ": "oe", "ឺ": "eu", "ុ": "o", "ូ": "ou", "ួ": "uo",
     "ើ": "ae", "ឿ": "oeu", "ៀ": "ie", "េ": "e", "ែ": "ae", "ៃ": "ai", "ោ": "ao",
-    "ៅ": "au", "ំ": "am", "ះ": "ah", "ៈ": "a", "ៗ": "",
+    "ៅ": "au", "ំ": "am", "ះ": "ah", "ៈ": "ak", "ៗ": "",
 }
 _SIGNS = {"ំ": "m", "ះ": "h"}      # after a vowel they add only their consonant
 _INDEPENDENT = {
@@ -107,7 +107,9 @@ def _syllables(text: str) -> list[tuple[str, list[str], str]]:
 def _romanise_word(clusters: list[tuple[str, list[str], str]], every_inherent: bool) -> str:
     """One word. A bare consonant after a vowel closes the syllable (សុខ is sokh),
     unless a bare consonant follows it (សុវណ្ណ is sovann); with `every_inherent`
-    each bare consonant but the last carries the inherent vowel (រតនា is rotana)."""
+    each bare consonant but the last carries the inherent vowel (រតនា is rotana).
+    A closing consonant is written without its subscripts (ពេជ្រ is pech), and a
+    word-final short i or u after a syllable is silent (សុជាតិ is socheat)."""
     out: list[str] = []
     open_syllable = False
     for index, (base, subs, marks) in enumerate(clusters):
@@ -115,23 +117,33 @@ def _romanise_word(clusters: list[tuple[str, list[str], str]], every_inherent: b
             out.append(marks)
             open_syllable = bool(marks) and marks[-1].isalpha()
             continue
-        vowel = "".join(_VOWELS.get(mark, "") for mark in marks if mark not in _SIGNS)
-        signs = "".join(_SIGNS[mark] for mark in marks if mark in _SIGNS)
-        consonants = _CONSONANTS[base] + "".join(_CONSONANTS[sub] for sub in subs)
         following = clusters[index + 1] if index + 1 < len(clusters) else None
         next_is_bare = (following is not None and following[0] != ""
                         and not any(m in _VOWELS for m in following[2]))
-        if vowel:
+        vowel = "".join(_VOWELS.get(mark, "") for mark in marks if mark not in _SIGNS)
+        signs = "".join(_SIGNS[mark] for mark in marks if mark in _SIGNS)
+        if signs == "m" and next_is_bare and following is not None and following[0] == "ង":
+            signs = ""                      # ាំង is written aing or ang: តាំង Taing
+        consonants = _CONSONANTS[base] + "".join(_CONSONANTS[sub] for sub in subs)
+        closing = _CONSONANTS[base]
+        silent_vowel = (following is None and index > 0 and marks in ("ិ", "ុ")
+                        and not every_inherent)
+        if silent_vowel:
+            out.append(closing)
+            open_syllable = False
+        elif vowel:
             out.append(consonants + vowel + signs)
             open_syllable = not signs
         elif signs:
             out.append(consonants + _INHERENT + signs)
             open_syllable = False
-        elif _BANTOC in marks or following is None or (
-                open_syllable and not next_is_bare and not every_inherent):
-            out.append(consonants if open_syllable or _BANTOC in marks
-                       else consonants + _INHERENT)
+        elif _BANTOC in marks or (following is None and index > 0):
+            out.append(closing)
             open_syllable = False
+        elif open_syllable and not next_is_bare and not every_inherent:
+            # Closes this syllable; a subscript starts the next one (សម្បត្តិ: sam-bat).
+            out.append(closing + (consonants[len(closing):] + _INHERENT if subs else ""))
+            open_syllable = bool(subs)
         else:
             out.append(consonants + _INHERENT)
             open_syllable = True
@@ -156,11 +168,12 @@ def romanise(text: str) -> str:
 # (pattern, replacement), applied in order to lower-case Latin letters without spaces.
 ROMAN_FOLDS: tuple[tuple[str, str], ...] = (
     (r"chh|ch|j|c", "c"),                     # ឆ ជ ច: Chhay / Chay / Jay
-    (r"ng|nh|gn|ny", "n"),                    # ង ញ: Samnang, Vannh, Sogna
+    (r"ng|nh|gn|ny(?=[aeiou])", "n"),         # ង ញ: Samnang, Kanha / Kagna / Kanya
     (r"(?<=[bcdfgjklmnpqrstvxz])h", ""),      # aspiration: Sokh / Sok, Phalla / Palla
     (r"b", "p"), (r"d", "t"), (r"[gq]", "k"), (r"w", "v"), (r"[xz]", "s"), (r"f", "p"),
-    (r"(?<=[aeiou])[vy](?![aeiou])", "a"),    # v, y closing a vowel: Pov, Srey, Ly
-    (r"(?<![aeiou])y(?![aeiou])", "a"),
+    (r"(?<=[aeiou])[vy]", "a"),               # v, y after a vowel: Pov / Pao, Srey / Srei
+    (r"(?<=[aeiou])[rh](?![aeiouy])", "a"),   # r, h lengthening a vowel: Chear, Darah
+    (r"y(?![aeiou])", "a"),                   # y as a vowel: Ly / Li, Rithy / Rithi
     (r"[aeiou]+", "a"),                       # every vowel spelling: Sophea / Sopha
     (r"(.)\1+", r"\1"),                       # doubled letters: Chann / Chan, Vanna / Vana
 )
@@ -184,5 +197,13 @@ def roman_keys(text: str) -> list[str]:
 
 
 def roman_key(text: str) -> str:
-    """`roman_keys` space-separated, as stored: a substring search finds any reading."""
-    return " ".join(roman_keys(text))
+    """`roman_keys`, each after a space, as stored: a substring search finds any
+    reading, and " " + a short key finds the readings that start with it."""
+    return "".join(" " + key for key in roman_keys(text))
+
+
+def sound_patterns(query: str) -> list[str]:
+    """What to look for in stored `roman_key`s for a typed query: its sound keys of
+    three letters or more anywhere, two-letter ones at the start ("Ly" is not every
+    name holding "la"); nothing for a single letter."""
+    return [key if len(key) >= 3 else " " + key for key in roman_keys(query) if len(key) >= 2]

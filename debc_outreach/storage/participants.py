@@ -25,7 +25,7 @@ from functools import cache
 
 from debc_outreach.core import people, wg
 from debc_outreach.core.ids import is_id, new_id, pair_id
-from debc_outreach.core.name_search import compact_key, roman_key, roman_keys
+from debc_outreach.core.name_search import compact_key, roman_key, sound_patterns
 from debc_outreach.core.names import name_key, validate_name
 from debc_outreach.errors import UserError
 from debc_outreach.i18n import _
@@ -308,8 +308,6 @@ def _fts_phrase(key: str, column: str = "search_key") -> str:
 # index and stop at `limit` instead of sorting every hit.
 _COMMON = 300
 _LATIN = re.compile("[a-z]")
-# Shorter sound keys ("sa") would match most names: the sound match needs three letters.
-_ROMAN_MIN = 3
 
 
 def _walk_sorted(conn: sqlite3.Connection, key: str, limit: int, where: str,
@@ -331,8 +329,10 @@ def _walk_sorted(conn: sqlite3.Connection, key: str, limit: int, where: str,
 
 
 def _fts_matches(conn: sqlite3.Connection, match: str, limit: int, where: str,
-                 params: tuple) -> list[Participant] | None:
-    """People whose keys match an FTS query, in Khmer order; None if too many match."""
+                 params: tuple, first: tuple[str, tuple] = ("", ())
+                 ) -> list[Participant] | None:
+    """People whose keys match an FTS query, in Khmer order after the SQL ordering
+    term `first` (with its parameters); None if too many match."""
     hits = conn.execute("SELECT rowid FROM participant_fts WHERE participant_fts MATCH ? "
                         "LIMIT ?", (match, _COMMON + 1)).fetchall()
     if len(hits) > _COMMON:
@@ -340,9 +340,11 @@ def _fts_matches(conn: sqlite3.Connection, match: str, limit: int, where: str,
     if not hits:
         return []
     marks = ",".join("?" * len(hits))
+    order, order_params = first
     cursor = conn.execute(
         f"SELECT {COLUMNS} FROM participant p WHERE p.rowid IN ({marks}) AND {where} "
-        f"ORDER BY p.sort_key, p.id LIMIT ?", (*[h[0] for h in hits], *params, limit))
+        f"ORDER BY {order + ', ' if order else ''}p.sort_key, p.id LIMIT ?",
+        (*[h[0] for h in hits], *params, *order_params, limit))
     return [from_row(row) for row in cursor]
 
 
@@ -355,22 +357,26 @@ def _name_matches(conn: sqlite3.Connection, key: str, limit: int, where: str,
     return _walk_sorted(conn, key, limit, where, params)
 
 
-def _sound_matches(conn: sqlite3.Connection, keys: list[str], limit: int, where: str,
+def _sound_matches(conn: sqlite3.Connection, patterns: list[str], limit: int, where: str,
                    params: tuple) -> list[Participant]:
-    """People whose name sounds like one of `keys` (roman keys of the query)."""
-    keys = [key for key in keys if len(key) >= _ROMAN_MIN]
-    if not keys:
+    """People whose name sounds like the query (core.name_search.sound_patterns)."""
+    if not patterns:
         return []
-    match = " OR ".join(_fts_phrase(key, "roman_key") for key in keys)
-    found = _fts_matches(conn, match, limit, where, params)
+    match = " OR ".join(_fts_phrase(pattern, "roman_key") for pattern in patterns)
+    # Names that sound exactly like the query first, then those starting like it.
+    sound = patterns[0].strip()
+    closest = ("CASE WHEN instr(p.roman_key || ' ', ?) > 0 THEN 0 "
+               "WHEN instr(p.roman_key, ?) > 0 THEN 1 ELSE 2 END",
+               (f" {sound} ", f" {sound}"))
+    found = _fts_matches(conn, match, limit, where, params, closest)
     if found is not None:
         return found
     # A common sound ("san"): filter the sort-ordered walk instead.
-    tests = " OR ".join(["instr(p.roman_key, ?) > 0"] * len(keys))
+    tests = " OR ".join(["instr(p.roman_key, ?) > 0"] * len(patterns))
     cursor = conn.execute(
         f"SELECT {COLUMNS} FROM participant p INDEXED BY participant_sort "
         f"WHERE ({tests}) AND {where} ORDER BY p.sort_key, p.id LIMIT ?",
-        (*keys, *params, limit))
+        (*patterns, *params, limit))
     return [from_row(row) for row in cursor]
 
 
@@ -386,10 +392,10 @@ def name_filter(query: str) -> tuple[str, list]:
     key = compact_key(query or "")
     if not key:
         return "", []
-    sounds = [sound for sound in roman_keys(query) if len(sound) >= _ROMAN_MIN]
     if len(key) < 3:
         return "instr(p.search_key, ?) > 0", [key]
-    match = " OR ".join([_fts_phrase(key)] + [_fts_phrase(s, "roman_key") for s in sounds])
+    match = " OR ".join([_fts_phrase(key)] + [_fts_phrase(pattern, "roman_key")
+                                              for pattern in sound_patterns(query)])
     return ("p.rowid IN (SELECT rowid FROM participant_fts WHERE participant_fts MATCH ?)",
             [match])
 
@@ -425,7 +431,7 @@ def search(database: Database, query: str, limit: int = 50) -> list[Participant]
         where = " AND ".join([ACTIVE] + ["instr(p.search_key, ?) > 0"] * len(others))
         add(_name_matches(conn, longest, limit, where, tuple(others)))
     if len(found) < limit:
-        add(_sound_matches(conn, roman_keys(query), limit, ACTIVE, ()))
+        add(_sound_matches(conn, sound_patterns(query), limit, ACTIVE, ()))
     digits = people.phone_key(query)
     if len(found) < limit and len(digits) >= 3 and not any(c.isalpha() for c in query):
         cursor = conn.execute(
