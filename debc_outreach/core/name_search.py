@@ -197,9 +197,10 @@ def roman_keys(text: str) -> list[str]:
 
 
 def roman_key(text: str) -> str:
-    """`roman_keys`, each after a space, as stored: a substring search finds any
-    reading, and " " + a short key finds the readings that start with it."""
-    return "".join(" " + key for key in roman_keys(text))
+    """`roman_keys` between spaces, as stored: a substring search finds any reading,
+    " " + a short key the readings starting with it, " key " the readings equal to it."""
+    keys = roman_keys(text)
+    return " " + " ".join(keys) + " " if keys else ""
 
 
 def sound_patterns(query: str) -> list[str]:

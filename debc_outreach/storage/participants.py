@@ -329,14 +329,17 @@ def _walk_sorted(conn: sqlite3.Connection, key: str, limit: int, where: str,
 
 
 def _fts_matches(conn: sqlite3.Connection, match: str, limit: int, where: str,
-                 params: tuple, first: tuple[str, tuple] = ("", ())
+                 params: tuple, first: tuple[str, tuple] = ("", ()), capped: bool = False
                  ) -> list[Participant] | None:
     """People whose keys match an FTS query, in Khmer order after the SQL ordering
-    term `first` (with its parameters); None if too many match."""
+    term `first` (with its parameters); None if too many match, or with `capped`
+    the best of the first `_COMMON` found."""
     hits = conn.execute("SELECT rowid FROM participant_fts WHERE participant_fts MATCH ? "
                         "LIMIT ?", (match, _COMMON + 1)).fetchall()
     if len(hits) > _COMMON:
-        return None
+        if not capped:
+            return None
+        hits = hits[:_COMMON]
     if not hits:
         return []
     marks = ",".join("?" * len(hits))
@@ -362,22 +365,17 @@ def _sound_matches(conn: sqlite3.Connection, patterns: list[str], limit: int, wh
     """People whose name sounds like the query (core.name_search.sound_patterns)."""
     if not patterns:
         return []
-    match = " OR ".join(_fts_phrase(pattern, "roman_key") for pattern in patterns)
-    # Names that sound exactly like the query first, then those starting like it.
+    # Names that sound exactly like the query first (there are few), then the others,
+    # those starting like it first. When the sound is common, ranking all of them would
+    # cost more than it helps: names matching as typed are above, one more letter narrows.
     sound = patterns[0].strip()
-    closest = ("CASE WHEN instr(p.roman_key || ' ', ?) > 0 THEN 0 "
-               "WHEN instr(p.roman_key, ?) > 0 THEN 1 ELSE 2 END",
-               (f" {sound} ", f" {sound}"))
-    found = _fts_matches(conn, match, limit, where, params, closest)
-    if found is not None:
-        return found
-    # A common sound ("san"): filter the sort-ordered walk instead.
-    tests = " OR ".join(["instr(p.roman_key, ?) > 0"] * len(patterns))
-    cursor = conn.execute(
-        f"SELECT {COLUMNS} FROM participant p INDEXED BY participant_sort "
-        f"WHERE ({tests}) AND {where} ORDER BY p.sort_key, p.id LIMIT ?",
-        (*patterns, *params, limit))
-    return [from_row(row) for row in cursor]
+    same = _fts_matches(conn, _fts_phrase(f" {sound} ", "roman_key"), limit, where, params,
+                        capped=True) or []
+    match = " OR ".join(_fts_phrase(pattern, "roman_key") for pattern in patterns)
+    starting = ("CASE WHEN instr(p.roman_key, ?) > 0 THEN 0 ELSE 1 END", (f" {sound}",))
+    others = _fts_matches(conn, match, limit, where, params, starting, capped=True) or []
+    seen = {p.id for p in same}
+    return same + [p for p in others if p.id not in seen]
 
 
 def query_parts(query: str) -> list[str]:
