@@ -27,6 +27,9 @@ from pathlib import Path
 
 log = logging.getLogger(__name__)
 
+# The app puts zero-width spaces between Khmer words so lines can break; in the
+# text of the PDF they would stop a search for "ស្រីនាង" from finding ស្រី\u200bនាង.
+_ZWSP = "\u200b"
 LOOKAHEAD = 8           # runs skipped at most to find a text object's run (blank runs)
 
 
@@ -57,7 +60,8 @@ def document_runs(document) -> list[GlyphRun]:
             pieces.sort(key=lambda piece: piece[0])
             for index, (start, run) in enumerate(pieces):
                 end = pieces[index + 1][0] if index + 1 < len(pieces) else line_end
-                runs.append(GlyphRun(text[start:end], tuple(run.glyphIndexes())))
+                runs.append(GlyphRun(text[start:end].replace(_ZWSP, ""),
+                                     tuple(run.glyphIndexes())))
         block = block.next()
     return runs
 
