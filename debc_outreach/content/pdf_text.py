@@ -22,6 +22,7 @@ A text object that matches nothing keeps what Qt wrote.
 from __future__ import annotations
 
 import logging
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -70,51 +71,48 @@ def document_runs(document) -> list[GlyphRun]:
 class _TextObject:
     font: str
     glyphs: list[int]
-    first: int              # index of the first operation to wrap
-    end: int                # index after the last operation to wrap
+    first: int              # byte offset where the span opens
+    end: int                # byte offset where it closes
 
 
-def _glyph_ids(operand) -> list[int]:
-    data = bytes(operand)
-    return [int.from_bytes(data[i:i + 2], "big") for i in range(0, len(data) - 1, 2)]
+# The parts of a content stream as Qt writes them: text objects, the font, the
+# first text matrix, glyph strings, and what ends the first glyph sequence (the
+# matrix or marked content of a bold run's second copy).
+_TEXT_OBJECT = re.compile(rb"(?<![A-Za-z])BT\s(.*?)(?<![A-Za-z])ET(?![A-Za-z])", re.DOTALL)
+_FONT = re.compile(rb"/([^\s/<>\[\]()]+)\s+[-+\d.]+\s+Tf(?![A-Za-z])")
+_MATRIX = re.compile(rb"(?:[-+\d.]+\s+){6}Tm(?![A-Za-z])")
+_SEQUENCE_END = re.compile(rb"(?:[-+\d.]+\s+){6}Tm(?![A-Za-z])|/[^\s/<>\[\]()]+\s*"
+                           rb"(?:<<.*?>>|/[^\s/<>\[\]()]+)?\s*BDC|/[^\s/<>\[\]()]+\s+BMC",
+                           re.DOTALL)
+_GLYPHS = re.compile(rb"<([0-9A-Fa-f\s]*)>\s*Tj|\[([^\]]*)\]\s*TJ")
+_HEX = re.compile(rb"<([0-9A-Fa-f\s]*)>")
 
 
-def _text_objects(operations: list) -> list[_TextObject]:
+def _text_objects(content: bytes) -> list[_TextObject]:
     """The glyph sequence Qt writes first in each BT … ET (a bold run's second,
     offset copy follows in its own marked content and is left alone)."""
     objects: list[_TextObject] = []
-    current: _TextObject | None = None
-    for index, (operands, operator) in enumerate(operations):
-        if operator == b"BT":
-            current = _TextObject("", [], -1, -1)
-        elif current is None:
+    for text_object in _TEXT_OBJECT.finditer(content):
+        body, offset = text_object.group(1), text_object.start(1)
+        font = _FONT.search(body)
+        first = _GLYPHS.search(body)
+        if font is None or first is None:
             continue
-        elif operator == b"Tf":
-            current.font = str(operands[0])
-        elif operator in (b"Tj", b"TJ") and current.end < 0:
-            strings = operands[0] if operator == b"TJ" else [operands[0]]
-            for item in strings:
-                if isinstance(item, (bytes, str)) or hasattr(item, "original_bytes"):
-                    current.glyphs.extend(_glyph_ids(getattr(item, "original_bytes", item)))
-            if current.first < 0:
-                current.first = _sequence_start(operations, index)
-        elif operator in (b"Tm", b"BDC", b"BMC", b"ET") and current.first >= 0 \
-                and current.end < 0:
-            current.end = index
-        if operator == b"ET":
-            if current.first >= 0 and current.glyphs:
-                objects.append(current)
-            current = None
+        matrix = _MATRIX.search(body, font.end(), first.start())
+        start = matrix.end() if matrix else font.end()
+        stop = _SEQUENCE_END.search(body, first.end())
+        end = stop.start() if stop else len(body)
+        glyphs: list[int] = []
+        for shown in _GLYPHS.finditer(body, start, end):
+            strings = [shown.group(1)] if shown.group(1) is not None else \
+                _HEX.findall(shown.group(2))
+            for string in strings:
+                digits = bytes(c for c in string if c not in b" \t\r\n")
+                glyphs.extend(int(digits[i:i + 4], 16) for i in range(0, len(digits) - 3, 4))
+        if glyphs:
+            objects.append(_TextObject(font.group(1).decode("latin-1"), glyphs,
+                                       offset + start, offset + end))
     return objects
-
-
-def _sequence_start(operations: list, index: int) -> int:
-    """The Td (or other positioning) just before the first glyph of a text object."""
-    start = index
-    while start > 0 and operations[start - 1][1] in (b"Td", b"TD", b"T*", b"Tc", b"Tw", b"Tz",
-                                                     b"TL", b"Ts"):
-        start -= 1
-    return start
 
 
 class _Matcher:
@@ -149,11 +147,26 @@ class _Matcher:
         return None
 
 
-def _span(text: str) -> list:
-    from pypdf.generic import DictionaryObject, NameObject, TextStringObject
+def _span(text: str) -> bytes:
+    hexed = ("\ufeff" + text).encode("utf-16-be").hex().upper()
+    return b"\n/Span <</ActualText <" + hexed.encode("ascii") + b">>> BDC\n"
 
-    properties = DictionaryObject({NameObject("/ActualText"): TextStringObject(text)})
-    return [[NameObject("/Span"), properties], b"BDC"]
+
+def _labelled(content: bytes, matcher: _Matcher) -> tuple[bytes, int, int]:
+    """The content stream with its text objects labelled; (content, labelled, found)."""
+    pieces: list[bytes] = []
+    position = labelled = 0
+    objects = _text_objects(content)
+    for text_object in objects:
+        text = matcher.match(text_object)
+        if text is None:
+            continue
+        labelled += 1
+        pieces += [content[position:text_object.first], _span(text),
+                   content[text_object.first:text_object.end], b"\nEMC\n"]
+        position = text_object.end
+    pieces.append(content[position:])
+    return b"".join(pieces), labelled, len(objects)
 
 
 def add_actual_text(path: Path, runs: list[GlyphRun]) -> tuple[int, int]:
@@ -163,37 +176,23 @@ def add_actual_text(path: Path, runs: list[GlyphRun]) -> tuple[int, int]:
     only when at least one was labelled.
     """
     from pypdf import PdfReader, PdfWriter
-    from pypdf.generic import ContentStream
+    from pypdf.generic import ArrayObject
 
-    reader = PdfReader(str(path))
-    writer = PdfWriter(clone_from=reader)
+    writer = PdfWriter(clone_from=PdfReader(str(path)))
     matcher = _Matcher(runs)
     labelled = found = 0
     for page in writer.pages:
-        contents = page.get_contents()
+        contents = page.get("/Contents")
         if contents is None:
             continue
-        stream = ContentStream(contents, writer)
-        operations = list(stream.operations)
-        inserts: list[tuple[int, list]] = []
-        for text_object in _text_objects(operations):
-            found += 1
-            text = matcher.match(text_object)
-            if text is None:
-                continue
-            labelled += 1
-            inserts.append((text_object.end, [[], b"EMC"]))
-            inserts.append((text_object.first, _span(text)))
-        if not inserts:
-            continue
-        for index, operation in sorted(inserts, key=lambda item: item[0], reverse=True):
-            operations.insert(index, operation)
-        stream.operations = operations
-        page.replace_contents(stream)
+        streams = contents.get_object()
+        for stream in (streams if isinstance(streams, ArrayObject) else [contents]):
+            stream = stream.get_object()
+            content, done, seen = _labelled(stream.get_data(), matcher)
+            labelled, found = labelled + done, found + seen
+            if done:
+                stream.set_data(content)
     if labelled:
-        writer.compress_identical_objects()
-        for page in writer.pages:
-            page.compress_content_streams()
         with open(path, "wb") as out:
             writer.write(out)
     if labelled < found:
