@@ -7,7 +7,7 @@ import logging
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QStandardItem, QStandardItemModel
-from PySide6.QtWidgets import QComboBox, QCompleter, QHBoxLayout, QLineEdit, QWidget
+from PySide6.QtWidgets import QComboBox, QCompleter, QLineEdit, QVBoxLayout, QWidget
 
 from debc_outreach.errors import UserError
 from debc_outreach.i18n import _, language
@@ -143,10 +143,12 @@ class ProvinceFilter(QComboBox):
 
 
 def village_row(picker: VillagePicker, province: ProvinceFilter) -> QWidget:
-    """The province filter and the picker side by side, for a form row."""
+    """The picker with its province filter under it, for a form row (the picker keeps
+    the whole width: a picked village reads "village, commune, district, province")."""
     row = QWidget()
-    layout = QHBoxLayout(row)
+    layout = QVBoxLayout(row)
     layout.setContentsMargins(0, 0, 0, 0)
-    layout.addWidget(province)
-    layout.addWidget(picker, 1)
+    layout.setSpacing(2)
+    layout.addWidget(picker)
+    layout.addWidget(province, 0, Qt.AlignmentFlag.AlignLeft)
     return row
