@@ -118,3 +118,11 @@ def test_check_in_ranks_names_in_the_script_typed_first(store):
     assert rank([khmer, latin], "sokha", set(), "") == [latin, khmer]
     assert rank([latin, khmer], "សុ\u200bខា", set(), "") == [khmer, latin]
     assert rank([latin, khmer], "sokha", {latin.id}, "") == [khmer, latin]   # present last
+
+
+def test_the_same_name_typed_with_or_without_spaces_is_a_likely_duplicate(store):
+    first = participants.add_participant(store, "ចាន់ សុខ ជា", village_code="12010101")
+    second = participants.add_participant(store, "ចាន់សុខជា", village_code="12010101")
+    found = registry.find_duplicates(store.database)
+    assert [(d.reason, {d.first.id, d.second.id}) for d in found] == \
+        [("same_name_village", {first.id, second.id})]

@@ -163,15 +163,16 @@ def _deletions(key: str) -> set[str]:
 
 
 def find_duplicates(database: Database, limit: int = 500) -> list[Duplicate]:
-    """Likely duplicates: the same name key and the same village or birth year, or
-    keys one edit apart (insert, delete or change one code point) in the same village.
+    """Likely duplicates: the same name (by search key: spaces and the digits' script
+    do not count) and the same village or birth year, or keys one edit apart (insert,
+    delete or change one code point) in the same village.
     Pairs a user marked as different people (`participants.mark_distinct`) are left out.
 
     Near matches use a deletion index (as SymSpell does), so the work grows with the
     number of people, not with its square.
     """
     rows = database.conn.execute(
-        f"SELECT {COLUMNS}, p.name_key FROM participant p WHERE {ACTIVE}").fetchall()
+        f"SELECT {COLUMNS}, p.search_key FROM participant p WHERE {ACTIVE}").fetchall()
     people = [from_row(row) for row in rows]
     keys = {row[0]: row[10] for row in rows}
     by_id = {p.id: p for p in people}
