@@ -566,7 +566,8 @@ class SessionView(QWidget):
         from debc_outreach.gui.session_plan_dialog import SessionPlanDialog
 
         dialog = SessionPlanDialog(self.context.store, self, existing=self.session,
-                                   reason=self._amend_reason)
+                                   reason=self._amend_reason,
+                                   current_trainer=self.context.settings.current_trainer_id)
         if dialog.exec() == QDialog.DialogCode.Accepted:
             self.refresh()
             self.context.notify_changed("session")
