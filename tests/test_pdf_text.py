@@ -111,35 +111,42 @@ def test_summary_handout_and_guide_give_back_their_khmer_text(store, session_wit
     _assert_every_run_comes_back(path, runs_written)
     runs_written.clear()
     pack = load_pack()
-    module = next(iter(pack.modules.values())) if isinstance(pack.modules, dict) \
-        else pack.modules[0]
-    path = render_handout(module, pack, "km", tmp_path / "handout.pdf")
+    path = render_handout(pack.modules[0], pack, "km", tmp_path / "handout.pdf")
     _assert_every_run_comes_back(path, runs_written)
     runs_written.clear()
     path = write_guide_pdf(resources.guide_path("trainer", "km"), tmp_path / "guide.pdf")
     _assert_every_run_comes_back(path, runs_written)
 
 
+def _pages(path: Path) -> list[bytes]:
+    subprocess.run(["pdftoppm", "-png", "-r", "60", str(path), str(path.with_suffix(""))],
+                   check=True)
+    return [png.read_bytes() for png in sorted(path.parent.glob(f"{path.stem}-*.png"))]
+
+
 def test_pages_look_exactly_as_without_the_text(store, session_with_names, tmp_path,
                                                 monkeypatch, qapp):
+    from debc_outreach.content import load_pack
+    from debc_outreach.content.handout import render_handout
+
     session_id, ids = session_with_names
     documents = (("attendance-sheet", session_id), ("certificate", ids[0]))
     labelled = {kind: _export(store, tmp_path / f"{kind}-labelled.pdf", kind, target)
                 for kind, target in documents}
-    monkeypatch.setattr("debc_outreach.reports.pdf.render.label_pdf_text",
-                        lambda document, path: None)
-    for kind, target in documents:
-        plain = _export(store, tmp_path / f"{kind}-plain.pdf", kind, target)
-        # Without the labels the shaped names do not come back (what Qt alone writes).
-        assert _flat(_names()[0]) not in _flat(_extracted(plain))
-        pages = []
-        for path in (plain, labelled[kind]):
-            subprocess.run(["pdftoppm", "-png", "-r", "60", str(path), str(path.with_suffix(""))],
-                           check=True)
-            pages.append(sorted(tmp_path.glob(f"{path.stem}-*.png")))
-        assert len(pages[0]) == len(pages[1]) >= 1
-        for before, after in zip(*pages, strict=True):
-            assert before.read_bytes() == after.read_bytes(), kind
+    pack = load_pack()
+    labelled["handout"] = render_handout(pack.modules[0], pack, "km",
+                                         tmp_path / "handout-labelled.pdf")
+    for module in ("debc_outreach.reports.pdf.render", "debc_outreach.content.handout"):
+        monkeypatch.setattr(f"{module}.label_pdf_text", lambda document, path: None)
+    plain = {kind: _export(store, tmp_path / f"{kind}-plain.pdf", kind, target)
+             for kind, target in documents}
+    plain["handout"] = render_handout(pack.modules[0], pack, "km",
+                                      tmp_path / "handout-plain.pdf")
+    # Without the labels the shaped names do not come back (what Qt alone writes).
+    assert _flat(_names()[0]) not in _flat(_extracted(plain["attendance-sheet"]))
+    for kind, path in plain.items():
+        before, after = _pages(path), _pages(labelled[kind])
+        assert len(before) >= 1 and before == after, kind
 
 
 def test_a_pdf_that_cannot_be_labelled_is_left_as_qt_wrote_it(tmp_path):
