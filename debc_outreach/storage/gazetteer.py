@@ -5,10 +5,14 @@ Sessions and participants store a village code. Type-ahead works in both
 scripts: Khmer through `name_key` without spaces (so ZWSP, spaces between
 words, coeng order and DA/TA variants match), Latin case-insensitively with
 the common spellings of UNGEGN names folded (core.place_keys: "prek leap"
-finds Preaek Lieb), codes by prefix, and a district or province name lists
-its villages after the villages named so. The index of the 14,576 villages
-is built once per process (about 0.5 s) and kept in memory; a search over it
-takes a few milliseconds.
+finds Preaek Lieb), digits of either script alike, codes by prefix. Villages
+named exactly what was typed come first, then names starting with it, then
+names holding it, so every village can be picked by its name (plus, for a
+common name, its district or province typed after it: "ថ្មី កំពត"); a
+district or province name alone lists its villages after the villages named
+so. The index of the 14,576 villages is built once per process (about 0.5 s)
+and kept in memory, each script's keys in one string; a search over it takes
+a few milliseconds.
 """
 
 from __future__ import annotations
