@@ -32,7 +32,8 @@ def cmd_serve(args: argparse.Namespace) -> int:
     except ImportError as error:
         raise UserError(_("The hub needs the hub extra: pip install 'debc-outreach[hub]'.")) \
             from error
-    from debc_outreach.hub.app import Limits, serve
+    from debc_outreach.hub.app import Limits
+    from debc_outreach.hub.server import serve
 
     hub = _open_hub(args)
     try:
