@@ -42,7 +42,10 @@ def cmd_serve(args: argparse.Namespace) -> int:
                 "front of it).").format(device=hub.device_id, host=args.host, port=args.port),
               flush=True)
         serve(hub, args.host, args.port,
-              Limits(max_bundle=args.max_bundle_mb << 20, device_rate=args.rate))
+              Limits(max_bundle=args.max_bundle_mb << 20, device_rate=args.rate,
+                     uploads_total=args.uploads, header_seconds=args.header_timeout,
+                     body_idle_seconds=args.body_timeout,
+                     body_min_rate=int(args.min_upload_rate * 1024)))
     finally:
         hub.close()
     return 0
@@ -148,6 +151,20 @@ def add_sync_hub(actions) -> None:
     hub.set_defaults(handler=cmd_sync_hub)
 
 
+def _positive(kind):
+    """An argparse type: a number of `kind` above zero."""
+    def parse(text: str):
+        try:
+            value = kind(text)
+        except ValueError:
+            value = 0
+        if not value > 0:
+            raise argparse.ArgumentTypeError(_("expected a number above zero: {value}")
+                                             .format(value=text))
+        return value
+    return parse
+
+
 def register(commands) -> None:
     hub = commands.add_parser("hub", help=_("run a sync hub server"))
     actions = hub.add_subparsers(dest="hub_command", metavar="ACTION", required=True)
@@ -167,6 +184,16 @@ def register(commands) -> None:
                        help=_("largest bundle a device may push"))
     serve.add_argument("--rate", type=float, default=20.0, metavar="N",
                        help=_("requests per second allowed per device"))
+    serve.add_argument("--uploads", type=_positive(int), default=16, metavar="N",
+                       help=_("uploads read at once (each device: 2 at most)"))
+    serve.add_argument("--header-timeout", type=_positive(float), default=10.0,
+                       metavar="SECONDS", help=_("time a request has to send its headers"))
+    serve.add_argument("--body-timeout", type=_positive(float), default=20.0,
+                       metavar="SECONDS",
+                       help=_("longest pause allowed while a request sends its body"))
+    serve.add_argument("--min-upload-rate", type=_positive(float), default=4.0,
+                       metavar="KB/S",
+                       help=_("slowest average upload speed accepted (kilobytes per second)"))
     serve.set_defaults(handler=cmd_serve)
     request = actions.add_parser("enrol-request", help=_("write the hub's enrolment request"))
     common(request)
