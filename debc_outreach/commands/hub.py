@@ -120,6 +120,7 @@ def cmd_status(args: argparse.Namespace) -> int:
 
 def cmd_sync_hub(args: argparse.Namespace) -> int:
     """`sync hub URL`: push then pull with a hub (the same as "Sync now" in the app)."""
+    from debc_outreach.commands.content import install_received_packs
     from debc_outreach.sync import hub_client
 
     with open_store(args) as store:
@@ -131,6 +132,7 @@ def cmd_sync_hub(args: argparse.Namespace) -> int:
         proxy = args.proxy if args.proxy is not None else remembered["proxy"]
         result = hub_client.sync_with_hub(store, url, proxy=proxy)
         hub_client.save_hub_settings(store.data_dir, hub_client.check_url(url), proxy)
+        install_received_packs(store, quiet=args.json)
     if args.json:
         print(json.dumps(result.as_json(), ensure_ascii=False))
     else:

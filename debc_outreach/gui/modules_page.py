@@ -322,12 +322,15 @@ class ModulesPage(Page):
     def import_pack(self, path: Path):
         """Import in the background; the page reloads when it succeeded. Returns the task."""
         from debc_outreach.content.importer import import_pack, recorded_checklist_ids
+        from debc_outreach.content.signing import trusted_signers
         from debc_outreach.gui.tasks import Task
 
         data_dir = self.context.data_dir
-        recorded = recorded_checklist_ids(self.context.store.database)   # one quick query
+        database = self.context.store.database
+        recorded = recorded_checklist_ids(database)       # two quick queries
+        trusted = trusted_signers(database)
         task = Task(self, _("Importing the module pack…"), lambda _progress: import_pack(
-            path, data_dir, recorded))
+            path, data_dir, recorded, trusted))
         task.succeeded.connect(self._imported)
         task.start()
         return task
@@ -338,4 +341,5 @@ class ModulesPage(Page):
             "Version {version} is now in use ({n} module). It replaces version {old}.",
             "Version {version} is now in use ({n} modules). It replaces version {old}.",
             result.modules).format(version=result.version, n=i18n.format_number(result.modules),
-                                   old=result.previous_version))
+                                   old=result.previous_version)
+            + "\n" + _("Signed by {signer}.").format(signer=result.signer))

@@ -179,9 +179,9 @@ async def _body(request: Request, limit: int, limits: Limits,
     return b"".join(parts)
 
 
-def delta_request(body: bytes) -> tuple[dict[str, int], bool]:
-    """The vector and the acknowledge flag of a delta request; Refused (400) with the
-    reason when the request is not one."""
+def delta_request(body: bytes) -> tuple[dict[str, int], bool, str | None]:
+    """The vector, the acknowledge flag and the device's content pack digest of a delta
+    request; Refused (400) with the reason when the request is not one."""
     try:
         asked = json.loads(body)
     except (ValueError, RecursionError):
@@ -198,7 +198,9 @@ def delta_request(body: bytes) -> tuple[dict[str, int], bool]:
                             "number: {value}").format(device=device,
                                                       value=ascii(seq)[:40]), 400)
         vector[device] = seq
-    return vector, bool(asked.get("acknowledge", False))
+    content_pack = asked.get("content_pack")
+    return (vector, bool(asked.get("acknowledge", False)),
+            content_pack if isinstance(content_pack, str) else None)
 
 
 def _now() -> str:
@@ -324,9 +326,9 @@ def create_app(hub: Hub, limits: Limits | None = None) -> Starlette:
 
     async def pull(request: Request) -> Response:
         cert = await authenticate(request)
-        vector, acknowledge = delta_request(await device_body(request, cert,
-                                                              limits.max_small))
-        return await _delta(cert, vector, acknowledge)
+        vector, acknowledge, content_pack = delta_request(
+            await device_body(request, cert, limits.max_small))
+        return await _delta(cert, vector, acknowledge, content_pack)
 
     async def pull_known(request: Request) -> Response:
         """GET: the delta from the vector the device reported last (push or delta)."""
@@ -336,11 +338,12 @@ def create_app(hub: Hub, limits: Limits | None = None) -> Starlette:
         vector = {str(k): int(v) for k, v in json.loads(rows[0][0] if rows else "{}").items()}
         return await _delta(cert, vector, False)
 
-    async def _delta(cert: trust.Certificate, vector: dict[str, int],
-                     acknowledge: bool) -> Response:
+    async def _delta(cert: trust.Certificate, vector: dict[str, int], acknowledge: bool,
+                     content_pack: str | None = None) -> Response:
         def work():
             _sweep(deltas, 3600)       # deltas whose download was cut off
-            found = delta.build(hub, cert, vector, deltas, limits.delta_events, acknowledge)
+            found = delta.build(hub, cert, vector, deltas, limits.delta_events, acknowledge,
+                                content_pack)
             with hub.db.transaction():
                 hub.note_device(cert, _now(), pull=True, vector=vector)
             return found
