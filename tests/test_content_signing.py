@@ -199,3 +199,32 @@ def modules_page_refusal(main_window, monkeypatch, qtbot, tmp_path) -> str:
     with qtbot.waitSignal(task.failed, timeout=20000):
         pass
     return shown[0]
+
+
+def test_a_coordinator_signs_and_uses_a_pack_from_the_modules_page(main_window, app_context,
+                                                                     monkeypatch, qtbot,
+                                                                     tmp_path):
+    from PySide6.QtWidgets import QMessageBox
+
+    from debc_outreach.gui import modules_page as page_module
+    from debc_outreach.gui import pack_signing
+    from debc_outreach.sync import trust
+
+    page = main_window.page("modules")
+    assert page.sign_button.isHidden()                     # a trainer's computer
+    trust.create_programme(app_context.store, "Kampot 2026")
+    app_context.notify_changed("")
+    assert not page.sign_button.isHidden()
+    asked = []
+    monkeypatch.setattr(pack_signing.QMessageBox, "question", lambda *args: asked.append(
+        args[2]) or QMessageBox.StandardButton.Yes)
+    monkeypatch.setattr(page_module.QMessageBox, "information", lambda *args: None)
+    target = tmp_path / "correction.zip"
+    task = pack_signing.sign_pack(page, _correction(tmp_path / "correction", "1.0.3"), target)
+    with qtbot.waitSignal(task.succeeded, timeout=20000):
+        pass
+    assert str(target) in asked[0]
+    qtbot.waitUntil(lambda: page.pack.version == "1.0.3", timeout=20000)
+    assert signing.verify_pack(resources.imported_content_dir(app_context.data_dir),
+                               signing.trusted_signers(app_context.store.database)) \
+        == "your programme's coordinator"

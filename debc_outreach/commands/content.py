@@ -156,28 +156,21 @@ def cmd_sign(args: argparse.Namespace) -> int:
     """Sign a pack folder: with the publisher's key file (--key), else with this computer's
     key, which must be the programme coordinator's."""
     from debc_outreach.content import signing
-    from debc_outreach.content.loader import PACK_FILE
-    from debc_outreach.content.validator import check_pack, errors_only
 
     folder = Path(args.path).expanduser()
-    if not (folder / PACK_FILE).is_file():
-        raise UserError(_("{path} is not a content pack folder (it has no pack.toml).")
-                        .format(path=folder))
-    errors = errors_only(check_pack(folder))
-    if errors:
-        for problem in errors:
-            print(problem, file=sys.stderr)
-        raise UserError(ngettext("The content pack has {n} error; it was not signed.",
-                                 "The content pack has {n} errors; it was not signed.",
-                                 len(errors)).format(n=len(errors)))
     if args.key:
         key = signing.load_private_key(Path(args.key).expanduser())
-        signer = "DEBC Outreach publisher"
+        signer = signing.PUBLISHER_NAME
     else:
         key, signer = _coordinator_key(args)
-    signing.sign_pack(folder, key, signer)
-    if args.output:
-        target = signing.zip_pack(folder, Path(args.output).expanduser())
+    try:
+        target = signing.sign_checked(folder, key, signer,
+                                      Path(args.output).expanduser() if args.output else None)
+    except signing.PackHasErrors as rejected:
+        for problem in rejected.problems:
+            print(problem, file=sys.stderr)
+        raise
+    if target:
         print(_("Signed the pack as {signer} and wrote {path}; trainers import it, or it "
                 "reaches them with the next sync once it is imported on this computer.")
               .format(signer=signer, path=target))
@@ -190,14 +183,9 @@ def cmd_sign(args: argparse.Namespace) -> int:
 def _coordinator_key(args: argparse.Namespace):
     from debc_outreach.commands import open_store
     from debc_outreach.sync import trust
-    from debc_outreach.sync.keys import device_keys
 
     with open_store(args) as store:
-        if not trust.is_coordinator(store):
-            raise UserError(_("Only the programme's coordinator can sign a content pack (or "
-                              "the app's publisher, with --key)."))
-        prog = trust.require_programme(store)
-        return device_keys(store.data_dir).signing, f"{prog.name} coordinator"
+        return trust.coordinator_signing_key(store)
 
 
 def register(commands) -> None:

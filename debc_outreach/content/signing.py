@@ -33,11 +33,12 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import (
 )
 
 from debc_outreach.errors import UserError
-from debc_outreach.i18n import _
+from debc_outreach.i18n import _, ngettext
 from debc_outreach.storage.events import dumps
 
 SIGNATURE_FILE = "signature.json"
 SIGNATURE_TYPE = "debc-content-pack-signature"
+PUBLISHER_NAME = "DEBC Outreach publisher"
 MAX_SIGNATURE = 4 << 20
 
 
@@ -77,6 +78,34 @@ def _pack_identity(folder: Path) -> tuple[str, str]:
 
     data = read_toml(folder / PACK_FILE)
     return str(data.get("id", "")), str(data.get("version", ""))
+
+
+class PackHasErrors(UserError):
+    """A pack with errors is not signed; `problems` says where."""
+
+    def __init__(self, message: str, problems: list):
+        super().__init__(message)
+        self.problems = problems
+
+
+def sign_checked(folder: Path, key: Ed25519PrivateKey, signer: str,
+                 output: Path | None = None) -> Path | None:
+    """Check the pack in `folder` (`content check`), sign it, and zip it to `output` if
+    given (returned). A pack with errors raises PackHasErrors and stays unsigned."""
+    from debc_outreach.content.loader import PACK_FILE
+    from debc_outreach.content.validator import check_pack, errors_only
+
+    folder = Path(folder)
+    if not (folder / PACK_FILE).is_file():
+        raise UserError(_("{path} is not a content pack folder (it has no pack.toml).")
+                        .format(path=folder))
+    errors = errors_only(check_pack(folder))
+    if errors:
+        raise PackHasErrors(ngettext("The content pack has {n} error; it was not signed.",
+                                     "The content pack has {n} errors; it was not signed.",
+                                     len(errors)).format(n=len(errors)), errors)
+    sign_pack(folder, key, signer)
+    return zip_pack(folder, Path(output)) if output else None
 
 
 def sign_pack(folder: Path, key: Ed25519PrivateKey, signer: str) -> Path:
