@@ -45,7 +45,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
               Limits(max_bundle=args.max_bundle_mb << 20, device_rate=args.rate,
                      uploads_total=args.uploads, header_seconds=args.header_timeout,
                      body_idle_seconds=args.body_timeout,
-                     body_min_rate=int(args.min_upload_rate * 1024)))
+                     body_min_rate=max(1, int(args.min_upload_rate * 1024))))
     finally:
         hub.close()
     return 0
