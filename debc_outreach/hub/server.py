@@ -74,6 +74,21 @@ def config(hub: Hub, host: str, port: int, limits: Limits | None = None,
                           limit_concurrency=limits.connections, backlog=2048)
 
 
+def _allow_open_files(count: int) -> None:
+    """Raise the process's soft open-file limit towards `count` (many systems start at
+    1,024, fewer than the connections the hub is meant to hold)."""
+    try:
+        import resource
+    except ImportError:          # Windows: no such limit to raise
+        return
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    wanted = count if hard == resource.RLIM_INFINITY else min(count, hard)
+    if soft != resource.RLIM_INFINITY and soft < wanted:
+        resource.setrlimit(resource.RLIMIT_NOFILE, (wanted, hard))
+
+
 def serve(hub: Hub, host: str, port: int, limits: Limits | None = None) -> None:
     """Run the hub until interrupted (TLS belongs to a reverse proxy)."""
+    limits = limits or Limits()
+    _allow_open_files(limits.connections + 256)
     uvicorn.Server(config(hub, host, port, limits)).run()
