@@ -226,7 +226,8 @@ def install_received(data_dir: Path, database) -> list[ImportResult]:
         try:
             installed.append(import_pack(path, data_dir, recorded_checklist_ids(database),
                                          trusted_signers(database)))
-        except UserError as error:
+        except (UserError, OSError) as error:
+            # The exchange itself succeeded; the pack comes again with the next bundle.
             log.info("a content pack received by sync was not installed: %s", error)
         finally:
             path.unlink(missing_ok=True)
