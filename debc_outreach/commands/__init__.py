@@ -26,9 +26,19 @@ def register_all(commands) -> None:
 
 
 def open_store(args: argparse.Namespace) -> Store:
-    """Open the data folder named on the command line (creating it on first use)."""
+    """Open the data folder named on the command line (creating it on first use).
+
+    A daily backup that could not be written is said on stderr; the command goes on.
+    """
+    import sys
+
+    from debc_outreach.i18n import _
+
     unlock_if_protected(args)
-    return Store.open(args.data_dir)
+    store = Store.open(args.data_dir)
+    if store.backup_warning:
+        print(_("Warning: {text}").format(text=store.backup_warning), file=sys.stderr)
+    return store
 
 
 def unlock_if_protected(args: argparse.Namespace) -> bytes | None:

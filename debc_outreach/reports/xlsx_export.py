@@ -4,11 +4,22 @@ Every format, the workbook default included, names the Khmer font explicitly,
 so Excel on a computer without Khmer fallback still shows the text. Dates
 are real date cells; each sheet has a frozen header row, an autofilter and
 column widths from the header and the first rows.
+
+xlsxwriter keeps each sheet in a temporary file until `close()` zips them:
+those files hold participants' names in plain text, so they go to a folder of
+their own under `tempfile`'s folder (the data folder's private temp folder
+while a store is open, see storage/private_temp.py), removed whatever happens.
+A failed write (a full disk) is raised as the OSError it is, with nothing left
+for zipfile to complain about on stderr.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import io
+import shutil
+import tempfile
+import traceback
 from collections.abc import Callable, Iterable
 from pathlib import Path
 
@@ -24,9 +35,12 @@ class Workbook:
     def __init__(self, path: Path):
         import xlsxwriter
 
-        self.book = xlsxwriter.Workbook(str(path), {
+        self._spill = Path(tempfile.mkdtemp(prefix="xlsx-"))
+        self._out = _DroppingFile(path)
+        self.book = xlsxwriter.Workbook(self._out, {
             "constant_memory": True, "strings_to_numbers": False, "strings_to_formulas": False,
-            "strings_to_urls": False, "default_date_format": "yyyy-mm-dd"})
+            "strings_to_urls": False, "default_date_format": "yyyy-mm-dd",
+            "tmpdir": str(self._spill)})
         self.book.formats[0].set_font_name(FONT)        # the default cell format
         self.book.formats[0].set_font_size(FONT_SIZE)
         self.text = self.format()
@@ -43,7 +57,32 @@ class Workbook:
                                      **(properties or {})})
 
     def close(self) -> None:
-        self.book.close()
+        """Zip the sheets into the file; raise OSError if it cannot be written."""
+        from xlsxwriter.exceptions import FileCreateError
+
+        try:
+            self.book.close()
+        except FileCreateError as error:
+            cause = error.args[0] if error.args else None
+            self._out.failed = True
+            # The half-written ZipFile lives in the traceback's frames; freed now, its
+            # clean-up writes into the dropping file instead of printing a traceback.
+            traceback.clear_frames(error.__traceback__)
+            if isinstance(cause, OSError):
+                raise cause from None
+            raise
+        finally:
+            self.discard()
+
+    def discard(self) -> None:
+        """Close the sheets' temporary files and remove them (also after a failure)."""
+        self.book.fileclosed = True      # xlsxwriter's destructor would try to zip them
+        for worksheet in self.book.worksheets():
+            handle = getattr(worksheet, "row_data_fh", None)
+            if handle is not None and not handle.closed:
+                handle.close()
+        self._out.close()
+        shutil.rmtree(self._spill, ignore_errors=True)
 
     def sheet(self, name: str, headers: list[str], rows: Iterable[tuple], *,
               percent_columns: tuple[int, ...] = (),
@@ -138,3 +177,35 @@ def _text_width(value) -> float:
             continue                    # vowels, signs and coeng sit on the base letter
         width += 1.5 if 0x1780 <= code <= 0x17FF else 1.1
     return width + 2
+
+
+class _DroppingFile(io.FileIO):
+    """The workbook's file; after a failed write, later writes are dropped.
+
+    zipfile writes its closing directory again when a failed ZipFile is
+    collected, which prints "Exception ignored …" on stderr; the file is being
+    thrown away by then (reports/atomic.py), so those writes may go nowhere.
+    """
+
+    def __init__(self, path: Path):
+        super().__init__(str(path), "w+")
+        self.failed = False
+
+    def write(self, data) -> int:
+        if self.failed or self.closed:
+            return len(data)
+        try:
+            return super().write(data)
+        except OSError:
+            self.failed = True
+            raise
+
+    def flush(self) -> None:
+        if not (self.failed or self.closed):
+            super().flush()
+
+    def tell(self) -> int:
+        return 0 if self.failed or self.closed else super().tell()
+
+    def seek(self, offset: int, whence: int = 0) -> int:
+        return 0 if self.failed or self.closed else super().seek(offset, whence)

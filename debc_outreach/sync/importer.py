@@ -298,9 +298,7 @@ def import_bundle(store: Store, path: Path, report: Report | None = None,
 def _import_verified(store: Store, sealed: bundle.SealedBundle, cert: trust.Certificate,
                      result: ImportReport, report: Report | None,
                      cancelled: Callable[[], bool], final_sync: int) -> ImportReport:
-    spool_dir = store.data_dir / "tmp"
-    spool_dir.mkdir(exist_ok=True)
-    with tempfile.TemporaryFile(dir=spool_dir) as handle:
+    with tempfile.TemporaryFile(dir=store.temp_dir) as handle:
         spool = _Spool(handle)
         fork_at = [0]
         entities_seen: set[str] = set()

@@ -1,0 +1,95 @@
+"""Temporary files inside the data folder, never in the system's temp folder.
+
+Some libraries spill to disk while they work: xlsxwriter writes every sheet of
+an export to temporary files (participants' names in plain text), the sync
+importer spools a bundle's events. In the system's temp folder those files
+outlive a crash or a `kill -9`, readable by anyone who gets the laptop, even
+when the data folder is protected with PINs. So each running copy of the app
+gets its own folder `tmp/session-*` inside the data folder (owner-only), made
+the default of Python's `tempfile` while its store is open, and removed when
+the store closes. A lock file marks the folder as in use: folders left by a
+copy of the app that was killed are removed at the next start, folders of a
+copy still running (the GUI while a command runs) are left alone.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import os
+import shutil
+import tempfile
+from pathlib import Path
+
+from filelock import FileLock, Timeout
+
+log = logging.getLogger(__name__)
+
+FOLDER = "tmp"
+SESSION_PREFIX = "session-"
+IN_USE = "in-use.lock"
+
+
+def root(data_dir: Path) -> Path:
+    """The folder holding every session's temporary files (created owner-only)."""
+    folder = Path(data_dir) / FOLDER
+    folder.mkdir(mode=0o700, exist_ok=True)
+    return folder
+
+
+def remove_leftovers(data_dir: Path) -> int:
+    """Remove the session folders of copies of the app that stopped without cleaning up.
+
+    Returns how many were removed. Loose files directly in `tmp/` are left alone:
+    they are sealed bundles a running sync is receiving.
+    """
+    folder = Path(data_dir) / FOLDER
+    if not folder.is_dir():
+        return 0
+    removed = 0
+    for entry in folder.iterdir():
+        if entry.is_dir() and entry.name.startswith(SESSION_PREFIX):
+            lock = FileLock(entry / IN_USE, timeout=0)
+            try:
+                with lock:
+                    _remove_tree_keeping(entry, entry / IN_USE)
+            except Timeout:
+                continue                  # another copy of the app is using it
+            with contextlib.suppress(OSError):
+                (entry / IN_USE).unlink()
+                entry.rmdir()
+            removed += 1
+    if removed:
+        log.info("removed %d leftover temporary item(s) from %s", removed, folder)
+    return removed
+
+
+def _remove_tree_keeping(folder: Path, keep: Path) -> None:
+    for entry in folder.iterdir():
+        if entry == keep:
+            continue
+        if entry.is_dir() and not entry.is_symlink():
+            shutil.rmtree(entry, ignore_errors=True)
+        else:
+            with contextlib.suppress(OSError):
+                entry.unlink()
+
+
+class PrivateTemp:
+    """This process's temporary folder in a data folder; `close()` removes it."""
+
+    def __init__(self, data_dir: Path):
+        remove_leftovers(data_dir)
+        self.path = Path(tempfile.mkdtemp(prefix=SESSION_PREFIX, dir=root(data_dir)))
+        self._lock = FileLock(self.path / IN_USE, timeout=0)
+        self._lock.acquire()
+        self._previous = tempfile.tempdir
+        # Libraries that call `tempfile` without a folder (xlsxwriter among them) land here.
+        tempfile.tempdir = str(self.path)
+
+    def close(self) -> None:
+        if tempfile.tempdir == str(self.path):
+            previous = self._previous
+            tempfile.tempdir = previous if previous and os.path.isdir(previous) else None
+        self._lock.release()
+        shutil.rmtree(self.path, ignore_errors=True)
