@@ -129,3 +129,15 @@ def test_the_folder_of_a_copy_still_running_is_left_alone(data_dir):
     finally:
         child.communicate("", timeout=60)
     assert not busy.exists()
+
+
+def test_stores_closed_out_of_order_leave_tempfile_in_an_open_one(data_dir):
+    """The GUI's store stays open while background tasks open and close their own."""
+    before = tempfile.gettempdir()
+    main = Store.open(data_dir)
+    first, second = Store.open(data_dir), Store.open(data_dir)
+    first.close()
+    second.close()
+    assert tempfile.gettempdir() == str(main.temp_dir) and main.temp_dir.is_dir()
+    main.close()
+    assert tempfile.gettempdir() == before

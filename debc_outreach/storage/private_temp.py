@@ -16,9 +16,9 @@ from __future__ import annotations
 
 import contextlib
 import logging
-import os
 import shutil
 import tempfile
+import threading
 from pathlib import Path
 
 from filelock import FileLock, Timeout
@@ -28,6 +28,12 @@ log = logging.getLogger(__name__)
 FOLDER = "tmp"
 SESSION_PREFIX = "session-"
 IN_USE = "in-use.lock"
+
+# Stores open in this process (the GUI's, and those its background tasks open), newest
+# last: `tempfile` points into the newest one, and back to the one before when it closes.
+_OPEN: list[PrivateTemp] = []
+_OPEN_LOCK = threading.Lock()
+_SYSTEM_DEFAULT: list[str | None] = []
 
 
 def root(data_dir: Path) -> Path:
@@ -81,15 +87,20 @@ class PrivateTemp:
     def __init__(self, data_dir: Path):
         remove_leftovers(data_dir)
         self.path = Path(tempfile.mkdtemp(prefix=SESSION_PREFIX, dir=root(data_dir)))
-        self._lock = FileLock(self.path / IN_USE, timeout=0)
+        self._lock = FileLock(self.path / IN_USE, timeout=0, thread_local=False)
         self._lock.acquire()
-        self._previous = tempfile.tempdir
-        # Libraries that call `tempfile` without a folder (xlsxwriter among them) land here.
-        tempfile.tempdir = str(self.path)
+        with _OPEN_LOCK:
+            if not _OPEN:
+                _SYSTEM_DEFAULT[:] = [tempfile.tempdir]
+            _OPEN.append(self)
+            # Libraries that call `tempfile` without a folder (xlsxwriter) land here.
+            tempfile.tempdir = str(self.path)
 
     def close(self) -> None:
-        if tempfile.tempdir == str(self.path):
-            previous = self._previous
-            tempfile.tempdir = previous if previous and os.path.isdir(previous) else None
+        with _OPEN_LOCK:
+            if self in _OPEN:
+                _OPEN.remove(self)
+            tempfile.tempdir = str(_OPEN[-1].path) if _OPEN else (
+                _SYSTEM_DEFAULT[0] if _SYSTEM_DEFAULT else None)
         self._lock.release()
         shutil.rmtree(self.path, ignore_errors=True)
