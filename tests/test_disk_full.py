@@ -109,12 +109,12 @@ def _fill(folder: Path, leave: int = 0) -> None:
 
 @pytest.fixture
 def full_disk(tmp_path):
-    """A 4 MiB filesystem, mounted for the test and filled by the test."""
+    """A 24 MiB filesystem, mounted for the test and filled by the test."""
     if sys.platform != "linux" or os.geteuid() != 0 or not shutil.which("mount"):
         pytest.skip("a real full disk needs root to mount a small tmpfs")
     mount = tmp_path / "small-disk"
     mount.mkdir()
-    made = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=4m", "tmpfs", str(mount)],
+    made = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=24m", "tmpfs", str(mount)],
                           capture_output=True, text=True)
     if made.returncode != 0:
         pytest.skip(f"cannot mount a tmpfs here: {made.stderr.strip()}")
@@ -160,4 +160,23 @@ def test_an_xlsx_export_to_a_full_disk_is_one_line_and_leaves_nothing(full_disk,
     assert "The disk is full" in exported.stderr
     assert "Exception ignored" not in exported.stderr and "Traceback" not in exported.stderr
     assert list(target.iterdir()) == []
+    assert [p for p in (data_dir / "tmp").rglob("*") if p.is_file()] == []
+
+
+def test_sheets_that_no_longer_fit_in_the_data_folder_are_one_line(full_disk, tmp_path,
+                                                                   capsys):
+    from conftest import cli_in
+
+    data_dir = full_disk / "data"
+    code, _out, err = cli_in(capsys, data_dir, "demo-data", "--participants", "600",
+                             "--sessions", "40", "--quiet")
+    assert code == 0, err
+    _fill(full_disk, leave=160 << 10)      # room to open the database, not for the sheets
+    exported = _cli(data_dir, "export", "attendance", "--format", "xlsx", "-o",
+                    str(tmp_path / "attendance.xlsx"))
+    assert exported.returncode == 1
+    assert exported.stderr.strip().splitlines() == [exported.stderr.strip()]
+    assert "The disk is full" in exported.stderr
+    assert "Exception ignored" not in exported.stderr and "Traceback" not in exported.stderr
+    assert not (tmp_path / "attendance.xlsx").exists()
     assert [p for p in (data_dir / "tmp").rglob("*") if p.is_file()] == []

@@ -15,6 +15,7 @@ for zipfile to complain about on stderr.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import io
 import shutil
@@ -80,8 +81,10 @@ class Workbook:
         for worksheet in self.book.worksheets():
             handle = getattr(worksheet, "row_data_fh", None)
             if handle is not None and not handle.closed:
-                handle.close()
-        self._out.close()
+                with contextlib.suppress(OSError):    # a full disk: the file goes anyway
+                    handle.close()
+        with contextlib.suppress(OSError):
+            self._out.close()
         shutil.rmtree(self._spill, ignore_errors=True)
 
     def sheet(self, name: str, headers: list[str], rows: Iterable[tuple], *,
