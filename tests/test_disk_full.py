@@ -176,7 +176,7 @@ def test_sheets_that_no_longer_fit_in_the_data_folder_are_one_line(full_disk, tm
                     str(tmp_path / "attendance.xlsx"))
     assert exported.returncode == 1
     assert exported.stderr.strip().splitlines() == [exported.stderr.strip()]
-    assert "The disk is full" in exported.stderr
+    assert "The disk holding the data folder is full" in exported.stderr
     assert "Exception ignored" not in exported.stderr and "Traceback" not in exported.stderr
     assert not (tmp_path / "attendance.xlsx").exists()
     assert [p for p in (data_dir / "tmp").rglob("*") if p.is_file()] == []

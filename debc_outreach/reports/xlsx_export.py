@@ -17,17 +17,23 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import errno
 import io
+import os
 import shutil
 import tempfile
 import traceback
 from collections.abc import Callable, Iterable
 from pathlib import Path
 
+from debc_outreach.errors import UserError
+from debc_outreach.i18n import _
+
 FONT = "Noto Sans Khmer"
 FONT_SIZE = 10
 EXCEL_MAX_ROWS = 1_048_576
 WIDTH_SAMPLE = 200          # rows looked at for column widths (later rows are not held)
+SPILL_MARGIN = 1 << 20      # less free space than this on the sheets' disk: that one is full
 
 
 class Workbook:
@@ -70,10 +76,27 @@ class Workbook:
             # clean-up writes into the dropping file instead of printing a traceback.
             traceback.clear_frames(error.__traceback__)
             if isinstance(cause, OSError):
-                raise cause from None
+                raise self._where_full(cause) from None
             raise
         finally:
             self.discard()
+
+    def _where_full(self, error: OSError) -> Exception:
+        """`error`, or a clearer one when the full disk is the data folder's (where the
+        sheets wait), not the one the file goes to; asked before the sheets are removed."""
+        if error.errno not in (errno.ENOSPC, errno.EDQUOT):
+            return error
+        try:
+            elsewhere = os.stat(self._spill).st_dev != os.stat(
+                Path(self._out.name).parent).st_dev
+            full = shutil.disk_usage(self._spill).free < SPILL_MARGIN
+        except OSError:
+            return error
+        if not (elsewhere and full):
+            return error
+        return UserError(_("The disk holding the data folder is full: an export needs room "
+                           "there while it is written. Free some space on that disk; nothing "
+                           "was written."))
 
     def discard(self) -> None:
         """Close the sheets' temporary files and remove them (also after a failure)."""
@@ -96,6 +119,15 @@ class Workbook:
         `notes` go under the table; a callable is asked after the rows are written
         (for counts only known then, such as people left unnamed).
         """
+        try:
+            return self._sheet(name, headers, rows, percent_columns, notes, tick)
+        except OSError as error:            # the rows go to a temporary file first
+            raise self._where_full(error) from error
+
+    def _sheet(self, name: str, headers: list[str], rows: Iterable[tuple],
+               percent_columns: tuple[int, ...],
+               notes: list[str] | Callable[[], list[str]],
+               tick: Callable[[int], None] | None) -> int:
         widths = [min(40, max(8, _text_width(h) * 0.6)) for h in headers]
         sheet = self._new_sheet(name, headers)
         number, row_index = 1, 1
