@@ -180,3 +180,42 @@ def test_sheets_that_no_longer_fit_in_the_data_folder_are_one_line(full_disk, tm
     assert "Exception ignored" not in exported.stderr and "Traceback" not in exported.stderr
     assert not (tmp_path / "attendance.xlsx").exists()
     assert [p for p in (data_dir / "tmp").rglob("*") if p.is_file()] == []
+
+
+# --- the same without root: the disk "fills up" half-way through writing the file ----------
+
+_FULL_AFTER = """
+import errno, sys
+from debc_outreach.reports import xlsx_export
+
+written = [0]
+real_write = xlsx_export._DroppingFile.write
+
+def write(self, data):
+    if not self.failed and written[0] + len(data) > int(sys.argv[1]):
+        raise OSError(errno.ENOSPC, "No space left on device")
+    written[0] += len(data)
+    return real_write(self, data)
+
+xlsx_export._DroppingFile.write = write
+from debc_outreach.cli import main
+sys.exit(main(sys.argv[2:]))
+"""
+
+
+@pytest.mark.parametrize("room", [0, 2000, 6000])   # the workbook has about 11 kB
+def test_a_disk_that_fills_up_while_the_workbook_is_zipped_is_one_line(run_cli, data_dir,
+                                                                       tmp_path, room):
+    _some_records(run_cli)
+    target = tmp_path / "reports"
+    target.mkdir()
+    run = subprocess.run([sys.executable, "-c", _FULL_AFTER, str(room), "--data-dir",
+                          str(data_dir), "--lang", "en", "export", "attendance", "--format",
+                          "xlsx", "-o", str(target / "attendance.xlsx")],
+                         capture_output=True, text=True, timeout=300)
+    assert run.returncode == 1
+    assert run.stderr.strip().splitlines() == [run.stderr.strip()]
+    assert "The disk is full" in run.stderr
+    assert "Exception ignored" not in run.stderr and "Traceback" not in run.stderr
+    assert list(target.iterdir()) == []
+    assert [p for p in (data_dir / "tmp").rglob("*") if p.is_file()] == []

@@ -71,7 +71,7 @@ class Workbook:
             self.book.close()
         except FileCreateError as error:
             cause = error.args[0] if error.args else None
-            self._out.failed = True
+            self._out.give_up()
             # The half-written ZipFile lives in the traceback's frames; freed now, its
             # clean-up writes into the dropping file instead of printing a traceback.
             traceback.clear_frames(error.__traceback__)
@@ -219,28 +219,47 @@ class _DroppingFile(io.FileIO):
 
     zipfile writes its closing directory again when a failed ZipFile is
     collected, which prints "Exception ignored …" on stderr; the file is being
-    thrown away by then (reports/atomic.py), so those writes may go nowhere.
+    thrown away by then (reports/atomic.py), so those writes may go nowhere. The
+    position keeps counting, so zipfile's sums of offsets stay valid.
     """
 
     def __init__(self, path: Path):
         super().__init__(str(path), "w+")
         self.failed = False
+        self._position = 0
+
+    def give_up(self) -> None:
+        """Drop every later write (the file is being thrown away)."""
+        if not self.failed:
+            with contextlib.suppress(OSError, ValueError):
+                self._position = super().tell()
+            self.failed = True
+
+    def _dropping(self) -> bool:
+        return self.failed or self.closed
 
     def write(self, data) -> int:
-        if self.failed or self.closed:
+        if self._dropping():
+            self._position += len(data)
             return len(data)
         try:
             return super().write(data)
         except OSError:
-            self.failed = True
+            self.give_up()
             raise
 
     def flush(self) -> None:
-        if not (self.failed or self.closed):
+        if not self._dropping():
             super().flush()
 
     def tell(self) -> int:
-        return 0 if self.failed or self.closed else super().tell()
+        return self._position if self._dropping() else super().tell()
 
     def seek(self, offset: int, whence: int = 0) -> int:
-        return 0 if self.failed or self.closed else super().seek(offset, whence)
+        if not self._dropping():
+            return super().seek(offset, whence)
+        if whence == io.SEEK_SET:
+            self._position = offset
+        elif whence == io.SEEK_CUR:
+            self._position += offset
+        return self._position
