@@ -95,6 +95,21 @@ def test_db_check_after_a_killed_set_up_finishes_it_and_shows_a_new_code(data_di
     assert code == 0 and "Chan Sophea 7" in out and "interrupted" not in err
 
 
+def test_db_check_json_says_the_set_up_was_finished(data_dir, run_cli):
+    import json
+
+    trainer = _records(data_dir)
+    vault.create(data_dir, trainer.id, trainer.display_name, PIN)
+    code, out, err = run_cli("--pin", PIN, "db", "check", "--json")
+    assert code == 0, err
+    report = json.loads(out)
+    assert report["ok"] and report["finished_interrupted_set_up"]
+    _recovery_code(err)
+    vault._UNLOCKED.clear()
+    code, out, _err = run_cli("--pin", PIN, "db", "check", "--json")
+    assert "finished_interrupted_set_up" not in json.loads(out)
+
+
 def test_protect_setup_again_finishes_an_interrupted_set_up(data_dir, run_cli):
     trainer = _records(data_dir)
     _secret, unseen = vault.create(data_dir, trainer.id, trainer.display_name, PIN)

@@ -66,6 +66,7 @@ def unlock_if_protected(args: argparse.Namespace) -> bytes | None:
         protection.sign_in(args.data_dir, pin)
     if protection.interrupted_set_up(args.data_dir):
         resume_interrupted_set_up(args.data_dir)
+        args.finished_set_up = True
     return vault.folder_database_key(args.data_dir)
 
 
