@@ -90,3 +90,35 @@ def test_xlsx_writes_formula_looking_text_as_strings(run_cli, tmp_path):
     texts = {cell.value for cell in cells if cell.data_type == "s"}
     assert HYPERLINK in texts and "=1+1" in texts
     assert not [cell.coordinate for cell in cells if cell.data_type == "f"]
+
+
+TRICKY = ["=1+1", "-12", "+3.5", "-1.2.3", "-", "+", "-12a", "@", "\t-5", '=A1,"x"', "Sok, Dara",
+          "-0.", "+.5", "ស៊ុន =1", "'=quoted"]
+
+
+def test_the_fast_attendance_lines_follow_the_same_rule_as_other_csv(store):
+    """The attendance CSV is built inside SQLite for speed; it must neutralise exactly
+    like `neutralised` does for every other CSV."""
+    from reports_data import demo_programme
+
+    from debc_outreach.reports import lookup, rows
+    from debc_outreach.reports.filters import ReportFilter
+
+    demo_programme(store, participants=60, sessions=4)
+    ids = [row[0] for row in store.database.conn.execute(
+        "SELECT DISTINCT p.id FROM participant p JOIN attendance a ON a.participant_id = p.id "
+        "WHERE p.consent = 'yes' LIMIT ?", (len(TRICKY),))]
+    assert len(ids) == len(TRICKY)
+    with store.database.conn:
+        store.database.conn.executemany("UPDATE participant SET display_name = ? WHERE id = ?",
+                                        list(zip(TRICKY, ids, strict=True)))
+    catalog, filt = lookup.catalog(None), ReportFilter()
+    lines = [line for chunk in rows.attendance_csv_lines(store.database, filt, "en", catalog,
+                                                         rows.Privacy()) for line in chunk]
+    expected = [["" if v is None else str(neutralised(v)) for v in row]
+                for chunk in rows.attendance_chunks(store.database, filt, "en", catalog,
+                                                    rows.Privacy()) for row in chunk]
+    assert list(csv.reader(io.StringIO(b"\r\n".join(lines).decode("utf-8")))) == expected
+    names = {row[14] for row in expected}
+    assert {"'=1+1", "-12", "+3.5", "'-1.2.3", "'-", "'+", "'-12a", "'@", "'\t-5",
+            "-0.", "'+.5", "ស៊ុន =1", "'=quoted"} <= names
