@@ -53,6 +53,16 @@ def _daily_backup_or_failure(database: Database, backup_dir: Path) -> str:
     return ""
 
 
+def _private_temp(data_dir: Path) -> PrivateTemp:
+    try:
+        return PrivateTemp(data_dir)
+    except OSError as error:
+        # Without it, exports would spill names into the system's temp folder: refuse.
+        raise UserError(_("The data folder {folder} cannot be written to ({reason}). "
+                          "Choose another folder with --data-dir or fix its permissions.")
+                        .format(folder=data_dir, reason=error.strerror or error)) from error
+
+
 class Store:
     """An open data folder. Use `Store.open(folder)`; close it when done."""
 
@@ -113,7 +123,7 @@ class Store:
             database.configure_for_writing()
             migrations.migrate(database, cls.backup_dir_for(data_dir))
             device_id = cls._ensure_device(database, device_name)
-            temp = PrivateTemp(data_dir)
+            temp = _private_temp(data_dir)
             store = cls(data_dir, database, device_id, temp=temp)
             store.backup_failure = _daily_backup_or_failure(database, cls.backup_dir_for(data_dir))
         except BaseException:
