@@ -12,6 +12,7 @@ import signal
 import subprocess
 import sys
 import tempfile
+import time
 from pathlib import Path
 
 import pytest
@@ -97,6 +98,11 @@ store.close()
 """
 
 
+def _age(folder: Path, seconds: int) -> None:
+    then = time.time() - seconds
+    os.utime(folder, (then, then))
+
+
 @pytest.mark.skipif(not hasattr(signal, "SIGKILL"), reason="needs kill -9 (POSIX)")
 def test_leftovers_of_a_killed_export_are_removed_at_the_next_start(data_dir, tmp_path):
     Store.open(data_dir).close()
@@ -107,6 +113,10 @@ def test_leftovers_of_a_killed_export_are_removed_at_the_next_start(data_dir, tm
     left = Path(run.stdout.strip())
     spilled = [p for p in left.rglob("*") if p.is_file() and p.name != private_temp.IN_USE]
     assert spilled and any(b"Sok Dara" in p.read_bytes() for p in spilled)
+    store = Store.open(data_dir)          # a minute has not passed: it might be starting
+    store.close()
+    assert left.exists()
+    _age(left, private_temp.GRACE_S + 1)
     store = Store.open(data_dir)
     try:
         assert not left.exists()
@@ -123,6 +133,7 @@ def test_the_folder_of_a_copy_still_running_is_left_alone(data_dir):
     try:
         busy = Path(child.stdout.readline().strip())
         assert (busy / "busy.tmp").exists()
+        _age(busy, private_temp.GRACE_S + 1)
         store = Store.open(data_dir)
         store.close()
         assert (busy / "busy.tmp").exists()

@@ -8,8 +8,9 @@ when the data folder is protected with PINs. So each running copy of the app
 gets its own folder `tmp/session-*` inside the data folder (owner-only), made
 the default of Python's `tempfile` while its store is open, and removed when
 the store closes. A lock file marks the folder as in use: folders left by a
-copy of the app that was killed are removed at the next start, folders of a
-copy still running (the GUI while a command runs) are left alone.
+copy of the app that was killed are removed at the next start (once a minute
+old, so a copy just starting is not mistaken for one), folders of a copy still
+running (the GUI while a command runs) are left alone.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ import logging
 import shutil
 import tempfile
 import threading
+import time
 from pathlib import Path
 
 from filelock import FileLock, Timeout
@@ -28,6 +30,8 @@ log = logging.getLogger(__name__)
 FOLDER = "tmp"
 SESSION_PREFIX = "session-"
 IN_USE = "in-use.lock"
+# A folder this young may belong to a copy of the app that has not taken its lock yet.
+GRACE_S = 60
 
 # Stores open in this process (the GUI's, and those its background tasks open), newest
 # last: `tempfile` points into the newest one, and back to the one before when it closes.
@@ -53,8 +57,12 @@ def remove_leftovers(data_dir: Path) -> int:
     if not folder.is_dir():
         return 0
     removed = 0
+    now = time.time()
     for entry in folder.iterdir():
         if entry.is_dir() and entry.name.startswith(SESSION_PREFIX):
+            with contextlib.suppress(OSError):
+                if now - entry.stat().st_mtime < GRACE_S:
+                    continue
             lock = FileLock(entry / IN_USE, timeout=0)
             try:
                 with lock:
