@@ -3,10 +3,9 @@ belongs) gets a one-line reason, and the pack in use is kept."""
 
 from __future__ import annotations
 
+import contextlib
 import shutil
 from pathlib import Path
-
-import contextlib
 
 import pytest
 from content_packs import fake_publisher_key, make_pack, trust_test_publisher, zip_pack
