@@ -58,6 +58,7 @@ class ExportRequest:
     lang: str = "km"
     target_id: str = ""  # session or participant id of a single-document export
     data_dir: Path | None = None
+    column_keys: bool = False   # CSV: stable English keys as headers (for scripts)
 
 
 @dataclass(frozen=True)
@@ -132,18 +133,19 @@ def _csv(database: Database, request: ExportRequest, catalog, ticker) -> ExportR
     if request.kind == "attendance":
         if ticker.progress is not None:
             ticker.total = rows.count_attendance(database, filt)
-        header = columns.keys(columns.ATTENDANCE)
+        table = columns.ATTENDANCE
         chunks = rows.attendance_csv_lines(database, filt, lang, catalog, privacy)
     elif request.kind == "sessions":
-        header = columns.keys(columns.SESSIONS)
+        table = columns.SESSIONS
         chunks = [rows.session_rows(database, filt, lang, catalog)]
     elif request.kind == "participants":
-        header = columns.keys(columns.PARTICIPANTS)
+        table = columns.PARTICIPANTS
         chunks = [list(rows.participant_rows(database, filt, lang, privacy,
                                              item_ids=list(catalog.items)))]
     else:
-        header = columns.keys(columns.DISAGGREGATION)
+        table = columns.DISAGGREGATION
         chunks = [_disaggregation_rows(database, filt, lang)]
+    header = columns.keys(table) if request.column_keys else columns.headers(table, lang)
     write = write_csv_lines if request.kind == "attendance" else write_csv
     with atomic_path(Path(request.path)) as temp:
         count = write(temp, header, chunks, tick=ticker)
