@@ -251,7 +251,8 @@ class ReportsPage(Page):
             data.figures, lang, number,
             lambda month: i18n.format_date(dt.date.fromisoformat(month + "-01"), "MMM y")))
         self.province_chart.set_chart(chartdata.by_province(data.figures, lang, number))
-        self.sex_age_chart.set_chart(chartdata.by_sex_age(data.figures, lang, number))
+        self.sex_age_chart.set_chart(chartdata.with_digits(
+            chartdata.by_sex_age(data.figures, lang, number), i18n.localize_digits))
         catalog = lookup.catalog(self.context.data_dir)
         self.skills.setRowCount(len(data.figures.skills))
         for row, module in enumerate(data.figures.skills):

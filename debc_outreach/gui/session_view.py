@@ -48,6 +48,7 @@ from debc_outreach.gui.session_dialogs import (
     HistoryDialog,
     counters_text,
 )
+from debc_outreach.gui.status_line import StatusLine
 from debc_outreach.i18n import _
 from debc_outreach.storage import attendance, checklist, gazetteer, participants, sessions
 from debc_outreach.storage.participants import Participant
@@ -206,7 +207,7 @@ class SessionView(QWidget):
         self.hint.setWordWrap(True)
         self.hint.setObjectName("hint")
         status_row = QHBoxLayout()
-        self.status = QLabel()
+        self.status = StatusLine()
         self.status.setObjectName("checkInStatus")
         self.status.setWordWrap(True)
         self.undo_button = QPushButton()
@@ -316,7 +317,7 @@ class SessionView(QWidget):
         place = gazetteer.village_label(session.village_code)
         when = i18n.format_date(session.day, "full")
         self.title.setText(_("{date} {time} · {place}").format(
-            date=when, time=session.start_time, place=place))
+            date=when, time=i18n.localize_digits(session.start_time), place=place))
         self.state_label.setText(_(sessions.STATE_NAMES[session.state]))
         modules = checklist.modules()
         titles = [modules[s].title() if s in modules else s for s in session.modules]
@@ -420,10 +421,10 @@ class SessionView(QWidget):
             show_user_error(self, error)
             return
         if result.already:
-            self.status.setText(_("{name} is already checked in; nothing changed.")
-                                .format(name=person.display_name))
+            self.status.say(lambda: _("{name} is already checked in; nothing changed.")
+                            .format(name=person.display_name))
         else:
-            self.status.setText(_("✓ {name} checked in.").format(name=person.display_name))
+            self.status.say(lambda: _("✓ {name} checked in.").format(name=person.display_name))
         self.search.clear()
         self.refresh()
         self.context.notify_changed("attendance")
@@ -435,7 +436,7 @@ class SessionView(QWidget):
         store = self.context.store
         last = attendance.last_check_in(store.database.conn, self.session.id, store.device_id)
         if last is None:
-            self.status.setText(_("Nothing to undo."))
+            self.status.say(lambda: _("Nothing to undo."))
             return
         try:
             attendance.remove(store, self.session.id, last, reason=self._amend_reason)
@@ -443,7 +444,7 @@ class SessionView(QWidget):
             show_user_error(self, error)
             return
         person = participants.get(store.database, last)
-        self.status.setText(_("Check-in of {name} undone.").format(
+        self.status.say(lambda: _("Check-in of {name} undone.").format(
             name=person.display_name if person else last))
         self.refresh()
         self.context.notify_changed("attendance")
@@ -465,8 +466,8 @@ class SessionView(QWidget):
         except UserError as error:
             show_user_error(self, error)
             return
-        self.status.setText(_("{name} was taken off this session.")
-                            .format(name=person.display_name))
+        self.status.say(lambda: _("{name} was taken off this session.")
+                        .format(name=person.display_name))
         self.refresh()
         self.context.notify_changed("attendance")
 
@@ -494,7 +495,7 @@ class SessionView(QWidget):
                                     if not self.grid_model.columnCount() else "")
             return
         self.skill_text.setText(with_line_breaks(_("Skill {number}: {text}").format(
-            number=column + 1, text=item.text())))
+            number=i18n.format_year(column + 1), text=item.text())))
 
     def _grid_key(self, key: int) -> bool:
         index = self.grid.currentIndex()

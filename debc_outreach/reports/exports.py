@@ -15,7 +15,7 @@ from pathlib import Path
 
 from debc_outreach.content.labels import label
 from debc_outreach.errors import UserError
-from debc_outreach.i18n import N_, _, format_number
+from debc_outreach.i18n import N_, _, format_number, printed_digits, printing
 from debc_outreach.reports import aggregates, audit, columns, lookup, rows
 from debc_outreach.reports.atomic import atomic_path
 from debc_outreach.reports.filters import ReportFilter
@@ -101,7 +101,8 @@ def run_export(database: Database, request: ExportRequest, who: Who,
     ticker = _Ticker(progress)
     try:
         if request.kind in ("attendance-sheet", "sign-in-sheet", "certificate"):
-            result = _single_document(database, request, catalog)
+            with printing(request.lang):
+                result = _single_document(database, request, catalog)
         elif request.kind not in KINDS:
             raise UserError(_("Unknown export {kind}.").format(kind=request.kind))
         elif request.fmt == "csv":
@@ -109,7 +110,8 @@ def run_export(database: Database, request: ExportRequest, who: Who,
         elif request.fmt == "xlsx":
             result = _xlsx(database, request, catalog, ticker)
         else:
-            result = _pdf(database, request, catalog, ticker)
+            with printing(request.lang):
+                result = _pdf(database, request, catalog, ticker)
     except Cancelled:
         return ExportResult(Path(request.path), 0, 0, 0, cancelled=True)
     filters = request.filt.as_dict()
@@ -331,7 +333,7 @@ def _cell(value, lang: str) -> str:
     if value in columns.DISABILITY_NAMES:
         return label(columns.DISABILITY_NAMES[value], lang)
     if value in columns.AGE_BAND_NAMES and value:
-        return label(columns.AGE_BAND_NAMES[value], lang)
+        return printed_digits(label(columns.AGE_BAND_NAMES[value], lang))
     return str(value)
 
 
