@@ -115,10 +115,11 @@ class ReportsPage(Page):
         self.export_button = QPushButton()
         top.addWidget(self.title)
         top.addWidget(self.status, 1)
+        self.filters = FilterBar()
+        top.addWidget(self.filters.reset)
         top.addWidget(self.targets_button)
         top.addWidget(self.export_button)
         outer.addLayout(top)
-        self.filters = FilterBar()
         outer.addWidget(self.filters)
 
         body = QWidget()

@@ -22,7 +22,6 @@ from PySide6.QtWidgets import (
     QInputDialog,
     QLabel,
     QLineEdit,
-    QListView,
     QMenu,
     QMessageBox,
     QPushButton,
@@ -49,12 +48,14 @@ from debc_outreach.gui.session_dialogs import (
     counters_text,
 )
 from debc_outreach.gui.status_line import StatusLine
+from debc_outreach.gui.tables import RowsListView
 from debc_outreach.i18n import _
 from debc_outreach.storage import attendance, checklist, gazetteer, participants, sessions
 from debc_outreach.storage.participants import Participant
 from debc_outreach.sync.state import session_sync_state
 
 SHOWN = 12          # results shown while typing
+VISIBLE_ROWS = 5    # rows each list keeps room for, at any text size (the page scrolls else)
 
 
 def rank(found: list[Participant], query: str, present: set[str],
@@ -92,20 +93,22 @@ def rank(found: list[Participant], query: str, present: set[str],
 
 
 class _Counter(QFrame):
+    """A figure and its caption side by side: one line high, so the lists keep the room."""
+
     def __init__(self, parent: QWidget | None = None):
         super().__init__(parent)
         self.setObjectName("figure")
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(8, 4, 8, 4)
+        layout = QHBoxLayout(self)
+        layout.setContentsMargins(8, 2, 8, 2)
         self.value = QLabel("0")
         self.value.setObjectName("figureValue")
-        self.value.setFont(fonts.heading_font(self.font(), 1.6))
-        self.value.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.value.setFont(fonts.heading_font(self.font(), 1.4))
         self.caption = QLabel()
-        self.caption.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.caption.setWordWrap(True)
+        layout.addStretch(1)
         layout.addWidget(self.value)
         layout.addWidget(self.caption)
+        layout.addStretch(1)
 
 
 class SessionView(QWidget):
@@ -120,12 +123,12 @@ class SessionView(QWidget):
         self.session: sessions.Session | None = None
         self._amend_reason = ""
         outer = QVBoxLayout(self)
-        outer.setContentsMargins(16, 12, 16, 12)
+        outer.setContentsMargins(16, 8, 16, 8)
 
         top = QHBoxLayout()
         self.back_button = QPushButton()
         self.back_button.clicked.connect(self.back_requested)
-        self.title = QLabel()
+        self.title = QLabel()            # date and time; the place is on the line below
         self.title.setFont(fonts.heading_font(self.font(), 1.3))
         self.title.setWordWrap(True)
         self.state_label = QLabel()
@@ -172,9 +175,9 @@ class SessionView(QWidget):
         splitter.setChildrenCollapsible(False)
         splitter.addWidget(self._build_check_in())
         splitter.addWidget(self._build_skills())
-        splitter.setStretchFactor(0, 2)
-        splitter.setStretchFactor(1, 3)
-        splitter.setSizes([520, 780])
+        splitter.setStretchFactor(0, 1)
+        splitter.setStretchFactor(1, 1)
+        splitter.setSizes([560, 740])
         outer.addWidget(splitter, 1)
 
         QShortcut(QKeySequence("Ctrl+N"), self, activated=self.new_participant)
@@ -196,7 +199,7 @@ class SessionView(QWidget):
         self.search.textChanged.connect(self._search_changed)
         self.search.installEventFilter(self)
         self.results_model = PeopleListModel(self)
-        self.results = QListView()
+        self.results = RowsListView(VISIBLE_ROWS)
         self.results.setObjectName("checkInResults")
         self.results.setModel(self.results_model)
         self.results.setFocusPolicy(Qt.FocusPolicy.NoFocus)
@@ -210,15 +213,20 @@ class SessionView(QWidget):
         self.status = StatusLine()
         self.status.setObjectName("checkInStatus")
         self.status.setWordWrap(True)
+        self.status.hide()
+        # The keyboard hint and the last action's message share one line.
+        self.status.changed.connect(lambda text: (self.status.setVisible(bool(text)),
+                                                  self.hint.setVisible(not text)))
         self.undo_button = QPushButton()
         self.undo_button.clicked.connect(self.undo_last)
         self.new_button = QPushButton()
         self.new_button.clicked.connect(self.new_participant)
+        status_row.addWidget(self.hint, 1)
         status_row.addWidget(self.status, 1)
         status_row.addWidget(self.undo_button)
         self.present_title = QLabel()
         self.present_model = PeopleListModel(self)
-        self.present = QListView()
+        self.present = RowsListView(VISIBLE_ROWS)
         self.present.setObjectName("presentList")
         self.present.setModel(self.present_model)
         self.present.setUniformItemSizes(True)
@@ -230,11 +238,10 @@ class SessionView(QWidget):
         row.addWidget(self.search, 1)
         row.addWidget(self.new_button)
         layout.addLayout(row)
-        layout.addWidget(self.results, 3)
-        layout.addWidget(self.hint)
+        layout.addWidget(self.results, 1)
         layout.addLayout(status_row)
         layout.addWidget(self.present_title)
-        layout.addWidget(self.present, 2)
+        layout.addWidget(self.present, 1)
         return box
 
     def _build_skills(self) -> QWidget:
@@ -316,12 +323,11 @@ class SessionView(QWidget):
         session = self.session
         place = gazetteer.village_label(session.village_code)
         when = i18n.format_date(session.day, "full")
-        self.title.setText(_("{date} {time} · {place}").format(
-            date=when, time=i18n.localize_digits(session.start_time), place=place))
+        self.title.setText(f"{when} {i18n.localize_digits(session.start_time)}".strip())
         self.state_label.setText(_(sessions.STATE_NAMES[session.state]))
         modules = checklist.modules()
         titles = [modules[s].title() if s in modules else s for s in session.modules]
-        details = [session.venue, ", ".join(titles),
+        details = [place, session.venue, ", ".join(titles),
                    session_sync_state(self.context.store, session.id).text()]
         self.details.setText(" · ".join(d for d in details if d))
         locked = session.closed and not self._amend_reason

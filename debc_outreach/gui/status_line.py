@@ -13,11 +13,13 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from PySide6.QtCore import QEvent
+from PySide6.QtCore import QEvent, Signal
 from PySide6.QtWidgets import QLabel, QWidget
 
 
 class StatusLine(QLabel):
+    changed = Signal(str)           # the new text ("" when cleared)
+
     def __init__(self, parent: QWidget | None = None):
         super().__init__(parent)
         self._make: Callable[[], str] | None = None
@@ -28,6 +30,14 @@ class StatusLine(QLabel):
         self._make = text
         self._shown = text()
         self.setText(self._shown)
+
+    def setText(self, text: str) -> None:  # noqa: N802
+        super().setText(text)
+        self.changed.emit(text)
+
+    def clear(self) -> None:
+        super().clear()
+        self.changed.emit("")
 
     def changeEvent(self, event: QEvent) -> None:  # noqa: N802
         if event.type() == QEvent.Type.LanguageChange and self.text():

@@ -33,6 +33,7 @@ from debc_outreach.gui.enrolment_qr import (
     area_text,
 )
 from debc_outreach.gui.errors import show_user_error
+from debc_outreach.gui.flow_layout import FlowLayout
 from debc_outreach.gui.page import Page
 from debc_outreach.gui.status_line import StatusLine
 from debc_outreach.gui.sync_enrolment import EnrolmentActions
@@ -89,7 +90,7 @@ class SyncPage(EnrolmentActions, Page):
         layout.addWidget(self.identity)
 
         self.join_box = QGroupBox()
-        join = QHBoxLayout(self.join_box)
+        join = FlowLayout(self.join_box)
         self.create_button = QPushButton()
         self.request_button = QPushButton()
         self.accept_button = QPushButton()
@@ -98,7 +99,6 @@ class SyncPage(EnrolmentActions, Page):
         for button in (self.create_button, self.request_button, self.accept_button,
                        self.join_code_button):
             join.addWidget(button)
-        join.addStretch(1)
         layout.addWidget(self.join_box)
 
         self.status = QLabel()
@@ -110,7 +110,7 @@ class SyncPage(EnrolmentActions, Page):
         self.held_button.clicked.connect(self.show_held)
         status_row.addWidget(self.held_button)
         layout.addLayout(status_row)
-        actions = QHBoxLayout()
+        actions = FlowLayout()
         self.send_button = QPushButton()
         self.send_button.setObjectName("sendToCoordinator")
         self.folder_button = QPushButton()
@@ -121,7 +121,6 @@ class SyncPage(EnrolmentActions, Page):
         for button in (self.send_button, self.folder_button, self.change_folder_button,
                        self.import_button, self.approve_button, self.revoke_button):
             actions.addWidget(button)
-        actions.addStretch(1)
         layout.addLayout(actions)
         hub_row = QHBoxLayout()              # issue 9: sync with a hub over the network
         self.hub_label = QLabel()
