@@ -33,7 +33,8 @@ def large_khmer(qtbot, main_window, app_context):
     app_context.set_language("km")
     app_context.set_font_scale(150)
     main_window.session_id = session.id
-    return main_window
+    yield main_window
+    app_context.set_font_scale(100)            # the next test starts at the usual size
 
 
 def _wait(qtbot, page) -> None:
@@ -101,6 +102,25 @@ def test_every_page_fits_at_150_percent_in_khmer(qtbot, large_khmer, key, tmp_pa
     large_khmer.grab().save(str(tmp_path / f"{key}-km-150.png"))
     found = problems(large_khmer)
     assert found == [], "\n".join(found)
+    if key == "reports":
+        _assert_legends_fit(page)
+
+
+def _assert_legends_fit(page) -> None:
+    from PySide6.QtGui import QFont, QFontMetricsF
+
+    from debc_outreach.reports.pdf.charts import FONT_FAMILY, legend_layout
+
+    for widget in (page.month_chart, page.province_chart, page.sex_age_chart):
+        font = QFont(FONT_FAMILY)
+        font.setPointSizeF(widget.font().pointSizeF() * 0.9)
+        metrics = QFontMetricsF(font)
+        width = widget.width() - 8
+        entries, lines = legend_layout(metrics, widget.chart, width)
+        assert lines >= 1
+        for x, _y, text_width, name in entries:
+            assert x + metrics.height() * 1.1 * 0.8 + text_width <= width + 0.5, name
+        assert widget.height() >= widget.heightForWidth(widget.width()) - 1
 
 
 def test_the_check_in_screen_shows_five_results_and_five_people(qtbot, large_khmer,
@@ -130,3 +150,17 @@ def test_the_text_size_applies_to_an_open_window(qtbot, main_window, app_context
     assert after[1] == pytest.approx(before[1] * 1.5)
     app_context.set_font_scale(100)
     assert page.heading.font().pointSizeF() == pytest.approx(before[0])
+
+
+def test_settings_change_the_text_size_of_the_open_window(qtbot, main_window, app_context):
+    from debc_outreach.gui.settings_dialog import SettingsDialog
+    from debc_outreach.settings import load_settings
+
+    before = main_window.nav.font().pointSizeF()
+    dialog = SettingsDialog(app_context, main_window)
+    qtbot.addWidget(dialog)
+    dialog.ui.fontScaleSpin.stepBy(2)                   # two steps of 5 %
+    assert app_context.settings.font_scale == 110
+    assert load_settings(app_context.data_dir).font_scale == 110
+    assert main_window.nav.font().pointSizeF() == pytest.approx(before * 1.1)
+    app_context.set_font_scale(100)

@@ -57,7 +57,6 @@ class MainWindow(QMainWindow):
         self.nav = QListWidget()
         self.nav.setObjectName("navigation")
         self.nav.setIconSize(QSize(28, 28))
-        self.nav.setMinimumWidth(200)
         # The names are never cut: the list is as wide as its longest name, at any text size.
         self.nav.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         for entry in self._entries:
@@ -170,7 +169,7 @@ class MainWindow(QMainWindow):
     def _fit_navigation(self) -> None:
         """Widen the navigation to its longest name (language and text size change it)."""
         frame = 2 * self.nav.frameWidth() + 16
-        self.nav.setMinimumWidth(max(200, self.nav.sizeHintForColumn(0) + frame))
+        self.nav.setFixedWidth(max(200, self.nav.sizeHintForColumn(0) + frame))
 
     def _update_trainer_label(self) -> None:
         trainer = trainers.get_trainer(self.context.store,
