@@ -152,3 +152,24 @@ def test_the_hint_warns_that_spreadsheets_drop_leading_zeros_of_csv_codes(
     dialog = _dialog(qtbot, programme_context)
     assert "01" in dialog.privacy.text() and "XLSX" in dialog.privacy.text()
     close_and_delete(dialog)
+
+
+def test_at_150_percent_in_khmer_nothing_in_the_dialog_is_squeezed(qtbot, programme_context):
+    from PySide6.QtWidgets import QAbstractButton, QLabel
+
+    programme_context.set_language("km")
+    programme_context.set_font_scale(150)
+    try:
+        dialog = _dialog(qtbot, programme_context)
+        dialog.show()
+        qtbot.waitExposed(dialog)
+        dialog._done([])                                # an outcome line appears
+        for widget in dialog.findChildren(QAbstractButton) + dialog.findChildren(QLabel):
+            if widget.isVisible() and widget.text():
+                needed = widget.heightForWidth(widget.width()) \
+                    if isinstance(widget, QLabel) and widget.wordWrap() \
+                    else widget.minimumSizeHint().height()
+                assert widget.height() + 2 >= needed, widget.text()
+        close_and_delete(dialog)
+    finally:
+        programme_context.set_font_scale(100)

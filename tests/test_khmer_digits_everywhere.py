@@ -147,3 +147,21 @@ def test_a_heading_never_stays_alone_at_the_foot_of_a_page(qapp, lines_before):
         if block.blockFormat().headingLevel() and block.next().isValid():
             assert _page_of(document, block, 900) == _page_of(document, block.next(), 900)
         block = block.next()
+
+
+def test_switching_khmer_digits_on_rewrites_the_open_check_in_screen(qtbot, main_window,
+                                                                    app_context):
+    from debc_outreach.storage import sessions
+
+    session = sessions.create(app_context.store, "2026-06-01", "12010101", [],
+                              start_time="08:30")
+    app_context.set_language("km")
+    page = main_window.page("sessions")
+    page.open_session(session.id)
+    view = page.view
+    assert "08:30" in view.title.text()
+    app_context.set_khmer_digits(True)
+    assert "០៨:៣០" in view.title.text()
+    captions = " ".join(counter.caption.text() for counter in view.counters)
+    assert "១៥–២៤" in captions and "៦០+" in captions
+    assert not LATIN_DIGIT.search(captions)

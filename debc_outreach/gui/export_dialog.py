@@ -34,6 +34,7 @@ from PySide6.QtWidgets import (
 from debc_outreach import i18n
 from debc_outreach.errors import UserError
 from debc_outreach.gui.context import AppContext
+from debc_outreach.gui.status_line import grow_to_fit
 from debc_outreach.i18n import N_, _, ngettext
 from debc_outreach.reports import summary
 from debc_outreach.reports.exports import ExportRequest, ExportResult, Who, run_export
@@ -193,7 +194,12 @@ class ExportDialog(QDialog):
         self.buttons.rejected.connect(self.reject)
         self.buttons.accepted.connect(self.start)
         self.retranslate()
-        self.setMinimumWidth(600)
+        # Wide enough that the explanations stay a few lines long at a large text size.
+        self.setMinimumWidth(max(600, self.fontMetrics().averageCharWidth() * 72))
+
+    def showEvent(self, event) -> None:  # noqa: N802
+        super().showEvent(event)
+        grow_to_fit(self)            # wrapped Khmer lines need more than Qt's first guess
 
     def retranslate(self) -> None:
         self.setWindowTitle(_("Export"))
@@ -341,6 +347,7 @@ class ExportDialog(QDialog):
         self.outcome.setText("\n".join(lines))
         self.outcome.show()
         self.open_folder_button.setVisible(any(o.result for o in outcomes))
+        grow_to_fit(self)
 
     def open_folder(self) -> None:
         """Show the folder of the exports in the system's file manager."""

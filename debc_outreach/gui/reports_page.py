@@ -194,7 +194,7 @@ class ReportsPage(Page):
                     "youth": _("Youth (15–24)"), "elders": _("Elders (60+)"),
                     "without_consent": _("Without consent (counted, not named)")}
         for name, card in self.cards.items():
-            card.caption.setText(captions[name])
+            card.caption.setText(i18n.localize_digits(captions[name]))
         self.skills_title.setText(_("Skills achieved per module"))
         self.skills.setHorizontalHeaderLabels([
             _("Module"), _("People with a skill"), _("Skills achieved"), _("Assessed")])
