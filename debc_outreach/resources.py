@@ -88,5 +88,9 @@ def licences_dir() -> Path:
 
 
 def packaging_licence_texts() -> Path:
-    """Licence texts kept in the checkout for wheels that ship none (GPL/LGPL)."""
+    """Licence texts for the wheels that ship none (GPL/LGPL): kept in the checkout's
+    packaging/licenses/, and bundled into an installed wheel."""
+    inside = _PACKAGE_DIR / "_data" / "licence-texts"
+    if inside.is_dir():
+        return inside
     return _PACKAGE_DIR.parent / "packaging" / "licenses"

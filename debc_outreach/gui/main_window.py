@@ -196,7 +196,7 @@ class MainWindow(QMainWindow):
     def open_about(self) -> None:
         from debc_outreach.gui.about_dialog import AboutDialog
 
-        AboutDialog(self).exec()
+        AboutDialog(self, self.context).exec()
 
     def open_guide(self, name: str) -> None:
         from debc_outreach.gui.guide_viewer import GuideDialog

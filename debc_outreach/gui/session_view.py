@@ -49,7 +49,7 @@ from debc_outreach.gui.session_dialogs import (
 )
 from debc_outreach.gui.status_line import StatusLine
 from debc_outreach.gui.tables import RowsListView
-from debc_outreach.i18n import _
+from debc_outreach.i18n import _, ngettext
 from debc_outreach.storage import attendance, checklist, gazetteer, participants, sessions
 from debc_outreach.storage.participants import Participant
 from debc_outreach.sync.state import session_sync_state
@@ -92,6 +92,11 @@ def rank(found: list[Participant], query: str, present: set[str],
     return sorted(found, key=score)
 
 
+def _skill_name(column: int) -> str:
+    """"Skill 3" for the third column, its number in the chosen digits."""
+    return _("Skill {number}").format(number=i18n.format_year(column + 1))
+
+
 class _Counter(QFrame):
     """A figure and its caption side by side: one line high, so the lists keep the room."""
 
@@ -122,6 +127,9 @@ class SessionView(QWidget):
         self.context = context
         self.session: sessions.Session | None = None
         self._amend_reason = ""
+        # The last "Whole group" fill (item id, participant ids) while it is still the
+        # latest change here: Ctrl+Z takes exactly those marks back.
+        self._group_fill: tuple[str, list[str]] | None = None
         outer = QVBoxLayout(self)
         outer.setContentsMargins(16, 8, 16, 8)
 
@@ -303,6 +311,9 @@ class SessionView(QWidget):
         self.skills_title.setText(_("Skills checklist"))
         self.group_achieved.setText(_("Whole group: achieved"))
         self.group_not_yet.setText(_("Whole group: not yet"))
+        for button in (self.group_achieved, self.group_not_yet):
+            button.setToolTip(_("Marks everyone who has no mark yet for the selected skill; "
+                                "marks already set stay. Ctrl+Z takes it back."))
         self.legend.setText(_("✓ achieved · ✗ not yet · empty: not assessed. Click a cell "
                               "or press Space to change it; A, N and Delete set it."))
         if self.session:
@@ -312,6 +323,7 @@ class SessionView(QWidget):
     def show_session(self, session_id: str) -> None:
         self.session = sessions.require(self.context.store.database, session_id)
         self._amend_reason = ""
+        self._group_fill = None
         self.status.clear()
         self.search.clear()
         self.refresh()
@@ -420,6 +432,7 @@ class SessionView(QWidget):
             self.check_in(person)
 
     def check_in(self, person: Participant) -> None:
+        self._group_fill = None             # Ctrl+Z now undoes this check-in
         try:
             result = attendance.check_in(self.context.store, self.session.id, person.id,
                                          reason=self._amend_reason)
@@ -437,7 +450,11 @@ class SessionView(QWidget):
         self.search.setFocus()
 
     def undo_last(self) -> None:
+        """Ctrl+Z: take back the last "Whole group" fill, else the last check-in."""
         if not self.session:
+            return
+        if self._group_fill is not None:
+            self._undo_group_fill()
             return
         store = self.context.store
         last = attendance.last_check_in(store.database.conn, self.session.id, store.device_id)
@@ -521,14 +538,54 @@ class SessionView(QWidget):
         self._set_cells([row], column, NEXT_STATE[self.grid_model.state(row, column)])
 
     def _whole_group(self, state: str) -> None:
+        """Give the current skill's `state` to everyone who has no mark for it yet; a
+        mark set for one person (a "not yet" the trainer saw) is never overwritten."""
         column = max(0, self.grid.currentIndex().column())
-        self._set_cells(list(range(self.grid_model.rowCount())), column, state)
+        item = self.grid_model.item(column)
+        chosen = [self.grid_model.person(row) for row in range(self.grid_model.rowCount())]
+        if item is None or not chosen:
+            return
+        try:
+            filled = checklist.fill_unmarked(self.context.store, self.session.id,
+                                             [p.id for p in chosen if p], item.id, state,
+                                             reason=self._amend_reason)
+        except UserError as error:
+            show_user_error(self, error)
+            return
+        if not filled:
+            self.status.say(lambda: _("{skill}: everyone already has a mark; nothing changed.")
+                            .format(skill=_skill_name(column)))
+            return
+        self._group_fill = (item.id, filled)
+        self.refresh()
+        self.status.say(lambda: ngettext(
+            "{skill}: {state} for {n} person who had no mark. Ctrl+Z takes it back.",
+            "{skill}: {state} for {n} people who had no mark. Ctrl+Z takes it back.",
+            len(filled)).format(skill=_skill_name(column), state=_(STATE_NAMES[state]),
+                                n=i18n.format_number(len(filled))))
+        self.context.notify_changed("checklist")
+
+    def _undo_group_fill(self) -> None:
+        item_id, filled = self._group_fill
+        try:
+            checklist.set_result(self.context.store, self.session.id, filled, item_id,
+                                 checklist.NOT_ASSESSED, reason=self._amend_reason)
+        except UserError as error:
+            show_user_error(self, error)
+            return
+        self._group_fill = None
+        self.refresh()
+        self.status.say(lambda: ngettext("Whole group taken back: {n} mark removed.",
+                                         "Whole group taken back: {n} marks removed.",
+                                         len(filled)).format(n=i18n.format_number(len(filled))))
+        self.context.notify_changed("checklist")
 
     def _set_cells(self, rows: list[int], column: int, state: str) -> None:
         item = self.grid_model.item(column)
         chosen = [self.grid_model.person(r) for r in rows]
         if item is None or not chosen:
             return
+        self._group_fill = None         # a cell changed by hand: Ctrl+Z must not erase it
         try:
             checklist.set_result(self.context.store, self.session.id,
                                  [p.id for p in chosen if p], item.id, state,
@@ -537,8 +594,8 @@ class SessionView(QWidget):
             show_user_error(self, error)
             return
         self.refresh()
-        self.status.setText(_("{item}: {state}").format(item=_("Skill {number}").format(
-            number=column + 1), state=_(STATE_NAMES[state])))
+        self.status.say(lambda: _("{item}: {state}").format(item=_skill_name(column),
+                                                            state=_(STATE_NAMES[state])))
         self.context.notify_changed("checklist")
 
     # --- closing and amending ----------------------------------------------------------------

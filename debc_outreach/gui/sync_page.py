@@ -230,7 +230,7 @@ class SyncPage(EnrolmentActions, Page):
                                     "certificate that comes back (as a file or as a QR code "
                                     "on the coordinator's screen).")
                                   .format(device=self.store.device_id[:8]))
-            self.status.setText("")
+            self.status.setText(self.request_note())
             self.held_button.setVisible(False)
             self.peers.setRowCount(0)
             self._update_device_actions()

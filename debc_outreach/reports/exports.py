@@ -357,4 +357,4 @@ def _single_document(database: Database, request: ExportRequest, catalog) -> Exp
         sheets.write_sign_in_sheet(database, request.target_id, catalog, lang, path)
         return ExportResult(path, 0, 0, 0)
     done = sheets.write_attendance_sheets(database, [request.target_id], catalog, lang, path)
-    return ExportResult(path, done.named + done.unnamed, done.named, done.unnamed)
+    return ExportResult(path, done.check_ins, done.named, done.unnamed)
