@@ -90,15 +90,16 @@ def keep_headings_with_next(document) -> None:
     from PySide6.QtGui import QTextCursor, QTextFormat
 
     height = document.pageSize().height()
+    starts_page = QTextFormat.PageBreakFlag.PageBreak_AlwaysBefore
     block = document.begin()
     while block.isValid():
         follower = block.next()
-        if block.blockFormat().headingLevel() and follower.isValid() \
+        heading = block.blockFormat()
+        if heading.headingLevel() and not heading.pageBreakPolicy() & starts_page \
+                and follower.isValid() \
                 and _page_of(document, block, height) < _page_of(document, follower, height):
-            cursor = QTextCursor(block)
-            page_break = block.blockFormat()
-            page_break.setPageBreakPolicy(QTextFormat.PageBreakFlag.PageBreak_AlwaysBefore)
-            cursor.setBlockFormat(page_break)
+            heading.setPageBreakPolicy(starts_page)
+            QTextCursor(block).setBlockFormat(heading)
         block = follower
 
 
@@ -108,7 +109,7 @@ def _page_of(document, block, page_height: float) -> int:
     top = document.documentLayout().blockBoundingRect(block).top()
     if layout is not None and layout.lineCount():
         top = max(top, layout.position().y() + layout.lineAt(0).y())
-    return int(top // page_height)
+    return int((top + 0.5) // page_height)    # a block placed at a page's top edge
 
 
 def page_width_px(landscape: bool = False) -> float:
