@@ -72,6 +72,18 @@ def imported_content_dir(data_dir: Path) -> Path:
     return Path(data_dir) / "content-pack"
 
 
+def outgoing_content_pack(data_dir: Path) -> Path:
+    """The signed .zip of the imported pack, which this device's sync bundles carry on to
+    other devices; next to it `pack.json` says its id, version and SHA-256."""
+    return Path(data_dir) / "content-outbox" / "pack.zip"
+
+
+def received_content_packs(data_dir: Path) -> Path:
+    """Where sync leaves packs that arrived in bundles, until the content importer checks
+    and installs them."""
+    return Path(data_dir) / "content-inbox"
+
+
 def docs_dir() -> Path:
     """The trainer's and coordinator's guides (Markdown) and their screenshots."""
     return _bundled("docs")

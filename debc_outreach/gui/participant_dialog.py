@@ -35,7 +35,7 @@ from debc_outreach.core.khmer_text import with_line_breaks
 from debc_outreach.errors import UserError
 from debc_outreach.gui.choice_row import ChoiceRow
 from debc_outreach.gui.errors import show_user_error
-from debc_outreach.gui.village_picker import VillagePicker
+from debc_outreach.gui.village_picker import ProvinceFilter, VillagePicker, village_row
 from debc_outreach.i18n import N_, _
 from debc_outreach.storage import participants
 from debc_outreach.storage.participants import Participant
@@ -84,6 +84,7 @@ class ParticipantDialog(QDialog):
             self.age_band.addItem("", band)
         self.village = VillagePicker()
         self.village.set_code(existing.village_code if existing else village_code)
+        self.province = ProvinceFilter(self.village, store, recorded_by)
         self.phone = QLineEdit(existing.phone if existing else phone)
         self.labels = {key: QLabel() for key in ("name", "sex", "birth_year", "age_band",
                                                   "village", "phone")}
@@ -91,7 +92,7 @@ class ParticipantDialog(QDialog):
         form.addRow(self.labels["sex"], self.sex)
         form.addRow(self.labels["birth_year"], self.birth_year)
         form.addRow(self.labels["age_band"], self.age_band)
-        form.addRow(self.labels["village"], self.village)
+        form.addRow(self.labels["village"], village_row(self.village, self.province))
         form.addRow(self.labels["phone"], self.phone)
         left.addLayout(form)
 
@@ -182,6 +183,7 @@ class ParticipantDialog(QDialog):
         self.labels["village"].setText(_("&Village"))
         self.labels["village"].setBuddy(self.village)
         self.village.retranslate()
+        self.province.retranslate()
         self.labels["phone"].setText(_("&Phone (optional)"))
         self.labels["phone"].setBuddy(self.phone)
         self.wg_box.setTitle(_("Everyday activities (optional)"))

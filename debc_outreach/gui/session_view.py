@@ -34,7 +34,7 @@ from PySide6.QtWidgets import (
 from debc_outreach import i18n
 from debc_outreach.core import people
 from debc_outreach.core.khmer_text import with_line_breaks
-from debc_outreach.core.names import name_key
+from debc_outreach.core.name_search import compact_key
 from debc_outreach.errors import UserError
 from debc_outreach.gui import fonts
 from debc_outreach.gui.checklist_model import NEXT_STATE, STATE_NAMES, ChecklistModel
@@ -60,8 +60,13 @@ VISIBLE_ROWS = 5    # rows each list keeps room for, at any text size (the page 
 
 def rank(found: list[Participant], query: str, present: set[str],
          village_code: str) -> list[Participant]:
-    """Order search results for check-in (stable: ties keep Khmer alphabetical order)."""
-    key = name_key(query)
+    """Order search results for check-in (stable: ties keep Khmer alphabetical order).
+
+    Present people last; then names matching in the script typed before names that
+    only sound like the query; then names starting with it; then the nearest village.
+    """
+    key = compact_key(query)
+    tokens = participants.query_parts(query)
 
     def nearness(code: str) -> int:
         # Village codes nest: province (2) + district (2) + commune (2) + village (2).
@@ -70,8 +75,6 @@ def rank(found: list[Participant], query: str, present: set[str],
             if code[:size] and code[:size] == village_code[:size]:
                 shared = size
         return -shared
-
-    tokens = key.split()
 
     def parts_start(words: list[str]) -> bool:
         # Each typed part starts a later name part than the one before ("សុ សុធា").
@@ -85,9 +88,12 @@ def rank(found: list[Participant], query: str, present: set[str],
         return True
 
     def score(person: Participant) -> tuple:
-        person_key = name_key(person.display_name)
-        starts = person_key.startswith(key) or parts_start(person_key.split())
-        return (person.id in present, not starts, nearness(person.village_code))
+        person_key = compact_key(person.display_name)
+        words = participants.query_parts(person.display_name)
+        in_script = key in person_key or all(token in person_key for token in tokens)
+        starts = person_key.startswith(key) or parts_start(words)
+        return (person.id in present, not in_script, not starts,
+                nearness(person.village_code))
 
     return sorted(found, key=score)
 
@@ -381,7 +387,7 @@ class SessionView(QWidget):
     def _search_changed(self, text: str) -> None:
         if not self.session:
             return
-        if not name_key(text):
+        if not compact_key(text):
             self.results_model.set_people([])
             return
         database = self.context.store.database
@@ -624,7 +630,8 @@ class SessionView(QWidget):
         from debc_outreach.gui.session_plan_dialog import SessionPlanDialog
 
         dialog = SessionPlanDialog(self.context.store, self, existing=self.session,
-                                   reason=self._amend_reason)
+                                   reason=self._amend_reason,
+                                   current_trainer=self.context.settings.current_trainer_id)
         if dialog.exec() == QDialog.DialogCode.Accepted:
             self.refresh()
             self.context.notify_changed("session")

@@ -36,7 +36,7 @@ from debc_outreach.storage import events, projection
 from debc_outreach.storage.events import EVENT_SCHEMA_VERSION, Event
 from debc_outreach.storage.scratch import ScratchCipher
 from debc_outreach.storage.store import Store
-from debc_outreach.sync import bulk, bundle, codec, entities, peers, rescue, trust
+from debc_outreach.sync import bulk, bundle, codec, content_carry, entities, peers, rescue, trust
 from debc_outreach.sync.bundle import BundleError
 from debc_outreach.sync.keys import device_keys
 
@@ -587,6 +587,7 @@ def _finish(store: Store, sealed: bundle.SealedBundle, cert: trust.Certificate,
                      (now, cert.device_id))
         conn.execute("INSERT INTO sync_bundle_in VALUES (?, ?, ?, ?)",
                      (sealed.bundle_id, cert.device_id, now, events.dumps(result.as_json())))
+    content_carry.receive(store.data_dir, header.get("content_pack"))
 
 
 def bundle_summary(path: Path) -> dict:
