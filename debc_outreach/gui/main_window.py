@@ -75,8 +75,19 @@ class MainWindow(QMainWindow):
         side_layout.addWidget(self.settings_button)
         outer.addWidget(side)
 
+        right = QVBoxLayout()
+        right.setContentsMargins(0, 0, 0, 0)
+        right.setSpacing(0)
+        # Shown when today's backup failed (a full disk): the work goes on, the user knows.
+        self.backup_banner = QLabel()
+        self.backup_banner.setObjectName("backupBanner")
+        self.backup_banner.setStyleSheet("background: #fff4d6; color: #5c3c00; padding: 8px;")
+        self.backup_banner.setWordWrap(True)
+        self.backup_banner.hide()
+        right.addWidget(self.backup_banner)
         self.stack = QStackedWidget()
-        outer.addWidget(self.stack, 1)
+        right.addWidget(self.stack, 1)
+        outer.addLayout(right, 1)
         for _entry in self._entries:
             self.stack.addWidget(_page_frame(QWidget()))   # the page comes when first shown
         self.setCentralWidget(central)
@@ -164,6 +175,9 @@ class MainWindow(QMainWindow):
         self.guide_actions["trainer"].setText(_("&Trainer's guide"))
         self.guide_actions["coordinator"].setText(_("&Coordinator's guide"))
         self._update_trainer_label()
+        warning = self.context.store.backup_warning if self.context.store else ""
+        self.backup_banner.setText(warning)
+        self.backup_banner.setVisible(bool(warning))
         self._fit_navigation()
 
     def _fit_navigation(self) -> None:

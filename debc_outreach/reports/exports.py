@@ -232,8 +232,10 @@ def _xlsx(database: Database, request: ExportRequest, catalog, ticker) -> Export
                 book.sheet(sheet_name("targets", lang), columns.headers(columns.TARGETS, lang),
                            summary.target_rows(database, filt, catalog, lang),
                            percent_columns=(8,))
-        finally:
-            book.close()
+        except BaseException:
+            book.discard()           # the file is thrown away: no need to zip the sheets
+            raise
+        book.close()
     return ExportResult(Path(request.path), count, len(privacy.named), len(privacy.unnamed))
 
 
