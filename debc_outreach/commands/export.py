@@ -80,7 +80,8 @@ def cmd_export(args: argparse.Namespace) -> int:
     with open_store(args) as store:
         privacy.require_named_exports_allowed(store, args.kind)       # issue 8
         request = ExportRequest(args.kind, fmt, Path(args.output), filt,
-                                args.export_lang or i18n.language(), data_dir=args.data_dir)
+                                args.export_lang or i18n.language(), data_dir=args.data_dir,
+                                column_keys=args.column_keys)
         result = run_export(store.database, request, _who(args, store))
     _report(result, fmt)
     _warn_if_named(args.kind, result)
@@ -194,6 +195,9 @@ def register(commands) -> None:
         sub.add_argument("-o", "--output", required=True, metavar="FILE")
         _filters(sub)
         _lang(sub)
+        sub.add_argument("--column-keys", action="store_true",
+                         help=_("CSV: stable English column keys as headers, for scripts "
+                                "(default: headers in the file's language)"))
         sub.set_defaults(handler=cmd_export, kind=kind)
     documents = {"attendance-sheet": (_("a session's attendance sheet (PDF, to sign)"),
                                       "SESSION_ID"),

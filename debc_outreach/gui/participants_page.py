@@ -69,11 +69,11 @@ class ParticipantsPage(Page):
         self.sex = QComboBox()
         self.disability = QComboBox()
         self.module = QComboBox()
-        self.search.setMinimumWidth(260)
+        self.search.setMinimumWidth(200)
         for widget in (self.village, self.sex, self.disability, self.module):
             widget.setSizeAdjustPolicy(
                 QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
-            widget.setMinimumContentsLength(12)
+            widget.setMinimumContentsLength(8)      # fits 1366 pixels at 150 % text
         filters.addWidget(self.search, 3)
         filters.addWidget(self.village, 2)
         filters.addWidget(self.sex, 1)

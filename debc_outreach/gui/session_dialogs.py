@@ -21,10 +21,11 @@ from debc_outreach.storage.database import Database
 
 def counters_text(figures: sessions.Counters) -> list[tuple[str, str]]:
     """(caption, value) pairs for the live counters, in display order."""
-    n = i18n.format_number
+    n, digits = i18n.format_number, i18n.localize_digits
     return [(_("Checked in"), n(figures.total)), (_("Women"), n(figures.women)),
             (_("With disabilities"), n(figures.disability)),
-            (_("Youth 15–24"), n(figures.youth)), (_("Elders 60+"), n(figures.elders))]
+            (digits(_("Youth 15–24")), n(figures.youth)),
+            (digits(_("Elders 60+")), n(figures.elders))]
 
 
 class CloseSummaryDialog(QDialog):

@@ -89,7 +89,8 @@ class SessionsModel(PagedTableModel):
         if role != Qt.ItemDataRole.DisplayRole:
             return None
         if column == "date":
-            return f"{i18n.format_date(session.day)} {session.start_time}".strip()
+            time = i18n.localize_digits(session.start_time)
+            return f"{i18n.format_date(session.day)} {time}".strip()
         if column == "village":
             return gazetteer.village_name(session.village_code)
         if column == "modules":
