@@ -9,6 +9,7 @@ from pathlib import Path
 
 from debc_outreach import i18n
 from debc_outreach.commands import open_store
+from debc_outreach.commands.output import print_json
 from debc_outreach.errors import UserError
 from debc_outreach.i18n import _, ngettext
 from debc_outreach.storage import privacy
@@ -113,7 +114,7 @@ def cmd_log(args: argparse.Namespace) -> int:
     with open_store(args) as store:
         entries = audit.entries(store.database, args.limit)
     if args.json:
-        print(json.dumps([e.as_json() for e in entries], ensure_ascii=False, indent=1))
+        print_json([e.as_json() for e in entries], indent=1)
         return 0
     for e in entries:
         print("\t".join((e.at, e.trainer_name or e.device_id[:8], e.kind, e.format,
@@ -142,8 +143,7 @@ def cmd_targets_list(args: argparse.Namespace) -> int:
         found = targets.progress(store.database,
                                  lookup.catalog(args.data_dir).policy_modules())
     if args.json:
-        print(json.dumps([{**p.target.__dict__, "actual": p.actual} for p in found],
-                         ensure_ascii=False, indent=1))
+        print_json([{**p.target.__dict__, "actual": p.actual} for p in found], indent=1)
         return 0
     for p in found:
         t = p.target
