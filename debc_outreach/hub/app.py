@@ -35,12 +35,10 @@ import hashlib
 import json
 import logging
 import re
-import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from pathlib import Path
 
 from starlette.applications import Starlette
 from starlette.background import BackgroundTask
@@ -50,7 +48,7 @@ from starlette.responses import FileResponse, JSONResponse, Response
 from starlette.routing import Route
 
 from debc_outreach.errors import UserError
-from debc_outreach.hub import admin, delta, ingest
+from debc_outreach.hub import admin, delta, ingest, uploads
 from debc_outreach.hub.service import Hub, Refused, signed_body
 from debc_outreach.i18n import _
 from debc_outreach.storage.events import dumps
@@ -58,7 +56,6 @@ from debc_outreach.sync import hub_protocol as protocol
 from debc_outreach.sync import trust
 
 log = logging.getLogger(__name__)
-UPLOAD_DAYS = 7                   # an interrupted upload may resume within this time
 MAX_PENDING_ENROLMENTS = 1000
 BUNDLE_ID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
 _DEVICE_KEY = re.compile(r"[0-9A-Za-z_-]{1,64}")
@@ -265,12 +262,8 @@ def create_app(hub: Hub, limits: Limits | None = None) -> Starlette:
         if await run_in_threadpool(ingest.seen, hub, bundle_id):
             return JSONResponse({"bundle_id": bundle_id, "status": "stored",
                                  "vector": await run_in_threadpool(hub.vector)})
-        part = _part(cert, bundle_id)
         return JSONResponse({"bundle_id": bundle_id, "status": "partial",
-                             "received": part.stat().st_size if part.exists() else 0})
-
-    def _part(cert: trust.Certificate, bundle_id: str) -> Path:
-        return hub.uploads / f"{cert.device_id}-{bundle_id}.part"
+                             "received": uploads.received(hub, cert, bundle_id)})
 
     async def upload(request: Request) -> Response:
         bundle_id = _bundle_id(request)
@@ -286,43 +279,14 @@ def create_app(hub: Hub, limits: Limits | None = None) -> Starlette:
         if offset < 0 or offset + len(body) > total:
             return _error(_("Bad upload position."), 400)
         if offset == 0:
-            await run_in_threadpool(_sweep, hub.uploads, UPLOAD_DAYS * 86400)
+            await run_in_threadpool(uploads.sweep, hub.uploads, uploads.UPLOAD_DAYS * 86400)
         if await run_in_threadpool(ingest.seen, hub, bundle_id):
             # A replay: the answer is the same as the first time.
             return JSONResponse({"bundle_id": bundle_id, "status": "replayed",
                                  "vector": await run_in_threadpool(hub.vector)})
-        status, answer = await run_in_threadpool(_receive, cert, bundle_id, offset, total,
-                                                 body)
+        status, answer = await run_in_threadpool(uploads.receive, hub, cert, bundle_id, offset,
+                                                 total, body, _now())
         return JSONResponse(answer, status_code=status)
-
-    def _receive(cert: trust.Certificate, bundle_id: str, offset: int, total: int,
-                 body: bytes) -> tuple[int, dict]:
-        """Append one chunk; store the bundle when complete. One writer per upload, also
-        across several hub processes sharing the folder (a lock file)."""
-        part = _part(cert, bundle_id)
-        lock_file = part.with_name(part.name + ".lock")
-        with _upload_lock(lock_file):
-            if ingest.seen(hub, bundle_id):
-                return 200, {"bundle_id": bundle_id, "status": "replayed",
-                             "vector": hub.vector()}
-            received = part.stat().st_size if part.exists() else 0
-            if offset != received:
-                return 409, {"bundle_id": bundle_id, "status": "partial",
-                             "received": received}
-            with open(part, "ab") as handle:
-                handle.write(body)
-            received += len(body)
-            if received < total:
-                return 202, {"bundle_id": bundle_id, "status": "partial",
-                             "received": received}
-            try:
-                stored = ingest.ingest(hub, part, cert, _now()).as_json()
-            finally:
-                part.unlink(missing_ok=True)
-            # Stored: whoever holds or takes this lock from now on only reads (a replay),
-            # so the lock file can go.
-            lock_file.unlink(missing_ok=True)
-            return 200, stored
 
     async def pull(request: Request) -> Response:
         cert = await authenticate(request)
@@ -333,15 +297,13 @@ def create_app(hub: Hub, limits: Limits | None = None) -> Starlette:
     async def pull_known(request: Request) -> Response:
         """GET: the delta from the vector the device reported last (push or delta)."""
         cert = await authenticate(request)
-        rows = await run_in_threadpool(hub.db.query, "SELECT vector FROM hub_device WHERE "
-                                       "device_id = ?", (cert.device_id,))
-        vector = {str(k): int(v) for k, v in json.loads(rows[0][0] if rows else "{}").items()}
+        vector = await run_in_threadpool(hub.reported_vector, cert.device_id)
         return await _delta(cert, vector, False)
 
     async def _delta(cert: trust.Certificate, vector: dict[str, int], acknowledge: bool,
                      content_pack: str | None = None) -> Response:
         def work():
-            _sweep(deltas, 3600)       # deltas whose download was cut off
+            uploads.sweep(deltas, 3600)       # deltas whose download was cut off
             found = delta.build(hub, cert, vector, deltas, limits.delta_events, acknowledge,
                                 content_pack)
             with hub.db.transaction():
@@ -490,49 +452,11 @@ class _Limited(Exception):
         self.wait = wait
 
 
-_thread_locks: dict[str, threading.Lock] = {}
-_thread_locks_guard = threading.Lock()
-
-
-@contextmanager
-def _upload_lock(path: Path) -> Iterator[None]:
-    """An exclusive lock on `path` (fcntl where available; else within this process).
-
-    Lock files stay (removing one while another process waits on it would split the
-    lock); the sweep removes them with the abandoned uploads.
-    """
-    try:
-        import fcntl
-    except ImportError:          # Windows: one hub process per upload folder
-        with _thread_locks_guard:
-            lock = _thread_locks.setdefault(str(path), threading.Lock())
-        with lock:
-            yield
-        return
-    with open(path, "a") as handle:
-        fcntl.flock(handle, fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(handle, fcntl.LOCK_UN)
-
-
 def _closing(response: Response) -> Response:
     """`response`, ending the connection: a refused request's body may still be on its way,
     and the hub does not wait for it."""
     response.headers["connection"] = "close"
     return response
-
-
-def _sweep(folder: Path, age_seconds: float) -> None:
-    """Remove files left by transfers abandoned long ago."""
-    limit = time.time() - age_seconds
-    for path in folder.iterdir():
-        try:
-            if path.stat().st_mtime < limit:
-                path.unlink()
-        except OSError:
-            pass
 
 
 def _bundle_id(request: Request) -> str:
