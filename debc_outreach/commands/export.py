@@ -79,7 +79,8 @@ def cmd_export(args: argparse.Namespace) -> int:
     fmt = export_format(args.format, args.output)
     filt = _filter(args, args.data_dir)
     with open_store(args) as store:
-        privacy.require_named_exports_allowed(store, args.kind)       # issue 8
+        # The coordinator's rule binds the command line as it binds the app.
+        privacy.require_named_exports_allowed(store, args.kind)
         request = ExportRequest(args.kind, fmt, Path(args.output), filt,
                                 args.export_lang or i18n.language(), data_dir=args.data_dir,
                                 column_keys=args.column_keys)
@@ -94,7 +95,8 @@ def cmd_document(args: argparse.Namespace) -> int:
 
     filt = _filter(args, args.data_dir)
     with open_store(args) as store:
-        privacy.require_named_exports_allowed(store, args.kind)       # issue 8
+        # The coordinator's rule binds the command line as it binds the app.
+        privacy.require_named_exports_allowed(store, args.kind)
         request = ExportRequest(args.kind, "pdf", Path(args.output), filt,
                                 args.export_lang or i18n.language(), target_id=args.id,
                                 data_dir=args.data_dir)
