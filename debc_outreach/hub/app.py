@@ -206,108 +206,118 @@ def _now() -> str:
 
 def create_app(hub: Hub, limits: Limits | None = None) -> Starlette:
     """The ASGI application serving `hub`."""
-    limits = limits or Limits()
-    per_device = RateLimiter(limits.device_rate, limits.device_burst)
-    per_address = RateLimiter(limits.address_rate, limits.address_burst)
-    device_bodies = Slots(limits.uploads_total, limits.uploads_per_device)
-    anonymous_bodies = Slots(limits.anonymous_bodies, limits.anonymous_per_address)
-    deltas = hub.folder / "deltas"
-    deltas.mkdir(exist_ok=True)
+    return Starlette(routes=_Api(hub, limits or Limits()).routes())
 
-    async def authenticate(request: Request) -> trust.Certificate:
+
+class _Api:
+    """The endpoints, sharing the hub, its limits and the per-client budgets."""
+
+    def __init__(self, hub: Hub, limits: Limits):
+        self.hub = hub
+        self.limits = limits
+        self.per_device = RateLimiter(limits.device_rate, limits.device_burst)
+        self.per_address = RateLimiter(limits.address_rate, limits.address_burst)
+        self.device_bodies = Slots(limits.uploads_total, limits.uploads_per_device)
+        self.anonymous_bodies = Slots(limits.anonymous_bodies, limits.anonymous_per_address)
+        self.deltas = hub.folder / "deltas"
+        self.deltas.mkdir(exist_ok=True)
+
+    async def authenticate(self, request: Request) -> trust.Certificate:
         """The device that signed the request, from its headers alone (the body, if any,
         is read afterwards by `device_body` and must match the signed digest)."""
         digest = protocol.declared_body_digest(request.headers)
         if digest is None:
             raise Refused(_("The request's body fingerprint is malformed."), 400)
         document = protocol.decode_certificate(request.headers.get(protocol.CERTIFICATE, ""))
-        cert = hub.verify_device(document)
+        cert = self.hub.verify_device(document)
         target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
         if request.headers.get(protocol.DEVICE) != cert.device_id or not \
                 protocol.check_signature(cert.sign, request.headers, request.method, target,
                                          digest):
             raise Refused(_("The request's signature is not valid (check this computer's "
                             "clock, and that DEBC Outreach is up to date)."), 401)
-        wait = per_device.allow(cert.device_id)
+        wait = self.per_device.allow(cert.device_id)
         if wait:
             raise _Limited(wait)
         return cert
 
-    async def device_body(request: Request, cert: trust.Certificate, limit: int) -> bytes:
-        with device_bodies.hold(cert.device_id):
-            return await _body(request, limit, limits,
+    async def device_body(self, request: Request, cert: trust.Certificate, limit: int) -> bytes:
+        with self.device_bodies.hold(cert.device_id):
+            return await _body(request, limit, self.limits,
                                protocol.declared_body_digest(request.headers))
 
-    async def anonymous_body(request: Request, limit: int) -> bytes:
-        with anonymous_bodies.hold(request.client.host if request.client else ""):
-            return await _body(request, limit, limits)
+    async def anonymous_body(self, request: Request, limit: int) -> bytes:
+        with self.anonymous_bodies.hold(request.client.host if request.client else ""):
+            return await _body(request, limit, self.limits)
 
-    def anonymous(request: Request) -> None:
-        wait = per_address.allow(request.client.host if request.client else "")
+    def anonymous(self, request: Request) -> None:
+        wait = self.per_address.allow(request.client.host if request.client else "")
         if wait:
             raise _Limited(wait)
 
-    async def health(request: Request) -> Response:
-        return JSONResponse(await run_in_threadpool(hub.health))
+    async def health(self, request: Request) -> Response:
+        return JSONResponse(await run_in_threadpool(self.hub.health))
 
-    async def info(request: Request) -> Response:
-        anonymous(request)
-        prog = hub.require_programme()
-        return JSONResponse({"api": 1, "hub": hub.device_id, "programme": prog.as_json(),
-                             "certificate": hub.certificate(), "limits": limits.as_json()})
+    async def info(self, request: Request) -> Response:
+        self.anonymous(request)
+        prog = self.hub.require_programme()
+        return JSONResponse({"api": 1, "hub": self.hub.device_id, "programme": prog.as_json(),
+                             "certificate": self.hub.certificate(),
+                             "limits": self.limits.as_json()})
 
-    async def upload_state(request: Request) -> Response:
+    async def upload_state(self, request: Request) -> Response:
         bundle_id = _bundle_id(request)
-        cert = await authenticate(request)
-        if await run_in_threadpool(ingest.seen, hub, bundle_id):
+        cert = await self.authenticate(request)
+        if await run_in_threadpool(ingest.seen, self.hub, bundle_id):
             return JSONResponse({"bundle_id": bundle_id, "status": "stored",
-                                 "vector": await run_in_threadpool(hub.vector)})
+                                 "vector": await run_in_threadpool(self.hub.vector)})
         return JSONResponse({"bundle_id": bundle_id, "status": "partial",
-                             "received": uploads.received(hub, cert, bundle_id)})
+                             "received": uploads.received(self.hub, cert, bundle_id)})
 
-    async def upload(request: Request) -> Response:
+    async def upload(self, request: Request) -> Response:
         bundle_id = _bundle_id(request)
-        cert = await authenticate(request)
-        body = await device_body(request, cert, limits.max_request)
+        cert = await self.authenticate(request)
+        body = await self.device_body(request, cert, self.limits.max_request)
         try:
             offset = int(request.headers.get(protocol.OFFSET, "0"))
             total = int(request.headers.get(protocol.TOTAL, str(len(body))))
         except ValueError:
             return _error(_("Bad upload position."), 400)
-        if total > limits.max_bundle:
+        if total > self.limits.max_bundle:
             return _error(_("The bundle is larger than this hub accepts."), 413)
         if offset < 0 or offset + len(body) > total:
             return _error(_("Bad upload position."), 400)
         if offset == 0:
-            await run_in_threadpool(uploads.sweep, hub.uploads, uploads.UPLOAD_DAYS * 86400)
-        if await run_in_threadpool(ingest.seen, hub, bundle_id):
+            await run_in_threadpool(uploads.sweep, self.hub.uploads,
+                                    uploads.UPLOAD_DAYS * 86400)
+        if await run_in_threadpool(ingest.seen, self.hub, bundle_id):
             # A replay: the answer is the same as the first time.
             return JSONResponse({"bundle_id": bundle_id, "status": "replayed",
-                                 "vector": await run_in_threadpool(hub.vector)})
-        status, answer = await run_in_threadpool(uploads.receive, hub, cert, bundle_id, offset,
-                                                 total, body, _now())
+                                 "vector": await run_in_threadpool(self.hub.vector)})
+        status, answer = await run_in_threadpool(uploads.receive, self.hub, cert, bundle_id,
+                                                 offset, total, body, _now())
         return JSONResponse(answer, status_code=status)
 
-    async def pull(request: Request) -> Response:
-        cert = await authenticate(request)
+    async def pull(self, request: Request) -> Response:
+        cert = await self.authenticate(request)
         vector, acknowledge, content_pack = delta_request(
-            await device_body(request, cert, limits.max_small))
-        return await _delta(cert, vector, acknowledge, content_pack)
+            await self.device_body(request, cert, self.limits.max_small))
+        return await self._delta(cert, vector, acknowledge, content_pack)
 
-    async def pull_known(request: Request) -> Response:
+    async def pull_known(self, request: Request) -> Response:
         """GET: the delta from the vector the device reported last (push or delta)."""
-        cert = await authenticate(request)
-        vector = await run_in_threadpool(hub.reported_vector, cert.device_id)
-        return await _delta(cert, vector, False)
+        cert = await self.authenticate(request)
+        vector = await run_in_threadpool(self.hub.reported_vector, cert.device_id)
+        return await self._delta(cert, vector, False)
 
-    async def _delta(cert: trust.Certificate, vector: dict[str, int], acknowledge: bool,
+    async def _delta(self, cert: trust.Certificate, vector: dict[str, int], acknowledge: bool,
                      content_pack: str | None = None) -> Response:
         def work():
-            uploads.sweep(deltas, 3600)       # deltas whose download was cut off
-            found = delta.build(hub, cert, vector, deltas, limits.delta_events, acknowledge,
-                                content_pack)
-            with hub.db.transaction():
-                hub.note_device(cert, _now(), pull=True, vector=vector)
+            uploads.sweep(self.deltas, 3600)       # deltas whose download was cut off
+            found = delta.build(self.hub, cert, vector, self.deltas, self.limits.delta_events,
+                                acknowledge, content_pack)
+            with self.hub.db.transaction():
+                self.hub.note_device(cert, _now(), pull=True, vector=vector)
             return found
 
         found = await run_in_threadpool(work)
@@ -318,9 +328,9 @@ def create_app(hub: Hub, limits: Limits | None = None) -> Starlette:
                                      "x-debc-bundle": found.bundle_id},
                             background=BackgroundTask(found.path.unlink, missing_ok=True))
 
-    async def enrol_submit(request: Request) -> Response:
-        anonymous(request)
-        body = await anonymous_body(request, limits.max_small)
+    async def enrol_submit(self, request: Request) -> Response:
+        self.anonymous(request)
+        body = await self.anonymous_body(request, self.limits.max_small)
         try:
             document = json.loads(body)
             inner = document["body"]
@@ -333,7 +343,7 @@ def create_app(hub: Hub, limits: Limits | None = None) -> Starlette:
                             "match)."), 400)
 
         def work():
-            with hub.db.transaction() as db:
+            with self.hub.db.transaction() as db:
                 waiting = db.scalar("SELECT count(*) FROM hub_enrolment WHERE document = ''")
                 if waiting >= MAX_PENDING_ENROLMENTS:
                     raise Refused(_("Too many enrolment requests are waiting; ask the "
@@ -347,9 +357,9 @@ def create_app(hub: Hub, limits: Limits | None = None) -> Starlette:
         await run_in_threadpool(work)
         return JSONResponse({"status": "pending"}, status_code=202)
 
-    async def enrol_fetch(request: Request) -> Response:
-        anonymous(request)
-        rows = await run_in_threadpool(hub.db.query, "SELECT document FROM hub_enrolment "
+    async def enrol_fetch(self, request: Request) -> Response:
+        self.anonymous(request)
+        rows = await run_in_threadpool(self.hub.db.query, "SELECT document FROM hub_enrolment "
                                        "WHERE device_id = ?", (request.path_params["device"],))
         if not rows:
             return _error(_("No enrolment request from this device."), 404)
@@ -357,34 +367,34 @@ def create_app(hub: Hub, limits: Limits | None = None) -> Starlette:
             return JSONResponse({"status": "pending"}, status_code=202)
         return JSONResponse(json.loads(rows[0][0]))
 
-    async def coordinator(request: Request) -> trust.Certificate:
-        cert = await authenticate(request)
+    async def coordinator(self, request: Request) -> trust.Certificate:
+        cert = await self.authenticate(request)
         if cert.role != trust.COORDINATOR:
             raise Refused(_("Only the programme's coordinator can do this."))
         return cert
 
-    async def enrol_pending(request: Request) -> Response:
-        await coordinator(request)
-        rows = await run_in_threadpool(hub.db.query, "SELECT request, received_at FROM "
+    async def enrol_pending(self, request: Request) -> Response:
+        await self.coordinator(request)
+        rows = await run_in_threadpool(self.hub.db.query, "SELECT request, received_at FROM "
                                        "hub_enrolment WHERE document = '' ORDER BY received_at")
         return JSONResponse({"pending": [{"request": json.loads(request_text),
                                           "received_at": received}
                                          for request_text, received in rows]})
 
-    async def enrol_answer(request: Request) -> Response:
-        cert = await coordinator(request)
-        body = await device_body(request, cert, limits.max_small)
+    async def enrol_answer(self, request: Request) -> Response:
+        cert = await self.coordinator(request)
+        body = await self.device_body(request, cert, self.limits.max_small)
         device = request.path_params["device"]
         try:
             document = json.loads(body)
-            cert = trust.verify_certificate(hub.require_programme(), document["certificate"])
+            cert = trust.verify_certificate(self.hub.require_programme(), document["certificate"])
         except (ValueError, KeyError, TypeError, UserError):
             return _error(_("This is not an enrolment certificate for this programme."), 400)
         if cert.device_id != device:
             return _error(_("This certificate was made for another computer."), 400)
 
         def work() -> int:
-            with hub.db.transaction() as db:
+            with self.hub.db.transaction() as db:
                 return db.execute("UPDATE hub_enrolment SET document = ? WHERE device_id = ?",
                                   (dumps(document), device)).rowcount
 
@@ -392,30 +402,31 @@ def create_app(hub: Hub, limits: Limits | None = None) -> Starlette:
             return _error(_("No enrolment request from this device."), 404)
         return JSONResponse({"status": "approved"})
 
-    async def acknowledge(request: Request) -> Response:
-        cert = await coordinator(request)
-        body = await device_body(request, cert, limits.max_small)
+    async def acknowledge(self, request: Request) -> Response:
+        cert = await self.coordinator(request)
+        body = await self.device_body(request, cert, self.limits.max_small)
         try:
             document = json.loads(body)
         except (ValueError, RecursionError):
             document = None
 
         def work() -> bool:
-            with hub.db.transaction():
-                return hub.take_coordinator_ack(document)
+            with self.hub.db.transaction():
+                return self.hub.take_coordinator_ack(document)
 
         if not await run_in_threadpool(work):
             return _error(_("This is not a current acknowledgement signed by the "
                             "coordinator."), 400)
         return JSONResponse({"status": "stored"})
 
-    async def admin_devices(request: Request) -> Response:
-        await coordinator(request)
-        rows = await run_in_threadpool(admin.devices, hub)
-        return JSONResponse({"hub": hub.device_id, "vector": await run_in_threadpool(hub.vector),
+    async def admin_devices(self, request: Request) -> Response:
+        await self.coordinator(request)
+        rows = await run_in_threadpool(admin.devices, self.hub)
+        vector = await run_in_threadpool(self.hub.vector)
+        return JSONResponse({"hub": self.hub.device_id, "vector": vector,
                              "devices": [row.as_json() for row in rows]})
 
-    def guarded(handler):
+    def guarded(self, handler):
         async def endpoint(request: Request) -> Response:
             try:
                 return await handler(request)
@@ -429,21 +440,22 @@ def create_app(hub: Hub, limits: Limits | None = None) -> Starlette:
                 return _closing(_error(str(error), 400))
         return endpoint
 
-    routes = [
-        Route("/v1/health", guarded(health), methods=["GET"]),
-        Route("/v1/info", guarded(info), methods=["GET"]),
-        Route("/v1/bundles/{bundle_id}", guarded(upload), methods=["POST"]),
-        Route("/v1/bundles/{bundle_id}", guarded(upload_state), methods=["GET"]),
-        Route("/v1/delta", guarded(pull), methods=["POST"]),
-        Route("/v1/delta", guarded(pull_known), methods=["GET"]),
-        Route("/v1/ack", guarded(acknowledge), methods=["POST"]),
-        Route("/v1/enrolments", guarded(enrol_submit), methods=["POST"]),
-        Route("/v1/enrolments/{device}", guarded(enrol_fetch), methods=["GET"]),
-        Route("/v1/admin/enrolments", guarded(enrol_pending), methods=["GET"]),
-        Route("/v1/admin/enrolments/{device}", guarded(enrol_answer), methods=["PUT"]),
-        Route("/v1/admin/devices", guarded(admin_devices), methods=["GET"]),
-    ]
-    return Starlette(routes=routes)
+    def routes(self) -> list[Route]:
+        guard = self.guarded
+        return [
+            Route("/v1/health", guard(self.health), methods=["GET"]),
+            Route("/v1/info", guard(self.info), methods=["GET"]),
+            Route("/v1/bundles/{bundle_id}", guard(self.upload), methods=["POST"]),
+            Route("/v1/bundles/{bundle_id}", guard(self.upload_state), methods=["GET"]),
+            Route("/v1/delta", guard(self.pull), methods=["POST"]),
+            Route("/v1/delta", guard(self.pull_known), methods=["GET"]),
+            Route("/v1/ack", guard(self.acknowledge), methods=["POST"]),
+            Route("/v1/enrolments", guard(self.enrol_submit), methods=["POST"]),
+            Route("/v1/enrolments/{device}", guard(self.enrol_fetch), methods=["GET"]),
+            Route("/v1/admin/enrolments", guard(self.enrol_pending), methods=["GET"]),
+            Route("/v1/admin/enrolments/{device}", guard(self.enrol_answer), methods=["PUT"]),
+            Route("/v1/admin/devices", guard(self.admin_devices), methods=["GET"]),
+        ]
 
 
 class _Limited(Exception):
