@@ -1,7 +1,7 @@
 """Conflicts: values that lost a concurrent edit, kept until a coordinator decides.
 
 The projection keeps a `conflict` row for each losing value (see
-storage/projection.py). Resolving one is itself an event
+storage/projection/fields.py). Resolving one is itself an event
 (`conflict_resolution`), so the decision reaches every device; choosing the
 other value also records a normal edit that sets it.
 """
