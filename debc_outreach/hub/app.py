@@ -426,36 +426,37 @@ class _Api:
         return JSONResponse({"hub": self.hub.device_id, "vector": vector,
                              "devices": [row.as_json() for row in rows]})
 
-    def guarded(self, handler):
-        async def endpoint(request: Request) -> Response:
-            try:
-                return await handler(request)
-            except _Limited as limited:
-                return _closing(_too_many(limited.wait))
-            except Refused as error:
-                return _closing(_error(str(error), error.status))
-            except ClientDisconnect:
-                return Response(status_code=499)
-            except UserError as error:          # a refused bundle (BundleError) and the like
-                return _closing(_error(str(error), 400))
-        return endpoint
-
     def routes(self) -> list[Route]:
-        guard = self.guarded
         return [
-            Route("/v1/health", guard(self.health), methods=["GET"]),
-            Route("/v1/info", guard(self.info), methods=["GET"]),
-            Route("/v1/bundles/{bundle_id}", guard(self.upload), methods=["POST"]),
-            Route("/v1/bundles/{bundle_id}", guard(self.upload_state), methods=["GET"]),
-            Route("/v1/delta", guard(self.pull), methods=["POST"]),
-            Route("/v1/delta", guard(self.pull_known), methods=["GET"]),
-            Route("/v1/ack", guard(self.acknowledge), methods=["POST"]),
-            Route("/v1/enrolments", guard(self.enrol_submit), methods=["POST"]),
-            Route("/v1/enrolments/{device}", guard(self.enrol_fetch), methods=["GET"]),
-            Route("/v1/admin/enrolments", guard(self.enrol_pending), methods=["GET"]),
-            Route("/v1/admin/enrolments/{device}", guard(self.enrol_answer), methods=["PUT"]),
-            Route("/v1/admin/devices", guard(self.admin_devices), methods=["GET"]),
+            Route("/v1/health", _guarded(self.health), methods=["GET"]),
+            Route("/v1/info", _guarded(self.info), methods=["GET"]),
+            Route("/v1/bundles/{bundle_id}", _guarded(self.upload), methods=["POST"]),
+            Route("/v1/bundles/{bundle_id}", _guarded(self.upload_state), methods=["GET"]),
+            Route("/v1/delta", _guarded(self.pull), methods=["POST"]),
+            Route("/v1/delta", _guarded(self.pull_known), methods=["GET"]),
+            Route("/v1/ack", _guarded(self.acknowledge), methods=["POST"]),
+            Route("/v1/enrolments", _guarded(self.enrol_submit), methods=["POST"]),
+            Route("/v1/enrolments/{device}", _guarded(self.enrol_fetch), methods=["GET"]),
+            Route("/v1/admin/enrolments", _guarded(self.enrol_pending), methods=["GET"]),
+            Route("/v1/admin/enrolments/{device}", _guarded(self.enrol_answer), methods=["PUT"]),
+            Route("/v1/admin/devices", _guarded(self.admin_devices), methods=["GET"]),
         ]
+
+
+def _guarded(handler):
+    """`handler`, answering the hub's refusals as HTTP errors instead of raising them."""
+    async def endpoint(request: Request) -> Response:
+        try:
+            return await handler(request)
+        except _Limited as limited:
+            return _closing(_too_many(limited.wait))
+        except Refused as error:
+            return _closing(_error(str(error), error.status))
+        except ClientDisconnect:
+            return Response(status_code=499)
+        except UserError as error:          # a refused bundle (BundleError) and the like
+            return _closing(_error(str(error), 400))
+    return endpoint
 
 
 class _Limited(Exception):
