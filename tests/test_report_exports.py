@@ -147,12 +147,12 @@ def test_every_export_is_in_the_audit_log(programme, tmp_path):
 
 
 def test_sessions_csv_counts_match_session_counters(programme, tmp_path):
-    from debc_outreach.storage import sessions
+    from debc_outreach.storage import session_summary, sessions
 
     _result, path = _export(programme, tmp_path, "sessions", "csv")
     table = list(csv.DictReader(io.StringIO(path.read_text(encoding="utf-8-sig"))))
     for row in table[:6]:
-        figures = sessions.counters(programme.database,
+        figures = session_summary.counters(programme.database,
                                     sessions.require(programme.database, row["session_id"]))
         assert (int(row["attendances"]), int(row["women"]), int(row["disability"])) == \
             (figures.total, figures.women, figures.disability)

@@ -50,7 +50,15 @@ from debc_outreach.gui.session_dialogs import (
 from debc_outreach.gui.status_line import StatusLine
 from debc_outreach.gui.tables import RowsListView
 from debc_outreach.i18n import _, ngettext
-from debc_outreach.storage import attendance, checklist, gazetteer, participants, sessions
+from debc_outreach.storage import (
+    attendance,
+    catalogue,
+    checklist,
+    gazetteer,
+    participants,
+    session_summary,
+    sessions,
+)
 from debc_outreach.storage.participants import Participant
 from debc_outreach.sync.state import session_sync_state
 
@@ -343,7 +351,7 @@ class SessionView(QWidget):
         when = i18n.format_date(session.day, "full")
         self.title.setText(f"{when} {i18n.localize_digits(session.start_time)}".strip())
         self.state_label.setText(_(sessions.STATE_NAMES[session.state]))
-        modules = checklist.modules()
+        modules = catalogue.modules()
         titles = [modules[s].title() if s in modules else s for s in session.modules]
         details = [place, session.venue, ", ".join(titles),
                    session_sync_state(self.context.store, session.id).text()]
@@ -361,7 +369,7 @@ class SessionView(QWidget):
             self.banner.setText(_("Amending this closed session. Reason: {reason}")
                                 .format(reason=self._amend_reason))
         self.banner.setVisible(bool(self._amend_reason))
-        figures = sessions.counters(database, session)
+        figures = session_summary.counters(database, session)
         for counter, (caption, value) in zip(self.counters, counters_text(figures),
                                              strict=True):
             counter.caption.setText(caption)
@@ -370,7 +378,7 @@ class SessionView(QWidget):
         self.present_model.set_people(list(reversed(present)))
         self.present_title.setText(_("Checked in ({n}), newest first")
                                    .format(n=i18n.format_number(len(present))))
-        items = checklist.checklist_items(session.modules)
+        items = catalogue.checklist_items(session.modules)
         current = self.grid.currentIndex()
         self.grid_model.set_data(present, items,
                                  checklist.results(database.conn, session.id))

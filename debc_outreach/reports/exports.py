@@ -351,7 +351,8 @@ def _single_document(database: Database, request: ExportRequest, catalog) -> Exp
     if request.kind == "certificate":
         data = certificates.certificate_data(database, request.target_id, catalog, lang,
                                              request.filt.date_from, request.filt.date_to)
-        data = with_signed_code(database, request.data_dir, data)   # issue 11: signed QR
+        # Signed so anyone can check the certificate offline from its QR code.
+        data = with_signed_code(database, request.data_dir, data)
         render_certificate(data, path)
         return ExportResult(path, 1, 1, 0)
     sessions.require(database, request.target_id)
