@@ -164,3 +164,29 @@ class _EmptyDocument:
 class _InvalidBlock:
     def isValid(self) -> bool:  # noqa: N802 (Qt's name)
         return False
+
+
+def test_a_disk_filling_up_while_labelling_leaves_the_pdf_as_qt_wrote_it(
+        store, session_with_names, tmp_path, monkeypatch, qapp):
+    """Labelling rewrites the file; if that write fails half-way (a full disk), the
+    PDF Qt wrote must still be there, whole, not a truncated file passed off as done."""
+    from pypdf import PdfWriter
+
+    session_id, _ids = session_with_names
+    out = tmp_path / "out"
+    out.mkdir()
+    plain = out / "plain.pdf"
+    monkeypatch.setattr(pdf_text, "add_actual_text", lambda path, runs: (0, 0))
+    _export(store, plain, "attendance", session_id)
+    monkeypatch.undo()
+
+    def full_disk(self, stream):
+        stream.write(b"%PDF-1.4\n% half")
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(PdfWriter, "write", full_disk)
+    target = _export(store, out / "labelled.pdf", "attendance", session_id)
+    assert target.read_bytes()[:8] == plain.read_bytes()[:8]
+    assert target.stat().st_size > 1000
+    assert subprocess.run(["pdftotext", str(target), "-"], capture_output=True).returncode == 0
+    assert sorted(p.name for p in out.iterdir()) == ["labelled.pdf", "plain.pdf"]

@@ -22,6 +22,7 @@ A text object that matches nothing keeps what Qt wrote.
 from __future__ import annotations
 
 import logging
+import os
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -193,8 +194,15 @@ def add_actual_text(path: Path, runs: list[GlyphRun]) -> tuple[int, int]:
             if done:
                 stream.set_data(content)
     if labelled:
-        with open(path, "wb") as out:
-            writer.write(out)
+        # Beside the file, then renamed: a write that fails half-way (a full disk)
+        # must leave the PDF as Qt wrote it, not a truncated one.
+        partial = path.with_name(path.name + ".labelled")
+        try:
+            with open(partial, "wb") as out:
+                writer.write(out)
+            os.replace(partial, path)
+        finally:
+            partial.unlink(missing_ok=True)
     if labelled < found:
         log.info("PDF text: %d of %d text objects labelled in %s", labelled, found, path)
     return labelled, found
