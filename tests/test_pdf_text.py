@@ -3,7 +3,9 @@ each Khmer text run, however it is shaped, and the pages look exactly as before.
 
 from __future__ import annotations
 
+import re
 import shutil
+import stat
 import subprocess
 from pathlib import Path
 
@@ -190,3 +192,24 @@ def test_a_disk_filling_up_while_labelling_leaves_the_pdf_as_qt_wrote_it(
     assert target.stat().st_size > 1000
     assert subprocess.run(["pdftotext", str(target), "-"], capture_output=True).returncode == 0
     assert sorted(p.name for p in out.iterdir()) == ["labelled.pdf", "plain.pdf"]
+
+
+def test_each_sheet_starts_with_its_own_heading_in_the_text(store, session_with_names,
+                                                             tmp_path, qapp):
+    """A sheet that starts a new page: Qt paints its heading on the page before too
+    (outside the page), and the copy that shows must carry the text, not only that one."""
+    second = sessions.create(store, "2026-07-16", VILLAGE, ["check-before-sharing"])
+    for person_id in session_with_names[1][:3]:
+        attendance.check_in(store, second.id, person_id)
+    path = _export(store, tmp_path / "two-sheets.pdf", "attendance")
+    pages = int(re.search(r"Pages:\s+(\d+)", subprocess.run(
+        ["pdfinfo", str(path)], capture_output=True, text=True, check=True).stdout)[1])
+    sheets = 0
+    for page in range(1, pages + 1):
+        text = subprocess.run(["pdftotext", "-f", str(page), "-l", str(page), str(path), "-"],
+                              capture_output=True, text=True, check=True).stdout
+        if "លេខសម្គាល់វគ្គ" in text:                       # "Session id": a sheet starts here
+            sheets += 1
+            assert "បញ្ជីវត្តមាន" in text.split("លេខសម្គាល់វគ្គ")[0], (page, text[:200])
+    assert sheets == 2
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600          # names: owner-only, as Qt wrote it
