@@ -63,6 +63,10 @@ class SettingsDialog(QDialog):
 
     def showEvent(self, event) -> None:  # noqa: N802
         super().showEvent(event)
+        self._fit_to_text()
+
+    def _fit_to_text(self) -> None:
+        self._fit_profile_list()
         grow_to_fit(self)
 
     def changeEvent(self, event: QEvent) -> None:  # noqa: N802
@@ -70,13 +74,11 @@ class SettingsDialog(QDialog):
             self.ui.retranslateUi(self)
             self._retranslate_extra()
             self._fill_profiles()
-        if event.type() == QEvent.Type.FontChange:
-            self._fit_profile_list()
         if event.type() in (QEvent.Type.LanguageChange, QEvent.Type.FontChange) \
                 and self.isVisible():
             # The text size and language set here change this dialog too: once every
-            # label has its new font and text, make room for the wrapped lines.
-            QTimer.singleShot(0, self, lambda: grow_to_fit(self))
+            # widget has its new font and text, make room for the wrapped lines.
+            QTimer.singleShot(0, self, self._fit_to_text)
         super().changeEvent(event)
 
     def open_security(self) -> None:
