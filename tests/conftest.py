@@ -42,6 +42,18 @@ def _english_by_default():
 
 
 @pytest.fixture
+def fast_kdf(monkeypatch):
+    """Argon2id with small memory (the real parameters are in the benchmark); the secrets
+    unlocked in this process are forgotten afterwards. Protection tests use it."""
+    from debc_outreach.storage import vault
+
+    monkeypatch.setattr(vault, "KDF", {**vault.KDF, "time_cost": 1, "memory_kib": 8192,
+                                       "parallelism": 1})
+    yield
+    vault._UNLOCKED.clear()
+
+
+@pytest.fixture
 def data_dir(tmp_path: Path) -> Path:
     folder = tmp_path / "data"
     folder.mkdir()

@@ -7,11 +7,13 @@ import os
 import shutil
 import socket
 import subprocess
+import sys
 import tempfile
 import threading
 import time
 from pathlib import Path
 
+import httpx
 import uvicorn
 
 from debc_outreach.hub import server
@@ -131,3 +133,43 @@ def _has_user(name: str) -> bool:
     except KeyError:
         return False
     return True
+
+
+class HubProcess:
+    """`debc-outreach hub serve` in its own process (so clients do not share the server's
+    interpreter), on 127.0.0.1 and a free port; `options` are more `hub serve` options."""
+
+    def __init__(self, data_dir: Path, hub_folder: Path, *options: str):
+        with socket.socket() as sock:
+            sock.bind(("127.0.0.1", 0))
+            self.port = sock.getsockname()[1]
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.command = [sys.executable, "-m", "debc_outreach", "--data-dir", str(data_dir),
+                        "hub", "serve", "--hub-dir", str(hub_folder), "--port", str(self.port),
+                        *options]
+        self.process: subprocess.Popen | None = None
+
+    def __enter__(self) -> HubProcess:
+        self.process = subprocess.Popen(self.command, cwd=Path(__file__).resolve().parents[1],
+                                        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                                        env={**os.environ, "PYTHONUNBUFFERED": "1"})
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                if httpx.get(self.url + "/v1/health", timeout=2).status_code == 200:
+                    return self
+            except httpx.TransportError:
+                pass
+            if time.monotonic() > deadline or self.process.poll() is not None:
+                self.process.kill()
+                raise RuntimeError("the hub did not start")
+            time.sleep(0.1)
+
+    def __exit__(self, *exc) -> None:
+        assert self.process is not None
+        self.process.terminate()
+        try:
+            self.process.wait(30)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait(10)

@@ -16,12 +16,9 @@ Every loop is bounded in count and in time.
 
 from __future__ import annotations
 
-import os
 import resource
 import selectors
 import socket
-import subprocess
-import sys
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -29,14 +26,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import httpx
-from hub_server import enrolled_hub
+from hub_server import HubProcess, enrolled_hub
 from hub_sim import SimDevice
 
 from debc_outreach.core.ids import new_id
 from debc_outreach.storage.store import Store
 from debc_outreach.sync import hub_protocol, trust
-
-ROOT = Path(__file__).resolve().parents[1]
 
 
 @dataclass
@@ -85,47 +80,6 @@ def open_files_allow(count: int) -> bool:
         return False
     resource.setrlimit(resource.RLIMIT_NOFILE, (needed, hard))
     return True
-
-
-class HubProcess:
-    """`hub serve` on 127.0.0.1 and a free port, in its own process."""
-
-    def __init__(self, data_dir: Path, hub_folder: Path, siege: Siege):
-        with socket.socket() as sock:
-            sock.bind(("127.0.0.1", 0))
-            self.port = sock.getsockname()[1]
-        self.url = f"http://127.0.0.1:{self.port}"
-        self.command = [sys.executable, "-m", "debc_outreach", "--data-dir", str(data_dir),
-                        "hub", "serve", "--hub-dir", str(hub_folder), "--port", str(self.port),
-                        "--rate", "1000", "--header-timeout", str(siege.header_timeout),
-                        "--body-timeout", str(siege.body_timeout),
-                        "--min-upload-rate", str(siege.min_upload_rate_kb)]
-        self.process: subprocess.Popen | None = None
-
-    def __enter__(self) -> HubProcess:
-        self.process = subprocess.Popen(self.command, cwd=ROOT, stdout=subprocess.DEVNULL,
-                                        stderr=subprocess.DEVNULL,
-                                        env={**os.environ, "PYTHONUNBUFFERED": "1"})
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                if httpx.get(self.url + "/v1/health", timeout=2).status_code == 200:
-                    return self
-            except httpx.TransportError:
-                pass
-            if time.monotonic() > deadline or self.process.poll() is not None:
-                self.process.kill()
-                raise RuntimeError("the hub did not start")
-            time.sleep(0.1)
-
-    def __exit__(self, *exc) -> None:
-        assert self.process is not None
-        self.process.terminate()
-        try:
-            self.process.wait(30)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
-            self.process.wait(10)
 
 
 @dataclass
@@ -257,7 +211,10 @@ def run_siege(tmp: Path, siege: Siege) -> SiegeResult:
     spool = tmp / "spool"
     spool.mkdir()
     result = SiegeResult()
-    with HubProcess(tmp / "hub-data", tmp / "hub", siege) as running:
+    with HubProcess(tmp / "hub-data", tmp / "hub", "--rate", "1000",
+                    "--header-timeout", str(siege.header_timeout),
+                    "--body-timeout", str(siege.body_timeout),
+                    "--min-upload-rate", str(siege.min_upload_rate_kb)) as running:
         assert running.process is not None
         pid = running.process.pid
         result.baseline_rss = rss_bytes(pid)

@@ -164,3 +164,33 @@ def test_settings_change_the_text_size_of_the_open_window(qtbot, main_window, ap
     assert load_settings(app_context.data_dir).font_scale == 110
     assert main_window.nav.font().pointSizeF() == pytest.approx(before * 1.1)
     app_context.set_font_scale(100)
+
+
+def test_the_settings_dialog_grows_with_the_text_size_it_sets(qtbot, main_window, app_context,
+                                                              tmp_path):
+    """Opened at 100 %, set to 150 %: the explanations are still read whole, every profile
+    is in view, and the dialog still fits the screen."""
+    from PySide6.QtWidgets import QLabel
+
+    from debc_outreach.gui.settings_dialog import SettingsDialog
+    from debc_outreach.storage import trainers
+
+    for name in ("ចាន់ ដារ៉ា", "ទេព ធីតា", "លី ម៉ាលី", "សុខ សុភា", "ហេង វិចិត្រ", "Kim Sreymom"):
+        trainers.add_trainer(app_context.store, name)
+    app_context.set_language("km")
+    dialog = SettingsDialog(app_context, main_window)
+    qtbot.addWidget(dialog)
+    dialog.show()
+    qtbot.waitExposed(dialog)
+    try:
+        dialog.ui.fontScaleSpin.setValue(150)
+        qtbot.wait(50)
+        dialog.grab().save(str(tmp_path / "settings-km-150.png"))
+        for label in dialog.findChildren(QLabel):
+            if label.isVisible() and label.wordWrap() and label.text():
+                assert label.height() >= label.heightForWidth(label.width()), label.text()
+        rows = dialog.ui.profileList
+        assert rows.viewport().height() >= min(rows.count(), 3) * rows.sizeHintForRow(0)
+        assert dialog.height() <= SCREEN[1]
+    finally:
+        app_context.set_font_scale(100)

@@ -15,12 +15,7 @@ from debc_outreach.storage.encryption import is_plain_sqlite
 PIN = "482915"
 
 
-@pytest.fixture(autouse=True)
-def fast_kdf(monkeypatch):
-    monkeypatch.setattr(vault, "KDF", {**vault.KDF, "time_cost": 1, "memory_kib": 8192,
-                                       "parallelism": 1})
-    yield
-    vault._UNLOCKED.clear()
+pytestmark = pytest.mark.usefixtures("fast_kdf")
 
 
 @pytest.fixture

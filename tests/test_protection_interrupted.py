@@ -43,12 +43,7 @@ sys.exit(main(["--data-dir", sys.argv[1], "--lang", "en", "protect", "setup",
 """
 
 
-@pytest.fixture(autouse=True)
-def fast_kdf(monkeypatch):
-    monkeypatch.setattr(vault, "KDF", {**vault.KDF, "time_cost": 1, "memory_kib": 8192,
-                                       "parallelism": 1})
-    yield
-    vault._UNLOCKED.clear()
+pytestmark = pytest.mark.usefixtures("fast_kdf")
 
 
 def _records(data_dir: Path) -> trainers.Trainer:

@@ -36,6 +36,23 @@ def test_suggestions_name_commune_district_and_province(qtbot, store):
 
 
 @pytest.mark.qt_log_ignore("This plugin does not support")
+@pytest.mark.parametrize("typed", ["thmei", "ថ្មី"])
+def test_suggestions_are_shown_whole_with_their_province(qtbot, store, typed):
+    """The popup grows past the narrow box so a suggestion's end (the province) shows."""
+    picker = VillagePicker()
+    qtbot.addWidget(picker)
+    picker.resize(300, picker.sizeHint().height())
+    picker.show()
+    _suggested(picker, typed)
+    popup = picker.completer().popup()
+    model = picker.completer().model()
+    longest = max(popup.fontMetrics().horizontalAdvance(model.index(row, 0).data())
+                  for row in range(model.rowCount()))
+    assert popup.isVisible()
+    assert popup.viewport().width() >= longest
+
+
+@pytest.mark.qt_log_ignore("This plugin does not support")
 def test_the_province_filter_limits_suggestions_and_is_remembered_per_trainer(qtbot, store):
     first = ParticipantDialog(store, recorded_by="trainer-a")
     qtbot.addWidget(first)

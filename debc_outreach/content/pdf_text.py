@@ -22,7 +22,9 @@ A text object that matches nothing keeps what Qt wrote.
 from __future__ import annotations
 
 import logging
+import os
 import re
+import stat
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -32,6 +34,7 @@ log = logging.getLogger(__name__)
 # text of the PDF they would stop a search for "ស្រីនាង" from finding ស្រី\u200bនាង.
 _ZWSP = "\u200b"
 LOOKAHEAD = 8           # runs skipped at most to find a text object's run (blank runs)
+LOOKBACK = 32           # runs a page may paint again from the page before
 
 
 @dataclass(frozen=True)
@@ -121,6 +124,7 @@ class _Matcher:
     def __init__(self, runs: list[GlyphRun]):
         self.runs = runs
         self.position = 0
+        self.page_start = 0
         self.forward: dict[str, dict[int, int]] = {}
         self.backward: dict[str, dict[int, int]] = {}
 
@@ -132,9 +136,16 @@ class _Matcher:
         return all(forward.get(w, g) == g and backward.get(g, w) == w
                    for w, g in zip(written, laid_out, strict=True))
 
+    def new_page(self) -> None:
+        """A page starts: Qt paints every block that touches it, so a block that began
+        on the page before (or a heading pushed to this page, whose margin reaches back
+        there) is painted on both; its runs on this page are found behind `position`."""
+        self.page_start = max(0, self.position - LOOKBACK)
+
     def match(self, text_object: _TextObject) -> str | None:
         end = min(len(self.runs), self.position + LOOKAHEAD)
-        for index in range(self.position, end):
+        behind = range(self.position - 1, self.page_start - 1, -1)    # nearest first
+        for index in (*range(self.position, end), *behind):
             run = self.runs[index]
             if self._consistent(text_object.font, text_object.glyphs, run.glyphs):
                 forward = self.forward[text_object.font]
@@ -182,6 +193,7 @@ def add_actual_text(path: Path, runs: list[GlyphRun]) -> tuple[int, int]:
     matcher = _Matcher(runs)
     labelled = found = 0
     for page in writer.pages:
+        matcher.new_page()
         contents = page.get("/Contents")
         if contents is None:
             continue
@@ -193,8 +205,18 @@ def add_actual_text(path: Path, runs: list[GlyphRun]) -> tuple[int, int]:
             if done:
                 stream.set_data(content)
     if labelled:
-        with open(path, "wb") as out:
-            writer.write(out)
+        # Beside the file, then renamed: a write that fails half-way (a full disk)
+        # must leave the PDF as Qt wrote it, not a truncated one.
+        # With the file's own permissions: exports of names are owner-only.
+        partial = path.with_name(path.name + ".labelled")
+        mode = stat.S_IMODE(path.stat().st_mode)
+        try:
+            with os.fdopen(os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, mode),
+                           "wb") as out:
+                writer.write(out)
+            os.replace(partial, path)
+        finally:
+            partial.unlink(missing_ok=True)
     if labelled < found:
         log.info("PDF text: %d of %d text objects labelled in %s", labelled, found, path)
     return labelled, found

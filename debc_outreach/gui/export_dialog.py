@@ -69,20 +69,28 @@ def result_message(result: ExportResult) -> str:
     return text
 
 
+def in_own_database(context: AppContext, export):
+    """`export(database, progress)` as a background task's work: the task's thread opens
+    its own connection to the data folder's database (a connection stays in its thread)."""
+    path, key = context.store.database.path, context.store.database.key
+
+    def work(progress):
+        database = Database(path, key)
+        try:
+            return export(database, progress)
+        finally:
+            database.close()
+    return work
+
+
 def run_export_task(parent: QWidget, context: AppContext, request: ExportRequest,
                     on_done=None):
     """Write the file off the GUI thread with a progress dialog; report the result."""
     from debc_outreach.gui.tasks import Task
 
-    path, key = context.store.database.path, context.store.database.key
     writer = who(context)
-
-    def work(progress):
-        database = Database(path, key)
-        try:
-            return run_export(database, request, writer, progress)
-        finally:
-            database.close()
+    work = in_own_database(context, lambda database, progress: run_export(
+        database, request, writer, progress))
 
     def done(result: ExportResult) -> None:
         if result is None or result.cancelled:
@@ -313,15 +321,9 @@ class ExportDialog(QDialog):
     def _run(self, requests: list[ExportRequest]) -> None:
         from debc_outreach.gui.tasks import Task
 
-        path, key = self.context.store.database.path, self.context.store.database.key
         writer = who(self.context)
-
-        def work(progress):
-            database = Database(path, key)
-            try:
-                return export_each(database, requests, writer, progress)
-            finally:
-                database.close()
+        work = in_own_database(self.context, lambda database, progress: export_each(
+            database, requests, writer, progress))
 
         self.export_button.setEnabled(False)
         self.task = Task(self, _("Exporting…"), work)

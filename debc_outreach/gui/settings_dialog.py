@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import QEvent, Qt
+from PySide6.QtCore import QEvent, Qt, QTimer
 from PySide6.QtWidgets import (
     QDialog,
     QInputDialog,
+    QListWidget,
     QListWidgetItem,
     QMessageBox,
     QPushButton,
@@ -18,6 +19,7 @@ from debc_outreach.gui.about_dialog import computer_text
 from debc_outreach.gui.context import AppContext
 from debc_outreach.gui.errors import show_user_error
 from debc_outreach.gui.forms.settings_dialog_ui import Ui_SettingsDialog
+from debc_outreach.gui.status_line import grow_to_fit
 from debc_outreach.i18n import _
 from debc_outreach.storage import trainers
 
@@ -43,6 +45,10 @@ class SettingsDialog(QDialog):
         self.ui.renameProfileButton.clicked.connect(self.rename_profile)
         self.ui.removeProfileButton.clicked.connect(self.remove_profile)
         self.ui.useProfileButton.clicked.connect(self.use_profile)
+        # As tall as its profiles, up to a few (the rest scroll): at large text sizes the
+        # room goes to the wrapped explanations, and the dialog still fits the screen.
+        self.ui.profileList.setSizeAdjustPolicy(
+            QListWidget.SizeAdjustPolicy.AdjustToContents)
         self.ui.profileList.itemDoubleClicked.connect(lambda _item: self.use_profile())
         self.ui.buttons.rejected.connect(self.reject)
         self.security_button = QPushButton()        # PINs, idle lock, privacy rules (issue 8)
@@ -55,11 +61,24 @@ class SettingsDialog(QDialog):
     def _language_chosen(self, index: int) -> None:
         self.context.set_language(self.ui.languageCombo.itemData(index))
 
+    def showEvent(self, event) -> None:  # noqa: N802
+        super().showEvent(event)
+        self._fit_to_text()
+
+    def _fit_to_text(self) -> None:
+        self._fit_profile_list()
+        grow_to_fit(self)
+
     def changeEvent(self, event: QEvent) -> None:  # noqa: N802
         if event.type() == QEvent.Type.LanguageChange:
             self.ui.retranslateUi(self)
             self._retranslate_extra()
             self._fill_profiles()
+        if event.type() in (QEvent.Type.LanguageChange, QEvent.Type.FontChange) \
+                and self.isVisible():
+            # The text size and language set here change this dialog too: once every
+            # widget has its new font and text, make room for the wrapped lines.
+            QTimer.singleShot(0, self, self._fit_to_text)
         super().changeEvent(event)
 
     def open_security(self) -> None:
@@ -86,6 +105,12 @@ class SettingsDialog(QDialog):
             self.ui.profileList.addItem(item)
             if trainer.id == current:
                 self.ui.profileList.setCurrentItem(item)
+        self._fit_profile_list()
+
+    def _fit_profile_list(self, rows_shown: int = 4) -> None:
+        profiles = self.ui.profileList
+        row = profiles.sizeHintForRow(0) if profiles.count() else profiles.fontMetrics().height()
+        profiles.setMaximumHeight(rows_shown * row + 2 * profiles.frameWidth())
 
     def _selected_id(self) -> str | None:
         item = self.ui.profileList.currentItem()

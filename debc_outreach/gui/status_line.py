@@ -67,7 +67,8 @@ class MessageLine(QLabel):
 
 
 def grow_to_fit(window: QWidget) -> None:
-    """Make `window` tall enough for its layout at its current width (never smaller)."""
+    """Make `window` tall enough for its layout at its current width (never smaller),
+    but no taller than its screen."""
     layout = window.layout()
     if layout is None:
         return
@@ -77,5 +78,8 @@ def grow_to_fit(window: QWidget) -> None:
     needed = layout.totalHeightForWidth(width) if layout.hasHeightForWidth() \
         else layout.totalSizeHint().height()
     needed = max(needed, layout.totalMinimumSize().height())
+    screen = window.screen()
+    if screen is not None:          # taller than the screen, its buttons could not be reached
+        needed = min(needed, screen.availableGeometry().height())
     if needed > window.height():
         window.resize(width, needed)

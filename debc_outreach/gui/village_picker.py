@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import logging
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QRect, Qt, Signal
 from PySide6.QtGui import QStandardItem, QStandardItemModel
 from PySide6.QtWidgets import QComboBox, QCompleter, QLineEdit, QVBoxLayout, QWidget
 
@@ -73,8 +73,23 @@ class VillagePicker(QLineEdit):
             item.setToolTip(place.code)
             self._model.appendRow(item)
         if self._model.rowCount():
-            self._completer.complete()
+            self._completer.complete(self._popup_rect())
         self.code_changed.emit("")
+
+    def _popup_rect(self) -> QRect:
+        """Where the suggestions open: as wide as the longest one, so the province at
+        its end (what tells same-named villages apart) is not cut off; at least as wide
+        as this box, at most as wide as the screen."""
+        popup = self._completer.popup()
+        metrics = popup.fontMetrics()
+        longest = max(metrics.horizontalAdvance(self._model.item(row).text())
+                      for row in range(self._model.rowCount()))
+        wanted = (longest + popup.verticalScrollBar().sizeHint().width()
+                  + 2 * popup.frameWidth() + 4 * metrics.averageCharWidth())
+        screen = self.screen()
+        if screen is not None:
+            wanted = min(wanted, screen.availableGeometry().width())
+        return QRect(0, 0, max(self.width(), wanted), self.height())
 
     def _picked(self, text: str) -> None:
         for row in range(self._model.rowCount()):
