@@ -6,7 +6,7 @@ import pytest
 from conftest import close_and_delete
 from PySide6.QtCore import Qt
 
-from debc_outreach.gui import pin_dialogs, security
+from debc_outreach.gui import idle_lock, pin_dialogs, security
 from debc_outreach.gui.security_dialog import SecurityDialog, set_up_protection
 from debc_outreach.gui.sign_in import SignInDialog
 from debc_outreach.storage import participants, vault
@@ -41,7 +41,7 @@ def protected(app_context, monkeypatch):
     assert set_up_protection(app_context, None)
     assert len(shown) == 1 and len(shown[0]) == 29
     yield app_context
-    security.stop_idle_lock(app_context)
+    idle_lock.stop_idle_lock(app_context)
 
 
 def test_protecting_from_settings_encrypts_and_keeps_the_open_store_working(protected):
@@ -109,7 +109,6 @@ def test_sign_in_with_the_right_pin(qtbot, protected):
 
 
 def test_idle_lock_engages_and_needs_the_pin(qtbot, protected, monkeypatch):
-    from debc_outreach.gui import idle_lock
     from debc_outreach.gui.main_window import MainWindow
 
     recoveries = []           # Enter after a wrong PIN must not open "Forgot your PIN?"
@@ -118,7 +117,7 @@ def test_idle_lock_engages_and_needs_the_pin(qtbot, protected, monkeypatch):
     window = MainWindow(protected)
     window.show()
     qtbot.waitExposed(window)
-    lock = security.start_idle_lock(protected, window, timeout_ms=150)
+    lock = idle_lock.start_idle_lock(protected, window, timeout_ms=150)
     try:
         qtbot.waitUntil(lambda: lock.locked, timeout=3000)
         screen = lock.screen
@@ -139,7 +138,7 @@ def test_idle_lock_engages_and_needs_the_pin(qtbot, protected, monkeypatch):
         qtbot.keyClick(lock.screen.panel.pin_edit, Qt.Key.Key_Return)
         assert not lock.locked
     finally:
-        security.stop_idle_lock(protected)
+        idle_lock.stop_idle_lock(protected)
         close_and_delete(window)
 
 
@@ -149,7 +148,7 @@ def test_user_input_keeps_the_app_unlocked(qtbot, protected):
     window = MainWindow(protected)
     window.show()
     qtbot.waitExposed(window)
-    lock = security.start_idle_lock(protected, window, timeout_ms=400)
+    lock = idle_lock.start_idle_lock(protected, window, timeout_ms=400)
     try:
         for _step in range(6):
             qtbot.wait(120)
@@ -160,7 +159,7 @@ def test_user_input_keeps_the_app_unlocked(qtbot, protected):
         if lock.screen is not None:
             lock.screen._done = True
             lock.screen.close()
-        security.stop_idle_lock(protected)
+        idle_lock.stop_idle_lock(protected)
         close_and_delete(window)
 
 
@@ -182,12 +181,12 @@ def test_after_start_installs_the_lock_and_reruns_retention_after_sync(qtbot, pr
     window.show()
     try:
         security.after_start(protected, window, first_run=False)
-        assert security.idle_lock_of(protected) is not None
+        assert idle_lock.idle_lock_of(protected) is not None
         qtbot.waitUntil(lambda: len(runs) == 1)
         protected.notify_changed("")                 # what the sync page sends after import
         qtbot.waitUntil(lambda: len(runs) == 2)
     finally:
-        security.stop_idle_lock(protected)
+        idle_lock.stop_idle_lock(protected)
         close_and_delete(window)
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from PySide6.QtCore import QCoreApplication, QEvent, QLocale, QObject, Signal
-from PySide6.QtWidgets import QApplication
+from PySide6.QtWidgets import QApplication, QWidget
 
 from debc_outreach import i18n
 from debc_outreach.gui import fonts
@@ -31,6 +31,10 @@ class AppContext(QObject):
         self.data_dir = data_dir
         self.settings = settings
         self.store = store
+        # The main window once it is shown (what the idle lock covers), and the idle lock
+        # itself while the folder is protected; both are set by the start-up code.
+        self.window: QWidget | None = None
+        self.idle_lock: QObject | None = None
         self._translator = GettextTranslator()
 
     # --- language and display ------------------------------------------------

@@ -10,6 +10,9 @@ lock took the focus; a short switch to another program does not lock).
 The lock screen is an application-modal, full-screen window over everything
 of this app: nothing behind it can be read or clicked until a trainer's PIN is
 typed. Any trainer with a PIN may unlock; the profile in use follows them.
+
+The app context holds the one running lock (`AppContext.idle_lock`); the main
+window it covers is passed in by whoever starts it.
 """
 
 from __future__ import annotations
@@ -171,3 +174,35 @@ class IdleLock(QObject):
         QApplication.instance().removeEventFilter(self)
         self._idle.stop()
         self._inactive.stop()
+
+
+def idle_lock_of(context: AppContext) -> IdleLock | None:
+    """The running idle lock of this app, if any."""
+    return context.idle_lock
+
+
+def start_idle_lock(context: AppContext, window: QWidget | None,
+                    timeout_ms: int | None = None) -> IdleLock | None:
+    """Install the idle lock once, when the folder is protected and a main window is open;
+    returns it (or None)."""
+    if not vault.is_protected(context.data_dir):
+        return None
+    if context.idle_lock is not None:
+        return context.idle_lock
+    if window is None:
+        return None
+    lock = IdleLock(context, window, context.settings.idle_lock_minutes, timeout_ms)
+    context.idle_lock = lock
+    lock.destroyed.connect(lambda *_args: _forget(context, lock))
+    return lock
+
+
+def stop_idle_lock(context: AppContext) -> None:
+    lock, context.idle_lock = context.idle_lock, None
+    if lock is not None:
+        lock.stop()
+
+
+def _forget(context: AppContext, lock: IdleLock) -> None:
+    if context.idle_lock is lock:
+        context.idle_lock = None

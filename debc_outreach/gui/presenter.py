@@ -9,39 +9,19 @@ Keys and the mouse wheel work in both windows; Esc closes both.
 from __future__ import annotations
 
 from PySide6.QtCore import QObject, Qt, QTimer
-from PySide6.QtGui import (
-    QCloseEvent,
-    QGuiApplication,
-    QKeyEvent,
-    QMouseEvent,
-    QScreen,
-    QWheelEvent,
-)
+from PySide6.QtGui import QCloseEvent, QGuiApplication, QMouseEvent, QScreen
 from PySide6.QtWidgets import QWidget
 
 from debc_outreach.content.model import Module
-from debc_outreach.gui.presenter_state import PresenterState
+from debc_outreach.gui.presenter_state import PresenterKeys, PresenterState
 from debc_outreach.gui.slide_view import SlideView
+from debc_outreach.gui.trainer_view import TrainerView
 from debc_outreach.i18n import _
 
 POINTER_SECONDS = 3
 
 
-class _KeysToState:
-    """Mixin: keys and the wheel go to the shared presenter state."""
-
-    state: PresenterState
-
-    def keyPressEvent(self, event: QKeyEvent) -> None:  # noqa: N802
-        if not self.state.handle_key(event):
-            super().keyPressEvent(event)
-
-    def wheelEvent(self, event: QWheelEvent) -> None:  # noqa: N802
-        self.state.handle_wheel(event.angleDelta().y())
-        event.accept()
-
-
-class AudienceWindow(_KeysToState, QWidget):
+class AudienceWindow(PresenterKeys, QWidget):
     """The slides, large, on the projector."""
 
     def __init__(self, state: PresenterState, owner: QWidget | None = None):
@@ -109,8 +89,6 @@ class Presentation(QObject):
                  owner: QWidget | None = None):
         """`owner`: the main window; the presentation closes with it, and the app can quit."""
         super().__init__(owner)
-        from debc_outreach.gui.trainer_view import TrainerView
-
         self.state = PresenterState(module, mode, self)
         self.audience = AudienceWindow(self.state, owner)
         self.trainer = TrainerView(self.state, duration_minutes or module.duration_minutes,

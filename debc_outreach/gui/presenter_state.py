@@ -7,7 +7,7 @@ pressed in either (or a USB clicker) moves both.
 from __future__ import annotations
 
 from PySide6.QtCore import QElapsedTimer, QObject, Qt, Signal
-from PySide6.QtGui import QKeyEvent
+from PySide6.QtGui import QKeyEvent, QWheelEvent
 
 from debc_outreach.content.model import Module, Slide
 
@@ -139,3 +139,21 @@ class PresenterState(QObject):
             self.next()
         elif delta_y > 0:
             self.previous()
+
+
+class PresenterKeys:
+    """Mixin for a presenter window: keys and the wheel go to the shared presenter state.
+
+    Both the audience window and the trainer view take it, so a clicker or a key works
+    in whichever window has the focus.
+    """
+
+    state: PresenterState
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:  # noqa: N802
+        if not self.state.handle_key(event):
+            super().keyPressEvent(event)
+
+    def wheelEvent(self, event: QWheelEvent) -> None:  # noqa: N802
+        self.state.handle_wheel(event.angleDelta().y())
+        event.accept()

@@ -9,50 +9,15 @@ from PySide6.QtWidgets import QApplication, QMessageBox, QWidget
 
 from debc_outreach.errors import UserError
 from debc_outreach.gui.context import AppContext
+from debc_outreach.gui.errors import show_user_error
+from debc_outreach.gui.idle_lock import start_idle_lock
+from debc_outreach.gui.pin_dialogs import RecoveryCodeDialog
+from debc_outreach.gui.security_dialog import set_up_protection
 from debc_outreach.i18n import _
-from debc_outreach.storage import retention, trainers, vault
+from debc_outreach.storage import protection, retention, trainers, vault
+from debc_outreach.sync.keys import seal_key_file
 
 log = logging.getLogger(__name__)
-
-_LOCKS: dict[int, object] = {}
-
-
-def main_window() -> QWidget | None:
-    for widget in QApplication.topLevelWidgets():
-        if widget.objectName() == "mainWindow":
-            return widget
-    return None
-
-
-def idle_lock_of(context: AppContext):
-    return _LOCKS.get(id(context))
-
-
-def start_idle_lock(context: AppContext, window: QWidget | None = None,
-                    timeout_ms: int | None = None):
-    """Install the idle lock once, when the folder is protected; returns it (or None)."""
-    if not vault.is_protected(context.data_dir):
-        return None
-    existing = _LOCKS.get(id(context))
-    if existing is not None:
-        return existing
-    window = window or main_window()
-    if window is None:
-        return None
-    from debc_outreach.gui.idle_lock import IdleLock
-
-    lock = IdleLock(context, window, context.settings.idle_lock_minutes, timeout_ms)
-    key = id(context)
-    _LOCKS[key] = lock
-    lock.destroyed.connect(lambda *_args: _LOCKS.pop(key, None))
-    return lock
-
-
-def stop_idle_lock(context: AppContext) -> None:
-    lock = _LOCKS.pop(id(context), None)
-    if lock is not None:
-        lock.stop()
-
 
 def _refresh_sign_in_names(context: AppContext) -> None:
     """The sign-in screen shows names from the vault: keep them in step with renames, and
@@ -81,6 +46,8 @@ def run_retention(context: AppContext) -> None:
 
 def after_start(context: AppContext, window: QWidget, first_run: bool) -> None:
     """Called once the main window is shown."""
+    context.window = window
+    window.destroyed.connect(lambda *_args: _forget_window(context, window))
     if vault.is_protected(context.data_dir):
         _refresh_sign_in_names(context)
         start_idle_lock(context, window)
@@ -94,14 +61,14 @@ def after_start(context: AppContext, window: QWidget, first_run: bool) -> None:
         QTimer.singleShot(0, lambda: offer_protection(context, window))
 
 
+def _forget_window(context: AppContext, window: QWidget) -> None:
+    if context.window is window:
+        context.window = None
+
+
 def resume_interrupted_set_up(context: AppContext, parent: QWidget | None = None) -> None:
     """After the sign-in at start, before the store opens: finish a PIN set-up that was
     stopped half-way and show the new recovery code (the old one was never seen)."""
-    from debc_outreach.gui.errors import show_user_error
-    from debc_outreach.gui.pin_dialogs import RecoveryCodeDialog
-    from debc_outreach.storage import protection
-    from debc_outreach.sync.keys import seal_key_file
-
     if not protection.interrupted_set_up(context.data_dir):
         return
     QApplication.setOverrideCursor(Qt.CursorShape.WaitCursor)
@@ -130,6 +97,4 @@ def offer_protection(context: AppContext, parent: QWidget) -> None:
           "vulnerable people. Protect them with a PIN, so that a lost or shared computer "
           "does not reveal them? (Recommended. You can also do it later in Settings.)"))
     if answer == QMessageBox.StandardButton.Yes:
-        from debc_outreach.gui.security_dialog import set_up_protection
-
         set_up_protection(context, parent)

@@ -23,6 +23,7 @@ from debc_outreach import i18n
 from debc_outreach.errors import UserError
 from debc_outreach.gui.context import AppContext
 from debc_outreach.gui.errors import show_user_error
+from debc_outreach.gui.idle_lock import idle_lock_of, start_idle_lock
 from debc_outreach.gui.pin_dialogs import NewPinDialog, RecoveryCodeDialog, recover_pin
 from debc_outreach.i18n import _, ngettext
 from debc_outreach.storage import privacy, protection, trainers, vault
@@ -63,9 +64,7 @@ def set_up_protection(context: AppContext, parent: QWidget | None) -> bool:
         return False
     RecoveryCodeDialog(result["done"].recovery_code, parent).exec()
     protection.finish_set_up(context.data_dir)
-    from debc_outreach.gui.security import start_idle_lock
-
-    start_idle_lock(context)
+    start_idle_lock(context, context.window)
     context.settings_changed.emit()
     return True
 
@@ -286,8 +285,6 @@ class SecurityDialog(QDialog):
     def _idle_changed(self, minutes: int) -> None:
         self.context.settings.idle_lock_minutes = minutes
         self.context.save()
-        from debc_outreach.gui.security import idle_lock_of
-
         lock = idle_lock_of(self.context)
         if lock is not None:
             lock.set_timeout(minutes * 60_000)

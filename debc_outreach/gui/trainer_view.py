@@ -20,8 +20,7 @@ from debc_outreach.content.display import display_markdown
 from debc_outreach.content.sources import with_sources
 from debc_outreach.core.khmer_text import with_line_breaks
 from debc_outreach.gui import fonts
-from debc_outreach.gui.presenter import _KeysToState
-from debc_outreach.gui.presenter_state import PresenterState
+from debc_outreach.gui.presenter_state import PresenterKeys, PresenterState
 from debc_outreach.gui.slide_view import SlideView
 from debc_outreach.i18n import _
 
@@ -33,7 +32,9 @@ def format_clock(seconds: int) -> str:
            f"{i18n.format_year(seconds % 10)}"
 
 
-class TrainerView(_KeysToState, QWidget):
+class TrainerView(PresenterKeys, QWidget):
+    """The trainer's own window: the slide now and next, the notes, the clock, buttons."""
+
     def __init__(self, state: PresenterState, duration_minutes: int,
                  owner: QWidget | None = None):
         super().__init__(owner, Qt.WindowType.Window)
