@@ -122,7 +122,7 @@ def test_checking_the_same_person_twice_says_so_and_undo_removes(qtbot, screen):
 
 
 def test_new_participant_inline_with_keyboard_only(qtbot, screen, monkeypatch):
-    from debc_outreach.gui import participant_dialog
+    from debc_outreach.gui.participants import participant_dialog
 
     def fill(dialog):
         assert dialog.name.text() == "ស្រី\u200bពៅ"
@@ -147,7 +147,7 @@ def test_new_participant_inline_with_keyboard_only(qtbot, screen, monkeypatch):
 
 
 def test_consent_must_be_asked(qtbot, app_context, monkeypatch):
-    from debc_outreach.gui import participant_dialog
+    from debc_outreach.gui.participants import participant_dialog
 
     shown = []
     monkeypatch.setattr(participant_dialog, "show_user_error",
@@ -160,7 +160,7 @@ def test_consent_must_be_asked(qtbot, app_context, monkeypatch):
 
 def test_sex_and_everyday_activities_start_unanswered_and_sex_must_be_chosen(
         qtbot, app_context, monkeypatch):
-    from debc_outreach.gui import participant_dialog
+    from debc_outreach.gui.participants import participant_dialog
 
     shown = []
     monkeypatch.setattr(participant_dialog, "show_user_error",
@@ -199,7 +199,7 @@ def test_sex_and_everyday_activities_start_unanswered_and_sex_must_be_chosen(
 
 
 def test_consent_text_follows_the_session_language():
-    from debc_outreach.gui.participant_dialog import CONSENT_TEXT, consent_text
+    from debc_outreach.gui.participants.participant_dialog import CONSENT_TEXT, consent_text
 
     assert consent_text("en") == CONSENT_TEXT
 
@@ -262,7 +262,7 @@ def test_whole_group_fills_only_unmarked_rows_says_how_many_and_ctrl_z_takes_it_
 
 
 def test_closing_shows_a_summary_and_locks_the_screen(qtbot, screen, monkeypatch):
-    from debc_outreach.gui import session_view
+    from debc_outreach.gui.sessions import session_view
 
     store = screen.context.store
     person = participants.add_participant(store, "Sok Dara")
@@ -302,7 +302,7 @@ def test_session_screen_in_khmer_with_40_people(qtbot, main_window, programme, t
 def test_delete_takes_a_person_off_the_session(qtbot, screen, monkeypatch):
     from PySide6.QtWidgets import QMessageBox
 
-    from debc_outreach.gui import session_view
+    from debc_outreach.gui.sessions import session_view
 
     store = screen.context.store
     person = participants.add_participant(store, "Chan Thy")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 
 import pytest
-from sync_devices import make_programme, open_device
+from support.sync_devices import make_programme, open_device
 
 from debc_outreach.errors import UserError
 from debc_outreach.settings import load_settings, save_settings

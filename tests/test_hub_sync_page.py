@@ -5,8 +5,8 @@ from __future__ import annotations
 import json
 import os
 
-from hub_server import RunningHub, enrolled_hub
-from sync_devices import VILLAGE_IN, make_programme
+from support.hub_server import RunningHub, enrolled_hub
+from support.sync_devices import VILLAGE_IN, make_programme
 
 from debc_outreach.i18n import _
 from debc_outreach.storage import participants

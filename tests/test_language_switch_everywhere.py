@@ -13,7 +13,7 @@ import re
 from pathlib import Path
 
 import pytest
-from reports_data import demo_programme
+from support.reports_data import demo_programme
 
 from debc_outreach.gui.pages import PAGES
 

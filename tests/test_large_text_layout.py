@@ -10,7 +10,7 @@ at least five search results and five checked-in people.
 from __future__ import annotations
 
 import pytest
-from reports_data import demo_programme
+from support.reports_data import demo_programme
 
 from debc_outreach.gui.pages import PAGES
 
@@ -153,7 +153,7 @@ def test_the_text_size_applies_to_an_open_window(qtbot, main_window, app_context
 
 
 def test_settings_change_the_text_size_of_the_open_window(qtbot, main_window, app_context):
-    from debc_outreach.gui.settings_dialog import SettingsDialog
+    from debc_outreach.gui.shell.settings_dialog import SettingsDialog
     from debc_outreach.settings import load_settings
 
     before = main_window.nav.font().pointSizeF()

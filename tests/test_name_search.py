@@ -111,7 +111,7 @@ def test_folders_from_before_the_search_keys_keep_working(tmp_path, monkeypatch)
 
 
 def test_check_in_ranks_names_in_the_script_typed_first(store):
-    from debc_outreach.gui.session_view import rank
+    from debc_outreach.gui.sessions.session_view import rank
 
     khmer = participants.add_participant(store, "សុខា")
     latin = participants.add_participant(store, "Sokha")

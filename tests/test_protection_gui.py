@@ -6,9 +6,9 @@ import pytest
 from conftest import close_and_delete
 from PySide6.QtCore import Qt
 
-from debc_outreach.gui import idle_lock, pin_dialogs, security
-from debc_outreach.gui.security_dialog import SecurityDialog, set_up_protection
-from debc_outreach.gui.sign_in import SignInDialog
+from debc_outreach.gui.protection import idle_lock, pin_dialogs, security
+from debc_outreach.gui.protection.security_dialog import SecurityDialog, set_up_protection
+from debc_outreach.gui.protection.sign_in import SignInDialog
 from debc_outreach.storage import participants, vault
 from debc_outreach.storage.encryption import is_plain_sqlite
 
@@ -81,7 +81,7 @@ def _type_a_wrong_pin(qtbot, panel) -> None:
 
 def test_enter_after_a_wrong_pin_only_says_so_on_the_shown_sign_in(qtbot, protected,
                                                                     monkeypatch):
-    from debc_outreach.gui import sign_in
+    from debc_outreach.gui.protection import sign_in
 
     recoveries = []
     monkeypatch.setattr(sign_in, "recover_pin", lambda *args: recoveries.append(args))
@@ -109,7 +109,7 @@ def test_sign_in_with_the_right_pin(qtbot, protected):
 
 
 def test_idle_lock_engages_and_needs_the_pin(qtbot, protected, monkeypatch):
-    from debc_outreach.gui.main_window import MainWindow
+    from debc_outreach.gui.shell.main_window import MainWindow
 
     recoveries = []           # Enter after a wrong PIN must not open "Forgot your PIN?"
     monkeypatch.setattr(idle_lock, "recover_pin", lambda *args: recoveries.append(args))
@@ -143,7 +143,7 @@ def test_idle_lock_engages_and_needs_the_pin(qtbot, protected, monkeypatch):
 
 
 def test_user_input_keeps_the_app_unlocked(qtbot, protected):
-    from debc_outreach.gui.main_window import MainWindow
+    from debc_outreach.gui.shell.main_window import MainWindow
 
     window = MainWindow(protected)
     window.show()
@@ -173,7 +173,7 @@ def test_security_dialog_shows_the_state(qtbot, app_context):
 
 def test_after_start_installs_the_lock_and_reruns_retention_after_sync(qtbot, protected,
                                                                        monkeypatch):
-    from debc_outreach.gui.main_window import MainWindow
+    from debc_outreach.gui.shell.main_window import MainWindow
 
     runs = []
     monkeypatch.setattr(security, "run_retention", lambda context: runs.append(context))
@@ -191,7 +191,7 @@ def test_after_start_installs_the_lock_and_reruns_retention_after_sync(qtbot, pr
 
 
 def test_named_export_guard(app_context, monkeypatch):
-    from debc_outreach.gui import export_guard
+    from debc_outreach.gui.reporting import export_guard
 
     refused = []
     monkeypatch.setattr(export_guard, "show_user_error", lambda *args: refused.append(args))

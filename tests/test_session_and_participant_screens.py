@@ -30,7 +30,7 @@ def test_session_screen_prints_sign_in_and_attendance_sheets(main_window, app_co
                                                             tmp_path, monkeypatch):
     from PySide6.QtWidgets import QFileDialog, QMessageBox
 
-    from debc_outreach.gui import export_guard
+    from debc_outreach.gui.reporting import export_guard
     from debc_outreach.storage import attendance
 
     store = app_context.store

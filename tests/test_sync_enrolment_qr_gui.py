@@ -9,9 +9,9 @@ from pathlib import Path
 import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication, QDialog, QMessageBox
-from sync_devices import make_programme, open_device
+from support.sync_devices import make_programme, open_device
 
-from debc_outreach.gui import enrolment_qr, sync_page
+from debc_outreach.gui.exchange import enrolment_qr, sync_page
 from debc_outreach.reports.pdf.qr import read_codes, save_qr_png
 from debc_outreach.sync import enrolment_codec, trust
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 
-from sync_devices import make_programme, send
+from support.sync_devices import make_programme, send
 
 from debc_outreach.storage import trainers
 from debc_outreach.sync import conflicts, export, state, trust
@@ -138,7 +138,7 @@ def test_conflicts_page_shows_both_values_and_resolves(main_window, app_context,
 
 def test_a_device_area_is_shown_by_province_and_district_name():
     from debc_outreach import i18n
-    from debc_outreach.gui.enrolment_qr import area_text
+    from debc_outreach.gui.exchange.enrolment_qr import area_text
 
     assert area_text(["07"]) == "Kampot"
     assert area_text(["0701", "12", "0703"]) == "Kampot: Angkor Chey, Chhuk; Phnom Penh"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from sync_devices import make_programme, send
+from support.sync_devices import make_programme, send
 
 from debc_outreach import i18n
 from debc_outreach.storage import demo, trainers

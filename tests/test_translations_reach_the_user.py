@@ -10,7 +10,7 @@ from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
-from reports_data import demo_programme
+from support.reports_data import demo_programme
 
 from debc_outreach import i18n
 from debc_outreach.content.labels import label
@@ -166,7 +166,7 @@ def test_a_utc_moment_is_shown_in_local_time():
 
 
 def test_session_history_uses_the_khmer_date_and_24_hour_time(store):
-    from debc_outreach.gui.session_dialogs import history_lines
+    from debc_outreach.gui.sessions.session_dialogs import history_lines
     from debc_outreach.storage import sessions
 
     session = sessions.create(store, "2026-03-08", "12010101", [])
