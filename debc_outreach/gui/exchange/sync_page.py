@@ -122,7 +122,7 @@ class SyncPage(EnrolmentActions, Page):
                        self.import_button, self.approve_button, self.revoke_button):
             actions.addWidget(button)
         layout.addLayout(actions)
-        hub_row = QHBoxLayout()              # issue 9: sync with a hub over the network
+        hub_row = QHBoxLayout()              # centres with a network sync with a hub, no USB
         self.hub_label = QLabel()
         self.hub_url = QLineEdit()
         self.hub_url.setObjectName("hubUrl")
@@ -429,7 +429,7 @@ class SyncPage(EnrolmentActions, Page):
         self._after_exchange()
 
     def sync_now(self, url: str | None = None):
-        """Push then pull with the hub (issue 9); the address is remembered."""
+        """Push then pull with the hub; the address is remembered for the next time."""
         try:
             url = hub_client.check_url(url if url is not None else self.hub_url.text())
         except UserError as error:

@@ -120,7 +120,7 @@ class ParticipantsPage(Page):
         self.edit_button.clicked.connect(self.edit_current)
         self.unmerge_button = QPushButton()
         self.unmerge_button.clicked.connect(self.unmerge_selected)
-        self.certificate_button = QPushButton()        # signed QR certificate (issue 11)
+        self.certificate_button = QPushButton()        # anyone can check it by its QR code
         self.certificate_button.clicked.connect(lambda: self.save_certificate())
         buttons.addWidget(self.edit_button)
         buttons.addWidget(self.certificate_button)

@@ -45,7 +45,7 @@ class SettingsDialog(QDialog):
         self.ui.useProfileButton.clicked.connect(self.use_profile)
         self.ui.profileList.itemDoubleClicked.connect(lambda _item: self.use_profile())
         self.ui.buttons.rejected.connect(self.reject)
-        self.security_button = QPushButton()        # PINs, idle lock, privacy rules (issue 8)
+        self.security_button = QPushButton()        # PINs, idle lock, privacy rules: own dialog
         self.security_button.clicked.connect(self.open_security)
         self.ui.layout.insertWidget(self.ui.layout.indexOf(self.ui.dataFolderLabel),
                                     self.security_button)
