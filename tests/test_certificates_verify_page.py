@@ -108,7 +108,7 @@ def test_participants_page_saves_a_signed_certificate_that_verify_accepts(
     session = sessions.create(store, "2026-03-08", "07010101", ["check-before-sharing"])
     person = participants.add_participant(store, "ស៊ុន ស្រីនាង", sex="F", consent="yes")
     attendance.check_in(store, session.id, person.id)
-    main_window.context.notify_changed("participant")
+    main_window.context.announce_change("participant")
     target = tmp_path / "certificate.pdf"
     monkeypatch.setattr(report_documents.QFileDialog, "getSaveFileName",
                         lambda *args, **kwargs: (str(target), ""))

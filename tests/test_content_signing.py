@@ -213,7 +213,7 @@ def test_a_coordinator_signs_and_uses_a_pack_from_the_modules_page(main_window, 
     page = main_window.page("modules")
     assert page.sign_button.isHidden()                     # a trainer's computer
     trust.create_programme(app_context.store, "Kampot 2026")
-    app_context.notify_changed("")
+    app_context.announce_change("")
     assert not page.sign_button.isHidden()
     asked = []
     monkeypatch.setattr(pack_signing.QMessageBox, "question", lambda *args: asked.append(

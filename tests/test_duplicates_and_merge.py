@@ -72,7 +72,7 @@ def test_duplicates_dialog_merges_and_the_registry_can_unmerge(qtbot, main_windo
     pointers = {participants.get(store.database, p.id).merged_into for p in (keep, dup)}
     assert pointers in ({"", keep.id}, {"", dup.id}) and dialog.merged == 1
     close_and_delete(dialog)
-    main_window.context.notify_changed("participant")
+    main_window.context.announce_change("participant")
     page = main_window.page("participants")
     page.apply_filter()
     assert page.model.rowCount() == 1

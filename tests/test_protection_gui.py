@@ -183,7 +183,7 @@ def test_after_start_installs_the_lock_and_reruns_retention_after_sync(qtbot, pr
         security.after_start(protected, window, first_run=False)
         assert idle_lock.idle_lock_of(protected) is not None
         qtbot.waitUntil(lambda: len(runs) == 1)
-        protected.notify_changed("")                 # what the sync page sends after import
+        protected.announce_change("")                 # what the sync page sends after import
         qtbot.waitUntil(lambda: len(runs) == 2)
     finally:
         idle_lock.stop_idle_lock(protected)

@@ -48,7 +48,7 @@ def test_records_arriving_by_sync_refresh_the_figures(qtbot, reports_page, app_c
     session = sessions.create(store, "2026-06-01", "12010101", [])
     person = participants.add_participant(store, "ស៊ុន ស្រីនាង", sex="F", consent="yes")
     attendance.check_in(store, session.id, person.id)
-    app_context.notify_changed("attendance")
+    app_context.announce_change("attendance")
     qtbot.waitUntil(lambda: reports_page.data.figures.headline.attendances == before + 1,
                     timeout=20000)
     assert reports_page.cards["attendances"].value.text() == i18n.format_number(before + 1)

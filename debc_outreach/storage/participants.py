@@ -286,6 +286,13 @@ def resolve(database: Database, participant_id: str) -> str:
     return row[0] if row and row[0] else participant_id
 
 
+def wg_answers(database: Database, participant_id: str) -> dict:
+    """The Washington Group answers stored for this person (cleaned; {} when none)."""
+    row = database.conn.execute("SELECT wg FROM participant WHERE id = ?",
+                                (participant_id,)).fetchone()
+    return wg.clean_answers(json.loads(row[0] if row and row[0] else "{}"))
+
+
 ACTIVE = "p.merged_into = '' AND p.deleted = 0"
 
 

@@ -23,6 +23,7 @@ from PySide6.QtWidgets import (
 
 from debc_outreach import i18n
 from debc_outreach.core.hlc import wall_ms
+from debc_outreach.gui.changes import run_change
 from debc_outreach.gui.context import AppContext
 from debc_outreach.gui.page import Page
 from debc_outreach.gui.widgets.tables import as_row_picker
@@ -126,9 +127,9 @@ class ConflictsPage(Page):
         rows = {index.row() for index in self.table.selectedIndexes()}
         if not rows:
             return
-        conflicts.resolve_conflict(self.context.store, self._rows[min(rows)], choice)
-        entity = self._rows[min(rows)].entity
-        self.context.notify_changed(entity)
+        chosen = self._rows[min(rows)]
+        run_change(self.context, self, chosen.entity,
+                   lambda: conflicts.resolve_conflict(self.context.store, chosen, choice))
         self.refresh()
         if self.table.rowCount():
             self.table.selectRow(min(min(rows), self.table.rowCount() - 1))

@@ -36,9 +36,11 @@ from debc_outreach.gui.exchange.enrolment_qr import (
 from debc_outreach.gui.exchange.sync_enrolment import EnrolmentActions
 from debc_outreach.gui.page import Page
 from debc_outreach.gui.shell.status_line import StatusLine
+from debc_outreach.gui.tasks import Progress, StoreTask
 from debc_outreach.gui.widgets.flow_layout import FlowLayout
 from debc_outreach.gui.widgets.tables import as_row_picker
 from debc_outreach.i18n import _, ngettext
+from debc_outreach.storage import events
 from debc_outreach.storage.store import Store
 from debc_outreach.sync import bundle, hub_client, peers, state, trust
 from debc_outreach.sync import folder as sync_folder
@@ -350,9 +352,9 @@ class SyncPage(EnrolmentActions, Page):
 
     # --- exchanging (background tasks) --------------------------------------------------
     def _run(self, title: str, work, done):
-        from debc_outreach.gui.tasks import Task
-
-        task = Task(self, title, work)
+        """Run `work(store, progress)` as a task; `done(result)` reports it, then
+        `_after_exchange` announces what arrived (also when the user stopped it)."""
+        task = StoreTask(self, title, self.context.store, work)
         task.succeeded.connect(done)
         task.cancelled.connect(self._after_exchange)
         task.start()
@@ -368,15 +370,13 @@ class SyncPage(EnrolmentActions, Page):
         folder = folder or self._choose_folder(_("Where should the bundle go?"))
         if folder is None:
             return None
-        data_dir = self.context.data_dir
 
-        def work(progress):
+        def work(store: Store, progress: Progress):
             from debc_outreach.sync import export
 
-            with Store.open(data_dir) as store:
-                coordinator = peers.coordinator_id(store)
-                return export.export_bundle(store, coordinator, folder / export.bundle_filename(
-                    store, coordinator), report=progress.report)
+            coordinator = peers.coordinator_id(store)
+            return export.export_bundle(store, coordinator, folder / export.bundle_filename(
+                store, coordinator), report=progress.report)
 
         return self._run(_("Writing the bundle…"), work, self._sent)
 
@@ -402,14 +402,12 @@ class SyncPage(EnrolmentActions, Page):
         if folder is None:
             return None
         sync_folder.remember_folder(self.context.data_dir, folder)
-        data_dir = self.context.data_dir
 
-        def work(progress):
-            with Store.open(data_dir) as store:
-                result = sync_folder.sync_folder(store, folder, report=progress.report,
-                                                 cancelled=lambda: progress.cancelled)
-                self._receive_packs(store)
-                return result
+        def work(store: Store, progress: Progress):
+            result = sync_folder.sync_folder(store, folder, report=progress.report,
+                                             cancelled=lambda: progress.cancelled)
+            self._receive_packs(store)
+            return result
 
         return self._run(_("Syncing with {folder}…").format(folder=folder), work, self._synced)
 
@@ -440,13 +438,12 @@ class SyncPage(EnrolmentActions, Page):
         proxy = hub_client.hub_settings(data_dir)["proxy"]
         hub_client.save_hub_settings(data_dir, url, proxy)
 
-        def work(progress):
-            with Store.open(data_dir) as store:
-                result = hub_client.sync_with_hub(store, url, report=progress.report,
-                                                  cancelled=lambda: progress.cancelled,
-                                                  proxy=proxy)
-                self._receive_packs(store)
-                return result
+        def work(store: Store, progress: Progress):
+            result = hub_client.sync_with_hub(store, url, report=progress.report,
+                                              cancelled=lambda: progress.cancelled,
+                                              proxy=proxy)
+            self._receive_packs(store)
+            return result
 
         return self._run(_("Syncing with the hub…"), work, self._hub_synced)
 
@@ -475,16 +472,14 @@ class SyncPage(EnrolmentActions, Page):
             if not chosen:
                 return None
             path = Path(chosen)
-        data_dir = self.context.data_dir
 
-        def work(progress):
+        def work(store: Store, progress: Progress):
             from debc_outreach.sync import importer
 
-            with Store.open(data_dir) as store:
-                report = importer.import_bundle(store, path, report=progress.report,
-                                                cancelled=lambda: progress.cancelled)
-                self._receive_packs(store)
-                return report
+            report = importer.import_bundle(store, path, report=progress.report,
+                                            cancelled=lambda: progress.cancelled)
+            self._receive_packs(store)
+            return report
 
         return self._run(_("Importing {name}…").format(name=path.name), work, self._imported)
 
@@ -507,10 +502,10 @@ class SyncPage(EnrolmentActions, Page):
                                                       signer=result.signer)
                      for result in received]
             self.last_report.setText("\n".join([self.last_report.text(), *lines]))
-            self.context.notify_changed("content")
+            self.context.announce_change("content")
         # The task wrote through its own connection: move this window's clock past what
         # arrived, so the next edit made here is newer than every record received.
-        newest = self.store.database.scalar("SELECT max(hlc) FROM event WHERE applied = 1")
+        newest = events.newest_applied_hlc(self.store.database.conn)
         if newest:
             self.store.clock.observe(newest)
-        self.context.notify_changed("")
+        self.context.announce_change("")

@@ -19,11 +19,10 @@ from PySide6.QtWidgets import (
 from debc_outreach.errors import UserError
 from debc_outreach.gui.errors import show_user_error
 from debc_outreach.gui.participants.participant_models import age_label
-from debc_outreach.gui.tasks import Task
+from debc_outreach.gui.tasks import StoreTask
 from debc_outreach.gui.widgets.tables import as_row_picker
 from debc_outreach.i18n import N_, _
 from debc_outreach.storage import gazetteer, participants, registry
-from debc_outreach.storage.database import Database
 from debc_outreach.storage.participants import Participant
 from debc_outreach.storage.store import Store
 
@@ -99,21 +98,14 @@ class DuplicatesDialog(QDialog):
     def reload(self) -> None:
         """Look for duplicates off the GUI thread (seconds with 100,000 people), or list
         the pairs marked as different people."""
-        path, key = self._store.database.path, self._store.database.key
         find = registry.marked_distinct if self.show_marked.isChecked() \
             else registry.find_duplicates
         self.retranslate()
 
-        def work(_progress):
-            database = Database(path, key)
-            try:
-                return find(database)
-            finally:
-                database.close()
-
         for button in (self.keep_first, self.keep_second, self.distinct):
             button.setEnabled(False)
-        task = self._task = Task(self, _("Looking for duplicates…"), work)
+        task = self._task = StoreTask(self, _("Looking for duplicates…"), self._store,
+                                      lambda store, _progress: find(store.database))
         # Only the newest search fills the table (the list may be switched while one runs).
         task.succeeded.connect(lambda pairs: self._show(pairs) if task is self._task else None)
         task.start()

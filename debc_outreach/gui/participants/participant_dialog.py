@@ -10,8 +10,6 @@ session's language; the trainer records yes or no.
 
 from __future__ import annotations
 
-import json
-
 from PySide6.QtWidgets import (
     QButtonGroup,
     QComboBox,
@@ -149,9 +147,7 @@ class ParticipantDialog(QDialog):
         self.name.end(False)
 
     def _stored_answers(self) -> dict:
-        text = self._store.database.scalar("SELECT wg FROM participant WHERE id = ?",
-                                           (self._existing.id,))
-        return wg.clean_answers(json.loads(text or "{}"))
+        return participants.wg_answers(self._store.database, self._existing.id)
 
     def _load(self, person: Participant) -> None:
         self.sex.set_value(person.sex)

@@ -24,10 +24,9 @@ from PySide6.QtWidgets import (
 from debc_outreach import i18n
 from debc_outreach.content.loader import active_pack_dir
 from debc_outreach.core import people
-from debc_outreach.errors import UserError
 from debc_outreach.gui import fonts
+from debc_outreach.gui.changes import run_change
 from debc_outreach.gui.context import AppContext
-from debc_outreach.gui.errors import show_user_error
 from debc_outreach.gui.page import Page
 from debc_outreach.gui.participants.duplicates_dialog import DuplicatesDialog
 from debc_outreach.gui.participants.participant_dialog import ParticipantDialog
@@ -258,7 +257,7 @@ class ParticipantsPage(Page):
                                    recorded_by=self.context.settings.current_trainer_id)
         if dialog.exec() == QDialog.DialogCode.Accepted and dialog.participant:
             self._current_id = dialog.participant.id
-            self.context.notify_changed("participant")
+            self.context.announce_change("participant")
         dialog.deleteLater()
 
     def save_certificate(self):
@@ -276,23 +275,19 @@ class ParticipantsPage(Page):
         dialog = ParticipantDialog(self.context.store, self, existing=person,
                                    recorded_by=self.context.settings.current_trainer_id)
         if dialog.exec() == QDialog.DialogCode.Accepted:
-            self.context.notify_changed("participant")
+            self.context.announce_change("participant")
         dialog.deleteLater()
 
     def show_duplicates(self) -> None:
         dialog = DuplicatesDialog(self.context.store, self)
         dialog.exec()
         if dialog.merged:
-            self.context.notify_changed("participant")
+            self.context.announce_change("participant")
         dialog.deleteLater()
 
     def unmerge_selected(self) -> None:
         item = self.merged.currentItem()
         if item is None:
             return
-        try:
-            participants.unmerge(self.context.store, item.data(Qt.ItemDataRole.UserRole))
-        except UserError as error:
-            show_user_error(self, error)
-            return
-        self.context.notify_changed("participant")
+        run_change(self.context, self, "participant", lambda: participants.unmerge(
+            self.context.store, item.data(Qt.ItemDataRole.UserRole)))

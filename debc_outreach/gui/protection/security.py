@@ -41,7 +41,7 @@ def run_retention(context: AppContext) -> None:
         log.warning("retention not applied: %s", error)
         return
     if result.eligible:
-        context.notify_changed("participant")
+        context.announce_change("participant")
 
 
 def after_start(context: AppContext, window: QWidget, first_run: bool) -> None:

@@ -21,6 +21,7 @@ from PySide6.QtWidgets import (
 
 from debc_outreach import i18n
 from debc_outreach.errors import UserError
+from debc_outreach.gui.changes import run_change
 from debc_outreach.gui.context import AppContext
 from debc_outreach.gui.errors import show_user_error
 from debc_outreach.gui.protection.idle_lock import idle_lock_of, start_idle_lock
@@ -293,20 +294,12 @@ class SecurityDialog(QDialog):
         store = self.context.store
         if self.retention_spin.value() == privacy.get_rule(store, privacy.RETENTION_DAYS):
             return
-        try:
-            privacy.set_rule(self.context.store, privacy.RETENTION_DAYS,
-                             self.retention_spin.value())
-        except UserError as error:
-            show_user_error(self, error)
-        self.context.notify_changed(privacy.ENTITY)
+        run_change(self.context, self, privacy.ENTITY, lambda: privacy.set_rule(
+            self.context.store, privacy.RETENTION_DAYS, self.retention_spin.value()))
 
     def _save_exports(self, _index: int) -> None:
         store = self.context.store
         if self.exports_combo.currentData() == privacy.get_rule(store, privacy.NAMED_EXPORTS):
             return
-        try:
-            privacy.set_rule(self.context.store, privacy.NAMED_EXPORTS,
-                             self.exports_combo.currentData())
-        except UserError as error:
-            show_user_error(self, error)
-        self.context.notify_changed(privacy.ENTITY)
+        run_change(self.context, self, privacy.ENTITY, lambda: privacy.set_rule(
+            self.context.store, privacy.NAMED_EXPORTS, self.exports_combo.currentData()))

@@ -35,11 +35,13 @@ from debc_outreach import i18n
 from debc_outreach.errors import UserError
 from debc_outreach.gui.context import AppContext
 from debc_outreach.gui.shell.status_line import grow_to_fit
+from debc_outreach.gui.tasks import Progress, StoreTask
 from debc_outreach.i18n import N_, _, ngettext
 from debc_outreach.reports import summary
 from debc_outreach.reports.exports import ExportRequest, ExportResult, Who, run_export
 from debc_outreach.reports.filters import ReportFilter
 from debc_outreach.storage.database import Database
+from debc_outreach.storage.store import Store
 
 KINDS = {
     "attendance": N_("Attendance: one row per check-in"),
@@ -72,17 +74,10 @@ def result_message(result: ExportResult) -> str:
 def run_export_task(parent: QWidget, context: AppContext, request: ExportRequest,
                     on_done=None):
     """Write the file off the GUI thread with a progress dialog; report the result."""
-    from debc_outreach.gui.tasks import Task
-
-    path, key = context.store.database.path, context.store.database.key
     writer = who(context)
 
-    def work(progress):
-        database = Database(path, key)
-        try:
-            return run_export(database, request, writer, progress)
-        finally:
-            database.close()
+    def work(store: Store, progress: Progress) -> ExportResult:
+        return run_export(store.database, request, writer, progress)
 
     def done(result: ExportResult) -> None:
         if result is None or result.cancelled:
@@ -91,7 +86,7 @@ def run_export_task(parent: QWidget, context: AppContext, request: ExportRequest
         if on_done is not None:
             on_done(result)
 
-    task = Task(parent, _("Exporting…"), work)
+    task = StoreTask(parent, _("Exporting…"), context.store, work)
     task.succeeded.connect(done)
     task.start()
     return task
@@ -311,20 +306,13 @@ class ExportDialog(QDialog):
         return answer == QMessageBox.StandardButton.Yes
 
     def _run(self, requests: list[ExportRequest]) -> None:
-        from debc_outreach.gui.tasks import Task
-
-        path, key = self.context.store.database.path, self.context.store.database.key
         writer = who(self.context)
 
-        def work(progress):
-            database = Database(path, key)
-            try:
-                return export_each(database, requests, writer, progress)
-            finally:
-                database.close()
+        def work(store: Store, progress: Progress) -> list[Outcome]:
+            return export_each(store.database, requests, writer, progress)
 
         self.export_button.setEnabled(False)
-        self.task = Task(self, _("Exporting…"), work)
+        self.task = StoreTask(self, _("Exporting…"), self.context.store, work)
         self.task.succeeded.connect(self._done)
         self.task.failed.connect(lambda: self.export_button.setEnabled(True))
         self.task.cancelled.connect(lambda: self.export_button.setEnabled(True))

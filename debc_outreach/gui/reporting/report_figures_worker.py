@@ -1,4 +1,5 @@
-"""Dashboard figures computed off the GUI thread, on their own database connection.
+"""Dashboard figures computed off the GUI thread, on their own database connection
+(opened like every background task's, `tasks.store_for_this_thread`).
 
 A million attendance rows take seconds to group; the page stays responsive
 and shows the newest result only (older requests are dropped).
@@ -9,14 +10,14 @@ from __future__ import annotations
 import logging
 import traceback
 from dataclasses import dataclass, replace
-from pathlib import Path
 
 from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal
 
 from debc_outreach.errors import UserError
+from debc_outreach.gui.tasks import store_for_this_thread
 from debc_outreach.reports import aggregates, targets
 from debc_outreach.reports.filters import ReportFilter
-from debc_outreach.storage.database import Database
+from debc_outreach.storage.store import Store
 
 log = logging.getLogger(__name__)
 
@@ -35,10 +36,10 @@ class _Signals(QObject):
 
 
 class _Run(QRunnable):
-    def __init__(self, generation: int, path: Path, key, filt: ReportFilter,
+    def __init__(self, generation: int, store: Store, filt: ReportFilter,
                  policy_modules: dict, item_ids: list[str], signals: _Signals):
         super().__init__()
-        self.generation, self.path, self.key = generation, path, key
+        self.generation, self.store = generation, store
         self.filt, self.policy_modules, self.signals = filt, policy_modules, signals
         self.item_ids = item_ids
 
@@ -53,7 +54,8 @@ class _Run(QRunnable):
 
     def run(self) -> None:
         try:
-            database = Database(self.path, self.key)
+            own = store_for_this_thread(self.store)
+            database = own.database
             try:
                 # Headline, charts and targets first (seconds on a million rows); the
                 # skills, which walk every checklist result, follow in a second step.
@@ -65,7 +67,7 @@ class _Run(QRunnable):
                 figures.skills = aggregates.skills_by_module(database, self.filt,
                                                              self.item_ids)
             finally:
-                database.close()
+                own.close()
         except UserError as error:
             self._emit(self.signals.failed, str(error))
         except Exception:   # noqa: BLE001 - logged and shown as a message on the page
@@ -82,9 +84,9 @@ class FiguresWorker(QObject):
     ready = Signal(object)
     failed = Signal(str)
 
-    def __init__(self, path: Path, key, parent: QObject | None = None):
+    def __init__(self, store: Store, parent: QObject | None = None):
         super().__init__(parent)
-        self.path, self.key = path, key
+        self.store = store
         self.generation = 0
         self.busy = False
         self._signals = _Signals()
@@ -95,7 +97,7 @@ class FiguresWorker(QObject):
     def request(self, filt: ReportFilter, policy_modules: dict, item_ids: list[str]) -> None:
         self.generation += 1
         self.busy = True
-        QThreadPool.globalInstance().start(_Run(self.generation, self.path, self.key, filt,
+        QThreadPool.globalInstance().start(_Run(self.generation, self.store, filt,
                                                 policy_modules, item_ids, self._signals))
 
     def _partial(self, generation: int, data: DashboardData) -> None:

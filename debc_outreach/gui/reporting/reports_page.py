@@ -167,7 +167,7 @@ class ReportsPage(Page):
         outer.addWidget(scroll, 1)
 
         store = context.store
-        self.worker = FiguresWorker(store.database.path, store.database.key, self)
+        self.worker = FiguresWorker(store, self)
         self.worker.ready.connect(self._show)
         self.worker.failed.connect(self._failed)
         self._timer = QTimer(self)

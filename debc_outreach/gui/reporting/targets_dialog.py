@@ -29,9 +29,8 @@ from PySide6.QtWidgets import (
 
 from debc_outreach import i18n
 from debc_outreach.content.labels import TAG_LABELS
-from debc_outreach.errors import UserError
+from debc_outreach.gui.changes import run_change
 from debc_outreach.gui.context import AppContext
-from debc_outreach.gui.errors import show_user_error
 from debc_outreach.gui.widgets.tables import as_row_picker
 from debc_outreach.i18n import _, language
 from debc_outreach.reports import lookup, targets
@@ -166,18 +165,13 @@ class TargetsDialog(QDialog):
         return self._rows[rows[0].row()].target if rows else None
 
     def _write(self, target_id: str | None) -> None:
-        try:
-            targets.set_target(
+        if run_change(self.context, self, "target", lambda: targets.set_target(
                 self.context.store, province_code=self.province.currentData() or "",
                 period_start=_iso(self.date_from.date()), period_end=_iso(self.date_to.date()),
                 measure=self.measure.currentData(), value=self.value.text(),
                 policy_area=self.policy_area.currentData() or "", note=self.note.text(),
-                policy_modules=self.catalog.policy_modules(), target_id=target_id)
-        except UserError as error:
-            show_user_error(self, str(error))
-            return
-        self.context.notify_changed("target")
-        self.reload()
+                policy_modules=self.catalog.policy_modules(), target_id=target_id)):
+            self.reload()
 
     def add(self) -> None:
         self._write(None)
@@ -191,6 +185,6 @@ class TargetsDialog(QDialog):
         target = self.selected()
         if target is None:
             return
-        targets.remove_target(self.context.store, target.id)
-        self.context.notify_changed("target")
+        run_change(self.context, self, "target",
+                   lambda: targets.remove_target(self.context.store, target.id))
         self.reload()

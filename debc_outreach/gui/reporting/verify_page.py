@@ -29,6 +29,7 @@ from debc_outreach import i18n
 from debc_outreach.content.labels import label
 from debc_outreach.errors import UserError
 from debc_outreach.gui import fonts
+from debc_outreach.gui.changes import run_change
 from debc_outreach.gui.context import AppContext
 from debc_outreach.gui.errors import show_user_error
 from debc_outreach.gui.page import Page
@@ -183,12 +184,9 @@ class VerifyPage(Page):
                 .format(code=short, name=self.verdict.statement.name)) \
                 != QMessageBox.StandardButton.Yes:
             return False
-        try:
-            statements.revoke(self.context.store, short)
-        except UserError as error:
-            show_user_error(self, error)
+        if not run_change(self.context, self, "revocations",
+                          lambda: statements.revoke(self.context.store, short)):
             return False
-        self.context.notify_changed("revocations")
         self.check()
         return True
 

@@ -35,10 +35,9 @@ from debc_outreach import i18n
 from debc_outreach.core import people
 from debc_outreach.core.khmer_text import with_line_breaks
 from debc_outreach.core.name_search import compact_key
-from debc_outreach.errors import UserError
 from debc_outreach.gui import fonts
+from debc_outreach.gui.changes import run_change
 from debc_outreach.gui.context import AppContext
-from debc_outreach.gui.errors import show_user_error
 from debc_outreach.gui.participants.participant_dialog import ParticipantDialog
 from debc_outreach.gui.participants.participant_models import PeopleListModel
 from debc_outreach.gui.sessions.checklist_model import NEXT_STATE, STATE_NAMES, ChecklistModel
@@ -439,20 +438,17 @@ class SessionView(QWidget):
 
     def check_in(self, person: Participant) -> None:
         self._group_fill = None             # Ctrl+Z now undoes this check-in
-        try:
-            result = attendance.check_in(self.context.store, self.session.id, person.id,
-                                         reason=self._amend_reason)
-        except UserError as error:
-            show_user_error(self, error)
+        done = run_change(self.context, self, "attendance", lambda: attendance.check_in(
+            self.context.store, self.session.id, person.id, reason=self._amend_reason))
+        if not done:
             return
-        if result.already:
+        if done.value.already:
             self.status.say(lambda: _("{name} is already checked in; nothing changed.")
                             .format(name=person.display_name))
         else:
             self.status.say(lambda: _("✓ {name} checked in.").format(name=person.display_name))
         self.search.clear()
         self.refresh()
-        self.context.notify_changed("attendance")
         self.search.setFocus()
 
     def undo_last(self) -> None:
@@ -467,16 +463,13 @@ class SessionView(QWidget):
         if last is None:
             self.status.say(lambda: _("Nothing to undo."))
             return
-        try:
-            attendance.remove(store, self.session.id, last, reason=self._amend_reason)
-        except UserError as error:
-            show_user_error(self, error)
+        if not run_change(self.context, self, "attendance", lambda: attendance.remove(
+                store, self.session.id, last, reason=self._amend_reason)):
             return
         person = participants.get(store.database, last)
         self.status.say(lambda: _("Check-in of {name} undone.").format(
             name=person.display_name if person else last))
         self.refresh()
-        self.context.notify_changed("attendance")
         self.search.setFocus()
 
     def remove_selected(self) -> None:
@@ -489,16 +482,12 @@ class SessionView(QWidget):
             _("Take {name} off this session?").format(name=person.display_name))
         if answer != QMessageBox.StandardButton.Yes:
             return
-        try:
-            attendance.remove(self.context.store, self.session.id, person.id,
-                              reason=self._amend_reason)
-        except UserError as error:
-            show_user_error(self, error)
+        if not run_change(self.context, self, "attendance", lambda: attendance.remove(
+                self.context.store, self.session.id, person.id, reason=self._amend_reason)):
             return
         self.status.say(lambda: _("{name} was taken off this session.")
                         .format(name=person.display_name))
         self.refresh()
-        self.context.notify_changed("attendance")
 
     def new_participant(self) -> None:
         if not self.session or not self.search.isEnabled():
@@ -512,7 +501,7 @@ class SessionView(QWidget):
             session_language=self.session.language,
             recorded_by=self.context.settings.current_trainer_id)
         if dialog.exec() == QDialog.DialogCode.Accepted and dialog.participant:
-            self.context.notify_changed("participant")
+            self.context.announce_change("participant")     # the dialog saved the person
             self.check_in(dialog.participant)
         dialog.deleteLater()
 
@@ -551,13 +540,12 @@ class SessionView(QWidget):
         chosen = [self.grid_model.person(row) for row in range(self.grid_model.rowCount())]
         if item is None or not chosen:
             return
-        try:
-            filled = checklist.fill_unmarked(self.context.store, self.session.id,
-                                             [p.id for p in chosen if p], item.id, state,
-                                             reason=self._amend_reason)
-        except UserError as error:
-            show_user_error(self, error)
+        done = run_change(self.context, self, "checklist", lambda: checklist.fill_unmarked(
+            self.context.store, self.session.id, [p.id for p in chosen if p], item.id, state,
+            reason=self._amend_reason))
+        if not done:
             return
+        filled = done.value
         if not filled:
             self.status.say(lambda: _("{skill}: everyone already has a mark; nothing changed.")
                             .format(skill=_skill_name(column)))
@@ -569,22 +557,18 @@ class SessionView(QWidget):
             "{skill}: {state} for {n} people who had no mark. Ctrl+Z takes it back.",
             len(filled)).format(skill=_skill_name(column), state=_(STATE_NAMES[state]),
                                 n=i18n.format_number(len(filled))))
-        self.context.notify_changed("checklist")
 
     def _undo_group_fill(self) -> None:
         item_id, filled = self._group_fill
-        try:
-            checklist.set_result(self.context.store, self.session.id, filled, item_id,
-                                 checklist.NOT_ASSESSED, reason=self._amend_reason)
-        except UserError as error:
-            show_user_error(self, error)
+        if not run_change(self.context, self, "checklist", lambda: checklist.set_result(
+                self.context.store, self.session.id, filled, item_id, checklist.NOT_ASSESSED,
+                reason=self._amend_reason)):
             return
         self._group_fill = None
         self.refresh()
         self.status.say(lambda: ngettext("Whole group taken back: {n} mark removed.",
                                          "Whole group taken back: {n} marks removed.",
                                          len(filled)).format(n=i18n.format_number(len(filled))))
-        self.context.notify_changed("checklist")
 
     def _set_cells(self, rows: list[int], column: int, state: str) -> None:
         item = self.grid_model.item(column)
@@ -592,28 +576,21 @@ class SessionView(QWidget):
         if item is None or not chosen:
             return
         self._group_fill = None         # a cell changed by hand: Ctrl+Z must not erase it
-        try:
-            checklist.set_result(self.context.store, self.session.id,
-                                 [p.id for p in chosen if p], item.id, state,
-                                 reason=self._amend_reason)
-        except UserError as error:
-            show_user_error(self, error)
+        if not run_change(self.context, self, "checklist", lambda: checklist.set_result(
+                self.context.store, self.session.id, [p.id for p in chosen if p], item.id,
+                state, reason=self._amend_reason)):
             return
         self.refresh()
         self.status.say(lambda: _("{item}: {state}").format(item=_skill_name(column),
                                                             state=_(STATE_NAMES[state])))
-        self.context.notify_changed("checklist")
 
     # --- closing and amending ----------------------------------------------------------------
     def close_session(self) -> None:
         dialog = CloseSummaryDialog(self.context.store.database, self.session, self)
         if dialog.exec() == QDialog.DialogCode.Accepted:
-            try:
-                sessions.close(self.context.store, self.session.id)
-            except UserError as error:
-                show_user_error(self, error)
+            run_change(self.context, self, "session",
+                       lambda: sessions.close(self.context.store, self.session.id))
             self.refresh()
-            self.context.notify_changed("session")
         dialog.deleteLater()
 
     def start_amendment(self) -> None:
@@ -634,7 +611,7 @@ class SessionView(QWidget):
                                    current_trainer=self.context.settings.current_trainer_id)
         if dialog.exec() == QDialog.DialogCode.Accepted:
             self.refresh()
-            self.context.notify_changed("session")
+            self.context.announce_change("session")
         dialog.deleteLater()
 
     def save_sign_in_sheet(self):

@@ -175,7 +175,7 @@ class SessionsPage(Page):
         dialog = SessionPlanDialog(self.context.store, self,
                                    current_trainer=self.context.settings.current_trainer_id)
         if dialog.exec() == QDialog.DialogCode.Accepted and dialog.session:
-            self.context.notify_changed("session")
+            self.context.announce_change("session")
             self.open_session(dialog.session.id)
         dialog.deleteLater()
 

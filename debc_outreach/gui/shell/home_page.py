@@ -23,7 +23,7 @@ from debc_outreach.gui.context import AppContext
 from debc_outreach.gui.page import Page
 from debc_outreach.gui.shell.first_paint import after_first_paint
 from debc_outreach.i18n import _, ngettext
-from debc_outreach.storage import trainers
+from debc_outreach.storage import events, trainers
 from debc_outreach.storage.backup import DAILY_PREFIX
 
 
@@ -151,7 +151,7 @@ class HomePage(Page):
             self.greeting.setText(_("Welcome, {name}").format(name=trainer.display_name))
         else:
             self.greeting.setText(_("Welcome"))
-        self._counts = {"records": store.database.scalar("SELECT count(*) FROM event") or 0,
+        self._counts = {"records": events.count(store.database.conn),
                         "trainers": len(trainers.list_trainers(store)),
                         "participants": participants.count(store.database),
                         "sessions": sessions.count(store.database)}

@@ -13,7 +13,7 @@ from PySide6.QtWidgets import (
 )
 
 from debc_outreach import i18n
-from debc_outreach.errors import UserError
+from debc_outreach.gui.changes import run_change
 from debc_outreach.gui.context import AppContext
 from debc_outreach.gui.errors import show_user_error
 from debc_outreach.gui.forms.settings_dialog_ui import Ui_SettingsDialog
@@ -99,14 +99,12 @@ class SettingsDialog(QDialog):
         name = self._ask_name(_("Add a trainer profile"))
         if name is None:
             return
-        try:
-            trainer = trainers.add_trainer(self.context.store, name)
-        except UserError as error:
-            show_user_error(self, error)
+        done = run_change(self.context, self, "trainer",
+                          lambda: trainers.add_trainer(self.context.store, name))
+        if not done:
             return
         if not self.context.settings.current_trainer_id:
-            self.context.set_current_trainer(trainer.id)
-        self.context.notify_changed("trainer")
+            self.context.set_current_trainer(done.value.id)
         self._fill_profiles()
 
     def rename_profile(self) -> None:
@@ -117,12 +115,9 @@ class SettingsDialog(QDialog):
         name = self._ask_name(_("Rename the profile"), trainer.display_name)
         if name is None:
             return
-        try:
-            trainers.rename_trainer(self.context.store, trainer.id, name)
-        except UserError as error:
-            show_user_error(self, error)
+        if not run_change(self.context, self, "trainer",
+                          lambda: trainers.rename_trainer(self.context.store, trainer.id, name)):
             return
-        self.context.notify_changed("trainer")
         self.context.settings_changed.emit()
         self._fill_profiles()
 
@@ -139,8 +134,8 @@ class SettingsDialog(QDialog):
               "the trainer's name."))
         if answer != QMessageBox.StandardButton.Yes:
             return
-        trainers.remove_trainer(self.context.store, trainer_id)
-        self.context.notify_changed("trainer")
+        run_change(self.context, self, "trainer",
+                   lambda: trainers.remove_trainer(self.context.store, trainer_id))
         self._fill_profiles()
 
     def use_profile(self) -> None:

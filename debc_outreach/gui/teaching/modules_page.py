@@ -346,7 +346,7 @@ class ModulesPage(Page):
         return task
 
     def _imported(self, result) -> None:
-        self.context.notify_changed("content")
+        self.context.announce_change("content")
         QMessageBox.information(self, _("Module pack imported"), ngettext(
             "Version {version} is now in use ({n} module). It replaces version {old}.",
             "Version {version} is now in use ({n} modules). It replaces version {old}.",
