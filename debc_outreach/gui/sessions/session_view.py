@@ -57,46 +57,6 @@ SHOWN = 12          # results shown while typing
 VISIBLE_ROWS = 5    # rows each list keeps room for, at any text size (the page scrolls else)
 
 
-def rank(found: list[Participant], query: str, present: set[str],
-         village_code: str) -> list[Participant]:
-    """Order search results for check-in (stable: ties keep Khmer alphabetical order).
-
-    Present people last; then names matching in the script typed before names that
-    only sound like the query; then names starting with it; then the nearest village.
-    """
-    key = compact_key(query)
-    tokens = participants.query_parts(query)
-
-    def nearness(code: str) -> int:
-        # Village codes nest: province (2) + district (2) + commune (2) + village (2).
-        shared = 0
-        for size in (2, 4, 6, 8):
-            if code[:size] and code[:size] == village_code[:size]:
-                shared = size
-        return -shared
-
-    def parts_start(words: list[str]) -> bool:
-        # Each typed part starts a later name part than the one before ("សុ សុធា").
-        position = 0
-        for token in tokens:
-            while position < len(words) and not words[position].startswith(token):
-                position += 1
-            if position == len(words):
-                return False
-            position += 1
-        return True
-
-    def score(person: Participant) -> tuple:
-        person_key = compact_key(person.display_name)
-        words = participants.query_parts(person.display_name)
-        in_script = key in person_key or all(token in person_key for token in tokens)
-        starts = person_key.startswith(key) or parts_start(words)
-        return (person.id in present, not in_script, not starts,
-                nearness(person.village_code))
-
-    return sorted(found, key=score)
-
-
 def _skill_name(column: int) -> str:
     """"Skill 3" for the third column, its number in the chosen digits."""
     return _("Skill {number}").format(number=i18n.format_year(column + 1))
@@ -392,7 +352,8 @@ class SessionView(QWidget):
         database = self.context.store.database
         present = set(attendance.present_ids(database.conn, self.session.id))
         found = participants.search(database, text, limit=60)
-        ranked = rank(found, text, present, self.session.village_code)[:SHOWN]
+        ranked = participants.rank_for_check_in(found, text, present,
+                                                 self.session.village_code)[:SHOWN]
         extra = _("+ New participant “{name}” (Ctrl+N)").format(name=text.strip())
         self.results_model.set_people(ranked, present, extra)
         self.results.setCurrentIndex(self.results_model.index(0, 0))
