@@ -21,11 +21,11 @@ def test_sync_now_pushes_and_pulls_through_the_hub(main_window, app_context, qtb
     hub = enrolled_hub(tmp_path / "hub", coordinator)
     try:
         request = tmp_path / "request.json"
-        assert page.write_request(request)
+        assert page.enrolment.write_request(request)
         document = trust.approve_enrolment(coordinator, read_json_file(request, "r"), ["07"])
         cert = tmp_path / "cert.json"
         cert.write_text(json.dumps(document), encoding="utf-8")
-        assert page.accept_certificate(cert)
+        assert page.enrolment.accept_certificate(cert)
         assert page.hub_button.isEnabled()
         person = participants.add_participant(coordinator, "សុខ ដារា", village_code=VILLAGE_IN)
         with RunningHub(hub) as running:

@@ -144,7 +144,7 @@ def _shot(widget, name: str) -> None:
 def test_coordinator_shows_the_qr_code_again_from_the_devices_list(
         main_window, qtbot, tmp_path, monkeypatch):
     page = main_window.page("sync")
-    assert page.create_programme(PROGRAMME)
+    assert page.enrolment.create_programme(PROGRAMME)
     store = main_window.context.store
     trainer = open_device(tmp_path / "trainer", "laptop")
     try:

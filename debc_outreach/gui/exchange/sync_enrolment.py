@@ -1,46 +1,70 @@
 """The Sync page's enrolment actions: create a programme, ask to join, approve, show
 the enrolment QR code, accept, revoke.
 
-A mixin of `SyncPage` (gui/exchange/sync_page.py), kept apart so each file reads on its own;
-it uses the page's `store`, `context`, `refresh()`, `selected_device()` and
-`_show_error()`; the page shows `request_note()`.
+`Enrolment` is held by `SyncPage` (gui/exchange/sync_page.py) as `page.enrolment`.
+Its contract: it is given the app context, the widget its dialogs open over, a
+way to ask which device is selected in the page's list, and a way to redraw the
+page. Every change to the records goes through `run_change` (entity "trust"),
+so the page refreshes from that announcement; `show_state()` is called only
+for what is not a record (the enrolment request just written, shown by
+`request_note()`).
 """
 
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from pathlib import Path
 
-from PySide6.QtWidgets import QDialog, QFileDialog, QInputDialog, QLineEdit, QMessageBox
+from PySide6.QtWidgets import (
+    QDialog,
+    QFileDialog,
+    QInputDialog,
+    QLineEdit,
+    QMessageBox,
+    QWidget,
+)
 
 from debc_outreach.errors import UserError
+from debc_outreach.gui.changes import run_change
+from debc_outreach.gui.context import AppContext
+from debc_outreach.gui.errors import show_user_error
 from debc_outreach.gui.exchange.enrolment_qr import JoinWithCodeDialog, offer_qr_code, show_qr_code
 from debc_outreach.i18n import _
+from debc_outreach.storage.store import Store
 from debc_outreach.sync import trust
 
 JSON_FILTER = "JSON (*.json)"
+ENTITY = "trust"        # what a change here announces: programme, devices, certificates
 
 
-class EnrolmentActions:
+class Enrolment:
     """What a coordinator and a trainer do once to set up sync between them."""
 
-    # The enrolment request written from this page, until the certificate is accepted:
-    # the page keeps saying where it is and what comes next (in the current language).
-    written_request: Path | None = None
+    def __init__(self, context: AppContext, parent: QWidget,
+                 selected_device: Callable[[], str | None], show_state: Callable[[], None]):
+        self.context = context
+        self.parent = parent
+        self.selected_device = selected_device
+        self.show_state = show_state
+        # The enrolment request written from this page, until the certificate is accepted:
+        # the page keeps saying where it is and what comes next (in the current language).
+        self.written_request: Path | None = None
+
+    @property
+    def store(self) -> Store:
+        return self.context.store
+
+    def _change(self, change: Callable[[], object]):
+        return run_change(self.context, self.parent, ENTITY, change)
 
     def create_programme(self, name: str | None = None) -> bool:
         if name is None:
-            name, ok = QInputDialog.getText(self, _("Create a programme"),
+            name, ok = QInputDialog.getText(self.parent, _("Create a programme"),
                                             _("Name of the programme:"))
             if not ok:
                 return False
-        try:
-            trust.create_programme(self.store, name)
-        except UserError as error:
-            self._show_error(error)
-            return False
-        self.refresh()
-        return True
+        return bool(self._change(lambda: trust.create_programme(self.store, name)))
 
     def write_request(self, path: Path | None = None, label: str | None = None) -> bool:
         """Trainer: write an enrolment request under a name the coordinator will recognise.
@@ -50,20 +74,20 @@ class EnrolmentActions:
         default = trust.default_device_label(self.store, self.context.settings.current_trainer_id)
         if label is None and path is None:
             label, ok = QInputDialog.getText(
-                self, _("Write an enrolment request"),
+                self.parent, _("Write an enrolment request"),
                 _("Name the coordinator will see for this computer (your name and the "
                   "laptop's, so two laptops are not mixed up):"), QLineEdit.EchoMode.Normal,
                 default)
             if not ok:
                 return False
-        try:
-            request = trust.enrol_request(self.store, default if label is None else label)
-        except UserError as error:
-            self._show_error(error)
+        done = self._change(
+            lambda: trust.enrol_request(self.store, default if label is None else label))
+        if not done:
             return False
+        request = done.value
         if path is None:
             chosen, _filter = QFileDialog.getSaveFileName(
-                self, _("Write an enrolment request"),
+                self.parent, _("Write an enrolment request"),
                 str(Path.home() / "enrolment-request.json"), JSON_FILTER)
             if not chosen:
                 return False
@@ -71,7 +95,7 @@ class EnrolmentActions:
         if not self._write_json(path, request):
             return False
         self.written_request = path
-        self.refresh()
+        self.show_state()
         return True
 
     def request_note(self) -> str:
@@ -84,26 +108,21 @@ class EnrolmentActions:
 
     def accept_certificate(self, path: Path | None = None) -> bool:
         if path is None:
-            chosen, _filter = QFileDialog.getOpenFileName(self, _("Accept a certificate"),
-                                                          str(Path.home()), JSON_FILTER)
+            chosen, _filter = QFileDialog.getOpenFileName(
+                self.parent, _("Accept a certificate"), str(Path.home()), JSON_FILTER)
             if not chosen:
                 return False
             path = Path(chosen)
-        try:
-            trust.accept_enrolment(self.store, trust.read_json_file(path, _("certificate")))
-        except UserError as error:
-            self._show_error(error)
-            return False
-        self.refresh()
-        return True
+        return bool(self._change(lambda: trust.accept_enrolment(
+            self.store, trust.read_json_file(path, _("certificate")))))
 
     def join_with_code(self) -> bool:
         """Trainer: join with the QR code on the coordinator's screen (photo, scanner, paste)."""
-        dialog = JoinWithCodeDialog(self.store, self)
+        dialog = JoinWithCodeDialog(self.store, self.parent)
         joined = dialog.exec() == QDialog.DialogCode.Accepted
         dialog.deleteLater()
         if joined:
-            self.refresh()
+            self.context.announce_change(ENTITY)       # the dialog accepted the certificate
         return joined
 
     def approve_request(self, request: Path | None = None, scope: str | None = None,
@@ -112,36 +131,34 @@ class EnrolmentActions:
 
         `show_qr` None asks the coordinator after saving."""
         if request is None:
-            chosen, _filter = QFileDialog.getOpenFileName(self, _("Approve a device"),
-                                                          str(Path.home()), JSON_FILTER)
+            chosen, _filter = QFileDialog.getOpenFileName(
+                self.parent, _("Approve a device"), str(Path.home()), JSON_FILTER)
             if not chosen:
                 return False
             request = Path(chosen)
         if scope is None:
             scope, ok = QInputDialog.getText(
-                self, _("Approve a device"),
+                self.parent, _("Approve a device"),
                 _("Province or district codes this device may receive (for example 07 or "
                   "0701):"))
             if not ok:
                 return False
-        try:
-            document = trust.approve_enrolment(
-                self.store, trust.read_json_file(request, _("enrolment request")), [scope])
-        except UserError as error:
-            self._show_error(error)
+        done = self._change(lambda: trust.approve_enrolment(
+            self.store, trust.read_json_file(request, _("enrolment request")), [scope]))
+        if not done:
             return False
-        self.refresh()
+        document = done.value
         if target is None:
             chosen, _filter = QFileDialog.getSaveFileName(
-                self, _("Save the certificate"), str(request.with_name("certificate.json")),
+                self.parent, _("Save the certificate"), str(request.with_name("certificate.json")),
                 JSON_FILTER)
             target = Path(chosen) if chosen else None
         if target is not None and not self._write_json(target, document):
             target = None
         if show_qr is None:
-            show_qr = offer_qr_code(self, document, target)
+            show_qr = offer_qr_code(self.parent, document, target)
         if show_qr:
-            show_qr_code(self, document)
+            show_qr_code(self.parent, document)
         return True
 
     def show_enrolment_qr(self, device_id: str | None = None) -> bool:
@@ -152,9 +169,9 @@ class EnrolmentActions:
         try:
             document = trust.enrolment_document(self.store, device_id)
         except UserError as error:
-            self._show_error(error)
+            show_user_error(self.parent, error)
             return False
-        show_qr_code(self, document)
+        show_qr_code(self.parent, document)
         return True
 
     def revoke_selected(self) -> None:
@@ -162,22 +179,18 @@ class EnrolmentActions:
         if device_id is None:
             return
         answer = QMessageBox.question(
-            self, _("Revoke device"),
+            self.parent, _("Revoke device"),
             _("Refuse every new bundle from this device, on every computer of the programme? "
               "Records it sent before stay."))
         if answer != QMessageBox.StandardButton.Yes:
             return
-        try:
-            trust.revoke_device(self.store, device_id)
-        except UserError as error:
-            self._show_error(error)
-        self.refresh()
+        self._change(lambda: trust.revoke_device(self.store, device_id))
 
     def _write_json(self, path: Path, document: dict) -> bool:
         try:
             path.write_text(json.dumps(document, ensure_ascii=False), encoding="utf-8")
         except OSError as error:
-            self._show_error(UserError(_("{path} could not be written ({reason}).").format(
-                path=path, reason=error.strerror or error)))
+            show_user_error(self.parent, _("{path} could not be written ({reason}).").format(
+                path=path, reason=error.strerror or error))
             return False
         return True

@@ -33,7 +33,7 @@ from debc_outreach.gui.errors import show_user_error
 from debc_outreach.gui.exchange.enrolment_qr import (
     area_text,
 )
-from debc_outreach.gui.exchange.sync_enrolment import EnrolmentActions
+from debc_outreach.gui.exchange.sync_enrolment import Enrolment
 from debc_outreach.gui.page import Page
 from debc_outreach.gui.shell.status_line import StatusLine
 from debc_outreach.gui.tasks import Progress, StoreTask
@@ -80,7 +80,7 @@ def report_text(report: ImportReport) -> str:
     return "\n".join(lines) or _("Nothing new.")
 
 
-class SyncPage(EnrolmentActions, Page):
+class SyncPage(Page):
     key = "sync"
     icon_name = "sync.svg"
 
@@ -160,13 +160,14 @@ class SyncPage(EnrolmentActions, Page):
         self.last_report.setWordWrap(True)
         layout.addWidget(self.last_report)
 
-        self.create_button.clicked.connect(lambda: self.create_programme())
-        self.request_button.clicked.connect(lambda: self.write_request())
-        self.accept_button.clicked.connect(lambda: self.accept_certificate())
-        self.join_code_button.clicked.connect(lambda: self.join_with_code())
-        self.approve_button.clicked.connect(lambda: self.approve_request())
-        self.revoke_button.clicked.connect(self.revoke_selected)
-        self.show_qr_button.clicked.connect(lambda: self.show_enrolment_qr())
+        self.enrolment = enrolment = Enrolment(context, self, self.selected_device, self.refresh)
+        self.create_button.clicked.connect(lambda: enrolment.create_programme())
+        self.request_button.clicked.connect(lambda: enrolment.write_request())
+        self.accept_button.clicked.connect(lambda: enrolment.accept_certificate())
+        self.join_code_button.clicked.connect(lambda: enrolment.join_with_code())
+        self.approve_button.clicked.connect(lambda: enrolment.approve_request())
+        self.revoke_button.clicked.connect(enrolment.revoke_selected)
+        self.show_qr_button.clicked.connect(lambda: enrolment.show_enrolment_qr())
         self.peers.itemSelectionChanged.connect(self._update_device_actions)
         self.send_button.clicked.connect(lambda: self.send_to_coordinator())
         self.folder_button.clicked.connect(lambda: self.sync_with_folder())
@@ -232,7 +233,7 @@ class SyncPage(EnrolmentActions, Page):
                                     "certificate that comes back (as a file or as a QR code "
                                     "on the coordinator's screen).")
                                   .format(device=self.store.device_id[:8]))
-            self.status.setText(self.request_note())
+            self.status.setText(self.enrolment.request_note())
             self.held_button.setVisible(False)
             self.peers.setRowCount(0)
             self._update_device_actions()
