@@ -111,10 +111,10 @@ class Shooter:
     def check_in(self, lang: str) -> Path:
         page = self._open_session()
         view = page.stack.currentWidget()
-        view.search.setFocus()
-        view.search.setText("ស" if lang == "km" else "so")
+        view.checkin.search.setFocus()
+        view.checkin.search.setText("ស" if lang == "km" else "so")
         path = self.save(self.window, lang, "check-in")
-        view.search.clear()
+        view.checkin.search.clear()
         return path
 
     def skills(self, lang: str) -> Path:
@@ -125,22 +125,22 @@ class Shooter:
         view = page.stack.currentWidget()
         if lang == "km":                        # check a few people in, as a trainer would
             for letters in ("ស", "ច", "ម", "ល", "ក"):
-                view.search.setText(letters)
+                view.checkin.search.setText(letters)
                 self.settle()
-                QTest.keyClick(view.search, Qt.Key.Key_Return)
+                QTest.keyClick(view.checkin.search, Qt.Key.Key_Return)
                 self.settle()
-        view.grid.setFocus()
-        model = view.grid.model()
+        view.skills.grid.setFocus()
+        model = view.skills.grid.model()
         if lang == "km" and model is not None:  # a few skills ticked: A achieved, N not yet
             for row, column, key in ((0, 0, Qt.Key.Key_A), (1, 0, Qt.Key.Key_A),
                                      (2, 0, Qt.Key.Key_N), (3, 0, Qt.Key.Key_A),
                                      (0, 1, Qt.Key.Key_A), (1, 1, Qt.Key.Key_N)):
                 if row < model.rowCount() and column < model.columnCount():
-                    view.grid.setCurrentIndex(model.index(row, column))
-                    QTest.keyClick(view.grid, key)
+                    view.skills.grid.setCurrentIndex(model.index(row, column))
+                    QTest.keyClick(view.skills.grid, key)
                     self.settle()
         if model is not None and model.rowCount():
-            view.grid.setCurrentIndex(model.index(2, 1))
+            view.skills.grid.setCurrentIndex(model.index(2, 1))
         return self.save(self.window, lang, "skills")
 
     def participants(self, lang: str) -> Path:

@@ -128,13 +128,13 @@ def test_the_check_in_screen_shows_five_results_and_five_people(qtbot, large_khm
     page = large_khmer.page("sessions")
     page.open_session(large_khmer.session_id)
     view = page.view
-    view.search.setText("ស")
-    qtbot.waitUntil(lambda: view.results_model.rowCount() >= 5, timeout=5000)
+    view.checkin.search.setText("ស")
+    qtbot.waitUntil(lambda: view.checkin.results_model.rowCount() >= 5, timeout=5000)
     qtbot.wait(30)
     large_khmer.grab().save(str(tmp_path / "check-in-km-150.png"))
     found = problems(large_khmer)
     assert found == [], "\n".join(found)
-    for listing in (view.results, view.present):
+    for listing in (view.checkin.results, view.checkin.present):
         row = listing.sizeHintForRow(0)
         assert listing.viewport().height() >= 5 * row, listing.objectName()
     frame = large_khmer.stack.currentWidget()

@@ -278,7 +278,7 @@ def test_khmer_check_in_search_placeholder_fits(qtbot, main_window, tmp_path):
     page = main_window.page("sessions")
     page.open_session(session.id)
     qtbot.wait(50)
-    search = page.view.search
+    search = page.view.checkin.search
     room = search.width() - 2 * search.fontMetrics().averageCharWidth() - 24  # frame, clear
     assert search.fontMetrics().horizontalAdvance(search.placeholderText()) <= room
     assert search.toolTip()
