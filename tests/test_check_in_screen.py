@@ -147,11 +147,12 @@ def test_new_participant_inline_with_keyboard_only(qtbot, screen, monkeypatch):
 
 
 def test_consent_must_be_asked(qtbot, app_context, monkeypatch):
+    from debc_outreach.gui import changes
     from debc_outreach.gui.participants import participant_dialog
 
     shown = []
-    monkeypatch.setattr(participant_dialog, "show_user_error",
-                        lambda parent, error: shown.append(str(error)))
+    monkeypatch.setattr(changes, "show_user_error",
+                        lambda parent, error, title="": shown.append(str(error)))
     dialog = participant_dialog.ParticipantDialog(app_context.store, name="Sok")
     dialog.accept()
     assert shown and dialog.participant is None
@@ -160,11 +161,12 @@ def test_consent_must_be_asked(qtbot, app_context, monkeypatch):
 
 def test_sex_and_everyday_activities_start_unanswered_and_sex_must_be_chosen(
         qtbot, app_context, monkeypatch):
+    from debc_outreach.gui import changes
     from debc_outreach.gui.participants import participant_dialog
 
     shown = []
-    monkeypatch.setattr(participant_dialog, "show_user_error",
-                        lambda parent, error: shown.append(str(error)))
+    monkeypatch.setattr(changes, "show_user_error",
+                        lambda parent, error, title="": shown.append(str(error)))
     dialog = participant_dialog.ParticipantDialog(app_context.store, name="Sok Dara")
     qtbot.addWidget(dialog)
     assert dialog.sex.value() is None

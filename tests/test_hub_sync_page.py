@@ -52,8 +52,11 @@ def test_sync_now_pushes_and_pulls_through_the_hub(main_window, app_context, qtb
 
 
 def test_a_bad_hub_address_is_explained_not_attempted(main_window, qtbot, monkeypatch):
+    from debc_outreach.gui import changes
+
     page = main_window.page("sync")
     shown = []
-    monkeypatch.setattr(page, "_show_error", lambda error: shown.append(str(error)))
+    monkeypatch.setattr(changes, "show_user_error",
+                        lambda parent, error, title="": shown.append(str(error)))
     assert page.sync_now("hub.example.org") is None
     assert shown and "https://" in shown[0]

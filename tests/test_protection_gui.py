@@ -191,10 +191,11 @@ def test_after_start_installs_the_lock_and_reruns_retention_after_sync(qtbot, pr
 
 
 def test_named_export_guard(app_context, monkeypatch):
+    from debc_outreach.gui import changes
     from debc_outreach.gui.reporting import export_guard
 
     refused = []
-    monkeypatch.setattr(export_guard, "show_user_error", lambda *args: refused.append(args))
+    monkeypatch.setattr(changes, "show_user_error", lambda *args: refused.append(args))
     assert export_guard.confirm_named_export(None, app_context.store, "summary")
     monkeypatch.setattr(export_guard.privacy, "named_exports_allowed", lambda store: False)
     assert not export_guard.confirm_named_export(None, app_context.store, "participants")

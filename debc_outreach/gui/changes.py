@@ -40,14 +40,20 @@ class Done(Generic[T]):
         return self.made
 
 
+def attempt(parent: QWidget | None, action: Callable[[], T], *, title: str = "") -> Done[T]:
+    """Run `action()`; a `UserError` it raises is shown over `parent` (titled `title`)."""
+    try:
+        return Done(True, action())
+    except UserError as error:
+        show_user_error(parent, error, title)
+        return Done(False)
+
+
 def run_change(context: AppContext, parent: QWidget | None, entity: str,
                change: Callable[[], T], *, title: str = "") -> Done[T]:
     """Make `change()`; show a `UserError` over `parent` (titled `title`), else announce
     that records of `entity` ("" for "anything") changed."""
-    try:
-        value = change()
-    except UserError as error:
-        show_user_error(parent, error, title)
-        return Done(False)
-    context.announce_change(entity)
-    return Done(True, value)
+    done = attempt(parent, change, title=title)
+    if done:
+        context.announce_change(entity)
+    return done

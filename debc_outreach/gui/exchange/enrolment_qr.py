@@ -32,7 +32,7 @@ from PySide6.QtWidgets import (
 
 from debc_outreach import i18n
 from debc_outreach.errors import UserError
-from debc_outreach.gui.errors import show_user_error
+from debc_outreach.gui.changes import attempt
 from debc_outreach.gui.fonts import heading_font
 from debc_outreach.gui.widgets.qr_pictures import choose_picture, read_picture_codes
 from debc_outreach.i18n import _
@@ -214,11 +214,10 @@ def offer_qr_code(parent: QWidget, document: dict, saved: Path | None) -> bool:
 
 def show_qr_code(parent: QWidget, document: dict) -> None:
     """Show an approved enrolment as a QR code until the coordinator closes it."""
-    try:
-        dialog = EnrolmentQrDialog(document, parent)
-    except UserError as error:             # too long for a QR code (very long names)
-        show_user_error(parent, error)
+    done = attempt(parent, lambda: EnrolmentQrDialog(document, parent))
+    if not done:                           # too long for a QR code (very long names)
         return
+    dialog = done.value
     dialog.exec()
     dialog.deleteLater()
 

@@ -25,8 +25,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from debc_outreach.errors import UserError
-from debc_outreach.gui.changes import run_change
+from debc_outreach.gui.changes import attempt, run_change
 from debc_outreach.gui.context import AppContext
 from debc_outreach.gui.errors import show_user_error
 from debc_outreach.gui.exchange.enrolment_qr import JoinWithCodeDialog, offer_qr_code, show_qr_code
@@ -166,12 +165,10 @@ class Enrolment:
         device_id = device_id or self.selected_device()
         if device_id is None:
             return False
-        try:
-            document = trust.enrolment_document(self.store, device_id)
-        except UserError as error:
-            show_user_error(self.parent, error)
+        done = attempt(self.parent, lambda: trust.enrolment_document(self.store, device_id))
+        if not done:
             return False
-        show_qr_code(self.parent, document)
+        show_qr_code(self.parent, done.value)
         return True
 
     def revoke_selected(self) -> None:

@@ -28,8 +28,8 @@ from PySide6.QtWidgets import (
 from debc_outreach import i18n
 from debc_outreach.errors import UserError
 from debc_outreach.gui import fonts
+from debc_outreach.gui.changes import attempt
 from debc_outreach.gui.context import AppContext
-from debc_outreach.gui.errors import show_user_error
 from debc_outreach.gui.exchange.enrolment_qr import (
     area_text,
 )
@@ -348,9 +348,6 @@ class SyncPage(Page):
     def show_held(self) -> None:
         QMessageBox.information(self, _("Records not applied yet"), self.held_text())
 
-    def _show_error(self, error: UserError) -> None:
-        show_user_error(self, error)
-
     # --- exchanging (background tasks) --------------------------------------------------
     def _run(self, title: str, work, done):
         """Run `work(store, progress)` as a task; `done(result)` reports it, then
@@ -429,11 +426,11 @@ class SyncPage(Page):
 
     def sync_now(self, url: str | None = None):
         """Push then pull with the hub; the address is remembered for the next time."""
-        try:
-            url = hub_client.check_url(url if url is not None else self.hub_url.text())
-        except UserError as error:
-            self._show_error(error)
+        checked = attempt(self, lambda: hub_client.check_url(
+            url if url is not None else self.hub_url.text()))
+        if not checked:
             return None
+        url = checked.value
         self.hub_url.setText(url)
         data_dir = self.context.data_dir
         proxy = hub_client.hub_settings(data_dir)["proxy"]

@@ -16,8 +16,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from debc_outreach.errors import UserError
-from debc_outreach.gui.errors import show_user_error
+from debc_outreach.gui.changes import attempt
 from debc_outreach.gui.participants.participant_models import age_label
 from debc_outreach.gui.tasks import StoreTask
 from debc_outreach.gui.widgets.tables import as_row_picker
@@ -133,23 +132,17 @@ class DuplicatesDialog(QDialog):
         pair = self._current()
         if pair is None:
             return
-        try:
-            participants.mark_distinct(self._store, pair.first.id, pair.second.id,
-                                       distinct=not self.show_marked.isChecked())
-        except UserError as error:
-            show_user_error(self, error)
-            return
-        self.reload()
+        if attempt(self, lambda: participants.mark_distinct(
+                self._store, pair.first.id, pair.second.id,
+                distinct=not self.show_marked.isChecked())):
+            self.reload()
 
     def _merge(self, keep_first: bool) -> None:
         pair = self._current()
         if pair is None:
             return
         keep, duplicate = (pair.first, pair.second) if keep_first else (pair.second, pair.first)
-        try:
-            participants.merge(self._store, duplicate.id, keep.id)
-        except UserError as error:
-            show_user_error(self, error)
+        if not attempt(self, lambda: participants.merge(self._store, duplicate.id, keep.id)):
             return
-        self.merged += 1
+        self.merged += 1           # the registry page announces the merges when this closes
         self.reload()

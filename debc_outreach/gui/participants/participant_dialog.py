@@ -31,7 +31,7 @@ from debc_outreach.content.labels import label
 from debc_outreach.core import people, wg
 from debc_outreach.core.khmer_text import with_line_breaks
 from debc_outreach.errors import UserError
-from debc_outreach.gui.errors import show_user_error
+from debc_outreach.gui.changes import attempt
 from debc_outreach.gui.widgets.choice_row import ChoiceRow
 from debc_outreach.gui.widgets.village_picker import ProvinceFilter, VillagePicker, village_row
 from debc_outreach.i18n import N_, _
@@ -215,21 +215,21 @@ class ParticipantDialog(QDialog):
                 "wg_answers": answers, "consent": consent}
 
     def accept(self) -> None:
-        try:
-            values = self._values()
-            if self._existing is None:
-                name = values.pop("display_name")
-                self.participant = participants.add_participant(
-                    self._store, name, recorded_by=self._recorded_by, **values)
-            else:
-                current = self._existing
-                before = dict(current.__dict__, wg_answers=self._stored_answers())
-                changes = {k: v for k, v in values.items() if before.get(k) != v}
-                if "consent" in changes:
-                    changes["consent_by"] = self._recorded_by
-                self.participant = participants.update_participant(
-                    self._store, current.id, **changes)
-        except UserError as error:
-            show_user_error(self, error)
-            return
-        super().accept()
+        done = attempt(self, self._save)
+        if done:
+            self.participant = done.value
+            super().accept()
+
+    def _save(self) -> Participant:
+        """Add the person, or change what changed; the opener announces it."""
+        values = self._values()
+        if self._existing is None:
+            name = values.pop("display_name")
+            return participants.add_participant(
+                self._store, name, recorded_by=self._recorded_by, **values)
+        current = self._existing
+        before = dict(current.__dict__, wg_answers=self._stored_answers())
+        changes = {k: v for k, v in values.items() if before.get(k) != v}
+        if "consent" in changes:
+            changes["consent_by"] = self._recorded_by
+        return participants.update_participant(self._store, current.id, **changes)

@@ -20,8 +20,7 @@ from PySide6.QtWidgets import (
 )
 
 from debc_outreach import i18n
-from debc_outreach.errors import UserError
-from debc_outreach.gui.changes import run_change
+from debc_outreach.gui.changes import attempt, run_change
 from debc_outreach.gui.context import AppContext
 from debc_outreach.gui.errors import show_user_error
 from debc_outreach.gui.protection.idle_lock import idle_lock_of, start_idle_lock
@@ -261,13 +260,14 @@ class SecurityDialog(QDialog):
                                          "PIN to continue:"), QLineEdit.EchoMode.Password)
         if not ok:
             return
-        try:
+        def renew() -> str:
             unlocked = protection.check_pin(self.context.data_dir, pin, profile.trainer_id)
-            code = vault.renew_recovery_code(self.context.data_dir, unlocked.secret)
-        except UserError as error:
-            show_user_error(self, error)
+            return vault.renew_recovery_code(self.context.data_dir, unlocked.secret)
+
+        done = attempt(self, renew)
+        if not done:
             return
-        RecoveryCodeDialog(code, self).exec()
+        RecoveryCodeDialog(done.value, self).exec()
 
     def _add(self) -> None:
         trainer_id = self.add_combo.currentData()

@@ -8,8 +8,7 @@ from __future__ import annotations
 
 from PySide6.QtWidgets import QMessageBox, QWidget
 
-from debc_outreach.errors import UserError
-from debc_outreach.gui.errors import show_user_error
+from debc_outreach.gui.changes import attempt
 from debc_outreach.i18n import _
 from debc_outreach.storage import privacy
 from debc_outreach.storage.store import Store
@@ -19,10 +18,8 @@ def confirm_named_export(parent: QWidget | None, store: Store, kind: str) -> boo
     """True when the export may go ahead (no names, or names allowed and confirmed)."""
     if not privacy.export_has_names(kind):
         return True
-    try:
-        privacy.require_named_exports_allowed(store, kind)
-    except UserError as error:
-        show_user_error(parent, error, _("Export with names not allowed"))
+    if not attempt(parent, lambda: privacy.require_named_exports_allowed(store, kind),
+                   title=_("Export with names not allowed")):
         return False
     box = QMessageBox(QMessageBox.Icon.Warning, _("This export contains names"),
                       privacy.named_export_warning(), QMessageBox.StandardButton.Cancel,

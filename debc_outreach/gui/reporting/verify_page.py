@@ -27,11 +27,9 @@ from PySide6.QtWidgets import (
 
 from debc_outreach import i18n
 from debc_outreach.content.labels import label
-from debc_outreach.errors import UserError
 from debc_outreach.gui import fonts
-from debc_outreach.gui.changes import run_change
+from debc_outreach.gui.changes import attempt, run_change
 from debc_outreach.gui.context import AppContext
-from debc_outreach.gui.errors import show_user_error
 from debc_outreach.gui.page import Page
 from debc_outreach.i18n import _
 from debc_outreach.sync import statements
@@ -157,11 +155,10 @@ class VerifyPage(Page):
         path = path or choose_picture(self, _("Open a photo or scan of the QR code"))
         if path is None:
             return None
-        try:
-            codes = read_picture_codes(path)
-        except UserError as error:
-            show_user_error(self, error)
+        done = attempt(self, lambda: read_picture_codes(path))
+        if not done:
             return None
+        codes = done.value
         if not codes:
             self.code_edit.clear()
             self.verdict = statements.Verdict(

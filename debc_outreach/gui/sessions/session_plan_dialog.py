@@ -23,7 +23,7 @@ from PySide6.QtWidgets import (
 
 from debc_outreach import i18n
 from debc_outreach.errors import UserError
-from debc_outreach.gui.errors import show_user_error
+from debc_outreach.gui.changes import attempt
 from debc_outreach.gui.widgets.village_picker import ProvinceFilter, VillagePicker, village_row
 from debc_outreach.i18n import N_, _
 from debc_outreach.storage import checklist, sessions, trainers
@@ -140,29 +140,28 @@ class SessionPlanDialog(QDialog):
                 if widget.item(r).checkState() == Qt.CheckState.Checked]
 
     def accept(self) -> None:
-        try:
-            if not self.village.code():
-                raise UserError(_("Choose the village from the gazetteer list."))
-            day = self.date.date()
-            values = {
-                "date": dt.date(day.year(), day.month(), day.day()).isoformat(),
-                "village_code": self.village.code(), "modules": self._checked(self.modules),
-                "start_time": self.time.time().toString("HH:mm"), "venue": self.venue.text(),
-                "trainer_ids": self._checked(self.trainers), "partner": self.partner.text(),
-                "audience": self.audience.currentData(),
-                "language": self.language.currentData()}
-            if self._existing is None:
-                self.session = sessions.create(
-                    self._store, values.pop("date"), values.pop("village_code"),
-                    values.pop("modules"), **values)
-            else:
-                old = self._existing
-                changed = {k: v for k, v in values.items()
-                           if v != (list(getattr(old, k)) if k in ("modules", "trainer_ids")
-                                    else getattr(old, k))}
-                self.session = sessions.update(self._store, old.id, reason=self._reason,
-                                               **changed)
-        except UserError as error:
-            show_user_error(self, error)
-            return
-        super().accept()
+        done = attempt(self, self._save)
+        if done:
+            self.session = done.value
+            super().accept()
+
+    def _save(self) -> sessions.Session:
+        """Plan the session, or change what changed; the opener announces it."""
+        if not self.village.code():
+            raise UserError(_("Choose the village from the gazetteer list."))
+        day = self.date.date()
+        values = {
+            "date": dt.date(day.year(), day.month(), day.day()).isoformat(),
+            "village_code": self.village.code(), "modules": self._checked(self.modules),
+            "start_time": self.time.time().toString("HH:mm"), "venue": self.venue.text(),
+            "trainer_ids": self._checked(self.trainers), "partner": self.partner.text(),
+            "audience": self.audience.currentData(),
+            "language": self.language.currentData()}
+        if self._existing is None:
+            return sessions.create(self._store, values.pop("date"), values.pop("village_code"),
+                                   values.pop("modules"), **values)
+        old = self._existing
+        changed = {k: v for k, v in values.items()
+                   if v != (list(getattr(old, k)) if k in ("modules", "trainer_ids")
+                            else getattr(old, k))}
+        return sessions.update(self._store, old.id, reason=self._reason, **changed)

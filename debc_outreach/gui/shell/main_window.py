@@ -22,9 +22,8 @@ from PySide6.QtWidgets import (
 )
 
 from debc_outreach import i18n, resources
-from debc_outreach.errors import UserError
+from debc_outreach.gui.changes import attempt
 from debc_outreach.gui.context import AppContext
-from debc_outreach.gui.errors import show_user_error
 from debc_outreach.gui.page import Page
 from debc_outreach.gui.pages import PAGES
 from debc_outreach.gui.shell.first_paint import after_first_paint
@@ -217,11 +216,10 @@ class MainWindow(QMainWindow):
 
         dialog = self.findChild(GuideDialog, f"guide-{name}")
         if dialog is None:                  # one window per guide, beside the app (not modal)
-            try:
-                dialog = GuideDialog(name, self)
-            except UserError as error:
-                show_user_error(self, error)
+            done = attempt(self, lambda: GuideDialog(name, self))
+            if not done:
                 return
+            dialog = done.value
         dialog.show()
         dialog.raise_()
         dialog.activateWindow()
@@ -234,10 +232,7 @@ class MainWindow(QMainWindow):
             _("SQLite database (*.sqlite)"))
         if not path:
             return
-        try:
-            backup_database(self.context.store.database, Path(path))
-        except UserError as error:
-            show_user_error(self, error)
+        if not attempt(self, lambda: backup_database(self.context.store.database, Path(path))):
             return
         self.statusBar().showMessage(_("Backup written to {path}").format(path=path), 8000)
 

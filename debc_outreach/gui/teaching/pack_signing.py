@@ -8,8 +8,7 @@ from pathlib import Path
 from PySide6.QtWidgets import QFileDialog, QMessageBox, QWidget
 
 from debc_outreach.content import signing
-from debc_outreach.errors import UserError
-from debc_outreach.gui.errors import show_user_error
+from debc_outreach.gui.changes import attempt
 from debc_outreach.i18n import _
 from debc_outreach.sync import trust
 
@@ -37,11 +36,10 @@ def sign_pack(page, folder: Path, target: Path):
     """Sign `folder` into `target` with the coordinator's key; returns the task."""
     from debc_outreach.gui.tasks import Task
 
-    try:
-        key, signer = trust.coordinator_signing_key(page.context.store)
-    except UserError as error:
-        show_user_error(page, error)
+    done = attempt(page, lambda: trust.coordinator_signing_key(page.context.store))
+    if not done:
         return None
+    key, signer = done.value
     task = Task(page, _("Signing the module pack…"),
                 lambda _progress: signing.sign_checked(folder, key, signer, target))
     task.succeeded.connect(lambda _result: offer_to_use(page, target))
