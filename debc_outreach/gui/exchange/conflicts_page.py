@@ -128,9 +128,9 @@ class ConflictsPage(Page):
         if not rows:
             return
         chosen = self._rows[min(rows)]
+        # The page redraws from the announcement (it listens to every change).
         run_change(self.context, self, chosen.entity,
                    lambda: conflicts.resolve_conflict(self.context.store, chosen, choice))
-        self.refresh()
         if self.table.rowCount():
             self.table.selectRow(min(min(rows), self.table.rowCount() - 1))
         self.table.setFocus(Qt.FocusReason.OtherFocusReason)

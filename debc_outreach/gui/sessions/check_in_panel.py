@@ -9,9 +9,10 @@ returning participant is usually one or two key presses away.
 
 The panel also holds the screen's status line (`status`), where the skills
 panel reports too. Its contract with the view: it reads the `OpenSession`,
-emits `changed` after each change it made (the view redraws), `checked_in`
-before a check-in (Ctrl+Z then undoes that, not a skills fill), and
-`undo_requested` for the Undo button and Ctrl+Z in the empty search box.
+makes its changes through `run_change` (the view redraws from the
+announcement), emits `checked_in` before a check-in (Ctrl+Z then undoes that,
+not a skills fill), and `undo_requested` for the Undo button and Ctrl+Z in
+the empty search box.
 """
 
 from __future__ import annotations
@@ -51,7 +52,6 @@ VISIBLE_ROWS = 5    # rows each list keeps room for, at any text size (the page 
 class CheckInPanel(QWidget):
     """Search, results, the people checked in, and the status line."""
 
-    changed = Signal()
     checked_in = Signal()
     undo_requested = Signal()
 
@@ -201,7 +201,6 @@ class CheckInPanel(QWidget):
         else:
             self.status.say(lambda: _("✓ {name} checked in.").format(name=person.display_name))
         self.search.clear()
-        self.changed.emit()
         self.search.setFocus()
 
     def undo_last_check_in(self) -> None:
@@ -218,7 +217,6 @@ class CheckInPanel(QWidget):
         person = participants.get(store.database, last)
         self.status.say(lambda: _("Check-in of {name} undone.").format(
             name=person.display_name if person else last))
-        self.changed.emit()
         self.search.setFocus()
 
     def remove_selected(self) -> None:
@@ -237,7 +235,6 @@ class CheckInPanel(QWidget):
             return
         self.status.say(lambda: _("{name} was taken off this session.")
                         .format(name=person.display_name))
-        self.changed.emit()
 
     def new_participant(self) -> None:
         if not self.open.session or not self.search.isEnabled():

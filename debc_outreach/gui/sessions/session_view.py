@@ -3,8 +3,8 @@
 `SessionView` is the frame: the session's title and actions (details, history,
 sheets, amend, close), the counters, and two panels side by side that share
 the `OpenSession`: `CheckInPanel` (check_in_panel.py) and `SkillsPanel`
-(skills_panel.py). Each panel makes its own changes and says so with
-`changed`; the view then redraws both from the records. Ctrl+Z takes back the
+(skills_panel.py). Each panel makes its own changes through `run_change`; the
+view redraws both from the announcement, like every page. Ctrl+Z takes back the
 skills panel's last "Whole group" fill if it is the latest change, else the
 last check-in.
 """
@@ -125,10 +125,8 @@ class SessionView(QWidget):
         splitter.setChildrenCollapsible(False)
         self.checkin = CheckInPanel(context, self.open)
         self.skills = SkillsPanel(context, self.open, self.checkin.status.say)
-        self.checkin.changed.connect(self.refresh)
         self.checkin.checked_in.connect(self.skills.forget_group_fill)
         self.checkin.undo_requested.connect(self.undo_last)
-        self.skills.changed.connect(self.refresh)
         splitter.addWidget(self.checkin)
         splitter.addWidget(self.skills)
         splitter.setStretchFactor(0, 1)
@@ -200,9 +198,9 @@ class SessionView(QWidget):
         self.skills.show_marks(present)
 
     def _records_changed(self, entity: str) -> None:
-        # The panels redraw after their own changes at once (`changed`); this catches the
-        # rest: records changed elsewhere in the app, or arrived by sync.
-        if self.session and self.isVisible() and entity not in ("attendance", "checklist"):
+        # The one way this screen learns that records changed: its own panels' changes
+        # (announced by `run_change`) as well as those made elsewhere or arrived by sync.
+        if self.session and self.isVisible():
             self.refresh()
 
     def undo_last(self) -> None:
@@ -220,7 +218,6 @@ class SessionView(QWidget):
         if dialog.exec() == QDialog.DialogCode.Accepted:
             run_change(self.context, self, "session",
                        lambda: sessions.close(self.context.store, self.session.id))
-            self.refresh()
         dialog.deleteLater()
 
     def start_amendment(self) -> None:
@@ -240,7 +237,6 @@ class SessionView(QWidget):
                                    reason=self.open.amend_reason,
                                    current_trainer=self.context.settings.current_trainer_id)
         if dialog.exec() == QDialog.DialogCode.Accepted:
-            self.refresh()
             self.context.announce_change("session")
         dialog.deleteLater()
 

@@ -4,14 +4,15 @@ A cell changes by a click, Space (next state), A, N or Delete; "Whole group"
 gives the selected skill's mark to everyone who has none yet, and Ctrl+Z
 (asked for by the view) takes exactly that fill back. Its contract with the
 view: it reads the `OpenSession`, reports through `say` (the screen's status
-line), and emits `changed` after each change it made (the view redraws).
+line), and makes its changes through `run_change` (the view redraws from the
+announcement).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 
-from PySide6.QtCore import QEvent, QObject, Qt, Signal
+from PySide6.QtCore import QEvent, QObject, Qt
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QGridLayout,
@@ -43,7 +44,6 @@ def _skill_name(column: int) -> str:
 class SkillsPanel(QWidget):
     """The skills checklist of the people checked in, and the "Whole group" buttons."""
 
-    changed = Signal()
 
     def __init__(self, context: AppContext, open_session: OpenSession,
                  say: Callable[[Callable[[], str]], None], parent: QWidget | None = None):
@@ -169,7 +169,6 @@ class SkillsPanel(QWidget):
                      .format(skill=_skill_name(column)))
             return
         self._group_fill = (item.id, filled)
-        self.changed.emit()
         self.say(lambda: ngettext(
             "{skill}: {state} for {n} person who had no mark. Ctrl+Z takes it back.",
             "{skill}: {state} for {n} people who had no mark. Ctrl+Z takes it back.",
@@ -191,7 +190,6 @@ class SkillsPanel(QWidget):
                 checklist.NOT_ASSESSED, reason=self.open.amend_reason)):
             return
         self._group_fill = None
-        self.changed.emit()
         self.say(lambda: ngettext("Whole group taken back: {n} mark removed.",
                                   "Whole group taken back: {n} marks removed.",
                                   len(filled)).format(n=i18n.format_number(len(filled))))
@@ -206,6 +204,5 @@ class SkillsPanel(QWidget):
                 self.context.store, self.open.session.id, [p.id for p in chosen if p], item.id,
                 state, reason=self.open.amend_reason)):
             return
-        self.changed.emit()
         self.say(lambda: _("{item}: {state}").format(item=_skill_name(column),
                                                      state=_(STATE_NAMES[state])))
