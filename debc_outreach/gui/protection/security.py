@@ -15,7 +15,6 @@ from debc_outreach.gui.protection.pin_dialogs import RecoveryCodeDialog
 from debc_outreach.gui.protection.security_dialog import set_up_protection
 from debc_outreach.i18n import _
 from debc_outreach.storage import protection, retention, trainers, vault
-from debc_outreach.sync.keys import seal_key_file
 
 log = logging.getLogger(__name__)
 
@@ -71,6 +70,10 @@ def resume_interrupted_set_up(context: AppContext, parent: QWidget | None = None
     stopped half-way and show the new recovery code (the old one was never seen)."""
     if not protection.interrupted_set_up(context.data_dir):
         return
+    # Imported only here: it loads cryptography, which the first frame of every other
+    # start must not wait for (this module is imported before it).
+    from debc_outreach.sync.keys import seal_key_file
+
     QApplication.setOverrideCursor(Qt.CursorShape.WaitCursor)
     try:
         done = protection.resume_set_up(context.data_dir)
