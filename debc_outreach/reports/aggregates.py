@@ -8,6 +8,7 @@ are unique participants (a merged duplicate counts as the kept person).
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 
 from debc_outreach.reports import scan
@@ -53,27 +54,57 @@ class Figures:
     skills: list[ModuleSkills] = field(default_factory=list)
 
 
-def _headline(found: dict[str, scan.Person]) -> tuple[Headline, dict]:
-    """Headline figures and people by (sex, age band at their first visit)."""
-    attendances = women = disability = unknown = youth = elders = no_consent = 0
-    by_sex_age: dict[tuple[str, str], int] = {}
-    for person in found.values():
-        attendances += person.visits_text.count(",") + 1
-        women += person.sex == "F"
-        disability += person.disability == 1
-        unknown += person.disability not in (0, 1)
-        no_consent += person.consent != "yes"
-        age = scan.band_at(person, min(person.visits))
-        youth += age == "15-24"
-        elders += age == "60+"
-        by_sex_age[(person.sex, age)] = by_sex_age.get((person.sex, age), 0) + 1
-    return Headline(0, attendances, len(found), women, disability, unknown, youth, elders,
-                    no_consent), by_sex_age
+class _Tally:
+    """Headline, month, province and sex-by-age figures, added up one person at a time."""
+
+    def __init__(self) -> None:
+        self.counts = Counter()
+        self.by_sex_age: Counter = Counter()
+        self.month_visits: Counter = Counter()
+        self.month_people: Counter = Counter()
+        self.province_visits: Counter = Counter()
+        self.province_people: Counter = Counter()
+
+    def add(self, person: scan.Person) -> None:
+        visits = person.visits
+        counts = self.counts
+        counts["attendances"] += len(visits)
+        counts["people"] += 1
+        counts["women"] += person.sex == "F"
+        counts["disability"] += person.disability == 1
+        counts["disability_unknown"] += person.disability not in (0, 1)
+        counts["without_consent"] += person.consent != "yes"
+        age = scan.band_at(person, min(visits))
+        counts["youth"] += age == "15-24"
+        counts["elders"] += age == "60+"
+        self.by_sex_age[(person.sex, age)] += 1
+        months = [visit[:7] for visit in visits]
+        provinces = [visit[10:12] for visit in visits]
+        self.month_visits.update(months)
+        self.province_visits.update(provinces)
+        if len(visits) == 1:
+            self.month_people.update(months)
+            self.province_people.update(provinces)
+        else:
+            self.month_people.update(set(months))
+            self.province_people.update(set(provinces))
+
+    def headline(self) -> Headline:
+        return Headline(**{name: self.counts[name] for name in (
+            "attendances", "people", "women", "disability", "disability_unknown", "youth",
+            "elders", "without_consent")})
+
+
+def _tally(database: Database, filt: ReportFilter, progress=None) -> _Tally:
+    tally = _Tally()
+    for person in scan.each_person(database, filt, progress):
+        tally.add(person)
+    return tally
 
 
 def headline(database: Database, filt: ReportFilter) -> Headline:
     """The headline figures alone (targets)."""
-    return _headline(scan.people(database, filt))[0]
+    return _tally(database, filt).headline()
 
 
 def sessions_held(database: Database, filt: ReportFilter) -> int:
@@ -85,17 +116,6 @@ def sessions_held(database: Database, filt: ReportFilter) -> int:
         params).fetchone()[0]
 
 
-def _by_key(found: dict[str, scan.Person], key) -> list[tuple[str, int, int]]:
-    """(key, attendances, unique people) for a key of each visit."""
-    visits: Counter = Counter()
-    people: Counter = Counter()
-    for person in found.values():
-        keys = [key(visit) for visit in person.visits]
-        visits.update(keys)
-        people.update(set(keys))
-    return [(k, visits[k], people[k]) for k in visits]
-
-
 def skills_by_item(database: Database, filt: ReportFilter,
                    item_ids: list[str]) -> dict[str, tuple[int, int, int]]:
     """Item id -> (results achieved, people who achieved it, people assessed)."""
@@ -103,15 +123,15 @@ def skills_by_item(database: Database, filt: ReportFilter,
     return scan.count_codes(scan.skills(database, filt, codes), codes)
 
 
-def skills_by_module(database: Database, filt: ReportFilter,
-                     item_ids: list[str]) -> list[ModuleSkills]:
+def skills_by_module(database: Database, filt: ReportFilter, item_ids: list[str],
+                     progress: Callable[[float], None] | None = None) -> list[ModuleSkills]:
     """Per module: skills achieved, people with at least one, people assessed."""
     codes = scan.item_codes(item_ids)
     module_of = {code: item.split(".")[0] for item, code in codes.items()}
     achieved: Counter = Counter()
     people: Counter = Counter()
     assessed: Counter = Counter()
-    for done, tried in scan.skills(database, filt, codes).values():
+    for _person, done, tried in scan.skills(database, filt, codes, progress):
         for code, count in Counter(done).items():
             achieved[module_of.get(code, "?")] += count
         people.update({module_of.get(code, "?") for code in done})
@@ -121,19 +141,21 @@ def skills_by_module(database: Database, filt: ReportFilter,
 
 
 def figures(database: Database, filt: ReportFilter, *, item_ids: list[str] | None = None,
-            should_stop=None) -> Figures:
-    """Everything the dashboard shows for `filt` (skills only when `item_ids` are given)."""
-    found = scan.people(database, filt)
-    headline_, by_sex_age = _headline(found)
+            progress: Callable[[float], None] | None = None) -> Figures:
+    """Everything the dashboard shows for `filt` (skills only when `item_ids` are given).
+
+    `progress(share)` is called as the walk goes; it may raise to stop it.
+    """
+    tally = _tally(database, filt, progress)
     result = Figures()
-    result.headline = replace(headline_, sessions=sessions_held(database, filt))
-    result.by_sex_age = by_sex_age
-    result.by_month = sorted(_by_key(found, lambda visit: visit[:7]))
-    result.by_province = sorted(_by_key(found, lambda visit: visit[10:12]),
+    result.headline = replace(tally.headline(), sessions=sessions_held(database, filt))
+    result.by_sex_age = dict(tally.by_sex_age)
+    result.by_month = sorted((month, visits, tally.month_people[month])
+                             for month, visits in tally.month_visits.items())
+    result.by_province = sorted(((code, visits, tally.province_people[code])
+                                 for code, visits in tally.province_visits.items()),
                                 key=lambda row: -row[1])
-    del found
-    stop = should_stop or (lambda: False)
-    if item_ids and not stop():
+    if item_ids:
         result.skills = skills_by_module(database, filt, item_ids)
     return result
 
@@ -157,7 +179,7 @@ def disaggregation(database: Database, filt: ReportFilter) -> list[Cell]:
     visits: Counter = Counter()
     people: Counter = Counter()
     disability_code = {1: "yes", 0: "no"}
-    for person in scan.people(database, filt).values():
+    for person in scan.each_person(database, filt):
         disabled = disability_code.get(person.disability, "unknown")
         keys = [(visit[10:12], visit[10:14], person.sex, scan.band_at(person, visit), disabled)
                 for visit in person.visits]
@@ -167,4 +189,4 @@ def disaggregation(database: Database, filt: ReportFilter) -> list[Cell]:
 
 
 def unique_people(database: Database, filt: ReportFilter) -> int:
-    return len(scan.people(database, filt))
+    return sum(1 for _person in scan.each_person(database, filt))
