@@ -1,8 +1,10 @@
 """Figures for the dashboard, the summary and the targets: counts by SQL, never by rows.
 
-Every figure is a GROUP BY over the attendance join of `filters.py`, so the
-dashboard opens on a million attendance rows without loading them. "People"
-are unique participants (a merged duplicate counts as the kept person).
+Every figure is a GROUP BY over `report_visit` (storage/report_visits: one
+narrow row per counted check-in, kept up to date as records change), so the
+dashboard opens on a million check-ins of a million people in seconds without
+loading them. "People" are unique participants (a merged duplicate counts as
+the kept person). Skills walk the checklist results (scan.py).
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ from dataclasses import dataclass, field, replace
 
 from debc_outreach.reports import scan
 from debc_outreach.reports.filters import ReportFilter
+from debc_outreach.storage import report_visits
 from debc_outreach.storage.database import Database
 
 AGE_BANDS = ("0-14", "15-24", "25-59", "60+", "")
@@ -54,57 +57,66 @@ class Figures:
     skills: list[ModuleSkills] = field(default_factory=list)
 
 
-class _Tally:
-    """Headline, month, province and sex-by-age figures, added up one person at a time."""
-
-    def __init__(self) -> None:
-        self.counts = Counter()
-        self.by_sex_age: Counter = Counter()
-        self.month_visits: Counter = Counter()
-        self.month_people: Counter = Counter()
-        self.province_visits: Counter = Counter()
-        self.province_people: Counter = Counter()
-
-    def add(self, person: scan.Person) -> None:
-        visits = person.visits
-        counts = self.counts
-        counts["attendances"] += len(visits)
-        counts["people"] += 1
-        counts["women"] += person.sex == "F"
-        counts["disability"] += person.disability == 1
-        counts["disability_unknown"] += person.disability not in (0, 1)
-        counts["without_consent"] += person.consent != "yes"
-        age = scan.band_at(person, min(visits))
-        counts["youth"] += age == "15-24"
-        counts["elders"] += age == "60+"
-        self.by_sex_age[(person.sex, age)] += 1
-        months = [visit[:7] for visit in visits]
-        provinces = [visit[10:12] for visit in visits]
-        self.month_visits.update(months)
-        self.province_visits.update(provinces)
-        if len(visits) == 1:
-            self.month_people.update(months)
-            self.province_people.update(provinces)
-        else:
-            self.month_people.update(set(months))
-            self.province_people.update(set(provinces))
-
-    def headline(self) -> Headline:
-        return Headline(**{name: self.counts[name] for name in (
-            "attendances", "people", "women", "disability", "disability_unknown", "youth",
-            "elders", "without_consent")})
+def _visits(database: Database, filt: ReportFilter,
+            progress: Callable[[float], None] | None = None) -> tuple[str, list]:
+    """FROM and WHERE over `report_visit v` for `filt` (the session `s` joined only
+    for module, policy area and trainer), after bringing the table up to date."""
+    report_visits.bring_up_to_date(database, progress)
+    clauses: list[str] = []
+    params: list = []
+    if filt.date_from:
+        clauses.append("v.date >= ?")
+        params.append(filt.date_from)
+    if filt.date_to:
+        clauses.append("v.date <= ?")
+        params.append(filt.date_to)
+    if filt.district:
+        clauses.append("substr(v.village, 1, 4) = ?")
+        params.append(filt.district)
+    elif filt.province:
+        clauses.append("substr(v.village, 1, 2) = ?")
+        params.append(filt.province)
+    if filt.device_id:
+        clauses.append("v.device = ?")
+        params.append(filt.device_id)
+    source = "FROM report_visit v "
+    session_filter = replace(ReportFilter(), module=filt.module,
+                             module_slugs=filt.module_slugs, policy_area=filt.policy_area,
+                             trainer_id=filt.trainer_id)
+    more, more_params = session_filter.session_clauses()
+    if more:
+        source += "JOIN session s ON s.id = v.session_id "
+        clauses += more
+        params += more_params
+    return source + "WHERE " + (" AND ".join(clauses) or "1"), params
 
 
-def _tally(database: Database, filt: ReportFilter, progress=None) -> _Tally:
-    tally = _Tally()
-    for person in scan.each_person(database, filt, progress):
-        tally.add(person)
-    return tally
+def _people_figures(database: Database, source: str, params: list
+                    ) -> tuple[Headline, dict[tuple[str, str], int]]:
+    """Headline figures and people by (sex, age band at their first visit)."""
+    counts: Counter = Counter()
+    by_sex_age: Counter = Counter()
+    # min(v.date) makes SQLite take the age band of each person's first visit.
+    for sex, disability, consent, band, people, visits in database.conn.execute(
+            "SELECT sex, disability, consent, age_band, count(*), sum(visits) FROM ("
+            "SELECT v.person, v.sex, v.disability, v.consent, v.age_band, min(v.date), "
+            f"count(*) AS visits {source} GROUP BY v.person) "
+            "GROUP BY sex, disability, consent, age_band", params):
+        counts["attendances"] += visits
+        counts["people"] += people
+        counts["women"] += people if sex == "F" else 0
+        counts["disability"] += people if disability == 1 else 0
+        counts["disability_unknown"] += people if disability not in (0, 1) else 0
+        counts["without_consent"] += people if consent != "yes" else 0
+        counts["youth"] += people if band == "15-24" else 0
+        counts["elders"] += people if band == "60+" else 0
+        by_sex_age[(sex, band)] += people
+    return Headline(**counts), dict(by_sex_age)
 
 
 def headline(database: Database, filt: ReportFilter) -> Headline:
     """The headline figures alone (targets)."""
-    return _tally(database, filt).headline()
+    return _people_figures(database, *_visits(database, filt))[0]
 
 
 def sessions_held(database: Database, filt: ReportFilter) -> int:
@@ -144,17 +156,21 @@ def figures(database: Database, filt: ReportFilter, *, item_ids: list[str] | Non
             progress: Callable[[float], None] | None = None) -> Figures:
     """Everything the dashboard shows for `filt` (skills only when `item_ids` are given).
 
-    `progress(share)` is called as the walk goes; it may raise to stop it.
+    `progress(share)` is called now and then; it may raise to stop the count.
     """
-    tally = _tally(database, filt, progress)
+    source, params = _visits(database, filt, progress)
+    step = progress or (lambda _share: None)
     result = Figures()
-    result.headline = replace(tally.headline(), sessions=sessions_held(database, filt))
-    result.by_sex_age = dict(tally.by_sex_age)
-    result.by_month = sorted((month, visits, tally.month_people[month])
-                             for month, visits in tally.month_visits.items())
-    result.by_province = sorted(((code, visits, tally.province_people[code])
-                                 for code, visits in tally.province_visits.items()),
-                                key=lambda row: -row[1])
+    headline_, result.by_sex_age = _people_figures(database, source, params)
+    step(0.5)
+    result.headline = replace(headline_, sessions=sessions_held(database, filt))
+    result.by_month = [tuple(row) for row in database.conn.execute(
+        f"SELECT substr(v.date, 1, 7) AS month, count(*), count(DISTINCT v.person) {source} "
+        "GROUP BY month ORDER BY month", params)]
+    step(0.75)
+    result.by_province = [tuple(row) for row in database.conn.execute(
+        f"SELECT substr(v.village, 1, 2) AS code, count(*), count(DISTINCT v.person) {source} "
+        "GROUP BY code ORDER BY count(*) DESC, code", params)]
     if item_ids:
         result.skills = skills_by_module(database, filt, item_ids)
     return result
@@ -176,17 +192,16 @@ class Cell:
 def disaggregation(database: Database, filt: ReportFilter) -> list[Cell]:
     """Attendances and unique people by province, district (of the session), sex, age band
     (at the session date) and disability (Washington Group cut-off)."""
-    visits: Counter = Counter()
-    people: Counter = Counter()
-    disability_code = {1: "yes", 0: "no"}
-    for person in scan.each_person(database, filt):
-        disabled = disability_code.get(person.disability, "unknown")
-        keys = [(visit[10:12], visit[10:14], person.sex, scan.band_at(person, visit), disabled)
-                for visit in person.visits]
-        visits.update(keys)
-        people.update(set(keys))
-    return [Cell(*key, visits[key], people[key]) for key in sorted(visits)]
+    source, params = _visits(database, filt)
+    return [Cell(*row) for row in database.conn.execute(
+        "SELECT substr(v.village, 1, 2) AS province, substr(v.village, 1, 4) AS district, "
+        "v.sex, v.age_band, CASE v.disability WHEN 1 THEN 'yes' WHEN 0 THEN 'no' "
+        f"ELSE 'unknown' END AS disabled, count(*), count(DISTINCT v.person) {source} "
+        "GROUP BY province, district, v.sex, v.age_band, disabled "
+        "ORDER BY province, district, v.sex, v.age_band, disabled", params)]
 
 
 def unique_people(database: Database, filt: ReportFilter) -> int:
-    return sum(1 for _person in scan.each_person(database, filt))
+    source, params = _visits(database, filt)
+    return database.conn.execute(f"SELECT count(DISTINCT v.person) {source}",
+                                 params).fetchone()[0]

@@ -381,6 +381,13 @@ def _distinct_pairs_newest_wins(conn: sqlite3.Connection) -> None:
           device_id = excluded.device_id""")
 
 
+def _report_visits(conn: sqlite3.Connection) -> None:
+    """Counted visits for the reports, kept up to date by triggers (storage/report_visits)."""
+    from debc_outreach.storage import report_visits
+
+    report_visits.create(conn)
+
+
 MIGRATIONS: tuple[Migration, ...] = (
     Migration("0001_event_log", _event_log),
     Migration("0002_trainers", _trainers),
@@ -391,6 +398,7 @@ MIGRATIONS: tuple[Migration, ...] = (
     Migration("0008_certificates", _certificates),
     Migration("0009_distinct_pairs", _distinct_pairs),
     Migration("0010_distinct_pairs_newest_wins", _distinct_pairs_newest_wins),
+    Migration("0011_report_visits", _report_visits),
 )
 
 
