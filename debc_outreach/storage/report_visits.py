@@ -59,7 +59,7 @@ CREATE TABLE report_visit (
 ) WITHOUT ROWID;
 CREATE INDEX report_visit_session ON report_visit (session_id);
 CREATE INDEX report_visit_date ON report_visit (date);
-CREATE TABLE report_visit_dirty (
+CREATE TABLE report_visit_dirty (      -- a session to recount, or a person
     session_id TEXT NOT NULL,           -- '' : every session of the person
     participant_id TEXT NOT NULL,       -- '' : everyone in the session
     PRIMARY KEY (session_id, participant_id)
@@ -70,14 +70,17 @@ CREATE TABLE report_visit_dirty (
 _NOTE = "INSERT INTO report_visit_dirty"
 _ONCE = "ON CONFLICT DO NOTHING"
 TRIGGERS = (
+    # A check-in notes its session (already noted after the first of a bulk import,
+    # which then costs a lookup, not a write); the session's rows are recounted.
     f"""CREATE TRIGGER report_visit_attendance_insert AFTER INSERT ON attendance BEGIN
-        {_NOTE} VALUES (NEW.session_id, NEW.participant_id) {_ONCE}; END""",
+        {_NOTE} VALUES (NEW.session_id, '') {_ONCE}; END""",
     f"""CREATE TRIGGER report_visit_attendance_update
         AFTER UPDATE OF present, added_device, session_id, participant_id ON attendance BEGIN
-        {_NOTE} VALUES (NEW.session_id, NEW.participant_id) {_ONCE};
-        {_NOTE} VALUES (OLD.session_id, OLD.participant_id) {_ONCE}; END""",
+        {_NOTE} VALUES (NEW.session_id, '') {_ONCE};
+        {_NOTE} SELECT OLD.session_id, '' WHERE OLD.session_id != NEW.session_id {_ONCE};
+        END""",
     f"""CREATE TRIGGER report_visit_attendance_delete AFTER DELETE ON attendance BEGIN
-        {_NOTE} VALUES (OLD.session_id, OLD.participant_id) {_ONCE}; END""",
+        {_NOTE} VALUES (OLD.session_id, '') {_ONCE}; END""",
     f"""CREATE TRIGGER report_visit_participant_insert AFTER INSERT ON participant BEGIN
         {_NOTE} VALUES ('', NEW.id) {_ONCE};
         {_NOTE} SELECT '', NEW.merged_into WHERE NEW.merged_into != '' {_ONCE}; END""",
@@ -108,7 +111,6 @@ _PERSON_FROM = (f"FROM participant m CROSS JOIN attendance a ON a.participant_id
                 f"JOIN session s ON s.id = a.session_id JOIN participant p ON p.id = {KEPT} ")
 _PERSON = (_INSERT + _COLUMNS + _PERSON_FROM + "WHERE (m.id = :person OR m.merged_into = "
            ":person) AND p.id = :person AND " + ATTENDANCE_WHERE)
-_PAIR = _PERSON + " AND a.session_id = :session"
 _SESSION = (_INSERT + _COLUMNS + ATTENDANCE_FROM + " WHERE a.session_id = :session AND "
             + ATTENDANCE_WHERE)
 _ROWID = "(SELECT rowid FROM participant WHERE id = :person)"
@@ -154,22 +156,13 @@ def bring_up_to_date(database: Database,
 
 
 def _apply(conn, changes: list[tuple[str, str]], progress) -> None:
-    kept = dict(conn.execute(
-        "SELECT id, merged_into FROM participant WHERE merged_into != ''").fetchall())
     for index, (session_id, participant_id) in enumerate(changes):
-        if not participant_id:
+        if session_id:
             conn.execute("DELETE FROM report_visit WHERE session_id = ?", (session_id,))
             conn.execute(_SESSION, {"session": session_id})
-            continue
-        names = {"session": session_id,
-                 "person": participant_id if not session_id
-                 else kept.get(participant_id, participant_id)}
-        if not session_id:
+        else:
+            names = {"person": participant_id}
             conn.execute(f"DELETE FROM report_visit WHERE person = {_ROWID}", names)
             conn.execute(_PERSON, names)
-        else:
-            conn.execute(f"DELETE FROM report_visit WHERE person = {_ROWID} "
-                         "AND session_id = :session", names)
-            conn.execute(_PAIR, names)
         if progress is not None and index % 500 == 0:
             progress(index / len(changes))
