@@ -201,6 +201,11 @@ def disaggregation(database: Database, filt: ReportFilter) -> list[Cell]:
         "ORDER BY province, district, v.sex, v.age_band, disabled", params)]
 
 
+def attendances(database: Database, filt: ReportFilter) -> int:
+    source, params = _visits(database, filt)
+    return database.conn.execute(f"SELECT count(*) {source}", params).fetchone()[0]
+
+
 def unique_people(database: Database, filt: ReportFilter) -> int:
     source, params = _visits(database, filt)
     return database.conn.execute(f"SELECT count(DISTINCT v.person) {source}",

@@ -14,7 +14,6 @@ from dataclasses import dataclass, field
 from debc_outreach.reports import lookup
 from debc_outreach.reports.filters import (
     AGE_BAND_SQL,
-    ATTENDANCE_FROM,
     EXPORT_FROM,
     EXPORT_ORDER,
     ReportFilter,
@@ -267,9 +266,10 @@ def attendance_rows(database: Database, filt: ReportFilter, lang: str,
 
 
 def count_attendance(database: Database, filt: ReportFilter) -> int:
-    where, params = filt.attendance_where()
-    return database.conn.execute(f"SELECT count(*) {ATTENDANCE_FROM} WHERE {where}",
-                                 params).fetchone()[0]
+    """Check-ins in the selection (from the counted-visit table, not a join of them all)."""
+    from debc_outreach.reports import aggregates
+
+    return aggregates.attendances(database, filt)
 
 
 # --- sessions ---------------------------------------------------------------------
