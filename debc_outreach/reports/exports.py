@@ -192,10 +192,10 @@ def _xlsx(database: Database, request: ExportRequest, catalog, ticker) -> Export
                 book.figures_sheet(sheet_name("summary", lang),
                                    label(N_("Programme summary"), lang), pairs)
             if kind == "attendance":
-                count = book.text_sheet(sheet_name("attendance", lang),
-                                        columns.headers(columns.ATTENDANCE, lang),
-                                        rows.attendance_chunks(database, filt, lang, catalog,
-                                                               None), tick=ticker)
+                count = book.sheet(sheet_name("attendance", lang),
+                                   columns.headers(columns.ATTENDANCE, lang),
+                                   rows.attendance_rows(database, filt, lang, catalog, None,
+                                                        dates=True), tick=ticker)
                 if count == 0:
                     raise _nothing(kind)
             if kind in ("attendance", "sessions"):

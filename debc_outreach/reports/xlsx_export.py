@@ -27,8 +27,9 @@ FONT_SIZE = 10
 EXCEL_MAX_ROWS = 1_048_576
 WIDTH_SAMPLE = 200          # rows looked at for column widths (later rows are not held)
 _EXCEL_EPOCH = dt.date(1899, 12, 30).toordinal()
-# Text in cell XML: markup characters escaped, and the control characters XML
-# forbids written as Excel's _xHHHH_ escapes (as xlsxwriter does).
+_BATCH = 2000               # rows turned into XML at a time
+# Characters XML forbids, written as Excel's _xHHHH_ escapes (as xlsxwriter does).
+_CONTROL = re.compile("[\x01-\x08\x0b\x0c\x0e-\x1f]")     # and NUL, counted apart
 _XML_TEXT = str.maketrans({"&": "&amp;", "<": "&lt;", ">": "&gt;",
                            **{code: f"_x{code:04X}_" for code in range(32)
                               if chr(code) not in "\t\n\r"}})
@@ -67,40 +68,46 @@ class Workbook:
             rows.close()
         self._spliced.clear()
 
-    def text_sheet(self, name: str, headers: list[str], chunks: Iterable[list[tuple]], *,
-                   tick: Callable[[int], None] | None = None) -> int:
-        """Like `sheet` for rows of text whose first cell is an ISO date, fast enough for a
-        million rows (see the module docstring). Returns the number of rows."""
+    def sheet(self, name: str, headers: list[str], rows: Iterable[tuple], *,
+              percent_columns: tuple[int, ...] = (),
+              notes: list[str] | Callable[[], list[str]] = (),
+              tick: Callable[[int], None] | None = None) -> int:
+        """Write one table sheet (more sheets `name 2`, … past Excel's row limit).
+
+        Cells follow the value's type: dates are date cells, integers numbers with
+        thousands, floats percentages in `percent_columns`, anything else text.
+        `notes` go under the table; a callable is asked after the rows are written
+        (for counts only known then, such as people left unnamed).
+        """
         widths = [min(40, max(8, _text_width(h) * 0.6)) for h in headers]
-        text = (f'<c s="{self.text._get_xf_index()}" t="inlineStr">'
-                '<is><t xml:space="preserve">%s</t></is></c>')
-        template = (f'<row r="%d"><c s="{self.date._get_xf_index()}"><v>%d</v></c>'
-                    + text * (len(headers) - 1) + "</row>")
+        cells = _CellTemplates(self, percent_columns)
         number, count, row_index = 1, 0, 1
-        sheet, rows = self._new_spliced_sheet(name, headers)
-        ordinal = _EXCEL_EPOCH
-        fromiso = dt.date.fromisoformat
-        for chunk in chunks:
-            lines = []
-            for row in chunk:
-                if row_index >= EXCEL_MAX_ROWS - 4:
-                    rows.write("".join(lines).encode("utf-8"))
-                    lines = []
-                    self._finish(sheet, headers, widths, row_index, [])
-                    number += 1
-                    sheet, rows = self._new_spliced_sheet(f"{name} {number}", headers)
-                    row_index = 1
-                if count < WIDTH_SAMPLE:
-                    for column, value in enumerate(row):
-                        widths[column] = max(widths[column], min(50, _text_width(value)))
-                row_index += 1
-                count += 1
-                lines.append(template % (row_index, fromiso(row[0]).toordinal() - ordinal,
-                                         *[value.translate(_XML_TEXT) for value in row[1:]]))
-            rows.write("".join(lines).encode("utf-8"))
-            if tick is not None:
-                tick(count)
-        self._finish(sheet, headers, widths, row_index, [])
+        sheet, out = self._new_spliced_sheet(name, headers)
+        batch: list[tuple] = []
+
+        def flush() -> None:
+            out.write(cells.rows_xml(batch, row_index - len(batch) + 1).encode("utf-8"))
+            batch.clear()
+
+        for row in rows:
+            if row_index >= EXCEL_MAX_ROWS - 4:
+                flush()
+                self._finish(sheet, headers, widths, row_index, [])
+                number += 1
+                sheet, out = self._new_spliced_sheet(f"{name} {number}", headers)
+                row_index = 1
+            if count < WIDTH_SAMPLE:
+                for column, value in enumerate(row):
+                    widths[column] = max(widths[column], min(50, _text_width(value)))
+            batch.append(row)
+            row_index += 1
+            count += 1
+            if len(batch) == _BATCH:
+                flush()
+                if tick is not None:
+                    tick(count)
+        flush()
+        self._finish(sheet, headers, widths, row_index, notes() if callable(notes) else notes)
         return count
 
     def _new_spliced_sheet(self, name: str, headers: list[str]):
@@ -108,49 +115,6 @@ class Workbook:
         rows = tempfile.TemporaryFile()
         self._spliced[f"xl/worksheets/sheet{len(self.book.worksheets())}.xml"] = rows
         return sheet, rows
-
-    def sheet(self, name: str, headers: list[str], rows: Iterable[tuple], *,
-              percent_columns: tuple[int, ...] = (),
-              notes: list[str] | Callable[[], list[str]] = (),
-              tick: Callable[[int], None] | None = None) -> int:
-        """Write one table sheet (more sheets `name 2`, … past Excel's row limit).
-
-        `notes` go under the table; a callable is asked after the rows are written
-        (for counts only known then, such as people left unnamed).
-        """
-        widths = [min(40, max(8, _text_width(h) * 0.6)) for h in headers]
-        sheet = self._new_sheet(name, headers)
-        number, row_index = 1, 1
-        count = 0
-        for row in rows:
-            if row_index >= EXCEL_MAX_ROWS - 4:
-                self._finish(sheet, headers, widths, row_index, [])
-                number += 1
-                sheet = self._new_sheet(f"{name} {number}", headers)
-                row_index = 1
-            for column, value in enumerate(row):
-                if isinstance(value, dt.date):
-                    sheet.write_datetime(row_index, column,
-                                         dt.datetime(value.year, value.month, value.day),
-                                         self.date)
-                elif isinstance(value, bool) or value is None:
-                    sheet.write_string(row_index, column, "" if value is None else str(value),
-                                       self.text)
-                elif isinstance(value, (int, float)):
-                    sheet.write_number(row_index, column, value,
-                                       self.percent if column in percent_columns
-                                       else self.integer if isinstance(value, int)
-                                       else self.text)
-                else:
-                    sheet.write_string(row_index, column, value, self.text)
-                if count < WIDTH_SAMPLE:
-                    widths[column] = max(widths[column], min(50, _text_width(value)))
-            row_index += 1
-            count += 1
-            if tick is not None and count % 5000 == 0:
-                tick(count)
-        self._finish(sheet, headers, widths, row_index, notes() if callable(notes) else notes)
-        return count
 
     def _new_sheet(self, name: str, headers: list[str]):
         sheet = self.book.add_worksheet(name[:31])
@@ -210,12 +174,12 @@ def _splice_rows(path: Path, spliced: dict[str, object]) -> None:
     with zipfile.ZipFile(path) as source, \
             zipfile.ZipFile(temporary, "w", zipfile.ZIP_DEFLATED, compresslevel=1) as out:
         for member in source.infolist():
-            data = source.read(member.filename)
             rows = spliced.get(member.filename)
             if rows is None:
-                out.writestr(member, data, compress_type=zipfile.ZIP_DEFLATED)
+                with source.open(member) as part, out.open(member.filename, "w") as target:
+                    shutil.copyfileobj(part, target, 1 << 20)
                 continue
-            sheet = data.decode("utf-8")
+            sheet = source.read(member).decode("utf-8")     # the header and notes only
             head, tail = sheet.split("</row>", 1)           # after the header row
             head = re.sub(r'<dimension ref="[^"]*"/>', "", head, count=1)
             with out.open(member.filename, "w", force_zip64=True) as target:
@@ -224,3 +188,73 @@ def _splice_rows(path: Path, spliced: dict[str, object]) -> None:
                 shutil.copyfileobj(rows, target, 1 << 20)
                 target.write(tail.encode("utf-8"))
     temporary.replace(path)
+
+
+class _CellTemplates:
+    """Rows as cell XML, one template per pattern of value types (a sheet has few)."""
+
+    def __init__(self, book: Workbook, percent_columns: tuple[int, ...]):
+        # xlsxwriter numbers a format when a cell first uses it; these cells use them here.
+        self.text = (f'<c s="{book.text._get_xf_index()}" t="inlineStr">'
+                     '<is><t xml:space="preserve">%s</t></is></c>')
+        self.integer = f'<c s="{book.integer._get_xf_index()}"><v>%d</v></c>'
+        self.percent = f'<c s="{book.percent._get_xf_index()}"><v>%r</v></c>'
+        self.float = f'<c s="{book.text._get_xf_index()}"><v>%r</v></c>'
+        self.date = f'<c s="{book.date._get_xf_index()}"><v>%d</v></c>'
+        self.percent_columns = percent_columns
+        self.templates: dict[tuple, tuple[str, list, list[bool]]] = {}
+
+    def _template(self, types: tuple) -> tuple[str, list, list[bool]]:
+        """Row template; per cell what turns the value into the template's argument,
+        and whether it is text (escaped)."""
+        parts, convert, is_text = [], [], []
+        for column, kind in enumerate(types):
+            if issubclass(kind, dt.date):
+                parts.append(self.date)
+                convert.append(_excel_day)
+            elif kind is int:
+                parts.append(self.integer)
+                convert.append(None)
+            elif kind is float:
+                parts.append(self.percent if column in self.percent_columns else self.float)
+                convert.append(None)
+            else:                       # text; None and True/False written as text too
+                parts.append(self.text)
+                convert.append(None if kind is str else _as_text)
+            is_text.append(parts[-1] is self.text)
+        return '<row r="%d">' + "".join(parts) + "</row>", convert, is_text
+
+    def rows_xml(self, rows: list[tuple], first: int) -> str:
+        """The XML of `rows`, numbered from `first` (Excel's 1-based row numbers)."""
+        texts: list[str] = []               # every text value of the batch, in order
+        shaped = []
+        for row in rows:
+            types = tuple(map(type, row))
+            found = self.templates.get(types)
+            if found is None:
+                found = self.templates[types] = self._template(types)
+            template, convert, is_text = found
+            values = [value if step is None else step(value)
+                      for value, step in zip(row, convert, strict=True)]
+            texts.extend(value for value, text in zip(values, is_text, strict=True) if text)
+            shaped.append((template, values, is_text))
+        # One pass of escaping over the whole batch (C speed), not one call per cell.
+        joined = "\x00".join(texts)
+        if _CONTROL.search(joined) or joined.count("\x00") != max(len(texts) - 1, 0):
+            escaped = iter([text.translate(_XML_TEXT) for text in texts])
+        else:
+            escaped = iter(joined.replace("&", "&amp;").replace("<", "&lt;")
+                           .replace(">", "&gt;").split("\x00"))
+        out = []
+        for number, (template, values, is_text) in enumerate(shaped, start=first):
+            out.append(template % (number, *[next(escaped) if text else value
+                                             for value, text in zip(values, is_text, strict=True)]))
+        return "".join(out)
+
+
+def _excel_day(value: dt.date) -> int:
+    return value.toordinal() - _EXCEL_EPOCH
+
+
+def _as_text(value) -> str:
+    return "" if value is None else str(value)
