@@ -51,7 +51,8 @@ operation = st.one_of(
     st.tuples(st.just("language"), st.sampled_from(["km", "en"])),
 )
 FILTERS = (ReportFilter(), ReportFilter(date_from="2026-01-01", date_to="2026-02-28"),
-           ReportFilter(province="07"), ReportFilter(district="0702"))
+           ReportFilter(province="07"), ReportFilter(district="0702"),
+           ReportFilter(trainer_id="nobody"))
 
 
 def _pick(items: list, position: int):

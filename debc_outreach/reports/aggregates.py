@@ -57,11 +57,9 @@ class Figures:
     skills: list[ModuleSkills] = field(default_factory=list)
 
 
-def _visits(database: Database, filt: ReportFilter,
-            progress: Callable[[float], None] | None = None) -> tuple[str, list]:
-    """FROM and WHERE over `report_visit v` for `filt` (the session `s` joined only
-    for module, policy area and trainer), after bringing the table up to date."""
-    report_visits.bring_up_to_date(database, progress)
+def _visit_filter(filt: ReportFilter) -> tuple[str, list[str], list]:
+    """(JOIN of the session `s`, needed only for module, policy area and trainer;
+    WHERE clauses over `report_visit v`; their parameters)."""
     clauses: list[str] = []
     params: list = []
     if filt.date_from:
@@ -79,16 +77,28 @@ def _visits(database: Database, filt: ReportFilter,
     if filt.device_id:
         clauses.append("v.device = ?")
         params.append(filt.device_id)
-    source = "FROM report_visit v "
     session_filter = replace(ReportFilter(), module=filt.module,
                              module_slugs=filt.module_slugs, policy_area=filt.policy_area,
                              trainer_id=filt.trainer_id)
     more, more_params = session_filter.session_clauses()
-    if more:
-        source += "JOIN session s ON s.id = v.session_id "
-        clauses += more
-        params += more_params
-    return source + "WHERE " + (" AND ".join(clauses) or "1"), params
+    return ("JOIN session s ON s.id = v.session_id " if more else "", clauses + more,
+            params + more_params)
+
+
+def _visits(database: Database, filt: ReportFilter,
+            progress: Callable[[float], None] | None = None) -> tuple[str, list]:
+    """FROM and WHERE over `report_visit v` for `filt`, after bringing it up to date."""
+    report_visits.bring_up_to_date(database, progress)
+    join, clauses, params = _visit_filter(filt)
+    return f"FROM report_visit v {join}WHERE " + (" AND ".join(clauses) or "1"), params
+
+
+def visits_of_people(database: Database, filt: ReportFilter) -> tuple[str, str, list]:
+    """(JOINs from people `p` to their visits `v` in `filt`, WHERE, parameters)."""
+    report_visits.bring_up_to_date(database)
+    join, clauses, params = _visit_filter(filt)
+    return (f"CROSS JOIN report_visit v ON v.person = p.rowid {join}",
+            " AND ".join(clauses) or "1", params)
 
 
 def _people_figures(database: Database, source: str, params: list

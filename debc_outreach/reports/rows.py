@@ -341,25 +341,21 @@ def participant_rows(database: Database, filt: ReportFilter, lang: str,
     Age band is taken at the person's last session in the selection; skills
     achieved counts distinct checklist items (of `item_ids`, the pack's items).
     SQLite walks the people in the `participant_sort` index order and groups
-    each one's check-ins (their merged records' too) as it goes: no list of
+    each one's counted visits (storage/report_visits) as it goes: no list of
     everyone is built or sorted in memory.
     """
     from debc_outreach.core import people
+    from debc_outreach.reports import aggregates
 
     _fill_person_skills(database, filt, item_ids or [])
-    where, params = filt.attendance_where()
+    joins, where, params = aggregates.visits_of_people(database, filt)
     cursor = database.conn.execute(
         "SELECT p.id, p.display_name, p.sex, p.birth_year, p.age_band, p.disability, "
-        "p.village_code, p.consent = 'yes', count(*), min(s.date), max(s.date), "
+        "p.village_code, p.consent = 'yes', count(*), min(v.date), max(v.date), "
         "coalesce(k.skills, 0) "
-        "FROM participant p INDEXED BY participant_sort "
-        "CROSS JOIN participant m ON (m.id = p.id OR m.merged_into = p.id) "
-        "CROSS JOIN attendance a ON a.participant_id = m.id "
-        "CROSS JOIN session s ON s.id = a.session_id "
+        f"FROM participant p INDEXED BY participant_sort {joins}"
         "LEFT JOIN temp.report_person_skill k ON k.id = p.id "
-        # the person a record counts for (filters.ATTENDANCE_FROM) is exactly p
-        f"WHERE (m.merged_into = '' OR m.merged_into = p.id) AND {where} "
-        "GROUP BY p.sort_key, p.name_key, p.rowid", params)
+        f"WHERE {where} GROUP BY p.sort_key, p.name_key, p.rowid", params)
     for (person_id, name, sex, birth_year, band, disability, village, consented, visits,
          first, last, skills) in cursor:
         privacy.count(bool(consented))

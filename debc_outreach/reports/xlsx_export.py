@@ -29,7 +29,8 @@ WIDTH_SAMPLE = 200          # rows looked at for column widths (later rows are n
 _EXCEL_EPOCH = dt.date(1899, 12, 30).toordinal()
 _BATCH = 2000               # rows turned into XML at a time
 # Characters XML forbids, written as Excel's _xHHHH_ escapes (as xlsxwriter does).
-_CONTROL = re.compile("[\x01-\x08\x0b\x0c\x0e-\x1f]")     # and NUL, counted apart
+# (\x01 and \x02 are counted apart: they stand in for markup while a batch is built.)
+_CONTROL = re.compile("[\x00\x03-\x08\x0b\x0c\x0e-\x1f]")
 _XML_TEXT = str.maketrans({"&": "&amp;", "<": "&lt;", ">": "&gt;",
                            **{code: f"_x{code:04X}_" for code in range(32)
                               if chr(code) not in "\t\n\r"}})
@@ -191,7 +192,14 @@ def _splice_rows(path: Path, spliced: dict[str, object]) -> None:
 
 
 class _CellTemplates:
-    """Rows as cell XML, one template per pattern of value types (a sheet has few)."""
+    """Rows as cell XML, one template per pattern of value types (a sheet has few).
+
+    A batch of rows is formatted in one go with its text as is, the template's own
+    markup written with two control characters that text never holds (XML forbids
+    them); then a few `str.replace` passes over the batch escape the text and turn
+    the stand-ins into markup. Text that does hold control characters takes the
+    slow way, cell by cell.
+    """
 
     def __init__(self, book: Workbook, percent_columns: tuple[int, ...]):
         # xlsxwriter numbers a format when a cell first uses it; these cells use them here.
@@ -202,54 +210,56 @@ class _CellTemplates:
         self.float = f'<c s="{book.text._get_xf_index()}"><v>%r</v></c>'
         self.date = f'<c s="{book.date._get_xf_index()}"><v>%d</v></c>'
         self.percent_columns = percent_columns
-        self.templates: dict[tuple, tuple[str, list, list[bool]]] = {}
+        self.templates: dict[tuple, tuple[str, str, list, int]] = {}
 
-    def _template(self, types: tuple) -> tuple[str, list, list[bool]]:
-        """Row template; per cell what turns the value into the template's argument,
-        and whether it is text (escaped)."""
-        parts, convert, is_text = [], [], []
+    def _template(self, types: tuple) -> tuple[str, str, list, int]:
+        """(Template with stand-in markup, the same with real markup, the conversions:
+        (column, function) for values the template cannot take as they are, and how
+        many tags the template has)."""
+        parts, convert = [], []
         for column, kind in enumerate(types):
             if issubclass(kind, dt.date):
                 parts.append(self.date)
-                convert.append(_excel_day)
+                convert.append((column, _excel_day))
             elif kind is int:
                 parts.append(self.integer)
-                convert.append(None)
             elif kind is float:
                 parts.append(self.percent if column in self.percent_columns else self.float)
-                convert.append(None)
             else:                       # text; None and True/False written as text too
                 parts.append(self.text)
-                convert.append(None if kind is str else _as_text)
-            is_text.append(parts[-1] is self.text)
-        return '<row r="%d">' + "".join(parts) + "</row>", convert, is_text
+                if kind is not str:
+                    convert.append((column, _as_text))
+        template = '<row r="%d">' + "".join(parts) + "</row>"
+        return (template.replace("<", "\x01").replace(">", "\x02"), template, convert,
+                template.count("<"))
 
     def rows_xml(self, rows: list[tuple], first: int) -> str:
         """The XML of `rows`, numbered from `first` (Excel's 1-based row numbers)."""
-        texts: list[str] = []               # every text value of the batch, in order
-        shaped = []
-        for row in rows:
+        templates = self.templates
+        fast, slow = [], []
+        tags = 0
+        for number, row in enumerate(rows, start=first):
             types = tuple(map(type, row))
-            found = self.templates.get(types)
+            found = templates.get(types)
             if found is None:
-                found = self.templates[types] = self._template(types)
-            template, convert, is_text = found
-            values = [value if step is None else step(value)
-                      for value, step in zip(row, convert, strict=True)]
-            texts.extend(value for value, text in zip(values, is_text, strict=True) if text)
-            shaped.append((template, values, is_text))
-        # One pass of escaping over the whole batch (C speed), not one call per cell.
-        joined = "\x00".join(texts)
-        if _CONTROL.search(joined) or joined.count("\x00") != max(len(texts) - 1, 0):
-            escaped = iter([text.translate(_XML_TEXT) for text in texts])
-        else:
-            escaped = iter(joined.replace("&", "&amp;").replace("<", "&lt;")
-                           .replace(">", "&gt;").split("\x00"))
-        out = []
-        for number, (template, values, is_text) in enumerate(shaped, start=first):
-            out.append(template % (number, *[next(escaped) if text else value
-                                             for value, text in zip(values, is_text, strict=True)]))
-        return "".join(out)
+                found = templates[types] = self._template(types)
+            stand_in, template, convert, count = found
+            if convert:
+                row = list(row)
+                for column, step in convert:
+                    row[column] = step(row[column])
+            fast.append(stand_in % (number, *row))
+            slow.append((template, number, row))
+            tags += count
+        batch = "".join(fast)
+        if _CONTROL.search(batch) or batch.count("\x01") != tags or \
+                batch.count("\x02") != tags:
+            return "".join(template % (number, *[value.translate(_XML_TEXT)
+                                                 if isinstance(value, str) else value
+                                                 for value in row])
+                           for template, number, row in slow)
+        return (batch.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+                .replace("\x01", "<").replace("\x02", ">"))
 
 
 def _excel_day(value: dt.date) -> int:
