@@ -106,7 +106,8 @@ def _keep(filt: ReportFilter, row: tuple) -> bool:
     return ((not filt.date_from or day >= filt.date_from)
             and (not filt.date_to or day <= filt.date_to)
             and (not filt.province or village[:2] == filt.province)
-            and (not filt.district or village[:4] == filt.district))
+            and (not filt.district or village[:4] == filt.district)
+            and not filt.trainer_id)                # no session here names a trainer
 
 
 def _recount(database, filt: ReportFilter) -> dict:
