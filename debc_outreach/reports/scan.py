@@ -1,56 +1,24 @@
-"""One pass per person over the attendance (and skills) of a selection.
+"""One pass per person over the skills (checklist results) of a selection.
 
-GROUP BY over a million joined rows makes SQLite sort them, and a protected
+GROUP BY over millions of results makes SQLite sort them, and a protected
 data folder keeps sorts in memory (SQLCipher) — gigabytes for the skills of
-a million check-ins. Here SQLite walks the `attendance_participant` and
-`checklist_participant` indexes instead, so every group arrives already in
-order (no sort, no temporary index), with one compact text per person; Python
-adds each person up as they stream by, so memory stays flat whatever the number
-of rows or of participants (only people with merged records wait for the end).
+a million check-ins. Here SQLite walks the `checklist_participant` index
+instead (it holds the state too, so no row is looked up), so every group
+arrives already in order (no sort, no temporary index), with one compact text
+per person; Python adds each person up as they stream by, so memory stays flat
+whatever the number of results or of participants (only people with merged
+records wait for the end).
 """
 
 from __future__ import annotations
 
-import datetime as dt
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass
 
-from debc_outreach.core import people as people_rules
 from debc_outreach.reports.filters import ReportFilter
 from debc_outreach.storage.database import Database
 
-_KEPT = "(CASE WHEN m.merged_into != '' THEN m.merged_into ELSE m.id END)"
-_DEDUPE = (
-    "NOT (m.merged_into != '' AND EXISTS (SELECT 1 FROM attendance a2 JOIN participant m2 "
-    "ON m2.id = a2.participant_id WHERE a2.session_id = a.session_id AND a2.present = 1 "
-    "AND a2.participant_id != m.id AND (m2.id = m.merged_into OR (m2.merged_into = "
-    "m.merged_into AND m2.id < m.id))))")
 _CHUNK = 2000
-
-
-@dataclass(slots=True)
-class Person:
-    sex: str
-    disability: int | None
-    consent: str
-    birth_year: int | None
-    age_band: str
-    visits_text: str = ""        # "YYYY-MM-DD" + village code, comma-separated (compact)
-
-    @property
-    def visits(self) -> list[str]:
-        return self.visits_text.split(",") if self.visits_text else []
-
-
-def _where(filt: ReportFilter) -> tuple[str, list]:
-    clauses, params = filt.session_clauses()
-    if filt.device_id:
-        clauses.append("a.added_device = ?")
-        params.append(filt.device_id)
-    where = " AND ".join(["a.present = 1", "s.deleted = 0", "p.deleted = 0", _DEDUPE,
-                          *clauses])
-    return where, params
 
 
 def _merge_targets(database: Database) -> set[str]:
@@ -66,49 +34,6 @@ def id_share(participant_id: str) -> float:
         return int(participant_id[:4], 16) / 0x10000
     except ValueError:
         return 0.0
-
-
-def each_person(database: Database, filt: ReportFilter,
-                progress: Callable[[float], None] | None = None) -> Iterator[Person]:
-    """Every kept person of the selection once, with all their visits (session date and
-    village), merged records folded in.
-
-    People stream out as SQLite walks the `attendance_participant` index; only the
-    few people with merged records are held until the walk ends, so memory does not
-    grow with the number of participants. `progress(share)` is called now and then
-    (it may raise to stop the walk).
-    """
-    where, params = _where(filt)
-    held_back = _merge_targets(database)
-    cursor = database.conn.execute(
-        "SELECT a.participant_id, p.id, p.sex, p.disability, p.consent, p.birth_year, "
-        "p.age_band, group_concat(s.date || s.village_code) "
-        "FROM attendance a INDEXED BY attendance_participant "
-        "CROSS JOIN participant m ON m.id = a.participant_id "
-        "JOIN session s ON s.id = a.session_id "
-        f"JOIN participant p ON p.id = {_KEPT} "
-        f"WHERE {where} GROUP BY a.participant_id", params)
-    merged: dict[str, Person] = {}
-    while rows := cursor.fetchmany(_CHUNK):
-        for record_id, person_id, sex, disability, consent, birth_year, band, visits in rows:
-            if record_id == person_id and person_id not in held_back:
-                yield Person(sex, disability, consent, birth_year, band, visits)
-                continue
-            person = merged.get(person_id)
-            if person is None:
-                merged[person_id] = Person(sex, disability, consent, birth_year, band, visits)
-            else:                               # a record merged into this person
-                person.visits_text += "," + visits
-        if progress is not None:
-            progress(id_share(rows[-1][0]))
-    yield from merged.values()
-
-
-def band_at(person: Person, day: str) -> str:
-    """Age band on a visit day (core/people.age_band; the year is enough)."""
-    if person.birth_year and person.birth_year > 0:
-        return people_rules.age_band_of_year(person.birth_year, dt.date(int(day[:4]), 1, 1))
-    return person.age_band if person.age_band in people_rules.AGE_BANDS else ""
 
 
 def skills(database: Database, filt: ReportFilter, codes: dict[str, str],
