@@ -17,6 +17,9 @@ from __future__ import annotations
 
 import datetime as dt
 import gettext
+import locale
+import os
+import sys
 from collections.abc import Callable
 
 from debc_outreach import resources
@@ -54,6 +57,31 @@ def set_language(language: str) -> None:
 
 def language() -> str:
     return _state["language"]
+
+
+# Where the system names the user's language, in gettext's order of precedence.
+_LOCALE_VARIABLES = ("LANGUAGE", "LC_ALL", "LC_MESSAGES", "LANG")
+
+
+def system_language() -> str | None:
+    """"km" for a Khmer system locale, "en" for any other, None when the system names none.
+
+    Unix shells say it in the locale variables (LANGUAGE may list several, the first
+    wins); Windows has none of them, so its user locale is asked there."""
+    for variable in _LOCALE_VARIABLES:
+        value = os.environ.get(variable, "").split(":")[0].strip()
+        if value:
+            return _language_of_locale(value)
+    if sys.platform == "win32":
+        value = locale.getlocale()[0]
+        if value:
+            return _language_of_locale(value)
+    return None
+
+
+def _language_of_locale(name: str) -> str:
+    """km_KH.UTF-8, km, Khmer_Cambodia -> "km"; anything else (C, en_GB, fr_FR) -> "en"."""
+    return "km" if name.lower().startswith(("km", "khmer")) else "en"
 
 
 def catalog_loaded(language: str) -> bool:

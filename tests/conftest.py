@@ -11,13 +11,13 @@ import pytest
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 ROOT = Path(__file__).resolve().parents[1]
-SHARED_TESTDATA = ROOT.parent / "shared" / "testdata"
+TEST_DATA = Path(__file__).resolve().parent / "data"
 
 
 @pytest.fixture(scope="session")
 def khmer_cases() -> dict:
-    """The verified Khmer test data (../shared/testdata/khmer/cases.json)."""
-    path = SHARED_TESTDATA / "khmer" / "cases.json"
+    """The verified Khmer test data (tests/data/khmer/cases.json; see its README)."""
+    path = TEST_DATA / "khmer" / "cases.json"
     return json.loads(path.read_text(encoding="utf-8"))
 
 

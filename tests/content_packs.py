@@ -3,7 +3,12 @@
 from __future__ import annotations
 
 import zipfile
+from functools import cache
 from pathlib import Path
+
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+from debc_outreach.content import signing
 
 SVG = ('<svg xmlns="http://www.w3.org/2000/svg" width="200" height="100" viewBox="0 0 200 100">'
        '<rect width="200" height="100" fill="#36c"/></svg>')
@@ -134,7 +139,24 @@ def make_pack(root: Path, version: str = "1.0.0", modules=("phone-basics",),
     return root
 
 
-def zip_pack(folder: Path, target: Path, top: str = "") -> Path:
+@cache
+def fake_publisher_key() -> Ed25519PrivateKey:
+    """A publisher key made for this test run (tests trust it with `trust_test_publisher`)."""
+    return Ed25519PrivateKey.generate()
+
+
+def trust_test_publisher(monkeypatch) -> None:
+    """Make the app trust `fake_publisher_key()` as its publisher, for this test only."""
+    from debc_outreach.content import publisher_key
+
+    monkeypatch.setattr(publisher_key, "PUBLIC_KEY",
+                        signing.public_text(fake_publisher_key()))
+
+
+def zip_pack(folder: Path, target: Path, top: str = "", sign: bool = True) -> Path:
+    """Zip `folder` (signed with the test publisher key first, unless `sign` is False)."""
+    if sign:
+        signing.sign_pack(folder, fake_publisher_key(), "test publisher")
     with zipfile.ZipFile(target, "w") as archive:
         for path in sorted(folder.rglob("*")):
             if path.is_file():

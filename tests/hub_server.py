@@ -14,7 +14,8 @@ from pathlib import Path
 
 import uvicorn
 
-from debc_outreach.hub.app import Limits, create_app
+from debc_outreach.hub import server
+from debc_outreach.hub.app import Limits
 from debc_outreach.hub.service import Hub, approve_hub
 from debc_outreach.storage.store import Store
 
@@ -30,8 +31,7 @@ class RunningHub:
 
     def __init__(self, hub: Hub, limits: Limits | None = None):
         self.hub = hub
-        config = uvicorn.Config(create_app(hub, limits), host="127.0.0.1", port=0,
-                                log_level="warning", lifespan="off")
+        config = server.config(hub, "127.0.0.1", 0, limits, log_level="warning")
         self.server = uvicorn.Server(config)
         self.thread = threading.Thread(target=self.server.run, daemon=True)
         self.url = ""

@@ -79,12 +79,19 @@ class SimDevice:
     # --- talking to the hub --------------------------------------------------------------
 
     def request(self, http: httpx.Client, method: str, target: str, body: bytes = b"",
-                headers: dict | None = None) -> httpx.Response:
+                headers: dict | None = None, patient: bool = False) -> httpx.Response:
+        """One signed request; `patient`: asked to wait (429), wait and ask again."""
         signed = hub_protocol.sign_request(self.keys, self.device_id, self.certificate,
                                            method, target, body)
         started = time.perf_counter()
-        response = http.request(method, target, content=body,
-                                headers={**(headers or {}), **signed})
+        for _attempt in range(30):
+            response = http.request(method, target, content=body,
+                                    headers={**(headers or {}), **signed})
+            if response.status_code != 429 or not patient:   # busy: wait as asked, like the app
+                break
+            time.sleep(float(response.headers.get("retry-after", "1")))
+            signed = hub_protocol.sign_request(self.keys, self.device_id, self.certificate,
+                                               method, target, body)
         self.latency.append(time.perf_counter() - started)
         return response
 
@@ -93,7 +100,7 @@ class SimDevice:
         """Upload in chunks, resuming from what the hub has; stop early to simulate a cut."""
         bundle_id = path.name.removesuffix(bundle.SUFFIX)
         target = f"/v1/bundles/{bundle_id}"
-        state = self.request(http, "GET", target).json()
+        state = self.request(http, "GET", target, patient=True).json()
         if state["status"] == "stored":
             return state
         data = path.read_bytes()
@@ -104,7 +111,8 @@ class SimDevice:
                 return None
             piece = data[offset:offset + chunk]
             response = self.request(http, "POST", target, piece, {
-                hub_protocol.OFFSET: str(offset), hub_protocol.TOTAL: str(len(data))})
+                hub_protocol.OFFSET: str(offset), hub_protocol.TOTAL: str(len(data))},
+                patient=True)
             sent += 1
             if response.status_code == 200:
                 return response.json()
@@ -114,7 +122,7 @@ class SimDevice:
     def pull(self, http: httpx.Client, folder: Path, vector: dict[str, int]) -> list[tuple]:
         """The delta's decoded event rows (in order), checked like an import checks them."""
         body = dumps({"vector": vector}).encode("utf-8")
-        response = self.request(http, "POST", "/v1/delta", body)
+        response = self.request(http, "POST", "/v1/delta", body, patient=True)
         if response.status_code == 204:
             return []
         assert response.status_code == 200, response.text

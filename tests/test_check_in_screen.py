@@ -128,8 +128,9 @@ def test_new_participant_inline_with_keyboard_only(qtbot, screen, monkeypatch):
         assert dialog.name.text() == "ស្រី\u200bពៅ"
         assert dialog.village.code() == screen.session.village_code   # the session place
         _type(dialog.birth_year, "២០០៥")
-        dialog.sex.setCurrentIndex(0)
-        dialog.wg_answers["seeing"].setCurrentIndex(3)      # a lot of difficulty
+        dialog.sex.setFocus()
+        qtbot.keyClick(dialog.sex.buttons[0], Qt.Key.Key_1)  # 1: female
+        dialog.wg_answers["seeing"].set_value(3)             # a lot of difficulty
         dialog.consent_yes.setChecked(True)
         dialog.accept()
         return QDialog.DialogCode.Accepted
@@ -157,6 +158,46 @@ def test_consent_must_be_asked(qtbot, app_context, monkeypatch):
     close_and_delete(dialog)
 
 
+def test_sex_and_everyday_activities_start_unanswered_and_sex_must_be_chosen(
+        qtbot, app_context, monkeypatch):
+    from debc_outreach.gui import participant_dialog
+
+    shown = []
+    monkeypatch.setattr(participant_dialog, "show_user_error",
+                        lambda parent, error: shown.append(str(error)))
+    dialog = participant_dialog.ParticipantDialog(app_context.store, name="Sok Dara")
+    qtbot.addWidget(dialog)
+    assert dialog.sex.value() is None
+    assert not any(button.isChecked() for button in dialog.sex.buttons)
+    assert all(row.value() is None for row in dialog.wg_answers.values())
+    dialog.consent_yes.setChecked(True)
+    dialog.accept()                              # nobody chose the sex: nothing is saved
+    assert "sex" in shown[-1] and dialog.participant is None
+    # One key per answer, with the focus in the row: 2 = male, Khmer ៤ = prefer not to say.
+    sex = dialog.sex
+    qtbot.keyClick(sex.buttons[0], Qt.Key.Key_2)
+    assert sex.value() == "M"
+    khmer_four = QKeyEvent(QEvent.Type.KeyPress, 0x17E4, Qt.KeyboardModifier.NoModifier, "៤")
+    QApplication.sendEvent(sex.buttons[1], khmer_four)         # a Khmer keyboard layout
+    assert sex.value() == "X"
+    hearing = dialog.wg_answers["hearing"]
+    qtbot.keyClick(hearing.buttons[0], Qt.Key.Key_3)
+    assert hearing.value() == 3 and not hearing.clear_button.isHidden()
+    qtbot.keyClick(hearing.buttons[2], Qt.Key.Key_0)             # 0 clears: skipped again
+    assert hearing.value() is None and hearing.clear_button.isHidden()
+    qtbot.keyClick(hearing.buttons[0], Qt.Key.Key_2)
+    hearing.clear_button.click()
+    assert hearing.value() is None
+    dialog.wg_answers["walking"].set_value(1)
+    dialog.accept()
+    person = dialog.participant
+    assert person is not None and person.sex == "X"
+    edit = participant_dialog.ParticipantDialog(app_context.store, existing=person)
+    qtbot.addWidget(edit)
+    assert edit.sex.value() == "X" and edit.wg_answers["walking"].value() == 1
+    assert edit.wg_answers["hearing"].value() is None
+
+
 def test_consent_text_follows_the_session_language():
     from debc_outreach.gui.participant_dialog import CONSENT_TEXT, consent_text
 
@@ -179,7 +220,45 @@ def test_skills_grid_ticks_by_keyboard_and_whole_group(qtbot, screen):
     qtbot.keyClick(grid, Qt.Key.Key_N)
     screen.group_achieved.click()
     results = checklist.results(store.database.conn, screen.session.id)
-    assert {results[(p.id, item.id)] for p in people} == {checklist.ACHIEVED}
+    assert [results.get((p.id, item.id)) for p in people] == [checklist.NOT_YET,
+                                                              checklist.ACHIEVED,
+                                                              checklist.ACHIEVED]
+
+
+def test_whole_group_fills_only_unmarked_rows_says_how_many_and_ctrl_z_takes_it_back(
+        qtbot, screen):
+    store = screen.context.store
+    people = [participants.add_participant(store, n) for n in ("A", "B", "C", "D")]
+    for person in people:
+        attendance.check_in(store, screen.session.id, person.id)
+    screen.refresh()
+    item = screen.grid_model.item(0)
+    rows = {screen.grid_model.person(row).id: row for row in range(4)}
+    screen.grid.setFocus()
+    screen.grid.setCurrentIndex(screen.grid_model.index(rows[people[0].id], 0))
+    qtbot.keyClick(screen.grid, Qt.Key.Key_N)                     # A: not yet, seen by hand
+    screen.grid.setCurrentIndex(screen.grid_model.index(rows[people[1].id], 0))
+    qtbot.keyClick(screen.grid, Qt.Key.Key_A)                     # B: achieved by hand
+
+    def marks():
+        results = checklist.results(store.database.conn, screen.session.id)
+        return [results.get((p.id, item.id), checklist.NOT_ASSESSED) for p in people]
+
+    screen.group_achieved.click()
+    assert marks() == [checklist.NOT_YET, checklist.ACHIEVED, checklist.ACHIEVED,
+                       checklist.ACHIEVED]
+    assert "for 2 people who had no mark" in screen.status.text()
+    assert screen.grid_model.state(rows[people[2].id], 0) == checklist.ACHIEVED
+    qtbot.keyClick(screen.grid, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
+    assert marks() == [checklist.NOT_YET, checklist.ACHIEVED, checklist.NOT_ASSESSED,
+                       checklist.NOT_ASSESSED]
+    assert "2 marks removed" in screen.status.text()
+    assert len(attendance.present_ids(store.database.conn, screen.session.id)) == 4
+    screen.group_not_yet.click()
+    screen.group_not_yet.click()                                 # nobody is left unmarked
+    assert marks() == [checklist.NOT_YET, checklist.ACHIEVED, checklist.NOT_YET,
+                       checklist.NOT_YET]
+    assert "nothing changed" in screen.status.text()
 
 
 def test_closing_shows_a_summary_and_locks_the_screen(qtbot, screen, monkeypatch):

@@ -1,6 +1,7 @@
 """Project rules that keep the code base coherent: layers, lint, documented CLI."""
 
 import ast
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -81,3 +82,20 @@ def test_every_cli_command_is_documented_in_the_readme():
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
     missing = [c for c in _cli_commands(build_parser()) if f"debc-outreach {c}" not in readme]
     assert not missing, f"document in README.md: {missing}"
+
+
+# The project's parent folder "shared" (a relative path to it, or `ROOT.parent` and the name).
+# The pattern is written so that it does not match itself.
+_OUTSIDE_DATA = re.compile(r'\.\.[/\\]shared|parent\s*/\s*"shared"')
+
+
+def test_no_test_reaches_outside_the_project_for_its_data():
+    """A fresh clone has nothing beside it: every file the tests read lives in the project
+    (tests/data/ keeps the copied Khmer test data)."""
+    offenders = []
+    for path in sorted((ROOT / "tests").rglob("*")):
+        if not path.is_file() or "__pycache__" in path.parts:
+            continue
+        if _OUTSIDE_DATA.search(path.read_text(encoding="utf-8", errors="replace")):
+            offenders.append(str(path.relative_to(ROOT)))
+    assert not offenders, f"copy the data into tests/data/ instead: {offenders}"

@@ -3,7 +3,7 @@
 from pathlib import Path
 
 import pytest
-from content_packs import make_pack, zip_pack
+from content_packs import make_pack, trust_test_publisher, zip_pack
 
 from debc_outreach import resources
 from debc_outreach.content import load_active_pack, lock
@@ -17,6 +17,11 @@ def _published(folder: Path, version: str, items=None) -> Path:
     lock.write_lock(folder, lock.updated_entries(
         None, [i for m in pack.modules for i in m.checklist], version))
     return folder
+
+
+@pytest.fixture(autouse=True)
+def _test_publisher(monkeypatch):
+    trust_test_publisher(monkeypatch)
 
 
 @pytest.fixture

@@ -39,3 +39,24 @@ def test_home_leads_a_new_user_to_the_first_steps(main_window, qtbot, monkeypatc
     home = main_window.page("home")
     home.refresh()
     assert not home.first_steps.isVisibleTo(home)
+
+
+def test_the_computer_id_and_data_folder_are_in_settings_and_about_not_on_home(
+        main_window, app_context, qtbot):
+    from PySide6.QtWidgets import QLabel
+
+    from debc_outreach.gui.about_dialog import AboutDialog
+    from debc_outreach.gui.settings_dialog import SettingsDialog
+
+    device, folder = app_context.store.device_id, str(app_context.data_dir)
+    home = main_window.page("home")
+    qtbot.waitUntil(lambda: "Sok Dara" in home.greeting.text())
+    shown = " ".join(label.text() for label in home.findChildren(QLabel))
+    assert device not in shown and folder not in shown
+    settings = SettingsDialog(app_context, main_window)
+    qtbot.addWidget(settings)
+    assert device in settings.ui.dataFolderLabel.text()
+    assert folder in settings.ui.dataFolderLabel.text()
+    about = AboutDialog(main_window, app_context)
+    qtbot.addWidget(about)
+    assert device in about.ui.versionLabel.text() and folder in about.ui.versionLabel.text()

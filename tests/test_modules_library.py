@@ -3,7 +3,7 @@
 from pathlib import Path
 
 import pytest
-from content_packs import make_pack, zip_pack
+from content_packs import make_pack, trust_test_publisher, zip_pack
 from PySide6.QtCore import Qt, QUrl
 
 from debc_outreach import resources
@@ -146,6 +146,7 @@ def test_importing_a_pack_from_the_page_reloads_it(modules_page, app_context, mo
                                                    qtbot, tmp_path: Path):
     from debc_outreach.gui import modules_page as page_module
 
+    trust_test_publisher(monkeypatch)
     monkeypatch.setattr(page_module.QMessageBox, "information", lambda *args: None)
     shipped = load_pack()
     newer = tmp_path / "newer"

@@ -74,6 +74,30 @@ def test_sign_in_refuses_a_wrong_pin_and_slows_down(qtbot, protected):
     assert not again.panel.unlock_button.isEnabled()
 
 
+def _type_a_wrong_pin(qtbot, panel) -> None:
+    qtbot.keyClicks(panel.pin_edit, "000001")
+    qtbot.keyClick(panel.pin_edit, Qt.Key.Key_Return)
+
+
+def test_enter_after_a_wrong_pin_only_says_so_on_the_shown_sign_in(qtbot, protected,
+                                                                    monkeypatch):
+    from debc_outreach.gui import sign_in
+
+    recoveries = []
+    monkeypatch.setattr(sign_in, "recover_pin", lambda *args: recoveries.append(args))
+    vault.forget(protected.data_dir)
+    dialog = SignInDialog(protected)
+    qtbot.addWidget(dialog)
+    dialog.show()                              # a shown dialog picks its default button
+    qtbot.waitExposed(dialog)
+    _type_a_wrong_pin(qtbot, dialog.panel)
+    assert recoveries == [] and dialog.isVisible() and not dialog.result()
+    assert "not right" in dialog.panel.message.text()
+    assert dialog.panel.pin_edit.text() == ""
+    assert not any(button.isDefault() for button in (dialog.panel.forgot_button,
+                                                     dialog.panel.unlock_button))
+
+
 def test_sign_in_with_the_right_pin(qtbot, protected):
     vault.forget(protected.data_dir)
     dialog = SignInDialog(protected)
@@ -84,8 +108,12 @@ def test_sign_in_with_the_right_pin(qtbot, protected):
     assert vault.unlocked_secret(protected.data_dir) is not None
 
 
-def test_idle_lock_engages_and_needs_the_pin(qtbot, protected):
+def test_idle_lock_engages_and_needs_the_pin(qtbot, protected, monkeypatch):
+    from debc_outreach.gui import idle_lock
     from debc_outreach.gui.main_window import MainWindow
+
+    recoveries = []           # Enter after a wrong PIN must not open "Forgot your PIN?"
+    monkeypatch.setattr(idle_lock, "recover_pin", lambda *args: recoveries.append(args))
 
     window = MainWindow(protected)
     window.show()
@@ -97,9 +125,9 @@ def test_idle_lock_engages_and_needs_the_pin(qtbot, protected):
         assert screen.isVisible() and screen.isFullScreen()
         screen.reject()                                   # Esc does not unlock
         assert lock.locked and screen.isVisible()
-        qtbot.keyClicks(screen.panel.pin_edit, "000001")
-        qtbot.keyClick(screen.panel.pin_edit, Qt.Key.Key_Return)
+        _type_a_wrong_pin(qtbot, screen.panel)
         assert lock.locked and "not right" in screen.panel.message.text()
+        assert recoveries == [] and screen.panel.pin_edit.text() == ""
         qtbot.keyClicks(screen.panel.pin_edit, PIN)
         qtbot.keyClick(screen.panel.pin_edit, Qt.Key.Key_Return)
         assert not lock.locked

@@ -58,3 +58,20 @@ def test_sign_in_sheet_of_an_unknown_session_is_refused(run_cli, tmp_path):
                              "-o", str(tmp_path / "s.pdf"))
     assert code == 1 and "Traceback" not in err
     assert not (tmp_path / "s.pdf").exists()
+
+
+def test_export_takes_the_format_from_the_file_name_when_none_is_given(run_cli, data_dir,
+                                                                      tmp_path):
+    _demo(data_dir)
+    for name, fmt, magic in (("a.csv", "CSV", b"\xef\xbb\xbf"), ("b.XLSX", "XLSX", b"PK"),
+                             ("c.pdf", "PDF", b"%PDF")):
+        path = tmp_path / name
+        code, out, err = run_cli("export", "sessions", "-o", str(path))
+        assert code == 0, err
+        assert f"({fmt})" in out and path.read_bytes().startswith(magic)
+    code, out, err = run_cli("export", "sessions", "--format", "csv", "-o",
+                             str(tmp_path / "explicit.txt"))
+    assert code == 0 and "(CSV)" in out                     # --format wins over the name
+    code, out, err = run_cli("export", "sessions", "-o", str(tmp_path / "report.txt"))
+    assert code == 1 and "--format" in err and "Traceback" not in err
+    assert not (tmp_path / "report.txt").exists()

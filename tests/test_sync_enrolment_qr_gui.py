@@ -81,7 +81,7 @@ def test_coordinator_approves_then_shows_a_qr_code_the_trainers_computer_reads(
     assert "saved in" in offered[0] and str(target) in offered[0]
     assert seen["codes"] == [seen["code"]] and seen["text"] == seen["code"]
     assert QApplication.clipboard().text() == seen["code"]
-    assert seen["device"] == TRAINER and seen["area"] == "0701, 0702, 0703"
+    assert seen["device"] == TRAINER and seen["area"] == "Kampot: Angkor Chey, Banteay Meas, Chhuk"
     assert seen["px"] >= 6                          # large enough for a camera
     assert enrolment_codec.decode(seen["code"])["certificate"] == \
         json.loads(target.read_text(encoding="utf-8"))["certificate"]
@@ -132,7 +132,7 @@ def test_trainer_joins_from_the_sync_page_with_a_usb_scanner(
     monkeypatch.setattr(enrolment_qr.JoinWithCodeDialog, "exec", scan)
     assert page.join_with_code()
     assert not page.join_box.isVisible()
-    assert "Kampot 2026" in page.identity.text() and "07" in page.identity.text()
+    assert "Kampot 2026" in page.identity.text() and "area Kampot ·" in page.identity.text()
 
 
 def test_the_join_dialog_explains_each_problem_in_english_and_khmer(

@@ -18,6 +18,11 @@ def test_trainer_joins_and_sends_to_coordinator_from_the_sync_page(main_window, 
     try:
         request = tmp_path / "request.json"
         assert page.write_request(request)
+        assert "Enrolment request saved as" in page.status.text()
+        assert str(request) in page.status.text()
+        app_context.set_language("km")                  # still said, in the new language
+        assert str(request) in page.status.text() and "Enrolment" not in page.status.text()
+        app_context.set_language("en")
         cert = tmp_path / "cert.json"
         from debc_outreach.sync.trust import read_json_file
 
@@ -27,6 +32,7 @@ def test_trainer_joins_and_sends_to_coordinator_from_the_sync_page(main_window, 
         assert not page.join_box.isVisible()
         assert page.send_button.isVisible()
         assert "not yet acknowledged" in page.status.text()
+        assert "area Kampot ·" in page.identity.text()              # the name, not "07"
         usb = tmp_path / "usb"
         usb.mkdir()
         task = page.send_to_coordinator(usb)
@@ -128,3 +134,15 @@ def test_conflicts_page_shows_both_values_and_resolves(main_window, app_context,
     finally:
         coordinator.close()
         trainer.close()
+
+
+def test_a_device_area_is_shown_by_province_and_district_name():
+    from debc_outreach import i18n
+    from debc_outreach.gui.enrolment_qr import area_text
+
+    assert area_text(["07"]) == "Kampot"
+    assert area_text(["0701", "12", "0703"]) == "Kampot: Angkor Chey, Chhuk; Phnom Penh"
+    assert area_text(["07", "0701"]) == "Kampot"             # the whole province
+    assert area_text([trust.ALL_AREAS]) == "all provinces"
+    i18n.set_language("km")
+    assert area_text(["07"]) == "កំពត"

@@ -284,6 +284,7 @@ def test_khmer_reports_page_shows_chart_labels_and_module_titles_whole(qtbot, ma
                                                                          tmp_path):
     from PySide6.QtCore import QRect, Qt
     from PySide6.QtGui import QFont, QFontMetricsF
+    from PySide6.QtWidgets import QStyle
 
     from debc_outreach.reports.pdf.charts import FONT_FAMILY, fitted_label
 
@@ -304,10 +305,14 @@ def test_khmer_reports_page_shows_chart_labels_and_module_titles_whole(qtbot, ma
     for text in chart.chart.labels:
         assert "…" not in fitted_label(metrics, text, width, height), text
     table = page.skills
+    # The width the item delegate lays text out in: the cell less its grid line and the
+    # style's text margin on each side.
+    margin = table.style().pixelMetric(QStyle.PixelMetric.PM_FocusFrameHMargin, None, table) + 1
+    text_width = table.columnWidth(0) - int(table.showGrid()) - 2 * margin
     for row in range(table.rowCount()):
         item = table.item(row, 0)
         assert strip_line_breaks(item.text()) == item.toolTip()
         rect = table.fontMetrics().boundingRect(
-            QRect(0, 0, table.columnWidth(0) - 8, 10_000),
+            QRect(0, 0, text_width, 10_000),
             int(Qt.TextFlag.TextWordWrap), item.text())
         assert rect.height() <= table.rowHeight(row), item.toolTip()

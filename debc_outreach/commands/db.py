@@ -31,8 +31,11 @@ def cmd_db_check(args: argparse.Namespace) -> int:
     finally:
         database.close()
     if args.json:
-        print(json.dumps({"ok": not problems, "problems": problems, "events": events,
-                          "devices": devices}, ensure_ascii=False))
+        report = {"ok": not problems, "problems": problems, "events": events,
+                  "devices": devices}
+        if getattr(args, "finished_set_up", False):
+            report["finished_interrupted_set_up"] = True
+        print(json.dumps(report, ensure_ascii=False))
     for problem in problems if not args.json else []:
         print(problem, file=sys.stderr)
     if problems:

@@ -9,6 +9,7 @@ from pathlib import Path
 
 from debc_outreach import i18n
 from debc_outreach.commands import open_store
+from debc_outreach.errors import UserError
 from debc_outreach.i18n import _, ngettext
 from debc_outreach.storage import privacy
 
@@ -57,16 +58,31 @@ def _warn_if_named(kind: str, result) -> None:
               file=sys.stderr)
 
 
+EXPORT_FORMATS = ("csv", "xlsx", "pdf")
+
+
+def export_format(requested: str | None, output: str) -> str:
+    """--format when given, else the output file's extension (x.csv -> csv)."""
+    if requested:
+        return requested
+    extension = Path(output).suffix.lower().lstrip(".")
+    if extension in EXPORT_FORMATS:
+        return extension
+    raise UserError(_("Which format? End the file name in .csv, .xlsx or .pdf, "
+                      "or give --format csv, xlsx or pdf."))
+
+
 def cmd_export(args: argparse.Namespace) -> int:
     from debc_outreach.reports.exports import ExportRequest, run_export
 
+    fmt = export_format(args.format, args.output)
     filt = _filter(args, args.data_dir)
     with open_store(args) as store:
         privacy.require_named_exports_allowed(store, args.kind)       # issue 8
-        request = ExportRequest(args.kind, args.format, Path(args.output), filt,
+        request = ExportRequest(args.kind, fmt, Path(args.output), filt,
                                 args.export_lang or i18n.language(), data_dir=args.data_dir)
         result = run_export(store.database, request, _who(args, store))
-    _report(result, args.format)
+    _report(result, fmt)
     _warn_if_named(args.kind, result)
     return 0
 
@@ -173,7 +189,8 @@ def register(commands) -> None:
              "summary": _("figures, disaggregation, skills and targets (PDF: with charts)")}
     for kind, text in helps.items():
         sub = kinds.add_parser(kind, help=text)
-        sub.add_argument("--format", required=True, choices=("csv", "xlsx", "pdf"))
+        sub.add_argument("--format", choices=EXPORT_FORMATS,
+                         help=_("file format (default: from the file name's extension)"))
         sub.add_argument("-o", "--output", required=True, metavar="FILE")
         _filters(sub)
         _lang(sub)

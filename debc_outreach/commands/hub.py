@@ -32,7 +32,8 @@ def cmd_serve(args: argparse.Namespace) -> int:
     except ImportError as error:
         raise UserError(_("The hub needs the hub extra: pip install 'debc-outreach[hub]'.")) \
             from error
-    from debc_outreach.hub.app import Limits, serve
+    from debc_outreach.hub.app import Limits
+    from debc_outreach.hub.server import serve
 
     hub = _open_hub(args)
     try:
@@ -41,7 +42,10 @@ def cmd_serve(args: argparse.Namespace) -> int:
                 "front of it).").format(device=hub.device_id, host=args.host, port=args.port),
               flush=True)
         serve(hub, args.host, args.port,
-              Limits(max_bundle=args.max_bundle_mb << 20, device_rate=args.rate))
+              Limits(max_bundle=args.max_bundle_mb << 20, device_rate=args.rate,
+                     uploads_total=args.uploads, header_seconds=args.header_timeout,
+                     body_idle_seconds=args.body_timeout,
+                     body_min_rate=max(1, int(args.min_upload_rate * 1024))))
     finally:
         hub.close()
     return 0
@@ -116,6 +120,7 @@ def cmd_status(args: argparse.Namespace) -> int:
 
 def cmd_sync_hub(args: argparse.Namespace) -> int:
     """`sync hub URL`: push then pull with a hub (the same as "Sync now" in the app)."""
+    from debc_outreach.commands.content import install_received_packs
     from debc_outreach.sync import hub_client
 
     with open_store(args) as store:
@@ -127,6 +132,7 @@ def cmd_sync_hub(args: argparse.Namespace) -> int:
         proxy = args.proxy if args.proxy is not None else remembered["proxy"]
         result = hub_client.sync_with_hub(store, url, proxy=proxy)
         hub_client.save_hub_settings(store.data_dir, hub_client.check_url(url), proxy)
+        install_received_packs(store, quiet=args.json)
     if args.json:
         print(json.dumps(result.as_json(), ensure_ascii=False))
     else:
@@ -145,6 +151,20 @@ def add_sync_hub(actions) -> None:
                      help=_("HTTP proxy (default: the environment's HTTPS_PROXY)"))
     hub.add_argument("--json", action="store_true", help=_("machine-readable output"))
     hub.set_defaults(handler=cmd_sync_hub)
+
+
+def _positive(kind):
+    """An argparse type: a number of `kind` above zero."""
+    def parse(text: str):
+        try:
+            value = kind(text)
+        except ValueError:
+            value = 0
+        if not value > 0:
+            raise argparse.ArgumentTypeError(_("expected a number above zero: {value}")
+                                             .format(value=text))
+        return value
+    return parse
 
 
 def register(commands) -> None:
@@ -166,6 +186,16 @@ def register(commands) -> None:
                        help=_("largest bundle a device may push"))
     serve.add_argument("--rate", type=float, default=20.0, metavar="N",
                        help=_("requests per second allowed per device"))
+    serve.add_argument("--uploads", type=_positive(int), default=16, metavar="N",
+                       help=_("uploads read at once (each device: 2 at most)"))
+    serve.add_argument("--header-timeout", type=_positive(float), default=10.0,
+                       metavar="SECONDS", help=_("time a request has to send its headers"))
+    serve.add_argument("--body-timeout", type=_positive(float), default=20.0,
+                       metavar="SECONDS",
+                       help=_("longest pause allowed while a request sends its body"))
+    serve.add_argument("--min-upload-rate", type=_positive(float), default=4.0,
+                       metavar="KB/S",
+                       help=_("slowest average upload speed accepted (kilobytes per second)"))
     serve.set_defaults(handler=cmd_serve)
     request = actions.add_parser("enrol-request", help=_("write the hub's enrolment request"))
     common(request)

@@ -15,7 +15,7 @@ import json
 import os
 import sys
 
-from debc_outreach.commands import open_store
+from debc_outreach.commands import open_store, unlock_if_protected
 from debc_outreach.errors import UserError
 from debc_outreach.i18n import _, ngettext
 from debc_outreach.storage import privacy, protection, retention, trainers, vault
@@ -84,6 +84,9 @@ def cmd_status(args: argparse.Namespace) -> int:
 
 def cmd_setup(args: argparse.Namespace) -> int:
     if vault.is_protected(args.data_dir):
+        if protection.interrupted_set_up(args.data_dir):
+            unlock_if_protected(args)     # signs in, finishes the set-up, shows a new code
+            return 0
         raise UserError(_("This computer is already protected with PINs."))
     with open_store(args) as store:
         trainer = _trainer(store, args.trainer)
@@ -100,7 +103,8 @@ def cmd_setup(args: argparse.Namespace) -> int:
                 "{path}").format(path=done.encryption.backup))
     print(_("Recovery code (write it down and keep it locked away; it is shown only "
             "once):"))
-    print(done.recovery_code)
+    print(done.recovery_code, flush=True)
+    protection.finish_set_up(args.data_dir)
     return 0
 
 

@@ -8,6 +8,7 @@ from pathlib import Path
 
 from debc_outreach import i18n
 from debc_outreach.commands import open_store
+from debc_outreach.commands.content import install_received_packs
 from debc_outreach.errors import UserError
 from debc_outreach.i18n import _
 
@@ -173,8 +174,9 @@ def cmd_import_bundle(args: argparse.Namespace) -> int:
 
     with open_store(args) as store:
         report = importer.import_bundle(store, Path(args.bundle).expanduser())
-    print(json.dumps(report.as_json(), ensure_ascii=False) if args.json
-          else _report_line(report))
+        print(json.dumps(report.as_json(), ensure_ascii=False) if args.json
+              else _report_line(report))
+        install_received_packs(store, quiet=args.json)
     return 0
 
 
@@ -183,6 +185,7 @@ def cmd_folder(args: argparse.Namespace) -> int:
 
     with open_store(args) as store:
         result = folder.sync_folder(store, Path(args.path).expanduser())
+        install_received_packs(store, quiet=args.json)
     if args.json:
         print(json.dumps({"imported": [r.as_json() for r in result.imported],
                           "refused": [{"file": n, "reason": r} for n, r in result.refused],

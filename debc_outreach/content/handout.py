@@ -18,6 +18,7 @@ from debc_outreach.content.display import display_markdown
 from debc_outreach.content.document_images import fitted_image, place_images
 from debc_outreach.content.handout_text import handout_markdown
 from debc_outreach.content.model import Module, Pack
+from debc_outreach.content.pdf_text import label_pdf_text
 from debc_outreach.errors import UserError
 from debc_outreach.i18n import _
 
@@ -79,6 +80,7 @@ def render_handout(module: Module, pack: Pack, lang: str, path: Path) -> Path:
     del writer                                 # flushes and closes the file
     if not path.exists() or path.stat().st_size == 0:
         raise UserError(_("The handout could not be written to {path}.").format(path=path))
+    label_pdf_text(document, path)
     return path
 
 

@@ -11,6 +11,7 @@ from PySide6.QtWidgets import QDialog, QWidget
 
 from debc_outreach import __version__, resources
 from debc_outreach.gui import fonts
+from debc_outreach.gui.context import AppContext
 from debc_outreach.gui.forms.about_dialog_ui import Ui_AboutDialog
 from debc_outreach.i18n import _
 from debc_outreach.licences import bundled_licences
@@ -80,9 +81,17 @@ def licence_text_html(name: str) -> str:
     return "".join(parts)
 
 
+def computer_text(context: AppContext) -> str:
+    """This computer's id and data folder, for whoever looks after the laptop (Settings
+    and About show it; the Home page does not)."""
+    return "\n".join((_("This computer's id: {device}").format(device=context.store.device_id),
+                      _("Data folder: {folder}").format(folder=context.data_dir)))
+
+
 class AboutDialog(QDialog):
-    def __init__(self, parent: QWidget | None = None):
+    def __init__(self, parent: QWidget | None = None, context: AppContext | None = None):
         super().__init__(parent)
+        self._context = context
         self.ui = Ui_AboutDialog()
         self.ui.setupUi(self)
         self.ui.titleLabel.setFont(fonts.heading_font(self.font(), 1.8))
@@ -99,7 +108,10 @@ class AboutDialog(QDialog):
             self.ui.licences.setHtml(licences_html())
 
     def _retranslate_extra(self) -> None:
-        self.ui.versionLabel.setText(_("Version {version}").format(version=__version__))
+        version = _("Version {version}").format(version=__version__)
+        if self._context is not None and self._context.store is not None:
+            version += "\n" + computer_text(self._context)
+        self.ui.versionLabel.setText(version)
 
     def changeEvent(self, event: QEvent) -> None:  # noqa: N802
         if event.type() == QEvent.Type.LanguageChange:

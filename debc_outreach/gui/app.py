@@ -82,6 +82,9 @@ def run_gui(data_dir: Path, language: str | None = None) -> int:
 
         if not unlock_at_start(context):
             return 0
+        from debc_outreach.gui.security import resume_interrupted_set_up
+
+        resume_interrupted_set_up(context)
     try:
         open_store(context, trainer_name)
     except UserError as error:

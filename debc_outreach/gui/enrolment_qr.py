@@ -36,6 +36,7 @@ from debc_outreach.gui.errors import show_user_error
 from debc_outreach.gui.fonts import heading_font
 from debc_outreach.gui.qr_pictures import choose_picture, read_picture_codes
 from debc_outreach.i18n import _
+from debc_outreach.reports import lookup
 from debc_outreach.reports.pdf.qr import QUIET_ZONE, qr_symbol
 from debc_outreach.storage.store import Store
 from debc_outreach.sync import enrolment_codec, trust
@@ -46,8 +47,24 @@ ERROR_STYLE = "color: #B3261E;"
 
 
 def area_text(scope) -> str:
-    """A device's area as shown to people (its province/district codes)."""
-    return _("all provinces") if trust.ALL_AREAS in scope else ", ".join(scope)
+    """A device's area as people say it: its provinces and districts by name, in the
+    current language (Kampot / កំពត, not 07); a code the gazetteer lacks stays a code.
+    Districts are listed after their province: "Kampot: Angkor Chey, Chhuk"."""
+    if trust.ALL_AREAS in scope:
+        return _("all provinces")
+    language = i18n.language()
+    districts: dict[str, list[str]] = {}          # province code -> district names, in order
+    for code in scope:
+        names = districts.setdefault(code[:2], [])
+        if len(code) > 2:
+            names.append(lookup.district_name(code, language))
+    parts = []
+    for province, names in districts.items():
+        name = lookup.province_name(province, language)
+        parts.append(_("{province}: {districts}").format(province=name,
+                                                          districts=", ".join(names))
+                     if names and province not in scope else name)
+    return "; ".join(parts)
 
 
 def _until(expires: str) -> str:

@@ -34,6 +34,7 @@ from PySide6.QtWidgets import (
 
 from debc_outreach import i18n, resources
 from debc_outreach.content.document_images import place_images
+from debc_outreach.content.pdf_text import label_pdf_text
 from debc_outreach.errors import UserError
 from debc_outreach.gui import fonts
 from debc_outreach.gui.errors import show_user_error
@@ -96,6 +97,7 @@ def write_guide_pdf(path_in: Path, pdf_path: Path) -> Path:
     del writer                                  # closes the file
     if not pdf_path.is_file() or pdf_path.stat().st_size == 0:
         raise UserError(_("The PDF could not be written to {path}.").format(path=pdf_path))
+    label_pdf_text(document, pdf_path)
     return pdf_path
 
 

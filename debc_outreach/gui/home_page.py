@@ -1,4 +1,7 @@
-"""Home: who is signed in, what is on this device, where the data lives."""
+"""Home: who is signed in, what is on this device, what to do next.
+
+The computer's id and the data folder are for whoever looks after the laptop: they are
+in Settings and Help → About, not on the page every trainer sees."""
 
 from __future__ import annotations
 
@@ -87,9 +90,6 @@ class HomePage(Page):
             actions.addWidget(button)
         actions.addStretch(1)
         layout.addLayout(actions)
-        self.device = QLabel()
-        self.device.setWordWrap(True)
-        layout.addWidget(self.device)
         layout.addStretch(1)
         self._painted = False
         self._counts: dict[str, int] = {}
@@ -163,8 +163,6 @@ class HomePage(Page):
             self.backup.value.setText(i18n.format_date(day))
         else:
             self.backup.value.setText("—")
-        self.device.setText(_("This computer: {device} · Data folder: {folder}")
-                            .format(device=store.device_id, folder=store.data_dir))
 
     def _go(self, key: str):
         """Show another page of the main window (the home page lives in it)."""

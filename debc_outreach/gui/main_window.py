@@ -72,8 +72,19 @@ class MainWindow(QMainWindow):
         side_layout.addWidget(self.settings_button)
         outer.addWidget(side)
 
+        right = QVBoxLayout()
+        right.setContentsMargins(0, 0, 0, 0)
+        right.setSpacing(0)
+        # Shown when today's backup failed (a full disk): the work goes on, the user knows.
+        self.backup_banner = QLabel()
+        self.backup_banner.setObjectName("backupBanner")
+        self.backup_banner.setStyleSheet("background: #fff4d6; color: #5c3c00; padding: 8px;")
+        self.backup_banner.setWordWrap(True)
+        self.backup_banner.hide()
+        right.addWidget(self.backup_banner)
         self.stack = QStackedWidget()
-        outer.addWidget(self.stack, 1)
+        right.addWidget(self.stack, 1)
+        outer.addLayout(right, 1)
         for _entry in self._entries:
             self.stack.addWidget(QWidget())      # replaced by the page when first shown
         self.setCentralWidget(central)
@@ -155,6 +166,9 @@ class MainWindow(QMainWindow):
         self.guide_actions["trainer"].setText(_("&Trainer's guide"))
         self.guide_actions["coordinator"].setText(_("&Coordinator's guide"))
         self._update_trainer_label()
+        warning = self.context.store.backup_warning if self.context.store else ""
+        self.backup_banner.setText(warning)
+        self.backup_banner.setVisible(bool(warning))
 
     def _update_trainer_label(self) -> None:
         trainer = trainers.get_trainer(self.context.store,
@@ -179,7 +193,7 @@ class MainWindow(QMainWindow):
     def open_about(self) -> None:
         from debc_outreach.gui.about_dialog import AboutDialog
 
-        AboutDialog(self).exec()
+        AboutDialog(self, self.context).exec()
 
     def open_guide(self, name: str) -> None:
         from debc_outreach.gui.guide_viewer import GuideDialog

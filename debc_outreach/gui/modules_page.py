@@ -1,4 +1,5 @@
-"""Modules: browse, filter and search the awareness modules; read, present, print, import."""
+"""Modules: browse, filter and search the awareness modules; read, present, print, import
+(and, on the coordinator's computer, sign a pack)."""
 
 from __future__ import annotations
 
@@ -29,7 +30,7 @@ from debc_outreach.content.model import Module, Pack
 from debc_outreach.content.search import ModuleIndex
 from debc_outreach.core.khmer_text import with_line_breaks
 from debc_outreach.errors import UserError
-from debc_outreach.gui import fonts
+from debc_outreach.gui import fonts, pack_signing
 from debc_outreach.gui.context import AppContext
 from debc_outreach.gui.errors import show_user_error
 from debc_outreach.gui.module_reader import ModuleReader
@@ -56,9 +57,12 @@ class ModulesPage(Page):
         self.pack_label.setWordWrap(True)
         self.import_button = QPushButton()
         self.import_button.clicked.connect(self.choose_pack_to_import)
+        self.sign_button = QPushButton()
+        self.sign_button.clicked.connect(lambda: pack_signing.choose_and_sign(self))
         top = QHBoxLayout()
         top.addWidget(self.heading)
         top.addWidget(self.pack_label, 1)
+        top.addWidget(self.sign_button)
         top.addWidget(self.import_button)
 
         self.search = QLineEdit()
@@ -155,6 +159,7 @@ class ModulesPage(Page):
         self.index = ModuleIndex(self.pack)
 
     def _content_changed(self, entity: str) -> None:
+        self.sign_button.setVisible(pack_signing.can_sign(self.context.store))
         if entity == "content":
             self.reload()
             self.retranslate()
@@ -177,6 +182,10 @@ class ModulesPage(Page):
         self.import_button.setText(_("Import pack…"))
         self.import_button.setToolTip(_("Install a newer module pack (.zip) from your "
                                         "coordinator"))
+        self.sign_button.setText(_("Sign a pack…"))
+        self.sign_button.setToolTip(_("Sign a corrected module pack so the trainers' "
+                                      "computers accept it"))
+        self.sign_button.setVisible(pack_signing.can_sign(self.context.store))
         self.search.setPlaceholderText(_("Search titles and text (ខ្មែរ or English)"))
         self.area_label.setText(_("Policy area"))
         self.audience_label.setText(_("Audience"))
@@ -322,12 +331,15 @@ class ModulesPage(Page):
     def import_pack(self, path: Path):
         """Import in the background; the page reloads when it succeeded. Returns the task."""
         from debc_outreach.content.importer import import_pack, recorded_checklist_ids
+        from debc_outreach.content.signing import trusted_signers
         from debc_outreach.gui.tasks import Task
 
         data_dir = self.context.data_dir
-        recorded = recorded_checklist_ids(self.context.store.database)   # one quick query
+        database = self.context.store.database
+        recorded = recorded_checklist_ids(database)       # two quick queries
+        trusted = trusted_signers(database)
         task = Task(self, _("Importing the module pack…"), lambda _progress: import_pack(
-            path, data_dir, recorded))
+            path, data_dir, recorded, trusted))
         task.succeeded.connect(self._imported)
         task.start()
         return task
@@ -338,4 +350,5 @@ class ModulesPage(Page):
             "Version {version} is now in use ({n} module). It replaces version {old}.",
             "Version {version} is now in use ({n} modules). It replaces version {old}.",
             result.modules).format(version=result.version, n=i18n.format_number(result.modules),
-                                   old=result.previous_version))
+                                   old=result.previous_version)
+            + "\n" + _("Signed by {signer}.").format(signer=result.signer))

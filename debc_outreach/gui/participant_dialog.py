@@ -1,8 +1,10 @@
 """New (or edited) participant, keyboard-only: name, sex, age, village, phone,
 the Washington Group Short Set (skippable) and consent.
 
-Tab moves through the fields in reading order; Enter saves. The WG questions
-are asked respectfully and may be skipped. The consent text is shown in the
+Tab moves through the fields in reading order; Enter saves. Sex and the WG
+answers start with nothing chosen (a preset answer gets recorded for people who
+were never asked); each answer has its number key. The WG questions are asked
+respectfully and may be skipped. The consent text is shown in the
 session's language; the trainer records yes or no.
 """
 
@@ -31,8 +33,9 @@ from debc_outreach.content.labels import label
 from debc_outreach.core import people, wg
 from debc_outreach.core.khmer_text import with_line_breaks
 from debc_outreach.errors import UserError
+from debc_outreach.gui.choice_row import ChoiceRow
 from debc_outreach.gui.errors import show_user_error
-from debc_outreach.gui.village_picker import VillagePicker
+from debc_outreach.gui.village_picker import ProvinceFilter, VillagePicker, village_row
 from debc_outreach.i18n import N_, _
 from debc_outreach.storage import participants
 from debc_outreach.storage.participants import Participant
@@ -72,9 +75,7 @@ class ParticipantDialog(QDialog):
         left = QVBoxLayout()
         form = QFormLayout()
         self.name = QLineEdit(existing.display_name if existing else name)
-        self.sex = QComboBox()
-        for code in people.SEXES:
-            self.sex.addItem("", code)
+        self.sex = ChoiceRow(people.SEXES, columns=2)
         self.birth_year = QLineEdit()
         self.birth_year.setMaxLength(4)
         self.age_band = QComboBox()
@@ -83,6 +84,7 @@ class ParticipantDialog(QDialog):
             self.age_band.addItem("", band)
         self.village = VillagePicker()
         self.village.set_code(existing.village_code if existing else village_code)
+        self.province = ProvinceFilter(self.village, store, recorded_by)
         self.phone = QLineEdit(existing.phone if existing else phone)
         self.labels = {key: QLabel() for key in ("name", "sex", "birth_year", "age_band",
                                                   "village", "phone")}
@@ -90,7 +92,7 @@ class ParticipantDialog(QDialog):
         form.addRow(self.labels["sex"], self.sex)
         form.addRow(self.labels["birth_year"], self.birth_year)
         form.addRow(self.labels["age_band"], self.age_band)
-        form.addRow(self.labels["village"], self.village)
+        form.addRow(self.labels["village"], village_row(self.village, self.province))
         form.addRow(self.labels["phone"], self.phone)
         left.addLayout(form)
 
@@ -120,14 +122,11 @@ class ParticipantDialog(QDialog):
         self.wg_intro.setWordWrap(True)
         wg_layout.addWidget(self.wg_intro)
         self.wg_questions: dict[str, QLabel] = {}
-        self.wg_answers: dict[str, QComboBox] = {}
+        self.wg_answers: dict[str, ChoiceRow] = {}
         for domain in wg.DOMAINS:
             question = QLabel()
             question.setWordWrap(True)
-            answer = QComboBox()
-            answer.addItem("", None)
-            for level in wg.LEVELS:
-                answer.addItem("", level)
+            answer = ChoiceRow(wg.LEVELS, columns=2, clearable=True)
             question.setBuddy(answer)
             self.wg_questions[domain] = question
             self.wg_answers[domain] = answer
@@ -155,13 +154,12 @@ class ParticipantDialog(QDialog):
         return wg.clean_answers(json.loads(text or "{}"))
 
     def _load(self, person: Participant) -> None:
-        self.sex.setCurrentIndex(max(0, self.sex.findData(person.sex)))
+        self.sex.set_value(person.sex)
         if person.birth_year:
             self.birth_year.setText(str(person.birth_year))
         self.age_band.setCurrentIndex(max(0, self.age_band.findData(person.age_band)))
         for domain, level in self._stored_answers().items():
-            combo = self.wg_answers[domain]
-            combo.setCurrentIndex(max(0, combo.findData(level)))
+            self.wg_answers[domain].set_value(level)
         if person.consent == "yes":
             self.consent_yes.setChecked(True)
         elif person.consent == "no":
@@ -173,8 +171,7 @@ class ParticipantDialog(QDialog):
         self.labels["name"].setBuddy(self.name)
         self.labels["sex"].setText(_("&Sex"))
         self.labels["sex"].setBuddy(self.sex)
-        for i, code in enumerate(people.SEXES):
-            self.sex.setItemText(i, _(people.SEX_NAMES[code]))
+        self.sex.set_texts([_(people.SEX_NAMES[code]) for code in people.SEXES])
         self.labels["birth_year"].setText(_("&Birth year"))
         self.labels["birth_year"].setBuddy(self.birth_year)
         self.birth_year.setPlaceholderText(_("e.g. 1990 or ១៩៩០"))
@@ -186,6 +183,7 @@ class ParticipantDialog(QDialog):
         self.labels["village"].setText(_("&Village"))
         self.labels["village"].setBuddy(self.village)
         self.village.retranslate()
+        self.province.retranslate()
         self.labels["phone"].setText(_("&Phone (optional)"))
         self.labels["phone"].setBuddy(self.phone)
         self.wg_box.setTitle(_("Everyday activities (optional)"))
@@ -194,10 +192,7 @@ class ParticipantDialog(QDialog):
             "because of a health problem. You may skip any question.")))
         for domain in wg.DOMAINS:
             self.wg_questions[domain].setText(with_line_breaks(_(wg.QUESTIONS[domain])))
-            combo = self.wg_answers[domain]
-            combo.setItemText(0, _("Skipped"))
-            for i, level in enumerate(wg.LEVELS, start=1):
-                combo.setItemText(i, _(wg.LEVEL_NAMES[level]))
+            self.wg_answers[domain].set_texts([_(wg.LEVEL_NAMES[level]) for level in wg.LEVELS])
         self.consent_box.setTitle(_("Consent"))
         self.consent_text.setText(with_line_breaks(consent_text(self._language)))
         self.consent_yes.setText(_("&Yes, agrees"))
@@ -210,13 +205,15 @@ class ParticipantDialog(QDialog):
             raise UserError(_("The birth year {year} is not a number.").format(year=text))
         if self.village.text().strip() and not self.village.code():
             raise UserError(_("Pick the village from the list, or leave it empty."))
-        answers = {d: c.currentData() for d, c in self.wg_answers.items()
-                   if c.currentData() is not None}
+        if self.sex.value() is None:
+            raise UserError(_("Choose the person's sex (or \"Prefer not to say\")."))
+        answers = {domain: row.value() for domain, row in self.wg_answers.items()
+                   if row.value() is not None}
         consent = "yes" if self.consent_yes.isChecked() else \
             "no" if self.consent_no.isChecked() else ""
         if not consent:
             raise UserError(_("Ask for consent and choose Yes or No."))
-        return {"display_name": self.name.text(), "sex": self.sex.currentData(),
+        return {"display_name": self.name.text(), "sex": self.sex.value(),
                 "birth_year": year, "age_band": "" if year else self.age_band.currentData(),
                 "village_code": self.village.code(), "phone": self.phone.text().strip(),
                 "wg_answers": answers, "consent": consent}

@@ -54,10 +54,14 @@ class PinPanel(QWidget):
         self.message.setWordWrap(True)
         self.message.setStyleSheet("color: #b00020;")
         self.unlock_button = QPushButton()
-        # Enter in the PIN field unlocks (returnPressed); a default button would try twice.
-        self.unlock_button.setAutoDefault(False)
         self.forgot_button = QPushButton()
         self.forgot_button.setFlat(True)
+        # Enter in the PIN field unlocks (returnPressed) and nothing else: a dialog makes its
+        # first auto-default button the default, so Enter after a wrong PIN would also
+        # open "Forgot your PIN?" (or try the PIN twice).
+        for button in (self.unlock_button, self.forgot_button):
+            button.setAutoDefault(False)
+            button.setDefault(False)
 
         form = QFormLayout()
         form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)

@@ -206,7 +206,7 @@ class ReportsPage(Page):
                     "attendances": _("Attendances"), "women": _("Women"),
                     "disability": _("People with disabilities"),
                     "youth": _("Youth (15–24)"), "elders": _("Elders (60+)"),
-                    "without_consent": _("Without consent (counted, not named)")}
+                    "without_consent": _("Participants without consent (counted, not named)")}
         for name, card in self.cards.items():
             card.caption.setText(captions[name])
         self.skills_title.setText(_("Skills achieved per module"))

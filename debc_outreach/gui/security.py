@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 
-from PySide6.QtCore import QTimer
+from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import QApplication, QMessageBox, QWidget
 
 from debc_outreach.errors import UserError
@@ -92,6 +92,35 @@ def after_start(context: AppContext, window: QWidget, first_run: bool) -> None:
         else None)
     if first_run and not vault.is_protected(context.data_dir):
         QTimer.singleShot(0, lambda: offer_protection(context, window))
+
+
+def resume_interrupted_set_up(context: AppContext, parent: QWidget | None = None) -> None:
+    """After the sign-in at start, before the store opens: finish a PIN set-up that was
+    stopped half-way and show the new recovery code (the old one was never seen)."""
+    from debc_outreach.gui.errors import show_user_error
+    from debc_outreach.gui.pin_dialogs import RecoveryCodeDialog
+    from debc_outreach.storage import protection
+    from debc_outreach.sync.keys import seal_key_file
+
+    if not protection.interrupted_set_up(context.data_dir):
+        return
+    QApplication.setOverrideCursor(Qt.CursorShape.WaitCursor)
+    try:
+        done = protection.resume_set_up(context.data_dir)
+        seal_key_file(context.data_dir)
+    except UserError as error:
+        QApplication.restoreOverrideCursor()
+        show_user_error(parent, error)
+        return
+    QApplication.restoreOverrideCursor()
+    QMessageBox.information(
+        parent, _("PIN protection finished"),
+        _("The set-up of PIN protection on this computer had been interrupted. It is "
+          "finished now: the records and the device keys are encrypted and checked. The "
+          "recovery code made then was never shown, so it no longer works: write down the "
+          "new one."))
+    RecoveryCodeDialog(done.recovery_code, parent).exec()
+    protection.finish_set_up(context.data_dir)
 
 
 def offer_protection(context: AppContext, parent: QWidget) -> None:

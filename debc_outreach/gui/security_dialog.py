@@ -62,6 +62,7 @@ def set_up_protection(context: AppContext, parent: QWidget | None) -> bool:
     if not accepted:
         return False
     RecoveryCodeDialog(result["done"].recovery_code, parent).exec()
+    protection.finish_set_up(context.data_dir)
     from debc_outreach.gui.security import start_idle_lock
 
     start_idle_lock(context)

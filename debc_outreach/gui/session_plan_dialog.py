@@ -24,7 +24,7 @@ from PySide6.QtWidgets import (
 from debc_outreach import i18n
 from debc_outreach.errors import UserError
 from debc_outreach.gui.errors import show_user_error
-from debc_outreach.gui.village_picker import VillagePicker
+from debc_outreach.gui.village_picker import ProvinceFilter, VillagePicker, village_row
 from debc_outreach.i18n import N_, _
 from debc_outreach.storage import checklist, sessions, trainers
 from debc_outreach.storage.store import Store
@@ -53,6 +53,7 @@ class SessionPlanDialog(QDialog):
         self.time.setDisplayFormat("HH:mm")
         self.venue = QLineEdit()
         self.village = VillagePicker()
+        self.province = ProvinceFilter(self.village, store, current_trainer)
         self.modules = QListWidget()
         for slug in checklist.modules():
             item = QListWidgetItem()
@@ -84,7 +85,8 @@ class SessionPlanDialog(QDialog):
                             ("trainers", self.trainers), ("partner", self.partner),
                             ("audience", self.audience), ("language", self.language)):
             self.labels[key].setBuddy(widget)
-            form.addRow(self.labels[key], widget)
+            form.addRow(self.labels[key], village_row(self.village, self.province)
+                        if widget is self.village else widget)
         layout.addLayout(form)
         self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Save
                                         | QDialogButtonBox.StandardButton.Cancel)
@@ -124,6 +126,7 @@ class SessionPlanDialog(QDialog):
             self.labels[key].setText(text)
         self.venue.setPlaceholderText(_("e.g. commune hall, pagoda, school"))
         self.village.retranslate()
+        self.province.retranslate()
         modules = checklist.modules()
         for row in range(self.modules.count()):
             item = self.modules.item(row)

@@ -35,7 +35,7 @@ from PySide6.QtWidgets import (
 from debc_outreach import i18n
 from debc_outreach.core import people
 from debc_outreach.core.khmer_text import with_line_breaks
-from debc_outreach.core.names import name_key
+from debc_outreach.core.name_search import compact_key
 from debc_outreach.errors import UserError
 from debc_outreach.gui import fonts
 from debc_outreach.gui.checklist_model import NEXT_STATE, STATE_NAMES, ChecklistModel
@@ -48,7 +48,7 @@ from debc_outreach.gui.session_dialogs import (
     HistoryDialog,
     counters_text,
 )
-from debc_outreach.i18n import _
+from debc_outreach.i18n import _, ngettext
 from debc_outreach.storage import attendance, checklist, gazetteer, participants, sessions
 from debc_outreach.storage.participants import Participant
 from debc_outreach.sync.state import session_sync_state
@@ -58,8 +58,13 @@ SHOWN = 12          # results shown while typing
 
 def rank(found: list[Participant], query: str, present: set[str],
          village_code: str) -> list[Participant]:
-    """Order search results for check-in (stable: ties keep Khmer alphabetical order)."""
-    key = name_key(query)
+    """Order search results for check-in (stable: ties keep Khmer alphabetical order).
+
+    Present people last; then names matching in the script typed before names that
+    only sound like the query; then names starting with it; then the nearest village.
+    """
+    key = compact_key(query)
+    tokens = participants.query_parts(query)
 
     def nearness(code: str) -> int:
         # Village codes nest: province (2) + district (2) + commune (2) + village (2).
@@ -68,8 +73,6 @@ def rank(found: list[Participant], query: str, present: set[str],
             if code[:size] and code[:size] == village_code[:size]:
                 shared = size
         return -shared
-
-    tokens = key.split()
 
     def parts_start(words: list[str]) -> bool:
         # Each typed part starts a later name part than the one before ("សុ សុធា").
@@ -83,9 +86,12 @@ def rank(found: list[Participant], query: str, present: set[str],
         return True
 
     def score(person: Participant) -> tuple:
-        person_key = name_key(person.display_name)
-        starts = person_key.startswith(key) or parts_start(person_key.split())
-        return (person.id in present, not starts, nearness(person.village_code))
+        person_key = compact_key(person.display_name)
+        words = participants.query_parts(person.display_name)
+        in_script = key in person_key or all(token in person_key for token in tokens)
+        starts = person_key.startswith(key) or parts_start(words)
+        return (person.id in present, not in_script, not starts,
+                nearness(person.village_code))
 
     return sorted(found, key=score)
 
@@ -118,6 +124,9 @@ class SessionView(QWidget):
         self.context = context
         self.session: sessions.Session | None = None
         self._amend_reason = ""
+        # The last "Whole group" fill (item id, participant ids) while it is still the
+        # latest change here: Ctrl+Z takes exactly those marks back.
+        self._group_fill: tuple[str, list[str]] | None = None
         outer = QVBoxLayout(self)
         outer.setContentsMargins(16, 12, 16, 12)
 
@@ -295,6 +304,9 @@ class SessionView(QWidget):
         self.skills_title.setText(_("Skills checklist"))
         self.group_achieved.setText(_("Whole group: achieved"))
         self.group_not_yet.setText(_("Whole group: not yet"))
+        for button in (self.group_achieved, self.group_not_yet):
+            button.setToolTip(_("Marks everyone who has no mark yet for the selected skill; "
+                                "marks already set stay. Ctrl+Z takes it back."))
         self.legend.setText(_("✓ achieved · ✗ not yet · empty: not assessed. Click a cell "
                               "or press Space to change it; A, N and Delete set it."))
         if self.session:
@@ -304,6 +316,7 @@ class SessionView(QWidget):
     def show_session(self, session_id: str) -> None:
         self.session = sessions.require(self.context.store.database, session_id)
         self._amend_reason = ""
+        self._group_fill = None
         self.status.clear()
         self.search.clear()
         self.refresh()
@@ -362,7 +375,7 @@ class SessionView(QWidget):
     def _search_changed(self, text: str) -> None:
         if not self.session:
             return
-        if not name_key(text):
+        if not compact_key(text):
             self.results_model.set_people([])
             return
         database = self.context.store.database
@@ -413,6 +426,7 @@ class SessionView(QWidget):
             self.check_in(person)
 
     def check_in(self, person: Participant) -> None:
+        self._group_fill = None             # Ctrl+Z now undoes this check-in
         try:
             result = attendance.check_in(self.context.store, self.session.id, person.id,
                                          reason=self._amend_reason)
@@ -430,7 +444,11 @@ class SessionView(QWidget):
         self.search.setFocus()
 
     def undo_last(self) -> None:
+        """Ctrl+Z: take back the last "Whole group" fill, else the last check-in."""
         if not self.session:
+            return
+        if self._group_fill is not None:
+            self._undo_group_fill()
             return
         store = self.context.store
         last = attendance.last_check_in(store.database.conn, self.session.id, store.device_id)
@@ -514,14 +532,55 @@ class SessionView(QWidget):
         self._set_cells([row], column, NEXT_STATE[self.grid_model.state(row, column)])
 
     def _whole_group(self, state: str) -> None:
+        """Give the current skill's `state` to everyone who has no mark for it yet; a
+        mark set for one person (a "not yet" the trainer saw) is never overwritten."""
         column = max(0, self.grid.currentIndex().column())
-        self._set_cells(list(range(self.grid_model.rowCount())), column, state)
+        item = self.grid_model.item(column)
+        chosen = [self.grid_model.person(row) for row in range(self.grid_model.rowCount())]
+        if item is None or not chosen:
+            return
+        try:
+            filled = checklist.fill_unmarked(self.context.store, self.session.id,
+                                             [p.id for p in chosen if p], item.id, state,
+                                             reason=self._amend_reason)
+        except UserError as error:
+            show_user_error(self, error)
+            return
+        skill = _("Skill {number}").format(number=column + 1)
+        if not filled:
+            self.status.setText(_("{skill}: everyone already has a mark; nothing changed.")
+                                .format(skill=skill))
+            return
+        self._group_fill = (item.id, filled)
+        self.refresh()
+        self.status.setText(ngettext(
+            "{skill}: {state} for {n} person who had no mark. Ctrl+Z takes it back.",
+            "{skill}: {state} for {n} people who had no mark. Ctrl+Z takes it back.",
+            len(filled)).format(skill=skill, state=_(STATE_NAMES[state]),
+                                n=i18n.format_number(len(filled))))
+        self.context.notify_changed("checklist")
+
+    def _undo_group_fill(self) -> None:
+        item_id, filled = self._group_fill
+        try:
+            checklist.set_result(self.context.store, self.session.id, filled, item_id,
+                                 checklist.NOT_ASSESSED, reason=self._amend_reason)
+        except UserError as error:
+            show_user_error(self, error)
+            return
+        self._group_fill = None
+        self.refresh()
+        self.status.setText(ngettext("Whole group taken back: {n} mark removed.",
+                                     "Whole group taken back: {n} marks removed.",
+                                     len(filled)).format(n=i18n.format_number(len(filled))))
+        self.context.notify_changed("checklist")
 
     def _set_cells(self, rows: list[int], column: int, state: str) -> None:
         item = self.grid_model.item(column)
         chosen = [self.grid_model.person(r) for r in rows]
         if item is None or not chosen:
             return
+        self._group_fill = None         # a cell changed by hand: Ctrl+Z must not erase it
         try:
             checklist.set_result(self.context.store, self.session.id,
                                  [p.id for p in chosen if p], item.id, state,
@@ -560,7 +619,8 @@ class SessionView(QWidget):
         from debc_outreach.gui.session_plan_dialog import SessionPlanDialog
 
         dialog = SessionPlanDialog(self.context.store, self, existing=self.session,
-                                   reason=self._amend_reason)
+                                   reason=self._amend_reason,
+                                   current_trainer=self.context.settings.current_trainer_id)
         if dialog.exec() == QDialog.DialogCode.Accepted:
             self.refresh()
             self.context.notify_changed("session")

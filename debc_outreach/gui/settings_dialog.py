@@ -14,6 +14,7 @@ from PySide6.QtWidgets import (
 
 from debc_outreach import i18n
 from debc_outreach.errors import UserError
+from debc_outreach.gui.about_dialog import computer_text
 from debc_outreach.gui.context import AppContext
 from debc_outreach.gui.errors import show_user_error
 from debc_outreach.gui.forms.settings_dialog_ui import Ui_SettingsDialog
@@ -69,8 +70,7 @@ class SettingsDialog(QDialog):
 
     def _retranslate_extra(self) -> None:
         self.security_button.setText(_("Security and privacy (PINs, lock, names)…"))
-        self.ui.dataFolderLabel.setText(_("Data folder: {folder}")
-                                        .format(folder=self.context.data_dir))
+        self.ui.dataFolderLabel.setText(computer_text(self.context))
 
     # --- profiles ------------------------------------------------------------
     def _fill_profiles(self) -> None:

@@ -3,7 +3,7 @@ the enrolment QR code, accept, revoke.
 
 A mixin of `SyncPage` (gui/sync_page.py), kept apart so each file reads on its own;
 it uses the page's `store`, `context`, `refresh()`, `selected_device()` and
-`_show_error()`.
+`_show_error()`; the page shows `request_note()`.
 """
 
 from __future__ import annotations
@@ -23,6 +23,10 @@ JSON_FILTER = "JSON (*.json)"
 
 class EnrolmentActions:
     """What a coordinator and a trainer do once to set up sync between them."""
+
+    # The enrolment request written from this page, until the certificate is accepted:
+    # the page keeps saying where it is and what comes next (in the current language).
+    written_request: Path | None = None
 
     def create_programme(self, name: str | None = None) -> bool:
         if name is None:
@@ -64,7 +68,19 @@ class EnrolmentActions:
             if not chosen:
                 return False
             path = Path(chosen)
-        return self._write_json(path, request)
+        if not self._write_json(path, request):
+            return False
+        self.written_request = path
+        self.refresh()
+        return True
+
+    def request_note(self) -> str:
+        """Where the enrolment request was saved and what to do with it ("" before)."""
+        if self.written_request is None:
+            return ""
+        return _("Enrolment request saved as {path}. Give this file to your coordinator; "
+                 "when the certificate comes back, use \"Accept a certificate…\" or \"Join "
+                 "with a QR code…\".").format(path=self.written_request)
 
     def accept_certificate(self, path: Path | None = None) -> bool:
         if path is None:

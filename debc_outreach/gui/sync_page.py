@@ -230,7 +230,7 @@ class SyncPage(EnrolmentActions, Page):
                                     "certificate that comes back (as a file or as a QR code "
                                     "on the coordinator's screen).")
                                   .format(device=self.store.device_id[:8]))
-            self.status.setText("")
+            self.status.setText(self.request_note())
             self.held_button.setVisible(False)
             self.peers.setRowCount(0)
             self._update_device_actions()
@@ -406,9 +406,10 @@ class SyncPage(EnrolmentActions, Page):
 
         def work(progress):
             with Store.open(data_dir) as store:
-                return sync_folder.sync_folder(
-                    store, folder, report=progress.report,
-                    cancelled=lambda: progress.cancelled)
+                result = sync_folder.sync_folder(store, folder, report=progress.report,
+                                                 cancelled=lambda: progress.cancelled)
+                self._receive_packs(store)
+                return result
 
         return self._run(_("Syncing with {folder}…").format(folder=folder), work, self._synced)
 
@@ -438,9 +439,11 @@ class SyncPage(EnrolmentActions, Page):
 
         def work(progress):
             with Store.open(data_dir) as store:
-                return hub_client.sync_with_hub(store, url, report=progress.report,
-                                                cancelled=lambda: progress.cancelled,
-                                                proxy=proxy)
+                result = hub_client.sync_with_hub(store, url, report=progress.report,
+                                                  cancelled=lambda: progress.cancelled,
+                                                  proxy=proxy)
+                self._receive_packs(store)
+                return result
 
         return self._run(_("Syncing with the hub…"), work, self._hub_synced)
 
@@ -472,8 +475,10 @@ class SyncPage(EnrolmentActions, Page):
             from debc_outreach.sync import importer
 
             with Store.open(data_dir) as store:
-                return importer.import_bundle(store, path, report=progress.report,
-                                              cancelled=lambda: progress.cancelled)
+                report = importer.import_bundle(store, path, report=progress.report,
+                                                cancelled=lambda: progress.cancelled)
+                self._receive_packs(store)
+                return report
 
         return self._run(_("Importing {name}…").format(name=path.name), work, self._imported)
 
@@ -481,7 +486,22 @@ class SyncPage(EnrolmentActions, Page):
         self.last_report.setText(report_text(report))
         self._after_exchange()
 
+    def _receive_packs(self, store: Store) -> None:
+        """In the task, after an exchange: install a content pack that came with it (checked
+        like an import: trusted signature, whole pack, newer); `_after_exchange` says so."""
+        from debc_outreach.content.importer import install_received
+
+        self._received_packs = install_received(store.data_dir, store.database)
+
     def _after_exchange(self) -> None:
+        received, self._received_packs = getattr(self, "_received_packs", []), []
+        if received:
+            lines = [_("Module pack {version} arrived with the sync and is now in use "
+                       "(signed by {signer}).").format(version=result.version,
+                                                      signer=result.signer)
+                     for result in received]
+            self.last_report.setText("\n".join([self.last_report.text(), *lines]))
+            self.context.notify_changed("content")
         # The task wrote through its own connection: move this window's clock past what
         # arrived, so the next edit made here is newer than every record received.
         newest = self.store.database.scalar("SELECT max(hlc) FROM event WHERE applied = 1")

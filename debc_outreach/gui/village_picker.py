@@ -1,25 +1,40 @@
-"""A line edit with type-ahead over the gazetteer's villages (Khmer or English)."""
+"""A line edit with type-ahead over the gazetteer's villages (Khmer or English),
+and the province filter that goes with it (remembered per trainer)."""
 
 from __future__ import annotations
 
+import logging
+
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QStandardItem, QStandardItemModel
-from PySide6.QtWidgets import QCompleter, QLineEdit, QWidget
+from PySide6.QtWidgets import QComboBox, QCompleter, QLineEdit, QVBoxLayout, QWidget
 
-from debc_outreach.i18n import _
-from debc_outreach.storage import gazetteer
+from debc_outreach.errors import UserError
+from debc_outreach.i18n import _, language
+from debc_outreach.storage import gazetteer, preferences
+from debc_outreach.storage.store import Store
+from debc_outreach.sync import trust
+
+log = logging.getLogger(__name__)
 
 CODE_ROLE = Qt.ItemDataRole.UserRole + 1
+SHOWN = 30          # suggestions listed while typing
 
 
 class VillagePicker(QLineEdit):
-    """Type part of a village name (or its code); pick from the list; `code()` is stored."""
+    """Type part of a village name (or its code); pick from the list; `code()` is stored.
+
+    Each suggestion reads "village, commune, district, province", so villages of
+    the same name can be told apart; a district or province name typed after the
+    village name narrows the list (gazetteer.search_villages).
+    """
 
     code_changed = Signal(str)
 
     def __init__(self, parent: QWidget | None = None):
         super().__init__(parent)
         self._code = ""
+        self._province = ""
         self._model = QStandardItemModel(self)
         self._completer = QCompleter(self._model, self)
         self._completer.setCompletionMode(QCompleter.CompletionMode.UnfilteredPopupCompletion)
@@ -43,10 +58,16 @@ class VillagePicker(QLineEdit):
         self.setToolTip(self._code)
         self.code_changed.emit(self._code)
 
+    def set_province(self, province_code: str) -> None:
+        """Suggest only villages of this province ("" for every province)."""
+        self._province = province_code
+        if self.hasFocus() and self.text() and not self._code:
+            self._suggest(self.text())
+
     def _suggest(self, text: str) -> None:
         self._code = ""
         self._model.clear()
-        for place in gazetteer.search_villages(text, limit=30):
+        for place in gazetteer.search_villages(text, limit=SHOWN, province=self._province):
             item = QStandardItem(place.label())
             item.setData(place.code, CODE_ROLE)
             item.setToolTip(place.code)
@@ -63,3 +84,71 @@ class VillagePicker(QLineEdit):
                 self.setToolTip(self._code)
                 self.code_changed.emit(self._code)
                 return
+
+
+def certificate_province(store: Store) -> str:
+    """The province this computer's sync certificate covers, if it covers exactly one
+    (a trainer enrolled for a province or for districts of one); else ""."""
+    try:
+        scope = trust.own_certificate(store).scope
+    except UserError:
+        return ""               # not enrolled in a programme
+    except (KeyError, TypeError, ValueError) as error:
+        log.warning("own certificate unreadable for the province filter: %s", error)
+        return ""
+    provinces = {code[:2] for code in scope}
+    return provinces.pop() if len(provinces) == 1 and trust.ALL_AREAS not in scope else ""
+
+
+class ProvinceFilter(QComboBox):
+    """"Every province" or one province, for a VillagePicker.
+
+    The choice is remembered for the trainer using the computer (local, not synced);
+    before a trainer has chosen, the province of the computer's certificate scope.
+    """
+
+    def __init__(self, picker: VillagePicker, store: Store, trainer_id: str = "",
+                 parent: QWidget | None = None):
+        super().__init__(parent)
+        self.setObjectName("provinceFilter")
+        self._picker = picker
+        self._store = store
+        self._owner = trainer_id
+        saved = preferences.get(store.database, trainer_id, preferences.VILLAGE_PROVINCE)
+        self._fill(certificate_province(store) if saved is None else saved)
+        self.currentIndexChanged.connect(self._chosen)
+        picker.set_province(self.province())
+
+    def province(self) -> str:
+        return self.currentData() or ""
+
+    def _fill(self, selected: str) -> None:
+        self.blockSignals(True)
+        self.clear()
+        self.addItem(_("All provinces"), "")
+        kh = language() == "km"
+        for code, name_kh, name_en in gazetteer.provinces():
+            self.addItem(name_kh if kh else name_en, code)
+        self.setCurrentIndex(max(0, self.findData(selected)))
+        self.setToolTip(_("Suggest villages of this province only"))
+        self.blockSignals(False)
+
+    def retranslate(self) -> None:
+        self._fill(self.province())
+
+    def _chosen(self) -> None:
+        self._picker.set_province(self.province())
+        preferences.put(self._store.database, self._owner, preferences.VILLAGE_PROVINCE,
+                        self.province())
+
+
+def village_row(picker: VillagePicker, province: ProvinceFilter) -> QWidget:
+    """The picker with its province filter under it, for a form row (the picker keeps
+    the whole width: a picked village reads "village, commune, district, province")."""
+    row = QWidget()
+    layout = QVBoxLayout(row)
+    layout.setContentsMargins(0, 0, 0, 0)
+    layout.setSpacing(2)
+    layout.addWidget(picker)
+    layout.addWidget(province, 0, Qt.AlignmentFlag.AlignLeft)
+    return row

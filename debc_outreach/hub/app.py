@@ -20,10 +20,18 @@
 
 Every request except health, info and the enrolment hand-over is signed by the
 device's key (sync/hub_protocol.py). Revoked or expired devices get 403.
+
+What a client may cost the hub is bounded before the hub reads its body: the
+signature is checked from the headers alone (they carry the body's SHA-256),
+so an unknown client is answered and disconnected without a byte of its body
+being read; bodies are read a limited number at a time, per device and in
+total, each within a deadline (hub/server.py puts one on the headers too).
 """
 
 from __future__ import annotations
 
+import asyncio
+import hashlib
 import json
 import logging
 import re
@@ -53,6 +61,7 @@ log = logging.getLogger(__name__)
 UPLOAD_DAYS = 7                   # an interrupted upload may resume within this time
 MAX_PENDING_ENROLMENTS = 1000
 BUNDLE_ID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
+_DEVICE_KEY = re.compile(r"[0-9A-Za-z_-]{1,64}")
 
 
 @dataclass(frozen=True)
@@ -65,6 +74,19 @@ class Limits:
     address_rate: float = 5.0            # unauthenticated requests per second per address
     address_burst: int = 30
     delta_events: int = delta.MAX_EVENTS
+    uploads_total: int = 16              # request bodies read at once from enrolled devices…
+    uploads_per_device: int = 2          # …and from any one of them
+    anonymous_bodies: int = 8            # enrolment requests read at once (no device yet)…
+    anonymous_per_address: int = 2       # …and from any one address
+    header_seconds: float = 10.0         # a request's headers must arrive within this time
+    keep_alive_seconds: float = 5.0      # an idle kept-alive connection is closed after this
+    body_idle_seconds: float = 20.0      # a body may pause at most this long…
+    body_min_rate: int = 4 << 10         # …and must arrive at this many bytes per second
+    connections: int = 4096              # open connections at most (then 503)
+
+    def body_deadline(self, size: int) -> float:
+        """Seconds a body of `size` bytes may take to arrive."""
+        return self.body_idle_seconds + size / self.body_min_rate
 
     def as_json(self) -> dict:
         return {"max_request": self.max_request, "max_bundle": self.max_bundle,
@@ -91,6 +113,31 @@ class RateLimiter:
         return 0.0
 
 
+class Slots:
+    """How many request bodies are being read, per key and in total (one event loop, so
+    plain counters suffice). A request over either bound is answered 429 at once."""
+
+    def __init__(self, total: int, per_key: int):
+        self.total, self.per_key = total, per_key
+        self._busy: dict[str, int] = {}
+        self._count = 0
+
+    @contextmanager
+    def hold(self, key: str) -> Iterator[None]:
+        if self._count >= self.total or self._busy.get(key, 0) >= self.per_key:
+            raise _Limited(1.0)
+        self._count += 1
+        self._busy[key] = self._busy.get(key, 0) + 1
+        try:
+            yield
+        finally:
+            self._count -= 1
+            if self._busy[key] <= 1:
+                del self._busy[key]
+            else:
+                self._busy[key] -= 1
+
+
 def _error(message: str, status: int, **extra) -> JSONResponse:
     return JSONResponse({"error": message, **extra}, status_code=status)
 
@@ -100,17 +147,60 @@ def _too_many(wait: float) -> JSONResponse:
                         headers={"Retry-After": str(max(1, int(wait + 0.999)))})
 
 
-async def _body(request: Request, limit: int) -> bytes:
+async def _body(request: Request, limit: int, limits: Limits,
+                digest: str | None = None) -> bytes:
+    """The request body, at most `limit` bytes, arriving within its deadline; if `digest`
+    is given (the signed SHA-256 from the headers), the body must match it."""
     declared = request.headers.get("content-length")
     if declared is not None and declared.isdigit() and int(declared) > limit:
         raise Refused(_("The request is too large."), 413)
-    parts, size = [], 0
-    async for chunk in request.stream():
-        size += len(chunk)
-        if size > limit:
-            raise Refused(_("The request is too large."), 413)
-        parts.append(chunk)
+    expected = int(declared) if declared is not None and declared.isdigit() else limit
+    parts, size, hasher = [], 0, hashlib.sha256()
+    stream = request.stream()
+    try:
+        async with asyncio.timeout(limits.body_deadline(expected)):
+            while True:
+                try:
+                    chunk = await asyncio.wait_for(anext(stream), limits.body_idle_seconds)
+                except StopAsyncIteration:
+                    break
+                size += len(chunk)
+                if size > limit:
+                    raise Refused(_("The request is too large."), 413)
+                hasher.update(chunk)
+                parts.append(chunk)
+    except TimeoutError:
+        raise Refused(_("The request arrived too slowly; try again on a better "
+                        "connection."), 408) from None
+    finally:
+        await stream.aclose()
+    if digest is not None and hasher.hexdigest() != digest:
+        raise Refused(_("The request's body does not match its signature."), 400)
     return b"".join(parts)
+
+
+def delta_request(body: bytes) -> tuple[dict[str, int], bool, str | None]:
+    """The vector, the acknowledge flag and the device's content pack digest of a delta
+    request; Refused (400) with the reason when the request is not one."""
+    try:
+        asked = json.loads(body)
+    except (ValueError, RecursionError):
+        raise Refused(_("The delta request is not valid JSON."), 400) from None
+    if not isinstance(asked, dict) or not isinstance(asked.get("vector"), dict):
+        raise Refused(_("The delta request has no vector."), 400)
+    vector = {}
+    for device, seq in asked["vector"].items():
+        if not _DEVICE_KEY.fullmatch(device):
+            raise Refused(_("The delta request names a device wrongly: {device}").format(
+                device=ascii(device)[:80]), 400)
+        if type(seq) is not int or not 0 <= seq < 1 << 63:
+            raise Refused(_("The delta request's count for device {device} is not a whole "
+                            "number: {value}").format(device=device,
+                                                      value=ascii(seq)[:40]), 400)
+        vector[device] = seq
+    content_pack = asked.get("content_pack")
+    return (vector, bool(asked.get("acknowledge", False)),
+            content_pack if isinstance(content_pack, str) else None)
 
 
 def _now() -> str:
@@ -122,22 +212,38 @@ def create_app(hub: Hub, limits: Limits | None = None) -> Starlette:
     limits = limits or Limits()
     per_device = RateLimiter(limits.device_rate, limits.device_burst)
     per_address = RateLimiter(limits.address_rate, limits.address_burst)
+    device_bodies = Slots(limits.uploads_total, limits.uploads_per_device)
+    anonymous_bodies = Slots(limits.anonymous_bodies, limits.anonymous_per_address)
     deltas = hub.folder / "deltas"
     deltas.mkdir(exist_ok=True)
 
-    async def authenticate(request: Request, body: bytes) -> trust.Certificate:
+    async def authenticate(request: Request) -> trust.Certificate:
+        """The device that signed the request, from its headers alone (the body, if any,
+        is read afterwards by `device_body` and must match the signed digest)."""
+        digest = protocol.declared_body_digest(request.headers)
+        if digest is None:
+            raise Refused(_("The request's body fingerprint is malformed."), 400)
         document = protocol.decode_certificate(request.headers.get(protocol.CERTIFICATE, ""))
         cert = hub.verify_device(document)
         target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
         if request.headers.get(protocol.DEVICE) != cert.device_id or not \
                 protocol.check_signature(cert.sign, request.headers, request.method, target,
-                                         body):
+                                         digest):
             raise Refused(_("The request's signature is not valid (check this computer's "
-                            "clock)."), 401)
+                            "clock, and that DEBC Outreach is up to date)."), 401)
         wait = per_device.allow(cert.device_id)
         if wait:
             raise _Limited(wait)
         return cert
+
+    async def device_body(request: Request, cert: trust.Certificate, limit: int) -> bytes:
+        with device_bodies.hold(cert.device_id):
+            return await _body(request, limit, limits,
+                               protocol.declared_body_digest(request.headers))
+
+    async def anonymous_body(request: Request, limit: int) -> bytes:
+        with anonymous_bodies.hold(request.client.host if request.client else ""):
+            return await _body(request, limit, limits)
 
     def anonymous(request: Request) -> None:
         wait = per_address.allow(request.client.host if request.client else "")
@@ -155,7 +261,7 @@ def create_app(hub: Hub, limits: Limits | None = None) -> Starlette:
 
     async def upload_state(request: Request) -> Response:
         bundle_id = _bundle_id(request)
-        cert = await authenticate(request, b"")
+        cert = await authenticate(request)
         if await run_in_threadpool(ingest.seen, hub, bundle_id):
             return JSONResponse({"bundle_id": bundle_id, "status": "stored",
                                  "vector": await run_in_threadpool(hub.vector)})
@@ -168,8 +274,8 @@ def create_app(hub: Hub, limits: Limits | None = None) -> Starlette:
 
     async def upload(request: Request) -> Response:
         bundle_id = _bundle_id(request)
-        body = await _body(request, limits.max_request)
-        cert = await authenticate(request, body)
+        cert = await authenticate(request)
+        body = await device_body(request, cert, limits.max_request)
         try:
             offset = int(request.headers.get(protocol.OFFSET, "0"))
             total = int(request.headers.get(protocol.TOTAL, str(len(body))))
@@ -219,29 +325,25 @@ def create_app(hub: Hub, limits: Limits | None = None) -> Starlette:
             return 200, stored
 
     async def pull(request: Request) -> Response:
-        body = await _body(request, limits.max_small)
-        cert = await authenticate(request, body)
-        try:
-            asked = json.loads(body)
-            vector = {str(device): int(seq) for device, seq in asked["vector"].items()}
-            acknowledge = bool(asked.get("acknowledge", False))
-        except (ValueError, KeyError, TypeError, AttributeError):
-            return _error(_("The delta request is not valid."), 400)
-        return await _delta(cert, vector, acknowledge)
+        cert = await authenticate(request)
+        vector, acknowledge, content_pack = delta_request(
+            await device_body(request, cert, limits.max_small))
+        return await _delta(cert, vector, acknowledge, content_pack)
 
     async def pull_known(request: Request) -> Response:
         """GET: the delta from the vector the device reported last (push or delta)."""
-        cert = await authenticate(request, b"")
+        cert = await authenticate(request)
         rows = await run_in_threadpool(hub.db.query, "SELECT vector FROM hub_device WHERE "
                                        "device_id = ?", (cert.device_id,))
         vector = {str(k): int(v) for k, v in json.loads(rows[0][0] if rows else "{}").items()}
         return await _delta(cert, vector, False)
 
-    async def _delta(cert: trust.Certificate, vector: dict[str, int],
-                     acknowledge: bool) -> Response:
+    async def _delta(cert: trust.Certificate, vector: dict[str, int], acknowledge: bool,
+                     content_pack: str | None = None) -> Response:
         def work():
             _sweep(deltas, 3600)       # deltas whose download was cut off
-            found = delta.build(hub, cert, vector, deltas, limits.delta_events, acknowledge)
+            found = delta.build(hub, cert, vector, deltas, limits.delta_events, acknowledge,
+                                content_pack)
             with hub.db.transaction():
                 hub.note_device(cert, _now(), pull=True, vector=vector)
             return found
@@ -256,7 +358,7 @@ def create_app(hub: Hub, limits: Limits | None = None) -> Starlette:
 
     async def enrol_submit(request: Request) -> Response:
         anonymous(request)
-        body = await _body(request, limits.max_small)
+        body = await anonymous_body(request, limits.max_small)
         try:
             document = json.loads(body)
             inner = document["body"]
@@ -293,8 +395,8 @@ def create_app(hub: Hub, limits: Limits | None = None) -> Starlette:
             return JSONResponse({"status": "pending"}, status_code=202)
         return JSONResponse(json.loads(rows[0][0]))
 
-    async def coordinator(request: Request, body: bytes = b"") -> trust.Certificate:
-        cert = await authenticate(request, body)
+    async def coordinator(request: Request) -> trust.Certificate:
+        cert = await authenticate(request)
         if cert.role != trust.COORDINATOR:
             raise Refused(_("Only the programme's coordinator can do this."))
         return cert
@@ -308,8 +410,8 @@ def create_app(hub: Hub, limits: Limits | None = None) -> Starlette:
                                          for request_text, received in rows]})
 
     async def enrol_answer(request: Request) -> Response:
-        body = await _body(request, limits.max_small)
-        await coordinator(request, body)
+        cert = await coordinator(request)
+        body = await device_body(request, cert, limits.max_small)
         device = request.path_params["device"]
         try:
             document = json.loads(body)
@@ -329,11 +431,11 @@ def create_app(hub: Hub, limits: Limits | None = None) -> Starlette:
         return JSONResponse({"status": "approved"})
 
     async def acknowledge(request: Request) -> Response:
-        body = await _body(request, limits.max_small)
-        await coordinator(request, body)
+        cert = await coordinator(request)
+        body = await device_body(request, cert, limits.max_small)
         try:
             document = json.loads(body)
-        except ValueError:
+        except (ValueError, RecursionError):
             document = None
 
         def work() -> bool:
@@ -356,13 +458,13 @@ def create_app(hub: Hub, limits: Limits | None = None) -> Starlette:
             try:
                 return await handler(request)
             except _Limited as limited:
-                return _too_many(limited.wait)
+                return _closing(_too_many(limited.wait))
             except Refused as error:
-                return _error(str(error), error.status)
+                return _closing(_error(str(error), error.status))
             except ClientDisconnect:
                 return Response(status_code=499)
             except UserError as error:          # a refused bundle (BundleError) and the like
-                return _error(str(error), 400)
+                return _closing(_error(str(error), 400))
         return endpoint
 
     routes = [
@@ -415,6 +517,13 @@ def _upload_lock(path: Path) -> Iterator[None]:
             fcntl.flock(handle, fcntl.LOCK_UN)
 
 
+def _closing(response: Response) -> Response:
+    """`response`, ending the connection: a refused request's body may still be on its way,
+    and the hub does not wait for it."""
+    response.headers["connection"] = "close"
+    return response
+
+
 def _sweep(folder: Path, age_seconds: float) -> None:
     """Remove files left by transfers abandoned long ago."""
     limit = time.time() - age_seconds
@@ -431,11 +540,3 @@ def _bundle_id(request: Request) -> str:
     if not BUNDLE_ID.fullmatch(bundle_id):
         raise Refused(_("Bad bundle id."), 400)
     return bundle_id
-
-
-def serve(hub: Hub, host: str, port: int, limits: Limits | None = None) -> None:
-    """Run the hub until interrupted (uvicorn; TLS belongs to a reverse proxy)."""
-    import uvicorn
-
-    uvicorn.run(create_app(hub, limits), host=host, port=port, log_level="info",
-                proxy_headers=True, server_header=False)

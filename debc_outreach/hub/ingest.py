@@ -100,6 +100,7 @@ def ingest(hub: Hub, path: Path, device: trust.Certificate, when: str) -> Stored
                        (sealed.bundle_id, sender.device_id, when, result.events, result.new,
                         result.duplicates))
         hub.note_device(sender, when, push=True, vector=header["vector"])
+        hub.take_content_pack(header.get("content_pack"), sender)
     result.vector = hub.vector()
     return result
 

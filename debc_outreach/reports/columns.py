@@ -56,7 +56,7 @@ SESSIONS = (
     ("disability", N_("People with disabilities")),
     ("youth", N_("Youth (15–24)")),
     ("elders", N_("Elders (60+)")),
-    ("without_consent", N_("Without consent")),
+    ("without_consent", N_("Participants without consent")),   # people in that session
 )
 
 PARTICIPANTS = (

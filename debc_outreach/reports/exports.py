@@ -238,8 +238,10 @@ def _xlsx(database: Database, request: ExportRequest, catalog, ticker) -> Export
                 book.sheet(sheet_name("targets", lang), columns.headers(columns.TARGETS, lang),
                            summary.target_rows(database, filt, catalog, lang),
                            percent_columns=(8,))
-        finally:
-            book.close()
+        except BaseException:
+            book.discard()           # the file is thrown away: no need to zip the sheets
+            raise
+        book.close()
     return ExportResult(Path(request.path), count, privacy.named, privacy.unnamed)
 
 
@@ -363,4 +365,4 @@ def _single_document(database: Database, request: ExportRequest, catalog) -> Exp
         sheets.write_sign_in_sheet(database, request.target_id, catalog, lang, path)
         return ExportResult(path, 0, 0, 0)
     done = sheets.write_attendance_sheets(database, [request.target_id], catalog, lang, path)
-    return ExportResult(path, done.named + done.unnamed, done.named, done.unnamed)
+    return ExportResult(path, done.check_ins, done.named, done.unnamed)

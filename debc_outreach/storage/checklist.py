@@ -152,6 +152,20 @@ def set_result(store: Store, session_id: str, participant_ids: list[str], item_i
     store.record("checklist", session_id, fields, op="set")
 
 
+def fill_unmarked(store: Store, session_id: str, participant_ids: list[str], item_id: str,
+                  state: str, reason: str = "") -> list[str]:
+    """"Whole group": give `state` to those of `participant_ids` who have no mark yet for
+    the item (one event); a mark someone set for one person is never overwritten.
+    Returns the ids that were filled (empty when everyone already had a mark)."""
+    marked = {participant_id for (participant_id, item), cell in
+              results(store.database.conn, session_id).items()
+              if item == item_id and cell != NOT_ASSESSED}
+    unmarked = [pid for pid in dict.fromkeys(participant_ids) if pid not in marked]
+    if unmarked:
+        set_result(store, session_id, unmarked, item_id, state, reason)
+    return unmarked
+
+
 def results(conn: sqlite3.Connection, session_id: str) -> dict[tuple[str, str], str]:
     """{(participant id, item id): state} for one session."""
     return {(row[0], row[1]): row[2] for row in conn.execute(

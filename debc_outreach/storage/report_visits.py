@@ -120,7 +120,7 @@ REBUILD_AT = 20_000
 
 
 def create(conn) -> None:
-    """The tables and triggers, filled from the records (migration 0011)."""
+    """The tables and triggers, filled from the records (migration 0013)."""
     for statement in SCHEMA.split(";"):
         if statement.strip():
             conn.execute(statement)

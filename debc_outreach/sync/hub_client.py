@@ -24,7 +24,7 @@ from debc_outreach.errors import UserError
 from debc_outreach.i18n import _
 from debc_outreach.storage.events import dumps
 from debc_outreach.storage.store import Store
-from debc_outreach.sync import bundle, export, hub_protocol, importer, peers, trust
+from debc_outreach.sync import bundle, content_carry, export, hub_protocol, importer, peers, trust
 from debc_outreach.sync.keys import device_keys, verify_signature
 
 OUTBOX = "hub-outbox"
@@ -247,7 +247,12 @@ def _pull(session: _Session, store: Store, result: HubSyncResult, report: Report
         vector = peers.version_vector(store.database.conn)
         # The first answer is a bundle even when nothing lacks: its header tells this
         # computer what the hub holds (what it just received), so nothing is sent twice.
-        body = dumps({"vector": vector, "acknowledge": _round == 0}).encode("utf-8")
+        # The first answer also brings the coordinator's content pack if this computer
+        # holds another one (content_carry.py).
+        asked = {"vector": vector, "acknowledge": _round == 0}
+        if _round == 0:
+            asked["content_pack"] = content_carry.outgoing_digest(store.data_dir)
+        body = dumps(asked).encode("utf-8")
         sink = spool / f"hub-delta-{_round}{bundle.SUFFIX}"
         try:
             response = session.request("POST", f"{hub_protocol.API}/delta", body,

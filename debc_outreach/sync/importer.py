@@ -36,9 +36,9 @@ from debc_outreach.storage import events, projection
 from debc_outreach.storage.events import EVENT_SCHEMA_VERSION, Event
 from debc_outreach.storage.scratch import ScratchCipher
 from debc_outreach.storage.store import Store
-from debc_outreach.sync import bulk, bundle, codec, entities, peers, rescue, trust
+from debc_outreach.sync import bulk, bundle, codec, content_carry, entities, peers, rescue, trust
 from debc_outreach.sync.bundle import BundleError
-from debc_outreach.sync.keys import device_keys
+from debc_outreach.sync.keys import device_keys, unb64
 
 CHUNK_EVENTS = 10000                     # events decoded, spooled and applied at a time
 TRANSACTION_EVENTS = 100000              # events per committed transaction
@@ -77,7 +77,10 @@ def _check_header(header: dict) -> None:
         assert isinstance(header["programme"], str)
         assert isinstance(header["sender"], str)
         assert isinstance(header["recipients"], list)
-        assert isinstance(header["keys"]["wrapped"], dict)
+        _check_keys(header["keys"])
+        peer_view = header.get("peer_view", {})
+        assert isinstance(peer_view, dict)
+        assert all(isinstance(device, str) for device in peer_view)
         assert isinstance(header["vector"], dict)
         assert all(isinstance(k, str) and type(v) is int for k, v in header["vector"].items())
         assert isinstance(header["ranges"], dict) and isinstance(header["heads"], dict)
@@ -93,6 +96,20 @@ def _check_header(header: dict) -> None:
         assert header.get("encoding") == "debc-ndjson-1"
     except (AssertionError, KeyError, TypeError) as error:
         raise _bad(_("The bundle is damaged (its header is incomplete).")) from error
+
+
+def _check_keys(keys: object) -> None:
+    """The key fields must be what `bundle.seal` writes: a 32-byte X25519 key and, per
+    recipient, a wrapped content key (base64 text), so opening never meets junk."""
+    assert isinstance(keys, dict)
+    try:
+        ephemeral = unb64(keys["ephemeral"])
+    except (ValueError, TypeError, AttributeError) as error:
+        raise AssertionError("ephemeral key is not base64") from error
+    assert len(ephemeral) == 32
+    wrapped = keys["wrapped"]
+    assert isinstance(wrapped, dict)
+    assert all(isinstance(device, str) and isinstance(key, str) for device, key in wrapped.items())
 
 
 def verify_bundle(store: Store, sealed: bundle.SealedBundle) -> trust.Certificate:
@@ -281,9 +298,7 @@ def import_bundle(store: Store, path: Path, report: Report | None = None,
 def _import_verified(store: Store, sealed: bundle.SealedBundle, cert: trust.Certificate,
                      result: ImportReport, report: Report | None,
                      cancelled: Callable[[], bool], final_sync: int) -> ImportReport:
-    spool_dir = store.data_dir / "tmp"
-    spool_dir.mkdir(exist_ok=True)
-    with tempfile.TemporaryFile(dir=spool_dir) as handle:
+    with tempfile.TemporaryFile(dir=store.temp_dir) as handle:
         spool = _Spool(handle)
         fork_at = [0]
         entities_seen: set[str] = set()
@@ -587,6 +602,7 @@ def _finish(store: Store, sealed: bundle.SealedBundle, cert: trust.Certificate,
                      (now, cert.device_id))
         conn.execute("INSERT INTO sync_bundle_in VALUES (?, ?, ?, ?)",
                      (sealed.bundle_id, cert.device_id, now, events.dumps(result.as_json())))
+    content_carry.receive(store.data_dir, header.get("content_pack"))
 
 
 def bundle_summary(path: Path) -> dict:

@@ -16,6 +16,8 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
 from debc_outreach.core.ids import new_id
 from debc_outreach.core.names import validate_name
 from debc_outreach.errors import UserError
@@ -122,6 +124,14 @@ def own_certificate(store: Store) -> Certificate:
 def is_coordinator(store: Store) -> bool:
     prog = programme(store)
     return prog is not None and prog.coordinator_id == store.device_id
+
+
+def coordinator_signing_key(store: Store) -> tuple[Ed25519PrivateKey, str]:
+    """The coordinator's signing key and the name it signs content packs under."""
+    if not is_coordinator(store):
+        raise UserError(_("Only the programme's coordinator can sign a content pack (or "
+                          "the app's publisher, with --key)."))
+    return device_keys(store.data_dir).signing, f"{require_programme(store).name} coordinator"
 
 
 def verify_certificate(prog: Programme, document: object,

@@ -11,6 +11,7 @@ import sys
 from pathlib import Path
 
 from debc_outreach import resources
+from debc_outreach.content.pdf_text import label_pdf_text
 from debc_outreach.reports.atomic import atomic_path
 
 FONT_FAMILY = "Noto Sans Khmer"
@@ -80,6 +81,7 @@ def render_pdf(html: str, path: Path, *, title: str, landscape: bool = False,
         del writer                      # flushes and closes the file
         if temp.stat().st_size == 0:
             raise OSError(5, "empty PDF")
+        label_pdf_text(document, temp)
     return path
 
 
