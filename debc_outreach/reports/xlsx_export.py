@@ -46,8 +46,8 @@ SPILL_MARGIN = 1 << 20      # less free space than this on the sheets' disk: tha
 _EXCEL_EPOCH = dt.date(1899, 12, 30).toordinal()
 _BATCH = 2000               # rows turned into XML at a time
 # Characters XML forbids, written as Excel's _xHHHH_ escapes (as xlsxwriter does).
-# (\x01 and \x02 are counted apart: they stand in for markup while a batch is built.)
-_CONTROL = re.compile("[\x00\x03-\x08\x0b\x0c\x0e-\x1f]")
+# Bytes XML forbids, and \x01 and \x02 which stand in for markup while a batch is built.
+_CONTROL_BYTES = bytes(code for code in range(32) if chr(code) not in "\t\n\r")
 _XML_TEXT = str.maketrans({"&": "&amp;", "<": "&lt;", ">": "&gt;",
                            **{code: f"_x{code:04X}_" for code in range(32)
                               if chr(code) not in "\t\n\r"}})
@@ -164,7 +164,7 @@ class Workbook:
         batch: list[tuple] = []
 
         def flush() -> None:
-            out.write(cells.rows_xml(batch, row_index - len(batch) + 1).encode("utf-8"))
+            out.write(cells.rows_xml(batch, row_index - len(batch) + 1))
             batch.clear()
 
         for row in rows:
@@ -364,7 +364,7 @@ class _CellTemplates:
         return (template.replace("<", "\x01").replace(">", "\x02"), template, convert,
                 template.count("<"))
 
-    def rows_xml(self, rows: list[tuple], first: int) -> str:
+    def rows_xml(self, rows: list[tuple], first: int) -> bytes:
         """The XML of `rows`, numbered from `first` (Excel's 1-based row numbers)."""
         templates = self.templates
         fast, slow = [], []
@@ -382,15 +382,16 @@ class _CellTemplates:
             fast.append(stand_in % (number, *row))
             slow.append((template, number, row))
             tags += count
-        batch = "".join(fast)
-        if _CONTROL.search(batch) or batch.count("\x01") != tags or \
-                batch.count("\x02") != tags:
+        batch = "".join(fast).encode("utf-8")
+        # In UTF-8 a byte below 0x20 is always that character: one pass finds control
+        # characters in the text (the stand-ins themselves are counted).
+        if len(batch.translate(None, _CONTROL_BYTES)) != len(batch) - 2 * tags:
             return "".join(template % (number, *[value.translate(_XML_TEXT)
                                                  if isinstance(value, str) else value
                                                  for value in row])
-                           for template, number, row in slow)
-        return (batch.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-                .replace("\x01", "<").replace("\x02", ">"))
+                           for template, number, row in slow).encode("utf-8")
+        return (batch.replace(b"&", b"&amp;").replace(b"<", b"&lt;").replace(b">", b"&gt;")
+                .replace(b"\x01", b"<").replace(b"\x02", b">"))
 
 
 def _excel_day(value: dt.date) -> int:
