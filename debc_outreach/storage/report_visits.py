@@ -58,7 +58,9 @@ CREATE TABLE report_visit (
     PRIMARY KEY (person, date, session_id)
 ) WITHOUT ROWID;
 CREATE INDEX report_visit_session ON report_visit (session_id);
-CREATE INDEX report_visit_date ON report_visit (date);
+-- covers every figure, so a period is counted from this index alone
+CREATE INDEX report_visit_date ON report_visit (date, village, sex, age_band, disability,
+                                                consent, device);
 CREATE TABLE report_visit_dirty (      -- a session to recount, or a person
     session_id TEXT NOT NULL,           -- '' : every session of the person
     participant_id TEXT NOT NULL,       -- '' : everyone in the session
