@@ -68,12 +68,10 @@ def _visit_filter(filt: ReportFilter) -> tuple[str, list[str], list]:
     if filt.date_to:
         clauses.append("v.date <= ?")
         params.append(filt.date_to)
-    if filt.district:
-        clauses.append("substr(v.village, 1, 4) = ?")
-        params.append(filt.district)
-    elif filt.province:
-        clauses.append("substr(v.village, 1, 2) = ?")
-        params.append(filt.province)
+    place = filt.district or filt.province
+    if place:       # village codes that start with it: a range of report_visit_village
+        clauses.append("v.village >= ? AND v.village < ?")
+        params += [place, place[:-1] + chr(ord(place[-1]) + 1)]
     if filt.device_id:
         clauses.append("v.device = ?")
         params.append(filt.device_id)

@@ -61,6 +61,9 @@ CREATE INDEX report_visit_session ON report_visit (session_id);
 -- covers every figure, so a period is counted from this index alone
 CREATE INDEX report_visit_date ON report_visit (date, village, sex, age_band, disability,
                                                 consent, device);
+-- and a province or district (a range of village codes)
+CREATE INDEX report_visit_village ON report_visit (village, date, sex, age_band, disability,
+                                                   consent, device);
 CREATE TABLE report_visit_dirty (      -- a session to recount, or a person
     session_id TEXT NOT NULL,           -- '' : every session of the person
     participant_id TEXT NOT NULL,       -- '' : everyone in the session
