@@ -58,7 +58,10 @@ class _Run(QRunnable):
             raise _Stopped()
         if share - self.shown >= 0.01:              # a hundred signals at most
             self.shown = share
-            self.signals.progress.emit(self.generation, share, skills)
+            try:
+                self.signals.progress.emit(self.generation, share, skills)
+            except RuntimeError:                    # the page was closed meanwhile
+                raise _Stopped() from None
 
     def _emit(self, signal, *args) -> bool:
         """Send a result; False when the page was closed meanwhile (nobody to tell)."""
