@@ -24,6 +24,7 @@ million-participant programme takes about an hour to make on a slow laptop.
 
     python bench/bench_reports.py [--participants N [N ...]] [--sessions N]
                                   [--data-root DIR] [--runs N] [--skip-xlsx]
+                                  [--dashboard-only]
 """
 
 from __future__ import annotations
@@ -136,6 +137,12 @@ def baseline_sql() -> str:
 
 
 def bench_shape(data: Path, args: argparse.Namespace, env: dict) -> None:
+    if not args.dashboard_only:
+        bench_exports(data, args, env)
+    bench_dashboard(data, env)
+
+
+def bench_exports(data: Path, args: argparse.Namespace, env: dict) -> None:
     cli = [sys.executable, "-m", "debc_outreach", "--data-dir", str(data), "--lang", "en"]
     with tempfile.TemporaryDirectory() as tmp:
         out = Path(tmp)
@@ -175,6 +182,9 @@ def bench_shape(data: Path, args: argparse.Namespace, env: dict) -> None:
         seconds, rss = export("summary", "pdf")
         print(f"  summary pdf with charts: {seconds:.1f} s, peak RSS {rss:.0f} MB "
               "(target <= 300 MB)", flush=True)
+
+
+def bench_dashboard(data: Path, env: dict) -> None:
     _s, bare_rss, _o = run([sys.executable, "-c", BARE], env)
     _s, rss, output = run([sys.executable, "-c", DASHBOARD, str(data)], env,
                           stdout=subprocess.PIPE)
@@ -197,6 +207,8 @@ def main() -> int:
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--skip-xlsx", action="store_true",
                         help="skip the XLSX export (minutes for a million rows)")
+    parser.add_argument("--dashboard-only", action="store_true",
+                        help="measure only the Reports page")
     args = parser.parse_args()
     if not shutil.which("sqlite3"):
         raise SystemExit("the sqlite3 command-line shell is needed (apt-get install sqlite3)")
