@@ -20,7 +20,9 @@ import gettext
 import locale
 import os
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 
 from debc_outreach import resources
 
@@ -134,6 +136,33 @@ def khmer_digits() -> bool:
 
 def _digits(text: str) -> str:
     return text.translate(_KHMER_DIGITS) if _state["khmer_digits"] else text
+
+
+def localize_digits(text: str) -> str:
+    """Digits of a text shown on screen (an age band "15–24", a time "08:30") in the
+    chosen digit set. Never for codes or ids: those are typed and compared as written."""
+    return _digits(text)
+
+
+# A PDF is printed, not computed with: in Khmer it follows the Khmer-digits option too.
+# Set per thread (a ContextVar) while a document is made, so the screen and the files
+# for machines (CSV, XLSX) made at the same time keep their own digits.
+_printing_khmer_digits: ContextVar[bool] = ContextVar("printing_khmer_digits", default=False)
+
+
+@contextmanager
+def printing(lang: str) -> Iterator[None]:
+    """While a PDF in `lang` is made: `printed_digits` follows the Khmer-digits option."""
+    token = _printing_khmer_digits.set(lang == "km" and _state["khmer_digits"])
+    try:
+        yield
+    finally:
+        _printing_khmer_digits.reset(token)
+
+
+def printed_digits(text: str) -> str:
+    """Digits of a number or time printed in a document (see `printing`)."""
+    return text.translate(_KHMER_DIGITS) if _printing_khmer_digits.get() else text
 
 
 def _locale() -> str:

@@ -10,7 +10,7 @@ from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import QApplication, QDialog
 
 from debc_outreach.core.names import name_key
-from debc_outreach.storage import attendance, checklist, demo, participants, sessions
+from debc_outreach.storage import attendance, catalogue, checklist, demo, participants, sessions
 from tests.conftest import close_and_delete
 
 VILLAGE = "17010101"
@@ -25,7 +25,7 @@ def programme(app_context, request):
     village = store.database.scalar(
         "SELECT village_code FROM participant GROUP BY village_code ORDER BY count(*) DESC")
     session = sessions.create(store, dt.date.today().isoformat(), village,
-                              list(checklist.modules())[:1], start_time="08:30")
+                              list(catalogue.modules())[:1], start_time="08:30")
     return session
 
 

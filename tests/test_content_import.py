@@ -124,8 +124,6 @@ def test_pack_missing_an_id_with_recorded_results_is_refused(tmp_path, installed
 
 def test_recorded_ids_come_from_the_results_table(store):
     from debc_outreach.content.importer import recorded_checklist_ids
-    from debc_outreach.storage import checklist  # noqa: F401 - registers the applier
-
     assert recorded_checklist_ids(store.database) == set()
     store.record("checklist", "session-1", {"participant_ids": ["p1", "p2"],
                                              "item_id": "phone-basics.unlock",
@@ -134,7 +132,6 @@ def test_recorded_ids_come_from_the_results_table(store):
 
 
 def test_cli_import_refuses_a_pack_that_drops_a_recorded_id(run_cli, data_dir, tmp_path):
-    from debc_outreach.storage import checklist  # noqa: F401 - registers the applier
     from debc_outreach.storage.store import Store
 
     _published(resources.imported_content_dir(data_dir), "50.0.0")

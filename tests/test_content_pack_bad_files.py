@@ -3,16 +3,17 @@ belongs) gets a one-line reason, and the pack in use is kept."""
 
 from __future__ import annotations
 
+import contextlib
 import shutil
 from pathlib import Path
 
 import pytest
-from content_packs import make_pack, zip_pack
+from content_packs import fake_publisher_key, make_pack, trust_test_publisher, zip_pack
 
 from debc_outreach import resources
-from debc_outreach.content import load_active_pack, lock
+from debc_outreach.content import load_active_pack, lock, signing
 from debc_outreach.content.importer import PackRejected, import_pack
-from debc_outreach.content.loader import load_pack
+from debc_outreach.content.loader import ContentError, load_pack
 
 DEPTH = 5000
 
@@ -49,6 +50,10 @@ def _deeply_nested_module(folder: Path) -> None:
                       + f"\nnested = {'{a = ' * DEPTH}1{'}' * DEPTH}\n", encoding="utf-8")
 
 
+def _sign(folder: Path) -> None:
+    signing.sign_pack(folder, fake_publisher_key(), "test publisher")
+
+
 BREAKS = {"deep-pack": (_deeply_nested, "nested too deeply"),
           "pack-folder": (_pack_toml_as_folder, "folder"),
           "lock-folder": (_lock_as_folder, "folder"),
@@ -67,12 +72,19 @@ def test_content_check_names_the_problem_without_a_traceback(run_cli, tmp_path, 
 
 
 @pytest.mark.parametrize("name", sorted(BREAKS))
-def test_import_refuses_the_pack_and_keeps_the_one_in_use(run_cli, data_dir, tmp_path, name):
+def test_import_refuses_the_pack_and_keeps_the_one_in_use(run_cli, data_dir, tmp_path, name,
+                                                          monkeypatch):
+    trust_test_publisher(monkeypatch)
     _published(resources.imported_content_dir(data_dir), "50.0.0")
     breaks, _reason = BREAKS[name]
     folder = _published(tmp_path / name, "50.1.0")
+    _sign(folder)
     breaks(folder)
-    archive = zip_pack(folder, tmp_path / f"{name}.zip")
+    # Signed again over the broken files, so that the importer reaches its parser; a pack
+    # whose pack.toml itself is broken cannot be signed and stays signed as it was.
+    with contextlib.suppress(ContentError):
+        _sign(folder)
+    archive = zip_pack(folder, tmp_path / f"{name}.zip", sign=False)
     with pytest.raises(PackRejected) as rejected:
         import_pack(archive, data_dir)
     assert "\n" not in str(rejected.value)

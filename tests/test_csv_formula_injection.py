@@ -57,7 +57,8 @@ def test_attendance_participants_and_sessions_csv_hold_no_formula(run_cli, data_
     store.close()
     for kind in ("attendance", "participants", "sessions"):
         path = tmp_path / f"{kind}.csv"
-        code, _out, err = run_cli("export", kind, "--format", "csv", "-o", str(path))
+        code, _out, err = run_cli("export", kind, "--format", "csv", "-o", str(path),
+                                  "--column-keys")
         assert code == 0, err
         for row in _read(path):
             for key, cell in row.items():
@@ -74,7 +75,8 @@ def test_attendance_participants_and_sessions_csv_hold_no_formula(run_cli, data_
 def test_counts_in_csv_stay_numbers(run_cli, tmp_path):
     _programme_with_attacker(run_cli)
     path = tmp_path / "sessions.csv"
-    assert run_cli("export", "sessions", "--format", "csv", "-o", str(path))[0] == 0
+    assert run_cli("export", "sessions", "--format", "csv", "-o", str(path),
+                   "--column-keys")[0] == 0
     row = _read(path)[0]
     assert row["attendances"] == str(len(TYPED))
 

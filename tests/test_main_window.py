@@ -25,16 +25,16 @@ def test_home_leads_a_new_user_to_the_first_steps(main_window, qtbot, monkeypatc
     qtbot.waitUntil(lambda: "Sok Dara" in home.greeting.text())
     assert home.first_steps.isVisibleTo(home) and "No session yet" in home.first_steps.text()
     home.present_button.click()
-    assert main_window.stack.currentWidget() is main_window.page("modules")
+    assert main_window.current_page() is main_window.page("modules")
     home = main_window.page("home")
     home.sync_button.click()
-    assert main_window.stack.currentWidget().key == "sync"
+    assert main_window.current_page().key == "sync"
     planned = []
     sessions_page = main_window.page("sessions")
     monkeypatch.setattr(sessions_page, "plan_session", lambda: planned.append(True))
     home = main_window.page("home")
     home.plan_button.click()
-    assert planned == [True] and main_window.stack.currentWidget() is sessions_page
+    assert planned == [True] and main_window.current_page() is sessions_page
     sessions.create(main_window.context.store, dt.date.today().isoformat(), "12010101")
     home = main_window.page("home")
     home.refresh()

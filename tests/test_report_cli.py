@@ -20,7 +20,8 @@ def test_export_attendance_csv_then_the_log_shows_it(run_cli, data_dir, tmp_path
     _demo(data_dir)
     path = tmp_path / "attendance.csv"
     code, out, err = run_cli("export", "attendance", "--format", "csv", "-o", str(path),
-                             "--lang", "km", "--from", "2025-07-01", "--to", "2026-06-30")
+                             "--lang", "km", "--from", "2025-07-01", "--to", "2026-06-30",
+                             "--column-keys")
     assert code == 0, err
     assert str(path) in out and "(CSV)" in out
     table = list(csv.DictReader(io.StringIO(path.read_text(encoding="utf-8-sig"))))
@@ -30,6 +31,17 @@ def test_export_attendance_csv_then_the_log_shows_it(run_cli, data_dir, tmp_path
     assert entry["kind"] == "attendance" and entry["rows"] == len(table)
     assert entry["filters"] == {"date_from": "2025-07-01", "date_to": "2026-06-30",
                                 "lang": "km"}
+
+
+def test_csv_headers_follow_the_file_language_without_column_keys(run_cli, data_dir,
+                                                                   tmp_path):
+    _demo(data_dir)
+    path = tmp_path / "sessions.csv"
+    code, _out, err = run_cli("export", "sessions", "--format", "csv", "-o", str(path),
+                              "--lang", "en")
+    assert code == 0, err
+    header = next(csv.reader(io.StringIO(path.read_text(encoding="utf-8-sig"))))
+    assert header[:3] == ["Date", "Session id", "Start time"]
 
 
 def test_targets_set_list_and_remove(run_cli, data_dir):

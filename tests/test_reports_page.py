@@ -75,10 +75,12 @@ def test_export_dialog_writes_the_file_in_the_background(qtbot, reports_page, ap
     monkeypatch.setattr(QMessageBox, "information", lambda *args: None)
     dialog = ExportDialog(app_context, reports_page.filters.current(), reports_page)
     dialog.kind.setCurrentIndex(dialog.kind.findData("attendance"))
-    dialog.format.setCurrentIndex(dialog.format.findData("xlsx"))
-    dialog.path.setText(str(tmp_path / "report.xlsx"))
+    for fmt, box in dialog.formats.items():
+        box.setChecked(fmt == "xlsx")
+    dialog.folder.setText(str(tmp_path))
+    dialog.name.setText("report")
     dialog.start()
-    qtbot.waitUntil(lambda: dialog.result is not None, timeout=30000)
+    qtbot.waitUntil(lambda: dialog.outcomes is not None, timeout=30000)
     assert (tmp_path / "report.xlsx").stat().st_size > 0
     [entry] = audit.entries(app_context.store.database)
     assert (entry.kind, entry.format, entry.trainer_name) == ("attendance", "xlsx", "Sok Dara")

@@ -246,10 +246,15 @@ def test_every_text_a_qt_file_dialog_asks_for_is_listed(qapp):
     recorder = Recorder()
     QApplication.installTranslator(recorder)
     try:
-        for mode in (QFileDialog.AcceptMode.AcceptSave, QFileDialog.AcceptMode.AcceptOpen):
+        for mode in (QFileDialog.AcceptMode.AcceptSave, QFileDialog.AcceptMode.AcceptOpen,
+                     QFileDialog.FileMode.Directory):
             dialog = QFileDialog(None, "", str(Path.home()), "PDF (*.pdf)")
             dialog.setOption(QFileDialog.Option.DontUseNativeDialog, True)
-            dialog.setAcceptMode(mode)
+            if mode is QFileDialog.FileMode.Directory:     # "choose a folder"
+                dialog.setFileMode(mode)
+                dialog.setOption(QFileDialog.Option.ShowDirsOnly, True)
+            else:
+                dialog.setAcceptMode(mode)
             dialog.show()
             QApplication.processEvents()
             dialog.close()

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 from pathlib import Path
 
 from debc_outreach import resources
+from debc_outreach.commands.output import print_json
 from debc_outreach.errors import UserError
 from debc_outreach.i18n import _, ngettext
 
@@ -30,9 +30,9 @@ def cmd_check(args: argparse.Namespace) -> int:
     problems = check_pack(path)
     errors = errors_only(problems)
     if args.json:
-        print(json.dumps({"ok": not errors, "pack": str(path), "problems": [
+        print_json({"ok": not errors, "pack": str(path), "problems": [
             {"file": str(p.file), "line": p.line, "severity": p.severity, "message": p.message}
-            for p in problems]}, ensure_ascii=False))
+            for p in problems]})
     else:
         for problem in problems:
             print(problem, file=sys.stderr)
@@ -75,12 +75,12 @@ def cmd_list(args: argparse.Namespace) -> int:
 
     pack = load_active_pack(args.data_dir)
     if args.json:
-        print(json.dumps({"pack": pack.id, "version": pack.version, "modules": [
+        print_json({"pack": pack.id, "version": pack.version, "modules": [
             {"slug": m.slug, "version": m.version, "title": m.titles,
              "duration_minutes": m.duration_minutes, "audience": list(m.audience),
              "tags": list(m.tags),
              "checklist": [{"id": i.id, "km": i.km, "en": i.en} for i in m.checklist]}
-            for m in pack.modules]}, ensure_ascii=False))
+            for m in pack.modules]})
         return 0
     print(f"{pack.id} {pack.version} ({pack.folder})")
     for module in pack.modules:

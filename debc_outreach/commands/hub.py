@@ -1,14 +1,14 @@
-"""`debc-outreach hub ...`: run a sync hub, enrol it, see its devices; `sync hub URL`."""
+"""`debc-outreach hub ...`: run a sync hub, enrol it, see its devices."""
 
 from __future__ import annotations
 
 import argparse
-import json
 import os
 from pathlib import Path
 
 from debc_outreach import i18n
 from debc_outreach.commands import open_store
+from debc_outreach.commands.output import print_json
 from debc_outreach.errors import UserError
 from debc_outreach.i18n import _
 
@@ -52,11 +52,11 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
 
 def cmd_enrol_request(args: argparse.Namespace) -> int:
-    from debc_outreach.commands.sync import _write_json
+    from debc_outreach.sync import trust
 
     hub = _open_hub(args)
     try:
-        target = _write_json(args.output, hub.enrol_request(args.name))
+        target = trust.write_json_file(args.output, hub.enrol_request(args.name))
     finally:
         hub.close()
     print(_("Hub enrolment request written to {path}. The coordinator approves it with "
@@ -65,14 +65,13 @@ def cmd_enrol_request(args: argparse.Namespace) -> int:
 
 
 def cmd_approve(args: argparse.Namespace) -> int:
-    from debc_outreach.commands.sync import _write_json
     from debc_outreach.hub.service import approve_hub
     from debc_outreach.sync import trust
 
     request = trust.read_json_file(Path(args.request).expanduser(), _("enrolment request"))
     with open_store(args) as store:
         document = approve_hub(store, request)
-    target = _write_json(args.output, document)
+    target = trust.write_json_file(args.output, document)
     print(_("Certificate for hub {device} written to {path}.")
           .format(device=document["certificate"]["body"]["device_id"], path=target))
     return 0
@@ -102,8 +101,7 @@ def cmd_status(args: argparse.Namespace) -> int:
     finally:
         hub.close()
     if args.json:
-        print(json.dumps({**health, "devices": [d.as_json() for d in devices]},
-                         ensure_ascii=False))
+        print_json({**health, "devices": [d.as_json() for d in devices]})
         return 0
     print(_("Hub {device}: {events} event(s) from {bundles} bundle(s) ({database}).").format(
         device=health["device_id"], events=i18n.format_number(health["events"]),
@@ -116,41 +114,6 @@ def cmd_status(args: argparse.Namespace) -> int:
             scope=", ".join(device.scope), state=state, push=device.last_push or "-",
             pull=device.last_pull or "-", pending=i18n.format_number(device.pending)))
     return 0
-
-
-def cmd_sync_hub(args: argparse.Namespace) -> int:
-    """`sync hub URL`: push then pull with a hub (the same as "Sync now" in the app)."""
-    from debc_outreach.commands.content import install_received_packs
-    from debc_outreach.sync import hub_client
-
-    with open_store(args) as store:
-        remembered = hub_client.hub_settings(store.data_dir)
-        url = args.url or remembered["url"]
-        if not url:
-            raise UserError(_("Give the hub's address, for example "
-                              "https://hub.example.org."))
-        proxy = args.proxy if args.proxy is not None else remembered["proxy"]
-        result = hub_client.sync_with_hub(store, url, proxy=proxy)
-        hub_client.save_hub_settings(store.data_dir, hub_client.check_url(url), proxy)
-        install_received_packs(store, quiet=args.json)
-    if args.json:
-        print(json.dumps(result.as_json(), ensure_ascii=False))
-    else:
-        print(_("Synced with the hub: {sent} event(s) sent, {received} received.").format(
-            sent=i18n.format_number(result.pushed),
-            received=i18n.format_number(result.received)))
-    return 0
-
-
-def add_sync_hub(actions) -> None:
-    """Registered by commands/sync.py as `sync hub [URL]`."""
-    hub = actions.add_parser("hub", help=_("push and pull records with a sync hub"))
-    hub.add_argument("url", nargs="?", default="", metavar="URL",
-                     help=_("the hub's address (remembered for next time)"))
-    hub.add_argument("--proxy", default=None, metavar="URL",
-                     help=_("HTTP proxy (default: the environment's HTTPS_PROXY)"))
-    hub.add_argument("--json", action="store_true", help=_("machine-readable output"))
-    hub.set_defaults(handler=cmd_sync_hub)
 
 
 def _positive(kind):

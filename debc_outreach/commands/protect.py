@@ -11,11 +11,11 @@ from __future__ import annotations
 
 import argparse
 import getpass
-import json
 import os
 import sys
 
 from debc_outreach.commands import open_store, unlock_if_protected
+from debc_outreach.commands.output import print_json
 from debc_outreach.errors import UserError
 from debc_outreach.i18n import _, ngettext
 from debc_outreach.storage import privacy, protection, retention, trainers, vault
@@ -66,7 +66,7 @@ def cmd_status(args: argparse.Namespace) -> int:
         status["named_exports_allowed_here"] = privacy.named_exports_allowed(store)
         status["names_removed"] = retention.purged_count(store)
     if args.json:
-        print(json.dumps(status, ensure_ascii=False))
+        print_json(status)
         return 0
     print(_("Protected with PINs: {answer}").format(
         answer=_("yes (database and device keys encrypted)") if protected else _("no")))
@@ -162,7 +162,7 @@ def cmd_rules(args: argparse.Namespace) -> int:
         if args.named_exports is not None:
             privacy.set_rule(store, privacy.NAMED_EXPORTS, args.named_exports)
         rules = {name: privacy.get_rule(store, name) for name in privacy.DEFAULTS}
-    print(json.dumps(rules, ensure_ascii=False))
+    print_json(rules)
     return 0
 
 
@@ -170,10 +170,10 @@ def cmd_retention(args: argparse.Namespace) -> int:
     with open_store(args) as store:
         result = retention.apply_retention(store)
     if args.json:
-        print(json.dumps({"days": result.days, "names_removed": result.eligible,
+        print_json({"days": result.days, "names_removed": result.eligible,
                           "events_redacted": result.events_redacted,
                           "removed_before": result.already_purged,
-                          "skipped": result.reason}, ensure_ascii=False))
+                          "skipped": result.reason})
     elif result.reason:
         print(_("Nothing to do: this computer keeps names (no retention rule, or it is the "
                 "coordinator's computer)."))

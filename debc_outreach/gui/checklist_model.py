@@ -8,7 +8,7 @@ from PySide6.QtGui import QBrush, QColor
 from debc_outreach import i18n
 from debc_outreach.i18n import N_, _
 from debc_outreach.storage import checklist
-from debc_outreach.storage.checklist import Item
+from debc_outreach.storage.catalogue import Item
 from debc_outreach.storage.participants import Participant
 
 STATE_ROLE = Qt.ItemDataRole.UserRole + 2

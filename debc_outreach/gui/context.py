@@ -54,6 +54,8 @@ class AppContext(QObject):
         self.settings.khmer_digits = enabled
         i18n.set_khmer_digits(enabled)
         self.save()
+        # Every window writes its texts again, so the digits in them change at once.
+        self.apply_language(i18n.language())
         self.settings_changed.emit()
 
     def set_font_scale(self, percent: int) -> None:

@@ -21,7 +21,9 @@ class _FirstPaint(QObject):
     def eventFilter(self, watched, event) -> bool:  # noqa: N802
         if event.type() == QEvent.Type.Paint:
             watched.removeEventFilter(self)
-            QTimer.singleShot(0, self._callback)
+            # With this filter as the timer's context, a widget closed before the event
+            # loop comes round takes the pending call with it.
+            QTimer.singleShot(0, self, self._callback)
         return False
 
 

@@ -4,16 +4,18 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtCore import QEvent, QSize
+from PySide6.QtCore import QEvent, QSize, Qt
 from PySide6.QtGui import QAction, QIcon, QKeySequence
 from PySide6.QtWidgets import (
     QFileDialog,
+    QFrame,
     QHBoxLayout,
     QLabel,
     QListWidget,
     QListWidgetItem,
     QMainWindow,
     QPushButton,
+    QScrollArea,
     QStackedWidget,
     QVBoxLayout,
     QWidget,
@@ -55,7 +57,8 @@ class MainWindow(QMainWindow):
         self.nav = QListWidget()
         self.nav.setObjectName("navigation")
         self.nav.setIconSize(QSize(28, 28))
-        self.nav.setMinimumWidth(200)
+        # The names are never cut: the list is as wide as its longest name, at any text size.
+        self.nav.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         for entry in self._entries:
             item = QListWidgetItem(QIcon(str(resources.icon_path(entry.icon))), "")
             self.nav.addItem(item)
@@ -86,7 +89,7 @@ class MainWindow(QMainWindow):
         right.addWidget(self.stack, 1)
         outer.addLayout(right, 1)
         for _entry in self._entries:
-            self.stack.addWidget(QWidget())      # replaced by the page when first shown
+            self.stack.addWidget(_page_frame(QWidget()))   # the page comes when first shown
         self.setCentralWidget(central)
 
         self._build_menus()
@@ -105,12 +108,18 @@ class MainWindow(QMainWindow):
         if page is None:
             page = self._entries[row].load()(self.context)
             placeholder = self.stack.widget(row)
-            self.stack.insertWidget(row, page)
+            self.stack.insertWidget(row, _page_frame(page))
             self.stack.removeWidget(placeholder)
             placeholder.deleteLater()
             self._pages[row] = page
         self.stack.setCurrentIndex(row)
         page.activate()
+
+    def current_page(self) -> Page | None:
+        """The page shown now (the stack holds each page in a scroll area)."""
+        frame = self.stack.currentWidget()
+        page = frame.widget() if isinstance(frame, QScrollArea) else None
+        return page if isinstance(page, Page) else None
 
     def page(self, key: str) -> Page:
         """Show the page with `key` and return it (used by tests and links)."""
@@ -169,6 +178,12 @@ class MainWindow(QMainWindow):
         warning = self.context.store.backup_warning if self.context.store else ""
         self.backup_banner.setText(warning)
         self.backup_banner.setVisible(bool(warning))
+        self._fit_navigation()
+
+    def _fit_navigation(self) -> None:
+        """Widen the navigation to its longest name (language and text size change it)."""
+        frame = 2 * self.nav.frameWidth() + 16
+        self.nav.setFixedWidth(max(200, self.nav.sizeHintForColumn(0) + frame))
 
     def _update_trainer_label(self) -> None:
         trainer = trainers.get_trainer(self.context.store,
@@ -179,6 +194,8 @@ class MainWindow(QMainWindow):
     def changeEvent(self, event: QEvent) -> None:  # noqa: N802
         if event.type() == QEvent.Type.LanguageChange:
             self.retranslate()
+        elif event.type() == QEvent.Type.FontChange:
+            self._fit_navigation()
         super().changeEvent(event)
 
     # --- actions -----------------------------------------------------------------
@@ -223,3 +240,14 @@ class MainWindow(QMainWindow):
             show_user_error(self, error)
             return
         self.statusBar().showMessage(_("Backup written to {path}").format(path=path), 8000)
+
+
+def _page_frame(page: QWidget) -> QScrollArea:
+    """A page in a scroll area: at a large text size on a small screen the page scrolls
+    instead of pushing the window past the screen's edge."""
+    frame = QScrollArea()
+    frame.setObjectName("pageFrame")
+    frame.setFrameShape(QFrame.Shape.NoFrame)
+    frame.setWidgetResizable(True)
+    frame.setWidget(page)
+    return frame

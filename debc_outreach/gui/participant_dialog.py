@@ -179,7 +179,7 @@ class ParticipantDialog(QDialog):
         self.labels["age_band"].setBuddy(self.age_band)
         self.age_band.setItemText(0, _("Not given"))
         for i, band in enumerate(people.AGE_BANDS, start=1):
-            self.age_band.setItemText(i, _(people.AGE_BAND_NAMES[band]))
+            self.age_band.setItemText(i, i18n.localize_digits(_(people.AGE_BAND_NAMES[band])))
         self.labels["village"].setText(_("&Village"))
         self.labels["village"].setBuddy(self.village)
         self.village.retranslate()

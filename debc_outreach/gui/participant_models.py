@@ -28,7 +28,8 @@ def sex_label(code: str) -> str:
 def age_label(person: Participant) -> str:
     if person.birth_year:
         return i18n.format_year(person.birth_year)
-    return _(people.AGE_BAND_NAMES[person.age_band]) if person.age_band else "—"
+    return i18n.localize_digits(_(people.AGE_BAND_NAMES[person.age_band])) \
+        if person.age_band else "—"
 
 
 def disability_label(person: Participant) -> str:

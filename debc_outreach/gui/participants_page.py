@@ -34,7 +34,7 @@ from debc_outreach.gui.participant_dialog import ParticipantDialog
 from debc_outreach.gui.participant_models import RegistryModel, age_label, sex_label
 from debc_outreach.gui.tables import as_row_picker
 from debc_outreach.i18n import _
-from debc_outreach.storage import checklist, gazetteer, participants, registry
+from debc_outreach.storage import catalogue, gazetteer, participants, registry
 from debc_outreach.sync.state import participant_sync_state
 
 
@@ -43,7 +43,7 @@ class ParticipantsPage(Page):
 
     def __init__(self, context: AppContext, parent: QWidget | None = None):
         super().__init__(context, parent)
-        checklist.use_content_dir(active_pack_dir(context.data_dir))
+        catalogue.use_content_dir(active_pack_dir(context.data_dir))
         database = context.store.database
         layout = QVBoxLayout(self)
         layout.setContentsMargins(24, 16, 24, 16)
@@ -69,11 +69,11 @@ class ParticipantsPage(Page):
         self.sex = QComboBox()
         self.disability = QComboBox()
         self.module = QComboBox()
-        self.search.setMinimumWidth(260)
+        self.search.setMinimumWidth(200)
         for widget in (self.village, self.sex, self.disability, self.module):
             widget.setSizeAdjustPolicy(
                 QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
-            widget.setMinimumContentsLength(12)
+            widget.setMinimumContentsLength(8)      # fits 1366 pixels at 150 % text
         filters.addWidget(self.search, 3)
         filters.addWidget(self.village, 2)
         filters.addWidget(self.sex, 1)
@@ -174,7 +174,7 @@ class ParticipantsPage(Page):
                                  (_("With disability"), True), (_("Without disability"), False)])
         refill(self.module, [(_("Any module"), "")] + [
             (_("Attended: {module}").format(module=m.title()), slug)
-            for slug, m in checklist.modules().items()])
+            for slug, m in catalogue.modules().items()])
 
     def current_filter(self) -> registry.Filter:
         return registry.Filter(query=self.search.text(), village_code=self.village.currentData(),
@@ -196,7 +196,7 @@ class ParticipantsPage(Page):
                                  .format(n=i18n.format_number(total)))
 
     def activate(self) -> None:
-        checklist.use_content_dir(active_pack_dir(self.context.data_dir))
+        catalogue.use_content_dir(active_pack_dir(self.context.data_dir))
         self._fill_combos()
 
     def _records_changed(self, entity: str) -> None:
@@ -234,7 +234,7 @@ class ParticipantsPage(Page):
                  consent.get(person.consent, ""),
                  participant_sync_state(self.context.store, person.id).text()]
         self.facts.setText(" · ".join(f for f in facts if f and f != "—"))
-        items = {item.id: item for m in checklist.modules().values() for item in m.items}
+        items = {item.id: item for m in catalogue.modules().values() for item in m.items}
         for visit in registry.attended(database, person.id):
             day = i18n.format_date(dt.date.fromisoformat(visit.date))
             line = f"{day} · {gazetteer.village_name(visit.village_code)}"

@@ -18,6 +18,7 @@ from PySide6.QtWidgets import (
 
 from debc_outreach.errors import UserError
 from debc_outreach.gui.fonts import heading_font
+from debc_outreach.gui.status_line import MessageLine
 from debc_outreach.i18n import _, ngettext
 from debc_outreach.storage import protection, vault
 
@@ -44,9 +45,7 @@ class NewPinDialog(QDialog):
         self.code_edit.setPlaceholderText("XXXX-XXXX-XXXX-XXXX-XXXX-XXXX")
         self.new_edit = _password_edit()
         self.again_edit = _password_edit()
-        self.message = QLabel()
-        self.message.setWordWrap(True)
-        self.message.setStyleSheet("color: #b00020;")
+        self.message = MessageLine()
         intro_label = QLabel(intro)
         intro_label.setWordWrap(True)
         form = QFormLayout()

@@ -21,6 +21,7 @@ from PySide6.QtWidgets import (
 
 from debc_outreach.errors import UserError
 from debc_outreach.gui.fonts import heading_font
+from debc_outreach.gui.status_line import MessageLine
 from debc_outreach.i18n import _, format_number, ngettext
 from debc_outreach.storage import protection, vault
 
@@ -49,10 +50,8 @@ class PinPanel(QWidget):
         self.pin_edit.setMinimumWidth(220)
         self.pin_label = QLabel()
         self.pin_label.setBuddy(self.pin_edit)
-        self.message = QLabel()
+        self.message = MessageLine()
         self.message.setObjectName("pinMessage")
-        self.message.setWordWrap(True)
-        self.message.setStyleSheet("color: #b00020;")
         self.unlock_button = QPushButton()
         self.forgot_button = QPushButton()
         self.forgot_button.setFlat(True)

@@ -7,7 +7,7 @@ from PySide6.QtGui import QPainter
 from PySide6.QtWidgets import QSizePolicy, QWidget
 
 from debc_outreach.reports.chartdata import BarChart
-from debc_outreach.reports.pdf.charts import paint_bars
+from debc_outreach.reports.pdf.charts import paint_bars, preferred_height
 
 
 class ChartWidget(QWidget):
@@ -16,7 +16,9 @@ class ChartWidget(QWidget):
     def __init__(self, parent: QWidget | None = None):
         super().__init__(parent)
         self._chart: BarChart | None = None
-        self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Minimum)
+        policy = QSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Minimum)
+        policy.setHeightForWidth(True)         # a narrow chart wraps its legend: taller
+        self.setSizePolicy(policy)
 
     @property
     def chart(self) -> BarChart | None:
@@ -28,19 +30,27 @@ class ChartWidget(QWidget):
         self.updateGeometry()
         self.update()
 
+    def _point_size(self) -> float:
+        return self.font().pointSizeF() * 0.9
+
+    def hasHeightForWidth(self) -> bool:  # noqa: N802
+        return True
+
+    def heightForWidth(self, width: int) -> int:  # noqa: N802
+        if self._chart is None:
+            return self.fontMetrics().height() * 6
+        return int(preferred_height(self._chart, max(width - 8, 1), self._point_size())) + 4
+
     def sizeHint(self) -> QSize:  # noqa: N802
-        line = self.fontMetrics().height()
-        rows = len(self._chart.labels) if self._chart else 3
-        series = len(self._chart.series) if self._chart else 1
-        return QSize(360, int(line * 3.0 + max(rows, 2) * (line * 1.05 * series + line * 0.4)))
+        return QSize(360, self.heightForWidth(max(self.width(), 360)))
 
     def minimumSizeHint(self) -> QSize:  # noqa: N802
-        return QSize(240, self.sizeHint().height())
+        return QSize(240, self.heightForWidth(max(self.width(), 240)))
 
     def paintEvent(self, event) -> None:  # noqa: N802
         if self._chart is None:
             return
         painter = QPainter(self)
         paint_bars(painter, QRectF(self.rect()).adjusted(4, 2, -4, -2), self._chart,
-                   point_size=self.font().pointSizeF() * 0.9)
+                   point_size=self._point_size())
         painter.end()

@@ -71,7 +71,8 @@ class FilterBar(QWidget):
             row, column = divmod(index, 3)
             grid.addWidget(label, row, column * 2)
             grid.addWidget(widget, row, column * 2 + 1)
-        grid.addWidget(self.reset, 2, 6)
+        # `reset` is placed by the page, beside its title: a seventh grid column would push
+        # the page past a 1366-pixel screen at a large text size.
         for column in (1, 3, 5):
             grid.setColumnStretch(column, 1)
         self.period.currentIndexChanged.connect(self._period_changed)

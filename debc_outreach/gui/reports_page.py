@@ -125,10 +125,11 @@ class ReportsPage(Page):
         top.addWidget(self.status, 1)
         top.addWidget(self.progress)
         top.addWidget(self.stop_button)
+        self.filters = FilterBar()
+        top.addWidget(self.filters.reset)
         top.addWidget(self.targets_button)
         top.addWidget(self.export_button)
         outer.addLayout(top)
-        self.filters = FilterBar()
         outer.addWidget(self.filters)
 
         body = QWidget()
@@ -208,7 +209,7 @@ class ReportsPage(Page):
                     "youth": _("Youth (15–24)"), "elders": _("Elders (60+)"),
                     "without_consent": _("Participants without consent (counted, not named)")}
         for name, card in self.cards.items():
-            card.caption.setText(captions[name])
+            card.caption.setText(i18n.localize_digits(captions[name]))
         self.skills_title.setText(_("Skills achieved per module"))
         self.skills.setHorizontalHeaderLabels([
             _("Module"), _("People with a skill"), _("Skills achieved"), _("Assessed")])
@@ -302,7 +303,8 @@ class ReportsPage(Page):
             data.figures, lang, number,
             lambda month: i18n.format_date(dt.date.fromisoformat(month + "-01"), "MMM y")))
         self.province_chart.set_chart(chartdata.by_province(data.figures, lang, number))
-        self.sex_age_chart.set_chart(chartdata.by_sex_age(data.figures, lang, number))
+        self.sex_age_chart.set_chart(chartdata.with_digits(
+            chartdata.by_sex_age(data.figures, lang, number), i18n.localize_digits))
         catalog = lookup.catalog(self.context.data_dir)
         self.skills.setRowCount(len(data.figures.skills))
         for row, module in enumerate(data.figures.skills):

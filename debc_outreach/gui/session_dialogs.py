@@ -15,16 +15,17 @@ from debc_outreach import i18n
 from debc_outreach.gui import fonts
 from debc_outreach.gui.checklist_model import STATE_NAMES
 from debc_outreach.i18n import _, ngettext
-from debc_outreach.storage import checklist, participants, sessions
+from debc_outreach.storage import catalogue, participants, session_summary, sessions
 from debc_outreach.storage.database import Database
 
 
-def counters_text(figures: sessions.Counters) -> list[tuple[str, str]]:
+def counters_text(figures: session_summary.Counters) -> list[tuple[str, str]]:
     """(caption, value) pairs for the live counters, in display order."""
-    n = i18n.format_number
+    n, digits = i18n.format_number, i18n.localize_digits
     return [(_("Checked in"), n(figures.total)), (_("Women"), n(figures.women)),
             (_("With disabilities"), n(figures.disability)),
-            (_("Youth 15–24"), n(figures.youth)), (_("Elders 60+"), n(figures.elders))]
+            (digits(_("Youth 15–24")), n(figures.youth)),
+            (digits(_("Elders 60+")), n(figures.elders))]
 
 
 class CloseSummaryDialog(QDialog):
@@ -35,7 +36,7 @@ class CloseSummaryDialog(QDialog):
         super().__init__(parent)
         self.setObjectName("closeSummaryDialog")
         self.setWindowTitle(_("Close the session"))
-        summary = sessions.summary(database, session)
+        summary = session_summary.summary(database, session)
         layout = QVBoxLayout(self)
         title = QLabel(_("Summary"))
         title.setFont(fonts.heading_font(self.font(), 1.3))
@@ -50,7 +51,7 @@ class CloseSummaryDialog(QDialog):
         facts.setWordWrap(True)
         layout.addWidget(facts)
         skills = QListWidget()
-        for number, item in enumerate(checklist.checklist_items(session.modules), start=1):
+        for number, item in enumerate(catalogue.checklist_items(session.modules), start=1):
             skills.addItem(_("Skill {number}: {achieved} of {total} achieved — {text}").format(
                 number=number, achieved=i18n.format_number(summary.achieved.get(item.id, 0)),
                 total=i18n.format_number(summary.counters.total), text=item.text()))
@@ -81,7 +82,7 @@ def history_lines(database: Database, session_id: str) -> list[str]:
 
     items = {}
     lines = []
-    for entry in sessions.history(database, session_id):
+    for entry in session_summary.history(database, session_id):
         fields = entry.fields
         if entry.entity == "attendance":
             what = (_("Checked in {name}") if entry.op == "add" else _("Removed {name}")) \
@@ -90,7 +91,7 @@ def history_lines(database: Database, session_id: str) -> list[str]:
             if not items:
                 session = sessions.get(database, session_id)
                 items = {item.id: n for n, item in enumerate(
-                    checklist.checklist_items(session.modules if session else ()), start=1)}
+                    catalogue.checklist_items(session.modules if session else ()), start=1)}
             count = len(fields.get("participant_ids", []))
             what = ngettext("Skill {number}: {state} for {n} person",
                             "Skill {number}: {state} for {n} people", count).format(

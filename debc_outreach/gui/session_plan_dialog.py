@@ -26,7 +26,7 @@ from debc_outreach.errors import UserError
 from debc_outreach.gui.errors import show_user_error
 from debc_outreach.gui.village_picker import ProvinceFilter, VillagePicker, village_row
 from debc_outreach.i18n import N_, _
-from debc_outreach.storage import checklist, sessions, trainers
+from debc_outreach.storage import catalogue, sessions, trainers
 from debc_outreach.storage.store import Store
 
 AUDIENCES = {"": N_("General public"), "youth": N_("Youth"),
@@ -55,7 +55,7 @@ class SessionPlanDialog(QDialog):
         self.village = VillagePicker()
         self.province = ProvinceFilter(self.village, store, current_trainer)
         self.modules = QListWidget()
-        for slug in checklist.modules():
+        for slug in catalogue.modules():
             item = QListWidgetItem()
             item.setData(Qt.ItemDataRole.UserRole, slug)
             item.setFlags(item.flags() | Qt.ItemFlag.ItemIsUserCheckable)
@@ -127,7 +127,7 @@ class SessionPlanDialog(QDialog):
         self.venue.setPlaceholderText(_("e.g. commune hall, pagoda, school"))
         self.village.retranslate()
         self.province.retranslate()
-        modules = checklist.modules()
+        modules = catalogue.modules()
         for row in range(self.modules.count()):
             item = self.modules.item(row)
             item.setText(modules[item.data(Qt.ItemDataRole.UserRole)].title())

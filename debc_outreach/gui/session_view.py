@@ -22,7 +22,6 @@ from PySide6.QtWidgets import (
     QInputDialog,
     QLabel,
     QLineEdit,
-    QListView,
     QMenu,
     QMessageBox,
     QPushButton,
@@ -48,12 +47,23 @@ from debc_outreach.gui.session_dialogs import (
     HistoryDialog,
     counters_text,
 )
+from debc_outreach.gui.status_line import StatusLine
+from debc_outreach.gui.tables import RowsListView
 from debc_outreach.i18n import _, ngettext
-from debc_outreach.storage import attendance, checklist, gazetteer, participants, sessions
+from debc_outreach.storage import (
+    attendance,
+    catalogue,
+    checklist,
+    gazetteer,
+    participants,
+    session_summary,
+    sessions,
+)
 from debc_outreach.storage.participants import Participant
 from debc_outreach.sync.state import session_sync_state
 
 SHOWN = 12          # results shown while typing
+VISIBLE_ROWS = 5    # rows each list keeps room for, at any text size (the page scrolls else)
 
 
 def rank(found: list[Participant], query: str, present: set[str],
@@ -96,21 +106,28 @@ def rank(found: list[Participant], query: str, present: set[str],
     return sorted(found, key=score)
 
 
+def _skill_name(column: int) -> str:
+    """"Skill 3" for the third column, its number in the chosen digits."""
+    return _("Skill {number}").format(number=i18n.format_year(column + 1))
+
+
 class _Counter(QFrame):
+    """A figure and its caption side by side: one line high, so the lists keep the room."""
+
     def __init__(self, parent: QWidget | None = None):
         super().__init__(parent)
         self.setObjectName("figure")
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(8, 4, 8, 4)
+        layout = QHBoxLayout(self)
+        layout.setContentsMargins(8, 2, 8, 2)
         self.value = QLabel("0")
         self.value.setObjectName("figureValue")
-        self.value.setFont(fonts.heading_font(self.font(), 1.6))
-        self.value.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.value.setFont(fonts.heading_font(self.font(), 1.4))
         self.caption = QLabel()
-        self.caption.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.caption.setWordWrap(True)
+        layout.addStretch(1)
         layout.addWidget(self.value)
         layout.addWidget(self.caption)
+        layout.addStretch(1)
 
 
 class SessionView(QWidget):
@@ -128,12 +145,12 @@ class SessionView(QWidget):
         # latest change here: Ctrl+Z takes exactly those marks back.
         self._group_fill: tuple[str, list[str]] | None = None
         outer = QVBoxLayout(self)
-        outer.setContentsMargins(16, 12, 16, 12)
+        outer.setContentsMargins(16, 8, 16, 8)
 
         top = QHBoxLayout()
         self.back_button = QPushButton()
         self.back_button.clicked.connect(self.back_requested)
-        self.title = QLabel()
+        self.title = QLabel()            # date and time; the place is on the line below
         self.title.setFont(fonts.heading_font(self.font(), 1.3))
         self.title.setWordWrap(True)
         self.state_label = QLabel()
@@ -180,9 +197,9 @@ class SessionView(QWidget):
         splitter.setChildrenCollapsible(False)
         splitter.addWidget(self._build_check_in())
         splitter.addWidget(self._build_skills())
-        splitter.setStretchFactor(0, 2)
-        splitter.setStretchFactor(1, 3)
-        splitter.setSizes([520, 780])
+        splitter.setStretchFactor(0, 1)
+        splitter.setStretchFactor(1, 1)
+        splitter.setSizes([560, 740])
         outer.addWidget(splitter, 1)
 
         QShortcut(QKeySequence("Ctrl+N"), self, activated=self.new_participant)
@@ -204,7 +221,7 @@ class SessionView(QWidget):
         self.search.textChanged.connect(self._search_changed)
         self.search.installEventFilter(self)
         self.results_model = PeopleListModel(self)
-        self.results = QListView()
+        self.results = RowsListView(VISIBLE_ROWS)
         self.results.setObjectName("checkInResults")
         self.results.setModel(self.results_model)
         self.results.setFocusPolicy(Qt.FocusPolicy.NoFocus)
@@ -215,18 +232,23 @@ class SessionView(QWidget):
         self.hint.setWordWrap(True)
         self.hint.setObjectName("hint")
         status_row = QHBoxLayout()
-        self.status = QLabel()
+        self.status = StatusLine()
         self.status.setObjectName("checkInStatus")
         self.status.setWordWrap(True)
+        self.status.hide()
+        # The keyboard hint and the last action's message share one line.
+        self.status.changed.connect(lambda text: (self.status.setVisible(bool(text)),
+                                                  self.hint.setVisible(not text)))
         self.undo_button = QPushButton()
         self.undo_button.clicked.connect(self.undo_last)
         self.new_button = QPushButton()
         self.new_button.clicked.connect(self.new_participant)
+        status_row.addWidget(self.hint, 1)
         status_row.addWidget(self.status, 1)
         status_row.addWidget(self.undo_button)
         self.present_title = QLabel()
         self.present_model = PeopleListModel(self)
-        self.present = QListView()
+        self.present = RowsListView(VISIBLE_ROWS)
         self.present.setObjectName("presentList")
         self.present.setModel(self.present_model)
         self.present.setUniformItemSizes(True)
@@ -238,11 +260,10 @@ class SessionView(QWidget):
         row.addWidget(self.search, 1)
         row.addWidget(self.new_button)
         layout.addLayout(row)
-        layout.addWidget(self.results, 3)
-        layout.addWidget(self.hint)
+        layout.addWidget(self.results, 1)
         layout.addLayout(status_row)
         layout.addWidget(self.present_title)
-        layout.addWidget(self.present, 2)
+        layout.addWidget(self.present, 1)
         return box
 
     def _build_skills(self) -> QWidget:
@@ -328,12 +349,11 @@ class SessionView(QWidget):
         session = self.session
         place = gazetteer.village_label(session.village_code)
         when = i18n.format_date(session.day, "full")
-        self.title.setText(_("{date} {time} · {place}").format(
-            date=when, time=session.start_time, place=place))
+        self.title.setText(f"{when} {i18n.localize_digits(session.start_time)}".strip())
         self.state_label.setText(_(sessions.STATE_NAMES[session.state]))
-        modules = checklist.modules()
+        modules = catalogue.modules()
         titles = [modules[s].title() if s in modules else s for s in session.modules]
-        details = [session.venue, ", ".join(titles),
+        details = [place, session.venue, ", ".join(titles),
                    session_sync_state(self.context.store, session.id).text()]
         self.details.setText(" · ".join(d for d in details if d))
         locked = session.closed and not self._amend_reason
@@ -349,7 +369,7 @@ class SessionView(QWidget):
             self.banner.setText(_("Amending this closed session. Reason: {reason}")
                                 .format(reason=self._amend_reason))
         self.banner.setVisible(bool(self._amend_reason))
-        figures = sessions.counters(database, session)
+        figures = session_summary.counters(database, session)
         for counter, (caption, value) in zip(self.counters, counters_text(figures),
                                              strict=True):
             counter.caption.setText(caption)
@@ -358,7 +378,7 @@ class SessionView(QWidget):
         self.present_model.set_people(list(reversed(present)))
         self.present_title.setText(_("Checked in ({n}), newest first")
                                    .format(n=i18n.format_number(len(present))))
-        items = checklist.checklist_items(session.modules)
+        items = catalogue.checklist_items(session.modules)
         current = self.grid.currentIndex()
         self.grid_model.set_data(present, items,
                                  checklist.results(database.conn, session.id))
@@ -434,10 +454,10 @@ class SessionView(QWidget):
             show_user_error(self, error)
             return
         if result.already:
-            self.status.setText(_("{name} is already checked in; nothing changed.")
-                                .format(name=person.display_name))
+            self.status.say(lambda: _("{name} is already checked in; nothing changed.")
+                            .format(name=person.display_name))
         else:
-            self.status.setText(_("✓ {name} checked in.").format(name=person.display_name))
+            self.status.say(lambda: _("✓ {name} checked in.").format(name=person.display_name))
         self.search.clear()
         self.refresh()
         self.context.notify_changed("attendance")
@@ -453,7 +473,7 @@ class SessionView(QWidget):
         store = self.context.store
         last = attendance.last_check_in(store.database.conn, self.session.id, store.device_id)
         if last is None:
-            self.status.setText(_("Nothing to undo."))
+            self.status.say(lambda: _("Nothing to undo."))
             return
         try:
             attendance.remove(store, self.session.id, last, reason=self._amend_reason)
@@ -461,7 +481,7 @@ class SessionView(QWidget):
             show_user_error(self, error)
             return
         person = participants.get(store.database, last)
-        self.status.setText(_("Check-in of {name} undone.").format(
+        self.status.say(lambda: _("Check-in of {name} undone.").format(
             name=person.display_name if person else last))
         self.refresh()
         self.context.notify_changed("attendance")
@@ -483,8 +503,8 @@ class SessionView(QWidget):
         except UserError as error:
             show_user_error(self, error)
             return
-        self.status.setText(_("{name} was taken off this session.")
-                            .format(name=person.display_name))
+        self.status.say(lambda: _("{name} was taken off this session.")
+                        .format(name=person.display_name))
         self.refresh()
         self.context.notify_changed("attendance")
 
@@ -512,7 +532,7 @@ class SessionView(QWidget):
                                     if not self.grid_model.columnCount() else "")
             return
         self.skill_text.setText(with_line_breaks(_("Skill {number}: {text}").format(
-            number=column + 1, text=item.text())))
+            number=i18n.format_year(column + 1), text=item.text())))
 
     def _grid_key(self, key: int) -> bool:
         index = self.grid.currentIndex()
@@ -546,17 +566,16 @@ class SessionView(QWidget):
         except UserError as error:
             show_user_error(self, error)
             return
-        skill = _("Skill {number}").format(number=column + 1)
         if not filled:
-            self.status.setText(_("{skill}: everyone already has a mark; nothing changed.")
-                                .format(skill=skill))
+            self.status.say(lambda: _("{skill}: everyone already has a mark; nothing changed.")
+                            .format(skill=_skill_name(column)))
             return
         self._group_fill = (item.id, filled)
         self.refresh()
-        self.status.setText(ngettext(
+        self.status.say(lambda: ngettext(
             "{skill}: {state} for {n} person who had no mark. Ctrl+Z takes it back.",
             "{skill}: {state} for {n} people who had no mark. Ctrl+Z takes it back.",
-            len(filled)).format(skill=skill, state=_(STATE_NAMES[state]),
+            len(filled)).format(skill=_skill_name(column), state=_(STATE_NAMES[state]),
                                 n=i18n.format_number(len(filled))))
         self.context.notify_changed("checklist")
 
@@ -570,9 +589,9 @@ class SessionView(QWidget):
             return
         self._group_fill = None
         self.refresh()
-        self.status.setText(ngettext("Whole group taken back: {n} mark removed.",
-                                     "Whole group taken back: {n} marks removed.",
-                                     len(filled)).format(n=i18n.format_number(len(filled))))
+        self.status.say(lambda: ngettext("Whole group taken back: {n} mark removed.",
+                                         "Whole group taken back: {n} marks removed.",
+                                         len(filled)).format(n=i18n.format_number(len(filled))))
         self.context.notify_changed("checklist")
 
     def _set_cells(self, rows: list[int], column: int, state: str) -> None:
@@ -589,8 +608,8 @@ class SessionView(QWidget):
             show_user_error(self, error)
             return
         self.refresh()
-        self.status.setText(_("{item}: {state}").format(item=_("Skill {number}").format(
-            number=column + 1), state=_(STATE_NAMES[state])))
+        self.status.say(lambda: _("{item}: {state}").format(item=_skill_name(column),
+                                                            state=_(STATE_NAMES[state])))
         self.context.notify_changed("checklist")
 
     # --- closing and amending ----------------------------------------------------------------

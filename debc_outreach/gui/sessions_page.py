@@ -25,7 +25,7 @@ from debc_outreach.gui.session_plan_dialog import SessionPlanDialog
 from debc_outreach.gui.session_view import SessionView
 from debc_outreach.gui.tables import as_row_picker
 from debc_outreach.i18n import _
-from debc_outreach.storage import checklist, gazetteer, sessions
+from debc_outreach.storage import catalogue, gazetteer, sessions
 from debc_outreach.storage.database import Database
 
 ID_ROLE = Qt.ItemDataRole.UserRole + 1
@@ -89,11 +89,12 @@ class SessionsModel(PagedTableModel):
         if role != Qt.ItemDataRole.DisplayRole:
             return None
         if column == "date":
-            return f"{i18n.format_date(session.day)} {session.start_time}".strip()
+            time = i18n.localize_digits(session.start_time)
+            return f"{i18n.format_date(session.day)} {time}".strip()
         if column == "village":
             return gazetteer.village_name(session.village_code)
         if column == "modules":
-            modules = checklist.modules()
+            modules = catalogue.modules()
             return ", ".join(modules[s].title() if s in modules else s for s in session.modules)
         if column == "state":
             return _(sessions.STATE_NAMES.get(session.state, session.state))
@@ -105,7 +106,7 @@ class SessionsPage(Page):
 
     def __init__(self, context: AppContext, parent: QWidget | None = None):
         super().__init__(context, parent)
-        checklist.use_content_dir(active_pack_dir(context.data_dir))
+        catalogue.use_content_dir(active_pack_dir(context.data_dir))
         self.stack = QStackedWidget()
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
@@ -162,7 +163,7 @@ class SessionsPage(Page):
         self.view.retranslate()
 
     def activate(self) -> None:
-        checklist.use_content_dir(active_pack_dir(self.context.data_dir))
+        catalogue.use_content_dir(active_pack_dir(self.context.data_dir))
         self.model.refresh()
         self.empty.setVisible(self.model.rowCount() == 0)
 

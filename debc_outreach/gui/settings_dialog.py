@@ -36,8 +36,9 @@ class SettingsDialog(QDialog):
         self.ui.fontScaleSpin.setValue(settings.font_scale)
         self.ui.languageCombo.currentIndexChanged.connect(self._language_chosen)
         self.ui.khmerDigitsCheck.toggled.connect(context.set_khmer_digits)
-        self.ui.fontScaleSpin.editingFinished.connect(
-            lambda: context.set_font_scale(self.ui.fontScaleSpin.value()))
+        # Each step (arrow, Enter, leaving the field) resizes the open windows at once.
+        self.ui.fontScaleSpin.setKeyboardTracking(False)
+        self.ui.fontScaleSpin.valueChanged.connect(context.set_font_scale)
         self.ui.addProfileButton.clicked.connect(self.add_profile)
         self.ui.renameProfileButton.clicked.connect(self.rename_profile)
         self.ui.removeProfileButton.clicked.connect(self.remove_profile)

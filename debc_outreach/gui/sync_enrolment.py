@@ -8,7 +8,6 @@ it uses the page's `store`, `context`, `refresh()`, `selected_device()` and
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 from PySide6.QtWidgets import QDialog, QFileDialog, QInputDialog, QLineEdit, QMessageBox
@@ -175,9 +174,8 @@ class EnrolmentActions:
 
     def _write_json(self, path: Path, document: dict) -> bool:
         try:
-            path.write_text(json.dumps(document, ensure_ascii=False), encoding="utf-8")
-        except OSError as error:
-            self._show_error(UserError(_("{path} could not be written ({reason}).").format(
-                path=path, reason=error.strerror or error)))
+            trust.write_json_file(path, document)
+        except UserError as error:
+            self._show_error(error)
             return False
         return True

@@ -33,7 +33,9 @@ from debc_outreach.gui.enrolment_qr import (
     area_text,
 )
 from debc_outreach.gui.errors import show_user_error
+from debc_outreach.gui.flow_layout import FlowLayout
 from debc_outreach.gui.page import Page
+from debc_outreach.gui.status_line import StatusLine
 from debc_outreach.gui.sync_enrolment import EnrolmentActions
 from debc_outreach.gui.tables import as_row_picker
 from debc_outreach.i18n import _, ngettext
@@ -88,7 +90,7 @@ class SyncPage(EnrolmentActions, Page):
         layout.addWidget(self.identity)
 
         self.join_box = QGroupBox()
-        join = QHBoxLayout(self.join_box)
+        join = FlowLayout(self.join_box)
         self.create_button = QPushButton()
         self.request_button = QPushButton()
         self.accept_button = QPushButton()
@@ -97,7 +99,6 @@ class SyncPage(EnrolmentActions, Page):
         for button in (self.create_button, self.request_button, self.accept_button,
                        self.join_code_button):
             join.addWidget(button)
-        join.addStretch(1)
         layout.addWidget(self.join_box)
 
         self.status = QLabel()
@@ -109,7 +110,7 @@ class SyncPage(EnrolmentActions, Page):
         self.held_button.clicked.connect(self.show_held)
         status_row.addWidget(self.held_button)
         layout.addLayout(status_row)
-        actions = QHBoxLayout()
+        actions = FlowLayout()
         self.send_button = QPushButton()
         self.send_button.setObjectName("sendToCoordinator")
         self.folder_button = QPushButton()
@@ -120,7 +121,6 @@ class SyncPage(EnrolmentActions, Page):
         for button in (self.send_button, self.folder_button, self.change_folder_button,
                        self.import_button, self.approve_button, self.revoke_button):
             actions.addWidget(button)
-        actions.addStretch(1)
         layout.addLayout(actions)
         hub_row = QHBoxLayout()              # issue 9: sync with a hub over the network
         self.hub_label = QLabel()
@@ -153,7 +153,7 @@ class SyncPage(EnrolmentActions, Page):
         header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
         header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
         layout.addWidget(self.peers, 1)
-        self.last_report = QLabel()
+        self.last_report = StatusLine()
         self.last_report.setObjectName("lastReport")
         self.last_report.setWordWrap(True)
         layout.addWidget(self.last_report)
@@ -381,7 +381,7 @@ class SyncPage(EnrolmentActions, Page):
         return self._run(_("Writing the bundle…"), work, self._sent)
 
     def _sent(self, result) -> None:
-        self.last_report.setText(ngettext(
+        self.last_report.say(lambda: ngettext(
             "Bundle written to {path}: {n} record for the coordinator. Take it to the "
             "coordinator or leave it in the shared folder.",
             "Bundle written to {path}: {n} records for the coordinator. Take it to the "
@@ -414,15 +414,18 @@ class SyncPage(EnrolmentActions, Page):
         return self._run(_("Syncing with {folder}…").format(folder=folder), work, self._synced)
 
     def _synced(self, result) -> None:
-        lines = [ngettext("Imported {n} bundle, wrote {m}.", "Imported {n} bundles, wrote {m}.",
-                          len(result.imported)).format(
-            n=i18n.format_number(len(result.imported)),
-            m=i18n.format_number(len(result.written)))]
-        lines += [report_text(report) for report in result.imported
-                  if not report.already_imported]
-        lines += [_("Refused {name}: {reason}").format(name=name, reason=reason)
-                  for name, reason in result.refused]
-        self.last_report.setText("\n".join(lines))
+        def text() -> str:
+            lines = [ngettext("Imported {n} bundle, wrote {m}.",
+                              "Imported {n} bundles, wrote {m}.", len(result.imported)).format(
+                n=i18n.format_number(len(result.imported)),
+                m=i18n.format_number(len(result.written)))]
+            lines += [report_text(report) for report in result.imported
+                      if not report.already_imported]
+            lines += [_("Refused {name}: {reason}").format(name=name, reason=reason)
+                      for name, reason in result.refused]
+            return "\n".join(lines)
+
+        self.last_report.say(text)
         self._after_exchange()
 
     def sync_now(self, url: str | None = None):
@@ -448,17 +451,20 @@ class SyncPage(EnrolmentActions, Page):
         return self._run(_("Syncing with the hub…"), work, self._hub_synced)
 
     def _hub_synced(self, result) -> None:
-        if result.cancelled:
-            text = _("Sync with the hub stopped; what was sent is kept and the rest goes "
-                     "next time.")
-        else:
-            text = ngettext("Synced with the hub: {sent} record sent, {received} received.",
-                            "Synced with the hub: {sent} records sent, {received} received.",
-                            result.pushed).format(
-                sent=i18n.format_number(result.pushed),
-                received=i18n.format_number(result.received))
-        lines = [text] + [report_text(report) for report in result.pulled if report.new]
-        self.last_report.setText("\n".join(lines))
+        def text() -> str:
+            if result.cancelled:
+                first = _("Sync with the hub stopped; what was sent is kept and the rest goes "
+                          "next time.")
+            else:
+                first = ngettext(
+                    "Synced with the hub: {sent} record sent, {received} received.",
+                    "Synced with the hub: {sent} records sent, {received} received.",
+                    result.pushed).format(sent=i18n.format_number(result.pushed),
+                                          received=i18n.format_number(result.received))
+            return "\n".join([first] + [report_text(report) for report in result.pulled
+                                        if report.new])
+
+        self.last_report.say(text)
         self._after_exchange()
 
     def import_bundle(self, path: Path | None = None):
@@ -483,7 +489,7 @@ class SyncPage(EnrolmentActions, Page):
         return self._run(_("Importing {name}…").format(name=path.name), work, self._imported)
 
     def _imported(self, report: ImportReport) -> None:
-        self.last_report.setText(report_text(report))
+        self.last_report.say(lambda: report_text(report))
         self._after_exchange()
 
     def _receive_packs(self, store: Store) -> None:

@@ -35,12 +35,10 @@ import hashlib
 import json
 import logging
 import re
-import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from pathlib import Path
 
 from starlette.applications import Starlette
 from starlette.background import BackgroundTask
@@ -50,7 +48,7 @@ from starlette.responses import FileResponse, JSONResponse, Response
 from starlette.routing import Route
 
 from debc_outreach.errors import UserError
-from debc_outreach.hub import admin, delta, ingest
+from debc_outreach.hub import admin, delta, ingest, uploads
 from debc_outreach.hub.service import Hub, Refused, signed_body
 from debc_outreach.i18n import _
 from debc_outreach.storage.events import dumps
@@ -58,7 +56,6 @@ from debc_outreach.sync import hub_protocol as protocol
 from debc_outreach.sync import trust
 
 log = logging.getLogger(__name__)
-UPLOAD_DAYS = 7                   # an interrupted upload may resume within this time
 MAX_PENDING_ENROLMENTS = 1000
 BUNDLE_ID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
 _DEVICE_KEY = re.compile(r"[0-9A-Za-z_-]{1,64}")
@@ -209,143 +206,118 @@ def _now() -> str:
 
 def create_app(hub: Hub, limits: Limits | None = None) -> Starlette:
     """The ASGI application serving `hub`."""
-    limits = limits or Limits()
-    per_device = RateLimiter(limits.device_rate, limits.device_burst)
-    per_address = RateLimiter(limits.address_rate, limits.address_burst)
-    device_bodies = Slots(limits.uploads_total, limits.uploads_per_device)
-    anonymous_bodies = Slots(limits.anonymous_bodies, limits.anonymous_per_address)
-    deltas = hub.folder / "deltas"
-    deltas.mkdir(exist_ok=True)
+    return Starlette(routes=_Api(hub, limits or Limits()).routes())
 
-    async def authenticate(request: Request) -> trust.Certificate:
+
+class _Api:
+    """The endpoints, sharing the hub, its limits and the per-client budgets."""
+
+    def __init__(self, hub: Hub, limits: Limits):
+        self.hub = hub
+        self.limits = limits
+        self.per_device = RateLimiter(limits.device_rate, limits.device_burst)
+        self.per_address = RateLimiter(limits.address_rate, limits.address_burst)
+        self.device_bodies = Slots(limits.uploads_total, limits.uploads_per_device)
+        self.anonymous_bodies = Slots(limits.anonymous_bodies, limits.anonymous_per_address)
+        self.deltas = hub.folder / "deltas"
+        self.deltas.mkdir(exist_ok=True)
+
+    async def authenticate(self, request: Request) -> trust.Certificate:
         """The device that signed the request, from its headers alone (the body, if any,
         is read afterwards by `device_body` and must match the signed digest)."""
         digest = protocol.declared_body_digest(request.headers)
         if digest is None:
             raise Refused(_("The request's body fingerprint is malformed."), 400)
         document = protocol.decode_certificate(request.headers.get(protocol.CERTIFICATE, ""))
-        cert = hub.verify_device(document)
+        cert = self.hub.verify_device(document)
         target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
         if request.headers.get(protocol.DEVICE) != cert.device_id or not \
                 protocol.check_signature(cert.sign, request.headers, request.method, target,
                                          digest):
             raise Refused(_("The request's signature is not valid (check this computer's "
                             "clock, and that DEBC Outreach is up to date)."), 401)
-        wait = per_device.allow(cert.device_id)
+        wait = self.per_device.allow(cert.device_id)
         if wait:
             raise _Limited(wait)
         return cert
 
-    async def device_body(request: Request, cert: trust.Certificate, limit: int) -> bytes:
-        with device_bodies.hold(cert.device_id):
-            return await _body(request, limit, limits,
+    async def device_body(self, request: Request, cert: trust.Certificate, limit: int) -> bytes:
+        with self.device_bodies.hold(cert.device_id):
+            return await _body(request, limit, self.limits,
                                protocol.declared_body_digest(request.headers))
 
-    async def anonymous_body(request: Request, limit: int) -> bytes:
-        with anonymous_bodies.hold(request.client.host if request.client else ""):
-            return await _body(request, limit, limits)
+    async def anonymous_body(self, request: Request, limit: int) -> bytes:
+        with self.anonymous_bodies.hold(request.client.host if request.client else ""):
+            return await _body(request, limit, self.limits)
 
-    def anonymous(request: Request) -> None:
-        wait = per_address.allow(request.client.host if request.client else "")
+    def anonymous(self, request: Request) -> None:
+        wait = self.per_address.allow(request.client.host if request.client else "")
         if wait:
             raise _Limited(wait)
 
-    async def health(request: Request) -> Response:
-        return JSONResponse(await run_in_threadpool(hub.health))
+    async def health(self, request: Request) -> Response:
+        return JSONResponse(await run_in_threadpool(self.hub.health))
 
-    async def info(request: Request) -> Response:
-        anonymous(request)
-        prog = hub.require_programme()
-        return JSONResponse({"api": 1, "hub": hub.device_id, "programme": prog.as_json(),
-                             "certificate": hub.certificate(), "limits": limits.as_json()})
+    async def info(self, request: Request) -> Response:
+        self.anonymous(request)
+        prog = self.hub.require_programme()
+        return JSONResponse({"api": 1, "hub": self.hub.device_id, "programme": prog.as_json(),
+                             "certificate": self.hub.certificate(),
+                             "limits": self.limits.as_json()})
 
-    async def upload_state(request: Request) -> Response:
+    async def upload_state(self, request: Request) -> Response:
         bundle_id = _bundle_id(request)
-        cert = await authenticate(request)
-        if await run_in_threadpool(ingest.seen, hub, bundle_id):
+        cert = await self.authenticate(request)
+        if await run_in_threadpool(ingest.seen, self.hub, bundle_id):
             return JSONResponse({"bundle_id": bundle_id, "status": "stored",
-                                 "vector": await run_in_threadpool(hub.vector)})
-        part = _part(cert, bundle_id)
+                                 "vector": await run_in_threadpool(self.hub.vector)})
         return JSONResponse({"bundle_id": bundle_id, "status": "partial",
-                             "received": part.stat().st_size if part.exists() else 0})
+                             "received": uploads.received(self.hub, cert, bundle_id)})
 
-    def _part(cert: trust.Certificate, bundle_id: str) -> Path:
-        return hub.uploads / f"{cert.device_id}-{bundle_id}.part"
-
-    async def upload(request: Request) -> Response:
+    async def upload(self, request: Request) -> Response:
         bundle_id = _bundle_id(request)
-        cert = await authenticate(request)
-        body = await device_body(request, cert, limits.max_request)
+        cert = await self.authenticate(request)
+        body = await self.device_body(request, cert, self.limits.max_request)
         try:
             offset = int(request.headers.get(protocol.OFFSET, "0"))
             total = int(request.headers.get(protocol.TOTAL, str(len(body))))
         except ValueError:
             return _error(_("Bad upload position."), 400)
-        if total > limits.max_bundle:
+        if total > self.limits.max_bundle:
             return _error(_("The bundle is larger than this hub accepts."), 413)
         if offset < 0 or offset + len(body) > total:
             return _error(_("Bad upload position."), 400)
         if offset == 0:
-            await run_in_threadpool(_sweep, hub.uploads, UPLOAD_DAYS * 86400)
-        if await run_in_threadpool(ingest.seen, hub, bundle_id):
+            await run_in_threadpool(uploads.sweep, self.hub.uploads,
+                                    uploads.UPLOAD_DAYS * 86400)
+        if await run_in_threadpool(ingest.seen, self.hub, bundle_id):
             # A replay: the answer is the same as the first time.
             return JSONResponse({"bundle_id": bundle_id, "status": "replayed",
-                                 "vector": await run_in_threadpool(hub.vector)})
-        status, answer = await run_in_threadpool(_receive, cert, bundle_id, offset, total,
-                                                 body)
+                                 "vector": await run_in_threadpool(self.hub.vector)})
+        status, answer = await run_in_threadpool(uploads.receive, self.hub, cert, bundle_id,
+                                                 offset, total, body, _now())
         return JSONResponse(answer, status_code=status)
 
-    def _receive(cert: trust.Certificate, bundle_id: str, offset: int, total: int,
-                 body: bytes) -> tuple[int, dict]:
-        """Append one chunk; store the bundle when complete. One writer per upload, also
-        across several hub processes sharing the folder (a lock file)."""
-        part = _part(cert, bundle_id)
-        lock_file = part.with_name(part.name + ".lock")
-        with _upload_lock(lock_file):
-            if ingest.seen(hub, bundle_id):
-                return 200, {"bundle_id": bundle_id, "status": "replayed",
-                             "vector": hub.vector()}
-            received = part.stat().st_size if part.exists() else 0
-            if offset != received:
-                return 409, {"bundle_id": bundle_id, "status": "partial",
-                             "received": received}
-            with open(part, "ab") as handle:
-                handle.write(body)
-            received += len(body)
-            if received < total:
-                return 202, {"bundle_id": bundle_id, "status": "partial",
-                             "received": received}
-            try:
-                stored = ingest.ingest(hub, part, cert, _now()).as_json()
-            finally:
-                part.unlink(missing_ok=True)
-            # Stored: whoever holds or takes this lock from now on only reads (a replay),
-            # so the lock file can go.
-            lock_file.unlink(missing_ok=True)
-            return 200, stored
-
-    async def pull(request: Request) -> Response:
-        cert = await authenticate(request)
+    async def pull(self, request: Request) -> Response:
+        cert = await self.authenticate(request)
         vector, acknowledge, content_pack = delta_request(
-            await device_body(request, cert, limits.max_small))
-        return await _delta(cert, vector, acknowledge, content_pack)
+            await self.device_body(request, cert, self.limits.max_small))
+        return await self._delta(cert, vector, acknowledge, content_pack)
 
-    async def pull_known(request: Request) -> Response:
+    async def pull_known(self, request: Request) -> Response:
         """GET: the delta from the vector the device reported last (push or delta)."""
-        cert = await authenticate(request)
-        rows = await run_in_threadpool(hub.db.query, "SELECT vector FROM hub_device WHERE "
-                                       "device_id = ?", (cert.device_id,))
-        vector = {str(k): int(v) for k, v in json.loads(rows[0][0] if rows else "{}").items()}
-        return await _delta(cert, vector, False)
+        cert = await self.authenticate(request)
+        vector = await run_in_threadpool(self.hub.reported_vector, cert.device_id)
+        return await self._delta(cert, vector, False)
 
-    async def _delta(cert: trust.Certificate, vector: dict[str, int], acknowledge: bool,
+    async def _delta(self, cert: trust.Certificate, vector: dict[str, int], acknowledge: bool,
                      content_pack: str | None = None) -> Response:
         def work():
-            _sweep(deltas, 3600)       # deltas whose download was cut off
-            found = delta.build(hub, cert, vector, deltas, limits.delta_events, acknowledge,
-                                content_pack)
-            with hub.db.transaction():
-                hub.note_device(cert, _now(), pull=True, vector=vector)
+            uploads.sweep(self.deltas, 3600)       # deltas whose download was cut off
+            found = delta.build(self.hub, cert, vector, self.deltas, self.limits.delta_events,
+                                acknowledge, content_pack)
+            with self.hub.db.transaction():
+                self.hub.note_device(cert, _now(), pull=True, vector=vector)
             return found
 
         found = await run_in_threadpool(work)
@@ -356,9 +328,9 @@ def create_app(hub: Hub, limits: Limits | None = None) -> Starlette:
                                      "x-debc-bundle": found.bundle_id},
                             background=BackgroundTask(found.path.unlink, missing_ok=True))
 
-    async def enrol_submit(request: Request) -> Response:
-        anonymous(request)
-        body = await anonymous_body(request, limits.max_small)
+    async def enrol_submit(self, request: Request) -> Response:
+        self.anonymous(request)
+        body = await self.anonymous_body(request, self.limits.max_small)
         try:
             document = json.loads(body)
             inner = document["body"]
@@ -371,7 +343,7 @@ def create_app(hub: Hub, limits: Limits | None = None) -> Starlette:
                             "match)."), 400)
 
         def work():
-            with hub.db.transaction() as db:
+            with self.hub.db.transaction() as db:
                 waiting = db.scalar("SELECT count(*) FROM hub_enrolment WHERE document = ''")
                 if waiting >= MAX_PENDING_ENROLMENTS:
                     raise Refused(_("Too many enrolment requests are waiting; ask the "
@@ -385,9 +357,9 @@ def create_app(hub: Hub, limits: Limits | None = None) -> Starlette:
         await run_in_threadpool(work)
         return JSONResponse({"status": "pending"}, status_code=202)
 
-    async def enrol_fetch(request: Request) -> Response:
-        anonymous(request)
-        rows = await run_in_threadpool(hub.db.query, "SELECT document FROM hub_enrolment "
+    async def enrol_fetch(self, request: Request) -> Response:
+        self.anonymous(request)
+        rows = await run_in_threadpool(self.hub.db.query, "SELECT document FROM hub_enrolment "
                                        "WHERE device_id = ?", (request.path_params["device"],))
         if not rows:
             return _error(_("No enrolment request from this device."), 404)
@@ -395,34 +367,34 @@ def create_app(hub: Hub, limits: Limits | None = None) -> Starlette:
             return JSONResponse({"status": "pending"}, status_code=202)
         return JSONResponse(json.loads(rows[0][0]))
 
-    async def coordinator(request: Request) -> trust.Certificate:
-        cert = await authenticate(request)
+    async def coordinator(self, request: Request) -> trust.Certificate:
+        cert = await self.authenticate(request)
         if cert.role != trust.COORDINATOR:
             raise Refused(_("Only the programme's coordinator can do this."))
         return cert
 
-    async def enrol_pending(request: Request) -> Response:
-        await coordinator(request)
-        rows = await run_in_threadpool(hub.db.query, "SELECT request, received_at FROM "
+    async def enrol_pending(self, request: Request) -> Response:
+        await self.coordinator(request)
+        rows = await run_in_threadpool(self.hub.db.query, "SELECT request, received_at FROM "
                                        "hub_enrolment WHERE document = '' ORDER BY received_at")
         return JSONResponse({"pending": [{"request": json.loads(request_text),
                                           "received_at": received}
                                          for request_text, received in rows]})
 
-    async def enrol_answer(request: Request) -> Response:
-        cert = await coordinator(request)
-        body = await device_body(request, cert, limits.max_small)
+    async def enrol_answer(self, request: Request) -> Response:
+        cert = await self.coordinator(request)
+        body = await self.device_body(request, cert, self.limits.max_small)
         device = request.path_params["device"]
         try:
             document = json.loads(body)
-            cert = trust.verify_certificate(hub.require_programme(), document["certificate"])
+            cert = trust.verify_certificate(self.hub.require_programme(), document["certificate"])
         except (ValueError, KeyError, TypeError, UserError):
             return _error(_("This is not an enrolment certificate for this programme."), 400)
         if cert.device_id != device:
             return _error(_("This certificate was made for another computer."), 400)
 
         def work() -> int:
-            with hub.db.transaction() as db:
+            with self.hub.db.transaction() as db:
                 return db.execute("UPDATE hub_enrolment SET document = ? WHERE device_id = ?",
                                   (dumps(document), device)).rowcount
 
@@ -430,58 +402,61 @@ def create_app(hub: Hub, limits: Limits | None = None) -> Starlette:
             return _error(_("No enrolment request from this device."), 404)
         return JSONResponse({"status": "approved"})
 
-    async def acknowledge(request: Request) -> Response:
-        cert = await coordinator(request)
-        body = await device_body(request, cert, limits.max_small)
+    async def acknowledge(self, request: Request) -> Response:
+        cert = await self.coordinator(request)
+        body = await self.device_body(request, cert, self.limits.max_small)
         try:
             document = json.loads(body)
         except (ValueError, RecursionError):
             document = None
 
         def work() -> bool:
-            with hub.db.transaction():
-                return hub.take_coordinator_ack(document)
+            with self.hub.db.transaction():
+                return self.hub.take_coordinator_ack(document)
 
         if not await run_in_threadpool(work):
             return _error(_("This is not a current acknowledgement signed by the "
                             "coordinator."), 400)
         return JSONResponse({"status": "stored"})
 
-    async def admin_devices(request: Request) -> Response:
-        await coordinator(request)
-        rows = await run_in_threadpool(admin.devices, hub)
-        return JSONResponse({"hub": hub.device_id, "vector": await run_in_threadpool(hub.vector),
+    async def admin_devices(self, request: Request) -> Response:
+        await self.coordinator(request)
+        rows = await run_in_threadpool(admin.devices, self.hub)
+        vector = await run_in_threadpool(self.hub.vector)
+        return JSONResponse({"hub": self.hub.device_id, "vector": vector,
                              "devices": [row.as_json() for row in rows]})
 
-    def guarded(handler):
-        async def endpoint(request: Request) -> Response:
-            try:
-                return await handler(request)
-            except _Limited as limited:
-                return _closing(_too_many(limited.wait))
-            except Refused as error:
-                return _closing(_error(str(error), error.status))
-            except ClientDisconnect:
-                return Response(status_code=499)
-            except UserError as error:          # a refused bundle (BundleError) and the like
-                return _closing(_error(str(error), 400))
-        return endpoint
+    def routes(self) -> list[Route]:
+        return [
+            Route("/v1/health", _guarded(self.health), methods=["GET"]),
+            Route("/v1/info", _guarded(self.info), methods=["GET"]),
+            Route("/v1/bundles/{bundle_id}", _guarded(self.upload), methods=["POST"]),
+            Route("/v1/bundles/{bundle_id}", _guarded(self.upload_state), methods=["GET"]),
+            Route("/v1/delta", _guarded(self.pull), methods=["POST"]),
+            Route("/v1/delta", _guarded(self.pull_known), methods=["GET"]),
+            Route("/v1/ack", _guarded(self.acknowledge), methods=["POST"]),
+            Route("/v1/enrolments", _guarded(self.enrol_submit), methods=["POST"]),
+            Route("/v1/enrolments/{device}", _guarded(self.enrol_fetch), methods=["GET"]),
+            Route("/v1/admin/enrolments", _guarded(self.enrol_pending), methods=["GET"]),
+            Route("/v1/admin/enrolments/{device}", _guarded(self.enrol_answer), methods=["PUT"]),
+            Route("/v1/admin/devices", _guarded(self.admin_devices), methods=["GET"]),
+        ]
 
-    routes = [
-        Route("/v1/health", guarded(health), methods=["GET"]),
-        Route("/v1/info", guarded(info), methods=["GET"]),
-        Route("/v1/bundles/{bundle_id}", guarded(upload), methods=["POST"]),
-        Route("/v1/bundles/{bundle_id}", guarded(upload_state), methods=["GET"]),
-        Route("/v1/delta", guarded(pull), methods=["POST"]),
-        Route("/v1/delta", guarded(pull_known), methods=["GET"]),
-        Route("/v1/ack", guarded(acknowledge), methods=["POST"]),
-        Route("/v1/enrolments", guarded(enrol_submit), methods=["POST"]),
-        Route("/v1/enrolments/{device}", guarded(enrol_fetch), methods=["GET"]),
-        Route("/v1/admin/enrolments", guarded(enrol_pending), methods=["GET"]),
-        Route("/v1/admin/enrolments/{device}", guarded(enrol_answer), methods=["PUT"]),
-        Route("/v1/admin/devices", guarded(admin_devices), methods=["GET"]),
-    ]
-    return Starlette(routes=routes)
+
+def _guarded(handler):
+    """`handler`, answering the hub's refusals as HTTP errors instead of raising them."""
+    async def endpoint(request: Request) -> Response:
+        try:
+            return await handler(request)
+        except _Limited as limited:
+            return _closing(_too_many(limited.wait))
+        except Refused as error:
+            return _closing(_error(str(error), error.status))
+        except ClientDisconnect:
+            return Response(status_code=499)
+        except UserError as error:          # a refused bundle (BundleError) and the like
+            return _closing(_error(str(error), 400))
+    return endpoint
 
 
 class _Limited(Exception):
@@ -490,49 +465,11 @@ class _Limited(Exception):
         self.wait = wait
 
 
-_thread_locks: dict[str, threading.Lock] = {}
-_thread_locks_guard = threading.Lock()
-
-
-@contextmanager
-def _upload_lock(path: Path) -> Iterator[None]:
-    """An exclusive lock on `path` (fcntl where available; else within this process).
-
-    Lock files stay (removing one while another process waits on it would split the
-    lock); the sweep removes them with the abandoned uploads.
-    """
-    try:
-        import fcntl
-    except ImportError:          # Windows: one hub process per upload folder
-        with _thread_locks_guard:
-            lock = _thread_locks.setdefault(str(path), threading.Lock())
-        with lock:
-            yield
-        return
-    with open(path, "a") as handle:
-        fcntl.flock(handle, fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(handle, fcntl.LOCK_UN)
-
-
 def _closing(response: Response) -> Response:
     """`response`, ending the connection: a refused request's body may still be on its way,
     and the hub does not wait for it."""
     response.headers["connection"] = "close"
     return response
-
-
-def _sweep(folder: Path, age_seconds: float) -> None:
-    """Remove files left by transfers abandoned long ago."""
-    limit = time.time() - age_seconds
-    for path in folder.iterdir():
-        try:
-            if path.stat().st_mtime < limit:
-                path.unlink()
-        except OSError:
-            pass
 
 
 def _bundle_id(request: Request) -> str:

@@ -258,6 +258,11 @@ class Hub:
     def vector(self) -> dict[str, int]:
         return {device: seq for device, (seq, _hash) in self.heads().items()}
 
+    def reported_vector(self, device_id: str) -> dict[str, int]:
+        """The vector `device_id` reported last (with a push or a delta request)."""
+        rows = self.db.query("SELECT vector FROM hub_device WHERE device_id = ?", (device_id,))
+        return {str(k): int(v) for k, v in json.loads(rows[0][0] if rows else "{}").items()}
+
     def health(self) -> dict:
         prog = self.programme()
         return {"status": "ok", "device_id": self.device_id,

@@ -17,7 +17,7 @@ from pathlib import Path
 
 from debc_outreach.content.labels import label
 from debc_outreach.errors import UserError
-from debc_outreach.i18n import N_, _, format_number
+from debc_outreach.i18n import N_, _, format_number, printed_digits, printing
 from debc_outreach.reports import aggregates, audit, columns, lookup, rows
 from debc_outreach.reports.atomic import atomic_path
 from debc_outreach.reports.filters import ReportFilter
@@ -60,6 +60,7 @@ class ExportRequest:
     lang: str = "km"
     target_id: str = ""  # session or participant id of a single-document export
     data_dir: Path | None = None
+    column_keys: bool = False   # CSV: stable English keys as headers (for scripts)
 
 
 @dataclass(frozen=True)
@@ -102,7 +103,8 @@ def run_export(database: Database, request: ExportRequest, who: Who,
     ticker = _Ticker(progress)
     try:
         if request.kind in ("attendance-sheet", "sign-in-sheet", "certificate"):
-            result = _single_document(database, request, catalog)
+            with printing(request.lang):
+                result = _single_document(database, request, catalog)
         elif request.kind not in KINDS:
             raise UserError(_("Unknown export {kind}.").format(kind=request.kind))
         elif request.fmt == "csv":
@@ -110,7 +112,8 @@ def run_export(database: Database, request: ExportRequest, who: Who,
         elif request.fmt == "xlsx":
             result = _xlsx(database, request, catalog, ticker)
         else:
-            result = _pdf(database, request, catalog, ticker)
+            with printing(request.lang):
+                result = _pdf(database, request, catalog, ticker)
     except Cancelled:
         return ExportResult(Path(request.path), 0, 0, 0, cancelled=True)
     filters = request.filt.as_dict()
@@ -134,18 +137,19 @@ def _csv(database: Database, request: ExportRequest, catalog, ticker) -> ExportR
     if request.kind == "attendance":
         if ticker.progress is not None:
             ticker.total = rows.count_attendance(database, filt)
-        header = columns.keys(columns.ATTENDANCE)
+        table = columns.ATTENDANCE
         chunks = rows.attendance_csv_lines(database, filt, lang, catalog, privacy)
     elif request.kind == "sessions":
-        header = columns.keys(columns.SESSIONS)
+        table = columns.SESSIONS
         chunks = [rows.session_rows(database, filt, lang, catalog)]
     elif request.kind == "participants":
-        header = columns.keys(columns.PARTICIPANTS)
+        table = columns.PARTICIPANTS
         chunks = _batches(rows.participant_rows(database, filt, lang, privacy,
                                                 item_ids=list(catalog.items)))
     else:
-        header = columns.keys(columns.DISAGGREGATION)
+        table = columns.DISAGGREGATION
         chunks = [_disaggregation_rows(database, filt, lang)]
+    header = columns.keys(table) if request.column_keys else columns.headers(table, lang)
     write = write_csv_lines if request.kind == "attendance" else write_csv
     with atomic_path(Path(request.path)) as temp:
         count = write(temp, header, chunks, tick=ticker)
@@ -341,7 +345,7 @@ def _cell(value, lang: str) -> str:
     if value in columns.DISABILITY_NAMES:
         return label(columns.DISABILITY_NAMES[value], lang)
     if value in columns.AGE_BAND_NAMES and value:
-        return label(columns.AGE_BAND_NAMES[value], lang)
+        return printed_digits(label(columns.AGE_BAND_NAMES[value], lang))
     return str(value)
 
 
@@ -357,7 +361,8 @@ def _single_document(database: Database, request: ExportRequest, catalog) -> Exp
     if request.kind == "certificate":
         data = certificates.certificate_data(database, request.target_id, catalog, lang,
                                              request.filt.date_from, request.filt.date_to)
-        data = with_signed_code(database, request.data_dir, data)   # issue 11: signed QR
+        # Signed so anyone can check the certificate offline from its QR code.
+        data = with_signed_code(database, request.data_dir, data)
         render_certificate(data, path)
         return ExportResult(path, 1, 1, 0)
     sessions.require(database, request.target_id)

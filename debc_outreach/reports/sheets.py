@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from debc_outreach.content.labels import label
-from debc_outreach.i18n import N_
+from debc_outreach.i18n import N_, printed_digits
 from debc_outreach.reports import lookup
 from debc_outreach.reports.columns import AGE_BAND_NAMES, SEX_NAMES
 from debc_outreach.reports.formatting import date, number, text
@@ -52,7 +52,7 @@ def _header(database: Database, session: sessions.Session, catalog: lookup.Catal
                       if p)
     return meta_html([
         (label(N_("Date"), lang), date(session.date, lang) + (
-            f" {session.start_time}" if session.start_time else "")),
+            f" {printed_digits(session.start_time)}" if session.start_time else "")),
         (label(N_("Place"), lang), where + (f" ({session.village_code})"
                                             if session.village_code else "")),
         (label(N_("Venue"), lang), session.venue),
@@ -79,7 +79,7 @@ def attendance_sheet_html(database: Database, session: sessions.Session, catalog
         rows.append([number(index, lang), person.display_name, label(SEX_NAMES[person.sex],
                                                                       lang)
                      if person.sex in SEX_NAMES else person.sex,
-                     label(AGE_BAND_NAMES.get(band, ""), lang),
+                     printed_digits(label(AGE_BAND_NAMES.get(band, ""), lang)),
                      lookup.place(person.village_code, lang).village, ""])
     table = Table([label(N_("No."), lang), label(N_("Name"), lang), label(N_("Sex"), lang),
                    label(N_("Age band"), lang), label(N_("Home village"), lang),

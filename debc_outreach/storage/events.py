@@ -54,6 +54,10 @@ def event_hash(device_id: str, seq: int, hlc: int, entity: str, entity_id: str, 
 
 EVENT_COLUMNS = ("device_id, seq, hlc, entity, entity_id, op, fields, base, "
                  "schema_version, prev_hash, hash")
+# Positions in a row selected or inserted in EVENT_COLUMNS order. Sync moves event
+# rows as plain tuples (much faster than building an Event each), read by these names.
+(DEVICE_ID, SEQ, HLC, ENTITY, ENTITY_ID, OP, FIELDS, BASE, SCHEMA_VERSION, PREV_HASH,
+ HASH) = range(11)
 
 
 def from_row(row) -> Event:

@@ -329,7 +329,8 @@ def _protection(conn: sqlite3.Connection) -> None:
 
 
 def _certificates(conn: sqlite3.Connection) -> None:
-    """Signed certificate statements issued (synced, entity `issued_certificate`, issue 11)."""
+    """Signed certificate statements issued (synced, entity `issued_certificate`): the
+    short code printed on a certificate is looked up here on every device."""
     _run(conn, """
         CREATE TABLE issued_certificate (
             id TEXT PRIMARY KEY,

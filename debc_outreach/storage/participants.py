@@ -1,8 +1,9 @@
 """The participant registry: add, edit, search, sort, merge and un-merge.
 
 Names are stored exactly as typed. `name_key` (core/names) is used to match
-and search; `sort_key` is the ICU `km` collation key computed here, so the
-list is in Khmer alphabetical order without a custom COLLATE in the schema.
+and search; `sort_key` is the ICU `km` collation key (computed in
+storage/projection/participants.py), so the list is in Khmer alphabetical
+order without a custom COLLATE in the schema.
 
 Search ignores spaces, invisible characters and the digits' script (the
 `search_key`, core.name_search.compact_key) and finds Khmer-script names
@@ -17,98 +18,20 @@ are searched too. A merge is an event on the duplicate
 from __future__ import annotations
 
 import datetime as dt
-import json
 import re
 import sqlite3
 from dataclasses import dataclass
-from functools import cache
 
 from debc_outreach.core import people, wg
 from debc_outreach.core.ids import is_id, new_id, pair_id
-from debc_outreach.core.name_search import compact_key, roman_key, sound_patterns
+from debc_outreach.core.name_search import compact_key, sound_patterns
 from debc_outreach.core.names import name_key, validate_name
 from debc_outreach.errors import UserError
 from debc_outreach.i18n import _
-from debc_outreach.storage import gazetteer, projection
+from debc_outreach.storage import gazetteer
 from debc_outreach.storage.database import Database
+from debc_outreach.storage.projection.participants import DISTINCT_PAIR, UNKNOWN_DISABILITY
 from debc_outreach.storage.store import Store
-
-
-@cache
-def _collator():
-    import icu
-
-    return icu.Collator.createInstance(icu.Locale("km"))
-
-
-def sort_key(display_name: str) -> bytes:
-    """ICU km collation key of the name (Khmer before Latin, dictionary order)."""
-    return bytes(_collator().getSortKey(display_name))
-
-
-def name_columns(name: str) -> dict:
-    """The columns derived from a display name (matching, sorting, searching)."""
-    return {"name_key": name_key(name), "sort_key": sort_key(name),
-            "search_key": compact_key(name), "roman_key": roman_key(name)}
-
-
-def _derive_name(fields: dict) -> dict:
-    return name_columns(fields["display_name"])
-
-
-def _derive_phone(fields: dict) -> dict:
-    return {"phone_key": people.phone_key(fields["phone"] or "")}
-
-
-# Unknown values are stored as 0 (birth year) and -1 (disability), not NULL: the
-# SQLCipher driver (sqlcipher3-wheels 0.5.7) loses a reference to None for every
-# NULL it reads or binds, which crashes Python after a few thousand NULLs.
-UNKNOWN_YEAR, UNKNOWN_DISABILITY = 0, -1
-
-
-def _derive_year(fields: dict) -> dict:
-    return {"birth_year": fields["birth_year"] or UNKNOWN_YEAR}
-
-
-def _derive_wg(fields: dict) -> dict:
-    answers = wg.clean_answers(fields["wg"])
-    found = wg.has_disability(answers)
-    return {"wg": json.dumps(answers, sort_keys=True),
-            "disability": UNKNOWN_DISABILITY if found is None else int(found)}
-
-
-FIELDS = frozenset({"display_name", "sex", "birth_year", "age_band", "village_code", "phone",
-                    "wg", "consent", "consent_date", "consent_by", "merged_into", "deleted"})
-
-projection.register("participant", projection.Entity(
-    "participant", FIELDS,
-    {"display_name": _derive_name, "phone": _derive_phone, "wg": _derive_wg,
-     "birth_year": _derive_year}))
-
-# "Not the same person": a pair the duplicate finder no longer offers. Events "add"
-# (mark) and "remove" (unmark) of one entity per pair (the same id on every device);
-# the newest wins, so two people marking the same pair agree instead of conflicting.
-DISTINCT_PAIR = "distinct_pair"
-
-
-def _apply_distinct(conn: sqlite3.Connection, event) -> None:
-    if event.op in ("add", "remove"):
-        distinct = event.op == "add"
-    elif event.op == "set":     # the first form (never released): distinct_people 1 / 0
-        distinct = bool(event.fields.get("distinct_people", 1))
-    else:
-        raise ValueError(f"unknown op {event.op!r} for {DISTINCT_PAIR}")
-    conn.execute(
-        "INSERT INTO distinct_pair VALUES (?, ?, ?, ?, ?) "
-        "ON CONFLICT (first_id, second_id) DO UPDATE SET "
-        "distinct_people = excluded.distinct_people, hlc = excluded.hlc, "
-        "device_id = excluded.device_id "
-        "WHERE (excluded.hlc, excluded.device_id) > (distinct_pair.hlc, distinct_pair.device_id)",
-        (event.fields["first_id"], event.fields["second_id"], int(distinct), event.hlc,
-         event.device_id))
-
-
-projection.register(DISTINCT_PAIR, applier=_apply_distinct)
 
 
 @dataclass(frozen=True)

@@ -34,6 +34,7 @@ from dataclasses import dataclass
 
 from debc_outreach.core.hlc import wall_ms
 from debc_outreach.storage import privacy
+from debc_outreach.storage.projection.participants import name_columns
 from debc_outreach.storage.store import Store
 
 log = logging.getLogger(__name__)
@@ -158,8 +159,6 @@ def apply_retention(store: Store, now: dt.datetime | None = None) -> RetentionRe
     targets = eligible(store, days, now)
     if not targets:
         return RetentionResult(days, 0, 0, already)
-    from debc_outreach.storage.participants import name_columns
-
     redacted = 0
     stamp = (now or _now()).isoformat()
     conn = store.database.conn

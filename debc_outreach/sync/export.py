@@ -17,7 +17,7 @@ from debc_outreach.sync import bundle, codec, content_carry, peers, rescue, trus
 from debc_outreach.sync.keys import device_keys
 from debc_outreach.sync.scope import AreaIndex
 
-Report = Callable[[int, int], None]
+Progress = Callable[[int, int], None]
 
 
 @dataclass(frozen=True)
@@ -36,7 +36,7 @@ def bundle_filename(store: Store, recipient: str, when: dt.datetime | None = Non
 
 
 def export_bundle(store: Store, recipient: str, path: Path,
-                  report: Report | None = None) -> ExportResult:
+                  report: Progress | None = None) -> ExportResult:
     """Seal everything `recipient` has not acknowledged into `path`."""
     prog = trust.require_programme(store)
     own = trust.own_certificate(store)

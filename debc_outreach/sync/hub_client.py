@@ -30,7 +30,7 @@ from debc_outreach.sync.keys import device_keys, verify_signature
 OUTBOX = "hub-outbox"
 SETTINGS_FILE = "sync-hub.json"
 MAX_ROUNDS = 1000                 # delta bundles per sync (each up to 50,000 events)
-Report = Callable[[int, int, str], None]
+Progress = Callable[[int, int, str], None]
 
 
 class HubError(UserError):
@@ -170,7 +170,7 @@ def _refused(response) -> HubError:
 
 # --- push -------------------------------------------------------------------------------
 
-def _upload(session: _Session, path: Path, report: Report | None) -> dict:
+def _upload(session: _Session, path: Path, report: Progress | None) -> dict:
     """Upload one bundle, continuing where an interrupted upload stopped."""
     bundle_id = bundle.read_header(path).bundle_id
     total = path.stat().st_size
@@ -211,7 +211,7 @@ def _outbox_is_current(store: Store, path: Path) -> bool:
     return all(seq <= int(told.get(device, 0)) for device, seq in vector.items())
 
 
-def _push(session: _Session, store: Store, hub_id: str, report: Report | None) -> int:
+def _push(session: _Session, store: Store, hub_id: str, report: Progress | None) -> int:
     outbox = store.data_dir / OUTBOX
     outbox.mkdir(exist_ok=True)
     waiting = []
@@ -239,7 +239,7 @@ def _push(session: _Session, store: Store, hub_id: str, report: Report | None) -
 
 # --- pull -------------------------------------------------------------------------------
 
-def _pull(session: _Session, store: Store, result: HubSyncResult, report: Report | None,
+def _pull(session: _Session, store: Store, result: HubSyncResult, report: Progress | None,
           cancelled: Callable[[], bool]) -> None:
     spool = store.data_dir / "tmp"
     spool.mkdir(exist_ok=True)
@@ -332,7 +332,7 @@ def _send_ack(session: _Session, store: Store) -> None:
 
 # --- the whole exchange -----------------------------------------------------------------
 
-def sync_with_hub(store: Store, url: str, report: Report | None = None,
+def sync_with_hub(store: Store, url: str, report: Progress | None = None,
                   cancelled: Callable[[], bool] = lambda: False, proxy: str = "",
                   timeout: float = 60.0, retries: int = 6, backoff: float = 1.0,
                   transport=None) -> HubSyncResult:

@@ -18,17 +18,15 @@ from dataclasses import dataclass
 
 from debc_outreach.errors import UserError
 from debc_outreach.i18n import N_, _
-from debc_outreach.storage import projection
 from debc_outreach.storage.database import Database
 from debc_outreach.storage.events import dumps
+from debc_outreach.storage.projection.records import ISSUED_CERTIFICATE
 from debc_outreach.storage.store import Store
 from debc_outreach.sync import statement_codec as codec
 from debc_outreach.sync import trust
 from debc_outreach.sync.keys import b64, device_keys, verify_signature
 
-ENTITY = "issued_certificate"
-projection.register(ENTITY, projection.Entity(
-    "issued_certificate", frozenset({"participant_id", "code", "issued"})))
+ENTITY = ISSUED_CERTIFICATE
 
 GENUINE = "genuine"
 ALTERED = "altered"

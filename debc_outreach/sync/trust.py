@@ -414,6 +414,18 @@ def read_json_file(path: Path, what: str) -> object:
                         .format(path=path, what=what)) from error
 
 
+def write_json_file(path: Path | str, document: object) -> Path:
+    """Write an enrolment request or certificate the one way the CLI and the app do
+    (readable, indented UTF-8); UserError when the file cannot be written."""
+    target = Path(path).expanduser()
+    try:
+        target.write_text(json.dumps(document, ensure_ascii=False, indent=1), encoding="utf-8")
+    except OSError as error:
+        raise UserError(_("{path} could not be written ({reason}).")
+                        .format(path=target, reason=error.strerror or error)) from error
+    return target
+
+
 def enrolment_from_code(text: str) -> dict:
     """The enrolment in a code from the coordinator's screen (QR, scanner, paste); UserError if
     it cannot be read. `accept_enrolment` then checks it like a certificate file."""
