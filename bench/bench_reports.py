@@ -1,19 +1,30 @@
-"""Reports on 1,000,000 attendance rows: CSV speed, XLSX memory, dashboard memory.
+"""Reports at programme and national size: CSV speed, XLSX and PDF memory, dashboard.
 
-Measured in the same run, interleaved so machine noise hits both sides alike:
+Two data shapes, each about 1,000,000 check-ins: 100,000 participants (28,000
+sessions, people come back often) and 1,000,000 participants (25,000 sessions,
+most people come once). Measured in the same run, interleaved so machine noise
+hits both sides alike:
 
 - CSV: `debc-outreach export attendance --format csv` (a fresh process, place and
   module names included) vs `sqlite3 -csv` dumping the same join with codes only.
   Target: ratio <= 1.5.
-- XLSX: peak RSS of `debc-outreach export attendance --format xlsx` (the full
-  workbook, constant-memory mode). Target: <= 300 MB.
-- Dashboard: peak RSS of the GUI with the Reports page open and its figures shown
-  (offscreen), next to a bare QMainWindow. Target: <= 300 MB.
+- XLSX: `debc-outreach export attendance --format xlsx` (the full workbook:
+  attendance, sessions, participants, skills, disaggregation, targets). Targets:
+  peak RSS <= 300 MB; time <= 1.5 x the CSV exports of the same rows (attendance,
+  sessions, participants, disaggregation) made one after the other.
+- Summary PDF with its charts: peak RSS. Target: <= 300 MB.
+- Dashboard: the GUI with the Reports page open (offscreen): seconds until the
+  figures show, then until the skills show, seconds for a province filter and a
+  period filter to change the figures, and peak RSS next to a bare QMainWindow.
+  Targets: figures <= 3 s, a filter <= 1 s, peak RSS <= 300 MB.
 
-The data folder is made once with `debc-outreach demo-data` (about 3 minutes for a
-million check-ins) and kept for the next run.
+A data folder is made once per shape with `debc-outreach demo-data` and kept in
+`.bench-data/reports-<participants>/` (gitignored) for the next runs; the
+million-participant programme takes about an hour to make on a slow laptop.
 
-    python bench/bench_reports.py [--data-dir DIR] [--runs N] [--skip-xlsx]
+    python bench/bench_reports.py [--participants N [N ...]] [--sessions N]
+                                  [--data-root DIR] [--runs N] [--skip-xlsx]
+                                  [--dashboard-only]
 """
 
 from __future__ import annotations
@@ -28,7 +39,9 @@ import tempfile
 import time
 from pathlib import Path
 
-PARTICIPANTS, SESSIONS = 100_000, 28_000          # about 1,000,000 check-ins
+ROOT = Path(__file__).resolve().parents[1]
+# Sessions per shape so that each programme has about a million check-ins.
+SESSIONS = {100_000: 28_000, 1_000_000: 25_000}
 
 DASHBOARD = """
 import resource, sys, time
@@ -44,14 +57,34 @@ open_store(context)
 window = MainWindow(context)
 window.resize(1366, 768)
 window.show()
+
+def wait(done):
+    start = time.perf_counter()
+    while not done():
+        app.processEvents(QEventLoop.ProcessEventsFlag.AllEvents, 20)
+    for _ in range(10):
+        app.processEvents()
+    return time.perf_counter() - start
+
 start = time.perf_counter()
 page = window.page("reports")
-while page.data is None:
-    app.processEvents(QEventLoop.ProcessEventsFlag.AllEvents, 50)
-for _ in range(10):
-    app.processEvents()
-seconds = time.perf_counter() - start
-print(seconds, page.data.figures.headline.attendances)
+figures = wait(lambda: page.data is not None)
+skills = figures + wait(lambda: page.data.skills_done)
+shown = page.data.figures.headline.attendances
+province = page.data.figures.by_province[0][0]
+bar = page.filters
+page.data = None
+bar.province.setCurrentIndex(bar.province.findData(province))
+by_province = wait(lambda: page.data is not None)
+wait(lambda: page.data.skills_done)
+months = [month for month, _a, _p in page.data.figures.by_month]
+first, last = months[len(months) // 2], months[min(len(months) - 1, len(months) // 2 + 2)]
+page.data = None
+bar.province.setCurrentIndex(0)
+bar.set_period("custom", first + "-01", last + "-28")      # three months in the middle
+by_period = wait(lambda: page.data is not None)
+wait(lambda: page.data.skills_done)
+print(figures, skills, by_province, by_period, shown)
 """
 
 BARE = """
@@ -78,18 +111,20 @@ def run(command: list[str], env: dict, stdin=None, stdout=subprocess.DEVNULL):
     return seconds, usage.ru_maxrss / 1024, output
 
 
-def ensure_data(data: Path, env: dict) -> int:
+def ensure_data(data: Path, participants: int, sessions: int, env: dict) -> tuple[int, int]:
+    """(check-ins, participants) of the kept data folder, made first if missing."""
     cli = [sys.executable, "-m", "debc_outreach", "--data-dir", str(data)]
     if not (data / "outreach.sqlite").exists():
-        print(f"making demo data in {data} ({PARTICIPANTS:,} participants, "
-              f"{SESSIONS:,} sessions) …", flush=True)
-        subprocess.run([*cli, "demo-data", "--participants", str(PARTICIPANTS), "--sessions",
-                        str(SESSIONS), "--quiet"], check=True, env=env)
+        print(f"making demo data in {data} ({participants:,} participants, "
+              f"{sessions:,} sessions) …", flush=True)
+        subprocess.run([*cli, "demo-data", "--participants", str(participants), "--sessions",
+                        str(sessions), "--quiet"], check=True, env=env)
     subprocess.run([*cli, "db", "migrate"], check=True, env=env, stdout=subprocess.DEVNULL)
     import sqlite3
 
     with sqlite3.connect(data / "outreach.sqlite") as conn:
-        return conn.execute("SELECT count(*) FROM attendance WHERE present = 1").fetchone()[0]
+        return (conn.execute("SELECT count(*) FROM attendance WHERE present = 1").fetchone()[0],
+                conn.execute("SELECT count(*) FROM participant").fetchone()[0])
 
 
 def baseline_sql() -> str:
@@ -101,48 +136,89 @@ def baseline_sql() -> str:
     return sql + ";\n"
 
 
+def bench_shape(data: Path, args: argparse.Namespace, env: dict) -> None:
+    if not args.dashboard_only:
+        bench_exports(data, args, env)
+    bench_dashboard(data, env)
+
+
+def bench_exports(data: Path, args: argparse.Namespace, env: dict) -> None:
+    cli = [sys.executable, "-m", "debc_outreach", "--data-dir", str(data), "--lang", "en"]
+    with tempfile.TemporaryDirectory() as tmp:
+        out = Path(tmp)
+        sql_file = out / "join.sql"
+        sql_file.write_text(baseline_sql(), encoding="utf-8")
+
+        def export(kind: str, fmt: str) -> tuple[float, float]:
+            seconds, rss, _o = run([*cli, "export", kind, "--format", fmt, "-o",
+                                    str(out / f"{kind}.{fmt}"), "--lang", "km"], env)
+            return seconds, rss
+
+        ours, theirs = [], []
+        for _ in range(args.runs):
+            with open(sql_file, encoding="utf-8") as sql, \
+                    open(out / "baseline.csv", "w") as baseline:
+                theirs.append(run(["sqlite3", "-csv", str(data / "outreach.sqlite")], env,
+                                  stdin=sql, stdout=baseline)[0])
+            ours.append(export("attendance", "csv")[0])
+        lines = sum(1 for _ in open(out / "attendance.csv", encoding="utf-8-sig")) - 1
+        b, o = statistics.median(theirs), statistics.median(ours)
+        print(f"  csv: sqlite3 -csv median {b:.2f} s, export median {o:.2f} s "
+              f"({lines:,} rows), ratio {o / b:.2f} (target <= 1.5), runs {args.runs}",
+              flush=True)
+        if not args.skip_xlsx:
+            others = {kind: export(kind, "csv") for kind in ("sessions", "participants",
+                                                             "summary")}
+            csv_all = o + sum(seconds for seconds, _rss in others.values())
+            seconds, rss = export("attendance", "xlsx")
+            size = (out / "attendance.xlsx").stat().st_size / 1e6
+            print(f"  xlsx: full workbook in {seconds:.1f} s ({size:.0f} MB), peak RSS "
+                  f"{rss:.0f} MB (target <= 300 MB); the same rows as CSV files "
+                  f"{csv_all:.1f} s (attendance {o:.1f} + "
+                  + " + ".join(f"{kind} {s:.1f}" for kind, (s, _r) in others.items())
+                  + f"), ratio {seconds / csv_all:.2f} (target <= 1.5); CSV peak RSS "
+                  + ", ".join(f"{kind} {r:.0f} MB" for kind, (_s, r) in others.items()),
+                  flush=True)
+        seconds, rss = export("summary", "pdf")
+        print(f"  summary pdf with charts: {seconds:.1f} s, peak RSS {rss:.0f} MB "
+              "(target <= 300 MB)", flush=True)
+
+
+def bench_dashboard(data: Path, env: dict) -> None:
+    _s, bare_rss, _o = run([sys.executable, "-c", BARE], env)
+    _s, rss, output = run([sys.executable, "-c", DASHBOARD, str(data)], env,
+                          stdout=subprocess.PIPE)
+    figures, skills, by_province, by_period, shown = output.split()
+    print(f"  dashboard: figures for {int(shown):,} attendances shown in {float(figures):.1f} s "
+          f"(target <= 3 s), skills in {float(skills):.1f} s; province filter "
+          f"{float(by_province):.2f} s, period filter {float(by_period):.2f} s (target <= 1 s); "
+          f"GUI peak RSS {rss:.0f} MB (bare QMainWindow {bare_rss:.0f} MB; target <= 300 MB)",
+          flush=True)
+
+
 def main() -> int:
     parser = argparse.ArgumentParser()
-    parser.add_argument("--data-dir", type=Path,
-                        default=Path(tempfile.gettempdir()) / "debc-bench-reports")
+    parser.add_argument("--participants", type=int, nargs="+", default=sorted(SESSIONS),
+                        help="programme sizes to measure (default: both shapes)")
+    parser.add_argument("--sessions", type=int,
+                        help="sessions of a new programme (default: about a million check-ins)")
+    parser.add_argument("--data-root", type=Path, default=ROOT / ".bench-data",
+                        help="where the data folders are kept between runs")
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--skip-xlsx", action="store_true",
-                        help="skip the XLSX export (about 6 minutes for a million rows)")
+                        help="skip the XLSX export (minutes for a million rows)")
+    parser.add_argument("--dashboard-only", action="store_true",
+                        help="measure only the Reports page")
     args = parser.parse_args()
     if not shutil.which("sqlite3"):
         raise SystemExit("the sqlite3 command-line shell is needed (apt-get install sqlite3)")
     env = dict(os.environ, QT_QPA_PLATFORM=os.environ.get("QT_QPA_PLATFORM", "offscreen"))
-    data = args.data_dir
-    rows = ensure_data(data, env)
-    print(f"attendance rows: {rows:,}")
-    cli = [sys.executable, "-m", "debc_outreach", "--data-dir", str(data), "--lang", "en"]
-    with tempfile.TemporaryDirectory() as tmp:
-        sql_file = Path(tmp) / "join.sql"
-        sql_file.write_text(baseline_sql(), encoding="utf-8")
-        ours, theirs = [], []
-        for _ in range(args.runs):
-            with open(sql_file, encoding="utf-8") as sql, \
-                    open(Path(tmp) / "baseline.csv", "w") as out:
-                theirs.append(run(["sqlite3", "-csv", str(data / "outreach.sqlite")], env,
-                                  stdin=sql, stdout=out)[0])
-            ours.append(run([*cli, "export", "attendance", "--format", "csv", "-o",
-                             str(Path(tmp) / "export.csv"), "--lang", "km"], env)[0])
-        lines = sum(1 for _ in open(Path(tmp) / "export.csv", encoding="utf-8-sig")) - 1
-        b, o = statistics.median(theirs), statistics.median(ours)
-        print(f"csv: sqlite3 -csv median {b:.2f} s, export median {o:.2f} s "
-              f"({lines:,} rows), ratio {o / b:.2f} (target <= 1.5), runs {args.runs}")
-        if not args.skip_xlsx:
-            seconds, rss, _out = run([*cli, "export", "attendance", "--format", "xlsx", "-o",
-                                      str(Path(tmp) / "export.xlsx"), "--lang", "km"], env)
-            size = (Path(tmp) / "export.xlsx").stat().st_size / 1e6
-            print(f"xlsx: full workbook in {seconds:.0f} s ({size:.0f} MB), peak RSS "
-                  f"{rss:.0f} MB (target <= 300 MB)")
-    _s, bare_rss, _o = run([sys.executable, "-c", BARE], env)
-    _s, rss, output = run([sys.executable, "-c", DASHBOARD, str(data)], env,
-                          stdout=subprocess.PIPE)
-    seconds, shown = output.split()
-    print(f"dashboard: figures for {int(shown):,} attendances shown in {float(seconds):.1f} s, "
-          f"GUI peak RSS {rss:.0f} MB (bare QMainWindow {bare_rss:.0f} MB; target <= 300 MB)")
+    for participants in args.participants:
+        data = args.data_root / f"reports-{participants}"
+        sessions = args.sessions or SESSIONS.get(participants, 28_000)
+        rows, people = ensure_data(data, participants, sessions, env)
+        print(f"{people:,} participants, {rows:,} check-ins ({data}):", flush=True)
+        bench_shape(data, args, env)
     return 0
 
 

@@ -156,3 +156,26 @@ def test_sessions_csv_counts_match_session_counters(programme, tmp_path):
                                     sessions.require(programme.database, row["session_id"]))
         assert (int(row["attendances"]), int(row["women"]), int(row["disability"])) == \
             (figures.total, figures.women, figures.disability)
+
+
+def test_xlsx_attendance_cells_equal_the_rows_even_with_markup_and_past_the_row_limit(
+        programme, tmp_path, monkeypatch):
+    openpyxl = pytest.importorskip("openpyxl")
+    from debc_outreach.reports import xlsx_export
+
+    programme.database.conn.execute(
+        "UPDATE session SET venue = ' <Wat> & \"hall\"' || char(1) || ' 2 ' WHERE id = "
+        "(SELECT session_id FROM attendance LIMIT 1)")
+    monkeypatch.setattr(xlsx_export, "EXCEL_MAX_ROWS", 104)        # 100 rows a sheet
+    result, path = _export(programme, tmp_path, "attendance", "xlsx", lang="en")
+    expected = [(dt.datetime.combine(row[0], dt.time()), *row[1:]) for row in rows.attendance_rows(
+        programme.database, ReportFilter(), "en", lookup.catalog(None), None, dates=True)]
+    book = openpyxl.load_workbook(path)
+    parts = [name for name in book.sheetnames if name.startswith("Attendance")]
+    assert len(parts) == -(-len(expected) // 100) > 1
+    got = [tuple("" if v is None else v for v in row) for name in parts
+           for row in book[name].iter_rows(min_row=2, values_only=True)]
+    assert got == [tuple(v.replace("\x01", "_x0001_") if isinstance(v, str) else v
+                         for v in row) for row in expected]
+    assert result.rows == len(expected)
+    assert all(book[name].auto_filter.ref.startswith("A1:") for name in parts)

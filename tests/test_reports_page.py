@@ -110,3 +110,33 @@ def test_the_page_fits_a_1366_pixel_screen_in_khmer(qtbot, reports_page, app_con
     qtbot.waitUntil(lambda: not reports_page.worker.busy, timeout=20000)
     assert main_window.minimumSizeHint().width() <= 1366
     assert main_window.width() == 1366
+
+
+def test_a_long_count_shows_its_progress_and_can_be_stopped(qtbot, reports_page, monkeypatch):
+    import threading
+
+    from debc_outreach.gui import report_figures_worker
+
+    release = threading.Event()
+    real = aggregates.figures
+
+    def slow(database, filt, **options):
+        while not release.wait(0.01):
+            options["progress"](0.4)        # raises once the count is stopped
+        return real(database, filt, **options)
+
+    monkeypatch.setattr(report_figures_worker.aggregates, "figures", slow)
+    page = reports_page
+    page.refresh()
+    qtbot.waitUntil(lambda: page.progress.isVisible(), timeout=20000)
+    qtbot.waitUntil(lambda: page.progress.value() == 40, timeout=20000)
+    assert page.stop_button.isVisible() and page.stop_button.text() == "Stop"
+    page.stop_button.click()
+    assert not page.worker.busy and not page.progress.isVisible()
+    assert page.status.text().startswith("Counting stopped")
+    assert page.stop_button.text() == "Count again"
+    monkeypatch.undo()
+    release.set()
+    page.stop_button.click()
+    qtbot.waitUntil(lambda: not page.worker.busy and page.data.skills_done, timeout=20000)
+    assert not page.stop_button.isVisible() and page.status.text() == ""

@@ -1,17 +1,21 @@
 """Figures for the dashboard, the summary and the targets: counts by SQL, never by rows.
 
-Every figure is a GROUP BY over the attendance join of `filters.py`, so the
-dashboard opens on a million attendance rows without loading them. "People"
-are unique participants (a merged duplicate counts as the kept person).
+Every figure is a GROUP BY over `report_visit` (storage/report_visits: one
+narrow row per counted check-in, kept up to date as records change), so the
+dashboard opens on a million check-ins of a million people in seconds without
+loading them. "People" are unique participants (a merged duplicate counts as
+the kept person). Skills walk the checklist results (scan.py).
 """
 
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 
 from debc_outreach.reports import scan
 from debc_outreach.reports.filters import ReportFilter
+from debc_outreach.storage import report_visits
 from debc_outreach.storage.database import Database
 
 AGE_BANDS = ("0-14", "15-24", "25-59", "60+", "")
@@ -53,27 +57,74 @@ class Figures:
     skills: list[ModuleSkills] = field(default_factory=list)
 
 
-def _headline(found: dict[str, scan.Person]) -> tuple[Headline, dict]:
+def _visit_filter(filt: ReportFilter) -> tuple[str, list[str], list]:
+    """(JOIN of the session `s`, needed only for module, policy area and trainer;
+    WHERE clauses over `report_visit v`; their parameters)."""
+    clauses: list[str] = []
+    params: list = []
+    if filt.date_from:
+        clauses.append("v.date >= ?")
+        params.append(filt.date_from)
+    if filt.date_to:
+        clauses.append("v.date <= ?")
+        params.append(filt.date_to)
+    place = filt.district or filt.province
+    if place:       # village codes that start with it: a range of report_visit_village
+        clauses.append("v.village >= ? AND v.village < ?")
+        params += [place, place[:-1] + chr(ord(place[-1]) + 1)]
+    if filt.device_id:
+        clauses.append("v.device = ?")
+        params.append(filt.device_id)
+    session_filter = replace(ReportFilter(), module=filt.module,
+                             module_slugs=filt.module_slugs, policy_area=filt.policy_area,
+                             trainer_id=filt.trainer_id)
+    more, more_params = session_filter.session_clauses()
+    return ("JOIN session s ON s.id = v.session_id " if more else "", clauses + more,
+            params + more_params)
+
+
+def _visits(database: Database, filt: ReportFilter,
+            progress: Callable[[float], None] | None = None) -> tuple[str, list]:
+    """FROM and WHERE over `report_visit v` for `filt`, after bringing it up to date."""
+    report_visits.bring_up_to_date(database, progress)
+    join, clauses, params = _visit_filter(filt)
+    return f"FROM report_visit v {join}WHERE " + (" AND ".join(clauses) or "1"), params
+
+
+def visits_of_people(database: Database, filt: ReportFilter) -> tuple[str, str, list]:
+    """(JOINs from people `p` to their visits `v` in `filt`, WHERE, parameters)."""
+    report_visits.bring_up_to_date(database)
+    join, clauses, params = _visit_filter(filt)
+    return (f"CROSS JOIN report_visit v ON v.person = p.rowid {join}",
+            " AND ".join(clauses) or "1", params)
+
+
+def _people_figures(database: Database, source: str, params: list
+                    ) -> tuple[Headline, dict[tuple[str, str], int]]:
     """Headline figures and people by (sex, age band at their first visit)."""
-    attendances = women = disability = unknown = youth = elders = no_consent = 0
-    by_sex_age: dict[tuple[str, str], int] = {}
-    for person in found.values():
-        attendances += person.visits_text.count(",") + 1
-        women += person.sex == "F"
-        disability += person.disability == 1
-        unknown += person.disability not in (0, 1)
-        no_consent += person.consent != "yes"
-        age = scan.band_at(person, min(person.visits))
-        youth += age == "15-24"
-        elders += age == "60+"
-        by_sex_age[(person.sex, age)] = by_sex_age.get((person.sex, age), 0) + 1
-    return Headline(0, attendances, len(found), women, disability, unknown, youth, elders,
-                    no_consent), by_sex_age
+    counts: Counter = Counter()
+    by_sex_age: Counter = Counter()
+    # min(v.date) makes SQLite take the age band of each person's first visit.
+    for sex, disability, consent, band, people, visits in database.conn.execute(
+            "SELECT sex, disability, consent, age_band, count(*), sum(visits) FROM ("
+            "SELECT v.person, v.sex, v.disability, v.consent, v.age_band, min(v.date), "
+            f"count(*) AS visits {source} GROUP BY v.person) "
+            "GROUP BY sex, disability, consent, age_band", params):
+        counts["attendances"] += visits
+        counts["people"] += people
+        counts["women"] += people if sex == "F" else 0
+        counts["disability"] += people if disability == 1 else 0
+        counts["disability_unknown"] += people if disability not in (0, 1) else 0
+        counts["without_consent"] += people if consent != "yes" else 0
+        counts["youth"] += people if band == "15-24" else 0
+        counts["elders"] += people if band == "60+" else 0
+        by_sex_age[(sex, band)] += people
+    return Headline(**counts), dict(by_sex_age)
 
 
 def headline(database: Database, filt: ReportFilter) -> Headline:
     """The headline figures alone (targets)."""
-    return _headline(scan.people(database, filt))[0]
+    return _people_figures(database, *_visits(database, filt))[0]
 
 
 def sessions_held(database: Database, filt: ReportFilter) -> int:
@@ -85,17 +136,6 @@ def sessions_held(database: Database, filt: ReportFilter) -> int:
         params).fetchone()[0]
 
 
-def _by_key(found: dict[str, scan.Person], key) -> list[tuple[str, int, int]]:
-    """(key, attendances, unique people) for a key of each visit."""
-    visits: Counter = Counter()
-    people: Counter = Counter()
-    for person in found.values():
-        keys = [key(visit) for visit in person.visits]
-        visits.update(keys)
-        people.update(set(keys))
-    return [(k, visits[k], people[k]) for k in visits]
-
-
 def skills_by_item(database: Database, filt: ReportFilter,
                    item_ids: list[str]) -> dict[str, tuple[int, int, int]]:
     """Item id -> (results achieved, people who achieved it, people assessed)."""
@@ -103,15 +143,15 @@ def skills_by_item(database: Database, filt: ReportFilter,
     return scan.count_codes(scan.skills(database, filt, codes), codes)
 
 
-def skills_by_module(database: Database, filt: ReportFilter,
-                     item_ids: list[str]) -> list[ModuleSkills]:
+def skills_by_module(database: Database, filt: ReportFilter, item_ids: list[str],
+                     progress: Callable[[float], None] | None = None) -> list[ModuleSkills]:
     """Per module: skills achieved, people with at least one, people assessed."""
     codes = scan.item_codes(item_ids)
     module_of = {code: item.split(".")[0] for item, code in codes.items()}
     achieved: Counter = Counter()
     people: Counter = Counter()
     assessed: Counter = Counter()
-    for done, tried in scan.skills(database, filt, codes).values():
+    for _person, done, tried in scan.skills(database, filt, codes, progress):
         for code, count in Counter(done).items():
             achieved[module_of.get(code, "?")] += count
         people.update({module_of.get(code, "?") for code in done})
@@ -121,19 +161,25 @@ def skills_by_module(database: Database, filt: ReportFilter,
 
 
 def figures(database: Database, filt: ReportFilter, *, item_ids: list[str] | None = None,
-            should_stop=None) -> Figures:
-    """Everything the dashboard shows for `filt` (skills only when `item_ids` are given)."""
-    found = scan.people(database, filt)
-    headline_, by_sex_age = _headline(found)
+            progress: Callable[[float], None] | None = None) -> Figures:
+    """Everything the dashboard shows for `filt` (skills only when `item_ids` are given).
+
+    `progress(share)` is called now and then; it may raise to stop the count.
+    """
+    source, params = _visits(database, filt, progress)
+    step = progress or (lambda _share: None)
     result = Figures()
+    headline_, result.by_sex_age = _people_figures(database, source, params)
+    step(0.5)
     result.headline = replace(headline_, sessions=sessions_held(database, filt))
-    result.by_sex_age = by_sex_age
-    result.by_month = sorted(_by_key(found, lambda visit: visit[:7]))
-    result.by_province = sorted(_by_key(found, lambda visit: visit[10:12]),
-                                key=lambda row: -row[1])
-    del found
-    stop = should_stop or (lambda: False)
-    if item_ids and not stop():
+    result.by_month = [tuple(row) for row in database.conn.execute(
+        f"SELECT substr(v.date, 1, 7) AS month, count(*), count(DISTINCT v.person) {source} "
+        "GROUP BY month ORDER BY month", params)]
+    step(0.75)
+    result.by_province = [tuple(row) for row in database.conn.execute(
+        f"SELECT substr(v.village, 1, 2) AS code, count(*), count(DISTINCT v.person) {source} "
+        "GROUP BY code ORDER BY count(*) DESC, code", params)]
+    if item_ids:
         result.skills = skills_by_module(database, filt, item_ids)
     return result
 
@@ -154,17 +200,21 @@ class Cell:
 def disaggregation(database: Database, filt: ReportFilter) -> list[Cell]:
     """Attendances and unique people by province, district (of the session), sex, age band
     (at the session date) and disability (Washington Group cut-off)."""
-    visits: Counter = Counter()
-    people: Counter = Counter()
-    disability_code = {1: "yes", 0: "no"}
-    for person in scan.people(database, filt).values():
-        disabled = disability_code.get(person.disability, "unknown")
-        keys = [(visit[10:12], visit[10:14], person.sex, scan.band_at(person, visit), disabled)
-                for visit in person.visits]
-        visits.update(keys)
-        people.update(set(keys))
-    return [Cell(*key, visits[key], people[key]) for key in sorted(visits)]
+    source, params = _visits(database, filt)
+    return [Cell(*row) for row in database.conn.execute(
+        "SELECT substr(v.village, 1, 2) AS province, substr(v.village, 1, 4) AS district, "
+        "v.sex, v.age_band, CASE v.disability WHEN 1 THEN 'yes' WHEN 0 THEN 'no' "
+        f"ELSE 'unknown' END AS disabled, count(*), count(DISTINCT v.person) {source} "
+        "GROUP BY province, district, v.sex, v.age_band, disabled "
+        "ORDER BY province, district, v.sex, v.age_band, disabled", params)]
+
+
+def attendances(database: Database, filt: ReportFilter) -> int:
+    source, params = _visits(database, filt)
+    return database.conn.execute(f"SELECT count(*) {source}", params).fetchone()[0]
 
 
 def unique_people(database: Database, filt: ReportFilter) -> int:
-    return len(scan.people(database, filt))
+    source, params = _visits(database, filt)
+    return database.conn.execute(f"SELECT count(DISTINCT v.person) {source}",
+                                 params).fetchone()[0]

@@ -10,7 +10,9 @@ user cancels (nothing is left behind). `progress` is any object with
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
+from itertools import islice
 from pathlib import Path
 
 from debc_outreach.content.labels import label
@@ -142,8 +144,8 @@ def _csv(database: Database, request: ExportRequest, catalog, ticker) -> ExportR
         chunks = [rows.session_rows(database, filt, lang, catalog)]
     elif request.kind == "participants":
         table = columns.PARTICIPANTS
-        chunks = [list(rows.participant_rows(database, filt, lang, privacy,
-                                             item_ids=list(catalog.items)))]
+        chunks = _batches(rows.participant_rows(database, filt, lang, privacy,
+                                                item_ids=list(catalog.items)))
     else:
         table = columns.DISAGGREGATION
         chunks = [_disaggregation_rows(database, filt, lang)]
@@ -153,7 +155,13 @@ def _csv(database: Database, request: ExportRequest, catalog, ticker) -> ExportR
         count = write(temp, header, chunks, tick=ticker)
         if count == 0 and not privacy.unnamed:
             raise _nothing(request.kind)
-    return ExportResult(Path(request.path), count, len(privacy.named), len(privacy.unnamed))
+    return ExportResult(Path(request.path), count, privacy.named, privacy.unnamed)
+
+
+def _batches(items: Iterator[tuple], size: int = 5000) -> Iterator[list[tuple]]:
+    """Lists of up to `size` items, so long row sources stream to the CSV writer."""
+    while batch := list(islice(items, size)):
+        yield batch
 
 
 def _disaggregation_rows(database: Database, filt: ReportFilter, lang: str) -> list[tuple]:
@@ -190,7 +198,7 @@ def _xlsx(database: Database, request: ExportRequest, catalog, ticker) -> Export
             if kind == "attendance":
                 count = book.sheet(sheet_name("attendance", lang),
                                    columns.headers(columns.ATTENDANCE, lang),
-                                   rows.attendance_rows(database, filt, lang, catalog, privacy,
+                                   rows.attendance_rows(database, filt, lang, catalog, None,
                                                         dates=True), tick=ticker)
                 if count == 0:
                     raise _nothing(kind)
@@ -207,12 +215,14 @@ def _xlsx(database: Database, request: ExportRequest, catalog, ticker) -> Export
                     sheet_name("participants", lang), columns.headers(columns.PARTICIPANTS, lang),
                     rows.participant_rows(database, filt, lang, listed, dates=True,
                                           item_ids=list(catalog.items)),
-                    notes=lambda: [_privacy_line(len(listed.unnamed), lang)]
+                    notes=lambda: [_privacy_line(listed.unnamed, lang)]
                     if listed.unnamed else [])
+                # The list meets the same people as the attendance sheet, once each.
+                privacy = listed
                 if kind == "participants":
                     if not written and not listed.unnamed:
                         raise _nothing(kind)
-                    count, privacy = written, listed
+                    count = written
             if kind in ("attendance", "summary"):
                 ticker(count)
                 book.sheet(sheet_name("skills", lang), columns.headers(columns.SKILLS, lang),
@@ -236,7 +246,7 @@ def _xlsx(database: Database, request: ExportRequest, catalog, ticker) -> Export
             book.discard()           # the file is thrown away: no need to zip the sheets
             raise
         book.close()
-    return ExportResult(Path(request.path), count, len(privacy.named), len(privacy.unnamed))
+    return ExportResult(Path(request.path), count, privacy.named, privacy.unnamed)
 
 
 def _privacy_line(unnamed: int, lang: str) -> str:
@@ -318,9 +328,9 @@ def _pdf(database: Database, request: ExportRequest, catalog, ticker) -> ExportR
         title = label(N_("Participants"), lang)
         count = len(data)
     body = (meta_html(summary.filter_pairs(filt, lang, catalog, database)) + "<br/>"
-            + table_html(table) + privacy_note(len(privacy.unnamed), lang))
+            + table_html(table) + privacy_note(privacy.unnamed, lang))
     render_pdf(page(title, body), path, title=title, landscape=True, body_points=9.0)
-    return ExportResult(path, count, len(privacy.named), len(privacy.unnamed))
+    return ExportResult(path, count, privacy.named, privacy.unnamed)
 
 
 def _cell(value, lang: str) -> str:

@@ -12,16 +12,12 @@ from dataclasses import asdict, dataclass, field
 
 from debc_outreach.errors import UserError
 from debc_outreach.i18n import _, to_ascii_digits
+from debc_outreach.storage.report_visits import (  # noqa: F401 - the counting rule, shared
+    AGE_BAND_SQL,
+    ATTENDANCE_FROM,
+    ATTENDANCE_WHERE,
+)
 
-# Attendance rows that count: present, in a live session, of a live person. A
-# record merged into another counts for the kept person; when both records of
-# one person were checked in to the same session, the row counts once.
-ATTENDANCE_FROM = """
-FROM attendance a
-JOIN session s ON s.id = a.session_id
-JOIN participant m ON m.id = a.participant_id
-JOIN participant p ON p.id = (CASE WHEN m.merged_into != '' THEN m.merged_into ELSE m.id END)
-"""
 # The same rows, walked session by session in date order (the session_date index,
 # then the attendance primary key), so an export needs no sort of a million rows.
 EXPORT_FROM = """
@@ -31,18 +27,6 @@ JOIN participant m ON m.id = a.participant_id
 JOIN participant p ON p.id = (CASE WHEN m.merged_into != '' THEN m.merged_into ELSE m.id END)
 """
 EXPORT_ORDER = "ORDER BY s.date, s.rowid, a.participant_id"
-ATTENDANCE_WHERE = (
-    "a.present = 1 AND s.deleted = 0 AND p.deleted = 0 AND NOT (m.merged_into != '' AND "
-    "EXISTS (SELECT 1 FROM attendance a2 JOIN participant m2 ON m2.id = a2.participant_id "
-    "WHERE a2.session_id = a.session_id AND a2.present = 1 AND a2.participant_id != m.id "
-    "AND (m2.id = m.merged_into OR (m2.merged_into = m.merged_into AND m2.id < m.id))))")
-
-# Age band at the session date (core/people.age_band in SQL).
-_AGE = "(CAST(substr(s.date, 1, 4) AS INTEGER) - p.birth_year)"
-AGE_BAND_SQL = (
-    f"(CASE WHEN p.birth_year > 0 THEN CASE WHEN {_AGE} < 15 THEN '0-14' "
-    f"WHEN {_AGE} <= 24 THEN '15-24' WHEN {_AGE} < 60 THEN '25-59' ELSE '60+' END "
-    "WHEN p.age_band IN ('0-14', '15-24', '25-59', '60+') THEN p.age_band ELSE '' END)")
 
 
 @dataclass(frozen=True)

@@ -15,7 +15,6 @@ from debc_outreach.reports import lookup
 from debc_outreach.reports.csv_export import neutralised, neutralised_sql
 from debc_outreach.reports.filters import (
     AGE_BAND_SQL,
-    ATTENDANCE_FROM,
     EXPORT_FROM,
     EXPORT_ORDER,
     ReportFilter,
@@ -28,13 +27,34 @@ DISABILITY_CODES = {1: "yes", 0: "no", -1: "unknown", None: "unknown"}
 
 @dataclass
 class Privacy:
-    """People named in an export and people shown only as counts."""
+    """People named in an export and people shown only as counts.
 
-    named: set[str] = field(default_factory=set)
-    unnamed: set[str] = field(default_factory=set)
+    Walks over check-ins meet a person many times and keep their ids (`see`);
+    walks that meet each person once only count them (`count`), so a list of a
+    million people holds no ids.
+    """
+
+    named_ids: set[str] = field(default_factory=set)
+    unnamed_ids: set[str] = field(default_factory=set)
+    named_people: int = 0
+    unnamed_people: int = 0
 
     def see(self, participant_id: str, consented: bool) -> None:
-        (self.named if consented else self.unnamed).add(participant_id)
+        (self.named_ids if consented else self.unnamed_ids).add(participant_id)
+
+    def count(self, consented: bool) -> None:
+        if consented:
+            self.named_people += 1
+        else:
+            self.unnamed_people += 1
+
+    @property
+    def named(self) -> int:
+        return len(self.named_ids) + self.named_people
+
+    @property
+    def unnamed(self) -> int:
+        return len(self.unnamed_ids) + self.unnamed_people
 
 
 def attendance_sql(filt: ReportFilter) -> tuple[str, list]:
@@ -129,18 +149,23 @@ def _attendance_select(filt: ReportFilter) -> tuple[str, list]:
 
 
 def attendance_chunks(database: Database, filt: ReportFilter, lang: str,
-                      catalog: lookup.Catalog, privacy: Privacy,
+                      catalog: lookup.Catalog, privacy: Privacy | None,
                       size: int = 5000) -> Iterator[list[tuple]]:
-    """Lists of finished rows in `columns.ATTENDANCE` order (ISO date strings)."""
+    """Lists of finished rows in `columns.ATTENDANCE` order (ISO date strings).
+
+    `privacy` None: the caller counts the people another way (the participant list)."""
+    track = privacy is not None
+    privacy = privacy or Privacy()
     _prepare_names(database, filt, lang, catalog)
     cursor = database.conn.execute(*_attendance_select(filt))
-    named, unnamed = privacy.named, privacy.unnamed
+    named, unnamed = privacy.named_ids, privacy.unnamed_ids
     while True:
         chunk = cursor.fetchmany(size)
         if not chunk:
             return
-        named.update(row[13] for row in chunk if row[15] == "yes")
-        unnamed.update(row[13] for row in chunk if row[15] != "yes")
+        if track:
+            named.update(row[13] for row in chunk if row[15] == "yes")
+            unnamed.update(row[13] for row in chunk if row[15] != "yes")
         yield chunk
 
 
@@ -205,7 +230,7 @@ def attendance_csv_lines(database: Database, filt: ReportFilter, lang: str,
     homes = _Homes(lang)
     where, params = filt.attendance_where()
     person, consented = itemgetter(1), itemgetter(2)
-    named, unnamed = privacy.named, privacy.unnamed
+    named, unnamed = privacy.named_ids, privacy.unnamed_ids
     saved = conn.text_factory
     conn.text_factory = bytes
     try:
@@ -234,7 +259,7 @@ def attendance_csv_lines(database: Database, filt: ReportFilter, lang: str,
 
 
 def attendance_rows(database: Database, filt: ReportFilter, lang: str,
-                    catalog: lookup.Catalog, privacy: Privacy,
+                    catalog: lookup.Catalog, privacy: Privacy | None,
                     dates: bool = False) -> Iterator[tuple]:
     """One tuple per attendance, in `columns.ATTENDANCE` order.
 
@@ -251,9 +276,10 @@ def attendance_rows(database: Database, filt: ReportFilter, lang: str,
 
 
 def count_attendance(database: Database, filt: ReportFilter) -> int:
-    where, params = filt.attendance_where()
-    return database.conn.execute(f"SELECT count(*) {ATTENDANCE_FROM} WHERE {where}",
-                                 params).fetchone()[0]
+    """Check-ins in the selection (from the counted-visit table, not a join of them all)."""
+    from debc_outreach.reports import aggregates
+
+    return aggregates.attendances(database, filt)
 
 
 # --- sessions ---------------------------------------------------------------------
@@ -294,6 +320,28 @@ def session_rows(database: Database, filt: ReportFilter, lang: str,
 
 # --- participants -------------------------------------------------------------------
 
+def _fill_person_skills(database: Database, filt: ReportFilter, item_ids: list[str]) -> None:
+    """TEMP table of distinct skills achieved per kept person (people with any)."""
+    from debc_outreach.reports import scan
+
+    conn = database.conn
+    conn.execute("CREATE TEMP TABLE IF NOT EXISTS report_person_skill (id TEXT PRIMARY KEY, "
+                 "skills INTEGER) WITHOUT ROWID")
+    conn.execute("DELETE FROM temp.report_person_skill")
+    codes = scan.item_codes(item_ids)
+    if not codes:
+        return
+    found = ((person_id, len(set(done)))
+             for person_id, done, _assessed in scan.skills(database, filt, codes) if done)
+    batch: list[tuple[str, int]] = []
+    for row in found:
+        batch.append(row)
+        if len(batch) == 5000:
+            conn.executemany("INSERT INTO temp.report_person_skill VALUES (?, ?)", batch)
+            batch.clear()
+    conn.executemany("INSERT INTO temp.report_person_skill VALUES (?, ?)", batch)
+
+
 def participant_rows(database: Database, filt: ReportFilter, lang: str,
                      privacy: Privacy, dates: bool = False,
                      item_ids: list[str] | None = None) -> Iterator[tuple]:
@@ -302,26 +350,31 @@ def participant_rows(database: Database, filt: ReportFilter, lang: str,
     Only people who consented are listed; the others are counted in `privacy`.
     Age band is taken at the person's last session in the selection; skills
     achieved counts distinct checklist items (of `item_ids`, the pack's items).
+    SQLite walks the people in the `participant_sort` index order and groups
+    each one's counted visits (storage/report_visits) as it goes: no list of
+    everyone is built or sorted in memory.
     """
     from debc_outreach.core import people
-    from debc_outreach.reports import scan
+    from debc_outreach.reports import aggregates
 
-    found = scan.people(database, filt, details=True)
-    for person_id, person in found.items():
-        (privacy.named if person.consent == "yes" else privacy.unnamed).add(person_id)
-    codes = scan.item_codes(item_ids or [])
-    skills = {person_id: len(set(done)) for person_id, (done, _assessed)
-              in scan.skills(database, filt, codes).items()} if codes else {}
-    listed = sorted(((person.sort_key, person_id) for person_id, person in found.items()
-                     if person.consent == "yes"))
-    for _key, person_id in listed:
-        person = found[person_id]
-        visits = sorted(visit[:10] for visit in person.visits)
-        first, last = visits[0], visits[-1]
-        where_ = lookup.place(person.village_code, lang)
-        age = people.age_band(person.birth_year, person.age_band, dt.date.fromisoformat(last))
-        yield (person_id, person.display_name, person.sex, person.birth_year or "", age,
-               DISABILITY_CODES.get(person.disability, "unknown"), where_.province,
-               where_.district, person.village_code, where_.village, len(visits),
+    _fill_person_skills(database, filt, item_ids or [])
+    joins, where, params = aggregates.visits_of_people(database, filt)
+    cursor = database.conn.execute(
+        "SELECT p.id, p.display_name, p.sex, p.birth_year, p.age_band, p.disability, "
+        "p.village_code, p.consent = 'yes', count(*), min(v.date), max(v.date), "
+        "coalesce(k.skills, 0) "
+        f"FROM participant p INDEXED BY participant_sort {joins}"
+        "LEFT JOIN temp.report_person_skill k ON k.id = p.id "
+        f"WHERE {where} GROUP BY p.sort_key, p.search_key, p.rowid", params)
+    for (person_id, name, sex, birth_year, band, disability, village, consented, visits,
+         first, last, skills) in cursor:
+        privacy.count(bool(consented))
+        if not consented:
+            continue
+        where_ = lookup.place(village, lang)
+        age = people.age_band(birth_year, band, dt.date.fromisoformat(last))
+        yield (person_id, name, sex, birth_year or "", age,
+               DISABILITY_CODES.get(disability, "unknown"), where_.province,
+               where_.district, village, where_.village, visits,
                dt.date.fromisoformat(first) if dates else first,
-               dt.date.fromisoformat(last) if dates else last, skills.get(person_id, 0))
+               dt.date.fromisoformat(last) if dates else last, skills)

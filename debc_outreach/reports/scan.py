@@ -1,94 +1,45 @@
-"""One pass per person over the attendance (and skills) of a selection.
+"""One pass per person over the skills (checklist results) of a selection.
 
-GROUP BY over a million joined rows makes SQLite sort them, and a protected
+GROUP BY over millions of results makes SQLite sort them, and a protected
 data folder keeps sorts in memory (SQLCipher) — gigabytes for the skills of
-a million check-ins. Here SQLite walks the `attendance_participant` and
-`checklist_participant` indexes instead, so every group arrives already in
-order (no sort, no temporary index), with one compact text per person; Python
-adds the people up. Memory stays flat whatever the number of rows.
+a million check-ins. Here SQLite walks the `checklist_participant` index
+instead (it holds the state too, so no row is looked up), so every group
+arrives already in order (no sort, no temporary index), with one compact text
+per person; Python adds each person up as they stream by, so memory stays flat
+whatever the number of results or of participants (only people with merged
+records wait for the end).
 """
 
 from __future__ import annotations
 
-import datetime as dt
 from collections import Counter
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable, Iterator
 
-from debc_outreach.core import people as people_rules
 from debc_outreach.reports.filters import ReportFilter
 from debc_outreach.storage.database import Database
 
-_KEPT = "(CASE WHEN m.merged_into != '' THEN m.merged_into ELSE m.id END)"
-_DEDUPE = (
-    "NOT (m.merged_into != '' AND EXISTS (SELECT 1 FROM attendance a2 JOIN participant m2 "
-    "ON m2.id = a2.participant_id WHERE a2.session_id = a.session_id AND a2.present = 1 "
-    "AND a2.participant_id != m.id AND (m2.id = m.merged_into OR (m2.merged_into = "
-    "m.merged_into AND m2.id < m.id))))")
+_CHUNK = 2000
 
 
-@dataclass(slots=True)
-class Person:
-    sex: str
-    disability: int | None
-    consent: str
-    birth_year: int | None
-    age_band: str
-    visits_text: str = ""        # "YYYY-MM-DD" + village code, comma-separated (compact)
-    display_name: str = ""
-    village_code: str = ""
-    sort_key: bytes = b""
-
-    @property
-    def visits(self) -> list[str]:
-        return self.visits_text.split(",") if self.visits_text else []
+def _merge_targets(database: Database) -> set[str]:
+    """Kept ids that other records were merged into (few: duplicates found by hand)."""
+    return {row[0] for row in database.conn.execute(
+        "SELECT DISTINCT merged_into FROM participant WHERE merged_into != ''")}
 
 
-def _where(filt: ReportFilter) -> tuple[str, list]:
-    clauses, params = filt.session_clauses()
-    if filt.device_id:
-        clauses.append("a.added_device = ?")
-        params.append(filt.device_id)
-    where = " AND ".join(["a.present = 1", "s.deleted = 0", "p.deleted = 0", _DEDUPE,
-                          *clauses])
-    return where, params
+def id_share(participant_id: str) -> float:
+    """How far a walk in participant id order has come (ids are random UUIDs, spread
+    evenly), so progress needs no count of the rows first."""
+    try:
+        return int(participant_id[:4], 16) / 0x10000
+    except ValueError:
+        return 0.0
 
 
-def people(database: Database, filt: ReportFilter, details: bool = False) -> dict[str, Person]:
-    """Kept person id -> who they are and every visit (session date and village).
-
-    `details` adds the name, home village and sort key (for the participant list).
-    """
-    where, params = _where(filt)
-    extra = "p.display_name, p.village_code, p.sort_key" if details else "'', '', x''"
-    cursor = database.conn.execute(
-        "SELECT p.id, p.sex, p.disability, p.consent, p.birth_year, p.age_band, "
-        f"group_concat(s.date || s.village_code), {extra} "
-        "FROM attendance a INDEXED BY attendance_participant "
-        "CROSS JOIN participant m ON m.id = a.participant_id "
-        "JOIN session s ON s.id = a.session_id "
-        f"JOIN participant p ON p.id = {_KEPT} "
-        f"WHERE {where} GROUP BY a.participant_id", params)
-    found: dict[str, Person] = {}
-    for person_id, sex, disability, consent, birth_year, band, visits, name, village, key \
-            in cursor:
-        person = found.get(person_id)
-        if person is None:
-            found[person_id] = Person(sex, disability, consent, birth_year, band, visits,
-                                      name, village, key)
-        else:                               # a record merged into this person
-            person.visits_text += "," + visits
-    return found
-
-
-def band_at(person: Person, day: str) -> str:
-    """Age band on a visit day (core/people.age_band; the year is enough)."""
-    if person.birth_year and person.birth_year > 0:
-        return people_rules.age_band_of_year(person.birth_year, dt.date(int(day[:4]), 1, 1))
-    return person.age_band if person.age_band in people_rules.AGE_BANDS else ""
-
-
-def skills(database: Database, filt: ReportFilter, codes: dict[str, str]) -> dict[str, tuple]:
-    """Kept person id -> (achieved item codes with repeats, assessed item codes).
+def skills(database: Database, filt: ReportFilter, codes: dict[str, str],
+           progress: Callable[[float], None] | None = None) -> Iterator[tuple[str, str, str]]:
+    """(kept person id, achieved item codes with repeats, assessed item codes), each
+    person once; people stream out as the walk goes (only merged ones are held).
 
     `codes` maps item ids to one-character codes; each achieved result adds its
     code, so counting codes gives results and a set of them gives people. Results
@@ -130,14 +81,22 @@ def skills(database: Database, filt: ReportFilter, codes: dict[str, str]) -> dic
     kept = {row[0]: (row[1] or row[0], row[2]) for row in conn.execute(
         "SELECT id, merged_into, deleted FROM participant WHERE merged_into != '' "
         "OR deleted != 0")}
-    found: dict[str, tuple] = {}
-    for participant_id, achieved, assessed in cursor:
-        person_id, deleted = kept.get(participant_id, (participant_id, 0))
-        if deleted or (person_id != participant_id and kept.get(person_id, ("", 0))[1]):
-            continue
-        before = found.get(person_id, ("", ""))
-        found[person_id] = (before[0] + (achieved or ""), before[1] + (assessed or ""))
-    return found
+    held_back = _merge_targets(database)
+    found: dict[str, tuple[str, str]] = {}
+    while rows := cursor.fetchmany(_CHUNK):
+        for participant_id, achieved, assessed in rows:
+            person_id, deleted = kept.get(participant_id, (participant_id, 0))
+            if deleted or (person_id != participant_id and kept.get(person_id, ("", 0))[1]):
+                continue
+            if person_id == participant_id and person_id not in held_back:
+                yield person_id, achieved or "", assessed or ""
+                continue
+            before = found.get(person_id, ("", ""))
+            found[person_id] = (before[0] + (achieved or ""), before[1] + (assessed or ""))
+        if progress is not None:
+            progress(id_share(rows[-1][0]))
+    for person_id, (achieved, assessed) in found.items():
+        yield person_id, achieved, assessed
 
 
 def item_codes(item_ids: list[str]) -> dict[str, str]:
@@ -145,13 +104,14 @@ def item_codes(item_ids: list[str]) -> dict[str, str]:
     return {item: chr(0xE000 + index) for index, item in enumerate(item_ids)}
 
 
-def count_codes(per_person: dict[str, tuple], codes: dict[str, str]) -> dict[str, tuple]:
+def count_codes(per_person: Iterable[tuple[str, str, str]],
+                codes: dict[str, str]) -> dict[str, tuple]:
     """Item id -> (results achieved, people who achieved it, people assessed)."""
     items = {code: item for item, code in codes.items()}
     achieved: Counter = Counter()
     achieved_people: Counter = Counter()
     assessed_people: Counter = Counter()
-    for done, assessed in per_person.values():
+    for _person, done, assessed in per_person:
         achieved.update(done)
         achieved_people.update(set(done))
         assessed_people.update(set(assessed))

@@ -17,6 +17,7 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QHeaderView,
     QLabel,
+    QProgressBar,
     QPushButton,
     QScrollArea,
     QTableWidget,
@@ -38,6 +39,7 @@ from debc_outreach.i18n import _, language
 from debc_outreach.reports import chartdata, lookup, targets
 
 REFRESH_DELAY_MS = 300       # records arriving in a burst (sync) refresh once
+PROGRESS_DELAY_MS = 700      # a count that takes longer shows its progress and Stop
 
 
 class _Figure(QFrame):
@@ -111,10 +113,18 @@ class ReportsPage(Page):
         self.title.setFont(fonts.heading_font(self.font(), 1.4))
         self.status = QLabel()
         self.status.setObjectName("reportStatus")
+        self.progress = QProgressBar()
+        self.progress.setRange(0, 100)
+        self.progress.setMaximumWidth(160)
+        self.progress.setVisible(False)
+        self.stop_button = QPushButton()
+        self.stop_button.setVisible(False)
         self.targets_button = QPushButton()
         self.export_button = QPushButton()
         top.addWidget(self.title)
         top.addWidget(self.status, 1)
+        top.addWidget(self.progress)
+        top.addWidget(self.stop_button)
         self.filters = FilterBar()
         top.addWidget(self.filters.reset)
         top.addWidget(self.targets_button)
@@ -170,6 +180,10 @@ class ReportsPage(Page):
         self.worker = FiguresWorker(store, self)
         self.worker.ready.connect(self._show)
         self.worker.failed.connect(self._failed)
+        self.worker.progress.connect(self._progress)
+        self._show_progress = QTimer(self, singleShot=True, interval=PROGRESS_DELAY_MS)
+        self._show_progress.timeout.connect(self._progress_visible)
+        self.stop_button.clicked.connect(self._stop_or_restart)
         self._timer = QTimer(self)
         self._timer.setSingleShot(True)
         self._timer.setInterval(REFRESH_DELAY_MS)
@@ -186,6 +200,7 @@ class ReportsPage(Page):
     def retranslate(self) -> None:
         self.title.setText(_("Reports"))
         self.export_button.setText(_("Export…"))
+        self._set_stop_text()
         self.targets_button.setText(_("Targets…"))
         self.filters.retranslate()
         captions = {"sessions": _("Sessions held"), "people": _("Unique participants"),
@@ -221,14 +236,50 @@ class ReportsPage(Page):
         """Recompute the figures for the current filters (in the background)."""
         self._stale = False
         self.status.setText(_("Counting…"))
+        self.progress.setValue(0)
+        self.stop_button.setVisible(False)
+        self._show_progress.start()
         self.worker.request(self.filters.current(), self.filters.policy_modules,
                             self.filters.item_ids)
+        self._set_stop_text()
+
+    def _progress_visible(self) -> None:
+        if self.worker.busy:
+            self.progress.setVisible(True)
+            self.stop_button.setVisible(True)
+
+    def _progress(self, share: float, skills: bool) -> None:
+        self.progress.setValue(round(share * 100))
+        self.status.setText(_("Counting skills…") if skills else _("Counting…"))
+
+    def _counting_ended(self) -> None:
+        self._show_progress.stop()
+        self.progress.setVisible(False)
+        self.stop_button.setVisible(False)
+
+    def _set_stop_text(self) -> None:
+        self.stop_button.setText(_("Stop") if self.worker.busy else _("Count again"))
+
+    def _stop_or_restart(self) -> None:
+        """Stop a long count (the figures shown stay those of before), or start it again."""
+        if not self.worker.busy:
+            self.refresh()
+            return
+        self.worker.cancel()
+        self._show_progress.stop()
+        self.progress.setVisible(False)
+        self._set_stop_text()
+        self.status.setText(_("Counting stopped; the figures shown may be older. Press "
+                              "Count again to finish."))
 
     def _failed(self, message: str) -> None:
+        self._counting_ended()
         self.status.setText(message or _("The figures could not be computed; see the log."))
 
     def _show(self, data: DashboardData) -> None:
         self.data = data
+        if data.skills_done:
+            self._counting_ended()
         self.status.setText("" if data.skills_done else _("Counting skills…"))
         self._redisplay()
 

@@ -1,0 +1,173 @@
+"""Counted visits: one narrow row per attendance that the reports count, kept up to date.
+
+`report_visit` holds, for every check-in that counts (present, live session, live
+person, a merged duplicate's row once), the kept person and what the figures
+group by: session date and village, sex, age band at the session date,
+disability, consent and the device that recorded it. The dashboard, the
+summary and the targets count these rows with SQL (a million of them in about a
+second) instead of joining attendance, sessions and participants each time.
+
+Triggers on attendance, participant and session note what changed in
+`report_visit_dirty` (a cheap insert, so check-ins and sync imports stay fast);
+`bring_up_to_date` recomputes just those rows before a count — or everything,
+after a large import. The rows are always what the join below gives: the
+Hypothesis tests compare them with a plain recount after merges, un-merges,
+sync imports and retention.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from debc_outreach.storage.database import Database
+
+# Attendance rows that count: present, in a live session, of a live person. A
+# record merged into another counts for the kept person; when both records of
+# one person were checked in to the same session, the row counts once.
+KEPT = "(CASE WHEN m.merged_into != '' THEN m.merged_into ELSE m.id END)"
+ATTENDANCE_FROM = f"""
+FROM attendance a
+JOIN session s ON s.id = a.session_id
+JOIN participant m ON m.id = a.participant_id
+JOIN participant p ON p.id = {KEPT}
+"""
+ATTENDANCE_WHERE = (
+    "a.present = 1 AND s.deleted = 0 AND p.deleted = 0 AND NOT (m.merged_into != '' AND "
+    "EXISTS (SELECT 1 FROM attendance a2 JOIN participant m2 ON m2.id = a2.participant_id "
+    "WHERE a2.session_id = a.session_id AND a2.present = 1 AND a2.participant_id != m.id "
+    "AND (m2.id = m.merged_into OR (m2.merged_into = m.merged_into AND m2.id < m.id))))")
+
+# Age band at the session date (core/people.age_band in SQL).
+_AGE = "(CAST(substr(s.date, 1, 4) AS INTEGER) - p.birth_year)"
+AGE_BAND_SQL = (
+    f"(CASE WHEN p.birth_year > 0 THEN CASE WHEN {_AGE} < 15 THEN '0-14' "
+    f"WHEN {_AGE} <= 24 THEN '15-24' WHEN {_AGE} < 60 THEN '25-59' ELSE '60+' END "
+    "WHEN p.age_band IN ('0-14', '15-24', '25-59', '60+') THEN p.age_band ELSE '' END)")
+
+SCHEMA = """
+CREATE TABLE report_visit (
+    person INTEGER NOT NULL,            -- rowid of the kept participant
+    date TEXT NOT NULL,                 -- of the session
+    session_id TEXT NOT NULL,
+    village TEXT NOT NULL,              -- of the session
+    sex TEXT NOT NULL,
+    age_band TEXT NOT NULL,             -- at the session date
+    disability INTEGER,
+    consent TEXT NOT NULL,
+    device TEXT NOT NULL,               -- that recorded the check-in
+    PRIMARY KEY (person, date, session_id)
+) WITHOUT ROWID;
+CREATE INDEX report_visit_session ON report_visit (session_id);
+-- covers every figure, so a period is counted from this index alone
+CREATE INDEX report_visit_date ON report_visit (date, village, sex, age_band, disability,
+                                                consent, device);
+-- and a province or district (a range of village codes)
+CREATE INDEX report_visit_village ON report_visit (village, date, sex, age_band, disability,
+                                                   consent, device);
+CREATE TABLE report_visit_dirty (      -- a session to recount, or a person
+    session_id TEXT NOT NULL,           -- '' : every session of the person
+    participant_id TEXT NOT NULL,       -- '' : everyone in the session
+    PRIMARY KEY (session_id, participant_id)
+) WITHOUT ROWID;
+"""
+
+# ON CONFLICT, not OR IGNORE: an outer upsert's conflict rule would override OR IGNORE.
+_NOTE = "INSERT INTO report_visit_dirty"
+_ONCE = "ON CONFLICT DO NOTHING"
+TRIGGERS = (
+    # A check-in notes its session (already noted after the first of a bulk import,
+    # which then costs a lookup, not a write); the session's rows are recounted.
+    f"""CREATE TRIGGER report_visit_attendance_insert AFTER INSERT ON attendance BEGIN
+        {_NOTE} VALUES (NEW.session_id, '') {_ONCE}; END""",
+    f"""CREATE TRIGGER report_visit_attendance_update
+        AFTER UPDATE OF present, added_device, session_id, participant_id ON attendance BEGIN
+        {_NOTE} VALUES (NEW.session_id, '') {_ONCE};
+        {_NOTE} SELECT OLD.session_id, '' WHERE OLD.session_id != NEW.session_id {_ONCE};
+        END""",
+    f"""CREATE TRIGGER report_visit_attendance_delete AFTER DELETE ON attendance BEGIN
+        {_NOTE} VALUES (OLD.session_id, '') {_ONCE}; END""",
+    f"""CREATE TRIGGER report_visit_participant_insert AFTER INSERT ON participant BEGIN
+        {_NOTE} VALUES ('', NEW.id) {_ONCE};
+        {_NOTE} SELECT '', NEW.merged_into WHERE NEW.merged_into != '' {_ONCE}; END""",
+    f"""CREATE TRIGGER report_visit_participant_update AFTER UPDATE OF sex, birth_year,
+        age_band, disability, consent, deleted, merged_into ON participant BEGIN
+        {_NOTE} VALUES ('', NEW.id) {_ONCE};
+        {_NOTE} SELECT '', OLD.merged_into WHERE OLD.merged_into != '' {_ONCE};
+        {_NOTE} SELECT '', NEW.merged_into WHERE NEW.merged_into != '' {_ONCE}; END""",
+    # Rows are kept under the participant's rowid, which a deleted row no longer has.
+    f"""CREATE TRIGGER report_visit_participant_delete AFTER DELETE ON participant BEGIN
+        DELETE FROM report_visit WHERE person = OLD.rowid;
+        {_NOTE} SELECT '', OLD.merged_into WHERE OLD.merged_into != '' {_ONCE}; END""",
+    f"""CREATE TRIGGER report_visit_session_insert AFTER INSERT ON session BEGIN
+        {_NOTE} VALUES (NEW.id, '') {_ONCE}; END""",
+    f"""CREATE TRIGGER report_visit_session_update
+        AFTER UPDATE OF date, village_code, deleted ON session BEGIN
+        {_NOTE} VALUES (NEW.id, '') {_ONCE}; END""",
+    f"""CREATE TRIGGER report_visit_session_delete AFTER DELETE ON session BEGIN
+        {_NOTE} VALUES (OLD.id, '') {_ONCE}; END""",
+)
+
+_COLUMNS = ("SELECT p.rowid, s.date, s.id, s.village_code, p.sex, " + AGE_BAND_SQL
+            + ", p.disability, p.consent, a.added_device ")
+_INSERT = "INSERT OR REPLACE INTO report_visit "
+_ALL = _INSERT + _COLUMNS + ATTENDANCE_FROM + " WHERE " + ATTENDANCE_WHERE
+# Every counted row of one kept person (their own records and those merged into them).
+_PERSON_FROM = (f"FROM participant m CROSS JOIN attendance a ON a.participant_id = m.id "
+                f"JOIN session s ON s.id = a.session_id JOIN participant p ON p.id = {KEPT} ")
+_PERSON = (_INSERT + _COLUMNS + _PERSON_FROM + "WHERE (m.id = :person OR m.merged_into = "
+           ":person) AND p.id = :person AND " + ATTENDANCE_WHERE)
+_SESSION = (_INSERT + _COLUMNS + ATTENDANCE_FROM + " WHERE a.session_id = :session AND "
+            + ATTENDANCE_WHERE)
+_ROWID = "(SELECT rowid FROM participant WHERE id = :person)"
+
+# Past this many changes (a large sync import) one rebuild beats row-by-row updates.
+REBUILD_AT = 20_000
+
+
+def create(conn) -> None:
+    """The tables and triggers, filled from the records (migration 0013)."""
+    for statement in SCHEMA.split(";"):
+        if statement.strip():
+            conn.execute(statement)
+    for trigger in TRIGGERS:
+        conn.execute(trigger)
+    conn.execute(_ALL)
+
+
+def pending(database: Database) -> int:
+    """Changes not yet in `report_visit`."""
+    return database.conn.execute("SELECT count(*) FROM report_visit_dirty").fetchone()[0]
+
+
+def bring_up_to_date(database: Database,
+                     progress: Callable[[float], None] | None = None) -> None:
+    """Apply the noted changes to `report_visit` (all of it after a large import).
+
+    Cheap when nothing changed (one lookup). `progress(share)` may raise to stop;
+    the transaction then rolls back and the notes stay for the next time.
+    """
+    conn = database.conn
+    if conn.execute("SELECT 1 FROM report_visit_dirty LIMIT 1").fetchone() is None:
+        return
+    with database.transaction():
+        changes = conn.execute("SELECT session_id, participant_id FROM report_visit_dirty "
+                               f"LIMIT {REBUILD_AT + 1}").fetchall()
+        if len(changes) > REBUILD_AT:
+            conn.execute("DELETE FROM report_visit")
+            conn.execute(_ALL)
+        else:
+            _apply(conn, changes, progress)
+        conn.execute("DELETE FROM report_visit_dirty")
+
+
+def _apply(conn, changes: list[tuple[str, str]], progress) -> None:
+    for index, (session_id, participant_id) in enumerate(changes):
+        if session_id:
+            conn.execute("DELETE FROM report_visit WHERE session_id = ?", (session_id,))
+            conn.execute(_SESSION, {"session": session_id})
+        else:
+            names = {"person": participant_id}
+            conn.execute(f"DELETE FROM report_visit WHERE person = {_ROWID}", names)
+            conn.execute(_PERSON, names)
+        if progress is not None and index % 500 == 0:
+            progress(index / len(changes))
