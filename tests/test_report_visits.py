@@ -204,7 +204,7 @@ def test_figures_equal_a_plain_recount_after_any_history(programme, operations):
 
 
 def test_a_large_import_rebuilds_the_table_in_one_go(store, monkeypatch):
-    from reports_data import demo_programme
+    from support.reports_data import demo_programme
 
     monkeypatch.setattr(report_visits, "REBUILD_AT", 10)
     demo_programme(store, participants=60, sessions=5)
@@ -213,7 +213,7 @@ def test_a_large_import_rebuilds_the_table_in_one_go(store, monkeypatch):
 
 
 def test_the_migration_fills_the_table_from_existing_records(store):
-    from reports_data import demo_programme
+    from support.reports_data import demo_programme
 
     demo_programme(store, participants=40, sessions=4)
     conn = store.database.conn
