@@ -115,7 +115,7 @@ def test_the_page_fits_a_1366_pixel_screen_in_khmer(qtbot, reports_page, app_con
 def test_a_long_count_shows_its_progress_and_can_be_stopped(qtbot, reports_page, monkeypatch):
     import threading
 
-    from debc_outreach.gui import report_figures_worker
+    from debc_outreach.gui.reporting import report_figures_worker
 
     release = threading.Event()
     real = aggregates.figures
