@@ -26,12 +26,14 @@ from debc_outreach.i18n import _
 IMAGE_TYPES = (".svg", ".png", ".jpg", ".jpeg")
 
 
-def check_unused_images(report: Report, folder: Path, bodies: dict[str, tuple]) -> None:
+def check_unused_images(report: Report, folder: Path, bodies: dict[str, tuple],
+                        also_used: set[Path] = frozenset()) -> None:
+    """Warn about files in images/ that no slide (and no kit item in `also_used`) shows."""
     images = folder / "images"
     if not images.is_dir():
         return
     used = {(folder / ref).resolve() for slides in bodies.values() for slide in slides
-            for _alt, ref in image_references(slide.body)}
+            for _alt, ref in image_references(slide.body)} | set(also_used)
     for path in sorted(images.iterdir()):
         if path.is_file() and path.resolve() not in used:
             report.warning(path, 1, _("image is not used by any slide"))

@@ -19,6 +19,7 @@ from pathlib import Path
 
 from debc_outreach.content import lock
 from debc_outreach.content.check_bodies import check_body, check_unused_images, compare_bodies
+from debc_outreach.content.check_kit import check_kit
 from debc_outreach.content.loader import (
     GLOSSARY_FILE,
     MODULE_FILE,
@@ -180,7 +181,44 @@ def _check_module(report: Report, folder: Path, languages: tuple[str, ...],
             continue
         bodies[lang] = check_body(report, folder, body, lang, glossary_ids)
     compare_bodies(report, folder, bodies)
-    check_unused_images(report, folder, bodies)
+    if data is not None:
+        _check_timings(report, path, data, bodies)
+    kit_images = check_kit(report, folder, bodies)
+    check_unused_images(report, folder, bodies, kit_images)
+
+
+def _check_timings(report: Report, path: Path, data: dict, bodies: dict[str, tuple]) -> None:
+    """`slide_minutes`: one whole number per slide, adding up to at most an hour.
+
+    Older people new to phones tire after an hour; a module that needs more
+    must be split, not rushed.
+    """
+    lines = _lines(path)
+    minutes = data.get("slide_minutes")
+    if minutes is None:
+        report.warning(path, 1, _("no slide_minutes: give the minutes for each slide, so "
+                                  "the facilitator script can show the timing"))
+        return
+    if not isinstance(minutes, list) or not all(
+            isinstance(m, int) and not isinstance(m, bool) and m >= 0 for m in minutes):
+        report.error(path, lines.line("slide_minutes"),
+                     _("slide_minutes must be a list of whole numbers, one per slide"))
+        return
+    slides = next(iter(bodies.values()), ())
+    if slides and len(minutes) != len(slides):
+        report.error(path, lines.line("slide_minutes"), _(
+            "slide_minutes has {n} numbers, but the module has {m} slides").format(
+            n=len(minutes), m=len(slides)))
+    total = sum(minutes)
+    if total > MAX_MINUTES:
+        report.error(path, lines.line("slide_minutes"), _(
+            "the slides take {total} minutes; a module must fit in {high} minutes: shorten "
+            "it or split it into two modules").format(total=total, high=MAX_MINUTES))
+    duration = data.get("duration_minutes")
+    if isinstance(duration, int) and total != duration:
+        report.warning(path, lines.line("slide_minutes"), _(
+            "the slides take {total} minutes, but duration_minutes says {duration}").format(
+            total=total, duration=duration))
 
 
 def _check_module_file(report: Report, folder: Path, data: dict,
