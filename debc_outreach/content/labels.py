@@ -41,6 +41,28 @@ SOURCES = N_("Sources")
 MINUTES = N_("{n} minutes")
 NEEDS_REVIEW = N_("Draft: this text still needs review by a native speaker.")
 
+# The printed practice kit (kit_pdf.py).
+KIT_TITLE = N_("Practice kit")
+KIT_MARK = N_("PRACTICE MATERIAL, not real")
+KIT_WATERMARK = N_("PRACTICE ONLY")
+KIT_NUMBER = N_("Card {n} of {total}")
+KIT_AMOUNT = N_("Amount (the customer writes it)")
+KIT_MOCK_CODE = N_("MOCK: cannot be scanned")
+KIT_ANSWERS = N_("Trainer's answers (keep with you)")
+KIT_HOW_TO = N_("Print on A4 and cut along the dashed lines. Every card is practice material: "
+                "no real names, numbers, accounts or codes. Keep the last page, the answers, "
+                "with you.")
+KIT_KINDS = {
+    "scenario": N_("Scenario card"),
+    "message": N_("Message card"),
+    "role": N_("Role-play card"),
+    "document": N_("Mock document"),
+    "result": N_("Result screen"),
+    "khqr-stand": N_("KHQR stand"),
+    "post": N_("Post to judge"),
+    "picture": N_("Picture card"),
+}
+
 
 @cache
 def _catalog(lang: str) -> gettext.NullTranslations:

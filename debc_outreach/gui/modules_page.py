@@ -24,6 +24,7 @@ from PySide6.QtWidgets import (
 
 from debc_outreach import i18n, resources
 from debc_outreach.content import ContentError, load_active_pack
+from debc_outreach.content.kit import KIT_FILE
 from debc_outreach.content.labels import AUDIENCE_LABELS, TAG_LABELS
 from debc_outreach.content.model import Module, Pack
 from debc_outreach.content.search import ModuleIndex
@@ -106,9 +107,13 @@ class ModulesPage(Page):
         QShortcut(QKeySequence(Qt.Key.Key_F5), self, self.present)      # as in slide programs
         self.handout_button = QPushButton()
         self.handout_button.clicked.connect(self.save_handout)
+        self.kit_button = QPushButton()
+        self.kit_button.setObjectName("kitButton")
+        self.kit_button.clicked.connect(self.save_kit)
         actions = QHBoxLayout()
         actions.addWidget(self.present_button)
         actions.addWidget(self.handout_button)
+        actions.addWidget(self.kit_button)
         actions.addStretch(1)
         self.reader = ModuleReader()
         self.reader.glossary_requested.connect(self.show_glossary_term)
@@ -184,6 +189,7 @@ class ModulesPage(Page):
         self.present_button.setText(_("Present…"))
         self.present_button.setToolTip(_("Show the slides full screen on a projector (F5)"))
         self.handout_button.setText(_("Save handout (PDF)…"))
+        self.kit_button.setText(_("Print practice kit…"))
         self.empty_label.setText(_("No module matches. Clear the search or the filters."))
         for combo, labels, everything in ((self.area, TAG_LABELS, _("All areas")),
                                           (self.audience, AUDIENCE_LABELS, _("All audiences"))):
@@ -241,6 +247,11 @@ class ModulesPage(Page):
         lang = self.content_language()
         self.present_button.setEnabled(module is not None)
         self.handout_button.setEnabled(module is not None)
+        has_kit = module is not None and (module.folder / KIT_FILE).is_file()
+        self.kit_button.setEnabled(has_kit)
+        self.kit_button.setToolTip(
+            _("Cards, mock documents and stands for the practice, on A4, in Khmer and "
+              "English") if has_kit else _("This module has no practice kit."))
         if module is None:
             self.title.clear()
             self.meta.clear()
@@ -312,6 +323,34 @@ class ModulesPage(Page):
         window = self.window()
         if hasattr(window, "statusBar"):
             window.statusBar().showMessage(_("Handout written to {path}").format(path=path), 8000)
+
+    def save_kit(self) -> None:
+        """Write the module's practice kit as a PDF, the chosen content language first."""
+        from debc_outreach.content.kit_pdf import render_kit
+
+        module = self.current_module()
+        if module is None:
+            return
+        lang = self.content_language()
+        other = "en" if lang == "km" else "km"
+        suggested = Path.home() / f"{module.slug}-kit.pdf"
+        path, _filter = QFileDialog.getSaveFileName(self, _("Save practice kit"),
+                                                    str(suggested), _("PDF file (*.pdf)"))
+        if not path:
+            return
+        QGuiApplication.setOverrideCursor(Qt.CursorShape.WaitCursor)
+        try:
+            render_kit(module, self.pack, Path(path), (lang, other))
+        except (UserError, OSError) as error:
+            show_user_error(self, error if isinstance(error, UserError) else UserError(
+                _("The practice kit could not be written: {error}").format(error=error)))
+            return
+        finally:
+            QGuiApplication.restoreOverrideCursor()
+        window = self.window()
+        if hasattr(window, "statusBar"):
+            window.statusBar().showMessage(
+                _("Practice kit written to {path}").format(path=path), 8000)
 
     def choose_pack_to_import(self) -> None:
         path, _filter = QFileDialog.getOpenFileName(self, _("Import a module pack"),
