@@ -125,19 +125,32 @@ def _esc(text: str) -> str:
     return html.escape(with_line_breaks(text)).replace("\n", "<br>")
 
 
-def _face_markup(item: KitItem, languages: tuple[str, ...]) -> str:
+def _face_markup(item: KitItem, languages: tuple[str, ...], scale: float = 1.0) -> str:
+    def px(size: float) -> int:
+        return max(9, round(size * scale))
+
     parts = []
     for position, lang in enumerate(languages):
         face = item.face(lang)
         if position == 0:
-            parts.append(f"<p style='font-size:28px; font-weight:600; color:{INK}; "
+            parts.append(f"<p style='font-size:{px(28)}px; font-weight:600; color:{INK}; "
                          f"margin-bottom:8px'>{_esc(face.title)}</p>"
-                         f"<p style='font-size:24px; color:{INK}; line-height:150%'>"
+                         f"<p style='font-size:{px(24)}px; color:{INK}; line-height:150%'>"
                          f"{_esc(face.text)}</p>")
         else:
-            parts.append(f"<hr><p style='font-size:16px; color:{GREY}'><b>{_esc(face.title)}"
-                         f"</b><br>{_esc(face.text)}</p>")
+            parts.append(f"<hr><p style='font-size:{px(16)}px; color:{GREY}'><b>"
+                         f"{_esc(face.title)}</b><br>{_esc(face.text)}</p>")
     return "".join(parts)
+
+
+def _fitted_face(item: KitItem, languages: tuple[str, ...], width: float, height: float):
+    """The card text, its type made smaller step by step until it fits the card."""
+    scale = 1.0
+    document = _text_document(_face_markup(item, languages, scale), width)
+    while document.size().height() > height and scale > 0.55:
+        scale -= 0.08
+        document = _text_document(_face_markup(item, languages, scale), width)
+    return document
 
 
 def _draw_card(painter, module: Module, item: KitItem, index: int, count: int,
@@ -173,8 +186,8 @@ def _draw_card(painter, module: Module, item: KitItem, index: int, count: int,
     top += _draw_document(painter, kind_doc, x + 16, top, 40) + 6
     picture_width = width * 0.36 if (item.image or item.kind == "khqr-stand") else 0
     text_width = width - 32 - (picture_width + 12 if picture_width else 0)
-    footer = 62 if item.kind == "result" else 8
-    text_doc = _text_document(_face_markup(item, languages), text_width)
+    footer = 70 if item.kind == "result" else 8
+    text_doc = _fitted_face(item, languages, text_width, y + height - top - footer)
     _draw_document(painter, text_doc, x + 16, top, y + height - top - footer)
     if picture_width:
         picture = QRectF(x + width - 16 - picture_width, top, picture_width,
