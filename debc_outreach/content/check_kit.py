@@ -87,6 +87,9 @@ def _check_item(report: Report, folder: Path, path: Path, lines: TomlLines, inde
                 for key in ("title", "text")):
             report.error(path, line, _("kit item {id}: [item.{lang}] needs a title and a "
                                        "text").format(id=item_id, lang=lang))
+    if "blank_amount" in entry and not isinstance(entry["blank_amount"], bool):
+        report.error(path, lines.line("blank_amount", "item", index), _(
+            "kit item {id}: blank_amount must be true or false").format(id=item_id))
     image = entry.get("image")
     if image is not None:
         target = (folder / str(image)).resolve()

@@ -7,6 +7,7 @@ English face and, optionally, the answer the trainer keeps:
     id = "card-parcel"            # kebab-case, unique in the module
     kind = "scenario"             # see KINDS
     image = "images/x.svg"        # optional picture printed on the card
+    blank_amount = true           # optional: an empty amount box the learner writes in
     [item.km]
     title = "…"
     text = "…"
@@ -49,6 +50,7 @@ class KitItem:
     kind: str
     faces: dict[str, KitFace] = field(default_factory=dict)
     image: str = ""
+    blank_amount: bool = False
 
     def face(self, lang: str) -> KitFace:
         return self.faces.get(lang) or self.faces.get("km") or self.faces.get("en") \
@@ -82,7 +84,8 @@ def parse_kit(data: dict) -> tuple[KitItem, ...]:
                                       text=str(face.get("text", "")),
                                       answer=str(face.get("answer", "")))
         items.append(KitItem(id=entry["id"], kind=str(entry.get("kind", "")), faces=faces,
-                             image=str(entry.get("image", ""))))
+                             image=str(entry.get("image", "")),
+                             blank_amount=entry.get("blank_amount") is True))
     return tuple(items)
 
 

@@ -5,7 +5,7 @@ Two cards per A4 page with a dashed cut line. Every card carries an orange
 that leaves the classroom cannot pass for a real message, bill or payment
 code. KHQR stands get a fake pattern of squares with only two corner marks,
 which no phone can scan; result screens keep the amount box blank, as on a
-real stall sticker. A cover page lists the items and the trainer's answer key
+real stall sticker (`blank_amount`). A cover page lists the items and the trainer's answer key
 comes last, on its own page, so it can stay with the trainer.
 """
 
@@ -186,7 +186,7 @@ def _draw_card(painter, module: Module, item: KitItem, index: int, count: int,
     top += _draw_document(painter, kind_doc, x + 16, top, 40) + 6
     picture_width = width * 0.36 if (item.image or item.kind == "khqr-stand") else 0
     text_width = width - 32 - (picture_width + 12 if picture_width else 0)
-    footer = 70 if item.kind == "result" else 8
+    footer = 70 if item.blank_amount else 8
     text_doc = _fitted_face(item, languages, text_width, y + height - top - footer)
     _draw_document(painter, text_doc, x + 16, top, y + height - top - footer)
     if picture_width:
@@ -196,7 +196,7 @@ def _draw_card(painter, module: Module, item: KitItem, index: int, count: int,
             _draw_mock_khqr(painter, picture, item.id, first)
         else:
             _draw_picture(painter, module.folder / item.image, picture)
-    if item.kind == "result":
+    if item.blank_amount:
         _draw_blank_amount(painter, QRectF(x + 16, y + height - footer, width - 32, 48),
                            languages)
 
