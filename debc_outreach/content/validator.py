@@ -32,7 +32,7 @@ from debc_outreach.content.loader import (
 from debc_outreach.content.model import AUDIENCES, LANGUAGES, REVIEW_STATES, TAGS
 from debc_outreach.content.problems import Problem, Report, check_khmer_lines, errors_only
 from debc_outreach.content.toml_lines import TomlLines
-from debc_outreach.i18n import _
+from debc_outreach.i18n import _, ngettext
 
 __all__ = ["Problem", "check_pack", "errors_only"]
 
@@ -188,16 +188,14 @@ def _check_module(report: Report, folder: Path, languages: tuple[str, ...],
 
 
 def _check_timings(report: Report, path: Path, data: dict, bodies: dict[str, tuple]) -> None:
-    """`slide_minutes`: one whole number per slide, adding up to at most an hour.
+    """`slide_minutes` (optional): one whole number per slide, adding up to at most an hour.
 
     Older people new to phones tire after an hour; a module that needs more
     must be split, not rushed.
     """
     lines = _lines(path)
     minutes = data.get("slide_minutes")
-    if minutes is None:
-        report.warning(path, 1, _("no slide_minutes: give the minutes for each slide, so "
-                                  "the facilitator script can show the timing"))
+    if minutes is None:            # optional: the script then shows no timings
         return
     if not isinstance(minutes, list) or not all(
             isinstance(m, int) and not isinstance(m, bool) and m >= 0 for m in minutes):
@@ -206,9 +204,10 @@ def _check_timings(report: Report, path: Path, data: dict, bodies: dict[str, tup
         return
     slides = next(iter(bodies.values()), ())
     if slides and len(minutes) != len(slides):
-        report.error(path, lines.line("slide_minutes"), _(
-            "slide_minutes has {n} numbers, but the module has {m} slides").format(
-            n=len(minutes), m=len(slides)))
+        report.error(path, lines.line("slide_minutes"), ngettext(
+            "slide_minutes needs one number per slide; the module has {n} slide",
+            "slide_minutes needs one number per slide; the module has {n} slides",
+            len(slides)).format(n=len(slides)) + f" ({len(minutes)})")
     total = sum(minutes)
     if total > MAX_MINUTES:
         report.error(path, lines.line("slide_minutes"), _(
