@@ -1,4 +1,4 @@
-"""`debc-outreach content check | lock | list | handout | kit | import`."""
+"""`debc-outreach content check | lock | list | handout | kit | script | contacts | import`."""
 
 from __future__ import annotations
 
@@ -140,6 +140,21 @@ def cmd_kit(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_script(args: argparse.Namespace) -> int:
+    from debc_outreach.content.printing import print_markdown
+    from debc_outreach.content.script import script_markdown
+
+    pack, module, output = _module_to_print(args)
+    lang = args.content_lang or args.lang or "km"
+    try:
+        print_markdown(script_markdown(module, pack, lang), module.title(lang), output)
+    except OSError as error:
+        raise UserError(_("The facilitator script could not be written: {error}").format(
+            error=error)) from None
+    print(_("Facilitator script written to {path}").format(path=output))
+    return 0
+
+
 def cmd_import(args: argparse.Namespace) -> int:
     from debc_outreach.commands import open_store
     from debc_outreach.content.importer import PackRejected, import_pack, recorded_checklist_ids
@@ -191,6 +206,13 @@ def register(commands) -> None:
                      help=_("print only that language on the cards"))
     kit.add_argument("-o", "--output", required=True, metavar="FILE.pdf")
     kit.set_defaults(handler=cmd_kit)
+    script = sub.add_parser("script", help=_("write a module's facilitator script with "
+                                             "timings (PDF, A4)"))
+    script.add_argument("slug")
+    script.add_argument("--lang", dest="content_lang", choices=("km", "en"), default=None,
+                        help=_("language of the script (default: km)"))
+    script.add_argument("-o", "--output", required=True, metavar="FILE.pdf")
+    script.set_defaults(handler=cmd_script)
     imp = sub.add_parser("import", help=_("install a newer content pack from a .zip"))
     imp.add_argument("pack", metavar="PACK.zip")
     imp.set_defaults(handler=cmd_import)

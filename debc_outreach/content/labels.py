@@ -41,6 +41,17 @@ SOURCES = N_("Sources")
 MINUTES = N_("{n} minutes")
 NEEDS_REVIEW = N_("Draft: this text still needs review by a native speaker.")
 
+# The facilitator's script (script.py).
+SCRIPT_TITLE = N_("Facilitator's script")
+SCRIPT_BEFORE_CLASS = N_("Before class")
+SCRIPT_PRINT_KIT = N_("Print the practice kit first: Modules → Print practice kit.")
+SCRIPT_TIMING = N_("Timing")
+SCRIPT_SLIDE = N_("Slide")
+SCRIPT_CLOCK = N_("Clock")
+SCRIPT_MINUTES = N_("Minutes")
+SCRIPT_SLIDE_BY_SLIDE = N_("Slide by slide")
+SCRIPT_SAY_AND_DO = N_("Say and do:")
+
 # The printed practice kit (kit_pdf.py).
 KIT_TITLE = N_("Practice kit")
 KIT_MARK = N_("PRACTICE MATERIAL, not real")

@@ -105,6 +105,7 @@ def load_module(folder: Path, languages: tuple[str, ...] = LANGUAGES) -> Module:
             bodies[lang] = split_slides(path.read_text(encoding="utf-8"), lang)
     facts = data.get("facts_checked")
     duration = data.get("duration_minutes")
+    minutes = data.get("slide_minutes")
     return Module(
         slug=slug, version=str(data.get("version", "")), folder=folder,
         titles=_texts(data.get("title")),
@@ -113,7 +114,9 @@ def load_module(folder: Path, languages: tuple[str, ...] = LANGUAGES) -> Module:
         tags=tuple(str(t) for t in data.get("tags", []) if isinstance(t, str)),
         facts_checked=facts if isinstance(facts, dt.date) else None,
         review=_texts(data.get("review")), sources=sources, checklist=checklist,
-        bodies=bodies)
+        bodies=bodies,
+        slide_minutes=tuple(minutes) if isinstance(minutes, list) and all(
+            isinstance(m, int) for m in minutes) else ())
 
 
 def module_folders(pack_dir: Path) -> list[Path]:

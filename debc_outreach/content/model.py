@@ -95,6 +95,7 @@ class Module:
     sources: tuple[Source, ...]
     checklist: tuple[ChecklistItem, ...]
     bodies: dict[str, tuple[Slide, ...]] = field(default_factory=dict)
+    slide_minutes: tuple[int, ...] = ()     # minutes per slide, for the facilitator script
 
     def title(self, lang: str) -> str:
         return _pick(self.titles, lang)

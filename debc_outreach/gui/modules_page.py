@@ -114,6 +114,10 @@ class ModulesPage(Page):
         actions.addWidget(self.present_button)
         actions.addWidget(self.handout_button)
         actions.addWidget(self.kit_button)
+        self.script_button = QPushButton()
+        self.script_button.setObjectName("scriptButton")
+        self.script_button.clicked.connect(self.save_script)
+        actions.addWidget(self.script_button)
         actions.addStretch(1)
         self.reader = ModuleReader()
         self.reader.glossary_requested.connect(self.show_glossary_term)
@@ -190,6 +194,9 @@ class ModulesPage(Page):
         self.present_button.setToolTip(_("Show the slides full screen on a projector (F5)"))
         self.handout_button.setText(_("Save handout (PDF)…"))
         self.kit_button.setText(_("Print practice kit…"))
+        self.script_button.setText(_("Facilitator script…"))
+        self.script_button.setToolTip(_("Minutes per slide, what to say and do, and what to "
+                                        "prepare before class (PDF)"))
         self.empty_label.setText(_("No module matches. Clear the search or the filters."))
         for combo, labels, everything in ((self.area, TAG_LABELS, _("All areas")),
                                           (self.audience, AUDIENCE_LABELS, _("All audiences"))):
@@ -247,6 +254,7 @@ class ModulesPage(Page):
         lang = self.content_language()
         self.present_button.setEnabled(module is not None)
         self.handout_button.setEnabled(module is not None)
+        self.script_button.setEnabled(module is not None)
         has_kit = module is not None and (module.folder / KIT_FILE).is_file()
         self.kit_button.setEnabled(has_kit)
         self.kit_button.setToolTip(
@@ -323,6 +331,35 @@ class ModulesPage(Page):
         window = self.window()
         if hasattr(window, "statusBar"):
             window.statusBar().showMessage(_("Handout written to {path}").format(path=path), 8000)
+
+    def save_script(self) -> None:
+        """Write the facilitator script of the module in the chosen content language."""
+        from debc_outreach.content.printing import print_markdown
+        from debc_outreach.content.script import script_markdown
+
+        module = self.current_module()
+        if module is None:
+            return
+        lang = self.content_language()
+        suggested = Path.home() / f"{module.slug}-script-{lang}.pdf"
+        path, _filter = QFileDialog.getSaveFileName(self, _("Save facilitator script"),
+                                                    str(suggested), _("PDF file (*.pdf)"))
+        if not path:
+            return
+        QGuiApplication.setOverrideCursor(Qt.CursorShape.WaitCursor)
+        try:
+            print_markdown(script_markdown(module, self.pack, lang), module.title(lang),
+                           Path(path))
+        except (UserError, OSError) as error:
+            show_user_error(self, error if isinstance(error, UserError) else UserError(
+                _("The facilitator script could not be written: {error}").format(error=error)))
+            return
+        finally:
+            QGuiApplication.restoreOverrideCursor()
+        window = self.window()
+        if hasattr(window, "statusBar"):
+            window.statusBar().showMessage(
+                _("Facilitator script written to {path}").format(path=path), 8000)
 
     def save_kit(self) -> None:
         """Write the module's practice kit as a PDF, the chosen content language first."""
