@@ -155,6 +155,28 @@ def cmd_script(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_contacts(args: argparse.Namespace) -> int:
+    from debc_outreach.content.contacts import contact_sheet_markdown, load_contacts
+    from debc_outreach.content.loader import load_active_pack
+    from debc_outreach.content.printing import print_markdown
+
+    pack = load_active_pack(args.data_dir)
+    contacts, first_hour = load_contacts(pack.folder)
+    if not contacts and first_hour is None:
+        raise UserError(_("The module pack has no contact sheet."))
+    output = Path(args.output).expanduser()
+    if not output.parent.is_dir():
+        raise UserError(_("The folder {folder} does not exist.").format(folder=output.parent))
+    lang = args.content_lang or args.lang or "km"
+    try:
+        print_markdown(contact_sheet_markdown(pack, lang), pack.title(lang), output, 12.0)
+    except OSError as error:
+        raise UserError(_("The contact sheet could not be written: {error}").format(
+            error=error)) from None
+    print(_("Contact sheet written to {path}").format(path=output))
+    return 0
+
+
 def cmd_import(args: argparse.Namespace) -> int:
     from debc_outreach.commands import open_store
     from debc_outreach.content.importer import PackRejected, import_pack, recorded_checklist_ids
@@ -213,6 +235,12 @@ def register(commands) -> None:
                         help=_("language of the script (default: km)"))
     script.add_argument("-o", "--output", required=True, metavar="FILE.pdf")
     script.set_defaults(handler=cmd_script)
+    contacts = sub.add_parser("contacts", help=_("write the dated local contact sheet with "
+                                                 "the first-hour card (PDF, A4)"))
+    contacts.add_argument("--lang", dest="content_lang", choices=("km", "en"), default=None,
+                          help=_("language of the sheet (default: km)"))
+    contacts.add_argument("-o", "--output", required=True, metavar="FILE.pdf")
+    contacts.set_defaults(handler=cmd_contacts)
     imp = sub.add_parser("import", help=_("install a newer content pack from a .zip"))
     imp.add_argument("pack", metavar="PACK.zip")
     imp.set_defaults(handler=cmd_import)

@@ -41,6 +41,17 @@ SOURCES = N_("Sources")
 MINUTES = N_("{n} minutes")
 NEEDS_REVIEW = N_("Draft: this text still needs review by a native speaker.")
 
+# The local contact sheet (contacts.py).
+CONTACTS_TITLE = N_("Where to get help after a scam")
+CONTACTS_PRINTED = N_("Printed on {date}")
+CONTACTS_WHO = N_("Who to contact")
+CONTACTS_SOURCE = N_("Source: {source} (checked {date})")
+CONTACTS_NAME_PLACE = N_("Name and place")
+CONTACTS_PHONE = N_("Phone number")
+CONTACTS_CHECKED_BY = N_("Checked by, on")
+CONTACTS_VERIFY = N_("Numbers change. Check each line again before you rely on it, and never "
+                     "call a number that a message sent you.")
+
 # The facilitator's script (script.py).
 SCRIPT_TITLE = N_("Facilitator's script")
 SCRIPT_BEFORE_CLASS = N_("Before class")

@@ -20,6 +20,7 @@ from pathlib import Path
 from debc_outreach.content import lock
 from debc_outreach.content.check_bodies import check_body, check_unused_images, compare_bodies
 from debc_outreach.content.check_kit import check_kit
+from debc_outreach.content.contacts import check_contacts
 from debc_outreach.content.loader import (
     GLOSSARY_FILE,
     MODULE_FILE,
@@ -60,6 +61,7 @@ def check_pack(pack_dir: Path) -> list[Problem]:
     for folder in folders:
         _check_module(report, folder, languages, glossary_ids, seen_ids, items)
     _check_lock(report, pack_dir, items)
+    check_contacts(report, pack_dir)
     return report.problems
 
 

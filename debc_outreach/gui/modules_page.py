@@ -24,6 +24,7 @@ from PySide6.QtWidgets import (
 
 from debc_outreach import i18n, resources
 from debc_outreach.content import ContentError, load_active_pack
+from debc_outreach.content.contacts import CONTACTS_FILE
 from debc_outreach.content.kit import KIT_FILE
 from debc_outreach.content.labels import AUDIENCE_LABELS, TAG_LABELS
 from debc_outreach.content.model import Module, Pack
@@ -60,6 +61,10 @@ class ModulesPage(Page):
         top = QHBoxLayout()
         top.addWidget(self.heading)
         top.addWidget(self.pack_label, 1)
+        self.contacts_button = QPushButton()
+        self.contacts_button.setObjectName("contactsButton")
+        self.contacts_button.clicked.connect(self.save_contact_sheet)
+        top.addWidget(self.contacts_button)
         top.addWidget(self.import_button)
 
         self.search = QLineEdit()
@@ -184,6 +189,11 @@ class ModulesPage(Page):
     def retranslate(self) -> None:
         self.heading.setText(_("Modules"))
         self.import_button.setText(_("Import pack…"))
+        self.contacts_button.setText(_("Print contact sheet…"))
+        self.contacts_button.setToolTip(_("Where to get help after a scam, with the "
+                                          "first-hour card: dated, with sources (PDF)"))
+        self.contacts_button.setEnabled(self.pack is not None and (
+            self.pack.folder / CONTACTS_FILE).is_file())
         self.import_button.setToolTip(_("Install a newer module pack (.zip) from your "
                                         "coordinator"))
         self.search.setPlaceholderText(_("Search titles and text (ខ្មែរ or English)"))
@@ -331,6 +341,34 @@ class ModulesPage(Page):
         window = self.window()
         if hasattr(window, "statusBar"):
             window.statusBar().showMessage(_("Handout written to {path}").format(path=path), 8000)
+
+    def save_contact_sheet(self) -> None:
+        """Write the dated local contact sheet in the chosen content language."""
+        from debc_outreach.content.contacts import contact_sheet_markdown
+        from debc_outreach.content.printing import print_markdown
+
+        if self.pack is None:
+            return
+        lang = self.content_language()
+        suggested = Path.home() / f"contact-sheet-{lang}.pdf"
+        path, _filter = QFileDialog.getSaveFileName(self, _("Save contact sheet"),
+                                                    str(suggested), _("PDF file (*.pdf)"))
+        if not path:
+            return
+        QGuiApplication.setOverrideCursor(Qt.CursorShape.WaitCursor)
+        try:
+            print_markdown(contact_sheet_markdown(self.pack, lang), self.pack.title(lang),
+                           Path(path), 12.0)
+        except (UserError, OSError, ValueError) as error:
+            show_user_error(self, error if isinstance(error, UserError) else UserError(
+                _("The contact sheet could not be written: {error}").format(error=error)))
+            return
+        finally:
+            QGuiApplication.restoreOverrideCursor()
+        window = self.window()
+        if hasattr(window, "statusBar"):
+            window.statusBar().showMessage(
+                _("Contact sheet written to {path}").format(path=path), 8000)
 
     def save_script(self) -> None:
         """Write the facilitator script of the module in the chosen content language."""
