@@ -50,8 +50,10 @@ def check_pack(pack_dir: Path) -> list[Problem]:
     pack_data = _read(report, pack_dir / PACK_FILE)
     languages = LANGUAGES
     pack_version = ""
+    allowed_latin = None
     if pack_data is not None:
         languages, pack_version = _check_pack_file(report, pack_dir / PACK_FILE, pack_data)
+        allowed_latin = _allowed_latin(report, pack_dir / PACK_FILE, pack_data)
     glossary_ids = _check_glossary(report, pack_dir / GLOSSARY_FILE)
     folders = module_folders(pack_dir)
     if not folders:
@@ -59,7 +61,7 @@ def check_pack(pack_dir: Path) -> list[Problem]:
     seen_ids: dict[str, Path] = {}
     items: list[tuple[str, str, str, Path, int, int]] = []  # id, module, en, file, line, en line
     for folder in folders:
-        _check_module(report, folder, languages, glossary_ids, seen_ids, items)
+        _check_module(report, folder, languages, glossary_ids, seen_ids, items, allowed_latin)
     _check_lock(report, pack_dir, items)
     check_contacts(report, pack_dir)
     return report.problems
@@ -168,8 +170,25 @@ def _check_glossary(report: Report, path: Path) -> set[str] | None:
 
 
 # --- modules -----------------------------------------------------------------------------
+def _allowed_latin(report: Report, path: Path, data: dict) -> tuple[str, ...] | None:
+    """`[khmer_text] allowed_latin`: Latin names and labels allowed in Khmer slides.
+
+    None (no check) when the pack does not declare the list.
+    """
+    table = data.get("khmer_text")
+    if table is None:
+        return None
+    allowed = table.get("allowed_latin") if isinstance(table, dict) else None
+    if not isinstance(allowed, list) or not all(isinstance(w, str) for w in allowed):
+        report.error(path, _lines(path).line("allowed_latin", "khmer_text"),
+                     _("khmer_text.allowed_latin must be a list of words and phrases"))
+        return None
+    return tuple(allowed)
+
+
 def _check_module(report: Report, folder: Path, languages: tuple[str, ...],
-                  glossary_ids: set[str] | None, seen_ids: dict[str, Path], items: list) -> None:
+                  glossary_ids: set[str] | None, seen_ids: dict[str, Path], items: list,
+                  allowed_latin: tuple[str, ...] | None = None) -> None:
     path = folder / MODULE_FILE
     data = _read(report, path)
     if data is not None:
@@ -181,7 +200,7 @@ def _check_module(report: Report, folder: Path, languages: tuple[str, ...],
             report.error(body, 1, _("missing language: {lang} body of module {slug}").format(
                 lang=lang, slug=folder.name))
             continue
-        bodies[lang] = check_body(report, folder, body, lang, glossary_ids)
+        bodies[lang] = check_body(report, folder, body, lang, glossary_ids, allowed_latin)
     compare_bodies(report, folder, bodies)
     if data is not None:
         _check_timings(report, path, data, bodies)
