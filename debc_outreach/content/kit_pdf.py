@@ -85,7 +85,7 @@ def render_kit(module: Module, pack: Pack, path: Path,
                        card_height)
         if any(item.has_answer() for item in items):
             writer.newPage()
-            _draw_answer_key(painter, module, items, languages, width, height)
+            _draw_answer_key(painter, writer, module, items, languages, width, height)
     finally:
         painter.end()
     del writer                                   # flushes and closes the file
@@ -337,8 +337,11 @@ def _draw_cover(painter, module: Module, pack: Pack, items: tuple[KitItem, ...],
     _draw_document(painter, _text_document("".join(parts), width), 0, 0, height)
 
 
-def _draw_answer_key(painter, module: Module, items: tuple[KitItem, ...],
+def _draw_answer_key(painter, writer, module: Module, items: tuple[KitItem, ...],
                      languages: tuple[str, ...], width: float, height: float) -> None:
+    """The answers, on as many pages as they need (a page is cut between text lines)."""
+    from PySide6.QtCore import QRectF, QSizeF
+
     first = languages[0]
     heading = " · ".join(labels.label(labels.KIT_ANSWERS, lang) for lang in languages)
     rows = []
@@ -355,4 +358,12 @@ def _draw_answer_key(painter, module: Module, items: tuple[KitItem, ...],
     markup = (f"<p style='font-size:20px; font-weight:600; color:{ORANGE}'>{_esc(heading)}</p>"
               f"<p style='font-size:13px; color:{GREY}'>{_esc(module.title(first))}</p>"
               f"<table style='font-size:14px' cellspacing='0'>{''.join(rows)}</table>")
-    _draw_document(painter, _text_document(markup, width), 0, 0, height)
+    document = _text_document(markup, width)
+    document.setPageSize(QSizeF(width, height))      # paginates at line boundaries
+    for page in range(document.pageCount()):
+        if page:
+            writer.newPage()
+        painter.save()
+        painter.translate(0, -page * height)
+        document.drawContents(painter, QRectF(0, page * height, width, height))
+        painter.restore()
