@@ -84,7 +84,8 @@ def load_glossary(path: Path) -> dict[str, GlossaryTerm]:
             id=entry["id"], en=str(entry.get("en", "")), km=str(entry.get("km", "")),
             meaning_en=str(entry.get("meaning_en", "")),
             meaning_km=str(entry.get("meaning_km", "")),
-            review_km=str(entry.get("review_km", "")))
+            review_km=str(entry.get("review_km", "")),
+            source_km=str(entry.get("source_km", "")))
     return terms
 
 

@@ -73,6 +73,7 @@ class GlossaryTerm:
     meaning_en: str
     meaning_km: str
     review_km: str = ""
+    source_km: str = ""          # a page where an official body uses the Khmer term
 
     def term(self, lang: str) -> str:
         return _pick({"km": self.km, "en": self.en}, lang)

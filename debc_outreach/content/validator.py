@@ -161,6 +161,12 @@ def _check_glossary(report: Report, path: Path) -> set[str] | None:
                 report.error(path, lines.line(key, "term", index) if key in term else line,
                              _("term {id}: {key} is missing or empty").format(
                                  id=term_id, key=key))
+        source = term.get("source_km")
+        if source is not None and not (isinstance(source, str)
+                                       and re.match(r"^https?://\S+$", source)):
+            report.error(path, lines.line("source_km", "term", index),
+                         _("term {id}: source_km must be an https:// address").format(
+                             id=term_id))
         review = term.get("review_km")
         if review is not None and review not in GLOSSARY_REVIEW:
             report.error(path, lines.line("review_km", "term", index),
