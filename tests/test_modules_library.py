@@ -160,6 +160,7 @@ def test_importing_a_pack_from_the_page_reloads_it(modules_page, app_context, mo
     shutil.rmtree(newer / "modules")
     shutil.copytree(shipped.folder / "modules", newer / "modules")
     shutil.copy(shipped.folder / "glossary.toml", newer / "glossary.toml")
+    shutil.copy(shipped.folder / "checklist_ids.lock", newer / "checklist_ids.lock")
     task = modules_page.import_pack(zip_pack(newer, tmp_path / "newer.zip"))
     with qtbot.waitSignal(task.succeeded, timeout=20000):
         pass
