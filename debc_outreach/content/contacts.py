@@ -196,10 +196,11 @@ def contact_sheet_markdown(pack: Pack, lang: str, today: dt.date | None = None) 
         parts.append(f"### {_escape(contact.text(lang, 'name'))}")
         if contact.local:
             blank = "\\_" * 28
-            parts.append("\n".join([
-                f"- {_escape(label(labels.CONTACTS_NAME_PLACE))}: {blank}  ",
-                f"- {_escape(label(labels.CONTACTS_PHONE))}: {blank}  ",
-                f"- {_escape(label(labels.CONTACTS_CHECKED_BY))}: {blank}  "]))
+            colon = "៖" if lang == "km" else ":"          # Khmer writes its own colon
+            parts.append("\n".join(
+                f"- {_escape(label(field))}{colon} {blank}  "
+                for field in (labels.CONTACTS_NAME_PLACE, labels.CONTACTS_PHONE,
+                              labels.CONTACTS_CHECKED_BY)))
             if contact.text(lang, "note"):
                 parts.append(f"*{_escape(contact.text(lang, 'note'))}*")
             continue
