@@ -97,7 +97,11 @@ def test_certificate_is_one_page_with_khmer_name(programme, tmp_path, qapp):
     assert len(_ink(path, tmp_path)) == 1
     text = subprocess.run(["pdftotext", str(path), "-"], capture_output=True,
                           text=True).stdout
-    assert data.name.split()[0] in text
+    # pdftotext may give a Khmer cluster's marks in another order (អ៊ូ comes out as អូ៊):
+    # look for the same letters in any order within one stretch of that length.
+    first = data.name.split()[0]
+    assert any(sorted(text[i:i + len(first)]) == sorted(first)
+               for i in range(len(text) - len(first) + 1)), (first, text)
 
 
 def test_certificate_shows_a_latin_spelling_typed_with_the_name():

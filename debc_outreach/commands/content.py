@@ -1,4 +1,5 @@
-"""`debc-outreach content check | lock | list | handout | import | sign`."""
+"""`debc-outreach content check | lock | list | handout | kit | script | contacts | import`
+and `content sign`."""
 
 from __future__ import annotations
 
@@ -111,6 +112,72 @@ def cmd_handout(args: argparse.Namespace) -> int:
     return 0
 
 
+def _module_to_print(args: argparse.Namespace):
+    from debc_outreach.content.loader import load_active_pack
+
+    pack = load_active_pack(args.data_dir)
+    module = pack.module(args.slug)
+    if module is None:
+        raise UserError(_("There is no module {slug}. `debc-outreach content list` shows them.")
+                        .format(slug=args.slug))
+    output = Path(args.output).expanduser()
+    if not output.parent.is_dir():
+        raise UserError(_("The folder {folder} does not exist.").format(folder=output.parent))
+    return pack, module, output
+
+
+def cmd_kit(args: argparse.Namespace) -> int:
+    from debc_outreach.content.kit_pdf import render_kit
+
+    pack, module, output = _module_to_print(args)
+    first = args.content_lang or "km"
+    languages = (first,) if args.one_language else (first, "en" if first == "km" else "km")
+    try:
+        render_kit(module, pack, output, languages)
+    except OSError as error:
+        raise UserError(_("The practice kit could not be written: {error}").format(
+            error=error)) from None
+    print(_("Practice kit written to {path}").format(path=output))
+    return 0
+
+
+def cmd_script(args: argparse.Namespace) -> int:
+    from debc_outreach.content.printing import print_markdown
+    from debc_outreach.content.script import script_markdown
+
+    pack, module, output = _module_to_print(args)
+    lang = args.content_lang or args.lang or "km"
+    try:
+        print_markdown(script_markdown(module, pack, lang), module.title(lang), output)
+    except OSError as error:
+        raise UserError(_("The facilitator script could not be written: {error}").format(
+            error=error)) from None
+    print(_("Facilitator script written to {path}").format(path=output))
+    return 0
+
+
+def cmd_contacts(args: argparse.Namespace) -> int:
+    from debc_outreach.content.contacts import contact_sheet_markdown, load_contacts
+    from debc_outreach.content.loader import load_active_pack
+    from debc_outreach.content.printing import print_markdown
+
+    pack = load_active_pack(args.data_dir)
+    contacts, first_hour = load_contacts(pack.folder)
+    if not contacts and first_hour is None:
+        raise UserError(_("The module pack has no contact sheet."))
+    output = Path(args.output).expanduser()
+    if not output.parent.is_dir():
+        raise UserError(_("The folder {folder} does not exist.").format(folder=output.parent))
+    lang = args.content_lang or args.lang or "km"
+    try:
+        print_markdown(contact_sheet_markdown(pack, lang), pack.title(lang), output, 12.0)
+    except OSError as error:
+        raise UserError(_("The contact sheet could not be written: {error}").format(
+            error=error)) from None
+    print(_("Contact sheet written to {path}").format(path=output))
+    return 0
+
+
 def cmd_import(args: argparse.Namespace) -> int:
     from debc_outreach.commands import open_store
     from debc_outreach.content.importer import PackRejected, import_pack, recorded_checklist_ids
@@ -209,6 +276,27 @@ def register(commands) -> None:
                          help=_("language of the handout (default: km)"))
     handout.add_argument("-o", "--output", required=True, metavar="FILE.pdf")
     handout.set_defaults(handler=cmd_handout)
+    kit = sub.add_parser("kit", help=_("write a module's printable practice kit (PDF, A4)"))
+    kit.add_argument("slug")
+    kit.add_argument("--lang", dest="content_lang", choices=("km", "en"), default=None,
+                     help=_("language printed first and largest (default: km)"))
+    kit.add_argument("--one-language", action="store_true",
+                     help=_("print only that language on the cards"))
+    kit.add_argument("-o", "--output", required=True, metavar="FILE.pdf")
+    kit.set_defaults(handler=cmd_kit)
+    script = sub.add_parser("script", help=_("write a module's facilitator script with "
+                                             "timings (PDF, A4)"))
+    script.add_argument("slug")
+    script.add_argument("--lang", dest="content_lang", choices=("km", "en"), default=None,
+                        help=_("language of the script (default: km)"))
+    script.add_argument("-o", "--output", required=True, metavar="FILE.pdf")
+    script.set_defaults(handler=cmd_script)
+    contacts = sub.add_parser("contacts", help=_("write the dated local contact sheet with "
+                                                 "the first-hour card (PDF, A4)"))
+    contacts.add_argument("--lang", dest="content_lang", choices=("km", "en"), default=None,
+                          help=_("language of the sheet (default: km)"))
+    contacts.add_argument("-o", "--output", required=True, metavar="FILE.pdf")
+    contacts.set_defaults(handler=cmd_contacts)
     imp = sub.add_parser("import", help=_("install a newer content pack from a .zip"))
     imp.add_argument("pack", metavar="PACK.zip")
     imp.set_defaults(handler=cmd_import)

@@ -15,6 +15,7 @@ from debc_outreach.content.problems import Report, check_khmer_lines
 from debc_outreach.content.slides import (
     GLOSSARY_SCHEME,
     HEADING,
+    IMAGE,
     LINK,
     image_references,
     plain_text,
@@ -26,19 +27,22 @@ from debc_outreach.i18n import _
 IMAGE_TYPES = (".svg", ".png", ".jpg", ".jpeg")
 
 
-def check_unused_images(report: Report, folder: Path, bodies: dict[str, tuple]) -> None:
+def check_unused_images(report: Report, folder: Path, bodies: dict[str, tuple],
+                        also_used: set[Path] = frozenset()) -> None:
+    """Warn about files in images/ that no slide (and no kit item in `also_used`) shows."""
     images = folder / "images"
     if not images.is_dir():
         return
     used = {(folder / ref).resolve() for slides in bodies.values() for slide in slides
-            for _alt, ref in image_references(slide.body)}
+            for _alt, ref in image_references(slide.body)} | set(also_used)
     for path in sorted(images.iterdir()):
         if path.is_file() and path.resolve() not in used:
             report.warning(path, 1, _("image is not used by any slide"))
 
 
 def check_body(report: Report, folder: Path, path: Path, lang: str,
-                glossary_ids: set[str] | None) -> tuple:
+               glossary_ids: set[str] | None, allowed_latin: tuple[str, ...] | None = None
+               ) -> tuple:
     try:
         text = path.read_text(encoding="utf-8")
     except UnicodeDecodeError:
@@ -72,7 +76,34 @@ def check_body(report: Report, folder: Path, path: Path, lang: str,
                                              "or a full https:// address").format(
                     target=target))
     _check_section_order(report, path, slides, lang)
+    if lang == "km" and allowed_latin is not None:
+        for slide in slides:
+            _check_latin_words(report, path, slide, allowed_latin)
     return slides
+
+
+LATIN_WORD = re.compile(r"[A-Za-z][A-Za-z'’-]*")
+ADDRESS = re.compile(r"\S+\.[a-z]{2,}\S*")      # verify.gov.kh, shop.example, …
+CODE_SPAN = re.compile(r"`[^`]*`")
+
+
+def _check_latin_words(report: Report, path: Path, slide, allowed: tuple[str, ...]) -> None:
+    """English words left in Khmer slide text, except names and labels on the allow-list.
+
+    Learners read the Khmer slides; an English word there is one they may not
+    know. Web addresses, link targets and pictures are not text to read.
+    """
+    for offset, line in enumerate(slide.body.splitlines()):
+        text = IMAGE.sub("", line)
+        text = LINK.sub(lambda m: m.group(1), text)
+        text = ADDRESS.sub(" ", CODE_SPAN.sub(" ", text))
+        for phrase in sorted(allowed, key=len, reverse=True):
+            text = re.sub(rf"(?<![A-Za-z]){re.escape(phrase)}(?![A-Za-z])", " ", text)
+        words = LATIN_WORD.findall(text)
+        if words:
+            report.error(path, slide.line + offset, _(
+                "English in Khmer slide text: {words}; use a Khmer word, or add a name or "
+                "menu label to allowed_latin in pack.toml").format(words=", ".join(words)))
 
 
 def _check_section_order(report: Report, path: Path, slides: tuple, lang: str) -> None:

@@ -38,21 +38,13 @@ def render_handout(module: Module, pack: Pack, lang: str, path: Path) -> Path:
     from PySide6.QtCore import QMarginsF, QSizeF
     from PySide6.QtGui import (
         QFont,
-        QFontDatabase,
-        QGuiApplication,
         QPageLayout,
         QPageSize,
         QPdfWriter,
         QTextDocument,
     )
 
-    if QGuiApplication.instance() is None:
-        if sys.platform.startswith("linux") and not (os.environ.get("DISPLAY")
-                                                     or os.environ.get("WAYLAND_DISPLAY")):
-            os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
-        _APP.append(QGuiApplication([]))
-    for font_file in resources.khmer_font_files():
-        QFontDatabase.addApplicationFont(str(font_file))
+    start_headless_qt()
 
     path = Path(path)
     writer = QPdfWriter(str(path))
@@ -83,6 +75,22 @@ def render_handout(module: Module, pack: Pack, lang: str, path: Path) -> Path:
         raise UserError(_("The handout could not be written to {path}.").format(path=path))
     label_pdf_text(document, path)
     return path
+
+
+def start_headless_qt() -> None:
+    """A Qt GUI application (offscreen when there is no display) with the Khmer font loaded.
+
+    PDF printing needs one; the app already has it, a CLI run gets its own.
+    """
+    from PySide6.QtGui import QFontDatabase, QGuiApplication
+
+    if QGuiApplication.instance() is None:
+        if sys.platform.startswith("linux") and not (os.environ.get("DISPLAY")
+                                                     or os.environ.get("WAYLAND_DISPLAY")):
+            os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+        _APP.append(QGuiApplication([]))
+    for font_file in resources.khmer_font_files():
+        QFontDatabase.addApplicationFont(str(font_file))
 
 
 def _self_check_on_its_own_page(document, heading: str) -> None:

@@ -41,6 +41,50 @@ SOURCES = N_("Sources")
 MINUTES = N_("{n} minutes")
 NEEDS_REVIEW = N_("Draft: this text still needs review by a native speaker.")
 
+# The local contact sheet (contacts.py).
+CONTACTS_TITLE = N_("Where to get help after a scam")
+CONTACTS_PRINTED = N_("Printed on {date}")
+CONTACTS_WHO = N_("Who to contact")
+CONTACTS_SOURCE = N_("Source: {source} (checked {date})")
+CONTACTS_NAME_PLACE = N_("Name and place")
+CONTACTS_PHONE = N_("Phone number")
+CONTACTS_CHECKED_BY = N_("Checked by, on")
+CONTACTS_VERIFY = N_("Numbers change. Check each line again before you rely on it, and never "
+                     "call a number that a message sent you.")
+
+# The facilitator's script (script.py).
+SCRIPT_TITLE = N_("Facilitator's script")
+SCRIPT_BEFORE_CLASS = N_("Before class")
+SCRIPT_PRINT_KIT = N_("Print the practice kit first: Modules → Print practice kit.")
+SCRIPT_TIMING = N_("Timing")
+SCRIPT_SLIDE = N_("Slide")
+SCRIPT_CLOCK = N_("Clock")
+SCRIPT_MINUTES = N_("Minutes")
+SCRIPT_SLIDE_BY_SLIDE = N_("Slide by slide")
+SCRIPT_SAY_AND_DO = N_("Say and do:")
+
+# The printed practice kit (kit_pdf.py).
+KIT_TITLE = N_("Practice kit")
+KIT_MARK = N_("PRACTICE MATERIAL, not real")
+KIT_WATERMARK = N_("PRACTICE ONLY")
+KIT_NUMBER = N_("Card {n} of {total}")
+KIT_AMOUNT = N_("Amount (the customer writes it)")
+KIT_MOCK_CODE = N_("MOCK: cannot be scanned")
+KIT_ANSWERS = N_("Trainer's answers (keep with you)")
+KIT_HOW_TO = N_("Print on A4 and cut along the dashed lines. Every card is practice material: "
+                "no real names, numbers, accounts or codes. Keep the last page, the answers, "
+                "with you.")
+KIT_KINDS = {
+    "scenario": N_("Scenario card"),
+    "message": N_("Message card"),
+    "role": N_("Role-play card"),
+    "document": N_("Mock document"),
+    "result": N_("Result screen"),
+    "khqr-stand": N_("KHQR stand"),
+    "post": N_("Post to judge"),
+    "picture": N_("Picture card"),
+}
+
 
 @cache
 def _catalog(lang: str) -> gettext.NullTranslations:

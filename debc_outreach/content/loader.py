@@ -85,7 +85,8 @@ def load_glossary(path: Path) -> dict[str, GlossaryTerm]:
             id=entry["id"], en=str(entry.get("en", "")), km=str(entry.get("km", "")),
             meaning_en=str(entry.get("meaning_en", "")),
             meaning_km=str(entry.get("meaning_km", "")),
-            review_km=str(entry.get("review_km", "")))
+            review_km=str(entry.get("review_km", "")),
+            source_km=str(entry.get("source_km", "")))
     return terms
 
 
@@ -106,6 +107,7 @@ def load_module(folder: Path, languages: tuple[str, ...] = LANGUAGES) -> Module:
             bodies[lang] = split_slides(path.read_text(encoding="utf-8"), lang)
     facts = data.get("facts_checked")
     duration = data.get("duration_minutes")
+    minutes = data.get("slide_minutes")
     return Module(
         slug=slug, version=str(data.get("version", "")), folder=folder,
         titles=_texts(data.get("title")),
@@ -114,7 +116,9 @@ def load_module(folder: Path, languages: tuple[str, ...] = LANGUAGES) -> Module:
         tags=tuple(str(t) for t in data.get("tags", []) if isinstance(t, str)),
         facts_checked=facts if isinstance(facts, dt.date) else None,
         review=_texts(data.get("review")), sources=sources, checklist=checklist,
-        bodies=bodies)
+        bodies=bodies,
+        slide_minutes=tuple(minutes) if isinstance(minutes, list) and all(
+            isinstance(m, int) for m in minutes) else ())
 
 
 def module_folders(pack_dir: Path) -> list[Path]:

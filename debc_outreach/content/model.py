@@ -73,6 +73,7 @@ class GlossaryTerm:
     meaning_en: str
     meaning_km: str
     review_km: str = ""
+    source_km: str = ""          # a page where an official body uses the Khmer term
 
     def term(self, lang: str) -> str:
         return _pick({"km": self.km, "en": self.en}, lang)
@@ -95,6 +96,7 @@ class Module:
     sources: tuple[Source, ...]
     checklist: tuple[ChecklistItem, ...]
     bodies: dict[str, tuple[Slide, ...]] = field(default_factory=dict)
+    slide_minutes: tuple[int, ...] = ()     # minutes per slide, for the facilitator script
 
     def title(self, lang: str) -> str:
         return _pick(self.titles, lang)

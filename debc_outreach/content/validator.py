@@ -19,6 +19,8 @@ from pathlib import Path
 
 from debc_outreach.content import lock
 from debc_outreach.content.check_bodies import check_body, check_unused_images, compare_bodies
+from debc_outreach.content.check_kit import check_kit
+from debc_outreach.content.contacts import check_contacts
 from debc_outreach.content.loader import (
     GLOSSARY_FILE,
     MODULE_FILE,
@@ -31,7 +33,7 @@ from debc_outreach.content.loader import (
 from debc_outreach.content.model import AUDIENCES, LANGUAGES, REVIEW_STATES, TAGS
 from debc_outreach.content.problems import Problem, Report, check_khmer_lines, errors_only
 from debc_outreach.content.toml_lines import TomlLines, parse_toml
-from debc_outreach.i18n import _
+from debc_outreach.i18n import _, ngettext
 
 __all__ = ["Problem", "check_pack", "errors_only"]
 
@@ -48,8 +50,10 @@ def check_pack(pack_dir: Path) -> list[Problem]:
     pack_data = _read(report, pack_dir / PACK_FILE)
     languages = LANGUAGES
     pack_version = ""
+    allowed_latin = None
     if pack_data is not None:
         languages, pack_version = _check_pack_file(report, pack_dir / PACK_FILE, pack_data)
+        allowed_latin = _allowed_latin(report, pack_dir / PACK_FILE, pack_data)
     glossary_ids = _check_glossary(report, pack_dir / GLOSSARY_FILE)
     folders = module_folders(pack_dir)
     if not folders:
@@ -57,8 +61,9 @@ def check_pack(pack_dir: Path) -> list[Problem]:
     seen_ids: dict[str, Path] = {}
     items: list[tuple[str, str, str, Path, int, int]] = []  # id, module, en, file, line, en line
     for folder in folders:
-        _check_module(report, folder, languages, glossary_ids, seen_ids, items)
+        _check_module(report, folder, languages, glossary_ids, seen_ids, items, allowed_latin)
     _check_lock(report, pack_dir, items)
+    check_contacts(report, pack_dir)
     return report.problems
 
 
@@ -163,6 +168,12 @@ def _check_glossary(report: Report, path: Path) -> set[str] | None:
                 report.error(path, lines.line(key, "term", index) if key in term else line,
                              _("term {id}: {key} is missing or empty").format(
                                  id=term_id, key=key))
+        source = term.get("source_km")
+        if source is not None and not (isinstance(source, str)
+                                       and re.match(r"^https?://\S+$", source)):
+            report.error(path, lines.line("source_km", "term", index),
+                         _("term {id}: source_km must be an https:// address").format(
+                             id=term_id))
         review = term.get("review_km")
         if review is not None and review not in GLOSSARY_REVIEW:
             report.error(path, lines.line("review_km", "term", index),
@@ -172,8 +183,25 @@ def _check_glossary(report: Report, path: Path) -> set[str] | None:
 
 
 # --- modules -----------------------------------------------------------------------------
+def _allowed_latin(report: Report, path: Path, data: dict) -> tuple[str, ...] | None:
+    """`[khmer_text] allowed_latin`: Latin names and labels allowed in Khmer slides.
+
+    None (no check) when the pack does not declare the list.
+    """
+    table = data.get("khmer_text")
+    if table is None:
+        return None
+    allowed = table.get("allowed_latin") if isinstance(table, dict) else None
+    if not isinstance(allowed, list) or not all(isinstance(w, str) for w in allowed):
+        report.error(path, _lines(path).line("allowed_latin", "khmer_text"),
+                     _("khmer_text.allowed_latin must be a list of words and phrases"))
+        return None
+    return tuple(allowed)
+
+
 def _check_module(report: Report, folder: Path, languages: tuple[str, ...],
-                  glossary_ids: set[str] | None, seen_ids: dict[str, Path], items: list) -> None:
+                  glossary_ids: set[str] | None, seen_ids: dict[str, Path], items: list,
+                  allowed_latin: tuple[str, ...] | None = None) -> None:
     path = folder / MODULE_FILE
     data = _read(report, path)
     if data is not None:
@@ -185,9 +213,45 @@ def _check_module(report: Report, folder: Path, languages: tuple[str, ...],
             report.error(body, 1, _("missing language: {lang} body of module {slug}").format(
                 lang=lang, slug=folder.name))
             continue
-        bodies[lang] = check_body(report, folder, body, lang, glossary_ids)
+        bodies[lang] = check_body(report, folder, body, lang, glossary_ids, allowed_latin)
     compare_bodies(report, folder, bodies)
-    check_unused_images(report, folder, bodies)
+    if data is not None:
+        _check_timings(report, path, data, bodies)
+    kit_images = check_kit(report, folder, bodies)
+    check_unused_images(report, folder, bodies, kit_images)
+
+
+def _check_timings(report: Report, path: Path, data: dict, bodies: dict[str, tuple]) -> None:
+    """`slide_minutes` (optional): one whole number per slide, adding up to at most an hour.
+
+    Older people new to phones tire after an hour; a module that needs more
+    must be split, not rushed.
+    """
+    lines = _lines(path)
+    minutes = data.get("slide_minutes")
+    if minutes is None:            # optional: the script then shows no timings
+        return
+    if not isinstance(minutes, list) or not all(
+            isinstance(m, int) and not isinstance(m, bool) and m >= 0 for m in minutes):
+        report.error(path, lines.line("slide_minutes"),
+                     _("slide_minutes must be a list of whole numbers, one per slide"))
+        return
+    slides = next(iter(bodies.values()), ())
+    if slides and len(minutes) != len(slides):
+        report.error(path, lines.line("slide_minutes"), ngettext(
+            "slide_minutes needs one number per slide; the module has {n} slide",
+            "slide_minutes needs one number per slide; the module has {n} slides",
+            len(slides)).format(n=len(slides)) + f" ({len(minutes)})")
+    total = sum(minutes)
+    if total > MAX_MINUTES:
+        report.error(path, lines.line("slide_minutes"), _(
+            "the slides take {total} minutes; a module must fit in {high} minutes: shorten "
+            "it or split it into two modules").format(total=total, high=MAX_MINUTES))
+    duration = data.get("duration_minutes")
+    if isinstance(duration, int) and total != duration:
+        report.warning(path, lines.line("slide_minutes"), _(
+            "the slides take {total} minutes, but duration_minutes says {duration}").format(
+            total=total, duration=duration))
 
 
 def _check_module_file(report: Report, folder: Path, data: dict,

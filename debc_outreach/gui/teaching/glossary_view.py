@@ -43,9 +43,13 @@ def term_html(term: GlossaryTerm) -> str:
     review = "" if term.review_km == "reviewed" else (
         "<p style='color:#8a5a00'>" + html.escape(_("The Khmer wording is a draft awaiting "
                                                    "native review.")) + "</p>")
+    official = "" if not term.source_km else (
+        "<p>" + html.escape(_("Khmer term as an official body uses it:")) +
+        f" <a href='{html.escape(term.source_km, quote=True)}'>"
+        f"{html.escape(term.source_km)}</a></p>")
     return (f"<h2>{esc(term.km)}</h2><p style='font-size:large'>{esc(term.meaning_km)}</p>"
             f"<h2>{esc(term.en)}</h2><p style='font-size:large'>{esc(term.meaning_en)}</p>"
-            + review)
+            + official + review)
 
 
 def sorted_terms(pack: Pack, lang: str) -> list[GlossaryTerm]:

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import html
+from collections.abc import Callable
 from pathlib import Path
 
 from PySide6.QtCore import Qt
@@ -25,6 +26,8 @@ from PySide6.QtWidgets import (
 
 from debc_outreach import i18n, resources
 from debc_outreach.content import ContentError, load_active_pack
+from debc_outreach.content.contacts import CONTACTS_FILE
+from debc_outreach.content.kit import KIT_FILE
 from debc_outreach.content.labels import AUDIENCE_LABELS, TAG_LABELS
 from debc_outreach.content.model import Module, Pack
 from debc_outreach.content.search import ModuleIndex
@@ -64,6 +67,10 @@ class ModulesPage(Page):
         top.addWidget(self.heading)
         top.addWidget(self.pack_label, 1)
         top.addWidget(self.sign_button)
+        self.contacts_button = QPushButton()
+        self.contacts_button.setObjectName("contactsButton")
+        self.contacts_button.clicked.connect(self.save_contact_sheet)
+        top.addWidget(self.contacts_button)
         top.addWidget(self.import_button)
 
         self.search = QLineEdit()
@@ -111,9 +118,17 @@ class ModulesPage(Page):
         QShortcut(QKeySequence(Qt.Key.Key_F5), self, self.present)      # as in slide programs
         self.handout_button = QPushButton()
         self.handout_button.clicked.connect(self.save_handout)
+        self.kit_button = QPushButton()
+        self.kit_button.setObjectName("kitButton")
+        self.kit_button.clicked.connect(self.save_kit)
         actions = QHBoxLayout()
         actions.addWidget(self.present_button)
         actions.addWidget(self.handout_button)
+        actions.addWidget(self.kit_button)
+        self.script_button = QPushButton()
+        self.script_button.setObjectName("scriptButton")
+        self.script_button.clicked.connect(self.save_script)
+        actions.addWidget(self.script_button)
         actions.addStretch(1)
         self.reader = ModuleReader()
         self.reader.glossary_requested.connect(self.show_glossary_term)
@@ -181,6 +196,11 @@ class ModulesPage(Page):
     def retranslate(self) -> None:
         self.heading.setText(_("Modules"))
         self.import_button.setText(_("Import pack…"))
+        self.contacts_button.setText(_("Print contact sheet…"))
+        self.contacts_button.setToolTip(_("Where to get help after a scam, with the "
+                                          "first-hour card: dated, with sources (PDF)"))
+        self.contacts_button.setEnabled(self.pack is not None and (
+            self.pack.folder / CONTACTS_FILE).is_file())
         self.import_button.setToolTip(_("Install a newer module pack (.zip) from your "
                                         "coordinator"))
         self.sign_button.setText(_("Sign a pack…"))
@@ -194,6 +214,10 @@ class ModulesPage(Page):
         self.present_button.setText(_("Present…"))
         self.present_button.setToolTip(_("Show the slides full screen on a projector (F5)"))
         self.handout_button.setText(_("Save handout (PDF)…"))
+        self.kit_button.setText(_("Print practice kit…"))
+        self.script_button.setText(_("Facilitator script…"))
+        self.script_button.setToolTip(_("Minutes per slide, what to say and do, and what to "
+                                        "prepare before class (PDF)"))
         self.empty_label.setText(_("No module matches. Clear the search or the filters."))
         for combo, labels, everything in ((self.area, TAG_LABELS, _("All areas")),
                                           (self.audience, AUDIENCE_LABELS, _("All audiences"))):
@@ -251,6 +275,12 @@ class ModulesPage(Page):
         lang = self.content_language()
         self.present_button.setEnabled(module is not None)
         self.handout_button.setEnabled(module is not None)
+        self.script_button.setEnabled(module is not None)
+        has_kit = module is not None and (module.folder / KIT_FILE).is_file()
+        self.kit_button.setEnabled(has_kit)
+        self.kit_button.setToolTip(
+            _("Cards, mock documents and stands for the practice, on A4, in Khmer and "
+              "English") if has_kit else _("This module has no practice kit."))
         if module is None:
             self.title.clear()
             self.meta.clear()
@@ -298,6 +328,28 @@ class ModulesPage(Page):
         if self.presentation is presentation:
             self.presentation = None
 
+    def _save_pdf(self, title: str, file_name: str, write: Callable[[Path], None],
+                  failed: str, written: str) -> None:
+        """Ask where to save a PDF, write it with `write(path)`, say where it went.
+
+        `failed` and `written` are translated texts with {error} and {path}."""
+        path, _filter = QFileDialog.getSaveFileName(self, title, str(Path.home() / file_name),
+                                                    _("PDF file (*.pdf)"))
+        if not path:
+            return
+        QGuiApplication.setOverrideCursor(Qt.CursorShape.WaitCursor)
+        try:
+            write(Path(path))
+        except (UserError, OSError, ValueError) as error:
+            show_user_error(self, error if isinstance(error, UserError)
+                            else UserError(failed.format(error=error)))
+            return
+        finally:
+            QGuiApplication.restoreOverrideCursor()
+        window = self.window()
+        if hasattr(window, "statusBar"):
+            window.statusBar().showMessage(written.format(path=path), 8000)
+
     def save_handout(self) -> None:
         from debc_outreach.content.handout import render_handout
 
@@ -305,23 +357,53 @@ class ModulesPage(Page):
         if module is None:
             return
         lang = self.content_language()
-        suggested = Path.home() / f"{module.slug}-{lang}.pdf"
-        path, _filter = QFileDialog.getSaveFileName(self, _("Save handout"), str(suggested),
-                                                    _("PDF file (*.pdf)"))
-        if not path:
+        self._save_pdf(_("Save handout"), f"{module.slug}-{lang}.pdf",
+                       lambda path: render_handout(module, self.pack, lang, path),
+                       _("The handout could not be written: {error}"),
+                       _("Handout written to {path}"))
+
+    def save_contact_sheet(self) -> None:
+        """Write the dated local contact sheet in the chosen content language."""
+        from debc_outreach.content.contacts import contact_sheet_markdown
+        from debc_outreach.content.printing import print_markdown
+
+        if self.pack is None:
             return
-        QGuiApplication.setOverrideCursor(Qt.CursorShape.WaitCursor)
-        try:
-            render_handout(module, self.pack, lang, Path(path))
-        except (UserError, OSError) as error:
-            show_user_error(self, error if isinstance(error, UserError) else UserError(
-                _("The handout could not be written: {error}").format(error=error)))
+        lang = self.content_language()
+        self._save_pdf(_("Save contact sheet"), f"contact-sheet-{lang}.pdf",
+                       lambda path: print_markdown(contact_sheet_markdown(self.pack, lang),
+                                                   self.pack.title(lang), path, 12.0),
+                       _("The contact sheet could not be written: {error}"),
+                       _("Contact sheet written to {path}"))
+
+    def save_script(self) -> None:
+        """Write the facilitator script of the module in the chosen content language."""
+        from debc_outreach.content.printing import print_markdown
+        from debc_outreach.content.script import script_markdown
+
+        module = self.current_module()
+        if module is None:
             return
-        finally:
-            QGuiApplication.restoreOverrideCursor()
-        window = self.window()
-        if hasattr(window, "statusBar"):
-            window.statusBar().showMessage(_("Handout written to {path}").format(path=path), 8000)
+        lang = self.content_language()
+        self._save_pdf(_("Save facilitator script"), f"{module.slug}-script-{lang}.pdf",
+                       lambda path: print_markdown(script_markdown(module, self.pack, lang),
+                                                   module.title(lang), path),
+                       _("The facilitator script could not be written: {error}"),
+                       _("Facilitator script written to {path}"))
+
+    def save_kit(self) -> None:
+        """Write the module's practice kit as a PDF, the chosen content language first."""
+        from debc_outreach.content.kit_pdf import render_kit
+
+        module = self.current_module()
+        if module is None:
+            return
+        lang = self.content_language()
+        other = "en" if lang == "km" else "km"
+        self._save_pdf(_("Save practice kit"), f"{module.slug}-kit.pdf",
+                       lambda path: render_kit(module, self.pack, path, (lang, other)),
+                       _("The practice kit could not be written: {error}"),
+                       _("Practice kit written to {path}"))
 
     def choose_pack_to_import(self) -> None:
         path, _filter = QFileDialog.getOpenFileName(self, _("Import a module pack"),
