@@ -211,6 +211,7 @@ def cmd_revoke(args: argparse.Namespace) -> int:
 
 def cmd_sync_hub(args: argparse.Namespace) -> int:
     """`sync hub URL`: push then pull with a hub (the same as "Sync now" in the app)."""
+    from debc_outreach.content.loader import active_pack_identity
     from debc_outreach.sync import hub_client
 
     with open_store(args) as store:
@@ -220,7 +221,8 @@ def cmd_sync_hub(args: argparse.Namespace) -> int:
             raise UserError(_("Give the hub's address, for example "
                               "https://hub.example.org."))
         proxy = args.proxy if args.proxy is not None else remembered["proxy"]
-        result = hub_client.sync_with_hub(store, url, proxy=proxy)
+        result = hub_client.sync_with_hub(store, url, proxy=proxy,
+                                          held_pack=active_pack_identity(store.data_dir))
         hub_client.save_hub_settings(store.data_dir, hub_client.check_url(url), proxy)
         install_received_packs(store, quiet=args.json)
     if args.json:

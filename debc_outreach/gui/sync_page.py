@@ -441,10 +441,13 @@ class SyncPage(EnrolmentActions, Page):
         hub_client.save_hub_settings(data_dir, url, proxy)
 
         def work(progress):
+            from debc_outreach.content.loader import active_pack_identity
+
             with Store.open(data_dir) as store:
                 result = hub_client.sync_with_hub(store, url, report=progress.report,
                                                   cancelled=lambda: progress.cancelled,
-                                                  proxy=proxy)
+                                                  proxy=proxy,
+                                                  held_pack=active_pack_identity(data_dir))
                 self._receive_packs(store)
                 return result
 

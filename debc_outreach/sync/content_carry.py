@@ -3,7 +3,11 @@
 The pack a device imported (content/importer.py keeps its signed .zip in
 resources.outgoing_content_pack) goes into the header of every bundle it
 sends, as `content_pack`: its id, version, SHA-256 and the .zip in base64.
-A receiving device drops a pack it does not already hold into
+When a device asks the hub for a delta it says which pack it uses (`held`: id and
+version), and the hub attaches its pack only when that is newer (`newer_than_held`),
+so a device that got a newer pack another way (an app update, a .zip) does not
+download an older one on every sync. A receiving device drops a pack it does not
+already hold into
 resources.received_content_packs; the content layer then checks its
 signature and installs it (content.importer.install_received). Sync itself
 never trusts or opens the pack: the signature inside it is what counts.
@@ -19,9 +23,11 @@ import re
 from pathlib import Path
 
 from debc_outreach import resources
+from debc_outreach.core.versions import version_key
 
 MAX_PACK = 4 << 20             # the content importer keeps nothing larger for sync
 _SHA256 = re.compile(r"[0-9a-f]{64}")
+_HELD_TEXT = 200               # longest pack id or version a delta request may name
 log = logging.getLogger(__name__)
 
 
@@ -53,6 +59,33 @@ def outgoing(data_dir: Path) -> dict | None:
         return None
     return {"id": str(meta.get("id", "")), "version": str(meta.get("version", "")),
             "sha256": digest, "zip": base64.b64encode(data).decode("ascii")}
+
+
+def held(identity: tuple[str, str]) -> dict[str, str]:
+    """The `content_held` entry of a delta request: the id and version of the pack this
+    device uses (content.loader.active_pack_identity)."""
+    pack_id, version = identity
+    return {"id": pack_id, "version": version}
+
+
+def read_held(asked: object) -> tuple[str, str] | None:
+    """(id, version) from a delta request's `content_held` entry; None when absent or not
+    well formed (an older device: the hub then compares digests as before)."""
+    if not isinstance(asked, dict):
+        return None
+    pack_id, version = asked.get("id"), asked.get("version")
+    if not isinstance(pack_id, str) or not isinstance(version, str) \
+            or len(pack_id) > _HELD_TEXT or len(version) > _HELD_TEXT:
+        return None
+    return pack_id, version
+
+
+def newer_than_held(carried: dict, held_pack: tuple[str, str]) -> bool:
+    """Whether the device holding `held_pack` (id, version) could install `carried`: the
+    same pack, a newer version. Anything else it would only download and drop."""
+    pack_id, version = held_pack
+    return (carried.get("id") == pack_id
+            and version_key(str(carried.get("version", ""))) > version_key(version))
 
 
 def checked(carried: object) -> tuple[str, bytes] | None:
