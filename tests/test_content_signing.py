@@ -313,3 +313,79 @@ def test_the_hub_sends_its_pack_only_when_newer_than_the_devices():
     assert not newer_than_held(carried, ("debc-awareness", "1.0.2"))
     assert not newer_than_held(carried, ("debc-awareness", "1.0.10"))
     assert not newer_than_held(carried, ("another-pack", "0.1.0"))
+
+
+def _carries_pack(sender, recipient, folder: Path, held_pack=None) -> bool:
+    """Export from sender to recipient and import it there; whether the bundle carried
+    the sender's content pack."""
+    from debc_outreach.sync import bundle, export, importer
+
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / export.bundle_filename(sender, recipient.device_id)
+    export.export_bundle(sender, recipient.device_id, path, held_pack=held_pack)
+    carried = "content_pack" in bundle.read_header(path).header
+    importer.import_bundle(recipient, path)
+    path.unlink()
+    return carried
+
+
+def test_a_bundle_carries_the_pack_only_to_a_device_not_known_to_have_it(tmp_path):
+    coordinator, (trainer,) = make_programme(tmp_path)
+    import_pack(_signed_correction(tmp_path, coordinator, "1.0.2"), coordinator.data_dir, (),
+                signing.trusted_signers(coordinator.database))
+    usb = tmp_path / "usb"
+    # Nothing known about the trainer yet: the pack goes along (an older device).
+    assert _carries_pack(coordinator, trainer, usb)
+    install_received(trainer.data_dir, trainer.database)
+    # The trainer's bundle says it uses 1.0.2 now (and carries nothing the coordinator
+    # lacks), so the coordinator's next bundle leaves the pack out.
+    assert not _carries_pack(trainer, coordinator, usb,
+                             held_pack=active_pack_identity(trainer.data_dir))
+    assert not _carries_pack(coordinator, trainer, usb)
+    # A newer pack on the trainer (an app update): still nothing older comes to it.
+    shipped_newer = (active_pack_identity(trainer.data_dir)[0], "1.1.0")
+    _carries_pack(trainer, coordinator, usb, held_pack=shipped_newer)
+    assert not _carries_pack(coordinator, trainer, usb)
+    # The coordinator rolls out 1.1.1: it goes to the trainer again.
+    import_pack(_signed_correction(tmp_path, coordinator, "1.1.1"), coordinator.data_dir, (),
+                signing.trusted_signers(coordinator.database))
+    assert _carries_pack(coordinator, trainer, usb)
+    coordinator.close()
+    trainer.close()
+
+
+def test_a_trainer_does_not_push_its_pack_to_the_hub_nor_the_coordinator_twice(tmp_path):
+    from debc_outreach.sync import bundle, hub_client
+
+    coordinator, (trainer,) = make_programme(tmp_path)
+    hub = enrolled_hub(tmp_path / "hub", coordinator)
+    import_pack(_signed_correction(tmp_path, coordinator, "1.0.2"), coordinator.data_dir, (),
+                signing.trusted_signers(coordinator.database))
+    pushed: list[dict] = []
+    original = hub_client._upload
+
+    def upload(session, path, report):
+        pushed.append(bundle.read_header(path).header)
+        return original(session, path, report)
+
+    with RunningHub(hub) as running:
+        hub_client._upload = upload
+        try:
+            for store in (coordinator, trainer, trainer, coordinator):
+                _add_someone(store)
+                hub_client.sync_with_hub(store, running.url,
+                                         held_pack=active_pack_identity(store.data_dir))
+                install_received(store.data_dir, store.database)
+        finally:
+            hub_client._upload = original
+    assert active_pack_identity(trainer.data_dir)[1] == "1.0.2"
+    assert [header["sender"] == coordinator.device_id and "content_pack" in header
+            for header in pushed] == [True, False, False, False]
+    for store in (hub, coordinator, trainer):
+        store.close()
+
+
+def _add_someone(store) -> None:
+    from debc_outreach.storage import participants
+
+    participants.add_participant(store, "សុខ សុភា", sex="F", consent="yes")

@@ -371,12 +371,14 @@ class SyncPage(EnrolmentActions, Page):
         data_dir = self.context.data_dir
 
         def work(progress):
+            from debc_outreach.content.loader import active_pack_identity
             from debc_outreach.sync import export
 
             with Store.open(data_dir) as store:
                 coordinator = peers.coordinator_id(store)
                 return export.export_bundle(store, coordinator, folder / export.bundle_filename(
-                    store, coordinator), report=progress.report)
+                    store, coordinator), report=progress.report,
+                    held_pack=active_pack_identity(data_dir))
 
         return self._run(_("Writing the bundle…"), work, self._sent)
 
@@ -405,9 +407,12 @@ class SyncPage(EnrolmentActions, Page):
         data_dir = self.context.data_dir
 
         def work(progress):
+            from debc_outreach.content.loader import active_pack_identity
+
             with Store.open(data_dir) as store:
                 result = sync_folder.sync_folder(store, folder, report=progress.report,
-                                                 cancelled=lambda: progress.cancelled)
+                                                 cancelled=lambda: progress.cancelled,
+                                                 held_pack=active_pack_identity(data_dir))
                 self._receive_packs(store)
                 return result
 

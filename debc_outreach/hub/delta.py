@@ -230,6 +230,11 @@ def build(hub: Hub, device: trust.Certificate, vector: dict[str, int], folder: P
               "events": sum(last - first + 1 for first, last in planned.ranges.values()),
               "encoding": "debc-ndjson-1"}
     rolled_out = hub.content_pack()
+    if rolled_out:
+        # Which pack the hub passes on: the coordinator's computer sends it again only
+        # when it has a newer one (sync/content_carry.py).
+        header["content_held"] = {"id": rolled_out.get("id", ""),
+                                  "version": rolled_out.get("version", "")}
     if rolled_out and _device_lacks(rolled_out, content_pack, content_held):
         header["content_pack"] = rolled_out
     path = folder / f"delta-{device.device_id[:8]}-{bundle_id}{bundle.SUFFIX}"

@@ -88,6 +88,65 @@ def newer_than_held(carried: dict, held_pack: tuple[str, str]) -> bool:
             and version_key(str(carried.get("version", ""))) > version_key(version))
 
 
+def own_held(data_dir: Path, held_pack: tuple[str, str] | None) -> dict[str, str] | None:
+    """The `content_held` entry for this device's bundles: the pack it uses when the
+    caller knows it (content.loader.active_pack_identity), else the one it passes on
+    (the pack in use is never older); None when it knows neither."""
+    if held_pack is not None and all(held_pack):
+        return held(held_pack)
+    try:
+        meta = json.loads(_meta_path(data_dir).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    found = read_held(meta)
+    return held(found) if found is not None and all(found) else None
+
+
+def _peers_path(data_dir: Path) -> Path:
+    return resources.outgoing_content_pack(data_dir).with_name("peers.json")
+
+
+def _known_packs(data_dir: Path) -> dict:
+    try:
+        known = json.loads(_peers_path(data_dir).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    return known if isinstance(known, dict) else {}
+
+
+def remember_peer_pack(data_dir: Path, device_id: str, header: dict) -> None:
+    """Note which pack the sender of a bundle uses (its `content_held`, else the pack its
+    bundle carried), so the next bundle to it carries this device's pack only if newer."""
+    found = read_held(header.get("content_held"))
+    if found is None and checked(header.get("content_pack")) is not None:
+        found = read_held(header["content_pack"])
+    if found is None or not all(found):
+        return
+    known = _known_packs(data_dir)
+    if known.get(device_id) == list(found):
+        return
+    known[device_id] = list(found)
+    path = _peers_path(data_dir)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        partial = path.with_name("peers.json.partial")
+        partial.write_text(json.dumps(known), encoding="utf-8")
+        partial.replace(path)
+    except OSError as error:
+        # Only the saving is lost: the pack goes to that device again, and it drops it.
+        log.warning("which content pack a peer uses could not be noted: %s", error)
+
+
+def outgoing_to(data_dir: Path, recipient: str) -> dict | None:
+    """The `content_pack` header entry for a bundle to `recipient`: this device's pack,
+    unless the recipient is known to use the same or a newer version."""
+    carried = outgoing(data_dir)
+    known = _known_packs(data_dir).get(recipient)
+    if carried is None or not (isinstance(known, list) and len(known) == 2):
+        return carried
+    return carried if newer_than_held(carried, (str(known[0]), str(known[1]))) else None
+
+
 def checked(carried: object) -> tuple[str, bytes] | None:
     """(SHA-256, .zip bytes) of a well-formed `content_pack` header entry, else None."""
     if not isinstance(carried, dict):

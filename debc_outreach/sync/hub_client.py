@@ -211,7 +211,8 @@ def _outbox_is_current(store: Store, path: Path) -> bool:
     return all(seq <= int(told.get(device, 0)) for device, seq in vector.items())
 
 
-def _push(session: _Session, store: Store, hub_id: str, report: Progress | None) -> int:
+def _push(session: _Session, store: Store, hub_id: str, report: Progress | None,
+          held_pack: tuple[str, str] | None) -> int:
     outbox = store.data_dir / OUTBOX
     outbox.mkdir(exist_ok=True)
     waiting = []
@@ -226,7 +227,7 @@ def _push(session: _Session, store: Store, hub_id: str, report: Progress | None)
             path.unlink(missing_ok=True)
     if not waiting or not _outbox_is_current(store, waiting[-1]):
         path = outbox / export.bundle_filename(store, hub_id)
-        export.export_bundle(store, hub_id, path)
+        export.export_bundle(store, hub_id, path, held_pack=held_pack)
         waiting.append(path)
     pushed = 0
     for path in waiting:
@@ -370,7 +371,7 @@ def sync_with_hub(store: Store, url: str, report: Progress | None = None,
             session.follow_clock(response)
             hub_cert = _hub_certificate(store, prog, response.json())
             result.hub = hub_cert.device_id
-            result.pushed = _push(session, store, hub_cert.device_id, report)
+            result.pushed = _push(session, store, hub_cert.device_id, report, held_pack)
             _pull(session, store, result, report, cancelled, held_pack)
             if trust.is_coordinator(store):
                 _send_ack(session, store)
