@@ -3,10 +3,12 @@
 The pack a device imported (content/importer.py keeps its signed .zip in
 resources.outgoing_content_pack) goes into the header of every bundle it
 sends, as `content_pack`: its id, version, SHA-256 and the .zip in base64.
-When a device asks the hub for a delta it says which pack it uses (`held`: id and
-version), and the hub attaches its pack only when that is newer (`newer_than_held`),
-so a device that got a newer pack another way (an app update, a .zip) does not
-download an older one on every sync. A receiving device drops a pack it does not
+Every bundle header and hub delta request also says which pack the device uses
+(`content_held`: id and version). The hub attaches its pack only when that is newer
+(`newer_than_held`), and a device remembers what each peer uses and leaves its pack
+out of bundles to a peer with that version or a newer one (`outgoing_to`), so a
+device that got a newer pack another way (an app update, a .zip) does not download
+an older one with every exchange. A receiving device drops a pack it does not
 already hold into
 resources.received_content_packs; the content layer then checks its
 signature and installs it (content.importer.install_received). Sync itself
@@ -62,15 +64,15 @@ def outgoing(data_dir: Path) -> dict | None:
 
 
 def held(identity: tuple[str, str]) -> dict[str, str]:
-    """The `content_held` entry of a delta request: the id and version of the pack this
-    device uses (content.loader.active_pack_identity)."""
+    """A `content_held` entry (delta request, bundle header): the id and version of the
+    pack a device uses (content.loader.active_pack_identity)."""
     pack_id, version = identity
     return {"id": pack_id, "version": version}
 
 
 def read_held(asked: object) -> tuple[str, str] | None:
-    """(id, version) from a delta request's `content_held` entry; None when absent or not
-    well formed (an older device: the hub then compares digests as before)."""
+    """(id, version) from a `content_held` entry; None when absent or not well formed
+    (an older device: the hub then compares digests as before)."""
     if not isinstance(asked, dict):
         return None
     pack_id, version = asked.get("id"), asked.get("version")
