@@ -3,7 +3,7 @@
     .venv/bin/python bench/bench_hub.py [--devices 50] [--events 1000] [--db sqlite,postgresql]
 
 Simulated devices (real keys, certificates, bundles and signed requests;
-tests/hub_sim.py) push N events each concurrently to a real uvicorn hub on
+tests/support/hub_sim.py) push N events each concurrently to a real uvicorn hub on
 127.0.0.1, then each pulls its scope. Reported: events ingested per second
 (wall time of the push phase), p50/p95/max request latency, pull time. The hub
 runs as `hub serve` in its own process.
@@ -27,13 +27,13 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "tests"))
 
 import httpx  # noqa: E402
-from hub_server import (  # noqa: E402
+from support.hub_server import (  # noqa: E402
     HubProcess,
     ThrowawayPostgres,
     enrolled_hub,
     postgres_bin,
 )
-from hub_sim import SimDevice  # noqa: E402
+from support.hub_sim import SimDevice  # noqa: E402
 
 from debc_outreach.hub.db import HubDB  # noqa: E402
 from debc_outreach.storage.store import Store  # noqa: E402

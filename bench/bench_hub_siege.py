@@ -5,7 +5,7 @@
 On 127.0.0.1 only: 1,500 half-open connections (a request line, then silence) and
 50 slow bodies (one byte every half second: unsigned uploads, enrolment requests,
 uploads signed by an enrolled device) while 10 honest devices push and pull
-(tests/hub_siege.py). The hub runs as `hub serve` with its default limits.
+(tests/support/hub_siege.py). The hub runs as `hub serve` with its default limits.
 
 Reported: honest syncs that succeeded; the hub's peak RSS against its RSS at rest
 and against the stated bound (150 MB); for each kind of attacking connection,
@@ -25,7 +25,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "tests"))
 
-from hub_siege import Siege, open_files_allow, run_siege  # noqa: E402
+from support.hub_siege import Siege, open_files_allow, run_siege  # noqa: E402
 
 RSS_BOUND = 150 << 20
 

@@ -108,7 +108,7 @@ def app_context(qapp, data_dir: Path):
 
 @pytest.fixture
 def main_window(qtbot, app_context):
-    from debc_outreach.gui.main_window import MainWindow
+    from debc_outreach.gui.shell.main_window import MainWindow
 
     window = MainWindow(app_context)
     window.resize(1366, 768)

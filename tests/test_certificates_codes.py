@@ -7,7 +7,7 @@ import random
 import string
 
 import pytest
-from sync_devices import make_programme, open_device, send
+from support.sync_devices import make_programme, open_device, send
 
 from debc_outreach.sync import statement_codec as codec
 from debc_outreach.sync import statements, trust

@@ -15,7 +15,7 @@ import subprocess
 
 import pytest
 from openpyxl import load_workbook
-from reports_data import demo_programme, raw_attendance
+from support.reports_data import demo_programme, raw_attendance
 
 from debc_outreach.reports import aggregates, columns
 from debc_outreach.reports.exports import ExportRequest, Who, run_export

@@ -8,7 +8,7 @@ import shutil
 from pathlib import Path
 
 import pytest
-from content_packs import fake_publisher_key, make_pack, trust_test_publisher, zip_pack
+from support.content_packs import fake_publisher_key, make_pack, trust_test_publisher, zip_pack
 
 from debc_outreach import resources
 from debc_outreach.content import load_active_pack, lock, signing

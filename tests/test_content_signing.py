@@ -9,10 +9,10 @@ from pathlib import Path
 
 import pytest
 from conftest import cli_in
-from content_packs import fake_publisher_key, make_pack, trust_test_publisher, zip_pack
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
-from hub_server import RunningHub, enrolled_hub
-from sync_devices import make_programme, send
+from support.content_packs import fake_publisher_key, make_pack, trust_test_publisher, zip_pack
+from support.hub_server import RunningHub, enrolled_hub
+from support.sync_devices import make_programme, send
 
 from debc_outreach import resources
 from debc_outreach.content import load_active_pack, load_pack, signing
@@ -208,14 +208,14 @@ def test_a_coordinator_signs_and_uses_a_pack_from_the_modules_page(main_window, 
                                                                      tmp_path):
     from PySide6.QtWidgets import QMessageBox
 
-    from debc_outreach.gui import modules_page as page_module
-    from debc_outreach.gui import pack_signing
+    from debc_outreach.gui.teaching import modules_page as page_module
+    from debc_outreach.gui.teaching import pack_signing
     from debc_outreach.sync import trust
 
     page = main_window.page("modules")
     assert page.sign_button.isHidden()                     # a trainer's computer
     trust.create_programme(app_context.store, "Kampot 2026")
-    app_context.notify_changed("")
+    app_context.announce_change("")
     assert not page.sign_button.isHidden()
     asked = []
     monkeypatch.setattr(pack_signing.QMessageBox, "question", lambda *args: asked.append(

@@ -101,7 +101,7 @@ TRICKY = ["=1+1", "-12", "+3.5", "-1.2.3", "-", "+", "-12a", "@", "\t-5", '=A1,"
 def test_the_fast_attendance_lines_follow_the_same_rule_as_other_csv(store):
     """The attendance CSV is built inside SQLite for speed; it must neutralise exactly
     like `neutralised` does for every other CSV."""
-    from reports_data import demo_programme
+    from support.reports_data import demo_programme
 
     from debc_outreach.reports import lookup, rows
     from debc_outreach.reports.filters import ReportFilter

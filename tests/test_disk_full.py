@@ -68,7 +68,7 @@ def test_the_store_says_why_the_backup_failed(data_dir):
 
 def test_the_main_window_shows_a_banner_when_the_backup_failed(qtbot, data_dir):
     from debc_outreach.gui.app import create_application, open_store, prepare_context
-    from debc_outreach.gui.main_window import MainWindow
+    from debc_outreach.gui.shell.main_window import MainWindow
     from debc_outreach.settings import load_settings
 
     Store.open(data_dir).close()

@@ -7,9 +7,9 @@ import io
 
 import pytest
 from conftest import close_and_delete
-from reports_data import demo_programme
+from support.reports_data import demo_programme
 
-from debc_outreach.gui import export_guard
+from debc_outreach.gui.reporting import export_guard
 from debc_outreach.reports import audit, columns
 from debc_outreach.reports.filters import ReportFilter
 from debc_outreach.settings import load_settings
@@ -35,7 +35,7 @@ def confirmations(monkeypatch):
 
 
 def _dialog(qtbot, context):
-    from debc_outreach.gui.export_dialog import ExportDialog
+    from debc_outreach.gui.reporting.export_dialog import ExportDialog
 
     return ExportDialog(context, ReportFilter())
 
@@ -81,7 +81,7 @@ def test_the_folder_and_formats_are_remembered(qtbot, programme_context, confirm
 
 def test_an_existing_file_is_replaced_only_after_asking(qtbot, programme_context,
                                                        confirmations, tmp_path, monkeypatch):
-    from debc_outreach.gui.export_dialog import ExportDialog
+    from debc_outreach.gui.reporting.export_dialog import ExportDialog
 
     old = tmp_path / "report.csv"
     old.write_text("keep me", encoding="utf-8")

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import httpx
 import pytest
-from hub_server import RunningHub, enrolled_hub
-from hub_sim import SimDevice
-from sync_devices import VILLAGE_IN, make_programme
+from support.hub_server import RunningHub, enrolled_hub
+from support.hub_sim import SimDevice
+from support.sync_devices import VILLAGE_IN, make_programme
 
 from debc_outreach.hub.app import Limits
 from debc_outreach.storage import participants

@@ -1,7 +1,7 @@
 """The hub under a cheap denial-of-service: half-open connections and slow bodies while
 honest devices sync (a smaller siege than bench/bench_hub_siege.py, with short timeouts).
 
-The hub runs in its own process on 127.0.0.1 (tests/hub_siege.py). Its memory must stay
+The hub runs in its own process on 127.0.0.1 (tests/support/hub_siege.py). Its memory must stay
 under HUB_RSS_LIMIT, every honest sync must succeed, and the hub must itself close every
 attacking connection (the test waits for each at most its timeout plus a grace period).
 """
@@ -11,7 +11,7 @@ from __future__ import annotations
 import sys
 
 import pytest
-from hub_siege import Siege, open_files_allow, run_siege
+from support.hub_siege import Siege, open_files_allow, run_siege
 
 HUB_RSS_LIMIT = 150 << 20
 

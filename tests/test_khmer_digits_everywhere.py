@@ -10,7 +10,7 @@ import shutil
 import subprocess
 
 import pytest
-from reports_data import demo_programme
+from support.reports_data import demo_programme
 
 from debc_outreach import i18n
 from debc_outreach.reports import lookup
@@ -34,7 +34,7 @@ def khmer_digits():
 
 
 def test_age_bands_and_times_on_screen_use_khmer_digits(qtbot, main_window, app_context):
-    from debc_outreach.gui.participant_models import age_label
+    from debc_outreach.gui.participants.participant_models import age_label
     from debc_outreach.storage import participants, sessions
 
     store = app_context.store

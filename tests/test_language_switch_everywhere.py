@@ -13,7 +13,7 @@ import re
 from pathlib import Path
 
 import pytest
-from reports_data import demo_programme
+from support.reports_data import demo_programme
 
 from debc_outreach.gui.pages import PAGES
 
@@ -127,7 +127,7 @@ def busy_window(qtbot, main_window, app_context):
                                           consent="yes")
     page = main_window.page("sessions")
     page.open_session(session.id)
-    page.view.check_in(person)
+    page.view.checkin.check_in(person)
     return main_window
 
 
@@ -161,9 +161,10 @@ def test_no_text_of_the_other_language_is_left_after_a_switch(qtbot, busy_window
 def test_the_check_in_message_follows_the_switch(qtbot, busy_window, app_context):
     view = busy_window.page("sessions").view
     app_context.set_language("en")
-    assert view.status.text() == "✓ ខៀវ ម៉ាលី checked in."
+    assert view.checkin.status.text() == "✓ ខៀវ ម៉ាលី checked in."
     app_context.set_language("km")
-    assert "checked in" not in view.status.text() and "ខៀវ ម៉ាលី" in view.status.text()
+    status = view.checkin.status.text()
+    assert "checked in" not in status and "ខៀវ ម៉ាលី" in status
 
 
 def test_the_last_sync_report_follows_the_switch(qtbot, main_window, app_context):

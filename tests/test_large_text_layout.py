@@ -11,7 +11,7 @@ at least five search results and five checked-in people.
 from __future__ import annotations
 
 import pytest
-from reports_data import demo_programme
+from support.reports_data import demo_programme
 
 from debc_outreach.gui.pages import PAGES
 
@@ -129,13 +129,13 @@ def test_the_check_in_screen_shows_five_results_and_five_people(qtbot, large_tex
     page = large_text.page("sessions")
     page.open_session(large_text.session_id)
     view = page.view
-    view.search.setText("ស")
-    qtbot.waitUntil(lambda: view.results_model.rowCount() >= 5, timeout=5000)
+    view.checkin.search.setText("ស")
+    qtbot.waitUntil(lambda: view.checkin.results_model.rowCount() >= 5, timeout=5000)
     qtbot.wait(30)
     large_text.grab().save(str(tmp_path / "check-in-150.png"))
     found = problems(large_text)
     assert found == [], "\n".join(found)
-    for listing in (view.results, view.present):
+    for listing in (view.checkin.results, view.checkin.present):
         row = listing.sizeHintForRow(0)
         assert listing.viewport().height() >= 5 * row, listing.objectName()
     frame = large_text.stack.currentWidget()
@@ -154,7 +154,7 @@ def test_the_text_size_applies_to_an_open_window(qtbot, main_window, app_context
 
 
 def test_settings_change_the_text_size_of_the_open_window(qtbot, main_window, app_context):
-    from debc_outreach.gui.settings_dialog import SettingsDialog
+    from debc_outreach.gui.shell.settings_dialog import SettingsDialog
     from debc_outreach.settings import load_settings
 
     before = main_window.nav.font().pointSizeF()
@@ -174,7 +174,7 @@ def test_the_settings_dialog_grows_with_the_text_size_it_sets(qtbot, main_window
     is in view, and the dialog still fits the screen."""
     from PySide6.QtWidgets import QLabel
 
-    from debc_outreach.gui.settings_dialog import SettingsDialog
+    from debc_outreach.gui.shell.settings_dialog import SettingsDialog
     from debc_outreach.storage import trainers
 
     for name in ("ចាន់ ដារ៉ា", "ទេព ធីតា", "លី ម៉ាលី", "សុខ សុភា", "ហេង វិចិត្រ", "Kim Sreymom"):

@@ -45,8 +45,8 @@ def test_the_computer_id_and_data_folder_are_in_settings_and_about_not_on_home(
         main_window, app_context, qtbot):
     from PySide6.QtWidgets import QLabel
 
-    from debc_outreach.gui.about_dialog import AboutDialog
-    from debc_outreach.gui.settings_dialog import SettingsDialog
+    from debc_outreach.gui.shell.about_dialog import AboutDialog
+    from debc_outreach.gui.shell.settings_dialog import SettingsDialog
 
     device, folder = app_context.store.device_id, str(app_context.data_dir)
     home = main_window.page("home")

@@ -111,10 +111,9 @@ def test_folders_from_before_the_search_keys_keep_working(tmp_path, monkeypatch)
 
 
 def test_check_in_ranks_names_in_the_script_typed_first(store):
-    from debc_outreach.gui.session_view import rank
-
     khmer = participants.add_participant(store, "សុខា")
     latin = participants.add_participant(store, "Sokha")
+    rank = participants.rank_for_check_in
     assert rank([khmer, latin], "sokha", set(), "") == [latin, khmer]
     assert rank([latin, khmer], "សុ\u200bខា", set(), "") == [khmer, latin]
     assert rank([latin, khmer], "sokha", {latin.id}, "") == [khmer, latin]   # present last

@@ -2,9 +2,9 @@
 
 import datetime as dt
 
-from debc_outreach.gui.checklist_model import ChecklistModel
-from debc_outreach.gui.participant_models import PeopleListModel, RegistryModel
-from debc_outreach.gui.sessions_page import SessionsModel
+from debc_outreach.gui.participants.participant_models import PeopleListModel, RegistryModel
+from debc_outreach.gui.sessions.checklist_model import ChecklistModel
+from debc_outreach.gui.sessions.sessions_page import SessionsModel
 from debc_outreach.storage import catalogue, demo, participants, registry, sessions
 
 

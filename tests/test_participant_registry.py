@@ -132,7 +132,7 @@ def test_phone_search_accepts_the_country_code(store):
 
 
 def test_editing_records_only_what_changed(qtbot, app_context):
-    from debc_outreach.gui.participant_dialog import ParticipantDialog
+    from debc_outreach.gui.participants.participant_dialog import ParticipantDialog
     from tests.conftest import close_and_delete
 
     store = app_context.store

@@ -107,7 +107,7 @@ def test_summary_handout_and_guide_give_back_their_khmer_text(store, session_wit
     from debc_outreach import resources
     from debc_outreach.content import load_pack
     from debc_outreach.content.handout import render_handout
-    from debc_outreach.gui.guide_viewer import write_guide_pdf
+    from debc_outreach.gui.shell.guide_viewer import write_guide_pdf
 
     path = _export(store, tmp_path / "summary.pdf", "summary")
     _assert_every_run_comes_back(path, runs_written)

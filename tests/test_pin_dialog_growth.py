@@ -17,7 +17,7 @@ def test_the_new_pin_dialog_grows_for_its_error_line_in_khmer(qtbot, tmp_path):
     from PySide6.QtWidgets import QLabel
 
     from debc_outreach.gui.app import create_application
-    from debc_outreach.gui.pin_dialogs import NewPinDialog
+    from debc_outreach.gui.protection.pin_dialogs import NewPinDialog
 
     create_application()                           # the Khmer fonts, as in the app
     i18n.set_language("km")

@@ -16,7 +16,7 @@ import time
 from pathlib import Path
 
 import pytest
-from reports_data import demo_programme
+from support.reports_data import demo_programme
 
 from debc_outreach.reports.exports import ExportRequest, Who, run_export
 from debc_outreach.storage import private_temp

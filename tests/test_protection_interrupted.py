@@ -138,8 +138,8 @@ def test_a_set_up_running_in_another_window_is_left_alone(data_dir):
 
 
 def test_the_app_finishes_an_interrupted_set_up_after_sign_in(qapp, data_dir, monkeypatch):
-    from debc_outreach.gui import pin_dialogs, security
     from debc_outreach.gui.app import create_application, prepare_context
+    from debc_outreach.gui.protection import pin_dialogs, security
     from debc_outreach.settings import load_settings
 
     trainer = _records(data_dir)

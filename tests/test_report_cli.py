@@ -6,7 +6,7 @@ import csv
 import io
 import json
 
-from reports_data import demo_programme
+from support.reports_data import demo_programme
 
 
 def _demo(data_dir):

@@ -7,7 +7,7 @@ import datetime as dt
 import io
 
 import pytest
-from reports_data import demo_programme, raw_attendance
+from support.reports_data import demo_programme, raw_attendance
 
 from debc_outreach.reports import audit, columns, lookup, rows
 from debc_outreach.reports.csv_export import neutralised

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from reports_data import demo_programme
+from support.reports_data import demo_programme
 
 from debc_outreach import i18n
 from debc_outreach.reports import aggregates, audit, targets
@@ -48,7 +48,7 @@ def test_records_arriving_by_sync_refresh_the_figures(qtbot, reports_page, app_c
     session = sessions.create(store, "2026-06-01", "12010101", [])
     person = participants.add_participant(store, "ស៊ុន ស្រីនាង", sex="F", consent="yes")
     attendance.check_in(store, session.id, person.id)
-    app_context.notify_changed("attendance")
+    app_context.announce_change("attendance")
     qtbot.waitUntil(lambda: reports_page.data.figures.headline.attendances == before + 1,
                     timeout=20000)
     assert reports_page.cards["attendances"].value.text() == i18n.format_number(before + 1)
@@ -68,8 +68,8 @@ def test_export_dialog_writes_the_file_in_the_background(qtbot, reports_page, ap
                                                          tmp_path, monkeypatch):
     from PySide6.QtWidgets import QMessageBox
 
-    from debc_outreach.gui import export_guard
-    from debc_outreach.gui.export_dialog import ExportDialog
+    from debc_outreach.gui.reporting import export_guard
+    from debc_outreach.gui.reporting.export_dialog import ExportDialog
 
     monkeypatch.setattr(export_guard, "confirm_named_export", lambda *args: True)
     monkeypatch.setattr(QMessageBox, "information", lambda *args: None)
@@ -88,7 +88,7 @@ def test_export_dialog_writes_the_file_in_the_background(qtbot, reports_page, ap
 
 
 def test_targets_dialog_adds_and_removes_a_target(qtbot, reports_page, app_context):
-    from debc_outreach.gui.targets_dialog import TargetsDialog
+    from debc_outreach.gui.reporting.targets_dialog import TargetsDialog
 
     dialog = TargetsDialog(app_context, reports_page)
     dialog.measure.setCurrentIndex(dialog.measure.findData("participants"))

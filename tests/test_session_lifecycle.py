@@ -113,7 +113,7 @@ def test_checklist_items_are_read_from_the_module_pack():
 
 
 def test_session_details_are_edited_and_amended_in_the_plan_dialog(qtbot, app_context):
-    from debc_outreach.gui.session_plan_dialog import SessionPlanDialog
+    from debc_outreach.gui.sessions.session_plan_dialog import SessionPlanDialog
     from tests.conftest import close_and_delete
 
     store = app_context.store

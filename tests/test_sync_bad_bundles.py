@@ -7,7 +7,7 @@ import os
 import struct
 
 import pytest
-from sync_devices import db_fingerprint, make_programme
+from support.sync_devices import db_fingerprint, make_programme
 
 from debc_outreach.errors import UserError
 from debc_outreach.storage import trainers

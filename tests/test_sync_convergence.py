@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
-from sync_devices import make_programme, projection_snapshot
+from support.sync_devices import make_programme, projection_snapshot
 
 from debc_outreach.sync import conflicts, export, importer
 

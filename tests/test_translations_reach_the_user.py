@@ -10,7 +10,7 @@ from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
-from reports_data import demo_programme
+from support.reports_data import demo_programme
 
 from debc_outreach import i18n
 from debc_outreach.content.labels import label
@@ -166,7 +166,7 @@ def test_a_utc_moment_is_shown_in_local_time():
 
 
 def test_session_history_uses_the_khmer_date_and_24_hour_time(store):
-    from debc_outreach.gui.session_dialogs import history_lines
+    from debc_outreach.gui.sessions.session_dialogs import history_lines
     from debc_outreach.storage import sessions
 
     session = sessions.create(store, "2026-03-08", "12010101", [])
@@ -278,7 +278,7 @@ def test_khmer_check_in_search_placeholder_fits(qtbot, main_window, tmp_path):
     page = main_window.page("sessions")
     page.open_session(session.id)
     qtbot.wait(50)
-    search = page.view.search
+    search = page.view.checkin.search
     room = search.width() - 2 * search.fontMetrics().averageCharWidth() - 24  # frame, clear
     assert search.fontMetrics().horizontalAdvance(search.placeholderText()) <= room
     assert search.toolTip()

@@ -2,17 +2,17 @@
 filter each trainer's computer remembers (default: the certificate's province)."""
 
 import pytest
+from support.sync_devices import make_programme
 
-from debc_outreach.gui.participant_dialog import ParticipantDialog
-from debc_outreach.gui.session_plan_dialog import SessionPlanDialog
-from debc_outreach.gui.village_picker import (
+from debc_outreach.gui.participants.participant_dialog import ParticipantDialog
+from debc_outreach.gui.sessions.session_plan_dialog import SessionPlanDialog
+from debc_outreach.gui.widgets.village_picker import (
     CODE_ROLE,
     ProvinceFilter,
     VillagePicker,
     certificate_province,
 )
 from debc_outreach.storage import preferences
-from tests.sync_devices import make_programme
 
 KAMPOT = "07"
 

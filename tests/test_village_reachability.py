@@ -10,7 +10,7 @@ from collections import defaultdict
 
 import pytest
 
-from debc_outreach.gui.village_picker import SHOWN
+from debc_outreach.gui.widgets.village_picker import SHOWN
 from debc_outreach.storage import gazetteer
 
 

@@ -18,6 +18,7 @@ are searched too. A merge is an event on the duplicate
 from __future__ import annotations
 
 import datetime as dt
+import json
 import re
 import sqlite3
 from dataclasses import dataclass
@@ -209,6 +210,13 @@ def resolve(database: Database, participant_id: str) -> str:
     return row[0] if row and row[0] else participant_id
 
 
+def wg_answers(database: Database, participant_id: str) -> dict:
+    """The Washington Group answers stored for this person (cleaned; {} when none)."""
+    row = database.conn.execute("SELECT wg FROM participant WHERE id = ?",
+                                (participant_id,)).fetchone()
+    return wg.clean_answers(json.loads(row[0] if row and row[0] else "{}"))
+
+
 ACTIVE = "p.merged_into = '' AND p.deleted = 0"
 
 
@@ -368,3 +376,43 @@ def search(database: Database, query: str, limit: int = 50) -> list[Participant]
                 f"AND {ACTIVE} ORDER BY p.sort_key LIMIT ?", (*codes, limit))
             add(list(map(from_row, cursor)))
     return found[:limit]
+
+
+def rank_for_check_in(found: list[Participant], query: str, present: set[str],
+                      village_code: str) -> list[Participant]:
+    """Order search results for check-in (stable: ties keep Khmer alphabetical order).
+
+    Present people last; then names matching in the script typed before names that
+    only sound like the query; then names starting with it; then the nearest village.
+    """
+    key = compact_key(query)
+    tokens = query_parts(query)
+
+    def nearness(code: str) -> int:
+        # Village codes nest: province (2) + district (2) + commune (2) + village (2).
+        shared = 0
+        for size in (2, 4, 6, 8):
+            if code[:size] and code[:size] == village_code[:size]:
+                shared = size
+        return -shared
+
+    def parts_start(words: list[str]) -> bool:
+        # Each typed part starts a later name part than the one before ("សុ សុធា").
+        position = 0
+        for token in tokens:
+            while position < len(words) and not words[position].startswith(token):
+                position += 1
+            if position == len(words):
+                return False
+            position += 1
+        return True
+
+    def score(person: Participant) -> tuple:
+        person_key = compact_key(person.display_name)
+        words = query_parts(person.display_name)
+        in_script = key in person_key or all(token in person_key for token in tokens)
+        starts = person_key.startswith(key) or parts_start(words)
+        return (person.id in present, not in_script, not starts,
+                nearness(person.village_code))
+
+    return sorted(found, key=score)
