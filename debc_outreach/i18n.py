@@ -194,6 +194,18 @@ def format_date(value: dt.date, fmt: str = "medium") -> str:
     return _digits(babel_date(value, format=fmt, locale=_locale()))
 
 
+def format_day(value: dt.date) -> str:
+    """A date with its weekday, short enough for one line of a heading at large text:
+    "ច័ន្ទ 1 មិថុនា 2026" / "Mon, Jun 1, 2026". CLDR's full Khmer date is already this
+    short (and spells the weekday as readers expect); the full English one
+    ("Monday, June 1, 2026") is not, so English abbreviates weekday and month."""
+    from babel.dates import format_skeleton
+
+    if _locale() == "km":
+        return format_date(value, "full")
+    return _digits(format_skeleton("yMMMEd", value, locale=_locale()))
+
+
 # Hours and minutes: Khmer readers expect a 24-hour clock (CLDR km's "h:mm a" keeps the
 # English AM/PM); English keeps its own short time.
 _TIME_PATTERNS = {"km": "HH:mm"}

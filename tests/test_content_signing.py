@@ -17,6 +17,7 @@ from support.sync_devices import make_programme, send
 from debc_outreach import resources
 from debc_outreach.content import load_active_pack, load_pack, signing
 from debc_outreach.content.importer import PackRejected, import_pack, install_received
+from debc_outreach.content.loader import active_pack_identity
 from debc_outreach.sync import hub_client
 
 
@@ -167,7 +168,8 @@ def test_a_correction_reaches_a_trainer_through_the_hub(tmp_path, capsys):
         hub_client.sync_with_hub(trainer, running.url)
         installed = install_received(trainer.data_dir, trainer.database)
         assert [r.version for r in installed] == ["1.0.2"]
-        # Next time the hub does not send it again: the trainer says it holds it.
+        # Next time the hub does not send it again: the trainer says it passes it on (a
+        # request without the pack it uses, as older versions send, still works).
         hub_client.sync_with_hub(trainer, running.url)
         assert not resources.received_content_packs(trainer.data_dir).exists() or not list(
             resources.received_content_packs(trainer.data_dir).iterdir())
@@ -228,3 +230,162 @@ def test_a_coordinator_signs_and_uses_a_pack_from_the_modules_page(main_window, 
     assert signing.verify_pack(resources.imported_content_dir(app_context.data_dir),
                                signing.trusted_signers(app_context.store.database)) \
         == "your programme's coordinator"
+
+
+def _signed_correction(tmp_path: Path, coordinator, version: str) -> Path:
+    folder = _correction(tmp_path / f"correction-{version}", version)
+    archive = tmp_path / f"correction-{version}.zip"
+    signing.sign_pack(folder, _coordinator_key(coordinator), "Kampot 2026 coordinator")
+    signing.zip_pack(folder, archive)
+    return archive
+
+
+def _received(store) -> list[Path]:
+    inbox = resources.received_content_packs(store.data_dir)
+    return sorted(inbox.glob("*.zip")) if inbox.exists() else []
+
+
+def test_the_hub_sends_its_pack_only_to_devices_with_an_older_one(tmp_path):
+    coordinator, (behind, ahead) = make_programme(tmp_path, trainers=2)
+    hub = enrolled_hub(tmp_path / "hub", coordinator)
+    rolled_out = _signed_correction(tmp_path, coordinator, "1.0.2")
+    import_pack(rolled_out, coordinator.data_dir, (),
+                signing.trusted_signers(coordinator.database))
+    # This trainer got a newer pack another way (by hand, or with an app update).
+    import_pack(_signed_correction(tmp_path, coordinator, "1.0.3"), ahead.data_dir, (),
+                signing.trusted_signers(ahead.database))
+    with RunningHub(hub) as running:
+        hub_client.sync_with_hub(coordinator, running.url)
+        for store in (behind, ahead):
+            hub_client.sync_with_hub(store, running.url,
+                                     held_pack=active_pack_identity(store.data_dir))
+        # Not sent at all: had it come, the device would have left it in its inbox.
+        assert _received(ahead) == []
+        assert len(_received(behind)) == 1
+        assert [r.version for r in install_received(behind.data_dir, behind.database)] \
+            == ["1.0.2"]
+        hub_client.sync_with_hub(behind, running.url,
+                                 held_pack=active_pack_identity(behind.data_dir))
+        assert _received(behind) == []
+    assert load_active_pack(ahead.data_dir).version == "1.0.3"
+    assert load_active_pack(behind.data_dir).version == "1.0.2"
+    for store in (hub, coordinator, behind, ahead):
+        store.close()
+
+
+def test_the_hub_does_not_send_its_pack_to_a_device_whose_app_ships_a_newer_one(
+        tmp_path, monkeypatch):
+    coordinator, (trainer,) = make_programme(tmp_path)
+    hub = enrolled_hub(tmp_path / "hub", coordinator)
+    import_pack(_signed_correction(tmp_path, coordinator, "1.0.2"), coordinator.data_dir, (),
+                signing.trusted_signers(coordinator.database))
+    with RunningHub(hub) as running:
+        hub_client.sync_with_hub(coordinator, running.url)
+        # The trainer's app was updated: the pack it ships is newer than the hub's.
+        shipped = _correction(tmp_path / "shipped", "1.1.0")
+        monkeypatch.setattr(resources, "content_dir", lambda: shipped)
+        assert active_pack_identity(trainer.data_dir)[1] == "1.1.0"
+        hub_client.sync_with_hub(trainer, running.url,
+                                 held_pack=active_pack_identity(trainer.data_dir))
+        assert _received(trainer) == []
+    for store in (hub, coordinator, trainer):
+        store.close()
+
+
+def test_a_delta_request_without_the_pack_it_holds_is_read_as_before():
+    from debc_outreach.hub.app import delta_request
+
+    old = delta_request(b'{"vector": {}, "acknowledge": true, "content_pack": "ab"}')
+    assert (old.acknowledge, old.content_pack, old.content_held) == (True, "ab", None)
+    new = delta_request(b'{"vector": {}, "content_held": {"id": "p", "version": "1.0.2"}}')
+    assert new.content_held == ("p", "1.0.2") and new.content_pack is None
+    for junk in ('"1.0.2"', '{"id": "p"}', '{"id": 1, "version": "1.0.2"}',
+                 '{"id": "p", "version": "' + "9" * 300 + '"}'):
+        body = ('{"vector": {}, "content_held": ' + junk + '}').encode()
+        assert delta_request(body).content_held is None
+
+
+def test_the_hub_sends_its_pack_only_when_newer_than_the_devices():
+    from debc_outreach.sync.content_carry import newer_than_held
+
+    carried = {"id": "debc-awareness", "version": "1.0.2"}
+    assert newer_than_held(carried, ("debc-awareness", "1.0.1"))
+    assert not newer_than_held(carried, ("debc-awareness", "1.0.2"))
+    assert not newer_than_held(carried, ("debc-awareness", "1.0.10"))
+    assert not newer_than_held(carried, ("another-pack", "0.1.0"))
+
+
+def _carries_pack(sender, recipient, folder: Path, held_pack=None) -> bool:
+    """Export from sender to recipient and import it there; whether the bundle carried
+    the sender's content pack."""
+    from debc_outreach.sync import bundle, export, importer
+
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / export.bundle_filename(sender, recipient.device_id)
+    export.export_bundle(sender, recipient.device_id, path, held_pack=held_pack)
+    carried = "content_pack" in bundle.read_header(path).header
+    importer.import_bundle(recipient, path)
+    path.unlink()
+    return carried
+
+
+def test_a_bundle_carries_the_pack_only_to_a_device_not_known_to_have_it(tmp_path):
+    coordinator, (trainer,) = make_programme(tmp_path)
+    import_pack(_signed_correction(tmp_path, coordinator, "1.0.2"), coordinator.data_dir, (),
+                signing.trusted_signers(coordinator.database))
+    usb = tmp_path / "usb"
+    # Nothing known about the trainer yet: the pack goes along (an older device).
+    assert _carries_pack(coordinator, trainer, usb)
+    install_received(trainer.data_dir, trainer.database)
+    # The trainer's bundle says it uses 1.0.2 now (and carries nothing the coordinator
+    # lacks), so the coordinator's next bundle leaves the pack out.
+    assert not _carries_pack(trainer, coordinator, usb,
+                             held_pack=active_pack_identity(trainer.data_dir))
+    assert not _carries_pack(coordinator, trainer, usb)
+    # A newer pack on the trainer (an app update): still nothing older comes to it.
+    shipped_newer = (active_pack_identity(trainer.data_dir)[0], "1.1.0")
+    _carries_pack(trainer, coordinator, usb, held_pack=shipped_newer)
+    assert not _carries_pack(coordinator, trainer, usb)
+    # The coordinator rolls out 1.1.1: it goes to the trainer again.
+    import_pack(_signed_correction(tmp_path, coordinator, "1.1.1"), coordinator.data_dir, (),
+                signing.trusted_signers(coordinator.database))
+    assert _carries_pack(coordinator, trainer, usb)
+    coordinator.close()
+    trainer.close()
+
+
+def test_a_trainer_does_not_push_its_pack_to_the_hub_nor_the_coordinator_twice(tmp_path):
+    from debc_outreach.sync import bundle, hub_client
+
+    coordinator, (trainer,) = make_programme(tmp_path)
+    hub = enrolled_hub(tmp_path / "hub", coordinator)
+    import_pack(_signed_correction(tmp_path, coordinator, "1.0.2"), coordinator.data_dir, (),
+                signing.trusted_signers(coordinator.database))
+    pushed: list[dict] = []
+    original = hub_client._upload
+
+    def upload(session, path, report):
+        pushed.append(bundle.read_header(path).header)
+        return original(session, path, report)
+
+    with RunningHub(hub) as running:
+        hub_client._upload = upload
+        try:
+            for store in (coordinator, trainer, trainer, coordinator):
+                _add_someone(store)
+                hub_client.sync_with_hub(store, running.url,
+                                         held_pack=active_pack_identity(store.data_dir))
+                install_received(store.data_dir, store.database)
+        finally:
+            hub_client._upload = original
+    assert active_pack_identity(trainer.data_dir)[1] == "1.0.2"
+    assert [header["sender"] == coordinator.device_id and "content_pack" in header
+            for header in pushed] == [True, False, False, False]
+    for store in (hub, coordinator, trainer):
+        store.close()
+
+
+def _add_someone(store) -> None:
+    from debc_outreach.storage import participants
+
+    participants.add_participant(store, "សុខ សុភា", sex="F", consent="yes")

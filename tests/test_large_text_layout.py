@@ -1,4 +1,5 @@
-"""150 % text in Khmer on a 1366×768 screen: every page usable, nothing cut off.
+"""150 % text on a 1366×768 screen, in Khmer and in English: every page usable,
+nothing cut off.
 
 The text size is changed while the window is open (it applies live). Each page
 is then checked: the window stays 1366×768, a page may scroll down but never
@@ -17,8 +18,8 @@ from debc_outreach.gui.pages import PAGES
 SCREEN = (1366, 768)
 
 
-@pytest.fixture
-def large_khmer(qtbot, main_window, app_context):
+@pytest.fixture(params=["km", "en"])
+def large_text(request, qtbot, main_window, app_context):
     from debc_outreach.storage import attendance, participants, sessions
 
     demo_programme(app_context.store, participants=120, sessions=6)
@@ -30,7 +31,7 @@ def large_khmer(qtbot, main_window, app_context):
                  "គឹម សុវណ្ណ"):
         person = participants.add_participant(store, name, sex="F", consent="yes")
         attendance.check_in(store, session.id, person.id)
-    app_context.set_language("km")
+    app_context.set_language(request.param)
     app_context.set_font_scale(150)
     main_window.session_id = session.id
     yield main_window
@@ -96,11 +97,11 @@ def problems(window) -> list[str]:
 
 
 @pytest.mark.parametrize("key", [entry.key for entry in PAGES])
-def test_every_page_fits_at_150_percent_in_khmer(qtbot, large_khmer, key, tmp_path):
-    page = large_khmer.page(key)
+def test_every_page_fits_at_150_percent(qtbot, large_text, key, tmp_path):
+    page = large_text.page(key)
     _wait(qtbot, page)
-    large_khmer.grab().save(str(tmp_path / f"{key}-km-150.png"))
-    found = problems(large_khmer)
+    large_text.grab().save(str(tmp_path / f"{key}-150.png"))
+    found = problems(large_text)
     assert found == [], "\n".join(found)
     if key == "reports":
         _assert_legends_fit(page)
@@ -123,21 +124,21 @@ def _assert_legends_fit(page) -> None:
         assert widget.height() >= widget.heightForWidth(widget.width()) - 1
 
 
-def test_the_check_in_screen_shows_five_results_and_five_people(qtbot, large_khmer,
+def test_the_check_in_screen_shows_five_results_and_five_people(qtbot, large_text,
                                                                 tmp_path):
-    page = large_khmer.page("sessions")
-    page.open_session(large_khmer.session_id)
+    page = large_text.page("sessions")
+    page.open_session(large_text.session_id)
     view = page.view
     view.checkin.search.setText("ស")
     qtbot.waitUntil(lambda: view.checkin.results_model.rowCount() >= 5, timeout=5000)
     qtbot.wait(30)
-    large_khmer.grab().save(str(tmp_path / "check-in-km-150.png"))
-    found = problems(large_khmer)
+    large_text.grab().save(str(tmp_path / "check-in-150.png"))
+    found = problems(large_text)
     assert found == [], "\n".join(found)
     for listing in (view.checkin.results, view.checkin.present):
         row = listing.sizeHintForRow(0)
         assert listing.viewport().height() >= 5 * row, listing.objectName()
-    frame = large_khmer.stack.currentWidget()
+    frame = large_text.stack.currentWidget()
     assert frame.verticalScrollBar().maximum() == 0        # both lists without scrolling
 
 
@@ -166,8 +167,9 @@ def test_settings_change_the_text_size_of_the_open_window(qtbot, main_window, ap
     app_context.set_font_scale(100)
 
 
+@pytest.mark.parametrize("language", ["km", "en"])
 def test_the_settings_dialog_grows_with_the_text_size_it_sets(qtbot, main_window, app_context,
-                                                              tmp_path):
+                                                              tmp_path, language):
     """Opened at 100 %, set to 150 %: the explanations are still read whole, every profile
     is in view, and the dialog still fits the screen."""
     from PySide6.QtWidgets import QLabel
@@ -177,7 +179,7 @@ def test_the_settings_dialog_grows_with_the_text_size_it_sets(qtbot, main_window
 
     for name in ("ចាន់ ដារ៉ា", "ទេព ធីតា", "លី ម៉ាលី", "សុខ សុភា", "ហេង វិចិត្រ", "Kim Sreymom"):
         trainers.add_trainer(app_context.store, name)
-    app_context.set_language("km")
+    app_context.set_language(language)
     dialog = SettingsDialog(app_context, main_window)
     qtbot.addWidget(dialog)
     dialog.show()
@@ -185,7 +187,7 @@ def test_the_settings_dialog_grows_with_the_text_size_it_sets(qtbot, main_window
     try:
         dialog.ui.fontScaleSpin.setValue(150)
         qtbot.wait(50)
-        dialog.grab().save(str(tmp_path / "settings-km-150.png"))
+        dialog.grab().save(str(tmp_path / f"settings-{language}-150.png"))
         for label in dialog.findChildren(QLabel):
             if label.isVisible() and label.wordWrap() and label.text():
                 assert label.height() >= label.heightForWidth(label.width()), label.text()

@@ -136,11 +136,13 @@ def cmd_enrol_accept(args: argparse.Namespace) -> int:
 
 
 def cmd_export_bundle(args: argparse.Namespace) -> int:
+    from debc_outreach.content.loader import active_pack_identity
     from debc_outreach.sync import export, peers
 
     with open_store(args) as store:
         recipient = peers.coordinator_id(store) if args.to == "coordinator" else args.to
-        result = export.export_bundle(store, recipient, Path(args.output).expanduser())
+        result = export.export_bundle(store, recipient, Path(args.output).expanduser(),
+                                      held_pack=active_pack_identity(store.data_dir))
     print(_("Bundle {bundle} written to {path}: {events} event(s) for {device}.")
           .format(bundle=result.bundle_id, path=result.path,
                   events=i18n.format_number(result.events), device=result.recipient))
@@ -173,10 +175,12 @@ def cmd_import_bundle(args: argparse.Namespace) -> int:
 
 
 def cmd_folder(args: argparse.Namespace) -> int:
+    from debc_outreach.content.loader import active_pack_identity
     from debc_outreach.sync import folder
 
     with open_store(args) as store:
-        result = folder.sync_folder(store, Path(args.path).expanduser())
+        result = folder.sync_folder(store, Path(args.path).expanduser(),
+                                    held_pack=active_pack_identity(store.data_dir))
         install_received_packs(store, quiet=args.json)
     if args.json:
         print_json({"imported": [r.as_json() for r in result.imported],
@@ -211,6 +215,7 @@ def cmd_revoke(args: argparse.Namespace) -> int:
 
 def cmd_sync_hub(args: argparse.Namespace) -> int:
     """`sync hub URL`: push then pull with a hub (the same as "Sync now" in the app)."""
+    from debc_outreach.content.loader import active_pack_identity
     from debc_outreach.sync import hub_client
 
     with open_store(args) as store:
@@ -220,7 +225,8 @@ def cmd_sync_hub(args: argparse.Namespace) -> int:
             raise UserError(_("Give the hub's address, for example "
                               "https://hub.example.org."))
         proxy = args.proxy if args.proxy is not None else remembered["proxy"]
-        result = hub_client.sync_with_hub(store, url, proxy=proxy)
+        result = hub_client.sync_with_hub(store, url, proxy=proxy,
+                                          held_pack=active_pack_identity(store.data_dir))
         hub_client.save_hub_settings(store.data_dir, hub_client.check_url(url), proxy)
         install_received_packs(store, quiet=args.json)
     if args.json:

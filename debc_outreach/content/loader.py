@@ -25,6 +25,7 @@ from debc_outreach.content.model import (
 )
 from debc_outreach.content.slides import split_slides
 from debc_outreach.content.toml_lines import parse_toml
+from debc_outreach.core.versions import version_key
 from debc_outreach.errors import UserError
 from debc_outreach.i18n import _
 
@@ -32,20 +33,10 @@ PACK_FILE = "pack.toml"
 GLOSSARY_FILE = "glossary.toml"
 MODULES_DIR = "modules"
 MODULE_FILE = "module.toml"
-SEMVER = re.compile(r"^(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)(?:-([0-9A-Za-z.-]+))?$")
 
 
 class ContentError(UserError):
     """A pack file that cannot be read at all."""
-
-
-def version_key(version: str) -> tuple:
-    """Sort key for a semantic version; a pre-release sorts before its release."""
-    match = SEMVER.match(version or "")
-    if not match:
-        return (-1,)
-    major, minor, patch, pre = match.groups()
-    return (int(major), int(minor), int(patch), 0 if pre else 1, pre or "")
 
 
 def toml_error_line(error: tomllib.TOMLDecodeError) -> int:
@@ -158,6 +149,16 @@ def active_pack_dir(data_dir: Path | None) -> Path:
     if version_key(str(imported_version)) >= version_key(str(shipped_version)):
         return imported
     return shipped
+
+
+def active_pack_identity(data_dir: Path | None) -> tuple[str, str]:
+    """(id, version) of the pack this device uses, read from its pack.toml alone: what
+    sync tells the hub, so the hub sends a pack only when it is newer."""
+    try:
+        data = read_toml(active_pack_dir(data_dir) / PACK_FILE)
+    except ContentError:
+        return "", ""
+    return str(data.get("id", "")), str(data.get("version", ""))
 
 
 def load_active_pack(data_dir: Path | None) -> Pack:

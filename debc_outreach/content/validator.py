@@ -26,13 +26,13 @@ from debc_outreach.content.loader import (
     MODULE_FILE,
     MODULES_DIR,
     PACK_FILE,
-    SEMVER,
     module_folders,
     toml_error_line,
 )
 from debc_outreach.content.model import AUDIENCES, LANGUAGES, REVIEW_STATES, TAGS
 from debc_outreach.content.problems import Problem, Report, check_khmer_lines, errors_only
 from debc_outreach.content.toml_lines import TomlLines, parse_toml
+from debc_outreach.core.versions import SEMVER
 from debc_outreach.i18n import _, ngettext
 
 __all__ = ["Problem", "check_pack", "errors_only"]

@@ -8,7 +8,12 @@
     POST /v1/delta                       {"vector": {...}, "acknowledge": bool} -> the next
                                          delta bundle sealed for the device (204: nothing
                                          lacks; X-Debc-More: 1: ask again; "acknowledge": a
-                                         bundle without events carrying the hub's vector)
+                                         bundle without events carrying the hub's vector;
+                                         optional "content_held": {"id", "version"} of the
+                                         device's content pack: the coordinator's pack comes
+                                         only when newer; without it, "content_pack": the
+                                         SHA-256 the device passes on, and the pack comes
+                                         when it differs)
     GET  /v1/delta                       the same, from the vector the device reported last
     POST /v1/ack                         the coordinator's signed acknowledgement (what it
                                          holds), relayed in every delta (coordinator)
@@ -52,8 +57,8 @@ from debc_outreach.hub import admin, delta, ingest, uploads
 from debc_outreach.hub.service import Hub, Refused, signed_body
 from debc_outreach.i18n import _
 from debc_outreach.storage.events import dumps
+from debc_outreach.sync import content_carry, trust
 from debc_outreach.sync import hub_protocol as protocol
-from debc_outreach.sync import trust
 
 log = logging.getLogger(__name__)
 MAX_PENDING_ENROLMENTS = 1000
@@ -176,9 +181,20 @@ async def _body(request: Request, limit: int, limits: Limits,
     return b"".join(parts)
 
 
-def delta_request(body: bytes) -> tuple[dict[str, int], bool, str | None]:
-    """The vector, the acknowledge flag and the device's content pack digest of a delta
-    request; Refused (400) with the reason when the request is not one."""
+@dataclass(frozen=True)
+class DeltaRequest:
+    """What a device asks for: the records it lacks, and what tells the hub whether to
+    attach the coordinator's content pack."""
+
+    vector: dict[str, int]
+    acknowledge: bool
+    content_pack: str | None = None                  # SHA-256 the device passes on
+    content_held: tuple[str, str] | None = None      # (id, version) of the pack it uses
+
+
+def delta_request(body: bytes) -> DeltaRequest:
+    """The delta request in `body`; Refused (400) with the reason when it is not one.
+    The content pack fields are optional (older devices send no `content_held`)."""
     try:
         asked = json.loads(body)
     except (ValueError, RecursionError):
@@ -196,8 +212,9 @@ def delta_request(body: bytes) -> tuple[dict[str, int], bool, str | None]:
                                                       value=ascii(seq)[:40]), 400)
         vector[device] = seq
     content_pack = asked.get("content_pack")
-    return (vector, bool(asked.get("acknowledge", False)),
-            content_pack if isinstance(content_pack, str) else None)
+    return DeltaRequest(vector, bool(asked.get("acknowledge", False)),
+                        content_pack if isinstance(content_pack, str) else None,
+                        content_carry.read_held(asked.get("content_held")))
 
 
 def _now() -> str:
@@ -300,22 +317,22 @@ class _Api:
 
     async def pull(self, request: Request) -> Response:
         cert = await self.authenticate(request)
-        vector, acknowledge, content_pack = delta_request(
-            await self.device_body(request, cert, self.limits.max_small))
-        return await self._delta(cert, vector, acknowledge, content_pack)
+        asked = delta_request(await self.device_body(request, cert, self.limits.max_small))
+        return await self._delta(cert, asked)
 
     async def pull_known(self, request: Request) -> Response:
         """GET: the delta from the vector the device reported last (push or delta)."""
         cert = await self.authenticate(request)
         vector = await run_in_threadpool(self.hub.reported_vector, cert.device_id)
-        return await self._delta(cert, vector, False)
+        return await self._delta(cert, DeltaRequest(vector, False))
 
-    async def _delta(self, cert: trust.Certificate, vector: dict[str, int], acknowledge: bool,
-                     content_pack: str | None = None) -> Response:
+    async def _delta(self, cert: trust.Certificate, asked: DeltaRequest) -> Response:
+        vector = asked.vector
+
         def work():
             uploads.sweep(self.deltas, 3600)       # deltas whose download was cut off
             found = delta.build(self.hub, cert, vector, self.deltas, self.limits.delta_events,
-                                acknowledge, content_pack)
+                                asked.acknowledge, asked.content_pack, asked.content_held)
             with self.hub.db.transaction():
                 self.hub.note_device(cert, _now(), pull=True, vector=vector)
             return found

@@ -24,7 +24,7 @@ from typing import NamedTuple
 from debc_outreach.core.ids import new_id
 from debc_outreach.hub.service import Hub
 from debc_outreach.storage import events
-from debc_outreach.sync import bundle, codec, trust
+from debc_outreach.sync import bundle, codec, content_carry, trust
 from debc_outreach.sync.scope import VILLAGE_FIELD, AreaIndex
 
 MAX_EVENTS = 50000            # per delta bundle; the device asks again for the rest
@@ -170,16 +170,27 @@ def _hash_at(hub: Hub, device: str, seq: int) -> str:
                          (device, seq))
 
 
+def _device_lacks(rolled_out: dict, content_pack: str | None,
+                  content_held: tuple[str, str] | None) -> bool:
+    """Whether the coordinator's pack is worth sending to a device that holds what it says."""
+    if content_held is not None:
+        return content_carry.newer_than_held(rolled_out, content_held)
+    return content_pack is not None and rolled_out["sha256"] != content_pack
+
+
 def build(hub: Hub, device: trust.Certificate, vector: dict[str, int], folder: Path,
           limit: int = MAX_EVENTS, acknowledge: bool = False,
-          content_pack: str | None = None) -> Delta | None:
+          content_pack: str | None = None,
+          content_held: tuple[str, str] | None = None) -> Delta | None:
     """Seal the next delta for `device` into a file in `folder`; None when it lacks nothing.
 
     With `acknowledge`, a device that lacks nothing still gets a bundle without events:
     its header carries the hub's version vector, which tells the device (through the
     normal import) what the hub holds, so its next push repeats nothing.
-    `content_pack`: the SHA-256 of the content pack the device holds (None: unknown);
-    the coordinator's pack rides along when it differs.
+    The coordinator's content pack rides along when the device could install it:
+    `content_held` is the (id, version) of the pack the device uses, and the pack comes
+    only when newer. A device that does not say so (older versions) sends `content_pack`,
+    the SHA-256 of the pack it passes on (None: unknown), and gets the pack when it differs.
     """
     planned = plan(hub, device, vector, limit)
     if not planned.ranges and not acknowledge:
@@ -219,7 +230,12 @@ def build(hub: Hub, device: trust.Certificate, vector: dict[str, int], folder: P
               "events": sum(last - first + 1 for first, last in planned.ranges.values()),
               "encoding": "debc-ndjson-1"}
     rolled_out = hub.content_pack()
-    if rolled_out and content_pack is not None and rolled_out["sha256"] != content_pack:
+    if rolled_out:
+        # Which pack the hub passes on: the coordinator's computer sends it again only
+        # when it has a newer one (sync/content_carry.py).
+        header["content_held"] = {"id": rolled_out.get("id", ""),
+                                  "version": rolled_out.get("version", "")}
+    if rolled_out and _device_lacks(rolled_out, content_pack, content_held):
         header["content_pack"] = rolled_out
     path = folder / f"delta-{device.device_id[:8]}-{bundle_id}{bundle.SUFFIX}"
     bundle.seal(path, hub.keys, header, {device.device_id: device.enc}, lines(), level=3)

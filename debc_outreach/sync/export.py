@@ -36,8 +36,14 @@ def bundle_filename(store: Store, recipient: str, when: dt.datetime | None = Non
 
 
 def export_bundle(store: Store, recipient: str, path: Path,
-                  report: Progress | None = None) -> ExportResult:
-    """Seal everything `recipient` has not acknowledged into `path`."""
+                  report: Progress | None = None,
+                  held_pack: tuple[str, str] | None = None) -> ExportResult:
+    """Seal everything `recipient` has not acknowledged into `path`.
+
+    `held_pack`: (id, version) of the content pack this computer uses
+    (content.loader.active_pack_identity); the header tells the recipient, whose next
+    bundles then carry their pack only when it is newer.
+    """
     prog = trust.require_programme(store)
     own = trust.own_certificate(store)
     if own.expired():
@@ -104,7 +110,12 @@ def export_bundle(store: Store, recipient: str, path: Path,
               "recipients": [recipient], "ranges": ranges, "heads": heads, "vector": told,
               "peer_view": peer_view,
               "events": total, "encoding": "debc-ndjson-1"}
-    carried = content_carry.outgoing(store.data_dir)
+    uses = content_carry.own_held(store.data_dir, held_pack)
+    if uses:
+        header["content_held"] = uses
+    # A hub keeps only the coordinator's pack; anyone else's would travel for nothing.
+    carried = (content_carry.outgoing_to(store.data_dir, recipient)
+               if cert.role != "hub" or trust.is_coordinator(store) else None)
     if carried:
         header["content_pack"] = carried
     path.parent.mkdir(parents=True, exist_ok=True)

@@ -37,8 +37,10 @@ def _addressed_here(store: Store, path: Path) -> bool:
 
 def sync_folder(store: Store, folder: Path,
                 report: Callable[[int, int, str], None] | None = None,
-                cancelled: Callable[[], bool] = lambda: False) -> FolderResult:
-    """Import every bundle for this device in `folder`, then write one per peer that is due."""
+                cancelled: Callable[[], bool] = lambda: False,
+                held_pack: tuple[str, str] | None = None) -> FolderResult:
+    """Import every bundle for this device in `folder`, then write one per peer that is due.
+    `held_pack`: the content pack this computer uses (see export.export_bundle)."""
     trust.require_programme(store)
     if not folder.is_dir():
         raise UserError(_("The folder {folder} does not exist or is not reachable.")
@@ -65,7 +67,8 @@ def sync_folder(store: Store, folder: Path,
         if cancelled():
             return result
         name = export.bundle_filename(store, peer.device_id)
-        written = export.export_bundle(store, peer.device_id, folder / name)
+        written = export.export_bundle(store, peer.device_id, folder / name,
+                                       held_pack=held_pack)
         result.written.append(written)
         prefix = f"{store.device_id[:8]}-to-{peer.device_id[:8]}-"
         for old in folder.glob(f"{prefix}*{bundle.SUFFIX}"):

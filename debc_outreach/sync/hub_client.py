@@ -211,7 +211,8 @@ def _outbox_is_current(store: Store, path: Path) -> bool:
     return all(seq <= int(told.get(device, 0)) for device, seq in vector.items())
 
 
-def _push(session: _Session, store: Store, hub_id: str, report: Progress | None) -> int:
+def _push(session: _Session, store: Store, hub_id: str, report: Progress | None,
+          held_pack: tuple[str, str] | None) -> int:
     outbox = store.data_dir / OUTBOX
     outbox.mkdir(exist_ok=True)
     waiting = []
@@ -226,7 +227,7 @@ def _push(session: _Session, store: Store, hub_id: str, report: Progress | None)
             path.unlink(missing_ok=True)
     if not waiting or not _outbox_is_current(store, waiting[-1]):
         path = outbox / export.bundle_filename(store, hub_id)
-        export.export_bundle(store, hub_id, path)
+        export.export_bundle(store, hub_id, path, held_pack=held_pack)
         waiting.append(path)
     pushed = 0
     for path in waiting:
@@ -240,18 +241,21 @@ def _push(session: _Session, store: Store, hub_id: str, report: Progress | None)
 # --- pull -------------------------------------------------------------------------------
 
 def _pull(session: _Session, store: Store, result: HubSyncResult, report: Progress | None,
-          cancelled: Callable[[], bool]) -> None:
+          cancelled: Callable[[], bool], held_pack: tuple[str, str] | None) -> None:
     spool = store.data_dir / "tmp"
     spool.mkdir(exist_ok=True)
     for _round in range(MAX_ROUNDS):
         vector = peers.version_vector(store.database.conn)
         # The first answer is a bundle even when nothing lacks: its header tells this
         # computer what the hub holds (what it just received), so nothing is sent twice.
-        # The first answer also brings the coordinator's content pack if this computer
-        # holds another one (content_carry.py).
+        # The first answer also brings the coordinator's content pack if it is newer than
+        # the one this computer uses (content_carry.py). The digest is for older hubs,
+        # which send the pack whenever it differs from the one this computer passes on.
         asked = {"vector": vector, "acknowledge": _round == 0}
         if _round == 0:
             asked["content_pack"] = content_carry.outgoing_digest(store.data_dir)
+            if held_pack is not None:
+                asked["content_held"] = content_carry.held(held_pack)
         body = dumps(asked).encode("utf-8")
         sink = spool / f"hub-delta-{_round}{bundle.SUFFIX}"
         try:
@@ -335,8 +339,12 @@ def _send_ack(session: _Session, store: Store) -> None:
 def sync_with_hub(store: Store, url: str, report: Progress | None = None,
                   cancelled: Callable[[], bool] = lambda: False, proxy: str = "",
                   timeout: float = 60.0, retries: int = 6, backoff: float = 1.0,
-                  transport=None) -> HubSyncResult:
-    """Push then pull with the hub at `url`. Raises HubError / UserError when refused."""
+                  transport=None, held_pack: tuple[str, str] | None = None) -> HubSyncResult:
+    """Push then pull with the hub at `url`. Raises HubError / UserError when refused.
+
+    `held_pack`: (id, version) of the content pack this computer uses
+    (content.loader.active_pack_identity); the hub then sends its pack only when newer.
+    """
     import httpx
 
     url = check_url(url)
@@ -363,8 +371,8 @@ def sync_with_hub(store: Store, url: str, report: Progress | None = None,
             session.follow_clock(response)
             hub_cert = _hub_certificate(store, prog, response.json())
             result.hub = hub_cert.device_id
-            result.pushed = _push(session, store, hub_cert.device_id, report)
-            _pull(session, store, result, report, cancelled)
+            result.pushed = _push(session, store, hub_cert.device_id, report, held_pack)
+            _pull(session, store, result, report, cancelled, held_pack)
             if trust.is_coordinator(store):
                 _send_ack(session, store)
     except Cancelled:

@@ -618,6 +618,7 @@ def _finish(store: Store, sealed: bundle.SealedBundle, cert: trust.Certificate,
                      (now, cert.device_id))
         conn.execute("INSERT INTO sync_bundle_in VALUES (?, ?, ?, ?)",
                      (sealed.bundle_id, cert.device_id, now, events.dumps(result.as_json())))
+    content_carry.remember_peer_pack(store.data_dir, cert.device_id, header)
     content_carry.receive(store.data_dir, header.get("content_pack"))
 
 

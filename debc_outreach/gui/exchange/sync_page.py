@@ -370,11 +370,13 @@ class SyncPage(Page):
             return None
 
         def work(store: Store, progress: Progress):
+            from debc_outreach.content.loader import active_pack_identity
             from debc_outreach.sync import export
 
             coordinator = peers.coordinator_id(store)
             return export.export_bundle(store, coordinator, folder / export.bundle_filename(
-                store, coordinator), report=progress.report)
+                store, coordinator), report=progress.report,
+                held_pack=active_pack_identity(store.data_dir))
 
         return self._run(_("Writing the bundle…"), work, self._sent)
 
@@ -402,8 +404,11 @@ class SyncPage(Page):
         sync_folder.remember_folder(self.context.data_dir, folder)
 
         def work(store: Store, progress: Progress):
+            from debc_outreach.content.loader import active_pack_identity
+
             result = sync_folder.sync_folder(store, folder, report=progress.report,
-                                             cancelled=lambda: progress.cancelled)
+                                             cancelled=lambda: progress.cancelled,
+                                             held_pack=active_pack_identity(store.data_dir))
             self._receive_packs(store)
             return result
 
@@ -437,9 +442,12 @@ class SyncPage(Page):
         hub_client.save_hub_settings(data_dir, url, proxy)
 
         def work(store: Store, progress: Progress):
+            from debc_outreach.content.loader import active_pack_identity
+
             result = hub_client.sync_with_hub(store, url, report=progress.report,
                                               cancelled=lambda: progress.cancelled,
-                                              proxy=proxy)
+                                              proxy=proxy,
+                                              held_pack=active_pack_identity(store.data_dir))
             self._receive_packs(store)
             return result
 

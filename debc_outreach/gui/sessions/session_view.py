@@ -104,7 +104,6 @@ class SessionView(QWidget):
         self.sheets_button.setMenu(sheets)
         top.addWidget(self.back_button)
         top.addWidget(self.title, 1)
-        top.addWidget(self.state_label)
         top.addWidget(self.details_button)
         top.addWidget(self.history_button)
         top.addWidget(self.sheets_button)
@@ -113,7 +112,13 @@ class SessionView(QWidget):
         outer.addLayout(top)
         self.details = QLabel()
         self.details.setWordWrap(True)
-        outer.addWidget(self.details)
+        # The state leads the line below the date, not the buttons' row: that leaves the
+        # date and time one line at large text, so the lists below keep their rows.
+        state_row = QHBoxLayout()
+        state_row.setSpacing(12)
+        state_row.addWidget(self.state_label, 0, Qt.AlignmentFlag.AlignTop)
+        state_row.addWidget(self.details, 1)
+        outer.addLayout(state_row)
         self.banner = QLabel()
         self.banner.setObjectName("amendBanner")
         self.banner.setStyleSheet("background: #fff4d6; padding: 4px;")
@@ -178,7 +183,7 @@ class SessionView(QWidget):
         database = self.context.store.database
         self.open.session = session = sessions.require(database, self.open.session.id)
         place = gazetteer.village_label(session.village_code)
-        when = i18n.format_date(session.day, "full")
+        when = i18n.format_day(session.day)
         self.title.setText(f"{when} {i18n.localize_digits(session.start_time)}".strip())
         self.state_label.setText(_(sessions.STATE_NAMES[session.state]))
         modules = catalogue.modules()
