@@ -148,6 +148,11 @@ def test_the_default_clock_reads_the_system_time_in_milliseconds():
     assert before <= wall_ms(stamp) <= after
 
 
+def test_a_new_clock_has_issued_nothing_yet():
+    assert Clock().last == 0
+    assert Clock(now_ms=Wall(0)).now() == pack(0, 1)
+
+
 def test_a_reopened_clock_starts_after_its_last_stamp():
     clock = Clock(pack(START_MS + 10, 2), now_ms=Wall(START_MS))
     assert clock.last == pack(START_MS + 10, 2)

@@ -36,7 +36,7 @@ REF = _load_reference()
 CASES = json.loads((DATA / "cases.json").read_text(encoding="utf-8"))
 
 COENG, RO, DA, TA, BA, U = "\u17d2", "\u179a", "\u178a", "\u178f", "\u1794", "\u17bb"
-KA, NGO, A_QAQ = "\u1780", "\u1784", "\u17a2"
+KA, NGO, NYO, A_QAQ = "\u1780", "\u1784", "\u1789", "\u17a2"
 CONSONANTS = [chr(c) for c in range(0x1780, 0x17A3)]              # KA .. QA
 INDEPENDENT_VOWELS = [chr(c) for c in range(0x17A5, 0x17B4)]      # QI .. QAU
 BASES = CONSONANTS + INDEPENDENT_VOWELS
@@ -44,7 +44,8 @@ MARKS = [chr(c) for c in range(0x17B6, 0x17D4)] + ["\u17dd"]        # vowels, si
 UPPER_VOWELS = ["\u17b7", "\u17b8", "\u17b9", "\u17ba", "\u17be", "\u17d0", "\u17dd"]
 # One base of each kind the rules tell apart: series 1, series 2, BA, RO, DA, QA,
 # an independent vowel, and the two base code points at the ends of the Khmer block.
-SAMPLE_BASES = [KA, NGO, BA, RO, DA, TA, A_QAQ, "\u17a5", "\u17b3", "\u1793", "\u179f"]
+# NYO is in neither of the shifter rule's consonant series.
+SAMPLE_BASES = [KA, NGO, NYO, BA, RO, DA, TA, A_QAQ, "\u17a5", "\u17b3", "\u1793", "\u179f"]
 
 
 def assert_same_keys(texts) -> None:
@@ -61,12 +62,19 @@ def _codepoints(text: str) -> str:
 
 # --- clean-up: NFC, invisible characters, deprecated vowels, spaces, case ---------------
 
+# Every format (Cf) character is in the BMP, the Brahmi to Duployan planes or the tags block.
+_PLANES_WITH_FORMAT_CHARACTERS = (range(0x10000), range(0x11000, 0x1E000),
+                                  range(0xE0000, 0xE0100))
+
+
 def _format_characters() -> list[str]:
-    return [chr(c) for c in range(0x110000) if unicodedata.category(chr(c)) == "Cf"]
+    return [chr(c) for plane in _PLANES_WITH_FORMAT_CHARACTERS for c in plane
+            if unicodedata.category(chr(c)) == "Cf"]
 
 
 def _whitespace() -> list[str]:
     return [chr(c) for c in range(0x3000 + 1) if chr(c).isspace()]
+
 
 
 def test_every_invisible_format_character_is_dropped_anywhere_in_a_name():
@@ -119,6 +127,14 @@ def test_every_single_khmer_code_point_alone_and_after_a_base():
     block = [chr(c) for c in range(0x1770, 0x1810)]
     texts = block + [base + c for base in SAMPLE_BASES for c in block] \
         + [c + base for base in (KA, BA) for c in block]
+    assert_same_keys(texts)
+
+
+def test_marks_after_any_code_point_near_the_khmer_block_are_reordered_only_after_a_base():
+    # Marks that the key would move, join or fold if they followed a base.
+    movable = ["\u17b6\u17c1", "\u17c1\u17b8", COENG + DA, U + "\u17b8", "\u17c6\u17cc",
+               COENG + RO + COENG + TA]
+    texts = [chr(c) + marks for c in range(0x1770, 0x1810) for marks in movable]
     assert_same_keys(texts)
 
 
@@ -193,7 +209,8 @@ def test_a_syllable_ends_at_the_next_base_that_is_not_a_subscript():
 
 # --- vowel U + upper vowel: the shifter rule over every consonant stack ----------------
 
-TAILS = [[v] for v in UPPER_VOWELS] + [["\u17b6", "\u17c6"], ["\u17b6"], ["\u17c6"], []]
+TAILS = [[v] for v in UPPER_VOWELS] + [["\u17b6", "\u17c6"], ["\u17b6", "\u17c6", "\u17c7"],
+                                       ["\u17b6"], ["\u17c6"], []]
 
 
 def _u_cases(stack: list[str], robat: bool = False) -> list[str]:
@@ -214,13 +231,31 @@ def test_vowel_u_before_an_upper_vowel_after_every_two_consonant_stack():
     assert_same_keys(texts)
 
 
-def test_vowel_u_before_an_upper_vowel_after_three_to_six_consonant_stacks():
-    kinds = [KA, NGO, BA, RO, "\u179f", "\u1798", A_QAQ, "\u17a5"]
-    stacks = list(itertools.product(kinds, repeat=3))
-    stacks += [(BA, *rest) for size in (3, 4, 5) for rest in
-               itertools.product([KA, NGO, BA, RO], repeat=size)]
-    stacks += [(base,) * size for base in kinds for size in (4, 5, 6)]
+def test_vowel_u_before_an_upper_vowel_after_every_three_consonant_stack_kind():
+    kinds = [KA, NGO, NYO, BA, RO, "\u179f", "\u1798", A_QAQ, "\u17a5"]
+    stacks = itertools.product(kinds, repeat=3)
     assert_same_keys(text for stack in stacks for text in _u_cases(list(stack)))
+
+
+def test_vowel_u_before_an_upper_vowel_after_stacks_of_four_to_eight():
+    # Longer than any real word, but typed or pasted text can hold them.
+    stacks = [stack for size in (4, 5) for stack in
+              itertools.product([KA, NGO, NYO, BA, RO], repeat=size)]
+    stacks += [stack for size in (6, 7, 8) for stack in itertools.product([NYO, BA], repeat=size)]
+    stacks += [(base,) * size for base in (KA, NGO, NYO, BA) for size in (6, 7, 8)]
+    texts = [stack[0] + "".join(COENG + sub for sub in stack[1:]) + U + tail
+             for stack in stacks for tail in ("\u17b8", "\u17b6\u17c6")]
+    assert_same_keys(texts)
+
+
+def test_a_long_pasted_text_gets_the_reference_key():
+    # Past 256 code points, where small-integer identity no longer hides a wrong comparison.
+    paragraph = "ស្ត្រី ស្រ្តី កណ្ដាល " * 20
+    marks = KA + "".join(MARKS) * 9
+    texts = [paragraph, marks, KA + "\u17b6" * 300, paragraph.replace(" ", ""),
+             KA + COENG + TA + "\u17c1" * 280 + "\u17b8"]
+    assert all(len(text) > 256 for text in texts)
+    assert_same_keys(texts)
 
 
 def test_vowel_u_after_a_robat_or_a_mark_is_weighed_like_after_the_stack():
@@ -280,3 +315,8 @@ def test_names_are_refused_only_for_control_characters_or_nothing_visible(text, 
 ])
 def test_legacy_font_text_is_flagged_by_its_stray_punctuation(text, flagged):
     assert has_legacy_font_text(text) is flagged
+
+
+def test_the_format_characters_tried_are_all_of_them():
+    assert len(_format_characters()) == sum(
+        unicodedata.category(chr(c)) == "Cf" for c in range(0x110000))
