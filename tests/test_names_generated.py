@@ -200,6 +200,16 @@ def test_each_split_or_confusable_vowel_spelling_is_joined(typed, canonical):
     assert_same_keys(base + COENG + sub + typed for base in (KA, BA) for sub in (TA, RO, BA))
 
 
+def test_a_syllable_ends_at_any_character_that_is_not_one_of_its_marks():
+    # Khmer punctuation, digits and signs after the marks' range, other scripts, emoji:
+    # a vowel typed after them is not moved back into the syllable before them.
+    others = [chr(c) for c in range(0x17D4, 0x1800)] + ["\u1820", "\u3042", "\U0001f600",
+                                                        "a", "1", "-", "\u00e9"]
+    texts = [base + other + mark for base in (KA, BA) for other in others
+             for mark in ("\u17c1", "\u17b6", COENG + TA, U + "\u17b8")]
+    assert_same_keys(texts)
+
+
 def test_a_syllable_ends_at_the_next_base_that_is_not_a_subscript():
     texts = [first + second + mark + third for first in (KA, BA) for second in SAMPLE_BASES
              for mark in MARKS for third in ("", KA, " ", COENG)]
@@ -262,6 +272,16 @@ def test_vowel_u_after_a_robat_or_a_mark_is_weighed_like_after_the_stack():
     texts = [text for stack in ([KA], [NGO], [BA], [KA, BA], [NGO, RO])
              for text in _u_cases(stack, robat=True)]
     texts += [KA + mark + U + "\u17b8" for mark in MARKS]
+    texts += [base + "\u17cc" + mark + U + "\u17b8" for base in (KA, NGO) for mark in MARKS]
+    assert_same_keys(texts)
+
+
+def test_a_stray_coeng_before_a_mark_is_not_counted_as_a_consonant_of_the_stack():
+    # COENG + vowel is a typing error; the subscripts typed after it still count.
+    texts = [KA + COENG + mark + COENG + first + COENG + second + U + "\u17b8"
+             for mark in ("\u17b6", "\u17c1", "\u17c6") for first in (NYO, NGO, BA, KA)
+             for second in (NYO, NGO, BA, KA)]
+    texts += [base + COENG + "\u17b6" + COENG + NYO + U + "\u17b8" for base in (KA, NGO, BA)]
     assert_same_keys(texts)
 
 
