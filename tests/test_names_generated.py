@@ -213,6 +213,9 @@ def test_a_syllable_ends_at_any_character_that_is_not_one_of_its_marks():
 def test_a_syllable_ends_at_the_next_base_that_is_not_a_subscript():
     texts = [first + second + mark + third for first in (KA, BA) for second in SAMPLE_BASES
              for mark in MARKS for third in ("", KA, " ", COENG)]
+    # A base after a sign or vowel starts a new syllable: marks after it stay with it.
+    texts += [KA + mark + base + movable for mark in MARKS for base in SAMPLE_BASES
+              for movable in ("\u17c1", COENG + TA, U + "\u17b8")]
     assert_same_keys(texts)
     assert name_key("ការ\u17cb") == REF.key("ការ\u17cb")
 
