@@ -42,7 +42,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 EQUIVALENTS = ROOT / "bench" / "mutation_equivalents.toml"
 TARGET = 0.90
-TIMEOUT_S = 120              # per mutant; a mutant that hangs the tests counts as killed
+TIMEOUT_S = 60               # per mutant; a mutant that hangs the tests counts as killed
 
 # Module (under debc_outreach/) -> the tests that pin down its rules.
 MODULES: dict[str, list[str]] = {

@@ -333,6 +333,7 @@ def test_names_are_refused_only_for_control_characters_or_nothing_visible(text, 
     ("\u1800", False), ("\u17f9", False),
     ("សុខ ដារ៉ា", False), ("Sok Dara", False), ("", False),
     ("a!", False), ("ab!", False), ("a!!", True), ("!!", True), ("a ! b", False),
+    ("a!!!", True), ("!!!!", True), ("abc!!!!", True),
     ("abcdefg!!!", True), ("abcdefgh!!", False), ("abcde!!", True),
     ("g;ksñ", False), ("vI;Gs", False), ("vI;G]s", True), ("សុខ ;]", True),
 ])
