@@ -133,7 +133,8 @@ def mutate(module: str, tests: list[str], keep: Path | None = None,
     """Run cosmic-ray on one module in a scratch copy; every mutant with its outcome.
 
     With `retest`, start from the session kept in `keep` and run only its survivors
-    again (after tests were added: a killed mutant stays killed while tests only grow).
+    (and any mutant an interrupted run left) again: after tests were added, a killed
+    mutant stays killed while the tests only grow.
     """
     scratch = _scratch_copy()
     project = scratch / "project"
@@ -159,8 +160,10 @@ def mutate(module: str, tests: list[str], keep: Path | None = None,
         steps = ["exec"]
         if retest and keep is not None:
             shutil.copyfile(keep / _session_name(module), session)
+            survivors = [(m.job_id,) for m in read_session(module, session)
+                         if m.outcome == "survived"]          # not the documented equivalents
             with sqlite3.connect(session) as db:
-                db.execute("DELETE FROM work_results WHERE test_outcome = 'SURVIVED'")
+                db.executemany("DELETE FROM work_results WHERE job_id = ?", survivors)
         else:
             steps.insert(0, "init")
         for step in steps:

@@ -135,6 +135,18 @@ def test_intact_chains_of_several_devices_have_no_problems(conn):
     assert verify_chains(conn) == []
 
 
+def test_a_long_intact_chain_has_no_problems(conn):
+    store_events(conn, make_chain("a", 300))
+    assert verify_chains(conn) == []
+
+
+def test_an_event_numbered_below_one_is_reported(conn):
+    first = make_chain("a", 1)[0]
+    zero = replace(first, seq=0)
+    store_events(conn, [replace(zero, hash=zero.computed_hash())])
+    assert verify_chains(conn) == ["device a: event 1 is missing (found 0)"]
+
+
 def test_an_empty_log_has_no_problems(conn):
     assert verify_chains(conn) == []
 
