@@ -266,7 +266,8 @@ def test_a_long_pasted_text_gets_the_reference_key():
     paragraph = "ស្ត្រី ស្រ្តី កណ្ដាល " * 20
     marks = KA + "".join(MARKS) * 9
     texts = [paragraph, marks, KA + "\u17b6" * 300, paragraph.replace(" ", ""),
-             KA + COENG + TA + "\u17c1" * 280 + "\u17b8"]
+             KA + COENG + TA + "\u17c1" * 280 + "\u17b8", KA + "\u17b6" * 300 + COENG,
+             KA + "\u17b6" * 300 + COENG + COENG]
     assert all(len(text) > 256 for text in texts)
     assert_same_keys(texts)
 
