@@ -6,6 +6,8 @@
     python3 dev.py i18n             extract strings, update .po files, compile catalogs
     python3 dev.py forms            compile ui/*.ui into debc_outreach/gui/forms/
     python3 dev.py bench            run the benchmarks in bench/
+    python3 dev.py sign-content     sign the bundled content pack with the publisher key
+                                    (after any change in content/; --new-key: a new key)
 
 Installs into ./.venv (never globally, safe on PEP 668 systems). A second run
 reuses the environment without network access unless pyproject.toml changed.
@@ -103,8 +105,42 @@ def cmd_bench(args: list[str]) -> int:
     return status
 
 
+PUBLISHER_KEY_FILE = ROOT / "debc_outreach" / "content" / "publisher_key.py"
+
+
+def publisher_key_path() -> Path:
+    """The publisher's private key: $DEBC_CONTENT_KEY, else a file in the user's config."""
+    configured = os.environ.get("DEBC_CONTENT_KEY")
+    if configured:
+        return Path(configured).expanduser()
+    base = Path(os.environ.get("XDG_CONFIG_HOME") or Path.home() / ".config")
+    return base / "debc-outreach" / "content-publisher.pem"
+
+
+def cmd_sign_content(args: list[str]) -> int:
+    """Sign content/ (the bundled pack) with the publisher key; --new-key makes one first
+    and writes its public half into the app."""
+    python = ensure_venv()
+    key = publisher_key_path()
+    if "--new-key" in args:
+        if key.exists():
+            sys.exit(f"{key} exists; move it away first (or sign with it: python3 dev.py "
+                     "sign-content).")
+        run(python, "-c", "import sys; from pathlib import Path; from debc_outreach.content "
+            "import signing; k = signing.new_private_key(Path(sys.argv[1])); "
+            "Path(sys.argv[2]).write_text(signing.publisher_key_module(k), encoding='utf-8')",
+            key, PUBLISHER_KEY_FILE, cwd=ROOT)
+        print(f"New publisher key in {key} (keep it safe; back it up offline). Its public "
+              f"half is in {PUBLISHER_KEY_FILE.relative_to(ROOT)}: commit it.")
+    elif not key.exists():
+        sys.exit(f"No publisher key at {key}. Set DEBC_CONTENT_KEY to the key file, or make "
+                 "a new key with: python3 dev.py sign-content --new-key")
+    run(python, "-m", "debc_outreach", "content", "sign", "content", "--key", key, cwd=ROOT)
+    return 0
+
+
 COMMANDS = {"start": cmd_start, "test": cmd_test, "i18n": cmd_i18n, "forms": cmd_forms,
-            "bench": cmd_bench}
+            "bench": cmd_bench, "sign-content": cmd_sign_content}
 
 
 def main() -> int:

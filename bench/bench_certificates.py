@@ -36,7 +36,7 @@ def main() -> None:
 
     import segno
     from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
-    from sync_devices import make_programme
+    from support.sync_devices import make_programme
 
     from debc_outreach.sync import statement_codec as codec
     from debc_outreach.sync import statements

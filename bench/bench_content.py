@@ -52,7 +52,7 @@ def main() -> int:
 
     app = QApplication([])
     from debc_outreach.gui import fonts
-    from debc_outreach.gui.presenter import Presentation
+    from debc_outreach.gui.teaching.presenter import Presentation
 
     fonts.register_fonts()
     folder = resources.content_dir()

@@ -3,7 +3,7 @@
     .venv/bin/python bench/bench_hub.py [--devices 50] [--events 1000] [--db sqlite,postgresql]
 
 Simulated devices (real keys, certificates, bundles and signed requests;
-tests/hub_sim.py) push N events each concurrently to a real uvicorn hub on
+tests/support/hub_sim.py) push N events each concurrently to a real uvicorn hub on
 127.0.0.1, then each pulls its scope. Reported: events ingested per second
 (wall time of the push phase), p50/p95/max request latency, pull time. The hub
 runs as `hub serve` in its own process.
@@ -15,9 +15,7 @@ PostgreSQL runs on a throwaway cluster (as in the tests) when initdb exists.
 from __future__ import annotations
 
 import argparse
-import socket
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
@@ -29,8 +27,13 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "tests"))
 
 import httpx  # noqa: E402
-from hub_server import ThrowawayPostgres, enrolled_hub, postgres_bin  # noqa: E402
-from hub_sim import SimDevice  # noqa: E402
+from support.hub_server import (  # noqa: E402
+    HubProcess,
+    ThrowawayPostgres,
+    enrolled_hub,
+    postgres_bin,
+)
+from support.hub_sim import SimDevice  # noqa: E402
 
 from debc_outreach.hub.db import HubDB  # noqa: E402
 from debc_outreach.storage.store import Store  # noqa: E402
@@ -67,7 +70,8 @@ def run(label: str, root: Path, url: str | None, devices_n: int, events_n: int) 
     bundles = [device.seal(spool, hub.device_id, hub.keys.enc_public) for device in devices]
     hub_folder = hub.folder
     hub.close()
-    with HubProcess(root, hub_folder, url) as running:
+    with HubProcess(root, hub_folder, "--rate", "10000",
+                    *(["--db", url] if url else [])) as running:
         def push(number: int) -> None:
             with httpx.Client(base_url=running.url, timeout=120) as http:
                 devices[number].push(http, bundles[number], chunk=256 << 10)
@@ -113,42 +117,6 @@ def run(label: str, root: Path, url: str | None, devices_n: int, events_n: int) 
           f"p95 {p(pull_latency, .95):.0f} ms; median "
           f"{statistics.median(pull_latency) * 1000:.0f} ms")
     coordinator.close()
-
-
-class HubProcess:
-    """`debc-outreach hub serve` in its own process (so the simulated devices do not share
-    the server's interpreter), on 127.0.0.1 and a free port."""
-
-    def __init__(self, root: Path, hub_folder: Path, url: str | None):
-        with socket.socket() as sock:
-            sock.bind(("127.0.0.1", 0))
-            self.port = sock.getsockname()[1]
-        self.url = f"http://127.0.0.1:{self.port}"
-        command = [sys.executable, "-m", "debc_outreach", "--data-dir", str(root), "hub",
-                   "serve", "--hub-dir", str(hub_folder), "--port", str(self.port),
-                   "--rate", "10000"]
-        if url:
-            command += ["--db", url]
-        self.command = command
-        self.process = None
-
-    def __enter__(self) -> HubProcess:
-        self.process = subprocess.Popen(self.command, cwd=ROOT, stdout=subprocess.DEVNULL,
-                                        stderr=subprocess.DEVNULL)
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                if httpx.get(self.url + "/v1/health", timeout=2).status_code == 200:
-                    return self
-            except httpx.TransportError:
-                pass
-            if time.monotonic() > deadline or self.process.poll() is not None:
-                raise RuntimeError("the hub did not start")
-            time.sleep(0.1)
-
-    def __exit__(self, *exc) -> None:
-        self.process.terminate()
-        self.process.wait(30)
 
 
 def main() -> None:

@@ -120,7 +120,7 @@ from PySide6.QtGui import QStandardItem, QStandardItemModel
 from PySide6.QtWidgets import QApplication, QTableView
 from debc_outreach.storage.database import Database
 from debc_outreach.storage import gazetteer, participants
-from debc_outreach.gui.participant_models import RegistryModel, age_label, sex_label
+from debc_outreach.gui.participants.participant_models import RegistryModel, age_label, sex_label
 app = QApplication([])
 database = Database(path)
 gazetteer.village_name("12010101")          # the gazetteer index is shared by both

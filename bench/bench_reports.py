@@ -35,7 +35,7 @@ import resource, sys, time
 from pathlib import Path
 from PySide6.QtCore import QEventLoop
 from debc_outreach.gui.app import create_application, open_store, prepare_context
-from debc_outreach.gui.main_window import MainWindow
+from debc_outreach.gui.shell.main_window import MainWindow
 from debc_outreach.settings import load_settings
 data = Path(sys.argv[1])
 app = create_application()

@@ -113,9 +113,8 @@ import json, sys, time
 from pathlib import Path
 sys.path.insert(0, sys.argv[3])
 from debc_outreach.storage.store import Store
-from debc_outreach.sync import bulk, bundle, codec, entities, importer
+from debc_outreach.sync import bulk, bundle, codec, importer
 from debc_outreach.sync.keys import device_keys
-entities.load()
 store = Store.open(Path(sys.argv[1]))
 sealed = bundle.read_header(Path(sys.argv[2]))
 key = sealed.content_key(store.device_id, device_keys(store.data_dir))

@@ -23,15 +23,16 @@ Handler = Callable[[argparse.Namespace], int]
 
 
 def _initial_language(data_dir: Path, requested: str | None) -> str:
+    """--lang, else the language saved in Settings, else the system's (Khmer for a km
+    locale, English for any other), else Khmer."""
     if requested:
         return requested
     from debc_outreach.settings import load_settings
 
     chosen = load_settings(data_dir).language
-    if chosen:
+    if chosen in i18n.LANGUAGES:
         return chosen
-    env = os.environ.get("LANGUAGE") or os.environ.get("LC_ALL") or os.environ.get("LANG") or ""
-    return "en" if env.startswith("en") else i18n.DEFAULT_LANGUAGE
+    return i18n.system_language() or i18n.DEFAULT_LANGUAGE
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -17,7 +17,12 @@ from __future__ import annotations
 
 import datetime as dt
 import gettext
-from collections.abc import Callable
+import locale
+import os
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 
 from debc_outreach import resources
 
@@ -54,6 +59,31 @@ def set_language(language: str) -> None:
 
 def language() -> str:
     return _state["language"]
+
+
+# Where the system names the user's language, in gettext's order of precedence.
+_LOCALE_VARIABLES = ("LANGUAGE", "LC_ALL", "LC_MESSAGES", "LANG")
+
+
+def system_language() -> str | None:
+    """"km" for a Khmer system locale, "en" for any other, None when the system names none.
+
+    Unix shells say it in the locale variables (LANGUAGE may list several, the first
+    wins); Windows has none of them, so its user locale is asked there."""
+    for variable in _LOCALE_VARIABLES:
+        value = os.environ.get(variable, "").split(":")[0].strip()
+        if value:
+            return _language_of_locale(value)
+    if sys.platform == "win32":
+        value = locale.getlocale()[0]
+        if value:
+            return _language_of_locale(value)
+    return None
+
+
+def _language_of_locale(name: str) -> str:
+    """km_KH.UTF-8, km, Khmer_Cambodia -> "km"; anything else (C, en_GB, fr_FR) -> "en"."""
+    return "km" if name.lower().startswith(("km", "khmer")) else "en"
 
 
 def catalog_loaded(language: str) -> bool:
@@ -106,6 +136,33 @@ def khmer_digits() -> bool:
 
 def _digits(text: str) -> str:
     return text.translate(_KHMER_DIGITS) if _state["khmer_digits"] else text
+
+
+def localize_digits(text: str) -> str:
+    """Digits of a text shown on screen (an age band "15–24", a time "08:30") in the
+    chosen digit set. Never for codes or ids: those are typed and compared as written."""
+    return _digits(text)
+
+
+# A PDF is printed, not computed with: in Khmer it follows the Khmer-digits option too.
+# Set per thread (a ContextVar) while a document is made, so the screen and the files
+# for machines (CSV, XLSX) made at the same time keep their own digits.
+_printing_khmer_digits: ContextVar[bool] = ContextVar("printing_khmer_digits", default=False)
+
+
+@contextmanager
+def printing(lang: str) -> Iterator[None]:
+    """While a PDF in `lang` is made: `printed_digits` follows the Khmer-digits option."""
+    token = _printing_khmer_digits.set(lang == "km" and _state["khmer_digits"])
+    try:
+        yield
+    finally:
+        _printing_khmer_digits.reset(token)
+
+
+def printed_digits(text: str) -> str:
+    """Digits of a number or time printed in a document (see `printing`)."""
+    return text.translate(_KHMER_DIGITS) if _printing_khmer_digits.get() else text
 
 
 def _locale() -> str:

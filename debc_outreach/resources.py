@@ -72,6 +72,18 @@ def imported_content_dir(data_dir: Path) -> Path:
     return Path(data_dir) / "content-pack"
 
 
+def outgoing_content_pack(data_dir: Path) -> Path:
+    """The signed .zip of the imported pack, which this device's sync bundles carry on to
+    other devices; next to it `pack.json` says its id, version and SHA-256."""
+    return Path(data_dir) / "content-outbox" / "pack.zip"
+
+
+def received_content_packs(data_dir: Path) -> Path:
+    """Where sync leaves packs that arrived in bundles, until the content importer checks
+    and installs them."""
+    return Path(data_dir) / "content-inbox"
+
+
 def docs_dir() -> Path:
     """The trainer's and coordinator's guides (Markdown) and their screenshots."""
     return _bundled("docs")
@@ -88,5 +100,9 @@ def licences_dir() -> Path:
 
 
 def packaging_licence_texts() -> Path:
-    """Licence texts kept in the checkout for wheels that ship none (GPL/LGPL)."""
+    """Licence texts for the wheels that ship none (GPL/LGPL): kept in the checkout's
+    packaging/licenses/, and bundled into an installed wheel."""
+    inside = _PACKAGE_DIR / "_data" / "licence-texts"
+    if inside.is_dir():
+        return inside
     return _PACKAGE_DIR.parent / "packaging" / "licenses"

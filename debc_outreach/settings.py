@@ -27,6 +27,9 @@ class Settings:
     current_trainer_id: str = ""
     first_run_done: bool = False
     idle_lock_minutes: int = 5         # protected folders: lock after this idle time
+    export_folder: str = ""            # the export dialog starts where it last saved
+    export_formats: str = "xlsx"       # comma-separated formats ticked last time
+    export_column_keys: bool = False   # CSV headers as stable English keys
 
     @property
     def needs_first_run(self) -> bool:

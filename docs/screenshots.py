@@ -35,7 +35,7 @@ class Shooter:
         if code != 0:
             raise SystemExit("demo-data failed")
         from debc_outreach.gui.app import create_application, open_store, prepare_context
-        from debc_outreach.gui.main_window import MainWindow
+        from debc_outreach.gui.shell.main_window import MainWindow
         from debc_outreach.settings import load_settings
 
         self.app = create_application()
@@ -76,7 +76,7 @@ class Shooter:
 
     # --- the shots -------------------------------------------------------------
     def first_start(self, lang: str) -> Path:
-        from debc_outreach.gui.first_run import FirstRunDialog
+        from debc_outreach.gui.shell.first_run import FirstRunDialog
 
         return self.dialog(FirstRunDialog(self.context), lang, "first-start")
 
@@ -90,7 +90,7 @@ class Shooter:
         return self.save(self.window, lang, "sessions")
 
     def plan_session(self, lang: str) -> Path:
-        from debc_outreach.gui.session_plan_dialog import SessionPlanDialog
+        from debc_outreach.gui.sessions.session_plan_dialog import SessionPlanDialog
 
         self.window.page("sessions")
         return self.dialog(SessionPlanDialog(self.context.store, self.window), lang,
@@ -111,10 +111,10 @@ class Shooter:
     def check_in(self, lang: str) -> Path:
         page = self._open_session()
         view = page.stack.currentWidget()
-        view.search.setFocus()
-        view.search.setText("ស" if lang == "km" else "so")
+        view.checkin.search.setFocus()
+        view.checkin.search.setText("ស" if lang == "km" else "so")
         path = self.save(self.window, lang, "check-in")
-        view.search.clear()
+        view.checkin.search.clear()
         return path
 
     def skills(self, lang: str) -> Path:
@@ -125,22 +125,22 @@ class Shooter:
         view = page.stack.currentWidget()
         if lang == "km":                        # check a few people in, as a trainer would
             for letters in ("ស", "ច", "ម", "ល", "ក"):
-                view.search.setText(letters)
+                view.checkin.search.setText(letters)
                 self.settle()
-                QTest.keyClick(view.search, Qt.Key.Key_Return)
+                QTest.keyClick(view.checkin.search, Qt.Key.Key_Return)
                 self.settle()
-        view.grid.setFocus()
-        model = view.grid.model()
+        view.skills.grid.setFocus()
+        model = view.skills.grid.model()
         if lang == "km" and model is not None:  # a few skills ticked: A achieved, N not yet
             for row, column, key in ((0, 0, Qt.Key.Key_A), (1, 0, Qt.Key.Key_A),
                                      (2, 0, Qt.Key.Key_N), (3, 0, Qt.Key.Key_A),
                                      (0, 1, Qt.Key.Key_A), (1, 1, Qt.Key.Key_N)):
                 if row < model.rowCount() and column < model.columnCount():
-                    view.grid.setCurrentIndex(model.index(row, column))
-                    QTest.keyClick(view.grid, key)
+                    view.skills.grid.setCurrentIndex(model.index(row, column))
+                    QTest.keyClick(view.skills.grid, key)
                     self.settle()
         if model is not None and model.rowCount():
-            view.grid.setCurrentIndex(model.index(2, 1))
+            view.skills.grid.setCurrentIndex(model.index(2, 1))
         return self.save(self.window, lang, "skills")
 
     def participants(self, lang: str) -> Path:
@@ -148,13 +148,13 @@ class Shooter:
         return self.save(self.window, lang, "participants")
 
     def new_participant(self, lang: str) -> Path:
-        from debc_outreach.gui.participant_dialog import ParticipantDialog
+        from debc_outreach.gui.participants.participant_dialog import ParticipantDialog
 
         return self.dialog(ParticipantDialog(self.context.store, self.window), lang,
                            "new-participant")
 
     def duplicates(self, lang: str) -> Path:
-        from debc_outreach.gui.duplicates_dialog import DuplicatesDialog
+        from debc_outreach.gui.participants.duplicates_dialog import DuplicatesDialog
 
         dialog = DuplicatesDialog(self.context.store, self.window)
         dialog.resize(1100, 600)
@@ -167,7 +167,7 @@ class Shooter:
         return self.save(self.window, lang, "modules")
 
     def present(self, lang: str) -> Path:
-        from debc_outreach.gui.present_dialog import PresentDialog
+        from debc_outreach.gui.teaching.present_dialog import PresentDialog
 
         page = self.window.page("modules")
         page.modules.setCurrentRow(0)
@@ -175,7 +175,7 @@ class Shooter:
                            "present")
 
     def _presentation(self, lang: str):
-        from debc_outreach.gui.presenter import Presentation
+        from debc_outreach.gui.teaching.presenter import Presentation
 
         page = self.window.page("modules")
         page.modules.setCurrentRow(0)
@@ -220,7 +220,7 @@ class Shooter:
         return self.save(self.window, lang, "conflicts")
 
     def security(self, lang: str) -> Path:
-        from debc_outreach.gui.security_dialog import SecurityDialog
+        from debc_outreach.gui.protection.security_dialog import SecurityDialog
 
         return self.dialog(SecurityDialog(self.context, self.window), lang, "security")
 
@@ -239,24 +239,24 @@ class Shooter:
         return self.save(self.window, lang, "reports")
 
     def export(self, lang: str) -> Path:
-        from debc_outreach.gui.export_dialog import ExportDialog
+        from debc_outreach.gui.reporting.export_dialog import ExportDialog
 
         page = self.window.page("reports")
         return self.dialog(ExportDialog(self.context, page.filters.current(), self.window),
                            lang, "export")
 
     def targets(self, lang: str) -> Path:
-        from debc_outreach.gui.targets_dialog import TargetsDialog
+        from debc_outreach.gui.reporting.targets_dialog import TargetsDialog
 
         return self.dialog(TargetsDialog(self.context, self.window), lang, "targets")
 
     def settings(self, lang: str) -> Path:
-        from debc_outreach.gui.settings_dialog import SettingsDialog
+        from debc_outreach.gui.shell.settings_dialog import SettingsDialog
 
         return self.dialog(SettingsDialog(self.context, self.window), lang, "settings")
 
     def help_guide(self, lang: str) -> Path:
-        from debc_outreach.gui.guide_viewer import GuideDialog
+        from debc_outreach.gui.shell.guide_viewer import GuideDialog
 
         dialog = GuideDialog("trainer", self.window)
         dialog.resize(1000, 700)

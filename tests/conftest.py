@@ -11,13 +11,13 @@ import pytest
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 ROOT = Path(__file__).resolve().parents[1]
-SHARED_TESTDATA = ROOT.parent / "shared" / "testdata"
+TEST_DATA = Path(__file__).resolve().parent / "data"
 
 
 @pytest.fixture(scope="session")
 def khmer_cases() -> dict:
-    """The verified Khmer test data (../shared/testdata/khmer/cases.json)."""
-    path = SHARED_TESTDATA / "khmer" / "cases.json"
+    """The verified Khmer test data (tests/data/khmer/cases.json; see its README)."""
+    path = TEST_DATA / "khmer" / "cases.json"
     return json.loads(path.read_text(encoding="utf-8"))
 
 
@@ -39,6 +39,18 @@ def _english_by_default():
     yield
     i18n.set_language("en")
     i18n.set_khmer_digits(False)
+
+
+@pytest.fixture
+def fast_kdf(monkeypatch):
+    """Argon2id with small memory (the real parameters are in the benchmark); the secrets
+    unlocked in this process are forgotten afterwards. Protection tests use it."""
+    from debc_outreach.storage import vault
+
+    monkeypatch.setattr(vault, "KDF", {**vault.KDF, "time_cost": 1, "memory_kib": 8192,
+                                       "parallelism": 1})
+    yield
+    vault._UNLOCKED.clear()
 
 
 @pytest.fixture
@@ -96,7 +108,7 @@ def app_context(qapp, data_dir: Path):
 
 @pytest.fixture
 def main_window(qtbot, app_context):
-    from debc_outreach.gui.main_window import MainWindow
+    from debc_outreach.gui.shell.main_window import MainWindow
 
     window = MainWindow(app_context)
     window.resize(1366, 768)

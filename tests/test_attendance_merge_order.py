@@ -5,7 +5,7 @@ import sqlite3
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from debc_outreach.storage import attendance, checklist, projection  # noqa: F401 - registers appliers
+from debc_outreach.storage import checklist, projection
 from debc_outreach.storage.events import Event
 
 SCHEMA = """

@@ -7,7 +7,7 @@ import random
 import string
 
 import pytest
-from sync_devices import make_programme, open_device, send
+from support.sync_devices import make_programme, open_device, send
 
 from debc_outreach.sync import statement_codec as codec
 from debc_outreach.sync import statements, trust
@@ -245,3 +245,35 @@ def test_random_byte_changes_and_random_codes_never_crash(programme):
             assert not statements.verify(coordinator, text).genuine
         garbage = codec.PREFIX + base64.b32encode(rng.randbytes(rng.randint(0, 900))).decode()
         assert not statements.verify(coordinator, garbage.rstrip("=")).genuine
+
+
+def test_every_one_character_substitution_reads_altered(programme):
+    """Whatever field a substitution lands in, the programme id included, the
+    signature no longer fits: never "another programme", never genuine."""
+    coordinator, (trainer, _other) = programme
+    code = _issue(trainer, name="ស៊ុន ស្រីនាង Sun Sreyneang").code
+    alphabet = string.ascii_uppercase + "234567"
+    kinds: dict[str, int] = {}
+    for position in range(len(codec.PREFIX), len(code)):
+        for replacement in alphabet:
+            if replacement == code[position]:
+                continue
+            changed = code[:position] + replacement + code[position + 1:]
+            verdict = statements.verify(coordinator, changed)
+            kinds[verdict.kind] = kinds.get(verdict.kind, 0) + 1
+            assert verdict.kind in (statements.ALTERED, statements.DAMAGED), (
+                position, replacement, verdict.kind)
+    assert kinds[statements.ALTERED] > 0.9 * sum(kinds.values())
+
+
+def test_a_changed_programme_id_reads_altered(programme):
+    coordinator, (trainer, _other) = programme
+    decoded = codec.decode(_issue(trainer).code)
+    prog_id = decoded.statement.programme_id
+    for other in (prog_id[:-1] + ("0" if prog_id[-1] != "0" else "1"), "x" + prog_id[1:]):
+        forged = dataclasses.replace(decoded.statement, programme_id=other)
+        flags, part = codec.statement_part(forged)
+        body = {**decoded.device_certificate["body"], "programme": other}
+        document = {**decoded.device_certificate, "body": body}
+        code = codec.encode(forged, flags, part, decoded.signature, document)
+        assert statements.verify(coordinator, code).kind == statements.ALTERED

@@ -101,14 +101,14 @@ def test_an_unknown_programme_is_orange_with_the_details(verify_page, tmp_path):
 
 def test_participants_page_saves_a_signed_certificate_that_verify_accepts(
         verify_page, main_window, qtbot, tmp_path, monkeypatch):
-    from debc_outreach.gui import export_dialog, export_guard, report_documents
+    from debc_outreach.gui.reporting import export_dialog, export_guard, report_documents
     from debc_outreach.storage import attendance, participants, sessions
 
     store = main_window.context.store
     session = sessions.create(store, "2026-03-08", "07010101", ["check-before-sharing"])
     person = participants.add_participant(store, "ស៊ុន ស្រីនាង", sex="F", consent="yes")
     attendance.check_in(store, session.id, person.id)
-    main_window.context.notify_changed("participant")
+    main_window.context.announce_change("participant")
     target = tmp_path / "certificate.pdf"
     monkeypatch.setattr(report_documents.QFileDialog, "getSaveFileName",
                         lambda *args, **kwargs: (str(target), ""))
@@ -132,7 +132,7 @@ def test_participants_page_saves_a_signed_certificate_that_verify_accepts(
 
 def test_the_coordinator_withdraws_a_certificate_from_the_verify_page(verify_page,
                                                                       monkeypatch):
-    from debc_outreach.gui import verify_page as module
+    from debc_outreach.gui.reporting import verify_page as module
 
     issued = _issue(verify_page.context.store)
     assert verify_page.check(issued.code).genuine

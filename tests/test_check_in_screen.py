@@ -10,7 +10,7 @@ from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import QApplication, QDialog
 
 from debc_outreach.core.names import name_key
-from debc_outreach.storage import attendance, checklist, demo, participants, sessions
+from debc_outreach.storage import attendance, catalogue, checklist, demo, participants, sessions
 from tests.conftest import close_and_delete
 
 VILLAGE = "17010101"
@@ -25,7 +25,7 @@ def programme(app_context, request):
     village = store.database.scalar(
         "SELECT village_code FROM participant GROUP BY village_code ORDER BY count(*) DESC")
     session = sessions.create(store, dt.date.today().isoformat(), village,
-                              list(checklist.modules())[:1], start_time="08:30")
+                              list(catalogue.modules())[:1], start_time="08:30")
     return session
 
 
@@ -64,19 +64,19 @@ def _check_in_by_typing(qtbot, screen, person, plan) -> list:
     among the first three results; ↓ to them and Enter. Returns the keys pressed."""
     presses: list = []
     name = person.display_name
-    screen.search.clear()
-    _type(screen.search, name[:2])
+    screen.checkin.search.clear()
+    _type(screen.checkin.search, name[:2])
     upcoming = list(plan)
     while True:
-        shown = [p.id for p in screen.results_model.people()]
+        shown = [p.id for p in screen.checkin.results_model.people()]
         position = shown.index(person.id) if person.id in shown else None
         if position is not None and (position <= 2 or not upcoming):
             for _ in range(position):
-                _press(qtbot, screen.search, Qt.Key.Key_Down, presses)
-            _press(qtbot, screen.search, Qt.Key.Key_Return, presses)
+                _press(qtbot, screen.checkin.search, Qt.Key.Key_Down, presses)
+            _press(qtbot, screen.checkin.search, Qt.Key.Key_Return, presses)
             return presses
         assert upcoming, f"{name} not found"
-        _press(qtbot, screen.search, upcoming.pop(0), presses)
+        _press(qtbot, screen.checkin.search, upcoming.pop(0), presses)
 
 
 @pytest.mark.slow
@@ -96,7 +96,7 @@ def test_returning_participants_are_checked_in_within_six_key_presses(qtbot, scr
     for person in random.Random(4).sample(local, 40):
         presses = _check_in_by_typing(qtbot, screen, person, _plan(person.display_name))
         assert attendance.is_present(store.database.conn, screen.session.id, person.id)
-        assert screen.search.text() == ""
+        assert screen.checkin.search.text() == ""
         assert len(presses) <= 6, (person.display_name, presses)
         counts.append(len(presses))
     assert screen.counters[0].value.text() == "40"
@@ -107,36 +107,37 @@ def test_returning_participants_are_checked_in_within_six_key_presses(qtbot, scr
 def test_checking_the_same_person_twice_says_so_and_undo_removes(qtbot, screen):
     store = screen.context.store
     person = participants.add_participant(store, "Zed Qwerty", village_code=VILLAGE)
-    qtbot.keyClicks(screen.search, "zed q")
-    qtbot.keyClick(screen.search, Qt.Key.Key_Return)
-    assert "checked in" in screen.status.text()
-    qtbot.keyClicks(screen.search, "zed q")
+    qtbot.keyClicks(screen.checkin.search, "zed q")
+    qtbot.keyClick(screen.checkin.search, Qt.Key.Key_Return)
+    assert "checked in" in screen.checkin.status.text()
+    qtbot.keyClicks(screen.checkin.search, "zed q")
     events = store.database.scalar("SELECT count(*) FROM event")
-    qtbot.keyClick(screen.search, Qt.Key.Key_Return)
-    assert "already" in screen.status.text()
+    qtbot.keyClick(screen.checkin.search, Qt.Key.Key_Return)
+    assert "already" in screen.checkin.status.text()
     assert store.database.scalar("SELECT count(*) FROM event") == events
-    qtbot.keyClick(screen.search, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
+    qtbot.keyClick(screen.checkin.search, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
     assert attendance.present_ids(store.database.conn, screen.session.id) == []
-    assert "undone" in screen.status.text()
+    assert "undone" in screen.checkin.status.text()
     assert person.id
 
 
 def test_new_participant_inline_with_keyboard_only(qtbot, screen, monkeypatch):
-    from debc_outreach.gui import participant_dialog
+    from debc_outreach.gui.participants import participant_dialog
 
     def fill(dialog):
         assert dialog.name.text() == "ស្រី\u200bពៅ"
         assert dialog.village.code() == screen.session.village_code   # the session place
         _type(dialog.birth_year, "២០០៥")
-        dialog.sex.setCurrentIndex(0)
-        dialog.wg_answers["seeing"].setCurrentIndex(3)      # a lot of difficulty
+        dialog.sex.setFocus()
+        qtbot.keyClick(dialog.sex.buttons[0], Qt.Key.Key_1)  # 1: female
+        dialog.wg_answers["seeing"].set_value(3)             # a lot of difficulty
         dialog.consent_yes.setChecked(True)
         dialog.accept()
         return QDialog.DialogCode.Accepted
 
     monkeypatch.setattr(participant_dialog.ParticipantDialog, "exec", fill)
-    _type(screen.search, "ស្រី\u200bពៅ")
-    qtbot.keyClick(screen.search, Qt.Key.Key_N, Qt.KeyboardModifier.ControlModifier)
+    _type(screen.checkin.search, "ស្រី\u200bពៅ")
+    qtbot.keyClick(screen.checkin.search, Qt.Key.Key_N, Qt.KeyboardModifier.ControlModifier)
     present = attendance.attendees(screen.context.store.database.conn, screen.session.id)
     assert [p.display_name for p in present] == ["ស្រី\u200bពៅ"]
     assert present[0].birth_year == 2005 and present[0].disability is True
@@ -146,19 +147,61 @@ def test_new_participant_inline_with_keyboard_only(qtbot, screen, monkeypatch):
 
 
 def test_consent_must_be_asked(qtbot, app_context, monkeypatch):
-    from debc_outreach.gui import participant_dialog
+    from debc_outreach.gui import changes
+    from debc_outreach.gui.participants import participant_dialog
 
     shown = []
-    monkeypatch.setattr(participant_dialog, "show_user_error",
-                        lambda parent, error: shown.append(str(error)))
+    monkeypatch.setattr(changes, "show_user_error",
+                        lambda parent, error, title="": shown.append(str(error)))
     dialog = participant_dialog.ParticipantDialog(app_context.store, name="Sok")
     dialog.accept()
     assert shown and dialog.participant is None
     close_and_delete(dialog)
 
 
+def test_sex_and_everyday_activities_start_unanswered_and_sex_must_be_chosen(
+        qtbot, app_context, monkeypatch):
+    from debc_outreach.gui import changes
+    from debc_outreach.gui.participants import participant_dialog
+
+    shown = []
+    monkeypatch.setattr(changes, "show_user_error",
+                        lambda parent, error, title="": shown.append(str(error)))
+    dialog = participant_dialog.ParticipantDialog(app_context.store, name="Sok Dara")
+    qtbot.addWidget(dialog)
+    assert dialog.sex.value() is None
+    assert not any(button.isChecked() for button in dialog.sex.buttons)
+    assert all(row.value() is None for row in dialog.wg_answers.values())
+    dialog.consent_yes.setChecked(True)
+    dialog.accept()                              # nobody chose the sex: nothing is saved
+    assert "sex" in shown[-1] and dialog.participant is None
+    # One key per answer, with the focus in the row: 2 = male, Khmer ៤ = prefer not to say.
+    sex = dialog.sex
+    qtbot.keyClick(sex.buttons[0], Qt.Key.Key_2)
+    assert sex.value() == "M"
+    khmer_four = QKeyEvent(QEvent.Type.KeyPress, 0x17E4, Qt.KeyboardModifier.NoModifier, "៤")
+    QApplication.sendEvent(sex.buttons[1], khmer_four)         # a Khmer keyboard layout
+    assert sex.value() == "X"
+    hearing = dialog.wg_answers["hearing"]
+    qtbot.keyClick(hearing.buttons[0], Qt.Key.Key_3)
+    assert hearing.value() == 3 and not hearing.clear_button.isHidden()
+    qtbot.keyClick(hearing.buttons[2], Qt.Key.Key_0)             # 0 clears: skipped again
+    assert hearing.value() is None and hearing.clear_button.isHidden()
+    qtbot.keyClick(hearing.buttons[0], Qt.Key.Key_2)
+    hearing.clear_button.click()
+    assert hearing.value() is None
+    dialog.wg_answers["walking"].set_value(1)
+    dialog.accept()
+    person = dialog.participant
+    assert person is not None and person.sex == "X"
+    edit = participant_dialog.ParticipantDialog(app_context.store, existing=person)
+    qtbot.addWidget(edit)
+    assert edit.sex.value() == "X" and edit.wg_answers["walking"].value() == 1
+    assert edit.wg_answers["hearing"].value() is None
+
+
 def test_consent_text_follows_the_session_language():
-    from debc_outreach.gui.participant_dialog import CONSENT_TEXT, consent_text
+    from debc_outreach.gui.participants.participant_dialog import CONSENT_TEXT, consent_text
 
     assert consent_text("en") == CONSENT_TEXT
 
@@ -169,21 +212,59 @@ def test_skills_grid_ticks_by_keyboard_and_whole_group(qtbot, screen):
     for person in people:
         attendance.check_in(store, screen.session.id, person.id)
     screen.refresh()
-    grid = screen.grid
+    grid = screen.skills.grid
     grid.setFocus()
-    grid.setCurrentIndex(screen.grid_model.index(0, 0))
+    grid.setCurrentIndex(screen.skills.grid_model.index(0, 0))
     qtbot.keyClick(grid, Qt.Key.Key_Space)
-    item = screen.grid_model.item(0)
+    item = screen.skills.grid_model.item(0)
     results = checklist.results(store.database.conn, screen.session.id)
     assert list(results.values()) == [checklist.ACHIEVED]
     qtbot.keyClick(grid, Qt.Key.Key_N)
-    screen.group_achieved.click()
+    screen.skills.group_achieved.click()
     results = checklist.results(store.database.conn, screen.session.id)
-    assert {results[(p.id, item.id)] for p in people} == {checklist.ACHIEVED}
+    assert [results.get((p.id, item.id)) for p in people] == [checklist.NOT_YET,
+                                                              checklist.ACHIEVED,
+                                                              checklist.ACHIEVED]
+
+
+def test_whole_group_fills_only_unmarked_rows_says_how_many_and_ctrl_z_takes_it_back(
+        qtbot, screen):
+    store = screen.context.store
+    people = [participants.add_participant(store, n) for n in ("A", "B", "C", "D")]
+    for person in people:
+        attendance.check_in(store, screen.session.id, person.id)
+    screen.refresh()
+    item = screen.skills.grid_model.item(0)
+    rows = {screen.skills.grid_model.person(row).id: row for row in range(4)}
+    screen.skills.grid.setFocus()
+    screen.skills.grid.setCurrentIndex(screen.skills.grid_model.index(rows[people[0].id], 0))
+    qtbot.keyClick(screen.skills.grid, Qt.Key.Key_N)                     # A: not yet, seen by hand
+    screen.skills.grid.setCurrentIndex(screen.skills.grid_model.index(rows[people[1].id], 0))
+    qtbot.keyClick(screen.skills.grid, Qt.Key.Key_A)                     # B: achieved by hand
+
+    def marks():
+        results = checklist.results(store.database.conn, screen.session.id)
+        return [results.get((p.id, item.id), checklist.NOT_ASSESSED) for p in people]
+
+    screen.skills.group_achieved.click()
+    assert marks() == [checklist.NOT_YET, checklist.ACHIEVED, checklist.ACHIEVED,
+                       checklist.ACHIEVED]
+    assert "for 2 people who had no mark" in screen.checkin.status.text()
+    assert screen.skills.grid_model.state(rows[people[2].id], 0) == checklist.ACHIEVED
+    qtbot.keyClick(screen.skills.grid, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
+    assert marks() == [checklist.NOT_YET, checklist.ACHIEVED, checklist.NOT_ASSESSED,
+                       checklist.NOT_ASSESSED]
+    assert "2 marks removed" in screen.checkin.status.text()
+    assert len(attendance.present_ids(store.database.conn, screen.session.id)) == 4
+    screen.skills.group_not_yet.click()
+    screen.skills.group_not_yet.click()                                 # nobody is left unmarked
+    assert marks() == [checklist.NOT_YET, checklist.ACHIEVED, checklist.NOT_YET,
+                       checklist.NOT_YET]
+    assert "nothing changed" in screen.checkin.status.text()
 
 
 def test_closing_shows_a_summary_and_locks_the_screen(qtbot, screen, monkeypatch):
-    from debc_outreach.gui import session_view
+    from debc_outreach.gui.sessions import session_view
 
     store = screen.context.store
     person = participants.add_participant(store, "Sok Dara")
@@ -192,12 +273,12 @@ def test_closing_shows_a_summary_and_locks_the_screen(qtbot, screen, monkeypatch
                         lambda self: QDialog.DialogCode.Accepted)
     screen.close_session()
     assert sessions.get(store.database, screen.session.id).closed
-    assert not screen.search.isEnabled()
+    assert not screen.checkin.search.isEnabled()
     assert screen.amend_button.isVisible()
     monkeypatch.setattr(session_view.QInputDialog, "getText",
                         lambda *args, **kwargs: ("late sign-in sheet", True))
     screen.start_amendment()
-    assert screen.search.isEnabled() and "late sign-in sheet" in screen.banner.text()
+    assert screen.checkin.search.isEnabled() and "late sign-in sheet" in screen.banner.text()
 
 
 @pytest.mark.slow
@@ -212,7 +293,7 @@ def test_session_screen_in_khmer_with_40_people(qtbot, main_window, programme, t
     QApplication.processEvents()
     view = page.view
     assert view.counters[0].value.text() == "40"
-    assert view.present_model.rowCount() == 40
+    assert view.checkin.present_model.rowCount() == 40
     for counter in view.counters:      # the captions fit: nothing cut off
         assert counter.caption.height() >= counter.caption.sizeHint().height()
     shot = tmp_path / "session_km.png"
@@ -223,15 +304,15 @@ def test_session_screen_in_khmer_with_40_people(qtbot, main_window, programme, t
 def test_delete_takes_a_person_off_the_session(qtbot, screen, monkeypatch):
     from PySide6.QtWidgets import QMessageBox
 
-    from debc_outreach.gui import session_view
+    from debc_outreach.gui.sessions import check_in_panel
 
     store = screen.context.store
     person = participants.add_participant(store, "Chan Thy")
     attendance.check_in(store, screen.session.id, person.id)
     screen.refresh()
-    monkeypatch.setattr(session_view.QMessageBox, "question",
+    monkeypatch.setattr(check_in_panel.QMessageBox, "question",
                         lambda *args: QMessageBox.StandardButton.Yes)
-    screen.present.setCurrentIndex(screen.present_model.index(0, 0))
-    qtbot.keyClick(screen.present, Qt.Key.Key_Delete)
+    screen.checkin.present.setCurrentIndex(screen.checkin.present_model.index(0, 0))
+    qtbot.keyClick(screen.checkin.present, Qt.Key.Key_Delete)
     assert attendance.present_ids(store.database.conn, screen.session.id) == []
     assert screen.counters[0].value.text() == "0"

@@ -120,3 +120,47 @@ def test_output_cut_short_by_a_pipe_is_not_an_error(data_dir):
                             text=True)
     assert result.returncode == 0, result.stderr
     assert "unexpected" not in result.stderr
+
+
+def _messages_language(data_dir, capsys, *global_options: str) -> str:
+    """The language `db check` answers in (there is no database yet: one error line)."""
+    from debc_outreach.cli import main
+
+    assert main(["--data-dir", str(data_dir), *global_options, "db", "check"]) == 1
+    err = capsys.readouterr().err
+    return "km" if any("\u1780" <= c <= "\u17ff" for c in err) else "en"
+
+
+def _system_locale(monkeypatch, **variables: str) -> None:
+    for name in ("LANGUAGE", "LC_ALL", "LC_MESSAGES", "LANG"):
+        monkeypatch.delenv(name, raising=False)
+    for name, value in variables.items():
+        monkeypatch.setenv(name, value)
+
+
+@pytest.mark.parametrize(("variables", "expected"), [
+    ({"LANG": "en_GB.UTF-8"}, "en"),
+    ({"LANG": "C.UTF-8"}, "en"),
+    ({"LC_ALL": "fr_FR.UTF-8", "LANG": "km_KH.UTF-8"}, "en"),      # LC_ALL overrides LANG
+    ({"LANG": "km_KH.UTF-8"}, "km"),
+    ({"LANGUAGE": "km:en", "LANG": "en_US.UTF-8"}, "km"),
+    ({}, "km"),                                                      # the system says nothing
+], ids=["english", "c-locale", "lc-all-wins", "khmer", "language-list", "no-locale"])
+def test_without_a_saved_language_the_cli_follows_the_system_locale(
+        data_dir, capsys, monkeypatch, variables, expected):
+    _system_locale(monkeypatch, **variables)
+    monkeypatch.setattr(sys, "platform", "linux")
+    assert _messages_language(data_dir, capsys) == expected
+
+
+def test_the_saved_language_wins_over_the_locale_and_lang_over_both(data_dir, capsys,
+                                                                     monkeypatch):
+    from debc_outreach.settings import Settings, save_settings
+
+    _system_locale(monkeypatch, LANG="en_US.UTF-8")
+    save_settings(data_dir, Settings(language="km", first_run_done=True))
+    assert _messages_language(data_dir, capsys) == "km"
+    assert _messages_language(data_dir, capsys, "--lang", "en") == "en"
+    _system_locale(monkeypatch, LANG="km_KH.UTF-8")
+    save_settings(data_dir, Settings(language="en", first_run_done=True))
+    assert _messages_language(data_dir, capsys) == "en"

@@ -3,7 +3,7 @@
 from pathlib import Path
 
 import pytest
-from content_packs import make_pack, module_toml
+from support.content_packs import make_pack, module_toml
 
 from debc_outreach.content import lock
 from debc_outreach.content.loader import load_pack

@@ -3,7 +3,7 @@
 from pathlib import Path
 
 import pytest
-from content_packs import make_pack, zip_pack
+from support.content_packs import make_pack, trust_test_publisher, zip_pack
 
 from debc_outreach import resources
 from debc_outreach.content import load_active_pack, lock
@@ -17,6 +17,11 @@ def _published(folder: Path, version: str, items=None) -> Path:
     lock.write_lock(folder, lock.updated_entries(
         None, [i for m in pack.modules for i in m.checklist], version))
     return folder
+
+
+@pytest.fixture(autouse=True)
+def _test_publisher(monkeypatch):
+    trust_test_publisher(monkeypatch)
 
 
 @pytest.fixture
@@ -119,8 +124,6 @@ def test_pack_missing_an_id_with_recorded_results_is_refused(tmp_path, installed
 
 def test_recorded_ids_come_from_the_results_table(store):
     from debc_outreach.content.importer import recorded_checklist_ids
-    from debc_outreach.storage import checklist  # noqa: F401 - registers the applier
-
     assert recorded_checklist_ids(store.database) == set()
     store.record("checklist", "session-1", {"participant_ids": ["p1", "p2"],
                                              "item_id": "phone-basics.unlock",
@@ -129,7 +132,6 @@ def test_recorded_ids_come_from_the_results_table(store):
 
 
 def test_cli_import_refuses_a_pack_that_drops_a_recorded_id(run_cli, data_dir, tmp_path):
-    from debc_outreach.storage import checklist  # noqa: F401 - registers the applier
     from debc_outreach.storage.store import Store
 
     _published(resources.imported_content_dir(data_dir), "50.0.0")

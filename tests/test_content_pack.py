@@ -3,7 +3,7 @@
 from pathlib import Path
 
 import pytest
-from content_packs import make_pack
+from support.content_packs import make_pack
 
 from debc_outreach import resources
 from debc_outreach.content import load_active_pack, load_pack

@@ -13,7 +13,7 @@ import pytest
 from debc_outreach.storage.check import check_database
 from debc_outreach.storage.store import Store
 
-WRITER = Path(__file__).parent / "helpers" / "crash_writer.py"
+WRITER = Path(__file__).parent / "support" / "crash_writer.py"
 TRIALS = 20
 
 

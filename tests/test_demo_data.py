@@ -69,7 +69,7 @@ def test_each_devices_stamps_only_go_forward_and_never_past_now(store):
 
 
 def test_a_demo_folder_syncs_to_a_coordinator(tmp_path):
-    from sync_devices import open_device, send
+    from support.sync_devices import open_device, send
 
     from debc_outreach.sync import trust
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 
 import pytest
-from sync_devices import make_programme, open_device
+from support.sync_devices import make_programme, open_device
 
 from debc_outreach.errors import UserError
 from debc_outreach.settings import load_settings, save_settings
@@ -96,8 +96,8 @@ def test_coordinator_page_lists_the_label_the_trainer_chose(main_window, app_con
         request = tmp_path / "request.json"
         request.write_text(json.dumps(trust.enrol_request(laptop, "ស្រីពៅ — vm")),
                            encoding="utf-8")
-        assert page.create_programme("Kampot 2026")
-        assert page.approve_request(request, "07", tmp_path / "cert.json", show_qr=False)
+        assert page.enrolment.create_programme("Kampot 2026")
+        assert page.enrolment.approve_request(request, "07", tmp_path / "cert.json", show_qr=False)
         assert page.peers.item(0, 0).text() == "ស្រីពៅ — vm"
     finally:
         laptop.close()
@@ -107,8 +107,8 @@ def test_trainer_page_writes_a_request_named_after_the_current_trainer(main_wind
                                                                       app_context, tmp_path):
     page = main_window.page("sync")
     request = tmp_path / "request.json"
-    assert page.write_request(request)
+    assert page.enrolment.write_request(request)
     name = json.loads(request.read_text(encoding="utf-8"))["body"]["name"]
     assert name == f"Sok Dara — {trust.computer_name(app_context.store)}"
-    assert page.write_request(request, label="Dara, laptop 2")
+    assert page.enrolment.write_request(request, label="Dara, laptop 2")
     assert json.loads(request.read_text(encoding="utf-8"))["body"]["name"] == "Dara, laptop 2"

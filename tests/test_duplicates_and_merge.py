@@ -59,7 +59,7 @@ def test_merging_into_a_merged_record_is_refused(store):
 
 
 def test_duplicates_dialog_merges_and_the_registry_can_unmerge(qtbot, main_window):
-    from debc_outreach.gui.duplicates_dialog import DuplicatesDialog
+    from debc_outreach.gui.participants.duplicates_dialog import DuplicatesDialog
     from tests.conftest import close_and_delete
 
     store = main_window.context.store
@@ -72,7 +72,7 @@ def test_duplicates_dialog_merges_and_the_registry_can_unmerge(qtbot, main_windo
     pointers = {participants.get(store.database, p.id).merged_into for p in (keep, dup)}
     assert pointers in ({"", keep.id}, {"", dup.id}) and dialog.merged == 1
     close_and_delete(dialog)
-    main_window.context.notify_changed("participant")
+    main_window.context.announce_change("participant")
     page = main_window.page("participants")
     page.apply_filter()
     assert page.model.rowCount() == 1
@@ -114,7 +114,7 @@ def test_pairs_marked_as_different_people_do_not_use_up_the_list(store):
 
 def test_duplicates_dialog_marks_a_pair_as_different_people_and_offers_it_again(
         qtbot, main_window):
-    from debc_outreach.gui.duplicates_dialog import DuplicatesDialog
+    from debc_outreach.gui.participants.duplicates_dialog import DuplicatesDialog
     from tests.conftest import close_and_delete
 
     store = main_window.context.store

@@ -46,7 +46,7 @@ def test_unknown_codes_are_refused_and_labels_read_in_the_language():
 
 @pytest.mark.qt_log_ignore("This plugin does not support")     # the offscreen popup
 def test_village_picker_types_ahead_and_stores_the_code(qtbot, qapp):
-    from debc_outreach.gui.village_picker import VillagePicker
+    from debc_outreach.gui.widgets.village_picker import VillagePicker
 
     picker = VillagePicker()
     qtbot.addWidget(picker)

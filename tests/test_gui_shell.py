@@ -21,7 +21,7 @@ def test_compiled_form_is_up_to_date(ui_file):
 
 def test_first_start_switches_language_at_once_and_requires_a_name(qtbot, qapp, data_dir):
     from debc_outreach.gui.app import create_application, prepare_context
-    from debc_outreach.gui.first_run import FirstRunDialog
+    from debc_outreach.gui.shell.first_run import FirstRunDialog
     from debc_outreach.settings import load_settings
 
     create_application()
@@ -58,7 +58,7 @@ def test_settings_dialog_applies_language_digits_and_profiles(qtbot, main_window
                                                               monkeypatch):
     from PySide6.QtWidgets import QInputDialog
 
-    from debc_outreach.gui.settings_dialog import SettingsDialog
+    from debc_outreach.gui.shell.settings_dialog import SettingsDialog
 
     dialog = SettingsDialog(app_context, main_window)
     qtbot.addWidget(dialog)
@@ -116,7 +116,7 @@ def test_unexpected_error_shows_a_dialog_not_a_traceback(qtbot, main_window, mon
 
 
 def test_about_lists_licences_and_gazetteer_attribution(qtbot):
-    from debc_outreach.gui.about_dialog import AboutDialog
+    from debc_outreach.gui.shell.about_dialog import AboutDialog
 
     dialog = AboutDialog()
     qtbot.addWidget(dialog)

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import httpx
-from hub_server import RunningHub, enrolled_hub
-from sync_devices import open_device
+from support.hub_server import RunningHub, enrolled_hub
+from support.sync_devices import open_device
 
 from debc_outreach.storage import participants
 from debc_outreach.storage.events import dumps

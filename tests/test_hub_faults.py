@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import httpx
 import pytest
-from hub_server import RunningHub, enrolled_hub
-from hub_sim import SimDevice
-from sync_devices import VILLAGE_IN, make_programme
+from support.hub_server import RunningHub, enrolled_hub
+from support.hub_sim import SimDevice
+from support.sync_devices import VILLAGE_IN, make_programme
 
 from debc_outreach.hub.app import Limits
 from debc_outreach.storage import participants
@@ -126,3 +126,51 @@ def test_a_laptop_with_a_wrong_clock_still_syncs(setup, monkeypatch):
     with RunningHub(hub) as running:
         result = hub_client.sync_with_hub(kampot, running.url, retries=1, backoff=0.001)
     assert result.pushed == _event_count(kampot)
+
+
+@pytest.mark.parametrize(("body", "reason"), [
+    (b'{"vector": {"a1": 1e400}}', "not a whole number"),
+    (b'{"vector": {"a1": 2.5}}', "not a whole number"),
+    (b'{"vector": {"a1": -1}}', "not a whole number"),
+    (b'{"vector": {"a1": true}}', "not a whole number"),
+    (b'{"vector": {"\\ud800": 1}}', "names a device wrongly"),
+    (b'{"vector": []}', "has no vector"),
+    (b'[' * 100000 + b']' * 100000, "not valid JSON"),
+])
+def test_a_malformed_delta_vector_is_refused_with_its_reason(setup, body, reason):
+    coordinator, _kampot, hub = setup
+    device = SimDevice(coordinator, "07", "laptop")
+    with RunningHub(hub, Limits(max_small=512 << 10)) as running, \
+            httpx.Client(base_url=running.url) as http:
+        answer = device.request(http, "POST", "/v1/delta", body)
+    assert answer.status_code == 400
+    assert reason in answer.json()["error"]
+
+
+def test_an_unsigned_upload_is_refused_before_its_body_is_read(setup):
+    import socket
+
+    coordinator, _kampot, hub = setup
+    device = SimDevice(coordinator, "07", "laptop")
+    target = "/v1/bundles/" + "0" * 8 + "-0000-4000-8000-" + "0" * 12
+    signed = hub_protocol.sign_request(device.keys, device.device_id, device.certificate,
+                                       "POST", target, b"the body that was signed")
+    with RunningHub(hub) as running:
+        port = int(running.url.rsplit(":", 1)[1])
+        with socket.create_connection(("127.0.0.1", port), timeout=20) as sock:
+            head = [f"POST {target} HTTP/1.1", "Host: hub", f"Content-Length: {4 << 20}",
+                    *(f"{name}: {value}" for name, value in signed.items())]
+            # A signature over another body: refused at once, not one byte of body sent.
+            head[-1] = f"{hub_protocol.SIGNATURE}: " + "A" * 86 + "=="
+            sock.sendall(("\r\n".join(head) + "\r\n\r\n").encode("ascii"))
+            answer = b""
+            while chunk := sock.recv(4096):     # the hub closes the connection after it
+                answer += chunk
+        assert answer.startswith(b"HTTP/1.1 401")
+        assert b"connection: close" in answer.lower()
+        # Signed with the right digest but a different body: refused after reading it.
+        forged = httpx.post(running.url + target, content=b"another body!",
+                            headers={**signed, hub_protocol.OFFSET: "0",
+                                     hub_protocol.TOTAL: "13"})
+        assert forged.status_code == 400 and "does not match" in forged.json()["error"]
+    assert list(hub.uploads.iterdir()) == []

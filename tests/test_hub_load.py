@@ -11,8 +11,8 @@ from concurrent.futures import ThreadPoolExecutor
 
 import httpx
 import pytest
-from hub_server import RunningHub, enrolled_hub
-from hub_sim import SimDevice
+from support.hub_server import RunningHub, enrolled_hub
+from support.hub_sim import SimDevice
 
 from debc_outreach.hub.app import Limits
 from debc_outreach.storage.store import Store

@@ -5,8 +5,8 @@ from __future__ import annotations
 import os
 
 import pytest
-from hub_server import RunningHub, ThrowawayPostgres, enrolled_hub, postgres_bin
-from sync_devices import VILLAGE_IN, VILLAGE_OUT, make_programme
+from support.hub_server import RunningHub, ThrowawayPostgres, enrolled_hub, postgres_bin
+from support.sync_devices import VILLAGE_IN, VILLAGE_OUT, make_programme
 
 from debc_outreach.hub.db import HubDB
 from debc_outreach.storage import participants
@@ -72,7 +72,7 @@ def test_concurrent_pushes_on_postgresql_store_every_event_once(postgres, tmp_pa
     from concurrent.futures import ThreadPoolExecutor
 
     import httpx
-    from hub_sim import SimDevice
+    from support.hub_sim import SimDevice
 
     from debc_outreach.hub.app import Limits
     from debc_outreach.storage.store import Store

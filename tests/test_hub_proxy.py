@@ -7,8 +7,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import httpx
 import pytest
-from hub_server import RunningHub, enrolled_hub
-from sync_devices import VILLAGE_IN, make_programme
+from support.hub_server import RunningHub, enrolled_hub
+from support.sync_devices import VILLAGE_IN, make_programme
 
 from debc_outreach.storage import participants
 from debc_outreach.sync import hub_client

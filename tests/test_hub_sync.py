@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import httpx
 import pytest
-from hub_server import RunningHub, enrolled_hub
-from sync_devices import VILLAGE_IN, VILLAGE_OUT, make_programme
+from support.hub_server import RunningHub, enrolled_hub
+from support.sync_devices import VILLAGE_IN, VILLAGE_OUT, make_programme
 
 from debc_outreach.errors import UserError
 from debc_outreach.storage import participants

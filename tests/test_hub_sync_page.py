@@ -5,8 +5,8 @@ from __future__ import annotations
 import json
 import os
 
-from hub_server import RunningHub, enrolled_hub
-from sync_devices import VILLAGE_IN, make_programme
+from support.hub_server import RunningHub, enrolled_hub
+from support.sync_devices import VILLAGE_IN, make_programme
 
 from debc_outreach.i18n import _
 from debc_outreach.storage import participants
@@ -21,11 +21,11 @@ def test_sync_now_pushes_and_pulls_through_the_hub(main_window, app_context, qtb
     hub = enrolled_hub(tmp_path / "hub", coordinator)
     try:
         request = tmp_path / "request.json"
-        assert page.write_request(request)
+        assert page.enrolment.write_request(request)
         document = trust.approve_enrolment(coordinator, read_json_file(request, "r"), ["07"])
         cert = tmp_path / "cert.json"
         cert.write_text(json.dumps(document), encoding="utf-8")
-        assert page.accept_certificate(cert)
+        assert page.enrolment.accept_certificate(cert)
         assert page.hub_button.isEnabled()
         person = participants.add_participant(coordinator, "សុខ ដារា", village_code=VILLAGE_IN)
         with RunningHub(hub) as running:
@@ -52,8 +52,11 @@ def test_sync_now_pushes_and_pulls_through_the_hub(main_window, app_context, qtb
 
 
 def test_a_bad_hub_address_is_explained_not_attempted(main_window, qtbot, monkeypatch):
+    from debc_outreach.gui import changes
+
     page = main_window.page("sync")
     shown = []
-    monkeypatch.setattr(page, "_show_error", lambda error: shown.append(str(error)))
+    monkeypatch.setattr(changes, "show_user_error",
+                        lambda parent, error, title="": shown.append(str(error)))
     assert page.sync_now("hub.example.org") is None
     assert shown and "https://" in shown[0]

@@ -3,8 +3,8 @@
 from pathlib import Path
 
 import pytest
-from content_packs import make_pack, zip_pack
 from PySide6.QtCore import Qt, QUrl
+from support.content_packs import make_pack, trust_test_publisher, zip_pack
 
 from debc_outreach import resources
 from debc_outreach.content import load_pack
@@ -78,7 +78,7 @@ def test_module_images_are_loaded_from_the_module_folder(modules_page):
 
 
 def test_glossary_link_opens_the_term(modules_page, monkeypatch):
-    from debc_outreach.gui import glossary_view
+    from debc_outreach.gui.teaching import glossary_view
 
     opened = []
     monkeypatch.setattr(glossary_view.GlossaryTermDialog, "exec",
@@ -110,7 +110,7 @@ def test_library_in_khmer_screenshot(main_window, app_context, tmp_path):
 
 
 def test_handout_saved_from_the_page(modules_page, monkeypatch, tmp_path):
-    from debc_outreach.gui import modules_page as page_module
+    from debc_outreach.gui.teaching import modules_page as page_module
 
     target = tmp_path / "handout.pdf"
     monkeypatch.setattr(page_module.QFileDialog, "getSaveFileName",
@@ -120,7 +120,7 @@ def test_handout_saved_from_the_page(modules_page, monkeypatch, tmp_path):
 
 
 def test_present_button_starts_a_presentation(modules_page, monkeypatch, qtbot):
-    from debc_outreach.gui import present_dialog
+    from debc_outreach.gui.teaching import present_dialog
 
     monkeypatch.setattr(present_dialog.PresentDialog, "exec",
                         lambda dialog: present_dialog.PresentDialog.DialogCode.Accepted)
@@ -144,8 +144,9 @@ def test_present_button_starts_a_presentation(modules_page, monkeypatch, qtbot):
 
 def test_importing_a_pack_from_the_page_reloads_it(modules_page, app_context, monkeypatch,
                                                    qtbot, tmp_path: Path):
-    from debc_outreach.gui import modules_page as page_module
+    from debc_outreach.gui.teaching import modules_page as page_module
 
+    trust_test_publisher(monkeypatch)
     monkeypatch.setattr(page_module.QMessageBox, "information", lambda *args: None)
     shipped = load_pack()
     newer = tmp_path / "newer"

@@ -45,3 +45,17 @@ def test_stray_khmer_symbols_are_flagged_but_accepted():
     assert validate_name(odd) is None
     assert has_legacy_font_text(odd)
     assert not has_legacy_font_text("សុខ ដារ៉ា")
+
+
+def test_the_name_key_agrees_with_the_reference_key_of_the_test_data(khmer_cases):
+    import importlib.util
+    from pathlib import Path
+
+    path = Path(__file__).resolve().parent / "data" / "khmer" / "reference_key.py"
+    spec = importlib.util.spec_from_file_location("khmer_reference_key", path)
+    reference = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(reference)
+    texts = [text for case in khmer_cases["normalisation"] for text in (case["a"], case["b"])]
+    texts += khmer_cases["search"]["names"]
+    texts += [place["name_kh"] for place in khmer_cases["places"]["places"]]
+    assert [name_key(text) for text in texts] == [reference.key(text) for text in texts]

@@ -10,8 +10,8 @@ from debc_outreach.content import load_pack
 from debc_outreach.content.handout_text import handout_markdown
 from debc_outreach.content.model import Source
 from debc_outreach.content.sources import cited_numbers, with_sources
-from debc_outreach.gui.module_reader import reading_markdown
-from debc_outreach.gui.presenter import Presentation
+from debc_outreach.gui.teaching.module_reader import reading_markdown
+from debc_outreach.gui.teaching.presenter import Presentation
 
 DIGITAL_ECONOMY = "https://digitaleconomy.gov.kh/intro-detail?lang=en"
 

@@ -2,10 +2,10 @@
 
 import datetime as dt
 
-from debc_outreach.gui.checklist_model import ChecklistModel
-from debc_outreach.gui.participant_models import PeopleListModel, RegistryModel
-from debc_outreach.gui.sessions_page import SessionsModel
-from debc_outreach.storage import checklist, demo, participants, registry, sessions
+from debc_outreach.gui.participants.participant_models import PeopleListModel, RegistryModel
+from debc_outreach.gui.sessions.checklist_model import ChecklistModel
+from debc_outreach.gui.sessions.sessions_page import SessionsModel
+from debc_outreach.storage import catalogue, demo, participants, registry, sessions
 
 
 def test_registry_model_is_lazy_and_valid(qtmodeltester, app_context):
@@ -38,9 +38,9 @@ def test_list_and_grid_models_are_valid(qtmodeltester, app_context):
     qtmodeltester.check(lists)
     assert lists.rowCount() == 3 and lists.is_extra(2)
     session = sessions.create(store, dt.date.today().isoformat(), "12010101",
-                              list(checklist.modules())[:1])
+                              list(catalogue.modules())[:1])
     grid = ChecklistModel()
-    grid.set_data(people, checklist.checklist_items(session.modules), {})
+    grid.set_data(people, catalogue.checklist_items(session.modules), {})
     qtmodeltester.check(grid)
     listing = SessionsModel(store.database)
     listing.refresh()

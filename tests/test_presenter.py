@@ -7,7 +7,7 @@ from PySide6.QtGui import QWheelEvent
 from PySide6.QtWidgets import QApplication
 
 from debc_outreach.content import load_pack
-from debc_outreach.gui.presenter import Presentation
+from debc_outreach.gui.teaching.presenter import Presentation
 
 
 @pytest.fixture(scope="module")
@@ -172,7 +172,7 @@ def test_trainer_view_follows_a_live_language_switch(presentation, app_context):
 def test_projector_is_the_screen_that_is_not_the_laptop(qapp):
     from PySide6.QtGui import QGuiApplication
 
-    from debc_outreach.gui.presenter import projector_screen
+    from debc_outreach.gui.teaching.presenter import projector_screen
 
     laptop = QGuiApplication.primaryScreen()
     projector = object()

@@ -18,13 +18,7 @@ PIN = "482915"
 LATIN_NAME = "Zebulonia Kanhchana"
 
 
-@pytest.fixture(autouse=True)
-def fast_kdf(monkeypatch):
-    """Argon2id with small memory in tests; the real parameters are in the benchmark."""
-    monkeypatch.setattr(vault, "KDF", {**vault.KDF, "time_cost": 1, "memory_kib": 8192,
-                                       "parallelism": 1})
-    yield
-    vault._UNLOCKED.clear()
+pytestmark = pytest.mark.usefixtures("fast_kdf")
 
 
 def _khmer_names(khmer_cases) -> list[str]:

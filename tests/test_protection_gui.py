@@ -6,21 +6,16 @@ import pytest
 from conftest import close_and_delete
 from PySide6.QtCore import Qt
 
-from debc_outreach.gui import pin_dialogs, security
-from debc_outreach.gui.security_dialog import SecurityDialog, set_up_protection
-from debc_outreach.gui.sign_in import SignInDialog
+from debc_outreach.gui.protection import idle_lock, pin_dialogs, security
+from debc_outreach.gui.protection.security_dialog import SecurityDialog, set_up_protection
+from debc_outreach.gui.protection.sign_in import SignInDialog
 from debc_outreach.storage import participants, vault
 from debc_outreach.storage.encryption import is_plain_sqlite
 
 PIN = "482915"
 
 
-@pytest.fixture(autouse=True)
-def fast_kdf(monkeypatch):
-    monkeypatch.setattr(vault, "KDF", {**vault.KDF, "time_cost": 1, "memory_kib": 8192,
-                                       "parallelism": 1})
-    yield
-    vault._UNLOCKED.clear()
+pytestmark = pytest.mark.usefixtures("fast_kdf")
 
 
 @pytest.fixture
@@ -41,7 +36,7 @@ def protected(app_context, monkeypatch):
     assert set_up_protection(app_context, None)
     assert len(shown) == 1 and len(shown[0]) == 29
     yield app_context
-    security.stop_idle_lock(app_context)
+    idle_lock.stop_idle_lock(app_context)
 
 
 def test_protecting_from_settings_encrypts_and_keeps_the_open_store_working(protected):
@@ -74,6 +69,30 @@ def test_sign_in_refuses_a_wrong_pin_and_slows_down(qtbot, protected):
     assert not again.panel.unlock_button.isEnabled()
 
 
+def _type_a_wrong_pin(qtbot, panel) -> None:
+    qtbot.keyClicks(panel.pin_edit, "000001")
+    qtbot.keyClick(panel.pin_edit, Qt.Key.Key_Return)
+
+
+def test_enter_after_a_wrong_pin_only_says_so_on_the_shown_sign_in(qtbot, protected,
+                                                                    monkeypatch):
+    from debc_outreach.gui.protection import sign_in
+
+    recoveries = []
+    monkeypatch.setattr(sign_in, "recover_pin", lambda *args: recoveries.append(args))
+    vault.forget(protected.data_dir)
+    dialog = SignInDialog(protected)
+    qtbot.addWidget(dialog)
+    dialog.show()                              # a shown dialog picks its default button
+    qtbot.waitExposed(dialog)
+    _type_a_wrong_pin(qtbot, dialog.panel)
+    assert recoveries == [] and dialog.isVisible() and not dialog.result()
+    assert "not right" in dialog.panel.message.text()
+    assert dialog.panel.pin_edit.text() == ""
+    assert not any(button.isDefault() for button in (dialog.panel.forgot_button,
+                                                     dialog.panel.unlock_button))
+
+
 def test_sign_in_with_the_right_pin(qtbot, protected):
     vault.forget(protected.data_dir)
     dialog = SignInDialog(protected)
@@ -84,22 +103,25 @@ def test_sign_in_with_the_right_pin(qtbot, protected):
     assert vault.unlocked_secret(protected.data_dir) is not None
 
 
-def test_idle_lock_engages_and_needs_the_pin(qtbot, protected):
-    from debc_outreach.gui.main_window import MainWindow
+def test_idle_lock_engages_and_needs_the_pin(qtbot, protected, monkeypatch):
+    from debc_outreach.gui.shell.main_window import MainWindow
+
+    recoveries = []           # Enter after a wrong PIN must not open "Forgot your PIN?"
+    monkeypatch.setattr(idle_lock, "recover_pin", lambda *args: recoveries.append(args))
 
     window = MainWindow(protected)
     window.show()
     qtbot.waitExposed(window)
-    lock = security.start_idle_lock(protected, window, timeout_ms=150)
+    lock = idle_lock.start_idle_lock(protected, window, timeout_ms=150)
     try:
         qtbot.waitUntil(lambda: lock.locked, timeout=3000)
         screen = lock.screen
         assert screen.isVisible() and screen.isFullScreen()
         screen.reject()                                   # Esc does not unlock
         assert lock.locked and screen.isVisible()
-        qtbot.keyClicks(screen.panel.pin_edit, "000001")
-        qtbot.keyClick(screen.panel.pin_edit, Qt.Key.Key_Return)
+        _type_a_wrong_pin(qtbot, screen.panel)
         assert lock.locked and "not right" in screen.panel.message.text()
+        assert recoveries == [] and screen.panel.pin_edit.text() == ""
         qtbot.keyClicks(screen.panel.pin_edit, PIN)
         qtbot.keyClick(screen.panel.pin_edit, Qt.Key.Key_Return)
         assert not lock.locked
@@ -111,17 +133,17 @@ def test_idle_lock_engages_and_needs_the_pin(qtbot, protected):
         qtbot.keyClick(lock.screen.panel.pin_edit, Qt.Key.Key_Return)
         assert not lock.locked
     finally:
-        security.stop_idle_lock(protected)
+        idle_lock.stop_idle_lock(protected)
         close_and_delete(window)
 
 
 def test_user_input_keeps_the_app_unlocked(qtbot, protected):
-    from debc_outreach.gui.main_window import MainWindow
+    from debc_outreach.gui.shell.main_window import MainWindow
 
     window = MainWindow(protected)
     window.show()
     qtbot.waitExposed(window)
-    lock = security.start_idle_lock(protected, window, timeout_ms=400)
+    lock = idle_lock.start_idle_lock(protected, window, timeout_ms=400)
     try:
         for _step in range(6):
             qtbot.wait(120)
@@ -132,7 +154,7 @@ def test_user_input_keeps_the_app_unlocked(qtbot, protected):
         if lock.screen is not None:
             lock.screen._done = True
             lock.screen.close()
-        security.stop_idle_lock(protected)
+        idle_lock.stop_idle_lock(protected)
         close_and_delete(window)
 
 
@@ -146,7 +168,7 @@ def test_security_dialog_shows_the_state(qtbot, app_context):
 
 def test_after_start_installs_the_lock_and_reruns_retention_after_sync(qtbot, protected,
                                                                        monkeypatch):
-    from debc_outreach.gui.main_window import MainWindow
+    from debc_outreach.gui.shell.main_window import MainWindow
 
     runs = []
     monkeypatch.setattr(security, "run_retention", lambda context: runs.append(context))
@@ -154,20 +176,21 @@ def test_after_start_installs_the_lock_and_reruns_retention_after_sync(qtbot, pr
     window.show()
     try:
         security.after_start(protected, window, first_run=False)
-        assert security.idle_lock_of(protected) is not None
+        assert idle_lock.idle_lock_of(protected) is not None
         qtbot.waitUntil(lambda: len(runs) == 1)
-        protected.notify_changed("")                 # what the sync page sends after import
+        protected.announce_change("")                 # what the sync page sends after import
         qtbot.waitUntil(lambda: len(runs) == 2)
     finally:
-        security.stop_idle_lock(protected)
+        idle_lock.stop_idle_lock(protected)
         close_and_delete(window)
 
 
 def test_named_export_guard(app_context, monkeypatch):
-    from debc_outreach.gui import export_guard
+    from debc_outreach.gui import changes
+    from debc_outreach.gui.reporting import export_guard
 
     refused = []
-    monkeypatch.setattr(export_guard, "show_user_error", lambda *args: refused.append(args))
+    monkeypatch.setattr(changes, "show_user_error", lambda *args: refused.append(args))
     assert export_guard.confirm_named_export(None, app_context.store, "summary")
     monkeypatch.setattr(export_guard.privacy, "named_exports_allowed", lambda store: False)
     assert not export_guard.confirm_named_export(None, app_context.store, "participants")

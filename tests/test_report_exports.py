@@ -7,9 +7,10 @@ import datetime as dt
 import io
 
 import pytest
-from reports_data import demo_programme, raw_attendance
+from support.reports_data import demo_programme, raw_attendance
 
 from debc_outreach.reports import audit, columns, lookup, rows
+from debc_outreach.reports.csv_export import neutralised
 from debc_outreach.reports.exports import ExportRequest, Who, run_export, sheet_name
 from debc_outreach.reports.filters import ReportFilter
 
@@ -20,10 +21,11 @@ def programme(store):
     return store
 
 
-def _export(store, tmp_path, kind, fmt, lang="km", filt=None, name=None):
+def _export(store, tmp_path, kind, fmt, lang="km", filt=None, name=None, column_keys=True):
+    """Export like a script would: CSV files carry the stable column keys."""
     filt = filt or ReportFilter()
     path = tmp_path / (name or f"{kind}.{fmt}")
-    request = ExportRequest(kind, fmt, path, filt, lang)
+    request = ExportRequest(kind, fmt, path, filt, lang, column_keys=column_keys)
     return run_export(store.database, request, Who(store.device_id, "t1", "សុខ សុភា")), path
 
 
@@ -43,6 +45,16 @@ def test_attendance_csv_has_bom_documented_columns_and_khmer_place_names(program
     assert first["village"] == place.village and first["district"] == place.district
 
 
+@pytest.mark.parametrize("lang", ["km", "en"])
+def test_csv_headers_are_in_the_file_language_by_default(programme, tmp_path, lang):
+    for kind, table in (("attendance", columns.ATTENDANCE), ("sessions", columns.SESSIONS),
+                        ("participants", columns.PARTICIPANTS),
+                        ("summary", columns.DISAGGREGATION)):
+        _result, path = _export(programme, tmp_path, kind, "csv", lang=lang, column_keys=False)
+        header = next(csv.reader(io.StringIO(path.read_text(encoding="utf-8-sig"))))
+        assert header == columns.headers(table, lang) != columns.keys(table)
+
+
 def test_names_appear_only_for_people_who_consented(programme, tmp_path):
     result, path = _export(programme, tmp_path, "attendance", "csv")
     table = list(csv.DictReader(io.StringIO(path.read_text(encoding="utf-8-sig"))))
@@ -59,7 +71,7 @@ def test_fast_csv_lines_equal_the_rows_of_the_workbook(programme):
     lines = [line for chunk in rows.attendance_csv_lines(programme.database, filt, "en",
                                                          catalog, rows.Privacy())
              for line in chunk]
-    tuples = [["" if v is None else str(v) for v in row]
+    tuples = [["" if v is None else str(neutralised(v)) for v in row]
               for chunk in rows.attendance_chunks(programme.database, filt, "en", catalog,
                                                   rows.Privacy()) for row in chunk]
     assert list(csv.reader(io.StringIO(b"\r\n".join(lines).decode("utf-8")))) == tuples
@@ -135,12 +147,12 @@ def test_every_export_is_in_the_audit_log(programme, tmp_path):
 
 
 def test_sessions_csv_counts_match_session_counters(programme, tmp_path):
-    from debc_outreach.storage import sessions
+    from debc_outreach.storage import session_summary, sessions
 
     _result, path = _export(programme, tmp_path, "sessions", "csv")
     table = list(csv.DictReader(io.StringIO(path.read_text(encoding="utf-8-sig"))))
     for row in table[:6]:
-        figures = sessions.counters(programme.database,
+        figures = session_summary.counters(programme.database,
                                     sessions.require(programme.database, row["session_id"]))
         assert (int(row["attendances"]), int(row["women"]), int(row["disability"])) == \
             (figures.total, figures.women, figures.disability)

@@ -6,7 +6,7 @@ import datetime as dt
 from collections import defaultdict
 
 import pytest
-from reports_data import demo_programme, raw_attendance
+from support.reports_data import demo_programme, raw_attendance
 
 from debc_outreach.core import people
 from debc_outreach.errors import UserError

@@ -6,7 +6,7 @@ import shutil
 import subprocess
 
 import pytest
-from reports_data import demo_programme
+from support.reports_data import demo_programme
 
 from debc_outreach.reports.exports import ExportRequest, Who, run_export
 from debc_outreach.reports.filters import ReportFilter

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from reports_data import demo_programme
+from support.reports_data import demo_programme
 
 from debc_outreach import i18n
 from debc_outreach.reports import aggregates, audit, targets
@@ -48,7 +48,7 @@ def test_records_arriving_by_sync_refresh_the_figures(qtbot, reports_page, app_c
     session = sessions.create(store, "2026-06-01", "12010101", [])
     person = participants.add_participant(store, "ស៊ុន ស្រីនាង", sex="F", consent="yes")
     attendance.check_in(store, session.id, person.id)
-    app_context.notify_changed("attendance")
+    app_context.announce_change("attendance")
     qtbot.waitUntil(lambda: reports_page.data.figures.headline.attendances == before + 1,
                     timeout=20000)
     assert reports_page.cards["attendances"].value.text() == i18n.format_number(before + 1)
@@ -68,17 +68,19 @@ def test_export_dialog_writes_the_file_in_the_background(qtbot, reports_page, ap
                                                          tmp_path, monkeypatch):
     from PySide6.QtWidgets import QMessageBox
 
-    from debc_outreach.gui import export_guard
-    from debc_outreach.gui.export_dialog import ExportDialog
+    from debc_outreach.gui.reporting import export_guard
+    from debc_outreach.gui.reporting.export_dialog import ExportDialog
 
     monkeypatch.setattr(export_guard, "confirm_named_export", lambda *args: True)
     monkeypatch.setattr(QMessageBox, "information", lambda *args: None)
     dialog = ExportDialog(app_context, reports_page.filters.current(), reports_page)
     dialog.kind.setCurrentIndex(dialog.kind.findData("attendance"))
-    dialog.format.setCurrentIndex(dialog.format.findData("xlsx"))
-    dialog.path.setText(str(tmp_path / "report.xlsx"))
+    for fmt, box in dialog.formats.items():
+        box.setChecked(fmt == "xlsx")
+    dialog.folder.setText(str(tmp_path))
+    dialog.name.setText("report")
     dialog.start()
-    qtbot.waitUntil(lambda: dialog.result is not None, timeout=30000)
+    qtbot.waitUntil(lambda: dialog.outcomes is not None, timeout=30000)
     assert (tmp_path / "report.xlsx").stat().st_size > 0
     [entry] = audit.entries(app_context.store.database)
     assert (entry.kind, entry.format, entry.trainer_name) == ("attendance", "xlsx", "Sok Dara")
@@ -86,7 +88,7 @@ def test_export_dialog_writes_the_file_in_the_background(qtbot, reports_page, ap
 
 
 def test_targets_dialog_adds_and_removes_a_target(qtbot, reports_page, app_context):
-    from debc_outreach.gui.targets_dialog import TargetsDialog
+    from debc_outreach.gui.reporting.targets_dialog import TargetsDialog
 
     dialog = TargetsDialog(app_context, reports_page)
     dialog.measure.setCurrentIndex(dialog.measure.findData("participants"))

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-from sync_devices import VILLAGE_IN, make_programme, send
+from support.sync_devices import VILLAGE_IN, make_programme, send
 
 from debc_outreach.errors import UserError
 from debc_outreach.storage import attendance, participants, privacy, retention, sessions

@@ -2,7 +2,7 @@
 
 import datetime as dt
 
-from debc_outreach.storage import checklist, participants, sessions
+from debc_outreach.storage import catalogue, participants, sessions
 
 VILLAGE = "17010101"
 
@@ -11,8 +11,8 @@ def test_new_participant_and_session_show_not_yet_sent(main_window, app_context)
     store = app_context.store
     person = participants.add_participant(store, "ស្រីពៅ", sex="F", village_code=VILLAGE)
     session = sessions.create(store, dt.date.today().isoformat(), VILLAGE,
-                              list(checklist.modules())[:1], start_time="08:30")
-    app_context.notify_changed("participant")
+                              list(catalogue.modules())[:1], start_time="08:30")
+    app_context.announce_change("participant")
 
     page = main_window.page("participants")
     page.apply_filter()
@@ -30,14 +30,14 @@ def test_session_screen_prints_sign_in_and_attendance_sheets(main_window, app_co
                                                             tmp_path, monkeypatch):
     from PySide6.QtWidgets import QFileDialog, QMessageBox
 
-    from debc_outreach.gui import export_guard
+    from debc_outreach.gui.reporting import export_guard
     from debc_outreach.storage import attendance
 
     store = app_context.store
     person = participants.add_participant(store, "ស្រីពៅ", sex="F", village_code=VILLAGE,
                                           consent="yes")
     session = sessions.create(store, dt.date.today().isoformat(), VILLAGE,
-                              list(checklist.modules())[:1], start_time="08:30")
+                              list(catalogue.modules())[:1], start_time="08:30")
     attendance.check_in(store, session.id, person.id)
     page = main_window.page("sessions")
     page.open_session(session.id)

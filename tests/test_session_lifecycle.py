@@ -5,7 +5,14 @@ import datetime as dt
 import pytest
 
 from debc_outreach.errors import UserError
-from debc_outreach.storage import attendance, checklist, participants, sessions
+from debc_outreach.storage import (
+    attendance,
+    catalogue,
+    checklist,
+    participants,
+    session_summary,
+    sessions,
+)
 from debc_outreach.storage.database import Database
 
 VILLAGE = "12010101"
@@ -13,7 +20,7 @@ VILLAGE = "12010101"
 
 @pytest.fixture
 def session(store):
-    slug = next(iter(checklist.modules()))
+    slug = next(iter(catalogue.modules()))
     return sessions.create(store, "2026-03-08", VILLAGE, [slug], start_time="08:30")
 
 
@@ -66,8 +73,8 @@ def test_counters_count_women_disability_youth_and_elders(store, session):
     ]
     for person in people:
         attendance.check_in(store, session.id, person.id)
-    figures = sessions.counters(store.database, sessions.get(store.database, session.id))
-    assert figures == sessions.Counters(total=4, women=2, disability=1, youth=1, elders=2)
+    figures = session_summary.counters(store.database, sessions.get(store.database, session.id))
+    assert figures == session_summary.Counters(total=4, women=2, disability=1, youth=1, elders=2)
 
 
 def test_closed_session_is_locked_and_amendments_need_a_reason(store, session):
@@ -81,14 +88,14 @@ def test_closed_session_is_locked_and_amendments_need_a_reason(store, session):
         sessions.update(store, session.id, venue="Wat")
     attendance.check_in(store, session.id, late.id, reason="signed the paper sheet")
     sessions.update(store, session.id, reason="venue was moved", venue="Wat Phnom")
-    history = sessions.history(store.database, session.id)
+    history = session_summary.history(store.database, session.id)
     assert [h.reason for h in history if h.reason] == ["signed the paper sheet",
                                                        "venue was moved"]
     assert sessions.get(store.database, session.id).state == sessions.CLOSED
 
 
 def test_checklist_ticks_are_last_writer_wins_per_cell(store, session):
-    items = checklist.checklist_items(session.modules)
+    items = catalogue.checklist_items(session.modules)
     a = participants.add_participant(store, "A")
     b = participants.add_participant(store, "B")
     checklist.set_result(store, session.id, [a.id, b.id], items[0].id, checklist.ACHIEVED)
@@ -98,7 +105,7 @@ def test_checklist_ticks_are_last_writer_wins_per_cell(store, session):
 
 
 def test_checklist_items_are_read_from_the_module_pack():
-    modules = checklist.modules()
+    modules = catalogue.modules()
     assert modules
     for slug, module in modules.items():
         assert all(item.id.startswith(slug + ".") for item in module.items)
@@ -106,7 +113,7 @@ def test_checklist_items_are_read_from_the_module_pack():
 
 
 def test_session_details_are_edited_and_amended_in_the_plan_dialog(qtbot, app_context):
-    from debc_outreach.gui.session_plan_dialog import SessionPlanDialog
+    from debc_outreach.gui.sessions.session_plan_dialog import SessionPlanDialog
     from tests.conftest import close_and_delete
 
     store = app_context.store
@@ -143,14 +150,14 @@ def test_session_list_pages_newest_first_without_gaps(store):
 
 
 def test_summary_counts_skills_and_people_without_consent(store, session):
-    items = checklist.checklist_items(session.modules)
+    items = catalogue.checklist_items(session.modules)
     yes = participants.add_participant(store, "A", consent="yes")
     no = participants.add_participant(store, "B", consent="no")
     for person in (yes, no):
         attendance.check_in(store, session.id, person.id)
     checklist.set_result(store, session.id, [yes.id, no.id], items[0].id, checklist.ACHIEVED)
     checklist.set_result(store, session.id, [no.id], items[1].id, checklist.NOT_YET)
-    summary = sessions.summary(store.database, sessions.get(store.database, session.id))
+    summary = session_summary.summary(store.database, sessions.get(store.database, session.id))
     assert summary.counters.total == 2 and summary.without_consent == 1
     assert summary.achieved == {items[0].id: 2}
     assert summary.assessed == {items[0].id: 2, items[1].id: 1}

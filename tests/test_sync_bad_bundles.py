@@ -7,7 +7,7 @@ import os
 import struct
 
 import pytest
-from sync_devices import db_fingerprint, make_programme
+from support.sync_devices import db_fingerprint, make_programme
 
 from debc_outreach.errors import UserError
 from debc_outreach.storage import trainers
@@ -184,3 +184,38 @@ def test_fields_not_in_canonical_form_are_refused(world, tmp_path):
                          '{ "display_name": "x"}', "{}", 1, "0" * 64, "f" * 64))
     _seal_raw(trainer, coordinator, bad, lines + writer.flush())
     _refused(coordinator, bad, "not valid")
+
+
+def _set_keys(field: str, value):
+    def change(header: dict) -> None:
+        header["keys"][field] = value
+    return change
+
+
+@pytest.mark.parametrize(("name", "change"), [
+    ("ephemeral-junk", _set_keys("ephemeral", "not a key at all!")),
+    # 32 bytes of zeros: the right length, but a point X25519 refuses to agree with.
+    ("ephemeral-zero-point", _set_keys("ephemeral", "A" * 43)),
+    ("ephemeral-short", _set_keys("ephemeral", "AAAA")),
+    ("ephemeral-number", _set_keys("ephemeral", 12345)),
+    ("wrapped-number", _set_keys("wrapped", 7)),
+    ("wrapped-key-number", lambda h: h["keys"]["wrapped"].update(
+        {key: 7 for key in h["keys"]["wrapped"]})),
+    ("keys-string", lambda h: h.update(keys="none")),
+    ("peer-view-string", lambda h: h.update(peer_view="everything")),
+    ("peer-view-list", lambda h: h.update(peer_view=[1, 2])),
+])
+def test_a_signed_header_with_junk_fields_is_refused_in_one_line(world, tmp_path, capsys,
+                                                                  name, change):
+    from conftest import cli_in
+
+    coordinator, trainer, _other, good = world
+    bad = tmp_path / f"{name}.debc-bundle"
+    _resign(good, bad, device_keys(trainer.data_dir), change)
+    _refused(coordinator, bad, "damaged|cannot be opened")
+    before = db_fingerprint(coordinator)
+    code, _out, err = cli_in(capsys, coordinator.data_dir, "sync", "import-bundle", str(bad))
+    assert code == 1
+    assert len(err.strip().splitlines()) == 1 and "Traceback" not in err
+    assert "unexpected" not in err.lower()
+    assert db_fingerprint(coordinator) == before

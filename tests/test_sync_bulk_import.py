@@ -7,7 +7,7 @@ import shutil
 import uuid
 
 import pytest
-from sync_devices import make_programme, projection_snapshot
+from support.sync_devices import make_programme, projection_snapshot
 
 from debc_outreach.storage.store import Store
 from debc_outreach.sync import bulk, export, importer

@@ -9,7 +9,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from sync_devices import make_programme
+from support.sync_devices import make_programme
 
 from debc_outreach.storage import trainers
 from debc_outreach.storage.check import check_database
@@ -67,7 +67,7 @@ def test_import_killed_mid_way_completes_cleanly_on_restart(tmp_path):
     export.export_bundle(trainer, coordinator.device_id, path)
     coordinator.close()
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    process = subprocess.Popen([sys.executable, str(ROOT / "tests/helpers/sync_importer.py"),
+    process = subprocess.Popen([sys.executable, str(ROOT / "tests/support/sync_importer.py"),
                                 str(tmp_path / "coordinator"), str(path)],
                                stdout=subprocess.PIPE, text=True, env=env)
     for line in process.stdout:
@@ -75,7 +75,7 @@ def test_import_killed_mid_way_completes_cleanly_on_restart(tmp_path):
             break
     process.send_signal(signal.SIGKILL)
     process.wait()
-    from sync_devices import open_device
+    from support.sync_devices import open_device
 
     coordinator = open_device(tmp_path / "coordinator", "coordinator")
     try:

@@ -15,9 +15,8 @@ from pathlib import Path
 import pytest
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
-from sync_devices import make_programme, projection_snapshot
+from support.sync_devices import make_programme, projection_snapshot
 
-from debc_outreach.storage import participants  # noqa: F401  (registers the entity)
 from debc_outreach.sync import conflicts, export, importer
 
 TRAINER_IDS = ["t0", "t1"]

@@ -11,7 +11,7 @@ import string
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from sync_devices import VILLAGE_IN, open_device, send
+from support.sync_devices import VILLAGE_IN, open_device, send
 
 from debc_outreach.errors import UserError
 from debc_outreach.reports.pdf.qr import read_codes, save_qr_png

@@ -9,9 +9,9 @@ from pathlib import Path
 import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication, QDialog, QMessageBox
-from sync_devices import make_programme, open_device
+from support.sync_devices import make_programme, open_device
 
-from debc_outreach.gui import enrolment_qr, sync_page
+from debc_outreach.gui.exchange import enrolment_qr, sync_page
 from debc_outreach.reports.pdf.qr import read_codes, save_qr_png
 from debc_outreach.sync import enrolment_codec, trust
 
@@ -36,7 +36,7 @@ def _press_show_qr(box: QMessageBox) -> int:
 @pytest.fixture
 def coordinator_page(main_window):
     page = main_window.page("sync")
-    assert page.create_programme("អក្ខរកម្មឌីជីថល កំពត ២០២៦")
+    assert page.enrolment.create_programme("អក្ខរកម្មឌីជីថល កំពត ២០២៦")
     return page
 
 
@@ -77,11 +77,11 @@ def test_coordinator_approves_then_shows_a_qr_code_the_trainers_computer_reads(
 
     monkeypatch.setattr(enrolment_qr.EnrolmentQrDialog, "exec", look)
     target = tmp_path / "cert.json"
-    assert coordinator_page.approve_request(request, "0701, 0702,0703", target)
+    assert coordinator_page.enrolment.approve_request(request, "0701, 0702,0703", target)
     assert "saved in" in offered[0] and str(target) in offered[0]
     assert seen["codes"] == [seen["code"]] and seen["text"] == seen["code"]
     assert QApplication.clipboard().text() == seen["code"]
-    assert seen["device"] == TRAINER and seen["area"] == "0701, 0702, 0703"
+    assert seen["device"] == TRAINER and seen["area"] == "Kampot: Angkor Chey, Banteay Meas, Chhuk"
     assert seen["px"] >= 6                          # large enough for a camera
     assert enrolment_codec.decode(seen["code"])["certificate"] == \
         json.loads(target.read_text(encoding="utf-8"))["certificate"]
@@ -104,7 +104,7 @@ def test_without_saving_a_file_the_coordinator_can_still_show_the_qr_code(
                         lambda box: offered.append(box.text()) or _press_show_qr(box))
     monkeypatch.setattr(enrolment_qr.EnrolmentQrDialog, "exec",
                         lambda dialog: shown.append(dialog.code) or 0)
-    assert coordinator_page.approve_request(request, "07")
+    assert coordinator_page.enrolment.approve_request(request, "07")
     assert "not saved" in offered[0] and len(shown) == 1
     assert not list(tmp_path.glob("*.json"))[1:]             # only the request
 
@@ -130,9 +130,9 @@ def test_trainer_joins_from_the_sync_page_with_a_usb_scanner(
         return dialog.result()
 
     monkeypatch.setattr(enrolment_qr.JoinWithCodeDialog, "exec", scan)
-    assert page.join_with_code()
+    assert page.enrolment.join_with_code()
     assert not page.join_box.isVisible()
-    assert "Kampot 2026" in page.identity.text() and "07" in page.identity.text()
+    assert "Kampot 2026" in page.identity.text() and "area Kampot ·" in page.identity.text()
 
 
 def test_the_join_dialog_explains_each_problem_in_english_and_khmer(

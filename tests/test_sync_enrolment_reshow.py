@@ -9,10 +9,10 @@ from pathlib import Path
 import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication
-from sync_devices import open_device
+from support.sync_devices import open_device
 
 from debc_outreach.errors import UserError
-from debc_outreach.gui import enrolment_qr
+from debc_outreach.gui.exchange import enrolment_qr
 from debc_outreach.reports.pdf.qr import read_codes
 from debc_outreach.sync import enrolment_codec, trust
 from tests.conftest import cli_in as _cli
@@ -144,7 +144,7 @@ def _shot(widget, name: str) -> None:
 def test_coordinator_shows_the_qr_code_again_from_the_devices_list(
         main_window, qtbot, tmp_path, monkeypatch):
     page = main_window.page("sync")
-    assert page.create_programme(PROGRAMME)
+    assert page.enrolment.create_programme(PROGRAMME)
     store = main_window.context.store
     trainer = open_device(tmp_path / "trainer", "laptop")
     try:

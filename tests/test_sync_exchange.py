@@ -5,7 +5,7 @@ from __future__ import annotations
 import stat
 
 import pytest
-from sync_devices import VILLAGE_IN, VILLAGE_OUT, make_programme, send
+from support.sync_devices import VILLAGE_IN, VILLAGE_OUT, make_programme, send
 
 from debc_outreach.core import hlc
 from debc_outreach.core.hlc import Clock
@@ -306,7 +306,7 @@ def test_a_coordinator_restored_from_a_backup_gets_lost_records_again(programme,
     path.write_bytes(backup.read_bytes())
     for suffix in ("-wal", "-shm"):
         path.with_name(path.name + suffix).unlink(missing_ok=True)
-    from sync_devices import open_device
+    from support.sync_devices import open_device
 
     restored = open_device(path.parent, "coordinator")
     try:
@@ -334,7 +334,7 @@ def test_a_trainer_restored_from_a_backup_gets_its_own_records_back(programme, t
     path.write_bytes(backup.read_bytes())
     for suffix in ("-wal", "-shm"):
         path.with_name(path.name + suffix).unlink(missing_ok=True)
-    from sync_devices import open_device
+    from support.sync_devices import open_device
 
     restored = open_device(path.parent, "trainer 0")
     try:
@@ -362,7 +362,7 @@ def test_records_made_after_restoring_an_old_backup_are_not_lost(programme, tmp_
     path.write_bytes(backup.read_bytes())
     for suffix in ("-wal", "-shm"):
         path.with_name(path.name + suffix).unlink(missing_ok=True)
-    from sync_devices import open_device
+    from support.sync_devices import open_device
 
     restored = open_device(path.parent, "trainer 0")
     try:
@@ -424,7 +424,7 @@ def test_not_the_same_person_reaches_devices_of_that_village_only(tmp_path):
 
 def test_an_enrolment_whose_programme_keys_differ_from_the_coordinators_is_refused(
         programme, tmp_path):
-    from sync_devices import open_device
+    from support.sync_devices import open_device
 
     coordinator, (trainer, _other) = programme
     fresh = open_device(tmp_path / "fresh", "fresh")
@@ -445,7 +445,7 @@ def test_an_enrolment_whose_programme_keys_differ_from_the_coordinators_is_refus
 
 
 def test_an_enrolled_trainer_is_never_moved_to_another_coordinators_keys(tmp_path):
-    from sync_devices import open_device
+    from support.sync_devices import open_device
 
     from debc_outreach.sync import enrolment_codec
 

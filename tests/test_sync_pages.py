@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 
-from sync_devices import make_programme, send
+from support.sync_devices import make_programme, send
 
 from debc_outreach.storage import trainers
 from debc_outreach.sync import conflicts, export, state, trust
@@ -17,16 +17,22 @@ def test_trainer_joins_and_sends_to_coordinator_from_the_sync_page(main_window, 
     coordinator, _devices = make_programme(tmp_path / "programme", trainers=0)
     try:
         request = tmp_path / "request.json"
-        assert page.write_request(request)
+        assert page.enrolment.write_request(request)
+        assert "Enrolment request saved as" in page.status.text()
+        assert str(request) in page.status.text()
+        app_context.set_language("km")                  # still said, in the new language
+        assert str(request) in page.status.text() and "Enrolment" not in page.status.text()
+        app_context.set_language("en")
         cert = tmp_path / "cert.json"
         from debc_outreach.sync.trust import read_json_file
 
         document = trust.approve_enrolment(coordinator, read_json_file(request, "r"), ["07"])
         cert.write_text(__import__("json").dumps(document), encoding="utf-8")
-        assert page.accept_certificate(cert)
+        assert page.enrolment.accept_certificate(cert)
         assert not page.join_box.isVisible()
         assert page.send_button.isVisible()
         assert "not yet acknowledged" in page.status.text()
+        assert "area Kampot ·" in page.identity.text()              # the name, not "07"
         usb = tmp_path / "usb"
         usb.mkdir()
         task = page.send_to_coordinator(usb)
@@ -69,7 +75,7 @@ def test_import_from_the_page_shows_the_report(main_window, app_context, qtbot, 
     page = main_window.page("sync")
     coordinator, (trainer,) = make_programme(tmp_path / "programme", trainers=1)
     try:
-        page.create_programme("Kampot 2026")
+        page.enrolment.create_programme("Kampot 2026")
         assert page.approve_button.isVisible() and not page.send_button.isVisible()
         # This window is now a coordinator; enrol the trainer with it and import its bundle.
         document = trust.approve_enrolment(app_context.store, trust.enrol_request(trainer),
@@ -128,3 +134,15 @@ def test_conflicts_page_shows_both_values_and_resolves(main_window, app_context,
     finally:
         coordinator.close()
         trainer.close()
+
+
+def test_a_device_area_is_shown_by_province_and_district_name():
+    from debc_outreach import i18n
+    from debc_outreach.gui.exchange.enrolment_qr import area_text
+
+    assert area_text(["07"]) == "Kampot"
+    assert area_text(["0701", "12", "0703"]) == "Kampot: Angkor Chey, Chhuk; Phnom Penh"
+    assert area_text(["07", "0701"]) == "Kampot"             # the whole province
+    assert area_text([trust.ALL_AREAS]) == "all provinces"
+    i18n.set_language("km")
+    assert area_text(["07"]) == "កំពត"

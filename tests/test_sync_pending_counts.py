@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from sync_devices import make_programme, send
+from support.sync_devices import make_programme, send
 
 from debc_outreach import i18n
 from debc_outreach.storage import demo, trainers
@@ -23,12 +23,12 @@ def test_status_line_and_devices_table_count_the_same_records(main_window, app_c
     store = app_context.store
     try:
         request = tmp_path / "request.json"
-        assert page.write_request(request, label="Sok Dara — laptop")
+        assert page.enrolment.write_request(request, label="Sok Dara — laptop")
         document = trust.approve_enrolment(
             coordinator, json.loads(request.read_text(encoding="utf-8")), ["07"])
         cert = tmp_path / "cert.json"
         cert.write_text(json.dumps(document), encoding="utf-8")
-        assert page.accept_certificate(cert)
+        assert page.enrolment.accept_certificate(cert)
         # Records of other computers on this laptop (demo data, like the walkthrough's):
         # they travel in the next bundle too, but they are not this laptop's changes.
         demo.generate(store, n_participants=30, n_sessions=3)

@@ -10,7 +10,7 @@ from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
-from reports_data import demo_programme
+from support.reports_data import demo_programme
 
 from debc_outreach import i18n
 from debc_outreach.content.labels import label
@@ -166,7 +166,7 @@ def test_a_utc_moment_is_shown_in_local_time():
 
 
 def test_session_history_uses_the_khmer_date_and_24_hour_time(store):
-    from debc_outreach.gui.session_dialogs import history_lines
+    from debc_outreach.gui.sessions.session_dialogs import history_lines
     from debc_outreach.storage import sessions
 
     session = sessions.create(store, "2026-03-08", "12010101", [])
@@ -246,10 +246,15 @@ def test_every_text_a_qt_file_dialog_asks_for_is_listed(qapp):
     recorder = Recorder()
     QApplication.installTranslator(recorder)
     try:
-        for mode in (QFileDialog.AcceptMode.AcceptSave, QFileDialog.AcceptMode.AcceptOpen):
+        for mode in (QFileDialog.AcceptMode.AcceptSave, QFileDialog.AcceptMode.AcceptOpen,
+                     QFileDialog.FileMode.Directory):
             dialog = QFileDialog(None, "", str(Path.home()), "PDF (*.pdf)")
             dialog.setOption(QFileDialog.Option.DontUseNativeDialog, True)
-            dialog.setAcceptMode(mode)
+            if mode is QFileDialog.FileMode.Directory:     # "choose a folder"
+                dialog.setFileMode(mode)
+                dialog.setOption(QFileDialog.Option.ShowDirsOnly, True)
+            else:
+                dialog.setAcceptMode(mode)
             dialog.show()
             QApplication.processEvents()
             dialog.close()
@@ -273,7 +278,7 @@ def test_khmer_check_in_search_placeholder_fits(qtbot, main_window, tmp_path):
     page = main_window.page("sessions")
     page.open_session(session.id)
     qtbot.wait(50)
-    search = page.view.search
+    search = page.view.checkin.search
     room = search.width() - 2 * search.fontMetrics().averageCharWidth() - 24  # frame, clear
     assert search.fontMetrics().horizontalAdvance(search.placeholderText()) <= room
     assert search.toolTip()
@@ -284,6 +289,7 @@ def test_khmer_reports_page_shows_chart_labels_and_module_titles_whole(qtbot, ma
                                                                          tmp_path):
     from PySide6.QtCore import QRect, Qt
     from PySide6.QtGui import QFont, QFontMetricsF
+    from PySide6.QtWidgets import QStyle
 
     from debc_outreach.reports.pdf.charts import FONT_FAMILY, fitted_label
 
@@ -304,10 +310,14 @@ def test_khmer_reports_page_shows_chart_labels_and_module_titles_whole(qtbot, ma
     for text in chart.chart.labels:
         assert "…" not in fitted_label(metrics, text, width, height), text
     table = page.skills
+    # The width the item delegate lays text out in: the cell less its grid line and the
+    # style's text margin on each side.
+    margin = table.style().pixelMetric(QStyle.PixelMetric.PM_FocusFrameHMargin, None, table) + 1
+    text_width = table.columnWidth(0) - int(table.showGrid()) - 2 * margin
     for row in range(table.rowCount()):
         item = table.item(row, 0)
         assert strip_line_breaks(item.text()) == item.toolTip()
         rect = table.fontMetrics().boundingRect(
-            QRect(0, 0, table.columnWidth(0) - 8, 10_000),
+            QRect(0, 0, text_width, 10_000),
             int(Qt.TextFlag.TextWordWrap), item.text())
         assert rect.height() <= table.rowHeight(row), item.toolTip()

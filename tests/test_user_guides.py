@@ -32,7 +32,7 @@ def test_khmer_guides_are_marked_for_native_review(name):
 
 
 def test_help_menu_opens_the_guide_in_the_apps_language(main_window, app_context, qtbot):
-    from debc_outreach.gui.guide_viewer import GuideDialog
+    from debc_outreach.gui.shell.guide_viewer import GuideDialog
 
     app_context.set_language("km")
     main_window.guide_actions["trainer"].trigger()
@@ -51,7 +51,7 @@ def test_help_menu_opens_the_guide_in_the_apps_language(main_window, app_context
 def test_links_between_guides_open_in_the_viewer(main_window, qtbot):
     from PySide6.QtCore import QUrl
 
-    from debc_outreach.gui.guide_viewer import GuideDialog
+    from debc_outreach.gui.shell.guide_viewer import GuideDialog
 
     dialog = GuideDialog("trainer", main_window)
     dialog.follow_link(QUrl("coordinator-guide.km.md"))
@@ -61,7 +61,7 @@ def test_links_between_guides_open_in_the_viewer(main_window, qtbot):
 
 def test_guide_saved_as_pdf_embeds_the_khmer_font(qapp, tmp_path):
     from debc_outreach.gui.app import create_application
-    from debc_outreach.gui.guide_viewer import write_guide_pdf
+    from debc_outreach.gui.shell.guide_viewer import write_guide_pdf
 
     create_application()
     pdf = write_guide_pdf(resources.guide_path("trainer", "km"), tmp_path / "guide.pdf")
@@ -75,7 +75,7 @@ def test_guide_saved_as_pdf_embeds_the_khmer_font(qapp, tmp_path):
 def test_about_lists_every_bundled_distribution_with_its_licence_text(qtbot):
     from PySide6.QtCore import QUrl
 
-    from debc_outreach.gui.about_dialog import AboutDialog
+    from debc_outreach.gui.shell.about_dialog import AboutDialog
 
     dialog = AboutDialog()
     qtbot.addWidget(dialog)

@@ -26,9 +26,19 @@ def register_all(commands) -> None:
 
 
 def open_store(args: argparse.Namespace) -> Store:
-    """Open the data folder named on the command line (creating it on first use)."""
+    """Open the data folder named on the command line (creating it on first use).
+
+    A daily backup that could not be written is said on stderr; the command goes on.
+    """
+    import sys
+
+    from debc_outreach.i18n import _
+
     unlock_if_protected(args)
-    return Store.open(args.data_dir)
+    store = Store.open(args.data_dir)
+    if store.backup_warning:
+        print(_("Warning: {text}").format(text=store.backup_warning), file=sys.stderr)
+    return store
 
 
 def unlock_if_protected(args: argparse.Namespace) -> bytes | None:
@@ -54,4 +64,29 @@ def unlock_if_protected(args: argparse.Namespace) -> bytes | None:
             raise UserError(_("This data folder is protected with PINs. Give a trainer's PIN "
                               "with --pin or the {variable} variable.").format(variable=PIN_ENV))
         protection.sign_in(args.data_dir, pin)
+    if protection.interrupted_set_up(args.data_dir):
+        resume_interrupted_set_up(args.data_dir)
+        args.finished_set_up = True
     return vault.folder_database_key(args.data_dir)
+
+
+def resume_interrupted_set_up(data_dir) -> None:
+    """Finish a PIN set-up that was stopped half-way; say so and show the new recovery code.
+
+    Written to stderr, so a command's own output (`--json`) stays clean.
+    """
+    import sys
+
+    from debc_outreach.i18n import _
+    from debc_outreach.storage import protection
+    from debc_outreach.sync.keys import seal_key_file
+
+    done = protection.resume_set_up(data_dir)
+    seal_key_file(data_dir)
+    print(_("The set-up of PIN protection on this computer had been interrupted. It is "
+            "finished now: the database and the device keys are encrypted and checked. The "
+            "recovery code made then was never shown, so it no longer works. New recovery "
+            "code (write it down and keep it locked away; it is shown only once):"),
+          file=sys.stderr)
+    print(done.recovery_code, file=sys.stderr, flush=True)
+    protection.finish_set_up(data_dir)

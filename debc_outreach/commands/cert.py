@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import argparse
-import json
 from pathlib import Path
 
 from debc_outreach import i18n
 from debc_outreach.commands import open_store
+from debc_outreach.commands.output import print_json
 from debc_outreach.i18n import _
 
 
@@ -34,10 +34,10 @@ def cmd_verify(args: argparse.Namespace) -> int:
         else:
             verdicts = [statements.verify(store, text) for text in texts]
     if args.json:
-        print(json.dumps([{"verdict": v.kind, "reason": v.reason,
+        print_json([{"verdict": v.kind, "reason": v.reason,
                            "statement": v.statement.__dict__ if v.statement else None,
                            "device_name": v.device_name, "programme": v.programme_name}
-                          for v in verdicts], ensure_ascii=False))
+                          for v in verdicts])
     else:
         for verdict in verdicts:
             print(f"{verdict.title}: {verdict.reason}")

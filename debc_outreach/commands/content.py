@@ -1,13 +1,13 @@
-"""`debc-outreach content check | lock | list | handout | import`."""
+"""`debc-outreach content check | lock | list | handout | import | sign`."""
 
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 from pathlib import Path
 
 from debc_outreach import resources
+from debc_outreach.commands.output import print_json
 from debc_outreach.errors import UserError
 from debc_outreach.i18n import _, ngettext
 
@@ -30,9 +30,9 @@ def cmd_check(args: argparse.Namespace) -> int:
     problems = check_pack(path)
     errors = errors_only(problems)
     if args.json:
-        print(json.dumps({"ok": not errors, "pack": str(path), "problems": [
+        print_json({"ok": not errors, "pack": str(path), "problems": [
             {"file": str(p.file), "line": p.line, "severity": p.severity, "message": p.message}
-            for p in problems]}, ensure_ascii=False))
+            for p in problems]})
     else:
         for problem in problems:
             print(problem, file=sys.stderr)
@@ -75,12 +75,12 @@ def cmd_list(args: argparse.Namespace) -> int:
 
     pack = load_active_pack(args.data_dir)
     if args.json:
-        print(json.dumps({"pack": pack.id, "version": pack.version, "modules": [
+        print_json({"pack": pack.id, "version": pack.version, "modules": [
             {"slug": m.slug, "version": m.version, "title": m.titles,
              "duration_minutes": m.duration_minutes, "audience": list(m.audience),
              "tags": list(m.tags),
              "checklist": [{"id": i.id, "km": i.km, "en": i.en} for i in m.checklist]}
-            for m in pack.modules]}, ensure_ascii=False))
+            for m in pack.modules]})
         return 0
     print(f"{pack.id} {pack.version} ({pack.folder})")
     for module in pack.modules:
@@ -114,14 +114,16 @@ def cmd_handout(args: argparse.Namespace) -> int:
 def cmd_import(args: argparse.Namespace) -> int:
     from debc_outreach.commands import open_store
     from debc_outreach.content.importer import PackRejected, import_pack, recorded_checklist_ids
+    from debc_outreach.content.signing import trusted_signers
 
     source = Path(args.pack).expanduser()
     if not source.is_file():
         raise UserError(_("{path} does not exist.").format(path=source))
     with open_store(args) as store:
         recorded = recorded_checklist_ids(store.database)
+        trusted = trusted_signers(store.database)
     try:
-        result = import_pack(source, args.data_dir, recorded)
+        result = import_pack(source, args.data_dir, recorded, trusted)
     except PackRejected as rejected:
         for problem in rejected.problems:
             print(problem, file=sys.stderr)
@@ -130,7 +132,60 @@ def cmd_import(args: argparse.Namespace) -> int:
                    "Imported content pack {id} {version} ({n} modules); it replaces {old}.",
                    result.modules).format(id=result.pack_id, version=result.version,
                                           n=result.modules, old=result.previous_version))
+    print(_("Signed by {signer}.").format(signer=result.signer))
     return 0
+
+
+def install_received_packs(store, quiet: bool = False) -> None:
+    """After a sync: install a content pack that came with it (checked like an import);
+    say so unless `quiet` (machine-readable output)."""
+    from debc_outreach.content.importer import install_received
+
+    for result in install_received(store.data_dir, store.database):
+        if not quiet:
+            print(received_pack_line(result))
+
+
+def received_pack_line(result) -> str:
+    return _("Content pack {id} {version} arrived with the sync and is now in use (signed by "
+             "{signer}).").format(id=result.pack_id, version=result.version,
+                                  signer=result.signer)
+
+
+def cmd_sign(args: argparse.Namespace) -> int:
+    """Sign a pack folder: with the publisher's key file (--key), else with this computer's
+    key, which must be the programme coordinator's."""
+    from debc_outreach.content import signing
+
+    folder = Path(args.path).expanduser()
+    if args.key:
+        key = signing.load_private_key(Path(args.key).expanduser())
+        signer = signing.PUBLISHER_NAME
+    else:
+        key, signer = _coordinator_key(args)
+    try:
+        target = signing.sign_checked(folder, key, signer,
+                                      Path(args.output).expanduser() if args.output else None)
+    except signing.PackHasErrors as rejected:
+        for problem in rejected.problems:
+            print(problem, file=sys.stderr)
+        raise
+    if target:
+        print(_("Signed the pack as {signer} and wrote {path}; trainers import it, or it "
+                "reaches them with the next sync once it is imported on this computer.")
+              .format(signer=signer, path=target))
+    else:
+        print(_("Signed the pack in {folder} as {signer}.").format(folder=folder,
+                                                                   signer=signer))
+    return 0
+
+
+def _coordinator_key(args: argparse.Namespace):
+    from debc_outreach.commands import open_store
+    from debc_outreach.sync import trust
+
+    with open_store(args) as store:
+        return trust.coordinator_signing_key(store)
 
 
 def register(commands) -> None:
@@ -157,3 +212,12 @@ def register(commands) -> None:
     imp = sub.add_parser("import", help=_("install a newer content pack from a .zip"))
     imp.add_argument("pack", metavar="PACK.zip")
     imp.set_defaults(handler=cmd_import)
+    sign = sub.add_parser("sign", help=_("sign a content pack (coordinator) so devices "
+                                         "accept it"))
+    sign.add_argument("path", metavar="FOLDER", help=_("folder holding pack.toml"))
+    sign.add_argument("-o", "--output", metavar="PACK.zip",
+                      help=_("also write the signed pack as a .zip to hand out"))
+    sign.add_argument("--key", metavar="KEY.pem",
+                      help=_("the publisher's signing key (default: this computer's "
+                             "coordinator key)"))
+    sign.set_defaults(handler=cmd_sign)

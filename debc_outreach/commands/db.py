@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 from pathlib import Path
 
 from debc_outreach import i18n
 from debc_outreach.commands import open_store, unlock_if_protected
+from debc_outreach.commands.output import print_json
 from debc_outreach.errors import UserError
 from debc_outreach.i18n import _
 
@@ -31,8 +31,11 @@ def cmd_db_check(args: argparse.Namespace) -> int:
     finally:
         database.close()
     if args.json:
-        print(json.dumps({"ok": not problems, "problems": problems, "events": events,
-                          "devices": devices}, ensure_ascii=False))
+        report = {"ok": not problems, "problems": problems, "events": events,
+                  "devices": devices}
+        if getattr(args, "finished_set_up", False):
+            report["finished_interrupted_set_up"] = True
+        print_json(report)
     for problem in problems if not args.json else []:
         print(problem, file=sys.stderr)
     if problems:

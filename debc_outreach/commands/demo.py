@@ -43,9 +43,9 @@ def cmd_demo_data(args: argparse.Namespace) -> int:
 def open_store(args: argparse.Namespace):
     """The data folder, with checklists read from its active content pack."""
     from debc_outreach.content.loader import active_pack_dir
-    from debc_outreach.storage import checklist
+    from debc_outreach.storage import catalogue
 
-    checklist.use_content_dir(active_pack_dir(args.data_dir))
+    catalogue.use_content_dir(active_pack_dir(args.data_dir))
     return _open_store(args)
 
 

@@ -9,6 +9,8 @@ from pathlib import Path
 
 from debc_outreach import i18n
 from debc_outreach.commands import open_store
+from debc_outreach.commands.output import print_json
+from debc_outreach.errors import UserError
 from debc_outreach.i18n import _, ngettext
 from debc_outreach.storage import privacy
 
@@ -57,16 +59,33 @@ def _warn_if_named(kind: str, result) -> None:
               file=sys.stderr)
 
 
+EXPORT_FORMATS = ("csv", "xlsx", "pdf")
+
+
+def export_format(requested: str | None, output: str) -> str:
+    """--format when given, else the output file's extension (x.csv -> csv)."""
+    if requested:
+        return requested
+    extension = Path(output).suffix.lower().lstrip(".")
+    if extension in EXPORT_FORMATS:
+        return extension
+    raise UserError(_("Which format? End the file name in .csv, .xlsx or .pdf, "
+                      "or give --format csv, xlsx or pdf."))
+
+
 def cmd_export(args: argparse.Namespace) -> int:
     from debc_outreach.reports.exports import ExportRequest, run_export
 
+    fmt = export_format(args.format, args.output)
     filt = _filter(args, args.data_dir)
     with open_store(args) as store:
-        privacy.require_named_exports_allowed(store, args.kind)       # issue 8
-        request = ExportRequest(args.kind, args.format, Path(args.output), filt,
-                                args.export_lang or i18n.language(), data_dir=args.data_dir)
+        # The coordinator's rule binds the command line as it binds the app.
+        privacy.require_named_exports_allowed(store, args.kind)
+        request = ExportRequest(args.kind, fmt, Path(args.output), filt,
+                                args.export_lang or i18n.language(), data_dir=args.data_dir,
+                                column_keys=args.column_keys)
         result = run_export(store.database, request, _who(args, store))
-    _report(result, args.format)
+    _report(result, fmt)
     _warn_if_named(args.kind, result)
     return 0
 
@@ -76,7 +95,8 @@ def cmd_document(args: argparse.Namespace) -> int:
 
     filt = _filter(args, args.data_dir)
     with open_store(args) as store:
-        privacy.require_named_exports_allowed(store, args.kind)       # issue 8
+        # The coordinator's rule binds the command line as it binds the app.
+        privacy.require_named_exports_allowed(store, args.kind)
         request = ExportRequest(args.kind, "pdf", Path(args.output), filt,
                                 args.export_lang or i18n.language(), target_id=args.id,
                                 data_dir=args.data_dir)
@@ -96,7 +116,7 @@ def cmd_log(args: argparse.Namespace) -> int:
     with open_store(args) as store:
         entries = audit.entries(store.database, args.limit)
     if args.json:
-        print(json.dumps([e.as_json() for e in entries], ensure_ascii=False, indent=1))
+        print_json([e.as_json() for e in entries], indent=1)
         return 0
     for e in entries:
         print("\t".join((e.at, e.trainer_name or e.device_id[:8], e.kind, e.format,
@@ -125,8 +145,7 @@ def cmd_targets_list(args: argparse.Namespace) -> int:
         found = targets.progress(store.database,
                                  lookup.catalog(args.data_dir).policy_modules())
     if args.json:
-        print(json.dumps([{**p.target.__dict__, "actual": p.actual} for p in found],
-                         ensure_ascii=False, indent=1))
+        print_json([{**p.target.__dict__, "actual": p.actual} for p in found], indent=1)
         return 0
     for p in found:
         t = p.target
@@ -173,10 +192,14 @@ def register(commands) -> None:
              "summary": _("figures, disaggregation, skills and targets (PDF: with charts)")}
     for kind, text in helps.items():
         sub = kinds.add_parser(kind, help=text)
-        sub.add_argument("--format", required=True, choices=("csv", "xlsx", "pdf"))
+        sub.add_argument("--format", choices=EXPORT_FORMATS,
+                         help=_("file format (default: from the file name's extension)"))
         sub.add_argument("-o", "--output", required=True, metavar="FILE")
         _filters(sub)
         _lang(sub)
+        sub.add_argument("--column-keys", action="store_true",
+                         help=_("CSV: stable English column keys as headers, for scripts "
+                                "(default: headers in the file's language)"))
         sub.set_defaults(handler=cmd_export, kind=kind)
     documents = {"attendance-sheet": (_("a session's attendance sheet (PDF, to sign)"),
                                       "SESSION_ID"),

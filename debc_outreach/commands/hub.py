@@ -1,14 +1,14 @@
-"""`debc-outreach hub ...`: run a sync hub, enrol it, see its devices; `sync hub URL`."""
+"""`debc-outreach hub ...`: run a sync hub, enrol it, see its devices."""
 
 from __future__ import annotations
 
 import argparse
-import json
 import os
 from pathlib import Path
 
 from debc_outreach import i18n
 from debc_outreach.commands import open_store
+from debc_outreach.commands.output import print_json
 from debc_outreach.errors import UserError
 from debc_outreach.i18n import _
 
@@ -32,7 +32,8 @@ def cmd_serve(args: argparse.Namespace) -> int:
     except ImportError as error:
         raise UserError(_("The hub needs the hub extra: pip install 'debc-outreach[hub]'.")) \
             from error
-    from debc_outreach.hub.app import Limits, serve
+    from debc_outreach.hub.app import Limits
+    from debc_outreach.hub.server import serve
 
     hub = _open_hub(args)
     try:
@@ -41,18 +42,21 @@ def cmd_serve(args: argparse.Namespace) -> int:
                 "front of it).").format(device=hub.device_id, host=args.host, port=args.port),
               flush=True)
         serve(hub, args.host, args.port,
-              Limits(max_bundle=args.max_bundle_mb << 20, device_rate=args.rate))
+              Limits(max_bundle=args.max_bundle_mb << 20, device_rate=args.rate,
+                     uploads_total=args.uploads, header_seconds=args.header_timeout,
+                     body_idle_seconds=args.body_timeout,
+                     body_min_rate=max(1, int(args.min_upload_rate * 1024))))
     finally:
         hub.close()
     return 0
 
 
 def cmd_enrol_request(args: argparse.Namespace) -> int:
-    from debc_outreach.commands.sync import _write_json
+    from debc_outreach.sync import trust
 
     hub = _open_hub(args)
     try:
-        target = _write_json(args.output, hub.enrol_request(args.name))
+        target = trust.write_json_file(args.output, hub.enrol_request(args.name))
     finally:
         hub.close()
     print(_("Hub enrolment request written to {path}. The coordinator approves it with "
@@ -61,14 +65,13 @@ def cmd_enrol_request(args: argparse.Namespace) -> int:
 
 
 def cmd_approve(args: argparse.Namespace) -> int:
-    from debc_outreach.commands.sync import _write_json
     from debc_outreach.hub.service import approve_hub
     from debc_outreach.sync import trust
 
     request = trust.read_json_file(Path(args.request).expanduser(), _("enrolment request"))
     with open_store(args) as store:
         document = approve_hub(store, request)
-    target = _write_json(args.output, document)
+    target = trust.write_json_file(args.output, document)
     print(_("Certificate for hub {device} written to {path}.")
           .format(device=document["certificate"]["body"]["device_id"], path=target))
     return 0
@@ -98,8 +101,7 @@ def cmd_status(args: argparse.Namespace) -> int:
     finally:
         hub.close()
     if args.json:
-        print(json.dumps({**health, "devices": [d.as_json() for d in devices]},
-                         ensure_ascii=False))
+        print_json({**health, "devices": [d.as_json() for d in devices]})
         return 0
     print(_("Hub {device}: {events} event(s) from {bundles} bundle(s) ({database}).").format(
         device=health["device_id"], events=i18n.format_number(health["events"]),
@@ -114,37 +116,18 @@ def cmd_status(args: argparse.Namespace) -> int:
     return 0
 
 
-def cmd_sync_hub(args: argparse.Namespace) -> int:
-    """`sync hub URL`: push then pull with a hub (the same as "Sync now" in the app)."""
-    from debc_outreach.sync import hub_client
-
-    with open_store(args) as store:
-        remembered = hub_client.hub_settings(store.data_dir)
-        url = args.url or remembered["url"]
-        if not url:
-            raise UserError(_("Give the hub's address, for example "
-                              "https://hub.example.org."))
-        proxy = args.proxy if args.proxy is not None else remembered["proxy"]
-        result = hub_client.sync_with_hub(store, url, proxy=proxy)
-        hub_client.save_hub_settings(store.data_dir, hub_client.check_url(url), proxy)
-    if args.json:
-        print(json.dumps(result.as_json(), ensure_ascii=False))
-    else:
-        print(_("Synced with the hub: {sent} event(s) sent, {received} received.").format(
-            sent=i18n.format_number(result.pushed),
-            received=i18n.format_number(result.received)))
-    return 0
-
-
-def add_sync_hub(actions) -> None:
-    """Registered by commands/sync.py as `sync hub [URL]`."""
-    hub = actions.add_parser("hub", help=_("push and pull records with a sync hub"))
-    hub.add_argument("url", nargs="?", default="", metavar="URL",
-                     help=_("the hub's address (remembered for next time)"))
-    hub.add_argument("--proxy", default=None, metavar="URL",
-                     help=_("HTTP proxy (default: the environment's HTTPS_PROXY)"))
-    hub.add_argument("--json", action="store_true", help=_("machine-readable output"))
-    hub.set_defaults(handler=cmd_sync_hub)
+def _positive(kind):
+    """An argparse type: a number of `kind` above zero."""
+    def parse(text: str):
+        try:
+            value = kind(text)
+        except ValueError:
+            value = 0
+        if not value > 0:
+            raise argparse.ArgumentTypeError(_("expected a number above zero: {value}")
+                                             .format(value=text))
+        return value
+    return parse
 
 
 def register(commands) -> None:
@@ -166,6 +149,16 @@ def register(commands) -> None:
                        help=_("largest bundle a device may push"))
     serve.add_argument("--rate", type=float, default=20.0, metavar="N",
                        help=_("requests per second allowed per device"))
+    serve.add_argument("--uploads", type=_positive(int), default=16, metavar="N",
+                       help=_("uploads read at once (each device: 2 at most)"))
+    serve.add_argument("--header-timeout", type=_positive(float), default=10.0,
+                       metavar="SECONDS", help=_("time a request has to send its headers"))
+    serve.add_argument("--body-timeout", type=_positive(float), default=20.0,
+                       metavar="SECONDS",
+                       help=_("longest pause allowed while a request sends its body"))
+    serve.add_argument("--min-upload-rate", type=_positive(float), default=4.0,
+                       metavar="KB/S",
+                       help=_("slowest average upload speed accepted (kilobytes per second)"))
     serve.set_defaults(handler=cmd_serve)
     request = actions.add_parser("enrol-request", help=_("write the hub's enrolment request"))
     common(request)

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import argparse
-import json
 
 from debc_outreach import i18n
 from debc_outreach.commands import open_store
+from debc_outreach.commands.output import print_json
 from debc_outreach.core import people
 from debc_outreach.errors import UserError
 from debc_outreach.i18n import _
@@ -23,7 +23,7 @@ def _line(person: Participant) -> str:
 
 def _print(found: list[Participant], as_json: bool) -> None:
     if as_json:
-        print(json.dumps([p.as_json() for p in found], ensure_ascii=False, indent=1))
+        print_json([p.as_json() for p in found], indent=1)
         return
     for person in found:
         print(_line(person))

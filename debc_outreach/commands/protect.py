@@ -11,11 +11,11 @@ from __future__ import annotations
 
 import argparse
 import getpass
-import json
 import os
 import sys
 
-from debc_outreach.commands import open_store
+from debc_outreach.commands import open_store, unlock_if_protected
+from debc_outreach.commands.output import print_json
 from debc_outreach.errors import UserError
 from debc_outreach.i18n import _, ngettext
 from debc_outreach.storage import privacy, protection, retention, trainers, vault
@@ -66,7 +66,7 @@ def cmd_status(args: argparse.Namespace) -> int:
         status["named_exports_allowed_here"] = privacy.named_exports_allowed(store)
         status["names_removed"] = retention.purged_count(store)
     if args.json:
-        print(json.dumps(status, ensure_ascii=False))
+        print_json(status)
         return 0
     print(_("Protected with PINs: {answer}").format(
         answer=_("yes (database and device keys encrypted)") if protected else _("no")))
@@ -84,6 +84,9 @@ def cmd_status(args: argparse.Namespace) -> int:
 
 def cmd_setup(args: argparse.Namespace) -> int:
     if vault.is_protected(args.data_dir):
+        if protection.interrupted_set_up(args.data_dir):
+            unlock_if_protected(args)     # signs in, finishes the set-up, shows a new code
+            return 0
         raise UserError(_("This computer is already protected with PINs."))
     with open_store(args) as store:
         trainer = _trainer(store, args.trainer)
@@ -100,7 +103,8 @@ def cmd_setup(args: argparse.Namespace) -> int:
                 "{path}").format(path=done.encryption.backup))
     print(_("Recovery code (write it down and keep it locked away; it is shown only "
             "once):"))
-    print(done.recovery_code)
+    print(done.recovery_code, flush=True)
+    protection.finish_set_up(args.data_dir)
     return 0
 
 
@@ -158,7 +162,7 @@ def cmd_rules(args: argparse.Namespace) -> int:
         if args.named_exports is not None:
             privacy.set_rule(store, privacy.NAMED_EXPORTS, args.named_exports)
         rules = {name: privacy.get_rule(store, name) for name in privacy.DEFAULTS}
-    print(json.dumps(rules, ensure_ascii=False))
+    print_json(rules)
     return 0
 
 
@@ -166,10 +170,10 @@ def cmd_retention(args: argparse.Namespace) -> int:
     with open_store(args) as store:
         result = retention.apply_retention(store)
     if args.json:
-        print(json.dumps({"days": result.days, "names_removed": result.eligible,
+        print_json({"days": result.days, "names_removed": result.eligible,
                           "events_redacted": result.events_redacted,
                           "removed_before": result.already_purged,
-                          "skipped": result.reason}, ensure_ascii=False))
+                          "skipped": result.reason})
     elif result.reason:
         print(_("Nothing to do: this computer keeps names (no retention rule, or it is the "
                 "coordinator's computer)."))

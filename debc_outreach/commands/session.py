@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import argparse
-import json
 
 from debc_outreach import i18n
 from debc_outreach.commands import open_store as _open_store
+from debc_outreach.commands.output import print_json
 from debc_outreach.i18n import _
-from debc_outreach.storage import attendance, gazetteer, sessions
+from debc_outreach.storage import attendance, gazetteer, session_summary, sessions
 
 
 def cmd_create(args: argparse.Namespace) -> int:
@@ -33,7 +33,7 @@ def cmd_check_in(args: argparse.Namespace) -> int:
 def cmd_close(args: argparse.Namespace) -> int:
     with open_store(args) as store:
         session = sessions.close(store, args.session_id)
-        figures = sessions.counters(store.database, session)
+        figures = session_summary.counters(store.database, session)
     print(_("Session closed. Participants: {total}, of them women: {women}.")
           .format(total=i18n.format_number(figures.total),
                   women=i18n.format_number(figures.women)))
@@ -43,7 +43,7 @@ def cmd_close(args: argparse.Namespace) -> int:
 def cmd_show(args: argparse.Namespace) -> int:
     with open_store(args) as store:
         session = sessions.require(store.database, args.session_id)
-        figures = sessions.counters(store.database, session)
+        figures = session_summary.counters(store.database, session)
         present = attendance.attendees(store.database.conn, session.id)
     data = {"id": session.id, "date": session.date, "village_code": session.village_code,
             "village": gazetteer.village_label(session.village_code),
@@ -52,7 +52,7 @@ def cmd_show(args: argparse.Namespace) -> int:
             "disability": figures.disability, "youth": figures.youth,
             "elders": figures.elders, "participants": [p.id for p in present]}
     if args.json:
-        print(json.dumps(data, ensure_ascii=False, indent=1))
+        print_json(data, indent=1)
     else:
         for name, value in data.items():
             if name != "participants":
@@ -63,9 +63,9 @@ def cmd_show(args: argparse.Namespace) -> int:
 def open_store(args: argparse.Namespace):
     """The data folder, with checklists read from its active content pack."""
     from debc_outreach.content.loader import active_pack_dir
-    from debc_outreach.storage import checklist
+    from debc_outreach.storage import catalogue
 
-    checklist.use_content_dir(active_pack_dir(args.data_dir))
+    catalogue.use_content_dir(active_pack_dir(args.data_dir))
     return _open_store(args)
 
 

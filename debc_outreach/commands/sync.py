@@ -1,25 +1,16 @@
-"""`debc-outreach sync ...`: identity, programme, enrolment, bundles, sync folder."""
+"""`debc-outreach sync ...`: identity, programme, enrolment, bundles, sync folder, hub."""
 
 from __future__ import annotations
 
 import argparse
-import json
 from pathlib import Path
 
 from debc_outreach import i18n
 from debc_outreach.commands import open_store
+from debc_outreach.commands.content import install_received_packs
+from debc_outreach.commands.output import print_json
 from debc_outreach.errors import UserError
 from debc_outreach.i18n import _
-
-
-def _write_json(path: str, document: object) -> Path:
-    target = Path(path).expanduser()
-    try:
-        target.write_text(json.dumps(document, ensure_ascii=False, indent=1), encoding="utf-8")
-    except OSError as error:
-        raise UserError(_("{path} could not be written ({reason}).")
-                        .format(path=target, reason=error.strerror or error)) from error
-    return target
 
 
 def cmd_identity(args: argparse.Namespace) -> int:
@@ -37,7 +28,7 @@ def cmd_identity(args: argparse.Namespace) -> int:
             cert = trust.own_certificate(store)
             info.update(role=cert.role, scope=list(cert.scope), expires=cert.expires)
     if args.json:
-        print(json.dumps(info, ensure_ascii=False))
+        print_json(info)
         return 0
     print(_("Device: {device}").format(device=info["device_id"]))
     print(_("Signing key: {key}").format(key=info["sign_public_key"]))
@@ -69,7 +60,7 @@ def cmd_enrol_request(args: argparse.Namespace) -> int:
         label = args.name if args.name is not None else trust.default_device_label(
             store, load_settings(args.data_dir).current_trainer_id)
         request = trust.enrol_request(store, label)
-        target = _write_json(args.output, request)
+        target = trust.write_json_file(args.output, request)
     print(_("Enrolment request for {name} written to {path}. Give it to your coordinator.")
           .format(name=request["body"]["name"], path=target))
     return 0
@@ -81,7 +72,7 @@ def cmd_enrol_approve(args: argparse.Namespace) -> int:
     request = trust.read_json_file(Path(args.request).expanduser(), _("enrolment request"))
     with open_store(args) as store:
         document = trust.approve_enrolment(store, request, args.scope)
-    target = _write_json(args.output, document)
+    target = trust.write_json_file(args.output, document)
     body = document["certificate"]["body"]
     print(_("Certificate for device {device} (scope {scope}) written to {path}.")
           .format(device=body["device_id"], scope=", ".join(body["scope"]), path=target))
@@ -100,7 +91,7 @@ def cmd_enrol_show(args: argparse.Namespace) -> int:
         document = trust.enrolment_document(store, args.device)
     body = document["certificate"]["body"]
     if args.output:
-        target = _write_json(args.output, document)
+        target = trust.write_json_file(args.output, document)
         print(_("Certificate for device {device} (scope {scope}) written to {path}.")
               .format(device=body["device_id"], scope=", ".join(body["scope"]), path=target))
     if args.qr:
@@ -173,8 +164,11 @@ def cmd_import_bundle(args: argparse.Namespace) -> int:
 
     with open_store(args) as store:
         report = importer.import_bundle(store, Path(args.bundle).expanduser())
-    print(json.dumps(report.as_json(), ensure_ascii=False) if args.json
-          else _report_line(report))
+        if args.json:
+            print_json(report.as_json())
+        else:
+            print(_report_line(report))
+        install_received_packs(store, quiet=args.json)
     return 0
 
 
@@ -183,12 +177,13 @@ def cmd_folder(args: argparse.Namespace) -> int:
 
     with open_store(args) as store:
         result = folder.sync_folder(store, Path(args.path).expanduser())
+        install_received_packs(store, quiet=args.json)
     if args.json:
-        print(json.dumps({"imported": [r.as_json() for r in result.imported],
+        print_json({"imported": [r.as_json() for r in result.imported],
                           "refused": [{"file": n, "reason": r} for n, r in result.refused],
                           "written": [{"bundle_id": w.bundle_id, "path": str(w.path),
                                        "to": w.recipient, "events": w.events}
-                                      for w in result.written]}, ensure_ascii=False))
+                                      for w in result.written]})
     else:
         for report in result.imported:
             print(_report_line(report))
@@ -212,6 +207,39 @@ def cmd_revoke(args: argparse.Namespace) -> int:
     print(_("Device {device} is revoked; its new bundles will be refused.")
           .format(device=args.device))
     return 0
+
+
+def cmd_sync_hub(args: argparse.Namespace) -> int:
+    """`sync hub URL`: push then pull with a hub (the same as "Sync now" in the app)."""
+    from debc_outreach.sync import hub_client
+
+    with open_store(args) as store:
+        remembered = hub_client.hub_settings(store.data_dir)
+        url = args.url or remembered["url"]
+        if not url:
+            raise UserError(_("Give the hub's address, for example "
+                              "https://hub.example.org."))
+        proxy = args.proxy if args.proxy is not None else remembered["proxy"]
+        result = hub_client.sync_with_hub(store, url, proxy=proxy)
+        hub_client.save_hub_settings(store.data_dir, hub_client.check_url(url), proxy)
+        install_received_packs(store, quiet=args.json)
+    if args.json:
+        print_json(result.as_json())
+    else:
+        print(_("Synced with the hub: {sent} event(s) sent, {received} received.").format(
+            sent=i18n.format_number(result.pushed),
+            received=i18n.format_number(result.received)))
+    return 0
+
+
+def _add_sync_hub(actions) -> None:
+    hub = actions.add_parser("hub", help=_("push and pull records with a sync hub"))
+    hub.add_argument("url", nargs="?", default="", metavar="URL",
+                     help=_("the hub's address (remembered for next time)"))
+    hub.add_argument("--proxy", default=None, metavar="URL",
+                     help=_("HTTP proxy (default: the environment's HTTPS_PROXY)"))
+    hub.add_argument("--json", action="store_true", help=_("machine-readable output"))
+    hub.set_defaults(handler=cmd_sync_hub)
 
 
 def register(commands) -> None:
@@ -270,6 +298,4 @@ def register(commands) -> None:
     revoke = actions.add_parser("revoke", help=_("revoke a device (coordinator)"))
     revoke.add_argument("device", metavar="DEVICE_ID")
     revoke.set_defaults(handler=cmd_revoke)
-    from debc_outreach.commands.hub import add_sync_hub
-
-    add_sync_hub(actions)          # `sync hub URL` (issue 9)
+    _add_sync_hub(actions)

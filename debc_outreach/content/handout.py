@@ -18,8 +18,9 @@ from debc_outreach.content.display import display_markdown
 from debc_outreach.content.document_images import fitted_image, place_images
 from debc_outreach.content.handout_text import handout_markdown
 from debc_outreach.content.model import Module, Pack
+from debc_outreach.content.pdf_text import label_pdf_text
 from debc_outreach.errors import UserError
-from debc_outreach.i18n import _
+from debc_outreach.i18n import _, printing
 
 FONT_FAMILY = "Noto Sans Khmer"
 BODY_POINTS = 11.0
@@ -67,8 +68,9 @@ def render_handout(module: Module, pack: Pack, lang: str, path: Path) -> Path:
     font = QFont(FONT_FAMILY)
     font.setPointSizeF(BODY_POINTS)
     document.setDefaultFont(font)
-    document.setMarkdown(display_markdown(handout_markdown(module, pack, lang),
-                                          glossary_links=False))
+    with printing(lang):
+        markdown = handout_markdown(module, pack, lang)
+    document.setMarkdown(display_markdown(markdown, glossary_links=False))
     rect = writer.pageLayout().paintRect(QPageLayout.Unit.Millimeter)
     px_per_mm = LAYOUT_DPI / 25.4
     document.setPageSize(QSizeF(rect.width() * px_per_mm, rect.height() * px_per_mm))
@@ -79,6 +81,7 @@ def render_handout(module: Module, pack: Pack, lang: str, path: Path) -> Path:
     del writer                                 # flushes and closes the file
     if not path.exists() or path.stat().st_size == 0:
         raise UserError(_("The handout could not be written to {path}.").format(path=path))
+    label_pdf_text(document, path)
     return path
 
 

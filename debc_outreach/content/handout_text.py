@@ -9,6 +9,7 @@ from __future__ import annotations
 from debc_outreach.content import labels
 from debc_outreach.content.model import Module, Pack
 from debc_outreach.content.slides import glossary_links
+from debc_outreach.i18n import printed_digits
 
 
 def _escape(text: str) -> str:
@@ -24,7 +25,8 @@ def handout_markdown(module: Module, pack: Pack, lang: str) -> str:
     for slide in slides:
         if slide.body.strip():
             parts.append(slide.body.strip())
-    meta = [pack.title(lang), label(labels.MINUTES).format(n=module.duration_minutes),
+    meta = [pack.title(lang), label(labels.MINUTES).format(
+        n=printed_digits(str(module.duration_minutes))),
             ", ".join(label(labels.AUDIENCE_LABELS.get(a, a)) for a in module.audience)]
     parts.insert(1 if parts else 0, "*" + _escape(" · ".join(m for m in meta if m)) + "*")
     if module.needs_review(lang):

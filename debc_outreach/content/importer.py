@@ -1,17 +1,25 @@
 """Import a newer content pack from a .zip a coordinator distributes.
 
 Order matters so a bad file never costs the trainer a working pack:
-unpack into a temporary folder inside the data folder, run the full
-`check_pack`, check that every checklist id the device knows keeps its
-meaning in the new pack (so results recorded against older versions still
-resolve to their text), and only then swap folders with renames. If
-anything fails, the pack in use stays as it was.
+unpack into a temporary folder inside the data folder, check the pack's
+signature (signing.py: the publisher or the programme's coordinator, and
+not a byte changed since), run the full `check_pack`, check that every
+checklist id the device knows keeps its meaning in the new pack (so results
+recorded against older versions still resolve to their text), and only then
+swap folders with renames. If anything fails, the pack in use stays as it was.
+
+An imported pack's .zip is kept (resources.outgoing_content_pack) so sync
+bundles carry it on to other devices; a pack that arrived that way waits in
+resources.received_content_packs until `install_received` checks it the same
+way.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import json
+import logging
 import shutil
 import tempfile
 import zipfile
@@ -29,6 +37,12 @@ from debc_outreach.content.loader import (
     version_key,
 )
 from debc_outreach.content.model import Pack
+from debc_outreach.content.signing import (
+    PackSignatureError,
+    publisher_keys,
+    trusted_signers,
+    verify_pack,
+)
 from debc_outreach.content.validator import Problem, check_pack, errors_only
 from debc_outreach.errors import UserError
 from debc_outreach.i18n import _, ngettext
@@ -36,6 +50,8 @@ from debc_outreach.i18n import _, ngettext
 MAX_UNPACKED_BYTES = 200 * 1024 * 1024
 MAX_FILES = 5000
 IMPORT_LOG = "content-imports.json"
+MAX_CARRIED = 4 << 20          # a pack larger than this does not travel in sync bundles
+log = logging.getLogger(__name__)
 
 
 class PackRejected(UserError):
@@ -52,6 +68,7 @@ class ImportResult:
     version: str
     previous_version: str
     modules: int
+    signer: str = ""
 
 
 def _unpack(zip_path: Path, target: Path) -> None:
@@ -105,12 +122,14 @@ def recorded_checklist_ids(database) -> set[str]:
     return {row[0] for row in database.query("SELECT DISTINCT item_id FROM checklist_result")}
 
 
-def import_pack(zip_path: Path, data_dir: Path, recorded_ids: Iterable[str] = ()
-                ) -> ImportResult:
+def import_pack(zip_path: Path, data_dir: Path, recorded_ids: Iterable[str] = (),
+                trusted: dict[str, str] | None = None) -> ImportResult:
     """Validate and install the pack in `zip_path`; raise PackRejected if anything is wrong.
 
     `recorded_ids` are the item ids results were recorded against here (also those that
     arrived by sync from devices with other pack versions): each must still resolve.
+    `trusted`: the keys whose signature is accepted (signing.trusted_signers; default:
+    the app's publisher only).
     """
     zip_path, data_dir = Path(zip_path), Path(data_dir)
     current = load_active_pack(data_dir)
@@ -120,6 +139,10 @@ def import_pack(zip_path: Path, data_dir: Path, recorded_ids: Iterable[str] = ()
     try:
         _unpack(zip_path, staging)
         root = _pack_root(staging)
+        try:
+            signer = verify_pack(root, publisher_keys() if trusted is None else trusted)
+        except PackSignatureError as error:
+            raise PackRejected(str(error)) from None
         problems = check_pack(root)
         errors = errors_only(problems)
         if errors:
@@ -148,7 +171,8 @@ def import_pack(zip_path: Path, data_dir: Path, recorded_ids: Iterable[str] = ()
                                  "{first}").format(first=incompatible[0]))
         _swap_in(root, installed)
         _log_import(data_dir, zip_path, new, current.version)
-        return ImportResult(new.id, new.version, current.version, len(new.modules))
+        _keep_for_sync(zip_path, data_dir, new)
+        return ImportResult(new.id, new.version, current.version, len(new.modules), signer)
     finally:
         shutil.rmtree(staging, ignore_errors=True)
 
@@ -166,6 +190,48 @@ def _swap_in(root: Path, installed: Path) -> None:
         raise UserError(_("The pack could not be installed ({error}); the old pack is still "
                           "in use.").format(error=error)) from None
     shutil.rmtree(previous, ignore_errors=True)
+
+
+def _keep_for_sync(zip_path: Path, data_dir: Path, pack: Pack) -> None:
+    """Keep the signed .zip so this device's bundles pass the pack on."""
+    target = resources.outgoing_content_pack(data_dir)
+    meta = target.with_name("pack.json")
+    try:
+        data = zip_path.read_bytes() if zip_path.stat().st_size <= MAX_CARRIED else None
+        target.parent.mkdir(parents=True, exist_ok=True)
+        meta.unlink(missing_ok=True)
+        target.unlink(missing_ok=True)
+        if data is None:
+            return              # too large for a bundle; it travels as a file only
+        partial = target.with_name("pack.zip.partial")
+        partial.write_bytes(data)
+        partial.replace(target)
+        meta.write_text(json.dumps({"id": pack.id, "version": pack.version,
+                                    "sha256": hashlib.sha256(data).hexdigest()}),
+                        encoding="utf-8")
+    except OSError as error:
+        # The pack is installed; only passing it on by sync is lost, so say so in the log.
+        log.warning("the imported pack will not travel in sync bundles: %s", error)
+
+
+def install_received(data_dir: Path, database) -> list[ImportResult]:
+    """Install packs that arrived in sync bundles: each is checked like an import (trusted
+    signature, whole pack, newer, compatible with recorded results); one that is not
+    newer or not acceptable is dropped, and the pack in use stays."""
+    inbox = resources.received_content_packs(data_dir)
+    if not inbox.is_dir():
+        return []
+    installed = []
+    for path in sorted(inbox.glob("*.zip")):
+        try:
+            installed.append(import_pack(path, data_dir, recorded_checklist_ids(database),
+                                         trusted_signers(database)))
+        except (UserError, OSError) as error:
+            # The exchange itself succeeded; the pack comes again with the next bundle.
+            log.info("a content pack received by sync was not installed: %s", error)
+        finally:
+            path.unlink(missing_ok=True)
+    return installed
 
 
 def _log_import(data_dir: Path, zip_path: Path, pack: Pack, previous: str) -> None:

@@ -24,6 +24,7 @@ from debc_outreach.content.model import (
     Source,
 )
 from debc_outreach.content.slides import split_slides
+from debc_outreach.content.toml_lines import parse_toml
 from debc_outreach.errors import UserError
 from debc_outreach.i18n import _
 
@@ -61,7 +62,7 @@ def read_toml(path: Path) -> dict:
         raise ContentError(_("{file}: cannot be read ({error})").format(
             file=path, error=error)) from None
     try:
-        return tomllib.loads(text)
+        return parse_toml(text)
     except tomllib.TOMLDecodeError as error:
         raise ContentError(_("{file}:{line}: not valid TOML ({error})").format(
             file=path, line=toml_error_line(error), error=error)) from None

@@ -28,6 +28,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from debc_outreach.content.model import ChecklistItem
+from debc_outreach.content.toml_lines import parse_toml
 
 LOCK_FILE = "checklist_ids.lock"
 
@@ -59,7 +60,7 @@ def read_lock(pack_dir: Path) -> dict[str, LockEntry] | None:
     if not path.exists():
         return None
     text = path.read_text(encoding="utf-8")
-    data = tomllib.loads(text)
+    data = parse_toml(text)
     lines = text.splitlines()
     entries: dict[str, LockEntry] = {}
     for item in data.get("item", []):

@@ -7,6 +7,20 @@ keys and the keys of the n-th `[[array]]` entry.
 from __future__ import annotations
 
 import re
+import tomllib
+
+
+def parse_toml(text: str) -> dict:
+    """`tomllib.loads`, with nesting too deep for the parser reported as a TOML error.
+
+    tomllib reads nested arrays and inline tables recursively, so a few thousand
+    `[` in a file from a stranger exhaust Python's stack; the caller gets the same
+    error it already handles for any other broken file.
+    """
+    try:
+        return tomllib.loads(text)
+    except RecursionError:
+        raise tomllib.TOMLDecodeError("values are nested too deeply") from None
 
 
 class TomlLines:

@@ -30,7 +30,7 @@ from debc_outreach.content.loader import (
 )
 from debc_outreach.content.model import AUDIENCES, LANGUAGES, REVIEW_STATES, TAGS
 from debc_outreach.content.problems import Problem, Report, check_khmer_lines, errors_only
-from debc_outreach.content.toml_lines import TomlLines
+from debc_outreach.content.toml_lines import TomlLines, parse_toml
 from debc_outreach.i18n import _
 
 __all__ = ["Problem", "check_pack", "errors_only"]
@@ -67,14 +67,21 @@ def _read(report: Report, path: Path) -> dict | None:
     if not path.exists():
         report.error(path, 1, _("file is missing"))
         return None
+    if not path.is_file():
+        report.error(path, 1, _("this is a folder; a file is expected here"))
+        return None
     try:
         text = path.read_text(encoding="utf-8")
     except UnicodeDecodeError:
         report.error(path, 1, _("file is not UTF-8 text"))
         return None
+    except OSError as error:
+        report.error(path, 1, _("file cannot be read ({error})").format(
+            error=error.strerror or error))
+        return None
     check_khmer_lines(report, path, text)
     try:
-        return tomllib.loads(text)
+        return parse_toml(text)
     except tomllib.TOMLDecodeError as error:
         report.error(path, toml_error_line(error),
                      _("not valid TOML: {error}").format(error=error))
@@ -280,6 +287,13 @@ def _check_lock(report: Report, pack_dir: Path, items: list) -> None:
     except tomllib.TOMLDecodeError as error:
         report.error(path, toml_error_line(error), _("not valid TOML: {error}").format(
             error=error))
+        return
+    except UnicodeDecodeError:
+        report.error(path, 1, _("file is not UTF-8 text"))
+        return
+    except OSError as error:
+        report.error(path, 1, _("file cannot be read ({error})").format(
+            error=error.strerror or error))
         return
     if entries is None:
         report.warning(path, 1, _("no checklist_ids.lock: checklist ids are not protected yet; "

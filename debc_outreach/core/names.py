@@ -12,7 +12,7 @@ U+17B5; map the deprecated independent vowels U+17A3/U+17A4; fold whitespace
 runs to one space; casefold; then put every Khmer syllable's marks into one
 canonical order following SIL's `khnormal` (Unicode Technical Note #61),
 with the published re.X bug fixed (its U + upper vowel -> shifter rule).
-It agrees with ../shared/testdata/khmer/reference_key.py on every case.
+It agrees with tests/data/khmer/reference_key.py on every case.
 """
 
 from __future__ import annotations

@@ -69,7 +69,7 @@ def run_gui(data_dir: Path, language: str | None = None) -> int:
 
     trainer_name = ""
     if settings.needs_first_run and not os.environ.get(EXIT_AFTER_SHOW):
-        from debc_outreach.gui.first_run import FirstRunDialog
+        from debc_outreach.gui.shell.first_run import FirstRunDialog
 
         dialog = FirstRunDialog(context)
         if dialog.exec() != QDialog.DialogCode.Accepted:
@@ -78,26 +78,29 @@ def run_gui(data_dir: Path, language: str | None = None) -> int:
     from debc_outreach.storage import vault
 
     if vault.is_protected(data_dir):        # a folder protected with PINs: sign in first
-        from debc_outreach.gui.sign_in import unlock_at_start
+        from debc_outreach.gui.protection.sign_in import unlock_at_start
 
         if not unlock_at_start(context):
             return 0
+        from debc_outreach.gui.protection.security import resume_interrupted_set_up
+
+        resume_interrupted_set_up(context)
     try:
         open_store(context, trainer_name)
     except UserError as error:
         show_user_error(None, error)
         return 1
 
-    from debc_outreach.gui.main_window import MainWindow
+    from debc_outreach.gui.shell.main_window import MainWindow
 
     window = MainWindow(context)
     window.show()
     if not os.environ.get(EXIT_AFTER_SHOW):
-        from debc_outreach.gui.security import after_start
+        from debc_outreach.gui.protection.security import after_start
 
         after_start(context, window, first_run=bool(trainer_name))
     if os.environ.get(EXIT_AFTER_SHOW):
-        from debc_outreach.gui.first_paint import after_first_paint
+        from debc_outreach.gui.shell.first_paint import after_first_paint
 
         # Leave at once: zero-delay work queued behind the first frame must not count.
         after_first_paint(window, lambda: os._exit(0))

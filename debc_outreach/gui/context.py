@@ -1,22 +1,26 @@
 """What every window needs: the open store, the settings, and change signals.
 
-Services below the GUI know nothing of Qt; after a change the GUI code that
-made it (or the sync/import task) calls `notify_changed()`, and pages that
-show those records refresh themselves from the `records_changed` signal.
+Services below the GUI know nothing of Qt; a user's change runs through
+`changes.run_change` (or a background task that calls `announce_change` when
+it is done), and pages that show those records refresh themselves from the
+`records_changed` signal.
 """
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 
 from PySide6.QtCore import QCoreApplication, QEvent, QLocale, QObject, Signal
-from PySide6.QtWidgets import QApplication
+from PySide6.QtWidgets import QApplication, QWidget
 
 from debc_outreach import i18n
 from debc_outreach.gui import fonts
 from debc_outreach.gui.qt_strings import GettextTranslator
 from debc_outreach.settings import Settings, save_settings
 from debc_outreach.storage.store import Store
+
+log = logging.getLogger(__name__)
 
 QT_LOCALES = {"km": QLocale("km_KH"),
               "en": QLocale("en_GB")}
@@ -31,6 +35,10 @@ class AppContext(QObject):
         self.data_dir = data_dir
         self.settings = settings
         self.store = store
+        # The main window once it is shown (what the idle lock covers), and the idle lock
+        # itself while the folder is protected; both are set by the start-up code.
+        self.window: QWidget | None = None
+        self.idle_lock: QObject | None = None
         self._translator = GettextTranslator()
 
     # --- language and display ------------------------------------------------
@@ -54,6 +62,8 @@ class AppContext(QObject):
         self.settings.khmer_digits = enabled
         i18n.set_khmer_digits(enabled)
         self.save()
+        # Every window writes its texts again, so the digits in them change at once.
+        self.apply_language(i18n.language())
         self.settings_changed.emit()
 
     def set_font_scale(self, percent: int) -> None:
@@ -70,5 +80,9 @@ class AppContext(QObject):
     def save(self) -> None:
         save_settings(self.data_dir, self.settings)
 
-    def notify_changed(self, entity: str = "") -> None:
+    def announce_change(self, entity: str = "") -> None:
+        """Tell every page that records of `entity` ("" for "anything") changed, and log
+        who changed them (the trainer profile in use on this computer)."""
+        log.info("records changed: %s, by trainer %s", entity or "any",
+                 self.settings.current_trainer_id or "-")
         self.records_changed.emit(entity)

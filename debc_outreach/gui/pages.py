@@ -20,7 +20,7 @@ class PageEntry(NamedTuple):
     key: str          # stable id, also `Page.key` of the class
     title: str        # N_()-marked; shown through _()
     icon: str         # file in ui/icons/
-    module: str       # e.g. "debc_outreach.gui.home_page"
+    module: str       # e.g. "debc_outreach.gui.shell.home_page"
     class_name: str   # a `Page` subclass in that module
 
     def load(self):
@@ -28,19 +28,20 @@ class PageEntry(NamedTuple):
 
 
 PAGES: tuple[PageEntry, ...] = (
-    PageEntry("home", N_("Home"), "home.svg", "debc_outreach.gui.home_page", "HomePage"),
-    PageEntry("sessions", N_("Sessions"), "sessions.svg", "debc_outreach.gui.sessions_page",
-              "SessionsPage"),
+    PageEntry("home", N_("Home"), "home.svg", "debc_outreach.gui.shell.home_page", "HomePage"),
+    PageEntry("sessions", N_("Sessions"), "sessions.svg",
+              "debc_outreach.gui.sessions.sessions_page", "SessionsPage"),
     PageEntry("participants", N_("Participants"), "participants.svg",
-              "debc_outreach.gui.participants_page", "ParticipantsPage"),
-    PageEntry("modules", N_("Modules"), "modules.svg", "debc_outreach.gui.modules_page",
+              "debc_outreach.gui.participants.participants_page", "ParticipantsPage"),
+    PageEntry("modules", N_("Modules"), "modules.svg", "debc_outreach.gui.teaching.modules_page",
               "ModulesPage"),
-    PageEntry("glossary", N_("Glossary"), "glossary.svg", "debc_outreach.gui.glossary_view",
-              "GlossaryPage"),
-    PageEntry("reports", N_("Reports"), "reports.svg", "debc_outreach.gui.reports_page",
+    PageEntry("glossary", N_("Glossary"), "glossary.svg",
+              "debc_outreach.gui.teaching.glossary_view", "GlossaryPage"),
+    PageEntry("reports", N_("Reports"), "reports.svg", "debc_outreach.gui.reporting.reports_page",
               "ReportsPage"),
-    PageEntry("sync", N_("Sync"), "sync.svg", "debc_outreach.gui.sync_page", "SyncPage"),
-    PageEntry("conflicts", N_("Conflicts"), "conflicts.svg", "debc_outreach.gui.conflicts_page",
-              "ConflictsPage"),
-    PageEntry("verify", N_("Verify"), "verify.svg", "debc_outreach.gui.verify_page", "VerifyPage"),
+    PageEntry("sync", N_("Sync"), "sync.svg", "debc_outreach.gui.exchange.sync_page", "SyncPage"),
+    PageEntry("conflicts", N_("Conflicts"), "conflicts.svg",
+              "debc_outreach.gui.exchange.conflicts_page", "ConflictsPage"),
+    PageEntry("verify", N_("Verify"), "verify.svg", "debc_outreach.gui.reporting.verify_page",
+              "VerifyPage"),
 )

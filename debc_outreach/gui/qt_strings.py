@@ -46,6 +46,7 @@ QT_STRINGS = (
     NP_("QFileDialog", "Detail View"), NP_("QFileDialog", "Change to detail view mode"),
     NP_("QFileDialog", "Sidebar"), NP_("QFileDialog", "List of places and bookmarks"),
     NP_("QFileDialog", "Files"), NP_("QFileDialog", "Directory:"),
+    NP_("QFileDialog", "Directories"),
     NP_("QFileDialog", "All Files (*)"), NP_("QFileDialog", "All files (*)"),
     NP_("QFileDialog", "New Folder"), NP_("QFileDialog", "&New Folder"),
     NP_("QFileDialog", "&Rename"), NP_("QFileDialog", "&Delete"),

@@ -1,14 +1,17 @@
 """Long work off the GUI thread, with progress and cancel (one pattern for all).
 
-    task = Task(parent, _("Exporting…"), work)   # work(progress) -> result
+    task = StoreTask(parent, _("Exporting…"), context.store, work)  # work(store, progress)
     task.succeeded.connect(on_done)
     task.start()
 
-`work` runs in the thread pool and must open its own database connection
-(SQLite connections are not shared across threads); it reports with
+`work` runs in the thread pool with a `Store` of its own on the same data
+folder (SQLite connections are not shared across threads), opened one way by
+`store_for_this_thread` and closed when it returns; it reports with
 `progress.report(done, total)` and stops early when `progress.cancelled`.
-A `UserError` from `work` is shown as a message; other errors go to the
-error dialog. Results come back on the GUI thread through signals.
+Work that reads no records (signing a pack, reading a file) uses `Task` with
+`work(progress)`. A `UserError` from `work` is shown as a message; other
+errors go to the error dialog. Results come back on the GUI thread through
+signals; the code that receives them announces what changed.
 """
 
 from __future__ import annotations
@@ -23,6 +26,9 @@ from PySide6.QtWidgets import QProgressDialog, QWidget
 from debc_outreach.errors import UserError
 from debc_outreach.gui.errors import show_unexpected_error, show_user_error
 from debc_outreach.i18n import _
+from debc_outreach.storage.database import Database
+from debc_outreach.storage.private_temp import PrivateTemp
+from debc_outreach.storage.store import Store
 
 log = logging.getLogger(__name__)
 
@@ -115,3 +121,32 @@ class Task(QObject):
         else:
             show_user_error(self._parent, str(error))
         self.failed.emit()
+
+
+def store_for_this_thread(store: Store) -> Store:
+    """The data folder of `store` through a connection of the calling thread's own.
+
+    The folder is already open, checked and migrated by the GUI's store, so only the
+    connection (set up for writing, like the GUI's) and a private temporary folder of
+    the task's own are made here; close the store when done.
+    """
+    database = Database(store.database.path, store.database.key)
+    try:
+        database.configure_for_writing()
+        temp = PrivateTemp(store.data_dir)
+    except BaseException:
+        database.close()
+        raise
+    return Store(store.data_dir, database, store.device_id, temp=temp)
+
+
+class StoreTask(Task):
+    """A `Task` whose work reads or writes records: `work(store, progress)`."""
+
+    def __init__(self, parent: QWidget, title: str, store: Store,
+                 work: Callable[[Store, Progress], object]):
+        def run(progress: Progress) -> object:
+            with store_for_this_thread(store) as own:
+                return work(own, progress)
+
+        super().__init__(parent, title, run)

@@ -20,19 +20,25 @@
 
 Every request except health, info and the enrolment hand-over is signed by the
 device's key (sync/hub_protocol.py). Revoked or expired devices get 403.
+
+What a client may cost the hub is bounded before the hub reads its body: the
+signature is checked from the headers alone (they carry the body's SHA-256),
+so an unknown client is answered and disconnected without a byte of its body
+being read; bodies are read a limited number at a time, per device and in
+total, each within a deadline (hub/server.py puts one on the headers too).
 """
 
 from __future__ import annotations
 
+import asyncio
+import hashlib
 import json
 import logging
 import re
-import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from pathlib import Path
 
 from starlette.applications import Starlette
 from starlette.background import BackgroundTask
@@ -42,7 +48,7 @@ from starlette.responses import FileResponse, JSONResponse, Response
 from starlette.routing import Route
 
 from debc_outreach.errors import UserError
-from debc_outreach.hub import admin, delta, ingest
+from debc_outreach.hub import admin, delta, ingest, uploads
 from debc_outreach.hub.service import Hub, Refused, signed_body
 from debc_outreach.i18n import _
 from debc_outreach.storage.events import dumps
@@ -50,9 +56,9 @@ from debc_outreach.sync import hub_protocol as protocol
 from debc_outreach.sync import trust
 
 log = logging.getLogger(__name__)
-UPLOAD_DAYS = 7                   # an interrupted upload may resume within this time
 MAX_PENDING_ENROLMENTS = 1000
 BUNDLE_ID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
+_DEVICE_KEY = re.compile(r"[0-9A-Za-z_-]{1,64}")
 
 
 @dataclass(frozen=True)
@@ -65,6 +71,19 @@ class Limits:
     address_rate: float = 5.0            # unauthenticated requests per second per address
     address_burst: int = 30
     delta_events: int = delta.MAX_EVENTS
+    uploads_total: int = 16              # request bodies read at once from enrolled devices…
+    uploads_per_device: int = 2          # …and from any one of them
+    anonymous_bodies: int = 8            # enrolment requests read at once (no device yet)…
+    anonymous_per_address: int = 2       # …and from any one address
+    header_seconds: float = 10.0         # a request's headers must arrive within this time
+    keep_alive_seconds: float = 5.0      # an idle kept-alive connection is closed after this
+    body_idle_seconds: float = 20.0      # a body may pause at most this long…
+    body_min_rate: int = 4 << 10         # …and must arrive at this many bytes per second
+    connections: int = 4096              # open connections at most (then 503)
+
+    def body_deadline(self, size: int) -> float:
+        """Seconds a body of `size` bytes may take to arrive."""
+        return self.body_idle_seconds + size / self.body_min_rate
 
     def as_json(self) -> dict:
         return {"max_request": self.max_request, "max_bundle": self.max_bundle,
@@ -91,6 +110,31 @@ class RateLimiter:
         return 0.0
 
 
+class Slots:
+    """How many request bodies are being read, per key and in total (one event loop, so
+    plain counters suffice). A request over either bound is answered 429 at once."""
+
+    def __init__(self, total: int, per_key: int):
+        self.total, self.per_key = total, per_key
+        self._busy: dict[str, int] = {}
+        self._count = 0
+
+    @contextmanager
+    def hold(self, key: str) -> Iterator[None]:
+        if self._count >= self.total or self._busy.get(key, 0) >= self.per_key:
+            raise _Limited(1.0)
+        self._count += 1
+        self._busy[key] = self._busy.get(key, 0) + 1
+        try:
+            yield
+        finally:
+            self._count -= 1
+            if self._busy[key] <= 1:
+                del self._busy[key]
+            else:
+                self._busy[key] -= 1
+
+
 def _error(message: str, status: int, **extra) -> JSONResponse:
     return JSONResponse({"error": message, **extra}, status_code=status)
 
@@ -100,17 +144,60 @@ def _too_many(wait: float) -> JSONResponse:
                         headers={"Retry-After": str(max(1, int(wait + 0.999)))})
 
 
-async def _body(request: Request, limit: int) -> bytes:
+async def _body(request: Request, limit: int, limits: Limits,
+                digest: str | None = None) -> bytes:
+    """The request body, at most `limit` bytes, arriving within its deadline; if `digest`
+    is given (the signed SHA-256 from the headers), the body must match it."""
     declared = request.headers.get("content-length")
     if declared is not None and declared.isdigit() and int(declared) > limit:
         raise Refused(_("The request is too large."), 413)
-    parts, size = [], 0
-    async for chunk in request.stream():
-        size += len(chunk)
-        if size > limit:
-            raise Refused(_("The request is too large."), 413)
-        parts.append(chunk)
+    expected = int(declared) if declared is not None and declared.isdigit() else limit
+    parts, size, hasher = [], 0, hashlib.sha256()
+    stream = request.stream()
+    try:
+        async with asyncio.timeout(limits.body_deadline(expected)):
+            while True:
+                try:
+                    chunk = await asyncio.wait_for(anext(stream), limits.body_idle_seconds)
+                except StopAsyncIteration:
+                    break
+                size += len(chunk)
+                if size > limit:
+                    raise Refused(_("The request is too large."), 413)
+                hasher.update(chunk)
+                parts.append(chunk)
+    except TimeoutError:
+        raise Refused(_("The request arrived too slowly; try again on a better "
+                        "connection."), 408) from None
+    finally:
+        await stream.aclose()
+    if digest is not None and hasher.hexdigest() != digest:
+        raise Refused(_("The request's body does not match its signature."), 400)
     return b"".join(parts)
+
+
+def delta_request(body: bytes) -> tuple[dict[str, int], bool, str | None]:
+    """The vector, the acknowledge flag and the device's content pack digest of a delta
+    request; Refused (400) with the reason when the request is not one."""
+    try:
+        asked = json.loads(body)
+    except (ValueError, RecursionError):
+        raise Refused(_("The delta request is not valid JSON."), 400) from None
+    if not isinstance(asked, dict) or not isinstance(asked.get("vector"), dict):
+        raise Refused(_("The delta request has no vector."), 400)
+    vector = {}
+    for device, seq in asked["vector"].items():
+        if not _DEVICE_KEY.fullmatch(device):
+            raise Refused(_("The delta request names a device wrongly: {device}").format(
+                device=ascii(device)[:80]), 400)
+        if type(seq) is not int or not 0 <= seq < 1 << 63:
+            raise Refused(_("The delta request's count for device {device} is not a whole "
+                            "number: {value}").format(device=device,
+                                                      value=ascii(seq)[:40]), 400)
+        vector[device] = seq
+    content_pack = asked.get("content_pack")
+    return (vector, bool(asked.get("acknowledge", False)),
+            content_pack if isinstance(content_pack, str) else None)
 
 
 def _now() -> str:
@@ -119,131 +206,118 @@ def _now() -> str:
 
 def create_app(hub: Hub, limits: Limits | None = None) -> Starlette:
     """The ASGI application serving `hub`."""
-    limits = limits or Limits()
-    per_device = RateLimiter(limits.device_rate, limits.device_burst)
-    per_address = RateLimiter(limits.address_rate, limits.address_burst)
-    deltas = hub.folder / "deltas"
-    deltas.mkdir(exist_ok=True)
+    return Starlette(routes=_Api(hub, limits or Limits()).routes())
 
-    async def authenticate(request: Request, body: bytes) -> trust.Certificate:
+
+class _Api:
+    """The endpoints, sharing the hub, its limits and the per-client budgets."""
+
+    def __init__(self, hub: Hub, limits: Limits):
+        self.hub = hub
+        self.limits = limits
+        self.per_device = RateLimiter(limits.device_rate, limits.device_burst)
+        self.per_address = RateLimiter(limits.address_rate, limits.address_burst)
+        self.device_bodies = Slots(limits.uploads_total, limits.uploads_per_device)
+        self.anonymous_bodies = Slots(limits.anonymous_bodies, limits.anonymous_per_address)
+        self.deltas = hub.folder / "deltas"
+        self.deltas.mkdir(exist_ok=True)
+
+    async def authenticate(self, request: Request) -> trust.Certificate:
+        """The device that signed the request, from its headers alone (the body, if any,
+        is read afterwards by `device_body` and must match the signed digest)."""
+        digest = protocol.declared_body_digest(request.headers)
+        if digest is None:
+            raise Refused(_("The request's body fingerprint is malformed."), 400)
         document = protocol.decode_certificate(request.headers.get(protocol.CERTIFICATE, ""))
-        cert = hub.verify_device(document)
+        cert = self.hub.verify_device(document)
         target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
         if request.headers.get(protocol.DEVICE) != cert.device_id or not \
                 protocol.check_signature(cert.sign, request.headers, request.method, target,
-                                         body):
+                                         digest):
             raise Refused(_("The request's signature is not valid (check this computer's "
-                            "clock)."), 401)
-        wait = per_device.allow(cert.device_id)
+                            "clock, and that DEBC Outreach is up to date)."), 401)
+        wait = self.per_device.allow(cert.device_id)
         if wait:
             raise _Limited(wait)
         return cert
 
-    def anonymous(request: Request) -> None:
-        wait = per_address.allow(request.client.host if request.client else "")
+    async def device_body(self, request: Request, cert: trust.Certificate, limit: int) -> bytes:
+        with self.device_bodies.hold(cert.device_id):
+            return await _body(request, limit, self.limits,
+                               protocol.declared_body_digest(request.headers))
+
+    async def anonymous_body(self, request: Request, limit: int) -> bytes:
+        with self.anonymous_bodies.hold(request.client.host if request.client else ""):
+            return await _body(request, limit, self.limits)
+
+    def anonymous(self, request: Request) -> None:
+        wait = self.per_address.allow(request.client.host if request.client else "")
         if wait:
             raise _Limited(wait)
 
-    async def health(request: Request) -> Response:
-        return JSONResponse(await run_in_threadpool(hub.health))
+    async def health(self, request: Request) -> Response:
+        return JSONResponse(await run_in_threadpool(self.hub.health))
 
-    async def info(request: Request) -> Response:
-        anonymous(request)
-        prog = hub.require_programme()
-        return JSONResponse({"api": 1, "hub": hub.device_id, "programme": prog.as_json(),
-                             "certificate": hub.certificate(), "limits": limits.as_json()})
+    async def info(self, request: Request) -> Response:
+        self.anonymous(request)
+        prog = self.hub.require_programme()
+        return JSONResponse({"api": 1, "hub": self.hub.device_id, "programme": prog.as_json(),
+                             "certificate": self.hub.certificate(),
+                             "limits": self.limits.as_json()})
 
-    async def upload_state(request: Request) -> Response:
+    async def upload_state(self, request: Request) -> Response:
         bundle_id = _bundle_id(request)
-        cert = await authenticate(request, b"")
-        if await run_in_threadpool(ingest.seen, hub, bundle_id):
+        cert = await self.authenticate(request)
+        if await run_in_threadpool(ingest.seen, self.hub, bundle_id):
             return JSONResponse({"bundle_id": bundle_id, "status": "stored",
-                                 "vector": await run_in_threadpool(hub.vector)})
-        part = _part(cert, bundle_id)
+                                 "vector": await run_in_threadpool(self.hub.vector)})
         return JSONResponse({"bundle_id": bundle_id, "status": "partial",
-                             "received": part.stat().st_size if part.exists() else 0})
+                             "received": uploads.received(self.hub, cert, bundle_id)})
 
-    def _part(cert: trust.Certificate, bundle_id: str) -> Path:
-        return hub.uploads / f"{cert.device_id}-{bundle_id}.part"
-
-    async def upload(request: Request) -> Response:
+    async def upload(self, request: Request) -> Response:
         bundle_id = _bundle_id(request)
-        body = await _body(request, limits.max_request)
-        cert = await authenticate(request, body)
+        cert = await self.authenticate(request)
+        body = await self.device_body(request, cert, self.limits.max_request)
         try:
             offset = int(request.headers.get(protocol.OFFSET, "0"))
             total = int(request.headers.get(protocol.TOTAL, str(len(body))))
         except ValueError:
             return _error(_("Bad upload position."), 400)
-        if total > limits.max_bundle:
+        if total > self.limits.max_bundle:
             return _error(_("The bundle is larger than this hub accepts."), 413)
         if offset < 0 or offset + len(body) > total:
             return _error(_("Bad upload position."), 400)
         if offset == 0:
-            await run_in_threadpool(_sweep, hub.uploads, UPLOAD_DAYS * 86400)
-        if await run_in_threadpool(ingest.seen, hub, bundle_id):
+            await run_in_threadpool(uploads.sweep, self.hub.uploads,
+                                    uploads.UPLOAD_DAYS * 86400)
+        if await run_in_threadpool(ingest.seen, self.hub, bundle_id):
             # A replay: the answer is the same as the first time.
             return JSONResponse({"bundle_id": bundle_id, "status": "replayed",
-                                 "vector": await run_in_threadpool(hub.vector)})
-        status, answer = await run_in_threadpool(_receive, cert, bundle_id, offset, total,
-                                                 body)
+                                 "vector": await run_in_threadpool(self.hub.vector)})
+        status, answer = await run_in_threadpool(uploads.receive, self.hub, cert, bundle_id,
+                                                 offset, total, body, _now())
         return JSONResponse(answer, status_code=status)
 
-    def _receive(cert: trust.Certificate, bundle_id: str, offset: int, total: int,
-                 body: bytes) -> tuple[int, dict]:
-        """Append one chunk; store the bundle when complete. One writer per upload, also
-        across several hub processes sharing the folder (a lock file)."""
-        part = _part(cert, bundle_id)
-        lock_file = part.with_name(part.name + ".lock")
-        with _upload_lock(lock_file):
-            if ingest.seen(hub, bundle_id):
-                return 200, {"bundle_id": bundle_id, "status": "replayed",
-                             "vector": hub.vector()}
-            received = part.stat().st_size if part.exists() else 0
-            if offset != received:
-                return 409, {"bundle_id": bundle_id, "status": "partial",
-                             "received": received}
-            with open(part, "ab") as handle:
-                handle.write(body)
-            received += len(body)
-            if received < total:
-                return 202, {"bundle_id": bundle_id, "status": "partial",
-                             "received": received}
-            try:
-                stored = ingest.ingest(hub, part, cert, _now()).as_json()
-            finally:
-                part.unlink(missing_ok=True)
-            # Stored: whoever holds or takes this lock from now on only reads (a replay),
-            # so the lock file can go.
-            lock_file.unlink(missing_ok=True)
-            return 200, stored
+    async def pull(self, request: Request) -> Response:
+        cert = await self.authenticate(request)
+        vector, acknowledge, content_pack = delta_request(
+            await self.device_body(request, cert, self.limits.max_small))
+        return await self._delta(cert, vector, acknowledge, content_pack)
 
-    async def pull(request: Request) -> Response:
-        body = await _body(request, limits.max_small)
-        cert = await authenticate(request, body)
-        try:
-            asked = json.loads(body)
-            vector = {str(device): int(seq) for device, seq in asked["vector"].items()}
-            acknowledge = bool(asked.get("acknowledge", False))
-        except (ValueError, KeyError, TypeError, AttributeError):
-            return _error(_("The delta request is not valid."), 400)
-        return await _delta(cert, vector, acknowledge)
-
-    async def pull_known(request: Request) -> Response:
+    async def pull_known(self, request: Request) -> Response:
         """GET: the delta from the vector the device reported last (push or delta)."""
-        cert = await authenticate(request, b"")
-        rows = await run_in_threadpool(hub.db.query, "SELECT vector FROM hub_device WHERE "
-                                       "device_id = ?", (cert.device_id,))
-        vector = {str(k): int(v) for k, v in json.loads(rows[0][0] if rows else "{}").items()}
-        return await _delta(cert, vector, False)
+        cert = await self.authenticate(request)
+        vector = await run_in_threadpool(self.hub.reported_vector, cert.device_id)
+        return await self._delta(cert, vector, False)
 
-    async def _delta(cert: trust.Certificate, vector: dict[str, int],
-                     acknowledge: bool) -> Response:
+    async def _delta(self, cert: trust.Certificate, vector: dict[str, int], acknowledge: bool,
+                     content_pack: str | None = None) -> Response:
         def work():
-            _sweep(deltas, 3600)       # deltas whose download was cut off
-            found = delta.build(hub, cert, vector, deltas, limits.delta_events, acknowledge)
-            with hub.db.transaction():
-                hub.note_device(cert, _now(), pull=True, vector=vector)
+            uploads.sweep(self.deltas, 3600)       # deltas whose download was cut off
+            found = delta.build(self.hub, cert, vector, self.deltas, self.limits.delta_events,
+                                acknowledge, content_pack)
+            with self.hub.db.transaction():
+                self.hub.note_device(cert, _now(), pull=True, vector=vector)
             return found
 
         found = await run_in_threadpool(work)
@@ -254,9 +328,9 @@ def create_app(hub: Hub, limits: Limits | None = None) -> Starlette:
                                      "x-debc-bundle": found.bundle_id},
                             background=BackgroundTask(found.path.unlink, missing_ok=True))
 
-    async def enrol_submit(request: Request) -> Response:
-        anonymous(request)
-        body = await _body(request, limits.max_small)
+    async def enrol_submit(self, request: Request) -> Response:
+        self.anonymous(request)
+        body = await self.anonymous_body(request, self.limits.max_small)
         try:
             document = json.loads(body)
             inner = document["body"]
@@ -269,7 +343,7 @@ def create_app(hub: Hub, limits: Limits | None = None) -> Starlette:
                             "match)."), 400)
 
         def work():
-            with hub.db.transaction() as db:
+            with self.hub.db.transaction() as db:
                 waiting = db.scalar("SELECT count(*) FROM hub_enrolment WHERE document = ''")
                 if waiting >= MAX_PENDING_ENROLMENTS:
                     raise Refused(_("Too many enrolment requests are waiting; ask the "
@@ -283,9 +357,9 @@ def create_app(hub: Hub, limits: Limits | None = None) -> Starlette:
         await run_in_threadpool(work)
         return JSONResponse({"status": "pending"}, status_code=202)
 
-    async def enrol_fetch(request: Request) -> Response:
-        anonymous(request)
-        rows = await run_in_threadpool(hub.db.query, "SELECT document FROM hub_enrolment "
+    async def enrol_fetch(self, request: Request) -> Response:
+        self.anonymous(request)
+        rows = await run_in_threadpool(self.hub.db.query, "SELECT document FROM hub_enrolment "
                                        "WHERE device_id = ?", (request.path_params["device"],))
         if not rows:
             return _error(_("No enrolment request from this device."), 404)
@@ -293,34 +367,34 @@ def create_app(hub: Hub, limits: Limits | None = None) -> Starlette:
             return JSONResponse({"status": "pending"}, status_code=202)
         return JSONResponse(json.loads(rows[0][0]))
 
-    async def coordinator(request: Request, body: bytes = b"") -> trust.Certificate:
-        cert = await authenticate(request, body)
+    async def coordinator(self, request: Request) -> trust.Certificate:
+        cert = await self.authenticate(request)
         if cert.role != trust.COORDINATOR:
             raise Refused(_("Only the programme's coordinator can do this."))
         return cert
 
-    async def enrol_pending(request: Request) -> Response:
-        await coordinator(request)
-        rows = await run_in_threadpool(hub.db.query, "SELECT request, received_at FROM "
+    async def enrol_pending(self, request: Request) -> Response:
+        await self.coordinator(request)
+        rows = await run_in_threadpool(self.hub.db.query, "SELECT request, received_at FROM "
                                        "hub_enrolment WHERE document = '' ORDER BY received_at")
         return JSONResponse({"pending": [{"request": json.loads(request_text),
                                           "received_at": received}
                                          for request_text, received in rows]})
 
-    async def enrol_answer(request: Request) -> Response:
-        body = await _body(request, limits.max_small)
-        await coordinator(request, body)
+    async def enrol_answer(self, request: Request) -> Response:
+        cert = await self.coordinator(request)
+        body = await self.device_body(request, cert, self.limits.max_small)
         device = request.path_params["device"]
         try:
             document = json.loads(body)
-            cert = trust.verify_certificate(hub.require_programme(), document["certificate"])
+            cert = trust.verify_certificate(self.hub.require_programme(), document["certificate"])
         except (ValueError, KeyError, TypeError, UserError):
             return _error(_("This is not an enrolment certificate for this programme."), 400)
         if cert.device_id != device:
             return _error(_("This certificate was made for another computer."), 400)
 
         def work() -> int:
-            with hub.db.transaction() as db:
+            with self.hub.db.transaction() as db:
                 return db.execute("UPDATE hub_enrolment SET document = ? WHERE device_id = ?",
                                   (dumps(document), device)).rowcount
 
@@ -328,58 +402,61 @@ def create_app(hub: Hub, limits: Limits | None = None) -> Starlette:
             return _error(_("No enrolment request from this device."), 404)
         return JSONResponse({"status": "approved"})
 
-    async def acknowledge(request: Request) -> Response:
-        body = await _body(request, limits.max_small)
-        await coordinator(request, body)
+    async def acknowledge(self, request: Request) -> Response:
+        cert = await self.coordinator(request)
+        body = await self.device_body(request, cert, self.limits.max_small)
         try:
             document = json.loads(body)
-        except ValueError:
+        except (ValueError, RecursionError):
             document = None
 
         def work() -> bool:
-            with hub.db.transaction():
-                return hub.take_coordinator_ack(document)
+            with self.hub.db.transaction():
+                return self.hub.take_coordinator_ack(document)
 
         if not await run_in_threadpool(work):
             return _error(_("This is not a current acknowledgement signed by the "
                             "coordinator."), 400)
         return JSONResponse({"status": "stored"})
 
-    async def admin_devices(request: Request) -> Response:
-        await coordinator(request)
-        rows = await run_in_threadpool(admin.devices, hub)
-        return JSONResponse({"hub": hub.device_id, "vector": await run_in_threadpool(hub.vector),
+    async def admin_devices(self, request: Request) -> Response:
+        await self.coordinator(request)
+        rows = await run_in_threadpool(admin.devices, self.hub)
+        vector = await run_in_threadpool(self.hub.vector)
+        return JSONResponse({"hub": self.hub.device_id, "vector": vector,
                              "devices": [row.as_json() for row in rows]})
 
-    def guarded(handler):
-        async def endpoint(request: Request) -> Response:
-            try:
-                return await handler(request)
-            except _Limited as limited:
-                return _too_many(limited.wait)
-            except Refused as error:
-                return _error(str(error), error.status)
-            except ClientDisconnect:
-                return Response(status_code=499)
-            except UserError as error:          # a refused bundle (BundleError) and the like
-                return _error(str(error), 400)
-        return endpoint
+    def routes(self) -> list[Route]:
+        return [
+            Route("/v1/health", _guarded(self.health), methods=["GET"]),
+            Route("/v1/info", _guarded(self.info), methods=["GET"]),
+            Route("/v1/bundles/{bundle_id}", _guarded(self.upload), methods=["POST"]),
+            Route("/v1/bundles/{bundle_id}", _guarded(self.upload_state), methods=["GET"]),
+            Route("/v1/delta", _guarded(self.pull), methods=["POST"]),
+            Route("/v1/delta", _guarded(self.pull_known), methods=["GET"]),
+            Route("/v1/ack", _guarded(self.acknowledge), methods=["POST"]),
+            Route("/v1/enrolments", _guarded(self.enrol_submit), methods=["POST"]),
+            Route("/v1/enrolments/{device}", _guarded(self.enrol_fetch), methods=["GET"]),
+            Route("/v1/admin/enrolments", _guarded(self.enrol_pending), methods=["GET"]),
+            Route("/v1/admin/enrolments/{device}", _guarded(self.enrol_answer), methods=["PUT"]),
+            Route("/v1/admin/devices", _guarded(self.admin_devices), methods=["GET"]),
+        ]
 
-    routes = [
-        Route("/v1/health", guarded(health), methods=["GET"]),
-        Route("/v1/info", guarded(info), methods=["GET"]),
-        Route("/v1/bundles/{bundle_id}", guarded(upload), methods=["POST"]),
-        Route("/v1/bundles/{bundle_id}", guarded(upload_state), methods=["GET"]),
-        Route("/v1/delta", guarded(pull), methods=["POST"]),
-        Route("/v1/delta", guarded(pull_known), methods=["GET"]),
-        Route("/v1/ack", guarded(acknowledge), methods=["POST"]),
-        Route("/v1/enrolments", guarded(enrol_submit), methods=["POST"]),
-        Route("/v1/enrolments/{device}", guarded(enrol_fetch), methods=["GET"]),
-        Route("/v1/admin/enrolments", guarded(enrol_pending), methods=["GET"]),
-        Route("/v1/admin/enrolments/{device}", guarded(enrol_answer), methods=["PUT"]),
-        Route("/v1/admin/devices", guarded(admin_devices), methods=["GET"]),
-    ]
-    return Starlette(routes=routes)
+
+def _guarded(handler):
+    """`handler`, answering the hub's refusals as HTTP errors instead of raising them."""
+    async def endpoint(request: Request) -> Response:
+        try:
+            return await handler(request)
+        except _Limited as limited:
+            return _closing(_too_many(limited.wait))
+        except Refused as error:
+            return _closing(_error(str(error), error.status))
+        except ClientDisconnect:
+            return Response(status_code=499)
+        except UserError as error:          # a refused bundle (BundleError) and the like
+            return _closing(_error(str(error), 400))
+    return endpoint
 
 
 class _Limited(Exception):
@@ -388,42 +465,11 @@ class _Limited(Exception):
         self.wait = wait
 
 
-_thread_locks: dict[str, threading.Lock] = {}
-_thread_locks_guard = threading.Lock()
-
-
-@contextmanager
-def _upload_lock(path: Path) -> Iterator[None]:
-    """An exclusive lock on `path` (fcntl where available; else within this process).
-
-    Lock files stay (removing one while another process waits on it would split the
-    lock); the sweep removes them with the abandoned uploads.
-    """
-    try:
-        import fcntl
-    except ImportError:          # Windows: one hub process per upload folder
-        with _thread_locks_guard:
-            lock = _thread_locks.setdefault(str(path), threading.Lock())
-        with lock:
-            yield
-        return
-    with open(path, "a") as handle:
-        fcntl.flock(handle, fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(handle, fcntl.LOCK_UN)
-
-
-def _sweep(folder: Path, age_seconds: float) -> None:
-    """Remove files left by transfers abandoned long ago."""
-    limit = time.time() - age_seconds
-    for path in folder.iterdir():
-        try:
-            if path.stat().st_mtime < limit:
-                path.unlink()
-        except OSError:
-            pass
+def _closing(response: Response) -> Response:
+    """`response`, ending the connection: a refused request's body may still be on its way,
+    and the hub does not wait for it."""
+    response.headers["connection"] = "close"
+    return response
 
 
 def _bundle_id(request: Request) -> str:
@@ -431,11 +477,3 @@ def _bundle_id(request: Request) -> str:
     if not BUNDLE_ID.fullmatch(bundle_id):
         raise Refused(_("Bad bundle id."), 400)
     return bundle_id
-
-
-def serve(hub: Hub, host: str, port: int, limits: Limits | None = None) -> None:
-    """Run the hub until interrupted (uvicorn; TLS belongs to a reverse proxy)."""
-    import uvicorn
-
-    uvicorn.run(create_app(hub, limits), host=host, port=port, log_level="info",
-                proxy_headers=True, server_header=False)

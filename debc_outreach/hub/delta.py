@@ -171,12 +171,15 @@ def _hash_at(hub: Hub, device: str, seq: int) -> str:
 
 
 def build(hub: Hub, device: trust.Certificate, vector: dict[str, int], folder: Path,
-          limit: int = MAX_EVENTS, acknowledge: bool = False) -> Delta | None:
+          limit: int = MAX_EVENTS, acknowledge: bool = False,
+          content_pack: str | None = None) -> Delta | None:
     """Seal the next delta for `device` into a file in `folder`; None when it lacks nothing.
 
     With `acknowledge`, a device that lacks nothing still gets a bundle without events:
     its header carries the hub's version vector, which tells the device (through the
     normal import) what the hub holds, so its next push repeats nothing.
+    `content_pack`: the SHA-256 of the content pack the device holds (None: unknown);
+    the coordinator's pack rides along when it differs.
     """
     planned = plan(hub, device, vector, limit)
     if not planned.ranges and not acknowledge:
@@ -215,6 +218,9 @@ def build(hub: Hub, device: trust.Certificate, vector: dict[str, int], folder: P
               "coordinator_ack": hub.coordinator_ack(),
               "events": sum(last - first + 1 for first, last in planned.ranges.values()),
               "encoding": "debc-ndjson-1"}
+    rolled_out = hub.content_pack()
+    if rolled_out and content_pack is not None and rolled_out["sha256"] != content_pack:
+        header["content_pack"] = rolled_out
     path = folder / f"delta-{device.device_id[:8]}-{bundle_id}{bundle.SUFFIX}"
     bundle.seal(path, hub.keys, header, {device.device_id: device.enc}, lines(), level=3)
     return Delta(bundle_id, path, counts["events"], counts["withheld"], planned.more)

@@ -15,7 +15,20 @@ from pathlib import Path
 from debc_outreach.errors import UserError
 from debc_outreach.hub.service import Hub, Refused
 from debc_outreach.i18n import _
-from debc_outreach.storage.events import GENESIS_HASH
+from debc_outreach.storage.events import (
+    BASE,
+    DEVICE_ID,
+    ENTITY,
+    ENTITY_ID,
+    FIELDS,
+    GENESIS_HASH,
+    HASH,
+    HLC,
+    OP,
+    PREV_HASH,
+    SCHEMA_VERSION,
+    SEQ,
+)
 from debc_outreach.sync import bundle, codec, importer, trust
 from debc_outreach.sync.scope import VILLAGE_FIELD
 
@@ -100,6 +113,7 @@ def ingest(hub: Hub, path: Path, device: trust.Certificate, when: str) -> Stored
                        (sealed.bundle_id, sender.device_id, when, result.events, result.new,
                         result.duplicates))
         hub.note_device(sender, when, push=True, vector=header["vector"])
+        hub.take_content_pack(header.get("content_pack"), sender)
     result.vector = hub.vector()
     return result
 
@@ -115,28 +129,28 @@ def _store_events(hub: Hub, sealed: bundle.SealedBundle, content_key: bytes,
     def close_run(row: tuple | None) -> None:
         if row is None:
             return
-        span = ranges.get(row[0])
-        if span is None or row[1] != span[1] or row[10] != heads[row[0]]:
+        span = ranges.get(row[DEVICE_ID])
+        if span is None or row[SEQ] != span[1] or row[HASH] != heads[row[DEVICE_ID]]:
             raise _mismatch()
         following = hub.db.scalar("SELECT prev_hash FROM hub_event WHERE device_id = ? AND "
-                                  "seq = ?", (row[0], row[1] + 1))
-        if following is not None and following != row[10]:
+                                  "seq = ?", (row[DEVICE_ID], row[SEQ] + 1))
+        if following is not None and following != row[HASH]:
             raise _contradiction()
 
     try:
         for row, fields, _base in codec.decode(sealed.lines(content_key)):
-            if last is None or row[0] != last[0]:
+            if last is None or row[DEVICE_ID] != last[DEVICE_ID]:
                 _flush(hub, batch, sealed.bundle_id, result)
                 batch = []
                 close_run(last)
-                span = ranges.get(row[0])
-                if row[0] in seen_devices or span is None or row[1] != span[0]:
+                span = ranges.get(row[DEVICE_ID])
+                if row[DEVICE_ID] in seen_devices or span is None or row[SEQ] != span[0]:
                     raise _mismatch()
-                seen_devices.add(row[0])
+                seen_devices.add(row[DEVICE_ID])
                 before = hub.db.scalar("SELECT hash FROM hub_event WHERE device_id = ? AND "
-                                       "seq = ?", (row[0], row[1] - 1)) \
-                    if row[1] > 1 else GENESIS_HASH
-                if before is not None and before != row[9]:
+                                       "seq = ?", (row[DEVICE_ID], row[SEQ] - 1)) \
+                    if row[SEQ] > 1 else GENESIS_HASH
+                if before is not None and before != row[PREV_HASH]:
                     raise _contradiction()
             batch.append((row, fields.get(VILLAGE_FIELD) if fields else None))
             last = row
@@ -156,18 +170,19 @@ def _flush(hub: Hub, batch: list[tuple], bundle_id: str, result: Stored) -> None
     """Store one batch of one device's consecutive events (checked against stored ones)."""
     if not batch:
         return
-    device = batch[0][0][0]
+    first, final = batch[0][0], batch[-1][0]
+    device = first[DEVICE_ID]
     stored = {int(seq): (op, digest) for seq, op, digest in hub.db.query(
         "SELECT seq, op, hash FROM hub_event WHERE device_id = ? AND seq BETWEEN ? AND ?",
-        (device, batch[0][0][1], batch[-1][0][1]))}
+        (device, first[SEQ], final[SEQ]))}
     new_rows, replace, places = [], [], {}
     for row, village in batch:
         result.events += 1
-        found = stored.get(row[1])
+        found = stored.get(row[SEQ])
         if found is not None:
-            if found[1] != row[10]:
+            if found[1] != row[HASH]:
                 raise _contradiction()
-            if found[0] == codec.REDACTED and row[5] != codec.REDACTED:
+            if found[0] == codec.REDACTED and row[OP] != codec.REDACTED:
                 replace.append(row)       # the full event replaces its hash-only stand-in
             else:
                 result.duplicates += 1
@@ -176,20 +191,20 @@ def _flush(hub: Hub, batch: list[tuple], bundle_id: str, result: Stored) -> None
             new_rows.append((*row, bundle_id))
         result.new += 1
         if isinstance(village, str) and village:
-            previous = places.get(row[4])
-            if previous is None or row[2] >= previous[1]:
-                places[row[4]] = (village, row[2])
+            previous = places.get(row[ENTITY_ID])
+            if previous is None or row[HLC] >= previous[1]:
+                places[row[ENTITY_ID]] = (village, row[HLC])
     db = hub.db
     db.executemany("INSERT INTO hub_event (device_id, seq, hlc, entity, entity_id, op, fields, "
                    "base, schema_version, prev_hash, hash, bundle_id) VALUES "
                    "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING", new_rows)
     db.executemany("UPDATE hub_event SET hlc = ?, entity = ?, entity_id = ?, op = ?, "
                    "fields = ?, base = ?, schema_version = ? WHERE device_id = ? AND seq = ?",
-                   [(row[2], row[3], row[4], row[5], row[6], row[7], row[8], row[0], row[1])
-                    for row in replace])
+                   [(row[HLC], row[ENTITY], row[ENTITY_ID], row[OP], row[FIELDS], row[BASE],
+                     row[SCHEMA_VERSION], row[DEVICE_ID], row[SEQ]) for row in replace])
     if places:       # cached scope decisions (delta.py) are stale from now on
         db.execute("INSERT INTO hub_config VALUES ('place_version', ?) ON CONFLICT (key) "
-                   "DO UPDATE SET value = excluded.value", (f"{bundle_id}:{batch[0][0][1]}",))
+                   "DO UPDATE SET value = excluded.value", (f"{bundle_id}:{first[SEQ]}",))
     db.executemany("INSERT INTO hub_place VALUES (?, ?, ?) ON CONFLICT (entity_id) DO UPDATE "
                    "SET village = excluded.village, hlc = excluded.hlc "
                    "WHERE excluded.hlc >= hub_place.hlc",

@@ -13,7 +13,7 @@ from debc_outreach.hub.db import HubDB
 from debc_outreach.i18n import _
 from debc_outreach.storage.events import dumps
 from debc_outreach.storage.store import Store
-from debc_outreach.sync import trust
+from debc_outreach.sync import content_carry, trust
 from debc_outreach.sync.keys import DeviceKeys, device_keys, verify_signature
 
 HUB_ROLE = "hub"
@@ -174,6 +174,21 @@ class Hub:
         self._set_config("revocations", dumps(document))
         return True
 
+    def take_content_pack(self, carried: object, sender: trust.Certificate) -> bool:
+        """Keep the content pack a coordinator's bundle carried, to pass on in every delta
+        (devices check its signature before installing it); True when taken."""
+        if sender.role != trust.COORDINATOR or content_carry.checked(carried) is None:
+            return False
+        if (json.loads(self.config("content_pack") or "{}").get("sha256")
+                == carried["sha256"]):
+            return False
+        self._set_config("content_pack", dumps(carried))
+        return True
+
+    def content_pack(self) -> dict:
+        """The content pack the coordinator rolled out last ({} when none)."""
+        return json.loads(self.config("content_pack") or "{}")
+
     def coordinator_ack(self) -> dict:
         """The coordinator's latest signed acknowledgement (what it holds), relayed to devices
         in every delta so their records show as acknowledged and retention can run."""
@@ -242,6 +257,11 @@ class Hub:
 
     def vector(self) -> dict[str, int]:
         return {device: seq for device, (seq, _hash) in self.heads().items()}
+
+    def reported_vector(self, device_id: str) -> dict[str, int]:
+        """The vector `device_id` reported last (with a push or a delta request)."""
+        rows = self.db.query("SELECT vector FROM hub_device WHERE device_id = ?", (device_id,))
+        return {str(k): int(v) for k, v in json.loads(rows[0][0] if rows else "{}").items()}
 
     def health(self) -> dict:
         prog = self.programme()

@@ -80,4 +80,4 @@ def certificate_data(database: Database, participant_id: str, catalog: lookup.Ca
         trainers=tuple(trainers.get(t, t) for t in trainer_ids), sessions=len(rows), lang=lang,
         issued=dt.date.today().isoformat(),
         extra={"module_slugs": tuple(modules), "skill_ids": tuple(achieved),
-               "village_code": last[2] or ""})   # what a signed QR states (issue 11)
+               "village_code": last[2] or ""})   # what a signed QR code states

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, replace
 
 from debc_outreach.content.labels import label
 from debc_outreach.i18n import N_
@@ -22,6 +23,13 @@ class BarChart:
     values: tuple[tuple[int, ...], ...]
     value_texts: tuple[tuple[str, ...], ...]
     empty_text: str = ""
+
+
+def with_digits(chart: BarChart, digits: Callable[[str], str]) -> BarChart:
+    """The chart with the digits of its bar labels ("15–24 (youth)", "Jan 2026") and
+    legend written by `digits` (the Khmer-digits option); values come formatted."""
+    return replace(chart, labels=tuple(digits(text) for text in chart.labels),
+                   series=tuple(digits(text) for text in chart.series))
 
 
 def _month_label(month: str, lang: str) -> str:

@@ -1,7 +1,8 @@
 """Stable column keys of each export and their headers (N_-marked, shown per language).
 
-CSV files use the keys as headers so scripts can rely on them (README documents
-them); XLSX and PDF show the translated headers in the export's language.
+Every export shows the translated headers in the export's language; a CSV
+asked for with column keys (`--column-keys`, or the export dialog's option)
+carries the keys instead, so scripts can rely on them (README documents them).
 Append new columns at the end; never rename or reorder a key.
 """
 
@@ -56,7 +57,7 @@ SESSIONS = (
     ("disability", N_("People with disabilities")),
     ("youth", N_("Youth (15–24)")),
     ("elders", N_("Elders (60+)")),
-    ("without_consent", N_("Without consent")),
+    ("without_consent", N_("Participants without consent")),   # people in that session
 )
 
 PARTICIPANTS = (

@@ -3,6 +3,12 @@
 Rows arrive in chunks; each chunk is formatted by the C csv writer into a
 buffer and encoded once, which keeps a million rows close to the speed of
 `sqlite3 -csv` (bench/bench_reports.py).
+
+Every text cell goes through `neutralised` first: a spreadsheet treats a cell
+that begins with `=`, `+`, `-`, `@`, a tab or a carriage return as a formula,
+so a name typed as `=HYPERLINK(...)` would become a live link on the
+coordinator's computer. Such cells get a leading `'` (OWASP's advice); numbers
+stay numbers.
 """
 
 from __future__ import annotations
@@ -10,8 +16,30 @@ from __future__ import annotations
 import codecs
 import csv
 import io
+import re
 from collections.abc import Callable, Iterable
 from pathlib import Path
+
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+# A signed number such as -12 or +3.5 is read as that number, not as a formula.
+_SIGNED_NUMBER = re.compile(r"[+-][0-9]+(\.[0-9]*)?")
+
+
+def neutralised(value: object) -> object:
+    """`value`, with a leading `'` when a spreadsheet would read the text as a formula."""
+    if (isinstance(value, str) and value.startswith(FORMULA_STARTS)
+            and not _SIGNED_NUMBER.fullmatch(value)):
+        return "'" + value
+    return value
+
+
+def neutralised_sql(expression: str) -> str:
+    """SQL for `neutralised` of a text `expression` (the same rule, inside SQLite)."""
+    tail = f"substr({expression}, 2)"
+    return (f"(CASE WHEN substr({expression}, 1, 1) IN ('=', '+', '-', '@', char(9), char(13)) "
+            f"AND NOT (substr({expression}, 1, 1) IN ('+', '-') AND {tail} GLOB '[0-9]*' "
+            f"AND {tail} NOT GLOB '*[^0-9.]*' AND {tail} NOT GLOB '*.*.*') "
+            f"THEN char(39) || {expression} ELSE {expression} END)")
 
 
 def write_csv(path: Path, header: list[str], chunks: Iterable[list[tuple]],
@@ -24,7 +52,7 @@ def write_csv(path: Path, header: list[str], chunks: Iterable[list[tuple]],
         out.write(codecs.BOM_UTF8)
         writer.writerow(header)
         for chunk in chunks:
-            writer.writerows(chunk)
+            writer.writerows([tuple(map(neutralised, row)) for row in chunk])
             count += len(chunk)
             out.write(buffer.getvalue().encode("utf-8"))
             buffer.seek(0)
@@ -37,7 +65,7 @@ def write_csv(path: Path, header: list[str], chunks: Iterable[list[tuple]],
 
 def write_csv_lines(path: Path, header: list[str], chunks: Iterable[list[bytes]],
                     tick: Callable[[int], None] | None = None) -> int:
-    """Like `write_csv` for rows that are already CSV lines in UTF-8."""
+    """Like `write_csv` for rows already made into CSV lines (and neutralised) in UTF-8."""
     buffer = io.StringIO()
     csv.writer(buffer).writerow(header)
     count = 0

@@ -15,7 +15,7 @@ from pathlib import Path
 
 from debc_outreach.content.labels import label
 from debc_outreach.errors import UserError
-from debc_outreach.i18n import N_, _, format_number
+from debc_outreach.i18n import N_, _, format_number, printed_digits, printing
 from debc_outreach.reports import aggregates, audit, columns, lookup, rows
 from debc_outreach.reports.atomic import atomic_path
 from debc_outreach.reports.filters import ReportFilter
@@ -58,6 +58,7 @@ class ExportRequest:
     lang: str = "km"
     target_id: str = ""  # session or participant id of a single-document export
     data_dir: Path | None = None
+    column_keys: bool = False   # CSV: stable English keys as headers (for scripts)
 
 
 @dataclass(frozen=True)
@@ -100,7 +101,8 @@ def run_export(database: Database, request: ExportRequest, who: Who,
     ticker = _Ticker(progress)
     try:
         if request.kind in ("attendance-sheet", "sign-in-sheet", "certificate"):
-            result = _single_document(database, request, catalog)
+            with printing(request.lang):
+                result = _single_document(database, request, catalog)
         elif request.kind not in KINDS:
             raise UserError(_("Unknown export {kind}.").format(kind=request.kind))
         elif request.fmt == "csv":
@@ -108,7 +110,8 @@ def run_export(database: Database, request: ExportRequest, who: Who,
         elif request.fmt == "xlsx":
             result = _xlsx(database, request, catalog, ticker)
         else:
-            result = _pdf(database, request, catalog, ticker)
+            with printing(request.lang):
+                result = _pdf(database, request, catalog, ticker)
     except Cancelled:
         return ExportResult(Path(request.path), 0, 0, 0, cancelled=True)
     filters = request.filt.as_dict()
@@ -132,18 +135,19 @@ def _csv(database: Database, request: ExportRequest, catalog, ticker) -> ExportR
     if request.kind == "attendance":
         if ticker.progress is not None:
             ticker.total = rows.count_attendance(database, filt)
-        header = columns.keys(columns.ATTENDANCE)
+        table = columns.ATTENDANCE
         chunks = rows.attendance_csv_lines(database, filt, lang, catalog, privacy)
     elif request.kind == "sessions":
-        header = columns.keys(columns.SESSIONS)
+        table = columns.SESSIONS
         chunks = [rows.session_rows(database, filt, lang, catalog)]
     elif request.kind == "participants":
-        header = columns.keys(columns.PARTICIPANTS)
+        table = columns.PARTICIPANTS
         chunks = [list(rows.participant_rows(database, filt, lang, privacy,
                                              item_ids=list(catalog.items)))]
     else:
-        header = columns.keys(columns.DISAGGREGATION)
+        table = columns.DISAGGREGATION
         chunks = [_disaggregation_rows(database, filt, lang)]
+    header = columns.keys(table) if request.column_keys else columns.headers(table, lang)
     write = write_csv_lines if request.kind == "attendance" else write_csv
     with atomic_path(Path(request.path)) as temp:
         count = write(temp, header, chunks, tick=ticker)
@@ -228,8 +232,10 @@ def _xlsx(database: Database, request: ExportRequest, catalog, ticker) -> Export
                 book.sheet(sheet_name("targets", lang), columns.headers(columns.TARGETS, lang),
                            summary.target_rows(database, filt, catalog, lang),
                            percent_columns=(8,))
-        finally:
-            book.close()
+        except BaseException:
+            book.discard()           # the file is thrown away: no need to zip the sheets
+            raise
+        book.close()
     return ExportResult(Path(request.path), count, len(privacy.named), len(privacy.unnamed))
 
 
@@ -329,7 +335,7 @@ def _cell(value, lang: str) -> str:
     if value in columns.DISABILITY_NAMES:
         return label(columns.DISABILITY_NAMES[value], lang)
     if value in columns.AGE_BAND_NAMES and value:
-        return label(columns.AGE_BAND_NAMES[value], lang)
+        return printed_digits(label(columns.AGE_BAND_NAMES[value], lang))
     return str(value)
 
 
@@ -345,7 +351,8 @@ def _single_document(database: Database, request: ExportRequest, catalog) -> Exp
     if request.kind == "certificate":
         data = certificates.certificate_data(database, request.target_id, catalog, lang,
                                              request.filt.date_from, request.filt.date_to)
-        data = with_signed_code(database, request.data_dir, data)   # issue 11: signed QR
+        # Signed so anyone can check the certificate offline from its QR code.
+        data = with_signed_code(database, request.data_dir, data)
         render_certificate(data, path)
         return ExportResult(path, 1, 1, 0)
     sessions.require(database, request.target_id)
@@ -353,4 +360,4 @@ def _single_document(database: Database, request: ExportRequest, catalog) -> Exp
         sheets.write_sign_in_sheet(database, request.target_id, catalog, lang, path)
         return ExportResult(path, 0, 0, 0)
     done = sheets.write_attendance_sheets(database, [request.target_id], catalog, lang, path)
-    return ExportResult(path, done.named + done.unnamed, done.named, done.unnamed)
+    return ExportResult(path, done.check_ins, done.named, done.unnamed)

@@ -12,6 +12,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 from debc_outreach.reports import lookup
+from debc_outreach.reports.csv_export import neutralised, neutralised_sql
 from debc_outreach.reports.filters import (
     AGE_BAND_SQL,
     ATTENDANCE_FROM,
@@ -144,10 +145,20 @@ def attendance_chunks(database: Database, filt: ReportFilter, lang: str,
 
 
 def _quoted(text: str) -> str:
-    """A CSV field (RFC 4180): quoted when it holds a comma, quote or line break."""
+    """A CSV field (RFC 4180), neutralised, and quoted when it holds a comma, quote or
+    line break."""
+    text = neutralised(text)
     if text and (',' in text or '"' in text or "\n" in text or "\r" in text):
         return '"' + text.replace('"', '""') + '"'
     return text
+
+
+def _csv_field_sql(expression: str) -> str:
+    """SQL for `_quoted` of a text `expression`: neutralised, then quoted if needed."""
+    field = neutralised_sql(expression)     # a leading ' never needs quoting
+    return (f"(CASE WHEN instr({expression}, ',') OR instr({expression}, '\"') "
+            f"OR instr({expression}, char(10)) OR instr({expression}, char(13)) "
+            f"THEN '\"' || replace({field}, '\"', '\"\"') || '\"' ELSE {field} END)")
 
 
 class _Homes(dict):
@@ -198,19 +209,18 @@ def attendance_csv_lines(database: Database, filt: ReportFilter, lang: str,
     saved = conn.text_factory
     conn.text_factory = bytes
     try:
-        # SQLite builds the per-person part of the line, RFC 4180 quoting included
-        # (the same rule as `_quoted`); Python only glues the session and home parts.
+        # SQLite builds the per-person part of the line, neutralised and quoted by the
+        # same rules as `_quoted`; Python only glues the session and home parts.
+        name = _csv_field_sql("CASE WHEN p.consent = 'yes' THEN p.display_name ELSE '' END")
         cursor = conn.execute(
-            "SELECT s.id, p.id, p.consent = 'yes', p.id || ',' || (CASE WHEN p.consent = 'yes' "
-            "THEN (CASE WHEN instr(p.display_name, ',') OR instr(p.display_name, '\"') "
-            "OR instr(p.display_name, char(10)) OR instr(p.display_name, char(13)) "
-            "THEN '\"' || replace(p.display_name, '\"', '\"\"') || '\"' "
-            "ELSE p.display_name END) ELSE '' END) || ',' || "
-            "(CASE WHEN p.consent = 'yes' THEN 'yes' ELSE 'no' END) || ',' || p.sex || ',' || "
-            + AGE_BAND_SQL + " || ',' || (CASE p.disability WHEN 1 THEN 'yes' WHEN 0 THEN "
-            "'no' ELSE 'unknown' END) || ',' || p.village_code, p.village_code, "
+            f"SELECT s.id, p.id, p.consent = 'yes', p.id || ',' || {name} || ',' || "
+            "(CASE WHEN p.consent = 'yes' THEN 'yes' ELSE 'no' END) || ',' || "
+            f"{_csv_field_sql('p.sex')} || ',' || " + AGE_BAND_SQL + " || ',' || "
+            "(CASE p.disability WHEN 1 THEN 'yes' WHEN 0 THEN 'no' ELSE 'unknown' END) || ',' || "
+            f"{_csv_field_sql('p.village_code')}, p.village_code, "
             "strftime('%Y-%m-%dT%H:%M:%SZ', (a.added_hlc >> 16) / 1000, 'unixepoch') || ',' "
-            f"|| a.added_device {EXPORT_FROM} WHERE {where} {EXPORT_ORDER}", params)
+            f"|| {_csv_field_sql('a.added_device')} {EXPORT_FROM} WHERE {where} {EXPORT_ORDER}",
+            params)
         while True:
             chunk = cursor.fetchmany(size)
             if not chunk:

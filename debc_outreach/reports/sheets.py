@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from debc_outreach.content.labels import label
-from debc_outreach.i18n import N_
+from debc_outreach.i18n import N_, printed_digits
 from debc_outreach.reports import lookup
 from debc_outreach.reports.columns import AGE_BAND_NAMES, SEX_NAMES
 from debc_outreach.reports.formatting import date, number, text
@@ -34,9 +34,14 @@ SIGN_ROW_HEIGHT = 34
 
 @dataclass(frozen=True)
 class SheetResult:
+    """What a PDF of sheets holds. `named` and `unnamed` count people, each once however
+    many of the sheets they are on (the same figure every export and the dashboard give);
+    `check_ins` counts their lines over all sheets."""
+
     sessions: int
     named: int
     unnamed: int
+    check_ins: int = 0
 
 
 def _header(database: Database, session: sessions.Session, catalog: lookup.Catalog,
@@ -47,7 +52,7 @@ def _header(database: Database, session: sessions.Session, catalog: lookup.Catal
                       if p)
     return meta_html([
         (label(N_("Date"), lang), date(session.date, lang) + (
-            f" {session.start_time}" if session.start_time else "")),
+            f" {printed_digits(session.start_time)}" if session.start_time else "")),
         (label(N_("Place"), lang), where + (f" ({session.village_code})"
                                             if session.village_code else "")),
         (label(N_("Venue"), lang), session.venue),
@@ -58,12 +63,13 @@ def _header(database: Database, session: sessions.Session, catalog: lookup.Catal
     ])
 
 
-def attendance_sheet_html(database: Database, session: sessions.Session,
-                          catalog: lookup.Catalog, lang: str) -> tuple[str, int, int]:
-    """Body of one session's attendance sheet; returns (html, named, unnamed)."""
+def attendance_sheet_html(database: Database, session: sessions.Session, catalog: lookup.Catalog,
+                          lang: str) -> tuple[str, set[str], set[str]]:
+    """Body of one session's attendance sheet; returns (html, ids of the people named,
+    ids of the people present without consent, who are only counted)."""
     present = attendance.attendees(database.conn, session.id)
     named = [p for p in present if p.consent == "yes"]
-    unnamed = len(present) - len(named)
+    unnamed = {p.id for p in present if p.consent != "yes"}
     day = dt.date.fromisoformat(session.date)
     rows = []
     for index, person in enumerate(named, start=1):
@@ -73,7 +79,7 @@ def attendance_sheet_html(database: Database, session: sessions.Session,
         rows.append([number(index, lang), person.display_name, label(SEX_NAMES[person.sex],
                                                                       lang)
                      if person.sex in SEX_NAMES else person.sex,
-                     label(AGE_BAND_NAMES.get(band, ""), lang),
+                     printed_digits(label(AGE_BAND_NAMES.get(band, ""), lang)),
                      lookup.place(person.village_code, lang).village, ""])
     table = Table([label(N_("No."), lang), label(N_("Name"), lang), label(N_("Sex"), lang),
                    label(N_("Age band"), lang), label(N_("Home village"), lang),
@@ -81,8 +87,8 @@ def attendance_sheet_html(database: Database, session: sessions.Session,
                   [5, 30, 11, 14, 18, 22], (0,), SIGN_ROW_HEIGHT)
     totals = meta_html([(label(N_("Participants present"), lang), number(len(present), lang))])
     body = (_header(database, session, catalog, lang) + "<br/>" + table_html(table) + totals
-            + privacy_note(unnamed, lang))
-    return body, len(named), unnamed
+            + privacy_note(len(unnamed), lang))
+    return body, {p.id for p in named}, unnamed
 
 
 def write_attendance_sheets(database: Database, session_ids: list[str], catalog: lookup.Catalog,
@@ -90,19 +96,20 @@ def write_attendance_sheets(database: Database, session_ids: list[str], catalog:
     """One attendance sheet per session (each on its own page) in one PDF."""
     from debc_outreach.reports.pdf.render import render_pdf
 
-    parts, named, unnamed = [], 0, 0
+    parts, named, unnamed, check_ins = [], set(), set(), 0
     for index, session_id in enumerate(session_ids):
         session = sessions.require(database, session_id)
-        body, n, u = attendance_sheet_html(database, session, catalog, lang)
+        body, named_here, unnamed_here = attendance_sheet_html(database, session, catalog, lang)
         title = heading(label(N_("Attendance sheet"), lang), level=1)
         parts.append((PAGE_BREAK if index else "") + (title if index else "") + body)
-        named += n
-        unnamed += u
+        named |= named_here
+        unnamed |= unnamed_here
+        check_ins += len(named_here) + len(unnamed_here)
         if tick is not None:
             tick(index + 1)
     render_pdf(page(label(N_("Attendance sheet"), lang), "".join(parts)), path,
                title=label(N_("Attendance sheet"), lang))
-    return SheetResult(len(session_ids), named, unnamed)
+    return SheetResult(len(session_ids), len(named), len(unnamed), check_ins)
 
 
 def write_sign_in_sheet(database: Database, session_id: str, catalog: lookup.Catalog,

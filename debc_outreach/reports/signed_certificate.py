@@ -1,4 +1,5 @@
-"""Stamp a certificate with a signed statement before it is drawn (issue 11).
+"""Stamp a certificate with a signed statement before it is drawn, so it can be
+checked offline and cannot be forged or altered unnoticed.
 
 The statement (sync/statements.py) is signed with this device's key and
 recorded, so the short code printed under the QR can be looked up later.

@@ -9,7 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from debc_outreach.content.labels import label
-from debc_outreach.i18n import N_
+from debc_outreach.i18n import N_, printed_digits
 from debc_outreach.reports import aggregates, chartdata, lookup, targets
 from debc_outreach.reports.columns import AGE_BAND_NAMES, SEX_NAMES
 from debc_outreach.reports.filters import ReportFilter
@@ -109,11 +109,12 @@ def summary_html(database: Database, filt: ReportFilter, catalog: lookup.Catalog
     for name, chart in (("chart-month", chartdata.by_month(figures, lang, num)),
                         ("chart-province", chartdata.by_province(figures, lang, num)),
                         ("chart-sex-age", chartdata.by_sex_age(figures, lang, num))):
+        chart = chartdata.with_digits(chart, printed_digits)
         rows = max(1, len(chart.labels))
         height = max(120, 56 + rows * (17 * max(1, len(chart.series)) + 8))
         images[name] = chart_image(chart, width, height)
         charts_html += (f'<p><img src="{name}" width="{width}" height="{height}"/></p>')
-    figures_rows = [[k, percent(v, lang) if isinstance(v, float) else num(v)]
+    figures_rows = [[printed_digits(k), percent(v, lang) if isinstance(v, float) else num(v)]
                     for k, v in headline_pairs(figures, lang)]
     body = [meta_html(filter_pairs(filt, lang, catalog, database)),
             heading(label(N_("Key figures"), lang)),
@@ -134,8 +135,8 @@ def summary_html(database: Database, filt: ReportFilter, catalog: lookup.Catalog
                               + [label(SEX_NAMES[s], lang) for s in sexes]
                               + [label(N_("With disability"), lang), label(N_("Total"), lang)],
                               dis_rows, [25, 12, 12, 12, 13, 13, 13], (1, 2, 3, 4, 5, 6)))]
-    age_rows = [[label(AGE_BAND_NAMES[b], lang)] + [num(figures.by_sex_age.get((s, b), 0))
-                                                   for s in ("F", "M", "O", "X")]
+    age_rows = [[printed_digits(label(AGE_BAND_NAMES[b], lang))]
+                + [num(figures.by_sex_age.get((s, b), 0)) for s in ("F", "M", "O", "X")]
                 for b in aggregates.AGE_BANDS if any(figures.by_sex_age.get((s, b))
                                                      for s in ("F", "M", "O", "X"))]
     body += [heading(label(N_("Unique people by age band and sex"), lang)),

@@ -1,7 +1,7 @@
 """Targets a coordinator sets (per province, period and policy area) and their actuals.
 
 A target is synced data: each change is a `target` event through
-`Store.record()` (entity registered in storage/projection.py), so targets set
+`Store.record()` (entity listed in storage/projection/), so targets set
 at the provincial office reach every coordinator device. The actual figure
 is computed from attendance with the same filters as the dashboard.
 """

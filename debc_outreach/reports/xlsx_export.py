@@ -4,18 +4,36 @@ Every format, the workbook default included, names the Khmer font explicitly,
 so Excel on a computer without Khmer fallback still shows the text. Dates
 are real date cells; each sheet has a frozen header row, an autofilter and
 column widths from the header and the first rows.
+
+xlsxwriter keeps each sheet in a temporary file until `close()` zips them:
+those files hold participants' names in plain text, so they go to a folder of
+their own under `tempfile`'s folder (the data folder's private temp folder
+while a store is open, see storage/private_temp.py), removed whatever happens.
+A failed write (a full disk) is raised as the OSError it is, with nothing left
+for zipfile to complain about on stderr.
 """
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
+import errno
+import io
+import os
+import shutil
+import tempfile
+import traceback
 from collections.abc import Callable, Iterable
 from pathlib import Path
+
+from debc_outreach.errors import UserError
+from debc_outreach.i18n import _
 
 FONT = "Noto Sans Khmer"
 FONT_SIZE = 10
 EXCEL_MAX_ROWS = 1_048_576
 WIDTH_SAMPLE = 200          # rows looked at for column widths (later rows are not held)
+SPILL_MARGIN = 1 << 20      # less free space than this on the sheets' disk: that one is full
 
 
 class Workbook:
@@ -24,9 +42,12 @@ class Workbook:
     def __init__(self, path: Path):
         import xlsxwriter
 
-        self.book = xlsxwriter.Workbook(str(path), {
+        self._spill = Path(tempfile.mkdtemp(prefix="xlsx-"))
+        self._out = _DroppingFile(path)
+        self.book = xlsxwriter.Workbook(self._out, {
             "constant_memory": True, "strings_to_numbers": False, "strings_to_formulas": False,
-            "strings_to_urls": False, "default_date_format": "yyyy-mm-dd"})
+            "strings_to_urls": False, "default_date_format": "yyyy-mm-dd",
+            "tmpdir": str(self._spill)})
         self.book.formats[0].set_font_name(FONT)        # the default cell format
         self.book.formats[0].set_font_size(FONT_SIZE)
         self.text = self.format()
@@ -43,7 +64,51 @@ class Workbook:
                                      **(properties or {})})
 
     def close(self) -> None:
-        self.book.close()
+        """Zip the sheets into the file; raise OSError if it cannot be written."""
+        from xlsxwriter.exceptions import FileCreateError
+
+        try:
+            self.book.close()
+        except FileCreateError as error:
+            cause = error.args[0] if error.args else None
+            self._out.give_up()
+            # The half-written ZipFile lives in the traceback's frames; freed now, its
+            # clean-up writes into the dropping file instead of printing a traceback.
+            traceback.clear_frames(error.__traceback__)
+            if isinstance(cause, OSError):
+                raise self._where_full(cause) from None
+            raise
+        finally:
+            self.discard()
+
+    def _where_full(self, error: OSError) -> Exception:
+        """`error`, or a clearer one when the full disk is the data folder's (where the
+        sheets wait), not the one the file goes to; asked before the sheets are removed."""
+        if error.errno not in (errno.ENOSPC, errno.EDQUOT):
+            return error
+        try:
+            elsewhere = os.stat(self._spill).st_dev != os.stat(
+                Path(self._out.name).parent).st_dev
+            full = shutil.disk_usage(self._spill).free < SPILL_MARGIN
+        except OSError:
+            return error
+        if not (elsewhere and full):
+            return error
+        return UserError(_("The disk holding the data folder is full: an export needs room "
+                           "there while it is written. Free some space on that disk; nothing "
+                           "was written."))
+
+    def discard(self) -> None:
+        """Close the sheets' temporary files and remove them (also after a failure)."""
+        self.book.fileclosed = True      # xlsxwriter's destructor would try to zip them
+        for worksheet in self.book.worksheets():
+            handle = getattr(worksheet, "row_data_fh", None)
+            if handle is not None and not handle.closed:
+                with contextlib.suppress(OSError):    # a full disk: the file goes anyway
+                    handle.close()
+        with contextlib.suppress(OSError):
+            self._out.close()
+        shutil.rmtree(self._spill, ignore_errors=True)
 
     def sheet(self, name: str, headers: list[str], rows: Iterable[tuple], *,
               percent_columns: tuple[int, ...] = (),
@@ -54,6 +119,15 @@ class Workbook:
         `notes` go under the table; a callable is asked after the rows are written
         (for counts only known then, such as people left unnamed).
         """
+        try:
+            return self._sheet(name, headers, rows, percent_columns, notes, tick)
+        except OSError as error:            # the rows go to a temporary file first
+            raise self._where_full(error) from error
+
+    def _sheet(self, name: str, headers: list[str], rows: Iterable[tuple],
+               percent_columns: tuple[int, ...],
+               notes: list[str] | Callable[[], list[str]],
+               tick: Callable[[int], None] | None) -> int:
         widths = [min(40, max(8, _text_width(h) * 0.6)) for h in headers]
         sheet = self._new_sheet(name, headers)
         number, row_index = 1, 1
@@ -138,3 +212,54 @@ def _text_width(value) -> float:
             continue                    # vowels, signs and coeng sit on the base letter
         width += 1.5 if 0x1780 <= code <= 0x17FF else 1.1
     return width + 2
+
+
+class _DroppingFile(io.FileIO):
+    """The workbook's file; after a failed write, later writes are dropped.
+
+    zipfile writes its closing directory again when a failed ZipFile is
+    collected, which prints "Exception ignored …" on stderr; the file is being
+    thrown away by then (reports/atomic.py), so those writes may go nowhere. The
+    position keeps counting, so zipfile's sums of offsets stay valid.
+    """
+
+    def __init__(self, path: Path):
+        super().__init__(str(path), "w+")
+        self.failed = False
+        self._position = 0
+
+    def give_up(self) -> None:
+        """Drop every later write (the file is being thrown away)."""
+        if not self.failed:
+            with contextlib.suppress(OSError, ValueError):
+                self._position = super().tell()
+            self.failed = True
+
+    def _dropping(self) -> bool:
+        return self.failed or self.closed
+
+    def write(self, data) -> int:
+        if self._dropping():
+            self._position += len(data)
+            return len(data)
+        try:
+            return super().write(data)
+        except OSError:
+            self.give_up()
+            raise
+
+    def flush(self) -> None:
+        if not self._dropping():
+            super().flush()
+
+    def tell(self) -> int:
+        return self._position if self._dropping() else super().tell()
+
+    def seek(self, offset: int, whence: int = 0) -> int:
+        if not self._dropping():
+            return super().seek(offset, whence)
+        if whence == io.SEEK_SET:
+            self._position = offset
+        elif whence == io.SEEK_CUR:
+            self._position += offset
+        return self._position

@@ -2,10 +2,11 @@
 
 A check-in is an `attendance` event with op "add"; removing a person is an
 op "remove" tombstone, never a delete. Per pair the projection keeps the
-newest add and the newest remove (HLC, device id); the person is present
-when the add is newer. Events from several devices merge without conflict,
-and each check-in is its own committed transaction (a power cut loses
-nothing that was confirmed with Enter).
+newest add and the newest remove (HLC, device id; storage/projection/
+attendance.py); the person is present when the add is newer. Events from
+several devices merge without conflict, and each check-in is its own
+committed transaction (a power cut loses nothing that was confirmed with
+Enter).
 """
 
 from __future__ import annotations
@@ -14,62 +15,8 @@ import datetime as dt
 import sqlite3
 from dataclasses import dataclass
 
-from debc_outreach.storage import participants, projection
-from debc_outreach.storage.events import Event
+from debc_outreach.storage import participants, sessions
 from debc_outreach.storage.store import Store
-
-_ADD = ("INSERT INTO attendance (session_id, participant_id, present, added_hlc, "
-        "added_device) VALUES (?, ?, 1, ?, ?) "
-        "ON CONFLICT (session_id, participant_id) DO UPDATE SET "
-        "added_hlc = excluded.added_hlc, added_device = excluded.added_device, "
-        "present = (excluded.added_hlc, excluded.added_device) > "
-        "(attendance.removed_hlc, attendance.removed_device) "
-        "WHERE (excluded.added_hlc, excluded.added_device) > "
-        "(attendance.added_hlc, attendance.added_device)")
-_REMOVE = ("INSERT INTO attendance (session_id, participant_id, present, removed_hlc, "
-           "removed_device) VALUES (?, ?, 0, ?, ?) "
-           "ON CONFLICT (session_id, participant_id) DO UPDATE SET "
-           "removed_hlc = excluded.removed_hlc, removed_device = excluded.removed_device, "
-           "present = (attendance.added_hlc, attendance.added_device) > "
-           "(excluded.removed_hlc, excluded.removed_device) "
-           "WHERE (excluded.removed_hlc, excluded.removed_device) > "
-           "(attendance.removed_hlc, attendance.removed_device)")
-
-
-def _apply(conn: sqlite3.Connection, event: Event) -> None:
-    participant_id = event.fields["participant_id"]
-    if event.op == "add":
-        conn.execute(_ADD, (event.entity_id, participant_id, event.hlc, event.device_id))
-    elif event.op == "remove":
-        conn.execute(_REMOVE, (event.entity_id, participant_id, event.hlc, event.device_id))
-    else:
-        raise ValueError(f"unknown op {event.op!r} for attendance")
-
-
-def _apply_batch(conn: sqlite3.Connection, items: list[projection.BatchItem]) -> None:
-    """Many check-ins and removals at once (sync import).
-
-    Each pair keeps its newest add and newest remove and `present` is always
-    recomputed from both, so the result does not depend on the order the
-    statements run in: adds and removes can go in two executemany calls.
-    """
-    adds = []
-    removes = []
-    for row, fields, _base in items:
-        op = row[5]
-        if op == "add":
-            adds.append((row[4], fields["participant_id"], row[2], row[0]))
-        elif op == "remove":
-            removes.append((row[4], fields["participant_id"], row[2], row[0]))
-        else:
-            raise ValueError(f"unknown op {op!r} for attendance")
-    if adds:
-        conn.executemany(_ADD, adds)
-    if removes:
-        conn.executemany(_REMOVE, removes)
-
-
-projection.register("attendance", applier=_apply, batch=_apply_batch)
 
 
 @dataclass(frozen=True)
@@ -89,8 +36,6 @@ def is_present(conn: sqlite3.Connection, session_id: str, participant_id: str) -
 
 def check_in(store: Store, session_id: str, participant_id: str, reason: str = "") -> CheckIn:
     """Check a person in (one committed transaction). Twice changes nothing."""
-    from debc_outreach.storage import sessions
-
     database = store.database
     sessions.require_editable(database, session_id, reason)
     participants.require(database, participant_id)
@@ -109,8 +54,6 @@ def check_in(store: Store, session_id: str, participant_id: str, reason: str = "
 
 def remove(store: Store, session_id: str, participant_id: str, reason: str = "") -> bool:
     """Take a person off the session (tombstone). False if they were not checked in."""
-    from debc_outreach.storage import sessions
-
     sessions.require_editable(store.database, session_id, reason)
     with store.database.transaction() as conn:
         rows = conn.execute(

@@ -34,6 +34,11 @@ def explain(error: driver.Error, path: Path) -> UserError:
         return UserError(_("The file {path} is not a DEBC Outreach database or is damaged. "
                            "Nothing was changed. Restore a backup from the backups folder "
                            "or choose another data folder.").format(path=path))
+    if "readonly database" in text:
+        return UserError(_("The database {path} cannot be changed: the system has made the "
+                           "file read-only. Nothing was changed. Make the file writable again "
+                           "(ask whoever looks after this computer) and try again.")
+                         .format(path=path))
     if "locked" in text or "busy" in text:
         return UserError(_("The database {path} is in use by another program (maybe a second "
                            "DEBC Outreach window). Close it and try again; nothing was "
@@ -48,6 +53,14 @@ def explain(error: driver.Error, path: Path) -> UserError:
                            "saved change is safe."))
     return UserError(_("The database {path} could not be used: {reason}")
                      .format(path=path, reason=error))
+
+
+def _about_the_disk(error: driver.Error) -> bool:
+    """Whether a failed statement was refused by the file or the disk, not by its SQL."""
+    text = str(error).lower()
+    return isinstance(error, driver.OperationalError) and any(
+        words in text for words in ("readonly", "read-only", "disk i/o", "disk is full",
+                                    "locked", "busy", "unable to open"))
 
 
 def _wrong_cipher_settings(error: driver.Error) -> bool:
@@ -141,10 +154,13 @@ class Database:
         self._depth = 1
         try:
             yield self.conn
-        except BaseException:
+        except BaseException as error:
             self._depth = 0
             with contextlib.suppress(driver.Error):
                 self.conn.execute("ROLLBACK")
+            if isinstance(error, driver.Error) and _about_the_disk(error):
+                # A file made read-only (chattr +i) or a full disk: say so; nothing was kept.
+                raise explain(error, self.path) from error
             raise
         self._depth = 0
         try:

@@ -19,13 +19,7 @@ from dataclasses import dataclass
 
 from debc_outreach.core import people, wg
 from debc_outreach.core.hlc import pack
-from debc_outreach.storage import (
-    checklist,
-    gazetteer,
-    participants,  # noqa: F401 - registers its entity
-    projection,
-    sessions,
-)
+from debc_outreach.storage import catalogue, checklist, gazetteer, projection, sessions
 from debc_outreach.storage.events import GENESIS_HASH, Event, event_hash
 from debc_outreach.storage.store import Store
 
@@ -219,8 +213,8 @@ def generate(store: Store, n_participants: int = 600, n_sessions: int = 40, *,
     now = pack(int(dt.datetime.now(dt.UTC).timestamp() * 1000), 0)
     writer = _Writer(store, now)
     n_sessions = max(1, n_sessions)
-    modules = list(checklist.modules()) or []
-    items = {slug: [i.id for i in checklist.checklist_items([slug])] for slug in modules}
+    modules = list(catalogue.modules()) or []
+    items = {slug: [i.id for i in catalogue.checklist_items([slug])] for slug in modules}
 
     devices = [store.device_id] + [str(_uuid(rng)) for _ in range(3)]
     start = today - dt.timedelta(days=365)

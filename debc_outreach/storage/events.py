@@ -54,6 +54,10 @@ def event_hash(device_id: str, seq: int, hlc: int, entity: str, entity_id: str, 
 
 EVENT_COLUMNS = ("device_id, seq, hlc, entity, entity_id, op, fields, base, "
                  "schema_version, prev_hash, hash")
+# Positions in a row selected or inserted in EVENT_COLUMNS order. Sync moves event
+# rows as plain tuples (much faster than building an Event each), read by these names.
+(DEVICE_ID, SEQ, HLC, ENTITY, ENTITY_ID, OP, FIELDS, BASE, SCHEMA_VERSION, PREV_HASH,
+ HASH) = range(11)
 
 
 def from_row(row) -> Event:
@@ -97,3 +101,14 @@ def verify_chains(conn: sqlite3.Connection) -> list[str]:
         expected_seq[device] = event.seq + 1
         expected_prev[device] = event.hash
     return problems
+
+
+def count(conn: sqlite3.Connection) -> int:
+    """How many events the log holds (this device's and every other's)."""
+    return conn.execute("SELECT count(*) FROM event").fetchone()[0] or 0
+
+
+def newest_applied_hlc(conn: sqlite3.Connection) -> int:
+    """The newest stamp among applied events (0 for an empty log): after another
+    connection wrote, a clock observes it so the next local edit is newer."""
+    return conn.execute("SELECT max(hlc) FROM event WHERE applied = 1").fetchone()[0] or 0

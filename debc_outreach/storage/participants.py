@@ -1,104 +1,37 @@
 """The participant registry: add, edit, search, sort, merge and un-merge.
 
 Names are stored exactly as typed. `name_key` (core/names) is used to match
-and search; `sort_key` is the ICU `km` collation key computed here, so the
-list is in Khmer alphabetical order without a custom COLLATE in the schema.
+and search; `sort_key` is the ICU `km` collation key (computed in
+storage/projection/participants.py), so the list is in Khmer alphabetical
+order without a custom COLLATE in the schema.
 
-Search follows khmer.md: a query key of 3+ code points uses the FTS5
-trigram index; shorter keys use `instr(name_key, ?)`. Phone numbers and
-village names are searched too. A merge is an event on the duplicate
+Search ignores spaces, invisible characters and the digits' script (the
+`search_key`, core.name_search.compact_key) and finds Khmer-script names
+from Latin typing and the reverse (the `roman_key`): names matching in the
+script typed come first, then names matching by sound. A query key of 3+
+code points uses the FTS5 trigram index over both keys; shorter keys use
+`instr(search_key, ?)` on the sorted index. Phone numbers and village names
+are searched too. A merge is an event on the duplicate
 (`merged_into` = the kept record), never a delete; un-merge clears it.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import json
 import re
 import sqlite3
 from dataclasses import dataclass
-from functools import cache
 
 from debc_outreach.core import people, wg
 from debc_outreach.core.ids import is_id, new_id, pair_id
+from debc_outreach.core.name_search import compact_key, sound_patterns
 from debc_outreach.core.names import name_key, validate_name
 from debc_outreach.errors import UserError
 from debc_outreach.i18n import _
-from debc_outreach.storage import gazetteer, projection
+from debc_outreach.storage import gazetteer
 from debc_outreach.storage.database import Database
+from debc_outreach.storage.projection.participants import DISTINCT_PAIR, UNKNOWN_DISABILITY
 from debc_outreach.storage.store import Store
-
-
-@cache
-def _collator():
-    import icu
-
-    return icu.Collator.createInstance(icu.Locale("km"))
-
-
-def sort_key(display_name: str) -> bytes:
-    """ICU km collation key of the name (Khmer before Latin, dictionary order)."""
-    return bytes(_collator().getSortKey(display_name))
-
-
-def _derive_name(fields: dict) -> dict:
-    name = fields["display_name"]
-    return {"name_key": name_key(name), "sort_key": sort_key(name)}
-
-
-def _derive_phone(fields: dict) -> dict:
-    return {"phone_key": people.phone_key(fields["phone"] or "")}
-
-
-# Unknown values are stored as 0 (birth year) and -1 (disability), not NULL: the
-# SQLCipher driver (sqlcipher3-wheels 0.5.7) loses a reference to None for every
-# NULL it reads or binds, which crashes Python after a few thousand NULLs.
-UNKNOWN_YEAR, UNKNOWN_DISABILITY = 0, -1
-
-
-def _derive_year(fields: dict) -> dict:
-    return {"birth_year": fields["birth_year"] or UNKNOWN_YEAR}
-
-
-def _derive_wg(fields: dict) -> dict:
-    answers = wg.clean_answers(fields["wg"])
-    found = wg.has_disability(answers)
-    return {"wg": json.dumps(answers, sort_keys=True),
-            "disability": UNKNOWN_DISABILITY if found is None else int(found)}
-
-
-FIELDS = frozenset({"display_name", "sex", "birth_year", "age_band", "village_code", "phone",
-                    "wg", "consent", "consent_date", "consent_by", "merged_into", "deleted"})
-
-projection.register("participant", projection.Entity(
-    "participant", FIELDS,
-    {"display_name": _derive_name, "phone": _derive_phone, "wg": _derive_wg,
-     "birth_year": _derive_year}))
-
-# "Not the same person": a pair the duplicate finder no longer offers. Events "add"
-# (mark) and "remove" (unmark) of one entity per pair (the same id on every device);
-# the newest wins, so two people marking the same pair agree instead of conflicting.
-DISTINCT_PAIR = "distinct_pair"
-
-
-def _apply_distinct(conn: sqlite3.Connection, event) -> None:
-    if event.op in ("add", "remove"):
-        distinct = event.op == "add"
-    elif event.op == "set":     # the first form (never released): distinct_people 1 / 0
-        distinct = bool(event.fields.get("distinct_people", 1))
-    else:
-        raise ValueError(f"unknown op {event.op!r} for {DISTINCT_PAIR}")
-    conn.execute(
-        "INSERT INTO distinct_pair VALUES (?, ?, ?, ?, ?) "
-        "ON CONFLICT (first_id, second_id) DO UPDATE SET "
-        "distinct_people = excluded.distinct_people, hlc = excluded.hlc, "
-        "device_id = excluded.device_id "
-        "WHERE (excluded.hlc, excluded.device_id) > (distinct_pair.hlc, distinct_pair.device_id)",
-        (event.fields["first_id"], event.fields["second_id"], int(distinct), event.hlc,
-         event.device_id))
-
-
-projection.register(DISTINCT_PAIR, applier=_apply_distinct)
 
 
 @dataclass(frozen=True)
@@ -276,6 +209,13 @@ def resolve(database: Database, participant_id: str) -> str:
     return row[0] if row and row[0] else participant_id
 
 
+def wg_answers(database: Database, participant_id: str) -> dict:
+    """The Washington Group answers stored for this person (cleaned; {} when none)."""
+    row = database.conn.execute("SELECT wg FROM participant WHERE id = ?",
+                                (participant_id,)).fetchone()
+    return wg.clean_answers(json.loads(row[0] if row and row[0] else "{}"))
+
+
 ACTIVE = "p.merged_into = '' AND p.deleted = 0"
 
 
@@ -290,8 +230,8 @@ def count(database: Database) -> int:
     return database.scalar(f"SELECT count(*) FROM participant p WHERE {ACTIVE}") or 0
 
 
-def _fts_phrase(key: str) -> str:
-    return '"' + key.replace('"', '""') + '"'
+def _fts_phrase(key: str, column: str = "search_key") -> str:
+    return f'{column} : "' + key.replace('"', '""') + '"'
 
 
 # A query matching more people than this is common (e.g. "ស្រី"): walk the sort
@@ -302,47 +242,102 @@ _LATIN = re.compile("[a-z]")
 
 def _walk_sorted(conn: sqlite3.Connection, key: str, limit: int, where: str,
                  params: tuple) -> list[Participant]:
-    """Scan the (sort key, name key) index in order, stop after `limit` hits.
+    """Scan the (sort key, search key) index in order, stop after `limit` hits.
 
     A key with a Latin letter can only be in names that have one: those have their
     own partial index, so "so" does not walk past every Khmer name first.
     """
     if _LATIN.search(key):
-        index, where = "participant_latin", f"p.name_key GLOB '*[a-z]*' AND {where}"
+        index, where = "participant_latin", f"p.search_key GLOB '*[a-z]*' AND {where}"
     else:
         index = "participant_sort"
     cursor = conn.execute(
         f"SELECT {COLUMNS} FROM participant p INDEXED BY {index} "
-        f"WHERE instr(p.name_key, ?) > 0 AND {where} ORDER BY p.sort_key, p.id LIMIT ?",
+        f"WHERE instr(p.search_key, ?) > 0 AND {where} ORDER BY p.sort_key, p.id LIMIT ?",
         (key, *params, limit))
+    return [from_row(row) for row in cursor]
+
+
+def _fts_matches(conn: sqlite3.Connection, match: str, limit: int, where: str,
+                 params: tuple, first: tuple[str, tuple] = ("", ()), capped: bool = False
+                 ) -> list[Participant] | None:
+    """People whose keys match an FTS query, in Khmer order after the SQL ordering
+    term `first` (with its parameters); None if too many match, or with `capped`
+    the best of the first `_COMMON` found."""
+    hits = conn.execute("SELECT rowid FROM participant_fts WHERE participant_fts MATCH ? "
+                        "LIMIT ?", (match, _COMMON + 1)).fetchall()
+    if len(hits) > _COMMON:
+        if not capped:
+            return None
+        hits = hits[:_COMMON]
+    if not hits:
+        return []
+    marks = ",".join("?" * len(hits))
+    order, order_params = first
+    cursor = conn.execute(
+        f"SELECT {COLUMNS} FROM participant p WHERE p.rowid IN ({marks}) AND {where} "
+        f"ORDER BY {order + ', ' if order else ''}p.sort_key, p.id LIMIT ?",
+        (*[h[0] for h in hits], *params, *order_params, limit))
     return [from_row(row) for row in cursor]
 
 
 def _name_matches(conn: sqlite3.Connection, key: str, limit: int, where: str,
                   params: tuple) -> list[Participant]:
     if len(key) >= 3:
-        hits = conn.execute(
-            "SELECT rowid FROM participant_fts WHERE participant_fts MATCH ? LIMIT ?",
-            (_fts_phrase(key), _COMMON + 1)).fetchall()
-        if len(hits) <= _COMMON:
-            if not hits:
-                return []
-            marks = ",".join("?" * len(hits))
-            cursor = conn.execute(
-                f"SELECT {COLUMNS} FROM participant p WHERE p.rowid IN ({marks}) AND {where} "
-                f"ORDER BY p.sort_key, p.id LIMIT ?", (*[h[0] for h in hits], *params, limit))
-            return [from_row(row) for row in cursor]
+        found = _fts_matches(conn, _fts_phrase(key), limit, where, params)
+        if found is not None:
+            return found
     return _walk_sorted(conn, key, limit, where, params)
+
+
+def _sound_matches(conn: sqlite3.Connection, patterns: list[str], limit: int, where: str,
+                   params: tuple) -> list[Participant]:
+    """People whose name sounds like the query (core.name_search.sound_patterns)."""
+    if not patterns:
+        return []
+    # Names that sound exactly like the query first (there are few), then the others,
+    # those starting like it first. When the sound is common, ranking all of them would
+    # cost more than it helps: names matching as typed are above, one more letter narrows.
+    sound = patterns[0].strip()
+    same = _fts_matches(conn, _fts_phrase(f" {sound} ", "roman_key"), limit, where, params,
+                        capped=True) or []
+    match = " OR ".join(_fts_phrase(pattern, "roman_key") for pattern in patterns)
+    starting = ("CASE WHEN instr(p.roman_key, ?) > 0 THEN 0 ELSE 1 END", (f" {sound}",))
+    others = _fts_matches(conn, match, limit, where, params, starting, capped=True) or []
+    seen = {p.id for p in same}
+    return same + [p for p in others if p.id not in seen]
+
+
+def query_parts(query: str) -> list[str]:
+    """The space-separated parts of a query, as search keys ("ស្រ ព" -> two parts)."""
+    return [part for part in (compact_key(word) for word in name_key(query or "").split(" "))
+            if part]
+
+
+def name_filter(query: str) -> tuple[str, list]:
+    """An SQL condition on `p` for "the name matches `query`" (in either script), with
+    its parameters; ("", []) for an empty query. For filtered lists in name order."""
+    key = compact_key(query or "")
+    if not key:
+        return "", []
+    if len(key) < 3:
+        return "instr(p.search_key, ?) > 0", [key]
+    match = " OR ".join([_fts_phrase(key)] + [_fts_phrase(pattern, "roman_key")
+                                              for pattern in sound_patterns(query)])
+    return ("p.rowid IN (SELECT rowid FROM participant_fts WHERE participant_fts MATCH ?)",
+            [match])
 
 
 def search(database: Database, query: str, limit: int = 50) -> list[Participant]:
     """People whose name (by key), phone or village matches `query`.
 
-    Name matches come first, in Khmer alphabetical order (the whole query, then
-    names holding every space-separated part of it); then phone numbers, then
+    Name matches come first, in Khmer alphabetical order: the whole query in the
+    script typed (spaces, ZWSP and the digits' script do not count), then names
+    holding every space-separated part of it, then names that sound like it in the
+    other script ("sokha" finds សុខា, សុខា finds Sokha); then phone numbers, then
     people living in a village whose name matches (3+ characters).
     """
-    key = name_key(query or "")
+    key = compact_key(query or "")
     conn = database.conn
     if not key:
         cursor = conn.execute(f"SELECT {COLUMNS} FROM participant p WHERE {ACTIVE} "
@@ -350,23 +345,27 @@ def search(database: Database, query: str, limit: int = 50) -> list[Participant]
         return [from_row(row) for row in cursor]
     found = _name_matches(conn, key, limit, ACTIVE, ())
     seen = {p.id for p in found}
-    tokens = [t for t in key.split(" ") if t]
+
+    def add(more: list[Participant]) -> None:
+        found.extend(p for p in more if p.id not in seen)
+        seen.update(p.id for p in more)
+
+    tokens = query_parts(query)
     if len(found) < limit and len(tokens) > 1:
         # "ស្រ ព" or "sok d": every part somewhere in the name (the start of each name).
         longest = max(tokens, key=len)
         others = list(tokens)
         others.remove(longest)
-        where = " AND ".join([ACTIVE] + ["instr(p.name_key, ?) > 0"] * len(others))
-        more = _name_matches(conn, longest, limit, where, tuple(others))
-        found += [p for p in more if p.id not in seen]
-        seen = {p.id for p in found}
+        where = " AND ".join([ACTIVE] + ["instr(p.search_key, ?) > 0"] * len(others))
+        add(_name_matches(conn, longest, limit, where, tuple(others)))
+    if len(found) < limit:
+        add(_sound_matches(conn, sound_patterns(query), limit, ACTIVE, ()))
     digits = people.phone_key(query)
     if len(found) < limit and len(digits) >= 3 and not any(c.isalpha() for c in query):
         cursor = conn.execute(
             f"SELECT {COLUMNS} FROM participant p WHERE instr(p.phone_key, ?) > 0 AND {ACTIVE} "
             f"ORDER BY p.sort_key LIMIT ?", (digits, limit))
-        found += [p for p in map(from_row, cursor) if p.id not in seen]
-        seen = {p.id for p in found}
+        add(list(map(from_row, cursor)))
     if len(found) < limit and len(key) >= 3 and not key.isdigit():
         codes = gazetteer.village_codes_matching(query, limit=50)
         if codes:
@@ -374,5 +373,45 @@ def search(database: Database, query: str, limit: int = 50) -> list[Participant]
             cursor = conn.execute(
                 f"SELECT {COLUMNS} FROM participant p WHERE p.village_code IN ({marks}) "
                 f"AND {ACTIVE} ORDER BY p.sort_key LIMIT ?", (*codes, limit))
-            found += [p for p in map(from_row, cursor) if p.id not in seen]
+            add(list(map(from_row, cursor)))
     return found[:limit]
+
+
+def rank_for_check_in(found: list[Participant], query: str, present: set[str],
+                      village_code: str) -> list[Participant]:
+    """Order search results for check-in (stable: ties keep Khmer alphabetical order).
+
+    Present people last; then names matching in the script typed before names that
+    only sound like the query; then names starting with it; then the nearest village.
+    """
+    key = compact_key(query)
+    tokens = query_parts(query)
+
+    def nearness(code: str) -> int:
+        # Village codes nest: province (2) + district (2) + commune (2) + village (2).
+        shared = 0
+        for size in (2, 4, 6, 8):
+            if code[:size] and code[:size] == village_code[:size]:
+                shared = size
+        return -shared
+
+    def parts_start(words: list[str]) -> bool:
+        # Each typed part starts a later name part than the one before ("សុ សុធា").
+        position = 0
+        for token in tokens:
+            while position < len(words) and not words[position].startswith(token):
+                position += 1
+            if position == len(words):
+                return False
+            position += 1
+        return True
+
+    def score(person: Participant) -> tuple:
+        person_key = compact_key(person.display_name)
+        words = query_parts(person.display_name)
+        in_script = key in person_key or all(token in person_key for token in tokens)
+        starts = person_key.startswith(key) or parts_start(words)
+        return (person.id in present, not in_script, not starts,
+                nearness(person.village_code))
+
+    return sorted(found, key=score)

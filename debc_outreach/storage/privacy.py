@@ -11,30 +11,15 @@ from __future__ import annotations
 
 from debc_outreach.errors import UserError
 from debc_outreach.i18n import _
-from debc_outreach.storage import projection
-from debc_outreach.storage.events import Event
+from debc_outreach.storage.projection.settings import PROGRAMME_SETTING
 from debc_outreach.storage.store import Store
 
-ENTITY = "programme_setting"
+ENTITY = PROGRAMME_SETTING
 NAMED_EXPORTS = "named_exports"          # "allowed" | "forbidden_on_trainer_devices"
 RETENTION_DAYS = "retention_days"        # int; 0 = keep names on trainer devices
 NAMED_EXPORT_CHOICES = ("allowed", "forbidden_on_trainer_devices")
 DEFAULTS = {NAMED_EXPORTS: "allowed", RETENTION_DAYS: 0}
 MAX_RETENTION_DAYS = 3650
-
-
-def _apply(conn, event: Event) -> None:
-    """Keep the newest value per (rule, device); older arrivals do not overwrite."""
-    if event.op != "set" or "value" not in event.fields:
-        raise ValueError(f"unknown programme setting event {event.op!r}")
-    conn.execute(
-        "INSERT INTO programme_setting (name, device_id, value, hlc) VALUES (?, ?, ?, ?) "
-        "ON CONFLICT (name, device_id) DO UPDATE SET value = excluded.value, hlc = excluded.hlc "
-        "WHERE excluded.hlc > programme_setting.hlc",
-        (event.entity_id, event.device_id, str(event.fields["value"]), event.hlc))
-
-
-projection.register(ENTITY, applier=_apply)
 
 
 def coordinator_id(store: Store) -> str:

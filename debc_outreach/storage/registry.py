@@ -10,8 +10,7 @@ import json
 from collections import defaultdict
 from dataclasses import dataclass
 
-from debc_outreach.core.names import name_key
-from debc_outreach.storage import checklist
+from debc_outreach.storage import checklist, participants
 from debc_outreach.storage.database import Database
 from debc_outreach.storage.participants import ACTIVE, COLUMNS, Participant, from_row
 
@@ -42,15 +41,10 @@ def _where(filt: Filter) -> tuple[str, list]:
     if filt.module:
         clauses.append("p.id IN (SELECT id FROM temp.registry_module WHERE module = ?)")
         params.append(filt.module)
-    key = name_key(filt.query)
-    if key:
-        if len(key) >= 3:
-            clauses.append("p.rowid IN (SELECT rowid FROM participant_fts WHERE "
-                           "participant_fts MATCH ?)")
-            params.append('"' + key.replace('"', '""') + '"')
-        else:
-            clauses.append("instr(p.name_key, ?) > 0")
-            params.append(key)
+    name_clause, name_params = participants.name_filter(filt.query)
+    if name_clause:
+        clauses.append(name_clause)
+        params.extend(name_params)
     return " AND ".join(clauses), params
 
 
@@ -169,15 +163,16 @@ def _deletions(key: str) -> set[str]:
 
 
 def find_duplicates(database: Database, limit: int = 500) -> list[Duplicate]:
-    """Likely duplicates: the same name key and the same village or birth year, or
-    keys one edit apart (insert, delete or change one code point) in the same village.
+    """Likely duplicates: the same name (by search key: spaces and the digits' script
+    do not count) and the same village or birth year, or keys one edit apart (insert,
+    delete or change one code point) in the same village.
     Pairs a user marked as different people (`participants.mark_distinct`) are left out.
 
     Near matches use a deletion index (as SymSpell does), so the work grows with the
     number of people, not with its square.
     """
     rows = database.conn.execute(
-        f"SELECT {COLUMNS}, p.name_key FROM participant p WHERE {ACTIVE}").fetchall()
+        f"SELECT {COLUMNS}, p.search_key FROM participant p WHERE {ACTIVE}").fetchall()
     people = [from_row(row) for row in rows]
     keys = {row[0]: row[10] for row in rows}
     by_id = {p.id: p for p in people}

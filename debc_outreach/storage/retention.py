@@ -33,8 +33,8 @@ import logging
 from dataclasses import dataclass
 
 from debc_outreach.core.hlc import wall_ms
-from debc_outreach.core.names import name_key
 from debc_outreach.storage import privacy
+from debc_outreach.storage.projection.participants import name_columns
 from debc_outreach.storage.store import Store
 
 log = logging.getLogger(__name__)
@@ -159,8 +159,6 @@ def apply_retention(store: Store, now: dt.datetime | None = None) -> RetentionRe
     targets = eligible(store, days, now)
     if not targets:
         return RetentionResult(days, 0, 0, already)
-    from debc_outreach.storage.participants import sort_key
-
     redacted = 0
     stamp = (now or _now()).isoformat()
     conn = store.database.conn
@@ -170,10 +168,12 @@ def apply_retention(store: Store, now: dt.datetime | None = None) -> RetentionRe
             for pid, acknowledged in targets.items():
                 label = placeholder_name(pid)
                 # Local-only change of the projection: deliberately not an event.
+                names = name_columns(label)
                 conn.execute(
                     "UPDATE participant SET display_name = ?, name_key = ?, sort_key = ?, "
-                    "phone = '', phone_key = '' WHERE id = ?",
-                    (label, name_key(label), sort_key(label), pid))
+                    "search_key = ?, roman_key = ?, phone = '', phone_key = '' WHERE id = ?",
+                    (label, names["name_key"], names["sort_key"], names["search_key"],
+                     names["roman_key"], pid))
                 count = conn.execute(
                     "UPDATE event SET op = 'redacted', fields = '{}', base = '{}' "
                     "WHERE entity = 'participant' AND entity_id = ? AND op != 'redacted' "

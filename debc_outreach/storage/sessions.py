@@ -12,32 +12,15 @@ import datetime as dt
 import json
 from dataclasses import dataclass
 
-from debc_outreach.core import people
-from debc_outreach.core.hlc import wall_ms
 from debc_outreach.core.ids import is_id, new_id
 from debc_outreach.errors import UserError
-from debc_outreach.i18n import N_, _
-from debc_outreach.storage import checklist, gazetteer, projection
+from debc_outreach.i18n import N_, _, to_ascii_digits
+from debc_outreach.storage import catalogue, gazetteer
 from debc_outreach.storage.database import Database
-from debc_outreach.storage.events import from_row as event_from_row
 from debc_outreach.storage.store import Store
 
 PLANNED, RUNNING, CLOSED = "planned", "running", "closed"
 STATE_NAMES = {PLANNED: N_("Planned"), RUNNING: N_("Running"), CLOSED: N_("Closed")}
-
-FIELDS = frozenset({"date", "start_time", "venue", "village_code", "modules", "trainer_ids",
-                    "partner", "audience", "language", "state", "closed_at", "amendment",
-                    "deleted"})
-
-
-def _json_list(name: str):
-    return lambda fields: {name: json.dumps(list(fields[name] or []), ensure_ascii=False)}
-
-
-projection.register("session", projection.Entity(
-    "session", FIELDS, {"modules": _json_list("modules"),
-                        "trainer_ids": _json_list("trainer_ids")}))
-
 
 @dataclass(frozen=True)
 class Session:
@@ -75,8 +58,6 @@ def _from_row(row) -> Session:
 
 
 def parse_date(text: str) -> str:
-    from debc_outreach.i18n import to_ascii_digits
-
     try:
         return dt.date.fromisoformat(to_ascii_digits(text.strip())).isoformat()
     except ValueError:
@@ -85,8 +66,6 @@ def parse_date(text: str) -> str:
 
 
 def parse_time(text: str) -> str:
-    from debc_outreach.i18n import to_ascii_digits
-
     text = to_ascii_digits((text or "").strip())
     if not text:
         return ""
@@ -105,7 +84,7 @@ def create(store: Store, date: str, village_code: str, modules: list[str] | None
     gazetteer.require_village(village_code)
     fields = {"date": parse_date(date), "start_time": parse_time(start_time),
               "venue": venue.strip(), "village_code": village_code.strip(),
-              "modules": checklist.require_modules(list(modules or [])),
+              "modules": catalogue.require_modules(list(modules or [])),
               "trainer_ids": list(trainer_ids or []), "partner": partner.strip(),
               "audience": audience.strip(), "language": language if language in ("km", "en")
               else "km", "state": PLANNED, "closed_at": "", "amendment": "", "deleted": 0}
@@ -126,7 +105,7 @@ def update(store: Store, session_id: str, reason: str = "", **changes) -> Sessio
         gazetteer.require_village(changes["village_code"])
         fields["village_code"] = changes["village_code"]
     if "modules" in changes:
-        fields["modules"] = checklist.require_modules(list(changes["modules"]))
+        fields["modules"] = catalogue.require_modules(list(changes["modules"]))
     for name in ("venue", "partner", "audience", "trainer_ids", "language"):
         if name in changes:
             fields[name] = changes[name]
@@ -203,85 +182,3 @@ def present_count(database: Database, session_id: str) -> int:
 
 def count(database: Database) -> int:
     return database.scalar("SELECT count(*) FROM session WHERE deleted = 0") or 0
-
-
-# --- counters and summary -----------------------------------------------------------
-
-@dataclass(frozen=True)
-class Counters:
-    total: int = 0
-    women: int = 0
-    disability: int = 0
-    youth: int = 0
-    elders: int = 0
-
-
-def counters(database: Database, session: Session) -> Counters:
-    """Live figures: everyone checked in, women, people with disabilities, 15–24, 60+."""
-    from debc_outreach.storage import attendance
-
-    total = women = disability = youth = elders = 0
-    for person in attendance.attendees(database.conn, session.id):
-        total += 1
-        women += person.sex == "F"
-        disability += bool(person.disability)
-        band = people.age_band(person.birth_year, person.age_band, session.day)
-        youth += band == "15-24"
-        elders += band == "60+"
-    return Counters(total, women, disability, youth, elders)
-
-
-@dataclass(frozen=True)
-class Summary:
-    counters: Counters
-    achieved: dict[str, int]         # item id -> people who achieved it
-    assessed: dict[str, int]         # item id -> people with a result other than not assessed
-    without_consent: int
-
-
-def summary(database: Database, session: Session) -> Summary:
-    from debc_outreach.storage import attendance
-
-    present = {p.id: p for p in attendance.attendees(database.conn, session.id)}
-    achieved: dict[str, int] = {}
-    assessed: dict[str, int] = {}
-    for (participant_id, item_id), state in checklist.results(database.conn,
-                                                              session.id).items():
-        if participant_id not in present:
-            continue
-        if state == checklist.ACHIEVED:
-            achieved[item_id] = achieved.get(item_id, 0) + 1
-        if state != checklist.NOT_ASSESSED:
-            assessed[item_id] = assessed.get(item_id, 0) + 1
-    no_consent = sum(1 for p in present.values() if p.consent != "yes")
-    return Summary(counters(database, session), achieved, assessed, no_consent)
-
-
-# --- history ----------------------------------------------------------------------------
-
-@dataclass(frozen=True)
-class HistoryEntry:
-    when: dt.datetime
-    device_id: str
-    entity: str
-    op: str
-    fields: dict
-    reason: str
-
-
-def history(database: Database, session_id: str) -> list[HistoryEntry]:
-    """Every change to the session, its attendance and its checklist, oldest first."""
-    from debc_outreach.storage.events import EVENT_COLUMNS
-
-    cursor = database.conn.execute(
-        f"SELECT {EVENT_COLUMNS} FROM event WHERE entity IN ('session', 'attendance', "
-        "'checklist') AND entity_id = ? ORDER BY hlc, device_id", (session_id,))
-    entries = []
-    for row in cursor:
-        event = event_from_row(row)
-        reason = event.fields.get("amendment") or event.fields.get("reason") or ""
-        when = dt.datetime.fromtimestamp(wall_ms(event.hlc) / 1000, dt.UTC)
-        entries.append(HistoryEntry(when, event.device_id, event.entity, event.op,
-                                    event.fields, reason))
-    return entries
-

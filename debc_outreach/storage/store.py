@@ -17,10 +17,11 @@ from debc_outreach.core.hlc import Clock
 from debc_outreach.core.ids import new_id
 from debc_outreach.errors import UserError
 from debc_outreach.i18n import _
-from debc_outreach.storage import events, migrations, projection, vault
+from debc_outreach.storage import events, migrations, private_temp, projection, vault
 from debc_outreach.storage.backup import daily_backup
 from debc_outreach.storage.database import DB_FILENAME, Database
 from debc_outreach.storage.events import Event
+from debc_outreach.storage.private_temp import PrivateTemp
 
 log = logging.getLogger(__name__)
 
@@ -38,15 +39,55 @@ def ensure_writable_folder(folder: Path) -> None:
                         .format(folder=folder, reason=error.strerror or error)) from error
 
 
+def _daily_backup_or_failure(database: Database, backup_dir: Path) -> str:
+    """Write today's backup; on failure (a full disk) return why, so the caller warns.
+
+    A missing backup must not stop the work: reading and exporting need no
+    space, and writing goes on as long as SQLite finds room.
+    """
+    try:
+        daily_backup(database, backup_dir)
+    except UserError as error:
+        log.warning("daily backup failed: %s", error)
+        return str(error).rstrip(".")
+    return ""
+
+
+def _private_temp(data_dir: Path) -> PrivateTemp:
+    try:
+        return PrivateTemp(data_dir)
+    except OSError as error:
+        # Without it, exports would spill names into the system's temp folder: refuse.
+        raise UserError(_("The data folder {folder} cannot be written to ({reason}). "
+                          "Choose another folder with --data-dir or fix its permissions.")
+                        .format(folder=data_dir, reason=error.strerror or error)) from error
+
+
 class Store:
     """An open data folder. Use `Store.open(folder)`; close it when done."""
 
     def __init__(self, data_dir: Path, database: Database, device_id: str,
-                 clock: Clock | None = None):
+                 clock: Clock | None = None, temp: PrivateTemp | None = None):
         self.data_dir = data_dir
         self.database = database
         self.device_id = device_id
         self._clock = clock
+        self._temp = temp
+        self.backup_failure = ""      # why today's backup could not be written, if it failed
+
+    @property
+    def backup_warning(self) -> str:
+        """What to tell the user when today's backup failed ("" when it did not)."""
+        if not self.backup_failure:
+            return ""
+        return _("Today's backup was not made: {reason}. Your records are safe and you can "
+                 "go on working; make room on the disk so that the next backup is made.").format(
+            reason=self.backup_failure)
+
+    @property
+    def temp_dir(self) -> Path:
+        """Where this store's work may spill to disk: a private folder in the data folder."""
+        return self._temp.path if self._temp is not None else private_temp.root(self.data_dir)
 
     @property
     def clock(self) -> Clock:
@@ -76,14 +117,18 @@ class Store:
             if is_plain_sqlite(data_dir / DB_FILENAME):
                 encrypt_in_place(data_dir, key)   # set-up interrupted before the swap
         database = Database(data_dir / DB_FILENAME, key)
+        temp = None
         try:
             migrations.check_not_newer(database)
             database.configure_for_writing()
             migrations.migrate(database, cls.backup_dir_for(data_dir))
             device_id = cls._ensure_device(database, device_name)
-            store = cls(data_dir, database, device_id)
-            daily_backup(database, cls.backup_dir_for(data_dir))
+            temp = _private_temp(data_dir)
+            store = cls(data_dir, database, device_id, temp=temp)
+            store.backup_failure = _daily_backup_or_failure(database, cls.backup_dir_for(data_dir))
         except BaseException:
+            if temp is not None:
+                temp.close()
             database.close()
             raise
         return store
@@ -128,6 +173,9 @@ class Store:
 
     def close(self) -> None:
         self.database.close()
+        if self._temp is not None:
+            self._temp.close()
+            self._temp = None
 
     def __enter__(self) -> Store:
         return self

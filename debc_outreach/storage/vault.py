@@ -14,15 +14,21 @@ The secret is stored only wrapped, in `keys/vault.json` (owner-only file):
 A PIN is never stored, logged or synced: the vault is local to this device
 and is not part of the event log. Failed sign-ins are counted in
 `keys/pin-attempts.json`; from the 5th failure in a row each try waits longer
-(see `delay_seconds`), and restarting the app does not reset the count.
+(see `delay_seconds`), and restarting the app does not reset the count. Each
+try is counted as failed *before* the PIN is checked, under a lock file
+(`keys/pin-attempts.lock`), and taken back when the PIN was right: many copies
+of the program started at once cannot try more PINs than one copy could, and a
+copy killed while checking still counts.
 """
 
 from __future__ import annotations
 
 import base64
+import contextlib
 import datetime as dt
 import json
 import os
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -31,6 +37,8 @@ from debc_outreach.i18n import _, ngettext
 
 VAULT_PATH = ("keys", "vault.json")
 ATTEMPTS_PATH = ("keys", "pin-attempts.json")
+ATTEMPTS_LOCK_PATH = ("keys", "pin-attempts.lock")
+LOCK_WAIT_S = 30               # another copy of the program is counting its own try
 VERSION = 1
 SECRET_BYTES = 32
 MIN_PIN_LENGTH = 6
@@ -88,15 +96,23 @@ def _attempts_path(data_dir: Path) -> Path:
 
 def write_private_json(path: Path, data: dict) -> None:
     """Atomic, fsynced, owner-only (0600) JSON file; a power cut leaves old or new."""
+    import tempfile
+
     path.parent.mkdir(parents=True, exist_ok=True)
     os.chmod(path.parent, 0o700)
-    temp = path.with_name(path.name + ".tmp")
-    fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "w", encoding="utf-8") as handle:
-        json.dump(data, handle, ensure_ascii=False, indent=1)
-        handle.flush()
-        os.fsync(handle.fileno())
-    os.replace(temp, path)
+    # A temporary name of its own (mkstemp: owner-only): two programs writing at once
+    # never take each other's half-written file away.
+    fd, temp = tempfile.mkstemp(prefix=path.name + ".", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            json.dump(data, handle, ensure_ascii=False, indent=1)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(temp, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(temp)
+        raise
     folder = os.open(path.parent, os.O_RDONLY)
     try:
         os.fsync(folder)
@@ -219,6 +235,7 @@ def create(data_dir: Path, trainer_id: str, label: str, pin: str) -> tuple[bytes
     """Set up protection: a new device secret, the first profile, a recovery code.
 
     Returns (secret, recovery code). The code is not stored anywhere: show it once.
+    The vault is marked as being set up until `set_up_finished` (the code was shown).
     """
     if is_protected(data_dir):
         raise UserError(_("This computer is already protected with PINs."))
@@ -228,9 +245,24 @@ def create(data_dir: Path, trainer_id: str, label: str, pin: str) -> tuple[bytes
     data = {"version": VERSION, "created": _now().isoformat(), "check": _check_value(secret),
             "profiles": {trainer_id: {"label": label,
                                       **_wrap(secret, pin, _profile_label(trainer_id))}},
-            "recovery": _wrap(secret, code, _RECOVERY_LABEL)}
+            "recovery": _wrap(secret, code, _RECOVERY_LABEL), SETTING_UP: True}
     write_private_json(vault_path(data_dir), data)
     return secret, code
+
+
+SETTING_UP = "setting_up"
+
+
+def is_setting_up(data_dir: Path) -> bool:
+    """Whether the set-up was started and its recovery code not yet shown."""
+    return bool(_load(data_dir).get(SETTING_UP))
+
+
+def set_up_finished(data_dir: Path) -> None:
+    """The database is encrypted and the recovery code was shown: the set-up is done."""
+    data = _load(data_dir)
+    if data.pop(SETTING_UP, None) is not None:
+        write_private_json(vault_path(data_dir), data)
 
 
 def set_pin(data_dir: Path, secret: bytes, trainer_id: str, label: str, pin: str) -> None:
@@ -292,7 +324,7 @@ def unlock(data_dir: Path, pin: str, trainer_id: str | None = None) -> Unlocked:
     Counts failures and enforces the growing delay; raises WrongPin / PinDelay.
     """
     data = _load(data_dir)
-    wait_or_raise(data_dir)
+    failures = _count_try(data_dir)
     candidates = [trainer_id] if trainer_id else list(data["profiles"])
     for tid in candidates:
         entry = data["profiles"].get(tid)
@@ -302,15 +334,15 @@ def unlock(data_dir: Path, pin: str, trainer_id: str | None = None) -> Unlocked:
         if secret is not None:
             _reset_attempts(data_dir)
             return Unlocked(secret, tid)
-    _fail(data_dir)
+    raise _wrong(failures)
 
 
 def unlock_with_recovery_code(data_dir: Path, code: str) -> Unlocked:
     data = _load(data_dir)
-    wait_or_raise(data_dir)
+    failures = _count_try(data_dir)
     secret = _unwrap(data["recovery"], normal_recovery_code(code), _RECOVERY_LABEL)
     if secret is None:
-        _fail(data_dir, recovery=True)
+        raise _wrong(failures, recovery=True)
     _reset_attempts(data_dir)
     return Unlocked(secret, "")
 
@@ -364,10 +396,36 @@ def wait_or_raise(data_dir: Path) -> None:
                                 wait).format(n=wait), wait)
 
 
-def _fail(data_dir: Path, recovery: bool = False):
-    failures = failed_attempts(data_dir) + 1
-    write_private_json(_attempts_path(data_dir), {"failures": failures,
-                                                  "last": _now().isoformat()})
+@contextlib.contextmanager
+def _attempts_locked(data_dir: Path) -> Iterator[None]:
+    """Hold the attempt counter's lock file (between processes, not only threads)."""
+    from filelock import FileLock, Timeout
+
+    path = data_dir.joinpath(*ATTEMPTS_LOCK_PATH)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        with FileLock(path, timeout=LOCK_WAIT_S, mode=0o600, thread_local=False):
+            yield
+    except Timeout as error:
+        raise UserError(_("Another sign-in on this computer is still being checked. Try "
+                          "again in a moment.")) from error
+
+
+def _count_try(data_dir: Path) -> int:
+    """Refuse a try during the delay, else count it as failed now; return the count.
+
+    Counting before the (slow) PIN check, under the lock, is what keeps parallel
+    tries from all passing the same check of the counter.
+    """
+    with _attempts_locked(data_dir):
+        wait_or_raise(data_dir)
+        failures = failed_attempts(data_dir) + 1
+        write_private_json(_attempts_path(data_dir), {"failures": failures,
+                                                      "last": _now().isoformat()})
+    return failures
+
+
+def _wrong(failures: int, recovery: bool = False) -> WrongPin:
     message = (_("The recovery code is not right.") if recovery
                else _("The PIN is not right."))
     delay = delay_seconds(failures)
@@ -377,12 +435,13 @@ def _fail(data_dir: Path, recovery: bool = False):
     elif failures == FREE_TRIES:
         message += " " + _("After one more wrong try you will have to wait before trying "
                            "again.")
-    raise WrongPin(message)
+    return WrongPin(message)
 
 
 def _reset_attempts(data_dir: Path) -> None:
-    if _attempts_path(data_dir).exists():
-        write_private_json(_attempts_path(data_dir), {"failures": 0, "last": ""})
+    with _attempts_locked(data_dir):
+        if _attempts_path(data_dir).exists():
+            write_private_json(_attempts_path(data_dir), {"failures": 0, "last": ""})
 
 
 # --- secrets unlocked in this process -----------------------------------------------------

@@ -179,8 +179,9 @@ class SealedBundle:
         if wrapped is None:
             raise _refuse(_("This bundle is addressed to another computer."))
         ephemeral = X25519PublicKey.from_public_bytes(unb64(self.header["keys"]["ephemeral"]))
-        shared = keys.encryption.exchange(ephemeral)
         try:
+            # A low-order point (e.g. all zeros) makes the exchange itself fail.
+            shared = keys.encryption.exchange(ephemeral)
             return _kek(shared, self.bundle_id, device_id).decrypt(
                 _nonce(0), unb64(wrapped), self.bundle_id.encode())
         except (InvalidTag, ValueError) as error:

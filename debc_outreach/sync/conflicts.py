@@ -1,7 +1,7 @@
 """Conflicts: values that lost a concurrent edit, kept until a coordinator decides.
 
 The projection keeps a `conflict` row for each losing value (see
-storage/projection.py). Resolving one is itself an event
+storage/projection/fields.py). Resolving one is itself an event
 (`conflict_resolution`), so the decision reaches every device; choosing the
 other value also records a normal edit that sets it.
 """
@@ -16,7 +16,6 @@ from debc_outreach.errors import UserError
 from debc_outreach.i18n import _
 from debc_outreach.storage import projection
 from debc_outreach.storage.database import Database
-from debc_outreach.storage.events import Event
 from debc_outreach.storage.store import Store
 
 KEEP_CURRENT, KEEP_OTHER = "current", "other"
@@ -37,21 +36,6 @@ class Conflict:
     @property
     def key(self) -> str:
         return f"{self.entity}:{self.entity_id}:{self.field}:{self.other_hlc}:{self.other_device}"
-
-
-def _apply_resolution(conn: sqlite3.Connection, event: Event) -> None:
-    f = event.fields
-    conn.execute(
-        "INSERT INTO conflict_resolution VALUES (?, ?, ?, ?, ?, ?, ?, ?) "
-        "ON CONFLICT DO UPDATE SET choice = excluded.choice, "
-        "resolved_hlc = excluded.resolved_hlc, resolved_device = excluded.resolved_device "
-        "WHERE (excluded.resolved_hlc, excluded.resolved_device) > "
-        "(conflict_resolution.resolved_hlc, conflict_resolution.resolved_device)",
-        (f["entity"], f["entity_id"], f["field"], f["loser_hlc"], f["loser_device"],
-         f["choice"], event.hlc, event.device_id))
-
-
-projection.register("conflict_resolution", applier=_apply_resolution)
 
 
 def _value_at(conn: sqlite3.Connection, entity: str, entity_id: str, field: str,

@@ -13,11 +13,11 @@ from debc_outreach.i18n import _
 from debc_outreach.storage import events
 from debc_outreach.storage.events import EVENT_COLUMNS
 from debc_outreach.storage.store import Store
-from debc_outreach.sync import bundle, codec, peers, rescue, trust
+from debc_outreach.sync import bundle, codec, content_carry, peers, rescue, trust
 from debc_outreach.sync.keys import device_keys
 from debc_outreach.sync.scope import AreaIndex
 
-Report = Callable[[int, int], None]
+Progress = Callable[[int, int], None]
 
 
 @dataclass(frozen=True)
@@ -36,7 +36,7 @@ def bundle_filename(store: Store, recipient: str, when: dt.datetime | None = Non
 
 
 def export_bundle(store: Store, recipient: str, path: Path,
-                  report: Report | None = None) -> ExportResult:
+                  report: Progress | None = None) -> ExportResult:
     """Seal everything `recipient` has not acknowledged into `path`."""
     prog = trust.require_programme(store)
     own = trust.own_certificate(store)
@@ -104,6 +104,9 @@ def export_bundle(store: Store, recipient: str, path: Path,
               "recipients": [recipient], "ranges": ranges, "heads": heads, "vector": told,
               "peer_view": peer_view,
               "events": total, "encoding": "debc-ndjson-1"}
+    carried = content_carry.outgoing(store.data_dir)
+    if carried:
+        header["content_pack"] = carried
     path.parent.mkdir(parents=True, exist_ok=True)
     try:
         bundle.seal(path, device_keys(store.data_dir), header, {recipient: cert.enc}, lines())

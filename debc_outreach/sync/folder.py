@@ -58,7 +58,7 @@ def sync_folder(store: Store, folder: Path,
     senders = {item.sender for item in result.imported if not item.already_imported}
     coordinator = trust.require_programme(store).coordinator_id
     targets = [peer for peer in peers.list_peers(store) if not peer.revoked
-               and peer.role != "hub"          # a sync hub is reached over HTTP (issue 9)
+               and peer.role != "hub"          # a hub is reached over HTTP, not a folder
                and (peer.device_id == coordinator or trust.is_coordinator(store))
                and (peer.pending or peer.device_id in senders or not peer.last_export_at)]
     for peer in targets:

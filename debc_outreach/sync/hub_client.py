@@ -24,13 +24,13 @@ from debc_outreach.errors import UserError
 from debc_outreach.i18n import _
 from debc_outreach.storage.events import dumps
 from debc_outreach.storage.store import Store
-from debc_outreach.sync import bundle, export, hub_protocol, importer, peers, trust
+from debc_outreach.sync import bundle, content_carry, export, hub_protocol, importer, peers, trust
 from debc_outreach.sync.keys import device_keys, verify_signature
 
 OUTBOX = "hub-outbox"
 SETTINGS_FILE = "sync-hub.json"
 MAX_ROUNDS = 1000                 # delta bundles per sync (each up to 50,000 events)
-Report = Callable[[int, int, str], None]
+Progress = Callable[[int, int, str], None]
 
 
 class HubError(UserError):
@@ -170,7 +170,7 @@ def _refused(response) -> HubError:
 
 # --- push -------------------------------------------------------------------------------
 
-def _upload(session: _Session, path: Path, report: Report | None) -> dict:
+def _upload(session: _Session, path: Path, report: Progress | None) -> dict:
     """Upload one bundle, continuing where an interrupted upload stopped."""
     bundle_id = bundle.read_header(path).bundle_id
     total = path.stat().st_size
@@ -211,7 +211,7 @@ def _outbox_is_current(store: Store, path: Path) -> bool:
     return all(seq <= int(told.get(device, 0)) for device, seq in vector.items())
 
 
-def _push(session: _Session, store: Store, hub_id: str, report: Report | None) -> int:
+def _push(session: _Session, store: Store, hub_id: str, report: Progress | None) -> int:
     outbox = store.data_dir / OUTBOX
     outbox.mkdir(exist_ok=True)
     waiting = []
@@ -239,7 +239,7 @@ def _push(session: _Session, store: Store, hub_id: str, report: Report | None) -
 
 # --- pull -------------------------------------------------------------------------------
 
-def _pull(session: _Session, store: Store, result: HubSyncResult, report: Report | None,
+def _pull(session: _Session, store: Store, result: HubSyncResult, report: Progress | None,
           cancelled: Callable[[], bool]) -> None:
     spool = store.data_dir / "tmp"
     spool.mkdir(exist_ok=True)
@@ -247,7 +247,12 @@ def _pull(session: _Session, store: Store, result: HubSyncResult, report: Report
         vector = peers.version_vector(store.database.conn)
         # The first answer is a bundle even when nothing lacks: its header tells this
         # computer what the hub holds (what it just received), so nothing is sent twice.
-        body = dumps({"vector": vector, "acknowledge": _round == 0}).encode("utf-8")
+        # The first answer also brings the coordinator's content pack if this computer
+        # holds another one (content_carry.py).
+        asked = {"vector": vector, "acknowledge": _round == 0}
+        if _round == 0:
+            asked["content_pack"] = content_carry.outgoing_digest(store.data_dir)
+        body = dumps(asked).encode("utf-8")
         sink = spool / f"hub-delta-{_round}{bundle.SUFFIX}"
         try:
             response = session.request("POST", f"{hub_protocol.API}/delta", body,
@@ -327,7 +332,7 @@ def _send_ack(session: _Session, store: Store) -> None:
 
 # --- the whole exchange -----------------------------------------------------------------
 
-def sync_with_hub(store: Store, url: str, report: Report | None = None,
+def sync_with_hub(store: Store, url: str, report: Progress | None = None,
                   cancelled: Callable[[], bool] = lambda: False, proxy: str = "",
                   timeout: float = 60.0, retries: int = 6, backoff: float = 1.0,
                   transport=None) -> HubSyncResult:

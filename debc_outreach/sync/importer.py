@@ -33,18 +33,31 @@ from debc_outreach.core.hlc import is_too_far_ahead
 from debc_outreach.errors import UserError
 from debc_outreach.i18n import _
 from debc_outreach.storage import events, projection
-from debc_outreach.storage.events import EVENT_SCHEMA_VERSION, Event
+from debc_outreach.storage.events import (
+    BASE,
+    DEVICE_ID,
+    ENTITY,
+    EVENT_SCHEMA_VERSION,
+    FIELDS,
+    HASH,
+    HLC,
+    OP,
+    PREV_HASH,
+    SCHEMA_VERSION,
+    SEQ,
+    Event,
+)
 from debc_outreach.storage.scratch import ScratchCipher
 from debc_outreach.storage.store import Store
-from debc_outreach.sync import bulk, bundle, codec, entities, peers, rescue, trust
+from debc_outreach.sync import bulk, bundle, codec, content_carry, peers, rescue, trust
 from debc_outreach.sync.bundle import BundleError
-from debc_outreach.sync.keys import device_keys
+from debc_outreach.sync.keys import device_keys, unb64
 
 CHUNK_EVENTS = 10000                     # events decoded, spooled and applied at a time
 TRANSACTION_EVENTS = 100000              # events per committed transaction
 IMPORT_CACHE_KB = 64 * 1024
 IMPORT_CHECKPOINT_PAGES = 16384          # fewer, larger WAL checkpoints while importing
-Report = Callable[[int, int], None]
+Progress = Callable[[int, int], None]    # (events done, events in all)
 
 
 @dataclass
@@ -77,7 +90,10 @@ def _check_header(header: dict) -> None:
         assert isinstance(header["programme"], str)
         assert isinstance(header["sender"], str)
         assert isinstance(header["recipients"], list)
-        assert isinstance(header["keys"]["wrapped"], dict)
+        _check_keys(header["keys"])
+        peer_view = header.get("peer_view", {})
+        assert isinstance(peer_view, dict)
+        assert all(isinstance(device, str) for device in peer_view)
         assert isinstance(header["vector"], dict)
         assert all(isinstance(k, str) and type(v) is int for k, v in header["vector"].items())
         assert isinstance(header["ranges"], dict) and isinstance(header["heads"], dict)
@@ -93,6 +109,20 @@ def _check_header(header: dict) -> None:
         assert header.get("encoding") == "debc-ndjson-1"
     except (AssertionError, KeyError, TypeError) as error:
         raise _bad(_("The bundle is damaged (its header is incomplete).")) from error
+
+
+def _check_keys(keys: object) -> None:
+    """The key fields must be what `bundle.seal` writes: a 32-byte X25519 key and, per
+    recipient, a wrapped content key (base64 text), so opening never meets junk."""
+    assert isinstance(keys, dict)
+    try:
+        ephemeral = unb64(keys["ephemeral"])
+    except (ValueError, TypeError, AttributeError) as error:
+        raise AssertionError("ephemeral key is not base64") from error
+    assert len(ephemeral) == 32
+    wrapped = keys["wrapped"]
+    assert isinstance(wrapped, dict)
+    assert all(isinstance(device, str) and isinstance(key, str) for device, key in wrapped.items())
 
 
 def verify_bundle(store: Store, sealed: bundle.SealedBundle) -> trust.Certificate:
@@ -139,16 +169,20 @@ class _OwnHistoryBefore(Exception):
     """This computer's own chain differs before the bundle's range starts."""
 
 
-def _spool_verified(store: Store, sealed: bundle.SealedBundle, spool: _Spool,
-                    fork_at: list[int], entities_seen: set[str] | None = None) -> int:
-    """Decode and check every event; write verified rows to `spool`. Returns the count.
+@dataclass
+class _Spooled:
+    """What checking a bundle's events found."""
 
-    `fork_at[0]` is set to the first seq where this computer's own records differ
-    from the bundle's copies (0: none). `entities_seen` collects the events' entities.
-    """
-    if entities_seen is None:
-        entities_seen = set()
-    see = entities_seen.add
+    events: int = 0             # events checked and written to the spool
+    fork_at: int = 0            # first seq where this computer's own records differ
+                                # from the bundle's copies (0: none)
+    entities: set[str] = field(default_factory=set)     # the events' entities
+
+
+def _spool_verified(store: Store, sealed: bundle.SealedBundle, spool: _Spool) -> _Spooled:
+    """Decode and check every event; write verified rows to `spool`."""
+    spooled = _Spooled()
+    see = spooled.entities.add
     header = sealed.header
     content_key = sealed.content_key(store.device_id, device_keys(store.data_dir))
     conn = store.database.conn
@@ -163,15 +197,15 @@ def _spool_verified(store: Store, sealed: bundle.SealedBundle, spool: _Spool,
     def close_run(row: tuple | None) -> None:
         if row is None:
             return
-        span = ranges.get(row[0])
-        if span is None or row[1] != span[1] or row[10] != header["heads"][row[0]]:
+        span = ranges.get(row[DEVICE_ID])
+        if span is None or row[SEQ] != span[1] or row[HASH] != header["heads"][row[DEVICE_ID]]:
             raise _bad(_("The bundle's events do not match its signed header."))
 
     head_seq = 0
     try:
         for decoded in codec.decode(sealed.lines(content_key)):
             row = decoded[0]
-            device, seq = row[0], row[1]
+            device, seq = row[DEVICE_ID], row[SEQ]
             if device != current_device:
                 close_run(last)
                 span = ranges.get(device)
@@ -183,7 +217,7 @@ def _spool_verified(store: Store, sealed: bundle.SealedBundle, spool: _Spool,
                 if 1 < seq <= head_seq + 1:
                     before = conn.execute("SELECT hash FROM event WHERE device_id = ? AND "
                                           "seq = ?", (device, seq - 1)).fetchone()
-                    if before[0] != row[9]:
+                    if before[0] != row[PREV_HASH]:
                         if device == store.device_id:
                             raise _OwnHistoryBefore()
                         raise _contradiction()
@@ -193,15 +227,15 @@ def _spool_verified(store: Store, sealed: bundle.SealedBundle, spool: _Spool,
                     if seq <= head_seq else [])
             if seq <= head_seq:
                 found = next(stored, None)
-                if found is None or found[0] != seq or found[1] != row[10]:
+                if found is None or found[0] != seq or found[1] != row[HASH]:
                     if device != store.device_id:
                         raise _contradiction()
                     # This computer's own history forked here: the peer's copy wins
                     # its place, ours is recorded again (rescue.py).
-                    fork_at[0] = seq
+                    spooled.fork_at = seq
                     head_seq = seq - 1
             batch.append(decoded)
-            see(row[3])
+            see(row[ENTITY])
             count += 1
             last = row
             if len(batch) >= CHUNK_EVENTS:
@@ -215,7 +249,8 @@ def _spool_verified(store: Store, sealed: bundle.SealedBundle, spool: _Spool,
         raise _bad(_("The bundle's events do not match its signed header."))
     if batch:
         spool.write(batch)
-    return count
+    spooled.events = count
+    return spooled
 
 
 class _Spool:
@@ -245,10 +280,9 @@ class _Spool:
             self._cipher.open(self._handle.read(int.from_bytes(size, "big")))))
 
 
-def import_bundle(store: Store, path: Path, report: Report | None = None,
+def import_bundle(store: Store, path: Path, report: Progress | None = None,
                   cancelled: Callable[[], bool] = lambda: False) -> ImportReport:
     """Verify, then apply a bundle. Raises BundleError (a UserError) when it is refused."""
-    entities.load()
     sealed = bundle.read_header(path)
     cert = verify_bundle(store, sealed)
     result = ImportReport(sealed.bundle_id, cert.device_id)
@@ -279,16 +313,12 @@ def import_bundle(store: Store, path: Path, report: Report | None = None,
 
 
 def _import_verified(store: Store, sealed: bundle.SealedBundle, cert: trust.Certificate,
-                     result: ImportReport, report: Report | None,
+                     result: ImportReport, report: Progress | None,
                      cancelled: Callable[[], bool], final_sync: int) -> ImportReport:
-    spool_dir = store.data_dir / "tmp"
-    spool_dir.mkdir(exist_ok=True)
-    with tempfile.TemporaryFile(dir=spool_dir) as handle:
+    with tempfile.TemporaryFile(dir=store.temp_dir) as handle:
         spool = _Spool(handle)
-        fork_at = [0]
-        entities_seen: set[str] = set()
         try:
-            total = _spool_verified(store, sealed, spool, fork_at, entities_seen)
+            spooled = _spool_verified(store, sealed, spool)
         except _OwnHistoryBefore:
             rescue.request(store.data_dir)
             raise _bad(_("The bundle holds records of this computer that differ from the "
@@ -298,11 +328,12 @@ def _import_verified(store: Store, sealed: bundle.SealedBundle, cert: trust.Cert
         if rescue.differs(store, (sealed.header.get("peer_view") or {}).get(store.device_id)):
             rescue.request(store.data_dir)
         spool.rewind()
-        if fork_at[0]:
-            result.rescued = rescue.move_aside(store, fork_at[0], sealed.bundle_id)
+        if spooled.fork_at:
+            result.rescued = rescue.move_aside(store, spooled.fork_at, sealed.bundle_id)
         result.released = release_pending(store)
         conflicts_before = store.database.scalar("SELECT count(*) FROM conflict")
-        deferred = bulk.deferrable_indexes(store.database.conn, total, entities_seen)
+        total = spooled.events
+        deferred = bulk.deferrable_indexes(store.database.conn, total, spooled.entities)
         # A bulk import is one transaction (its indexes are rebuilt before it commits).
         per_transaction = total + 1 if deferred else TRANSACTION_EVENTS
         done = 0
@@ -342,7 +373,7 @@ def _import_verified(store: Store, sealed: bundle.SealedBundle, cert: trust.Cert
 
 def _applicable(event_row: tuple) -> bool:
     """Whether this version can apply the event (else it is stored for an upgrade)."""
-    entity, op, schema = event_row[3], event_row[5], event_row[8]
+    entity, op, schema = event_row[ENTITY], event_row[OP], event_row[SCHEMA_VERSION]
     if schema > EVENT_SCHEMA_VERSION or op == codec.REDACTED:
         return False
     return entity in projection.CUSTOM or (entity in projection.ENTITIES and op == "set")
@@ -375,27 +406,27 @@ def _apply_chunk(store: Store, chunk: list[codec.Decoded], bundle_id: str,
         head_seq, head_hash, waits = 0, "", True
         for decoded in chunk:
             row = decoded[0]
-            if row[0] != device:
+            if row[DEVICE_ID] != device:
                 if device is not None:
                     heads[device] = (head_seq, head_hash)
-                device = row[0]
+                device = row[DEVICE_ID]
                 head = heads.get(device)
                 if head is None:
                     head = events.chain_head(conn, device)
                 head_seq, head_hash = head
                 waits = device in has_waiting
-            if row[1] == head_seq + 1 and row[9] == head_hash and not waits:
-                kind = (row[3], row[5], row[8])
+            if row[SEQ] == head_seq + 1 and row[PREV_HASH] == head_hash and not waits:
+                kind = (row[ENTITY], row[OP], row[SCHEMA_VERSION])
                 ok = applicable.get(kind)
                 if ok is None:
                     ok = applicable[kind] = _applicable(row)
-                if ok and not is_too_far_ahead(row[2], now_ms):
+                if ok and not is_too_far_ahead(row[HLC], now_ms):
                     applied_rows.append(row)
                     to_apply.append(decoded)
-                    if row[2] > newest:
-                        newest = row[2]
+                    if row[HLC] > newest:
+                        newest = row[HLC]
                     result.new += 1
-                    head_seq, head_hash = row[1], row[10]
+                    head_seq, head_hash = row[SEQ], row[HASH]
                     continue
             heads[device] = (head_seq, head_hash)
             newest = max(newest, _classify(conn, decoded, heads, has_waiting, bundle_id, now_ms,
@@ -418,14 +449,14 @@ def _classify(conn, decoded: codec.Decoded, heads: dict[str, tuple[int, str]],
     Returns the newest stamp to apply (0: none).
     """
     row = decoded[0]
-    device, seq = row[0], row[1]
+    device, seq = row[DEVICE_ID], row[SEQ]
     head = heads[device]
     newest = 0
     if seq <= head[0]:
         if not _duplicate(conn, decoded, result):
             return 0
         chain = [decoded]
-    elif seq > head[0] + 1 or row[9] != head[1]:
+    elif seq > head[0] + 1 or row[PREV_HASH] != head[1]:
         conn.execute("INSERT OR IGNORE INTO sync_waiting VALUES (?, ?, ?, ?)",
                      (device, seq, json.dumps(row), bundle_id))
         has_waiting.add(device)
@@ -437,18 +468,18 @@ def _classify(conn, decoded: codec.Decoded, heads: dict[str, tuple[int, str]],
     for item in chain:
         item_row = item[0]
         applied = 0
-        if item_row[5] == codec.REDACTED:
+        if item_row[OP] == codec.REDACTED:
             applied = 1
         elif _applicable(item_row):
-            if is_too_far_ahead(item_row[2], now_ms):
+            if is_too_far_ahead(item_row[HLC], now_ms):
                 conn.execute("INSERT OR IGNORE INTO sync_quarantine VALUES "
-                             "(?, ?, ?, ?, ?)", (item_row[0], item_row[1], item_row[2],
+                             "(?, ?, ?, ?, ?)", (item_row[DEVICE_ID], item_row[SEQ], item_row[HLC],
                                                  bundle_id, trust.iso(trust.now_utc())))
                 result.quarantined += 1
             else:
                 applied = 1
                 to_apply.append(item)
-                newest = max(newest, item_row[2])
+                newest = max(newest, item_row[HLC])
         else:
             result.unapplied += 1
         rows.append((*item_row, applied))
@@ -487,33 +518,34 @@ def _take_waiting(conn, device: str, row: tuple, bundle_id: str,
                   result: ImportReport) -> list[codec.Decoded]:
     """Waiting events of `device` that follow `row` in its chain, removed from waiting."""
     taken = []
-    seq, head_hash = row[1], row[10]
+    seq, head_hash = row[SEQ], row[HASH]
     while True:
         found = conn.execute("SELECT event, bundle_id FROM sync_waiting WHERE device_id = ? "
                              "AND seq = ?", (device, seq + 1)).fetchone()
         if found is None:
             return taken
         waiting_row = tuple(json.loads(found[0]))
-        if waiting_row[9] != head_hash:
+        if waiting_row[PREV_HASH] != head_hash:
             return taken          # a different history: it stays waiting and is shown
         conn.execute("DELETE FROM sync_waiting WHERE device_id = ? AND seq = ?",
                      (device, seq + 1))
-        taken.append((waiting_row, json.loads(waiting_row[6]), json.loads(waiting_row[7])))
+        taken.append((waiting_row, json.loads(waiting_row[FIELDS]), json.loads(waiting_row[BASE])))
         if found[1] != bundle_id:
             result.new -= 1          # it arrived in an earlier bundle: counted as released
             result.released += 1
-        seq, head_hash = waiting_row[1], waiting_row[10]
+        seq, head_hash = waiting_row[SEQ], waiting_row[HASH]
 
 
 def _duplicate(conn, decoded: codec.Decoded, result: ImportReport) -> bool:
     """Count a duplicate; True when it is a full event replacing its hash-only stand-in."""
     row = decoded[0]
-    if row[5] != codec.REDACTED:
+    if row[OP] != codec.REDACTED:
         stored = conn.execute("SELECT op, hash FROM event WHERE device_id = ? AND seq = ?",
-                              (row[0], row[1])).fetchone()
-        if stored and stored[0] == codec.REDACTED and stored[1] == row[10]:
+                              (row[DEVICE_ID], row[SEQ])).fetchone()
+        if stored and stored[0] == codec.REDACTED and stored[1] == row[HASH]:
             # The receiver's scope grew: the full event replaces its stand-in.
-            conn.execute("DELETE FROM event WHERE device_id = ? AND seq = ?", (row[0], row[1]))
+            conn.execute("DELETE FROM event WHERE device_id = ? AND seq = ?",
+                         (row[DEVICE_ID], row[SEQ]))
             return True
     result.duplicates += 1
     return False
@@ -541,7 +573,6 @@ def _apply_or_hold(conn, event: Event, bundle_id: str | None, now_ms: int,
 
 def release_pending(store: Store) -> int:
     """Apply stored-but-unapplied events that now may be (clock caught up, app upgraded)."""
-    entities.load()
     now_ms = int(dt.datetime.now(dt.UTC).timestamp() * 1000)
     released = 0
     with store.database.transaction() as conn:
@@ -586,6 +617,7 @@ def _finish(store: Store, sealed: bundle.SealedBundle, cert: trust.Certificate,
                      (now, cert.device_id))
         conn.execute("INSERT INTO sync_bundle_in VALUES (?, ?, ?, ?)",
                      (sealed.bundle_id, cert.device_id, now, events.dumps(result.as_json())))
+    content_carry.receive(store.data_dir, header.get("content_pack"))
 
 
 def bundle_summary(path: Path) -> dict:

@@ -3,7 +3,7 @@
 An Ed25519 key signs bundles, enrolment requests and (on a coordinator)
 certificates; an X25519 key receives the per-bundle content key. Both are
 created on first use and kept in `<data folder>/keys/device-keys.json`,
-readable by the owner only. On a folder protected with PINs (issue 8) the
+readable by the owner only. On a folder protected with PINs the
 file is sealed with the device secret (storage/vault.py) in `load_keys()` /
 `save_keys()` and nowhere else.
 """
@@ -84,7 +84,7 @@ def save_keys(data_dir: Path, keys: DeviceKeys) -> None:
         "encryption": b64(keys.encryption.private_bytes(Encoding.Raw, PrivateFormat.Raw,
                                                         NoEncryption())),
     }
-    if vault.is_protected(data_dir):     # issue 8: sealed with the device secret
+    if vault.is_protected(data_dir):     # a stolen laptop must not give away the keys
         raw = vault.seal_json(vault.require_secret(data_dir), "device-keys", raw)
     target = keys_path(data_dir)
     temp = target.with_suffix(".tmp")

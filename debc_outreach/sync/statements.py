@@ -18,17 +18,15 @@ from dataclasses import dataclass
 
 from debc_outreach.errors import UserError
 from debc_outreach.i18n import N_, _
-from debc_outreach.storage import projection
 from debc_outreach.storage.database import Database
 from debc_outreach.storage.events import dumps
+from debc_outreach.storage.projection.records import ISSUED_CERTIFICATE
 from debc_outreach.storage.store import Store
 from debc_outreach.sync import statement_codec as codec
 from debc_outreach.sync import trust
 from debc_outreach.sync.keys import b64, device_keys, verify_signature
 
-ENTITY = "issued_certificate"
-projection.register(ENTITY, projection.Entity(
-    "issued_certificate", frozenset({"participant_id", "code", "issued"})))
+ENTITY = ISSUED_CERTIFICATE
 
 GENUINE = "genuine"
 ALTERED = "altered"
@@ -195,8 +193,26 @@ def verify(store: Store, text: str) -> Verdict:
     return _check(store, decoded)
 
 
+def _signed_by_its_own_device(decoded: codec.Decoded) -> bool:
+    """Whether the statement's signature fits the key its own device certificate names.
+
+    Checked before anything else, so a code changed anywhere (the programme id
+    included) reads "Altered", not "another programme": that key needs no
+    programme to be known here, and only the coordinator's signature over the
+    device certificate does.
+    """
+    body = decoded.device_certificate.get("body") if isinstance(
+        decoded.device_certificate, dict) else None
+    sign = body.get("sign") if isinstance(body, dict) else None
+    return (isinstance(sign, str) and body.get("device_id") == decoded.statement.device_id
+            and verify_signature(sign, b64(decoded.signature), decoded.signed_bytes))
+
+
 def _check(store: Store, decoded: codec.Decoded) -> Verdict:
     statement = decoded.statement
+    if not _signed_by_its_own_device(decoded):
+        return Verdict(ALTERED, _("The details do not match the signature: something on this "
+                                  "certificate was changed after it was issued."), statement)
     prog = trust.programme(store)
     if prog is None:
         return Verdict(UNKNOWN_PROGRAMME, _("This computer is not part of a programme, so it "

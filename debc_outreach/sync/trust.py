@@ -16,6 +16,8 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
 from debc_outreach.core.ids import new_id
 from debc_outreach.core.names import validate_name
 from debc_outreach.errors import UserError
@@ -122,6 +124,14 @@ def own_certificate(store: Store) -> Certificate:
 def is_coordinator(store: Store) -> bool:
     prog = programme(store)
     return prog is not None and prog.coordinator_id == store.device_id
+
+
+def coordinator_signing_key(store: Store) -> tuple[Ed25519PrivateKey, str]:
+    """The coordinator's signing key and the name it signs content packs under."""
+    if not is_coordinator(store):
+        raise UserError(_("Only the programme's coordinator can sign a content pack (or "
+                          "the app's publisher, with --key)."))
+    return device_keys(store.data_dir).signing, f"{require_programme(store).name} coordinator"
 
 
 def verify_certificate(prog: Programme, document: object,
@@ -402,6 +412,18 @@ def read_json_file(path: Path, what: str) -> object:
     except (OSError, ValueError) as error:
         raise UserError(_("{path} is not a readable {what} file.")
                         .format(path=path, what=what)) from error
+
+
+def write_json_file(path: Path | str, document: object) -> Path:
+    """Write an enrolment request or certificate the one way the CLI and the app do
+    (readable, indented UTF-8); UserError when the file cannot be written."""
+    target = Path(path).expanduser()
+    try:
+        target.write_text(json.dumps(document, ensure_ascii=False, indent=1), encoding="utf-8")
+    except OSError as error:
+        raise UserError(_("{path} could not be written ({reason}).")
+                        .format(path=target, reason=error.strerror or error)) from error
+    return target
 
 
 def enrolment_from_code(text: str) -> dict:

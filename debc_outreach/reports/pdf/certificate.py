@@ -1,7 +1,7 @@
 """The participation certificate: one function from certificate data to a PDF page.
 
 `render_certificate()` is the only place a certificate is drawn. Extra images
-(a signed QR code, issue 11) are passed in `images` and placed under the
+(the signed QR code that lets anyone check it) are passed in `images` and placed under the
 signature line, so adding them does not touch the layout code elsewhere.
 """
 
@@ -42,7 +42,7 @@ def certificate_html(data: CertificateData, image_names: tuple[str, ...] = ()) -
     latin = (f'<p align="center" style="font-size: 16pt; margin: 0;">{text(data.name_latin)}</p>'
              if data.name_latin and data.name_latin != data.name else "")
     images = "".join(f'<img src="{name}"/> ' for name in image_names if name != QR_NAME)
-    if QR_NAME in image_names:           # issue 11: signed QR code and the code to type
+    if QR_NAME in image_names:           # the signed QR code, with its code to type
         side = qr_layout_px()
         check_it = label(N_("Check it on the Verify a certificate screen."), lang)
         images += (f'<img src="{QR_NAME}" width="{side}" height="{side}"/><br/>'

@@ -36,16 +36,14 @@ def paint_bars(painter, rect, chart: BarChart, *, point_size: float = 9.0,
                      Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter, chart.title)
     painter.setFont(font)
     top = rect.top() + title_height
-    legend_height = line if len(chart.series) > 1 else 0.0
-    if legend_height:
-        x = rect.left()
-        for index, name in enumerate(chart.series):
-            painter.fillRect(QRectF(x, top + line * 0.25, line * 0.6, line * 0.5),
-                             QColor(COLOURS[index % len(COLOURS)]))
-            x += line * 0.8
-            painter.drawText(QPointF(x, top + metrics.ascent() + line * 0.05), name)
-            x += metrics.horizontalAdvance(name) + line
-        top += legend_height
+    entries, legend_lines = legend_layout(metrics, chart, rect.width())
+    for index, (x, y, width, name) in enumerate(entries):
+        painter.fillRect(QRectF(rect.left() + x, top + y + line * 0.25, line * 0.6, line * 0.5),
+                         QColor(COLOURS[index % len(COLOURS)]))
+        painter.drawText(QRectF(rect.left() + x + line * 0.8, top + y, width, line * 10),
+                         Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop
+                         | Qt.TextFlag.TextWordWrap, name)
+    top += legend_lines * line
     if not chart.labels:
         painter.setPen(QColor("#666666"))
         painter.drawText(QRectF(rect.left(), top, rect.width(), rect.bottom() - top),
@@ -89,6 +87,53 @@ def paint_bars(painter, rect, chart: BarChart, *, point_size: float = 9.0,
                              chart.value_texts[row_index][index])
             painter.setFont(font)
     painter.restore()
+
+
+def legend_layout(metrics, chart: BarChart, width: float
+                  ) -> tuple[list[tuple[float, float, float, str]], int]:
+    """Where each series name goes in a legend `width` wide: entries flow left to right
+    and onto the next line when the line is full; a name longer than the whole width
+    wraps at Khmer break positions. Returns ((x, y, text width, text) per entry, lines)."""
+    from PySide6.QtCore import QRectF, Qt
+
+    from debc_outreach.core.khmer_text import with_line_breaks
+
+    if len(chart.series) < 2:
+        return [], 0
+    line = metrics.height() * 1.1
+    swatch, gap = line * 0.8, line
+    entries, x, lines, row_lines = [], 0.0, 0, 1
+    for name in chart.series:
+        advance = metrics.horizontalAdvance(name)
+        if x and x + swatch + advance > width:          # the line is full: start another
+            lines, x, row_lines = lines + row_lines, 0.0, 1
+        room = width - x - swatch
+        if advance > room:                              # longer than a whole line: wrap it
+            name = with_line_breaks(name)
+            box = metrics.boundingRect(QRectF(0, 0, room, 10_000),
+                                       int(Qt.TextFlag.TextWordWrap), name)
+            advance = min(box.width(), room)
+            row_lines = max(row_lines, round(box.height() / metrics.height()))
+        entries.append((x, lines * line, advance, name))
+        x += swatch + advance + gap
+    return entries, lines + row_lines
+
+
+def preferred_height(chart: BarChart, width: float, point_size: float) -> float:
+    """The height that shows `chart` at `width` with room for every bar and legend line."""
+    from PySide6.QtGui import QFont, QFontMetricsF
+
+    font = QFont(FONT_FAMILY)
+    font.setPointSizeF(point_size)
+    metrics = QFontMetricsF(font)
+    line = metrics.height() * 1.1
+    bold = QFont(font)
+    bold.setPointSizeF(point_size * 1.15)
+    _entries, legend_lines = legend_layout(metrics, chart, width)
+    rows = max(len(chart.labels), 2)
+    series = max(len(chart.series), 1)
+    return (QFontMetricsF(bold).height() * 1.3 + legend_lines * line
+            + rows * line * (1.05 * series + 0.4) + line * 0.5)
 
 
 def fitted_label(metrics, text: str, width: float, height: float) -> str:

@@ -11,6 +11,7 @@ import sys
 from pathlib import Path
 
 from debc_outreach import resources
+from debc_outreach.content.pdf_text import label_pdf_text
 from debc_outreach.reports.atomic import atomic_path
 
 FONT_FAMILY = "Noto Sans Khmer"
@@ -76,11 +77,41 @@ def render_pdf(html: str, path: Path, *, title: str, landscape: bool = False,
             _paint_on_one_page(document, writer, width, height)
         else:
             document.setPageSize(QSizeF(width, height))
+            keep_headings_with_next(document)
             document.print_(writer)
         del writer                      # flushes and closes the file
         if temp.stat().st_size == 0:
             raise OSError(5, "empty PDF")
+        label_pdf_text(document, temp)
     return path
+
+
+def keep_headings_with_next(document) -> None:
+    """Start a heading on a new page when what follows it (a table's first row, a chart)
+    would begin on the next page, so no heading is left alone at the foot of a page."""
+    from PySide6.QtGui import QTextCursor, QTextFormat
+
+    height = document.pageSize().height()
+    starts_page = QTextFormat.PageBreakFlag.PageBreak_AlwaysBefore
+    block = document.begin()
+    while block.isValid():
+        follower = block.next()
+        heading = block.blockFormat()
+        if heading.headingLevel() and not heading.pageBreakPolicy() & starts_page \
+                and follower.isValid() \
+                and _page_of(document, block, height) < _page_of(document, follower, height):
+            heading.setPageBreakPolicy(starts_page)
+            QTextCursor(block).setBlockFormat(heading)
+        block = follower
+
+
+def _page_of(document, block, page_height: float) -> int:
+    """The page a block starts on (the layout already moves lines past page ends)."""
+    layout = block.layout()
+    top = document.documentLayout().blockBoundingRect(block).top()
+    if layout is not None and layout.lineCount():
+        top = max(top, layout.position().y() + layout.lineAt(0).y())
+    return int((top + 0.5) // page_height)    # a block placed at a page's top edge
 
 
 def page_width_px(landscape: bool = False) -> float:

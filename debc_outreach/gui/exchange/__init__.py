@@ -1,0 +1,1 @@
+"""Moving records between computers: sync, enrolment of devices, conflicts."""

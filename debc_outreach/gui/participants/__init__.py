@@ -1,0 +1,1 @@
+"""The participant registry: list, edit, duplicates."""

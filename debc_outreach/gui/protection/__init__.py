@@ -1,0 +1,1 @@
+"""PINs, sign-in, the idle lock and the privacy rules."""

@@ -1,0 +1,1 @@
+"""Figures, charts, exports, printed documents and certificate verification."""

@@ -1,0 +1,115 @@
+"""Dashboard figures computed off the GUI thread, on their own database connection
+(opened like every background task's, `tasks.store_for_this_thread`).
+
+A million attendance rows take seconds to group; the page stays responsive
+and shows the newest result only (older requests are dropped).
+"""
+
+from __future__ import annotations
+
+import logging
+import traceback
+from dataclasses import dataclass, replace
+
+from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal
+
+from debc_outreach.errors import UserError
+from debc_outreach.gui.tasks import store_for_this_thread
+from debc_outreach.reports import aggregates, targets
+from debc_outreach.reports.filters import ReportFilter
+from debc_outreach.storage.store import Store
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class DashboardData:
+    figures: aggregates.Figures
+    targets: list[targets.Progress]
+    skills_done: bool = True
+
+
+class _Signals(QObject):
+    partial = Signal(int, object)
+    done = Signal(int, object)
+    failed = Signal(int, str)
+
+
+class _Run(QRunnable):
+    def __init__(self, generation: int, store: Store, filt: ReportFilter,
+                 policy_modules: dict, item_ids: list[str], signals: _Signals):
+        super().__init__()
+        self.generation, self.store = generation, store
+        self.filt, self.policy_modules, self.signals = filt, policy_modules, signals
+        self.item_ids = item_ids
+
+    def _emit(self, signal, *args) -> bool:
+        """Send a result; False when the page was closed meanwhile (nobody to tell)."""
+        try:
+            signal.emit(self.generation, *args)
+        except RuntimeError:
+            log.debug("dashboard figures computed for a closed page")
+            return False
+        return True
+
+    def run(self) -> None:
+        try:
+            own = store_for_this_thread(self.store)
+            database = own.database
+            try:
+                # Headline, charts and targets first (seconds on a million rows); the
+                # skills, which walk every checklist result, follow in a second step.
+                figures = aggregates.figures(database, self.filt)
+                progress = targets.progress(database, self.policy_modules, self.filt)
+                if not self._emit(self.signals.partial, DashboardData(
+                        replace(figures), progress, skills_done=False)):
+                    return
+                figures.skills = aggregates.skills_by_module(database, self.filt,
+                                                             self.item_ids)
+            finally:
+                own.close()
+        except UserError as error:
+            self._emit(self.signals.failed, str(error))
+        except Exception:   # noqa: BLE001 - logged and shown as a message on the page
+            log.error("dashboard figures failed\n%s", traceback.format_exc())
+            self._emit(self.signals.failed, "")
+        else:
+            self._emit(self.signals.done, DashboardData(figures, progress))
+
+
+class FiguresWorker(QObject):
+    """`request(filter, …)`; `ready(DashboardData)` comes back twice (without, then with
+    the skills), or `failed(message)`."""
+
+    ready = Signal(object)
+    failed = Signal(str)
+
+    def __init__(self, store: Store, parent: QObject | None = None):
+        super().__init__(parent)
+        self.store = store
+        self.generation = 0
+        self.busy = False
+        self._signals = _Signals()
+        self._signals.partial.connect(self._partial)
+        self._signals.done.connect(self._done)
+        self._signals.failed.connect(self._failed)
+
+    def request(self, filt: ReportFilter, policy_modules: dict, item_ids: list[str]) -> None:
+        self.generation += 1
+        self.busy = True
+        QThreadPool.globalInstance().start(_Run(self.generation, self.store, filt,
+                                                policy_modules, item_ids, self._signals))
+
+    def _partial(self, generation: int, data: DashboardData) -> None:
+        if generation == self.generation:
+            self.ready.emit(data)
+
+    def _done(self, generation: int, data: DashboardData) -> None:
+        if generation == self.generation:
+            self.busy = False
+            self.ready.emit(data)
+
+    def _failed(self, generation: int, message: str) -> None:
+        if generation == self.generation:
+            self.busy = False
+            self.failed.emit(message)

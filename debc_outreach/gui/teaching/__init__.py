@@ -1,0 +1,1 @@
+"""Modules and how they are taught: library, reader, glossary, slides and presenter mode."""

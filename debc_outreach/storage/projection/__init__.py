@@ -1,0 +1,72 @@
+"""Projections: tables derived from the event log.
+
+`apply()` is the one place an event changes a table, for local edits and for
+events that arrive by sync alike. Plain entities are merged field by field,
+last writer wins by (HLC, device id) (projection/fields.py). Entities with
+set semantics (attendance, checklist ticks, ...) have their own appliers, and
+some a batch applier for sync imports.
+
+Every entity is listed here, so whoever applies events knows them all without
+importing the feature modules that record them. The appliers depend only on
+the event log and core, never on the repositories above them.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+
+from debc_outreach.storage.events import Event
+from debc_outreach.storage.projection import attendance, checklist, participants, settings
+from debc_outreach.storage.projection.fields import current_base as _field_base
+from debc_outreach.storage.projection.fields import merge
+from debc_outreach.storage.projection.records import CERTIFICATE, TARGET, TRAINER
+from debc_outreach.storage.projection.sessions import SESSION
+from debc_outreach.storage.projection.spec import (
+    BatchApplier,
+    BatchItem,
+    CustomApplier,
+    Entity,
+)
+
+__all__ = ["BATCH", "CUSTOM", "ENTITIES", "BatchApplier", "BatchItem", "CustomApplier",
+           "Entity", "apply", "batch_applier", "current_base"]
+
+ENTITIES: dict[str, Entity] = {spec.table: spec for spec in (
+    TRAINER, TARGET, participants.PARTICIPANT, SESSION, CERTIFICATE)}
+
+CUSTOM: dict[str, CustomApplier] = {
+    attendance.ENTITY: attendance.apply,
+    checklist.ENTITY: checklist.apply,
+    participants.DISTINCT_PAIR: participants.apply_distinct,
+    settings.PROGRAMME_SETTING: settings.apply_programme_setting,
+    settings.CONFLICT_RESOLUTION: settings.apply_conflict_resolution,
+}
+
+BATCH: dict[str, BatchApplier] = {
+    attendance.ENTITY: attendance.apply_batch,
+    checklist.ENTITY: checklist.apply_batch,
+}
+
+
+def current_base(conn: sqlite3.Connection, entity: str, entity_id: str, fields: dict) -> dict:
+    """The version (HLC) of each field a local edit overwrites: the event's `base`."""
+    if entity not in ENTITIES:
+        return {}
+    return _field_base(conn, entity, entity_id, fields)
+
+
+def batch_applier(entity: str) -> BatchApplier | None:
+    """The batch applier of `entity`, if it has one (else apply its events one by one)."""
+    return BATCH.get(entity)
+
+
+def apply(conn: sqlite3.Connection, event: Event) -> list[str]:
+    """Apply one event; return the fields it actually changed (lost fields excluded)."""
+    custom = CUSTOM.get(event.entity)
+    if custom is not None:
+        custom(conn, event)
+        return list(event.fields)
+    spec = ENTITIES.get(event.entity)
+    if spec is None:
+        raise ValueError(f"unknown entity {event.entity!r}")
+    return merge(conn, spec, event)

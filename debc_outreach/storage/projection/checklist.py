@@ -1,0 +1,45 @@
+"""Checklist ticks: the last writer per (session, participant, item) cell wins.
+
+The cell is keyed by HLC, then device id, so ticks from two devices never
+conflict. "Whole group" is one event listing many participants.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+
+from debc_outreach.storage.events import DEVICE_ID, ENTITY_ID, HLC, Event
+from debc_outreach.storage.projection.spec import BatchItem
+
+ENTITY = "checklist"
+ACHIEVED, NOT_YET, NOT_ASSESSED = "achieved", "not_yet", "not_assessed"
+STATES: tuple[str, ...] = (ACHIEVED, NOT_YET, NOT_ASSESSED)
+
+_UPSERT = ("INSERT INTO checklist_result (session_id, participant_id, item_id, state, hlc, "
+           "device_id) VALUES (?, ?, ?, ?, ?, ?) "
+           "ON CONFLICT (session_id, participant_id, item_id) DO UPDATE SET "
+           "state = excluded.state, hlc = excluded.hlc, device_id = excluded.device_id "
+           "WHERE (excluded.hlc, excluded.device_id) > (checklist_result.hlc, "
+           "checklist_result.device_id)")
+
+
+def _cells(entity_id: str, fields: dict, hlc: int, device_id: str) -> list[tuple]:
+    state = fields.get("state")
+    if state not in STATES:
+        return []
+    return [(entity_id, participant_id, fields["item_id"], state, hlc, device_id)
+            for participant_id in fields.get("participant_ids", [])]
+
+
+def apply(conn: sqlite3.Connection, event: Event) -> None:
+    for cell in _cells(event.entity_id, event.fields, event.hlc, event.device_id):
+        conn.execute(_UPSERT, cell)
+
+
+def apply_batch(conn: sqlite3.Connection, items: list[BatchItem]) -> None:
+    """Many ticks at once (sync import): last writer per cell wins whatever the order."""
+    cells = []
+    for row, fields, _base in items:
+        cells.extend(_cells(row[ENTITY_ID], fields, row[HLC], row[DEVICE_ID]))
+    if cells:
+        conn.executemany(_UPSERT, cells)

@@ -1,0 +1,93 @@
+"""What a session amounts to: live counters, the skills summary, and its history.
+
+Kept apart from storage/sessions.py because they read attendance and
+checklist results, which themselves check the session's state.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from debc_outreach.core import people
+from debc_outreach.core.hlc import wall_ms
+from debc_outreach.storage import attendance, checklist
+from debc_outreach.storage.database import Database
+from debc_outreach.storage.events import EVENT_COLUMNS
+from debc_outreach.storage.events import from_row as event_from_row
+from debc_outreach.storage.sessions import Session
+
+# --- counters and summary -----------------------------------------------------------
+
+@dataclass(frozen=True)
+class Counters:
+    total: int = 0
+    women: int = 0
+    disability: int = 0
+    youth: int = 0
+    elders: int = 0
+
+
+def counters(database: Database, session: Session) -> Counters:
+    """Live figures: everyone checked in, women, people with disabilities, 15–24, 60+."""
+    total = women = disability = youth = elders = 0
+    for person in attendance.attendees(database.conn, session.id):
+        total += 1
+        women += person.sex == "F"
+        disability += bool(person.disability)
+        band = people.age_band(person.birth_year, person.age_band, session.day)
+        youth += band == "15-24"
+        elders += band == "60+"
+    return Counters(total, women, disability, youth, elders)
+
+
+@dataclass(frozen=True)
+class Summary:
+    counters: Counters
+    achieved: dict[str, int]         # item id -> people who achieved it
+    assessed: dict[str, int]         # item id -> people with a result other than not assessed
+    without_consent: int
+
+
+def summary(database: Database, session: Session) -> Summary:
+    present = {p.id: p for p in attendance.attendees(database.conn, session.id)}
+    achieved: dict[str, int] = {}
+    assessed: dict[str, int] = {}
+    for (participant_id, item_id), state in checklist.results(database.conn,
+                                                              session.id).items():
+        if participant_id not in present:
+            continue
+        if state == checklist.ACHIEVED:
+            achieved[item_id] = achieved.get(item_id, 0) + 1
+        if state != checklist.NOT_ASSESSED:
+            assessed[item_id] = assessed.get(item_id, 0) + 1
+    no_consent = sum(1 for p in present.values() if p.consent != "yes")
+    return Summary(counters(database, session), achieved, assessed, no_consent)
+
+
+# --- history ----------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class HistoryEntry:
+    when: dt.datetime
+    device_id: str
+    entity: str
+    op: str
+    fields: dict
+    reason: str
+
+
+def history(database: Database, session_id: str) -> list[HistoryEntry]:
+    """Every change to the session, its attendance and its checklist, oldest first."""
+    cursor = database.conn.execute(
+        f"SELECT {EVENT_COLUMNS} FROM event WHERE entity IN ('session', 'attendance', "
+        "'checklist') AND entity_id = ? ORDER BY hlc, device_id", (session_id,))
+    entries = []
+    for row in cursor:
+        event = event_from_row(row)
+        reason = event.fields.get("amendment") or event.fields.get("reason") or ""
+        when = dt.datetime.fromtimestamp(wall_ms(event.hlc) / 1000, dt.UTC)
+        entries.append(HistoryEntry(when, event.device_id, event.entity, event.op,
+                                    event.fields, reason))
+    return entries
+
