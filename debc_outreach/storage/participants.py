@@ -18,6 +18,7 @@ are searched too. A merge is an event on the duplicate
 from __future__ import annotations
 
 import datetime as dt
+import json
 import re
 import sqlite3
 from dataclasses import dataclass
