@@ -128,6 +128,20 @@ def test_chain_head_is_the_last_seq_and_hash_of_that_device(conn):
     assert chain_head(conn, "nobody") == (0, GENESIS_HASH)
 
 
+def test_the_log_counts_every_devices_events(conn):
+    assert events.count(conn) == 0
+    store_events(conn, make_chain("a", 3), make_chain("b", 2))
+    assert events.count(conn) == 5
+
+
+def test_the_newest_applied_stamp_ignores_held_back_events(conn):
+    assert events.newest_applied_hlc(conn) == 0
+    applied, held = make_chain("a", 2, start_hlc=5000)
+    insert(conn, applied)
+    insert(conn, held, applied=False)
+    assert events.newest_applied_hlc(conn) == applied.hlc == 5001
+
+
 # --- verify_chains ------------------------------------------------------------------------
 
 def test_intact_chains_of_several_devices_have_no_problems(conn):
