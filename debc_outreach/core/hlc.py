@@ -25,6 +25,16 @@ def wall_ms(stamp: int) -> int:
     return stamp >> COUNTER_BITS
 
 
+def is_too_far_ahead(stamp: int, now_ms: int) -> bool:
+    """Whether `stamp` is more than MAX_DRIFT_MS ahead of the wall clock `now_ms`.
+
+    The one rule for stamps from a device whose clock runs fast: `Clock.observe()`
+    does not move past them, and the sync importer holds their events back until
+    this device's clock has caught up.
+    """
+    return wall_ms(stamp) - now_ms > MAX_DRIFT_MS
+
+
 class Clock:
     """Issues increasing HLC stamps; `observe()` folds in stamps from other devices."""
 
@@ -54,4 +64,5 @@ class Clock:
             self._last = remote
 
     def too_far_ahead(self, remote: int) -> bool:
-        return wall_ms(remote) - self._now_ms() > MAX_DRIFT_MS
+        """`is_too_far_ahead()` against this clock's wall time."""
+        return is_too_far_ahead(remote, self._now_ms())

@@ -29,7 +29,7 @@ from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-from debc_outreach.core.hlc import COUNTER_BITS, MAX_DRIFT_MS, wall_ms
+from debc_outreach.core.hlc import is_too_far_ahead
 from debc_outreach.errors import UserError
 from debc_outreach.i18n import _
 from debc_outreach.storage import events, projection
@@ -393,7 +393,6 @@ def _apply_chunk(store: Store, chunk: list[codec.Decoded], bundle_id: str,
     takes a short path; everything else goes through `_classify`.
     """
     now_ms = int(dt.datetime.now(dt.UTC).timestamp() * 1000)
-    limit = now_ms + MAX_DRIFT_MS
     with store.database.transaction() as conn:
         heads: dict[str, tuple[int, str]] = {}
         has_waiting = {device for (device,) in
@@ -421,7 +420,7 @@ def _apply_chunk(store: Store, chunk: list[codec.Decoded], bundle_id: str,
                 ok = applicable.get(kind)
                 if ok is None:
                     ok = applicable[kind] = _applicable(row)
-                if ok and (row[HLC] >> COUNTER_BITS) <= limit:
+                if ok and not is_too_far_ahead(row[HLC], now_ms):
                     applied_rows.append(row)
                     to_apply.append(decoded)
                     if row[HLC] > newest:
@@ -430,7 +429,7 @@ def _apply_chunk(store: Store, chunk: list[codec.Decoded], bundle_id: str,
                     head_seq, head_hash = row[SEQ], row[HASH]
                     continue
             heads[device] = (head_seq, head_hash)
-            newest = max(newest, _classify(conn, decoded, heads, has_waiting, bundle_id, limit,
+            newest = max(newest, _classify(conn, decoded, heads, has_waiting, bundle_id, now_ms,
                                            other_rows, to_apply, result))
             head_seq, head_hash = heads[device]
             waits = device in has_waiting
@@ -442,7 +441,7 @@ def _apply_chunk(store: Store, chunk: list[codec.Decoded], bundle_id: str,
 
 
 def _classify(conn, decoded: codec.Decoded, heads: dict[str, tuple[int, str]],
-              has_waiting: set[str], bundle_id: str, limit: int, rows: list[tuple],
+              has_waiting: set[str], bundle_id: str, now_ms: int, rows: list[tuple],
               to_apply: list[codec.Decoded], result: ImportReport) -> int:
     """Duplicate, waiting, quarantined or unapplied events, and chains released by one.
 
@@ -472,7 +471,7 @@ def _classify(conn, decoded: codec.Decoded, heads: dict[str, tuple[int, str]],
         if item_row[OP] == codec.REDACTED:
             applied = 1
         elif _applicable(item_row):
-            if wall_ms(item_row[HLC]) > limit:
+            if is_too_far_ahead(item_row[HLC], now_ms):
                 conn.execute("INSERT OR IGNORE INTO sync_quarantine VALUES "
                              "(?, ?, ?, ?, ?)", (item_row[DEVICE_ID], item_row[SEQ], item_row[HLC],
                                                  bundle_id, trust.iso(trust.now_utc())))
@@ -557,7 +556,7 @@ def _apply_or_hold(conn, event: Event, bundle_id: str | None, now_ms: int,
     if event.schema_version > EVENT_SCHEMA_VERSION:
         result.unapplied += 1
         return 0
-    if now_ms and wall_ms(event.hlc) - now_ms > MAX_DRIFT_MS:
+    if now_ms and is_too_far_ahead(event.hlc, now_ms):
         conn.execute("INSERT OR IGNORE INTO sync_quarantine VALUES (?, ?, ?, ?, ?)",
                      (event.device_id, event.seq, event.hlc, bundle_id or "",
                       trust.iso(trust.now_utc())))
@@ -583,7 +582,7 @@ def release_pending(store: Store) -> int:
         ).fetchall()
         for row in rows:
             event = events.from_row(row)
-            if wall_ms(event.hlc) - now_ms > MAX_DRIFT_MS:
+            if is_too_far_ahead(event.hlc, now_ms):
                 continue
             scratch = ImportReport()
             if _apply_or_hold(conn, event, None, now_ms, scratch):
