@@ -31,7 +31,8 @@ def test_the_bundled_pack_is_signed_by_the_publisher():
     assert signer == "the app's publisher"
 
 
-def _correction(folder: Path, version: str = "1.0.1") -> Path:
+# Corrections are numbered 9.x so that they stay newer than the bundled pack they correct.
+def _correction(folder: Path, version: str = "9.0.1") -> Path:
     """The shipped pack with a newer version number: what a coordinator rolls out."""
     shutil.copytree(resources.content_dir(), folder)
     (folder / signing.SIGNATURE_FILE).unlink()
@@ -44,16 +45,17 @@ def _correction(folder: Path, version: str = "1.0.1") -> Path:
 
 @pytest.fixture
 def test_pack(tmp_path, data_dir, monkeypatch) -> Path:
-    """A data folder using an imported test pack 1.0.0, and a newer 2.0.0 pack's folder."""
+    """A data folder using an imported test pack 5.0.0 (newer than the bundled one), and a
+    newer 6.0.0 pack's folder."""
     trust_test_publisher(monkeypatch)
-    make_pack(resources.imported_content_dir(data_dir), version="1.0.0")
-    return make_pack(tmp_path / "new", version="2.0.0")
+    make_pack(resources.imported_content_dir(data_dir), version="5.0.0")
+    return make_pack(tmp_path / "new", version="6.0.0")
 
 
 def _refused(run_cli, data_dir: Path, archive: Path) -> str:
     code, _out, err = run_cli("content", "import", str(archive))
     assert code == 1
-    assert load_active_pack(data_dir).version == "1.0.0"        # nothing changed
+    assert load_active_pack(data_dir).version == "5.0.0"        # nothing changed
     return err.strip().splitlines()[-1]
 
 
@@ -124,8 +126,8 @@ def test_a_coordinator_signs_a_correction_and_it_reaches_a_trainer_by_bundle(tmp
         assert load_active_pack(trainer_dir).version == load_pack().version
         installed = install_received(trainer_dir, trainer.database)
         assert [(r.version, r.signer) for r in installed] == [
-            ("1.0.1", "your programme's coordinator")]
-        assert load_active_pack(trainer_dir).version == "1.0.1"
+            ("9.0.1", "your programme's coordinator")]
+        assert load_active_pack(trainer_dir).version == "9.0.1"
         # The trainer passes it on; the coordinator already has it and keeps nothing.
         send(trainer, coordinator, tmp_path / "usb")
         assert not list(resources.received_content_packs(coordinator_dir).glob("*.zip"))
@@ -157,23 +159,23 @@ def test_a_pack_from_another_programme_is_not_installed_from_a_bundle(tmp_path, 
 def test_a_correction_reaches_a_trainer_through_the_hub(tmp_path, capsys):
     coordinator, (trainer,) = make_programme(tmp_path)
     hub = enrolled_hub(tmp_path / "hub", coordinator)
-    folder = _correction(tmp_path / "correction", "1.0.2")
+    folder = _correction(tmp_path / "correction", "9.0.2")
     archive = tmp_path / "correction.zip"
     signing.sign_pack(folder, _coordinator_key(coordinator), "Kampot 2026 coordinator")
     signing.zip_pack(folder, archive)
     import_pack(archive, coordinator.data_dir, (), signing.trusted_signers(coordinator.database))
     with RunningHub(hub) as running:
         hub_client.sync_with_hub(coordinator, running.url)
-        assert hub.content_pack()["version"] == "1.0.2"
+        assert hub.content_pack()["version"] == "9.0.2"
         hub_client.sync_with_hub(trainer, running.url)
         installed = install_received(trainer.data_dir, trainer.database)
-        assert [r.version for r in installed] == ["1.0.2"]
+        assert [r.version for r in installed] == ["9.0.2"]
         # Next time the hub does not send it again: the trainer says it passes it on (a
         # request without the pack it uses, as older versions send, still works).
         hub_client.sync_with_hub(trainer, running.url)
         assert not resources.received_content_packs(trainer.data_dir).exists() or not list(
             resources.received_content_packs(trainer.data_dir).iterdir())
-    assert load_active_pack(trainer.data_dir).version == "1.0.2"
+    assert load_active_pack(trainer.data_dir).version == "9.0.2"
     hub.close()
     coordinator.close()
     trainer.close()
@@ -222,11 +224,11 @@ def test_a_coordinator_signs_and_uses_a_pack_from_the_modules_page(main_window, 
         args[2]) or QMessageBox.StandardButton.Yes)
     monkeypatch.setattr(page_module.QMessageBox, "information", lambda *args: None)
     target = tmp_path / "correction.zip"
-    task = pack_signing.sign_pack(page, _correction(tmp_path / "correction", "1.0.3"), target)
+    task = pack_signing.sign_pack(page, _correction(tmp_path / "correction", "9.0.3"), target)
     with qtbot.waitSignal(task.succeeded, timeout=20000):
         pass
     assert str(target) in asked[0]
-    qtbot.waitUntil(lambda: page.pack.version == "1.0.3", timeout=20000)
+    qtbot.waitUntil(lambda: page.pack.version == "9.0.3", timeout=20000)
     assert signing.verify_pack(resources.imported_content_dir(app_context.data_dir),
                                signing.trusted_signers(app_context.store.database)) \
         == "your programme's coordinator"
@@ -248,11 +250,11 @@ def _received(store) -> list[Path]:
 def test_the_hub_sends_its_pack_only_to_devices_with_an_older_one(tmp_path):
     coordinator, (behind, ahead) = make_programme(tmp_path, trainers=2)
     hub = enrolled_hub(tmp_path / "hub", coordinator)
-    rolled_out = _signed_correction(tmp_path, coordinator, "1.0.2")
+    rolled_out = _signed_correction(tmp_path, coordinator, "9.0.2")
     import_pack(rolled_out, coordinator.data_dir, (),
                 signing.trusted_signers(coordinator.database))
     # This trainer got a newer pack another way (by hand, or with an app update).
-    import_pack(_signed_correction(tmp_path, coordinator, "1.0.3"), ahead.data_dir, (),
+    import_pack(_signed_correction(tmp_path, coordinator, "9.0.3"), ahead.data_dir, (),
                 signing.trusted_signers(ahead.database))
     with RunningHub(hub) as running:
         hub_client.sync_with_hub(coordinator, running.url)
@@ -263,12 +265,12 @@ def test_the_hub_sends_its_pack_only_to_devices_with_an_older_one(tmp_path):
         assert _received(ahead) == []
         assert len(_received(behind)) == 1
         assert [r.version for r in install_received(behind.data_dir, behind.database)] \
-            == ["1.0.2"]
+            == ["9.0.2"]
         hub_client.sync_with_hub(behind, running.url,
                                  held_pack=active_pack_identity(behind.data_dir))
         assert _received(behind) == []
-    assert load_active_pack(ahead.data_dir).version == "1.0.3"
-    assert load_active_pack(behind.data_dir).version == "1.0.2"
+    assert load_active_pack(ahead.data_dir).version == "9.0.3"
+    assert load_active_pack(behind.data_dir).version == "9.0.2"
     for store in (hub, coordinator, behind, ahead):
         store.close()
 
@@ -277,14 +279,14 @@ def test_the_hub_does_not_send_its_pack_to_a_device_whose_app_ships_a_newer_one(
         tmp_path, monkeypatch):
     coordinator, (trainer,) = make_programme(tmp_path)
     hub = enrolled_hub(tmp_path / "hub", coordinator)
-    import_pack(_signed_correction(tmp_path, coordinator, "1.0.2"), coordinator.data_dir, (),
+    import_pack(_signed_correction(tmp_path, coordinator, "9.0.2"), coordinator.data_dir, (),
                 signing.trusted_signers(coordinator.database))
     with RunningHub(hub) as running:
         hub_client.sync_with_hub(coordinator, running.url)
         # The trainer's app was updated: the pack it ships is newer than the hub's.
-        shipped = _correction(tmp_path / "shipped", "1.1.0")
+        shipped = _correction(tmp_path / "shipped", "9.1.0")
         monkeypatch.setattr(resources, "content_dir", lambda: shipped)
-        assert active_pack_identity(trainer.data_dir)[1] == "1.1.0"
+        assert active_pack_identity(trainer.data_dir)[1] == "9.1.0"
         hub_client.sync_with_hub(trainer, running.url,
                                  held_pack=active_pack_identity(trainer.data_dir))
         assert _received(trainer) == []
@@ -297,9 +299,9 @@ def test_a_delta_request_without_the_pack_it_holds_is_read_as_before():
 
     old = delta_request(b'{"vector": {}, "acknowledge": true, "content_pack": "ab"}')
     assert (old.acknowledge, old.content_pack, old.content_held) == (True, "ab", None)
-    new = delta_request(b'{"vector": {}, "content_held": {"id": "p", "version": "1.0.2"}}')
-    assert new.content_held == ("p", "1.0.2") and new.content_pack is None
-    for junk in ('"1.0.2"', '{"id": "p"}', '{"id": 1, "version": "1.0.2"}',
+    new = delta_request(b'{"vector": {}, "content_held": {"id": "p", "version": "9.0.2"}}')
+    assert new.content_held == ("p", "9.0.2") and new.content_pack is None
+    for junk in ('"9.0.2"', '{"id": "p"}', '{"id": 1, "version": "9.0.2"}',
                  '{"id": "p", "version": "' + "9" * 300 + '"}'):
         body = ('{"vector": {}, "content_held": ' + junk + '}').encode()
         assert delta_request(body).content_held is None
@@ -308,10 +310,10 @@ def test_a_delta_request_without_the_pack_it_holds_is_read_as_before():
 def test_the_hub_sends_its_pack_only_when_newer_than_the_devices():
     from debc_outreach.sync.content_carry import newer_than_held
 
-    carried = {"id": "debc-awareness", "version": "1.0.2"}
-    assert newer_than_held(carried, ("debc-awareness", "1.0.1"))
-    assert not newer_than_held(carried, ("debc-awareness", "1.0.2"))
-    assert not newer_than_held(carried, ("debc-awareness", "1.0.10"))
+    carried = {"id": "debc-awareness", "version": "9.0.2"}
+    assert newer_than_held(carried, ("debc-awareness", "9.0.1"))
+    assert not newer_than_held(carried, ("debc-awareness", "9.0.2"))
+    assert not newer_than_held(carried, ("debc-awareness", "9.0.10"))
     assert not newer_than_held(carried, ("another-pack", "0.1.0"))
 
 
@@ -331,7 +333,7 @@ def _carries_pack(sender, recipient, folder: Path, held_pack=None) -> bool:
 
 def test_a_bundle_carries_the_pack_only_to_a_device_not_known_to_have_it(tmp_path):
     coordinator, (trainer,) = make_programme(tmp_path)
-    import_pack(_signed_correction(tmp_path, coordinator, "1.0.2"), coordinator.data_dir, (),
+    import_pack(_signed_correction(tmp_path, coordinator, "9.0.2"), coordinator.data_dir, (),
                 signing.trusted_signers(coordinator.database))
     usb = tmp_path / "usb"
     # Nothing known about the trainer yet: the pack goes along (an older device).
@@ -343,11 +345,11 @@ def test_a_bundle_carries_the_pack_only_to_a_device_not_known_to_have_it(tmp_pat
                              held_pack=active_pack_identity(trainer.data_dir))
     assert not _carries_pack(coordinator, trainer, usb)
     # A newer pack on the trainer (an app update): still nothing older comes to it.
-    shipped_newer = (active_pack_identity(trainer.data_dir)[0], "1.1.0")
+    shipped_newer = (active_pack_identity(trainer.data_dir)[0], "9.1.0")
     _carries_pack(trainer, coordinator, usb, held_pack=shipped_newer)
     assert not _carries_pack(coordinator, trainer, usb)
     # The coordinator rolls out 1.1.1: it goes to the trainer again.
-    import_pack(_signed_correction(tmp_path, coordinator, "1.1.1"), coordinator.data_dir, (),
+    import_pack(_signed_correction(tmp_path, coordinator, "9.1.1"), coordinator.data_dir, (),
                 signing.trusted_signers(coordinator.database))
     assert _carries_pack(coordinator, trainer, usb)
     coordinator.close()
@@ -359,7 +361,7 @@ def test_a_trainer_does_not_push_its_pack_to_the_hub_nor_the_coordinator_twice(t
 
     coordinator, (trainer,) = make_programme(tmp_path)
     hub = enrolled_hub(tmp_path / "hub", coordinator)
-    import_pack(_signed_correction(tmp_path, coordinator, "1.0.2"), coordinator.data_dir, (),
+    import_pack(_signed_correction(tmp_path, coordinator, "9.0.2"), coordinator.data_dir, (),
                 signing.trusted_signers(coordinator.database))
     pushed: list[dict] = []
     original = hub_client._upload
@@ -378,7 +380,7 @@ def test_a_trainer_does_not_push_its_pack_to_the_hub_nor_the_coordinator_twice(t
                 install_received(store.data_dir, store.database)
         finally:
             hub_client._upload = original
-    assert active_pack_identity(trainer.data_dir)[1] == "1.0.2"
+    assert active_pack_identity(trainer.data_dir)[1] == "9.0.2"
     assert [header["sender"] == coordinator.device_id and "content_pack" in header
             for header in pushed] == [True, False, False, False]
     for store in (hub, coordinator, trainer):
