@@ -39,6 +39,7 @@ from debc_outreach.gui.errors import show_user_error
 from debc_outreach.gui.page import Page
 from debc_outreach.gui.teaching import pack_signing
 from debc_outreach.gui.teaching.module_reader import ModuleReader
+from debc_outreach.gui.widgets.flow_layout import FlowLayout
 from debc_outreach.i18n import _, ngettext
 
 SLUG_ROLE = Qt.ItemDataRole.UserRole
@@ -63,15 +64,16 @@ class ModulesPage(Page):
         self.import_button.clicked.connect(self.choose_pack_to_import)
         self.sign_button = QPushButton()
         self.sign_button.clicked.connect(lambda: pack_signing.choose_and_sign(self))
-        top = QHBoxLayout()
-        top.addWidget(self.heading)
-        top.addWidget(self.pack_label, 1)
-        top.addWidget(self.sign_button)
         self.contacts_button = QPushButton()
         self.contacts_button.setObjectName("contactsButton")
         self.contacts_button.clicked.connect(self.save_contact_sheet)
-        top.addWidget(self.contacts_button)
-        top.addWidget(self.import_button)
+        top = QHBoxLayout()
+        top.addWidget(self.heading)
+        top.addWidget(self.pack_label, 1)
+        # The pack's actions wrap under the heading when Khmer at large text needs the room.
+        pack_actions = FlowLayout()
+        for button in (self.sign_button, self.contacts_button, self.import_button):
+            pack_actions.addWidget(button)
 
         self.search = QLineEdit()
         self.search.setObjectName("moduleSearch")
@@ -121,15 +123,13 @@ class ModulesPage(Page):
         self.kit_button = QPushButton()
         self.kit_button.setObjectName("kitButton")
         self.kit_button.clicked.connect(self.save_kit)
-        actions = QHBoxLayout()
-        actions.addWidget(self.present_button)
-        actions.addWidget(self.handout_button)
-        actions.addWidget(self.kit_button)
         self.script_button = QPushButton()
         self.script_button.setObjectName("scriptButton")
         self.script_button.clicked.connect(self.save_script)
-        actions.addWidget(self.script_button)
-        actions.addStretch(1)
+        actions = FlowLayout()
+        for button in (self.present_button, self.handout_button, self.kit_button,
+                       self.script_button):
+            actions.addWidget(button)
         self.reader = ModuleReader()
         self.reader.glossary_requested.connect(self.show_glossary_term)
         right = QWidget()
@@ -150,6 +150,7 @@ class ModulesPage(Page):
         layout = QVBoxLayout(self)
         layout.setContentsMargins(24, 24, 24, 24)
         layout.addLayout(top)
+        layout.addLayout(pack_actions)
         layout.addLayout(filters)
         layout.addWidget(splitter, 1)
 
