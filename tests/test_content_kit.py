@@ -191,3 +191,18 @@ def test_modules_page_prints_kit_script_and_contact_sheet(main_window, monkeypat
         assert (tmp_path / name).stat().st_size > 10_000, name
     page.modules.setCurrentRow(rows["phone-basics-khmer-typing"])     # no kit
     assert not page.kit_button.isEnabled() and page.script_button.isEnabled()
+
+
+@pytest.mark.skipif(shutil.which("pdftotext") is None, reason="poppler-utils is not installed")
+def test_the_printed_contact_sheet_and_script_carry_their_khmer_text(tmp_path):
+    from debc_outreach.content.printing import print_markdown
+
+    pack = load_pack(resources.content_dir())
+    module = pack.modules[0]
+    for name, markdown in (("contacts", contact_sheet_markdown(pack, "km")),
+                           ("script", script_markdown(module, pack, "km"))):
+        path = print_markdown(markdown, name, tmp_path / f"{name}.pdf")
+        text = subprocess.run(["pdftotext", str(path), "-"], capture_output=True,
+                              text=True, check=True).stdout
+        heading = markdown.lstrip("# ").splitlines()[0]
+        assert heading in text, name

@@ -91,17 +91,9 @@ def cmd_list(args: argparse.Namespace) -> int:
 
 
 def cmd_handout(args: argparse.Namespace) -> int:
-    from debc_outreach.content.loader import load_active_pack
-
-    pack = load_active_pack(args.data_dir)
-    module = pack.module(args.slug)
-    if module is None:
-        raise UserError(_("There is no module {slug}. `debc-outreach content list` shows them.")
-                        .format(slug=args.slug))
-    output = Path(args.output).expanduser()
-    if not output.parent.is_dir():
-        raise UserError(_("The folder {folder} does not exist.").format(folder=output.parent))
     from debc_outreach.content.handout import render_handout
+
+    pack, module, output = _module_to_print(args)
 
     try:
         render_handout(module, pack, args.content_lang or args.lang or "km", output)

@@ -35,26 +35,13 @@ _APP = []                  # the offscreen application of a headless run, kept a
 
 def render_handout(module: Module, pack: Pack, lang: str, path: Path) -> Path:
     """Write the handout of `module` in `lang` to the PDF file `path`; return the path."""
-    from PySide6.QtCore import QMarginsF, QSizeF
-    from PySide6.QtGui import (
-        QFont,
-        QPageLayout,
-        QPageSize,
-        QPdfWriter,
-        QTextDocument,
-    )
+    from PySide6.QtCore import QSizeF
+    from PySide6.QtGui import QFont, QPageLayout, QTextDocument
 
     start_headless_qt()
 
     path = Path(path)
-    writer = QPdfWriter(str(path))
-    writer.setPageLayout(QPageLayout(QPageSize(QPageSize.PageSizeId.A4),
-                                     QPageLayout.Orientation.Portrait,
-                                     QMarginsF(MARGIN_MM, MARGIN_MM, MARGIN_MM, MARGIN_MM),
-                                     QPageLayout.Unit.Millimeter))
-    writer.setResolution(PRINT_DPI)
-    writer.setTitle(module.title(lang))
-    writer.setCreator("DEBC Outreach")
+    writer = a4_writer(path, module.title(lang))
 
     document = QTextDocument()
     font = QFont(FONT_FAMILY)
@@ -75,6 +62,22 @@ def render_handout(module: Module, pack: Pack, lang: str, path: Path) -> Path:
         raise UserError(_("The handout could not be written to {path}.").format(path=path))
     label_pdf_text(document, path)
     return path
+
+
+def a4_writer(path: Path, title: str, margin_mm: float = MARGIN_MM):
+    """A QPdfWriter for an A4 portrait page at print resolution."""
+    from PySide6.QtCore import QMarginsF
+    from PySide6.QtGui import QPageLayout, QPageSize, QPdfWriter
+
+    writer = QPdfWriter(str(path))
+    writer.setPageLayout(QPageLayout(QPageSize(QPageSize.PageSizeId.A4),
+                                     QPageLayout.Orientation.Portrait,
+                                     QMarginsF(margin_mm, margin_mm, margin_mm, margin_mm),
+                                     QPageLayout.Unit.Millimeter))
+    writer.setResolution(PRINT_DPI)
+    writer.setTitle(title)
+    writer.setCreator("DEBC Outreach")
+    return writer
 
 
 def start_headless_qt() -> None:

@@ -17,7 +17,7 @@ import html
 from pathlib import Path
 
 from debc_outreach.content import labels
-from debc_outreach.content.handout import FONT_FAMILY, start_headless_qt
+from debc_outreach.content.handout import FONT_FAMILY, a4_writer, start_headless_qt
 from debc_outreach.content.kit import KitItem, load_kit
 from debc_outreach.content.model import Module, Pack
 from debc_outreach.core.khmer_text import with_line_breaks
@@ -50,19 +50,12 @@ def render_kit(module: Module, pack: Pack, path: Path,
     if not items:
         raise UserError(_("Module {slug} has no practice kit yet.").format(slug=module.slug))
     start_headless_qt()
-    from PySide6.QtCore import QMarginsF
-    from PySide6.QtGui import QPageLayout, QPageSize, QPainter, QPdfWriter
+    from PySide6.QtGui import QPainter
 
     path = Path(path)
-    writer = QPdfWriter(str(path))
-    writer.setPageLayout(QPageLayout(QPageSize(QPageSize.PageSizeId.A4),
-                                     QPageLayout.Orientation.Portrait,
-                                     QMarginsF(MARGIN_MM, MARGIN_MM, MARGIN_MM, MARGIN_MM),
-                                     QPageLayout.Unit.Millimeter))
-    writer.setResolution(PRINT_DPI)
     first = languages[0]
-    writer.setTitle(f"{module.title(first)} · {labels.label(labels.KIT_TITLE, first)}")
-    writer.setCreator("DEBC Outreach")
+    writer = a4_writer(path, f"{module.title(first)} · {labels.label(labels.KIT_TITLE, first)}",
+                       MARGIN_MM)
     painter = QPainter()
     if not painter.begin(writer):
         raise UserError(_("The practice kit could not be written to {path}.").format(

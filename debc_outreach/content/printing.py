@@ -9,13 +9,8 @@ from __future__ import annotations
 from pathlib import Path
 
 from debc_outreach.content.display import display_markdown
-from debc_outreach.content.handout import (
-    FONT_FAMILY,
-    LAYOUT_DPI,
-    MARGIN_MM,
-    PRINT_DPI,
-    start_headless_qt,
-)
+from debc_outreach.content.handout import FONT_FAMILY, LAYOUT_DPI, a4_writer, start_headless_qt
+from debc_outreach.content.pdf_text import label_pdf_text
 from debc_outreach.errors import UserError
 from debc_outreach.i18n import _
 
@@ -23,18 +18,11 @@ from debc_outreach.i18n import _
 def print_markdown(markdown: str, title: str, path: Path, body_points: float = 11.0) -> Path:
     """Write `markdown` as an A4 PDF to `path`; return the path."""
     start_headless_qt()
-    from PySide6.QtCore import QMarginsF, QSizeF
-    from PySide6.QtGui import QFont, QPageLayout, QPageSize, QPdfWriter, QTextDocument
+    from PySide6.QtCore import QSizeF
+    from PySide6.QtGui import QFont, QPageLayout, QTextDocument
 
     path = Path(path)
-    writer = QPdfWriter(str(path))
-    writer.setPageLayout(QPageLayout(QPageSize(QPageSize.PageSizeId.A4),
-                                     QPageLayout.Orientation.Portrait,
-                                     QMarginsF(MARGIN_MM, MARGIN_MM, MARGIN_MM, MARGIN_MM),
-                                     QPageLayout.Unit.Millimeter))
-    writer.setResolution(PRINT_DPI)
-    writer.setTitle(title)
-    writer.setCreator("DEBC Outreach")
+    writer = a4_writer(path, title)
     document = QTextDocument()
     font = QFont(FONT_FAMILY)
     font.setPointSizeF(body_points)
@@ -47,4 +35,5 @@ def print_markdown(markdown: str, title: str, path: Path, body_points: float = 1
     del writer                                 # flushes and closes the file
     if not path.exists() or path.stat().st_size == 0:
         raise UserError(_("The file could not be written to {path}.").format(path=path))
+    label_pdf_text(document, path)
     return path
