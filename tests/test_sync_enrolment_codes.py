@@ -236,9 +236,9 @@ def test_a_forged_code_with_a_good_check_is_refused_by_the_signatures(devices):
 def test_a_picture_without_a_qr_code_says_so(tmp_path):
     from PySide6.QtGui import QColor, QImage
 
-    from debc_outreach.reports.pdf.render import ensure_gui
+    from debc_outreach.content.handout import start_headless_qt
 
-    ensure_gui()
+    start_headless_qt()
     blank = QImage(400, 300, QImage.Format.Format_RGB32)
     blank.fill(QColor("white"))
     path = tmp_path / "blank.png"

@@ -31,6 +31,7 @@ LAYOUT_DPI = 96            # QTextDocument lays out in screen pixels; print_() s
 IMAGE_OVERSAMPLE = 3       # images are rasterised at print resolution, not screen
 
 _APP = []                  # the offscreen application of a headless run, kept alive
+_FONTS_ADDED: list = []    # the Khmer font files are registered once per process
 
 
 def render_handout(module: Module, pack: Pack, lang: str, path: Path) -> Path:
@@ -92,8 +93,10 @@ def start_headless_qt() -> None:
                                                      or os.environ.get("WAYLAND_DISPLAY")):
             os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
         _APP.append(QGuiApplication([]))
-    for font_file in resources.khmer_font_files():
-        QFontDatabase.addApplicationFont(str(font_file))
+    if not _FONTS_ADDED:
+        for font_file in resources.khmer_font_files():
+            QFontDatabase.addApplicationFont(str(font_file))
+        _FONTS_ADDED.append(True)
 
 
 def _self_check_on_its_own_page(document, heading: str) -> None:

@@ -158,9 +158,9 @@ def chart_image(chart: BarChart, width: int, height: int, scale: float = 3.0):
     from PySide6.QtCore import QRectF
     from PySide6.QtGui import QImage, QPainter
 
-    from debc_outreach.reports.pdf.render import ensure_gui
+    from debc_outreach.content.handout import start_headless_qt
 
-    ensure_gui()
+    start_headless_qt()
     image = QImage(int(width * scale), int(height * scale), QImage.Format.Format_RGB32)
     image.setDevicePixelRatio(scale)
     image.fill(0xFFFFFF)

@@ -70,12 +70,12 @@ def read_codes(path: Path) -> list[str]:
     from PySide6.QtCore import Qt
     from PySide6.QtGui import QImage
 
-    from debc_outreach.reports.pdf.render import ensure_gui
+    from debc_outreach.content.handout import start_headless_qt
 
     if path.suffix.lower() == ".pdf":
         raise UserError(_("{path} is a PDF. Open a photo or scan of the QR code instead (PNG "
                           "or JPEG), or type the short code printed under it.").format(path=path))
-    ensure_gui()                       # image format plugins need an application
+    start_headless_qt()                       # image format plugins need an application
     image = QImage(str(path))
     if image.isNull():
         raise UserError(_("{path} is not a picture this app can open (use PNG or JPEG).")

@@ -6,11 +6,9 @@ The file appears whole or not at all (reports/atomic.py).
 
 from __future__ import annotations
 
-import os
-import sys
 from pathlib import Path
 
-from debc_outreach import resources
+from debc_outreach.content.handout import start_headless_qt
 from debc_outreach.content.pdf_text import label_pdf_text
 from debc_outreach.reports.atomic import atomic_path
 
@@ -19,23 +17,6 @@ PRINT_DPI = 300
 LAYOUT_DPI = 96                 # QTextDocument lays out in screen pixels
 MARGIN_MM = 14.0
 
-_APP: list = []                 # the offscreen application of a headless run, kept alive
-_FONTS_ADDED: list = []
-
-
-def ensure_gui() -> None:
-    """A QGuiApplication (offscreen when headless) and the Khmer font registered."""
-    from PySide6.QtGui import QFontDatabase, QGuiApplication
-
-    if QGuiApplication.instance() is None:
-        if sys.platform.startswith("linux") and not (os.environ.get("DISPLAY")
-                                                     or os.environ.get("WAYLAND_DISPLAY")):
-            os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
-        _APP.append(QGuiApplication([]))
-    if not _FONTS_ADDED:
-        for font_file in resources.khmer_font_files():
-            QFontDatabase.addApplicationFont(str(font_file))
-        _FONTS_ADDED.append(True)
 
 
 def render_pdf(html: str, path: Path, *, title: str, landscape: bool = False,
@@ -50,7 +31,7 @@ def render_pdf(html: str, path: Path, *, title: str, landscape: bool = False,
     from PySide6.QtCore import QMarginsF, QSizeF, QUrl
     from PySide6.QtGui import QFont, QPageLayout, QPageSize, QPdfWriter, QTextDocument
 
-    ensure_gui()
+    start_headless_qt()
     path = Path(path)
     with atomic_path(path) as temp:
         writer = QPdfWriter(str(temp))
