@@ -151,14 +151,20 @@ def active_pack_dir(data_dir: Path | None) -> Path:
     return shipped
 
 
+def pack_identity(folder: Path) -> tuple[str, str]:
+    """(id, version) of the pack in `folder`, read from its pack.toml alone;
+    ContentError when that cannot be read."""
+    data = read_toml(Path(folder) / PACK_FILE)
+    return str(data.get("id", "")), str(data.get("version", ""))
+
+
 def active_pack_identity(data_dir: Path | None) -> tuple[str, str]:
-    """(id, version) of the pack this device uses, read from its pack.toml alone: what
-    sync tells the hub, so the hub sends a pack only when it is newer."""
+    """(id, version) of the pack this device uses, ("", "") when unreadable: what sync
+    tells the hub, so the hub sends a pack only when it is newer."""
     try:
-        data = read_toml(active_pack_dir(data_dir) / PACK_FILE)
+        return pack_identity(active_pack_dir(data_dir))
     except ContentError:
         return "", ""
-    return str(data.get("id", "")), str(data.get("version", ""))
 
 
 def load_active_pack(data_dir: Path | None) -> Pack:

@@ -32,6 +32,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import (
     Ed25519PublicKey,
 )
 
+from debc_outreach.content.loader import pack_identity
 from debc_outreach.errors import UserError
 from debc_outreach.i18n import _, ngettext
 from debc_outreach.storage.events import dumps
@@ -73,13 +74,6 @@ def _files(folder: Path) -> dict[str, str]:
     return found
 
 
-def _pack_identity(folder: Path) -> tuple[str, str]:
-    from debc_outreach.content.loader import PACK_FILE, read_toml
-
-    data = read_toml(folder / PACK_FILE)
-    return str(data.get("id", "")), str(data.get("version", ""))
-
-
 class PackHasErrors(UserError):
     """A pack with errors is not signed; `problems` says where."""
 
@@ -111,7 +105,7 @@ def sign_checked(folder: Path, key: Ed25519PrivateKey, signer: str,
 def sign_pack(folder: Path, key: Ed25519PrivateKey, signer: str) -> Path:
     """Write `folder`/signature.json, signed with `key` under the name `signer`."""
     folder = Path(folder)
-    pack_id, version = _pack_identity(folder)
+    pack_id, version = pack_identity(folder)
     body = {"type": SIGNATURE_TYPE, "version": 1, "pack": pack_id, "pack_version": version,
             "signer": signer, "key": public_text(key),
             "signed_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
@@ -162,7 +156,7 @@ def verify_pack(folder: Path, trusted: dict[str, str]) -> str:
         if actual.get(name) != body["files"][name]:
             raise PackSignatureError(_("This content pack was changed after it was signed: "
                                        "{file}").format(file=name))
-    if _pack_identity(folder) != (body.get("pack"), body.get("pack_version")):
+    if pack_identity(folder) != (body.get("pack"), body.get("pack_version")):
         raise PackSignatureError(_("This content pack was changed after it was signed: "
                                    "{file}").format(file="pack.toml"))
     return trusted[body["key"]]
