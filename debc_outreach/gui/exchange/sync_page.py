@@ -26,6 +26,7 @@ from PySide6.QtWidgets import (
 )
 
 from debc_outreach import i18n
+from debc_outreach.content.loader import active_pack_identity
 from debc_outreach.errors import UserError
 from debc_outreach.gui import fonts
 from debc_outreach.gui.changes import attempt
@@ -370,7 +371,6 @@ class SyncPage(Page):
             return None
 
         def work(store: Store, progress: Progress):
-            from debc_outreach.content.loader import active_pack_identity
             from debc_outreach.sync import export
 
             coordinator = peers.coordinator_id(store)
@@ -404,8 +404,6 @@ class SyncPage(Page):
         sync_folder.remember_folder(self.context.data_dir, folder)
 
         def work(store: Store, progress: Progress):
-            from debc_outreach.content.loader import active_pack_identity
-
             result = sync_folder.sync_folder(store, folder, report=progress.report,
                                              cancelled=lambda: progress.cancelled,
                                              held_pack=active_pack_identity(store.data_dir))
@@ -442,8 +440,6 @@ class SyncPage(Page):
         hub_client.save_hub_settings(data_dir, url, proxy)
 
         def work(store: Store, progress: Progress):
-            from debc_outreach.content.loader import active_pack_identity
-
             result = hub_client.sync_with_hub(store, url, report=progress.report,
                                               cancelled=lambda: progress.cancelled,
                                               proxy=proxy,
