@@ -170,10 +170,25 @@ def _counted(database, filt: ReportFilter) -> dict:
     }
 
 
+def _first_marks(database) -> tuple[dict, dict]:
+    """(The first-visit marks as stored, the same recomputed in Python from the rows.)"""
+    stored, expected, seen = {}, {}, set()
+    for person, day, session_id, village, *marks in sorted(database.conn.execute(
+            "SELECT person, date, session_id, village, first_visit, first_in_month, "
+            "first_in_province FROM report_visit")):
+        stored[(person, day, session_id)] = tuple(marks)
+        groups = ((person,), (person, "month", day[:7]), (person, "province", village[:2]))
+        expected[(person, day, session_id)] = tuple(int(group not in seen) for group in groups)
+        seen.update(groups)
+    return stored, expected
+
+
 def _check(store) -> None:
     for filt in FILTERS:
         assert _counted(store.database, filt) == _recount(store.database, filt)
     assert report_visits.pending(store.database) == 0
+    stored, expected = _first_marks(store.database)
+    assert stored == expected
     assert aggregates.unique_people(store.database, ReportFilter()) == len(
         {row[1] for row in raw_attendance(store.database)})
 

@@ -102,14 +102,20 @@ def visits_of_people(database: Database, filt: ReportFilter) -> tuple[str, str, 
 def _people_figures(database: Database, source: str, params: list
                     ) -> tuple[Headline, dict[tuple[str, str], int]]:
     """Headline figures and people by (sex, age band at their first visit)."""
+    # min(v.date) makes SQLite take the age band of each person's first visit.
+    return _tally(database.conn.execute(
+        "SELECT sex, disability, consent, age_band, count(*), sum(visits) FROM ("
+        "SELECT v.person, v.sex, v.disability, v.consent, v.age_band, min(v.date), "
+        f"count(*) AS visits {source} GROUP BY v.person) "
+        "GROUP BY sex, disability, consent, age_band", params))
+
+
+def _tally(groups) -> tuple[Headline, dict[tuple[str, str], int]]:
+    """Headline and people by (sex, age band) from rows of (sex, disability, consent,
+    age band, people, visits)."""
     counts: Counter = Counter()
     by_sex_age: Counter = Counter()
-    # min(v.date) makes SQLite take the age band of each person's first visit.
-    for sex, disability, consent, band, people, visits in database.conn.execute(
-            "SELECT sex, disability, consent, age_band, count(*), sum(visits) FROM ("
-            "SELECT v.person, v.sex, v.disability, v.consent, v.age_band, min(v.date), "
-            f"count(*) AS visits {source} GROUP BY v.person) "
-            "GROUP BY sex, disability, consent, age_band", params):
+    for sex, disability, consent, band, people, visits in groups:
         counts["attendances"] += visits
         counts["people"] += people
         counts["women"] += people if sex == "F" else 0
@@ -118,13 +124,70 @@ def _people_figures(database: Database, source: str, params: list
         counts["without_consent"] += people if consent != "yes" else 0
         counts["youth"] += people if band == "15-24" else 0
         counts["elders"] += people if band == "60+" else 0
-        by_sex_age[(sex, band)] += people
+        if people:
+            by_sex_age[(sex, band)] += people
     return Headline(**counts), dict(by_sex_age)
+
+
+# --- people counted from the first-visit marks ------------------------------------------
+# Without a filter, or with a province alone, each person's first visit in the selection
+# is marked in `report_visit` (first_visit, first_in_province): people are counted
+# by adding marks, which needs neither a DISTINCT nor a sort of a million rows.
+
+_PAST = chr(0x10FFFF)     # sorts after any text that starts with the same prefix
+
+
+def _marks_count(filt: ReportFilter) -> bool:
+    """Whether the first-visit marks give the people of `filt`."""
+    return filt == ReportFilter(province=filt.province)
+
+
+def _marked_people(database: Database, province: str
+                   ) -> tuple[Headline, dict[tuple[str, str], int]]:
+    conn = database.conn
+    if not province:        # one entry a person in report_visit_person, already grouped
+        headline_, by_sex_age = _tally(
+            (*row, 0) for row in conn.execute(
+                "SELECT sex, disability, consent, age_band, count(*) FROM report_visit "
+                "WHERE first_visit = 1 GROUP BY sex, disability, consent, age_band"))
+        visits = conn.execute("SELECT count(*) FROM report_visit").fetchone()[0]
+        return replace(headline_, attendances=visits), by_sex_age
+    return _tally(conn.execute(
+        "SELECT sex, disability, consent, age_band, sum(first_in_province), count(*) "
+        "FROM report_visit WHERE village >= ? AND village < ? "
+        "GROUP BY sex, disability, consent, age_band", (province, province + _PAST)))
+
+
+def _marked_groups(database: Database, column: str, width: int, mark: str,
+                   low: str = "", high: str = _PAST) -> list[tuple[str, int, int]]:
+    """(prefix of `column`, visits, people) for each prefix of `width` characters among
+    the values in [low, high), people counted by `mark`. Each group is one range of an
+    index (found by a seek), so nothing is sorted."""
+    conn = database.conn
+    out = []
+    start, above = low, ">="
+    while True:
+        key = conn.execute(f"SELECT substr(min({column}), 1, {width}) FROM report_visit "
+                           f"WHERE {column} {above} ? AND {column} < ?",
+                           (start, high)).fetchone()[0]
+        if key is None:
+            return out
+        if len(key) < width:        # a short value is a group of its own
+            where, params, start, above = f"{column} = ?", (key,), key, ">"
+        else:
+            where, params = f"{column} >= ? AND {column} < ?", (key, key + _PAST)
+            start, above = key + _PAST, ">="
+        visits, people = conn.execute(f"SELECT count(*), sum({mark}) FROM report_visit "
+                                      f"WHERE {where}", params).fetchone()
+        out.append((key, visits, people or 0))
 
 
 def headline(database: Database, filt: ReportFilter) -> Headline:
     """The headline figures alone (targets)."""
-    return _people_figures(database, *_visits(database, filt))[0]
+    source, params = _visits(database, filt)
+    if _marks_count(filt):
+        return _marked_people(database, filt.province)[0]
+    return _people_figures(database, source, params)[0]
 
 
 def sessions_held(database: Database, filt: ReportFilter) -> int:
@@ -169,16 +232,30 @@ def figures(database: Database, filt: ReportFilter, *, item_ids: list[str] | Non
     source, params = _visits(database, filt, progress)
     step = progress or (lambda _share: None)
     result = Figures()
-    headline_, result.by_sex_age = _people_figures(database, source, params)
+    marked = _marks_count(filt)
+    if marked:
+        headline_, result.by_sex_age = _marked_people(database, filt.province)
+    else:
+        headline_, result.by_sex_age = _people_figures(database, source, params)
     step(0.5)
     result.headline = replace(headline_, sessions=sessions_held(database, filt))
-    result.by_month = [tuple(row) for row in database.conn.execute(
-        f"SELECT substr(v.date, 1, 7) AS month, count(*), count(DISTINCT v.person) {source} "
-        "GROUP BY month ORDER BY month", params)]
+    if marked and not filt.province:
+        result.by_month = _marked_groups(database, "date", 7, "first_in_month")
+    else:
+        result.by_month = [tuple(row) for row in database.conn.execute(
+            f"SELECT substr(v.date, 1, 7) AS month, count(*), count(DISTINCT v.person) "
+            f"{source} GROUP BY month ORDER BY month", params)]
     step(0.75)
-    result.by_province = [tuple(row) for row in database.conn.execute(
-        f"SELECT substr(v.village, 1, 2) AS code, count(*), count(DISTINCT v.person) {source} "
-        "GROUP BY code ORDER BY count(*) DESC, code", params)]
+    if marked:
+        low = filt.province
+        result.by_province = sorted(
+            _marked_groups(database, "village", 2, "first_in_province", low,
+                           low + _PAST if low else _PAST),
+            key=lambda group: (-group[1], group[0]))
+    else:
+        result.by_province = [tuple(row) for row in database.conn.execute(
+            f"SELECT substr(v.village, 1, 2) AS code, count(*), count(DISTINCT v.person) "
+            f"{source} GROUP BY code ORDER BY count(*) DESC, code", params)]
     if item_ids:
         result.skills = skills_by_module(database, filt, item_ids)
     return result
@@ -216,5 +293,8 @@ def attendances(database: Database, filt: ReportFilter) -> int:
 
 def unique_people(database: Database, filt: ReportFilter) -> int:
     source, params = _visits(database, filt)
+    if filt == ReportFilter():
+        return database.conn.execute("SELECT count(*) FROM report_visit "
+                                     "WHERE first_visit = 1").fetchone()[0]
     return database.conn.execute(f"SELECT count(DISTINCT v.person) {source}",
                                  params).fetchone()[0]

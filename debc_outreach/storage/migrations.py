@@ -460,6 +460,15 @@ def _skills_index_covers_state(conn: sqlite3.Connection) -> None:
     """)
 
 
+def _report_visit_first_marks(conn: sqlite3.Connection) -> None:
+    """Counted visits carry their person's first-visit marks, so the dashboard counts
+    people of a million check-ins without DISTINCT: the table is made again."""
+    from debc_outreach.storage import report_visits
+
+    report_visits.drop(conn)
+    report_visits.create(conn)
+
+
 MIGRATIONS: tuple[Migration, ...] = (
     Migration("0001_event_log", _event_log),
     Migration("0002_trainers", _trainers),
@@ -474,6 +483,7 @@ MIGRATIONS: tuple[Migration, ...] = (
     Migration("0012_local_preferences", _local_preferences),
     Migration("0013_report_visits", _report_visits),
     Migration("0014_skills_index_covers_state", _skills_index_covers_state),
+    Migration("0021_report_visit_first_marks", _report_visit_first_marks),
 )
 
 
