@@ -9,6 +9,7 @@ import tempfile
 from collections import Counter, defaultdict
 from pathlib import Path
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from support.reports_data import raw_attendance
@@ -241,4 +242,28 @@ def test_the_migration_fills_the_table_from_existing_records(store):
         conn.execute("DROP TABLE report_visit_dirty")
         report_visits.create(conn)
     assert report_visits.pending(store.database) == 0
+    _check(store)
+
+
+def test_a_rebuild_reports_progress_and_stops_when_asked(store, monkeypatch):
+    from support.reports_data import demo_programme
+
+    monkeypatch.setattr(report_visits, "REBUILD_AT", 10)
+    monkeypatch.setattr(report_visits, "_TICK", 1000)
+    demo_programme(store, participants=60, sessions=5)
+    waiting = report_visits.pending(store.database)
+    assert waiting > 10
+
+    class Stop(Exception):
+        pass
+
+    def stop_at_once(_share: float) -> None:
+        raise Stop()
+
+    with pytest.raises(Stop):
+        report_visits.bring_up_to_date(store.database, stop_at_once)
+    assert report_visits.pending(store.database) == waiting      # nothing half done
+    shares: list[float] = []
+    report_visits.bring_up_to_date(store.database, shares.append)
+    assert shares and shares == sorted(shares) and 0 < shares[-1] < 1
     _check(store)

@@ -25,6 +25,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from debc_outreach.storage import driver
 from debc_outreach.storage.database import Database
 
 # Attendance rows that count: present, in a live session, of a live person. A
@@ -158,6 +159,10 @@ _ROWID = "(SELECT rowid FROM participant WHERE id = :person)"
 
 # Past this many changes (a large sync import) one rebuild beats row-by-row updates.
 REBUILD_AT = 20_000
+# SQLite steps between two progress reports of a rebuild, and about how many steps a
+# check-in takes (measured on a million of them), to tell how far the rebuild has come.
+_TICK = 200_000
+_STEPS_PER_CHECK_IN = 400
 
 
 def create(conn) -> None:
@@ -199,15 +204,46 @@ def bring_up_to_date(database: Database,
                                f"LIMIT {REBUILD_AT + 1}").fetchall()
         if len(changes) > REBUILD_AT:
             conn.execute("DELETE FROM report_visit")
-            _rebuild(conn)
+            _rebuild(conn, progress)
         else:
             _apply(conn, changes, progress)
         conn.execute("DELETE FROM report_visit_dirty")
 
 
-def _rebuild(conn) -> None:
-    """Every counted row, with its first-visit marks, from the records."""
-    conn.execute(_ALL)
+def _rebuild(conn, progress: Callable[[float], None] | None = None) -> None:
+    """Every counted row, with its first-visit marks, from the records.
+
+    One statement does it (minutes on a million check-ins of a slow laptop); SQLite
+    calls back every `_TICK` steps, which reports progress and lets `progress` stop
+    the statement by raising.
+    """
+    if progress is None:
+        conn.execute(_ALL)
+        return
+    expected = max(1, conn.execute("SELECT count(*) FROM attendance").fetchone()[0]
+                   * _STEPS_PER_CHECK_IN)
+    steps = 0
+    stopped: list[BaseException] = []
+
+    def tick() -> int:
+        nonlocal steps
+        steps += _TICK
+        try:
+            progress(min(0.99, steps / expected))
+        except BaseException as error:     # noqa: BLE001 - re-raised below
+            stopped.append(error)
+            return 1                        # SQLite interrupts the statement
+        return 0
+
+    conn.set_progress_handler(tick, _TICK)
+    try:
+        conn.execute(_ALL)
+    except driver.OperationalError:
+        if stopped:
+            raise stopped[0] from None
+        raise
+    finally:
+        conn.set_progress_handler(None, 0)
 
 
 def _apply(conn, changes: list[tuple[str, str]], progress) -> None:
