@@ -130,16 +130,17 @@ _COLUMNS = ("SELECT p.rowid AS person, s.date AS date, s.id AS session_id, "
             "p.disability AS disability, p.consent AS consent, a.added_device AS device ")
 _INSERT = f"INSERT OR REPLACE INTO report_visit ({_VISIT}) "
 # Whether a visit is its person's first (by date, then session id) of all, of its month
-# and of its province.
-_MARKS = ("row_number() OVER (PARTITION BY person ORDER BY date, session_id) = 1, "
-          "row_number() OVER (PARTITION BY person, substr(date, 1, 7) "
-          "ORDER BY date, session_id) = 1, "
+# and of its province. Visits come in date order within a person, so the first of a
+# month is the one whose previous visit was in another month: two sorts, not three.
+_MARKS = ("row_number() OVER person_visits = 1, "
+          "lag(substr(date, 1, 7)) OVER person_visits IS NOT substr(date, 1, 7), "
           "row_number() OVER (PARTITION BY person, substr(village, 1, 2) "
           "ORDER BY date, session_id) = 1")
+_PERSON_VISITS = "WINDOW person_visits AS (PARTITION BY person ORDER BY date, session_id)"
 # The marks of the people in temp.report_visit_touched, where they changed.
 _MARK = (f"WITH f(person, date, session_id, visit, month, province) AS (SELECT person, date, "
          f"session_id, {_MARKS} FROM report_visit WHERE person IN "
-         "(SELECT person FROM temp.report_visit_touched)) "
+         f"(SELECT person FROM temp.report_visit_touched) {_PERSON_VISITS}) "
          "UPDATE report_visit SET first_visit = f.visit, first_in_month = f.month, "
          "first_in_province = f.province FROM f "
          "WHERE report_visit.person = f.person AND report_visit.date = f.date "
@@ -147,7 +148,7 @@ _MARK = (f"WITH f(person, date, session_id, visit, month, province) AS (SELECT p
          "first_in_province) != (f.visit, f.month, f.province)")
 _ALL = (f"INSERT OR REPLACE INTO report_visit ({_VISIT}, first_visit, first_in_month, "
         f"first_in_province) SELECT {_VISIT}, {_MARKS} FROM ({_COLUMNS} {ATTENDANCE_FROM} "
-        f"WHERE {ATTENDANCE_WHERE})")
+        f"WHERE {ATTENDANCE_WHERE}) {_PERSON_VISITS}")
 # Every counted row of one kept person (their own records and those merged into them).
 _PERSON_FROM = (f"FROM participant m CROSS JOIN attendance a ON a.participant_id = m.id "
                 f"JOIN session s ON s.id = a.session_id JOIN participant p ON p.id = {KEPT} ")
