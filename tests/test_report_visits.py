@@ -53,6 +53,7 @@ operation = st.one_of(
 )
 FILTERS = (ReportFilter(), ReportFilter(date_from="2026-01-01", date_to="2026-02-28"),
            ReportFilter(province="07"), ReportFilter(district="0702"),
+           ReportFilter(date_from="2026-01-15", province="07"),
            ReportFilter(trainer_id="nobody"))
 
 
@@ -171,16 +172,16 @@ def _counted(database, filt: ReportFilter) -> dict:
     }
 
 
-def _first_marks(database) -> tuple[dict, dict]:
-    """(The first-visit marks as stored, the same recomputed in Python from the rows.)"""
-    stored, expected, seen = {}, {}, set()
-    for person, day, session_id, village, *marks in sorted(database.conn.execute(
-            "SELECT person, date, session_id, village, first_visit, first_in_month, "
-            "first_in_province FROM report_visit")):
-        stored[(person, day, session_id)] = tuple(marks)
-        groups = ((person,), (person, "month", day[:7]), (person, "province", village[:2]))
-        expected[(person, day, session_id)] = tuple(int(group not in seen) for group in groups)
-        seen.update(groups)
+def _previous_dates(database) -> tuple[dict, dict]:
+    """(The previous-visit dates as stored, the same recomputed in Python from the rows.)"""
+    stored, expected, last = {}, {}, {}
+    for person, day, session_id, village, *previous in sorted(database.conn.execute(
+            "SELECT person, date, session_id, village, prev_date, prev_in_province "
+            "FROM report_visit")):
+        stored[(person, day, session_id)] = tuple(previous)
+        expected[(person, day, session_id)] = (last.get(person),
+                                               last.get((person, village[:2])))
+        last[person] = last[(person, village[:2])] = day
     return stored, expected
 
 
@@ -188,7 +189,7 @@ def _check(store) -> None:
     for filt in FILTERS:
         assert _counted(store.database, filt) == _recount(store.database, filt)
     assert report_visits.pending(store.database) == 0
-    stored, expected = _first_marks(store.database)
+    stored, expected = _previous_dates(store.database)
     assert stored == expected
     assert aggregates.unique_people(store.database, ReportFilter()) == len(
         {row[1] for row in raw_attendance(store.database)})

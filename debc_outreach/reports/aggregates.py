@@ -129,56 +129,87 @@ def _tally(groups) -> tuple[Headline, dict[tuple[str, str], int]]:
     return Headline(**counts), dict(by_sex_age)
 
 
-# --- people counted from the first-visit marks ------------------------------------------
-# Without a filter, or with a province alone, each person's first visit in the selection
-# is marked in `report_visit` (first_visit, first_in_province): people are counted
-# by adding marks, which needs neither a DISTINCT nor a sort of a million rows.
+# --- people counted from the previous-visit dates ------------------------------------
+# With dates and a province alone, a visit is its person's first in the selection
+# when their previous one (in that province, if one is chosen) is older than the
+# start: people are counted by adding that test over the rows, with neither a
+# DISTINCT nor a GROUP BY person (a temporary b-tree of up to a million people).
 
 _PAST = chr(0x10FFFF)     # sorts after any text that starts with the same prefix
 
 
 def _marks_count(filt: ReportFilter) -> bool:
-    """Whether the first-visit marks give the people of `filt`."""
-    return filt == ReportFilter(province=filt.province)
+    """Whether the previous-visit dates give the people of `filt`."""
+    return filt == ReportFilter(date_from=filt.date_from, date_to=filt.date_to,
+                                province=filt.province)
 
 
-def _marked_people(database: Database, province: str
+def _first_here(filt: ReportFilter, start: str = "?", previous: str = "") -> str:
+    """SQL: the visit is its person's first in the selection from `start` on (a visit
+    before '' there is none, so without a start date only first visits count); within
+    one province, the first there (also with `previous` = "v.prev_in_province")."""
+    previous = previous or ("v.prev_in_province" if filt.province else "v.prev_date")
+    return f"({previous} IS NULL OR {previous} < {start})"
+
+
+def _marked_people(database: Database, filt: ReportFilter, source: str, params: list
                    ) -> tuple[Headline, dict[tuple[str, str], int]]:
     conn = database.conn
-    if not province:        # one entry a person in report_visit_person, already grouped
+    if filt == ReportFilter():      # one entry a person in report_visit_person, grouped
         headline_, by_sex_age = _tally(
             (*row, 0) for row in conn.execute(
                 "SELECT sex, disability, consent, age_band, count(*) FROM report_visit "
-                "WHERE first_visit = 1 GROUP BY sex, disability, consent, age_band"))
+                "WHERE prev_date IS NULL GROUP BY sex, disability, consent, age_band"))
         visits = conn.execute("SELECT count(*) FROM report_visit").fetchone()[0]
         return replace(headline_, attendances=visits), by_sex_age
     return _tally(conn.execute(
-        "SELECT sex, disability, consent, age_band, sum(first_in_province), count(*) "
-        "FROM report_visit WHERE village >= ? AND village < ? "
-        "GROUP BY sex, disability, consent, age_band", (province, province + _PAST)))
+        f"SELECT v.sex, v.disability, v.consent, v.age_band, sum({_first_here(filt)}), "
+        f"count(*) {source} GROUP BY v.sex, v.disability, v.consent, v.age_band",
+        [filt.date_from, *params]))
 
 
-def _marked_groups(database: Database, column: str, width: int, mark: str,
-                   low: str = "", high: str = _PAST) -> list[tuple[str, int, int]]:
-    """(prefix of `column`, visits, people) for each prefix of `width` characters among
-    the values in [low, high), people counted by `mark`. Each group is one range of an
-    index (found by a seek), so nothing is sorted."""
+def _marked_months(database: Database, filt: ReportFilter, source: str, params: list
+                   ) -> list[tuple[str, int, int]]:
+    if filt == ReportFilter():
+        return _marked_groups(database, "date", 7, "prev_date", lambda month: month)
+    return [tuple(row) for row in database.conn.execute(
+        "SELECT substr(v.date, 1, 7) AS month, count(*), "
+        f"sum({_first_here(filt, 'max(?, substr(v.date, 1, 7))')}) {source} "
+        "GROUP BY month ORDER BY month", [filt.date_from, *params])]
+
+
+def _marked_provinces(database: Database, filt: ReportFilter, source: str, params: list
+                      ) -> list[tuple[str, int, int]]:
+    if filt == ReportFilter():
+        groups = _marked_groups(database, "village", 2, "prev_in_province", lambda _p: "")
+        return sorted(groups, key=lambda group: (-group[1], group[0]))
+    first = _first_here(filt, previous="v.prev_in_province")
+    return [tuple(row) for row in database.conn.execute(
+        f"SELECT substr(v.village, 1, 2) AS code, count(*), sum({first}) "
+        f"{source} GROUP BY code ORDER BY count(*) DESC, code", [filt.date_from, *params])]
+
+
+def _marked_groups(database: Database, column: str, width: int, previous: str,
+                   start_of: Callable[[str], str]) -> list[tuple[str, int, int]]:
+    """(prefix of `column`, visits, people) for each prefix of `width` characters, people
+    being visits whose `previous` date is before `start_of(prefix)`. Each group is one
+    range of an index, found by a seek, so nothing is sorted."""
     conn = database.conn
     out = []
-    start, above = low, ">="
+    start, above = "", ">="
     while True:
         key = conn.execute(f"SELECT substr(min({column}), 1, {width}) FROM report_visit "
-                           f"WHERE {column} {above} ? AND {column} < ?",
-                           (start, high)).fetchone()[0]
+                           f"WHERE {column} {above} ?", (start,)).fetchone()[0]
         if key is None:
             return out
         if len(key) < width:        # a short value is a group of its own
-            where, params, start, above = f"{column} = ?", (key,), key, ">"
+            where, params, start, above = f"{column} = ?", [key], key, ">"
         else:
-            where, params = f"{column} >= ? AND {column} < ?", (key, key + _PAST)
+            where, params = f"{column} >= ? AND {column} < ?", [key, key + _PAST]
             start, above = key + _PAST, ">="
-        visits, people = conn.execute(f"SELECT count(*), sum({mark}) FROM report_visit "
-                                      f"WHERE {where}", params).fetchone()
+        visits, people = conn.execute(
+            f"SELECT count(*), sum({previous} IS NULL OR {previous} < ?) FROM report_visit "
+            f"WHERE {where}", [start_of(key), *params]).fetchone()
         out.append((key, visits, people or 0))
 
 
@@ -186,7 +217,7 @@ def headline(database: Database, filt: ReportFilter) -> Headline:
     """The headline figures alone (targets)."""
     source, params = _visits(database, filt)
     if _marks_count(filt):
-        return _marked_people(database, filt.province)[0]
+        return _marked_people(database, filt, source, params)[0]
     return _people_figures(database, source, params)[0]
 
 
@@ -234,24 +265,20 @@ def figures(database: Database, filt: ReportFilter, *, item_ids: list[str] | Non
     result = Figures()
     marked = _marks_count(filt)
     if marked:
-        headline_, result.by_sex_age = _marked_people(database, filt.province)
+        headline_, result.by_sex_age = _marked_people(database, filt, source, params)
     else:
         headline_, result.by_sex_age = _people_figures(database, source, params)
     step(0.5)
     result.headline = replace(headline_, sessions=sessions_held(database, filt))
-    if marked and not filt.province:
-        result.by_month = _marked_groups(database, "date", 7, "first_in_month")
+    if marked:
+        result.by_month = _marked_months(database, filt, source, params)
     else:
         result.by_month = [tuple(row) for row in database.conn.execute(
             f"SELECT substr(v.date, 1, 7) AS month, count(*), count(DISTINCT v.person) "
             f"{source} GROUP BY month ORDER BY month", params)]
     step(0.75)
     if marked:
-        low = filt.province
-        result.by_province = sorted(
-            _marked_groups(database, "village", 2, "first_in_province", low,
-                           low + _PAST if low else _PAST),
-            key=lambda group: (-group[1], group[0]))
+        result.by_province = _marked_provinces(database, filt, source, params)
     else:
         result.by_province = [tuple(row) for row in database.conn.execute(
             f"SELECT substr(v.village, 1, 2) AS code, count(*), count(DISTINCT v.person) "
@@ -293,8 +320,8 @@ def attendances(database: Database, filt: ReportFilter) -> int:
 
 def unique_people(database: Database, filt: ReportFilter) -> int:
     source, params = _visits(database, filt)
-    if filt == ReportFilter():
-        return database.conn.execute("SELECT count(*) FROM report_visit "
-                                     "WHERE first_visit = 1").fetchone()[0]
+    if _marks_count(filt):
+        return database.conn.execute(f"SELECT count(*) {source} AND {_first_here(filt)}",
+                                     [*params, filt.date_from]).fetchone()[0]
     return database.conn.execute(f"SELECT count(DISTINCT v.person) {source}",
                                  params).fetchone()[0]

@@ -7,11 +7,13 @@ disability, consent and the device that recorded it. The dashboard, the
 summary and the targets count these rows with SQL (a million of them in about a
 second) instead of joining attendance, sessions and participants each time.
 
-Each row also carries marks: 1 on the person's first visit (by date, then session
-id) of all, of its month and of its province. Adding marks counts people without
-`count(DISTINCT …)` (a temporary b-tree of a million people), so the figures
-without a filter, or for one province, read each index range once and sort
-nothing. A change to a person's visits recomputes that person's marks.
+Each row also carries the date of the person's previous visit (by date, then
+session id), of all and in the same province. A visit in a period is its
+person's first there exactly when the previous one is older than the period's
+start, so people are counted by adding `prev_date < start` over the rows,
+without `count(DISTINCT …)` (a temporary b-tree of up to a million people): the
+figures for any dates and province read one index range. A change to a
+person's visits recomputes that person's previous dates.
 
 Triggers on attendance, participant and session note what changed in
 `report_visit_dirty` (a cheap insert, so check-ins and sync imports stay fast);
@@ -62,25 +64,23 @@ CREATE TABLE report_visit (
     disability INTEGER,
     consent TEXT NOT NULL,
     device TEXT NOT NULL,               -- that recorded the check-in
-    -- 1 on the person's first counted visit (by date, then session id) of all,
-    -- of its month, of its province: adding these counts people without DISTINCT
-    first_visit INTEGER NOT NULL DEFAULT 0,
-    first_in_month INTEGER NOT NULL DEFAULT 0,
-    first_in_province INTEGER NOT NULL DEFAULT 0,
+    -- the date of the person's previous counted visit (by date, then session id),
+    -- and of their previous one in this province (NULL: none)
+    prev_date TEXT,
+    prev_in_province TEXT,
     PRIMARY KEY (person, date, session_id)
 ) WITHOUT ROWID;
 CREATE INDEX report_visit_session ON report_visit (session_id);
 -- covers every figure, so a period is counted from this index alone
 CREATE INDEX report_visit_date ON report_visit (date, village, sex, age_band, disability,
-                                                consent, device, first_in_month,
-                                                first_in_province);
+                                                consent, device, prev_date, prev_in_province);
 -- and a province or district (a range of village codes)
 CREATE INDEX report_visit_village ON report_visit (village, date, sex, age_band, disability,
-                                                   consent, device, first_in_month,
-                                                   first_in_province);
+                                                   consent, device, prev_date,
+                                                   prev_in_province);
 -- one entry per person, in the order the headline groups them
 CREATE INDEX report_visit_person ON report_visit (sex, disability, consent, age_band)
-    WHERE first_visit = 1;
+    WHERE prev_date IS NULL;
 CREATE TABLE report_visit_dirty (      -- a session to recount, or a person
     session_id TEXT NOT NULL,           -- '' : every session of the person
     participant_id TEXT NOT NULL,       -- '' : everyone in the session
@@ -129,25 +129,20 @@ _COLUMNS = ("SELECT p.rowid AS person, s.date AS date, s.id AS session_id, "
             "s.village_code AS village, p.sex AS sex, " + AGE_BAND_SQL + " AS age_band, "
             "p.disability AS disability, p.consent AS consent, a.added_device AS device ")
 _INSERT = f"INSERT OR REPLACE INTO report_visit ({_VISIT}) "
-# Whether a visit is its person's first (by date, then session id) of all, of its month
-# and of its province. Visits come in date order within a person, so the first of a
-# month is the one whose previous visit was in another month: two sorts, not three.
-_MARKS = ("row_number() OVER person_visits = 1, "
-          "lag(substr(date, 1, 7)) OVER person_visits IS NOT substr(date, 1, 7), "
-          "row_number() OVER (PARTITION BY person, substr(village, 1, 2) "
-          "ORDER BY date, session_id) = 1")
+# The date of the person's visit before this one, of all and in the same province.
+_PREVIOUS = ("lag(date) OVER person_visits, lag(date) OVER (PARTITION BY person, "
+             "substr(village, 1, 2) ORDER BY date, session_id)")
 _PERSON_VISITS = "WINDOW person_visits AS (PARTITION BY person ORDER BY date, session_id)"
-# The marks of the people in temp.report_visit_touched, where they changed.
-_MARK = (f"WITH f(person, date, session_id, visit, month, province) AS (SELECT person, date, "
-         f"session_id, {_MARKS} FROM report_visit WHERE person IN "
+# The previous dates of the people in temp.report_visit_touched, where they changed.
+_MARK = (f"WITH f(person, date, session_id, previous, in_province) AS (SELECT person, date, "
+         f"session_id, {_PREVIOUS} FROM report_visit WHERE person IN "
          f"(SELECT person FROM temp.report_visit_touched) {_PERSON_VISITS}) "
-         "UPDATE report_visit SET first_visit = f.visit, first_in_month = f.month, "
-         "first_in_province = f.province FROM f "
-         "WHERE report_visit.person = f.person AND report_visit.date = f.date "
-         "AND report_visit.session_id = f.session_id AND (first_visit, first_in_month, "
-         "first_in_province) != (f.visit, f.month, f.province)")
-_ALL = (f"INSERT OR REPLACE INTO report_visit ({_VISIT}, first_visit, first_in_month, "
-        f"first_in_province) SELECT {_VISIT}, {_MARKS} FROM ({_COLUMNS} {ATTENDANCE_FROM} "
+         "UPDATE report_visit SET prev_date = f.previous, prev_in_province = f.in_province "
+         "FROM f WHERE report_visit.person = f.person AND report_visit.date = f.date "
+         "AND report_visit.session_id = f.session_id AND (prev_date IS NOT f.previous "
+         "OR prev_in_province IS NOT f.in_province)")
+_ALL = (f"INSERT OR REPLACE INTO report_visit ({_VISIT}, prev_date, prev_in_province) "
+        f"SELECT {_VISIT}, {_PREVIOUS} FROM ({_COLUMNS} {ATTENDANCE_FROM} "
         f"WHERE {ATTENDANCE_WHERE}) {_PERSON_VISITS}")
 # Every counted row of one kept person (their own records and those merged into them).
 _PERSON_FROM = (f"FROM participant m CROSS JOIN attendance a ON a.participant_id = m.id "
