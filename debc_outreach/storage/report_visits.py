@@ -78,9 +78,10 @@ CREATE INDEX report_visit_date ON report_visit (date, village, sex, age_band, di
 CREATE INDEX report_visit_village ON report_visit (village, date, sex, age_band, disability,
                                                    consent, device, prev_date,
                                                    prev_in_province);
--- one entry per person, in the order the headline groups them
-CREATE INDEX report_visit_person ON report_visit (sex, disability, consent, age_band)
-    WHERE prev_date IS NULL;
+-- one entry per person, in the order the headline groups them (prev_date in it too,
+-- or SQLite would look up each row to check it is NULL)
+CREATE INDEX report_visit_person ON report_visit (sex, disability, consent, age_band,
+                                                  prev_date) WHERE prev_date IS NULL;
 CREATE TABLE report_visit_dirty (      -- a session to recount, or a person
     session_id TEXT NOT NULL,           -- '' : every session of the person
     participant_id TEXT NOT NULL,       -- '' : everyone in the session
