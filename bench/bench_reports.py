@@ -13,8 +13,9 @@ hits both sides alike:
   peak RSS <= 300 MB; time <= 1.5 x the CSV exports of the same rows (attendance,
   sessions, participants, disaggregation) made one after the other.
 - Summary PDF with its charts: peak RSS. Target: <= 300 MB.
-- Dashboard: the GUI with the Reports page open (offscreen): seconds until the
-  figures show, then until the skills show, seconds for a province filter and a
+- Dashboard: the GUI with the Reports page open (offscreen): seconds from the click on
+  Reports until the figures show (the page's own set-up included), then until the
+  skills show, seconds for a province filter and a
   period filter to change the figures, and peak RSS next to a bare QMainWindow.
   Targets: figures <= 3 s, a filter <= 1 s, peak RSS <= 300 MB.
 
@@ -46,7 +47,7 @@ SESSIONS = {100_000: 28_000, 1_000_000: 25_000}
 DASHBOARD = """
 import resource, sys, time
 from pathlib import Path
-from PySide6.QtCore import QEventLoop
+from PySide6.QtCore import QEventLoop, QTimer
 from debc_outreach.gui.app import create_application, open_store, prepare_context
 from debc_outreach.gui.shell.main_window import MainWindow
 from debc_outreach.settings import load_settings
@@ -58,17 +59,24 @@ window = MainWindow(context)
 window.resize(1366, 768)
 window.show()
 
+# Wait as the app's event loop does: asleep until an event (the worker's signals, or a
+# tick every 10 ms) comes; a loop that spins on processEvents would take a core and the
+# GIL from the worker it is waiting for.
+tick = QTimer()
+tick.start(10)
+
 def wait(done):
     start = time.perf_counter()
     while not done():
-        app.processEvents(QEventLoop.ProcessEventsFlag.AllEvents, 20)
+        app.processEvents(QEventLoop.ProcessEventsFlag.WaitForMoreEvents)
     for _ in range(10):
         app.processEvents()
     return time.perf_counter() - start
 
 start = time.perf_counter()
 page = window.page("reports")
-figures = wait(lambda: page.data is not None)
+opened = time.perf_counter() - start
+figures = opened + wait(lambda: page.data is not None)
 skills = figures + wait(lambda: page.data.skills_done)
 shown = page.data.figures.headline.attendances
 province = page.data.figures.by_province[0][0]
@@ -84,7 +92,7 @@ bar.province.setCurrentIndex(0)
 bar.set_period("custom", first + "-01", last + "-28")      # three months in the middle
 by_period = wait(lambda: page.data is not None)
 wait(lambda: page.data.skills_done)
-print(figures, skills, by_province, by_period, shown)
+print(figures, skills, by_province, by_period, shown, opened)
 """
 
 BARE = """
@@ -188,9 +196,10 @@ def bench_dashboard(data: Path, env: dict) -> None:
     _s, bare_rss, _o = run([sys.executable, "-c", BARE], env)
     _s, rss, output = run([sys.executable, "-c", DASHBOARD, str(data)], env,
                           stdout=subprocess.PIPE)
-    figures, skills, by_province, by_period, shown = output.split()
+    figures, skills, by_province, by_period, shown, opened = output.split()
     print(f"  dashboard: figures for {int(shown):,} attendances shown in {float(figures):.1f} s "
-          f"(target <= 3 s), skills in {float(skills):.1f} s; province filter "
+          f"after a click on Reports (target <= 3 s; the page itself took "
+          f"{float(opened):.1f} s), skills in {float(skills):.1f} s; province filter "
           f"{float(by_province):.2f} s, period filter {float(by_period):.2f} s (target <= 1 s); "
           f"GUI peak RSS {rss:.0f} MB (bare QMainWindow {bare_rss:.0f} MB; target <= 300 MB)",
           flush=True)

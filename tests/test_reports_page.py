@@ -140,3 +140,37 @@ def test_a_long_count_shows_its_progress_and_can_be_stopped(qtbot, reports_page,
     page.stop_button.click()
     qtbot.waitUntil(lambda: not page.worker.busy and page.data.skills_done, timeout=20000)
     assert not page.stop_button.isVisible() and page.status.text() == ""
+
+
+def test_stop_ends_the_sql_statement_under_way(qtbot, reports_page, monkeypatch):
+    import threading
+
+    from debc_outreach.gui.reporting import report_figures_worker
+
+    started, ended = threading.Event(), threading.Event()
+    connections = []
+
+    def endless(database, filt, **options):
+        connections.append(database.conn)
+        started.set()
+        try:                        # a statement that would run for hours
+            database.conn.execute("WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 "
+                                  "FROM n LIMIT 1000000000000) SELECT count(*) FROM n")
+        finally:
+            ended.set()
+
+    monkeypatch.setattr(report_figures_worker.aggregates, "figures", endless)
+    page = reports_page
+    page.refresh()
+    qtbot.waitUntil(started.is_set, timeout=20000)
+    page.worker.cancel()
+    try:
+        qtbot.waitUntil(ended.is_set, timeout=10000)
+    finally:
+        if not ended.is_set():
+            connections[0].interrupt()      # never leave the statement running
+    monkeypatch.undo()
+    page.refresh()
+    qtbot.waitUntil(lambda: not page.worker.busy and page.data.skills_done, timeout=20000)
+    assert page.data.figures.headline.attendances == aggregates.attendances(
+        page.context.store.database, page.filters.current())

@@ -20,9 +20,11 @@ from debc_outreach.errors import UserError
 from debc_outreach.gui.tasks import store_for_this_thread
 from debc_outreach.reports import aggregates, targets
 from debc_outreach.reports.filters import ReportFilter
+from debc_outreach.storage import driver, report_visits
 from debc_outreach.storage.store import Store
 
 log = logging.getLogger(__name__)
+STALE_CHECK_STEPS = 20_000      # SQLite steps between two checks for a newer request
 
 
 @dataclass(frozen=True)
@@ -54,6 +56,10 @@ class _Run(QRunnable):
         self.current = current
         self.shown = -1.0
 
+    def _outdated(self) -> int:
+        """1 (stop the statement) once a newer request or Stop made this count useless."""
+        return int(self.current() != self.generation)
+
     def _progress(self, share: float, skills: bool) -> None:
         if self.current() != self.generation:
             raise _Stopped()
@@ -78,6 +84,13 @@ class _Run(QRunnable):
             own = store_for_this_thread(self.store)
             database = own.database
             try:
+                # The counting table first (a rebuild after a large import reports its
+                # own progress); then a newer request or Stop also ends the SQL
+                # statement under way (SQLite asks every few thousand steps), not only
+                # the next call of `_progress`.
+                report_visits.bring_up_to_date(
+                    database, progress=lambda share: self._progress(share, False))
+                database.conn.set_progress_handler(self._outdated, STALE_CHECK_STEPS)
                 # Headline, charts and targets first (seconds on a million rows); the
                 # skills, which walk every checklist result, follow in a second step.
                 figures = aggregates.figures(
@@ -94,6 +107,11 @@ class _Run(QRunnable):
                 own.close()
         except _Stopped:
             log.debug("dashboard count %s stopped", self.generation)
+            return
+        except driver.OperationalError:
+            if not self._outdated():
+                raise
+            log.debug("dashboard count %s interrupted", self.generation)
             return
         except UserError as error:
             self._emit(self.signals.failed, str(error))
