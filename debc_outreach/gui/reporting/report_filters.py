@@ -85,11 +85,13 @@ class FilterBar(QWidget):
         self.reset.clicked.connect(self.clear)
 
     # --- filling ---------------------------------------------------------------------
-    def load(self, database: Database, data_dir=None) -> None:
-        """Fill the choices from the records (provinces with sessions, trainers, devices)."""
+    def load(self, database: Database, data_dir=None, *, fill: bool = True) -> None:
+        """Fill the choices from the records (provinces with sessions, trainers, devices);
+        `fill=False` when `retranslate` follows at once (each fill reads the records)."""
         self._database = database
         self._catalog = lookup.catalog(data_dir)
-        self.retranslate()
+        if fill:
+            self.retranslate()
 
     def retranslate(self) -> None:
         texts = [_("Period"), _("From"), _("To"), _("Province"), _("District"), _("Module"),

@@ -188,7 +188,7 @@ class ReportsPage(Page):
         self._timer.setSingleShot(True)
         self._timer.setInterval(REFRESH_DELAY_MS)
         self._timer.timeout.connect(self.refresh)
-        self.filters.load(store.database, context.data_dir)
+        self.filters.load(store.database, context.data_dir, fill=False)   # retranslate fills
         self.filters.changed.connect(self.refresh)
         context.records_changed.connect(self._records_changed)
         context.settings_changed.connect(self._redisplay)
