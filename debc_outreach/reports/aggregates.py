@@ -168,25 +168,44 @@ def _marked_people(database: Database, filt: ReportFilter, source: str, params: 
         [filt.date_from, *params]))
 
 
-def _marked_months(database: Database, filt: ReportFilter, source: str, params: list
-                   ) -> list[tuple[str, int, int]]:
-    if filt == ReportFilter():
-        return _marked_groups(database, "date", 7, "prev_date", lambda month: month)
-    return [tuple(row) for row in database.conn.execute(
-        "SELECT substr(v.date, 1, 7) AS month, count(*), "
-        f"sum({_first_here(filt, 'max(?, substr(v.date, 1, 7))')}) {source} "
-        "GROUP BY month ORDER BY month", [filt.date_from, *params])]
+def _whole_months(database: Database) -> list[tuple[str, int, int]]:
+    """Visits and people of each month, no filter: a person's first visit of a month is
+    the one whose previous visit is older than the month."""
+    return _marked_groups(database, "date", 7, "prev_date", lambda month: month)
 
 
-def _marked_provinces(database: Database, filt: ReportFilter, source: str, params: list
-                      ) -> list[tuple[str, int, int]]:
-    if filt == ReportFilter():
-        groups = _marked_groups(database, "village", 2, "prev_in_province", lambda _p: "")
-        return sorted(groups, key=lambda group: (-group[1], group[0]))
-    first = _first_here(filt, previous="v.prev_in_province")
-    return [tuple(row) for row in database.conn.execute(
-        f"SELECT substr(v.village, 1, 2) AS code, count(*), sum({first}) "
-        f"{source} GROUP BY code ORDER BY count(*) DESC, code", [filt.date_from, *params])]
+def _whole_provinces(database: Database) -> list[tuple[str, int, int]]:
+    """Visits and people of each province, no filter, the most visits first."""
+    groups = _marked_groups(database, "village", 2, "prev_in_province", lambda _code: "")
+    return sorted(groups, key=lambda group: (-group[1], group[0]))
+
+
+def _marked_selection(database: Database, filt: ReportFilter, source: str, params: list
+                      ) -> tuple[Headline, dict[tuple[str, str], int],
+                                 list[tuple[str, int, int]], list[tuple[str, int, int]]]:
+    """Headline, people by sex and age band, months and provinces of a selection by
+    dates and province, from one GROUP BY (one sort of the selected visits, not three)."""
+    month = "substr(v.date, 1, 7)"
+    rows = database.conn.execute(
+        f"SELECT {month}, substr(v.village, 1, 2), v.sex, v.disability, v.consent, "
+        f"v.age_band, count(*), sum({_first_here(filt)}), "
+        f"sum({_first_here(filt, f'max(?, {month})')}), "
+        f"sum({_first_here(filt, previous='v.prev_in_province')}) {source} "
+        f"GROUP BY 1, 2, v.sex, v.disability, v.consent, v.age_band",
+        [filt.date_from] * 3 + params).fetchall()
+    headline_, by_sex_age = _tally((*row[2:6], row[7], row[6]) for row in rows)
+    months: dict[str, list[int]] = {}
+    provinces: dict[str, list[int]] = {}
+    for month_, province, *_person, visits, _people, in_month, in_province in rows:
+        counts = months.setdefault(month_, [0, 0])
+        counts[0] += visits
+        counts[1] += in_month
+        counts = provinces.setdefault(province, [0, 0])
+        counts[0] += visits
+        counts[1] += in_province
+    return (headline_, by_sex_age, [(m, *months[m]) for m in sorted(months)],
+            sorted(((code, *counts) for code, counts in provinces.items()),
+                   key=lambda group: (-group[1], group[0])))
 
 
 def _marked_groups(database: Database, column: str, width: int, previous: str,
@@ -264,22 +283,26 @@ def figures(database: Database, filt: ReportFilter, *, item_ids: list[str] | Non
     step = progress or (lambda _share: None)
     result = Figures()
     marked = _marks_count(filt)
-    if marked:
+    whole = filt == ReportFilter()
+    if marked and not whole:
+        (headline_, result.by_sex_age, result.by_month,
+         result.by_province) = _marked_selection(database, filt, source, params)
+    elif marked:
         headline_, result.by_sex_age = _marked_people(database, filt, source, params)
     else:
         headline_, result.by_sex_age = _people_figures(database, source, params)
     step(0.5)
     result.headline = replace(headline_, sessions=sessions_held(database, filt))
-    if marked:
-        result.by_month = _marked_months(database, filt, source, params)
-    else:
+    if whole:
+        result.by_month = _whole_months(database)
+    elif not marked:
         result.by_month = [tuple(row) for row in database.conn.execute(
             f"SELECT substr(v.date, 1, 7) AS month, count(*), count(DISTINCT v.person) "
             f"{source} GROUP BY month ORDER BY month", params)]
     step(0.75)
-    if marked:
-        result.by_province = _marked_provinces(database, filt, source, params)
-    else:
+    if whole:
+        result.by_province = _whole_provinces(database)
+    elif not marked:
         result.by_province = [tuple(row) for row in database.conn.execute(
             f"SELECT substr(v.village, 1, 2) AS code, count(*), count(DISTINCT v.person) "
             f"{source} GROUP BY code ORDER BY count(*) DESC, code", params)]
