@@ -159,7 +159,7 @@ REBUILD_AT = 20_000
 # SQLite steps between two progress reports of a rebuild, and about how many steps a
 # check-in takes (measured on a million of them), to tell how far the rebuild has come.
 _TICK = 200_000
-_STEPS_PER_CHECK_IN = 400
+_STEPS_PER_CHECK_IN = 300
 
 
 def create(conn) -> None:
