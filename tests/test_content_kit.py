@@ -51,7 +51,7 @@ def test_shipped_pack_has_no_errors_and_every_kit_reference_resolves():
             for slide in module.slides(lang):
                 assert set(kit_references(slide.notes)) <= ids, (module.slug, slide.heading)
         with_kit += bool(ids)
-    assert with_kit >= 8
+    assert with_kit == len(pack.modules)            # every module has its practice kit
 
 
 def test_every_module_fits_an_hour_and_its_timings_add_up():
@@ -189,7 +189,10 @@ def test_modules_page_prints_kit_script_and_contact_sheet(main_window, monkeypat
     page.save_contact_sheet()
     for name in ("kit.pdf", "script.pdf", "sheet.pdf"):
         assert (tmp_path / name).stat().st_size > 10_000, name
-    page.modules.setCurrentRow(rows["phone-basics-khmer-typing"])     # no kit
+    page.modules.setCurrentRow(rows["phone-basics-khmer-typing"])
+    assert page.kit_button.isEnabled()
+    monkeypatch.setattr(page_module, "KIT_FILE", "no-such-kit.toml")   # as a module without one
+    page.modules.setCurrentRow(rows[SCAMS])
     assert not page.kit_button.isEnabled() and page.script_button.isEnabled()
 
 
