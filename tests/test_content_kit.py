@@ -161,6 +161,23 @@ def test_kit_pdf_is_a4_with_the_khmer_font(qapp, tmp_path):
     assert pages == 1 + 3 + 1            # cover, six cards two a page, answers
 
 
+@pytest.mark.skipif(shutil.which("pdftotext") is None, reason="poppler-utils is not installed")
+def test_khmer_kit_numbers_its_cards_in_khmer_digits(qapp, tmp_path):
+    from debc_outreach.content.kit_pdf import render_kit
+
+    pack = load_pack()
+    module = pack.module("pay-khqr-bakong-safely")
+    texts = {}
+    for first in ("km", "en"):
+        pdf = render_kit(module, pack, tmp_path / f"kit-{first}.pdf",
+                         languages=(first, "en" if first == "km" else "km"))
+        texts[first] = subprocess.run(["pdftotext", str(pdf), "-"], capture_output=True,
+                                      text=True, check=True).stdout
+    assert "កាតទី ១ ក្នុងចំណោម ៦" in texts["km"]
+    assert "កាតទី 1" not in texts["km"]
+    assert "Card 1 of 6" in texts["en"]                 # English keeps Latin digits
+
+
 @needs_poppler
 def test_cli_prints_kit_script_and_contacts(qapp, run_cli, tmp_path):
     for args in (("kit", SCAMS), ("script", SCAMS, "--lang", "en"), ("contacts",)):

@@ -25,7 +25,7 @@ from debc_outreach.content.handout import FONT_FAMILY, a4_writer, start_headless
 from debc_outreach.content.kit import KitItem, load_kit
 from debc_outreach.content.model import Module, Pack
 from debc_outreach.content.pdf_text import GlyphRun, document_runs, label_pdf_runs, text_runs
-from debc_outreach.core.khmer_text import with_line_breaks
+from debc_outreach.core.khmer_text import with_khmer_digits, with_line_breaks
 from debc_outreach.errors import UserError
 from debc_outreach.i18n import _
 
@@ -135,6 +135,12 @@ def _text_document(markup: str, width: float, pixel_size: int = 15):
     return document
 
 
+def _numerals(text: str, lang: str) -> str:
+    """Card numbers and dates as the page's first language prints them: Khmer digits
+    on a Khmer page (whatever the screen's digit setting), Latin digits in English."""
+    return with_khmer_digits(text) if lang == "km" else text
+
+
 def _esc(text: str) -> str:
     return html.escape(with_line_breaks(text)).replace("\n", "<br>")
 
@@ -186,7 +192,8 @@ def _draw_card(ink, module: Module, item: KitItem, index: int, count: int,
     painter.drawRoundedRect(band, 10, 10)
     painter.drawRect(QRectF(x, y + BAND_PX / 2, width, BAND_PX / 2))
     marks = " · ".join(labels.label(labels.KIT_MARK, lang) for lang in languages)
-    number = labels.label(labels.KIT_NUMBER, first).format(n=index + 1, total=count)
+    number = _numerals(labels.label(labels.KIT_NUMBER, first).format(
+        n=index + 1, total=count), first)
     band_doc = _text_document(
         f"<table width='100%'><tr><td style='color:white; font-size:13px'><b>{_esc(marks)}"
         f"</b></td><td align='right' style='color:white; font-size:12px'>{_esc(number)}"
@@ -341,14 +348,16 @@ def _draw_cover(ink, module: Module, pack: Pack, items: tuple[KitItem, ...],
         parts.append(f"<p style='font-size:12px; color:{GREY}'>"
                      f"{_esc(labels.label(labels.KIT_HOW_TO, languages[1]))}</p>")
     rows = "".join(
-        f"<tr><td style='padding:3px 8px'>{n}</td><td style='padding:3px 8px'>"
+        f"<tr><td style='padding:3px 8px'>{_numerals(str(n), first)}</td>"
+        f"<td style='padding:3px 8px'>"
         f"{_esc(labels.label(labels.KIT_KINDS.get(item.kind, item.kind), first))}</td>"
         f"<td style='padding:3px 8px'>{_esc(item.face(first).title)}</td>"
         f"<td style='padding:3px 8px; color:{GREY}'>"
         f"{_esc(item.face(languages[-1]).title) if len(languages) > 1 else ''}</td></tr>"
         for n, item in enumerate(items, start=1))
     parts.append(f"<table style='font-size:14px' cellspacing='0'>{rows}</table>")
-    footer = f"{pack.title(first)} {pack.version} · {dt.date.today().isoformat()}"
+    footer = (f"{pack.title(first)} {pack.version} · "
+              f"{_numerals(dt.date.today().isoformat(), first)}")
     if module.needs_review(first):
         footer += " · " + labels.label(labels.NEEDS_REVIEW, first)
     parts.append(f"<p style='font-size:11px; color:{GREY}'>{_esc(footer)}</p>")
@@ -370,7 +379,8 @@ def _draw_answer_key(ink, writer, module: Module, items: tuple[KitItem, ...],
         answers = "<br>".join(
             f"<span style='color:{INK if i == 0 else GREY}'>{_esc(item.face(lang).answer)}"
             f"</span>" for i, lang in enumerate(languages) if item.face(lang).answer)
-        rows.append(f"<tr><td style='padding:4px 8px' valign='top'>{n}</td>"
+        rows.append(f"<tr><td style='padding:4px 8px' valign='top'>{_numerals(str(n), first)}"
+                    f"</td>"
                     f"<td style='padding:4px 8px' valign='top'><b>"
                     f"{_esc(item.face(first).title)}</b></td>"
                     f"<td style='padding:4px 8px'>{answers}</td></tr>")
