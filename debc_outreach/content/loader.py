@@ -77,8 +77,17 @@ def load_glossary(path: Path) -> dict[str, GlossaryTerm]:
             meaning_en=str(entry.get("meaning_en", "")),
             meaning_km=str(entry.get("meaning_km", "")),
             review_km=str(entry.get("review_km", "")),
-            source_km=str(entry.get("source_km", "")))
+            source_km=str(entry.get("source_km", "")),
+            source_km_searched=_date_or_none(entry.get("source_km_searched")),
+            source_km_queries=tuple(str(q) for q in entry.get("source_km_queries", ())
+                                    if isinstance(q, str)),
+            source_km_note=str(entry.get("source_km_note", "")))
     return terms
+
+
+def _date_or_none(value: object) -> dt.date | None:
+    """A TOML date (not a date-time), or None."""
+    return value if isinstance(value, dt.date) and not isinstance(value, dt.datetime) else None
 
 
 def load_module(folder: Path, languages: tuple[str, ...] = LANGUAGES) -> Module:

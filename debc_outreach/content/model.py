@@ -74,6 +74,12 @@ class GlossaryTerm:
     meaning_km: str
     review_km: str = ""
     source_km: str = ""          # a page where an official body uses the Khmer term
+    # When no such page was found: the day of the search and what was searched for,
+    # so the next reviewer knows what has been tried. `source_km_note` says what a
+    # reviewer should know either way (an official body's own wording, for example).
+    source_km_searched: dt.date | None = None
+    source_km_queries: tuple[str, ...] = ()
+    source_km_note: str = ""
 
     def term(self, lang: str) -> str:
         return _pick({"km": self.km, "en": self.en}, lang)

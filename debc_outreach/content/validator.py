@@ -6,7 +6,9 @@ and each module.toml; a missing language body; slide counts and sections that
 differ between languages; duplicate checklist ids; ids removed, moved or
 changed in meaning relative to `checklist_ids.lock` (see lock.py); broken
 image and glossary links; slides that render empty; Khmer typing faults
-(doubled COENG, stray ZWSP in the source, a mark with no base = dotted circle).
+(doubled COENG, stray ZWSP in the source, a mark with no base = dotted circle);
+one warning counting the glossary terms that cite no page where an official
+body uses their Khmer wording.
 The slide files are checked in check_bodies.py.
 """
 
@@ -154,6 +156,7 @@ def _check_glossary(report: Report, path: Path) -> set[str] | None:
     if not isinstance(terms, list):
         report.error(path, 1, _("terms must be [[term]] tables"))
         return ids
+    unsourced: list[str] = []
     for index, term in enumerate(terms):
         term_id = term.get("id")
         line = lines.line("id", "term", index)
@@ -168,18 +171,71 @@ def _check_glossary(report: Report, path: Path) -> set[str] | None:
                 report.error(path, lines.line(key, "term", index) if key in term else line,
                              _("term {id}: {key} is missing or empty").format(
                                  id=term_id, key=key))
-        source = term.get("source_km")
-        if source is not None and not (isinstance(source, str)
-                                       and re.match(r"^https?://\S+$", source)):
-            report.error(path, lines.line("source_km", "term", index),
-                         _("term {id}: source_km must be an https:// address").format(
-                             id=term_id))
+        if not _check_term_source(report, path, lines, term, index, term_id):
+            unsourced.append(term_id)
         review = term.get("review_km")
         if review is not None and review not in GLOSSARY_REVIEW:
             report.error(path, lines.line("review_km", "term", index),
                          _("term {id}: review_km must be one of: {allowed}").format(
                              id=term_id, allowed=", ".join(GLOSSARY_REVIEW)))
+    if unsourced:
+        report.warning(path, 1, ngettext(
+            "{n} glossary term has no official Khmer source yet: {ids}",
+            "{n} glossary terms have no official Khmer source yet: {ids}",
+            len(unsourced)).format(n=len(unsourced), ids=", ".join(unsourced)))
     return ids
+
+
+def _check_term_source(report: Report, path: Path, lines: TomlLines, term: dict, index: int,
+                       term_id: str, today: dt.date | None = None) -> bool:
+    """Whether the term cites where an official body uses its Khmer wording.
+
+    A term without one may record the search that found none: `source_km_searched`
+    (the day) and `source_km_queries` (what was searched), so the next reviewer
+    does not start from nothing. Recording a search is not a source: the term is
+    still counted as unsourced.
+    """
+    def line(key: str) -> int:
+        return lines.line(key, "term", index)
+
+    source = term.get("source_km")
+    searched = term.get("source_km_searched")
+    queries = term.get("source_km_queries")
+    note = term.get("source_km_note")
+    if source is not None and not (isinstance(source, str)
+                                   and re.match(r"^https?://\S+$", source)):
+        report.error(path, line("source_km"),
+                     _("term {id}: source_km must be an https:// address").format(id=term_id))
+    if note is not None and not _nonempty_text(note):
+        report.error(path, line("source_km_note"),
+                     _("term {id}: source_km_note must be a text").format(id=term_id))
+    if source is not None and (searched is not None or queries is not None):
+        report.error(path, line("source_km_searched" if searched is not None
+                                else "source_km_queries"),
+                     _("term {id}: it cites source_km, so it needs no record of a search "
+                       "that found none (source_km_searched, source_km_queries)").format(
+                         id=term_id))
+    if searched is not None:
+        today = today or dt.date.today()
+        if not isinstance(searched, dt.date) or isinstance(searched, dt.datetime):
+            report.error(path, line("source_km_searched"),
+                         _("term {id}: source_km_searched must be the date of the search, "
+                           "like 2026-12-06").format(id=term_id))
+        elif searched > today:
+            report.error(path, line("source_km_searched"),
+                         _("term {id}: source_km_searched {date} is in the future").format(
+                             id=term_id, date=searched.isoformat()))
+    if (searched is None) != (queries is None):
+        report.error(path, line("source_km_searched" if searched is not None
+                                else "source_km_queries"),
+                     _("term {id}: a search that found no source needs both "
+                       "source_km_searched and source_km_queries").format(id=term_id))
+    if queries is not None and not (isinstance(queries, list) and queries
+                                    and all(_nonempty_text(q) for q in queries)):
+        report.error(path, line("source_km_queries"),
+                     _("term {id}: source_km_queries must list the searches made").format(
+                         id=term_id))
+    return isinstance(source, str) and bool(source.strip())
 
 
 # --- modules -----------------------------------------------------------------------------

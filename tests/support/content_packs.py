@@ -105,6 +105,7 @@ km = "កម្មវិធី"
 meaning_en = "A program on the phone"
 meaning_km = "កម្មវិធីមួយនៅក្នុងទូរស័ព្ទ"
 review_km = "draft"
+source_km = "https://example.org/app"
 """
 
 
