@@ -94,8 +94,8 @@ class _Questions:
         for number, answer in enumerate(answers, start=1):
             if not isinstance(answer, dict) or not all(
                     _nonempty(answer.get(lang)) for lang in LANGUAGES):
-                self.error("answers", _("question {id}: answer {n} needs a km and an en "
-                                        "text").format(id=question_id, n=number))
+                self.error("answers", _("question {id}: the km or en text of answer {n} is "
+                                        "missing").format(id=question_id, n=number))
                 usable = False
                 continue
             self.khmer(question_id, answer["km"], "answers")
@@ -239,8 +239,12 @@ def check_question_lock(report: Report, pack_dir: Path, questions: list[tuple]) 
         report.error(path, toml_error_line(error), _("not valid TOML: {error}").format(
             error=error))
         return
-    except (OSError, UnicodeDecodeError):
-        report.error(path, 1, _("file cannot be read"))
+    except UnicodeDecodeError:
+        report.error(path, 1, _("file is not UTF-8 text"))
+        return
+    except OSError as error:
+        report.error(path, 1, _("file cannot be read ({error})").format(
+            error=error.strerror or error))
         return
     if entries is None:
         if questions:
