@@ -274,3 +274,28 @@ def test_a_module_without_quick_checks_is_presented_unchanged(pack):
     path.write_text(text[:text.index("[[quick_check]]")], encoding="utf-8")
     module = load_pack(pack).module("phone-basics")
     assert with_quick_checks(module) is module
+
+
+# --- reading and listing ----------------------------------------------------------------------
+def test_the_module_reader_lists_the_questions_with_the_right_answer_marked(shipped):
+    from debc_outreach.gui.teaching.module_reader import reading_markdown
+
+    module = shipped.module("passwords-pins-2step")
+    text = reading_markdown(module, shipped, "en")
+    assert "## Quick check" in text and "## Follow-up questions" in text
+    assert "**Never tell it; hang up** ✔" in text
+    assert "Is two-step verification still on in your Telegram? (Yes / No / Don't know)" in text
+
+
+def test_content_list_json_gives_questions_in_answer_order(run_cli):
+    import json
+
+    code, out, _err = run_cli("content", "list", "--json")
+    assert code == 0
+    listed = json.loads(out)
+    assert [k["id"] for k in listed["scam_kinds"]] == list(REQUIRED_SCAM_KINDS)
+    module = next(m for m in listed["modules"] if m["slug"] == "pay-khqr-bakong-safely")
+    first = module["quick_checks"][0]
+    assert first["id"] == "pay-khqr-bakong-safely.qc.one-code" and first["correct"] == 1
+    assert [a["en"] for a in first["answers"]][1] == "Any bank app or the Bakong app"
+    assert module["follow_ups"][0]["safe"] == [0]
