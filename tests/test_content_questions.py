@@ -123,6 +123,7 @@ def test_small_pack_with_questions_passes(pack):
      "question phone-basics.fu.still-safe: safe = 3 is not one of the answers (0 to 2)"),
     ("safe = [0]", "safe = []", "safe must give answer numbers counted from 0"),
     ("safe = [0]", 'safe = "yes"', "safe must give answer numbers counted from 0"),
+    ("safe = [0]", "safe = 0", "safe must give answer numbers counted from 0"),
     ("correct = 0\nsources = [1]", 'correct = 0\nmessage = "phone-basics.nothing"\nsources = [1]',
      "question phone-basics.qc.q1: message must be a checklist id of this module"),
     ("correct = 0\nsources = [1]", 'correct = 0\nmessage = ["a"]\nsources = [1]',
@@ -299,3 +300,16 @@ def test_content_list_json_gives_questions_in_answer_order(run_cli):
     assert first["id"] == "pay-khqr-bakong-safely.qc.one-code" and first["correct"] == 1
     assert [a["en"] for a in first["answers"]][1] == "Any bank app or the Bakong app"
     assert module["follow_ups"][0]["safe"] == [0]
+
+
+def test_the_facilitator_script_lists_the_questions_with_their_answers(shipped):
+    from debc_outreach.content.script import script_markdown
+
+    module = shipped.module("khmer-typing")
+    text = script_markdown(module, shipped, "en")
+    assert "## Quick check, before and after" in text
+    assert "    2. ក first, then the vowel ស្រៈអេ ✔" in text
+    assert "## Follow-up questions, by phone or visit weeks later" in text
+    khmer = script_markdown(module, shipped, "km")
+    assert "## សំណួររហ័ស មុន និងក្រោយមេរៀន" in khmer
+    assert "    1. ចុចគ្រាប់ចុចរូបផែនដី ឬគ្រាប់ចុចភាសា ✔" in khmer

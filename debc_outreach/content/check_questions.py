@@ -101,21 +101,19 @@ class _Questions:
             self.khmer(question_id, answer["km"], "answers")
         return len(answers) if usable else 0
 
-    def indices(self, question_id: str, entry: dict, key: str, count: int) -> list[int]:
-        """The answer indices in `entry[key]` (one number or a list); problems reported."""
-        value = entry.get(key)
-        values = value if isinstance(value, list) else [value]
-        if not values or not all(_whole(v) for v in values):
+    def indices(self, question_id: str, entry: dict, key: str, count: int) -> None:
+        """`entry[key]` is a non-empty list of answer indices, each one of the answers."""
+        values = entry.get(key)
+        if not isinstance(values, list) or not values or not all(_whole(v) for v in values):
             self.error(key if key in entry else None, _(
                 "question {id}: {key} must give answer numbers counted from 0").format(
                 id=question_id, key=key))
-            return []
+            return
         for number in values:
             if count and not 0 <= number < count:
                 self.error(key, _("question {id}: {key} = {n} is not one of the answers "
                                   "(0 to {last})").format(
                     id=question_id, key=key, n=number, last=count - 1))
-        return values
 
 
 def check_questions(report: Report, folder: Path, path: Path, data: dict, slug: str,
