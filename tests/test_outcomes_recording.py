@@ -6,21 +6,17 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+from support.outcome_pack import use_outcome_pack
 
-from debc_outreach import resources
 from debc_outreach.errors import UserError
 from debc_outreach.storage import attendance, catalogue, outcomes, participants, sessions
-from tests.support.outcome_pack import outcome_pack
 
 VILLAGE = "12010101"
 
 
 @pytest.fixture
 def pack(tmp_path, monkeypatch):
-    folder = outcome_pack(tmp_path)
-    monkeypatch.setattr(resources, "content_dir", lambda: folder)
-    monkeypatch.setattr(catalogue, "_active", {})
-    return folder
+    return use_outcome_pack(tmp_path, monkeypatch)
 
 
 @pytest.fixture
