@@ -350,6 +350,11 @@ class QuickCheckPanel(QWidget):
         person, question = self.grid_model.person(row), self.grid_model.question(column)
         if person is None or question is None:
             return
+        if not 0 <= answer < len(question.answers):
+            keys = i18n.format_year(len(question.answers))
+            self.say(lambda: _("Press 1 to {last} for this question; nothing was recorded.")
+                     .format(last=keys))
+            return
         if self.open.locked:
             self.say(lambda: _("This session is closed. To correct it, make an amendment "
                                "and give a reason."))
