@@ -79,7 +79,8 @@ class FollowUpDialog(QDialog):
         self.questions_box = QWidget()
         self.questions_layout = QVBoxLayout(self.questions_box)
         self.questions_layout.setContentsMargins(0, 0, 0, 0)
-        layout.addWidget(self.questions_box, 1)
+        layout.addWidget(self.questions_box)
+        layout.addStretch(1)
         self.rows: list[tuple[catalogue.Question, QLabel, ChoiceRow]] = []
         self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Save
                                         | QDialogButtonBox.StandardButton.Cancel)
