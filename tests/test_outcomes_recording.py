@@ -342,3 +342,24 @@ def test_recording_reads_the_questions_the_pack_loader_reads():
             (q.id, len(q.answers), set(q.good)) for q in mine.follow_ups]
     assert [k.id for k in pack.scam_kinds] == [k.id for k in
                                                catalogue.scam_kinds(resources.content_dir())]
+
+
+def test_the_coordinator_sets_the_followup_window(tmp_path, pack, capsys):
+    from support.sync_devices import make_programme, send
+
+    coordinator, (trainer,) = make_programme(tmp_path)
+    try:
+        outcomes.set_followup_window(coordinator, 21, 35)
+        with pytest.raises(UserError, match="first not after the second"):
+            outcomes.set_followup_window(coordinator, 40, 30)
+        with pytest.raises(UserError, match="coordinator"):
+            outcomes.set_followup_window(trainer, 1, 2)
+        send(coordinator, trainer, tmp_path / "bundles")
+        assert outcomes.followup_window(trainer) == (21, 35)
+    finally:
+        trainer.close()
+        coordinator.close()
+    code, out, _err = _cli(capsys, tmp_path / "coordinator", "followup", "window", "14", "28")
+    assert code == 0 and "14 to 28" in out
+    code, _out, err = _cli(capsys, tmp_path / "trainer0", "followup", "window", "1", "2")
+    assert code == 1 and "coordinator" in err

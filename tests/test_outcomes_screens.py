@@ -190,3 +190,19 @@ def test_the_new_screens_follow_a_language_switch(qtbot, view, session, main_win
     assert not wrong
     assert view.tabs.tabText(1) == ("Quick check (Ctrl+K)" if after == "en"
                                     else view.tabs.tabText(1))
+
+
+def test_the_coordinator_sets_the_window_on_the_follow_ups_list(qtbot, pack, app_context,
+                                                                main_window):
+    from debc_outreach.gui.participants.follow_ups_dialog import FollowUpsDueDialog
+    from debc_outreach.sync import trust
+
+    trust.create_programme(app_context.store, "Kampot 2026")
+    dialog = FollowUpsDueDialog(app_context, main_window)
+    assert dialog.window_row.isVisibleTo(dialog)
+    dialog.window_first.setValue(20)
+    dialog.window_last.setValue(30)
+    dialog.save_window()
+    assert outcomes.followup_window(app_context.store) == (20, 30)
+    assert "20" in dialog.intro.text() and "30" in dialog.intro.text()
+    dialog.deleteLater()
