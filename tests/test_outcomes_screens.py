@@ -206,3 +206,23 @@ def test_the_coordinator_sets_the_window_on_the_follow_ups_list(qtbot, pack, app
     assert outcomes.followup_window(app_context.store) == (20, 30)
     assert "20" in dialog.intro.text() and "30" in dialog.intro.text()
     dialog.deleteLater()
+
+
+def test_the_session_history_lists_counts_tallies_and_amended_answers(qtbot, view, session):
+    from debc_outreach.gui.sessions.session_dialogs import history_lines
+
+    store = view.context.store
+    slug = session.modules[0]
+    first = outcomes.quick_checks(slug)[0]
+    person = attendance.attendees(store.database.conn, session.id)[0]
+    outcomes.record_answers(store, session.id, person.id, slug, "before", {first.id: 0})
+    outcomes.record_class_counts(store, session.id, slug, "after", {first.id: [3]})
+    outcomes.record_scam_tally(store, session.id, {"loan-app": 2})
+    sessions.close(store, session.id)
+    outcomes.record_answers(store, session.id, person.id, slug, "after", {first.id: 1},
+                            reason="paper sheet")
+    lines = history_lines(store.database, session.id)
+    assert any("hands counted" in line for line in lines)
+    assert any(line.endswith("Scam tally") for line in lines)
+    amended = [line for line in lines if "Quick check" in line and person.display_name in line]
+    assert len(amended) == 1 and "paper sheet" in amended[0]
