@@ -27,6 +27,7 @@ from PySide6.QtWidgets import (
     QHeaderView,
     QLabel,
     QPushButton,
+    QSizePolicy,
     QStackedWidget,
     QTableView,
     QTableWidget,
@@ -149,6 +150,10 @@ class QuickCheckPanel(QWidget):
         self.mode = QComboBox()
         self.mode.addItem("", EACH_PERSON)
         self.mode.addItem("", WHOLE_CLASS)
+        # Long module titles elide instead of widening the tab and squeezing check-in.
+        for box in (self.module, self.phase, self.mode):
+            box.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+            box.setMinimumContentsLength(8)
         self.labels = {key: QLabel() for key in ("module", "phase", "mode")}
         row = QHBoxLayout()
         for key, box in (("phase", self.phase), ("mode", self.mode)):
@@ -166,6 +171,11 @@ class QuickCheckPanel(QWidget):
         layout.addWidget(self.question)
 
         self.pages = QStackedWidget()
+        # The tables take the height that is left, not the height they would like: as
+        # the hidden tab of the session screen this panel must not push the check-in
+        # lists below the window at large text.
+        self.pages.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Ignored)
+        self.pages.setMinimumHeight(self.fontMetrics().height() * 6)
         self.grid_model = AnswersModel(self)
         self.grid = QTableView()
         self.grid.setObjectName("quickCheckGrid")
