@@ -460,6 +460,72 @@ def _skills_index_covers_state(conn: sqlite3.Connection) -> None:
     """)
 
 
+def _quick_checks_and_tallies(conn: sqlite3.Connection) -> None:
+    """Quick-check answers per person and per class, and the anonymous scam tally
+    (synced entities `quiz_answer`, `quiz_count`, `scam_tally`; appliers in
+    storage/projection/outcomes.py). Each row keeps who wrote it last (hlc,
+    device_id): the last writer wins per cell."""
+    _run(conn, """
+        CREATE TABLE quiz_answer (
+            session_id TEXT NOT NULL,
+            participant_id TEXT NOT NULL,
+            module TEXT NOT NULL,
+            phase TEXT NOT NULL,
+            question_id TEXT NOT NULL,
+            answer INTEGER NOT NULL,
+            correct INTEGER NOT NULL DEFAULT 0,
+            hlc INTEGER NOT NULL,
+            device_id TEXT NOT NULL,
+            PRIMARY KEY (session_id, participant_id, module, phase, question_id)
+        ) WITHOUT ROWID;
+        CREATE INDEX quiz_answer_participant ON quiz_answer (participant_id);
+        CREATE TABLE quiz_count (
+            session_id TEXT NOT NULL,
+            module TEXT NOT NULL,
+            phase TEXT NOT NULL,
+            question_id TEXT NOT NULL,
+            answer INTEGER NOT NULL,
+            count INTEGER NOT NULL,
+            correct INTEGER NOT NULL DEFAULT 0,
+            hlc INTEGER NOT NULL,
+            device_id TEXT NOT NULL,
+            PRIMARY KEY (session_id, module, phase, question_id, answer)
+        ) WITHOUT ROWID;
+        CREATE TABLE scam_tally (
+            session_id TEXT NOT NULL,
+            kind TEXT NOT NULL,
+            count INTEGER NOT NULL,
+            hlc INTEGER NOT NULL,
+            device_id TEXT NOT NULL,
+            PRIMARY KEY (session_id, kind)
+        ) WITHOUT ROWID
+    """)
+
+
+def _follow_ups(conn: sqlite3.Connection) -> None:
+    """Follow-up answers a month after a session (synced entity `follow_up`), and the
+    participant's consent to be contacted for them (fields of `participant`)."""
+    _run(conn, """
+        ALTER TABLE participant ADD COLUMN contact_consent INTEGER NOT NULL DEFAULT 0;
+        ALTER TABLE participant ADD COLUMN contact_consent_date TEXT NOT NULL DEFAULT '';
+        ALTER TABLE participant ADD COLUMN contact_consent_by TEXT NOT NULL DEFAULT '';
+        CREATE TABLE follow_up (
+            participant_id TEXT NOT NULL,
+            module TEXT NOT NULL,
+            question_id TEXT NOT NULL,
+            answer INTEGER NOT NULL,
+            safe INTEGER NOT NULL DEFAULT 0,
+            date TEXT NOT NULL,
+            method TEXT NOT NULL,
+            session_id TEXT NOT NULL DEFAULT '',
+            hlc INTEGER NOT NULL,
+            device_id TEXT NOT NULL,
+            PRIMARY KEY (participant_id, module, question_id)
+        ) WITHOUT ROWID;
+        CREATE INDEX follow_up_session ON follow_up (session_id)
+    """)
+
+
 MIGRATIONS: tuple[Migration, ...] = (
     Migration("0001_event_log", _event_log),
     Migration("0002_trainers", _trainers),
@@ -474,6 +540,8 @@ MIGRATIONS: tuple[Migration, ...] = (
     Migration("0012_local_preferences", _local_preferences),
     Migration("0013_report_visits", _report_visits),
     Migration("0014_skills_index_covers_state", _skills_index_covers_state),
+    Migration("0018_quick_checks_and_tallies", _quick_checks_and_tallies),
+    Migration("0019_follow_ups", _follow_ups),
 )
 
 

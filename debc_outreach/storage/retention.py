@@ -11,6 +11,8 @@ The purge is local and never travels:
 - the projection row keeps sex, age, village, disability, consent and every
   attendance and tick, so all counts stay the same; the name becomes a neutral
   label (`#` and the first 8 characters of the id) and the phone is emptied;
+- the person's own quick-check and follow-up answers are removed with the name
+  (rows and events); class counts and scam tallies, which name nobody, stay;
 - the events that carried the name or phone become hash-only stand-ins
   (op "redacted", exactly what a device outside a record's scope holds; the
   hash chain still verifies and the coordinator, who already has the full
@@ -184,6 +186,7 @@ def apply_retention(store: Store, now: dt.datetime | None = None) -> RetentionRe
                     "WHERE entity = 'issued_certificate' AND op != 'redacted' "
                     "AND json_extract(fields, '$.participant_id') = ?", (pid,)).rowcount
                 conn.execute("DELETE FROM issued_certificate WHERE participant_id = ?", (pid,))
+                count += _remove_personal_answers(conn, pid)
                 conn.execute("DELETE FROM conflict WHERE entity = 'participant' "
                              "AND entity_id = ? AND field IN ('display_name', 'phone')", (pid,))
                 conn.execute(
@@ -201,6 +204,17 @@ def apply_retention(store: Store, now: dt.datetime | None = None) -> RetentionRe
     log.info("retention (%d days): removed %d names, redacted %d events",
              days, len(targets), redacted)
     return RetentionResult(days, len(targets), redacted, already)
+
+
+def _remove_personal_answers(conn, participant_id: str) -> int:
+    """A person's own quick-check and follow-up answers leave with their name; the
+    class counts and scam tallies (no names) stay. Returns the events redacted."""
+    conn.execute("DELETE FROM quiz_answer WHERE participant_id = ?", (participant_id,))
+    conn.execute("DELETE FROM follow_up WHERE participant_id = ?", (participant_id,))
+    return conn.execute(
+        "UPDATE event SET op = 'redacted', fields = '{}', base = '{}' "
+        "WHERE entity IN ('quiz_answer', 'follow_up') AND op != 'redacted' "
+        "AND json_extract(fields, '$.participant_id') = ?", (participant_id,)).rowcount
 
 
 def _replace_backups(store: Store, now: dt.datetime | None) -> None:

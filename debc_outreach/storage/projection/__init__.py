@@ -16,7 +16,13 @@ from __future__ import annotations
 import sqlite3
 
 from debc_outreach.storage.events import Event
-from debc_outreach.storage.projection import attendance, checklist, participants, settings
+from debc_outreach.storage.projection import (
+    attendance,
+    checklist,
+    outcomes,
+    participants,
+    settings,
+)
 from debc_outreach.storage.projection.fields import current_base as _field_base
 from debc_outreach.storage.projection.fields import merge
 from debc_outreach.storage.projection.records import CERTIFICATE, TARGET, TRAINER
@@ -40,11 +46,15 @@ CUSTOM: dict[str, CustomApplier] = {
     participants.DISTINCT_PAIR: participants.apply_distinct,
     settings.PROGRAMME_SETTING: settings.apply_programme_setting,
     settings.CONFLICT_RESOLUTION: settings.apply_conflict_resolution,
+    **{entity: outcomes.apply for entity in (outcomes.QUIZ_ANSWER, outcomes.QUIZ_COUNT,
+                                             outcomes.SCAM_TALLY, outcomes.FOLLOW_UP)},
 }
 
 BATCH: dict[str, BatchApplier] = {
     attendance.ENTITY: attendance.apply_batch,
     checklist.ENTITY: checklist.apply_batch,
+    **{entity: outcomes.apply_batch for entity in (outcomes.QUIZ_ANSWER, outcomes.QUIZ_COUNT,
+                                                   outcomes.SCAM_TALLY, outcomes.FOLLOW_UP)},
 }
 
 

@@ -19,7 +19,8 @@ from debc_outreach.storage.projection.spec import Entity
 UNKNOWN_YEAR, UNKNOWN_DISABILITY = 0, -1
 
 FIELDS = frozenset({"display_name", "sex", "birth_year", "age_band", "village_code", "phone",
-                    "wg", "consent", "consent_date", "consent_by", "merged_into", "deleted"})
+                    "wg", "consent", "consent_date", "consent_by", "contact_consent",
+                    "contact_consent_date", "contact_consent_by", "merged_into", "deleted"})
 
 
 @cache
