@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
 
-from debc_outreach.storage import gazetteer
+from debc_outreach.storage import catalogue, gazetteer
 from debc_outreach.storage.database import Database
 
 
@@ -141,9 +141,11 @@ def catalog(data_dir: Path | None) -> Catalog:
     for module in pack.modules:
         for item in module.checklist:
             items[item.id] = (module.slug, item.km, item.en)
-    questions = {question.id: (module.slug, question.km, question.en)
-                 for module in pack.modules for question in module.follow_ups}
-    kinds = {kind.id: (kind.km, kind.en) for kind in pack.scam_kinds}
+    # Follow-up questions and scam kinds as the recording reads them from the pack.
+    outcome_modules = catalogue.modules(pack.folder)
+    questions = {question.id: (slug, question.km, question.en)
+                 for slug, module in outcome_modules.items() for question in module.follow_ups}
+    kinds = {kind.id: (kind.km, kind.en) for kind in catalogue.scam_kinds(pack.folder)}
     return Catalog(titles, tags, items, tuple(m.slug for m in pack.modules), questions, kinds)
 
 

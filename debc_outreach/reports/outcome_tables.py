@@ -85,9 +85,9 @@ def knowledge_rows(rows: list[Knowledge], catalog: lookup.Catalog, lang: str, *,
             if (index, phase) in hidden:
                 values += [SUPPRESSED, ""]
             else:
-                values += [count.people, count.share if count.answers else ""]
+                values += [count.people, round(count.share, 4) if count.answers else ""]
         both_shown = not ({(index, "before"), (index, "after")} & hidden)
-        change = row.change if both_shown and row.change is not None else ""
+        change = round(row.change, 4) if both_shown and row.change is not None else ""
         out.append((row.module, catalog.title(row.module, lang),
                     label(MODE_NAMES[row.mode], lang) if words else row.mode,
                     _breakdown(row.breakdown, lang, words),
@@ -104,7 +104,7 @@ def follow_up_rows(rows: list[FollowUp], catalog: lookup.Catalog, lang: str, *,
     out = []
     for index, row in enumerate(rows):
         figures = (SUPPRESSED, "", "") if index in hidden else (row.people, row.safe,
-                                                                 row.share)
+                                                                 round(row.share, 4))
         out.append((row.module, catalog.title(row.module, lang), row.question_id,
                     catalog.question_text(row.question_id, lang),
                     _breakdown(row.breakdown, lang, words),
