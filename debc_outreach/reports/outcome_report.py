@@ -6,6 +6,7 @@ from __future__ import annotations
 from debc_outreach.content.labels import label
 from debc_outreach.i18n import N_, printed_digits
 from debc_outreach.reports import lookup, outcome_charts, outcome_exports
+from debc_outreach.reports.chartdata import month_label
 from debc_outreach.reports.columns import BREAKDOWN_NAMES
 from debc_outreach.reports.formatting import number, percent, text
 from debc_outreach.reports.outcome_tables import (
@@ -79,7 +80,8 @@ def _scam_place_rows(cells: list[ScamCell], lang: str) -> list[list[str]]:
             number(total.sessions, lang), number(total.asked, lang), number(total.met, lang),
             number(round(total.per_100, 1), lang)]
         out.append([lookup.province_name(district[:2], lang),
-                    lookup.district_name(district, lang), printed_digits(month), *figures])
+                    lookup.district_name(district, lang),
+                    printed_digits(month_label(month, lang)), *figures])
     return out
 
 

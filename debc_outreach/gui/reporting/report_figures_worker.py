@@ -20,6 +20,7 @@ from debc_outreach.errors import UserError
 from debc_outreach.gui.tasks import store_for_this_thread
 from debc_outreach.reports import aggregates, targets
 from debc_outreach.reports.filters import ReportFilter
+from debc_outreach.reports.outcomes import Outcomes, outcomes
 from debc_outreach.storage.store import Store
 
 log = logging.getLogger(__name__)
@@ -30,6 +31,7 @@ class DashboardData:
     figures: aggregates.Figures
     targets: list[targets.Progress]
     skills_done: bool = True
+    outcomes: Outcomes | None = None
 
 
 class _Signals(QObject):
@@ -83,8 +85,9 @@ class _Run(QRunnable):
                 figures = aggregates.figures(
                     database, self.filt, progress=lambda share: self._progress(share, False))
                 progress = targets.progress(database, self.policy_modules, self.filt)
+                found = outcomes(database, self.filt)
                 if not self._emit(self.signals.partial, DashboardData(
-                        replace(figures), progress, skills_done=False)):
+                        replace(figures), progress, skills_done=False, outcomes=found)):
                     return
                 self.shown = -1.0
                 figures.skills = aggregates.skills_by_module(
@@ -101,7 +104,7 @@ class _Run(QRunnable):
             log.error("dashboard figures failed\n%s", traceback.format_exc())
             self._emit(self.signals.failed, "")
         else:
-            self._emit(self.signals.done, DashboardData(figures, progress))
+            self._emit(self.signals.done, DashboardData(figures, progress, outcomes=found))
 
 
 class FiguresWorker(QObject):
