@@ -1,0 +1,223 @@
+"""Outcome reports: knowledge before/after, follow-ups and scam tallies in files and on the
+dashboard equal counts made by hand from what the trainers recorded; small cells are
+suppressed in files; tab names and the dashboard follow the language."""
+
+from __future__ import annotations
+
+import csv
+import io
+import zipfile
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from support.outcome_programmes import (
+    DATES,
+    VILLAGES,
+    Person,
+    Programme,
+    Session,
+    expected_follow_ups,
+    expected_knowledge,
+    expected_scams,
+    record,
+)
+
+from debc_outreach import i18n, resources
+from debc_outreach.errors import UserError
+from debc_outreach.reports import outcomes
+from debc_outreach.reports.exports import ExportRequest, Who, run_export
+from debc_outreach.reports.filters import ReportFilter
+from debc_outreach.storage import catalogue
+from debc_outreach.storage import outcomes as recording
+from debc_outreach.storage.store import Store
+from tests.support.outcome_pack import SCAM_KINDS, outcome_pack
+
+
+@pytest.fixture
+def pack(tmp_path_factory, monkeypatch):
+    folder = outcome_pack(tmp_path_factory.mktemp("pack"))
+    monkeypatch.setattr(resources, "content_dir", lambda: folder)
+    monkeypatch.setattr(catalogue, "_active", {})
+    return folder
+
+
+@pytest.fixture
+def module(pack) -> str:
+    return next(iter(catalogue.modules()))
+
+
+def _export_tables(store: Store, data_dir: Path, path: Path, filt=ReportFilter()
+                   ) -> dict[str, list[dict]]:
+    result = run_export(store.database, ExportRequest("outcomes", "csv", path, filt, "en",
+                                                      data_dir=data_dir, column_keys=True),
+                        Who(store.device_id))
+    with zipfile.ZipFile(result.path) as archive:
+        return {name.removesuffix(".csv"): list(csv.DictReader(io.StringIO(
+            archive.read(name).decode("utf-8-sig")))) for name in archive.namelist()}
+
+
+def _shown(cell: str, people: int, share_cell: str, share: float) -> None:
+    """A file's count and share: the figure, or "<5" and nothing for a small cell."""
+    if cell == "<5":
+        assert share_cell == ""
+        return
+    assert 0 < people < 5 or int(cell) == people, (cell, people)
+    assert not 0 < people < 5, f"{people} people shown"
+    if share_cell:
+        assert float(share_cell) == pytest.approx(share, abs=1e-4)
+
+
+def _programmes(questions: int, follow_questions: int):
+    person = st.builds(Person, st.sampled_from("FM"), st.sampled_from((1950, 1990, 2005)),
+                       st.sampled_from(("yes", "no", "unknown")))
+
+    @st.composite
+    def programme(draw):
+        people = draw(st.lists(person, min_size=1, max_size=14))
+        answer = st.lists(st.integers(0, 2), min_size=1, max_size=questions)
+        runs = []
+        for _index in range(draw(st.integers(1, 3))):
+            present = draw(st.lists(st.integers(0, len(people) - 1), min_size=1,
+                                    unique=True))
+            answers = {(p, phase): draw(answer) for p in present
+                       for phase in ("before", "after") if draw(st.booleans())}
+            hands = {phase: [draw(st.lists(st.integers(0, 9), min_size=3, max_size=3))
+                             for _q in range(questions)]
+                     for phase in ("before", "after") if draw(st.booleans())}
+            tally = draw(st.dictionaries(st.sampled_from(SCAM_KINDS[:3]),
+                                         st.integers(0, len(present)), max_size=3))
+            runs.append(Session(draw(st.sampled_from(DATES)), draw(st.sampled_from(VILLAGES)),
+                                present, answers, hands, tally))
+        attended = {p: index for index, run in enumerate(runs) for p in run.present}
+        follow = {p: (session, draw(st.lists(st.integers(0, 2), min_size=follow_questions,
+                                             max_size=follow_questions)))
+                  for p, session in attended.items() if draw(st.booleans())}
+        return Programme(people, runs, follow)
+
+    return programme()
+
+
+@pytest.mark.usefixtures("pack")
+def test_export_outcomes_equals_counts_from_the_raw_answers(tmp_path_factory, module):
+    questions = len(recording.quick_checks(module))
+    follow_questions = len(recording.follow_up_questions(module))
+
+    @settings(max_examples=15, deadline=None,
+              suppress_health_check=[HealthCheck.function_scoped_fixture,
+                                     HealthCheck.too_slow])
+    @given(_programmes(questions, follow_questions))
+    def check(programme: Programme) -> None:
+        folder = tmp_path_factory.mktemp("programme")
+        store = Store.open(folder)
+        try:
+            record(store, programme, module)
+            found = outcomes.outcomes(store.database, ReportFilter())
+            if found.is_empty():        # nothing recorded: nothing written
+                with pytest.raises(UserError, match="nothing was written"):
+                    _export_tables(store, folder, folder / "outcomes.zip")
+                return
+            tables = _export_tables(store, folder, folder / "outcomes.zip")
+        finally:
+            store.close()
+        knowledge = expected_knowledge(programme, module)
+        got = {(k.mode, k.breakdown, k.group, phase): (c.people, c.answers, c.correct)
+               for k in found.knowledge for phase, c in (("before", k.before),
+                                                          ("after", k.after)) if c.people}
+        assert got == knowledge
+        rows = {(r["mode"], r["breakdown"], r["group"]): r for r in tables["knowledge"]}
+        assert {key[:3] for key in knowledge} == set(rows)
+        for (mode, breakdown, group, phase), (people, answers, correct) in knowledge.items():
+            row = rows[(mode, breakdown, group)]
+            _shown(row[f"people_{phase}"], people, row[f"correct_{phase}"], correct / answers)
+        follow = expected_follow_ups(programme, module)
+        rows = {(r["question_id"], r["breakdown"], r["group"]): r for r in tables["follow-up"]}
+        assert set(rows) == set(follow)
+        for key, (people, safe) in follow.items():
+            _shown(rows[key]["people"], people, rows[key]["safe_share"], safe / people)
+        scams = expected_scams(programme)
+        rows = {(r["district_code"], r["month"], r["kind"]): r for r in tables["scams"]}
+        assert set(rows) == set(scams)
+        for key, (sessions, asked, met) in scams.items():
+            row = rows[key]
+            if 0 < asked < 5:
+                assert row["people_asked"] == row["people_met"] == "<5"
+                continue
+            assert (int(row["sessions"]), int(row["people_asked"]), int(row["people_met"])) \
+                == (sessions, asked, met)
+            assert float(row["per_100"]) == pytest.approx(100 * met / asked, abs=0.05)
+
+    check()
+
+
+def _people(store, module, women: int, men: int) -> None:
+    session_people = [Person("F", 1990, "no")] * women + [Person("M", 1990, "no")] * men
+    record(store, Programme(session_people, [Session(
+        DATES[0], VILLAGES[0], list(range(women + men)),
+        {(p, "before"): [0] for p in range(women + men)})]), module)
+
+
+def test_a_group_of_fewer_than_five_is_suppressed_with_one_more_group(store, data_dir, module,
+                                                                        tmp_path):
+    _people(store, module, women=4, men=7)
+    rows = _export_tables(store, data_dir, tmp_path / "out.zip")["knowledge"]
+    by_group = {(r["breakdown"], r["group"]): r["people_before"] for r in rows}
+    # 4 women are hidden; the 7 men too, or 11 - 7 would give the women away
+    assert by_group[("sex", "F")] == "<5"
+    assert by_group[("sex", "M")] == "<5"
+    assert by_group[("all", "")] == "11"
+    assert by_group[("age_band", "25-59")] == "11"
+
+
+def test_groups_of_five_and_more_are_shown(store, data_dir, module, tmp_path):
+    _people(store, module, women=5, men=6)
+    rows = _export_tables(store, data_dir, tmp_path / "out.csv")["knowledge"]
+    assert {(r["group"], r["people_before"]) for r in rows if r["breakdown"] == "sex"} == {
+        ("F", "5"), ("M", "6")}
+    assert (tmp_path / "out.csv.zip").exists() and not (tmp_path / "out.csv").exists()
+
+
+def test_the_workbook_tabs_are_in_the_language_of_the_file(store, data_dir, module, tmp_path):
+    import openpyxl
+
+    _people(store, module, women=5, men=6)
+    tabs = {}
+    for lang in ("km", "en"):
+        path = tmp_path / f"outcomes-{lang}.xlsx"
+        run_export(store.database, ExportRequest("outcomes", "xlsx", path, ReportFilter(),
+                                                 lang, data_dir=data_dir),
+                   Who(store.device_id))
+        tabs[lang] = openpyxl.load_workbook(path, read_only=True).sheetnames
+    assert tabs["en"] == ["Knowledge", "Follow-up", "Scams"]
+    i18n.set_language("km")
+    assert tabs["km"] == [i18n._("Knowledge"), i18n._("Follow-up"), i18n._("Scams")]
+    assert all(any("\u1780" <= ch <= "\u17ff" for ch in tab) for tab in tabs["km"])
+
+
+def test_no_outcomes_in_the_selection_writes_nothing(store, data_dir, module, tmp_path):
+    _people(store, module, women=5, men=6)
+    path = tmp_path / "out.xlsx"
+    with pytest.raises(UserError, match="nothing was written"):
+        run_export(store.database, ExportRequest("outcomes", "xlsx", path,
+                                                 ReportFilter(province="17"),
+                                                 data_dir=data_dir), Who(store.device_id))
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_export_outcomes_on_the_command_line(capsys, module, tmp_path):
+    from conftest import cli_in
+
+    data_dir = tmp_path / "data"
+    data_dir.mkdir()
+    store = Store.open(data_dir)
+    _people(store, module, women=5, men=6)
+    store.close()
+    code, out, _err = cli_in(capsys, data_dir, "export", "outcomes", "-o",
+                             str(tmp_path / "o.zip"), "--column-keys")
+    assert code == 0 and "o.zip" in out
+    with zipfile.ZipFile(tmp_path / "o.zip") as archive:
+        assert archive.namelist() == ["knowledge.csv", "follow-up.csv", "scams.csv"]
+    code, _out, err = cli_in(capsys, data_dir, "export", "outcomes", "-o",
+                             str(tmp_path / "o.pdf"), "--province", "99")
+    assert code != 0 and "99" in err and not (tmp_path / "o.pdf").exists()
