@@ -6,21 +6,17 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+from support.outcome_pack import use_outcome_pack
 
-from debc_outreach import resources
 from debc_outreach.errors import UserError
 from debc_outreach.storage import attendance, catalogue, outcomes, participants, sessions
-from tests.support.outcome_pack import outcome_pack
 
 VILLAGE = "12010101"
 
 
 @pytest.fixture
 def pack(tmp_path, monkeypatch):
-    folder = outcome_pack(tmp_path)
-    monkeypatch.setattr(resources, "content_dir", lambda: folder)
-    monkeypatch.setattr(catalogue, "_active", {})
-    return folder
+    return use_outcome_pack(tmp_path, monkeypatch)
 
 
 @pytest.fixture
@@ -258,3 +254,72 @@ def test_followup_window_is_the_coordinators(store):
     assert outcomes.followup_window(store) == (28, 42)
     with pytest.raises(UserError, match="coordinator"):
         outcomes.set_followup_window(store, 20, 30)
+
+
+# --- CLI ------------------------------------------------------------------------------
+
+def _cli(capsys, data_dir, *args):
+    from conftest import cli_in
+
+    return cli_in(capsys, data_dir, *args)
+
+
+def test_cli_quiz_scams_and_followups(store, slug, data_dir, capsys):
+    session = _session_days_ago(store, slug, 30)
+    agreed = participants.add_participant(store, "Sok Dara", contact_consent=True)
+    other = participants.add_participant(store, "Chan Sophea")
+    for person in (agreed, other):
+        attendance.check_in(store, session.id, person.id)
+    store.close()
+    code, out, _err = _cli(capsys, data_dir, "session", "quiz", session.id, agreed.id,
+                           "--phase", "before", "--answers", "1,0,2")
+    assert code == 0, _err
+    code, _out, _err = _cli(capsys, data_dir, "session", "quiz", session.id, "--phase",
+                            "after", "--counts", "1:0=1,1:1=1")
+    assert code == 0, _err
+    code, _out, _err = _cli(capsys, data_dir, "session", "scams", session.id,
+                            "loan-app=1", "other=2")
+    assert code == 0, _err
+    code, out, _err = _cli(capsys, data_dir, "followup", "due", "--json")
+    assert code == 0 and agreed.id in out and other.id not in out
+    code, _out, _err = _cli(capsys, data_dir, "followup", "record", agreed.id, "--module",
+                            slug, "--answers", "0,1", "--method", "visit")
+    assert code == 0, _err
+    code, out, _err = _cli(capsys, data_dir, "followup", "due")
+    assert code == 0 and agreed.id not in out
+
+
+@pytest.mark.parametrize("args, message", [
+    (("session", "quiz", "{sid}", "{pid}", "--phase", "before", "--answers", "5"),
+     "out of range"),
+    (("session", "quiz", "{sid}", "--phase", "before", "--counts", "9:0=2"), "no question"),
+    (("session", "quiz", "{sid}", "{pid}", "--phase", "before"), "--answers"),
+    (("session", "scams", "{sid}", "romance=2"), "Unknown kind"),
+    (("session", "scams", "{sid}", "loan-app"), "KIND=COUNT"),
+    (("followup", "record", "{pid}", "--module", "{slug}", "--answers", "0"),
+     "did not agree"),
+    (("participants", "contact-consent", "nobody", "yes"), "no participant"),
+])
+def test_cli_bad_input_says_why_and_changes_nothing(store, slug, data_dir, capsys, args,
+                                                    message):
+    session = _session_days_ago(store, slug, 30)
+    person = _present(store, session)
+    before = _events(store)
+    store.close()
+    filled = [a.format(sid=session.id, pid=person.id, slug=slug) for a in args]
+    code, _out, err = _cli(capsys, data_dir, *filled)
+    assert code == 1 and message.lower() in err.lower()
+    assert "Traceback" not in err
+    from debc_outreach.storage.store import Store
+
+    with Store.open(data_dir) as again:
+        assert _events(again) == before
+
+
+def test_cli_tally_on_a_closed_session_is_refused(store, slug, data_dir, capsys):
+    session = _session_days_ago(store, slug, 30)
+    _present(store, session)
+    sessions.close(store, session.id)
+    store.close()
+    code, _out, err = _cli(capsys, data_dir, "session", "scams", session.id, "loan-app=1")
+    assert code == 1 and "closed" in err

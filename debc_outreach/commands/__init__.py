@@ -16,8 +16,8 @@ from debc_outreach.storage.store import Store
 PIN_ENV = "DEBC_OUTREACH_PIN"
 
 # Order here is the order in `debc-outreach --help`.
-MODULES = ("db", "participants", "session", "demo", "content", "sync", "export", "protect",
-           "cert", "hub")
+MODULES = ("db", "participants", "session", "followup", "demo", "content", "sync", "export",
+           "protect", "cert", "hub")
 
 
 def register_all(commands) -> None:

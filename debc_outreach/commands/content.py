@@ -59,15 +59,23 @@ def cmd_lock(args: argparse.Namespace) -> int:
     path = Path(args.path).expanduser() if args.path else resources.content_dir()
     pack = load_pack(path)
     existing = lock.read_lock(path)
-    unknown = set(args.retire) - set(existing or {})
+    existing_questions = lock.read_lock(path, lock.QUESTION_LOCK_FILE)
+    retire = set(args.retire)
+    unknown = retire - set(existing or {}) - set(existing_questions or {})
     if unknown:
-        raise UserError(_("Not a published checklist id: {id}").format(id=sorted(unknown)[0]))
+        raise UserError(_("Not a published checklist or question id: {id}").format(
+            id=sorted(unknown)[0]))
     items = [item for module in pack.modules for item in module.checklist]
-    entries = lock.updated_entries(existing, items, pack.version, set(args.retire))
+    entries = lock.updated_entries(existing, items, pack.version, retire)
     written = lock.write_lock(path, entries)
-    added = len(entries) - len(existing or {})
     print(_("{file}: checklist ids: {n}, of them new: {added}.").format(
-        file=written, n=len(entries), added=added))
+        file=written, n=len(entries), added=len(entries) - len(existing or {})))
+    questions = [q for module in pack.modules for q in (*module.quick_checks, *module.follow_ups)]
+    if questions or existing_questions:
+        entries = lock.updated_entries(existing_questions, questions, pack.version, retire)
+        written = lock.write_lock(path, entries, lock.QUESTION_LOCK_FILE)
+        print(_("{file}: question ids: {n}, of them new: {added}.").format(
+            file=written, n=len(entries), added=len(entries) - len(existing_questions or {})))
     return 0
 
 

@@ -332,7 +332,7 @@ class DueFollowUp:
     participant_id: str        # the kept record
     name: str
     phone: str
-    village_code: str
+    village_code: str          # where the person lives, else where the session was
     session_id: str
     session_date: str
     modules: tuple[str, ...]   # the session's modules with questions and no follow-up yet
@@ -366,13 +366,14 @@ def follow_ups_due(store: Store, today: dt.date | None = None) -> list[DueFollow
     with_questions = {slug for slug, m in catalogue.modules().items() if m.follow_ups}
     due: dict[tuple[str, str], DueFollowUp] = {}
     rows = conn.execute(
-        "SELECT k.id, k.display_name, k.phone, k.village_code, s.id, s.date, s.modules "
+        "SELECT k.id, k.display_name, k.phone, CASE WHEN k.village_code != '' "
+        "THEN k.village_code ELSE s.village_code END, s.id, s.date, s.modules "
         "FROM session s JOIN attendance a ON a.session_id = s.id AND a.present = 1 "
         "JOIN participant m ON m.id = a.participant_id "
         "JOIN participant k ON k.id = CASE WHEN m.merged_into != '' THEN m.merged_into "
         "ELSE m.id END "
         "WHERE s.deleted = 0 AND k.deleted = 0 AND k.contact_consent = 1 "
-        "AND s.date BETWEEN ? AND ? ORDER BY k.village_code, k.sort_key, s.date",
+        "AND s.date BETWEEN ? AND ? ORDER BY 4, k.sort_key, s.date",
         (oldest, newest))
     for pid, name, phone, village, session_id, date, modules in rows:
         pending = tuple(slug for slug in json.loads(modules or "[]")

@@ -58,3 +58,13 @@ def outcome_pack(folder: Path) -> Path:
             f'\n[[scam_kind]]\nid = "{kind}"\nkm = "ការបោក {kind}"\nen = "Scam {kind}"\n'
             for kind in SCAM_KINDS), encoding="utf-8")
     return pack
+
+
+def use_outcome_pack(folder: Path, monkeypatch) -> Path:
+    """Make that copy the shipped pack for one test (commands, GUI and storage alike)."""
+    from debc_outreach.storage import catalogue
+
+    pack = outcome_pack(folder)
+    monkeypatch.setattr(resources, "content_dir", lambda: pack)
+    monkeypatch.setattr(catalogue, "_active", {})
+    return pack

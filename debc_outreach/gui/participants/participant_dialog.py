@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from PySide6.QtWidgets import (
     QButtonGroup,
+    QCheckBox,
     QComboBox,
     QDialog,
     QDialogButtonBox,
@@ -43,6 +44,11 @@ CONSENT_TEXT = N_(
     "We would like to write down your name, age and village to report on this training. "
     "Your name is only shared inside the programme. You can say no and still take part "
     "fully. Do you agree that we record your name?")
+
+
+CONTACT_CONSENT_TEXT = N_(
+    "May we call or visit you in about a month to ask how you are doing with what you "
+    "learned today?")
 
 
 def consent_text(language: str) -> str:
@@ -110,6 +116,12 @@ class ParticipantDialog(QDialog):
         row.addWidget(self.consent_no)
         row.addStretch(1)
         consent_layout.addLayout(row)
+        self.contact_text = QLabel()
+        self.contact_text.setWordWrap(True)
+        self.contact_consent = QCheckBox()
+        self.contact_text.setBuddy(self.contact_consent)
+        consent_layout.addWidget(self.contact_text)
+        consent_layout.addWidget(self.contact_consent)
         left.addWidget(self.consent_box)
         left.addStretch(1)
         columns.addLayout(left, 1)
@@ -160,6 +172,8 @@ class ParticipantDialog(QDialog):
             self.consent_yes.setChecked(True)
         elif person.consent == "no":
             self.consent_no.setChecked(True)
+        self.contact_consent.setChecked(
+            participants.has_contact_consent(self._store.database, person.id))
 
     def retranslate(self) -> None:
         self.setWindowTitle(_("Edit participant") if self._existing else _("New participant"))
@@ -193,6 +207,9 @@ class ParticipantDialog(QDialog):
         self.consent_text.setText(with_line_breaks(consent_text(self._language)))
         self.consent_yes.setText(_("&Yes, agrees"))
         self.consent_no.setText(_("N&o, does not agree"))
+        self.contact_text.setText(with_line_breaks(label(CONTACT_CONSENT_TEXT,
+                                                         self._language)))
+        self.contact_consent.setText(_("Agrees to be &contacted for a follow-up"))
 
     def _values(self) -> dict:
         text = self.birth_year.text().strip()
@@ -212,7 +229,8 @@ class ParticipantDialog(QDialog):
         return {"display_name": self.name.text(), "sex": self.sex.value(),
                 "birth_year": year, "age_band": "" if year else self.age_band.currentData(),
                 "village_code": self.village.code(), "phone": self.phone.text().strip(),
-                "wg_answers": answers, "consent": consent}
+                "wg_answers": answers, "consent": consent,
+                "contact_consent": self.contact_consent.isChecked()}
 
     def accept(self) -> None:
         done = attempt(self, self._save)
@@ -228,8 +246,12 @@ class ParticipantDialog(QDialog):
             return participants.add_participant(
                 self._store, name, recorded_by=self._recorded_by, **values)
         current = self._existing
-        before = dict(current.__dict__, wg_answers=self._stored_answers())
+        before = dict(current.__dict__, wg_answers=self._stored_answers(),
+                      contact_consent=participants.has_contact_consent(self._store.database,
+                                                                       current.id))
         changes = {k: v for k, v in values.items() if before.get(k) != v}
         if "consent" in changes:
             changes["consent_by"] = self._recorded_by
+        if "contact_consent" in changes:
+            changes["contact_consent_by"] = self._recorded_by
         return participants.update_participant(self._store, current.id, **changes)
