@@ -48,9 +48,8 @@ def module(pack) -> str:
     return next(iter(catalogue.modules()))
 
 
-def _export_tables(store: Store, data_dir: Path, path: Path, filt=ReportFilter()
-                   ) -> dict[str, list[dict]]:
-    result = run_export(store.database, ExportRequest("outcomes", "csv", path, filt, "en",
+def _export_tables(store: Store, data_dir: Path, path: Path) -> dict[str, list[dict]]:
+    result = run_export(store.database, ExportRequest("outcomes", "csv", path, ReportFilter(), "en",
                                                       data_dir=data_dir, column_keys=True),
                         Who(store.device_id))
     with zipfile.ZipFile(result.path) as archive:

@@ -59,16 +59,16 @@ def record(store, programme: Programme, module: str) -> None:
             attendance.check_in(store, session.id, ids[person])
         for (person, phase), given in s.answers.items():
             recording.record_answers(store, session.id, ids[person], module, phase,
-                                     {q.id: a for q, a in zip(questions, given)})
+                                     {q.id: a for q, a in zip(questions, given, strict=False)})
         for phase, rows in s.hands.items():
-            recording.record_class_counts(store, session.id, module, phase,
-                                          {q.id: row for q, row in zip(questions, rows)})
+            hands = {q.id: row for q, row in zip(questions, rows, strict=True)}
+            recording.record_class_counts(store, session.id, module, phase, hands)
         if s.tally:
             recording.record_scam_tally(store, session.id, s.tally)
     follow = recording.follow_up_questions(module)
     for person, (session, given) in programme.follow_ups.items():
         recording.record_follow_up(store, ids[person], module,
-                                   {q.id: a for q, a in zip(follow, given)},
+                                   {q.id: a for q, a in zip(follow, given, strict=False)},
                                    date=FOLLOW_UP_DATE, session_id=session_ids[session])
 
 
@@ -88,7 +88,7 @@ def expected_knowledge(programme: Programme, module: str) -> dict[tuple, tuple[i
                 key = ("person", breakdown, group, phase)
                 people[key].add(person)
                 counts[key][0] += len(given)
-                counts[key][1] += sum(a in q.good for q, a in zip(questions, given))
+                counts[key][1] += sum(a in q.good for q, a in zip(questions, given, strict=False))
     out = {key: (len(people[key]), *counts[key]) for key in people}
     hands: dict[tuple, list[int]] = defaultdict(lambda: [0, 0, 0])
     for s in programme.sessions:
@@ -96,7 +96,7 @@ def expected_knowledge(programme: Programme, module: str) -> dict[tuple, tuple[i
             key = ("class", "all", "", phase)
             hands[key][0] += max(sum(row) for row in rows)
             hands[key][1] += sum(sum(row) for row in rows)
-            hands[key][2] += sum(row[min(q.good)] for q, row in zip(questions, rows))
+            hands[key][2] += sum(row[min(q.good)] for q, row in zip(questions, rows, strict=False))
     out.update({key: tuple(value) for key, value in hands.items()})
     return out
 
@@ -107,7 +107,7 @@ def expected_follow_ups(programme: Programme, module: str) -> dict[tuple, tuple[
     out: dict[tuple, list[int]] = defaultdict(lambda: [0, 0])
     for person, (session, given) in programme.follow_ups.items():
         date = programme.sessions[session].date
-        for q, answer in zip(questions, given):
+        for q, answer in zip(questions, given, strict=False):
             for breakdown, group in _groups(programme.people[person], date).items():
                 out[(q.id, breakdown, group)][0] += 1
                 out[(q.id, breakdown, group)][1] += answer in q.good
