@@ -220,3 +220,41 @@ def test_export_outcomes_on_the_command_line(capsys, module, tmp_path):
     code, _out, err = cli_in(capsys, data_dir, "export", "outcomes", "-o",
                              str(tmp_path / "o.pdf"), "--province", "99")
     assert code != 0 and "99" in err and not (tmp_path / "o.pdf").exists()
+
+
+@pytest.fixture
+def outcome_page(qtbot, pack, module, app_context, main_window):
+    programme = Programme(
+        [Person("F", 1990, "no")] * 6 + [Person("M", 2005, "yes")] * 5,
+        [Session(DATES[0], VILLAGES[0], list(range(11)),
+                 {**{(p, "before"): [0, 1, 2] for p in range(11)},
+                  **{(p, "after"): [0, 0, 0] for p in range(8)}},
+                 tally={SCAM_KINDS[0]: 3, SCAM_KINDS[2]: 1})],
+        {p: (0, [0, 1]) for p in range(7)})
+    record(app_context.store, programme, module)
+    page = main_window.page("reports")
+    page.refresh()
+    qtbot.waitUntil(lambda: page.data is not None and page.data.outcomes is not None
+                    and not page.worker.busy, timeout=20000)
+    return page
+
+
+def test_the_dashboard_shows_outcomes_and_follows_the_language(qtbot, outcome_page,
+                                                              app_context):
+    section = outcome_page.outcomes
+    found = outcome_page.data.outcomes
+    whole = next(k for k in found.knowledge if k.mode == "person" and k.breakdown == "all")
+    assert (whole.before.people, whole.after.people) == (11, 8)
+    assert section.knowledge.rowCount() == 1
+    assert section.knowledge.item(0, 4).text() == i18n.format_percent(whole.before.share)
+    assert section.kind_chart.chart.labels and section.place_chart.chart.labels
+    section.breakdown.setCurrentIndex(section.breakdown.findData("sex"))
+    assert section.knowledge.rowCount() == 3          # all, women, men
+    app_context.set_language("km")
+    assert section.title.text() == i18n._("Outcomes: learning, follow-up and scams")
+    assert section.title.text() != "Outcomes: learning, follow-up and scams"
+    assert section.knowledge.horizontalHeaderItem(3).text() == i18n._("People before")
+    assert section.knowledge_chart.chart.series == (i18n._("Before"), i18n._("After"))
+    app_context.set_language("en")
+    assert section.title.text() == "Outcomes: learning, follow-up and scams"
+    assert section.knowledge_chart.chart.series == ("Before", "After")

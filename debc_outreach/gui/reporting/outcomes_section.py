@@ -14,6 +14,7 @@ from PySide6.QtWidgets import (
     QComboBox,
     QGridLayout,
     QHBoxLayout,
+    QHeaderView,
     QLabel,
     QTableWidget,
     QVBoxLayout,
@@ -78,6 +79,10 @@ class OutcomesSection(QWidget):
         self.follow_up_title = QLabel()
         self.follow_up_title.setFont(fonts.heading_font(self.font(), 1.15))
         self.follow_up: QTableWidget = read_only_table(5)
+        # The question is the long text of a follow-up row, not the module.
+        header = self.follow_up.horizontalHeader()
+        header.setSectionResizeMode(0, QHeaderView.ResizeMode.ResizeToContents)
+        header.setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
         for widget in (self.knowledge_title, self.knowledge, self.follow_up_title,
                        self.follow_up):
             layout.addWidget(widget)

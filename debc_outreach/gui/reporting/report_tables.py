@@ -18,11 +18,13 @@ def read_only_table(columns: int) -> QTableWidget:
     header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
     table.setWordWrap(True)
     table.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
-    # Wrapped rows get taller when the first column gets narrower; refit once the header
+    # Wrapped rows get taller when the stretched column gets narrower; refit once the header
     # has finished laying out all its sections (row heights read the final widths).
     refit = QTimer(table, singleShot=True, interval=0)
     refit.timeout.connect(lambda: fit_height(table))
-    header.sectionResized.connect(lambda index, _old, _new: index == 0 and refit.start())
+    header.sectionResized.connect(
+        lambda index, _old, _new: header.sectionResizeMode(index)
+        == QHeaderView.ResizeMode.Stretch and refit.start())
     return table
 
 
