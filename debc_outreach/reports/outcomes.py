@@ -33,10 +33,6 @@ PHASES = ("before", "after")
 MODES = ("person", "class")
 # Ways a figure is broken down; "all" is the whole group.
 BREAKDOWNS = ("all", "sex", "age_band", "disability")
-_GROUP_SQL = ("CASE b.breakdown WHEN 'all' THEN '' WHEN 'sex' THEN sex "
-              "WHEN 'age_band' THEN age_band ELSE disabled END")
-_BREAKDOWN_ROWS = ("(SELECT 'all' AS breakdown UNION ALL SELECT 'sex' UNION ALL "
-                   "SELECT 'age_band' UNION ALL SELECT 'disability') b")
 _DISABLED_SQL = "CASE v.disability WHEN 1 THEN 'yes' WHEN 0 THEN 'no' ELSE 'unknown' END"
 
 
@@ -136,35 +132,60 @@ def _module_clause(filt: ReportFilter, column: str) -> tuple[str, list]:
     return "".join(f" AND {c}" for c in clauses), params
 
 
+def _merged_twin_answered(table: str, alias: str, same: str) -> str:
+    """SQL: the record `m` is merged into another and the kept record (or a merged twin
+    with a smaller id) has a row of `table` for the same `same` columns of `alias`. Two
+    records of one person count once, with the kept record's answers, as attendance
+    counts a person checked in twice once."""
+    match = " AND ".join(f"o.{column} = {alias}.{column}" for column in same.split(", "))
+    return (f"(m.merged_into != '' AND EXISTS (SELECT 1 FROM {table} o JOIN participant m2 "
+            f"ON m2.id = o.participant_id WHERE {match} AND o.participant_id != m.id "
+            "AND (m2.id = m.merged_into OR (m2.merged_into = m.merged_into AND m2.id < m.id))))")
+
+
 def _person_knowledge(database: Database, filt: ReportFilter) -> dict[tuple, PhaseCount]:
     """(module, phase, breakdown, group) -> counts of per-person answers."""
     join, where, params = counted_visits(database, filt)
     modules, module_params = _module_clause(filt, "q.module")
-    # From the answers to their person's visit of that session (primary keys all the
-    # way); one answer per kept person, session, question and phase: the last written
-    # (when two records of one person were merged, both may have answered).
+    twin = _merged_twin_answered("quiz_answer", "a", "session_id, module, phase")
+    # Answers are added up per record, session, module and phase in the table's own
+    # order (no sort), then meet their person's visit of that session by primary keys.
+    # A person is counted once per module and phase, in the groups (sex, age band,
+    # disability) of their first session with answers, as the headline figures do.
     sql = f"""
-        WITH answer AS (
-            SELECT p.rowid AS person, q.module AS module, q.phase AS phase,
-                   v.sex AS sex, v.age_band AS age_band, {_DISABLED_SQL} AS disabled,
-                   max(q.hlc), q.correct AS correct
-            FROM quiz_answer q
-            CROSS JOIN participant m ON m.id = q.participant_id
-            CROSS JOIN participant p ON p.id = {KEPT}
-            CROSS JOIN report_visit v ON v.person = p.rowid AND v.session_id = q.session_id
-            {join}WHERE {where}{modules}
-            GROUP BY p.rowid, q.session_id, q.module, q.phase, q.question_id),
+        WITH answered AS (
+            SELECT q.session_id AS session_id, q.participant_id AS participant_id,
+                   q.module AS module, q.phase AS phase, count(*) AS answers,
+                   sum(q.correct) AS correct
+            FROM quiz_answer q WHERE 1{modules}
+            GROUP BY q.session_id, q.participant_id, q.module, q.phase),
         person AS (
-            SELECT person, module, phase, sex, age_band, disabled, count(*) AS answers,
-                   sum(correct) AS correct
-            FROM answer GROUP BY person, module, phase, sex, age_band, disabled)
-        SELECT module, phase, b.breakdown, {_GROUP_SQL} AS grp, count(DISTINCT person),
-               sum(answers), sum(correct)
-        FROM person CROSS JOIN {_BREAKDOWN_ROWS}
-        GROUP BY module, phase, b.breakdown, grp"""
-    return {(module, phase, breakdown, group): PhaseCount(people, answers, correct)
-            for module, phase, breakdown, group, people, answers, correct
-            in database.conn.execute(sql, params + module_params)}
+            SELECT a.module AS module, a.phase AS phase, min(v.date), v.sex AS sex,
+                   v.age_band AS age_band, {_DISABLED_SQL} AS disabled,
+                   sum(a.answers) AS answers, sum(a.correct) AS correct
+            FROM answered a
+            CROSS JOIN participant m ON m.id = a.participant_id
+            CROSS JOIN participant p ON p.id = {KEPT}
+            CROSS JOIN report_visit v ON v.person = p.rowid AND v.session_id = a.session_id
+            {join}WHERE {where} AND NOT {twin}
+            GROUP BY p.rowid, a.module, a.phase)
+        SELECT module, phase, sex, age_band, disabled, count(*), sum(answers), sum(correct)
+        FROM person GROUP BY module, phase, sex, age_band, disabled"""
+    totals: dict[tuple, list[int]] = defaultdict(lambda: [0, 0, 0])
+    for module, phase, *groups, people, answers, correct in database.conn.execute(
+            sql, module_params + params):
+        for breakdown, group in _groups(*groups):
+            total = totals[(module, phase, breakdown, group)]
+            total[0] += people
+            total[1] += answers
+            total[2] += correct
+    return {key: PhaseCount(*values) for key, values in totals.items()}
+
+
+def _groups(sex: str, age_band: str, disabled: str) -> tuple[tuple[str, str], ...]:
+    """The (breakdown, group) pairs a cell of people adds to. Each person is in one cell
+    per figure, so cells add up to every breakdown exactly."""
+    return (("all", ""), ("sex", sex), ("age_band", age_band), ("disability", disabled))
 
 
 def _class_knowledge(database: Database, filt: ReportFilter) -> dict[tuple, PhaseCount]:
@@ -212,24 +233,29 @@ def follow_ups(database: Database, filt: ReportFilter) -> list[FollowUp]:
     """People who answered each follow-up question and how many of them are safe."""
     join, where, params = counted_visits(database, filt)
     modules, module_params = _module_clause(filt, "f.module")
+    twin = _merged_twin_answered("follow_up", "f", "module, question_id")
+    # One row per record, module and question (the table's key); a person's groups are
+    # those of the session followed up.
     sql = f"""
         WITH answer AS (
-            SELECT p.rowid AS person, f.module AS module, f.question_id AS question,
-                   v.sex AS sex, v.age_band AS age_band, {_DISABLED_SQL} AS disabled,
-                   max(f.hlc), f.safe AS safe
+            SELECT f.module AS module, f.question_id AS question, v.sex AS sex,
+                   v.age_band AS age_band, {_DISABLED_SQL} AS disabled, f.safe AS safe
             FROM follow_up f
             CROSS JOIN participant m ON m.id = f.participant_id
             CROSS JOIN participant p ON p.id = {KEPT}
             CROSS JOIN report_visit v ON v.person = p.rowid AND v.session_id = f.session_id
-            {join}WHERE {where}{modules}
-            GROUP BY p.rowid, f.module, f.question_id)
-        SELECT module, question, b.breakdown, {_GROUP_SQL} AS grp, count(*), sum(safe)
-        FROM answer CROSS JOIN {_BREAKDOWN_ROWS}
-        GROUP BY module, question, b.breakdown, grp
-        ORDER BY module, question"""
-    rows = [FollowUp(*row) for row in database.conn.execute(sql, params + module_params)]
-    return sorted(rows, key=lambda r: (r.module, r.question_id, BREAKDOWNS.index(r.breakdown),
-                                       r.group))
+            {join}WHERE {where}{modules} AND NOT {twin})
+        SELECT module, question, sex, age_band, disabled, count(*), sum(safe)
+        FROM answer GROUP BY module, question, sex, age_band, disabled"""
+    totals: dict[tuple, list[int]] = defaultdict(lambda: [0, 0])
+    for module, question, *groups, people, safe in database.conn.execute(
+            sql, params + module_params):
+        for breakdown, group in _groups(*groups):
+            total = totals[(module, question, breakdown, group)]
+            total[0] += people
+            total[1] += safe
+    return [FollowUp(*key, *totals[key]) for key in sorted(
+        totals, key=lambda k: (k[0], k[1], BREAKDOWNS.index(k[2]), k[3]))]
 
 
 # --- scams -------------------------------------------------------------------------

@@ -526,6 +526,17 @@ def _follow_ups(conn: sqlite3.Connection) -> None:
     """)
 
 
+def _report_visit_by_session_and_person(conn: sqlite3.Connection) -> None:
+    """Outcome figures meet each answer's visit by session and person and group it by
+    sex, age band and disability: the session index carries them, so that lookup reads
+    the index alone (about twice as fast), and still serves recounting a session."""
+    _run(conn, """
+        DROP INDEX report_visit_session;
+        CREATE INDEX report_visit_session ON report_visit (session_id, person, date, sex,
+                                                           age_band, disability);
+    """)
+
+
 MIGRATIONS: tuple[Migration, ...] = (
     Migration("0001_event_log", _event_log),
     Migration("0002_trainers", _trainers),
@@ -542,6 +553,7 @@ MIGRATIONS: tuple[Migration, ...] = (
     Migration("0014_skills_index_covers_state", _skills_index_covers_state),
     Migration("0018_quick_checks_and_tallies", _quick_checks_and_tallies),
     Migration("0019_follow_ups", _follow_ups),
+    Migration("0020_report_visit_by_session_and_person", _report_visit_by_session_and_person),
 )
 
 

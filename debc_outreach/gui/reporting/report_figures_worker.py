@@ -81,15 +81,18 @@ class _Run(QRunnable):
             database = own.database
             try:
                 # Headline, charts and targets first (seconds on a million rows); the
-                # skills, which walk every checklist result, follow in a second step.
+                # skills and outcomes, which walk every checklist result and answer,
+                # follow in a second step.
                 figures = aggregates.figures(
                     database, self.filt, progress=lambda share: self._progress(share, False))
                 progress = targets.progress(database, self.policy_modules, self.filt)
-                found = outcomes(database, self.filt)
                 if not self._emit(self.signals.partial, DashboardData(
-                        replace(figures), progress, skills_done=False, outcomes=found)):
+                        replace(figures), progress, skills_done=False)):
                     return
                 self.shown = -1.0
+                # Outcomes walk every quick-check answer: with the skills, after the
+                # headline figures are on screen.
+                found = outcomes(database, self.filt)
                 figures.skills = aggregates.skills_by_module(
                     database, self.filt, self.item_ids,
                     progress=lambda share: self._progress(share, True))

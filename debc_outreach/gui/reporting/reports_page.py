@@ -294,8 +294,10 @@ class ReportsPage(Page):
                 self.targets.setItem(row, column, _item(text, is_number))
         _fit_height(self.targets)
         self.targets_empty.setVisible(not data.targets)
-        filt = self.filters.current()
-        self.outcomes.show_outcomes(data.outcomes, catalog, bool(filt.province or filt.district))
+        if data.outcomes is not None:     # counted with the skills, after the rest
+            filt = self.filters.current()
+            self.outcomes.show_outcomes(data.outcomes, catalog,
+                                        bool(filt.province or filt.district))
 
     # --- actions ------------------------------------------------------------------
     def open_export(self) -> None:
