@@ -258,3 +258,53 @@ def test_the_dashboard_shows_outcomes_and_follows_the_language(qtbot, outcome_pa
     app_context.set_language("en")
     assert section.title.text() == "Outcomes: learning, follow-up and scams"
     assert section.knowledge_chart.chart.series == ("Before", "After")
+
+
+def test_two_merged_records_of_one_person_count_once_with_the_kept_answers(store, module):
+    from debc_outreach.storage import attendance, participants, sessions
+
+    session = sessions.create(store, DATES[0], VILLAGES[0], [module])
+    keep = participants.add_participant(store, "សុខ ស្រីពៅ", sex="F", consent="yes")
+    twin = participants.add_participant(store, "សុខ\u200bស្រីពៅ", sex="F", consent="yes")
+    questions = recording.quick_checks(module)
+    for person, answer in ((keep, min(questions[0].good)), (twin, 2 - min(questions[0].good))):
+        attendance.check_in(store, session.id, person.id)
+        recording.record_answers(store, session.id, person.id, module, "before",
+                                 {q.id: answer for q in questions[:2]})
+    participants.merge(store, twin.id, keep.id)
+    whole = next(k for k in outcomes.knowledge(store.database, ReportFilter())
+                 if k.breakdown == "all")
+    assert (whole.before.people, whole.before.answers) == (1, 2)
+    assert whole.before.correct == 1 + (min(questions[1].good) == min(questions[0].good))
+
+
+def test_the_page_filters_narrow_every_outcome(store, module):
+    people = [Person("F", 1990, "no")] * 6
+    record(store, Programme(people, [
+        Session(DATES[0], VILLAGES[0], list(range(6)),
+                {(p, "before"): [0] for p in range(6)}, tally={SCAM_KINDS[0]: 2}),
+        Session(DATES[2], VILLAGES[2], list(range(3)),
+                {(p, "after"): [0] for p in range(3)}, tally={SCAM_KINDS[1]: 1})],
+        {p: (1, [0]) for p in range(3)}), module)
+    found = outcomes.outcomes(store.database, ReportFilter(province="17"))
+    assert {(k.before.people, k.after.people) for k in found.knowledge
+            if k.breakdown == "all"} == {(0, 3)}
+    assert {c.kind for c in found.scams if c.met} == {SCAM_KINDS[1]}
+    assert {f.people for f in found.follow_ups if f.breakdown == "all"} == {3}
+    spring = outcomes.outcomes(store.database, ReportFilter(date_to=DATES[1]))
+    assert not spring.follow_ups and {c.district for c in spring.scams} == {"1201"}
+    assert outcomes.outcomes(store.database, ReportFilter(module="no-such-module")).is_empty()
+
+
+def test_the_khmer_outcomes_pdf_carries_its_khmer_text(store, data_dir, module, tmp_path):
+    import subprocess
+
+    _people(store, module, women=5, men=6)
+    path = tmp_path / "outcomes.pdf"
+    run_export(store.database, ExportRequest("outcomes", "pdf", path, ReportFilter(), "km",
+                                             data_dir=data_dir), Who(store.device_id))
+    text = subprocess.run(["pdftotext", str(path), "-"], capture_output=True, text=True,
+                          check=True).stdout
+    i18n.set_language("km")
+    assert i18n._("Quick checks: what people learned") in text.replace("\n", " ")
+    assert "\u25cc" not in text                    # no dotted circle
