@@ -308,3 +308,24 @@ def test_the_khmer_outcomes_pdf_carries_its_khmer_text(store, data_dir, module, 
     i18n.set_language("km")
     assert i18n._("Quick checks: what people learned") in text.replace("\n", " ")
     assert "\u25cc" not in text                    # no dotted circle
+
+
+def test_the_export_dialog_writes_outcomes_with_the_csv_tables_in_a_zip(
+        qtbot, outcome_page, app_context, tmp_path):
+    from debc_outreach.gui.reporting.export_dialog import ExportDialog
+
+    dialog = ExportDialog(app_context, outcome_page.filters.current(), outcome_page)
+    dialog.kind.setCurrentIndex(dialog.kind.findData("outcomes"))
+    for box in dialog.formats.values():
+        box.setChecked(True)
+    dialog.folder.setText(str(tmp_path))
+    dialog.name.setText("outcomes")
+    assert sorted(path.name for path in dialog.paths()) == [
+        "outcomes.csv.zip", "outcomes.pdf", "outcomes.xlsx"]
+    assert "outcomes.csv.zip" in dialog.files.text()
+    dialog.start()                     # no names: no privacy question
+    qtbot.waitUntil(lambda: dialog.outcomes is not None, timeout=60000)
+    assert [o.problem for o in dialog.outcomes] == ["", "", ""]
+    with zipfile.ZipFile(tmp_path / "outcomes.csv.zip") as archive:
+        assert archive.namelist() == ["knowledge.csv", "follow-up.csv", "scams.csv"]
+    dialog.deleteLater()
