@@ -26,10 +26,6 @@ from debc_outreach.storage.database import Database
 TABLES = {"knowledge": columns.KNOWLEDGE, "follow-up": columns.FOLLOW_UP,
           "scams": columns.SCAMS}
 PERCENT_COLUMNS = {"knowledge": (6, 8, 9), "follow-up": (8,), "scams": ()}
-SUPPRESSION_NOTE = N_("Cells of fewer than five people show <5 and no share, and so does "
-                      "one more group when only one would be hidden, so nobody can be "
-                      "recognised. Scam tallies are hands raised without names: they are "
-                      "not split by sex, age or disability.")
 
 
 def nothing_to_export() -> UserError:
@@ -70,7 +66,7 @@ def add_sheets(book, found: outcomes.Outcomes, catalog: lookup.Catalog, lang: st
                sheet_name) -> int:
     """The three outcome sheets of a workbook; the rows written."""
     tables = outcome_tables.all_rows(found, catalog, lang, words=True)
-    note = [label(SUPPRESSION_NOTE, lang)]
+    note = [label(outcome_tables.SUPPRESSION_NOTE, lang)]
     for name, rows in tables.items():
         book.sheet(sheet_name(name, lang), columns.headers(TABLES[name], lang), rows,
                    percent_columns=PERCENT_COLUMNS[name], notes=note)

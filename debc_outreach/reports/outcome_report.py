@@ -5,13 +5,14 @@ from __future__ import annotations
 
 from debc_outreach.content.labels import label
 from debc_outreach.i18n import N_, printed_digits
-from debc_outreach.reports import lookup, outcome_charts, outcome_exports
+from debc_outreach.reports import lookup, outcome_charts
 from debc_outreach.reports.chartdata import month_label
 from debc_outreach.reports.columns import BREAKDOWN_NAMES
 from debc_outreach.reports.formatting import number, percent, text
 from debc_outreach.reports.outcome_tables import (
     MIN_PEOPLE,
     SUPPRESSED,
+    SUPPRESSION_NOTE,
     follow_up_rows,
     knowledge_rows,
     scam_rows,
@@ -92,10 +93,12 @@ def section_html(found: Outcomes, catalog: lookup.Catalog, lang: str, *,
     from debc_outreach.reports.pdf.render import page_width_px
 
     charts, images = _charts(found, catalog, lang, int(page_width_px()))
-    knowledge = [r for r in knowledge_rows(found.knowledge, catalog, lang, words=True)
-                 if groups or r[3] == label(BREAKDOWN_NAMES["all"], lang)]
-    follow = [r for r in follow_up_rows(found.follow_ups, catalog, lang, words=True)
-              if groups or r[4] == label(BREAKDOWN_NAMES["all"], lang)]
+    # The whole-group rows never depend on the groups' suppression: leaving the groups
+    # out first hides nothing more.
+    knowledge = knowledge_rows([k for k in found.knowledge if groups or k.breakdown == "all"],
+                               catalog, lang, words=True)
+    follow = follow_up_rows([f for f in found.follow_ups if groups or f.breakdown == "all"],
+                            catalog, lang, words=True)
     body = [heading(label(N_("Quick checks: what people learned"), lang)), charts]
     body.append(table_html(Table(
         [label(N_("Module"), lang), label(N_("How answers were taken"), lang),
@@ -123,6 +126,6 @@ def section_html(found: Outcomes, catalog: lookup.Catalog, lang: str, *,
          label(N_("Scam encounters"), lang), label(N_("Per 100 people asked"), lang)],
         place_rows, [18, 20, 10, 13, 13, 13, 13], (3, 4, 5, 6))) if place_rows else
         _note(label(outcome_charts.NO_TALLY, lang)))
-    body.append(_note(label(outcome_exports.SUPPRESSION_NOTE, lang)))
+    body.append(_note(label(SUPPRESSION_NOTE, lang)))
     rows = len(knowledge) + len(follow) + len(scam_rows(found.scams, catalog, lang))
     return "".join(body), images, rows

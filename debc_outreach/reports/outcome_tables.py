@@ -18,6 +18,7 @@ from collections import defaultdict
 from collections.abc import Hashable
 
 from debc_outreach.content.labels import label
+from debc_outreach.i18n import N_
 from debc_outreach.reports import lookup
 from debc_outreach.reports.columns import (
     AGE_BAND_NAMES,
@@ -30,6 +31,10 @@ from debc_outreach.reports.outcomes import FollowUp, Knowledge, Outcomes, ScamCe
 
 MIN_PEOPLE = 5
 SUPPRESSED = "<5"
+SUPPRESSION_NOTE = N_("Cells of fewer than five people show <5 and no share, and so does "
+                      "one more group when only one would be hidden, so nobody can be "
+                      "recognised. Scam tallies are hands raised without names: they are "
+                      "not split by sex, age or disability.")
 _GROUP_NAMES = {"sex": SEX_NAMES, "age_band": AGE_BAND_NAMES, "disability": DISABILITY_NAMES}
 
 

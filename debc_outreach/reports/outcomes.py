@@ -29,8 +29,6 @@ from debc_outreach.reports.filters import ReportFilter
 from debc_outreach.storage.database import Database
 from debc_outreach.storage.report_visits import KEPT
 
-PHASES = ("before", "after")
-MODES = ("person", "class")
 # Ways a figure is broken down; "all" is the whole group.
 BREAKDOWNS = ("all", "sex", "age_band", "disability")
 _DISABLED_SQL = "CASE v.disability WHEN 1 THEN 'yes' WHEN 0 THEN 'no' ELSE 'unknown' END"
@@ -313,24 +311,15 @@ class ScamTotal:
 
 def scam_totals(cells: list[ScamCell], key) -> list[ScamTotal]:
     """`cells` added up by `key(cell)` and kind; kind "" is every kind together."""
-    asked: dict[str, tuple[int, int]] = {}
+    places: dict[str, dict[tuple[str, str], tuple[int, int]]] = defaultdict(dict)
     met: dict[tuple[str, str], int] = defaultdict(int)
     for cell in cells:
         group = key(cell)
         # Each district-month appears once per kind with the same sessions and people.
-        asked[f"{group}\x00{cell.district}\x00{cell.month}"] = (cell.sessions, cell.asked)
+        places[group][(cell.district, cell.month)] = (cell.sessions, cell.asked)
         met[(group, cell.kind)] += cell.met
         met[(group, "")] += cell.met
-    people: dict[str, list[int]] = defaultdict(lambda: [0, 0])
-    for name, (sessions, count) in asked.items():
-        total = people[name.split("\x00")[0]]
-        total[0] += sessions
-        total[1] += count
-    return [ScamTotal(group, kind, *people[group], count)
+    asked = {group: (sum(s for s, _a in found.values()), sum(a for _s, a in found.values()))
+             for group, found in places.items()}
+    return [ScamTotal(group, kind, *asked[group], count)
             for (group, kind), count in met.items()]
-
-
-def scam_kinds_of(cells: list[ScamCell], pack_order: tuple[str, ...]) -> list[str]:
-    """The kinds present, in the pack's order (kinds no longer in the pack last)."""
-    present = {cell.kind for cell in cells}
-    return [k for k in pack_order if k in present] + sorted(present - set(pack_order))
