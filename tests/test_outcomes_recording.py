@@ -8,6 +8,7 @@ import datetime as dt
 import pytest
 from support.outcome_pack import use_outcome_pack
 
+from debc_outreach import resources
 from debc_outreach.errors import UserError
 from debc_outreach.storage import attendance, catalogue, outcomes, participants, sessions
 
@@ -323,3 +324,42 @@ def test_cli_tally_on_a_closed_session_is_refused(store, slug, data_dir, capsys)
     store.close()
     code, _out, err = _cli(capsys, data_dir, "session", "scams", session.id, "loan-app=1")
     assert code == 1 and "closed" in err
+
+
+def test_recording_reads_the_questions_the_pack_loader_reads():
+    """Storage reads the pack's files itself (it may not import the content layer): it
+    must find the same questions, answers and answer keys as the loader."""
+    from debc_outreach.content.loader import load_pack
+
+    pack = load_pack(resources.content_dir())
+    modules = catalogue.modules(resources.content_dir())
+    assert any(m.quick_checks for m in pack.modules)
+    for module in pack.modules:
+        mine = modules[module.slug]
+        assert [(q.id, len(q.answers), {q.correct}) for q in module.quick_checks] == [
+            (q.id, len(q.answers), set(q.good)) for q in mine.quick_checks]
+        assert [(q.id, len(q.answers), set(q.safe)) for q in module.follow_ups] == [
+            (q.id, len(q.answers), set(q.good)) for q in mine.follow_ups]
+    assert [k.id for k in pack.scam_kinds] == [k.id for k in
+                                               catalogue.scam_kinds(resources.content_dir())]
+
+
+def test_the_coordinator_sets_the_followup_window(tmp_path, pack, capsys):
+    from support.sync_devices import make_programme, send
+
+    coordinator, (trainer,) = make_programme(tmp_path)
+    try:
+        outcomes.set_followup_window(coordinator, 21, 35)
+        with pytest.raises(UserError, match="first not after the second"):
+            outcomes.set_followup_window(coordinator, 40, 30)
+        with pytest.raises(UserError, match="coordinator"):
+            outcomes.set_followup_window(trainer, 1, 2)
+        send(coordinator, trainer, tmp_path / "bundles")
+        assert outcomes.followup_window(trainer) == (21, 35)
+    finally:
+        trainer.close()
+        coordinator.close()
+    code, out, _err = _cli(capsys, tmp_path / "coordinator", "followup", "window", "14", "28")
+    assert code == 0 and "14 to 28" in out
+    code, _out, err = _cli(capsys, tmp_path / "trainer0", "followup", "window", "1", "2")
+    assert code == 1 and "coordinator" in err

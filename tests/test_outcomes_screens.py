@@ -190,3 +190,39 @@ def test_the_new_screens_follow_a_language_switch(qtbot, view, session, main_win
     assert not wrong
     assert view.tabs.tabText(1) == ("Quick check (Ctrl+K)" if after == "en"
                                     else view.tabs.tabText(1))
+
+
+def test_the_coordinator_sets_the_window_on_the_follow_ups_list(qtbot, pack, app_context,
+                                                                main_window):
+    from debc_outreach.gui.participants.follow_ups_dialog import FollowUpsDueDialog
+    from debc_outreach.sync import trust
+
+    trust.create_programme(app_context.store, "Kampot 2026")
+    dialog = FollowUpsDueDialog(app_context, main_window)
+    assert dialog.window_row.isVisibleTo(dialog)
+    dialog.window_first.setValue(20)
+    dialog.window_last.setValue(30)
+    dialog.save_window()
+    assert outcomes.followup_window(app_context.store) == (20, 30)
+    assert "20" in dialog.intro.text() and "30" in dialog.intro.text()
+    dialog.deleteLater()
+
+
+def test_the_session_history_lists_counts_tallies_and_amended_answers(qtbot, view, session):
+    from debc_outreach.gui.sessions.session_dialogs import history_lines
+
+    store = view.context.store
+    slug = session.modules[0]
+    first = outcomes.quick_checks(slug)[0]
+    person = attendance.attendees(store.database.conn, session.id)[0]
+    outcomes.record_answers(store, session.id, person.id, slug, "before", {first.id: 0})
+    outcomes.record_class_counts(store, session.id, slug, "after", {first.id: [3]})
+    outcomes.record_scam_tally(store, session.id, {"loan-app": 2})
+    sessions.close(store, session.id)
+    outcomes.record_answers(store, session.id, person.id, slug, "after", {first.id: 1},
+                            reason="paper sheet")
+    lines = history_lines(store.database, session.id)
+    assert any("hands counted" in line for line in lines)
+    assert any(line.endswith("Scam tally") for line in lines)
+    amended = [line for line in lines if "Quick check" in line and person.display_name in line]
+    assert len(amended) == 1 and "paper sheet" in amended[0]

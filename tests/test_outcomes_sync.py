@@ -108,3 +108,23 @@ def test_retention_removes_answers_with_names_and_keeps_counts(programme):
         "AND op != 'redacted'") == 0
     assert check_database(kampot.database) == []
     assert _rows(coordinator, "quiz_answer")          # the coordinator keeps them
+
+
+def test_outcomes_travel_through_the_hub_within_scope(programme, tmp_path):
+    from support.hub_server import RunningHub, enrolled_hub
+
+    from debc_outreach.sync import hub_client
+
+    coordinator, (kampot, phnom_penh), _bundles = programme
+    _record_a_session(kampot, VILLAGE_IN, ("Sok Dara", "Chan Sophea"))
+    _record_a_session(phnom_penh, VILLAGE_OUT, ("Heng Vanna", "Lim Srey"))
+    hub = enrolled_hub(tmp_path / "hub", coordinator)
+    try:
+        with RunningHub(hub) as running:
+            for store in (kampot, phnom_penh, coordinator, kampot):
+                hub_client.sync_with_hub(store, running.url)
+    finally:
+        hub.close()
+    for table in TABLES:
+        assert _rows(coordinator, table) == _rows(kampot, table) | _rows(phnom_penh, table)
+        assert not (_rows(phnom_penh, table) & _rows(kampot, table)), table

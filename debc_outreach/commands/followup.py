@@ -1,4 +1,4 @@
-"""`debc-outreach followup due | record`: follow-ups a month after a session."""
+"""`debc-outreach followup due | record | window`: follow-ups a month after a session."""
 
 from __future__ import annotations
 
@@ -40,6 +40,16 @@ def cmd_record(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_window(args: argparse.Namespace) -> int:
+    with open_store(args) as store:
+        if args.first is not None:
+            outcomes.set_followup_window(store, args.first, args.last)
+        first, last = outcomes.followup_window(store)
+    print(_("Follow-ups are due {first} to {last} days after the session.").format(
+        first=i18n.format_number(first), last=i18n.format_number(last)))
+    return 0
+
+
 def register(commands) -> None:
     parser = commands.add_parser("followup", help=_("follow-ups a month after a session"))
     actions = parser.add_subparsers(dest="followup_command", metavar="ACTION", required=True)
@@ -58,3 +68,8 @@ def register(commands) -> None:
                         help=_("the session followed up (default: the latest one with the "
                                "module)"))
     record.set_defaults(handler=cmd_record)
+    window = actions.add_parser(
+        "window", help=_("when follow-ups are due; the coordinator sets it for the programme"))
+    window.add_argument("first", nargs="?", type=int, help=_("first day after the session"))
+    window.add_argument("last", nargs="?", type=int, help=_("last day after the session"))
+    window.set_defaults(handler=cmd_window)

@@ -17,9 +17,11 @@ from PySide6.QtWidgets import (
     QDialog,
     QDialogButtonBox,
     QFormLayout,
+    QHBoxLayout,
     QLabel,
     QLineEdit,
     QPushButton,
+    QSpinBox,
     QTreeWidget,
     QTreeWidgetItem,
     QVBoxLayout,
@@ -33,7 +35,7 @@ from debc_outreach.gui.changes import attempt, run_change
 from debc_outreach.gui.context import AppContext
 from debc_outreach.gui.widgets.choice_row import ChoiceRow
 from debc_outreach.i18n import N_, _
-from debc_outreach.storage import catalogue, gazetteer, outcomes, participants
+from debc_outreach.storage import catalogue, gazetteer, outcomes, participants, privacy
 
 METHOD_NAMES = {"phone": N_("By phone"), "visit": N_("Visit")}
 ID_ROLE = Qt.ItemDataRole.UserRole
@@ -154,6 +156,29 @@ class FollowUpsDueDialog(QDialog):
         self.intro = QLabel()
         self.intro.setWordWrap(True)
         layout.addWidget(self.intro)
+        # The coordinator sets the programme's window here; trainers read it in the intro.
+        self.window_row = QWidget()
+        window = QHBoxLayout(self.window_row)
+        window.setContentsMargins(0, 0, 0, 0)
+        self.window_label = QLabel()
+        self.window_first = QSpinBox()
+        self.window_last = QSpinBox()
+        for box in (self.window_first, self.window_last):
+            box.setRange(0, outcomes.MAX_WINDOW_DAYS)
+        self.window_to = QLabel()
+        self.window_save = QPushButton()
+        self.window_save.clicked.connect(self.save_window)
+        for widget in (self.window_label, self.window_first, self.window_to,
+                       self.window_last):
+            window.addWidget(widget)
+        window.addWidget(self.window_save)
+        window.addStretch(1)
+        self.window_label.setBuddy(self.window_first)
+        layout.addWidget(self.window_row)
+        self.window_row.setVisible(privacy.is_coordinator_device(context.store))
+        first, last = outcomes.followup_window(context.store)
+        self.window_first.setValue(first)
+        self.window_last.setValue(last)
         self.tree = QTreeWidget()
         self.tree.setObjectName("followUpsDue")
         self.tree.setColumnCount(5)
@@ -174,10 +199,20 @@ class FollowUpsDueDialog(QDialog):
         self.tree.setHeaderLabels([_("Name"), _("Phone"), _("Session"), _("Modules"),
                                    _("Due by")])
         self.record_button.setText(_("Record follow-up…"))
+        self.window_label.setText(_("Due from &day"))
+        self.window_to.setText(_("to day"))
+        self.window_save.setText(_("Set for the programme"))
         self.refresh()
 
+    def save_window(self) -> None:
+        """Coordinator: the programme's follow-up window (reaches trainers by sync)."""
+        first, last = self.window_first.value(), self.window_last.value()
+        run_change(self.context, self, privacy.ENTITY, lambda: outcomes.set_followup_window(
+            self.context.store, first, last))
+
     def _records_changed(self, entity: str) -> None:
-        if entity in ("", outcomes.FOLLOW_UP, "participant", "attendance", "session"):
+        if entity in ("", outcomes.FOLLOW_UP, "participant", "attendance", "session",
+                      privacy.ENTITY):
             self.refresh()
 
     def refresh(self) -> None:

@@ -116,7 +116,6 @@ class SessionView(QWidget):
         top.addWidget(self.details_button)
         top.addWidget(self.history_button)
         top.addWidget(self.sheets_button)
-        top.addWidget(self.tally_button)
         top.addWidget(self.amend_button)
         top.addWidget(self.close_button)
         outer.addLayout(top)
@@ -153,6 +152,9 @@ class SessionView(QWidget):
         self.tabs.setObjectName("sessionTabs")
         self.tabs.addTab(self.skills, "")
         self.tabs.addTab(self.quick_check, "")
+        # On the tabs' row, not the title's: more buttons there would wrap the date at
+        # large text and take rows from the lists.
+        self.tabs.setCornerWidget(self.tally_button, Qt.Corner.TopRightCorner)
         splitter.addWidget(self.checkin)
         splitter.addWidget(self.tabs)
         splitter.setStretchFactor(0, 1)
