@@ -168,7 +168,7 @@ def _publish(pack: Path) -> None:
 def test_unpublished_pack_only_warns(pack):
     problems = check_pack(pack)
     assert errors_only(problems) == []
-    assert [p.file.name for p in problems] == ["checklist_ids.lock"]
+    assert [p.file.name for p in problems] == ["checklist_ids.lock", "question_ids.lock"]
 
 
 def test_removed_published_id_is_an_error_until_retired(pack):

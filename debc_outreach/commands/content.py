@@ -79,6 +79,13 @@ def cmd_lock(args: argparse.Namespace) -> int:
     return 0
 
 
+def _question_json(question) -> dict:
+    """A quick check or follow-up question as `content list --json` prints it: the answers
+    in order, so a script knows which index `session quiz` or `followup record` takes."""
+    return {"id": question.id, "km": question.km, "en": question.en,
+            "answers": [{"km": a.km, "en": a.en} for a in question.answers]}
+
+
 def cmd_list(args: argparse.Namespace) -> int:
     from debc_outreach.content.loader import load_active_pack
 
@@ -88,8 +95,12 @@ def cmd_list(args: argparse.Namespace) -> int:
             {"slug": m.slug, "version": m.version, "title": m.titles,
              "duration_minutes": m.duration_minutes, "audience": list(m.audience),
              "tags": list(m.tags),
-             "checklist": [{"id": i.id, "km": i.km, "en": i.en} for i in m.checklist]}
-            for m in pack.modules]})
+             "checklist": [{"id": i.id, "km": i.km, "en": i.en} for i in m.checklist],
+             "quick_checks": [_question_json(q) | {"correct": q.correct}
+                              for q in m.quick_checks],
+             "follow_ups": [_question_json(q) | {"safe": list(q.safe)} for q in m.follow_ups]}
+            for m in pack.modules],
+            "scam_kinds": [{"id": k.id, "km": k.km, "en": k.en} for k in pack.scam_kinds]})
         return 0
     print(f"{pack.id} {pack.version} ({pack.folder})")
     for module in pack.modules:

@@ -7,7 +7,8 @@ differ between languages; duplicate checklist ids; ids removed, moved or
 changed in meaning relative to `checklist_ids.lock` (see lock.py); broken
 image and glossary links; slides that render empty; Khmer typing faults
 (doubled COENG, stray ZWSP in the source, a mark with no base = dotted circle).
-The slide files are checked in check_bodies.py.
+The slide files are checked in check_bodies.py; quick checks, follow-up
+questions and scam kinds in check_questions.py.
 """
 
 from __future__ import annotations
@@ -20,6 +21,11 @@ from pathlib import Path
 from debc_outreach.content import lock
 from debc_outreach.content.check_bodies import check_body, check_unused_images, compare_bodies
 from debc_outreach.content.check_kit import check_kit
+from debc_outreach.content.check_questions import (
+    check_question_lock,
+    check_questions,
+    check_scam_kinds,
+)
 from debc_outreach.content.contacts import check_contacts
 from debc_outreach.content.loader import (
     GLOSSARY_FILE,
@@ -54,15 +60,19 @@ def check_pack(pack_dir: Path) -> list[Problem]:
     if pack_data is not None:
         languages, pack_version = _check_pack_file(report, pack_dir / PACK_FILE, pack_data)
         allowed_latin = _allowed_latin(report, pack_dir / PACK_FILE, pack_data)
+        check_scam_kinds(report, pack_dir / PACK_FILE, pack_data)
     glossary_ids = _check_glossary(report, pack_dir / GLOSSARY_FILE)
     folders = module_folders(pack_dir)
     if not folders:
         report.error(pack_dir / MODULES_DIR, 1, _("the pack has no modules"))
     seen_ids: dict[str, Path] = {}
     items: list[tuple[str, str, str, Path, int, int]] = []  # id, module, en, file, line, en line
+    questions: list[tuple[str, str, str, Path, int, int]] = []   # the same, for questions
     for folder in folders:
-        _check_module(report, folder, languages, glossary_ids, seen_ids, items, allowed_latin)
+        _check_module(report, folder, languages, glossary_ids, seen_ids, items, allowed_latin,
+                      questions)
     _check_lock(report, pack_dir, items)
+    check_question_lock(report, pack_dir, questions)
     check_contacts(report, pack_dir)
     return report.problems
 
@@ -201,11 +211,18 @@ def _allowed_latin(report: Report, path: Path, data: dict) -> tuple[str, ...] | 
 
 def _check_module(report: Report, folder: Path, languages: tuple[str, ...],
                   glossary_ids: set[str] | None, seen_ids: dict[str, Path], items: list,
-                  allowed_latin: tuple[str, ...] | None = None) -> None:
+                  allowed_latin: tuple[str, ...] | None = None,
+                  questions: list | None = None) -> None:
     path = folder / MODULE_FILE
     data = _read(report, path)
+    question_images: set[Path] = set()
     if data is not None:
         _check_module_file(report, folder, data, seen_ids, items)
+        slug = data.get("slug") if isinstance(data.get("slug"), str) else folder.name
+        found, question_images = check_questions(report, folder, path, data, slug, seen_ids,
+                                                 allowed_latin)
+        if questions is not None:
+            questions.extend(found)
     bodies = {}
     for lang in languages:
         body = folder / f"{lang}.md"
@@ -218,7 +235,7 @@ def _check_module(report: Report, folder: Path, languages: tuple[str, ...],
     if data is not None:
         _check_timings(report, path, data, bodies)
     kit_images = check_kit(report, folder, bodies)
-    check_unused_images(report, folder, bodies, kit_images)
+    check_unused_images(report, folder, bodies, kit_images | question_images)
 
 
 def _check_timings(report: Report, path: Path, data: dict, bodies: dict[str, tuple]) -> None:
