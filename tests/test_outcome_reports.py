@@ -26,7 +26,7 @@ from support.outcome_programmes import (
 
 from debc_outreach import i18n, resources
 from debc_outreach.errors import UserError
-from debc_outreach.reports import outcomes
+from debc_outreach.reports import audit, outcomes
 from debc_outreach.reports.exports import ExportRequest, Who, run_export
 from debc_outreach.reports.filters import ReportFilter
 from debc_outreach.storage import catalogue
@@ -175,6 +175,8 @@ def test_groups_of_five_and_more_are_shown(store, data_dir, module, tmp_path):
     assert {(r["group"], r["people_before"]) for r in rows if r["breakdown"] == "sex"} == {
         ("F", "5"), ("M", "6")}
     assert (tmp_path / "out.csv.zip").exists() and not (tmp_path / "out.csv").exists()
+    [entry] = audit.entries(store.database)
+    assert (entry.kind, entry.path) == ("outcomes", str((tmp_path / "out.csv.zip").resolve()))
 
 
 def test_the_workbook_tabs_are_in_the_language_of_the_file(store, data_dir, module, tmp_path):

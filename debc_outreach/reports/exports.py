@@ -125,7 +125,7 @@ def run_export(database: Database, request: ExportRequest, who: Who,
     filters["lang"] = request.lang
     audit.record_export(database, device_id=who.device_id, trainer_id=who.trainer_id,
                         trainer_name=who.trainer_name, kind=request.kind, fmt=request.fmt,
-                        path=str(Path(request.path).resolve()), filters=filters,
+                        path=str(Path(result.path).resolve()), filters=filters,
                         rows=result.rows, named=result.named, unnamed=result.unnamed)
     return result
 
