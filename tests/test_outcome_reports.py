@@ -331,3 +331,36 @@ def test_the_export_dialog_writes_outcomes_with_the_csv_tables_in_a_zip(
     with zipfile.ZipFile(tmp_path / "outcomes.csv.zip") as archive:
         assert archive.namelist() == ["knowledge.csv", "follow-up.csv", "scams.csv"]
     dialog.deleteLater()
+
+
+_cell = st.tuples(st.sampled_from(("s1", "s2")), st.sampled_from(("p1", "p2")),
+                  st.sampled_from(("before", "after")), st.sampled_from(("q1", "q2", "q3")))
+_operation = st.one_of(
+    st.tuples(st.just("answer"), _cell, st.integers(0, 2), st.booleans(), st.integers(1, 9)),
+    st.tuples(st.just("remove"), st.sampled_from(("p1", "p2"))))
+
+
+@settings(max_examples=60, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.lists(_operation, max_size=30))
+def test_the_summed_answers_follow_every_change_of_the_answers(store, operations):
+    """`quiz_score` (kept by triggers) equals a recount after answers arrive in any order
+    (the newest wins, as sync applies them) and leave with a name (retention)."""
+    from debc_outreach.storage.projection import outcomes as applier
+
+    conn = store.database.conn
+    with store.database.transaction():
+        conn.execute("DELETE FROM quiz_answer")
+        for operation in operations:
+            if operation[0] == "remove":
+                conn.execute("DELETE FROM quiz_answer WHERE participant_id = ?",
+                             (operation[1],))
+                continue
+            _op, (session, person, phase, question), answer, correct, hlc = operation
+            conn.execute(applier._QUIZ_ANSWER, (session, person, "m", phase, question,
+                                                answer, int(correct), hlc, "device"))
+    score = sorted(tuple(r) for r in conn.execute("SELECT * FROM quiz_score"))
+    recount = sorted(tuple(r) for r in conn.execute(
+        "SELECT session_id, participant_id, module, phase, count(*), sum(correct) "
+        "FROM quiz_answer GROUP BY session_id, participant_id, module, phase"))
+    assert score == recount

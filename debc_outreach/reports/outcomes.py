@@ -144,34 +144,29 @@ def _merged_twin_answered(table: str, alias: str, same: str) -> str:
 def _person_knowledge(database: Database, filt: ReportFilter) -> dict[tuple, PhaseCount]:
     """(module, phase, breakdown, group) -> counts of per-person answers."""
     join, where, params = counted_visits(database, filt)
-    modules, module_params = _module_clause(filt, "q.module")
-    twin = _merged_twin_answered("quiz_answer", "a", "session_id, module, phase")
-    # Answers are added up per record, session, module and phase in the table's own
-    # order (no sort), then meet their person's visit of that session by primary keys.
-    # A person is counted once per module and phase, in the groups (sex, age band,
-    # disability) of their first session with answers, as the headline figures do.
+    modules, module_params = _module_clause(filt, "a.module")
+    twin = _merged_twin_answered("quiz_score", "a", "session_id, module, phase")
+    # The answers of a record, session, module and phase are added up already
+    # (`quiz_score`, kept by triggers); each such row meets its person's visit of that
+    # session by primary keys. A person is counted once per module and phase, in the
+    # groups (sex, age band, disability) of their first session with answers, as the
+    # headline figures do.
     sql = f"""
-        WITH answered AS (
-            SELECT q.session_id AS session_id, q.participant_id AS participant_id,
-                   q.module AS module, q.phase AS phase, count(*) AS answers,
-                   sum(q.correct) AS correct
-            FROM quiz_answer q WHERE 1{modules}
-            GROUP BY q.session_id, q.participant_id, q.module, q.phase),
-        person AS (
+        WITH person AS (
             SELECT a.module AS module, a.phase AS phase, min(v.date), v.sex AS sex,
                    v.age_band AS age_band, {_DISABLED_SQL} AS disabled,
                    sum(a.answers) AS answers, sum(a.correct) AS correct
-            FROM answered a
+            FROM quiz_score a
             CROSS JOIN participant m ON m.id = a.participant_id
             CROSS JOIN participant p ON p.id = {KEPT}
             CROSS JOIN report_visit v ON v.person = p.rowid AND v.session_id = a.session_id
-            {join}WHERE {where} AND NOT {twin}
+            {join}WHERE {where}{modules} AND NOT {twin}
             GROUP BY p.rowid, a.module, a.phase)
         SELECT module, phase, sex, age_band, disabled, count(*), sum(answers), sum(correct)
         FROM person GROUP BY module, phase, sex, age_band, disabled"""
     totals: dict[tuple, list[int]] = defaultdict(lambda: [0, 0, 0])
     for module, phase, *groups, people, answers, correct in database.conn.execute(
-            sql, module_params + params):
+            sql, params + module_params):
         for breakdown, group in _groups(*groups):
             total = totals[(module, phase, breakdown, group)]
             total[0] += people
