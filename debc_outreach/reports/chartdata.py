@@ -26,9 +26,11 @@ class BarChart:
 
 
 def with_digits(chart: BarChart, digits: Callable[[str], str]) -> BarChart:
-    """The chart with the digits of its bar labels ("15–24 (youth)", "Jan 2026") and
-    legend written by `digits` (the Khmer-digits option); values come formatted."""
-    return replace(chart, labels=tuple(digits(text) for text in chart.labels),
+    """The chart with the digits of its title ("per 100 people"), bar labels ("15–24
+    (youth)", "Jan 2026") and legend written by `digits` (the Khmer-digits option);
+    values come formatted."""
+    return replace(chart, title=digits(chart.title),
+                   labels=tuple(digits(text) for text in chart.labels),
                    series=tuple(digits(text) for text in chart.series))
 
 

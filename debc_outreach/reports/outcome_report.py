@@ -123,7 +123,8 @@ def section_html(found: Outcomes, catalog: lookup.Catalog, lang: str, *,
     body.append(table_html(Table(
         [label(N_("Province"), lang), label(N_("District"), lang), label(N_("Month"), lang),
          label(N_("Sessions with a tally"), lang), label(N_("People asked"), lang),
-         label(N_("Scam encounters"), lang), label(N_("Per 100 people asked"), lang)],
+         label(N_("Scam encounters"), lang),
+         printed_digits(label(N_("Per 100 people asked"), lang))],
         place_rows, [18, 20, 10, 13, 13, 13, 13], (3, 4, 5, 6))) if place_rows else
         _note(label(outcome_charts.NO_TALLY, lang)))
     body.append(_note(label(SUPPRESSION_NOTE, lang)))

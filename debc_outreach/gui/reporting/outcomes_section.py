@@ -27,6 +27,7 @@ from debc_outreach.gui.reporting.report_charts import ChartWidget
 from debc_outreach.gui.reporting.report_tables import fit_height, item, read_only_table
 from debc_outreach.i18n import _, language
 from debc_outreach.reports import lookup, outcome_charts
+from debc_outreach.reports.chartdata import with_digits
 from debc_outreach.reports.columns import (
     AGE_BAND_NAMES,
     BREAKDOWN_NAMES,
@@ -125,14 +126,17 @@ class OutcomesSection(QWidget):
         lang = language()
         number, percent = i18n.format_number, i18n.format_percent
         self.empty.setVisible(found.is_empty())
-        self.knowledge_chart.set_chart(outcome_charts.knowledge_by_module(
-            found, catalog, lang, percent))
-        self.kind_chart.set_chart(outcome_charts.scams_by_kind(found, catalog, lang, number))
-        self.place_chart.set_chart(outcome_charts.scams_by_place(
-            found, lang, number, districts=self._by_district))
-        self.month_chart.set_chart(outcome_charts.scams_by_month(
-            found, lang, number,
-            lambda month: i18n.format_date(dt.date.fromisoformat(month + "-01"), "MMM y")))
+        charts = (
+            (self.knowledge_chart, outcome_charts.knowledge_by_module(found, catalog, lang,
+                                                                       percent)),
+            (self.kind_chart, outcome_charts.scams_by_kind(found, catalog, lang, number)),
+            (self.place_chart, outcome_charts.scams_by_place(found, lang, number,
+                                                             districts=self._by_district)),
+            (self.month_chart, outcome_charts.scams_by_month(
+                found, lang, number,
+                lambda month: i18n.format_date(dt.date.fromisoformat(month + "-01"), "MMM y"))))
+        for widget, chart in charts:
+            widget.set_chart(with_digits(chart, i18n.localize_digits))
         shown = {"all", self.breakdown.currentData() or "all"}
         knowledge = [r for r in found.knowledge if r.breakdown in shown]
         self.knowledge.setRowCount(len(knowledge))
