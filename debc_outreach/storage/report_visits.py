@@ -57,6 +57,7 @@ CREATE TABLE report_visit (
     device TEXT NOT NULL,               -- that recorded the check-in
     PRIMARY KEY (person, date, session_id)
 ) WITHOUT ROWID;
+-- (migration 0020 makes it cover every column but consent, for outcome figures)
 CREATE INDEX report_visit_session ON report_visit (session_id);
 -- covers every figure, so a period is counted from this index alone
 CREATE INDEX report_visit_date ON report_visit (date, village, sex, age_band, disability,
