@@ -96,6 +96,7 @@ def run_gui(data_dir: Path, language: str | None = None) -> int:
     window = MainWindow(context)
     window.show()
     if not os.environ.get(EXIT_AFTER_SHOW):
+        window.start_daily_backup()
         from debc_outreach.gui.protection.security import after_start
 
         after_start(context, window, first_run=bool(trainer_name))

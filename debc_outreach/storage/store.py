@@ -163,6 +163,13 @@ class Store:
             projection.apply(conn, event)
         return event
 
+    def reopen(self) -> None:
+        """Open the folder's database again in this same object, after it was replaced (a
+        restore): everything holding this Store keeps working, on the new records."""
+        self.database.reopen(vault.folder_database_key(self.data_dir))
+        self.device_id = self._ensure_device(self.database, "")
+        self._clock = None
+
     def close(self) -> None:
         self.database.close()
         if self._temp is not None:

@@ -169,6 +169,8 @@ def _event_lines(conn, total: int, progress: Progress | None,
     writer = codec.BlockWriter()
     device, seq, head = None, 0, ""
     done = 0
+    if progress:
+        progress(0, total)
     cursor = conn.execute(f"SELECT {EVENT_COLUMNS} FROM event ORDER BY device_id, seq")
     while rows := cursor.fetchmany(10000):
         if cancelled():
@@ -446,12 +448,16 @@ def payload_lines(backup: BackupFile, key: bytes | None) -> Iterator[list]:
                           .format(path=backup.path, reason=error.strerror or error)) from error
 
 
-def verify_backup(path: Path, key: bytes | None) -> int:
-    """Read a whole backup back (checksums, seals, its end); return the events it holds."""
+def verify_backup(path: Path, key: bytes | None,
+                  cancelled: Callable[[], bool] = lambda: False) -> int | None:
+    """Read a whole backup back (checksums, seals, its end); return the events it holds
+    (None when cancelled)."""
     backup = read_header(path)
     events_seen = 0
     for item in payload_lines(backup, key):
         if item[0] == "B":
+            if cancelled():
+                return None
             events_seen += len(item[1])
         elif item[0] == "Z" and item[1].get("events") != events_seen:
             raise damaged()
@@ -567,10 +573,13 @@ def daily_backup(database: Database, data_dir: Path, backup_dir: Path,
         return None
     secret = vault.unlocked_secret(data_dir) if vault.is_protected(data_dir) else None
     try:
-        verify_backup(target, backup_key(secret) if secret else None)
+        verified = verify_backup(target, backup_key(secret) if secret else None, cancelled)
     except BackupError:
         target.unlink(missing_ok=True)
         raise
+    if verified is None:                 # stopped before it was read back: made again
+        target.unlink(missing_ok=True)
+        return None
     for removed in prune(backup_dir):
         log.info("old backup %s removed by the keeping policy", removed.name)
     return result

@@ -309,6 +309,18 @@ def _secret_for(header: dict, data_dir: Path, pin: str) -> bytes:
     return secret
 
 
+def needs_pin(data_dir: Path, path: Path) -> bool:
+    """Whether restoring `path` asks for a PIN of the computer it was made on: a protected
+    backup that this folder's own (signed-in) device secret does not open."""
+    if not backup.is_backup_file(path):
+        return False
+    header = backup.read_header(path).header
+    if header.get("cipher") == "none":
+        return False
+    current = vault.unlocked_secret(data_dir)
+    return current is None or backup.key_check(current) != header.get("key_check")
+
+
 def _prepare_log_backup(data_dir: Path, path: Path, pin: str, progress: Progress | None,
                         cancelled: Callable[[], bool]) -> Prepared:
     found = backup.read_header(path)

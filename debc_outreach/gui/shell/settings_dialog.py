@@ -55,6 +55,10 @@ class SettingsDialog(QDialog):
         self.security_button.clicked.connect(self.open_security)
         self.ui.layout.insertWidget(self.ui.layout.indexOf(self.ui.dataFolderLabel),
                                     self.security_button)
+        self.restore_button = QPushButton()         # a backup back in place of the records
+        self.restore_button.clicked.connect(self.restore_backup)
+        self.ui.layout.insertWidget(self.ui.layout.indexOf(self.ui.dataFolderLabel),
+                                    self.restore_button)
         self._fill_profiles()
         self._retranslate_extra()
 
@@ -88,8 +92,15 @@ class SettingsDialog(QDialog):
         dialog.exec()
         dialog.deleteLater()
 
+    def restore_backup(self) -> None:
+        from debc_outreach.gui.shell.restore_backup import choose_and_restore
+
+        choose_and_restore(self.context, self)
+        self._fill_profiles()
+
     def _retranslate_extra(self) -> None:
         self.security_button.setText(_("Security and privacy (PINs, lock, names)…"))
+        self.restore_button.setText(_("Restore a backup…"))
         self.ui.dataFolderLabel.setText(computer_text(self.context))
 
     # --- profiles ------------------------------------------------------------
