@@ -470,6 +470,7 @@ DAILY_KEEP = 7
 WEEKLY_KEEP = 4
 SHARE_OF_FREE_DISK = 0.10        # all automatic backups together take at most this
 MIN_FREE_AFTER = 500 << 20       # skip the backup when less would be left on the disk
+MIN_FREE_SHARE = 0.05            # (or less than this share of a small disk)
 
 
 @dataclass(frozen=True)
@@ -504,23 +505,27 @@ def last_backup_day(folder: Path) -> dt.date | None:
 
 
 def to_keep(backups: list[Kept], free_bytes: int) -> list[Kept]:
-    """The newest `DAILY_KEEP` days and the newest backup of each of `WEEKLY_KEEP` weeks
-    before them, dropping the oldest of those while they take more than
-    `SHARE_OF_FREE_DISK` of the disk space they and the free space add up to. The newest
-    backup is always kept."""
-    newest_first = sorted(backups, key=lambda kept: kept.day, reverse=True)
-    daily: list[Kept] = []
-    weekly: dict[tuple[int, int], Kept] = {}
+    """What the policy keeps: the newest `DAILY_KEEP` days, and the newest backup of each
+    calendar week in the `WEEKLY_KEEP` weeks before them; then the oldest of those go
+    while together they take more than `SHARE_OF_FREE_DISK` of the space they and the
+    free space add up to. The newest backup is always kept."""
+    newest_first = sorted(backups, key=lambda kept: (kept.day, kept.path.suffix == SUFFIX),
+                          reverse=True)
+    daily: dict[dt.date, Kept] = {}
     for kept in newest_first:
-        if kept.day in {k.day for k in daily} or len(daily) < DAILY_KEEP:
-            if kept.day not in {k.day for k in daily}:
-                daily.append(kept)
-            continue
-        week = kept.day.isocalendar()[:2]
-        if week not in weekly and len(weekly) < WEEKLY_KEEP \
-                and week not in {k.day.isocalendar()[:2] for k in daily}:
-            weekly[week] = kept
-    chosen = sorted([*daily, *weekly.values()], key=lambda kept: kept.day, reverse=True)
+        if len(daily) < DAILY_KEEP or kept.day in daily:
+            daily.setdefault(kept.day, kept)
+    weekly: dict[tuple[int, int], Kept] = {}
+    if daily:
+        daily_weeks = {day.isocalendar()[:2] for day in daily}
+        oldest_daily = min(daily)
+        since = oldest_daily - dt.timedelta(weeks=WEEKLY_KEEP)
+        for kept in newest_first:
+            week = kept.day.isocalendar()[:2]
+            if since <= kept.day < oldest_daily and week not in daily_weeks:
+                weekly.setdefault(week, kept)
+    chosen = sorted([*daily.values(), *weekly.values()], key=lambda kept: kept.day,
+                    reverse=True)
     budget = SHARE_OF_FREE_DISK * (free_bytes + sum(kept.size for kept in backups))
     while len(chosen) > 1 and sum(kept.size for kept in chosen) > budget:
         chosen.pop()
@@ -544,8 +549,9 @@ def prune(folder: Path) -> list[Path]:
 def _room_for(folder: Path, expected: int) -> int:
     """Free bytes on the backups' disk; BackupError when a backup would nearly fill it."""
     probe = folder if folder.exists() else folder.parent
-    free = shutil.disk_usage(probe).free
-    if free < expected + MIN_FREE_AFTER:
+    usage = shutil.disk_usage(probe)
+    free = usage.free
+    if free < expected + min(MIN_FREE_AFTER, int(usage.total * MIN_FREE_SHARE)):
         raise BackupError(_("the disk is nearly full ({free} MB free)")
                           .format(free=free >> 20))
     return free
