@@ -12,6 +12,7 @@ from PySide6.QtWidgets import (
     QLabel,
     QProgressBar,
     QPushButton,
+    QSizePolicy,
     QVBoxLayout,
     QWidget,
 )
@@ -69,6 +70,9 @@ class HomePage(Page):
         self.backup_progress = QProgressBar()
         self.backup_progress.setTextVisible(False)
         self.backup_progress.setMaximumHeight(8)
+        # As wide as the figure, never widening it (the three figures stay alike).
+        self.backup_progress.setSizePolicy(QSizePolicy.Policy.Ignored,
+                                           QSizePolicy.Policy.Fixed)
         self.backup_progress.hide()
         self.backup.layout().addWidget(self.backup_progress)
         self._backing_up = False

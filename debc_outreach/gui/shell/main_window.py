@@ -110,6 +110,7 @@ class MainWindow(QMainWindow):
             self.daily_backup.signals.progress.connect(self._backup_progress)
             self.daily_backup.signals.finished.connect(self._backup_finished)
         after_first_paint(self, self.daily_backup.start)
+        self.update()          # a window already on screen paints again, and so starts it
 
     def _home_page(self):
         return self._pages.get(next(i for i, entry in enumerate(self._entries)
