@@ -19,6 +19,9 @@ from debc_outreach.storage.database import DB_FILENAME, Database, explain
 
 log = logging.getLogger(__name__)
 
+LOG_BACKUP_SUFFIX = ".debc-backup"          # the daily backups (sync/backup.py)
+RESTORE_KEPT_PREFIX = "before-restore-"     # what a restore moved aside, in backups/
+
 
 def backup_database(database: Database, target: Path) -> Path:
     """Write a complete copy of the database to `target` (via a temporary file)."""

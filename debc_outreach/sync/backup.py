@@ -55,6 +55,7 @@ import zstandard
 from debc_outreach.errors import UserError
 from debc_outreach.i18n import _
 from debc_outreach.storage import events, vault
+from debc_outreach.storage.backup import LOG_BACKUP_SUFFIX
 from debc_outreach.storage.database import DB_FILENAME, Database
 from debc_outreach.storage.events import EVENT_COLUMNS, EVENT_SCHEMA_VERSION, dumps
 from debc_outreach.storage.migrations import applied_migrations
@@ -64,7 +65,7 @@ log = logging.getLogger(__name__)
 
 MAGIC = b"DEBC-BACKUP\n"
 FORMAT_VERSION = 1
-SUFFIX = ".debc-backup"
+SUFFIX = LOG_BACKUP_SUFFIX
 DAILY_PREFIX = "daily-"
 CHUNK = 1 << 20                      # compressed bytes per frame
 MAX_HEADER = 1 << 20
@@ -260,19 +261,26 @@ def _write_frames(out: BinaryIO, lines: Iterable[bytes], header_bytes: bytes,
     out.write(struct.pack(">I", 0))
 
 
+def folder_secret(data_dir: Path) -> bytes | None:
+    """The device secret that seals the folder's backups (None: not protected)."""
+    return vault.require_secret(data_dir) if vault.is_protected(data_dir) else None
+
+
 def write_backup(database: Database, data_dir: Path, target: Path,
                  progress: Progress | None = None,
                  cancelled: Callable[[], bool] = lambda: False,
-                 level: int = ZSTD_LEVEL) -> BackupResult | None:
+                 level: int = ZSTD_LEVEL, secret: bytes | None = None) -> BackupResult | None:
     """Write a backup of the open folder to `target` (atomically); None when cancelled.
 
     Reads one snapshot of `database`: give it a connection of its own when the app
-    goes on writing meanwhile.
+    goes on writing meanwhile. `secret`: the folder's (`folder_secret`), read here when
+    not given.
     """
     import time
 
     started = time.perf_counter()
-    secret = vault.require_secret(data_dir) if vault.is_protected(data_dir) else None
+    if secret is None:
+        secret = folder_secret(data_dir)
     try:
         target.parent.mkdir(parents=True, exist_ok=True)
     except OSError as error:
@@ -571,13 +579,14 @@ def daily_backup(database: Database, data_dir: Path, backup_dir: Path,
     target = backup_dir / f"{DAILY_PREFIX}{today.isoformat()}{SUFFIX}"
     if target.exists():
         return None
+    # Taken once: the idle lock may forget the secret while the backup is written.
+    secret = folder_secret(data_dir)
     previous = [kept for kept in automatic_backups(backup_dir) if kept.path.suffix == SUFFIX]
     expected = previous[-1].size * 2 if previous else 0
     _room_for(backup_dir, expected)
-    result = write_backup(database, data_dir, target, progress, cancelled)
+    result = write_backup(database, data_dir, target, progress, cancelled, secret=secret)
     if result is None:
         return None
-    secret = vault.unlocked_secret(data_dir) if vault.is_protected(data_dir) else None
     try:
         verified = verify_backup(target, backup_key(secret) if secret else None, cancelled)
     except BackupError:

@@ -38,7 +38,7 @@ from pathlib import Path
 from debc_outreach.errors import UserError
 from debc_outreach.i18n import _
 from debc_outreach.storage import driver, migrations, vault
-from debc_outreach.storage.backup import mark_ready, staging_dir, swap_in
+from debc_outreach.storage.backup import RESTORE_KEPT_PREFIX, mark_ready, staging_dir, swap_in
 from debc_outreach.storage.check import check_database
 from debc_outreach.storage.database import DB_FILENAME, Database
 from debc_outreach.storage.encryption import is_plain_sqlite
@@ -436,7 +436,7 @@ def prepare_restore(data_dir: Path, path: Path, pin: str = "",
     removed = [] if prepared.legacy else [
         name for name in backup.FOLDER_FILES if name not in prepared.restored_files
         and data_dir.joinpath(*name.split("/")).exists()]
-    mark_ready(data_dir, f"backups/before-restore-{stamp}", prepared.restored_files, removed)
+    mark_ready(data_dir, f"backups/{RESTORE_KEPT_PREFIX}{stamp}", prepared.restored_files, removed)
     return prepared
 
 
