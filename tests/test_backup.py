@@ -16,6 +16,7 @@ import tempfile
 from pathlib import Path
 
 import pytest
+import zstandard
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from support.sync_devices import VILLAGE_IN, VILLAGE_OUT, make_programme, send
@@ -27,7 +28,7 @@ from debc_outreach.storage.check import check_database
 from debc_outreach.storage.database import DB_FILENAME
 from debc_outreach.storage.store import Store
 from debc_outreach.sync import backup, conflicts, restore
-from debc_outreach.sync.keys import device_keys, keys_path
+from debc_outreach.sync.keys import device_keys, keys_path, seal_key_file
 
 PIN = "246810"
 
@@ -288,8 +289,21 @@ def test_a_protected_folder_backup_is_sealed_and_opens_with_its_pin(data_dir, tm
     with Store.open(data_dir) as store:
         trainer = trainers.add_trainer(store, "Sok Dara")
         participants.add_participant(store, "Chan Thida")
+        device_keys(data_dir)
+        before = backup.daily_backup(store.database, data_dir, store.backup_dir).path
+        elsewhere = backup.write_backup(store.database, data_dir,
+                                        tmp_path / "usb.debc-backup").path
+    assert b"Chan Thida" in zstandard.ZstdDecompressor().decompressobj().decompress(
+        before.read_bytes()[backup.read_header(before).payload_offset + 4:])
     protection.set_up(data_dir, trainer.id, trainer.display_name, PIN)
-    device_keys(data_dir)
+    seal_key_file(data_dir)              # as after every PIN set-up: seals old backups too
+    assert backup.read_header(before).encrypted
+    restore.restore(data_dir, before)
+    restore.restore(data_dir, elsewhere)         # plain: the folder stays protected
+    assert vault.is_protected(data_dir)
+    from debc_outreach.storage.encryption import is_plain_sqlite
+
+    assert not is_plain_sqlite(data_dir / DB_FILENAME)
     with Store.open(data_dir) as store:
         path = backup.write_backup(store.database, data_dir, tmp_path / "b.debc-backup").path
     assert b"Chan Thida" not in path.read_bytes()

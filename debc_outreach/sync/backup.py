@@ -472,6 +472,77 @@ def verify_backup(path: Path, key: bytes | None,
     return events_seen
 
 
+# --- sealing the backups written before a folder was protected ---------------------------
+
+def _raw_frames(handle: BinaryIO) -> Iterator[bytes]:
+    while True:
+        head = handle.read(4)
+        if len(head) != 4:
+            raise damaged()
+        (length,) = struct.unpack(">I", head)
+        if length == 0:
+            return
+        data = handle.read(length)
+        if len(data) != length or length > CHUNK:
+            raise damaged()
+        yield data
+
+
+def seal_plain_backup(path: Path, data_dir: Path, secret: bytes) -> None:
+    """Encrypt a plain backup in place (atomically), as the folder's backups are from now
+    on: each chunk sealed under the folder's backup key, the PIN vault in the header."""
+    from cryptography.hazmat.primitives.ciphers.aead import ChaCha20Poly1305
+
+    found = read_header(path)
+    header = {**found.header, "cipher": "chacha20-poly1305", "key_check": key_check(secret),
+              "vault": json.loads(vault.vault_path(data_dir).read_text(encoding="utf-8"))}
+    header_bytes = dumps(header).encode("utf-8")
+    digest = hashlib.sha256(header_bytes).digest()
+    cipher = ChaCha20Poly1305(backup_key(secret))
+    temp = path.with_name(path.name + ".part")
+    try:
+        with open(path, "rb") as source, open(temp, "wb") as out:
+            source.seek(found.payload_offset)
+            out.write(MAGIC + struct.pack(">I", len(header_bytes)) + header_bytes)
+            frames = _raw_frames(source)
+            current = next(frames, None)
+            index = 0
+            while current is not None:
+                following = next(frames, None)
+                sealed = cipher.encrypt(_nonce(index), current,
+                                        _aad(digest, index, following is None))
+                out.write(struct.pack(">I", len(sealed)) + sealed)
+                current, index = following, index + 1
+            out.write(struct.pack(">I", 0))
+            out.flush()
+            os.fsync(out.fileno())
+        os.replace(temp, path)
+    except BaseException:
+        temp.unlink(missing_ok=True)
+        raise
+
+
+def seal_plain_backups(data_dir: Path) -> int:
+    """After PIN set-up: encrypt every plain backup in the folder's backups; return how
+    many. One that cannot be read is left as it was (and logged)."""
+    from debc_outreach.storage.store import Store
+
+    folder = Store.backup_dir_for(data_dir)
+    secret = vault.unlocked_secret(data_dir)
+    if secret is None or not folder.is_dir():
+        return 0
+    sealed = 0
+    for path in sorted(folder.glob(f"*{SUFFIX}")):
+        try:
+            if read_header(path).encrypted:
+                continue
+            seal_plain_backup(path, data_dir, secret)
+            sealed += 1
+        except (BackupError, OSError) as error:
+            log.error("backup %s could not be encrypted (%s); left as it was", path, error)
+    return sealed
+
+
 # --- the daily backup and what is kept -----------------------------------------------------
 
 DAILY_KEEP = 7

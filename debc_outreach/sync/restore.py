@@ -50,6 +50,7 @@ log = logging.getLogger(__name__)
 
 Progress = Callable[[int, int], None]
 TRANSACTION_EVENTS = 100000
+VAULT_FILE = "/".join(vault.VAULT_PATH)
 _INSERT_EVENT = (f"INSERT INTO event ({EVENT_COLUMNS}, applied) "
                  f"VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
 
@@ -333,13 +334,23 @@ def _prepare_log_backup(data_dir: Path, path: Path, pin: str, progress: Progress
                     str(header.get("programme_id", "")), str(header.get("programme_name", "")))
     secret = _secret_for(header, data_dir, pin) if found.encrypted else None
     total = int(header.get("events", 0))
-    database = _fresh_database(data_dir, vault.database_key(secret) if secret else None)
+    # Protection is never undone by a restore: a plain backup (made before the PINs)
+    # restored on a protected computer is encrypted with this computer's key.
+    database = _fresh_database(data_dir, vault.database_key(secret) if secret
+                               else vault.folder_database_key(data_dir))
     try:
         reader = _LogReader(backup.payload_lines(
             found, backup.backup_key(secret) if secret else None))
         with database.transaction() as conn:
             unapplied, files = _restore_local(conn, reader.before_the_log(),
                                               staging_dir(data_dir))
+        files = [name for name in files if name != VAULT_FILE]
+        if secret is not None:
+            # The PIN file that wraps the secret this backup was sealed with (a backup
+            # sealed after the PINs were set up may hold none in its files).
+            vault.write_private_json(vault.vault_path(staging_dir(data_dir)),
+                                     header.get("vault") or {})
+            files.append(VAULT_FILE)
         try:
             events, heads = _restore_log(database, codec.decode(reader.log_lines()), unapplied,
                                          total, progress, cancelled)
@@ -353,7 +364,8 @@ def _prepare_log_backup(data_dir: Path, path: Path, pin: str, progress: Progress
         database.close()
         raise
     _close_clean(database)
-    return Prepared(total, str(header.get("device_id", "")), False, secret, files)
+    return Prepared(total, str(header.get("device_id", "")), False,
+                    secret or vault.unlocked_secret(data_dir), files)
 
 
 def _check_heads(database: Database, heads: dict[tuple[str, int], str]) -> None:
@@ -435,7 +447,7 @@ def prepare_restore(data_dir: Path, path: Path, pin: str = "",
     stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S")
     removed = [] if prepared.legacy else [
         name for name in backup.FOLDER_FILES if name not in prepared.restored_files
-        and data_dir.joinpath(*name.split("/")).exists()]
+        and name != VAULT_FILE and data_dir.joinpath(*name.split("/")).exists()]
     mark_ready(data_dir, f"backups/{RESTORE_KEPT_PREFIX}{stamp}", prepared.restored_files, removed)
     return prepared
 
