@@ -75,7 +75,10 @@ def unlock_if_protected(args: argparse.Namespace) -> bytes | None:
     from debc_outreach.errors import UserError
     from debc_outreach.i18n import _
     from debc_outreach.storage import protection, vault
+    from debc_outreach.storage.backup import finish_interrupted_restore
 
+    # A restore that a power cut stopped may bring back another PIN file: finish it first.
+    finish_interrupted_restore(args.data_dir)
     if not vault.is_protected(args.data_dir):
         return None
     if vault.unlocked_secret(args.data_dir) is None:
