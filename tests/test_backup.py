@@ -150,6 +150,37 @@ def test_a_restored_trainer_computer_syncs_on(tmp_path):
         trainer.close()
 
 
+def test_names_removed_by_retention_stay_removed_and_their_rows_stay(tmp_path):
+    """A purged participant's events are hash-only stand-ins: the backup carries the rows
+    the log cannot rebuild (sex, village, ... under the neutral label)."""
+    from debc_outreach.storage import attendance, privacy, retention, sessions
+
+    coordinator, (trainer,) = make_programme(tmp_path, trainers=1)
+    try:
+        privacy.set_rule(coordinator, privacy.RETENTION_DAYS, 90)
+        person = participants.add_participant(trainer, "Kolab Sreyneang", sex="F",
+                                              village_code=VILLAGE_IN, phone="012 555 111")
+        session = sessions.create(trainer, dt.date.today().isoformat(), VILLAGE_IN)
+        attendance.check_in(trainer, session.id, person.id)
+        for sender, receiver in ((coordinator, trainer), (trainer, coordinator),
+                                 (coordinator, trainer)):
+            send(sender, receiver, tmp_path / "bundles")
+        retention.note_acknowledgements(trainer)
+        later = dt.datetime.now(dt.UTC) + dt.timedelta(days=91)
+        assert retention.apply_retention(trainer, now=later).eligible == 1
+        trainer.record("participant", person.id, {"village_code": "07010102"})
+        copy = _restored(trainer, tmp_path / "restored", tmp_path)
+        try:
+            assert _tables(copy) == _tables(trainer)
+            assert check_database(copy.database) == []
+            assert b"Kolab" not in (tmp_path / "b.debc-backup").read_bytes()
+        finally:
+            copy.close()
+    finally:
+        coordinator.close()
+        trainer.close()
+
+
 # --- restoring in place, old full copies, and a power cut ---------------------------------
 
 def test_restore_in_place_keeps_the_data_from_before(store, tmp_path):

@@ -23,8 +23,10 @@ trainer's PIN or the recovery code. Lines of the payload, in order:
 
     ["M", {"events": n, ...}]                   what follows, counted
     ["T", table, [columns]] ["R", [rows]] ...   a local table (rows in blocks)
+    ["K", table, [columns]] ["R", [rows]] ...   projection rows of `KEPT_ROWS`
     ["F", path, base64]                         a folder file (path in / form)
     ["U", device, [seq, ...]]                   events stored but not applied
+    ["X", [[device, seq, entity, entity_id]]]   what a stand-in made here was about
     ["D", ...] ["B", ...]                       the event log (codec.py), run by run
     ["H", device, last_seq, last_hash]          each run's head, checked on restore
     ["Z", {"events": n, "rows": n}]             the end: a backup without it is cut
@@ -84,6 +86,16 @@ REBUILT_TABLES = ("event", "_migrations", "trainer", "participant", "participant
                   "session", "attendance", "checklist_result", "field_version", "field_seen",
                   "conflict", "conflict_resolution", "target", "programme_setting",
                   "issued_certificate", "distinct_pair", "report_visit", "report_visit_dirty")
+# Projection rows the log can no longer rebuild, by table: those of participants whose
+# names the retention rule removed (their events became hash-only stand-ins, so only the
+# rows keep their sex, age, village, ...). Restored over what the log rebuilds.
+_PURGED = "SELECT participant_id FROM retention_purged"
+KEPT_ROWS = {
+    "participant": f"id IN ({_PURGED})",
+    "field_version": f"entity = 'participant' AND entity_id IN ({_PURGED})",
+    "field_seen": f"entity = 'participant' AND entity_id IN ({_PURGED})",
+    "conflict": f"entity = 'participant' AND entity_id IN ({_PURGED})",
+}
 # Files of the data folder that only this computer holds (paths relative to it).
 FOLDER_FILES = ("settings.json", "keys/vault.json", "keys/device-keys.json", "sync-hub.json",
                 "sync-folder.json", "content-imports.json")
@@ -142,6 +154,27 @@ def _local_lines(conn, counts: dict[str, int]) -> Iterator[bytes]:
             yield _line(["R", [list(row) for row in rows]])
 
 
+def _kept_lines(conn) -> Iterator[bytes]:
+    if not conn.execute("SELECT 1 FROM retention_purged LIMIT 1").fetchone():
+        return
+    for table, where in KEPT_ROWS.items():
+        columns = [row[1] for row in conn.execute(f"PRAGMA table_info({table})")]
+        yield _line(["K", table, columns])
+        cursor = conn.execute(f"SELECT {', '.join(columns)} FROM {table} WHERE {where}")
+        while rows := cursor.fetchmany(ROWS_PER_LINE):
+            yield _line(["R", [[_plain(value) for value in row] for row in rows]])
+
+
+def _plain(value):
+    """A value JSON can carry (the ICU sort keys are bytes)."""
+    return {"b": base64.b64encode(value).decode("ascii")} if isinstance(value, bytes) \
+        else value
+
+
+def unplain(value):
+    return base64.b64decode(value["b"]) if isinstance(value, dict) else value
+
+
 def _file_lines(data_dir: Path) -> Iterator[bytes]:
     for name in FOLDER_FILES:
         path = data_dir.joinpath(*name.split("/"))
@@ -162,6 +195,15 @@ def _unapplied_lines(conn) -> Iterator[bytes]:
         by_device.setdefault(device, []).append(seq)
     for device, seqs in by_device.items():
         yield _line(["U", device, seqs])
+
+
+def _stand_in_lines(conn) -> Iterator[bytes]:
+    """Stand-ins made on this computer (names removed by retention) still say which
+    record they were; the codec carries only their hash."""
+    cursor = conn.execute("SELECT device_id, seq, entity, entity_id FROM event "
+                          "WHERE op = ? AND entity != ''", (codec.REDACTED,))
+    while rows := cursor.fetchmany(ROWS_PER_LINE):
+        yield _line(["X", [list(row) for row in rows]])
 
 
 def _event_lines(conn, total: int, progress: Progress | None,
@@ -204,8 +246,10 @@ def _payload_lines(database: Database, data_dir: Path, total: int,
     counts: dict[str, int] = {}
     yield _line(["M", {"events": total, "event_schema": EVENT_SCHEMA_VERSION}])
     yield from _local_lines(conn, counts)
+    yield from _kept_lines(conn)
     yield from _file_lines(data_dir)
     yield from _unapplied_lines(conn)
+    yield from _stand_in_lines(conn)
     yield from _event_lines(conn, total, progress, cancelled)
     yield _line(["Z", {"events": total, "rows": counts}])
 

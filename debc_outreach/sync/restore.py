@@ -198,15 +198,25 @@ class _LogReader:
                 raise backup.damaged()
 
 
-def _restore_local(conn, items: Iterator[list], staging: Path) -> tuple[set, list[str]]:
-    """Local tables and folder files; returns the unapplied events and the files."""
-    unapplied: set[tuple[str, int]] = set()
-    files: list[str] = []
+@dataclass
+class _Local:
+    """What the payload holds besides the log (see sync/backup.py)."""
+
+    unapplied: set[tuple[str, int]] = field(default_factory=set)
+    files: list[str] = field(default_factory=list)
+    kept: dict[str, tuple[list[str], list[list]]] = field(default_factory=dict)
+    stand_ins: list[list] = field(default_factory=list)
+
+
+def _restore_local(conn, items: Iterator[list], staging: Path) -> _Local:
+    """Local tables and folder files now; kept projection rows for after the log."""
+    local = _Local()
     table, insert, known = "", "", []
+    kept_rows: list[list] | None = None
     for item in items:
         kind = item[0]
         if kind == "T":
-            table = item[1]
+            table, kept_rows = item[1], None
             if table not in backup.LOCAL_TABLES:
                 raise backup.damaged()
             columns = {row[1] for row in conn.execute(f"PRAGMA table_info({table})")}
@@ -215,26 +225,46 @@ def _restore_local(conn, items: Iterator[list], staging: Path) -> tuple[set, lis
             names = ", ".join(item[2][i] for i in known)
             insert = (f"INSERT OR REPLACE INTO {table} ({names}) "
                       f"VALUES ({', '.join('?' * len(known))})")
+        elif kind == "K":
+            if item[1] not in backup.KEPT_ROWS:
+                raise backup.damaged()
+            table, kept_rows = "", []
+            local.kept[item[1]] = (item[2], kept_rows)
+        elif kind == "R" and kept_rows is not None:
+            kept_rows.extend(item[1])
         elif kind == "R" and table:
             conn.executemany(insert, [[row[i] for i in known] for row in item[1]])
         elif kind == "F" and item[1] in backup.FOLDER_FILES:
             target = staging.joinpath(*item[1].split("/"))
             target.parent.mkdir(parents=True, exist_ok=True)
             target.write_bytes(base64.b64decode(item[2], validate=True))
-            files.append(item[1])
+            local.files.append(item[1])
         elif kind == "U":
-            unapplied.update((item[1], seq) for seq in item[2])
+            local.unapplied.update((item[1], seq) for seq in item[2])
+        elif kind == "X":
+            local.stand_ins.extend(item[1])
         elif kind != "M":
             raise backup.damaged()
-    return unapplied, files
+    return local
+
+
+def _restore_kept(conn, kept: dict[str, tuple[list[str], list[list]]]) -> None:
+    """Put back the rows the log could not rebuild, in place of what it rebuilt of them."""
+    for table, (columns, rows) in kept.items():
+        present = {row[1] for row in conn.execute(f"PRAGMA table_info({table})")}
+        known = [i for i, name in enumerate(columns) if name in present]
+        conn.execute(f"DELETE FROM {table} WHERE {backup.KEPT_ROWS[table]}")
+        conn.executemany(
+            f"INSERT INTO {table} ({', '.join(columns[i] for i in known)}) "
+            f"VALUES ({', '.join('?' * len(known))})",
+            [[backup.unplain(row[i]) for i in known] for row in rows])
 
 
 def _restore_log(database: Database, decoded: Iterator[codec.Decoded],
                  unapplied: set[tuple[str, int]], total: int, progress: Progress | None,
-                 cancelled: Callable[[], bool]) -> tuple[int, dict[str, tuple[int, str]]]:
-    """Insert and apply every event; return how many and each device's last (seq, hash)."""
+                 cancelled: Callable[[], bool]) -> int:
+    """Insert and apply every event; return how many."""
     done = 0
-    heads: dict[str, tuple[int, str]] = {}
     batch: list[codec.Decoded] = []
 
     def flush(conn) -> None:
@@ -256,8 +286,6 @@ def _restore_log(database: Database, decoded: Iterator[codec.Decoded],
     try:
         for item in decoded:
             batch.append(item)
-            row = item[0]
-            heads[row[0]] = (row[1], row[10])
             if len(batch) >= 10000:
                 if cancelled():
                     raise _Cancelled()
@@ -278,7 +306,7 @@ def _restore_log(database: Database, decoded: Iterator[codec.Decoded],
         raise
     if progress:
         progress(done, total)
-    return done, heads
+    return done
 
 
 def _secret_for(header: dict, data_dir: Path, pin: str) -> bytes:
@@ -342,9 +370,8 @@ def _prepare_log_backup(data_dir: Path, path: Path, pin: str, progress: Progress
         reader = _LogReader(backup.payload_lines(
             found, backup.backup_key(secret) if secret else None))
         with database.transaction() as conn:
-            unapplied, files = _restore_local(conn, reader.before_the_log(),
-                                              staging_dir(data_dir))
-        files = [name for name in files if name != VAULT_FILE]
+            local = _restore_local(conn, reader.before_the_log(), staging_dir(data_dir))
+        files = [name for name in local.files if name != VAULT_FILE]
         if secret is not None:
             # The PIN file that wraps the secret this backup was sealed with (a backup
             # sealed after the PINs were set up may hold none in its files).
@@ -352,12 +379,18 @@ def _prepare_log_backup(data_dir: Path, path: Path, pin: str, progress: Progress
                                      header.get("vault") or {})
             files.append(VAULT_FILE)
         try:
-            events, heads = _restore_log(database, codec.decode(reader.log_lines()), unapplied,
-                                         total, progress, cancelled)
+            events = _restore_log(database, codec.decode(reader.log_lines()),
+                                  local.unapplied, total, progress, cancelled)
         except codec.DecodeError as error:
             raise backup.damaged() from error
         if reader.end is None or reader.end.get("events") != events or events != total:
             raise backup.damaged()
+        with database.transaction() as conn:
+            _restore_kept(conn, local.kept)
+            conn.executemany("UPDATE event SET entity = ?, entity_id = ? WHERE device_id = ? "
+                             "AND seq = ? AND op = ?",
+                             [(entity, entity_id, device, seq, codec.REDACTED)
+                              for device, seq, entity, entity_id in local.stand_ins])
         _check_heads(database, reader.heads)
         _verify(database, total)
     except BaseException:
