@@ -37,7 +37,7 @@ from pathlib import Path
 
 from debc_outreach.errors import UserError
 from debc_outreach.i18n import _
-from debc_outreach.storage import driver, migrations, vault
+from debc_outreach.storage import driver, migrations, projection, vault
 from debc_outreach.storage.backup import RESTORE_KEPT_PREFIX, mark_ready, staging_dir, swap_in
 from debc_outreach.storage.check import check_database
 from debc_outreach.storage.database import DB_FILENAME, Database
@@ -260,12 +260,83 @@ def _restore_kept(conn, kept: dict[str, tuple[list[str], list[list]]]) -> None:
             [[backup.unplain(row[i]) for i in known] for row in rows])
 
 
+class _FreshRecords:
+    """The first `set` event of a plain record (a participant, a session, ...) that the
+    rebuilt tables do not hold yet, applied for many records at once.
+
+    What `projection.fields.merge` does for such an event: each of its fields wins,
+    `field_version` gets its stamp, the row is inserted with the derived columns; it
+    sees no earlier version (a base of 0) and so marks none as seen. Every other event
+    goes through the appliers afterwards (they give the same tables in any order).
+    Derived columns depend on their own field only (`Entity.derive`), so they are
+    computed once per distinct value: names repeat a lot across a programme.
+    """
+
+    def __init__(self) -> None:
+        self._derived: dict[tuple[str, str], dict] = {}
+
+    def _derive(self, spec, name: str, won: dict) -> dict:
+        key = (name, dumps(won[name]))
+        found = self._derived.get(key)
+        if found is None:
+            if len(self._derived) > 200000:
+                self._derived.clear()
+            found = self._derived[key] = spec.derive[name](won)
+        return found
+
+    def apply(self, conn, items: list[codec.Decoded]) -> list[codec.Decoded]:
+        """Insert the fresh records of `items`; return the events still to apply, in order."""
+        first: dict[tuple[str, str], int] = {}
+        for index, (row, fields, base) in enumerate(items):
+            key = (row[3], row[4])
+            if key in first:
+                continue
+            spec = projection.ENTITIES.get(row[3])
+            eligible = spec is not None and row[5] == "set" and not any(base.values()) \
+                and any(name in spec.fields for name in fields)
+            first[key] = index if eligible else -1
+        fresh = self._not_stored(conn, [key for key, index in first.items() if index >= 0])
+        taken = {first[key] for key in fresh}
+        rows: dict[tuple[str, tuple], list[tuple]] = {}
+        versions = []
+        for index in sorted(taken):
+            row, fields, _base = items[index]
+            spec = projection.ENTITIES[row[3]]
+            won = {name: value for name, value in fields.items() if name in spec.fields}
+            columns = dict(won)
+            for name in spec.derive:
+                if name in won:
+                    columns.update(self._derive(spec, name, won))
+            rows.setdefault((spec.table, tuple(columns)), []).append(
+                (row[4], row[2], *columns.values()))
+            versions += [(row[3], row[4], name, row[2], row[0]) for name in won]
+        for (table, names), values in rows.items():
+            marks = ", ".join("?" * (len(names) + 2))
+            conn.executemany(f"INSERT INTO {table} (id, created_hlc, {', '.join(names)}) "
+                             f"VALUES ({marks})", values)
+        conn.executemany("INSERT INTO field_version VALUES (?, ?, ?, ?, ?)", versions)
+        return [item for index, item in enumerate(items) if index not in taken]
+
+    @staticmethod
+    def _not_stored(conn, keys: list[tuple[str, str]]) -> list[tuple[str, str]]:
+        stored: set[tuple[str, str]] = set()
+        for start in range(0, len(keys), 500):
+            part = keys[start:start + 500]
+            marks = ", ".join("(?, ?)" for _ in part)
+            stored.update(conn.execute(
+                f"SELECT DISTINCT entity, entity_id FROM field_version "
+                f"WHERE (entity, entity_id) IN (VALUES {marks})",
+                [value for key in part for value in key]).fetchall())
+        return [key for key in keys if key not in stored]
+
+
 def _restore_log(database: Database, decoded: Iterator[codec.Decoded],
                  unapplied: set[tuple[str, int]], total: int, progress: Progress | None,
                  cancelled: Callable[[], bool]) -> int:
     """Insert and apply every event; return how many."""
     done = 0
     batch: list[codec.Decoded] = []
+    fresh_records = _FreshRecords()
 
     def flush(conn) -> None:
         rows = []
@@ -277,7 +348,7 @@ def _restore_log(database: Database, decoded: Iterator[codec.Decoded],
             if applied and row[5] != codec.REDACTED:
                 to_apply.append(item)
         conn.executemany(_INSERT_EVENT, rows)
-        apply_in_runs(conn, to_apply)
+        apply_in_runs(conn, fresh_records.apply(conn, to_apply))
         batch.clear()
 
     in_transaction = 0
