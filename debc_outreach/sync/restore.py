@@ -273,10 +273,11 @@ class _FreshRecords:
     """
 
     def __init__(self) -> None:
-        self._derived: dict[tuple[str, str], dict] = {}
+        self._derived: dict[tuple[str, str, object], dict] = {}
 
     def _derive(self, spec, name: str, won: dict) -> dict:
-        key = (name, dumps(won[name]))
+        value = won[name]
+        key = (spec.table, name, value if type(value) is str else dumps(value))
         found = self._derived.get(key)
         if found is None:
             if len(self._derived) > 200000:
