@@ -273,11 +273,12 @@ class _FreshRecords:
     """
 
     def __init__(self) -> None:
-        self._derived: dict[tuple[str, str, object], dict] = {}
+        self._derived: dict[tuple[str, str, bool, str], dict] = {}
 
     def _derive(self, spec, name: str, won: dict) -> dict:
         value = won[name]
-        key = (spec.table, name, value if type(value) is str else dumps(value))
+        plain = type(value) is str
+        key = (spec.table, name, plain, value if plain else dumps(value))
         found = self._derived.get(key)
         if found is None:
             if len(self._derived) > 200000:
