@@ -14,13 +14,11 @@ from debc_outreach.sync import backup
 def test_todays_backup_is_written_behind_the_window_and_shown_on_home(qtbot, main_window):
     home = main_window.page("home")
     qtbot.waitUntil(lambda: home._painted, timeout=10000)
+    today = dt.date.today()
+    made = main_window.context.store.backup_dir / f"daily-{today.isoformat()}{backup.SUFFIX}"
     main_window.start_daily_backup()
     runner = main_window.daily_backup
-    qtbot.waitUntil(lambda: runner.running, timeout=10000)
-    qtbot.waitUntil(lambda: not runner.running, timeout=60000)
-    today = dt.date.today()
-    assert (main_window.context.store.backup_dir
-            / f"daily-{today.isoformat()}{backup.SUFFIX}").exists()
+    qtbot.waitUntil(lambda: made.exists() and not runner.running, timeout=60000)
     assert home.backup.value.text() == i18n.format_date(today)
     assert not home.backup_progress.isVisible()
     assert not main_window.backup_banner.isVisible()

@@ -5,6 +5,7 @@ from __future__ import annotations
 from PySide6.QtCore import QEvent, Qt, QTimer
 from PySide6.QtWidgets import (
     QDialog,
+    QHBoxLayout,
     QInputDialog,
     QListWidget,
     QListWidgetItem,
@@ -53,12 +54,13 @@ class SettingsDialog(QDialog):
         self.ui.buttons.rejected.connect(self.reject)
         self.security_button = QPushButton()        # PINs, idle lock, privacy rules: own dialog
         self.security_button.clicked.connect(self.open_security)
-        self.ui.layout.insertWidget(self.ui.layout.indexOf(self.ui.dataFolderLabel),
-                                    self.security_button)
         self.restore_button = QPushButton()         # a backup back in place of the records
         self.restore_button.clicked.connect(self.restore_backup)
-        self.ui.layout.insertWidget(self.ui.layout.indexOf(self.ui.dataFolderLabel),
-                                    self.restore_button)
+        # One row: at 150 % in Khmer the dialog still fits a 768-pixel-high screen.
+        actions = QHBoxLayout()
+        actions.addWidget(self.security_button, 1)
+        actions.addWidget(self.restore_button)
+        self.ui.layout.insertLayout(self.ui.layout.indexOf(self.ui.dataFolderLabel), actions)
         self._fill_profiles()
         self._retranslate_extra()
 
