@@ -415,3 +415,15 @@ def test_a_cancelled_backup_leaves_nothing(store, tmp_path):
                                  cancelled=lambda: True)
     assert result is None
     assert not list(tmp_path.glob("b.debc-backup*"))
+
+
+def test_a_half_written_backup_left_by_a_power_cut_is_removed(store, tmp_path):
+    import os
+
+    folder = tmp_path / "backups"
+    folder.mkdir()
+    stale = folder / f"daily-2026-01-01{backup.SUFFIX}.4242.part"
+    stale.write_bytes(b"half")
+    os.utime(stale, (0, 0))
+    backup.daily_backup(store.database, store.data_dir, folder, today=dt.date(2026, 1, 2))
+    assert not stale.exists()

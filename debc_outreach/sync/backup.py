@@ -330,7 +330,8 @@ def write_backup(database: Database, data_dir: Path, target: Path,
     except OSError as error:
         raise BackupError(_("Cannot create the backup folder {folder}: {reason}")
                           .format(folder=target.parent, reason=error.strerror)) from error
-    temp = target.with_name(target.name + ".part")
+    # A name of this process's own: the app and a command may back up at the same time.
+    temp = target.with_name(f"{target.name}.{os.getpid()}.part")
     conn = database.conn
     conn.execute("BEGIN")
     try:
@@ -680,6 +681,18 @@ def _room_for(folder: Path, expected: int) -> int:
     return free
 
 
+def _remove_stale_parts(folder: Path, older_than_s: int = 3600) -> None:
+    """Half-written backups a power cut or a killed program left behind."""
+    import time
+
+    for part in folder.glob(f"*{SUFFIX}.*.part") if folder.is_dir() else []:
+        try:
+            if time.time() - part.stat().st_mtime > older_than_s:
+                part.unlink()
+        except OSError:
+            continue
+
+
 def daily_backup(database: Database, data_dir: Path, backup_dir: Path,
                  progress: Progress | None = None,
                  cancelled: Callable[[], bool] = lambda: False,
@@ -696,6 +709,7 @@ def daily_backup(database: Database, data_dir: Path, backup_dir: Path,
         return None
     # Taken once: the idle lock may forget the secret while the backup is written.
     secret = folder_secret(data_dir)
+    _remove_stale_parts(backup_dir)
     previous = [kept for kept in automatic_backups(backup_dir) if kept.path.suffix == SUFFIX]
     expected = previous[-1].size * 2 if previous else 0
     _room_for(backup_dir, expected)
