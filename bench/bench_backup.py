@@ -1,6 +1,7 @@
 """Backup size and time, restore time, and the database's size per participant.
 
     .venv/bin/python bench/bench_backup.py [--participants 10000 1000000] [--level 9]
+    .venv/bin/python bench/bench_backup.py --data-dir DIR     # a folder made before
 
 Each programme is made once with `demo-data` (sessions: one per 40 participants)
 into `.bench-data/backup-<participants>/` (gitignored) and kept for the next runs.
@@ -83,8 +84,7 @@ def counts(folder: Path) -> dict[str, int]:
                 for table in ("participant", "attendance", "checklist_result", "event")}
 
 
-def measure(participants: int, level: int) -> None:
-    folder = programme(participants)
+def measure(folder: Path, level: int) -> None:
     size = checkpointed_size(folder)
     rows = counts(folder)
     print(f"\n== {rows['participant']:,} participants, {rows['attendance']:,} check-ins, "
@@ -95,7 +95,7 @@ def measure(participants: int, level: int) -> None:
         print(f"  {table:<24} {table_size / 1e6:>9,.1f} MB "
               f"{table_size / max(1, rows['participant']):>7,.0f} B/participant")
 
-    work = DATA / f"backup-work-{participants}"
+    work = DATA / f"backup-work-{folder.name}"
     shutil.rmtree(work, ignore_errors=True)
     work.mkdir(parents=True)
     try:
@@ -138,13 +138,17 @@ def _flushing_print() -> None:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--participants", type=int, nargs="+", default=[10000, 1000000])
+    parser.add_argument("--data-dir", type=Path, nargs="+", default=[],
+                        help="measure these data folders instead (e.g. a larger programme "
+                             "made with demo-data before)")
     parser.add_argument("--level", type=int, default=backup.ZSTD_LEVEL,
                         help="zstd level of the backup")
     args = parser.parse_args()
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
     _flushing_print()
-    for participants in args.participants:
-        measure(participants, args.level)
+    folders = args.data_dir or [programme(n) for n in args.participants]
+    for folder in folders:
+        measure(folder.resolve(), args.level)
     return 0
 
 
