@@ -135,6 +135,10 @@ def _aad(header_digest: bytes, index: int, final: bool) -> bytes:
 
 # --- writing -------------------------------------------------------------------------------
 
+class _Cancelled(Exception):
+    """The user stopped the backup (or closed the window)."""
+
+
 def _line(item: list) -> bytes:
     return (dumps(item) + "\n").encode("utf-8")
 
@@ -233,10 +237,6 @@ def _event_lines(conn, total: int, progress: Progress | None,
     if device is not None:
         yield from writer.flush()
         yield _line(["H", device, seq, head])
-
-
-class _Cancelled(Exception):
-    pass
 
 
 def _payload_lines(database: Database, data_dir: Path, total: int,
