@@ -224,14 +224,21 @@ def _replace_backups(store: Store, now: dt.datetime | None) -> None:
     backup is not needed to get them back; records not yet acknowledged are in the
     fresh backup. If the fresh backup cannot be written, the old ones stay.
     """
-    from debc_outreach.storage.backup import backup_database
+    import shutil
+
+    from debc_outreach.storage.backup import LOG_BACKUP_SUFFIX, RESTORE_KEPT_PREFIX, backup_database
 
     folder = store.backup_dir
-    older = sorted(folder.glob("*.sqlite")) if folder.exists() else []
+    older = sorted([*folder.glob("*.sqlite"), *folder.glob(f"*{LOG_BACKUP_SUFFIX}"),
+                    *folder.glob(f"{RESTORE_KEPT_PREFIX}*")]) if folder.exists() else []
     stamp = (now or _now()).strftime("%Y%m%d-%H%M%S")
     fresh = backup_database(store.database, folder / f"after-retention-{stamp}.sqlite")
     for old in older:
-        if old != fresh:
+        if old == fresh:
+            continue
+        if old.is_dir():                 # the data kept from before a restore
+            shutil.rmtree(old, ignore_errors=True)
+        else:
             old.unlink(missing_ok=True)
     log.info("retention: replaced %d older backups by %s", len(older), fresh.name)
 

@@ -435,7 +435,7 @@ def _apply_chunk(store: Store, chunk: list[codec.Decoded], bundle_id: str,
             waits = device in has_waiting
         conn.executemany(_INSERT_APPLIED, applied_rows)
         conn.executemany(_INSERT_EVENT, other_rows)
-        _apply_in_runs(conn, to_apply)
+        apply_in_runs(conn, to_apply)
         if newest:
             store.clock.observe(newest)
 
@@ -490,7 +490,7 @@ def _classify(conn, decoded: codec.Decoded, heads: dict[str, tuple[int, str]],
     return newest
 
 
-def _apply_in_runs(conn, to_apply: list[codec.Decoded]) -> None:
+def apply_in_runs(conn, to_apply: list[codec.Decoded]) -> None:
     """Apply events in order; a run of consecutive events of an entity with a batch
     applier (set semantics: attendance, checklist) goes in one call."""
     apply = projection.apply
