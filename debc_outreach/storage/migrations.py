@@ -460,6 +460,13 @@ def _skills_index_covers_state(conn: sqlite3.Connection) -> None:
     """)
 
 
+def _quarantine(conn: sqlite3.Connection) -> None:
+    """Devices whose chain is held from an event that failed admission (storage/quarantine)."""
+    from debc_outreach.storage import quarantine
+
+    quarantine.create(conn)
+
+
 MIGRATIONS: tuple[Migration, ...] = (
     Migration("0001_event_log", _event_log),
     Migration("0002_trainers", _trainers),
@@ -474,6 +481,7 @@ MIGRATIONS: tuple[Migration, ...] = (
     Migration("0012_local_preferences", _local_preferences),
     Migration("0013_report_visits", _report_visits),
     Migration("0014_skills_index_covers_state", _skills_index_covers_state),
+    Migration("0017_quarantine", _quarantine),
 )
 
 
