@@ -465,6 +465,10 @@ def _quarantine(conn: sqlite3.Connection) -> None:
     from debc_outreach.storage import quarantine
 
     quarantine.create(conn)
+    # Birth years that are not numbers (older versions stored them) now count as unknown:
+    # recount those people's visits.
+    conn.execute("INSERT INTO report_visit_dirty SELECT '', id FROM participant "
+                 "WHERE typeof(birth_year) != 'integer' ON CONFLICT DO NOTHING")
 
 
 MIGRATIONS: tuple[Migration, ...] = (
