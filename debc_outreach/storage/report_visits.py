@@ -41,7 +41,8 @@ ATTENDANCE_WHERE = (
 # number (stored by an older version) counts as unknown.
 _AGE = "(CAST(substr(s.date, 1, 4) AS INTEGER) - p.birth_year)"
 AGE_BAND_SQL = (
-    f"(CASE WHEN typeof(p.birth_year) = 'integer' AND p.birth_year > 0 THEN CASE WHEN {_AGE} < 15 THEN '0-14' "
+    "(CASE WHEN typeof(p.birth_year) = 'integer' AND p.birth_year > 0 THEN "
+    f"CASE WHEN {_AGE} < 15 THEN '0-14' "
     f"WHEN {_AGE} <= 24 THEN '15-24' WHEN {_AGE} < 60 THEN '25-59' ELSE '60+' END "
     "WHEN p.age_band IN ('0-14', '15-24', '25-59', '60+') THEN p.age_band ELSE '' END)")
 
