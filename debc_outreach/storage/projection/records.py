@@ -25,7 +25,7 @@ CERTIFICATE = Entity(ISSUED_CERTIFICATE, frozenset({"participant_id", "code", "i
 # |--------------------|---------------------------|-----------------------------------|
 # | trainer            | display_name              | text, 1-200 characters            |
 # | trainer            | phone                     | text, at most 40 characters       |
-# | target             | province_code             | "", null or two digits            |
+# | target             | province_code             | "" or two digits                  |
 # | target             | period_start, period_end  | "" or an ISO date                 |
 # | target             | policy_area, measure      | text / a name                     |
 # | target             | value                     | a number 0 - 10^9                 |
@@ -37,8 +37,8 @@ CERTIFICATE = Entity(ISSUED_CERTIFICATE, frozenset({"participant_id", "code", "i
 TRAINER_SCHEMAS: dict[tuple[str, int], s.Schema] = {("set", 1): s.Schema((), {
     "display_name": s.text(s.MAX_NAME, min_len=1), "phone": s.text(40), "deleted": s.flag()})}
 TARGET_SCHEMAS: dict[tuple[str, int], s.Schema] = {("set", 1): s.Schema((), {
-    "province_code": s.or_null(s.choice(("", *(f"{n:02d}" for n in range(100))))),
-    "period_start": s.date(), "period_end": s.date(), "policy_area": s.or_null(s.text()),
+    "province_code": s.choice(("", *(f"{n:02d}" for n in range(100)))),
+    "period_start": s.date(), "period_end": s.date(), "policy_area": s.text(),
     "measure": s.slug(), "value": s.number(0, 10 ** 9), "note": s.text(s.MAX_NOTE),
     "deleted": s.flag()})}
 CERTIFICATE_SCHEMAS: dict[tuple[str, int], s.Schema] = {("set", 1): s.Schema((), {

@@ -319,16 +319,6 @@ def slug(max_len: int = MAX_ID) -> Rule:
     return Rule(check, explain)
 
 
-def or_null(rule: Rule) -> Rule:
-    """`rule`, or null (a field older records leave empty as null)."""
-    inner = rule.check
-
-    def check(value: object) -> bool:
-        return value is None or inner(value)
-
-    return Rule(check, rule.explain)
-
-
 def _shown(value: object) -> str:
     """A short, safe rendering of a refused value for a message."""
     text_value = repr(value)
