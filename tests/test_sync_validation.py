@@ -9,7 +9,10 @@ everyone keeps syncing.
 
 from __future__ import annotations
 
+import json
+
 import pytest
+from conftest import cli_in
 from support.hub_server import RunningHub, enrolled_hub
 from support.sync_devices import VILLAGE_IN, make_programme, send
 
@@ -19,7 +22,7 @@ from debc_outreach.storage import events, participants, quarantine, sessions, tr
 from debc_outreach.storage.events import Event
 from debc_outreach.storage.projection.validate import event_problems
 from debc_outreach.storage.store import Store
-from debc_outreach.sync import hub_client, importer
+from debc_outreach.sync import export, hub_client, importer
 
 
 def append_raw(store: Store, entity: str, entity_id: str, op: str, fields: dict) -> Event:
@@ -237,3 +240,24 @@ def test_network_problems_and_refused_records_have_different_messages(hub_setup)
     with pytest.raises(hub_client.HubUnreachable, match="proxy"):
         hub_client.sync_with_hub(coordinator, "http://127.0.0.1:9", proxy="::nonsense::",
                                  retries=0)
+
+
+def test_the_sync_cli_lists_held_devices_and_sets_them_aside(programme, tmp_path, capsys):
+    coordinator, (sender, _other) = programme
+    append_raw(sender, "participant", PERSON, "set", {"wg": "a lot"})
+    path = tmp_path / "in.debc-bundle"
+    export.export_bundle(sender, coordinator.device_id, path)
+    folder = coordinator.data_dir
+    coordinator.close()
+    code, out, _err = cli_in(capsys, folder, "sync", "import-bundle", str(path))
+    assert code == 0 and "Held: 1 record of" in out and sender.device_id in out
+    code, out, _err = cli_in(capsys, folder, "sync", "quarantine", "--json")
+    [held] = json.loads(out)["held"]
+    assert held["device_id"] == sender.device_id and held["code"] == "type"
+    code, out, _err = cli_in(capsys, folder, "sync", "quarantine", "--discard",
+                             sender.device_id)
+    assert code == 0 and "set aside" in out
+    code, out, _err = cli_in(capsys, folder, "sync", "quarantine")
+    assert "No records are held." in out
+    code, _out, err = cli_in(capsys, folder, "sync", "quarantine", "--retry", "nobody")
+    assert code == 1 and "nobody" in err and "Traceback" not in err
