@@ -192,15 +192,19 @@ def cmd_quarantine(args: argparse.Namespace) -> int:
             applied = importer.retry_held(store, device)
             still = quarantine.first_held_seq(store.database.conn, device)
             if not args.json:
-                print(_("{n} held record(s) of {device} applied.").format(
-                    n=i18n.format_number(applied), device=device) if still is None else
-                    _("{n} held record(s) of {device} applied; the rest is still held.")
-                    .format(n=i18n.format_number(applied), device=device))
+                print(ngettext("{n} held record of {device} applied.",
+                               "{n} held records of {device} applied.", applied).format(
+                    n=i18n.format_number(applied), device=device))
+                if still is not None:
+                    print(_("The others still break the rules and stay held."))
         elif args.discard:
             count = importer.discard_held(store, device)
             if not args.json:
-                print(_("{n} held record(s) of {device} set aside; its later records will be "
-                        "applied.").format(n=i18n.format_number(count), device=device))
+                print(ngettext("{n} held record of {device} set aside; its later records "
+                               "will be applied.",
+                               "{n} held records of {device} set aside; its later records "
+                               "will be applied.", count).format(
+                    n=i18n.format_number(count), device=device))
         if args.json:
             print_json({"held": [held.as_json()
                                  for held in quarantine.held_devices(store.database.conn)]})

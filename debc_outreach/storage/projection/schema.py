@@ -19,7 +19,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from functools import cache
 
-from debc_outreach.i18n import _
+from debc_outreach.i18n import _, ngettext
 
 # Largest canonical JSON of one event's fields: a "whole group" checklist tick of
 # a thousand participants is about 40 KB.
@@ -88,8 +88,9 @@ def text(max_len: int = MAX_NAME, min_len: int = 0) -> Rule:
         if value.__class__ is not str:
             return _wrong(name, value, _("text"))
         if len(value) > max_len:
-            return "length", _("{field} is too long (at most {n} characters).").format(
-                field=name, n=max_len)
+            return "length", ngettext("{field} is too long (at most {n} character).",
+                                      "{field} is too long (at most {n} characters).",
+                                      max_len).format(field=name, n=max_len)
         return "empty", _("{field} is empty where a value is required.").format(field=name)
 
     return Rule(check, explain)
