@@ -164,7 +164,7 @@ def _report_line(report) -> str:
 def _print_held(store) -> None:
     """One line per device whose records are held here, with what to do."""
     from debc_outreach.storage import quarantine
-    from debc_outreach.sync import peers
+    from debc_outreach.sync import importer, peers
 
     names = peers.device_names(store)
     for held in quarantine.held_devices(store.database.conn):
@@ -176,7 +176,8 @@ def _print_held(store) -> None:
             held.events).format(n=i18n.format_number(held.events),
                                 device=names.get(held.device_id, held.device_id),
                                 seq=held.from_seq, entity=held.entity or "?",
-                                reason=held.reason, id=held.device_id))
+                                reason=importer.held_reason(store, held),
+                                id=held.device_id))
 
 
 def cmd_quarantine(args: argparse.Namespace) -> int:

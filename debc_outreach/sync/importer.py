@@ -405,6 +405,21 @@ def _admit(conn, decoded: codec.Decoded) -> Refusal | None:
                    .format(seq=row[SEQ], entity=row[ENTITY], problem=describe(problems)))
 
 
+def held_reason(store: Store, held: quarantine.Held) -> str:
+    """Why `held` is held, in the current language when it can be told again (the record
+    is checked once more); else the reason recorded when it was held."""
+    row = store.database.conn.execute(
+        f"SELECT {events.EVENT_COLUMNS} FROM event WHERE device_id = ? AND seq = ?",
+        (held.device_id, held.from_seq)).fetchone()
+    if row is not None and row[OP] != codec.REDACTED:
+        row = tuple(row)
+        refusal = _admit(store.database.conn, (row, json.loads(row[FIELDS]),
+                                               json.loads(row[BASE])))
+        if refusal is not None and refusal.code == held.code:
+            return refusal.reason
+    return held.reason
+
+
 def _hold(conn, row: tuple, refusal: Refusal, bundle_id: str | None,
           held: dict[str, int], result: ImportReport) -> None:
     """Hold the chain of the event's device from this event on (quarantine.py)."""

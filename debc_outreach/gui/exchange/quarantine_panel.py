@@ -36,6 +36,7 @@ from debc_outreach.storage import quarantine
 from debc_outreach.storage.check import RecordProblem, record_problems
 from debc_outreach.storage.store import Store
 from debc_outreach.sync import peers, trust
+from debc_outreach.sync.importer import held_reason
 
 
 def entity_text(entity: str) -> str:
@@ -116,7 +117,7 @@ class HeldPanel(QGroupBox):
             values = [names.get(device.device_id, device.device_id[:8]),
                       _("record {seq}: {entity}").format(seq=i18n.format_year(device.from_seq),
                                                          entity=entity_text(device.entity)),
-                      i18n.format_number(device.events), device.reason]
+                      i18n.format_number(device.events), held_reason(self.store, device)]
             for column, value in enumerate(values):
                 item = QTableWidgetItem(value)
                 item.setData(Qt.ItemDataRole.UserRole, device.device_id)
