@@ -88,3 +88,14 @@ def test_repairing_the_record_takes_it_off_the_list(broken):
     store, person, _session = broken
     participants.update_participant(store, person, birth_year=1990)
     assert record_problems(store.database.conn) == []
+
+
+def test_the_participant_form_flags_the_field_to_repair(broken, qtbot):
+    from debc_outreach.gui.participants.participant_dialog import ParticipantDialog
+
+    store, person, _session = broken
+    dialog = ParticipantDialog(store, existing=participants.get(store.database, person))
+    qtbot.addWidget(dialog)
+    assert not dialog.repair_note.isHidden()
+    assert "birth_year" in dialog.repair_note.text()
+    assert dialog.birth_year.text() == ""          # "abc" is not shown as a year

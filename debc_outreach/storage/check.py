@@ -47,34 +47,48 @@ _CHECKED = {"participant": ("display_name", ("wg",)),
             "target": ("measure", ())}
 
 
-def record_problems(conn: sqlite3.Connection, limit: int = 1000) -> list[RecordProblem]:
-    """Records whose stored fields break the schema of their type, at most `limit`.
+def record_problems(conn: sqlite3.Connection, limit: int = 1000, *, entity: str = "",
+                    entity_id: str = "") -> list[RecordProblem]:
+    """Records whose stored fields break the schema of their type, at most `limit`
+    (only of `entity`, or only the record `entity_id` of it, when given).
 
     Checked against today's values (the table), not every past edit: a record
     repaired since is not listed. Empty values are the tables' "not known".
     """
     found: list[RecordProblem] = []
-    for entity, (label_column, json_columns) in _CHECKED.items():
-        compiled = compile_schema(SCHEMAS[(entity, "set", EVENT_SCHEMA_VERSION)])
-        columns = {row[1] for row in conn.execute(f"PRAGMA table_info({entity})")}
-        names = [name for name in compiled.schema.rules if name in columns]
-        alive = "WHERE deleted = 0" if "deleted" in columns else ""
-        cursor = conn.execute(f"SELECT id, {label_column}, {', '.join(names)} "
-                              f"FROM {entity} {alive} ORDER BY rowid")
-        for row in cursor:
-            fields = {name: value for name, value in zip(names, row[2:], strict=True)
-                      if value != ""}
-            for name in json_columns:
-                if name in fields:
-                    try:
-                        fields[name] = json.loads(fields[name])
-                    except (TypeError, ValueError):
-                        pass          # left as text: the rule says what is wrong
-            if compiled.valid(fields):
-                continue
-            found.extend(RecordProblem(entity, row[0], str(row[1]), problem.field,
-                                       problem.code, problem.message)
-                         for problem in compiled.problems(fields))
-            if len(found) >= limit:
-                return found[:limit]
+    for table, (label_column, json_columns) in _CHECKED.items():
+        if entity and table != entity:
+            continue
+        found.extend(_table_problems(conn, table, label_column, json_columns, entity_id))
+        if len(found) >= limit:
+            return found[:limit]
+    return found
+
+
+def _table_problems(conn: sqlite3.Connection, entity: str, label_column: str,
+                    json_columns: tuple[str, ...], entity_id: str) -> list[RecordProblem]:
+    """The problems of one table's live records (of one record when `entity_id`)."""
+    found: list[RecordProblem] = []
+    compiled = compile_schema(SCHEMAS[(entity, "set", EVENT_SCHEMA_VERSION)])
+    columns = {row[1] for row in conn.execute(f"PRAGMA table_info({entity})")}
+    names = [name for name in compiled.schema.rules if name in columns]
+    alive = "deleted = 0" if "deleted" in columns else "1"
+    one = "AND id = ?" if entity_id else ""
+    cursor = conn.execute(f"SELECT id, {label_column}, {', '.join(names)} "
+                          f"FROM {entity} WHERE {alive} {one} ORDER BY rowid",
+                          (entity_id,) if entity_id else ())
+    for row in cursor:
+        fields = {name: value for name, value in zip(names, row[2:], strict=True)
+                  if value != ""}
+        for name in json_columns:
+            if name in fields:
+                try:
+                    fields[name] = json.loads(fields[name])
+                except (TypeError, ValueError):
+                    pass          # left as text: the rule says what is wrong
+        if compiled.valid(fields):
+            continue
+        found.extend(RecordProblem(entity, row[0], str(row[1]), problem.field,
+                                   problem.code, problem.message)
+                     for problem in compiled.problems(fields))
     return found

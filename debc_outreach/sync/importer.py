@@ -34,7 +34,7 @@ from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-from debc_outreach.core.hlc import is_too_far_ahead
+from debc_outreach.core.hlc import first_too_far_ahead, is_too_far_ahead
 from debc_outreach.errors import UserError
 from debc_outreach.i18n import _
 from debc_outreach.storage import events, projection, quarantine
@@ -460,6 +460,7 @@ def _apply_chunk(store: Store, chunk: list[codec.Decoded], bundle_id: str,
         to_apply: list[codec.Decoded] = []
         applicable: dict[tuple[str, str, int], bool] = {}
         newest = 0
+        too_far = first_too_far_ahead(now_ms)
         device = None
         head_seq, head_hash, waits = 0, "", True
         for decoded in chunk:
@@ -478,8 +479,7 @@ def _apply_chunk(store: Store, chunk: list[codec.Decoded], bundle_id: str,
                 ok = applicable.get(kind)
                 if ok is None:
                     ok = applicable[kind] = _applicable(row)
-                if ok and not is_too_far_ahead(row[HLC], now_ms) \
-                        and _admit(conn, decoded) is None:
+                if ok and row[HLC] < too_far and _admit(conn, decoded) is None:
                     applied_rows.append(row)
                     to_apply.append(decoded)
                     if row[HLC] > newest:

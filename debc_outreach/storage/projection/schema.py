@@ -52,6 +52,7 @@ class Rule:
 
     check: Check
     explain: Callable[[str, object], tuple[str, str]]
+    inline: str = ""          # the same test as a Python expression on `v`, when it has one
 
 
 @dataclass(frozen=True)
@@ -84,6 +85,8 @@ def text(max_len: int = MAX_NAME, min_len: int = 0) -> Rule:
         return value.__class__ is str and len(value) <= max_len \
             and (not min_len or len(value.strip()) >= min_len)
 
+    inline = "" if min_len else f"v.__class__ is str and len(v) <= {int(max_len)}"
+
     def explain(name: str, value: object) -> tuple[str, str]:
         if value.__class__ is not str:
             return _wrong(name, value, _("text"))
@@ -93,7 +96,7 @@ def text(max_len: int = MAX_NAME, min_len: int = 0) -> Rule:
                                       max_len).format(field=name, n=max_len)
         return "empty", _("{field} is empty where a value is required.").format(field=name)
 
-    return Rule(check, explain)
+    return Rule(check, explain, inline)
 
 
 def ident() -> Rule:
@@ -106,7 +109,8 @@ def ident() -> Rule:
             return _wrong(name, value, _("a record id"))
         return "id", _("{field} is not a record id.").format(field=name)
 
-    return Rule(check, explain)
+    return Rule(check, explain,
+                f"v.__class__ is str and 0 < len(v) <= {MAX_ID} and ' ' not in v")
 
 
 def choice(values: Iterable[object]) -> Rule:
@@ -349,18 +353,25 @@ class Compiled:
         return found
 
 
+_MISSING = object()
+
+
 def compile_schema(schema: Schema) -> Compiled:
-    required = frozenset(schema.required)
-    rules = {name: rule.check for name, rule in schema.rules.items()}
-    get = rules.get
-
-    def valid(fields: dict) -> bool:
-        if not required <= fields.keys():
-            return False
-        for name, value in fields.items():
-            check = get(name)
-            if check is not None and not check(value):
-                return False
-        return True
-
-    return Compiled(schema, valid)
+    """Turn `schema` into one generated function: a `get` and a test per field it names,
+    the test written out when the rule has an `inline` form (no call per field)."""
+    namespace: dict = {"_MISSING": _MISSING}
+    lines = ["def valid(f):"]
+    required = set(schema.required)
+    for number, (name, rule) in enumerate(schema.rules.items()):
+        namespace[f"_check{number}"] = rule.check
+        test = f"({rule.inline})" if rule.inline else f"_check{number}(v)"
+        lines.append(f"    v = f.get({name!r}, _MISSING)")
+        if name in required:
+            lines.append(f"    if v is _MISSING or not {test}: return False")
+        else:
+            lines.append(f"    if v is not _MISSING and not {test}: return False")
+    lines += [f"    if {name!r} not in f: return False"
+              for name in schema.required if name not in schema.rules]
+    lines.append("    return True")
+    exec("\n".join(lines), namespace)      # noqa: S102 - code built from our own field names
+    return Compiled(schema, namespace["valid"])

@@ -70,15 +70,22 @@ def _envelope_problems(entity: str, op: str, entity_id: object, version: object,
     return []
 
 
+def _validators() -> dict[tuple[str, str, int], object]:
+    """(entity, op, version) -> the compiled yes/no check of every declared schema."""
+    return {kind: _compiled(*kind).valid for kind in SCHEMAS}
+
+
+_VALID: dict = {}
+
+
 def row_is_valid(row: tuple, fields: dict) -> bool:
     """Fast yes/no for an event row (events.EVENT_COLUMNS order) and its parsed fields."""
-    version = row[SCHEMA_VERSION]
-    if version == EVENT_SCHEMA_VERSION:
-        compiled = _compiled(row[ENTITY], row[OP], version)
-        if compiled is not None:
-            entity_id = row[ENTITY_ID]
-            return entity_id.__class__ is str and 0 < len(entity_id) <= MAX_ENTITY_ID \
-                and len(row[FIELDS]) <= MAX_FIELDS_BYTES and compiled.valid(fields)
+    valid = (_VALID or _VALID.update(_validators()) or _VALID).get(
+        (row[ENTITY], row[OP], row[SCHEMA_VERSION]))
+    if valid is not None:
+        entity_id = row[ENTITY_ID]
+        return entity_id.__class__ is str and 0 < len(entity_id) <= MAX_ENTITY_ID \
+            and len(row[FIELDS]) <= MAX_FIELDS_BYTES and valid(fields)
     return not row_problems(row, fields)
 
 
