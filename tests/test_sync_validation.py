@@ -261,3 +261,18 @@ def test_the_sync_cli_lists_held_devices_and_sets_them_aside(programme, tmp_path
     assert "No records are held." in out
     code, _out, err = cli_in(capsys, folder, "sync", "quarantine", "--retry", "nobody")
     assert code == 1 and "nobody" in err and "Traceback" not in err
+
+
+def test_a_hub_fault_is_told_apart_from_the_network(programme):
+    import httpx
+
+    coordinator, _devices = programme
+    failing = httpx.MockTransport(lambda request: httpx.Response(500, json={"error": "boom"}))
+    with pytest.raises(hub_client.HubServerError, match="problem of its own") as caught:
+        hub_client.sync_with_hub(coordinator, "http://hub.invalid", retries=0,
+                                 transport=failing)
+    assert "could not be reached" not in str(caught.value)
+    garbled = httpx.MockTransport(lambda request: httpx.Response(200, text="<html>"))
+    with pytest.raises(hub_client.HubServerError, match="could not be read"):
+        hub_client.sync_with_hub(coordinator, "http://hub.invalid", retries=0,
+                                 transport=garbled)

@@ -31,6 +31,7 @@ from debc_outreach.sync.keys import device_keys, verify_signature
 OUTBOX = "hub-outbox"
 SETTINGS_FILE = "sync-hub.json"
 MAX_ROUNDS = 1000                 # delta bundles per sync (each up to 50,000 events)
+MAX_REFUSED_DEVICES = 20          # relayed devices a push may leave out after refusals
 Progress = Callable[[int, int, str], None]
 
 
@@ -278,10 +279,9 @@ def _push(session: _Session, store: Store, hub_id: str, report: Progress | None,
     computer relays (it was stored here before this version checked records), that
     device's chain is held here from the record on, as a refused import would be, and
     the rest is sent again without it."""
-    pushed = 0
     for _attempt in range(MAX_REFUSED_DEVICES):
         try:
-            return pushed + _push_outbox(session, store, hub_id, report, held_pack)
+            return _push_outbox(session, store, hub_id, report, held_pack)
         except HubRecordsRefused as refused:
             if not refused.device_id or refused.device_id == store.device_id \
                     or not _hold_refused(store, refused):
@@ -290,9 +290,6 @@ def _push(session: _Session, store: Store, hub_id: str, report: Progress | None,
                                    "reason": str(refused)})
     raise HubRecordsRefused(_("The hub refused records of too many devices; see the "
                               "Sync page."))
-
-
-MAX_REFUSED_DEVICES = 20
 
 
 def _hold_refused(store: Store, refused: HubRecordsRefused) -> bool:
