@@ -25,7 +25,8 @@ def test_migrate_then_check_reports_ok(run_cli, data_dir):
     code, out, _err = run_cli("db", "check", "--json")
     assert code == 0
     report = json.loads(out)
-    assert report == {"ok": True, "problems": [], "events": 1, "devices": 1}
+    assert report == {"ok": True, "problems": [], "events": 1, "devices": 1,
+                      "records_to_repair": []}
 
 
 def test_check_of_a_tampered_database_exits_1_with_one_line(run_cli, data_dir):

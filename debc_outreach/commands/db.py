@@ -14,7 +14,7 @@ from debc_outreach.i18n import _
 
 
 def cmd_db_check(args: argparse.Namespace) -> int:
-    from debc_outreach.storage.check import check_database
+    from debc_outreach.storage.check import check_database, record_problems
     from debc_outreach.storage.database import DB_FILENAME, Database
 
     path = args.data_dir / DB_FILENAME
@@ -26,13 +26,14 @@ def cmd_db_check(args: argparse.Namespace) -> int:
 
         check_not_newer(database)
         problems = check_database(database)
+        to_repair = record_problems(database.conn)
         events = database.scalar("SELECT count(*) FROM event") or 0
         devices = database.scalar("SELECT count(DISTINCT device_id) FROM event") or 0
     finally:
         database.close()
     if args.json:
         report = {"ok": not problems, "problems": problems, "events": events,
-                  "devices": devices}
+                  "devices": devices, "records_to_repair": [r.as_json() for r in to_repair]}
         if getattr(args, "finished_set_up", False):
             report["finished_interrupted_set_up"] = True
         print_json(report)
@@ -44,7 +45,21 @@ def cmd_db_check(args: argparse.Namespace) -> int:
     if not args.json:
         print(_("Database OK: {events} events from {devices} device(s), hash chains intact.")
               .format(events=i18n.format_number(events), devices=i18n.format_number(devices)))
+        _print_records_to_repair(to_repair)
     return 0
+
+
+def _print_records_to_repair(to_repair: list) -> None:
+    """Records an older version stored with a value today's rules refuse: one line each."""
+    if not to_repair:
+        return
+    print(i18n.ngettext("{n} record needs repair (open it and correct the field):",
+                        "{n} records need repair (open each and correct the field):",
+                        len(to_repair)).format(n=i18n.format_number(len(to_repair))))
+    for record in to_repair:
+        print(_("  {entity} “{label}” ({id}): {problem}").format(
+            entity=record.entity, label=record.label, id=record.entity_id,
+            problem=record.message))
 
 
 def _percent_lines(quiet: bool):

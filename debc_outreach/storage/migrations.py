@@ -460,6 +460,15 @@ def _skills_index_covers_state(conn: sqlite3.Connection) -> None:
     """)
 
 
+def _quarantine(conn: sqlite3.Connection) -> None:
+    """Devices whose chain is held from an event that failed admission (storage/quarantine)."""
+    from debc_outreach.storage import quarantine
+
+    quarantine.create(conn)
+    # Birth years that are not numbers (older versions stored them) now count as unknown:
+    # recount those people's visits.
+    conn.execute("INSERT INTO report_visit_dirty SELECT '', id FROM participant "
+                 "WHERE typeof(birth_year) != 'integer' ON CONFLICT DO NOTHING")
 def _quick_checks_and_tallies(conn: sqlite3.Connection) -> None:
     """Quick-check answers per person and per class, and the anonymous scam tally
     (synced entities `quiz_answer`, `quiz_count`, `scam_tally`; appliers in
@@ -588,6 +597,7 @@ MIGRATIONS: tuple[Migration, ...] = (
     Migration("0012_local_preferences", _local_preferences),
     Migration("0013_report_visits", _report_visits),
     Migration("0014_skills_index_covers_state", _skills_index_covers_state),
+    Migration("0017_quarantine", _quarantine),
     Migration("0018_quick_checks_and_tallies", _quick_checks_and_tallies),
     Migration("0019_follow_ups", _follow_ups),
     Migration("0020_outcome_figures", _outcome_figures),

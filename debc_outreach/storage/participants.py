@@ -61,7 +61,8 @@ COLUMNS = ("p.id, p.display_name, p.sex, p.birth_year, p.age_band, p.village_cod
 def from_row(row) -> Participant:
     disability = row[7]
     unknown = disability is None or disability == UNKNOWN_DISABILITY
-    return Participant(row[0], row[1], row[2], row[3] or None, row[4], row[5], row[6],
+    return Participant(row[0], row[1], row[2], people.known_birth_year(row[3]), row[4],
+                       row[5], row[6],
                        None if unknown else bool(disability), row[8], row[9])
 
 

@@ -37,10 +37,12 @@ ATTENDANCE_WHERE = (
     "WHERE a2.session_id = a.session_id AND a2.present = 1 AND a2.participant_id != m.id "
     "AND (m2.id = m.merged_into OR (m2.merged_into = m.merged_into AND m2.id < m.id))))")
 
-# Age band at the session date (core/people.age_band in SQL).
+# Age band at the session date (core/people.age_band in SQL). A birth year that is not a
+# number (stored by an older version) counts as unknown.
 _AGE = "(CAST(substr(s.date, 1, 4) AS INTEGER) - p.birth_year)"
 AGE_BAND_SQL = (
-    f"(CASE WHEN p.birth_year > 0 THEN CASE WHEN {_AGE} < 15 THEN '0-14' "
+    "(CASE WHEN typeof(p.birth_year) = 'integer' AND p.birth_year > 0 THEN "
+    f"CASE WHEN {_AGE} < 15 THEN '0-14' "
     f"WHEN {_AGE} <= 24 THEN '15-24' WHEN {_AGE} < 60 THEN '25-59' ELSE '60+' END "
     "WHEN p.age_band IN ('0-14', '15-24', '25-59', '60+') THEN p.age_band ELSE '' END)")
 

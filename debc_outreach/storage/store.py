@@ -22,6 +22,7 @@ from debc_outreach.storage.backup import finish_interrupted_restore
 from debc_outreach.storage.database import DB_FILENAME, Database
 from debc_outreach.storage.events import Event
 from debc_outreach.storage.private_temp import PrivateTemp
+from debc_outreach.storage.projection.validate import describe, event_problems
 
 log = logging.getLogger(__name__)
 
@@ -158,6 +159,11 @@ class Store:
             stamp = self.clock.now()
             draft = Event(self.device_id, seq + 1, stamp, entity, entity_id, op, fields,
                           base=base or {}, prev_hash=prev)
+            problems = event_problems(draft)
+            if problems:
+                # The forms check input first: this guards the log against a program error.
+                raise UserError(_("This change was not saved: {problem}").format(
+                    problem=describe(problems)))
             event = Event(**{**draft.__dict__, "hash": draft.computed_hash()})
             events.insert(conn, event)
             projection.apply(conn, event)

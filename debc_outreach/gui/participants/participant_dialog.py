@@ -37,6 +37,7 @@ from debc_outreach.gui.widgets.choice_row import ChoiceRow
 from debc_outreach.gui.widgets.village_picker import ProvinceFilter, VillagePicker, village_row
 from debc_outreach.i18n import N_, _
 from debc_outreach.storage import participants
+from debc_outreach.storage.check import record_problems
 from debc_outreach.storage.participants import Participant
 from debc_outreach.storage.store import Store
 
@@ -145,6 +146,13 @@ class ParticipantDialog(QDialog):
         wg_layout.addStretch(1)
         columns.addWidget(self.wg_box, 1)
         scroll.setWidget(body)
+        # A record an older version saved with a value today's rules refuse: say which
+        # field to correct (storage/check.py, the same list as `db check`).
+        self.repair_note = QLabel()
+        self.repair_note.setObjectName("recordToRepair")
+        self.repair_note.setWordWrap(True)
+        self.repair_note.setVisible(False)
+        outer.addWidget(self.repair_note)
         outer.addWidget(scroll)
         self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Save
                                         | QDialogButtonBox.StandardButton.Cancel)
@@ -210,6 +218,15 @@ class ParticipantDialog(QDialog):
         self.contact_text.setText(with_line_breaks(label(CONTACT_CONSENT_TEXT,
                                                          self._language)))
         self.contact_consent.setText(_("Agrees to be &contacted for a follow-up"))
+        self._flag_stored_problems()
+
+    def _flag_stored_problems(self) -> None:
+        problems = record_problems(self._store.database.conn, entity="participant",
+                                   entity_id=self._existing.id) if self._existing else []
+        self.repair_note.setVisible(bool(problems))
+        self.repair_note.setText(_("An older version saved a value the app no longer "
+                                   "accepts; correct it and save: {problems}").format(
+            problems=" ".join(problem.message for problem in problems)) if problems else "")
 
     def _values(self) -> dict:
         text = self.birth_year.text().strip()

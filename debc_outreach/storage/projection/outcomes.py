@@ -35,13 +35,43 @@ from __future__ import annotations
 
 import sqlite3
 
+from debc_outreach.i18n import N_
 from debc_outreach.storage.events import DEVICE_ID, ENTITY, HLC, OP, Event
+from debc_outreach.storage.projection import schema as s
 from debc_outreach.storage.projection.spec import BatchItem
 
 QUIZ_ANSWER, QUIZ_COUNT, SCAM_TALLY, FOLLOW_UP = ("quiz_answer", "quiz_count", "scam_tally",
                                                   "follow_up")
 PHASES = ("before", "after")
 METHODS = ("phone", "visit")
+
+# The fields of the table above, as checked before an event is stored or applied.
+# Answer indices stay below MAX_ANSWERS; counts of people below MAX_PEOPLE.
+MAX_ANSWERS = 9
+MAX_PEOPLE = 100_000
+MAX_QUESTIONS = 20
+MAX_SCAM_KINDS = 50
+_ANSWERS = s.numbers_by_id(0, MAX_ANSWERS - 1, MAX_QUESTIONS, N_("answers by question"))
+_MARKS = s.numbers_by_id(0, 1, MAX_QUESTIONS, N_("0 / 1 by question"))
+_MODULE = s.text(s.MAX_ID, min_len=1)
+QUIZ_ANSWER_SCHEMAS: dict[tuple[str, int], s.Schema] = {("set", 1): s.Schema(
+    ("session_id", "participant_id", "module", "phase", "answers"),
+    {"session_id": s.ident(), "participant_id": s.ident(), "module": _MODULE,
+     "phase": s.choice(PHASES), "answers": _ANSWERS, "correct": _MARKS})}
+QUIZ_COUNT_SCHEMAS: dict[tuple[str, int], s.Schema] = {("set", 1): s.Schema(
+    ("session_id", "module", "phase", "question_id", "counts"),
+    {"session_id": s.ident(), "module": _MODULE, "phase": s.choice(PHASES),
+     "question_id": s.ident(),
+     "counts": s.list_of(s.whole_number(0, MAX_PEOPLE), MAX_ANSWERS, N_("a list of counts")),
+     "correct": s.whole_number(0, MAX_ANSWERS - 1)})}
+SCAM_TALLY_SCHEMAS: dict[tuple[str, int], s.Schema] = {("set", 1): s.Schema(
+    ("session_id", "counts"),
+    {"session_id": s.ident(),
+     "counts": s.numbers_by_id(0, MAX_PEOPLE, MAX_SCAM_KINDS, N_("counts by kind of scam"))})}
+FOLLOW_UP_SCHEMAS: dict[tuple[str, int], s.Schema] = {("set", 1): s.Schema(
+    ("participant_id", "module", "answers"),
+    {"participant_id": s.ident(), "module": _MODULE, "session_id": s.text(s.MAX_ID),
+     "method": s.choice(METHODS), "date": s.date(), "answers": _ANSWERS, "safe": _MARKS})}
 
 
 def _newer(table: str) -> str:
