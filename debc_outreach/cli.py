@@ -113,7 +113,12 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     setup_logging(data_dir)
     try:
-        return args.handler(args)
+        status = args.handler(args)
+        if status == 0:
+            from debc_outreach.commands import after_command
+
+            after_command(args)
+        return status
     except UserError as error:
         print(_("Error: {message}").format(message=error), file=sys.stderr)
         return error.exit_code

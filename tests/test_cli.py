@@ -25,7 +25,8 @@ def test_migrate_then_check_reports_ok(run_cli, data_dir):
     code, out, _err = run_cli("db", "check", "--json")
     assert code == 0
     report = json.loads(out)
-    assert report == {"ok": True, "problems": [], "events": 1, "devices": 1}
+    assert report == {"ok": True, "problems": [], "events": 1, "devices": 1,
+                      "records_to_repair": []}
 
 
 def test_check_of_a_tampered_database_exits_1_with_one_line(run_cli, data_dir):
@@ -37,14 +38,16 @@ def test_check_of_a_tampered_database_exits_1_with_one_line(run_cli, data_dir):
     assert "problem" in err and "Traceback" not in err
 
 
-def test_backup_writes_a_usable_copy(run_cli, data_dir, tmp_path):
+def test_backup_restores_on_a_new_computer(run_cli, data_dir, tmp_path, capsys):
+    from conftest import cli_in
+
     with Store.open(data_dir) as store:
         trainers.add_trainer(store, "Sok Dara")
-    target = tmp_path / "copy.sqlite"
+    target = tmp_path / "copy.debc-backup"
     assert run_cli("db", "backup", str(target))[0] == 0
     copy_dir = tmp_path / "restored"
-    copy_dir.mkdir()
-    shutil.copy(target, copy_dir / "outreach.sqlite")
+    code, _out, err = cli_in(capsys, copy_dir, "db", "restore", str(target))
+    assert code == 0, err
     with Store.open(copy_dir) as restored:
         assert [t.display_name for t in trainers.list_trainers(restored)] == ["Sok Dara"]
 

@@ -168,7 +168,7 @@ def _publish(pack: Path) -> None:
 def test_unpublished_pack_only_warns(pack):
     problems = check_pack(pack)
     assert errors_only(problems) == []
-    assert [p.file.name for p in problems] == ["checklist_ids.lock"]
+    assert [p.file.name for p in problems] == ["checklist_ids.lock", "question_ids.lock"]
 
 
 def test_removed_published_id_is_an_error_until_retired(pack):
@@ -247,3 +247,64 @@ def test_cli_lock_writes_the_lock_and_keeps_ids(run_cli, pack):
     code, out, _err = run_cli("content", "lock", str(pack))
     assert code == 0 and "checklist ids: 4, of them new: 0" in out
     assert module_toml  # the helper is shared with other tests
+
+
+# --- where an official body uses a glossary term ---------------------------------------------
+def _glossary_problems(pack: Path, severity: str) -> list[str]:
+    return [f"{p.line}: {p.message}" for p in check_pack(pack)
+            if p.file.name == "glossary.toml" and p.severity == severity]
+
+
+NO_SOURCE = ('source_km_searched = 2026-12-06\n'
+             'source_km_queries = ["ពាក្យ កម្មវិធី ក្រសួង"]\n'
+             'source_km_note = "Only banks use it."')
+
+
+def test_terms_without_an_official_source_are_counted_in_one_warning(pack):
+    _edit(pack / "glossary.toml", 'source_km = "https://example.org/app"', NO_SOURCE)
+    assert _glossary_problems(pack, "error") == []
+    assert _glossary_problems(pack, "warning") == [
+        "1: 1 glossary term has no official Khmer source yet: app"]
+    term = load_pack(pack).glossary["app"]
+    assert term.source_km == "" and term.source_km_searched.isoformat() == "2026-12-06"
+    assert term.source_km_queries == ("ពាក្យ កម្មវិធី ក្រសួង",)
+
+
+def test_a_term_with_neither_a_source_nor_a_search_is_counted_too(pack):
+    _edit(pack / "glossary.toml", 'source_km = "https://example.org/app"\n', "")
+    assert _glossary_problems(pack, "error") == []
+    assert len(_glossary_problems(pack, "warning")) == 1
+
+
+@pytest.mark.parametrize("record, message", [
+    ('source_km_searched = 2026-12-06',
+     "a search that found no source needs both source_km_searched and source_km_queries"),
+    ('source_km_searched = 2999-01-01\nsource_km_queries = ["x"]',
+     "source_km_searched 2999-01-01 is in the future"),
+    ('source_km_searched = "yesterday"\nsource_km_queries = ["x"]',
+     "source_km_searched must be the date of the search"),
+    ('source_km_searched = 2026-12-06\nsource_km_queries = []',
+     "source_km_queries must list the searches made"),
+])
+def test_a_record_of_a_search_must_be_complete_and_dated(pack, record, message):
+    _edit(pack / "glossary.toml", 'source_km = "https://example.org/app"', record)
+    errors = _glossary_problems(pack, "error")
+    assert len(errors) == 1 and message in errors[0], errors
+
+
+def test_a_cited_source_needs_no_record_of_a_failed_search(pack):
+    _edit(pack / "glossary.toml", 'source_km = "https://example.org/app"',
+          'source_km = "https://example.org/app"\n' + NO_SOURCE)
+    errors = _glossary_problems(pack, "error")
+    assert len(errors) == 1 and "needs no record of a search" in errors[0], errors
+
+
+def test_shipped_glossary_cites_a_source_or_records_the_search_for_every_term():
+    from debc_outreach import resources
+
+    glossary = load_pack(resources.content_dir()).glossary
+    assert len(glossary) >= 35
+    for term in glossary.values():
+        assert bool(term.source_km) != bool(term.source_km_searched), term.id
+        assert term.source_km or term.source_km_queries, term.id
+

@@ -143,3 +143,21 @@ def test_cli_import_refuses_a_pack_that_drops_a_recorded_id(run_cli, data_dir, t
     code, _out, err = run_cli("content", "import", str(zip_pack(source, tmp_path / "p.zip")))
     assert code == 1 and "old-module.skill" in err
     assert load_active_pack(data_dir).version == "50.0.0"
+
+
+def test_pack_that_changes_a_question_answers_were_recorded_against_is_refused(tmp_path,
+                                                                               installed):
+    source = _published(tmp_path / "new", "50.1.0")
+    module = source / "modules/phone-basics/module.toml"
+    text = module.read_text(encoding="utf-8")
+    module.write_text(text.replace('en = "Question 2?"', 'en = "A different question?"'),
+                      encoding="utf-8")
+    with pytest.raises(PackRejected, match="question id phone-basics.qc.q2 changed its "
+                                           "meaning"):
+        import_pack(zip_pack(source, tmp_path / "new.zip"), installed)
+    module.write_text(text.replace('id = "phone-basics.fu.still-safe"',
+                                   'id = "phone-basics.fu.safe-now"'), encoding="utf-8")
+    with pytest.raises(PackRejected, match="question id phone-basics.fu.still-safe is "
+                                           "missing"):
+        import_pack(zip_pack(source, tmp_path / "new.zip"), installed)
+    assert load_active_pack(installed).version == "50.0.0"

@@ -51,7 +51,7 @@ def test_shipped_pack_has_no_errors_and_every_kit_reference_resolves():
             for slide in module.slides(lang):
                 assert set(kit_references(slide.notes)) <= ids, (module.slug, slide.heading)
         with_kit += bool(ids)
-    assert with_kit >= 8
+    assert with_kit == len(pack.modules)            # every module has its practice kit
 
 
 def test_every_module_fits_an_hour_and_its_timings_add_up():
@@ -161,6 +161,23 @@ def test_kit_pdf_is_a4_with_the_khmer_font(qapp, tmp_path):
     assert pages == 1 + 3 + 1            # cover, six cards two a page, answers
 
 
+@pytest.mark.skipif(shutil.which("pdftotext") is None, reason="poppler-utils is not installed")
+def test_khmer_kit_numbers_its_cards_in_khmer_digits(qapp, tmp_path):
+    from debc_outreach.content.kit_pdf import render_kit
+
+    pack = load_pack()
+    module = pack.module("pay-khqr-bakong-safely")
+    texts = {}
+    for first in ("km", "en"):
+        pdf = render_kit(module, pack, tmp_path / f"kit-{first}.pdf",
+                         languages=(first, "en" if first == "km" else "km"))
+        texts[first] = subprocess.run(["pdftotext", str(pdf), "-"], capture_output=True,
+                                      text=True, check=True).stdout
+    assert "កាតទី ១ ក្នុងចំណោម ៦" in texts["km"]
+    assert "កាតទី 1" not in texts["km"]
+    assert "Card 1 of 6" in texts["en"]                 # English keeps Latin digits
+
+
 @needs_poppler
 def test_cli_prints_kit_script_and_contacts(qapp, run_cli, tmp_path):
     for args in (("kit", SCAMS), ("script", SCAMS, "--lang", "en"), ("contacts",)):
@@ -189,7 +206,10 @@ def test_modules_page_prints_kit_script_and_contact_sheet(main_window, monkeypat
     page.save_contact_sheet()
     for name in ("kit.pdf", "script.pdf", "sheet.pdf"):
         assert (tmp_path / name).stat().st_size > 10_000, name
-    page.modules.setCurrentRow(rows["phone-basics-khmer-typing"])     # no kit
+    page.modules.setCurrentRow(rows["phone-basics-khmer-typing"])
+    assert page.kit_button.isEnabled()
+    monkeypatch.setattr(page_module, "KIT_FILE", "no-such-kit.toml")   # as a module without one
+    page.modules.setCurrentRow(rows[SCAMS])
     assert not page.kit_button.isEnabled() and page.script_button.isEnabled()
 
 

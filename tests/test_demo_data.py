@@ -8,10 +8,15 @@ from debc_outreach.storage.store import Store
 
 TABLES = {
     "participant": "id, display_name, name_key, sort_key, sex, birth_year, age_band, "
-                   "village_code, phone_key, wg, disability, consent, merged_into",
+                   "village_code, phone_key, wg, disability, consent, merged_into, "
+                   "contact_consent",
     "session": "id, date, village_code, modules, state, closed_at",
     "attendance": "session_id, participant_id, present",
     "checklist_result": "session_id, participant_id, item_id, state",
+    "quiz_answer": "session_id, participant_id, module, phase, question_id, answer, correct",
+    "quiz_count": "session_id, module, phase, question_id, answer, count, correct",
+    "scam_tally": "session_id, kind, count",
+    "follow_up": "participant_id, module, question_id, answer, safe, date, method, session_id",
 }
 
 
@@ -23,6 +28,7 @@ def _snapshot(database):
 def test_bulk_demo_equals_event_by_event_replay(store, tmp_path):
     result = demo.generate(store, 150, 10, seed=7, today=dt.date(2026, 6, 1))
     assert result.participants == 150 and result.attendance > 100
+    assert result.quiz_answers and result.follow_ups
     replay = Store.open(tmp_path / "replay")
     try:
         with replay.database.transaction() as conn:

@@ -55,12 +55,16 @@ def test_a_failed_daily_backup_warns_and_the_work_goes_on(run_cli, data_dir, tmp
     assert code == 0, err
 
 
-def test_the_store_says_why_the_backup_failed(data_dir):
-    Store.open(data_dir).close()
-    _block_backups(data_dir)
+def test_the_daily_backup_says_why_it_failed(data_dir):
+    from debc_outreach.errors import UserError
+    from debc_outreach.sync.backup import daily_backup
+
     store = Store.open(data_dir)
+    _block_backups(data_dir)
     try:
-        assert store.backup_failure
+        with pytest.raises(UserError) as refused:
+            daily_backup(store.database, data_dir, store.backup_dir)
+        store.backup_failure = str(refused.value)
         assert "make room on the disk" in store.backup_warning
     finally:
         store.close()
@@ -80,8 +84,9 @@ def test_the_main_window_shows_a_banner_when_the_backup_failed(qtbot, data_dir):
     try:
         window.resize(1366, 768)
         window.show()
+        window.start_daily_backup()
         qtbot.waitExposed(window)
-        assert window.backup_banner.isVisible()
+        qtbot.waitUntil(lambda: window.backup_banner.isVisible(), timeout=30000)
         assert "Today's backup was not made" in window.backup_banner.text()
         context.set_language("km")
         assert window.backup_banner.isVisible()

@@ -89,6 +89,16 @@ def test_glossary_link_opens_the_term(modules_page, monkeypatch):
     assert opened and "App" in opened[0]
 
 
+def test_glossary_says_where_an_official_body_uses_the_term_or_that_none_was_found(qapp):
+    from debc_outreach.gui.teaching.glossary_view import term_html
+
+    glossary = load_pack().glossary
+    assert "https://www.ccfdg.gov.kh/" in term_html(glossary["ccf"])
+    unsourced = term_html(glossary["khqr"])
+    assert "No page was found where an official body uses this Khmer term" in unsourced
+    assert "2026" in unsourced and "http" not in unsourced
+
+
 def test_glossary_page_finds_terms_in_khmer_and_english(main_window):
     page = main_window.page("glossary")
     total = page.terms.count()

@@ -120,6 +120,36 @@ def test_summary_handout_and_guide_give_back_their_khmer_text(store, session_wit
     _assert_every_run_comes_back(path, runs_written)
 
 
+def test_practice_kit_gives_back_its_khmer_text(tmp_path, monkeypatch, qapp):
+    """The kit is painted card by card (not one document): every text it draws, the
+    cards, the band, the watermark and the captions, comes back from the PDF."""
+    from debc_outreach.content import load_pack
+    from debc_outreach.content.kit import load_kit
+    from debc_outreach.content.kit_pdf import render_kit
+
+    labelled: list[pdf_text.GlyphRun] = []
+    real = pdf_text.add_actual_text
+
+    def recording(path, runs):
+        labelled.extend(runs)
+        return real(path, runs)
+
+    monkeypatch.setattr(pdf_text, "add_actual_text", recording)
+    pack = load_pack()
+    module = pack.module("pay-khqr-bakong-safely")
+    path = render_kit(module, pack, tmp_path / "kit.pdf")
+    text = _flat(_extracted(path))
+    for item in load_kit(module):
+        assert _flat(item.face("km").title) in text, item.id
+        assert _flat(item.face("km").text) in text, item.id
+    assert "សម្រាប់ហាត់រៀនប៉ុណ្ណោះ" in text               # the watermark
+    assert any("\u1780" <= ch <= "\u17ff" for run in labelled for ch in run.text)
+    _assert_every_run_comes_back(path, labelled)
+    fonts = subprocess.run(["pdffonts", str(path)], capture_output=True, text=True,
+                           check=True).stdout
+    assert "NotoSansKhmer" in fonts
+
+
 def _pages(path: Path) -> list[bytes]:
     subprocess.run(["pdftoppm", "-png", "-r", "60", str(path), str(path.with_suffix(""))],
                    check=True)
@@ -130,6 +160,7 @@ def test_pages_look_exactly_as_without_the_text(store, session_with_names, tmp_p
                                                 monkeypatch, qapp):
     from debc_outreach.content import load_pack
     from debc_outreach.content.handout import render_handout
+    from debc_outreach.content.kit_pdf import render_kit
 
     session_id, ids = session_with_names
     documents = (("attendance-sheet", session_id), ("certificate", ids[0]))
@@ -138,12 +169,16 @@ def test_pages_look_exactly_as_without_the_text(store, session_with_names, tmp_p
     pack = load_pack()
     labelled["handout"] = render_handout(pack.modules[0], pack, "km",
                                          tmp_path / "handout-labelled.pdf")
+    kit = pack.module("pay-khqr-bakong-safely")
+    labelled["kit"] = render_kit(kit, pack, tmp_path / "kit-labelled.pdf")
     for module in ("debc_outreach.reports.pdf.render", "debc_outreach.content.handout"):
         monkeypatch.setattr(f"{module}.label_pdf_text", lambda document, path: None)
+    monkeypatch.setattr("debc_outreach.content.kit_pdf.label_pdf_runs", lambda runs, path: None)
     plain = {kind: _export(store, tmp_path / f"{kind}-plain.pdf", kind, target)
              for kind, target in documents}
     plain["handout"] = render_handout(pack.modules[0], pack, "km",
                                       tmp_path / "handout-plain.pdf")
+    plain["kit"] = render_kit(kit, pack, tmp_path / "kit-plain.pdf")
     # Without the labels the shaped names do not come back (what Qt alone writes).
     assert _flat(_names()[0]) not in _flat(_extracted(plain["attendance-sheet"]))
     for kind, path in plain.items():

@@ -297,9 +297,7 @@ def test_new_protection_authenticates_pages_with_hmac_sha256(data_dir):
     with Store.open(data_dir) as store:
         assert store.database.cipher_profile == driver.CURRENT_PROFILE
         backup = backup_database(store.database, data_dir / "backups" / "manual.sqlite")
-    daily = sorted((data_dir / "backups").glob("daily-*.sqlite"))
-    assert daily
-    for path in [data_dir / "outreach.sqlite", done.encryption.backup, backup, *daily]:
+    for path in [data_dir / "outreach.sqlite", done.encryption.backup, backup]:
         assert not _reads(path, key, "HMAC_SHA512"), path     # not SQLCipher 4's default
         assert not _reads(path, key), path
         assert _reads(path, key, "HMAC_SHA256"), path
@@ -335,7 +333,7 @@ def test_a_folder_protected_by_an_earlier_build_keeps_working(data_dir, monkeypa
     assert "hmac check failed" not in capfd.readouterr().err
 
     assert _reads(path, key) and not _reads(path, key, "HMAC_SHA256")   # not rekeyed
-    for copy in [backup, *sorted((data_dir / "backups").glob("daily-*.sqlite"))]:
+    for copy in [backup, *sorted((data_dir / "backups").glob("*.sqlite"))]:
         assert _reads(copy, key), copy                  # the backups keep the folder's profile
         database = Database(copy, key)
         try:

@@ -125,7 +125,8 @@ def test_disaggregation_sheet_adds_up_to_the_raw_attendance(programme, tmp_path)
     openpyxl = pytest.importorskip("openpyxl")
     _result, path = _export(programme, tmp_path, "summary", "xlsx", lang="en")
     book = openpyxl.load_workbook(path)
-    assert book.sheetnames == ["Summary", "Skills", "Disaggregation", "Targets"]
+    assert book.sheetnames == ["Summary", "Skills", "Disaggregation", "Targets", "Knowledge",
+                               "Follow-up", "Scams"]
     cells = [r for r in book["Disaggregation"].iter_rows(min_row=2, values_only=True)
              if isinstance(r[7], int)]
     raw = raw_attendance(programme.database)

@@ -51,6 +51,9 @@ def test_retention_removes_exactly_the_eligible_names_and_keeps_counts(programme
     new = participants.add_participant(trainer, NAMES[2], sex="M", village_code=VILLAGE_IN)
     attendance.check_in(trainer, session.id, active.id)
     before = _counts(trainer)
+    from debc_outreach.sync.backup import daily_backup
+
+    daily_backup(trainer.database, trainer.data_dir, trainer.backup_dir)   # holds the names
 
     early = retention.apply_retention(trainer, now=_later(89))
     assert early.eligible == 0

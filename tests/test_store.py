@@ -7,7 +7,6 @@ import pytest
 
 from debc_outreach.errors import UserError
 from debc_outreach.storage import migrations, trainers
-from debc_outreach.storage.backup import daily_backup
 from debc_outreach.storage.check import check_database
 from debc_outreach.storage.database import DB_FILENAME, Database
 from debc_outreach.storage.store import Store
@@ -163,14 +162,3 @@ def _can_write(folder):
         return False
     (folder / ".probe").unlink()
     return True
-
-
-def test_daily_backup_runs_once_a_day_and_keeps_seven(store, tmp_path):
-    import datetime as dt
-
-    folder = tmp_path / "b"
-    for day in range(1, 11):
-        daily_backup(store.database, folder, dt.date(2026, 1, day))
-    assert daily_backup(store.database, folder, dt.date(2026, 1, 10)) is None
-    kept = sorted(p.name for p in folder.glob("daily-*.sqlite"))
-    assert kept[0] == "daily-2026-01-04.sqlite" and len(kept) == 7

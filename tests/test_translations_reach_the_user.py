@@ -139,7 +139,8 @@ def test_xlsx_sheet_tabs_follow_the_export_language(programme, tmp_path):
         run_export(programme.database, ExportRequest("summary", "xlsx", path, ReportFilter(),
                                                      lang), Who(programme.device_id))
         names[lang] = openpyxl.load_workbook(path).sheetnames
-    assert names["en"] == ["Summary", "Skills", "Disaggregation", "Targets"]
+    assert names["en"] == ["Summary", "Skills", "Disaggregation", "Targets", "Knowledge",
+                           "Follow-up", "Scams"]
     assert all(_has_khmer(name) for name in names["km"]), names["km"]
 
 

@@ -16,8 +16,8 @@ from debc_outreach.storage.store import Store
 PIN_ENV = "DEBC_OUTREACH_PIN"
 
 # Order here is the order in `debc-outreach --help`.
-MODULES = ("db", "participants", "session", "demo", "content", "sync", "export", "protect",
-           "cert", "hub")
+MODULES = ("db", "participants", "session", "followup", "demo", "content", "sync", "export",
+           "protect", "cert", "hub")
 
 
 def register_all(commands) -> None:
@@ -25,20 +25,42 @@ def register_all(commands) -> None:
         importlib.import_module(f"debc_outreach.commands.{name}").register(commands)
 
 
-def open_store(args: argparse.Namespace) -> Store:
+def open_store(args: argparse.Namespace, daily_backup: bool = True) -> Store:
     """Open the data folder named on the command line (creating it on first use).
 
-    A daily backup that could not be written is said on stderr; the command goes on.
+    Today's backup, if not made yet, is written when the command has done its work
+    (`after_command`), so the command's answer comes first.
+    """
+    unlock_if_protected(args)
+    store = Store.open(args.data_dir)
+    args.daily_backup_due = daily_backup
+    return store
+
+
+def after_command(args: argparse.Namespace) -> None:
+    """Write today's backup after a command that opened the data folder.
+
+    A backup that could not be written (a nearly full disk) is said in one line on
+    stderr; the command's own result stands.
     """
     import sys
 
+    from debc_outreach.errors import UserError
     from debc_outreach.i18n import _
+    from debc_outreach.sync.backup import daily_backup, database_for_backup
 
-    unlock_if_protected(args)
-    store = Store.open(args.data_dir)
-    if store.backup_warning:
-        print(_("Warning: {text}").format(text=store.backup_warning), file=sys.stderr)
-    return store
+    if not getattr(args, "daily_backup_due", False):
+        return
+    args.daily_backup_due = False
+    try:
+        database = database_for_backup(args.data_dir)
+        try:
+            daily_backup(database, args.data_dir, Store.backup_dir_for(args.data_dir))
+        finally:
+            database.close()
+    except UserError as error:
+        warning = Store.warning_for_failed_backup(str(error))
+        print(_("Warning: {text}").format(text=warning), file=sys.stderr)
 
 
 def unlock_if_protected(args: argparse.Namespace) -> bytes | None:
@@ -53,7 +75,10 @@ def unlock_if_protected(args: argparse.Namespace) -> bytes | None:
     from debc_outreach.errors import UserError
     from debc_outreach.i18n import _
     from debc_outreach.storage import protection, vault
+    from debc_outreach.storage.backup import finish_interrupted_restore
 
+    # A restore that a power cut stopped may bring back another PIN file: finish it first.
+    finish_interrupted_restore(args.data_dir)
     if not vault.is_protected(args.data_dir):
         return None
     if vault.unlocked_secret(args.data_dir) is None:

@@ -59,16 +59,31 @@ def cmd_lock(args: argparse.Namespace) -> int:
     path = Path(args.path).expanduser() if args.path else resources.content_dir()
     pack = load_pack(path)
     existing = lock.read_lock(path)
-    unknown = set(args.retire) - set(existing or {})
+    existing_questions = lock.read_lock(path, lock.QUESTION_LOCK_FILE)
+    retire = set(args.retire)
+    unknown = retire - set(existing or {}) - set(existing_questions or {})
     if unknown:
-        raise UserError(_("Not a published checklist id: {id}").format(id=sorted(unknown)[0]))
+        raise UserError(_("Not a published checklist or question id: {id}").format(
+            id=sorted(unknown)[0]))
     items = [item for module in pack.modules for item in module.checklist]
-    entries = lock.updated_entries(existing, items, pack.version, set(args.retire))
+    entries = lock.updated_entries(existing, items, pack.version, retire)
     written = lock.write_lock(path, entries)
-    added = len(entries) - len(existing or {})
     print(_("{file}: checklist ids: {n}, of them new: {added}.").format(
-        file=written, n=len(entries), added=added))
+        file=written, n=len(entries), added=len(entries) - len(existing or {})))
+    questions = [q for module in pack.modules for q in (*module.quick_checks, *module.follow_ups)]
+    if questions or existing_questions:
+        entries = lock.updated_entries(existing_questions, questions, pack.version, retire)
+        written = lock.write_lock(path, entries, lock.QUESTION_LOCK_FILE)
+        print(_("{file}: question ids: {n}, of them new: {added}.").format(
+            file=written, n=len(entries), added=len(entries) - len(existing_questions or {})))
     return 0
+
+
+def _question_json(question) -> dict:
+    """A quick check or follow-up question as `content list --json` prints it: the answers
+    in order, so a script knows which index `session quiz` or `followup record` takes."""
+    return {"id": question.id, "km": question.km, "en": question.en,
+            "answers": [{"km": a.km, "en": a.en} for a in question.answers]}
 
 
 def cmd_list(args: argparse.Namespace) -> int:
@@ -80,8 +95,12 @@ def cmd_list(args: argparse.Namespace) -> int:
             {"slug": m.slug, "version": m.version, "title": m.titles,
              "duration_minutes": m.duration_minutes, "audience": list(m.audience),
              "tags": list(m.tags),
-             "checklist": [{"id": i.id, "km": i.km, "en": i.en} for i in m.checklist]}
-            for m in pack.modules]})
+             "checklist": [{"id": i.id, "km": i.km, "en": i.en} for i in m.checklist],
+             "quick_checks": [_question_json(q) | {"correct": q.correct}
+                              for q in m.quick_checks],
+             "follow_ups": [_question_json(q) | {"safe": list(q.safe)} for q in m.follow_ups]}
+            for m in pack.modules],
+            "scam_kinds": [{"id": k.id, "km": k.km, "en": k.en} for k in pack.scam_kinds]})
         return 0
     print(f"{pack.id} {pack.version} ({pack.folder})")
     for module in pack.modules:

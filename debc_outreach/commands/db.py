@@ -1,4 +1,4 @@
-"""`debc-outreach db check | backup PATH | migrate`."""
+"""`debc-outreach db check | backup PATH | restore BACKUP | migrate`."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ from debc_outreach.i18n import _
 
 
 def cmd_db_check(args: argparse.Namespace) -> int:
-    from debc_outreach.storage.check import check_database
+    from debc_outreach.storage.check import check_database, record_problems
     from debc_outreach.storage.database import DB_FILENAME, Database
 
     path = args.data_dir / DB_FILENAME
@@ -26,13 +26,14 @@ def cmd_db_check(args: argparse.Namespace) -> int:
 
         check_not_newer(database)
         problems = check_database(database)
+        to_repair = record_problems(database.conn)
         events = database.scalar("SELECT count(*) FROM event") or 0
         devices = database.scalar("SELECT count(DISTINCT device_id) FROM event") or 0
     finally:
         database.close()
     if args.json:
         report = {"ok": not problems, "problems": problems, "events": events,
-                  "devices": devices}
+                  "devices": devices, "records_to_repair": [r.as_json() for r in to_repair]}
         if getattr(args, "finished_set_up", False):
             report["finished_interrupted_set_up"] = True
         print_json(report)
@@ -44,15 +45,65 @@ def cmd_db_check(args: argparse.Namespace) -> int:
     if not args.json:
         print(_("Database OK: {events} events from {devices} device(s), hash chains intact.")
               .format(events=i18n.format_number(events), devices=i18n.format_number(devices)))
+        _print_records_to_repair(to_repair)
     return 0
 
 
-def cmd_db_backup(args: argparse.Namespace) -> int:
-    from debc_outreach.storage.backup import backup_database
+def _print_records_to_repair(to_repair: list) -> None:
+    """Records an older version stored with a value today's rules refuse: one line each."""
+    if not to_repair:
+        return
+    print(i18n.ngettext("{n} record needs repair (open it and correct the field):",
+                        "{n} records need repair (open each and correct the field):",
+                        len(to_repair)).format(n=i18n.format_number(len(to_repair))))
+    for record in to_repair:
+        print(_("  {entity} “{label}” ({id}): {problem}").format(
+            entity=record.entity, label=record.label, id=record.entity_id,
+            problem=record.message))
 
-    with open_store(args) as store:
-        target = backup_database(store.database, Path(args.path).expanduser().resolve())
-    print(_("Backup written to {path}").format(path=target))
+
+def _percent_lines(quiet: bool):
+    """Progress on stderr, one line per tenth done (a terminal and a log alike)."""
+    shown = [-1]
+
+    def report(done: int, total: int) -> None:
+        tenth = done * 10 // total if total else 10
+        if not quiet and tenth > shown[0]:
+            shown[0] = tenth
+            print(_("… {percent} %").format(percent=i18n.format_number(tenth * 10)),
+                  file=sys.stderr, flush=True)
+    return report
+
+
+def cmd_db_backup(args: argparse.Namespace) -> int:
+    from debc_outreach.sync.backup import SUFFIX, write_backup
+
+    target = Path(args.path).expanduser().resolve()
+    if target.is_dir():
+        import datetime as dt
+
+        target = target / f"backup-{dt.datetime.now():%Y-%m-%d-%H%M%S}{SUFFIX}"
+    with open_store(args, daily_backup=False) as store:
+        result = write_backup(store.database, store.data_dir, target,
+                              _percent_lines(args.quiet))
+    print(_("Backup written to {path}: {events} events, {size} KB.").format(
+        path=result.path, events=i18n.format_number(result.events),
+        size=i18n.format_number(max(1, result.size // 1024))))
+    return 0
+
+
+def cmd_db_restore(args: argparse.Namespace) -> int:
+    from debc_outreach.storage.store import ensure_writable_folder
+    from debc_outreach.sync.restore import restore
+
+    ensure_writable_folder(args.data_dir)
+    unlock_if_protected(args)
+    pin = args.backup_pin or getattr(args, "pin", None) or ""
+    result = restore(args.data_dir, Path(args.backup).expanduser().resolve(), pin=pin,
+                     progress=_percent_lines(args.quiet))
+    print(_("Restored {events} events from {path}; every table was rebuilt and checked. "
+            "The data from before the restore is kept in {kept}.").format(
+        events=i18n.format_number(result.events), path=args.backup, kept=result.kept))
     return 0
 
 
@@ -77,13 +128,24 @@ def cmd_db_migrate(args: argparse.Namespace) -> int:
 
 
 def register(commands) -> None:
-    db = commands.add_parser("db", help=_("check, back up or migrate the database"))
+    db = commands.add_parser("db", help=_("check, back up, restore or migrate the database"))
     db_commands = db.add_subparsers(dest="db_command", metavar="ACTION", required=True)
     check = db_commands.add_parser("check", help=_("verify integrity and hash chains"))
     check.add_argument("--json", action="store_true", help=_("machine-readable output"))
     check.set_defaults(handler=cmd_db_check)
-    backup = db_commands.add_parser("backup", help=_("write a backup copy to PATH"))
+    backup = db_commands.add_parser(
+        "backup", help=_("write a backup (the compressed event log, keys and settings) to "
+                         "PATH (a file or a folder)"))
     backup.add_argument("path")
+    backup.add_argument("--quiet", action="store_true", help=_("no progress lines"))
     backup.set_defaults(handler=cmd_db_backup)
+    restore = db_commands.add_parser(
+        "restore", help=_("rebuild the data folder from BACKUP (the data before is kept)"))
+    restore.add_argument("backup")
+    restore.add_argument("--backup-pin", metavar="PIN",
+                         help=_("a PIN (or the recovery code) of the computer the backup "
+                                "was made on, when it was protected with other PINs"))
+    restore.add_argument("--quiet", action="store_true", help=_("no progress lines"))
+    restore.set_defaults(handler=cmd_db_restore)
     migrate = db_commands.add_parser("migrate", help=_("apply pending schema migrations"))
     migrate.set_defaults(handler=cmd_db_migrate)

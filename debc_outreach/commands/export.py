@@ -69,6 +69,8 @@ def export_format(requested: str | None, output: str) -> str:
     extension = Path(output).suffix.lower().lstrip(".")
     if extension in EXPORT_FORMATS:
         return extension
+    if extension == "zip":          # export outcomes: its CSV tables in one ZIP
+        return "csv"
     raise UserError(_("Which format? End the file name in .csv, .xlsx or .pdf, "
                       "or give --format csv, xlsx or pdf."))
 
@@ -189,7 +191,9 @@ def register(commands) -> None:
     helps = {"attendance": _("one row per check-in (XLSX: the full workbook)"),
              "sessions": _("one row per session with its counters"),
              "participants": _("people who attended (named only with consent)"),
-             "summary": _("figures, disaggregation, skills and targets (PDF: with charts)")}
+             "summary": _("figures, disaggregation, skills and targets (PDF: with charts)"),
+             "outcomes": _("quick checks before and after, follow-ups and scam tallies "
+                           "(CSV: one file per table in a ZIP)")}
     for kind, text in helps.items():
         sub = kinds.add_parser(kind, help=text)
         sub.add_argument("--format", choices=EXPORT_FORMATS,

@@ -43,8 +43,16 @@ def cmd_add(args: argparse.Namespace) -> int:
         person = registry.add_participant(
             store, args.name, sex=args.sex, birth_year=_birth_year(args.birth_year),
             village_code=args.village or "", phone=args.phone or "",
-            consent=args.consent or "")
+            consent=args.consent or "", contact_consent=args.contact_consent == "yes")
     print(person.id)
+    return 0
+
+
+def cmd_contact_consent(args: argparse.Namespace) -> int:
+    with open_store(args) as store:
+        registry.update_participant(store, args.participant_id,
+                                    contact_consent=args.answer == "yes")
+    print(_("Recorded."))
     return 0
 
 
@@ -73,7 +81,15 @@ def register(commands) -> None:
     add.add_argument("--phone", help=_("phone number (optional)"))
     add.add_argument("--consent", choices=("yes", "no"),
                      help=_("whether the person agreed to have their name recorded"))
+    add.add_argument("--contact-consent", choices=("yes", "no"),
+                     help=_("whether the person agreed to be contacted for a follow-up"))
     add.set_defaults(handler=cmd_add)
+    contact = actions.add_parser(
+        "contact-consent", help=_("record whether a person agreed to be contacted for a "
+                                  "follow-up"))
+    contact.add_argument("participant_id")
+    contact.add_argument("answer", choices=("yes", "no"))
+    contact.set_defaults(handler=cmd_contact_consent)
     listing = actions.add_parser("list", help=_("everyone, in Khmer alphabetical order"))
     listing.add_argument("--json", action="store_true", help=_("machine-readable output"))
     listing.set_defaults(handler=cmd_list)

@@ -1,4 +1,4 @@
-"""`debc-outreach session create | check-in | close | show`."""
+"""`debc-outreach session create | check-in | close | show | quiz | scams`."""
 
 from __future__ import annotations
 
@@ -7,8 +7,9 @@ import argparse
 from debc_outreach import i18n
 from debc_outreach.commands import open_store as _open_store
 from debc_outreach.commands.output import print_json
+from debc_outreach.errors import UserError
 from debc_outreach.i18n import _
-from debc_outreach.storage import attendance, gazetteer, session_summary, sessions
+from debc_outreach.storage import attendance, gazetteer, outcomes, session_summary, sessions
 
 
 def cmd_create(args: argparse.Namespace) -> int:
@@ -60,6 +61,44 @@ def cmd_show(args: argparse.Namespace) -> int:
     return 0
 
 
+def _module(session: sessions.Session, slug: str | None) -> str:
+    """The module named, or the session's only module."""
+    if slug:
+        return slug
+    if len(session.modules) == 1:
+        return session.modules[0]
+    raise UserError(_("The session covers several modules: say which with --module SLUG "
+                      "({modules}).").format(modules=", ".join(session.modules) or "—"))
+
+
+def cmd_quiz(args: argparse.Namespace) -> int:
+    if bool(args.participant_id) == bool(args.counts) or bool(args.answers) != bool(
+            args.participant_id):
+        raise UserError(_("Give a participant with --answers, or --counts for the whole "
+                          "class."))
+    with open_store(args) as store:
+        session = sessions.require(store.database, args.session_id)
+        module = _module(session, args.module)
+        questions = outcomes.quick_checks(module)
+        if args.counts:
+            counts = outcomes.parse_class_counts(args.counts, questions, module)
+            outcomes.record_class_counts(store, session.id, module, args.phase, counts,
+                                         reason=args.reason or "")
+        else:
+            answers = outcomes.parse_answer_indices(args.answers, questions)
+            outcomes.record_answers(store, session.id, args.participant_id, module,
+                                    args.phase, answers, reason=args.reason or "")
+    print(_("Recorded."))
+    return 0
+
+
+def cmd_scams(args: argparse.Namespace) -> int:
+    with open_store(args) as store:
+        outcomes.record_scam_tally(store, args.session_id, outcomes.parse_tally(args.counts))
+    print(_("Recorded."))
+    return 0
+
+
 def open_store(args: argparse.Namespace):
     """The data folder, with checklists read from its active content pack."""
     from debc_outreach.content.loader import active_pack_dir
@@ -93,3 +132,24 @@ def register(commands) -> None:
     show.add_argument("session_id")
     show.add_argument("--json", action="store_true", help=_("machine-readable output"))
     show.set_defaults(handler=cmd_show)
+    quiz = actions.add_parser(
+        "quiz", help=_("record quick-check answers of a person, or hands per answer"))
+    quiz.add_argument("session_id")
+    quiz.add_argument("participant_id", nargs="?")
+    quiz.add_argument("--phase", required=True, choices=outcomes.PHASES,
+                      help=_("before or after the module"))
+    quiz.add_argument("--answers", metavar="I,I,I",
+                      help=_("answer numbers from 0, one per question in order, e.g. 1,0,2"))
+    quiz.add_argument("--counts", metavar="Q:A=N,...",
+                      help=_("class mode: hands per answer, e.g. 1:0=12,1:1=3 "
+                             "(question from 1, answer from 0)"))
+    quiz.add_argument("--module", metavar="SLUG",
+                      help=_("the module (needed when the session covers several)"))
+    quiz.add_argument("--reason", help=_("amendment reason (needed for a closed session)"))
+    quiz.set_defaults(handler=cmd_quiz)
+    scams = actions.add_parser(
+        "scams", help=_("anonymous tally: how many people met each kind of scam"))
+    scams.add_argument("session_id")
+    scams.add_argument("counts", nargs="+", metavar="KIND=COUNT",
+                       help=_("e.g. loan-app=3 parcel-sms=5"))
+    scams.set_defaults(handler=cmd_scams)

@@ -10,7 +10,7 @@ from debc_outreach.commands import open_store
 from debc_outreach.commands.content import install_received_packs
 from debc_outreach.commands.output import print_json
 from debc_outreach.errors import UserError
-from debc_outreach.i18n import _
+from debc_outreach.i18n import _, ngettext
 
 
 def cmd_identity(args: argparse.Namespace) -> int:
@@ -161,6 +161,61 @@ def _report_line(report) -> str:
         quarantined=report.quarantined, unapplied=report.unapplied)
 
 
+def _print_held(store) -> None:
+    """One line per device whose records are held here, with what to do."""
+    from debc_outreach.storage import quarantine
+    from debc_outreach.sync import importer, peers
+
+    names = peers.device_names(store)
+    for held in quarantine.held_devices(store.database.conn):
+        print(ngettext(
+            "Held: {n} record of {device} from record {seq} on ({entity}): {reason} Check "
+            "it, then run 'sync quarantine --retry {id}' or '--discard {id}'.",
+            "Held: {n} records of {device} from record {seq} on ({entity}): {reason} Check "
+            "them, then run 'sync quarantine --retry {id}' or '--discard {id}'.",
+            held.events).format(n=i18n.format_number(held.events),
+                                device=names.get(held.device_id, held.device_id),
+                                seq=held.from_seq, entity=held.entity or "?",
+                                reason=importer.held_reason(store, held),
+                                id=held.device_id))
+
+
+def cmd_quarantine(args: argparse.Namespace) -> int:
+    """`sync quarantine [--retry DEVICE | --discard DEVICE]`: held records (coordinator)."""
+    from debc_outreach.storage import quarantine
+    from debc_outreach.sync import importer
+
+    with open_store(args) as store:
+        device = args.retry or args.discard
+        if device and quarantine.first_held_seq(store.database.conn, device) is None:
+            raise UserError(_("No records of device {device} are held.").format(device=device))
+        if args.retry:
+            applied = importer.retry_held(store, device)
+            still = quarantine.first_held_seq(store.database.conn, device)
+            if not args.json:
+                print(ngettext("{n} held record of {device} applied.",
+                               "{n} held records of {device} applied.", applied).format(
+                    n=i18n.format_number(applied), device=device))
+                if still is not None:
+                    print(_("The others still break the rules and stay held."))
+        elif args.discard:
+            count = importer.discard_held(store, device)
+            if not args.json:
+                print(ngettext("{n} held record of {device} set aside; its later records "
+                               "will be applied.",
+                               "{n} held records of {device} set aside; its later records "
+                               "will be applied.", count).format(
+                    n=i18n.format_number(count), device=device))
+        if args.json:
+            print_json({"held": [held.as_json()
+                                 for held in quarantine.held_devices(store.database.conn)]})
+        elif not device:
+            if not quarantine.held_devices(store.database.conn):
+                print(_("No records are held."))
+            _print_held(store)
+    return 0
+
+
 def cmd_import_bundle(args: argparse.Namespace) -> int:
     from debc_outreach.sync import importer
 
@@ -170,6 +225,7 @@ def cmd_import_bundle(args: argparse.Namespace) -> int:
             print_json(report.as_json())
         else:
             print(_report_line(report))
+            _print_held(store)
         install_received_packs(store, quiet=args.json)
     return 0
 
@@ -182,25 +238,30 @@ def cmd_folder(args: argparse.Namespace) -> int:
         result = folder.sync_folder(store, Path(args.path).expanduser(),
                                     held_pack=active_pack_identity(store.data_dir))
         install_received_packs(store, quiet=args.json)
+        if not args.json:
+            _print_text_folder(result)
+            _print_held(store)
     if args.json:
         print_json({"imported": [r.as_json() for r in result.imported],
                           "refused": [{"file": n, "reason": r} for n, r in result.refused],
                           "written": [{"bundle_id": w.bundle_id, "path": str(w.path),
                                        "to": w.recipient, "events": w.events}
                                       for w in result.written]})
-    else:
-        for report in result.imported:
-            print(_report_line(report))
-        for name, reason in result.refused:
-            print(_("Refused {name}: {reason}").format(name=name, reason=reason))
-        for written in result.written:
-            print(_("Wrote {path} for {device} ({events} event(s)).").format(
-                path=written.path.name, device=written.recipient,
-                events=i18n.format_number(written.events)))
     if result.refused:
         raise UserError(_("{n} bundle(s) in the folder were refused; the others were "
                           "handled.").format(n=len(result.refused)))
     return 0
+
+
+def _print_text_folder(result) -> None:
+    for report in result.imported:
+        print(_report_line(report))
+    for name, reason in result.refused:
+        print(_("Refused {name}: {reason}").format(name=name, reason=reason))
+    for written in result.written:
+        print(_("Wrote {path} for {device} ({events} event(s)).").format(
+            path=written.path.name, device=written.recipient,
+            events=i18n.format_number(written.events)))
 
 
 def cmd_revoke(args: argparse.Namespace) -> int:
@@ -229,12 +290,16 @@ def cmd_sync_hub(args: argparse.Namespace) -> int:
                                           held_pack=active_pack_identity(store.data_dir))
         hub_client.save_hub_settings(store.data_dir, hub_client.check_url(url), proxy)
         install_received_packs(store, quiet=args.json)
-    if args.json:
-        print_json(result.as_json())
-    else:
-        print(_("Synced with the hub: {sent} event(s) sent, {received} received.").format(
-            sent=i18n.format_number(result.pushed),
-            received=i18n.format_number(result.received)))
+        if args.json:
+            from debc_outreach.storage import quarantine
+
+            print_json({**result.as_json(), "held": [
+                held.as_json() for held in quarantine.held_devices(store.database.conn)]})
+        else:
+            print(_("Synced with the hub: {sent} event(s) sent, {received} received.").format(
+                sent=i18n.format_number(result.pushed),
+                received=i18n.format_number(result.received)))
+            _print_held(store)
     return 0
 
 
@@ -297,6 +362,15 @@ def register(commands) -> None:
     imp.add_argument("bundle", metavar="BUNDLE")
     imp.add_argument("--json", action="store_true", help=_("machine-readable output"))
     imp.set_defaults(handler=cmd_import_bundle)
+    held = actions.add_parser("quarantine", help=_("list held records; try them again or set "
+                                                   "them aside (coordinator)"))
+    choice = held.add_mutually_exclusive_group()
+    choice.add_argument("--retry", metavar="DEVICE_ID",
+                        help=_("check the device's held records again and apply them"))
+    choice.add_argument("--discard", metavar="DEVICE_ID",
+                        help=_("set the device's held records aside for good"))
+    held.add_argument("--json", action="store_true", help=_("machine-readable output"))
+    held.set_defaults(handler=cmd_quarantine)
     folder = actions.add_parser("folder", help=_("import and write bundles in a sync folder"))
     folder.add_argument("path", metavar="PATH")
     folder.add_argument("--json", action="store_true", help=_("machine-readable output"))

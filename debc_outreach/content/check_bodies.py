@@ -63,7 +63,7 @@ def check_body(report: Report, folder: Path, path: Path, lang: str,
                 heading=match.group(2), allowed=", ".join(_section_names(lang))))
     for number, line in enumerate(text.splitlines(), start=1):
         for alt, reference in image_references(line):
-            _check_image(report, folder, path, number, alt, reference)
+            check_image(report, folder, path, number, alt, reference)
         for match in LINK.finditer(line):
             target = match.group(2)
             if target.startswith(GLOSSARY_SCHEME):
@@ -87,19 +87,24 @@ ADDRESS = re.compile(r"\S+\.[a-z]{2,}\S*")      # verify.gov.kh, shop.example, â
 CODE_SPAN = re.compile(r"`[^`]*`")
 
 
-def _check_latin_words(report: Report, path: Path, slide, allowed: tuple[str, ...]) -> None:
-    """English words left in Khmer slide text, except names and labels on the allow-list.
+def english_words(text: str, allowed: tuple[str, ...]) -> list[str]:
+    """English words in one line of Khmer text, except names and labels on the allow-list.
 
-    Learners read the Khmer slides; an English word there is one they may not
-    know. Web addresses, link targets and pictures are not text to read.
+    Web addresses, link targets, code and pictures are not text to read.
     """
+    text = IMAGE.sub("", text)
+    text = LINK.sub(lambda m: m.group(1), text)
+    text = ADDRESS.sub(" ", CODE_SPAN.sub(" ", text))
+    for phrase in sorted(allowed, key=len, reverse=True):
+        text = re.sub(rf"(?<![A-Za-z]){re.escape(phrase)}(?![A-Za-z])", " ", text)
+    return LATIN_WORD.findall(text)
+
+
+def _check_latin_words(report: Report, path: Path, slide, allowed: tuple[str, ...]) -> None:
+    """English words left in Khmer slide text: learners read the Khmer slides, and an
+    English word there is one they may not know."""
     for offset, line in enumerate(slide.body.splitlines()):
-        text = IMAGE.sub("", line)
-        text = LINK.sub(lambda m: m.group(1), text)
-        text = ADDRESS.sub(" ", CODE_SPAN.sub(" ", text))
-        for phrase in sorted(allowed, key=len, reverse=True):
-            text = re.sub(rf"(?<![A-Za-z]){re.escape(phrase)}(?![A-Za-z])", " ", text)
-        words = LATIN_WORD.findall(text)
+        words = english_words(line, allowed)
         if words:
             report.error(path, slide.line + offset, _(
                 "English in Khmer slide text: {words}; use a Khmer word, or add a name or "
@@ -131,9 +136,14 @@ def _section_names(lang: str) -> list[str]:
     return list(SECTION_HEADINGS.get(lang, {}))
 
 
-def _check_image(report: Report, folder: Path, path: Path, line: int, alt: str,
-                 reference: str) -> None:
-    target = (folder / reference).resolve()
+def check_image(report: Report, folder: Path, path: Path, line: int, alt: str,
+                reference: str) -> None:
+    """An image reference of `path` (line `line`) names an SVG, PNG or JPEG in the module."""
+    try:
+        target = (folder / reference).resolve()
+    except (OSError, ValueError):     # a NUL byte or a name the system refuses
+        report.error(path, line, _("broken image link {ref}").format(ref=reference))
+        return
     if reference.startswith(("/", "\\")) or not target.is_relative_to(folder.resolve()):
         report.error(path, line, _("image {ref} must be inside the module folder").format(
             ref=reference))

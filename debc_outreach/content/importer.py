@@ -22,6 +22,7 @@ import json
 import logging
 import shutil
 import tempfile
+import tomllib
 import zipfile
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -114,7 +115,30 @@ def compatibility_problems(old: Pack, new: Pack) -> list[str]:
         elif before.module != after.module or not lock.same_meaning(before.en, after.en):
             problems.append(_("checklist id {id} changed its meaning (\"{old}\" → \"{new}\")")
                             .format(id=item_id, old=before.en, new=after.en))
+    new_questions = _question_meanings(new)
+    for question_id, (module, english) in sorted(_question_meanings(old).items()):
+        after = new_questions.get(question_id)
+        if after is None:
+            problems.append(_("question id {id} is missing from the new pack").format(
+                id=question_id))
+        elif after[0] != module or not lock.same_meaning(english, after[1]):
+            problems.append(_("question id {id} changed its meaning (\"{old}\" → \"{new}\")")
+                            .format(id=question_id, old=english, new=after[1]))
     return problems
+
+
+def _question_meanings(pack: Pack) -> dict[str, tuple[str, str]]:
+    """Every quick-check and follow-up id `pack` knows, asked now or kept in its lock
+    file, → (module, English question): answers recorded against them must keep resolving."""
+    try:
+        entries = lock.read_lock(pack.folder, lock.QUESTION_LOCK_FILE) or {}
+    except (tomllib.TOMLDecodeError, OSError, UnicodeDecodeError):
+        entries = {}
+    known = {entry.id: (entry.module, entry.en) for entry in entries.values()}
+    for module in pack.modules:
+        for question in (*module.quick_checks, *module.follow_ups):
+            known[question.id] = (question.module, question.en)
+    return known
 
 
 def recorded_checklist_ids(database) -> set[str]:

@@ -62,6 +62,11 @@ SCRIPT_CLOCK = N_("Clock")
 SCRIPT_MINUTES = N_("Minutes")
 SCRIPT_SLIDE_BY_SLIDE = N_("Slide by slide")
 SCRIPT_SAY_AND_DO = N_("Say and do:")
+SCRIPT_QUICK_CHECK = N_("Quick check, before and after")
+SCRIPT_QUICK_CHECK_HOW = N_("Ask these after the title slide and again after the recap: the "
+                            "presenter shows them as slides. Read each question and its answers "
+                            "aloud; the right answer is marked ✔.")
+SCRIPT_FOLLOW_UP = N_("Follow-up questions, by phone or visit weeks later")
 
 # The printed practice kit (kit_pdf.py).
 KIT_TITLE = N_("Practice kit")

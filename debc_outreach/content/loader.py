@@ -17,10 +17,14 @@ from debc_outreach import resources
 from debc_outreach.content import lock
 from debc_outreach.content.model import (
     LANGUAGES,
+    Answer,
     ChecklistItem,
+    FollowUpQuestion,
     GlossaryTerm,
     Module,
     Pack,
+    QuickCheck,
+    ScamKind,
     Source,
 )
 from debc_outreach.content.slides import split_slides
@@ -65,6 +69,59 @@ def _texts(table: object) -> dict[str, str]:
     return {lang: str(table[lang]) for lang in LANGUAGES if isinstance(table.get(lang), str)}
 
 
+def _whole_number(value: object, default: int = -1) -> int:
+    """`value` if it is a whole number (TOML booleans are not), else `default`."""
+    return value if isinstance(value, int) and not isinstance(value, bool) else default
+
+
+def _whole_numbers(value: object) -> tuple[int, ...]:
+    if not isinstance(value, list):
+        return ()
+    return tuple(n for n in value if isinstance(n, int) and not isinstance(n, bool))
+
+
+def _answers(value: object) -> tuple[Answer, ...]:
+    if not isinstance(value, list):
+        return ()
+    return tuple(Answer(km=texts.get("km", ""), en=texts.get("en", ""))
+                 for texts in map(_texts, value))
+
+
+def _tables(data: dict, key: str) -> list[dict]:
+    """The `[[key]]` tables of `data`; anything else there is skipped (the validator
+    reports it), so a malformed pack from elsewhere loads what it can."""
+    value = data.get(key, [])
+    return [t for t in value if isinstance(t, dict)] if isinstance(value, list) else []
+
+
+def load_quick_checks(data: dict, slug: str) -> tuple[QuickCheck, ...]:
+    return tuple(
+        QuickCheck(id=str(q.get("id", "")), image=str(q.get("image", "")),
+                   texts=_texts(q), answers=_answers(q.get("answers")),
+                   correct=_whole_number(q.get("correct")), module=slug,
+                   message=str(q.get("message", "")), sources=_whole_numbers(q.get("sources")))
+        for q in _tables(data, "quick_check"))
+
+
+def load_follow_ups(data: dict, slug: str) -> tuple[FollowUpQuestion, ...]:
+    return tuple(
+        FollowUpQuestion(id=str(q.get("id", "")), texts=_texts(q),
+                         answers=_answers(q.get("answers")),
+                         safe=_whole_numbers(q.get("safe")), module=slug)
+        for q in _tables(data, "follow_up"))
+
+
+def load_scam_kinds(data: dict) -> tuple[ScamKind, ...]:
+    """The pack's scam kinds in display order; entries without an id are skipped."""
+    kinds = []
+    for entry in _tables(data, "scam_kind"):
+        if isinstance(entry.get("id"), str) and entry["id"]:
+            texts = _texts(entry)
+            kinds.append(ScamKind(id=entry["id"], km=texts.get("km", ""),
+                                  en=texts.get("en", "")))
+    return tuple(kinds)
+
+
 def load_glossary(path: Path) -> dict[str, GlossaryTerm]:
     if not path.exists():
         return {}
@@ -77,8 +134,17 @@ def load_glossary(path: Path) -> dict[str, GlossaryTerm]:
             meaning_en=str(entry.get("meaning_en", "")),
             meaning_km=str(entry.get("meaning_km", "")),
             review_km=str(entry.get("review_km", "")),
-            source_km=str(entry.get("source_km", "")))
+            source_km=str(entry.get("source_km", "")),
+            source_km_searched=_date_or_none(entry.get("source_km_searched")),
+            source_km_queries=tuple(str(q) for q in entry.get("source_km_queries", ())
+                                    if isinstance(q, str)),
+            source_km_note=str(entry.get("source_km_note", "")))
     return terms
+
+
+def _date_or_none(value: object) -> dt.date | None:
+    """A TOML date (not a date-time), or None."""
+    return value if isinstance(value, dt.date) and not isinstance(value, dt.datetime) else None
 
 
 def load_module(folder: Path, languages: tuple[str, ...] = LANGUAGES) -> Module:
@@ -87,10 +153,9 @@ def load_module(folder: Path, languages: tuple[str, ...] = LANGUAGES) -> Module:
     checklist = tuple(
         ChecklistItem(id=str(item.get("id", "")), km=str(item.get("km", "")),
                       en=str(item.get("en", "")), module=slug)
-        for item in data.get("checklist", []) if isinstance(item, dict))
+        for item in _tables(data, "checklist"))
     sources = tuple(Source(n=int(s.get("n", 0)), url=str(s.get("url", "")))
-                    for s in data.get("sources", [])
-                    if isinstance(s, dict) and isinstance(s.get("n", 0), int))
+                    for s in _tables(data, "sources") if isinstance(s.get("n", 0), int))
     bodies = {}
     for lang in languages:
         path = folder / f"{lang}.md"
@@ -109,7 +174,8 @@ def load_module(folder: Path, languages: tuple[str, ...] = LANGUAGES) -> Module:
         review=_texts(data.get("review")), sources=sources, checklist=checklist,
         bodies=bodies,
         slide_minutes=tuple(minutes) if isinstance(minutes, list) and all(
-            isinstance(m, int) for m in minutes) else ())
+            isinstance(m, int) for m in minutes) else (),
+        quick_checks=load_quick_checks(data, slug), follow_ups=load_follow_ups(data, slug))
 
 
 def module_folders(pack_dir: Path) -> list[Path]:
@@ -130,7 +196,7 @@ def load_pack(path: Path | None = None) -> Pack:
                 folder=folder, titles=_texts(data.get("title")),
                 languages=languages or LANGUAGES, modules=modules,
                 glossary=load_glossary(folder / GLOSSARY_FILE),
-                locked=lock.locked_items(folder))
+                locked=lock.locked_items(folder), scam_kinds=load_scam_kinds(data))
 
 
 def active_pack_dir(data_dir: Path | None) -> Path:

@@ -17,6 +17,10 @@ being retired, moves to another module, or its English text (the reference
 meaning) changes beyond case, spacing and final punctuation. Khmer wording
 may be improved freely (native review). `content lock` adds new ids and never
 drops one; a retired id keeps its texts here, so old results still resolve.
+
+`question_ids.lock`, beside it and in the same format, does the same for the
+ids of quick checks and follow-up questions (answers are recorded against
+them); its `en` is the English question.
 """
 
 from __future__ import annotations
@@ -26,11 +30,32 @@ import re
 import tomllib
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Protocol
 
 from debc_outreach.content.model import ChecklistItem
 from debc_outreach.content.toml_lines import parse_toml
 
 LOCK_FILE = "checklist_ids.lock"
+QUESTION_LOCK_FILE = "question_ids.lock"
+_HEADERS = {
+    LOCK_FILE: "# Every checklist id ever published in this pack "
+               "(see `debc-outreach content lock`).",
+    QUESTION_LOCK_FILE: "# Every quick-check and follow-up question id ever published in this "
+                        "pack (see `debc-outreach content lock`).",
+}
+
+
+class Lockable(Protocol):
+    """What the lock keeps of a checklist item or a question."""
+
+    id: str
+    module: str
+
+    @property
+    def en(self) -> str: ...
+
+    @property
+    def km(self) -> str: ...
 
 
 @dataclass(frozen=True)
@@ -51,12 +76,12 @@ def same_meaning(a: str, b: str) -> bool:
     return norm(a) == norm(b)
 
 
-def read_lock(pack_dir: Path) -> dict[str, LockEntry] | None:
-    """The lock entries by id, or None when the pack has no lock file yet.
+def read_lock(pack_dir: Path, name: str = LOCK_FILE) -> dict[str, LockEntry] | None:
+    """The entries of lock file `name` by id, or None when the pack has no such file yet.
 
     Raises tomllib.TOMLDecodeError for a corrupt file (the validator reports it).
     """
-    path = pack_dir / LOCK_FILE
+    path = pack_dir / name
     if not path.exists():
         return None
     text = path.read_text(encoding="utf-8")
@@ -84,8 +109,8 @@ def locked_items(pack_dir: Path) -> dict[str, ChecklistItem]:
                                 retired=bool(e.retired)) for e in entries.values()}
 
 
-def write_lock(pack_dir: Path, entries: list[LockEntry]) -> Path:
-    out = ["# Every checklist id ever published in this pack (see `debc-outreach content lock`).",
+def write_lock(pack_dir: Path, entries: list[LockEntry], name: str = LOCK_FILE) -> Path:
+    out = [_HEADERS[name],
            "# Never delete an entry: results recorded against it must keep their meaning.", ""]
     for entry in entries:
         out.append("[[item]]")
@@ -95,12 +120,12 @@ def write_lock(pack_dir: Path, entries: list[LockEntry]) -> Path:
                 continue
             out.append(f"{key} = {json.dumps(value, ensure_ascii=False)}")
         out.append("")
-    path = pack_dir / LOCK_FILE
+    path = pack_dir / name
     path.write_text("\n".join(out), encoding="utf-8")
     return path
 
 
-def updated_entries(existing: dict[str, LockEntry] | None, items: list[ChecklistItem],
+def updated_entries(existing: dict[str, LockEntry] | None, items: list[Lockable],
                     pack_version: str, retire: set[str] = frozenset()) -> list[LockEntry]:
     """The lock after publishing `items` at `pack_version` (order: existing, then new)."""
     current = {item.id: item for item in items}

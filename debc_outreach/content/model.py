@@ -1,4 +1,5 @@
-"""What a content pack is made of: pack, modules, slides, checklist items, glossary.
+"""What a content pack is made of: pack, modules, slides, checklist items, glossary,
+quick checks, follow-up questions and the kinds of scam a session tallies.
 
 Everything is immutable once loaded. Languages are "km" and "en"; Khmer is
 the first language, so `text(lang)` helpers fall back to Khmer, then English.
@@ -43,6 +44,84 @@ class ChecklistItem:
 
 
 @dataclass(frozen=True)
+class Answer:
+    """One answer choice of a quick check or follow-up question."""
+
+    km: str
+    en: str
+
+    def text(self, lang: str) -> str:
+        return _pick({"km": self.km, "en": self.en}, lang)
+
+
+@dataclass(frozen=True)
+class QuickCheck:
+    """A question asked before and after a module to see what people learned.
+
+    The presenter shows `image` and the question; the trainer reads the
+    answers aloud, numbered 1, 2, 3. `correct` is the 0-based index of the
+    right answer. `id` is stable forever, like a checklist id.
+    """
+
+    id: str
+    image: str                          # relative to the module folder
+    texts: dict[str, str]
+    answers: tuple[Answer, ...]
+    correct: int
+    module: str = ""
+    message: str = ""                   # the key message or checklist id it checks
+    sources: tuple[int, ...] = ()
+
+    def text(self, lang: str) -> str:
+        return _pick(self.texts, lang)
+
+    @property
+    def km(self) -> str:
+        return self.texts.get("km", "")
+
+    @property
+    def en(self) -> str:
+        return self.texts.get("en", "")
+
+
+@dataclass(frozen=True)
+class FollowUpQuestion:
+    """A question asked by phone or visit weeks after the module.
+
+    `safe` holds the answer indices that count as the safe outcome in reports.
+    """
+
+    id: str
+    texts: dict[str, str]
+    answers: tuple[Answer, ...]
+    safe: tuple[int, ...]
+    module: str = ""
+
+    def text(self, lang: str) -> str:
+        return _pick(self.texts, lang)
+
+    @property
+    def km(self) -> str:
+        return self.texts.get("km", "")
+
+    @property
+    def en(self) -> str:
+        return self.texts.get("en", "")
+
+
+@dataclass(frozen=True)
+class ScamKind:
+    """A kind of scam people are asked about, by show of hands, at the end of a session."""
+
+    id: str
+    km: str
+    en: str
+
+    def text(self, lang: str) -> str:
+        return _pick({"km": self.km, "en": self.en}, lang)
+
+
+@dataclass(frozen=True)
 class Source:
     n: int
     url: str
@@ -74,6 +153,12 @@ class GlossaryTerm:
     meaning_km: str
     review_km: str = ""
     source_km: str = ""          # a page where an official body uses the Khmer term
+    # When no such page was found: the day of the search and what was searched for,
+    # so the next reviewer knows what has been tried. `source_km_note` says what a
+    # reviewer should know either way (an official body's own wording, for example).
+    source_km_searched: dt.date | None = None
+    source_km_queries: tuple[str, ...] = ()
+    source_km_note: str = ""
 
     def term(self, lang: str) -> str:
         return _pick({"km": self.km, "en": self.en}, lang)
@@ -97,6 +182,8 @@ class Module:
     checklist: tuple[ChecklistItem, ...]
     bodies: dict[str, tuple[Slide, ...]] = field(default_factory=dict)
     slide_minutes: tuple[int, ...] = ()     # minutes per slide, for the facilitator script
+    quick_checks: tuple[QuickCheck, ...] = ()
+    follow_ups: tuple[FollowUpQuestion, ...] = ()
 
     def title(self, lang: str) -> str:
         return _pick(self.titles, lang)
@@ -114,6 +201,12 @@ class Module:
         """The file an image reference in the body points to (relative to the module)."""
         return self.folder / reference
 
+    def quick_check(self, question_id: str) -> QuickCheck | None:
+        return next((q for q in self.quick_checks if q.id == question_id), None)
+
+    def follow_up(self, question_id: str) -> FollowUpQuestion | None:
+        return next((q for q in self.follow_ups if q.id == question_id), None)
+
 
 @dataclass(frozen=True)
 class Pack:
@@ -125,6 +218,7 @@ class Pack:
     modules: tuple[Module, ...]
     glossary: dict[str, GlossaryTerm]
     locked: dict[str, ChecklistItem] = field(default_factory=dict)
+    scam_kinds: tuple[ScamKind, ...] = ()
 
     def title(self, lang: str) -> str:
         return _pick(self.titles, lang)
@@ -145,3 +239,6 @@ class Pack:
 
     def all_checklist_ids(self) -> set[str]:
         return {item.id for m in self.modules for item in m.checklist} | set(self.locked)
+
+    def scam_kind(self, kind_id: str) -> ScamKind | None:
+        return next((k for k in self.scam_kinds if k.id == kind_id), None)

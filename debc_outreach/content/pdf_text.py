@@ -47,26 +47,43 @@ class GlyphRun:
 
 def document_runs(document) -> list[GlyphRun]:
     """Every glyph run of a laid-out QTextDocument, in painting order."""
+    runs: list[GlyphRun] = []
+    block = document.begin()
+    while block.isValid():
+        runs += _layout_runs(block.layout(), block.text())
+        block = block.next()
+    return runs
+
+
+def text_runs(text: str, font) -> list[GlyphRun]:
+    """The glyph runs of `text` drawn on one line in `font`, as QPainter.drawText
+    lays it out (for text a PDF writer paints itself rather than from a document)."""
+    from PySide6.QtGui import QTextLayout
+
+    layout = QTextLayout(text, font)
+    layout.beginLayout()
+    layout.createLine()
+    layout.endLayout()
+    return _layout_runs(layout, text)
+
+
+def _layout_runs(layout, text: str) -> list[GlyphRun]:
+    """The runs of each line of a laid-out QTextLayout, each with the text it shows."""
     from PySide6.QtGui import QTextLayout
 
     flags = (QTextLayout.GlyphRunRetrievalFlag.RetrieveGlyphIndexes
              | QTextLayout.GlyphRunRetrievalFlag.RetrieveStringIndexes)
     runs: list[GlyphRun] = []
-    block = document.begin()
-    while block.isValid():
-        layout = block.layout()
-        text = block.text()
-        for number in range(layout.lineCount()):
-            line = layout.lineAt(number)
-            line_end = line.textStart() + line.textLength()
-            pieces = [(min(run.stringIndexes()), run) for run in line.glyphRuns(-1, -1, flags)
-                      if run.glyphIndexes()]
-            pieces.sort(key=lambda piece: piece[0])
-            for index, (start, run) in enumerate(pieces):
-                end = pieces[index + 1][0] if index + 1 < len(pieces) else line_end
-                runs.append(GlyphRun(text[start:end].replace(_ZWSP, ""),
-                                     tuple(run.glyphIndexes())))
-        block = block.next()
+    for number in range(layout.lineCount()):
+        line = layout.lineAt(number)
+        line_end = line.textStart() + line.textLength()
+        pieces = [(min(run.stringIndexes()), run) for run in line.glyphRuns(-1, -1, flags)
+                  if run.glyphIndexes()]
+        pieces.sort(key=lambda piece: piece[0])
+        for index, (start, run) in enumerate(pieces):
+            end = pieces[index + 1][0] if index + 1 < len(pieces) else line_end
+            runs.append(GlyphRun(text[start:end].replace(_ZWSP, ""),
+                                 tuple(run.glyphIndexes())))
     return runs
 
 
@@ -226,9 +243,15 @@ def label_pdf_text(document, path: Path) -> None:
     """Give the PDF Qt just wrote at `path` from `document` its real text (see the
     module docstring). If that fails the file stays as Qt wrote it: it looks the
     same, only its text is poorer, so the export itself still succeeds."""
+    label_pdf_runs(document_runs(document), path)
+
+
+def label_pdf_runs(runs: list[GlyphRun], path: Path) -> None:
+    """As label_pdf_text, for a PDF painted piece by piece: `runs` are the runs of
+    everything drawn, in the order it was drawn (document_runs, text_runs)."""
     from pypdf.errors import PyPdfError
 
     try:
-        add_actual_text(Path(path), document_runs(document))
+        add_actual_text(Path(path), runs)
     except (PyPdfError, OSError, ValueError, KeyError) as error:
         log.warning("could not add the real text to %s: %s", path, error)

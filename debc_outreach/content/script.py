@@ -1,9 +1,10 @@
 """The facilitator's script of a module, as Markdown (no Qt): what the trainer holds in class.
 
 Before class: the goals, what to bring and the safety rules (the title slide's
-notes) and the practice kit to print. Then a timing table and, slide by slide,
-the minutes, the clock time, what the learners see and what the trainer says
-and does (the trainer notes, with their sources). printing.py makes the PDF.
+notes) and the practice kit to print; the quick-check questions with their
+right answers, and the follow-up questions. Then a timing table and, slide by
+slide, the minutes, the clock time, what the learners see and what the trainer
+says and does (the trainer notes, with their sources). printing.py makes the PDF.
 """
 
 from __future__ import annotations
@@ -52,6 +53,7 @@ def script_markdown(module: Module, pack: Pack, lang: str) -> str:
         kit = ()
     if kit:
         parts.append(label(labels.SCRIPT_PRINT_KIT))
+    parts += _questions(module, lang, label)
     if minutes:
         parts.append("## " + label(labels.SCRIPT_TIMING))
         rows = [f"| {label(labels.SCRIPT_SLIDE)} | {label(labels.SCRIPT_CLOCK)} | "
@@ -83,6 +85,27 @@ def script_markdown(module: Module, pack: Pack, lang: str) -> str:
         parts.append("## " + label(labels.SOURCES))
         parts.append("\n".join(f"- [{s.n}] {s.url}" for s in cited))
     return "\n\n".join(parts) + "\n"
+
+
+def _questions(module: Module, lang: str, label) -> list[str]:
+    """The quick check (right answer marked) and the follow-up questions, for the trainer."""
+    parts = []
+    if module.quick_checks:
+        parts += ["## " + label(labels.SCRIPT_QUICK_CHECK),
+                  _escape(label(labels.SCRIPT_QUICK_CHECK_HOW))]
+        for number, question in enumerate(module.quick_checks, start=1):
+            answers = "\n".join(
+                f"    {i + 1}. {_escape(answer.text(lang))}" + (" ✔" if i == question.correct
+                                                                 else "")
+                for i, answer in enumerate(question.answers))
+            parts.append(f"{number}. {_escape(question.text(lang))}\n\n{answers}")
+    if module.follow_ups:
+        parts.append("## " + label(labels.SCRIPT_FOLLOW_UP))
+        parts.append("\n".join(
+            f"- {_escape(question.text(lang))} ("
+            + " / ".join(_escape(answer.text(lang)) for answer in question.answers) + ")"
+            for question in module.follow_ups))
+    return parts
 
 
 def _heading(slide) -> str:

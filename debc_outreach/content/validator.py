@@ -6,8 +6,11 @@ and each module.toml; a missing language body; slide counts and sections that
 differ between languages; duplicate checklist ids; ids removed, moved or
 changed in meaning relative to `checklist_ids.lock` (see lock.py); broken
 image and glossary links; slides that render empty; Khmer typing faults
-(doubled COENG, stray ZWSP in the source, a mark with no base = dotted circle).
-The slide files are checked in check_bodies.py.
+(doubled COENG, stray ZWSP in the source, a mark with no base = dotted circle);
+one warning counting the glossary terms that cite no page where an official
+body uses their Khmer wording.
+The slide files are checked in check_bodies.py; quick checks, follow-up
+questions and scam kinds in check_questions.py.
 """
 
 from __future__ import annotations
@@ -20,6 +23,11 @@ from pathlib import Path
 from debc_outreach.content import lock
 from debc_outreach.content.check_bodies import check_body, check_unused_images, compare_bodies
 from debc_outreach.content.check_kit import check_kit
+from debc_outreach.content.check_questions import (
+    check_question_lock,
+    check_questions,
+    check_scam_kinds,
+)
 from debc_outreach.content.contacts import check_contacts
 from debc_outreach.content.loader import (
     GLOSSARY_FILE,
@@ -54,15 +62,19 @@ def check_pack(pack_dir: Path) -> list[Problem]:
     if pack_data is not None:
         languages, pack_version = _check_pack_file(report, pack_dir / PACK_FILE, pack_data)
         allowed_latin = _allowed_latin(report, pack_dir / PACK_FILE, pack_data)
+        check_scam_kinds(report, pack_dir / PACK_FILE, pack_data)
     glossary_ids = _check_glossary(report, pack_dir / GLOSSARY_FILE)
     folders = module_folders(pack_dir)
     if not folders:
         report.error(pack_dir / MODULES_DIR, 1, _("the pack has no modules"))
     seen_ids: dict[str, Path] = {}
     items: list[tuple[str, str, str, Path, int, int]] = []  # id, module, en, file, line, en line
+    questions: list[tuple[str, str, str, Path, int, int]] = []   # the same, for questions
     for folder in folders:
-        _check_module(report, folder, languages, glossary_ids, seen_ids, items, allowed_latin)
+        _check_module(report, folder, languages, glossary_ids, seen_ids, items, allowed_latin,
+                      questions)
     _check_lock(report, pack_dir, items)
+    check_question_lock(report, pack_dir, questions)
     check_contacts(report, pack_dir)
     return report.problems
 
@@ -154,6 +166,7 @@ def _check_glossary(report: Report, path: Path) -> set[str] | None:
     if not isinstance(terms, list):
         report.error(path, 1, _("terms must be [[term]] tables"))
         return ids
+    unsourced: list[str] = []
     for index, term in enumerate(terms):
         term_id = term.get("id")
         line = lines.line("id", "term", index)
@@ -168,18 +181,71 @@ def _check_glossary(report: Report, path: Path) -> set[str] | None:
                 report.error(path, lines.line(key, "term", index) if key in term else line,
                              _("term {id}: {key} is missing or empty").format(
                                  id=term_id, key=key))
-        source = term.get("source_km")
-        if source is not None and not (isinstance(source, str)
-                                       and re.match(r"^https?://\S+$", source)):
-            report.error(path, lines.line("source_km", "term", index),
-                         _("term {id}: source_km must be an https:// address").format(
-                             id=term_id))
+        if not _check_term_source(report, path, lines, term, index, term_id):
+            unsourced.append(term_id)
         review = term.get("review_km")
         if review is not None and review not in GLOSSARY_REVIEW:
             report.error(path, lines.line("review_km", "term", index),
                          _("term {id}: review_km must be one of: {allowed}").format(
                              id=term_id, allowed=", ".join(GLOSSARY_REVIEW)))
+    if unsourced:
+        report.warning(path, 1, ngettext(
+            "{n} glossary term has no official Khmer source yet: {ids}",
+            "{n} glossary terms have no official Khmer source yet: {ids}",
+            len(unsourced)).format(n=len(unsourced), ids=", ".join(unsourced)))
     return ids
+
+
+def _check_term_source(report: Report, path: Path, lines: TomlLines, term: dict, index: int,
+                       term_id: str, today: dt.date | None = None) -> bool:
+    """Whether the term cites where an official body uses its Khmer wording.
+
+    A term without one may record the search that found none: `source_km_searched`
+    (the day) and `source_km_queries` (what was searched), so the next reviewer
+    does not start from nothing. Recording a search is not a source: the term is
+    still counted as unsourced.
+    """
+    def line(key: str) -> int:
+        return lines.line(key, "term", index)
+
+    source = term.get("source_km")
+    searched = term.get("source_km_searched")
+    queries = term.get("source_km_queries")
+    note = term.get("source_km_note")
+    if source is not None and not (isinstance(source, str)
+                                   and re.match(r"^https?://\S+$", source)):
+        report.error(path, line("source_km"),
+                     _("term {id}: source_km must be an https:// address").format(id=term_id))
+    if note is not None and not _nonempty_text(note):
+        report.error(path, line("source_km_note"),
+                     _("term {id}: source_km_note must be a text").format(id=term_id))
+    if source is not None and (searched is not None or queries is not None):
+        report.error(path, line("source_km_searched" if searched is not None
+                                else "source_km_queries"),
+                     _("term {id}: it cites source_km, so it needs no record of a search "
+                       "that found none (source_km_searched, source_km_queries)").format(
+                         id=term_id))
+    if searched is not None:
+        today = today or dt.date.today()
+        if not isinstance(searched, dt.date) or isinstance(searched, dt.datetime):
+            report.error(path, line("source_km_searched"),
+                         _("term {id}: source_km_searched must be the date of the search, "
+                           "like 2026-12-06").format(id=term_id))
+        elif searched > today:
+            report.error(path, line("source_km_searched"),
+                         _("term {id}: source_km_searched {date} is in the future").format(
+                             id=term_id, date=searched.isoformat()))
+    if (searched is None) != (queries is None):
+        report.error(path, line("source_km_searched" if searched is not None
+                                else "source_km_queries"),
+                     _("term {id}: a search that found no source needs both "
+                       "source_km_searched and source_km_queries").format(id=term_id))
+    if queries is not None and not (isinstance(queries, list) and queries
+                                    and all(_nonempty_text(q) for q in queries)):
+        report.error(path, line("source_km_queries"),
+                     _("term {id}: source_km_queries must list the searches made").format(
+                         id=term_id))
+    return isinstance(source, str) and bool(source.strip())
 
 
 # --- modules -----------------------------------------------------------------------------
@@ -201,11 +267,18 @@ def _allowed_latin(report: Report, path: Path, data: dict) -> tuple[str, ...] | 
 
 def _check_module(report: Report, folder: Path, languages: tuple[str, ...],
                   glossary_ids: set[str] | None, seen_ids: dict[str, Path], items: list,
-                  allowed_latin: tuple[str, ...] | None = None) -> None:
+                  allowed_latin: tuple[str, ...] | None = None,
+                  questions: list | None = None) -> None:
     path = folder / MODULE_FILE
     data = _read(report, path)
+    question_images: set[Path] = set()
     if data is not None:
         _check_module_file(report, folder, data, seen_ids, items)
+        slug = data.get("slug") if isinstance(data.get("slug"), str) else folder.name
+        found, question_images = check_questions(report, folder, path, data, slug, seen_ids,
+                                                 allowed_latin)
+        if questions is not None:
+            questions.extend(found)
     bodies = {}
     for lang in languages:
         body = folder / f"{lang}.md"
@@ -218,7 +291,7 @@ def _check_module(report: Report, folder: Path, languages: tuple[str, ...],
     if data is not None:
         _check_timings(report, path, data, bodies)
     kit_images = check_kit(report, folder, bodies)
-    check_unused_images(report, folder, bodies, kit_images)
+    check_unused_images(report, folder, bodies, kit_images | question_images)
 
 
 def _check_timings(report: Report, path: Path, data: dict, bodies: dict[str, tuple]) -> None:

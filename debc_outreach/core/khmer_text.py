@@ -1,4 +1,5 @@
-"""Khmer text for display: line-break hints, grapheme-safe truncation, typing faults.
+"""Khmer text for display: line-break hints, grapheme-safe truncation, typing faults,
+Khmer digits for printed material.
 
 Khmer has no spaces between words and Qt does not find Khmer line-break
 opportunities, so for DISPLAY ONLY `with_line_breaks()` inserts ZERO WIDTH
@@ -13,10 +14,17 @@ import re
 from functools import cache
 
 __all__ = ["ZWSP", "line_break_positions", "with_line_breaks", "strip_line_breaks",
-           "grapheme_clusters", "truncate_graphemes", "khmer_problems"]
+           "grapheme_clusters", "truncate_graphemes", "khmer_problems", "with_khmer_digits"]
 
 ZWSP = "\u200b"
 COENG = "\u17d2"
+_KHMER_DIGITS = str.maketrans("0123456789", "០១២៣៤៥៦៧៨៩")
+
+
+def with_khmer_digits(text: str) -> str:
+    """`text` with its digits written as Khmer digits (១២៣), as printed Khmer
+    material writes numbers. Only for text people read, never for codes or ids."""
+    return text.translate(_KHMER_DIGITS)
 
 
 def _utf16_to_index(text: str) -> dict[int, int]:

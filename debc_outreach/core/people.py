@@ -50,10 +50,17 @@ def age_band_of_year(birth_year: int, on: dt.date) -> str:
     return "60+"
 
 
+def known_birth_year(value: object) -> int | None:
+    """The stored birth year when it is one; None when unknown or not a year at all
+    (a record written by an older version may hold text there)."""
+    return value if type(value) is int and value > 0 else None
+
+
 def age_band(birth_year: int | None, band: str, on: dt.date) -> str:
     """The age band to count: from the birth year when known, else the recorded band."""
-    if birth_year:
-        return age_band_of_year(birth_year, on)
+    year = known_birth_year(birth_year)
+    if year:
+        return age_band_of_year(year, on)
     return band if band in AGE_BANDS else ""
 
 

@@ -76,7 +76,11 @@ def run_gui(data_dir: Path, language: str | None = None) -> int:
             return 0
         trainer_name = dialog.display_name
     from debc_outreach.storage import vault
+    from debc_outreach.storage.backup import finish_interrupted_restore
 
+    # A restore that a power cut stopped may bring back another PIN file: finish it
+    # before signing in.
+    finish_interrupted_restore(data_dir)
     if vault.is_protected(data_dir):        # a folder protected with PINs: sign in first
         from debc_outreach.gui.protection.sign_in import unlock_at_start
 
@@ -96,6 +100,7 @@ def run_gui(data_dir: Path, language: str | None = None) -> int:
     window = MainWindow(context)
     window.show()
     if not os.environ.get(EXIT_AFTER_SHOW):
+        window.start_daily_backup()
         from debc_outreach.gui.protection.security import after_start
 
         after_start(context, window, first_run=bool(trainer_name))

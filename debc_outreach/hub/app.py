@@ -468,7 +468,8 @@ def _guarded(handler):
         except _Limited as limited:
             return _closing(_too_many(limited.wait))
         except Refused as error:
-            return _closing(_error(str(error), error.status))
+            extra = {"code": error.code, **error.details} if error.code else {}
+            return _closing(_error(str(error), error.status, **extra))
         except ClientDisconnect:
             return Response(status_code=499)
         except UserError as error:          # a refused bundle (BundleError) and the like

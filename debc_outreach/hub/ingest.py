@@ -2,9 +2,11 @@
 
 The same checks as a device's import (programme, sender certificate, revocation,
 header signature, recipient, payload hash, every hash chain recomputed and
-linked to what is stored) run inside one transaction per bundle: a bundle is
-stored whole or not at all. A bundle id seen before is answered as a replay;
-an event seen before (by device and seq, with the same hash) is a duplicate.
+linked to what is stored, every event's fields against the schema of its
+type) run inside one transaction per bundle: a bundle is stored whole or not
+at all, and one invalid record refuses the whole bundle (422, with the reason
+and the record). A bundle id seen before is answered as a replay; an event
+seen before (by device and seq, with the same hash) is a duplicate.
 """
 
 from __future__ import annotations
@@ -13,7 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from debc_outreach.errors import UserError
-from debc_outreach.hub.service import Hub, Refused
+from debc_outreach.hub.service import REFUSED_RECORDS, Hub, Refused
 from debc_outreach.i18n import _
 from debc_outreach.storage.events import (
     BASE,
@@ -29,6 +31,7 @@ from debc_outreach.storage.events import (
     SCHEMA_VERSION,
     SEQ,
 )
+from debc_outreach.storage.projection.validate import describe, row_is_valid, row_problems
 from debc_outreach.sync import bundle, codec, importer, trust
 from debc_outreach.sync.scope import VILLAGE_FIELD
 
@@ -58,6 +61,14 @@ def _contradiction() -> Refused:
 
 def _mismatch() -> Refused:
     return Refused(_("The bundle's events do not match its signed header."), 400)
+
+
+def _invalid(row: tuple, fields: dict) -> Refused:
+    return Refused(_("Record {seq} of device {device} ({entity}) is not valid: {problem} "
+                     "Nothing from this bundle was stored.").format(
+        seq=row[SEQ], device=row[DEVICE_ID], entity=row[ENTITY],
+        problem=describe(row_problems(row, fields))), 422, REFUSED_RECORDS,
+        {"device_id": row[DEVICE_ID], "seq": row[SEQ]})
 
 
 def seen(hub: Hub, bundle_id: str) -> bool:
@@ -139,6 +150,8 @@ def _store_events(hub: Hub, sealed: bundle.SealedBundle, content_key: bytes,
 
     try:
         for row, fields, _base in codec.decode(sealed.lines(content_key)):
+            if not row_is_valid(row, fields):
+                raise _invalid(row, fields)
             if last is None or row[DEVICE_ID] != last[DEVICE_ID]:
                 _flush(hub, batch, sealed.bundle_id, result)
                 batch = []

@@ -22,11 +22,20 @@ DB_FILE = "hub.sqlite3"
 
 
 class Refused(UserError):
-    """A request the hub refuses; `status` is the HTTP status to answer with."""
+    """A request the hub refuses; `status` is the HTTP status to answer with.
 
-    def __init__(self, message: str, status: int = 403):
+    `code` tells a client what kind of refusal it is without reading the message:
+    REFUSED_RECORDS when records of the bundle are not admitted."""
+
+    def __init__(self, message: str, status: int = 403, code: str = "",
+                 details: dict | None = None):
         super().__init__(message)
         self.status = status
+        self.code = code
+        self.details = details or {}       # more JSON for the client (e.g. which record)
+
+
+REFUSED_RECORDS = "refused_records"
 
 
 def signed_body(document: object, sign_public: str) -> dict | None:

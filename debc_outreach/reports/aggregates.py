@@ -91,6 +91,15 @@ def _visits(database: Database, filt: ReportFilter,
     return f"FROM report_visit v {join}WHERE " + (" AND ".join(clauses) or "1"), params
 
 
+def counted_visits(database: Database, filt: ReportFilter) -> tuple[str, str, list]:
+    """(JOIN of the session `s` to the visits `v` when `filt` needs it, WHERE over them,
+    parameters), after bringing `report_visit` up to date: for counts that start from
+    another table and meet the visits by person and session."""
+    report_visits.bring_up_to_date(database)
+    join, clauses, params = _visit_filter(filt)
+    return join, " AND ".join(clauses) or "1", params
+
+
 def visits_of_people(database: Database, filt: ReportFilter) -> tuple[str, str, list]:
     """(JOINs from people `p` to their visits `v` in `filt`, WHERE, parameters)."""
     report_visits.bring_up_to_date(database)

@@ -26,13 +26,15 @@ class BarChart:
 
 
 def with_digits(chart: BarChart, digits: Callable[[str], str]) -> BarChart:
-    """The chart with the digits of its bar labels ("15–24 (youth)", "Jan 2026") and
-    legend written by `digits` (the Khmer-digits option); values come formatted."""
-    return replace(chart, labels=tuple(digits(text) for text in chart.labels),
+    """The chart with the digits of its title ("per 100 people"), bar labels ("15–24
+    (youth)", "Jan 2026") and legend written by `digits` (the Khmer-digits option);
+    values come formatted."""
+    return replace(chart, title=digits(chart.title),
+                   labels=tuple(digits(text) for text in chart.labels),
                    series=tuple(digits(text) for text in chart.series))
 
 
-def _month_label(month: str, lang: str) -> str:
+def month_label(month: str, lang: str) -> str:
     from babel.dates import format_date
 
     year, number = (int(part) for part in month.split("-"))
@@ -42,7 +44,7 @@ def _month_label(month: str, lang: str) -> str:
 def by_month(figures: Figures, lang: str, number, month=None) -> BarChart:
     """`month(date)` names a month on screen (Khmer digits); files use Babel's text."""
     rows = figures.by_month
-    name = month or (lambda day: _month_label(day, lang))
+    name = month or (lambda day: month_label(day, lang))
     return BarChart(label(N_("Participants by month"), lang),
                     (label(N_("Attendances"), lang), label(N_("Unique people"), lang)),
                     tuple(name(m) for m, _a, _p in rows),

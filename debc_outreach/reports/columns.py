@@ -111,6 +111,51 @@ TARGETS = (
     ("progress", N_("Progress (actual / target)")),
 )
 
+# Outcomes (export outcomes). A share is a number from 0 to 1; a cell of fewer than five
+# people shows "<5" and its shares stay empty.
+KNOWLEDGE = (
+    ("module", N_("Module slug")),
+    ("module_title", N_("Module")),
+    ("mode", N_("How answers were taken")),
+    ("breakdown", N_("Breakdown")),
+    ("group", N_("Group")),
+    ("people_before", N_("People before")),
+    ("correct_before", N_("Correct before (share of answers)")),
+    ("people_after", N_("People after")),
+    ("correct_after", N_("Correct after (share of answers)")),
+    ("change", N_("Change (after − before)")),
+)
+
+FOLLOW_UP = (
+    ("module", N_("Module slug")),
+    ("module_title", N_("Module")),
+    ("question_id", N_("Question id")),
+    ("question", N_("Question")),
+    ("breakdown", N_("Breakdown")),
+    ("group", N_("Group")),
+    ("people", N_("People asked")),
+    ("safe", N_("Safe answers")),
+    ("safe_share", N_("Safe (share)")),
+)
+
+SCAMS = (
+    ("province_code", N_("Province code")),
+    ("province", N_("Province")),
+    ("district_code", N_("District code")),
+    ("district", N_("District")),
+    ("month", N_("Month")),
+    ("kind", N_("Kind of scam (id)")),
+    ("kind_name", N_("Kind of scam")),
+    ("sessions", N_("Sessions with a tally")),
+    ("people_asked", N_("People asked")),
+    ("people_met", N_("People who met it")),
+    ("per_100", N_("Per 100 people asked")),
+)
+
+MODE_NAMES = {"person": N_("Per person"), "class": N_("Class count (hands)")}
+BREAKDOWN_NAMES = {"all": N_("All"), "sex": N_("Sex"), "age_band": N_("Age band"),
+                   "disability": N_("Disability (Washington Group)")}
+
 SEX_NAMES = {"F": N_("Female"), "M": N_("Male"), "O": N_("Other"), "X": N_("Prefer not to say")}
 DISABILITY_NAMES = {"yes": N_("With disability"), "no": N_("Without disability"),
                     "unknown": N_("Not known")}

@@ -80,3 +80,12 @@ def write_csv_lines(path: Path, header: list[str], chunks: Iterable[list[bytes]]
             if tick is not None:
                 tick(count)
     return count
+
+
+def csv_bytes(header: list[str], rows: Iterable[tuple]) -> bytes:
+    """A small table as the bytes of a CSV file (BOM, neutralised cells), for a ZIP."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow(header)
+    writer.writerows(tuple(map(neutralised, row)) for row in rows)
+    return codecs.BOM_UTF8 + buffer.getvalue().encode("utf-8")

@@ -23,14 +23,15 @@ from debc_outreach.reports.atomic import atomic_path
 from debc_outreach.reports.filters import ReportFilter
 from debc_outreach.storage.database import Database
 
-KINDS = ("attendance", "sessions", "participants", "summary")
+KINDS = ("attendance", "sessions", "participants", "summary", "outcomes")
 FORMATS = ("csv", "xlsx", "pdf")
 PDF_SESSION_LIMIT = 300
 # Sheet tabs are in the export's language, like the headers under them.
 SHEET_NAMES = {"attendance": N_("Attendance"), "sessions": N_("Sessions"),
                "participants": N_("Participants"), "skills": N_("Skills"),
                "disaggregation": N_("Disaggregation"), "targets": N_("Targets"),
-               "summary": N_("Summary")}
+               "summary": N_("Summary"), "knowledge": N_("Knowledge"),
+               "follow-up": N_("Follow-up"), "scams": N_("Scams")}
 
 
 def sheet_name(kind: str, lang: str) -> str:
@@ -107,6 +108,8 @@ def run_export(database: Database, request: ExportRequest, who: Who,
                 result = _single_document(database, request, catalog)
         elif request.kind not in KINDS:
             raise UserError(_("Unknown export {kind}.").format(kind=request.kind))
+        elif request.kind == "outcomes":
+            result = _outcomes(database, request, catalog)
         elif request.fmt == "csv":
             result = _csv(database, request, catalog, ticker)
         elif request.fmt == "xlsx":
@@ -122,9 +125,36 @@ def run_export(database: Database, request: ExportRequest, who: Who,
     filters["lang"] = request.lang
     audit.record_export(database, device_id=who.device_id, trainer_id=who.trainer_id,
                         trainer_name=who.trainer_name, kind=request.kind, fmt=request.fmt,
-                        path=str(Path(request.path).resolve()), filters=filters,
+                        path=str(Path(result.path).resolve()), filters=filters,
                         rows=result.rows, named=result.named, unnamed=result.unnamed)
     return result
+
+
+# --- outcomes ------------------------------------------------------------------------
+
+def _outcomes(database: Database, request: ExportRequest, catalog) -> ExportResult:
+    """Knowledge, follow-up and scam tables: counts only, no names."""
+    from debc_outreach.reports import outcome_exports
+    from debc_outreach.reports.xlsx_export import Workbook
+
+    lang, filt, path = request.lang, request.filt, Path(request.path)
+    if request.fmt == "csv":
+        path, count = outcome_exports.write_csv_zip(database, filt, catalog, lang, path,
+                                                    request.column_keys)
+    elif request.fmt == "xlsx":
+        found = outcome_exports.found_outcomes(database, filt)
+        with atomic_path(path) as temp:
+            book = Workbook(temp)
+            try:
+                count = outcome_exports.add_sheets(book, found, catalog, lang, sheet_name)
+            except BaseException:
+                book.discard()
+                raise
+            book.close()
+    else:
+        with printing(lang):
+            count = outcome_exports.write_pdf(database, filt, catalog, lang, path)
+    return ExportResult(path, count, 0, 0)
 
 
 # --- CSV ----------------------------------------------------------------------------
@@ -242,11 +272,22 @@ def _xlsx(database: Database, request: ExportRequest, catalog, ticker) -> Export
                 book.sheet(sheet_name("targets", lang), columns.headers(columns.TARGETS, lang),
                            summary.target_rows(database, filt, catalog, lang),
                            percent_columns=(8,))
+                if kind == "summary":
+                    _outcome_sheets(book, database, filt, catalog, lang)
         except BaseException:
             book.discard()           # the file is thrown away: no need to zip the sheets
             raise
         book.close()
     return ExportResult(Path(request.path), count, privacy.named, privacy.unnamed)
+
+
+def _outcome_sheets(book, database: Database, filt: ReportFilter, catalog, lang: str) -> None:
+    """The summary workbook carries the outcome sheets when there are outcomes."""
+    from debc_outreach.reports import outcome_exports, outcomes
+
+    found = outcomes.outcomes(database, filt)
+    if not found.is_empty():
+        outcome_exports.add_sheets(book, found, catalog, lang, sheet_name)
 
 
 def _privacy_line(unnamed: int, lang: str) -> str:

@@ -7,11 +7,11 @@ dictionary lookup each, not a gazetteer search.
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
 
-from debc_outreach.storage import gazetteer
+from debc_outreach.storage import catalogue, gazetteer
 from debc_outreach.storage.database import Database
 
 
@@ -91,6 +91,9 @@ class Catalog:
     tags: dict[str, tuple[str, ...]]           # slug -> policy areas
     items: dict[str, tuple[str, str, str]]     # item id -> (module slug, km, en)
     order: tuple[str, ...]                     # module slugs in pack order
+    # follow-up question id -> (module slug, km, en)
+    questions: dict[str, tuple[str, str, str]] = field(default_factory=dict)
+    scam_kinds: dict[str, tuple[str, str]] = field(default_factory=dict)   # id -> (km, en)
 
     def title(self, slug: str, lang: str) -> str:
         names = self.titles.get(slug) or {}
@@ -101,6 +104,16 @@ class Catalog:
         if not found:
             return item_id
         return (found[1] if lang == "km" else found[2]) or found[1] or found[2] or item_id
+
+    def question_text(self, question_id: str, lang: str) -> str:
+        found = self.questions.get(question_id)
+        if not found:
+            return question_id
+        return (found[1] if lang == "km" else found[2]) or found[1] or found[2] or question_id
+
+    def scam_kind(self, kind: str, lang: str) -> str:
+        km, en = self.scam_kinds.get(kind, ("", ""))
+        return (km if lang == "km" else en) or km or en or kind
 
     def policy_modules(self) -> dict[str, tuple[str, ...]]:
         """Policy area -> the modules tagged with it."""
@@ -128,7 +141,12 @@ def catalog(data_dir: Path | None) -> Catalog:
     for module in pack.modules:
         for item in module.checklist:
             items[item.id] = (module.slug, item.km, item.en)
-    return Catalog(titles, tags, items, tuple(m.slug for m in pack.modules))
+    # Follow-up questions and scam kinds as the recording reads them from the pack.
+    outcome_modules = catalogue.modules(pack.folder)
+    questions = {question.id: (slug, question.km, question.en)
+                 for slug, module in outcome_modules.items() for question in module.follow_ups}
+    kinds = {kind.id: (kind.km, kind.en) for kind in catalogue.scam_kinds(pack.folder)}
+    return Catalog(titles, tags, items, tuple(m.slug for m in pack.modules), questions, kinds)
 
 
 def trainer_names(database: Database) -> dict[str, str]:

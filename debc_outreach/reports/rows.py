@@ -373,7 +373,7 @@ def participant_rows(database: Database, filt: ReportFilter, lang: str,
             continue
         where_ = lookup.place(village, lang)
         age = people.age_band(birth_year, band, dt.date.fromisoformat(last))
-        yield (person_id, name, sex, birth_year or "", age,
+        yield (person_id, name, sex, people.known_birth_year(birth_year) or "", age,
                DISABILITY_CODES.get(disability, "unknown"), where_.province,
                where_.district, village, where_.village, visits,
                dt.date.fromisoformat(first) if dates else first,

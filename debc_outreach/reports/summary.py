@@ -10,7 +10,14 @@ from pathlib import Path
 
 from debc_outreach.content.labels import label
 from debc_outreach.i18n import N_, printed_digits
-from debc_outreach.reports import aggregates, chartdata, lookup, targets
+from debc_outreach.reports import (
+    aggregates,
+    chartdata,
+    lookup,
+    outcome_report,
+    outcomes,
+    targets,
+)
 from debc_outreach.reports.columns import AGE_BAND_NAMES, SEX_NAMES
 from debc_outreach.reports.filters import ReportFilter
 from debc_outreach.reports.formatting import date, number, percent
@@ -161,6 +168,12 @@ def summary_html(database: Database, filt: ReportFilter, catalog: lookup.Catalog
                                    label(N_("Target"), lang), label(N_("Actual"), lang),
                                    label(N_("Progress"), lang)], target_table,
                                   [16, 20, 16, 18, 10, 10, 10], (4, 5, 6)))]
+    found = outcomes.outcomes(database, filt)
+    if not found.is_empty():
+        section, outcome_images, _rows = outcome_report.section_html(found, catalog, lang,
+                                                                     groups=False)
+        body += [heading(label(N_("Outcomes"), lang)), section]
+        images.update(outcome_images)
     body.append(privacy_note(figures.headline.without_consent, lang))
     return "".join(body), images
 

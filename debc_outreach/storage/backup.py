@@ -1,17 +1,26 @@
-"""Backups with SQLite's online backup API (consistent while the app runs)."""
+"""Full copies of the database, and swapping a restored copy in.
+
+A full copy (SQLite's online backup API, consistent while the app runs) is
+written before a migration, before encryption and after a retention purge:
+the one thing they guard is the step that follows. The daily backups are the
+compressed event log instead (sync/backup.py), and `db restore` reads both.
+"""
 
 from __future__ import annotations
 
-import datetime as dt
+import logging
+import os
 from pathlib import Path
 
 from debc_outreach.errors import UserError
 from debc_outreach.i18n import _
 from debc_outreach.storage import driver
-from debc_outreach.storage.database import Database, explain
+from debc_outreach.storage.database import DB_FILENAME, Database, explain
 
-DAILY_PREFIX = "daily-"
-DAILY_KEEP = 7
+log = logging.getLogger(__name__)
+
+LOG_BACKUP_SUFFIX = ".debc-backup"          # the daily backups (sync/backup.py)
+RESTORE_KEPT_PREFIX = "before-restore-"     # what a restore moved aside, in backups/
 
 
 def backup_database(database: Database, target: Path) -> Path:
@@ -43,13 +52,88 @@ def backup_database(database: Database, target: Path) -> Path:
     return target
 
 
-def daily_backup(database: Database, backup_dir: Path, today: dt.date | None = None) -> Path | None:
-    """Write today's backup once a day and keep the last `DAILY_KEEP` of them."""
-    today = today or dt.date.today()
-    target = backup_dir / f"{DAILY_PREFIX}{today.isoformat()}.sqlite"
-    if target.exists():
-        return None
-    backup_database(database, target)
-    for old in sorted(backup_dir.glob(f"{DAILY_PREFIX}*.sqlite"))[:-DAILY_KEEP]:
-        old.unlink(missing_ok=True)
-    return target
+# --- swapping a restored copy in -----------------------------------------------------------
+#
+# A restore builds the new database (and the folder files it brings back) in
+# `restoring/` inside the data folder, verifies it, and only then writes
+# `restoring/swap.json`. From that moment the swap is finished whatever happens:
+# each item of the live folder moves to the kept folder (`backups/before-restore-*`),
+# then its restored copy moves into place, one rename at a time. A power cut in
+# between leaves the marker, and the next start (`finish_interrupted_restore`)
+# carries on where it stopped; a `restoring/` without the marker was never
+# finished and is removed. Renames within one disk never copy the data.
+
+STAGING = "restoring"
+SWAP_MARKER = "swap.json"
+
+
+def staging_dir(data_dir: Path) -> Path:
+    return data_dir / STAGING
+
+
+def _move_aside(live: Path, kept: Path) -> None:
+    kept.parent.mkdir(parents=True, exist_ok=True)
+    target = kept
+    number = 1
+    while target.exists():
+        target = kept.with_name(f"{kept.name}.{number}")
+        number += 1
+    os.replace(live, target)
+
+
+def mark_ready(data_dir: Path, kept: str, restored: list[str], removed: list[str]) -> None:
+    """Say that `restoring/` is complete and verified: from now on it is swapped in."""
+    from debc_outreach.storage.vault import write_private_json
+
+    write_private_json(staging_dir(data_dir) / SWAP_MARKER,
+                       {"kept": kept, "restored": restored, "removed": removed})
+
+
+def swap_in(data_dir: Path) -> Path:
+    """Move the verified restored copy into place; return the folder keeping the old one."""
+    import json
+    import shutil
+
+    staging = staging_dir(data_dir)
+    plan = json.loads((staging / SWAP_MARKER).read_text(encoding="utf-8"))
+    kept = data_dir / plan["kept"]
+    for name in [DB_FILENAME, *plan["restored"]]:
+        staged = staging.joinpath(*name.split("/"))
+        live = data_dir.joinpath(*name.split("/"))
+        if not staged.exists():
+            continue                       # moved in before an interruption
+        sides = [live.with_name(live.name + suffix) for suffix in ("-wal", "-shm")] \
+            if name == DB_FILENAME else []
+        for path in [live, *sides]:
+            if path.exists():
+                _move_aside(path, kept.joinpath(*name.split("/")).with_name(path.name))
+        live.parent.mkdir(parents=True, exist_ok=True)
+        os.replace(staged, live)
+    for name in plan["removed"]:
+        live = data_dir.joinpath(*name.split("/"))
+        if live.exists():
+            _move_aside(live, kept.joinpath(*name.split("/")))
+    if os.name == "posix":
+        for folder in {data_dir, data_dir / "keys"}:
+            if folder.is_dir():
+                handle = os.open(folder, os.O_RDONLY)
+                try:
+                    os.fsync(handle)
+                finally:
+                    os.close(handle)
+    shutil.rmtree(staging, ignore_errors=True)
+    log.info("restored copy swapped in; the previous data kept in %s", kept)
+    return kept
+
+
+def finish_interrupted_restore(data_dir: Path) -> None:
+    """At start: finish a swap a power cut stopped, or drop a restore never finished."""
+    import shutil
+
+    staging = staging_dir(data_dir)
+    if not staging.exists():
+        return
+    if (staging / SWAP_MARKER).exists():
+        swap_in(data_dir)
+    else:
+        shutil.rmtree(staging, ignore_errors=True)

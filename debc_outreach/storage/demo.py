@@ -3,7 +3,9 @@
 Khmer names (some romanised, a few typed twice with another encoding so the
 duplicates view has work), real villages of several provinces, several
 trainers on several devices (each with its own hash chain), sessions with
-attendance and checklist results. Everything is an event plus its projection,
+attendance and checklist results, quick checks before and after (per person,
+or hands in some large groups), scam tallies and follow-ups a month later for
+people who agreed to be contacted. Everything is an event plus its projection,
 exactly as the app writes them; the bulk path only batches the writes
 (`executemany`, one transaction per chunk) so 100,000 participants and
 1,000,000 attendance rows take minutes, not hours.
@@ -21,6 +23,7 @@ from debc_outreach.core import people, wg
 from debc_outreach.core.hlc import pack
 from debc_outreach.storage import catalogue, checklist, gazetteer, projection, sessions
 from debc_outreach.storage.events import GENESIS_HASH, Event, event_hash
+from debc_outreach.storage.projection import outcomes as outcome_records
 from debc_outreach.storage.store import Store
 
 FAMILY = ("សុខ", "ចាន់", "លី", "ហេង", "គឹម", "ស៊ុន", "ឈឹម", "ប៊ុន", "ស៊ាង", "ញឹក", "ម៉ៅ", "អ៊ុំ",
@@ -44,6 +47,8 @@ class Result:
     sessions: int = 0
     attendance: int = 0
     checklist_results: int = 0
+    quiz_answers: int = 0
+    follow_ups: int = 0
     events: int = 0
     devices: int = 0
 
@@ -68,6 +73,9 @@ class _Writer:
         self.later: list[Event] = []
         self.attendance: list[tuple] = []
         self.results: list[tuple] = []
+        self.outcomes: list[Event] = []         # applied by their batch applier
+        self.contactable: set[str] = set()      # people who agreed to be contacted
+        self.follow_ups: list[tuple] = []       # written last, in date order
         self.versions: dict[tuple[str, str], dict[str, int]] = defaultdict(dict)
         self.count = 0
 
@@ -118,6 +126,10 @@ class _Writer:
             conn.executemany(
                 "INSERT INTO checklist_result (session_id, participant_id, item_id, state, "
                 "hlc, device_id) VALUES (?, ?, ?, ?, ?, ?)", self.results)
+            if self.outcomes:
+                outcome_records.apply_batch(conn, [(e.as_row(), e.fields, e.base)
+                                                   for e in self.outcomes])
+        self.outcomes.clear()
         self.events.clear()
         self.entity_events.clear()
         self.later.clear()
@@ -210,6 +222,8 @@ def generate(store: Store, n_participants: int = 600, n_sessions: int = 40, *,
     existing = store.database.scalar("SELECT count(*) FROM participant") or 0
     rng = random.Random(f"{seed}:{existing}" if existing else seed)
     today = today or dt.date.today()
+    # Outcomes draw from their own stream, so the rest of a seed's programme stays the same.
+    outcome_rng = random.Random(f"{seed}:{existing}:outcomes")
     now = pack(int(dt.datetime.now(dt.UTC).timestamp() * 1000), 0)
     writer = _Writer(store, now)
     n_sessions = max(1, n_sessions)
@@ -276,7 +290,8 @@ def generate(store: Store, n_participants: int = 600, n_sessions: int = 40, *,
             registered_now: list[str] = []
             for k in range(fresh):
                 registered_now.append(_register(writer, rng, place.code, day, trainer,
-                                                device, t0 + k + 1))
+                                                device, t0 + k + 1,
+                                                contact=outcome_rng.random() < 0.5))
             result.participants += fresh
             registered[place.province_code] += registered_now
             continue
@@ -285,7 +300,8 @@ def generate(store: Store, n_participants: int = 600, n_sessions: int = 40, *,
         for _ in range(fresh):
             home = place.code if rng.random() < 0.7 else rng.choice(
                 by_province[place.province_code])
-            person = _register(writer, rng, home, day, trainer, device, stamp(day, minute))
+            person = _register(writer, rng, home, day, trainer, device, stamp(day, minute),
+                               contact=outcome_rng.random() < 0.5)
             minute += 1
             present.append(person)
             if rng.random() < 0.01 and result.participants + fresh < n_participants:
@@ -326,6 +342,8 @@ def generate(store: Store, n_participants: int = 600, n_sessions: int = 40, *,
                     writer.results += [(session_id, p, item, state, moment, device)
                                        for p in group]
                     result.checklist_results += len(group)
+        _outcomes(writer, outcome_rng, result, Held(session_id, day, tuple(chosen), device),
+                  present, today, stamp(day, 200))
         if day < today:
             closed = writer.stamp(device, stamp(day, 240))
             writer.later.append(writer.event(
@@ -335,6 +353,7 @@ def generate(store: Store, n_participants: int = 600, n_sessions: int = 40, *,
             writer.flush()
             if progress:
                 progress(index + 1, n_sessions)
+    _write_follow_ups(writer, result)
     writer.flush()
     if progress:
         progress(n_sessions, n_sessions)
@@ -343,15 +362,134 @@ def generate(store: Store, n_participants: int = 600, n_sessions: int = 40, *,
     return result
 
 
+@dataclass(frozen=True)
+class Held:
+    """A session that took place (what its outcome records need)."""
+
+    id: str
+    day: dt.date
+    modules: tuple[str, ...]
+    device: str
+
+
+def _outcomes(writer: _Writer, rng: random.Random, result: Result, held: Held,
+              present: list[str], today: dt.date, moment: int) -> None:
+    """Quick checks, the scam tally and follow-ups of one session that took place.
+
+    Most groups answer one by one, a few large ones by hands; about half know the
+    right answer before a module and most after it; a few people leave early (no
+    "after"). Newcomers agree to be contacted about half the time, and about two
+    in three of those due were followed up by now.
+    """
+    catalogue_modules = catalogue.modules()
+    for slug in held.modules:
+        module = catalogue_modules.get(slug)
+        if module is None or not module.quick_checks:
+            continue
+        if len(present) > 45 and rng.random() < 0.5:
+            moment = _class_counts(writer, rng, held, slug, module.quick_checks, len(present),
+                                   moment)
+            continue
+        for phase, knows in (("before", 0.45), ("after", 0.8)):
+            for person in present:
+                if phase == "after" and rng.random() < 0.06:
+                    continue                            # left early
+                answers, correct = {}, {}
+                for question in module.quick_checks:
+                    right = min(question.good, default=0)
+                    wrong = [i for i in range(len(question.answers)) if i != right] or [right]
+                    answers[question.id] = right if rng.random() < knows else rng.choice(wrong)
+                    correct[question.id] = int(answers[question.id] in question.good)
+                moment = writer.stamp(held.device, moment + 1)
+                writer.outcomes.append(writer.event(
+                    held.device, moment, outcome_records.QUIZ_ANSWER, held.id,
+                    {"session_id": held.id, "participant_id": person, "module": slug,
+                     "phase": phase, "answers": answers, "correct": correct}))
+                result.quiz_answers += len(answers)
+    if present and rng.random() < 0.8:
+        counts = {kind.id: min(len(present), int(rng.expovariate(1 / 3) * len(present) / 30))
+                  for kind in catalogue.scam_kinds()}
+        moment = writer.stamp(held.device, moment + 1)
+        writer.outcomes.append(writer.event(
+            held.device, moment, outcome_records.SCAM_TALLY, held.id,
+            {"session_id": held.id, "counts": counts}))
+    _follow_ups(writer, rng, held, present, today)
+
+
+def _class_counts(writer: _Writer, rng: random.Random, held: Held, slug: str,
+                  questions: tuple[catalogue.Question, ...], hands: int, moment: int) -> int:
+    """Hands per answer, before and after, for a group too large to ask one by one."""
+    for phase, knows in (("before", 0.45), ("after", 0.8)):
+        for question in questions:
+            right = min(question.good, default=0)
+            counts = [0] * len(question.answers)
+            for _ in range(hands):
+                counts[right if rng.random() < knows
+                       else rng.randrange(len(question.answers))] += 1
+            moment = writer.stamp(held.device, moment + 1)
+            writer.outcomes.append(writer.event(
+                held.device, moment, outcome_records.QUIZ_COUNT, held.id,
+                {"session_id": held.id, "module": slug, "phase": phase,
+                 "question_id": question.id, "counts": counts, "correct": right}))
+    return moment
+
+
+def _follow_ups(writer: _Writer, rng: random.Random, held: Held, present: list[str],
+                today: dt.date) -> None:
+    """Follow-ups 28-42 days after the session, for sessions long enough ago; kept aside
+    and written after every session, so no device's clock jumps ahead of its sessions."""
+    if (today - held.day).days < 28:
+        return
+    catalogue_modules = catalogue.modules()
+    for person in present:
+        if person not in writer.contactable or rng.random() < 0.35:
+            continue
+        day = min(today, held.day + dt.timedelta(days=rng.randint(28, 42)))
+        for slug in held.modules:
+            module = catalogue_modules.get(slug)
+            if module is None or not module.follow_ups:
+                continue
+            answers, safe = {}, {}
+            for question in module.follow_ups:
+                good = sorted(question.good) or [0]
+                others = [i for i in range(len(question.answers)) if i not in good] or good
+                answers[question.id] = rng.choice(good) if rng.random() < 0.7 \
+                    else rng.choice(others)
+                safe[question.id] = int(answers[question.id] in question.good)
+            writer.follow_ups.append((day, held.device, person, {
+                "participant_id": person, "module": slug, "session_id": held.id,
+                "method": rng.choice(("phone", "phone", "visit")), "date": day.isoformat(),
+                "answers": answers, "safe": safe}))
+
+
+def _write_follow_ups(writer: _Writer, result: Result) -> None:
+    for day, device, person, fields in sorted(writer.follow_ups, key=lambda f: f[0]):
+        writer.outcomes.append(writer.event(device, _noon(day), outcome_records.FOLLOW_UP,
+                                            person, fields))
+        result.follow_ups += 1
+    writer.follow_ups.clear()
+
+
+def _noon(day: dt.date) -> int:
+    moment = dt.datetime.combine(day, dt.time(12, 0), dt.UTC)
+    return pack(int(moment.timestamp() * 1000), 0)
+
+
 def _register(writer: _Writer, rng: random.Random, village: str, day: dt.date, trainer: str,
-              device: str, hlc: int, copy_of: dict | None = None) -> str:
+              device: str, hlc: int, copy_of: dict | None = None,
+              contact: bool = False) -> str:
     fields = _person_fields(rng, village, day, trainer)
+    if contact:                 # agreed to be contacted for a follow-up
+        fields.update(contact_consent=True, contact_consent_date=day.isoformat(),
+                      contact_consent_by=trainer)
     if copy_of is not None:
         fields.update({k: copy_of[k] for k in ("sex", "birth_year", "age_band", "village_code")})
         fields["display_name"] = _variant(copy_of["display_name"], rng)
     person = str(_uuid(rng))
     writer.entity_events["participant"].append(
         writer.event(device, hlc, "participant", person, fields))
+    if contact:
+        writer.contactable.add(person)
     return person
 
 

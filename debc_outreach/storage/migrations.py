@@ -460,6 +460,127 @@ def _skills_index_covers_state(conn: sqlite3.Connection) -> None:
     """)
 
 
+def _quarantine(conn: sqlite3.Connection) -> None:
+    """Devices whose chain is held from an event that failed admission (storage/quarantine)."""
+    from debc_outreach.storage import quarantine
+
+    quarantine.create(conn)
+    # Birth years that are not numbers (older versions stored them) now count as unknown:
+    # recount those people's visits.
+    conn.execute("INSERT INTO report_visit_dirty SELECT '', id FROM participant "
+                 "WHERE typeof(birth_year) != 'integer' ON CONFLICT DO NOTHING")
+def _quick_checks_and_tallies(conn: sqlite3.Connection) -> None:
+    """Quick-check answers per person and per class, and the anonymous scam tally
+    (synced entities `quiz_answer`, `quiz_count`, `scam_tally`; appliers in
+    storage/projection/outcomes.py). Each row keeps who wrote it last (hlc,
+    device_id): the last writer wins per cell."""
+    _run(conn, """
+        CREATE TABLE quiz_answer (
+            session_id TEXT NOT NULL,
+            participant_id TEXT NOT NULL,
+            module TEXT NOT NULL,
+            phase TEXT NOT NULL,
+            question_id TEXT NOT NULL,
+            answer INTEGER NOT NULL,
+            correct INTEGER NOT NULL DEFAULT 0,
+            hlc INTEGER NOT NULL,
+            device_id TEXT NOT NULL,
+            PRIMARY KEY (session_id, participant_id, module, phase, question_id)
+        ) WITHOUT ROWID;
+        CREATE INDEX quiz_answer_participant ON quiz_answer (participant_id);
+        CREATE TABLE quiz_count (
+            session_id TEXT NOT NULL,
+            module TEXT NOT NULL,
+            phase TEXT NOT NULL,
+            question_id TEXT NOT NULL,
+            answer INTEGER NOT NULL,
+            count INTEGER NOT NULL,
+            correct INTEGER NOT NULL DEFAULT 0,
+            hlc INTEGER NOT NULL,
+            device_id TEXT NOT NULL,
+            PRIMARY KEY (session_id, module, phase, question_id, answer)
+        ) WITHOUT ROWID;
+        CREATE TABLE scam_tally (
+            session_id TEXT NOT NULL,
+            kind TEXT NOT NULL,
+            count INTEGER NOT NULL,
+            hlc INTEGER NOT NULL,
+            device_id TEXT NOT NULL,
+            PRIMARY KEY (session_id, kind)
+        ) WITHOUT ROWID
+    """)
+
+
+def _follow_ups(conn: sqlite3.Connection) -> None:
+    """Follow-up answers a month after a session (synced entity `follow_up`), and the
+    participant's consent to be contacted for them (fields of `participant`)."""
+    _run(conn, """
+        ALTER TABLE participant ADD COLUMN contact_consent INTEGER NOT NULL DEFAULT 0;
+        ALTER TABLE participant ADD COLUMN contact_consent_date TEXT NOT NULL DEFAULT '';
+        ALTER TABLE participant ADD COLUMN contact_consent_by TEXT NOT NULL DEFAULT '';
+        CREATE TABLE follow_up (
+            participant_id TEXT NOT NULL,
+            module TEXT NOT NULL,
+            question_id TEXT NOT NULL,
+            answer INTEGER NOT NULL,
+            safe INTEGER NOT NULL DEFAULT 0,
+            date TEXT NOT NULL,
+            method TEXT NOT NULL,
+            session_id TEXT NOT NULL DEFAULT '',
+            hlc INTEGER NOT NULL,
+            device_id TEXT NOT NULL,
+            PRIMARY KEY (participant_id, module, question_id)
+        ) WITHOUT ROWID;
+        CREATE INDEX follow_up_session ON follow_up (session_id)
+    """)
+
+
+_QUIZ_SCORE_ADD = """INSERT INTO quiz_score VALUES (NEW.session_id, NEW.participant_id,
+        NEW.module, NEW.phase, 1, NEW.correct)
+    ON CONFLICT DO UPDATE SET answers = answers + 1, correct = correct + excluded.correct;"""
+_QUIZ_SCORE_TAKE = """UPDATE quiz_score SET answers = answers - 1, correct = correct - OLD.correct
+    WHERE session_id = OLD.session_id AND participant_id = OLD.participant_id
+      AND module = OLD.module AND phase = OLD.phase;
+    DELETE FROM quiz_score WHERE session_id = OLD.session_id
+      AND participant_id = OLD.participant_id AND module = OLD.module AND phase = OLD.phase
+      AND answers <= 0;"""
+QUIZ_SCORE_TRIGGERS = (
+    f"CREATE TRIGGER quiz_score_insert AFTER INSERT ON quiz_answer BEGIN {_QUIZ_SCORE_ADD} END",
+    f"""CREATE TRIGGER quiz_score_update AFTER UPDATE ON quiz_answer BEGIN {_QUIZ_SCORE_TAKE}
+        {_QUIZ_SCORE_ADD} END""",
+    f"CREATE TRIGGER quiz_score_delete AFTER DELETE ON quiz_answer BEGIN {_QUIZ_SCORE_TAKE} END",
+)
+
+
+def _outcome_figures(conn: sqlite3.Connection) -> None:
+    """Outcome figures (reports/outcomes.py) read two things faster.
+
+    `quiz_score` holds, per record, session, module and phase, the answers given and
+    how many are correct, kept by triggers on `quiz_answer` (an answer added, changed
+    by a newer one, or removed with a name), so the figures read one row where a
+    person answered three to five questions. And the session index of the counted
+    visits covers the person, date, place, device, sex, age band and disability, so
+    meeting an answer's visit reads the index alone (it still serves recounting a
+    session).
+    """
+    _run(conn, """
+        CREATE TABLE quiz_score (
+            session_id TEXT NOT NULL,
+            participant_id TEXT NOT NULL,
+            module TEXT NOT NULL,
+            phase TEXT NOT NULL,
+            answers INTEGER NOT NULL,
+            correct INTEGER NOT NULL,
+            PRIMARY KEY (session_id, participant_id, module, phase)
+        ) WITHOUT ROWID;
+        INSERT INTO quiz_score SELECT session_id, participant_id, module, phase, count(*),
+            sum(correct) FROM quiz_answer GROUP BY session_id, participant_id, module, phase;
+        DROP INDEX report_visit_session;
+        CREATE INDEX report_visit_session ON report_visit (session_id, person, date, village,
+                                                           sex, age_band, disability, device)
+    """)
+    for trigger in QUIZ_SCORE_TRIGGERS:      # one statement each: they hold semicolons
+        conn.execute(trigger)
 def _report_visit_first_marks(conn: sqlite3.Connection) -> None:
     """Counted visits carry their person's first-visit marks, so the dashboard counts
     people of a million check-ins without DISTINCT: the table is made again."""
@@ -483,6 +604,10 @@ MIGRATIONS: tuple[Migration, ...] = (
     Migration("0012_local_preferences", _local_preferences),
     Migration("0013_report_visits", _report_visits),
     Migration("0014_skills_index_covers_state", _skills_index_covers_state),
+    Migration("0017_quarantine", _quarantine),
+    Migration("0018_quick_checks_and_tallies", _quick_checks_and_tallies),
+    Migration("0019_follow_ups", _follow_ups),
+    Migration("0020_outcome_figures", _outcome_figures),
     Migration("0021_report_visit_first_marks", _report_visit_first_marks),
 )
 

@@ -61,7 +61,8 @@ COLUMNS = ("p.id, p.display_name, p.sex, p.birth_year, p.age_band, p.village_cod
 def from_row(row) -> Participant:
     disability = row[7]
     unknown = disability is None or disability == UNKNOWN_DISABILITY
-    return Participant(row[0], row[1], row[2], row[3] or None, row[4], row[5], row[6],
+    return Participant(row[0], row[1], row[2], people.known_birth_year(row[3]), row[4],
+                       row[5], row[6],
                        None if unknown else bool(disability), row[8], row[9])
 
 
@@ -108,6 +109,8 @@ def _checked_fields(fields: dict) -> dict:
         raise UserError(_("Unknown age band {band}.").format(band=out["age_band"]))
     if "consent" in out and out["consent"] not in ("", "yes", "no"):
         raise UserError(_("Consent must be yes or no."))
+    if "contact_consent" in out:
+        out["contact_consent"] = bool(out["contact_consent"])
     if "wg" in out:
         out["wg"] = wg.clean_answers(out["wg"])
     return out
@@ -118,8 +121,10 @@ def _checked_fields(fields: dict) -> dict:
 def add_participant(store: Store, display_name: str, *, sex: str = "X",
                     birth_year: int | None = None, age_band: str = "", village_code: str = "",
                     phone: str = "", wg_answers: dict | None = None, consent: str = "",
-                    recorded_by: str = "", participant_id: str | None = None) -> Participant:
-    """Register a person (one event). Consent records today's date and who recorded it."""
+                    contact_consent: bool = False, recorded_by: str = "",
+                    participant_id: str | None = None) -> Participant:
+    """Register a person (one event). Consent records today's date and who recorded it;
+    so does `contact_consent` (agrees to be contacted for a follow-up)."""
     fields = _checked_fields({
         "display_name": display_name, "sex": sex, "birth_year": birth_year,
         "age_band": "" if birth_year else age_band, "village_code": village_code.strip(),
@@ -128,6 +133,9 @@ def add_participant(store: Store, display_name: str, *, sex: str = "X",
     if consent:
         fields["consent_date"] = dt.date.today().isoformat()
         fields["consent_by"] = recorded_by
+    if contact_consent:
+        fields.update(contact_consent=True, contact_consent_date=dt.date.today().isoformat(),
+                      contact_consent_by=recorded_by)
     new = participant_id or new_id()
     store.record("participant", new, fields)
     return get(store.database, new)
@@ -142,6 +150,12 @@ def update_participant(store: Store, participant_id: str, **changes) -> Particip
     if fields.get("consent") and fields["consent"] != current.consent:
         fields["consent_date"] = dt.date.today().isoformat()
         fields.setdefault("consent_by", "")
+    if "contact_consent" in fields:
+        if fields["contact_consent"] == has_contact_consent(store.database, participant_id):
+            del fields["contact_consent"]
+        else:
+            fields["contact_consent_date"] = dt.date.today().isoformat()
+            fields.setdefault("contact_consent_by", "")
     if fields:
         store.record("participant", participant_id, fields)
     return get(store.database, participant_id)
@@ -194,6 +208,15 @@ def get(database: Database, participant_id: str) -> Participant | None:
     rows = database.conn.execute(f"SELECT {COLUMNS} FROM participant p WHERE p.id = ?",
                                  (participant_id,)).fetchall()
     return from_row(rows[0]) if rows else None
+
+
+def has_contact_consent(database: Database, participant_id: str) -> bool:
+    """Did the person agree to be contacted for a follow-up? (A merged record answers
+    with the kept record's consent.)"""
+    return bool(database.scalar(
+        "SELECT k.contact_consent FROM participant p JOIN participant k ON k.id = "
+        "CASE WHEN p.merged_into != '' THEN p.merged_into ELSE p.id END WHERE p.id = ?",
+        (participant_id,)))
 
 
 def require(database: Database, participant_id: str) -> Participant:

@@ -46,10 +46,12 @@ ATTENDANCE_WHERE = (
     "WHERE a2.session_id = a.session_id AND a2.present = 1 AND a2.participant_id != m.id "
     "AND (m2.id = m.merged_into OR (m2.merged_into = m.merged_into AND m2.id < m.id))))")
 
-# Age band at the session date (core/people.age_band in SQL).
+# Age band at the session date (core/people.age_band in SQL). A birth year that is not a
+# number (stored by an older version) counts as unknown.
 _AGE = "(CAST(substr(s.date, 1, 4) AS INTEGER) - p.birth_year)"
 AGE_BAND_SQL = (
-    f"(CASE WHEN p.birth_year > 0 THEN CASE WHEN {_AGE} < 15 THEN '0-14' "
+    "(CASE WHEN typeof(p.birth_year) = 'integer' AND p.birth_year > 0 THEN "
+    f"CASE WHEN {_AGE} < 15 THEN '0-14' "
     f"WHEN {_AGE} <= 24 THEN '15-24' WHEN {_AGE} < 60 THEN '25-59' ELSE '60+' END "
     "WHEN p.age_band IN ('0-14', '15-24', '25-59', '60+') THEN p.age_band ELSE '' END)")
 
@@ -70,7 +72,9 @@ CREATE TABLE report_visit (
     prev_in_province TEXT,
     PRIMARY KEY (person, date, session_id)
 ) WITHOUT ROWID;
-CREATE INDEX report_visit_session ON report_visit (session_id);
+-- covers what outcome figures read of a session's visits (and serves recounting one)
+CREATE INDEX report_visit_session ON report_visit (session_id, person, date, village, sex,
+                                                   age_band, disability, device);
 -- covers every figure, so a period is counted from this index alone
 CREATE INDEX report_visit_date ON report_visit (date, village, sex, age_band, disability,
                                                 consent, device, prev_date, prev_in_province);

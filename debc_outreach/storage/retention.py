@@ -11,6 +11,8 @@ The purge is local and never travels:
 - the projection row keeps sex, age, village, disability, consent and every
   attendance and tick, so all counts stay the same; the name becomes a neutral
   label (`#` and the first 8 characters of the id) and the phone is emptied;
+- the person's own quick-check and follow-up answers are removed with the name
+  (rows and events); class counts and scam tallies, which name nobody, stay;
 - the events that carried the name or phone become hash-only stand-ins
   (op "redacted", exactly what a device outside a record's scope holds; the
   hash chain still verifies and the coordinator, who already has the full
@@ -184,6 +186,7 @@ def apply_retention(store: Store, now: dt.datetime | None = None) -> RetentionRe
                     "WHERE entity = 'issued_certificate' AND op != 'redacted' "
                     "AND json_extract(fields, '$.participant_id') = ?", (pid,)).rowcount
                 conn.execute("DELETE FROM issued_certificate WHERE participant_id = ?", (pid,))
+                count += _remove_personal_answers(conn, pid)
                 conn.execute("DELETE FROM conflict WHERE entity = 'participant' "
                              "AND entity_id = ? AND field IN ('display_name', 'phone')", (pid,))
                 conn.execute(
@@ -203,6 +206,17 @@ def apply_retention(store: Store, now: dt.datetime | None = None) -> RetentionRe
     return RetentionResult(days, len(targets), redacted, already)
 
 
+def _remove_personal_answers(conn, participant_id: str) -> int:
+    """A person's own quick-check and follow-up answers leave with their name; the
+    class counts and scam tallies (no names) stay. Returns the events redacted."""
+    conn.execute("DELETE FROM quiz_answer WHERE participant_id = ?", (participant_id,))
+    conn.execute("DELETE FROM follow_up WHERE participant_id = ?", (participant_id,))
+    return conn.execute(
+        "UPDATE event SET op = 'redacted', fields = '{}', base = '{}' "
+        "WHERE entity IN ('quiz_answer', 'follow_up') AND op != 'redacted' "
+        "AND json_extract(fields, '$.participant_id') = ?", (participant_id,)).rowcount
+
+
 def _replace_backups(store: Store, now: dt.datetime | None) -> None:
     """Older backups still hold the removed names: write a fresh one, then delete them.
 
@@ -210,14 +224,21 @@ def _replace_backups(store: Store, now: dt.datetime | None) -> None:
     backup is not needed to get them back; records not yet acknowledged are in the
     fresh backup. If the fresh backup cannot be written, the old ones stay.
     """
-    from debc_outreach.storage.backup import backup_database
+    import shutil
+
+    from debc_outreach.storage.backup import LOG_BACKUP_SUFFIX, RESTORE_KEPT_PREFIX, backup_database
 
     folder = store.backup_dir
-    older = sorted(folder.glob("*.sqlite")) if folder.exists() else []
+    older = sorted([*folder.glob("*.sqlite"), *folder.glob(f"*{LOG_BACKUP_SUFFIX}"),
+                    *folder.glob(f"{RESTORE_KEPT_PREFIX}*")]) if folder.exists() else []
     stamp = (now or _now()).strftime("%Y%m%d-%H%M%S")
     fresh = backup_database(store.database, folder / f"after-retention-{stamp}.sqlite")
     for old in older:
-        if old != fresh:
+        if old == fresh:
+            continue
+        if old.is_dir():                 # the data kept from before a restore
+            shutil.rmtree(old, ignore_errors=True)
+        else:
             old.unlink(missing_ok=True)
     log.info("retention: replaced %d older backups by %s", len(older), fresh.name)
 

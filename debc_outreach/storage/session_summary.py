@@ -78,10 +78,14 @@ class HistoryEntry:
 
 
 def history(database: Database, session_id: str) -> list[HistoryEntry]:
-    """Every change to the session, its attendance and its checklist, oldest first."""
+    """Every change to the session, its attendance, checklist, class counts and scam
+    tally, oldest first; people's own quick-check answers only when they amend a closed
+    session (one line per key press would bury the rest)."""
     cursor = database.conn.execute(
-        f"SELECT {EVENT_COLUMNS} FROM event WHERE entity IN ('session', 'attendance', "
-        "'checklist') AND entity_id = ? ORDER BY hlc, device_id", (session_id,))
+        f"SELECT {EVENT_COLUMNS} FROM event WHERE (entity IN ('session', 'attendance', "
+        "'checklist', 'quiz_count', 'scam_tally') OR (entity = 'quiz_answer' AND "
+        "json_extract(fields, '$.reason') IS NOT NULL)) AND entity_id = ? "
+        "ORDER BY hlc, device_id", (session_id,))
     entries = []
     for row in cursor:
         event = event_from_row(row)

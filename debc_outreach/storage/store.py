@@ -18,10 +18,11 @@ from debc_outreach.core.ids import new_id
 from debc_outreach.errors import UserError
 from debc_outreach.i18n import _
 from debc_outreach.storage import events, migrations, private_temp, projection, vault
-from debc_outreach.storage.backup import daily_backup
+from debc_outreach.storage.backup import finish_interrupted_restore
 from debc_outreach.storage.database import DB_FILENAME, Database
 from debc_outreach.storage.events import Event
 from debc_outreach.storage.private_temp import PrivateTemp
+from debc_outreach.storage.projection.validate import describe, event_problems
 
 log = logging.getLogger(__name__)
 
@@ -37,20 +38,6 @@ def ensure_writable_folder(folder: Path) -> None:
         raise UserError(_("The data folder {folder} cannot be written to ({reason}). "
                           "Choose another folder with --data-dir or fix its permissions.")
                         .format(folder=folder, reason=error.strerror or error)) from error
-
-
-def _daily_backup_or_failure(database: Database, backup_dir: Path) -> str:
-    """Write today's backup; on failure (a full disk) return why, so the caller warns.
-
-    A missing backup must not stop the work: reading and exporting need no
-    space, and writing goes on as long as SQLite finds room.
-    """
-    try:
-        daily_backup(database, backup_dir)
-    except UserError as error:
-        log.warning("daily backup failed: %s", error)
-        return str(error).rstrip(".")
-    return ""
 
 
 def _private_temp(data_dir: Path) -> PrivateTemp:
@@ -73,16 +60,22 @@ class Store:
         self.device_id = device_id
         self._clock = clock
         self._temp = temp
-        self.backup_failure = ""      # why today's backup could not be written, if it failed
+        # Why today's backup was not made, if it failed or was skipped (a full disk): set
+        # by whoever makes it (the GUI after its window shows, the command line at open).
+        self.backup_failure = ""
 
     @property
     def backup_warning(self) -> str:
         """What to tell the user when today's backup failed ("" when it did not)."""
         if not self.backup_failure:
             return ""
+        return self.warning_for_failed_backup(self.backup_failure)
+
+    @staticmethod
+    def warning_for_failed_backup(reason: str) -> str:
         return _("Today's backup was not made: {reason}. Your records are safe and you can "
                  "go on working; make room on the disk so that the next backup is made.").format(
-            reason=self.backup_failure)
+            reason=reason.rstrip("."))
 
     @property
     def temp_dir(self) -> Path:
@@ -109,6 +102,7 @@ class Store:
         first (`vault.remember`), then tasks opening their own Store find it too.
         """
         ensure_writable_folder(data_dir)
+        finish_interrupted_restore(data_dir)
         if key is None:
             key = vault.folder_database_key(data_dir)
         if key is not None:
@@ -125,7 +119,6 @@ class Store:
             device_id = cls._ensure_device(database, device_name)
             temp = _private_temp(data_dir)
             store = cls(data_dir, database, device_id, temp=temp)
-            store.backup_failure = _daily_backup_or_failure(database, cls.backup_dir_for(data_dir))
         except BaseException:
             if temp is not None:
                 temp.close()
@@ -166,10 +159,22 @@ class Store:
             stamp = self.clock.now()
             draft = Event(self.device_id, seq + 1, stamp, entity, entity_id, op, fields,
                           base=base or {}, prev_hash=prev)
+            problems = event_problems(draft)
+            if problems:
+                # The forms check input first: this guards the log against a program error.
+                raise UserError(_("This change was not saved: {problem}").format(
+                    problem=describe(problems)))
             event = Event(**{**draft.__dict__, "hash": draft.computed_hash()})
             events.insert(conn, event)
             projection.apply(conn, event)
         return event
+
+    def reopen(self) -> None:
+        """Open the folder's database again in this same object, after it was replaced (a
+        restore): everything holding this Store keeps working, on the new records."""
+        self.database.reopen(vault.folder_database_key(self.data_dir))
+        self.device_id = self._ensure_device(self.database, "")
+        self._clock = None
 
     def close(self) -> None:
         self.database.close()

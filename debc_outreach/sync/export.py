@@ -10,7 +10,7 @@ from pathlib import Path
 from debc_outreach.core.ids import new_id
 from debc_outreach.errors import UserError
 from debc_outreach.i18n import _
-from debc_outreach.storage import events
+from debc_outreach.storage import events, quarantine
 from debc_outreach.storage.events import EVENT_COLUMNS
 from debc_outreach.storage.store import Store
 from debc_outreach.sync import bundle, codec, content_carry, peers, rescue, trust
@@ -67,7 +67,8 @@ def export_bundle(store: Store, recipient: str, path: Path,
     ).fetchone()[0]]} if held else {}
     # The recipient's own records are included too when it says it holds fewer than we
     # do: a computer restored from an older backup gets its own records back.
-    ranges = {device: [acked.get(device, 0) + 1, head] for device, head in vector.items()
+    ranges = {device: [acked.get(device, 0) + 1, head]
+              for device, head in quarantine.sendable(conn, vector).items()
               if head > acked.get(device, 0)}
     told = dict(vector)
     if rescue.requested(store.data_dir):

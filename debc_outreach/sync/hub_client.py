@@ -22,6 +22,7 @@ from pathlib import Path
 
 from debc_outreach.errors import UserError
 from debc_outreach.i18n import _
+from debc_outreach.storage import quarantine
 from debc_outreach.storage.events import dumps
 from debc_outreach.storage.store import Store
 from debc_outreach.sync import bundle, content_carry, export, hub_protocol, importer, peers, trust
@@ -30,11 +31,35 @@ from debc_outreach.sync.keys import device_keys, verify_signature
 OUTBOX = "hub-outbox"
 SETTINGS_FILE = "sync-hub.json"
 MAX_ROUNDS = 1000                 # delta bundles per sync (each up to 50,000 events)
+MAX_REFUSED_DEVICES = 20          # relayed devices a push may leave out after refusals
 Progress = Callable[[int, int, str], None]
 
 
 class HubError(UserError):
-    """The hub could not be reached or refused; the message says why in one line."""
+    """The hub could not be reached or refused; the message says why in one line.
+
+    The subclasses tell the kinds apart: the network or the address, records the
+    hub refused, a fault of the hub itself."""
+
+
+class HubUnreachable(HubError):
+    """No answer: the network, the address, the proxy."""
+
+
+class HubRecordsRefused(HubError):
+    """The hub answered, and refused records of a bundle (nothing of it was stored).
+    `device_id` and `seq` name the first refused record when the hub said which."""
+
+    def __init__(self, message: str, device_id: str = "", seq: int = 0):
+        super().__init__(message)
+        self.device_id, self.seq = device_id, seq
+
+
+class HubServerError(HubError):
+    """The hub answered with an error of its own (5xx, or an answer that is not one)."""
+
+
+REFUSED_RECORDS = "refused_records"     # the code hub/service.py answers refused records with
 
 
 class Cancelled(Exception):
@@ -45,6 +70,7 @@ class Cancelled(Exception):
 class HubSyncResult:
     hub: str = ""
     pushed: int = 0                       # events in the bundles the hub confirmed
+    refused: list[dict] = field(default_factory=list)    # records the hub refused, held here
     pulled: list[importer.ImportReport] = field(default_factory=list)
     cancelled: bool = False
 
@@ -54,7 +80,8 @@ class HubSyncResult:
 
     def as_json(self) -> dict:
         return {"hub": self.hub, "pushed": self.pushed, "received": self.received,
-                "cancelled": self.cancelled, "pulled": [r.as_json() for r in self.pulled]}
+                "cancelled": self.cancelled, "refused": self.refused,
+                "pulled": [r.as_json() for r in self.pulled]}
 
 
 # --- the hub address on this computer ---------------------------------------------------
@@ -120,6 +147,7 @@ class _Session:
         import httpx
 
         last_error = ""
+        server_failed = False
         for attempt in range(self.retries + 1):
             if self.cancelled():
                 raise Cancelled()
@@ -133,6 +161,7 @@ class _Session:
                     if response.status_code == 429 or response.status_code >= 500:
                         response.read()
                         last_error = _error_text(response)
+                        server_failed = response.status_code >= 500
                         wait = response.headers.get("retry-after", "")
                         self._sleep(float(wait) if wait.isdigit() else self._delay(attempt))
                         continue
@@ -147,10 +176,16 @@ class _Session:
                     return response
             except httpx.TransportError as error:
                 last_error = str(error) or type(error).__name__
+                server_failed = False
                 self._sleep(self._delay(attempt))
-        raise HubError(_("The hub could not be reached after {n} attempts ({reason}). Your "
-                         "records are safe; try again later.")
-                       .format(n=self.retries + 1, reason=last_error))
+        if server_failed:
+            raise HubServerError(_("The hub had a problem of its own after {n} attempts "
+                                   "({reason}). Your records are safe; try again later or "
+                                   "tell whoever runs the hub.")
+                                 .format(n=self.retries + 1, reason=last_error))
+        raise HubUnreachable(_("The hub could not be reached after {n} attempts ({reason}). "
+                               "Your records are safe; try again later.")
+                             .format(n=self.retries + 1, reason=last_error))
 
     def _delay(self, attempt: int) -> float:
         return min(30.0, self.backoff * (2 ** attempt)) * random.uniform(0.5, 1.0)
@@ -159,11 +194,33 @@ class _Session:
 def _error_text(response) -> str:
     try:
         return str(response.json().get("error", "")) or f"HTTP {response.status_code}"
-    except ValueError:
+    except (ValueError, AttributeError):
         return f"HTTP {response.status_code}"
 
 
+def _answer(response) -> dict:
+    """The hub's JSON answer; a HubServerError when it is not one."""
+    try:
+        answer = response.json()
+    except ValueError:
+        answer = None
+    if not isinstance(answer, dict):
+        raise HubServerError(_("The hub's answer could not be read (HTTP {status}); tell "
+                               "whoever runs the hub.").format(status=response.status_code))
+    return answer
+
+
 def _refused(response) -> HubError:
+    try:
+        code = response.json().get("code")
+    except (ValueError, AttributeError):
+        code = None
+    if code == REFUSED_RECORDS:
+        answer = response.json()
+        device, seq = answer.get("device_id"), answer.get("seq")
+        return HubRecordsRefused(_("The hub refused records: {reason}").format(
+            reason=_error_text(response)), device if isinstance(device, str) else "",
+            seq if type(seq) is int else 0)
     return HubError(_("The hub refused the request: {reason}").format(
         reason=_error_text(response)))
 
@@ -178,7 +235,7 @@ def _upload(session: _Session, path: Path, report: Progress | None) -> dict:
     response = session.request("GET", target)
     if response.status_code != 200:
         raise _refused(response)
-    state = response.json()
+    state = _answer(response)
     if state.get("status") == "stored":
         return state
     offset = int(state.get("received", 0))
@@ -192,10 +249,15 @@ def _upload(session: _Session, path: Path, report: Progress | None) -> dict:
             if response.status_code == 200:
                 if report:
                     report(total, total, _("Sending records to the hub…"))
-                return response.json()
+                return _answer(response)
             if response.status_code not in (202, 409):
                 raise _refused(response)
-            offset = int(response.json().get("received", 0))
+            try:
+                offset = int(_answer(response).get("received", 0))
+            except (TypeError, ValueError):
+                raise HubServerError(_("The hub's answer could not be read (HTTP {status}); "
+                                       "tell whoever runs the hub.")
+                                     .format(status=response.status_code)) from None
             if report:
                 report(offset, total, _("Sending records to the hub…"))
     raise HubError(_("The hub did not accept the upload; try again later."))
@@ -212,7 +274,38 @@ def _outbox_is_current(store: Store, path: Path) -> bool:
 
 
 def _push(session: _Session, store: Store, hub_id: str, report: Progress | None,
-          held_pack: tuple[str, str] | None) -> int:
+          held_pack: tuple[str, str] | None, result: HubSyncResult) -> int:
+    """Send what the hub lacks. When the hub refuses another device's record that this
+    computer relays (it was stored here before this version checked records), that
+    device's chain is held here from the record on, as a refused import would be, and
+    the rest is sent again without it."""
+    for _attempt in range(MAX_REFUSED_DEVICES):
+        try:
+            return _push_outbox(session, store, hub_id, report, held_pack)
+        except HubRecordsRefused as refused:
+            if not refused.device_id or refused.device_id == store.device_id \
+                    or not _hold_refused(store, refused):
+                raise
+            result.refused.append({"device_id": refused.device_id, "seq": refused.seq,
+                                   "reason": str(refused)})
+    raise HubRecordsRefused(_("The hub refused records of too many devices; see the "
+                              "Sync page."))
+
+
+def _hold_refused(store: Store, refused: HubRecordsRefused) -> bool:
+    """Hold the refused device's chain here; False when it was held there already."""
+    with store.database.transaction() as conn:
+        before = quarantine.first_held_seq(conn, refused.device_id)
+        quarantine.hold(conn, refused.device_id, refused.seq, REFUSED_RECORDS, str(refused),
+                        None)
+        after = quarantine.first_held_seq(conn, refused.device_id)
+    for path in (store.data_dir / OUTBOX).glob(f"*{bundle.SUFFIX}"):
+        path.unlink(missing_ok=True)         # every waiting bundle holds the record
+    return after != before
+
+
+def _push_outbox(session: _Session, store: Store, hub_id: str, report: Progress | None,
+                 held_pack: tuple[str, str] | None) -> int:
     outbox = store.data_dir / OUTBOX
     outbox.mkdir(exist_ok=True)
     waiting = []
@@ -361,7 +454,12 @@ def sync_with_hub(store: Store, url: str, report: Progress | None = None,
     if transport is not None:
         options["transport"] = transport
     try:
-        with httpx.Client(**options) as client:
+        client = httpx.Client(**options)
+    except (httpx.InvalidURL, httpx.UnsupportedProtocol, ValueError) as error:
+        raise HubUnreachable(_("The hub address or proxy setting is not valid ({reason}).")
+                             .format(reason=error)) from error
+    try:
+        with client:
             session = _Session(client, store, cancelled, retries, backoff)
             if report:
                 report(0, 0, _("Connecting to the hub…"))
@@ -369,17 +467,18 @@ def sync_with_hub(store: Store, url: str, report: Progress | None = None,
             if response.status_code != 200:
                 raise _refused(response)
             session.follow_clock(response)
-            hub_cert = _hub_certificate(store, prog, response.json())
+            hub_cert = _hub_certificate(store, prog, _answer(response))
             result.hub = hub_cert.device_id
-            result.pushed = _push(session, store, hub_cert.device_id, report, held_pack)
+            result.pushed = _push(session, store, hub_cert.device_id, report, held_pack,
+                                  result)
             _pull(session, store, result, report, cancelled, held_pack)
             if trust.is_coordinator(store):
                 _send_ack(session, store)
     except Cancelled:
         result.cancelled = True
-    except (httpx.InvalidURL, httpx.UnsupportedProtocol, ValueError) as error:
-        raise HubError(_("The hub address or proxy setting is not valid ({reason}).")
-                       .format(reason=error)) from error
+    except (httpx.InvalidURL, httpx.UnsupportedProtocol) as error:
+        raise HubUnreachable(_("The hub address or proxy setting is not valid ({reason}).")
+                             .format(reason=error)) from error
     return result
 
 

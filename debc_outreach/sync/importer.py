@@ -16,6 +16,11 @@ arrive; one with a newer schema is stored unapplied; one stamped more than
 24 h ahead of this computer's clock is stored, quarantined and not applied.
 A bundle is recorded as imported only at the very end, so an import stopped
 half-way (power cut, cancel) simply continues the next time.
+
+Every event is admitted before it is applied (`_admit`: its fields follow
+the schema of its type). One that is not is stored unapplied with the rest
+of its device's chain from there, held in quarantine (storage/quarantine.py);
+the other devices' events in the same bundle are applied as usual.
 """
 
 from __future__ import annotations
@@ -29,10 +34,10 @@ from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-from debc_outreach.core.hlc import is_too_far_ahead
+from debc_outreach.core.hlc import first_too_far_ahead, is_too_far_ahead
 from debc_outreach.errors import UserError
 from debc_outreach.i18n import _
-from debc_outreach.storage import events, projection
+from debc_outreach.storage import events, projection, quarantine
 from debc_outreach.storage.events import (
     BASE,
     DEVICE_ID,
@@ -47,6 +52,7 @@ from debc_outreach.storage.events import (
     SEQ,
     Event,
 )
+from debc_outreach.storage.projection.validate import describe, row_is_valid, row_problems
 from debc_outreach.storage.scratch import ScratchCipher
 from debc_outreach.storage.store import Store
 from debc_outreach.sync import bulk, bundle, codec, content_carry, peers, rescue, trust
@@ -74,7 +80,9 @@ class ImportReport:
     unapplied: int = 0           # newer schema: stored until the app is upgraded
     released: int = 0            # earlier waiting/quarantined/unapplied events applied now
     rescued: int = 0             # own records moved aside and recorded again (rescue.py)
+    held: int = 0                # refused by admission, or after one refused: quarantine.py
     devices: list[str] = field(default_factory=list)
+    held_devices: list[dict] = field(default_factory=list)   # quarantine.Held.as_json()
 
     def as_json(self) -> dict:
         return asdict(self)
@@ -364,11 +372,60 @@ def _import_verified(store: Store, sealed: bundle.SealedBundle, cert: trust.Cert
     result.devices = sorted(sealed.header["ranges"])
     result.waiting = store.database.scalar("SELECT count(*) FROM sync_waiting WHERE "
                                            "bundle_id = ?", (sealed.bundle_id,))
+    result.held_devices = [held.as_json() for held in
+                           quarantine.held_devices(store.database.conn)
+                           if held.device_id in sealed.header["ranges"]]
     store.database.conn.execute(f"PRAGMA synchronous = {final_sync}")
     if rescue.pending(store):
         rescue.record_again(store)
     _finish(store, sealed, cert, result)
     return result
+
+
+@dataclass(frozen=True)
+class Refusal:
+    """Why an event is not admitted: a stable code and one line for people."""
+
+    code: str
+    reason: str
+
+
+def _admit(conn, decoded: codec.Decoded) -> Refusal | None:
+    """The one admission decision for an arriving event: None when it may be applied.
+
+    Its fields must follow the schema of its type (storage/projection/validate.py).
+    """
+    row, fields = decoded[0], decoded[1]
+    if row_is_valid(row, fields):
+        return None
+    problems = row_problems(row, fields)
+    if not problems:
+        return None
+    return Refusal(problems[0].code, _("Record {seq} ({entity}) is not valid: {problem}")
+                   .format(seq=row[SEQ], entity=row[ENTITY], problem=describe(problems)))
+
+
+def held_reason(store: Store, held: quarantine.Held) -> str:
+    """Why `held` is held, in the current language when it can be told again (the record
+    is checked once more); else the reason recorded when it was held."""
+    row = store.database.conn.execute(
+        f"SELECT {events.EVENT_COLUMNS} FROM event WHERE device_id = ? AND seq = ?",
+        (held.device_id, held.from_seq)).fetchone()
+    if row is not None and row[OP] != codec.REDACTED:
+        row = tuple(row)
+        refusal = _admit(store.database.conn, (row, json.loads(row[FIELDS]),
+                                               json.loads(row[BASE])))
+        if refusal is not None and refusal.code == held.code:
+            return refusal.reason
+    return held.reason
+
+
+def _hold(conn, row: tuple, refusal: Refusal, bundle_id: str | None,
+          held: dict[str, int], result: ImportReport) -> None:
+    """Hold the chain of the event's device from this event on (quarantine.py)."""
+    quarantine.hold(conn, row[DEVICE_ID], row[SEQ], refusal.code, refusal.reason, bundle_id)
+    held[row[DEVICE_ID]] = quarantine.first_held_seq(conn, row[DEVICE_ID]) or row[SEQ]
+    result.held += 1
 
 
 def _applicable(event_row: tuple) -> bool:
@@ -397,11 +454,13 @@ def _apply_chunk(store: Store, chunk: list[codec.Decoded], bundle_id: str,
         heads: dict[str, tuple[int, str]] = {}
         has_waiting = {device for (device,) in
                        conn.execute("SELECT DISTINCT device_id FROM sync_waiting")}
+        held = quarantine.held_from(conn)
         applied_rows: list[tuple] = []           # inserted with applied = 1
         other_rows: list[tuple] = []             # full rows with their `applied` flag
         to_apply: list[codec.Decoded] = []
         applicable: dict[tuple[str, str, int], bool] = {}
         newest = 0
+        too_far = first_too_far_ahead(now_ms)
         device = None
         head_seq, head_hash, waits = 0, "", True
         for decoded in chunk:
@@ -414,13 +473,13 @@ def _apply_chunk(store: Store, chunk: list[codec.Decoded], bundle_id: str,
                 if head is None:
                     head = events.chain_head(conn, device)
                 head_seq, head_hash = head
-                waits = device in has_waiting
+                waits = device in has_waiting or device in held
             if row[SEQ] == head_seq + 1 and row[PREV_HASH] == head_hash and not waits:
                 kind = (row[ENTITY], row[OP], row[SCHEMA_VERSION])
                 ok = applicable.get(kind)
                 if ok is None:
                     ok = applicable[kind] = _applicable(row)
-                if ok and not is_too_far_ahead(row[HLC], now_ms):
+                if ok and row[HLC] < too_far and _admit(conn, decoded) is None:
                     applied_rows.append(row)
                     to_apply.append(decoded)
                     if row[HLC] > newest:
@@ -429,21 +488,21 @@ def _apply_chunk(store: Store, chunk: list[codec.Decoded], bundle_id: str,
                     head_seq, head_hash = row[SEQ], row[HASH]
                     continue
             heads[device] = (head_seq, head_hash)
-            newest = max(newest, _classify(conn, decoded, heads, has_waiting, bundle_id, now_ms,
-                                           other_rows, to_apply, result))
+            newest = max(newest, _classify(conn, decoded, heads, has_waiting, held, bundle_id,
+                                           now_ms, other_rows, to_apply, result))
             head_seq, head_hash = heads[device]
-            waits = device in has_waiting
+            waits = device in has_waiting or device in held
         conn.executemany(_INSERT_APPLIED, applied_rows)
         conn.executemany(_INSERT_EVENT, other_rows)
-        _apply_in_runs(conn, to_apply)
+        apply_in_runs(conn, to_apply)
         if newest:
             store.clock.observe(newest)
 
 
 def _classify(conn, decoded: codec.Decoded, heads: dict[str, tuple[int, str]],
-              has_waiting: set[str], bundle_id: str, now_ms: int, rows: list[tuple],
-              to_apply: list[codec.Decoded], result: ImportReport) -> int:
-    """Duplicate, waiting, quarantined or unapplied events, and chains released by one.
+              has_waiting: set[str], held: dict[str, int], bundle_id: str, now_ms: int,
+              rows: list[tuple], to_apply: list[codec.Decoded], result: ImportReport) -> int:
+    """Duplicate, waiting, held, quarantined or unapplied events, and chains released by one.
 
     Adds rows to insert to `rows` and events to apply to `to_apply`; updates `heads`.
     Returns the newest stamp to apply (0: none).
@@ -470,6 +529,10 @@ def _classify(conn, decoded: codec.Decoded, heads: dict[str, tuple[int, str]],
         applied = 0
         if item_row[OP] == codec.REDACTED:
             applied = 1
+        elif item_row[SEQ] >= held.get(item_row[DEVICE_ID], item_row[SEQ] + 1):
+            result.held += 1
+        elif (refusal := _admit(conn, item)) is not None:
+            _hold(conn, item_row, refusal, bundle_id, held, result)
         elif _applicable(item_row):
             if is_too_far_ahead(item_row[HLC], now_ms):
                 conn.execute("INSERT OR IGNORE INTO sync_quarantine VALUES "
@@ -490,7 +553,7 @@ def _classify(conn, decoded: codec.Decoded, heads: dict[str, tuple[int, str]],
     return newest
 
 
-def _apply_in_runs(conn, to_apply: list[codec.Decoded]) -> None:
+def apply_in_runs(conn, to_apply: list[codec.Decoded]) -> None:
     """Apply events in order; a run of consecutive events of an entity with a batch
     applier (set semantics: attendance, checklist) goes in one call."""
     apply = projection.apply
@@ -552,7 +615,10 @@ def _duplicate(conn, decoded: codec.Decoded, result: ImportReport) -> bool:
 
 
 def _apply_or_hold(conn, event: Event, bundle_id: str | None, now_ms: int,
-                   result: ImportReport) -> int:
+                   result: ImportReport, held: dict[str, int]) -> int:
+    """Apply a stored event now if it may be; returns its stamp (0: not applied)."""
+    if event.seq >= held.get(event.device_id, event.seq + 1):
+        return 0
     if event.schema_version > EVENT_SCHEMA_VERSION:
         result.unapplied += 1
         return 0
@@ -562,8 +628,13 @@ def _apply_or_hold(conn, event: Event, bundle_id: str | None, now_ms: int,
                       trust.iso(trust.now_utc())))
         result.quarantined += 1
         return 0
-    if not _applicable(event.as_row()):
+    row = event.as_row()
+    if not _applicable(row):
         result.unapplied += 1
+        return 0
+    refusal = _admit(conn, (row, event.fields, event.base))
+    if refusal is not None:
+        _hold(conn, row, refusal, bundle_id, held, result)
         return 0
     projection.apply(conn, event)
     conn.execute("UPDATE event SET applied = 1 WHERE device_id = ? AND seq = ?",
@@ -572,25 +643,71 @@ def _apply_or_hold(conn, event: Event, bundle_id: str | None, now_ms: int,
 
 
 def release_pending(store: Store) -> int:
-    """Apply stored-but-unapplied events that now may be (clock caught up, app upgraded)."""
+    """Apply stored-but-unapplied events that now may be (clock caught up, app upgraded).
+
+    Chains held by another version of the app are admitted again first: the upgrade
+    may know how to apply them."""
     now_ms = int(dt.datetime.now(dt.UTC).timestamp() * 1000)
     released = 0
     with store.database.transaction() as conn:
+        for device in quarantine.held_by_other_version(conn):
+            released += _retry(store, conn, device, now_ms)
         rows = conn.execute(
             f"SELECT {events.EVENT_COLUMNS} FROM event WHERE applied = 0 AND op != ? "
-            f"AND schema_version <= ? ORDER BY hlc", (codec.REDACTED, EVENT_SCHEMA_VERSION)
-        ).fetchall()
+            f"AND schema_version <= ? AND NOT {quarantine.SET_ASIDE} ORDER BY hlc",
+            (codec.REDACTED, EVENT_SCHEMA_VERSION)).fetchall()
+        held: dict[str, int] = {}
         for row in rows:
             event = events.from_row(row)
             if is_too_far_ahead(event.hlc, now_ms):
                 continue
             scratch = ImportReport()
-            if _apply_or_hold(conn, event, None, now_ms, scratch):
+            if _apply_or_hold(conn, event, None, now_ms, scratch, held):
                 conn.execute("DELETE FROM sync_quarantine WHERE device_id = ? AND seq = ?",
                              (event.device_id, event.seq))
                 store.clock.observe(event.hlc)     # later local edits stay newer
                 released += 1
     return released
+
+
+def _retry(store: Store, conn, device_id: str, now_ms: int) -> int:
+    """Lift the hold of `device_id` and admit its held events again, in chain order.
+    A refused one holds the chain again from there. Returns how many were applied."""
+    bundle_id = conn.execute("SELECT bundle_id FROM sync_held WHERE device_id = ? AND "
+                             "state = ?", (device_id, quarantine.HELD)).fetchone()
+    from_seq = quarantine.release(conn, device_id)
+    if from_seq is None:
+        return 0
+    rows = conn.execute(f"SELECT {events.EVENT_COLUMNS} FROM event WHERE device_id = ? AND "
+                        f"seq >= ? AND applied = 0 AND op != ? AND NOT {quarantine.SET_ASIDE} "
+                        f"ORDER BY seq", (device_id, from_seq, codec.REDACTED)).fetchall()
+    held: dict[str, int] = {}
+    applied = 0
+    scratch = ImportReport()
+    for row in rows:
+        stamp = _apply_or_hold(conn, events.from_row(row), bundle_id[0] if bundle_id else None,
+                               now_ms, scratch, held)
+        if device_id in held:
+            break
+        if stamp:
+            store.clock.observe(stamp)
+            applied += 1
+    return applied
+
+
+def retry_held(store: Store, device_id: str) -> int:
+    """Coordinator's "Try again": admit the held events of `device_id` once more
+    (after an upgrade, or when the reason is gone). Returns how many were applied."""
+    now_ms = int(dt.datetime.now(dt.UTC).timestamp() * 1000)
+    with store.database.transaction() as conn:
+        return _retry(store, conn, device_id, now_ms)
+
+
+def discard_held(store: Store, device_id: str) -> int:
+    """Coordinator's "Set aside": the held events of `device_id` stay in the log but are
+    never applied; its later events are admitted normally. Returns how many."""
+    with store.database.transaction() as conn:
+        return quarantine.discard(conn, device_id)
 
 
 def _finish(store: Store, sealed: bundle.SealedBundle, cert: trust.Certificate,

@@ -119,7 +119,11 @@ def load_keys(data_dir: Path) -> DeviceKeys | None:
 
 
 def seal_key_file(data_dir: Path) -> bool:
-    """Seal an existing plain key file after PIN set-up; True when there was one."""
+    """After PIN set-up: seal an existing plain key file, and encrypt the backups written
+    before (they hold the records too); True when there was a key file."""
+    from debc_outreach.sync.backup import seal_plain_backups
+
+    seal_plain_backups(data_dir)
     return load_keys(data_dir) is not None
 
 

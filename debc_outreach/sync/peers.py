@@ -8,6 +8,7 @@ from dataclasses import dataclass
 
 from debc_outreach.errors import UserError
 from debc_outreach.i18n import _
+from debc_outreach.storage import quarantine
 from debc_outreach.storage.store import Store
 from debc_outreach.sync import trust
 
@@ -116,7 +117,7 @@ def exchange_counts(store: Store) -> dict[str, int]:
         "unapplied": database.scalar(
             "SELECT count(*) FROM event WHERE applied = 0 AND op != 'redacted' AND NOT EXISTS "
             "(SELECT 1 FROM sync_quarantine q WHERE q.device_id = event.device_id "
-            "AND q.seq = event.seq)") or 0,
+            f"AND q.seq = event.seq) AND NOT {quarantine.SET_ASIDE}") or 0,
     }
 
 
@@ -146,5 +147,6 @@ def held_records(store: Store, limit: int = 100) -> list[HeldRecord]:
              for device, seq, entity, hlc in conn.execute(
                  "SELECT device_id, seq, entity, hlc FROM event WHERE applied = 0 "
                  "AND op != 'redacted' AND NOT EXISTS (SELECT 1 FROM sync_quarantine q WHERE "
-                 "q.device_id = event.device_id AND q.seq = event.seq) LIMIT ?", (limit,))]
+                 "q.device_id = event.device_id AND q.seq = event.seq) "
+                 f"AND NOT {quarantine.SET_ASIDE} LIMIT ?", (limit,))]
     return held[:limit]

@@ -60,9 +60,10 @@ def sync_state(store: Store, records: list[tuple[str, str]]) -> SyncState:
 
 
 def session_sync_state(store: Store, session_id: str) -> SyncState:
-    """For the sessions screen: the session, its attendance and its checklist ticks."""
-    return sync_state(store, [("session", session_id), ("attendance", session_id),
-                              ("checklist", session_id)])
+    """For the sessions screen: the session, its attendance, checklist ticks, quick-check
+    answers and counts, and scam tally."""
+    return sync_state(store, [(entity, session_id) for entity in (
+        "session", "attendance", "checklist", "quiz_answer", "quiz_count", "scam_tally")])
 
 
 def participant_sync_state(store: Store, participant_id: str) -> SyncState:

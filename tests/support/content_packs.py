@@ -105,11 +105,44 @@ km = "កម្មវិធី"
 meaning_en = "A program on the phone"
 meaning_km = "កម្មវិធីមួយនៅក្នុងទូរស័ព្ទ"
 review_km = "draft"
+source_km = "https://example.org/app"
 """
 
 
+SCAM_KINDS = [("fake-prize-bank", "សាររង្វាន់ក្លែងក្លាយ", "Fake prize or bank message"),
+              ("investment-task-job", "ការងារងាយៗ", "Investment or task job"),
+              ("loan-app", "កម្មវិធីខ្ចីលុយ", "Loan app"),
+              ("fake-official", "មន្ត្រីក្លែងក្លាយ", "Fake official"),
+              ("parcel-sms", "សារកញ្ចប់អីវ៉ាន់", "Parcel SMS"),
+              ("fake-app-file", "កម្មវិធីក្លែងក្លាយ", "Fake app file"),
+              ("cloned-voice", "សំឡេងក្លែង", "Cloned voice"),
+              ("id-photo-request", "សុំរូបថតអត្តសញ្ញាណប័ណ្ណ", "ID photo request"),
+              ("other", "ផ្សេងទៀត", "Other")]
+
+YES_NO = ('answers = [{ km = "បាទ/ចាស", en = "Yes" }, { km = "ទេ", en = "No" }, '
+          '{ km = "មិនដឹង", en = "Don\'t know" }]')
+
+
+def scam_kinds_toml(kinds=SCAM_KINDS) -> str:
+    return "".join(f'\n[[scam_kind]]\nid = "{kind}"\nkm = "{km}"\nen = "{en}"\n'
+                   for kind, km, en in kinds)
+
+
+def questions_toml(slug: str, quick_checks: int = 3) -> str:
+    """`quick_checks` valid quick checks and one follow-up question, to append to a module."""
+    lines = []
+    for n in range(1, quick_checks + 1):
+        lines += ["[[quick_check]]", f'id = "{slug}.qc.q{n}"', 'image = "images/question.svg"',
+                  f'km = "សំណួរទី{n}?"', f'en = "Question {n}?"',
+                  'answers = [{ km = "ត្រូវ", en = "Right" }, { km = "ខុស", en = "Wrong" }]',
+                  "correct = 0", "sources = [1]", ""]
+    lines += ["[[follow_up]]", f'id = "{slug}.fu.still-safe"', 'km = "នៅតែមានសុវត្ថិភាពទេ?"',
+              'en = "Still safe?"', YES_NO, "safe = [0]", ""]
+    return "\n".join(lines)
+
+
 def module_toml(slug: str = "phone-basics", version: str = "1.0.0", items=None,
-                duration: int = 45, extra: str = "") -> str:
+                duration: int = 45, extra: str = "", questions: bool = True) -> str:
     items = ITEMS if items is None else items
     lines = [f'slug = "{slug}"', f'version = "{version}"', 'audience = ["everyone"]',
              f"duration_minutes = {duration}", 'tags = ["public-awareness"]',
@@ -118,7 +151,7 @@ def module_toml(slug: str = "phone-basics", version: str = "1.0.0", items=None,
              'en = "reviewed"', "", "[[sources]]", "n = 1", 'url = "https://example.org/a"', ""]
     for key, km, en in items:
         lines += ["[[checklist]]", f'id = "{slug}.{key}"', f'km = "{km}"', f'en = "{en}"', ""]
-    return "\n".join(lines)
+    return "\n".join(lines) + ("\n" + questions_toml(slug) if questions else "")
 
 
 def make_pack(root: Path, version: str = "1.0.0", modules=("phone-basics",),
@@ -127,7 +160,8 @@ def make_pack(root: Path, version: str = "1.0.0", modules=("phone-basics",),
     root.mkdir(parents=True, exist_ok=True)
     (root / "pack.toml").write_text(
         f'id = "test-pack"\nversion = "{version}"\nlanguages = ["km", "en"]\n\n'
-        '[title]\nkm = "កញ្ចប់សាកល្បង"\nen = "Test pack"\n', encoding="utf-8")
+        '[title]\nkm = "កញ្ចប់សាកល្បង"\nen = "Test pack"\n' + scam_kinds_toml(),
+        encoding="utf-8")
     (root / "glossary.toml").write_text(GLOSSARY, encoding="utf-8")
     for slug in modules:
         folder = root / "modules" / slug
@@ -136,6 +170,7 @@ def make_pack(root: Path, version: str = "1.0.0", modules=("phone-basics",),
         (folder / "en.md").write_text(EN, encoding="utf-8")
         (folder / "km.md").write_text(KM, encoding="utf-8")
         (folder / "images" / "phone.svg").write_text(SVG, encoding="utf-8")
+        (folder / "images" / "question.svg").write_text(SVG, encoding="utf-8")
     return root
 
 

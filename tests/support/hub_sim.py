@@ -9,17 +9,25 @@ keeps its events in memory (no data folder), so 50 of them are cheap.
 from __future__ import annotations
 
 import time
+from functools import cache
 from pathlib import Path
 
 import httpx
 
 from debc_outreach.core.hlc import pack
 from debc_outreach.core.ids import new_id
-from debc_outreach.storage import events
+from debc_outreach.storage import events, gazetteer
 from debc_outreach.storage.events import GENESIS_HASH, dumps
 from debc_outreach.storage.store import Store
 from debc_outreach.sync import bundle, codec, hub_protocol, trust
 from debc_outreach.sync.keys import DeviceKeys
+
+
+@cache
+def _first_village(province: str) -> str:
+    """A real village of the province (the hub checks codes against the gazetteer)."""
+    return min(place.code for place in gazetteer.all_villages()
+               if place.code.startswith(province))
 
 
 class SimDevice:
@@ -44,7 +52,7 @@ class SimDevice:
         for _ in range(count):
             seq = len(self.rows) + 1
             fields = {"display_name": f"Person {seq} {self.device_id[:6]}",
-                      "village_code": f"{self.province}010101"}
+                      "village_code": _first_village(self.province)}
             event = events.Event(self.device_id, seq, pack(now + seq, 0), "participant",
                                  new_id(), "set", fields, prev_hash=prev)
             digest = event.computed_hash()

@@ -34,6 +34,11 @@ from debc_outreach.gui.context import AppContext
 from debc_outreach.gui.exchange.enrolment_qr import (
     area_text,
 )
+from debc_outreach.gui.exchange.quarantine_panel import (
+    HeldPanel,
+    RepairDialog,
+    records_to_repair,
+)
 from debc_outreach.gui.exchange.sync_enrolment import Enrolment
 from debc_outreach.gui.page import Page
 from debc_outreach.gui.shell.status_line import StatusLine
@@ -76,7 +81,10 @@ def report_text(report: ImportReport) -> str:
                                            report.quarantined)),
              (report.unapplied, ngettext("{n} kept for a newer app version",
                                          "{n} kept for a newer app version",
-                                         report.unapplied))]
+                                         report.unapplied)),
+             (report.held, ngettext("{n} held in quarantine (see Records held in quarantine)",
+                                    "{n} held in quarantine (see Records held in quarantine)",
+                                    report.held))]
     lines = [text.format(n=i18n.format_number(count)) for count, text in parts if count]
     return "\n".join(lines) or _("Nothing new.")
 
@@ -112,7 +120,13 @@ class SyncPage(Page):
         self.held_button = QPushButton()
         self.held_button.clicked.connect(self.show_held)
         status_row.addWidget(self.held_button)
+        self.repair_button = QPushButton()
+        self.repair_button.setObjectName("recordsToRepair")
+        self.repair_button.clicked.connect(lambda: self.show_records_to_repair())
+        status_row.addWidget(self.repair_button)
         layout.addLayout(status_row)
+        self.held_panel = HeldPanel(context, self._run, self)
+        layout.addWidget(self.held_panel)
         actions = FlowLayout()
         self.send_button = QPushButton()
         self.send_button.setObjectName("sendToCoordinator")
@@ -196,6 +210,10 @@ class SyncPage(Page):
         self.folder_button.setText(_("Sync with folder"))
         self.change_folder_button.setText(_("Change sync folder…"))
         self.held_button.setText(_("Details…"))
+        self.repair_button.setText(_("Records to repair…"))
+        self.repair_button.setToolTip(_("Check every record against today's rules (as "
+                                        "'db check' does) and list those to correct."))
+        self.held_panel.retranslate()
         self.hub_label.setText(_("Hub address:"))
         self.hub_url.setPlaceholderText(_("https://hub.example.org (ask your coordinator)"))
         self.hub_button.setText(_("Sync now"))
@@ -271,6 +289,7 @@ class SyncPage(Page):
                 n=i18n.format_number(counts["unapplied"])))
         self.status.setText("\n".join(lines))
         self.held_button.setVisible(any(counts.values()))
+        self.held_panel.refresh()
         known = peers.list_peers(self.store)
         names = peers.distinct_names({peer.device_id: peer.name for peer in known})
         self.peers.setRowCount(len(known))
@@ -345,6 +364,11 @@ class SyncPage(Page):
                 seq=i18n.format_year(held.seq), entity=held.entity,
                 when=i18n.format_datetime(stamp, "short"), reason=reasons[held.reason]))
         return "\n".join(lines)
+
+    def show_records_to_repair(self) -> RepairDialog:
+        dialog = RepairDialog(records_to_repair(self.store), self)
+        dialog.open()
+        return dialog
 
     def show_held(self) -> None:
         QMessageBox.information(self, _("Records not applied yet"), self.held_text())

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from PySide6.QtWidgets import (
     QButtonGroup,
+    QCheckBox,
     QComboBox,
     QDialog,
     QDialogButtonBox,
@@ -36,6 +37,7 @@ from debc_outreach.gui.widgets.choice_row import ChoiceRow
 from debc_outreach.gui.widgets.village_picker import ProvinceFilter, VillagePicker, village_row
 from debc_outreach.i18n import N_, _
 from debc_outreach.storage import participants
+from debc_outreach.storage.check import record_problems
 from debc_outreach.storage.participants import Participant
 from debc_outreach.storage.store import Store
 
@@ -43,6 +45,11 @@ CONSENT_TEXT = N_(
     "We would like to write down your name, age and village to report on this training. "
     "Your name is only shared inside the programme. You can say no and still take part "
     "fully. Do you agree that we record your name?")
+
+
+CONTACT_CONSENT_TEXT = N_(
+    "May we call or visit you in about a month to ask how you are doing with what you "
+    "learned today?")
 
 
 def consent_text(language: str) -> str:
@@ -110,6 +117,12 @@ class ParticipantDialog(QDialog):
         row.addWidget(self.consent_no)
         row.addStretch(1)
         consent_layout.addLayout(row)
+        self.contact_text = QLabel()
+        self.contact_text.setWordWrap(True)
+        self.contact_consent = QCheckBox()
+        self.contact_text.setBuddy(self.contact_consent)
+        consent_layout.addWidget(self.contact_text)
+        consent_layout.addWidget(self.contact_consent)
         left.addWidget(self.consent_box)
         left.addStretch(1)
         columns.addLayout(left, 1)
@@ -133,6 +146,13 @@ class ParticipantDialog(QDialog):
         wg_layout.addStretch(1)
         columns.addWidget(self.wg_box, 1)
         scroll.setWidget(body)
+        # A record an older version saved with a value today's rules refuse: say which
+        # field to correct (storage/check.py, the same list as `db check`).
+        self.repair_note = QLabel()
+        self.repair_note.setObjectName("recordToRepair")
+        self.repair_note.setWordWrap(True)
+        self.repair_note.setVisible(False)
+        outer.addWidget(self.repair_note)
         outer.addWidget(scroll)
         self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Save
                                         | QDialogButtonBox.StandardButton.Cancel)
@@ -160,6 +180,8 @@ class ParticipantDialog(QDialog):
             self.consent_yes.setChecked(True)
         elif person.consent == "no":
             self.consent_no.setChecked(True)
+        self.contact_consent.setChecked(
+            participants.has_contact_consent(self._store.database, person.id))
 
     def retranslate(self) -> None:
         self.setWindowTitle(_("Edit participant") if self._existing else _("New participant"))
@@ -193,6 +215,18 @@ class ParticipantDialog(QDialog):
         self.consent_text.setText(with_line_breaks(consent_text(self._language)))
         self.consent_yes.setText(_("&Yes, agrees"))
         self.consent_no.setText(_("N&o, does not agree"))
+        self.contact_text.setText(with_line_breaks(label(CONTACT_CONSENT_TEXT,
+                                                         self._language)))
+        self.contact_consent.setText(_("Agrees to be &contacted for a follow-up"))
+        self._flag_stored_problems()
+
+    def _flag_stored_problems(self) -> None:
+        problems = record_problems(self._store.database.conn, entity="participant",
+                                   entity_id=self._existing.id) if self._existing else []
+        self.repair_note.setVisible(bool(problems))
+        self.repair_note.setText(_("An older version saved a value the app no longer "
+                                   "accepts; correct it and save: {problems}").format(
+            problems=" ".join(problem.message for problem in problems)) if problems else "")
 
     def _values(self) -> dict:
         text = self.birth_year.text().strip()
@@ -212,7 +246,8 @@ class ParticipantDialog(QDialog):
         return {"display_name": self.name.text(), "sex": self.sex.value(),
                 "birth_year": year, "age_band": "" if year else self.age_band.currentData(),
                 "village_code": self.village.code(), "phone": self.phone.text().strip(),
-                "wg_answers": answers, "consent": consent}
+                "wg_answers": answers, "consent": consent,
+                "contact_consent": self.contact_consent.isChecked()}
 
     def accept(self) -> None:
         done = attempt(self, self._save)
@@ -228,8 +263,12 @@ class ParticipantDialog(QDialog):
             return participants.add_participant(
                 self._store, name, recorded_by=self._recorded_by, **values)
         current = self._existing
-        before = dict(current.__dict__, wg_answers=self._stored_answers())
+        before = dict(current.__dict__, wg_answers=self._stored_answers(),
+                      contact_consent=participants.has_contact_consent(self._store.database,
+                                                                       current.id))
         changes = {k: v for k, v in values.items() if before.get(k) != v}
         if "consent" in changes:
             changes["consent_by"] = self._recorded_by
+        if "contact_consent" in changes:
+            changes["contact_consent_by"] = self._recorded_by
         return participants.update_participant(self._store, current.id, **changes)

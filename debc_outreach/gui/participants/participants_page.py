@@ -24,9 +24,11 @@ from PySide6.QtWidgets import (
 from debc_outreach import i18n
 from debc_outreach.content.loader import active_pack_dir
 from debc_outreach.core import people
+from debc_outreach.errors import UserError
 from debc_outreach.gui import fonts
 from debc_outreach.gui.changes import run_change
 from debc_outreach.gui.context import AppContext
+from debc_outreach.gui.errors import show_user_error
 from debc_outreach.gui.page import Page
 from debc_outreach.gui.participants.duplicates_dialog import DuplicatesDialog
 from debc_outreach.gui.participants.participant_dialog import ParticipantDialog
@@ -54,8 +56,12 @@ class ParticipantsPage(Page):
         self.add_button.clicked.connect(self.add_participant)
         self.duplicates_button = QPushButton()
         self.duplicates_button.clicked.connect(self.show_duplicates)
+        self.follow_ups_button = QPushButton()
+        self.follow_ups_button.setObjectName("followUpsDueButton")
+        self.follow_ups_button.clicked.connect(self.show_follow_ups_due)
         header.addWidget(self.heading)
         header.addWidget(self.count_label, 1)
+        header.addWidget(self.follow_ups_button)
         header.addWidget(self.duplicates_button)
         header.addWidget(self.add_button)
         layout.addLayout(header)
@@ -121,7 +127,10 @@ class ParticipantsPage(Page):
         self.unmerge_button.clicked.connect(self.unmerge_selected)
         self.certificate_button = QPushButton()        # anyone can check it by its QR code
         self.certificate_button.clicked.connect(lambda: self.save_certificate())
+        self.follow_up_button = QPushButton()
+        self.follow_up_button.clicked.connect(self.record_follow_up)
         buttons.addWidget(self.edit_button)
+        buttons.addWidget(self.follow_up_button)
         buttons.addWidget(self.certificate_button)
         buttons.addWidget(self.unmerge_button)
         for widget in (self.name_label, self.facts, self.history_title):
@@ -150,6 +159,10 @@ class ParticipantsPage(Page):
         self.merged_title.setText(_("Records merged into this person"))
         self.edit_button.setText(_("Edit…"))
         self.certificate_button.setText(_("Certificate (PDF)…"))
+        self.follow_ups_button.setText(_("Follow-ups due…"))
+        self.follow_up_button.setText(_("Follow-up…"))
+        self.follow_up_button.setToolTip(_("Record a follow-up call or visit (only for people "
+                                           "who agreed to be contacted)."))
         self.unmerge_button.setText(_("Un-merge selected"))
         self._fill_combos()
         if hasattr(self, "_current_id"):            # texts in the rows change language too
@@ -217,6 +230,7 @@ class ParticipantsPage(Page):
         self._current_id = person.id if person else ""
         self.edit_button.setEnabled(person is not None)
         self.certificate_button.setEnabled(person is not None)
+        self.follow_up_button.setEnabled(person is not None)
         self.history.clear()
         self.merged.clear()
         if person is None:
@@ -231,6 +245,8 @@ class ParticipantsPage(Page):
                  gazetteer.village_label(person.village_code), person.phone,
                  _("has a disability") if person.disability else "",
                  consent.get(person.consent, ""),
+                 _("agrees to be contacted for a follow-up")
+                 if participants.has_contact_consent(database, person.id) else "",
                  participant_sync_state(self.context.store, person.id).text()]
         self.facts.setText(" · ".join(f for f in facts if f and f != "—"))
         items = {item.id: item for m in catalogue.modules().values() for item in m.items}
@@ -283,6 +299,38 @@ class ParticipantsPage(Page):
         dialog.exec()
         if dialog.merged:
             self.context.announce_change("participant")
+        dialog.deleteLater()
+
+    def show_follow_ups_due(self) -> None:
+        from debc_outreach.gui.participants.follow_ups_dialog import FollowUpsDueDialog
+
+        dialog = FollowUpsDueDialog(self.context, self)
+        dialog.exec()
+        dialog.deleteLater()
+
+    def record_follow_up(self) -> None:
+        """A follow-up for the selected person, on any module they attended that has
+        follow-up questions (also after the due window)."""
+        from debc_outreach.gui.participants.follow_ups_dialog import FollowUpDialog
+
+        if not self._current_id:
+            return
+        database = self.context.store.database
+        if not participants.has_contact_consent(database, self._current_id):
+            show_user_error(self, UserError(_(
+                "This person did not agree to be contacted for a follow-up. Record their "
+                "consent first (edit the participant).")))
+            return
+        attended = [slug for visit in registry.attended(database, self._current_id)
+                    for slug in visit.modules]
+        modules = [slug for slug in dict.fromkeys(attended)
+                   if catalogue.modules().get(slug) and catalogue.modules()[slug].follow_ups]
+        if not modules:
+            show_user_error(self, UserError(_("This person attended no module with follow-up "
+                                              "questions.")))
+            return
+        dialog = FollowUpDialog(self.context, self._current_id, modules, parent=self)
+        dialog.exec()
         dialog.deleteLater()
 
     def unmerge_selected(self) -> None:

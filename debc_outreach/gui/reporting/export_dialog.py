@@ -48,6 +48,7 @@ KINDS = {
     "sessions": N_("Sessions with their counts"),
     "participants": N_("Participants (named only with consent)"),
     "summary": N_("Summary: figures, disaggregation, skills, targets"),
+    "outcomes": N_("Outcomes: quick checks, follow-ups, scam tallies (no names)"),
 }
 FORMATS = {"xlsx": N_("Excel workbook (XLSX)"), "csv": N_("CSV (UTF-8, opens in Excel)"),
            "pdf": N_("PDF (to print)")}
@@ -180,6 +181,7 @@ class ExportDialog(QDialog):
         self._restore_choices()
         self._suggest_name()
         self.kind.currentIndexChanged.connect(self._suggest_name)
+        self.kind.currentIndexChanged.connect(self._show_files)
         for box in self.formats.values():
             box.toggled.connect(self._show_files)
         self.name.textChanged.connect(self._show_files)
@@ -250,7 +252,12 @@ class ExportDialog(QDialog):
         folder, stem = Path(self.folder.text().strip()), self.name.text().strip()
         for fmt in FORMATS:      # a typed extension is not doubled
             stem = stem.removesuffix("." + fmt)
-        return [folder / f"{stem}.{fmt}" for fmt in self.chosen_formats()]
+        stem = stem.removesuffix(".csv.zip").removesuffix(".zip")
+        return [folder / f"{stem}.{self._extension(fmt)}" for fmt in self.chosen_formats()]
+
+    def _extension(self, fmt: str) -> str:
+        """The outcomes' CSV tables go out together in one ZIP."""
+        return "csv.zip" if fmt == "csv" and self.kind.currentData() == "outcomes" else fmt
 
     def _show_files(self) -> None:
         names = ", ".join(path.name for path in self.paths()) if self.name.text().strip() \
@@ -264,10 +271,10 @@ class ExportDialog(QDialog):
             self.folder.setText(chosen)
 
     def requests(self) -> list[ExportRequest]:
-        return [ExportRequest(self.kind.currentData(), path.suffix[1:], path, self.filt,
+        return [ExportRequest(self.kind.currentData(), fmt, path, self.filt,
                               self.language.currentData(), data_dir=self.context.data_dir,
                               column_keys=self.column_keys.isChecked())
-                for path in self.paths()]
+                for fmt, path in zip(self.chosen_formats(), self.paths(), strict=True)]
 
     # --- export -------------------------------------------------------------------
     def start(self) -> None:

@@ -20,6 +20,7 @@ from debc_outreach.errors import UserError
 from debc_outreach.gui.tasks import store_for_this_thread
 from debc_outreach.reports import aggregates, targets
 from debc_outreach.reports.filters import ReportFilter
+from debc_outreach.reports.outcomes import Outcomes, outcomes
 from debc_outreach.storage import driver, report_visits
 from debc_outreach.storage.store import Store
 
@@ -32,6 +33,7 @@ class DashboardData:
     figures: aggregates.Figures
     targets: list[targets.Progress]
     skills_done: bool = True
+    outcomes: Outcomes | None = None
 
 
 class _Signals(QObject):
@@ -92,7 +94,8 @@ class _Run(QRunnable):
                     database, progress=lambda share: self._progress(share, False))
                 database.conn.set_progress_handler(self._outdated, STALE_CHECK_STEPS)
                 # Headline, charts and targets first (seconds on a million rows); the
-                # skills, which walk every checklist result, follow in a second step.
+                # skills and outcomes, which walk every checklist result and answer,
+                # follow in a second step.
                 figures = aggregates.figures(
                     database, self.filt, progress=lambda share: self._progress(share, False))
                 progress = targets.progress(database, self.policy_modules, self.filt)
@@ -100,6 +103,9 @@ class _Run(QRunnable):
                         replace(figures), progress, skills_done=False)):
                     return
                 self.shown = -1.0
+                # Outcomes walk every quick-check answer: with the skills, after the
+                # headline figures are on screen.
+                found = outcomes(database, self.filt)
                 figures.skills = aggregates.skills_by_module(
                     database, self.filt, self.item_ids,
                     progress=lambda share: self._progress(share, True))
@@ -119,7 +125,7 @@ class _Run(QRunnable):
             log.error("dashboard figures failed\n%s", traceback.format_exc())
             self._emit(self.signals.failed, "")
         else:
-            self._emit(self.signals.done, DashboardData(figures, progress))
+            self._emit(self.signals.done, DashboardData(figures, progress, outcomes=found))
 
 
 class FiguresWorker(QObject):

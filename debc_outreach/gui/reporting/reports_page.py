@@ -9,32 +9,31 @@ from __future__ import annotations
 
 import datetime as dt
 
-from PySide6.QtCore import Qt, QTimer
+from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import (
-    QAbstractItemView,
     QFrame,
     QGridLayout,
     QHBoxLayout,
-    QHeaderView,
     QLabel,
     QProgressBar,
     QPushButton,
     QScrollArea,
-    QTableWidget,
-    QTableWidgetItem,
     QVBoxLayout,
     QWidget,
 )
 
 from debc_outreach import i18n
 from debc_outreach.content.labels import TAG_LABELS
-from debc_outreach.core.khmer_text import with_line_breaks
 from debc_outreach.gui import fonts
 from debc_outreach.gui.context import AppContext
 from debc_outreach.gui.page import Page
+from debc_outreach.gui.reporting.outcomes_section import OutcomesSection
 from debc_outreach.gui.reporting.report_charts import ChartWidget
 from debc_outreach.gui.reporting.report_figures_worker import DashboardData, FiguresWorker
 from debc_outreach.gui.reporting.report_filters import FilterBar
+from debc_outreach.gui.reporting.report_tables import fit_height as _fit_height
+from debc_outreach.gui.reporting.report_tables import item as _item
+from debc_outreach.gui.reporting.report_tables import read_only_table as _table
 from debc_outreach.i18n import _, language
 from debc_outreach.reports import chartdata, lookup, targets
 
@@ -59,44 +58,6 @@ class _Figure(QFrame):
         self.caption.setWordWrap(True)
         layout.addWidget(self.value)
         layout.addWidget(self.caption)
-
-
-def _table(columns: int) -> QTableWidget:
-    table = QTableWidget(0, columns)
-    table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-    table.setSelectionMode(QAbstractItemView.SelectionMode.NoSelection)
-    table.verticalHeader().setVisible(False)
-    header = table.horizontalHeader()
-    header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-    header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
-    table.setWordWrap(True)
-    table.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
-    # Wrapped rows get taller when the first column gets narrower; refit once the header
-    # has finished laying out all its sections (row heights read the final widths).
-    refit = QTimer(table, singleShot=True, interval=0)
-    refit.timeout.connect(lambda: _fit_height(table))
-    header.sectionResized.connect(lambda index, _old, _new: index == 0 and refit.start())
-    return table
-
-
-def _fit_height(table: QTableWidget) -> None:
-    """Show every row: the page scrolls, not the table."""
-    table.resizeRowsToContents()
-    height = table.horizontalHeader().height() + 2 * table.frameWidth()
-    height += sum(table.rowHeight(row) for row in range(table.rowCount()))
-    table.setFixedHeight(max(height, table.horizontalHeader().height() * 3))
-
-
-def _item(text: str, number: bool = False) -> QTableWidgetItem:
-    if number:
-        item = QTableWidgetItem(text)
-        item.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
-        return item
-    # Khmer titles have no spaces for Qt to wrap at: give it the break positions, and
-    # the whole text as a tooltip in case a row is still too narrow.
-    item = QTableWidgetItem(with_line_breaks(text))
-    item.setToolTip(text)
-    return item
 
 
 class ReportsPage(Page):
@@ -170,6 +131,8 @@ class ReportsPage(Page):
         tables.addLayout(left, 1)
         tables.addLayout(right, 1)
         layout.addLayout(tables)
+        self.outcomes = OutcomesSection()
+        layout.addWidget(self.outcomes)
         self.scroll = scroll = QScrollArea()
         scroll.setWidgetResizable(True)
         scroll.setFrameShape(QFrame.Shape.NoFrame)
@@ -218,6 +181,7 @@ class ReportsPage(Page):
                                      "with Targets…"))
         self.targets.setHorizontalHeaderLabels([
             _("Measure"), _("Period"), _("Province"), _("Target"), _("Actual"), _("Progress")])
+        self.outcomes.retranslate()
         self._redisplay()
 
     # --- refreshing ------------------------------------------------------------------
@@ -330,6 +294,10 @@ class ReportsPage(Page):
                 self.targets.setItem(row, column, _item(text, is_number))
         _fit_height(self.targets)
         self.targets_empty.setVisible(not data.targets)
+        if data.outcomes is not None:     # counted with the skills, after the rest
+            filt = self.filters.current()
+            self.outcomes.show_outcomes(data.outcomes, catalog,
+                                        bool(filt.province or filt.district))
 
     # --- actions ------------------------------------------------------------------
     def open_export(self) -> None:

@@ -14,6 +14,7 @@ from PySide6.QtWidgets import (
 from debc_outreach import i18n
 from debc_outreach.gui import fonts
 from debc_outreach.gui.sessions.checklist_model import STATE_NAMES
+from debc_outreach.gui.sessions.quick_check_panel import PHASE_NAMES
 from debc_outreach.i18n import _, ngettext
 from debc_outreach.storage import catalogue, participants, session_summary, sessions
 from debc_outreach.storage.database import Database
@@ -97,6 +98,15 @@ def history_lines(database: Database, session_id: str) -> list[str]:
                             "Skill {number}: {state} for {n} people", count).format(
                 number=items.get(fields.get("item_id"), fields.get("item_id")),
                 state=_(STATE_NAMES.get(fields.get("state"), "")), n=i18n.format_number(count))
+        elif entry.entity == "quiz_answer":
+            what = _("Quick check ({phase}) of {name}").format(
+                phase=_(PHASE_NAMES.get(fields.get("phase"), "")),
+                name=name(fields.get("participant_id", "")))
+        elif entry.entity == "quiz_count":
+            what = _("Quick check ({phase}): hands counted for the whole class").format(
+                phase=_(PHASE_NAMES.get(fields.get("phase"), "")))
+        elif entry.entity == "scam_tally":
+            what = _("Scam tally")
         elif fields.get("state") == sessions.PLANNED:
             what = _("Planned")
         elif set(fields) <= {"state", "closed_at"}:

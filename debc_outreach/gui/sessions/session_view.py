@@ -1,10 +1,13 @@
-"""The one screen for a whole session: check-in, live counters, skills grid, close.
+"""The one screen for a whole session: check-in, live counters, skills grid, quick
+checks, scam tally, close.
 
 `SessionView` is the frame: the session's title and actions (details, history,
-sheets, amend, close), the counters, and two panels side by side that share
-the `OpenSession`: `CheckInPanel` (check_in_panel.py) and `SkillsPanel`
-(skills_panel.py). Each panel makes its own changes through `run_change`; the
-view redraws both from the announcement, like every page. Ctrl+Z takes back the
+sheets, scam tally, amend, close), the counters, and two halves side by side
+that share the `OpenSession`: `CheckInPanel` (check_in_panel.py) on the left,
+and on the right the tabs `SkillsPanel` (skills_panel.py) and
+`QuickCheckPanel` (quick_check_panel.py; Ctrl+K goes to it). Each panel makes
+its own changes through `run_change`; the view redraws them all from the
+announcement, like every page. Ctrl+Z takes back the
 skills panel's last "Whole group" fill if it is the latest change, else the
 last check-in.
 """
@@ -22,6 +25,7 @@ from PySide6.QtWidgets import (
     QMenu,
     QPushButton,
     QSplitter,
+    QTabWidget,
     QVBoxLayout,
     QWidget,
 )
@@ -32,6 +36,8 @@ from debc_outreach.gui.changes import run_change
 from debc_outreach.gui.context import AppContext
 from debc_outreach.gui.sessions.check_in_panel import CheckInPanel
 from debc_outreach.gui.sessions.open_session import OpenSession
+from debc_outreach.gui.sessions.quick_check_panel import QuickCheckPanel
+from debc_outreach.gui.sessions.scam_tally_dialog import ScamTallyDialog
 from debc_outreach.gui.sessions.session_dialogs import (
     CloseSummaryDialog,
     HistoryDialog,
@@ -97,6 +103,9 @@ class SessionView(QWidget):
         self.amend_button.clicked.connect(self.start_amendment)
         self.close_button = QPushButton()
         self.close_button.clicked.connect(self.close_session)
+        self.tally_button = QPushButton()
+        self.tally_button.setObjectName("scamTallyButton")
+        self.tally_button.clicked.connect(self.record_scam_tally)
         self.sheets_button = QPushButton()
         sheets = QMenu(self.sheets_button)
         self.sign_in_action = sheets.addAction("", self.save_sign_in_sheet)
@@ -138,8 +147,16 @@ class SessionView(QWidget):
         self.skills = SkillsPanel(context, self.open, self.checkin.status.say)
         self.checkin.checked_in.connect(self.skills.forget_group_fill)
         self.checkin.undo_requested.connect(self.undo_last)
+        self.quick_check = QuickCheckPanel(context, self.open, self.checkin.status.say)
+        self.tabs = QTabWidget()
+        self.tabs.setObjectName("sessionTabs")
+        self.tabs.addTab(self.skills, "")
+        self.tabs.addTab(self.quick_check, "")
+        # On the tabs' row, not the title's: more buttons there would wrap the date at
+        # large text and take rows from the lists.
+        self.tabs.setCornerWidget(self.tally_button, Qt.Corner.TopRightCorner)
         splitter.addWidget(self.checkin)
-        splitter.addWidget(self.skills)
+        splitter.addWidget(self.tabs)
         splitter.setStretchFactor(0, 1)
         splitter.setStretchFactor(1, 1)
         splitter.setSizes([560, 740])
@@ -148,6 +165,7 @@ class SessionView(QWidget):
         QShortcut(QKeySequence("Ctrl+N"), self, activated=self.checkin.new_participant)
         QShortcut(QKeySequence.StandardKey.Undo, self, activated=self.undo_last)
         QShortcut(QKeySequence("Ctrl+F"), self, activated=self.checkin.search.setFocus)
+        QShortcut(QKeySequence("Ctrl+K"), self, activated=self.show_quick_check)
         context.records_changed.connect(self._records_changed)
         self.retranslate()
 
@@ -157,11 +175,17 @@ class SessionView(QWidget):
         self.history_button.setText(_("History"))
         self.amend_button.setText(_("Amend…"))
         self.close_button.setText(_("Close session…"))
+        self.tally_button.setText(_("Scam tally…"))
+        self.tally_button.setToolTip(_("At the end of the session: how many people met each "
+                                       "kind of scam in the last month (no names)."))
+        self.tabs.setTabText(0, _("Skills checklist"))
+        self.tabs.setTabText(1, _("Quick check (Ctrl+K)"))
         self.sheets_button.setText(_("Print sheets"))
         self.sign_in_action.setText(_("Blank sign-in sheet (PDF)…"))
         self.attendance_action.setText(_("Attendance sheet with names (PDF)…"))
         self.checkin.retranslate()
         self.skills.retranslate()
+        self.quick_check.retranslate()
         if self.session:
             self.refresh()
 
@@ -193,6 +217,7 @@ class SessionView(QWidget):
         self.details.setText(" · ".join(d for d in details if d))
         amending = self.open.amend_reason
         self.close_button.setVisible(not session.closed)
+        self.tally_button.setVisible(not session.closed)
         self.details_button.setEnabled(not self.open.locked)
         self.amend_button.setVisible(session.closed and not amending)
         if amending:
@@ -207,6 +232,7 @@ class SessionView(QWidget):
         present = attendance.attendees(database.conn, session.id)
         self.checkin.show_people(present)
         self.skills.show_marks(present)
+        self.quick_check.show_answers(present)
 
     def _records_changed(self, entity: str) -> None:
         # The one way this screen learns that records changed: its own panels' changes
@@ -222,6 +248,16 @@ class SessionView(QWidget):
             self.skills.undo_group_fill()
         else:
             self.checkin.undo_last_check_in()
+
+    def show_quick_check(self) -> None:
+        """Ctrl+K: the quick-check tab, ready for the first answer key."""
+        self.tabs.setCurrentWidget(self.quick_check)
+        self.quick_check.grid.setFocus()
+
+    def record_scam_tally(self) -> None:
+        dialog = ScamTallyDialog(self.context, self.session, self)
+        dialog.exec()
+        dialog.deleteLater()
 
     # --- closing and amending ----------------------------------------------------------------
     def close_session(self) -> None:

@@ -26,7 +26,6 @@ from PySide6.QtWidgets import (
 
 from debc_outreach import i18n
 from debc_outreach.core.khmer_text import with_line_breaks
-from debc_outreach.gui import fonts
 from debc_outreach.gui.changes import run_change
 from debc_outreach.gui.context import AppContext
 from debc_outreach.gui.sessions.checklist_model import NEXT_STATE, STATE_NAMES, ChecklistModel
@@ -56,8 +55,6 @@ class SkillsPanel(QWidget):
         self._group_fill: tuple[str, list[str]] | None = None
         layout = QVBoxLayout(self)
         layout.setContentsMargins(8, 0, 0, 0)
-        self.skills_title = QLabel()
-        self.skills_title.setFont(fonts.heading_font(self.font(), 1.1))
         self.skill_text = QLabel()
         self.skill_text.setWordWrap(True)
         self.skill_text.setObjectName("skillText")
@@ -83,7 +80,6 @@ class SkillsPanel(QWidget):
         self.legend.setWordWrap(True)
         group.addWidget(self.group_achieved, 0, 0)
         group.addWidget(self.group_not_yet, 0, 1)
-        layout.addWidget(self.skills_title)
         layout.addWidget(self.skill_text)
         layout.addWidget(self.grid, 1)
         layout.addLayout(group)
@@ -91,7 +87,6 @@ class SkillsPanel(QWidget):
 
 
     def retranslate(self) -> None:
-        self.skills_title.setText(_("Skills checklist"))
         self.group_achieved.setText(_("Whole group: achieved"))
         self.group_not_yet.setText(_("Whole group: not yet"))
         for button in (self.group_achieved, self.group_not_yet):

@@ -5,14 +5,14 @@ in Settings and Help → About, not on the page every trainer sees."""
 
 from __future__ import annotations
 
-import datetime as dt
-
 from PySide6.QtWidgets import (
     QFrame,
     QGridLayout,
     QHBoxLayout,
     QLabel,
+    QProgressBar,
     QPushButton,
+    QSizePolicy,
     QVBoxLayout,
     QWidget,
 )
@@ -24,7 +24,6 @@ from debc_outreach.gui.page import Page
 from debc_outreach.gui.shell.first_paint import after_first_paint
 from debc_outreach.i18n import _, ngettext
 from debc_outreach.storage import events, trainers
-from debc_outreach.storage.backup import DAILY_PREFIX
 
 
 class _Figure(QFrame):
@@ -67,6 +66,16 @@ class HomePage(Page):
         self.records = _Figure()
         self.trainer_count = _Figure()
         self.backup = _Figure()
+        # Today's backup is written behind the window: how far it got, while it runs.
+        self.backup_progress = QProgressBar()
+        self.backup_progress.setTextVisible(False)
+        self.backup_progress.setMaximumHeight(8)
+        # As wide as the figure, never widening it (the three figures stay alike).
+        self.backup_progress.setSizePolicy(QSizePolicy.Policy.Ignored,
+                                           QSizePolicy.Policy.Fixed)
+        self.backup_progress.hide()
+        self.backup.layout().addWidget(self.backup_progress)
+        self._backing_up = False
         grid.addWidget(self.records, 0, 0)
         grid.addWidget(self.trainer_count, 0, 1)
         grid.addWidget(self.backup, 0, 2)
@@ -102,7 +111,8 @@ class HomePage(Page):
                              "skills. Everything is saved on this computer at once, even "
                              "without internet."))
         self._show_counts()
-        self.backup.caption.setText(_("last automatic backup"))
+        self.backup.caption.setText(_("writing today's backup…") if self._backing_up
+                                    else _("last automatic backup"))
         self.first_steps.setText(_("No session yet: plan your first one, or look at the "
                                    "modules you can present."))
         self.plan_button.setText(_("Plan a session…"))
@@ -157,12 +167,25 @@ class HomePage(Page):
                         "sessions": sessions.count(store.database)}
         self._show_counts()
         self.first_steps.setVisible(self._counts["sessions"] == 0)
-        backups = sorted(store.backup_dir.glob(f"{DAILY_PREFIX}*.sqlite"))
-        if backups:
-            day = dt.date.fromisoformat(backups[-1].stem.removeprefix(DAILY_PREFIX))
-            self.backup.value.setText(i18n.format_date(day))
-        else:
-            self.backup.value.setText("—")
+        self._show_last_backup()
+
+    def _show_last_backup(self) -> None:
+        from debc_outreach.sync.backup import last_backup_day
+
+        day = last_backup_day(self.context.store.backup_dir)
+        self.backup.value.setText(i18n.format_date(day) if day else "—")
+
+    def show_backup_progress(self, done: int | None, total: int | None) -> None:
+        """Today's backup got this far (`None`: it is finished or was stopped)."""
+        self._backing_up = done is not None
+        self.backup.caption.setText(_("writing today's backup…") if self._backing_up
+                                    else _("last automatic backup"))
+        self.backup_progress.setVisible(self._backing_up)
+        if self._backing_up:
+            self.backup_progress.setRange(0, max(total or 0, 1))
+            self.backup_progress.setValue(min(done, total or 0))
+        elif self._painted:
+            self._show_last_backup()
 
     def _go(self, key: str):
         """Show another page of the main window (the home page lives in it)."""

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtCore import QEvent, QSize, Qt
+from PySide6.QtCore import QEvent, QSize, Qt, QThreadPool
 from PySide6.QtGui import QAction, QIcon, QKeySequence
 from PySide6.QtWidgets import (
     QFileDialog,
@@ -98,6 +98,41 @@ class MainWindow(QMainWindow):
         context.settings_changed.connect(self._update_trainer_label)
         self.retranslate()
         self.nav.setCurrentRow(0)
+        self.daily_backup = None
+
+    # --- today's backup, in the background -------------------------------------------
+    def start_daily_backup(self) -> None:
+        """Write today's backup (if not made yet) behind the window, once it is shown."""
+        from debc_outreach.gui.shell.daily_backup import DailyBackup
+
+        if self.daily_backup is None:
+            self.daily_backup = DailyBackup(self.context, self)
+            self.daily_backup.signals.progress.connect(self._backup_progress)
+            self.daily_backup.signals.finished.connect(self._backup_finished)
+        after_first_paint(self, self.daily_backup.start)
+        self.update()          # a window already on screen paints again, and so starts it
+
+    def _home_page(self):
+        return self._pages.get(next(i for i, entry in enumerate(self._entries)
+                                    if entry.key == "home"))
+
+    def _backup_progress(self, done: int, total: int) -> None:
+        home = self._home_page()
+        if home is not None:
+            home.show_backup_progress(done, total)
+
+    def _backup_finished(self, _reason: str) -> None:
+        self.retranslate()                # the banner, if the backup was not made
+        home = self._home_page()
+        if home is not None:
+            home.show_backup_progress(None, None)
+
+    def closeEvent(self, event) -> None:  # noqa: N802
+        if self.daily_backup is not None and self.daily_backup.running:
+            # Stop it (its temporary file is removed) before the database closes.
+            self.daily_backup.cancel()
+            QThreadPool.globalInstance().waitForDone(30000)
+        super().closeEvent(event)
 
     # --- pages -------------------------------------------------------------
     def show_page(self, row: int) -> None:
@@ -225,16 +260,28 @@ class MainWindow(QMainWindow):
         dialog.activateWindow()
 
     def backup_now(self) -> None:
-        from debc_outreach.storage.backup import backup_database
+        """Write a backup where the user chooses (a USB stick), with progress and Cancel."""
+        import datetime as dt
 
+        from debc_outreach.gui.tasks import StoreTask
+        from debc_outreach.sync.backup import SUFFIX, write_backup
+
+        name = f"backup-{dt.datetime.now():%Y-%m-%d-%H%M}{SUFFIX}"
         path, _filter = QFileDialog.getSaveFileName(
-            self, _("Back up the database"), str(self.context.data_dir / "backup.sqlite"),
-            _("SQLite database (*.sqlite)"))
+            self, _("Back up the database"), str(Path.home() / name),
+            _("DEBC Outreach backups (*.debc-backup)"))
         if not path:
             return
-        if not attempt(self, lambda: backup_database(self.context.store.database, Path(path))):
-            return
-        self.statusBar().showMessage(_("Backup written to {path}").format(path=path), 8000)
+        target = Path(path)
+
+        def work(store, progress):
+            return write_backup(store.database, store.data_dir, target, progress.report,
+                                lambda: progress.cancelled)
+
+        task = StoreTask(self, _("Writing the backup…"), self.context.store, work)
+        task.succeeded.connect(lambda result: result and self.statusBar().showMessage(
+            _("Backup written to {path}").format(path=result.path), 8000))
+        task.start()
 
 
 def _page_frame(page: QWidget) -> QScrollArea:

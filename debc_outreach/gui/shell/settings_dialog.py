@@ -5,6 +5,7 @@ from __future__ import annotations
 from PySide6.QtCore import QEvent, Qt, QTimer
 from PySide6.QtWidgets import (
     QDialog,
+    QHBoxLayout,
     QInputDialog,
     QListWidget,
     QListWidgetItem,
@@ -53,8 +54,13 @@ class SettingsDialog(QDialog):
         self.ui.buttons.rejected.connect(self.reject)
         self.security_button = QPushButton()        # PINs, idle lock, privacy rules: own dialog
         self.security_button.clicked.connect(self.open_security)
-        self.ui.layout.insertWidget(self.ui.layout.indexOf(self.ui.dataFolderLabel),
-                                    self.security_button)
+        self.restore_button = QPushButton()         # a backup back in place of the records
+        self.restore_button.clicked.connect(self.restore_backup)
+        # One row: at 150 % in Khmer the dialog still fits a 768-pixel-high screen.
+        actions = QHBoxLayout()
+        actions.addWidget(self.security_button, 1)
+        actions.addWidget(self.restore_button)
+        self.ui.layout.insertLayout(self.ui.layout.indexOf(self.ui.dataFolderLabel), actions)
         self._fill_profiles()
         self._retranslate_extra()
 
@@ -88,8 +94,15 @@ class SettingsDialog(QDialog):
         dialog.exec()
         dialog.deleteLater()
 
+    def restore_backup(self) -> None:
+        from debc_outreach.gui.shell.restore_backup import choose_and_restore
+
+        choose_and_restore(self.context, self)
+        self._fill_profiles()
+
     def _retranslate_extra(self) -> None:
         self.security_button.setText(_("Security and privacy (PINs, lock, names)…"))
+        self.restore_button.setText(_("Restore a backup…"))
         self.ui.dataFolderLabel.setText(computer_text(self.context))
 
     # --- profiles ------------------------------------------------------------

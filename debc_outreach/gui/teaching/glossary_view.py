@@ -43,13 +43,23 @@ def term_html(term: GlossaryTerm) -> str:
     review = "" if term.review_km == "reviewed" else (
         "<p style='color:#8a5a00'>" + html.escape(_("The Khmer wording is a draft awaiting "
                                                    "native review.")) + "</p>")
-    official = "" if not term.source_km else (
-        "<p>" + html.escape(_("Khmer term as an official body uses it:")) +
-        f" <a href='{html.escape(term.source_km, quote=True)}'>"
-        f"{html.escape(term.source_km)}</a></p>")
     return (f"<h2>{esc(term.km)}</h2><p style='font-size:large'>{esc(term.meaning_km)}</p>"
             f"<h2>{esc(term.en)}</h2><p style='font-size:large'>{esc(term.meaning_en)}</p>"
-            + official + review)
+            + _official_use_html(term) + review)
+
+
+def _official_use_html(term: GlossaryTerm) -> str:
+    """Where an official body uses the Khmer term, or that a search found none (and when)."""
+    if term.source_km:
+        return ("<p>" + html.escape(_("Khmer term as an official body uses it:")) +
+                f" <a href='{html.escape(term.source_km, quote=True)}'>"
+                f"{html.escape(term.source_km)}</a></p>")
+    if term.source_km_searched:
+        return ("<p style='color:#607d8b'>" + html.escape(
+            _("No page was found where an official body uses this Khmer term "
+              "(searched on {date}).").format(
+                date=i18n.format_date(term.source_km_searched))) + "</p>")
+    return ""
 
 
 def sorted_terms(pack: Pack, lang: str) -> list[GlossaryTerm]:

@@ -1,4 +1,5 @@
-"""Reading a module on screen: every slide, trainer notes, pictures, glossary, checklist."""
+"""Reading a module on screen: every slide, trainer notes, pictures, glossary, checklist,
+quick-check and follow-up questions."""
 
 from __future__ import annotations
 
@@ -28,10 +29,35 @@ def reading_markdown(module: Module, pack: Pack, lang: str) -> str:
     parts.append("## " + _("Skills checklist"))
     parts.append(_("Tick an item when the participant does it without help."))
     parts.append("\n".join(f"- [ ] {item.text(lang)}" for item in module.checklist))
+    parts += _questions_markdown(module, lang)
     if module.sources:
         parts.append("## " + _("Sources"))
         parts.append("\n".join(f"- [{s.n}] <{s.url}>" for s in module.sources))
     return "\n\n".join(parts) + "\n"
+
+
+def _questions_markdown(module: Module, lang: str) -> list[str]:
+    """The quick checks (right answer marked, for the trainer) and the follow-up questions."""
+    parts = []
+    if module.quick_checks:
+        parts.append("## " + _("Quick check"))
+        parts.append(_("Asked before the module and again after its recap; the presenter "
+                       "shows them as slides. The right answer is marked ✔."))
+        for number, question in enumerate(module.quick_checks, start=1):
+            answers = "\n".join(
+                f"    {i + 1}. " + (f"**{answer.text(lang)}** ✔" if i == question.correct
+                                   else answer.text(lang))
+                for i, answer in enumerate(question.answers))
+            parts.append(f"{number}. {question.text(lang)}\n\n{answers}")
+    if module.follow_ups:
+        parts.append("## " + _("Follow-up questions"))
+        parts.append(_("Asked by phone or on a visit, weeks after the session, to people who "
+                       "agreed to be contacted."))
+        parts.append("\n".join(
+            f"- {question.text(lang)} ("
+            + " / ".join(answer.text(lang) for answer in question.answers) + ")"
+            for question in module.follow_ups))
+    return parts
 
 
 class ModuleReader(QTextBrowser):

@@ -309,6 +309,7 @@ class ModulesPage(Page):
             GlossaryTermDialog(term, self).exec()
 
     def present(self) -> None:
+        from debc_outreach.content.quick_check_slides import with_quick_checks
         from debc_outreach.gui.teaching.present_dialog import PresentDialog
         from debc_outreach.gui.teaching.presenter import Presentation
 
@@ -320,6 +321,8 @@ class ModulesPage(Page):
             return
         if self.presentation is not None:
             self.presentation.stop()               # one presentation at a time
+        if dialog.quick_checks.isChecked():
+            module = with_quick_checks(module)
         self.presentation = Presentation(module, dialog.chosen_mode(), owner=self.window())
         presentation = self.presentation
         presentation.state.finished.connect(lambda: self._presentation_ended(presentation))

@@ -1,4 +1,5 @@
-"""Before presenting: which screen shows the slides, in which language, with a trainer view."""
+"""Before presenting: which screen shows the slides, in which language, with a trainer view,
+and whether the module's quick checks are asked before and after it."""
 
 from __future__ import annotations
 
@@ -19,7 +20,7 @@ from debc_outreach.content.model import Module
 from debc_outreach.core.khmer_text import with_line_breaks
 from debc_outreach.gui import fonts
 from debc_outreach.gui.teaching.presenter import projector_screen
-from debc_outreach.i18n import _
+from debc_outreach.i18n import _, ngettext
 
 
 class PresentDialog(QDialog):
@@ -52,6 +53,14 @@ class PresentDialog(QDialog):
         self.trainer_view = QCheckBox(_("Show the trainer view (notes, next slide, time) on "
                                         "the other screen"))
         self.trainer_view.setChecked(len(screens) > 1)
+        count = len(module.quick_checks)
+        self.quick_checks = QCheckBox(ngettext(
+            "Ask the quick check before and after the module ({n} question)",
+            "Ask the quick check before and after the module ({n} questions)",
+            count).format(n=i18n.format_number(count)))
+        self.quick_checks.setObjectName("presentQuickChecks")
+        self.quick_checks.setChecked(count > 0)
+        self.quick_checks.setVisible(count > 0)
         hint = QLabel(_("Keys: → next, ← back, B black screen, K / E / D language, + / − text "
                         "size, Esc end."))
         hint.setWordWrap(True)
@@ -67,6 +76,7 @@ class PresentDialog(QDialog):
         layout.addWidget(title)
         layout.addLayout(form)
         layout.addWidget(self.trainer_view)
+        layout.addWidget(self.quick_checks)
         layout.addWidget(hint)
         layout.addWidget(buttons)
 

@@ -16,10 +16,19 @@ from __future__ import annotations
 import sqlite3
 
 from debc_outreach.storage.events import Event
-from debc_outreach.storage.projection import attendance, checklist, participants, settings
+from debc_outreach.storage.projection import (
+    attendance,
+    checklist,
+    outcomes,
+    participants,
+    records,
+    sessions,
+    settings,
+)
 from debc_outreach.storage.projection.fields import current_base as _field_base
 from debc_outreach.storage.projection.fields import merge
 from debc_outreach.storage.projection.records import CERTIFICATE, TARGET, TRAINER
+from debc_outreach.storage.projection.schema import Schema
 from debc_outreach.storage.projection.sessions import SESSION
 from debc_outreach.storage.projection.spec import (
     BatchApplier,
@@ -28,8 +37,8 @@ from debc_outreach.storage.projection.spec import (
     Entity,
 )
 
-__all__ = ["BATCH", "CUSTOM", "ENTITIES", "BatchApplier", "BatchItem", "CustomApplier",
-           "Entity", "apply", "batch_applier", "current_base"]
+__all__ = ["BATCH", "CUSTOM", "ENTITIES", "SCHEMAS", "BatchApplier", "BatchItem",
+           "CustomApplier", "Entity", "apply", "batch_applier", "current_base"]
 
 ENTITIES: dict[str, Entity] = {spec.table: spec for spec in (
     TRAINER, TARGET, participants.PARTICIPANT, SESSION, CERTIFICATE)}
@@ -40,12 +49,36 @@ CUSTOM: dict[str, CustomApplier] = {
     participants.DISTINCT_PAIR: participants.apply_distinct,
     settings.PROGRAMME_SETTING: settings.apply_programme_setting,
     settings.CONFLICT_RESOLUTION: settings.apply_conflict_resolution,
+    **{entity: outcomes.apply for entity in (outcomes.QUIZ_ANSWER, outcomes.QUIZ_COUNT,
+                                             outcomes.SCAM_TALLY, outcomes.FOLLOW_UP)},
 }
 
 BATCH: dict[str, BatchApplier] = {
     attendance.ENTITY: attendance.apply_batch,
     checklist.ENTITY: checklist.apply_batch,
+    **{entity: outcomes.apply_batch for entity in (outcomes.QUIZ_ANSWER, outcomes.QUIZ_COUNT,
+                                                   outcomes.SCAM_TALLY, outcomes.FOLLOW_UP)},
 }
+
+
+# The payload schema of every event type: (entity, op, schema version) -> Schema,
+# each declared beside its applier (validate.py checks events against them).
+SCHEMAS: dict[tuple[str, str, int], Schema] = {
+    (entity, op, version): schema
+    for entity, declared in (
+        (TRAINER.table, records.TRAINER_SCHEMAS), (TARGET.table, records.TARGET_SCHEMAS),
+        (CERTIFICATE.table, records.CERTIFICATE_SCHEMAS),
+        (participants.PARTICIPANT.table, participants.SCHEMAS),
+        (sessions.SESSION.table, sessions.SCHEMAS),
+        (attendance.ENTITY, attendance.SCHEMAS), (checklist.ENTITY, checklist.SCHEMAS),
+        (participants.DISTINCT_PAIR, participants.DISTINCT_SCHEMAS),
+        (settings.PROGRAMME_SETTING, settings.SETTING_SCHEMAS),
+        (settings.CONFLICT_RESOLUTION, settings.RESOLUTION_SCHEMAS),
+        (outcomes.QUIZ_ANSWER, outcomes.QUIZ_ANSWER_SCHEMAS),
+        (outcomes.QUIZ_COUNT, outcomes.QUIZ_COUNT_SCHEMAS),
+        (outcomes.SCAM_TALLY, outcomes.SCAM_TALLY_SCHEMAS),
+        (outcomes.FOLLOW_UP, outcomes.FOLLOW_UP_SCHEMAS))
+    for (op, version), schema in declared.items()}
 
 
 def current_base(conn: sqlite3.Connection, entity: str, entity_id: str, fields: dict) -> dict:

@@ -9,9 +9,21 @@ from __future__ import annotations
 import sqlite3
 
 from debc_outreach.storage.events import DEVICE_ID, ENTITY_ID, HLC, OP, Event
+from debc_outreach.storage.projection import schema as s
 from debc_outreach.storage.projection.spec import BatchItem
 
 ENTITY = "attendance"
+
+# | op     | field          | rule                               |
+# |--------|----------------|------------------------------------|
+# | add    | participant_id | required record id                 |
+# | add    | at             | text (check-in time, ISO)          |
+# | add    | reason         | text (amendment of a closed session)|
+# | remove | participant_id | required record id                 |
+# | remove | reason         | text                               |
+_CHECK_IN = s.Schema(("participant_id",), {"participant_id": s.ident(), "at": s.text(40),
+                                          "reason": s.text(s.MAX_NOTE)})
+SCHEMAS: dict[tuple[str, int], s.Schema] = {("add", 1): _CHECK_IN, ("remove", 1): _CHECK_IN}
 
 _ADD = ("INSERT INTO attendance (session_id, participant_id, present, added_hlc, "
         "added_device) VALUES (?, ?, 1, ?, ?) "

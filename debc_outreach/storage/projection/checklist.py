@@ -8,12 +8,26 @@ from __future__ import annotations
 
 import sqlite3
 
+from debc_outreach.i18n import N_
 from debc_outreach.storage.events import DEVICE_ID, ENTITY_ID, HLC, Event
+from debc_outreach.storage.projection import schema as s
 from debc_outreach.storage.projection.spec import BatchItem
 
 ENTITY = "checklist"
 ACHIEVED, NOT_YET, NOT_ASSESSED = "achieved", "not_yet", "not_assessed"
 STATES: tuple[str, ...] = (ACHIEVED, NOT_YET, NOT_ASSESSED)
+MAX_GROUP = 2000           # participants one "whole group" tick may list
+
+# | op  | field           | rule                                 |
+# |-----|-----------------|--------------------------------------|
+# | set | participant_ids | required list of record ids (<= 2000)|
+# | set | item_id         | required content id                  |
+# | set | state           | required, one of STATES              |
+# | set | reason          | text                                 |
+SCHEMAS: dict[tuple[str, int], s.Schema] = {("set", 1): s.Schema(
+    ("participant_ids", "item_id", "state"),
+    {"participant_ids": s.list_of(s.ident(), MAX_GROUP, N_("a list of record ids")),
+     "item_id": s.slug(200), "state": s.choice(STATES), "reason": s.text(s.MAX_NOTE)})}
 
 _UPSERT = ("INSERT INTO checklist_result (session_id, participant_id, item_id, state, hlc, "
            "device_id) VALUES (?, ?, ?, ?, ?, ?) "

@@ -10,7 +10,9 @@ from functools import cache
 from debc_outreach.core import people, wg
 from debc_outreach.core.name_search import compact_key, roman_key
 from debc_outreach.core.names import name_key
+from debc_outreach.i18n import N_
 from debc_outreach.storage.events import Event
+from debc_outreach.storage.projection import schema as s
 from debc_outreach.storage.projection.spec import Entity
 
 # Unknown values are stored as 0 (birth year) and -1 (disability), not NULL: the
@@ -19,7 +21,8 @@ from debc_outreach.storage.projection.spec import Entity
 UNKNOWN_YEAR, UNKNOWN_DISABILITY = 0, -1
 
 FIELDS = frozenset({"display_name", "sex", "birth_year", "age_band", "village_code", "phone",
-                    "wg", "consent", "consent_date", "consent_by", "merged_into", "deleted"})
+                    "wg", "consent", "consent_date", "consent_by", "contact_consent",
+                    "contact_consent_date", "contact_consent_by", "merged_into", "deleted"})
 
 
 @cache
@@ -59,6 +62,31 @@ def _derive_wg(fields: dict) -> dict:
             "disability": UNKNOWN_DISABILITY if found is None else int(found)}
 
 
+# A participant edit carries only the fields that changed (none is required).
+# | field                    | rule                                              |
+# |--------------------------|---------------------------------------------------|
+# | display_name             | text, 1-200 characters, not blank                 |
+# | sex                      | one of F, M, O, X                                 |
+# | birth_year               | year in the last 120 years, or null / 0 (unknown) |
+# | age_band                 | "" or one of people.AGE_BANDS                     |
+# | village_code             | "" or a village of the gazetteer                  |
+# | phone                    | text, at most 40 characters                       |
+# | wg                       | object: WG domain -> level 1-4                    |
+# | consent                  | "", "yes" or "no"                                 |
+# | consent_date             | "" or an ISO date                                 |
+# | consent_by, merged_into  | text / "" or a record id                          |
+# | contact_consent          | 0 / 1 (agrees to be contacted for a follow-up)    |
+# | contact_consent_date, _by| "" or an ISO date / text                          |
+# | deleted                  | 0 / 1                                             |
+SCHEMAS: dict[tuple[str, int], s.Schema] = {("set", 1): s.Schema((), {
+    "display_name": s.text(s.MAX_NAME, min_len=1), "sex": s.choice(people.SEXES),
+    "birth_year": s.birth_year(people.OLDEST_AGE),
+    "age_band": s.choice(("", *people.AGE_BANDS)), "village_code": s.village(),
+    "phone": s.text(40), "wg": s.mapping(wg.DOMAINS, wg.LEVELS, N_("Washington Group answers")),
+    "consent": s.choice(("", "yes", "no")), "consent_date": s.date(),
+    "consent_by": s.text(), "contact_consent": s.flag(), "contact_consent_date": s.date(),
+    "contact_consent_by": s.text(), "merged_into": s.text(s.MAX_ID), "deleted": s.flag()})}
+
 PARTICIPANT = Entity("participant", FIELDS,
                      {"display_name": _derive_name, "phone": _derive_phone, "wg": _derive_wg,
                       "birth_year": _derive_year})
@@ -67,6 +95,15 @@ PARTICIPANT = Entity("participant", FIELDS,
 # (mark) and "remove" (unmark) of one entity per pair (the same id on every device);
 # the newest wins, so two people marking the same pair agree instead of conflicting.
 DISTINCT_PAIR = "distinct_pair"
+# | op           | field                 | rule                               |
+# |--------------|-----------------------|------------------------------------|
+# | add / remove | first_id, second_id   | required record ids                |
+# | set (old)    | first_id, second_id   | required record ids                |
+# | set (old)    | distinct_people       | 0 / 1                              |
+_PAIR = s.Schema(("first_id", "second_id"), {"first_id": s.ident(), "second_id": s.ident(),
+                                             "distinct_people": s.flag()})
+DISTINCT_SCHEMAS: dict[tuple[str, int], s.Schema] = {
+    ("add", 1): _PAIR, ("remove", 1): _PAIR, ("set", 1): _PAIR}
 
 
 def apply_distinct(conn: sqlite3.Connection, event: Event) -> None:

@@ -6,9 +6,28 @@ from __future__ import annotations
 import sqlite3
 
 from debc_outreach.storage.events import Event
+from debc_outreach.storage.projection import schema as s
 
 PROGRAMME_SETTING = "programme_setting"
 CONFLICT_RESOLUTION = "conflict_resolution"
+
+# The entity id of a programme setting is the rule's name; its value is text or a number.
+# | entity              | op  | field        | rule                                    |
+# |---------------------|-----|--------------|-----------------------------------------|
+# | programme_setting   | set | value        | required text (<= 200) or whole number  |
+# | conflict_resolution | set | entity       | required name of an entity              |
+# |                     |     | entity_id    | required record id                      |
+# |                     |     | field        | required name of a field                |
+# |                     |     | loser_hlc    | required whole number >= 0              |
+# |                     |     | loser_device | required device id                      |
+# |                     |     | choice       | required: current / other               |
+SETTING_SCHEMAS: dict[tuple[str, int], s.Schema] = {
+    ("set", 1): s.Schema(("value",), {"value": s.scalar()})}
+RESOLUTION_SCHEMAS: dict[tuple[str, int], s.Schema] = {("set", 1): s.Schema(
+    ("entity", "entity_id", "field", "loser_hlc", "loser_device", "choice"),
+    {"entity": s.slug(), "entity_id": s.ident(), "field": s.slug(), "loser_device": s.ident(),
+     "loser_hlc": s.whole_number(0, 2 ** 63 - 1),
+     "choice": s.choice(("current", "other"))})}
 
 
 def apply_programme_setting(conn: sqlite3.Connection, event: Event) -> None:
