@@ -25,7 +25,7 @@ from debc_outreach.core.ids import new_id
 from debc_outreach.hub.service import Hub
 from debc_outreach.storage import events
 from debc_outreach.sync import bundle, codec, content_carry, trust
-from debc_outreach.sync.scope import VILLAGE_FIELD, AreaIndex
+from debc_outreach.sync.scope import MERGED_INTO, VILLAGE_FIELD, AreaIndex
 
 MAX_EVENTS = 50000            # per delta bundle; the device asks again for the rest
 PAGE = 5000
@@ -40,20 +40,36 @@ class _Placed(NamedTuple):
     fields: dict
 
 
+MERGED_PREFIX = "\0merged\0"    # hub_place rows remembering a merge: id -> kept record
+
+
 class _HubAreas(AreaIndex):
     """The scope rules of sync.scope over the hub's place table."""
 
     def __init__(self, villages: dict[str, str]):
         self._village = villages
+        self._merged = {key[len(MERGED_PREFIX):]: value for key, value in villages.items()
+                        if key.startswith(MERGED_PREFIX)}
 
-    def of_row(self, row: tuple) -> str | None:
-        """`area()` of a stored row, parsing its fields only when they can place it."""
+    def of_row(self, row: tuple) -> str | tuple[str, ...] | None:
+        """The places of a stored row (sync.scope), parsing its fields only when they can
+        place it: one village, several, None (no place) or _NOWHERE (a stand-in)."""
         if row[5] == codec.REDACTED:
             return _NOWHERE
         text = row[6]
-        if '_id"' not in text and "merged_into" not in text and VILLAGE_FIELD not in text:
+        if '_id"' not in text and '_ids"' not in text and MERGED_INTO not in text \
+                and VILLAGE_FIELD not in text:
             return self._village.get(row[4])
-        return self.area(_Placed(row[4], json.loads(text)))
+        found = self.places(_Placed(row[4], json.loads(text)))
+        if len(found) > 1:
+            return tuple(found)
+        return found[0] if found else None
+
+
+def _receives(cert: trust.Certificate, area: str | tuple[str, ...] | None) -> bool:
+    if isinstance(area, tuple):
+        return any(cert.covers(place) for place in area)
+    return area != _NOWHERE and cert.covers(area)
 
 
 class _ScopeIndex:
@@ -90,7 +106,7 @@ class _ScopeIndex:
                 areas = self._chain(hub, device, upto)
                 for seq in range(done + 1, upto + 1):
                     area = areas[seq - 1]
-                    if area != _NOWHERE and cert.covers(area):
+                    if _receives(cert, area):
                         found.append(seq)
                 self.in_scope[key] = (upto, found)
             return found

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from debc_outreach.errors import UserError
+from debc_outreach.hub import delta
 from debc_outreach.hub.service import Hub, Refused
 from debc_outreach.i18n import _
 from debc_outreach.storage.events import (
@@ -30,7 +31,7 @@ from debc_outreach.storage.events import (
     SEQ,
 )
 from debc_outreach.sync import bundle, codec, importer, trust
-from debc_outreach.sync.scope import VILLAGE_FIELD
+from debc_outreach.sync.scope import MERGED_INTO, VILLAGE_FIELD
 
 BATCH = 2000
 
@@ -152,7 +153,8 @@ def _store_events(hub: Hub, sealed: bundle.SealedBundle, content_key: bytes,
                     if row[SEQ] > 1 else GENESIS_HASH
                 if before is not None and before != row[PREV_HASH]:
                     raise _contradiction()
-            batch.append((row, fields.get(VILLAGE_FIELD) if fields else None))
+            batch.append((row, fields.get(VILLAGE_FIELD) if fields else None,
+                          fields.get(MERGED_INTO) if fields else None))
             last = row
             if len(batch) >= BATCH:
                 _flush(hub, batch, sealed.bundle_id, result)
@@ -176,7 +178,7 @@ def _flush(hub: Hub, batch: list[tuple], bundle_id: str, result: Stored) -> None
         "SELECT seq, op, hash FROM hub_event WHERE device_id = ? AND seq BETWEEN ? AND ?",
         (device, first[SEQ], final[SEQ]))}
     new_rows, replace, places = [], [], {}
-    for row, village in batch:
+    for row, village, merged in batch:
         result.events += 1
         found = stored.get(row[SEQ])
         if found is not None:
@@ -190,10 +192,12 @@ def _flush(hub: Hub, batch: list[tuple], bundle_id: str, result: Stored) -> None
         else:
             new_rows.append((*row, bundle_id))
         result.new += 1
-        if isinstance(village, str) and village:
-            previous = places.get(row[ENTITY_ID])
-            if previous is None or row[HLC] >= previous[1]:
-                places[row[ENTITY_ID]] = (village, row[HLC])
+        for key, value in ((row[ENTITY_ID], village),
+                           (delta.MERGED_PREFIX + row[ENTITY_ID], merged)):
+            if isinstance(value, str) and value:
+                previous = places.get(key)
+                if previous is None or row[HLC] >= previous[1]:
+                    places[key] = (value, row[HLC])
     db = hub.db
     db.executemany("INSERT INTO hub_event (device_id, seq, hlc, entity, entity_id, op, fields, "
                    "base, schema_version, prev_hash, hash, bundle_id) VALUES "
