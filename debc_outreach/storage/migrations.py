@@ -460,6 +460,43 @@ def _skills_index_covers_state(conn: sqlite3.Connection) -> None:
     """)
 
 
+def _signed_heads(conn: sqlite3.Connection) -> None:
+    """Chain heads signed by the device that wrote them (sync/heads.py), and the chains
+    this computer held before heads were signed: those stay trusted, and a coordinator
+    vouches for them when it passes them on."""
+    _run(conn, """
+        CREATE TABLE sync_head (
+            device_id TEXT NOT NULL,
+            seq INTEGER NOT NULL,
+            hash TEXT NOT NULL,
+            document TEXT NOT NULL,
+            PRIMARY KEY (device_id, seq)
+        ) WITHOUT ROWID;
+        CREATE TABLE sync_head_before_signing (
+            device_id TEXT PRIMARY KEY,
+            seq INTEGER NOT NULL
+        ) WITHOUT ROWID;
+        INSERT INTO sync_head_before_signing (device_id, seq)
+            SELECT device_id, max(seq) FROM event GROUP BY device_id
+    """)
+
+
+def _refused_writes(conn: sqlite3.Connection) -> None:
+    """Events refused on arrival (unsigned, unauthorised): which device, from which event,
+    why. The events themselves wait in sync_waiting, never applied, never lost."""
+    _run(conn, """
+        CREATE TABLE sync_refusal (
+            device_id TEXT NOT NULL,
+            from_seq INTEGER NOT NULL,
+            code TEXT NOT NULL,
+            reason TEXT NOT NULL,
+            bundle_id TEXT NOT NULL DEFAULT '',
+            refused_at TEXT NOT NULL,
+            PRIMARY KEY (device_id, from_seq)
+        ) WITHOUT ROWID
+    """)
+
+
 MIGRATIONS: tuple[Migration, ...] = (
     Migration("0001_event_log", _event_log),
     Migration("0002_trainers", _trainers),
@@ -474,6 +511,8 @@ MIGRATIONS: tuple[Migration, ...] = (
     Migration("0012_local_preferences", _local_preferences),
     Migration("0013_report_visits", _report_visits),
     Migration("0014_skills_index_covers_state", _skills_index_covers_state),
+    Migration("0015_signed_heads", _signed_heads),
+    Migration("0016_refused_writes", _refused_writes),
 )
 
 

@@ -14,6 +14,7 @@ from debc_outreach.storage import events
 from debc_outreach.storage.events import EVENT_COLUMNS
 from debc_outreach.storage.store import Store
 from debc_outreach.sync import bundle, codec, content_carry, peers, rescue, trust
+from debc_outreach.sync import heads as chain_heads
 from debc_outreach.sync.keys import device_keys
 from debc_outreach.sync.scope import AreaIndex, covers_any
 
@@ -108,6 +109,7 @@ def export_bundle(store: Store, recipient: str, path: Path,
               "created": trust.iso(trust.now_utc()), "sender": store.device_id,
               "sender_certificate": own.signed, "revocations": trust.revocation_list(store),
               "recipients": [recipient], "ranges": ranges, "heads": heads, "vector": told,
+              "signed_heads": chain_heads.for_ranges(store, ranges),
               "peer_view": peer_view,
               "events": total, "encoding": "debc-ndjson-1"}
     uses = content_carry.own_held(store.data_dir, held_pack)

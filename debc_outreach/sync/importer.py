@@ -49,7 +49,17 @@ from debc_outreach.storage.events import (
 )
 from debc_outreach.storage.scratch import ScratchCipher
 from debc_outreach.storage.store import Store
-from debc_outreach.sync import bulk, bundle, codec, content_carry, peers, rescue, trust
+from debc_outreach.sync import (
+    admission,
+    bulk,
+    bundle,
+    codec,
+    content_carry,
+    heads,
+    peers,
+    rescue,
+    trust,
+)
 from debc_outreach.sync.bundle import BundleError
 from debc_outreach.sync.keys import device_keys, unb64
 
@@ -74,6 +84,9 @@ class ImportReport:
     unapplied: int = 0           # newer schema: stored until the app is upgraded
     released: int = 0            # earlier waiting/quarantined/unapplied events applied now
     rescued: int = 0             # own records moved aside and recorded again (rescue.py)
+    held: int = 0                # refused with the rest of their device's chain (see
+                                 # `refusals`): kept, never applied
+    refusals: list[dict] = field(default_factory=list)   # device, seq, code, reason
     devices: list[str] = field(default_factory=list)
 
     def as_json(self) -> dict:
@@ -177,10 +190,18 @@ class _Spooled:
     fork_at: int = 0            # first seq where this computer's own records differ
                                 # from the bundle's copies (0: none)
     entities: set[str] = field(default_factory=set)     # the events' entities
+    limits: dict[str, int] = field(default_factory=dict)
+    # device -> the last seq of its chain in this bundle vouched for by a head it signed
+    # (or held here already); its events after that wait
+    forged: dict[str, int] = field(default_factory=dict)
+    # device -> first seq of a run that contradicts a head its device signed
 
 
-def _spool_verified(store: Store, sealed: bundle.SealedBundle, spool: _Spool) -> _Spooled:
-    """Decode and check every event; write verified rows to `spool`."""
+def _spool_verified(store: Store, sealed: bundle.SealedBundle, spool: _Spool,
+                    origins: admission.Origins) -> _Spooled:
+    """Decode and check every event; write verified rows to `spool`.
+
+    Also finds, per chain, how far its device's signed heads vouch for it."""
     spooled = _Spooled()
     see = spooled.entities.add
     header = sealed.header
@@ -200,8 +221,11 @@ def _spool_verified(store: Store, sealed: bundle.SealedBundle, spool: _Spool) ->
         span = ranges.get(row[DEVICE_ID])
         if span is None or row[SEQ] != span[1] or row[HASH] != header["heads"][row[DEVICE_ID]]:
             raise _bad(_("The bundle's events do not match its signed header."))
+        spooled.limits[row[DEVICE_ID]] = limit
 
     head_seq = 0
+    limit = 0
+    known: dict[int, str] = {}
     try:
         for decoded in codec.decode(sealed.lines(content_key)):
             row = decoded[0]
@@ -214,6 +238,8 @@ def _spool_verified(store: Store, sealed: bundle.SealedBundle, spool: _Spool) ->
                 seen_devices[device] = 1
                 current_device = device
                 head_seq, _head_hash = events.chain_head(conn, device)
+                limit = head_seq
+                known = origins.known(conn, device, seq, span[1])
                 if 1 < seq <= head_seq + 1:
                     before = conn.execute("SELECT hash FROM event WHERE device_id = ? AND "
                                           "seq = ?", (device, seq - 1)).fetchone()
@@ -234,6 +260,11 @@ def _spool_verified(store: Store, sealed: bundle.SealedBundle, spool: _Spool) ->
                     # its place, ours is recorded again (rescue.py).
                     spooled.fork_at = seq
                     head_seq = seq - 1
+            if known and seq in known:
+                if known[seq] == row[HASH]:
+                    limit = seq
+                else:
+                    spooled.forged.setdefault(device, span[0])
             batch.append(decoded)
             see(row[ENTITY])
             count += 1
@@ -315,10 +346,11 @@ def import_bundle(store: Store, path: Path, report: Progress | None = None,
 def _import_verified(store: Store, sealed: bundle.SealedBundle, cert: trust.Certificate,
                      result: ImportReport, report: Progress | None,
                      cancelled: Callable[[], bool], final_sync: int) -> ImportReport:
+    origins = _origins(store, sealed.header)
     with tempfile.TemporaryFile(dir=store.temp_dir) as handle:
         spool = _Spool(handle)
         try:
-            spooled = _spool_verified(store, sealed, spool)
+            spooled = _spool_verified(store, sealed, spool, origins)
         except _OwnHistoryBefore:
             rescue.request(store.data_dir)
             raise _bad(_("The bundle holds records of this computer that differ from the "
@@ -328,6 +360,7 @@ def _import_verified(store: Store, sealed: bundle.SealedBundle, cert: trust.Cert
         if rescue.differs(store, (sealed.header.get("peer_view") or {}).get(store.device_id)):
             rescue.request(store.data_dir)
         spool.rewind()
+        gate = _gate(store, sealed, origins, spooled, result)
         if spooled.fork_at:
             result.rescued = rescue.move_aside(store, spooled.fork_at, sealed.bundle_id)
         result.released = release_pending(store)
@@ -348,7 +381,7 @@ def _import_verified(store: Store, sealed: bundle.SealedBundle, cert: trust.Cert
                     if cancelled():
                         result.cancelled = True
                         break
-                    _apply_chunk(store, rows, sealed.bundle_id, result)
+                    _apply_chunk(store, rows, gate, result)
                     in_transaction += len(rows)
                     done += len(rows)
                     if report:
@@ -363,12 +396,59 @@ def _import_verified(store: Store, sealed: bundle.SealedBundle, cert: trust.Cert
         - conflicts_before
     result.devices = sorted(sealed.header["ranges"])
     result.waiting = store.database.scalar("SELECT count(*) FROM sync_waiting WHERE "
-                                           "bundle_id = ?", (sealed.bundle_id,))
+                                           "bundle_id = ?", (sealed.bundle_id,)) - result.held
     store.database.conn.execute(f"PRAGMA synchronous = {final_sync}")
     if rescue.pending(store):
         rescue.record_again(store)
     _finish(store, sealed, cert, result)
     return result
+
+
+def _origins(store: Store, header: dict) -> admission.Origins:
+    """The signed heads the bundle carries, verified (against the revocation list here or
+    the newer one the bundle brings)."""
+    prog = trust.require_programme(store)
+    revocations = trust.newer_revocations(store, prog, header.get("revocations")) \
+        or trust.revocation_list(store)
+    return admission.read_origins(prog, header, revocations)
+
+
+def _gate(store: Store, sealed: bundle.SealedBundle, origins: admission.Origins,
+          spooled: _Spooled, result: ImportReport) -> _Gate:
+    """Keep the heads that vouch for this bundle's chains; note forged ones; hold the
+    chains of devices that wrote after their certificate expired or was revoked.
+
+    A chain a relay forged is not held: its device did nothing wrong, and its own
+    next bundle imports as usual. Its forged events never pass their device's head."""
+    conn = store.database.conn
+    prog = trust.require_programme(store)
+    gate = _Gate(dict(spooled.limits), admission.Admission(
+        prog, origins, admission.device_places(conn),
+        admission.device_certificates(conn, prog)), sealed.bundle_id)
+    sender = sealed.header["sender"]
+    forged = {device: admission.Refusal(device, first, "forged", _(
+        "The bundle from {sender} carries records of {device} that {device} did not sign; "
+        "they were not applied.").format(sender=sender, device=device))
+        for device, first in spooled.forged.items()}
+    with store.database.transaction() as tx:
+        for head in origins.heads.values():
+            heads.remember(tx, head)
+        for device, refused in origins.refused.items():
+            if device in origins.heads:
+                continue
+            first = max(spooled.limits.get(device, 0) + 1, sealed.header["ranges"][device][0])
+            refusal = admission.Refusal(device, first, refused.code, refused.message)
+            if refused.code == "forged":
+                forged.setdefault(device, refusal)
+                continue
+            # Revoked or expired: what it wrote after that is held for the coordinator.
+            gate.held.add(device)
+            _refuse(tx, refusal, sealed.bundle_id)
+            result.refusals.append(asdict(refusal))
+    for device, refusal in forged.items():
+        gate.limits[device] = min(gate.limit(device), refusal.seq - 1)
+        result.refusals.append(asdict(refusal))
+    return gate
 
 
 def _applicable(event_row: tuple) -> bool:
@@ -379,13 +459,54 @@ def _applicable(event_row: tuple) -> bool:
     return entity in projection.CUSTOM or (entity in projection.ENTITIES and op == "set")
 
 
+@dataclass
+class _Gate:
+    """What may enter during one import: how far each chain is vouched for by a head its
+    device signed, the admission decision, and the chains held from some event on."""
+
+    limits: dict[str, int]
+    admission: admission.Admission
+    bundle_id: str
+    held: set[str] = field(default_factory=set)
+
+    def limit(self, device: str) -> int:
+        return self.limits.get(device, 0)
+
+
+def _refuse(conn, refusal: admission.Refusal, bundle_id: str | None) -> None:
+    """Record why a device's chain is held from `refusal.seq` (shown on the Sync page and
+    by `sync` commands); the held events themselves wait, never applied."""
+    conn.execute("INSERT OR IGNORE INTO sync_refusal VALUES (?, ?, ?, ?, ?, ?)",
+                 (refusal.device_id, refusal.seq, refusal.code, refusal.reason,
+                  bundle_id or "", trust.iso(trust.now_utc())))
+
+
+def _hold(conn, gate: _Gate, items: list[codec.Decoded], refusal: admission.Refusal | None,
+          has_waiting: set[str], result: ImportReport) -> None:
+    """Keep events of a held (or not yet vouched for) chain aside in sync_waiting."""
+    if not items:
+        return
+    device = items[0][0][DEVICE_ID]
+    if refusal is not None:
+        _refuse(conn, refusal, gate.bundle_id)
+        gate.held.add(device)
+        if not any(found["device_id"] == device for found in result.refusals):
+            result.refusals.append(asdict(refusal))
+    if device in gate.held:
+        result.held += len(items)
+    conn.executemany("INSERT OR IGNORE INTO sync_waiting VALUES (?, ?, ?, ?)",
+                     [(device, item[0][SEQ], json.dumps(item[0]), gate.bundle_id)
+                      for item in items])
+    has_waiting.add(device)
+
+
 _INSERT_EVENT = (f"INSERT INTO event ({events.EVENT_COLUMNS}, applied) "
                  f"VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
 _INSERT_APPLIED = (f"INSERT INTO event ({events.EVENT_COLUMNS}, applied) "
                    f"VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1)")
 
 
-def _apply_chunk(store: Store, chunk: list[codec.Decoded], bundle_id: str,
+def _apply_chunk(store: Store, chunk: list[codec.Decoded], gate: _Gate,
                  result: ImportReport) -> None:
     """One transaction: classify each event, insert the new ones at once, then apply them.
 
@@ -403,7 +524,8 @@ def _apply_chunk(store: Store, chunk: list[codec.Decoded], bundle_id: str,
         applicable: dict[tuple[str, str, int], bool] = {}
         newest = 0
         device = None
-        head_seq, head_hash, waits = 0, "", True
+        head_seq, head_hash, waits, limit = 0, "", True, 0
+        admit = gate.admission.admit
         for decoded in chunk:
             row = decoded[0]
             if row[DEVICE_ID] != device:
@@ -414,13 +536,16 @@ def _apply_chunk(store: Store, chunk: list[codec.Decoded], bundle_id: str,
                 if head is None:
                     head = events.chain_head(conn, device)
                 head_seq, head_hash = head
-                waits = device in has_waiting
-            if row[SEQ] == head_seq + 1 and row[PREV_HASH] == head_hash and not waits:
+                waits = device in has_waiting or device in gate.held
+                limit = gate.limit(device)
+            if row[SEQ] == head_seq + 1 and row[PREV_HASH] == head_hash and not waits \
+                    and row[SEQ] <= limit:
                 kind = (row[ENTITY], row[OP], row[SCHEMA_VERSION])
                 ok = applicable.get(kind)
                 if ok is None:
                     ok = applicable[kind] = _applicable(row)
-                if ok and not is_too_far_ahead(row[HLC], now_ms):
+                if ok and not is_too_far_ahead(row[HLC], now_ms) \
+                        and admit(row, decoded[1]) is None:
                     applied_rows.append(row)
                     to_apply.append(decoded)
                     if row[HLC] > newest:
@@ -429,10 +554,10 @@ def _apply_chunk(store: Store, chunk: list[codec.Decoded], bundle_id: str,
                     head_seq, head_hash = row[SEQ], row[HASH]
                     continue
             heads[device] = (head_seq, head_hash)
-            newest = max(newest, _classify(conn, decoded, heads, has_waiting, bundle_id, now_ms,
+            newest = max(newest, _classify(conn, decoded, heads, has_waiting, gate, now_ms,
                                            other_rows, to_apply, result))
             head_seq, head_hash = heads[device]
-            waits = device in has_waiting
+            waits = device in has_waiting or device in gate.held
         conn.executemany(_INSERT_APPLIED, applied_rows)
         conn.executemany(_INSERT_EVENT, other_rows)
         _apply_in_runs(conn, to_apply)
@@ -441,30 +566,44 @@ def _apply_chunk(store: Store, chunk: list[codec.Decoded], bundle_id: str,
 
 
 def _classify(conn, decoded: codec.Decoded, heads: dict[str, tuple[int, str]],
-              has_waiting: set[str], bundle_id: str, now_ms: int, rows: list[tuple],
+              has_waiting: set[str], gate: _Gate, now_ms: int, rows: list[tuple],
               to_apply: list[codec.Decoded], result: ImportReport) -> int:
-    """Duplicate, waiting, quarantined or unapplied events, and chains released by one.
+    """Duplicate, waiting, held, quarantined or unapplied events, and chains released by
+    one.
 
     Adds rows to insert to `rows` and events to apply to `to_apply`; updates `heads`.
     Returns the newest stamp to apply (0: none).
     """
     row = decoded[0]
     device, seq = row[DEVICE_ID], row[SEQ]
+    bundle_id = gate.bundle_id
     head = heads[device]
     newest = 0
     if seq <= head[0]:
         if not _duplicate(conn, decoded, result):
             return 0
         chain = [decoded]
-    elif seq > head[0] + 1 or row[PREV_HASH] != head[1]:
-        conn.execute("INSERT OR IGNORE INTO sync_waiting VALUES (?, ?, ?, ?)",
-                     (device, seq, json.dumps(row), bundle_id))
-        has_waiting.add(device)
+    elif seq > head[0] + 1 or row[PREV_HASH] != head[1] or seq > gate.limit(device) \
+            or device in gate.held:
+        _hold(conn, gate, [decoded], None, has_waiting, result)
         return 0
     elif device in has_waiting:
-        chain = [decoded, *_take_waiting(conn, device, row, bundle_id, result)]
+        chain = [decoded, *_take_waiting(conn, device, row, gate, result)]
     else:
         chain = [decoded]
+    for position, item in enumerate(chain):
+        if item[0][OP] != codec.REDACTED:
+            refusal = gate.admission.admit(item[0], item[1])
+            if refusal is not None:
+                _hold(conn, gate, chain[position:], refusal, has_waiting, result)
+                chain = chain[:position]
+                break
+    if not chain:
+        return 0
+    if device in has_waiting:
+        # Other copies of these events waiting here (one a relay forged) are stale now.
+        conn.executemany("DELETE FROM sync_waiting WHERE device_id = ? AND seq = ?",
+                         [(device, item[0][SEQ]) for item in chain])
     for item in chain:
         item_row = item[0]
         applied = 0
@@ -514,26 +653,40 @@ def _apply_in_runs(conn, to_apply: list[codec.Decoded]) -> None:
         run_applier(conn, run)
 
 
-def _take_waiting(conn, device: str, row: tuple, bundle_id: str,
+def _take_waiting(conn, device: str, row: tuple, gate: _Gate,
                   result: ImportReport) -> list[codec.Decoded]:
-    """Waiting events of `device` that follow `row` in its chain, removed from waiting."""
-    taken = []
+    """Waiting events of `device` that follow `row` in its chain, up to the last one a
+    head signed by `device` vouches for, removed from waiting."""
+    following: list[tuple[tuple, str]] = []
     seq, head_hash = row[SEQ], row[HASH]
     while True:
         found = conn.execute("SELECT event, bundle_id FROM sync_waiting WHERE device_id = ? "
                              "AND seq = ?", (device, seq + 1)).fetchone()
         if found is None:
-            return taken
+            break
         waiting_row = tuple(json.loads(found[0]))
         if waiting_row[PREV_HASH] != head_hash:
-            return taken          # a different history: it stays waiting and is shown
+            break                 # a different history: it stays waiting and is shown
+        following.append((waiting_row, found[1]))
+        seq, head_hash = waiting_row[SEQ], waiting_row[HASH]
+    if not following:
+        return []
+    vouched = gate.limit(device)
+    signed = dict(conn.execute("SELECT seq, hash FROM sync_head WHERE device_id = ? AND "
+                               "seq > ?", (device, vouched)).fetchall())
+    cut = 0
+    for position, (waiting_row, _bundle) in enumerate(following):
+        if waiting_row[SEQ] <= vouched or signed.get(waiting_row[SEQ]) == waiting_row[HASH]:
+            cut = position + 1
+    taken = []
+    for waiting_row, bundle_id in following[:cut]:
         conn.execute("DELETE FROM sync_waiting WHERE device_id = ? AND seq = ?",
-                     (device, seq + 1))
+                     (device, waiting_row[SEQ]))
         taken.append((waiting_row, json.loads(waiting_row[FIELDS]), json.loads(waiting_row[BASE])))
-        if found[1] != bundle_id:
+        if bundle_id != gate.bundle_id:
             result.new -= 1          # it arrived in an earlier bundle: counted as released
             result.released += 1
-        seq, head_hash = waiting_row[SEQ], waiting_row[HASH]
+    return taken
 
 
 def _duplicate(conn, decoded: codec.Decoded, result: ImportReport) -> bool:

@@ -21,35 +21,17 @@ them (storage/projection/writers.py).
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Iterable
 
 from debc_outreach.storage.events import Event
+from debc_outreach.storage.projection import writers
 
-VILLAGE_FIELD = "village_code"
-MERGED_INTO = "merged_into"
-
-
-def _is_reference(key: str) -> bool:
-    return key.endswith("_id") or key.endswith("_ids") or key == MERGED_INTO
-
-
-def referenced_ids(key: str, value: object) -> Iterable[str]:
-    """The record ids a field holds: one id, or a list of ids in a `..._ids` field."""
-    if isinstance(value, str):
-        return (value,) if value else ()
-    if key.endswith("_ids") and isinstance(value, list):
-        return [item for item in value if isinstance(item, str) and item]
-    return ()
+VILLAGE_FIELD = writers.VILLAGE_FIELD
+MERGED_INTO = writers.MERGED_INTO
 
 
 def covers_any(cert, places: list[str]) -> bool:
     """Whether a device (its certificate) receives an event of these places."""
     return cert.covers(None) if not places else any(cert.covers(place) for place in places)
-
-
-def covers_all(cert, places: list[str]) -> bool:
-    """Whether a device (its certificate) may write an event of these places."""
-    return all(cert.covers(place) for place in places)
 
 
 class AreaIndex:
@@ -78,31 +60,9 @@ class AreaIndex:
         return self._merged.get(entity_id)
 
     def places(self, event: Event) -> list[str]:
-        """Every village the event belongs to, most telling first ([]: no place).
-
-        References to participants come first, then other references (a session),
-        then the village the event sets, then the record's own village.
-        """
-        found: list[str] = []
-
-        def add(village: str | None) -> None:
-            if village and village not in found:
-                found.append(village)
-
-        fields = event.fields
-        references = sorted((not key.startswith("participant"), key) for key in fields
-                            if _is_reference(key))
-        for _rank, key in references:
-            value = fields[key]
-            if key == MERGED_INTO and value == "":
-                value = self.merged_into(event.entity_id) or ""    # an unmerge
-            for entity_id in referenced_ids(key, value):
-                add(self.village_of(entity_id))
-        village = fields.get(VILLAGE_FIELD)
-        if isinstance(village, str):
-            add(village)
-        add(self.village_of(event.entity_id))
-        return found
+        """Every village the event belongs to, most telling first ([]: no place)."""
+        return writers.places(event.entity_id, event.fields, self._village.get,
+                              self._merged.get)
 
     def area(self, event: Event) -> str | None:
         """The village code an event is tied to first, or None when it is not tied to a
