@@ -671,12 +671,12 @@ def _take_waiting(conn, device: str, row: tuple, gate: _Gate,
         seq, head_hash = waiting_row[SEQ], waiting_row[HASH]
     if not following:
         return []
-    vouched = gate.limit(device)
+    # The hash chain makes every event up to a signed head genuine when the head is.
     signed = dict(conn.execute("SELECT seq, hash FROM sync_head WHERE device_id = ? AND "
-                               "seq > ?", (device, vouched)).fetchall())
+                               "seq > ?", (device, row[SEQ])).fetchall())
     cut = 0
     for position, (waiting_row, _bundle) in enumerate(following):
-        if waiting_row[SEQ] <= vouched or signed.get(waiting_row[SEQ]) == waiting_row[HASH]:
+        if signed.get(waiting_row[SEQ]) == waiting_row[HASH]:
             cut = position + 1
     taken = []
     for waiting_row, bundle_id in following[:cut]:
