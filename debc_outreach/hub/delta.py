@@ -128,6 +128,26 @@ def _index(hub: Hub) -> _ScopeIndex:
     return fresh
 
 
+def _signed_end(hub: Hub, device: str, end: int, head: int) -> int:
+    """Where a range ending at `end` must stop so a head its device signed vouches for it:
+    the first signed head at or after `end` (events after the last one would only wait
+    on the device). Hash-only stand-ins fill what lies outside the device's scope."""
+    found = hub.db.scalar("SELECT min(seq) FROM hub_signed_head WHERE device_id = ? AND "
+                          "seq >= ? AND seq <= ?", (device, end, head))
+    return int(found) if found is not None else end
+
+
+def _signed_heads(hub: Hub, ranges: dict[str, list[int]]) -> list[dict]:
+    """The signed head at the end of each range, as its device signed it."""
+    documents = []
+    for owner, (_first, last) in sorted(ranges.items()):
+        found = hub.db.scalar("SELECT document FROM hub_signed_head WHERE device_id = ? AND "
+                              "seq = ?", (owner, last))
+        if found is not None:
+            documents.append(json.loads(found))
+    return documents
+
+
 @dataclass(frozen=True)
 class Plan:
     ranges: dict[str, list[int]]
@@ -160,7 +180,7 @@ def plan(hub: Hub, cert: trust.Certificate, vector: dict[str, int],
             last = seqs[stop - 1]
         if budget <= 0:
             return Plan(ranges, None if everywhere else full, True)
-        end = min(last, held + budget)
+        end = _signed_end(hub, device, min(last, held + budget), head)
         ranges[device] = [held + 1, end]
         if index is not None:
             full[device] = set(seqs[begin:bisect.bisect_right(seqs, end)])
@@ -241,6 +261,7 @@ def build(hub: Hub, device: trust.Certificate, vector: dict[str, int], folder: P
               "recipients": [device.device_id], "ranges": planned.ranges,
               "heads": {owner: _hash_at(hub, owner, last) for owner, (_f, last)
                         in planned.ranges.items()},
+              "signed_heads": _signed_heads(hub, planned.ranges),
               "vector": hub.vector(), "peer_view": {},
               "coordinator_ack": hub.coordinator_ack(),
               "events": sum(last - first + 1 for first, last in planned.ranges.values()),

@@ -9,6 +9,7 @@ an event seen before (by device and seq, with the same hash) is a duplicate.
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -29,8 +30,9 @@ from debc_outreach.storage.events import (
     PREV_HASH,
     SCHEMA_VERSION,
     SEQ,
+    dumps,
 )
-from debc_outreach.sync import bundle, codec, importer, trust
+from debc_outreach.sync import admission, bundle, codec, importer, trust
 from debc_outreach.sync.scope import MERGED_INTO, VILLAGE_FIELD
 
 BATCH = 2000
@@ -43,12 +45,13 @@ class Stored:
     events: int = 0
     new: int = 0
     duplicates: int = 0
+    unsigned: int = 0      # past the last head their device signed: not stored (yet)
     vector: dict[str, int] = field(default_factory=dict)
 
     def as_json(self) -> dict:
         return {"bundle_id": self.bundle_id, "status": "replayed" if self.replayed else "stored",
                 "events": self.events, "new": self.new, "duplicates": self.duplicates,
-                "vector": self.vector}
+                "unsigned": self.unsigned, "vector": self.vector}
 
 
 def _contradiction() -> Refused:
@@ -119,13 +122,76 @@ def ingest(hub: Hub, path: Path, device: trust.Certificate, when: str) -> Stored
     return result
 
 
+def _hub_places(hub: Hub) -> admission.Places:
+    """Where records are, as the hub's place table holds them (for the scope rule)."""
+
+    def lookup(entity_id: str) -> str | None:
+        return hub.db.scalar("SELECT village FROM hub_place WHERE entity_id = ?", (entity_id,))
+
+    def merged(entity_id: str) -> str | None:
+        return lookup(delta.MERGED_PREFIX + entity_id)
+
+    return admission.Places(lookup, merged)
+
+
+def _hub_certificates(hub: Hub, prog: trust.Programme):
+    """A device's certificate as the hub knows it: from the newest head it signed, else
+    from its device record."""
+
+    def certificate(device: str) -> trust.Certificate | None:
+        rows = hub.db.query("SELECT document FROM hub_signed_head WHERE device_id = ? "
+                            "ORDER BY seq DESC LIMIT 1", (device,))
+        document = json.loads(rows[0][0]).get("certificate") if rows else None
+        if document is None or json.loads(rows[0][0])["body"].get("by") != device:
+            found = hub.db.query("SELECT certificate FROM hub_device WHERE device_id = ?",
+                                 (device,))
+            document = json.loads(found[0][0]) if found else None
+        if document is None:
+            return None
+        try:
+            return trust.verify_certificate(prog, document)
+        except UserError:
+            return None
+
+    return certificate
+
+
+def _origins(hub: Hub, header: dict) -> admission.Origins:
+    """The bundle's signed heads, verified; a forged one refuses the whole bundle."""
+    origins = admission.read_origins(hub.require_programme(), header, hub.revocations())
+    for refused in origins.refused.values():
+        if refused.code == "forged":
+            raise Refused(refused.message, 422)
+    return origins
+
+
+def _vouched(hub: Hub, origins: admission.Origins, device: str, first: int,
+             last: int) -> dict[int, str]:
+    """seq -> hash of the heads `device` signed within [first, last] (stored or carried)."""
+    known = {int(seq): digest for seq, digest in hub.db.query(
+        "SELECT seq, hash FROM hub_signed_head WHERE device_id = ? AND seq BETWEEN ? AND ?",
+        (device, first, last))}
+    carried = origins.heads.get(device)
+    if carried is not None:
+        known[carried.seq] = carried.hash
+    return known
+
+
 def _store_events(hub: Hub, sealed: bundle.SealedBundle, content_key: bytes,
                   result: Stored) -> None:
+    """Store the bundle's events that a head signed by their device vouches for (the
+    rest is left out until such a head arrives); an unauthorised one refuses it all."""
     header = sealed.header
     ranges, heads = header["ranges"], header["heads"]
+    prog = hub.require_programme()
+    origins = _origins(hub, header)
+    admit = admission.Admission(prog, origins, _hub_places(hub),
+                                _hub_certificates(hub, prog)).admit
     seen_devices: set[str] = set()
     batch: list[tuple] = []
     last: tuple | None = None
+    known: dict[int, str] = {}
+    limit = 0
 
     def close_run(row: tuple | None) -> None:
         if row is None:
@@ -148,14 +214,29 @@ def _store_events(hub: Hub, sealed: bundle.SealedBundle, content_key: bytes,
                 if row[DEVICE_ID] in seen_devices or span is None or row[SEQ] != span[0]:
                     raise _mismatch()
                 seen_devices.add(row[DEVICE_ID])
+                known = _vouched(hub, origins, row[DEVICE_ID], row[SEQ], span[1])
+                stored_head = hub.db.scalar("SELECT seq FROM hub_head WHERE device_id = ?",
+                                            (row[DEVICE_ID],))
+                limit = max([*known, int(stored_head or 0)])
                 before = hub.db.scalar("SELECT hash FROM hub_event WHERE device_id = ? AND "
                                        "seq = ?", (row[DEVICE_ID], row[SEQ] - 1)) \
                     if row[SEQ] > 1 else GENESIS_HASH
                 if before is not None and before != row[PREV_HASH]:
                     raise _contradiction()
+            last = row
+            if row[SEQ] in known and known[row[SEQ]] != row[HASH]:
+                raise Refused(_("The bundle carries records of {device} that {device} did "
+                                "not sign. Nothing was stored.").format(device=row[DEVICE_ID]),
+                              422)
+            if row[SEQ] > limit:
+                result.unsigned += 1
+                continue
+            if row[OP] != codec.REDACTED:
+                refusal = admit(row, fields)
+                if refusal is not None:
+                    raise Refused(refusal.reason + " " + _("Nothing was stored."), 403)
             batch.append((row, fields.get(VILLAGE_FIELD) if fields else None,
                           fields.get(MERGED_INTO) if fields else None))
-            last = row
             if len(batch) >= BATCH:
                 _flush(hub, batch, sealed.bundle_id, result)
                 batch = []
@@ -164,8 +245,12 @@ def _store_events(hub: Hub, sealed: bundle.SealedBundle, content_key: bytes,
     except codec.DecodeError as error:
         raise Refused(_("The bundle's content is not valid ({reason}).").format(reason=error),
                       400) from error
-    if seen_devices != set(ranges) or result.events != header["events"]:
+    if seen_devices != set(ranges) or result.events + result.unsigned != header["events"]:
         raise _mismatch()
+    for head in origins.heads.values():
+        hub.db.execute("INSERT INTO hub_signed_head VALUES (?, ?, ?, ?) "
+                       "ON CONFLICT (device_id, seq) DO NOTHING",
+                       (head.device_id, head.seq, head.hash, dumps(head.document)))
 
 
 def _flush(hub: Hub, batch: list[tuple], bundle_id: str, result: Stored) -> None:
