@@ -76,8 +76,13 @@ def report_text(report: ImportReport) -> str:
                                            report.quarantined)),
              (report.unapplied, ngettext("{n} kept for a newer app version",
                                          "{n} kept for a newer app version",
-                                         report.unapplied))]
+                                         report.unapplied)),
+             (report.held, ngettext("{n} refused and held for the coordinator",
+                                    "{n} refused and held for the coordinator",
+                                    report.held))]
     lines = [text.format(n=i18n.format_number(count)) for count, text in parts if count]
+    # Each refusal names the device and what it tried (sync/admission.py).
+    lines += [refusal["reason"] for refusal in report.refusals]
     return "\n".join(lines) or _("Nothing new.")
 
 
