@@ -128,13 +128,18 @@ def _index(hub: Hub) -> _ScopeIndex:
     return fresh
 
 
-def _signed_end(hub: Hub, device: str, end: int, head: int) -> int:
+def _signed_end(hub: Hub, device: str, held: int, end: int, head: int) -> int | None:
     """Where a range ending at `end` must stop so a head its device signed vouches for it:
-    the first signed head at or after `end` (events after the last one would only wait
-    on the device). Hash-only stand-ins fill what lies outside the device's scope."""
+    the first signed head at or after `end`, else the last one before it; None when the
+    device signed nothing after `held` (events past its last signed head would only wait
+    on the device, sent again with every pull). Hash-only stand-ins fill what lies
+    outside the device's scope."""
     found = hub.db.scalar("SELECT min(seq) FROM hub_signed_head WHERE device_id = ? AND "
                           "seq >= ? AND seq <= ?", (device, end, head))
-    return int(found) if found is not None else end
+    if found is None:
+        found = hub.db.scalar("SELECT max(seq) FROM hub_signed_head WHERE device_id = ? AND "
+                              "seq > ? AND seq < ?", (device, held, end))
+    return int(found) if found is not None else None
 
 
 def _signed_heads(hub: Hub, ranges: dict[str, list[int]]) -> list[dict]:
@@ -180,7 +185,9 @@ def plan(hub: Hub, cert: trust.Certificate, vector: dict[str, int],
             last = seqs[stop - 1]
         if budget <= 0:
             return Plan(ranges, None if everywhere else full, True)
-        end = _signed_end(hub, device, min(last, held + budget), head)
+        end = _signed_end(hub, device, held, min(last, held + budget), head)
+        if end is None:
+            continue                      # nothing its device signed yet
         ranges[device] = [held + 1, end]
         if index is not None:
             full[device] = set(seqs[begin:bisect.bisect_right(seqs, end)])
