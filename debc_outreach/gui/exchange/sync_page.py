@@ -264,6 +264,11 @@ class SyncPage(Page):
                                   "{n} records are waiting for an earlier bundle.",
                                   counts["waiting"]).format(
                 n=i18n.format_number(counts["waiting"])))
+        if counts["refused"]:
+            lines.append(ngettext(
+                "{n} record was refused and is held for the coordinator (see Details).",
+                "{n} records were refused and are held for the coordinator (see Details).",
+                counts["refused"]).format(n=i18n.format_number(counts["refused"])))
         if counts["quarantined"]:
             lines.append(ngettext(
                 "{n} record is quarantined: its device's clock is more than a day ahead.",
@@ -348,7 +353,8 @@ class SyncPage(Page):
             lines.append(_("{device} · record {seq} ({entity}) · {when} · {reason}").format(
                 device=names.get(held.device_id, held.device_id[:8]),
                 seq=i18n.format_year(held.seq), entity=held.entity,
-                when=i18n.format_datetime(stamp, "short"), reason=reasons[held.reason]))
+                when=i18n.format_datetime(stamp, "short"),
+                reason=held.detail if held.reason == "refused" else reasons[held.reason]))
         return "\n".join(lines)
 
     def show_held(self) -> None:

@@ -42,6 +42,7 @@ from dataclasses import dataclass
 
 from debc_outreach.errors import UserError
 from debc_outreach.i18n import N_, _
+from debc_outreach.storage import gazetteer
 
 COORDINATOR, SCOPED, ANYONE = "coordinator", "scoped", "anyone"
 ALL_AREAS = "*"
@@ -160,8 +161,14 @@ def denial(role: str, scope: Iterable[str], entity: str, event_places: list[str]
         return Denial("out_of_scope",
                       _("{device} tried to write {what} in village {village}, outside the "
                         "area it was enrolled for.").format(device=device, what=what(entity),
-                                                             village=outside[0]))
+                                                             village=_place(outside[0])))
     return None
+
+
+def _place(code: str) -> str:
+    """A village as a coordinator recognises it: its name, with the code to look it up."""
+    label = gazetteer.village_label(code)
+    return f"{label} ({code})" if label and label != code else code
 
 
 # --- this computer's own writes ------------------------------------------------------------
