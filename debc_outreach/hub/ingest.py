@@ -131,7 +131,7 @@ def _hub_places(hub: Hub) -> admission.Places:
     def merged(entity_id: str) -> str | None:
         return lookup(delta.MERGED_PREFIX + entity_id)
 
-    return admission.Places(lookup, merged)
+    return admission.LookupPlaces(lookup, merged)
 
 
 def _hub_certificates(hub: Hub, prog: trust.Programme):

@@ -86,54 +86,72 @@ def read_origins(prog: trust.Programme, header: dict, revocations: dict,
 
 class Places:
     """Where records are (participant and session villages, merges), for the scope rule:
-    what is stored, then what this import sets. `lookup` reads one stored record's
-    village and `merged` one participant's merge; both are asked once per record."""
+    what is stored, then what this import sets. `load` reads what is stored in one go
+    (a device's tables), at the first event that needs it."""
 
-    def __init__(self, lookup: Callable[[str], str | None],
-                 merged: Callable[[str], str | None]):
-        self._lookup = lookup
-        self._merged_lookup = merged
-        self._village: dict[str, str | None] = {}
-        self._merged: dict[str, str | None] = {}
+    def __init__(self, load: Callable[[], tuple[dict[str, str], dict[str, str]]]):
+        self._load = load
+        self._village: dict[str, str] | None = None
+        self._merged: dict[str, str] = {}
 
-    def village(self, entity_id: str) -> str | None:
-        if entity_id not in self._village:
-            self._village[entity_id] = self._lookup(entity_id)
-        return self._village[entity_id]
+    def _loaded(self) -> dict[str, str]:
+        if self._village is None:
+            self._village, self._merged = self._load()
+        return self._village
 
-    def merged(self, entity_id: str) -> str | None:
-        if entity_id not in self._merged:
-            self._merged[entity_id] = self._merged_lookup(entity_id)
-        return self._merged[entity_id]
-
-    def of(self, entity_id: str, fields: dict) -> list[str]:
-        return writers.places(entity_id, fields, self.village, self.merged)
+    def lookups(self) -> tuple[Callable[[str], str | None], Callable[[str], str | None]]:
+        """(village of a record, record a participant was merged into), for
+        `writers.places`."""
+        return self._loaded().get, self._merged.get
 
     def note(self, entity_id: str, fields: dict) -> None:
         """An admitted event that places its record (or merges it) counts from now on."""
         village = fields.get(writers.VILLAGE_FIELD)
         if isinstance(village, str) and village:
-            self._village[entity_id] = village
+            self._loaded()[entity_id] = village
         merged = fields.get(writers.MERGED_INTO)
         if isinstance(merged, str) and merged:
+            self._loaded()
             self._merged[entity_id] = merged
+
+
+class LookupPlaces(Places):
+    """Places looked up record by record (the hub's table is national): `lookup` reads
+    one record's village, `merged` one participant's merge, each asked once."""
+
+    def __init__(self, lookup: Callable[[str], str | None],
+                 merged: Callable[[str], str | None]):
+        super().__init__(lambda: ({}, {}))
+        self._lookup = lookup
+        self._merged_lookup = merged
+
+    def _village_of(self, entity_id: str) -> str | None:
+        villages = self._loaded()
+        if entity_id not in villages:
+            villages[entity_id] = self._lookup(entity_id)
+        return villages[entity_id]
+
+    def _merge_of(self, entity_id: str) -> str | None:
+        if entity_id not in self._merged:
+            self._merged[entity_id] = self._merged_lookup(entity_id)
+        return self._merged[entity_id]
+
+    def lookups(self) -> tuple[Callable[[str], str | None], Callable[[str], str | None]]:
+        return self._village_of, self._merge_of
 
 
 def device_places(conn: sqlite3.Connection) -> Places:
     """Places as a device's database holds them (its projection tables)."""
 
-    def lookup(entity_id: str) -> str | None:
-        row = conn.execute("SELECT village_code FROM participant WHERE id = ? UNION ALL "
-                           "SELECT village_code FROM session WHERE id = ? LIMIT 1",
-                           (entity_id, entity_id)).fetchone()
-        return row[0] if row and row[0] else None
+    def load() -> tuple[dict[str, str], dict[str, str]]:
+        villages = dict(conn.execute(
+            "SELECT id, village_code FROM participant WHERE village_code != '' UNION ALL "
+            "SELECT id, village_code FROM session WHERE village_code != ''"))
+        merged = dict(conn.execute("SELECT id, merged_into FROM participant "
+                                   "WHERE merged_into != ''"))
+        return villages, merged
 
-    def merged(entity_id: str) -> str | None:
-        row = conn.execute("SELECT merged_into FROM participant WHERE id = ?",
-                           (entity_id,)).fetchone()
-        return row[0] if row and row[0] else None
-
-    return Places(lookup, merged)
+    return Places(load)
 
 
 def device_certificates(conn: sqlite3.Connection, prog: trust.Programme
@@ -176,6 +194,12 @@ class Admission:
         self._places = places
         self._stored_certificate = stored_certificate
         self._writers: dict[str, _Writer | None] = {}
+        self._lookups: tuple | None = None
+
+    def _places_of(self, entity_id: str, fields: dict) -> list[str]:
+        if self._lookups is None:
+            self._lookups = self._places.lookups()
+        return writers.places(entity_id, fields, *self._lookups)
 
     def _writer(self, device: str) -> _Writer | None:
         """The role and scope `device` writes under (None: no limit to check)."""
@@ -200,18 +224,24 @@ class Admission:
     def admit(self, row: tuple, fields: dict | None) -> Refusal | None:
         """None when the event may be stored and applied; else the refusal.
 
-        The one admission decision: origin and authority here; schema checks join here."""
+        The one admission decision: origin and authority here; schema checks join here.
+        Runs for every arriving event: the common cases take few steps."""
         device = row[DEVICE_ID]
-        who = self._writer(device)
-        if who is not None and fields is not None:
+        who = self._writers[device] if device in self._writers else self._writer(device)
+        if fields is None:
+            return None
+        if who is not None:
             entity = row[ENTITY]
-            rule = writers.writer(entity)
+            rule = writers.WRITERS.get(entity, writers.SCOPED)
             if rule != writers.ANYONE:
-                places = self._places.of(row[ENTITY_ID], fields) \
+                places = self._places_of(row[ENTITY_ID], fields) \
                     if rule == writers.SCOPED else []
-                denied = writers.denial(who.role, who.scope, entity, places, who.name)
-                if denied is not None:
-                    return Refusal(device, row[SEQ], denied.code, denied.message)
-        if fields:
+                if rule == writers.COORDINATOR \
+                        or not all(place.startswith(who.scope) for place in places):
+                    denied = writers.denial(who.role, who.scope, entity, places, who.name)
+                    if denied is not None:
+                        return Refusal(device, row[SEQ], denied.code, denied.message)
+        if writers.VILLAGE_FIELD in fields or writers.MERGED_INTO in fields:
             self._places.note(row[ENTITY_ID], fields)
         return None
+

@@ -442,10 +442,11 @@ def _gate(store: Store, sealed: bundle.SealedBundle, origins: admission.Origins,
                 forged.setdefault(device, refusal)
                 continue
             # Revoked or expired: what it wrote after that is held for the coordinator.
-            gate.held.add(device)
+            gate.hold_from(device, first)
             _refuse(tx, refusal, sealed.bundle_id)
             result.refusals.append(asdict(refusal))
     for device, refusal in forged.items():
+        # Not held: the device did nothing wrong. What its head does not vouch for waits.
         gate.limits[device] = min(gate.limit(device), refusal.seq - 1)
         result.refusals.append(asdict(refusal))
     return gate
@@ -467,10 +468,18 @@ class _Gate:
     limits: dict[str, int]
     admission: admission.Admission
     bundle_id: str
-    held: set[str] = field(default_factory=set)
+    held: dict[str, int] = field(default_factory=dict)   # device -> first seq held
 
     def limit(self, device: str) -> int:
         return self.limits.get(device, 0)
+
+    def hold_from(self, device: str, seq: int) -> None:
+        """Hold `device`'s chain from `seq` on (nothing after it is applied)."""
+        self.held[device] = min(seq, self.held.get(device, seq))
+        self.limits[device] = min(self.limit(device), seq - 1)
+
+    def holds(self, device: str, seq: int) -> bool:
+        return device in self.held and seq >= self.held[device]
 
 
 def _refuse(conn, refusal: admission.Refusal, bundle_id: str | None) -> None:
@@ -489,11 +498,10 @@ def _hold(conn, gate: _Gate, items: list[codec.Decoded], refusal: admission.Refu
     device = items[0][0][DEVICE_ID]
     if refusal is not None:
         _refuse(conn, refusal, gate.bundle_id)
-        gate.held.add(device)
+        gate.hold_from(device, refusal.seq)
         if not any(found["device_id"] == device for found in result.refusals):
             result.refusals.append(asdict(refusal))
-    if device in gate.held:
-        result.held += len(items)
+    result.held += sum(1 for item in items if gate.holds(device, item[0][SEQ]))
     conn.executemany("INSERT OR IGNORE INTO sync_waiting VALUES (?, ?, ?, ?)",
                      [(device, item[0][SEQ], json.dumps(item[0]), gate.bundle_id)
                       for item in items])
@@ -536,7 +544,7 @@ def _apply_chunk(store: Store, chunk: list[codec.Decoded], gate: _Gate,
                 if head is None:
                     head = events.chain_head(conn, device)
                 head_seq, head_hash = head
-                waits = device in has_waiting or device in gate.held
+                waits = device in has_waiting
                 limit = gate.limit(device)
             if row[SEQ] == head_seq + 1 and row[PREV_HASH] == head_hash and not waits \
                     and row[SEQ] <= limit:
@@ -557,7 +565,8 @@ def _apply_chunk(store: Store, chunk: list[codec.Decoded], gate: _Gate,
             newest = max(newest, _classify(conn, decoded, heads, has_waiting, gate, now_ms,
                                            other_rows, to_apply, result))
             head_seq, head_hash = heads[device]
-            waits = device in has_waiting or device in gate.held
+            waits = device in has_waiting
+            limit = gate.limit(device)          # lower when the event was refused
         conn.executemany(_INSERT_APPLIED, applied_rows)
         conn.executemany(_INSERT_EVENT, other_rows)
         _apply_in_runs(conn, to_apply)
@@ -583,8 +592,7 @@ def _classify(conn, decoded: codec.Decoded, heads: dict[str, tuple[int, str]],
         if not _duplicate(conn, decoded, result):
             return 0
         chain = [decoded]
-    elif seq > head[0] + 1 or row[PREV_HASH] != head[1] or seq > gate.limit(device) \
-            or device in gate.held:
+    elif seq > head[0] + 1 or row[PREV_HASH] != head[1] or seq > gate.limit(device):
         _hold(conn, gate, [decoded], None, has_waiting, result)
         return 0
     elif device in has_waiting:

@@ -86,10 +86,6 @@ def what(entity: str) -> str:
     return _(WHAT[entity]) if entity in WHAT else entity
 
 
-def _is_reference(key: str) -> bool:
-    return key.endswith("_id") or key.endswith("_ids") or key == MERGED_INTO
-
-
 def referenced_ids(key: str, value: object) -> Iterable[str]:
     """The record ids a field holds: one id, or a list of ids in a `..._ids` field."""
     if isinstance(value, str):
@@ -107,24 +103,36 @@ def places(entity_id: str, fields: dict, village_of: Callable[[str], str | None]
     then the village the event sets, then the record's own village. An unmerge
     (`merged_into` emptied) refers to the record it was merged into.
     """
+    # Runs for every event a trainer sends: one pass over the keys, sorting only when
+    # an event refers to several records.
+    people: list[str] = []
+    others: list[str] = []
+    for key in fields:
+        if key[-3:] == "_id" or key[-4:] == "_ids" or key == MERGED_INTO:
+            (people if key[:11] == "participant" else others).append(key)
     found: list[str] = []
-
-    def add(village: str | None) -> None:
-        if village and village not in found:
-            found.append(village)
-
-    references = sorted((not key.startswith("participant"), key) for key in fields
-                        if _is_reference(key))
-    for _rank, key in references:
-        value = fields[key]
-        if key == MERGED_INTO and value == "":
-            value = merged_into(entity_id) or ""
-        for referenced in referenced_ids(key, value):
-            add(village_of(referenced))
+    for group in (people, others):
+        if len(group) > 1:
+            group.sort()
+        for key in group:
+            value = fields[key]
+            if key == MERGED_INTO and value == "":
+                value = merged_into(entity_id) or ""
+            if type(value) is str:
+                village = village_of(value) if value else None
+                if village and village not in found:
+                    found.append(village)
+            else:
+                for referenced in referenced_ids(key, value):
+                    village = village_of(referenced)
+                    if village and village not in found:
+                        found.append(village)
     village = fields.get(VILLAGE_FIELD)
-    if isinstance(village, str):
-        add(village)
-    add(village_of(entity_id))
+    if type(village) is str and village and village not in found:
+        found.append(village)
+    village = village_of(entity_id)
+    if village and village not in found:
+        found.append(village)
     return found
 
 
