@@ -2,8 +2,11 @@
 
 The same checks as a device's import (programme, sender certificate, revocation,
 header signature, recipient, payload hash, every hash chain recomputed and
-linked to what is stored) run inside one transaction per bundle: a bundle is
-stored whole or not at all. A bundle id seen before is answered as a replay;
+linked to what is stored, each chain's signed head and each event's writer,
+sync/admission.py) run inside one transaction per bundle: a bundle is stored
+whole or not at all. A forged head or an unauthorised record refuses it (4xx,
+with the reason); events past the last head their device signed are left out
+until such a head arrives. A bundle id seen before is answered as a replay;
 an event seen before (by device and seq, with the same hash) is a duplicate.
 """
 
@@ -141,8 +144,10 @@ def _hub_certificates(hub: Hub, prog: trust.Programme):
     def certificate(device: str) -> trust.Certificate | None:
         rows = hub.db.query("SELECT document FROM hub_signed_head WHERE device_id = ? "
                             "ORDER BY seq DESC LIMIT 1", (device,))
-        document = json.loads(rows[0][0]).get("certificate") if rows else None
-        if document is None or json.loads(rows[0][0])["body"].get("by") != device:
+        head = json.loads(rows[0][0]) if rows else {}
+        document = head.get("certificate") if head.get("body", {}).get("by") == device \
+            else None
+        if document is None:
             found = hub.db.query("SELECT certificate FROM hub_device WHERE device_id = ?",
                                  (device,))
             document = json.loads(found[0][0]) if found else None

@@ -214,11 +214,3 @@ def _vouch(store: Store, device: str, seq: int) -> dict:
         tx.execute("INSERT OR IGNORE INTO sync_head VALUES (?, ?, ?, ?)",
                    (device, seq, digest, dumps(document)))
     return document
-
-
-def last_seq(conn: sqlite3.Connection, device_id: str) -> int:
-    """The highest seq of `device_id` vouched for here: by a stored signed head, or by
-    holding the chain before heads were signed."""
-    row = conn.execute("SELECT max(seq) FROM sync_head WHERE device_id = ?",
-                       (device_id,)).fetchone()
-    return max(row[0] or 0, before_signing(conn, device_id))

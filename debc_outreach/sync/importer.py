@@ -4,7 +4,10 @@ Order of checks, all before the database is written: file format, programme,
 sender certificate (signed by the programme coordinator, not expired, not
 revoked), header signature, recipient, payload hash, then the whole payload
 is decrypted, decoded and every sender's hash chain checked against the
-signed header and against the events already stored. Verified events are
+signed header and against the events already stored. Each chain counts only up
+to a head signed by its own device (sync/heads.py), and each event must be its
+writer's to write (sync/admission.py): events past the last signed head wait,
+a refused event is held with the rest of its device's chain. Verified events are
 spooled to a temporary file, then applied in chunks of `CHUNK_EVENTS`, several
 chunks per transaction; runs of set-semantics events (attendance, checklist)
 go through their batch appliers. A large bundle into a small database is one
