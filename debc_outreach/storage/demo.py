@@ -340,7 +340,19 @@ def generate(store: Store, n_participants: int = 600, n_sessions: int = 40, *,
         progress(n_sessions, n_sessions)
     result.events = writer.count
     store.clock.observe(store.database.scalar("SELECT max(hlc) FROM event") or 0)
+    _trust_demo_devices(store)
     return result
+
+
+def _trust_demo_devices(store: Store) -> None:
+    """The other demo "devices" have no keys to sign their records with: this folder
+    holds their chains as a folder from before signed heads holds its peers' (trusted
+    here; a coordinator's folder vouches for them when it passes them on, sync/heads.py).
+    """
+    with store.database.transaction() as conn:
+        conn.execute("INSERT OR REPLACE INTO sync_head_before_signing (device_id, seq) "
+                     "SELECT device_id, max(seq) FROM event WHERE device_id != ? "
+                     "GROUP BY device_id", (store.device_id,))
 
 
 def _register(writer: _Writer, rng: random.Random, village: str, day: dt.date, trainer: str,
