@@ -128,3 +128,20 @@ def test_a_record_outside_the_writers_area_is_refused_by_the_hub(setup, monkeypa
         hub_client.sync_with_hub(attacker, running.url)
 
     assert stored_hashes(hub, attacker.device_id) == []
+
+
+def test_an_unmerge_reaches_the_trainers_its_merge_reached_through_the_hub(setup):
+    coordinator, (kampot, _phnom_penh), hub, running = setup
+    keep = participants.add_participant(coordinator, "សុខ ដារា", village_code=VILLAGE_IN).id
+    duplicate = participants.add_participant(coordinator, "សុខ ដារ៉ា",
+                                             village_code=VILLAGE_OUT).id
+    participants.merge(coordinator, duplicate, keep)
+    hub_client.sync_with_hub(coordinator, running.url)
+    hub_client.sync_with_hub(kampot, running.url)
+    assert kampot.database.scalar("SELECT merged_into FROM participant WHERE id = ?",
+                                  (duplicate,)) == keep
+    participants.unmerge(coordinator, duplicate)
+    hub_client.sync_with_hub(coordinator, running.url)
+    hub_client.sync_with_hub(kampot, running.url)
+    assert kampot.database.scalar("SELECT merged_into FROM participant WHERE id = ?",
+                                  (duplicate,)) == ""

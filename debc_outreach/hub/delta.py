@@ -40,7 +40,9 @@ class _Placed(NamedTuple):
     fields: dict
 
 
-MERGED_PREFIX = "\0merged\0"    # hub_place rows remembering a merge: id -> kept record
+# hub_place rows remembering a merge: "merged-into:<id>" -> the kept record (record ids
+# never contain a colon; PostgreSQL text cannot hold NUL)
+MERGED_PREFIX = "merged-into:"
 
 
 class _HubAreas(AreaIndex):
