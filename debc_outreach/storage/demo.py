@@ -359,6 +359,7 @@ def generate(store: Store, n_participants: int = 600, n_sessions: int = 40, *,
         progress(n_sessions, n_sessions)
     result.events = writer.count
     store.clock.observe(store.database.scalar("SELECT max(hlc) FROM event") or 0)
+    _trust_demo_devices(store)
     return result
 
 
@@ -473,6 +474,17 @@ def _write_follow_ups(writer: _Writer, result: Result) -> None:
 def _noon(day: dt.date) -> int:
     moment = dt.datetime.combine(day, dt.time(12, 0), dt.UTC)
     return pack(int(moment.timestamp() * 1000), 0)
+
+
+def _trust_demo_devices(store: Store) -> None:
+    """The other demo "devices" have no keys to sign their records with: this folder
+    holds their chains as a folder from before signed heads holds its peers' (trusted
+    here; a coordinator's folder vouches for them when it passes them on, sync/heads.py).
+    """
+    with store.database.transaction() as conn:
+        conn.execute("INSERT OR REPLACE INTO sync_head_before_signing (device_id, seq) "
+                     "SELECT device_id, max(seq) FROM event WHERE device_id != ? "
+                     "GROUP BY device_id", (store.device_id,))
 
 
 def _register(writer: _Writer, rng: random.Random, village: str, day: dt.date, trainer: str,
