@@ -52,6 +52,8 @@ MALFORMED = [
     ("phone as a list", "participant", PERSON, "set", {"phone": ["012 345 678"]}),
     ("session modules as a number", "session", SESSION, "set", {"modules": 3}),
     ("birth_year abc", "participant", PERSON, "set", {"birth_year": "abc"}),
+    ("follow-up without its date", "follow_up", PERSON, "set",
+     {"participant_id": PERSON, "module": "m1", "method": "phone", "answers": {"q1": 1}}),
 ]
 IDS = [case[0] for case in MALFORMED]
 
