@@ -55,7 +55,8 @@ class Held:
 
     device_id: str
     from_seq: int
-    code: str                # stable reason code (validation Problem code, "unauthorised", …)
+    code: str                # stable reason code (a validation Problem code,
+                             # "coordinator_only", "out_of_scope", "revoked", "expired", …)
     reason: str              # one line, in the language of the computer that held it
     bundle_id: str
     held_at: str
