@@ -2,7 +2,7 @@
 upgrade, without enrolling anyone again.
 
 The folders are made in the test with the previous release's schema: a programme
-syncs as usual, then every folder loses what migrations 0015 and 0016 added (their
+syncs as usual, then every folder loses what migrations 0015 and 0017 added (their
 tables and their entries in `_migrations`), exactly the state the previous release
 left. Opening them again runs the migrations, as the first start after the upgrade
 does.
