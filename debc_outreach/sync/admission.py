@@ -47,6 +47,11 @@ class Refusal:
     reason: str          # translated, one line, names the device and what it tried
 
 
+# Read for every arriving event: bound once.
+_WRITERS, _SCOPED, _ANYONE = writers.WRITERS, writers.SCOPED, writers.ANYONE
+_VILLAGE_FIELD, _MERGED_INTO = writers.VILLAGE_FIELD, writers.MERGED_INTO
+_PLACED_BY, _places = writers.PLACED_BY, writers.places
+
 # Not refused, not admitted yet: past the last head its device signed, it waits.
 WAITS = Refusal("", 0, "unsigned", "")
 
@@ -216,7 +221,9 @@ class Admission:
     def _places_of(self, entity: str, entity_id: str, fields: dict) -> list[str]:
         if self._lookups is None:
             self._lookups = self._places.lookups()
-        return writers.event_places(entity, entity_id, fields, *self._lookups)
+        if entity in _PLACED_BY:
+            return writers.event_places(entity, entity_id, fields, *self._lookups)
+        return _places(entity_id, fields, *self._lookups)
 
     def _writer(self, device: str) -> _Writer | None:
         """The role and scope `device` writes under (None: no limit to check)."""
@@ -265,15 +272,22 @@ class Admission:
         who = self._writers[device] if device in self._writers else self._writer(device)
         if who is not None:
             entity = row[ENTITY]
-            rule = writers.WRITERS.get(entity, writers.SCOPED)
-            if rule != writers.ANYONE:
-                places = self._places_of(entity, row[ENTITY_ID], fields) \
-                    if rule == writers.SCOPED else []
-                if rule == writers.COORDINATOR \
-                        or not all(place.startswith(who.scope) for place in places):
+            rule = _WRITERS.get(entity, _SCOPED)
+            if rule != _ANYONE:
+                if rule == _SCOPED:
+                    places = self._places_of(entity, row[ENTITY_ID], fields)
+                    scope = who.scope
+                    inside = True
+                    for place in places:
+                        if not place.startswith(scope):
+                            inside = False
+                            break
+                else:
+                    places, inside = [], False
+                if not inside:
                     denied = writers.denial(who.role, who.scope, entity, places, who.name)
                     if denied is not None:
                         return Refusal(device, row[SEQ], denied.code, denied.message)
-        if writers.VILLAGE_FIELD in fields or writers.MERGED_INTO in fields:
+        if _VILLAGE_FIELD in fields or _MERGED_INTO in fields:
             self._places.note(row[ENTITY_ID], fields)
         return None
