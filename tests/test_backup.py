@@ -87,9 +87,10 @@ def _play(stores: list[Store], plan: list[tuple], root: Path) -> None:
     for kind, who, target, value, flag in plan:
         store = stores[who]
         if kind == "person":       # outside the trainers' scope: they get stand-ins only
+            # (only the coordinator may write there)
             store.record("participant", target, {"display_name": value,
-                                                 "village_code": VILLAGE_OUT if flag
-                                                 else VILLAGE_IN})
+                                                 "village_code": VILLAGE_OUT
+                                                 if flag and who == 0 else VILLAGE_IN})
         elif kind == "trainer":
             store.record("trainer", target, {"display_name" if flag else "phone": value})
         elif kind == "attend":

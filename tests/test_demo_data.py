@@ -74,7 +74,30 @@ def test_each_devices_stamps_only_go_forward_and_never_past_now(store):
                                  (dt.date.today().isoformat(),)) > 0
 
 
-def test_a_demo_folder_syncs_to_a_coordinator(tmp_path):
+def test_a_demo_coordinator_folder_syncs_to_a_trainer(tmp_path):
+    """The demo's other devices sign nothing: the coordinator's folder vouches for their
+    records when it passes them on, as for records held before signed heads."""
+    from support.sync_devices import open_device, send
+
+    from debc_outreach.sync import trust
+
+    coordinator = open_device(tmp_path / "coordinator", "coordinator")
+    trainer = open_device(tmp_path / "trainer", "trainer")
+    try:
+        demo.generate(coordinator, 120, 12, seed=4)
+        trust.create_programme(coordinator, "Demo")
+        trust.accept_enrolment(trainer, trust.approve_enrolment(
+            coordinator, trust.enrol_request(trainer), list(demo.PROVINCES)))
+        report = send(coordinator, trainer, tmp_path / "bundles")
+        assert report.new > 0 and report.quarantined == 0 and report.waiting == 0
+        assert trainer.database.scalar("SELECT count(*) FROM participant") == \
+            coordinator.database.scalar("SELECT count(*) FROM participant")
+    finally:
+        coordinator.close()
+        trainer.close()
+
+
+def test_a_demo_trainer_folder_sends_only_what_its_own_computer_signed(tmp_path):
     from support.sync_devices import open_device, send
 
     from debc_outreach.sync import trust
@@ -87,9 +110,11 @@ def test_a_demo_folder_syncs_to_a_coordinator(tmp_path):
         trust.accept_enrolment(trainer, trust.approve_enrolment(
             coordinator, trust.enrol_request(trainer), list(demo.PROVINCES)))
         report = send(trainer, coordinator, tmp_path / "bundles")
-        assert report.new > 0 and report.quarantined == 0 and report.waiting == 0
-        assert coordinator.database.scalar("SELECT count(*) FROM participant") == \
-            trainer.database.scalar("SELECT count(*) FROM participant")
+        own = trainer.database.scalar("SELECT count(*) FROM event WHERE device_id = ?",
+                                      (trainer.device_id,))
+        assert report.new == own and report.quarantined == 0 and report.held == 0
+        assert report.waiting == trainer.database.scalar(
+            "SELECT count(*) FROM event WHERE device_id != ?", (trainer.device_id,))
     finally:
         coordinator.close()
         trainer.close()

@@ -8,7 +8,7 @@ import pytest
 from support.hub_server import RunningHub, ThrowawayPostgres, enrolled_hub, postgres_bin
 from support.sync_devices import VILLAGE_IN, VILLAGE_OUT, make_programme
 
-from debc_outreach.hub.db import HubDB
+from debc_outreach.hub.db import MIGRATIONS, HubDB
 from debc_outreach.storage import participants
 from debc_outreach.sync import hub_client
 
@@ -33,7 +33,7 @@ def test_migrations_run_once_on_postgresql(postgres):
     first = HubDB(url)
     first.close()
     again = HubDB(url)
-    assert again.scalar("SELECT count(*) FROM hub_migrations") == 1
+    assert again.scalar("SELECT count(*) FROM hub_migrations") == len(MIGRATIONS)
     assert again.scalar("SELECT count(*) FROM hub_event") == 0
     again.close()
 

@@ -10,6 +10,7 @@ from support.sync_devices import VILLAGE_IN, make_programme, send
 from debc_outreach.errors import UserError
 from debc_outreach.storage import attendance, participants, privacy, retention, sessions
 from debc_outreach.storage.check import check_database
+from debc_outreach.storage.projection import writers
 
 NAMES = ("Kolab Sreyneang", "ស្រីពៅ ចាន់ធា", "Vannak Later", "Dara Active")
 
@@ -90,12 +91,17 @@ def test_no_rule_or_no_acknowledgement_keeps_every_name(programme):
     assert participants.get(trainer.database, person.id).display_name == NAMES[0]
 
 
-def test_only_the_coordinator_sets_privacy_rules(programme):
+def test_only_the_coordinator_sets_privacy_rules(programme, monkeypatch):
     coordinator, trainer, bundles = programme
     with pytest.raises(UserError, match="Only the coordinator"):
         privacy.set_rule(trainer, privacy.NAMED_EXPORTS, "allowed")
-    # A forged rule event from a trainer device is stored but never counts.
-    trainer.record(privacy.ENTITY, privacy.RETENTION_DAYS, {"value": 1})
+    # The trainer's app refuses to record one; one recorded anyway (a tampered app) is
+    # stored but never counts, and its peers refuse it (test_sync_origin.py).
+    with pytest.raises(UserError, match="only the coordinator"):
+        trainer.record(privacy.ENTITY, privacy.RETENTION_DAYS, {"value": 1})
+    with monkeypatch.context() as patch:
+        patch.setattr(writers, "check_own_write", lambda *args: None)
+        trainer.record(privacy.ENTITY, privacy.RETENTION_DAYS, {"value": 1})
     assert privacy.get_rule(trainer, privacy.RETENTION_DAYS) == 0
 
 

@@ -179,8 +179,6 @@ def test_personal_records_reach_only_the_laptops_of_the_persons_place(store, cas
     assert receivers(area(store, event)) == laptops
 
 
-@pytest.mark.xfail(strict=True, reason="a tick names its people in `participant_ids` (a list), "
-                   "which the scope rule does not read: ticks follow the session's village")
 def test_a_checklist_tick_follows_its_participant_not_the_session(store):
     sid, pid = session(store, PHNOM_PENH), person(store, ANGKOR_CHEY)
     attendance.check_in(store, sid, pid)
@@ -188,16 +186,14 @@ def test_a_checklist_tick_follows_its_participant_not_the_session(store):
     assert area(store, last_event(store)) == ANGKOR_CHEY
 
 
-def test_a_checklist_tick_today_goes_where_its_session_is(store):
-    # Pins today's rule (see the xfail above) so a change to it is deliberate.
-    sid, pid = session(store, PHNOM_PENH), person(store, ANGKOR_CHEY)
-    attendance.check_in(store, sid, pid)
-    checklist.set_result(store, sid, [pid], "item-1", checklist.ACHIEVED)
-    assert area(store, last_event(store)) == PHNOM_PENH
+def test_a_tick_for_several_people_belongs_to_each_of_their_villages(store):
+    sid = session(store, PHNOM_PENH)
+    first, second = person(store, ANGKOR_CHEY), person(store, BANTEAY_MEAS)
+    checklist.set_result(store, sid, [first, second], "item-1", checklist.ACHIEVED)
+    assert AreaIndex(store.database.conn).places(last_event(store)) == [
+        ANGKOR_CHEY, BANTEAY_MEAS, PHNOM_PENH]
 
 
-@pytest.mark.xfail(strict=True, reason="an unmerge sets merged_into to '' and so follows the "
-                   "duplicate, while the merge followed the kept record")
 def test_an_unmerge_goes_where_its_merge_went(store):
     keep, duplicate = person(store, ANGKOR_CHEY), person(store, PHNOM_PENH)
     participants.merge(store, duplicate, keep)

@@ -17,12 +17,11 @@ from support.hub_server import RunningHub, enrolled_hub
 from support.sync_devices import VILLAGE_IN, make_programme, send
 
 from debc_outreach.errors import UserError
-from debc_outreach.hub import ingest
 from debc_outreach.storage import events, participants, quarantine, sessions, trainers
 from debc_outreach.storage.events import Event
 from debc_outreach.storage.projection.validate import event_problems
 from debc_outreach.storage.store import Store
-from debc_outreach.sync import export, hub_client, importer
+from debc_outreach.sync import admission, export, hub_client, importer
 
 
 def append_raw(store: Store, entity: str, entity_id: str, op: str, fields: dict) -> Event:
@@ -53,6 +52,8 @@ MALFORMED = [
     ("phone as a list", "participant", PERSON, "set", {"phone": ["012 345 678"]}),
     ("session modules as a number", "session", SESSION, "set", {"modules": 3}),
     ("birth_year abc", "participant", PERSON, "set", {"birth_year": "abc"}),
+    ("follow-up without its date", "follow_up", PERSON, "set",
+     {"participant_id": PERSON, "module": "m1", "method": "phone", "answers": {"q1": 1}}),
 ]
 IDS = [case[0] for case in MALFORMED]
 
@@ -107,6 +108,7 @@ def test_a_malformed_record_by_bundle_holds_only_its_devices_chain(programme, tm
 def test_held_records_are_not_passed_on(programme, tmp_path):
     coordinator, (sender, colleague) = programme
     before = trainers.add_trainer(sender, "Before the bad record")
+    send(sender, coordinator, tmp_path / "first")      # its head at `before` is signed
     append_raw(sender, "participant", PERSON, "set", {"wg": "a lot"})
     after = trainers.add_trainer(sender, "After the bad record")
     send(sender, coordinator, tmp_path / "in")
@@ -140,7 +142,7 @@ def test_retry_applies_held_records_once_they_are_admitted(programme, tmp_path, 
     assert importer.retry_held(coordinator, sender.device_id) == 0      # still refused
     assert quarantine.first_held_seq(coordinator.database.conn, sender.device_id) == 1
     # A newer version that reads the record differently admits the chain again.
-    monkeypatch.setattr(importer, "_admit", lambda conn, decoded: None)
+    monkeypatch.setattr(admission.Admission, "admit", lambda self, row, fields: None)
     monkeypatch.setattr("debc_outreach.storage.projection.settings.apply_programme_setting",
                         lambda conn, event: None)
     monkeypatch.setitem(__import__("debc_outreach.storage.projection",
@@ -193,7 +195,7 @@ def test_a_poison_record_on_the_hub_is_held_and_everyone_keeps_syncing(hub_setup
                                                                        monkeypatch):
     coordinator, (poisoner, colleague), hub, running = hub_setup
     # A hub of the previous version stored whatever an enrolled device pushed.
-    monkeypatch.setattr(ingest, "row_is_valid", lambda row, fields: True)
+    monkeypatch.setattr(admission.Admission, "admit", lambda self, row, fields: None)
     append_raw(poisoner, "programme_setting", "retention_days", "set", {})
     hub_client.sync_with_hub(poisoner, running.url)
     monkeypatch.undo()
@@ -220,7 +222,7 @@ def test_a_relayed_record_the_hub_refuses_is_held_here_and_the_rest_is_pushed(
     coordinator, (poisoner, _colleague), hub, running = hub_setup
     append_raw(poisoner, "participant", PERSON, "set", {"birth_year": "abc"})
     # The coordinator stored it before this version checked records.
-    monkeypatch.setattr(importer, "_admit", lambda conn, decoded: None)
+    monkeypatch.setattr(admission.Admission, "admit", lambda self, row, fields: None)
     send(poisoner, coordinator, tmp_path / "old")
     monkeypatch.undo()
     mine = trainers.add_trainer(coordinator, "The coordinator's own record")

@@ -153,12 +153,18 @@ def _report_line(report) -> str:
     if report.already_imported:
         return _("Bundle {bundle} was already imported; nothing changed.").format(
             bundle=report.bundle_id)
-    return _("Imported bundle {bundle} from {sender}: {new} new, {duplicates} duplicate(s), "
+    line = _("Imported bundle {bundle} from {sender}: {new} new, {duplicates} duplicate(s), "
              "{conflicts} conflict(s), {waiting} waiting, {quarantined} quarantined, "
              "{unapplied} kept for a newer version.").format(
         bundle=report.bundle_id, sender=report.sender, new=report.new,
         duplicates=report.duplicates, conflicts=report.conflicts, waiting=report.waiting,
         quarantined=report.quarantined, unapplied=report.unapplied)
+    if report.held:
+        line += "\n" + ngettext("{n} record refused and held for the coordinator:",
+                                "{n} records refused and held for the coordinator:",
+                                report.held).format(n=i18n.format_number(report.held))
+    # Each refusal names the device and what it tried (sync/admission.py).
+    return "\n".join([line, *(refusal["reason"] for refusal in report.refusals)])
 
 
 def _print_held(store) -> None:

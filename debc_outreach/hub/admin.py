@@ -41,7 +41,9 @@ def devices(hub: Hub) -> list[DeviceRow]:
         try:
             cert = trust.verify_certificate(prog, json.loads(certificate))
             planned = delta.plan(hub, cert, held, limit=1 << 62)
-            pending = sum(last - first + 1 for first, last in planned.ranges.values())
+            # Events of its area: a range also carries stand-ins up to a signed head.
+            pending = sum(last - first + 1 for first, last in planned.ranges.values()) \
+                if planned.full is None else sum(map(len, planned.full.values()))
         except UserError:
             pending = 0
         rows.append(DeviceRow(device_id, name, role, json.loads(scope), expires,

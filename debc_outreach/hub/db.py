@@ -43,6 +43,12 @@ MIGRATIONS: tuple[tuple[str, tuple[str, ...]], ...] = (
         "CREATE TABLE hub_enrolment (device_id TEXT PRIMARY KEY, request TEXT NOT NULL, "
         "received_at TEXT NOT NULL, document TEXT NOT NULL DEFAULT '')",
     )),
+    ("0002_signed_heads", (
+        # Chain heads signed by the device that wrote them (sync/heads.py), passed on in
+        # every delta: devices apply a chain only up to one of them.
+        "CREATE TABLE hub_signed_head (device_id TEXT NOT NULL, seq BIGINT NOT NULL, "
+        "hash TEXT NOT NULL, document TEXT NOT NULL, PRIMARY KEY (device_id, seq))",
+    )),
 )
 
 

@@ -25,7 +25,7 @@ from debc_outreach.core.ids import new_id
 from debc_outreach.hub.service import Hub
 from debc_outreach.storage import events
 from debc_outreach.sync import bundle, codec, content_carry, trust
-from debc_outreach.sync.scope import VILLAGE_FIELD, AreaIndex
+from debc_outreach.sync.scope import MERGED_INTO, VILLAGE_FIELD, AreaIndex
 
 MAX_EVENTS = 50000            # per delta bundle; the device asks again for the rest
 PAGE = 5000
@@ -40,20 +40,38 @@ class _Placed(NamedTuple):
     fields: dict
 
 
+# hub_place rows remembering a merge: "merged-into:<id>" -> the kept record (record ids
+# never contain a colon; PostgreSQL text cannot hold NUL)
+MERGED_PREFIX = "merged-into:"
+
+
 class _HubAreas(AreaIndex):
     """The scope rules of sync.scope over the hub's place table."""
 
     def __init__(self, villages: dict[str, str]):
         self._village = villages
+        self._merged = {key[len(MERGED_PREFIX):]: value for key, value in villages.items()
+                        if key.startswith(MERGED_PREFIX)}
 
-    def of_row(self, row: tuple) -> str | None:
-        """`area()` of a stored row, parsing its fields only when they can place it."""
+    def of_row(self, row: tuple) -> str | tuple[str, ...] | None:
+        """The places of a stored row (sync.scope), parsing its fields only when they can
+        place it: one village, several, None (no place) or _NOWHERE (a stand-in)."""
         if row[5] == codec.REDACTED:
             return _NOWHERE
         text = row[6]
-        if '_id"' not in text and "merged_into" not in text and VILLAGE_FIELD not in text:
+        if '_id"' not in text and '_ids"' not in text and MERGED_INTO not in text \
+                and VILLAGE_FIELD not in text:
             return self._village.get(row[4])
-        return self.area(_Placed(row[4], json.loads(text)))
+        found = self.places(_Placed(row[4], json.loads(text)))
+        if len(found) > 1:
+            return tuple(found)
+        return found[0] if found else None
+
+
+def _receives(cert: trust.Certificate, area: str | tuple[str, ...] | None) -> bool:
+    if isinstance(area, tuple):
+        return any(cert.covers(place) for place in area)
+    return area != _NOWHERE and cert.covers(area)
 
 
 class _ScopeIndex:
@@ -90,7 +108,7 @@ class _ScopeIndex:
                 areas = self._chain(hub, device, upto)
                 for seq in range(done + 1, upto + 1):
                     area = areas[seq - 1]
-                    if area != _NOWHERE and cert.covers(area):
+                    if _receives(cert, area):
                         found.append(seq)
                 self.in_scope[key] = (upto, found)
             return found
@@ -110,6 +128,31 @@ def _index(hub: Hub) -> _ScopeIndex:
     with _indexes_lock:
         _indexes[hub.db.url] = fresh
     return fresh
+
+
+def _signed_end(hub: Hub, device: str, held: int, end: int, head: int) -> int | None:
+    """Where a range ending at `end` must stop so a head its device signed vouches for it:
+    the first signed head at or after `end`, else the last one before it; None when the
+    device signed nothing after `held` (events past its last signed head would only wait
+    on the device, sent again with every pull). Hash-only stand-ins fill what lies
+    outside the device's scope."""
+    found = hub.db.scalar("SELECT min(seq) FROM hub_signed_head WHERE device_id = ? AND "
+                          "seq >= ? AND seq <= ?", (device, end, head))
+    if found is None:
+        found = hub.db.scalar("SELECT max(seq) FROM hub_signed_head WHERE device_id = ? AND "
+                              "seq > ? AND seq < ?", (device, held, end))
+    return int(found) if found is not None else None
+
+
+def _signed_heads(hub: Hub, ranges: dict[str, list[int]]) -> list[dict]:
+    """The signed head at the end of each range, as its device signed it."""
+    documents = []
+    for owner, (_first, last) in sorted(ranges.items()):
+        found = hub.db.scalar("SELECT document FROM hub_signed_head WHERE device_id = ? AND "
+                              "seq = ?", (owner, last))
+        if found is not None:
+            documents.append(json.loads(found))
+    return documents
 
 
 @dataclass(frozen=True)
@@ -144,7 +187,9 @@ def plan(hub: Hub, cert: trust.Certificate, vector: dict[str, int],
             last = seqs[stop - 1]
         if budget <= 0:
             return Plan(ranges, None if everywhere else full, True)
-        end = min(last, held + budget)
+        end = _signed_end(hub, device, held, min(last, held + budget), head)
+        if end is None:
+            continue                      # nothing its device signed yet
         ranges[device] = [held + 1, end]
         if index is not None:
             full[device] = set(seqs[begin:bisect.bisect_right(seqs, end)])
@@ -225,6 +270,7 @@ def build(hub: Hub, device: trust.Certificate, vector: dict[str, int], folder: P
               "recipients": [device.device_id], "ranges": planned.ranges,
               "heads": {owner: _hash_at(hub, owner, last) for owner, (_f, last)
                         in planned.ranges.items()},
+              "signed_heads": _signed_heads(hub, planned.ranges),
               "vector": hub.vector(), "peer_view": {},
               "coordinator_ack": hub.coordinator_ack(),
               "events": sum(last - first + 1 for first, last in planned.ranges.values()),

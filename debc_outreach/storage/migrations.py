@@ -460,6 +460,27 @@ def _skills_index_covers_state(conn: sqlite3.Connection) -> None:
     """)
 
 
+def _signed_heads(conn: sqlite3.Connection) -> None:
+    """Chain heads signed by the device that wrote them (sync/heads.py), and the chains
+    this computer held before heads were signed: those stay trusted, and a coordinator
+    vouches for them when it passes them on."""
+    _run(conn, """
+        CREATE TABLE sync_head (
+            device_id TEXT NOT NULL,
+            seq INTEGER NOT NULL,
+            hash TEXT NOT NULL,
+            document TEXT NOT NULL,
+            PRIMARY KEY (device_id, seq)
+        ) WITHOUT ROWID;
+        CREATE TABLE sync_head_before_signing (
+            device_id TEXT PRIMARY KEY,
+            seq INTEGER NOT NULL
+        ) WITHOUT ROWID;
+        INSERT INTO sync_head_before_signing (device_id, seq)
+            SELECT device_id, max(seq) FROM event GROUP BY device_id
+    """)
+
+
 def _quarantine(conn: sqlite3.Connection) -> None:
     """Devices whose chain is held from an event that failed admission (storage/quarantine)."""
     from debc_outreach.storage import quarantine
@@ -469,6 +490,8 @@ def _quarantine(conn: sqlite3.Connection) -> None:
     # recount those people's visits.
     conn.execute("INSERT INTO report_visit_dirty SELECT '', id FROM participant "
                  "WHERE typeof(birth_year) != 'integer' ON CONFLICT DO NOTHING")
+
+
 def _quick_checks_and_tallies(conn: sqlite3.Connection) -> None:
     """Quick-check answers per person and per class, and the anonymous scam tally
     (synced entities `quiz_answer`, `quiz_count`, `scam_tally`; appliers in
@@ -604,6 +627,7 @@ MIGRATIONS: tuple[Migration, ...] = (
     Migration("0012_local_preferences", _local_preferences),
     Migration("0013_report_visits", _report_visits),
     Migration("0014_skills_index_covers_state", _skills_index_covers_state),
+    Migration("0015_signed_heads", _signed_heads),
     Migration("0017_quarantine", _quarantine),
     Migration("0018_quick_checks_and_tallies", _quick_checks_and_tallies),
     Migration("0019_follow_ups", _follow_ups),

@@ -7,7 +7,9 @@ of every other device go on as usual. One row per device says from which
 event its chain is held, why, and from which bundle it came.
 
 Held events are never lost: they stay in the event log (applied = 0), so the
-chain stays whole and nothing is asked for twice. They are looked at again
+chain stays whole and nothing is asked for twice. (Those of a device that
+signed its head after its certificate expired or was revoked have no head
+vouching for them: they stay in sync_waiting, sync/admission.py.) They are looked at again
 when a coordinator retries them (after an upgrade that knows better, the
 importer does it by itself) or discards them. Discarding sets the held events
 aside for good, still in the log; the device's later events are then
@@ -53,7 +55,8 @@ class Held:
 
     device_id: str
     from_seq: int
-    code: str                # stable reason code (validation Problem code, "unauthorised", …)
+    code: str                # stable reason code (a validation Problem code,
+                             # "coordinator_only", "out_of_scope", "revoked", "expired", …)
     reason: str              # one line, in the language of the computer that held it
     bundle_id: str
     held_at: str
@@ -113,10 +116,14 @@ def held_devices(conn: sqlite3.Connection) -> list[Held]:
     rows = conn.execute(
         "SELECT h.device_id, h.from_seq, h.code, h.reason, h.bundle_id, h.held_at, "
         "(SELECT count(*) FROM event e WHERE e.device_id = h.device_id "
-        " AND e.seq >= h.from_seq AND e.applied = 0), "
-        "coalesce(f.entity, ''), coalesce(f.op, '') "
+        " AND e.seq >= h.from_seq AND e.applied = 0) + "
+        "(SELECT count(*) FROM sync_waiting w WHERE w.device_id = h.device_id "
+        " AND w.seq >= h.from_seq), "
+        "coalesce(f.entity, json_extract(w.event, '$[3]'), ''), "
+        "coalesce(f.op, json_extract(w.event, '$[5]'), '') "
         "FROM sync_held h LEFT JOIN event f ON f.device_id = h.device_id "
-        "AND f.seq = h.from_seq WHERE h.state = ? ORDER BY h.held_at, h.device_id",
+        "AND f.seq = h.from_seq LEFT JOIN sync_waiting w ON w.device_id = h.device_id "
+        "AND w.seq = h.from_seq WHERE h.state = ? ORDER BY h.held_at, h.device_id",
         (HELD,)).fetchall()
     return [Held(*row) for row in rows]
 

@@ -22,6 +22,7 @@ from debc_outreach.storage.backup import finish_interrupted_restore
 from debc_outreach.storage.database import DB_FILENAME, Database
 from debc_outreach.storage.events import Event
 from debc_outreach.storage.private_temp import PrivateTemp
+from debc_outreach.storage.projection import writers
 from debc_outreach.storage.projection.validate import describe, event_problems
 
 log = logging.getLogger(__name__)
@@ -153,6 +154,7 @@ class Store:
                base: dict | None = None) -> Event:
         """Append one event for this device and apply it, in one transaction."""
         with self.database.transaction() as conn:
+            writers.check_own_write(conn, self.device_id, entity, entity_id, fields)
             if base is None and op == "set":
                 base = projection.current_base(conn, entity, entity_id, fields)
             seq, prev = events.chain_head(conn, self.device_id)

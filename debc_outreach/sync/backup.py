@@ -81,7 +81,8 @@ Progress = Callable[[int, int], None]     # (events written, events in all)
 # new table is in neither list.
 LOCAL_TABLES = ("device", "sync_programme", "sync_peer", "sync_bundle_in", "sync_bundle_out",
                 "sync_bundle_range", "sync_waiting", "sync_quarantine", "sync_held",
-                "export_audit", "ack_seen", "retention_purged", "local_preference")
+                "sync_head", "sync_head_before_signing", "export_audit", "ack_seen",
+                "retention_purged", "local_preference")
 REBUILT_TABLES = ("event", "_migrations", "trainer", "participant", "participant_fts",
                   "session", "attendance", "checklist_result", "field_version", "field_seen",
                   "conflict", "conflict_resolution", "target", "programme_setting",

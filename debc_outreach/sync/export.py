@@ -14,8 +14,9 @@ from debc_outreach.storage import events, quarantine
 from debc_outreach.storage.events import EVENT_COLUMNS
 from debc_outreach.storage.store import Store
 from debc_outreach.sync import bundle, codec, content_carry, peers, rescue, trust
+from debc_outreach.sync import heads as chain_heads
 from debc_outreach.sync.keys import device_keys
-from debc_outreach.sync.scope import AreaIndex
+from debc_outreach.sync.scope import AreaIndex, covers_any
 
 Progress = Callable[[int, int], None]
 
@@ -96,7 +97,7 @@ def export_bundle(store: Store, recipient: str, path: Path,
                                   f"AND seq BETWEEN ? AND ? ORDER BY seq", (device, first, last))
             for row in cursor:
                 full = row[5] != codec.REDACTED and (
-                    everywhere or cert.covers(areas.area(events.from_row(row))))
+                    everywhere or covers_any(cert, areas.places(events.from_row(row))))
                 counts["events" if full else "withheld"] += 1
                 yield from writer.add(row, full)
                 done += 1
@@ -109,6 +110,7 @@ def export_bundle(store: Store, recipient: str, path: Path,
               "created": trust.iso(trust.now_utc()), "sender": store.device_id,
               "sender_certificate": own.signed, "revocations": trust.revocation_list(store),
               "recipients": [recipient], "ranges": ranges, "heads": heads, "vector": told,
+              "signed_heads": chain_heads.for_ranges(store, ranges),
               "peer_view": peer_view,
               "events": total, "encoding": "debc-ndjson-1"}
     uses = content_carry.own_held(store.data_dir, held_pack)

@@ -17,10 +17,13 @@ arrive; one with a newer schema is stored unapplied; one stamped more than
 A bundle is recorded as imported only at the very end, so an import stopped
 half-way (power cut, cancel) simply continues the next time.
 
-Every event is admitted before it is applied (`_admit`: its fields follow
-the schema of its type). One that is not is stored unapplied with the rest
-of its device's chain from there, held in quarantine (storage/quarantine.py);
-the other devices' events in the same bundle are applied as usual.
+Every event is admitted before it is applied (sync/admission.py, in order:
+its chain is vouched for by a head its own device signed, sync/heads.py; its
+fields follow the schema of its type; it was its writer's to write). Events
+past the last signed head wait in `sync_waiting` (a relay may have forged
+them: their device is not blamed). A refused event is stored unapplied with
+the rest of its device's chain from there, held in quarantine
+(storage/quarantine.py); the other devices' events are applied as usual.
 """
 
 from __future__ import annotations
@@ -52,10 +55,19 @@ from debc_outreach.storage.events import (
     SEQ,
     Event,
 )
-from debc_outreach.storage.projection.validate import describe, row_is_valid, row_problems
 from debc_outreach.storage.scratch import ScratchCipher
 from debc_outreach.storage.store import Store
-from debc_outreach.sync import bulk, bundle, codec, content_carry, peers, rescue, trust
+from debc_outreach.sync import (
+    admission,
+    bulk,
+    bundle,
+    codec,
+    content_carry,
+    heads,
+    peers,
+    rescue,
+    trust,
+)
 from debc_outreach.sync.bundle import BundleError
 from debc_outreach.sync.keys import device_keys, unb64
 
@@ -80,7 +92,9 @@ class ImportReport:
     unapplied: int = 0           # newer schema: stored until the app is upgraded
     released: int = 0            # earlier waiting/quarantined/unapplied events applied now
     rescued: int = 0             # own records moved aside and recorded again (rescue.py)
-    held: int = 0                # refused by admission, or after one refused: quarantine.py
+    held: int = 0                # refused with the rest of their device's chain from that
+                                 # event on (quarantine.py): kept, never applied
+    refusals: list[dict] = field(default_factory=list)   # device, seq, code, reason
     devices: list[str] = field(default_factory=list)
     held_devices: list[dict] = field(default_factory=list)   # quarantine.Held.as_json()
 
@@ -185,10 +199,18 @@ class _Spooled:
     fork_at: int = 0            # first seq where this computer's own records differ
                                 # from the bundle's copies (0: none)
     entities: set[str] = field(default_factory=set)     # the events' entities
+    limits: dict[str, int] = field(default_factory=dict)
+    # device -> the last seq of its chain in this bundle vouched for by a head it signed
+    # (or held here already); its events after that wait
+    forged: dict[str, int] = field(default_factory=dict)
+    # device -> first seq of a run that contradicts a head its device signed
 
 
-def _spool_verified(store: Store, sealed: bundle.SealedBundle, spool: _Spool) -> _Spooled:
-    """Decode and check every event; write verified rows to `spool`."""
+def _spool_verified(store: Store, sealed: bundle.SealedBundle, spool: _Spool,
+                    origins: admission.Origins) -> _Spooled:
+    """Decode and check every event; write verified rows to `spool`.
+
+    Also finds, per chain, how far its device's signed heads vouch for it."""
     spooled = _Spooled()
     see = spooled.entities.add
     header = sealed.header
@@ -208,8 +230,11 @@ def _spool_verified(store: Store, sealed: bundle.SealedBundle, spool: _Spool) ->
         span = ranges.get(row[DEVICE_ID])
         if span is None or row[SEQ] != span[1] or row[HASH] != header["heads"][row[DEVICE_ID]]:
             raise _bad(_("The bundle's events do not match its signed header."))
+        spooled.limits[row[DEVICE_ID]] = limit
 
     head_seq = 0
+    limit = 0
+    known: dict[int, str] = {}
     try:
         for decoded in codec.decode(sealed.lines(content_key)):
             row = decoded[0]
@@ -222,6 +247,8 @@ def _spool_verified(store: Store, sealed: bundle.SealedBundle, spool: _Spool) ->
                 seen_devices[device] = 1
                 current_device = device
                 head_seq, _head_hash = events.chain_head(conn, device)
+                limit = head_seq
+                known = origins.known(conn, device, seq, span[1])
                 if 1 < seq <= head_seq + 1:
                     before = conn.execute("SELECT hash FROM event WHERE device_id = ? AND "
                                           "seq = ?", (device, seq - 1)).fetchone()
@@ -242,6 +269,11 @@ def _spool_verified(store: Store, sealed: bundle.SealedBundle, spool: _Spool) ->
                     # its place, ours is recorded again (rescue.py).
                     spooled.fork_at = seq
                     head_seq = seq - 1
+            if known and seq in known:
+                if known[seq] == row[HASH]:
+                    limit = seq
+                else:
+                    spooled.forged.setdefault(device, span[0])
             batch.append(decoded)
             see(row[ENTITY])
             count += 1
@@ -323,10 +355,11 @@ def import_bundle(store: Store, path: Path, report: Progress | None = None,
 def _import_verified(store: Store, sealed: bundle.SealedBundle, cert: trust.Certificate,
                      result: ImportReport, report: Progress | None,
                      cancelled: Callable[[], bool], final_sync: int) -> ImportReport:
+    origins = _origins(store, sealed.header)
     with tempfile.TemporaryFile(dir=store.temp_dir) as handle:
         spool = _Spool(handle)
         try:
-            spooled = _spool_verified(store, sealed, spool)
+            spooled = _spool_verified(store, sealed, spool, origins)
         except _OwnHistoryBefore:
             rescue.request(store.data_dir)
             raise _bad(_("The bundle holds records of this computer that differ from the "
@@ -336,6 +369,7 @@ def _import_verified(store: Store, sealed: bundle.SealedBundle, cert: trust.Cert
         if rescue.differs(store, (sealed.header.get("peer_view") or {}).get(store.device_id)):
             rescue.request(store.data_dir)
         spool.rewind()
+        gate = _gate(store, sealed, origins, spooled, result)
         if spooled.fork_at:
             result.rescued = rescue.move_aside(store, spooled.fork_at, sealed.bundle_id)
         result.released = release_pending(store)
@@ -356,7 +390,7 @@ def _import_verified(store: Store, sealed: bundle.SealedBundle, cert: trust.Cert
                     if cancelled():
                         result.cancelled = True
                         break
-                    _apply_chunk(store, rows, sealed.bundle_id, result)
+                    _apply_chunk(store, rows, gate, result)
                     in_transaction += len(rows)
                     done += len(rows)
                     if report:
@@ -371,7 +405,8 @@ def _import_verified(store: Store, sealed: bundle.SealedBundle, cert: trust.Cert
         - conflicts_before
     result.devices = sorted(sealed.header["ranges"])
     result.waiting = store.database.scalar("SELECT count(*) FROM sync_waiting WHERE "
-                                           "bundle_id = ?", (sealed.bundle_id,))
+                                           "bundle_id = ?", (sealed.bundle_id,)) \
+        - gate.held_waiting
     result.held_devices = [held.as_json() for held in
                            quarantine.held_devices(store.database.conn)
                            if held.device_id in sealed.header["ranges"]]
@@ -382,50 +417,78 @@ def _import_verified(store: Store, sealed: bundle.SealedBundle, cert: trust.Cert
     return result
 
 
-@dataclass(frozen=True)
-class Refusal:
-    """Why an event is not admitted: a stable code and one line for people."""
+def _origins(store: Store, header: dict) -> admission.Origins:
+    """The signed heads the bundle carries, verified (against the revocation list here or
+    the newer one the bundle brings)."""
+    prog = trust.require_programme(store)
+    revocations = trust.newer_revocations(store, prog, header.get("revocations")) \
+        or trust.revocation_list(store)
+    return admission.read_origins(prog, header, revocations)
 
-    code: str
-    reason: str
 
+def _gate(store: Store, sealed: bundle.SealedBundle, origins: admission.Origins,
+          spooled: _Spooled, result: ImportReport) -> _Gate:
+    """Keep the heads that vouch for this bundle's chains; note forged ones; hold the
+    chains of devices that wrote after their certificate expired or was revoked.
 
-def _admit(conn, decoded: codec.Decoded) -> Refusal | None:
-    """The one admission decision for an arriving event: None when it may be applied.
-
-    Its fields must follow the schema of its type (storage/projection/validate.py).
-    """
-    row, fields = decoded[0], decoded[1]
-    if row_is_valid(row, fields):
-        return None
-    problems = row_problems(row, fields)
-    if not problems:
-        return None
-    return Refusal(problems[0].code, _("Record {seq} ({entity}) is not valid: {problem}")
-                   .format(seq=row[SEQ], entity=row[ENTITY], problem=describe(problems)))
+    A chain a relay forged is not held: its device did nothing wrong, and its own
+    next bundle imports as usual. Its forged events never pass their device's head."""
+    conn = store.database.conn
+    prog = trust.require_programme(store)
+    gate = _Gate(admission.Admission(
+        prog, origins, admission.device_places(conn),
+        admission.device_certificates(conn, prog), dict(spooled.limits)), sealed.bundle_id)
+    sender = sealed.header["sender"]
+    forged = {device: admission.Refusal(device, first, "forged", _(
+        "The bundle from {sender} carries records of {device} that {device} did not sign; "
+        "they were not applied.").format(sender=sender, device=device))
+        for device, first in spooled.forged.items()}
+    with store.database.transaction() as tx:
+        for head in origins.heads.values():
+            heads.remember(tx, head)
+        for device, refused in origins.refused.items():
+            if device in origins.heads:
+                continue
+            first = max(spooled.limits.get(device, 0) + 1, sealed.header["ranges"][device][0])
+            refusal = admission.Refusal(device, first, refused.code, refused.message)
+            if refused.code == "forged":
+                forged.setdefault(device, refusal)
+                continue
+            # Revoked or expired: what it wrote after that is held for the coordinator
+            # (its events wait: no head vouches for them).
+            _hold(tx, gate, refusal, result)
+    limits = gate.admission.limits
+    for device, refusal in forged.items():
+        # Not held: the device did nothing wrong. What its head does not vouch for waits.
+        limits[device] = min(limits.get(device, 0), refusal.seq - 1)
+        result.refusals.append(asdict(refusal))
+    return gate
 
 
 def held_reason(store: Store, held: quarantine.Held) -> str:
     """Why `held` is held, in the current language when it can be told again (the record
-    is checked once more); else the reason recorded when it was held."""
-    row = store.database.conn.execute(
+    is admitted once more); else the reason recorded when it was held."""
+    conn = store.database.conn
+    row = conn.execute(
         f"SELECT {events.EVENT_COLUMNS} FROM event WHERE device_id = ? AND seq = ?",
         (held.device_id, held.from_seq)).fetchone()
     if row is not None and row[OP] != codec.REDACTED:
         row = tuple(row)
-        refusal = _admit(store.database.conn, (row, json.loads(row[FIELDS]),
-                                               json.loads(row[BASE])))
+        refusal = _stored_admission(store).admit(row, json.loads(row[FIELDS]))
         if refusal is not None and refusal.code == held.code:
             return refusal.reason
     return held.reason
 
 
-def _hold(conn, row: tuple, refusal: Refusal, bundle_id: str | None,
-          held: dict[str, int], result: ImportReport) -> None:
-    """Hold the chain of the event's device from this event on (quarantine.py)."""
-    quarantine.hold(conn, row[DEVICE_ID], row[SEQ], refusal.code, refusal.reason, bundle_id)
-    held[row[DEVICE_ID]] = quarantine.first_held_seq(conn, row[DEVICE_ID]) or row[SEQ]
-    result.held += 1
+def _stored_admission(store: Store) -> admission.Admission:
+    """The admission decision for events stored here already (their origin was checked
+    when they came): schema and authority, as on arrival."""
+    conn = store.database.conn
+    prog = trust.programme(store)
+    certificates = admission.device_certificates(conn, prog) if prog is not None \
+        else (lambda _device: None)
+    return admission.Admission(prog, admission.Origins(), admission.device_places(conn),
+                               certificates, None)
 
 
 def _applicable(event_row: tuple) -> bool:
@@ -436,13 +499,54 @@ def _applicable(event_row: tuple) -> bool:
     return entity in projection.CUSTOM or (entity in projection.ENTITIES and op == "set")
 
 
+@dataclass
+class _Gate:
+    """What may enter during one import: the admission decision (with how far each chain
+    is vouched for by a head its device signed) and the chains held from some event on."""
+
+    admission: admission.Admission
+    bundle_id: str
+    held: dict[str, int] = field(default_factory=dict)   # device -> first seq held
+    held_waiting: int = 0       # events of held chains kept in sync_waiting (no signed head)
+
+    def holds(self, device: str, seq: int) -> bool:
+        return device in self.held and seq >= self.held[device]
+
+
+def _hold(conn, gate: _Gate, refusal: admission.Refusal, result: ImportReport) -> None:
+    """Hold the refusing device's chain from `refusal.seq` on (quarantine.py): the
+    refused event and those after it are stored, never applied, shown on the Sync page
+    and by `sync` commands until a coordinator tries them again or sets them aside."""
+    device = refusal.device_id
+    quarantine.hold(conn, device, refusal.seq, refusal.code, refusal.reason, gate.bundle_id)
+    gate.held[device] = quarantine.first_held_seq(conn, device) or refusal.seq
+    if not any(found["device_id"] == device for found in result.refusals):
+        result.refusals.append(asdict(refusal))
+
+
+def _wait(conn, gate: _Gate, items: list[codec.Decoded], has_waiting: set[str],
+          result: ImportReport) -> None:
+    """Keep events aside in sync_waiting: an earlier one is missing, or no head signed
+    by their device vouches for them yet (those of a held chain count as held)."""
+    if not items:
+        return
+    device = items[0][0][DEVICE_ID]
+    held = sum(1 for item in items if gate.holds(device, item[0][SEQ]))
+    result.held += held
+    gate.held_waiting += held
+    conn.executemany("INSERT OR IGNORE INTO sync_waiting VALUES (?, ?, ?, ?)",
+                     [(device, item[0][SEQ], json.dumps(item[0]), gate.bundle_id)
+                      for item in items])
+    has_waiting.add(device)
+
+
 _INSERT_EVENT = (f"INSERT INTO event ({events.EVENT_COLUMNS}, applied) "
                  f"VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
 _INSERT_APPLIED = (f"INSERT INTO event ({events.EVENT_COLUMNS}, applied) "
                    f"VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1)")
 
 
-def _apply_chunk(store: Store, chunk: list[codec.Decoded], bundle_id: str,
+def _apply_chunk(store: Store, chunk: list[codec.Decoded], gate: _Gate,
                  result: ImportReport) -> None:
     """One transaction: classify each event, insert the new ones at once, then apply them.
 
@@ -454,7 +558,7 @@ def _apply_chunk(store: Store, chunk: list[codec.Decoded], bundle_id: str,
         heads: dict[str, tuple[int, str]] = {}
         has_waiting = {device for (device,) in
                        conn.execute("SELECT DISTINCT device_id FROM sync_waiting")}
-        held = quarantine.held_from(conn)
+        gate.held = quarantine.held_from(conn)
         applied_rows: list[tuple] = []           # inserted with applied = 1
         other_rows: list[tuple] = []             # full rows with their `applied` flag
         to_apply: list[codec.Decoded] = []
@@ -463,6 +567,7 @@ def _apply_chunk(store: Store, chunk: list[codec.Decoded], bundle_id: str,
         too_far = first_too_far_ahead(now_ms)
         device = None
         head_seq, head_hash, waits = 0, "", True
+        admit = gate.admission.admit
         for decoded in chunk:
             row = decoded[0]
             if row[DEVICE_ID] != device:
@@ -473,13 +578,13 @@ def _apply_chunk(store: Store, chunk: list[codec.Decoded], bundle_id: str,
                 if head is None:
                     head = events.chain_head(conn, device)
                 head_seq, head_hash = head
-                waits = device in has_waiting or device in held
+                waits = device in has_waiting or device in gate.held
             if row[SEQ] == head_seq + 1 and row[PREV_HASH] == head_hash and not waits:
                 kind = (row[ENTITY], row[OP], row[SCHEMA_VERSION])
                 ok = applicable.get(kind)
                 if ok is None:
                     ok = applicable[kind] = _applicable(row)
-                if ok and row[HLC] < too_far and _admit(conn, decoded) is None:
+                if ok and row[HLC] < too_far and admit(row, decoded[1]) is None:
                     applied_rows.append(row)
                     to_apply.append(decoded)
                     if row[HLC] > newest:
@@ -488,10 +593,10 @@ def _apply_chunk(store: Store, chunk: list[codec.Decoded], bundle_id: str,
                     head_seq, head_hash = row[SEQ], row[HASH]
                     continue
             heads[device] = (head_seq, head_hash)
-            newest = max(newest, _classify(conn, decoded, heads, has_waiting, held, bundle_id,
-                                           now_ms, other_rows, to_apply, result))
+            newest = max(newest, _classify(conn, decoded, heads, has_waiting, gate, now_ms,
+                                           other_rows, to_apply, result))
             head_seq, head_hash = heads[device]
-            waits = device in has_waiting or device in held
+            waits = device in has_waiting or device in gate.held
         conn.executemany(_INSERT_APPLIED, applied_rows)
         conn.executemany(_INSERT_EVENT, other_rows)
         apply_in_runs(conn, to_apply)
@@ -500,15 +605,17 @@ def _apply_chunk(store: Store, chunk: list[codec.Decoded], bundle_id: str,
 
 
 def _classify(conn, decoded: codec.Decoded, heads: dict[str, tuple[int, str]],
-              has_waiting: set[str], held: dict[str, int], bundle_id: str, now_ms: int,
-              rows: list[tuple], to_apply: list[codec.Decoded], result: ImportReport) -> int:
-    """Duplicate, waiting, held, quarantined or unapplied events, and chains released by one.
+              has_waiting: set[str], gate: _Gate, now_ms: int, rows: list[tuple],
+              to_apply: list[codec.Decoded], result: ImportReport) -> int:
+    """Duplicate, waiting, held, quarantined or unapplied events, and chains released by
+    one.
 
     Adds rows to insert to `rows` and events to apply to `to_apply`; updates `heads`.
     Returns the newest stamp to apply (0: none).
     """
     row = decoded[0]
     device, seq = row[DEVICE_ID], row[SEQ]
+    bundle_id = gate.bundle_id
     head = heads[device]
     newest = 0
     if seq <= head[0]:
@@ -516,23 +623,31 @@ def _classify(conn, decoded: codec.Decoded, heads: dict[str, tuple[int, str]],
             return 0
         chain = [decoded]
     elif seq > head[0] + 1 or row[PREV_HASH] != head[1]:
-        conn.execute("INSERT OR IGNORE INTO sync_waiting VALUES (?, ?, ?, ?)",
-                     (device, seq, json.dumps(row), bundle_id))
-        has_waiting.add(device)
+        _wait(conn, gate, [decoded], has_waiting, result)
         return 0
     elif device in has_waiting:
-        chain = [decoded, *_take_waiting(conn, device, row, bundle_id, result)]
+        chain = [decoded, *_take_waiting(conn, device, row, gate, result)]
+        # Taken only up to a head its device signed: the hash chain vouches for the rest.
+        gate.admission.vouch(device, chain[-1][0][SEQ])
     else:
         chain = [decoded]
-    for item in chain:
+    admit = gate.admission.admit
+    for position, item in enumerate(chain):
         item_row = item[0]
+        refusal = admit(item_row, None if item_row[OP] == codec.REDACTED else item[1])
+        if refusal is admission.WAITS:
+            _wait(conn, gate, chain[position:], has_waiting, result)
+            chain = chain[:position]
+            break
+        if gate.holds(device, item_row[SEQ]) or refusal is not None:
+            if not gate.holds(device, item_row[SEQ]):
+                _hold(conn, gate, refusal, result)
+            result.held += 1                # stored, never applied: not counted as new
+            rows.append((*item_row, 0))
+            continue
         applied = 0
         if item_row[OP] == codec.REDACTED:
             applied = 1
-        elif item_row[SEQ] >= held.get(item_row[DEVICE_ID], item_row[SEQ] + 1):
-            result.held += 1
-        elif (refusal := _admit(conn, item)) is not None:
-            _hold(conn, item_row, refusal, bundle_id, held, result)
         elif _applicable(item_row):
             if is_too_far_ahead(item_row[HLC], now_ms):
                 conn.execute("INSERT OR IGNORE INTO sync_quarantine VALUES "
@@ -547,6 +662,12 @@ def _classify(conn, decoded: codec.Decoded, heads: dict[str, tuple[int, str]],
             result.unapplied += 1
         rows.append((*item_row, applied))
         result.new += 1
+    if not chain:
+        return newest
+    if device in has_waiting:
+        # Other copies of these events waiting here (one a relay forged) are stale now.
+        conn.executemany("DELETE FROM sync_waiting WHERE device_id = ? AND seq = ?",
+                         [(device, item[0][SEQ]) for item in chain])
     last = chain[-1][0]
     if last[1] > head[0]:
         heads[device] = (last[1], last[10])
@@ -577,26 +698,40 @@ def apply_in_runs(conn, to_apply: list[codec.Decoded]) -> None:
         run_applier(conn, run)
 
 
-def _take_waiting(conn, device: str, row: tuple, bundle_id: str,
+def _take_waiting(conn, device: str, row: tuple, gate: _Gate,
                   result: ImportReport) -> list[codec.Decoded]:
-    """Waiting events of `device` that follow `row` in its chain, removed from waiting."""
-    taken = []
+    """Waiting events of `device` that follow `row` in its chain, up to the last one a
+    head signed by `device` vouches for, removed from waiting."""
+    following: list[tuple[tuple, str]] = []
     seq, head_hash = row[SEQ], row[HASH]
     while True:
         found = conn.execute("SELECT event, bundle_id FROM sync_waiting WHERE device_id = ? "
                              "AND seq = ?", (device, seq + 1)).fetchone()
         if found is None:
-            return taken
+            break
         waiting_row = tuple(json.loads(found[0]))
         if waiting_row[PREV_HASH] != head_hash:
-            return taken          # a different history: it stays waiting and is shown
+            break                 # a different history: it stays waiting and is shown
+        following.append((waiting_row, found[1]))
+        seq, head_hash = waiting_row[SEQ], waiting_row[HASH]
+    if not following:
+        return []
+    # The hash chain makes every event up to a signed head genuine when the head is.
+    signed = dict(conn.execute("SELECT seq, hash FROM sync_head WHERE device_id = ? AND "
+                               "seq > ?", (device, row[SEQ])).fetchall())
+    cut = 0
+    for position, (waiting_row, _bundle) in enumerate(following):
+        if signed.get(waiting_row[SEQ]) == waiting_row[HASH]:
+            cut = position + 1
+    taken = []
+    for waiting_row, bundle_id in following[:cut]:
         conn.execute("DELETE FROM sync_waiting WHERE device_id = ? AND seq = ?",
-                     (device, seq + 1))
+                     (device, waiting_row[SEQ]))
         taken.append((waiting_row, json.loads(waiting_row[FIELDS]), json.loads(waiting_row[BASE])))
-        if found[1] != bundle_id:
+        if bundle_id != gate.bundle_id:
             result.new -= 1          # it arrived in an earlier bundle: counted as released
             result.released += 1
-        seq, head_hash = waiting_row[SEQ], waiting_row[HASH]
+    return taken
 
 
 def _duplicate(conn, decoded: codec.Decoded, result: ImportReport) -> bool:
@@ -615,8 +750,10 @@ def _duplicate(conn, decoded: codec.Decoded, result: ImportReport) -> bool:
 
 
 def _apply_or_hold(conn, event: Event, bundle_id: str | None, now_ms: int,
-                   result: ImportReport, held: dict[str, int]) -> int:
-    """Apply a stored event now if it may be; returns its stamp (0: not applied)."""
+                   result: ImportReport, held: dict[str, int],
+                   admit: admission.Admission) -> int:
+    """Apply a stored event now if it may be (`admit` admits it again); returns its stamp
+    (0: not applied)."""
     if event.seq >= held.get(event.device_id, event.seq + 1):
         return 0
     if event.schema_version > EVENT_SCHEMA_VERSION:
@@ -632,9 +769,12 @@ def _apply_or_hold(conn, event: Event, bundle_id: str | None, now_ms: int,
     if not _applicable(row):
         result.unapplied += 1
         return 0
-    refusal = _admit(conn, (row, event.fields, event.base))
+    refusal = admit.admit(row, event.fields)
     if refusal is not None:
-        _hold(conn, row, refusal, bundle_id, held, result)
+        quarantine.hold(conn, event.device_id, event.seq, refusal.code, refusal.reason,
+                        bundle_id)
+        held[event.device_id] = quarantine.first_held_seq(conn, event.device_id) or event.seq
+        result.held += 1
         return 0
     projection.apply(conn, event)
     conn.execute("UPDATE event SET applied = 1 WHERE device_id = ? AND seq = ?",
@@ -650,8 +790,9 @@ def release_pending(store: Store) -> int:
     now_ms = int(dt.datetime.now(dt.UTC).timestamp() * 1000)
     released = 0
     with store.database.transaction() as conn:
+        admit = _stored_admission(store)
         for device in quarantine.held_by_other_version(conn):
-            released += _retry(store, conn, device, now_ms)
+            released += _retry(store, conn, device, now_ms, admit)
         rows = conn.execute(
             f"SELECT {events.EVENT_COLUMNS} FROM event WHERE applied = 0 AND op != ? "
             f"AND schema_version <= ? AND NOT {quarantine.SET_ASIDE} ORDER BY hlc",
@@ -662,7 +803,7 @@ def release_pending(store: Store) -> int:
             if is_too_far_ahead(event.hlc, now_ms):
                 continue
             scratch = ImportReport()
-            if _apply_or_hold(conn, event, None, now_ms, scratch, held):
+            if _apply_or_hold(conn, event, None, now_ms, scratch, held, admit):
                 conn.execute("DELETE FROM sync_quarantine WHERE device_id = ? AND seq = ?",
                              (event.device_id, event.seq))
                 store.clock.observe(event.hlc)     # later local edits stay newer
@@ -670,7 +811,8 @@ def release_pending(store: Store) -> int:
     return released
 
 
-def _retry(store: Store, conn, device_id: str, now_ms: int) -> int:
+def _retry(store: Store, conn, device_id: str, now_ms: int,
+           admit: admission.Admission) -> int:
     """Lift the hold of `device_id` and admit its held events again, in chain order.
     A refused one holds the chain again from there. Returns how many were applied."""
     bundle_id = conn.execute("SELECT bundle_id FROM sync_held WHERE device_id = ? AND "
@@ -686,7 +828,7 @@ def _retry(store: Store, conn, device_id: str, now_ms: int) -> int:
     scratch = ImportReport()
     for row in rows:
         stamp = _apply_or_hold(conn, events.from_row(row), bundle_id[0] if bundle_id else None,
-                               now_ms, scratch, held)
+                               now_ms, scratch, held, admit)
         if device_id in held:
             break
         if stamp:
@@ -700,7 +842,7 @@ def retry_held(store: Store, device_id: str) -> int:
     (after an upgrade, or when the reason is gone). Returns how many were applied."""
     now_ms = int(dt.datetime.now(dt.UTC).timestamp() * 1000)
     with store.database.transaction() as conn:
-        return _retry(store, conn, device_id, now_ms)
+        return _retry(store, conn, device_id, now_ms, _stored_admission(store))
 
 
 def discard_held(store: Store, device_id: str) -> int:

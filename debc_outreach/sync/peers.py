@@ -111,8 +111,10 @@ def device_names(store: Store) -> dict[str, str]:
 def exchange_counts(store: Store) -> dict[str, int]:
     """Events waiting for earlier ones, quarantined, and stored for a newer app version."""
     database = store.database
+    refused = database.scalar(f"SELECT count(*) FROM sync_waiting w WHERE {_REFUSED}") or 0
     return {
-        "waiting": database.scalar("SELECT count(*) FROM sync_waiting") or 0,
+        "waiting": (database.scalar("SELECT count(*) FROM sync_waiting") or 0) - refused,
+        "refused": refused,
         "quarantined": database.scalar("SELECT count(*) FROM sync_quarantine") or 0,
         "unapplied": database.scalar(
             "SELECT count(*) FROM event WHERE applied = 0 AND op != 'redacted' AND NOT EXISTS "
@@ -121,24 +123,35 @@ def exchange_counts(store: Store) -> dict[str, int]:
     }
 
 
+# A waiting event of a chain held since a refused event (storage/quarantine.py): a
+# device that signed its head after its certificate expired or was revoked.
+_REFUSED = ("EXISTS (SELECT 1 FROM sync_held r WHERE r.device_id = w.device_id "
+            "AND w.seq >= r.from_seq AND r.state = 'held')")
+
+
 @dataclass(frozen=True)
 class HeldRecord:
     """A received record not applied (yet): why, from which device, what, stamped when."""
 
-    reason: str             # "waiting" | "quarantined" | "newer_version"
+    reason: str             # "waiting" | "refused" | "quarantined" | "newer_version"
     device_id: str
     seq: int
     entity: str
     hlc: int
+    detail: str = ""        # for "refused": who tried what (translated when refused)
 
 
 def held_records(store: Store, limit: int = 100) -> list[HeldRecord]:
     """Records waiting for earlier ones, quarantined, or kept for a newer app version."""
     conn = store.database.conn
-    held = [HeldRecord("waiting", device, seq, row[3], row[2]) for device, seq, row in (
-        (device, seq, json.loads(text)) for device, seq, text in conn.execute(
-            "SELECT device_id, seq, event FROM sync_waiting ORDER BY device_id, seq LIMIT ?",
-            (limit,)))]
+    held = [HeldRecord("refused" if why is not None else "waiting", device, seq, row[3],
+                       row[2], why or "")
+            for device, seq, row, why in (
+                (device, seq, json.loads(text), why) for device, seq, text, why in conn.execute(
+                    "SELECT device_id, seq, event, (SELECT r.reason FROM sync_held r WHERE "
+                    "r.device_id = w.device_id AND w.seq >= r.from_seq AND r.state = 'held' "
+                    "LIMIT 1) FROM sync_waiting w ORDER BY device_id, seq LIMIT ?",
+                    (limit,)))]
     held += [HeldRecord("quarantined", device, seq, entity, hlc) for device, seq, entity, hlc in
              conn.execute("SELECT q.device_id, q.seq, e.entity, e.hlc FROM sync_quarantine q "
                           "JOIN event e ON e.device_id = q.device_id AND e.seq = q.seq "

@@ -1,4 +1,4 @@
-"""Which records may go to which device.
+"""Which records may go to which device, and which a device may write.
 
 A device certificate carries a scope (province or district codes); a record
 belongs to the village of the participant it is about (attendance, ticks and
@@ -6,7 +6,16 @@ merges follow their participant), else to the village of the record itself
 (a session, a participant), else to no place (trainers, settings) and then
 goes to every device. This works on event fields generically: any event that
 sets `village_code` places its entity, and any field holding the id of a
-placed entity ties the event to that place.
+placed entity (`..._id`, a list in `..._ids`, `merged_into`) ties the event to
+that place.
+
+One event may belong to several places: a tick names several people, a
+participant moved to another village leaves one place for another, and an
+unmerge belongs where its merge went (the kept record's village), as well as
+to the duplicate's own. `places()` lists them all, most telling first;
+`area()` is the first. A device receives an event when its scope covers any
+of its places; a trainer may write an event only when its scope covers all of
+them (storage/projection/writers.py).
 """
 
 from __future__ import annotations
@@ -14,31 +23,49 @@ from __future__ import annotations
 import sqlite3
 
 from debc_outreach.storage.events import Event
+from debc_outreach.storage.projection import writers
 
-VILLAGE_FIELD = "village_code"
+VILLAGE_FIELD = writers.VILLAGE_FIELD
+MERGED_INTO = writers.MERGED_INTO
+
+
+def covers_any(cert, places: list[str]) -> bool:
+    """Whether a device (its certificate) receives an event of these places."""
+    return cert.covers(None) if not places else any(cert.covers(place) for place in places)
 
 
 class AreaIndex:
-    """entity id -> village code, from the event log (latest value wins)."""
+    """entity id -> village code, from the event log (latest value wins), and the record
+    each merged participant was last merged into (so its unmerge goes the same way)."""
 
     def __init__(self, conn: sqlite3.Connection):
         self._village: dict[str, str] = {}
+        self._merged: dict[str, str] = {}
         rows = conn.execute(
-            "SELECT entity_id, json_extract(fields, '$.village_code') FROM event "
-            "WHERE op != 'redacted' AND json_extract(fields, '$.village_code') IS NOT NULL "
-            "ORDER BY hlc, device_id")
-        for entity_id, village in rows:
-            self._village[entity_id] = str(village)
+            "SELECT entity_id, json_extract(fields, '$.village_code'), "
+            "json_extract(fields, '$.merged_into') FROM event "
+            "WHERE op != 'redacted' AND (json_extract(fields, '$.village_code') IS NOT NULL "
+            "OR json_extract(fields, '$.merged_into') != '') ORDER BY hlc, device_id")
+        for entity_id, village, merged in rows:
+            if village is not None:
+                self._village[entity_id] = str(village)
+            if isinstance(merged, str) and merged:
+                self._merged[entity_id] = merged
+
+    def village_of(self, entity_id: str) -> str | None:
+        return self._village.get(entity_id)
+
+    def merged_into(self, entity_id: str) -> str | None:
+        """The record `entity_id` was last merged into (None: never merged)."""
+        return self._merged.get(entity_id)
+
+    def places(self, event: Event) -> list[str]:
+        """Every village the event belongs to, most telling first ([]: no place)."""
+        return writers.places(event.entity_id, event.fields, self._village.get,
+                              self._merged.get)
 
     def area(self, event: Event) -> str | None:
-        """The village code an event is tied to, or None when it is not tied to a place."""
-        referenced = [(not key.startswith("participant"), key) for key, value
-                      in event.fields.items() if key.endswith("_id") or key == "merged_into"]
-        for _rank, key in sorted(referenced):
-            value = event.fields[key]
-            if isinstance(value, str) and value in self._village:
-                return self._village[value]
-        village = event.fields.get(VILLAGE_FIELD)
-        if isinstance(village, str) and village:
-            return village
-        return self._village.get(event.entity_id)
+        """The village code an event is tied to first, or None when it is not tied to a
+        place."""
+        found = self.places(event)
+        return found[0] if found else None

@@ -310,7 +310,8 @@ def revoked_devices(store: Store) -> set[str]:
 
 
 def revoke_device(store: Store, device_id: str) -> None:
-    """Coordinator: refuse this device's bundles from now on, on every device."""
+    """Coordinator: refuse this device's bundles from now on, on every device, and its
+    records after the last one the coordinator holds, whoever passes them on."""
     prog = require_programme(store)
     if not is_coordinator(store):
         raise UserError(_("Only the programme's coordinator can revoke devices."))
@@ -320,8 +321,13 @@ def revoke_device(store: Store, device_id: str) -> None:
                                                   "revoked": []}
     if device_id in {entry["device_id"] for entry in body["revoked"]}:
         return
+    # The last record of the device held here: what it wrote later counts nowhere, even
+    # when another device passes it on (sync/heads.py).
+    last = store.database.scalar("SELECT max(seq) FROM event WHERE device_id = ?",
+                                 (device_id,)) or 0
     new_body = {**body, "programme": prog.id, "version": body["version"] + 1,   # keeps
-                "revoked": [*body["revoked"], {"device_id": device_id, "at": iso(now_utc())}]}
+                "revoked": [*body["revoked"], {"device_id": device_id, "at": iso(now_utc()),
+                                               "seq": int(last)}]}
     with store.database.transaction() as conn:
         conn.execute("UPDATE sync_programme SET revocations = ?",
                      (dumps(signed(device_keys(store.data_dir), new_body)),))

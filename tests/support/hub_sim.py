@@ -19,7 +19,7 @@ from debc_outreach.core.ids import new_id
 from debc_outreach.storage import events, gazetteer
 from debc_outreach.storage.events import GENESIS_HASH, dumps
 from debc_outreach.storage.store import Store
-from debc_outreach.sync import bundle, codec, hub_protocol, trust
+from debc_outreach.sync import bundle, codec, heads, hub_protocol, trust
 from debc_outreach.sync.keys import DeviceKeys
 
 
@@ -78,6 +78,9 @@ class SimDevice:
                   "sender_certificate": self.certificate, "revocations": {},
                   "recipients": [hub_id], "ranges": {self.device_id: [first, len(self.rows)]},
                   "heads": {self.device_id: self.rows[-1][10]},
+                  "signed_heads": [heads.sign(self.keys, self.programme, self.certificate,
+                                              self.device_id, len(self.rows),
+                                              self.rows[-1][10])],
                   "vector": {self.device_id: len(self.rows)}, "peer_view": {},
                   "events": len(rows), "encoding": "debc-ndjson-1"}
         path = folder / f"{bundle_id}{bundle.SUFFIX}"

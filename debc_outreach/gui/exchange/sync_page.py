@@ -86,6 +86,8 @@ def report_text(report: ImportReport) -> str:
                                     "{n} held in quarantine (see Records held in quarantine)",
                                     report.held))]
     lines = [text.format(n=i18n.format_number(count)) for count, text in parts if count]
+    # Each refusal names the device and what it tried (sync/admission.py).
+    lines += [refusal["reason"] for refusal in report.refusals]
     return "\n".join(lines) or _("Nothing new.")
 
 
@@ -277,6 +279,11 @@ class SyncPage(Page):
                                   "{n} records are waiting for an earlier bundle.",
                                   counts["waiting"]).format(
                 n=i18n.format_number(counts["waiting"])))
+        if counts["refused"]:
+            lines.append(ngettext(
+                "{n} record was refused and is held for the coordinator (see Details).",
+                "{n} records were refused and are held for the coordinator (see Details).",
+                counts["refused"]).format(n=i18n.format_number(counts["refused"])))
         if counts["quarantined"]:
             lines.append(ngettext(
                 "{n} record is quarantined: its device's clock is more than a day ahead.",
@@ -362,7 +369,8 @@ class SyncPage(Page):
             lines.append(_("{device} · record {seq} ({entity}) · {when} · {reason}").format(
                 device=names.get(held.device_id, held.device_id[:8]),
                 seq=i18n.format_year(held.seq), entity=held.entity,
-                when=i18n.format_datetime(stamp, "short"), reason=reasons[held.reason]))
+                when=i18n.format_datetime(stamp, "short"),
+                reason=held.detail if held.reason == "refused" else reasons[held.reason]))
         return "\n".join(lines)
 
     def show_records_to_repair(self) -> RepairDialog:

@@ -69,7 +69,7 @@ SCAM_TALLY_SCHEMAS: dict[tuple[str, int], s.Schema] = {("set", 1): s.Schema(
     {"session_id": s.ident(),
      "counts": s.numbers_by_id(0, MAX_PEOPLE, MAX_SCAM_KINDS, N_("counts by kind of scam"))})}
 FOLLOW_UP_SCHEMAS: dict[tuple[str, int], s.Schema] = {("set", 1): s.Schema(
-    ("participant_id", "module", "answers"),
+    ("participant_id", "module", "method", "date", "answers"),
     {"participant_id": s.ident(), "module": _MODULE, "session_id": s.text(s.MAX_ID),
      "method": s.choice(METHODS), "date": s.date(), "answers": _ANSWERS, "safe": _MARKS})}
 
