@@ -228,21 +228,31 @@ def check_scam_kinds(report: Report, path: Path, data: dict) -> None:
             "scam kind \"other\" must come last"))
 
 
-def check_question_lock(report: Report, pack_dir: Path, questions: list[tuple]) -> None:
-    """Published question ids keep their module and meaning, and are never dropped."""
-    path = pack_dir / lock.QUESTION_LOCK_FILE
+UNREADABLE = object()    # read_lock_reporting: the lock file is there but cannot be read
+
+
+def read_lock_reporting(report: Report, pack_dir: Path, name: str):
+    """The entries of the lock file `name` (None: there is none), or UNREADABLE after
+    reporting why it cannot be read."""
+    path = pack_dir / name
     try:
-        entries = lock.read_lock(pack_dir, lock.QUESTION_LOCK_FILE)
+        return lock.read_lock(pack_dir, name)
     except tomllib.TOMLDecodeError as error:
         report.error(path, toml_error_line(error), _("not valid TOML: {error}").format(
             error=error))
-        return
     except UnicodeDecodeError:
         report.error(path, 1, _("file is not UTF-8 text"))
-        return
     except OSError as error:
         report.error(path, 1, _("file cannot be read ({error})").format(
             error=error.strerror or error))
+    return UNREADABLE
+
+
+def check_question_lock(report: Report, pack_dir: Path, questions: list[tuple]) -> None:
+    """Published question ids keep their module and meaning, and are never dropped."""
+    path = pack_dir / lock.QUESTION_LOCK_FILE
+    entries = read_lock_reporting(report, pack_dir, lock.QUESTION_LOCK_FILE)
+    if entries is UNREADABLE:
         return
     if entries is None:
         if questions:

@@ -54,8 +54,25 @@ class Answer:
         return _pick({"km": self.km, "en": self.en}, lang)
 
 
+class _AskedText:
+    """A question's wording in each language (`texts`), read like the pack's other texts."""
+
+    texts: dict[str, str]
+
+    def text(self, lang: str) -> str:
+        return _pick(self.texts, lang)
+
+    @property
+    def km(self) -> str:
+        return self.texts.get("km", "")
+
+    @property
+    def en(self) -> str:
+        return self.texts.get("en", "")
+
+
 @dataclass(frozen=True)
-class QuickCheck:
+class QuickCheck(_AskedText):
     """A question asked before and after a module to see what people learned.
 
     The presenter shows `image` and the question; the trainer reads the
@@ -72,20 +89,9 @@ class QuickCheck:
     message: str = ""                   # the key message or checklist id it checks
     sources: tuple[int, ...] = ()
 
-    def text(self, lang: str) -> str:
-        return _pick(self.texts, lang)
-
-    @property
-    def km(self) -> str:
-        return self.texts.get("km", "")
-
-    @property
-    def en(self) -> str:
-        return self.texts.get("en", "")
-
 
 @dataclass(frozen=True)
-class FollowUpQuestion:
+class FollowUpQuestion(_AskedText):
     """A question asked by phone or visit weeks after the module.
 
     `safe` holds the answer indices that count as the safe outcome in reports.
@@ -96,17 +102,6 @@ class FollowUpQuestion:
     answers: tuple[Answer, ...]
     safe: tuple[int, ...]
     module: str = ""
-
-    def text(self, lang: str) -> str:
-        return _pick(self.texts, lang)
-
-    @property
-    def km(self) -> str:
-        return self.texts.get("km", "")
-
-    @property
-    def en(self) -> str:
-        return self.texts.get("en", "")
 
 
 @dataclass(frozen=True)

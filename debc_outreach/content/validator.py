@@ -24,9 +24,11 @@ from debc_outreach.content import lock
 from debc_outreach.content.check_bodies import check_body, check_unused_images, compare_bodies
 from debc_outreach.content.check_kit import check_kit
 from debc_outreach.content.check_questions import (
+    UNREADABLE,
     check_question_lock,
     check_questions,
     check_scam_kinds,
+    read_lock_reporting,
 )
 from debc_outreach.content.contacts import check_contacts
 from debc_outreach.content.loader import (
@@ -419,18 +421,8 @@ def _check_checklist(report: Report, path: Path, lines: TomlLines, slug: str,
 # --- published ids -------------------------------------------------------------------------
 def _check_lock(report: Report, pack_dir: Path, items: list) -> None:
     path = pack_dir / lock.LOCK_FILE
-    try:
-        entries = lock.read_lock(pack_dir)
-    except tomllib.TOMLDecodeError as error:
-        report.error(path, toml_error_line(error), _("not valid TOML: {error}").format(
-            error=error))
-        return
-    except UnicodeDecodeError:
-        report.error(path, 1, _("file is not UTF-8 text"))
-        return
-    except OSError as error:
-        report.error(path, 1, _("file cannot be read ({error})").format(
-            error=error.strerror or error))
+    entries = read_lock_reporting(report, pack_dir, lock.LOCK_FILE)
+    if entries is UNREADABLE:
         return
     if entries is None:
         report.warning(path, 1, _("no checklist_ids.lock: checklist ids are not protected yet; "
