@@ -7,8 +7,8 @@ from __future__ import annotations
 
 import pytest
 from support.forgery import forge, write_anyway
-from support.hub_server import RunningHub, enrolled_hub
-from support.sync_devices import VILLAGE_IN, VILLAGE_OUT, make_programme
+from support.hub_server import programme_with_hub
+from support.sync_devices import VILLAGE_IN, VILLAGE_OUT
 
 from debc_outreach.errors import UserError
 from debc_outreach.storage import participants, privacy
@@ -20,13 +20,8 @@ from debc_outreach.sync.keys import device_keys
 @pytest.fixture
 def setup(tmp_path):
     """Coordinator, a Kampot trainer (the attacker), a Phnom Penh trainer, a hub."""
-    coordinator, devices = make_programme(tmp_path, trainers=2, scopes=[["07"], ["12"]])
-    hub = enrolled_hub(tmp_path / "hub", coordinator)
-    with RunningHub(hub) as running:
-        yield coordinator, devices, hub, running
-    hub.close()
-    for store in (coordinator, *devices):
-        store.close()
+    with programme_with_hub(tmp_path, trainers=2, scopes=[["07"], ["12"]]) as setup:
+        yield setup
 
 
 def copy_chain(source, target, device_id: str) -> None:

@@ -13,7 +13,7 @@ import json
 
 import pytest
 from conftest import cli_in
-from support.hub_server import RunningHub, enrolled_hub
+from support.hub_server import programme_with_hub
 from support.sync_devices import VILLAGE_IN, make_programme, send
 
 from debc_outreach.errors import UserError
@@ -167,13 +167,8 @@ def test_a_local_write_of_an_invalid_event_is_refused(programme):
 
 @pytest.fixture
 def hub_setup(tmp_path):
-    coordinator, devices = make_programme(tmp_path, trainers=2)
-    hub = enrolled_hub(tmp_path / "hub", coordinator)
-    with RunningHub(hub) as running:
-        yield coordinator, devices, hub, running
-    hub.close()
-    for store in (coordinator, *devices):
-        store.close()
+    with programme_with_hub(tmp_path, trainers=2) as setup:
+        yield setup
 
 
 @pytest.mark.parametrize(("what", "entity", "entity_id", "op", "fields"), MALFORMED, ids=IDS)

@@ -11,6 +11,8 @@ import sys
 import tempfile
 import threading
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import httpx
@@ -20,6 +22,7 @@ from debc_outreach.hub import server
 from debc_outreach.hub.app import Limits
 from debc_outreach.hub.service import Hub, approve_hub
 from debc_outreach.storage.store import Store
+from support.sync_devices import make_programme
 
 
 def enrolled_hub(folder: Path, coordinator: Store, db_url: str | None = None) -> Hub:
@@ -173,3 +176,18 @@ class HubProcess:
         except subprocess.TimeoutExpired:
             self.process.kill()
             self.process.wait(10)
+
+
+@contextmanager
+def programme_with_hub(root: Path, **programme) -> Iterator[tuple]:
+    """(coordinator, trainers, hub, running hub): a programme (make_programme's options)
+    and its enrolled hub serving on 127.0.0.1; every store is closed afterwards."""
+    coordinator, devices = make_programme(root, **programme)
+    hub = enrolled_hub(root / "hub", coordinator)
+    try:
+        with RunningHub(hub) as running:
+            yield coordinator, devices, hub, running
+    finally:
+        hub.close()
+        for store in (coordinator, *devices):
+            store.close()
