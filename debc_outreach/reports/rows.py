@@ -81,16 +81,23 @@ class SessionText:
         return modules, trainers
 
 
+# The TEMP tables of names the full-column attendance query joins.
+_NAME_TABLES = (
+    "CREATE TEMP TABLE IF NOT EXISTS report_place (code TEXT PRIMARY KEY, province_code TEXT, "
+    "province TEXT, district_code TEXT, district TEXT, commune_code TEXT, commune TEXT, "
+    "village TEXT) WITHOUT ROWID",
+    "CREATE TEMP TABLE IF NOT EXISTS report_session (id TEXT PRIMARY KEY, modules TEXT, "
+    "trainers TEXT) WITHOUT ROWID",
+)
+
+
 def _prepare_names(database: Database, filt: ReportFilter, lang: str,
                    catalog: lookup.Catalog) -> None:
     """Fill TEMP tables with the place names and session texts the export prints, so the
     one SQL join hands out finished rows (a million rows never pass through Python code)."""
     conn = database.conn
-    conn.execute("CREATE TEMP TABLE IF NOT EXISTS report_place (code TEXT PRIMARY KEY, "
-                 "province_code TEXT, province TEXT, district_code TEXT, district TEXT, "
-                 "commune_code TEXT, commune TEXT, village TEXT) WITHOUT ROWID")
-    conn.execute("CREATE TEMP TABLE IF NOT EXISTS report_session (id TEXT PRIMARY KEY, "
-                 "modules TEXT, trainers TEXT) WITHOUT ROWID")
+    for table in _NAME_TABLES:
+        conn.execute(table)
     conn.execute("DELETE FROM temp.report_place")
     conn.execute("DELETE FROM temp.report_session")
     codes = [row[0] for row in conn.execute(
@@ -146,6 +153,15 @@ def _attendance_select(filt: ReportFilter) -> tuple[str, list]:
     select = ", ".join(e for e, _q in _ATTENDANCE_EXPRESSIONS)
     return (f"SELECT {select} {EXPORT_FROM} {_NAMES_JOIN} WHERE {where} {EXPORT_ORDER}",
             params)
+
+
+def attendance_names_sql(database: Database, filt: ReportFilter, lang: str,
+                         catalog: lookup.Catalog) -> tuple[str, list, tuple[str, ...]]:
+    """The attendance join with every column of `columns.ATTENDANCE` (names from TEMP
+    tables, filled here), its parameters and the TEMP tables' definitions: what the
+    benchmark gives `sqlite3 -csv` to compare with the export of the same columns."""
+    _prepare_names(database, filt, lang, catalog)
+    return (*_attendance_select(filt), _NAME_TABLES)
 
 
 def attendance_chunks(database: Database, filt: ReportFilter, lang: str,
@@ -231,29 +247,29 @@ def attendance_csv_lines(database: Database, filt: ReportFilter, lang: str,
     where, params = filt.attendance_where()
     person, consented = itemgetter(1), itemgetter(2)
     named, unnamed = privacy.named_ids, privacy.unnamed_ids
+    # SQLite builds the per-person part of the line, neutralised and quoted by the
+    # same rules as `_quoted`; Python only glues the session and home parts.
+    name = _csv_field_sql("CASE WHEN p.consent = 'yes' THEN p.display_name ELSE '' END")
+    sql = (f"SELECT s.id, p.id, p.consent = 'yes', p.id || ',' || {name} || ',' || "
+           "(CASE WHEN p.consent = 'yes' THEN 'yes' ELSE 'no' END) || ',' || "
+           f"{_csv_field_sql('p.sex')} || ',' || " + AGE_BAND_SQL + " || ',' || "
+           "(CASE p.disability WHEN 1 THEN 'yes' WHEN 0 THEN 'no' ELSE 'unknown' END) || ',' || "
+           f"{_csv_field_sql('p.village_code')}, p.village_code, "
+           "strftime('%Y-%m-%dT%H:%M:%SZ', (a.added_hlc >> 16) / 1000, 'unixepoch') || ',' "
+           f"|| {_csv_field_sql('a.added_device')} {EXPORT_FROM} WHERE {where} {EXPORT_ORDER}")
     saved = conn.text_factory
     conn.text_factory = bytes
     try:
-        # SQLite builds the per-person part of the line, neutralised and quoted by the
-        # same rules as `_quoted`; Python only glues the session and home parts.
-        name = _csv_field_sql("CASE WHEN p.consent = 'yes' THEN p.display_name ELSE '' END")
-        cursor = conn.execute(
-            f"SELECT s.id, p.id, p.consent = 'yes', p.id || ',' || {name} || ',' || "
-            "(CASE WHEN p.consent = 'yes' THEN 'yes' ELSE 'no' END) || ',' || "
-            f"{_csv_field_sql('p.sex')} || ',' || " + AGE_BAND_SQL + " || ',' || "
-            "(CASE p.disability WHEN 1 THEN 'yes' WHEN 0 THEN 'no' ELSE 'unknown' END) || ',' || "
-            f"{_csv_field_sql('p.village_code')}, p.village_code, "
-            "strftime('%Y-%m-%dT%H:%M:%SZ', (a.added_hlc >> 16) / 1000, 'unixepoch') || ',' "
-            f"|| {_csv_field_sql('a.added_device')} {EXPORT_FROM} WHERE {where} {EXPORT_ORDER}",
-            params)
-        while True:
-            chunk = cursor.fetchmany(size)
-            if not chunk:
-                return
-            named.update(map(person, filter(consented, chunk)))
-            unnamed.update(map(person, filterfalse(consented, chunk)))
-            yield [b"%s%s,%s,%s" % (prefix[sid], body, homes[home], tail)
-                   for sid, _pid, _consent, body, home, tail in chunk]
+        with database.mapped_for_reading():
+            cursor = conn.execute(sql, params)
+            while True:
+                chunk = cursor.fetchmany(size)
+                if not chunk:
+                    return
+                named.update(map(person, filter(consented, chunk)))
+                unnamed.update(map(person, filterfalse(consented, chunk)))
+                yield [b"%s%s,%s,%s" % (prefix[sid], body, homes[home], tail)
+                       for sid, _pid, _consent, body, home, tail in chunk]
     finally:
         conn.text_factory = saved
 
