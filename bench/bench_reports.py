@@ -161,7 +161,7 @@ def baseline_names_sql(data: Path) -> str:
         sql, params, tables = rows.attendance_names_sql(database, ReportFilter(), "km",
                                                         lookup.catalog(data))
         assert not params
-        script = [*tables, "BEGIN;"]
+        script = [*(table + ";" for table in tables), "BEGIN;"]
         for table in ("report_place", "report_session"):
             for row in database.conn.execute(f"SELECT * FROM temp.{table}"):
                 values = ", ".join("NULL" if v is None else "'" + str(v).replace("'", "''")
@@ -190,7 +190,7 @@ def bench_exports(data: Path, args: argparse.Namespace, env: dict) -> None:
         def shell(script: Path) -> float:
             with open(script, encoding="utf-8") as sql, \
                     open(out / "baseline.csv", "w") as baseline:
-                return run(["sqlite3", "-csv", str(data / "outreach.sqlite")], env,
+                return run(["sqlite3", "-bail", "-csv", str(data / "outreach.sqlite")], env,
                            stdin=sql, stdout=baseline)[0]
 
         def export(kind: str, fmt: str) -> tuple[float, float]:
