@@ -42,6 +42,12 @@ class Privacy:
     def see(self, participant_id: str, consented: bool) -> None:
         (self.named_ids if consented else self.unnamed_ids).add(participant_id)
 
+    def count_signed(self, people: set[int]) -> None:
+        """Count people given as row ids, negated for those who did not consent."""
+        unnamed = sum(1 for person in people if person < 0)
+        self.named_people += len(people) - unnamed
+        self.unnamed_people += unnamed
+
     def count(self, consented: bool) -> None:
         if consented:
             self.named_people += 1
@@ -69,12 +75,20 @@ def attendance_sql(filt: ReportFilter) -> tuple[str, list]:
 
 
 class SessionText:
-    """Module and trainer text of a session, computed once per session."""
+    """Module and trainer text of a session, computed once for each pair of lists."""
 
     def __init__(self, catalog: lookup.Catalog, trainers: dict[str, str], lang: str):
         self.catalog, self.trainers, self.lang = catalog, trainers, lang
+        self._texts: dict[tuple[str, str], tuple[str, str]] = {}   # sessions share them
 
     def __call__(self, modules_json: str, trainers_json: str) -> tuple[str, str]:
+        found = self._texts.get((modules_json, trainers_json))
+        if found is None:
+            found = self._texts[modules_json, trainers_json] = self._text(modules_json,
+                                                                           trainers_json)
+        return found
+
+    def _text(self, modules_json: str, trainers_json: str) -> tuple[str, str]:
         modules = "; ".join(self.catalog.title(slug, self.lang)
                             for slug in lookup.json_list(modules_json))
         trainers = "; ".join(self.trainers.get(t, t) for t in lookup.json_list(trainers_json))
@@ -202,17 +216,16 @@ def _csv_field_sql(expression: str) -> str:
             f"THEN '\"' || replace({field}, '\"', '\"\"') || '\"' ELSE {field} END)")
 
 
-class _Homes(dict):
-    """Village code (bytes) -> its quoted name (UTF-8), looked up on first use."""
-
-    def __init__(self, lang: str):
-        super().__init__()
-        self.lang = lang
-
-    def __missing__(self, code: bytes) -> bytes:
-        name = lookup.place(code.decode(), self.lang).village if code else ""
-        value = self[code] = _quoted(name).encode("utf-8")
-        return value
+def _fill_home_fields(database: Database, lang: str) -> None:
+    """TEMP table: village code -> its name as a finished CSV field (neutralised, quoted),
+    for every home village in use, so SQLite puts it into the line itself."""
+    conn = database.conn
+    conn.execute("CREATE TEMP TABLE IF NOT EXISTS report_home (code TEXT PRIMARY KEY, "
+                 "field TEXT) WITHOUT ROWID")
+    conn.execute("DELETE FROM temp.report_home")
+    codes = [row[0] for row in conn.execute("SELECT DISTINCT village_code FROM participant")]
+    conn.executemany("INSERT INTO temp.report_home VALUES (?, ?)", (
+        (code, _quoted(lookup.place(code, lang).village if code else "")) for code in codes))
 
 
 def attendance_csv_lines(database: Database, filt: ReportFilter, lang: str,
@@ -221,13 +234,14 @@ def attendance_csv_lines(database: Database, filt: ReportFilter, lang: str,
     """The rows of `attendance_chunks` as finished CSV lines in UTF-8, for speed.
 
     What is the same for a whole session (date, place, venue, modules,
-    trainers) is formatted once per session; SQLite joins the plain per-person
-    codes into one string; text stays UTF-8 bytes from SQLite to the file (no
-    decoding and encoding of a million names). That keeps a million rows near
-    the speed of `sqlite3 -csv` (bench/bench_reports.py). A test checks the
-    lines equal the rows.
+    trainers) is formatted once per session; SQLite builds the rest of the line
+    (the person, their home village's name from a small TEMP table, the
+    check-in) as one string; text stays UTF-8 bytes from SQLite to the file (no
+    decoding and encoding of a million names). People are counted for `privacy`
+    from one set of row ids, negated for those without consent. That keeps a
+    million rows near the speed of `sqlite3 -csv` (bench/bench_reports.py). A
+    test checks the lines equal the rows.
     """
-    from itertools import filterfalse
     from operator import itemgetter
 
     conn = database.conn
@@ -243,35 +257,33 @@ def attendance_csv_lines(database: Database, filt: ReportFilter, lang: str,
                   *texts(modules, trainer_ids))
         line = ",".join([day, session_id, *map(_quoted, fields)]) + ","
         prefix[session_id.encode()] = line.encode("utf-8")
-    homes = _Homes(lang)
+    _fill_home_fields(database, lang)
     where, params = filt.attendance_where()
-    person, consented = itemgetter(1), itemgetter(2)
-    named, unnamed = privacy.named_ids, privacy.unnamed_ids
-    # SQLite builds the per-person part of the line, neutralised and quoted by the
-    # same rules as `_quoted`; Python only glues the session and home parts.
+    # The per-person part, neutralised and quoted by the same rules as `_quoted`.
     name = _csv_field_sql("CASE WHEN p.consent = 'yes' THEN p.display_name ELSE '' END")
-    sql = (f"SELECT s.id, p.id, p.consent = 'yes', p.id || ',' || {name} || ',' || "
+    sql = ("SELECT s.id, CASE WHEN p.consent = 'yes' THEN p.rowid ELSE -p.rowid END, "
+           f"p.id || ',' || {name} || ',' || "
            "(CASE WHEN p.consent = 'yes' THEN 'yes' ELSE 'no' END) || ',' || "
            f"{_csv_field_sql('p.sex')} || ',' || " + AGE_BAND_SQL + " || ',' || "
            "(CASE p.disability WHEN 1 THEN 'yes' WHEN 0 THEN 'no' ELSE 'unknown' END) || ',' || "
-           f"{_csv_field_sql('p.village_code')}, p.village_code, "
+           f"{_csv_field_sql('p.village_code')} || ',' || coalesce(h.field, '') || ',' || "
            "strftime('%Y-%m-%dT%H:%M:%SZ', (a.added_hlc >> 16) / 1000, 'unixepoch') || ',' "
-           f"|| {_csv_field_sql('a.added_device')} {EXPORT_FROM} WHERE {where} {EXPORT_ORDER}")
+           f"|| {_csv_field_sql('a.added_device')} {EXPORT_FROM}"
+           "LEFT JOIN temp.report_home h ON h.code = p.village_code "
+           f"WHERE {where} {EXPORT_ORDER}")
+    signed_person = itemgetter(1)
+    people: set[int] = set()
     saved = conn.text_factory
     conn.text_factory = bytes
     try:
         with database.mapped_for_reading():
             cursor = conn.execute(sql, params)
-            while True:
-                chunk = cursor.fetchmany(size)
-                if not chunk:
-                    return
-                named.update(map(person, filter(consented, chunk)))
-                unnamed.update(map(person, filterfalse(consented, chunk)))
-                yield [b"%s%s,%s,%s" % (prefix[sid], body, homes[home], tail)
-                       for sid, _pid, _consent, body, home, tail in chunk]
+            while chunk := cursor.fetchmany(size):
+                people.update(map(signed_person, chunk))
+                yield [prefix[sid] + line for sid, _person, line in chunk]
     finally:
         conn.text_factory = saved
+    privacy.count_signed(people)
 
 
 def attendance_rows(database: Database, filt: ReportFilter, lang: str,
