@@ -77,6 +77,42 @@ def test_fast_csv_lines_equal_the_rows_of_the_workbook(programme):
     assert list(csv.reader(io.StringIO(b"\r\n".join(lines).decode("utf-8")))) == tuples
 
 
+def test_fast_csv_lines_place_and_count_people_like_the_rows(programme):
+    """Home villages outside the gazetteer or left empty, a merged record, people without
+    consent: the lines, and the people they count, match the workbook's rows."""
+    conn = programme.database.conn
+    ids = [row[0] for row in conn.execute(
+        "SELECT DISTINCT participant_id FROM attendance WHERE present = 1 LIMIT 3")]
+    conn.execute("UPDATE participant SET village_code = '99999999' WHERE id = ?", (ids[0],))
+    conn.execute("UPDATE participant SET village_code = '' WHERE id = ?", (ids[1],))
+    conn.execute("UPDATE participant SET merged_into = ? WHERE id = ?", (ids[0], ids[2]))
+    catalog, filt = lookup.catalog(None), ReportFilter()
+    counted_by_lines, counted_by_rows = rows.Privacy(), rows.Privacy()
+    lines = [line for chunk in rows.attendance_csv_lines(programme.database, filt, "km",
+                                                         catalog, counted_by_lines)
+             for line in chunk]
+    tuples = [["" if v is None else str(neutralised(v)) for v in row]
+              for chunk in rows.attendance_chunks(programme.database, filt, "km", catalog,
+                                                  counted_by_rows) for row in chunk]
+    assert list(csv.reader(io.StringIO(b"\r\n".join(lines).decode("utf-8")))) == tuples
+    assert {row[19] for row in tuples} >= {"99999999", ""}
+    assert ids[2] not in {row[13] for row in tuples}
+    assert counted_by_rows.unnamed and counted_by_rows.named
+    assert (counted_by_lines.named, counted_by_lines.unnamed) == (counted_by_rows.named,
+                                                                  counted_by_rows.unnamed)
+
+
+def test_the_attendance_walk_maps_the_file_only_while_it_reads(programme):
+    database = programme.database
+    with database.mapped_for_reading():
+        assert database.scalar("PRAGMA mmap_size") > 0
+    assert database.scalar("PRAGMA mmap_size") == 0
+    for _chunk in rows.attendance_csv_lines(database, ReportFilter(), "en",
+                                            lookup.catalog(None), rows.Privacy(), size=7):
+        assert database.scalar("PRAGMA mmap_size") > 0
+    assert database.scalar("PRAGMA mmap_size") == 0
+
+
 def test_csv_quotes_commas_and_quotes_in_venue(programme, tmp_path):
     programme.database.conn.execute(
         "UPDATE session SET venue = 'Wat \"Thmei\", hall 2' WHERE id = "
