@@ -228,6 +228,45 @@ def _fill_home_fields(database: Database, lang: str) -> None:
         (code, _quoted(lookup.place(code, lang).village if code else "")) for code in codes))
 
 
+# A line's parts in SQL, neutralised and quoted by the same rules as `_quoted`: the person
+# before the age band (which depends on the session's date) and after it, then the
+# check-in; `h` is the person's home village in `report_home`.
+_PERSON_HEAD = (
+    "p.id || ',' || " + _csv_field_sql("CASE WHEN p.consent = 'yes' THEN p.display_name "
+                                       "ELSE '' END")
+    + " || ',' || (CASE WHEN p.consent = 'yes' THEN 'yes' ELSE 'no' END) || ',' || "
+    + _csv_field_sql("p.sex") + " || ','")
+_PERSON_TAIL = (
+    "',' || (CASE p.disability WHEN 1 THEN 'yes' WHEN 0 THEN 'no' ELSE 'unknown' END) "
+    "|| ',' || " + _csv_field_sql("p.village_code") + " || ',' || coalesce(h.field, '') "
+    "|| ','")
+_CHECK_IN = ("strftime('%Y-%m-%dT%H:%M:%SZ', (a.added_hlc >> 16) / 1000, 'unixepoch') "
+             "|| ',' || " + _csv_field_sql("a.added_device"))
+_SIGNED_PERSON = "CASE WHEN p.consent = 'yes' THEN p.rowid ELSE -p.rowid END"
+
+# Up to this many people in the file, each person's parts of the line are made once, in
+# a TEMP table (tens of MB at most), instead of at every check-in: people who come back
+# often then cost one lookup a visit. Beyond it (a national campaign, where most people
+# come once) the parts are made as the rows go by, which needs no memory.
+PEOPLE_FORMATTED_ONCE = 250_000
+
+
+def _people_in_file(database: Database) -> int:
+    """About how many participant records the file holds (the largest row id: instant)."""
+    return database.scalar("SELECT max(rowid) FROM participant") or 0
+
+
+def _fill_person_parts(database: Database) -> None:
+    """TEMP table: participant row id -> its line parts before and after the age band."""
+    conn = database.conn
+    conn.execute("CREATE TEMP TABLE IF NOT EXISTS report_person (id INTEGER PRIMARY KEY, "
+                 "head TEXT, tail TEXT)")
+    conn.execute("DELETE FROM temp.report_person")
+    conn.execute(f"INSERT INTO temp.report_person SELECT p.rowid, {_PERSON_HEAD}, "
+                 f"{_PERSON_TAIL} FROM participant p "
+                 "LEFT JOIN temp.report_home h ON h.code = p.village_code")
+
+
 def attendance_csv_lines(database: Database, filt: ReportFilter, lang: str,
                          catalog: lookup.Catalog, privacy: Privacy,
                          size: int = 10000) -> Iterator[list[bytes]]:
@@ -259,18 +298,18 @@ def attendance_csv_lines(database: Database, filt: ReportFilter, lang: str,
         prefix[session_id.encode()] = line.encode("utf-8")
     _fill_home_fields(database, lang)
     where, params = filt.attendance_where()
-    # The per-person part, neutralised and quoted by the same rules as `_quoted`.
-    name = _csv_field_sql("CASE WHEN p.consent = 'yes' THEN p.display_name ELSE '' END")
-    sql = ("SELECT s.id, CASE WHEN p.consent = 'yes' THEN p.rowid ELSE -p.rowid END, "
-           f"p.id || ',' || {name} || ',' || "
-           "(CASE WHEN p.consent = 'yes' THEN 'yes' ELSE 'no' END) || ',' || "
-           f"{_csv_field_sql('p.sex')} || ',' || " + AGE_BAND_SQL + " || ',' || "
-           "(CASE p.disability WHEN 1 THEN 'yes' WHEN 0 THEN 'no' ELSE 'unknown' END) || ',' || "
-           f"{_csv_field_sql('p.village_code')} || ',' || coalesce(h.field, '') || ',' || "
-           "strftime('%Y-%m-%dT%H:%M:%SZ', (a.added_hlc >> 16) / 1000, 'unixepoch') || ',' "
-           f"|| {_csv_field_sql('a.added_device')} {EXPORT_FROM}"
-           "LEFT JOIN temp.report_home h ON h.code = p.village_code "
-           f"WHERE {where} {EXPORT_ORDER}")
+    line = f"{{head}} || {AGE_BAND_SQL} || {{tail}} || {_CHECK_IN}"
+    if _people_in_file(database) <= PEOPLE_FORMATTED_ONCE:
+        _fill_person_parts(database)
+        sql = (f"SELECT s.id, {_SIGNED_PERSON}, "
+               + line.format(head="pp.head", tail="pp.tail") + f" {EXPORT_FROM}"
+               "CROSS JOIN temp.report_person pp ON pp.id = p.rowid "
+               f"WHERE {where} {EXPORT_ORDER}")
+    else:
+        sql = (f"SELECT s.id, {_SIGNED_PERSON}, "
+               + line.format(head=_PERSON_HEAD, tail=_PERSON_TAIL) + f" {EXPORT_FROM}"
+               "LEFT JOIN temp.report_home h ON h.code = p.village_code "
+               f"WHERE {where} {EXPORT_ORDER}")
     signed_person = itemgetter(1)
     people: set[int] = set()
     saved = conn.text_factory
