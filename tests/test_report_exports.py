@@ -77,9 +77,13 @@ def test_fast_csv_lines_equal_the_rows_of_the_workbook(programme):
     assert list(csv.reader(io.StringIO(b"\r\n".join(lines).decode("utf-8")))) == tuples
 
 
-def test_fast_csv_lines_place_and_count_people_like_the_rows(programme):
+@pytest.mark.parametrize("people_formatted_once", [rows.PEOPLE_FORMATTED_ONCE, 0])
+def test_fast_csv_lines_place_and_count_people_like_the_rows(programme, monkeypatch,
+                                                             people_formatted_once):
     """Home villages outside the gazetteer or left empty, a merged record, people without
-    consent: the lines, and the people they count, match the workbook's rows."""
+    consent: the lines, and the people they count, match the workbook's rows, whether
+    each person's part is made once or at every check-in (a file of many people)."""
+    monkeypatch.setattr(rows, "PEOPLE_FORMATTED_ONCE", people_formatted_once)
     conn = programme.database.conn
     ids = [row[0] for row in conn.execute(
         "SELECT DISTINCT participant_id FROM attendance WHERE present = 1 LIMIT 3")]

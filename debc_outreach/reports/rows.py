@@ -286,16 +286,21 @@ def attendance_csv_lines(database: Database, filt: ReportFilter, lang: str,
     conn = database.conn
     texts = SessionText(catalog, lookup.trainer_names(database), lang)
     prefix: dict[bytes, bytes] = {}
+    shared: dict[tuple[str, str, str, str], str] = {}   # place, venue and texts recur
     where, params = filt.session_where()
-    for session_id, day, village, venue, modules, trainer_ids in conn.execute(
+    for session_id, day, *where_and_what in conn.execute(
             "SELECT s.id, s.date, s.village_code, s.venue, s.modules, s.trainer_ids "
             f"FROM session s WHERE {where}", params).fetchall():
-        place = lookup.place(village, lang)
-        fields = (place.province_code, place.province, place.district_code, place.district,
-                  place.commune_code, place.commune, village, place.village, venue,
-                  *texts(modules, trainer_ids))
-        line = ",".join([day, session_id, *map(_quoted, fields)]) + ","
-        prefix[session_id.encode()] = line.encode("utf-8")
+        key = tuple(where_and_what)
+        part = shared.get(key)
+        if part is None:
+            village, venue, modules, trainer_ids = key
+            place = lookup.place(village, lang)
+            fields = (place.province_code, place.province, place.district_code,
+                      place.district, place.commune_code, place.commune, village,
+                      place.village, venue, *texts(modules, trainer_ids))
+            part = shared[key] = ",".join(map(_quoted, fields))
+        prefix[session_id.encode()] = f"{day},{session_id},{part},".encode()
     _fill_home_fields(database, lang)
     where, params = filt.attendance_where()
     line = f"{{head}} || {AGE_BAND_SQL} || {{tail}} || {_CHECK_IN}"
