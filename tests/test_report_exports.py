@@ -106,6 +106,34 @@ def test_fast_csv_lines_place_and_count_people_like_the_rows(programme, monkeypa
                                                                   counted_by_rows.unnamed)
 
 
+@pytest.mark.parametrize("odd_session_date", [False, True])
+def test_fast_csv_lines_give_the_age_band_at_every_birthday_edge(programme, odd_session_date):
+    """Age bands taken from the years of a person's 15th, 25th and 60th birthdays equal the
+    band from the session date; odd birth years (and odd session dates) fall back."""
+    conn = programme.database.conn
+    year = int(conn.execute("SELECT max(s.date) FROM session s JOIN attendance a "
+                            "ON a.session_id = s.id").fetchone()[0][:4])
+    births = [year - age for age in (14, 15, 24, 25, 59, 60, 61)] + [0, -3, 9999, 100000]
+    ids = [row[0] for row in conn.execute(
+        "SELECT DISTINCT participant_id FROM attendance WHERE present = 1 LIMIT ?",
+        (len(births) + 1,))]
+    conn.executemany("UPDATE participant SET birth_year = ?, age_band = '25-59' WHERE id = ?",
+                     list(zip(births, ids, strict=False)))
+    conn.execute("UPDATE participant SET birth_year = 'abc' WHERE id = ?", (ids[-1],))
+    if odd_session_date:
+        conn.execute("UPDATE session SET date = '' WHERE id = (SELECT session_id FROM "
+                     "attendance WHERE participant_id = ?)", (ids[0],))
+    catalog, filt = lookup.catalog(None), ReportFilter()
+    lines = [line for chunk in rows.attendance_csv_lines(programme.database, filt, "en",
+                                                         catalog, rows.Privacy())
+             for line in chunk]
+    tuples = [["" if v is None else str(neutralised(v)) for v in row]
+              for chunk in rows.attendance_chunks(programme.database, filt, "en", catalog,
+                                                  rows.Privacy()) for row in chunk]
+    assert list(csv.reader(io.StringIO(b"\r\n".join(lines).decode("utf-8")))) == tuples
+    assert {row[17] for row in tuples if row[13] in ids} >= {"0-14", "15-24", "25-59", "60+"}
+
+
 def test_the_attendance_walk_maps_the_file_only_while_it_reads(programme):
     database = programme.database
     with database.mapped_for_reading():
