@@ -341,9 +341,12 @@ def attendance_csv_lines(database: Database, filt: ReportFilter, lang: str,
     try:
         with database.mapped_for_reading():
             cursor = conn.execute(sql, params)
-            while chunk := cursor.fetchmany(size):
-                people.update(map(signed_person, chunk))
-                yield [prefix[sid] + line for sid, _person, line in chunk]
+            try:
+                while chunk := cursor.fetchmany(size):
+                    people.update(map(signed_person, chunk))
+                    yield [prefix[sid] + line for sid, _person, line in chunk]
+            finally:
+                cursor.close()      # a stopped export leaves no statement reading the map
     finally:
         conn.text_factory = saved
     privacy.count_signed(people)
