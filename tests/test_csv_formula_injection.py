@@ -98,13 +98,18 @@ TRICKY = ["=1+1", "-12", "+3.5", "-1.2.3", "-", "+", "-12a", "@", "\t-5", '=A1,"
           "-0.", "+.5", "ស៊ុន =1", "'=quoted"]
 
 
-def test_the_fast_attendance_lines_follow_the_same_rule_as_other_csv(store):
+@pytest.mark.parametrize("people_formatted_once", [250_000, 0])
+def test_the_fast_attendance_lines_follow_the_same_rule_as_other_csv(store, monkeypatch,
+                                                                     people_formatted_once):
     """The attendance CSV is built inside SQLite for speed; it must neutralise exactly
-    like `neutralised` does for every other CSV."""
+    like `neutralised` does for every other CSV (each person's part made once, or at
+    every check-in as for a file of many people)."""
     from support.reports_data import demo_programme
 
     from debc_outreach.reports import lookup, rows
     from debc_outreach.reports.filters import ReportFilter
+
+    monkeypatch.setattr(rows, "PEOPLE_FORMATTED_ONCE", people_formatted_once)
 
     demo_programme(store, participants=60, sessions=4)
     ids = [row[0] for row in store.database.conn.execute(

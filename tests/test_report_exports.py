@@ -77,6 +77,80 @@ def test_fast_csv_lines_equal_the_rows_of_the_workbook(programme):
     assert list(csv.reader(io.StringIO(b"\r\n".join(lines).decode("utf-8")))) == tuples
 
 
+@pytest.mark.parametrize("people_formatted_once", [rows.PEOPLE_FORMATTED_ONCE, 0])
+def test_fast_csv_lines_place_and_count_people_like_the_rows(programme, monkeypatch,
+                                                             people_formatted_once):
+    """Home villages outside the gazetteer or left empty, a merged record, people without
+    consent: the lines, and the people they count, match the workbook's rows, whether
+    each person's part is made once or at every check-in (a file of many people)."""
+    monkeypatch.setattr(rows, "PEOPLE_FORMATTED_ONCE", people_formatted_once)
+    conn = programme.database.conn
+    ids = [row[0] for row in conn.execute(
+        "SELECT DISTINCT participant_id FROM attendance WHERE present = 1 LIMIT 3")]
+    conn.execute("UPDATE participant SET village_code = '99999999' WHERE id = ?", (ids[0],))
+    conn.execute("UPDATE participant SET village_code = '' WHERE id = ?", (ids[1],))
+    conn.execute("UPDATE participant SET merged_into = ? WHERE id = ?", (ids[0], ids[2]))
+    catalog, filt = lookup.catalog(None), ReportFilter()
+    counted_by_lines, counted_by_rows = rows.Privacy(), rows.Privacy()
+    lines = [line for chunk in rows.attendance_csv_lines(programme.database, filt, "km",
+                                                         catalog, counted_by_lines)
+             for line in chunk]
+    tuples = [["" if v is None else str(neutralised(v)) for v in row]
+              for chunk in rows.attendance_chunks(programme.database, filt, "km", catalog,
+                                                  counted_by_rows) for row in chunk]
+    assert list(csv.reader(io.StringIO(b"\r\n".join(lines).decode("utf-8")))) == tuples
+    assert {row[19] for row in tuples} >= {"99999999", ""}
+    assert ids[2] not in {row[13] for row in tuples}
+    assert counted_by_rows.unnamed and counted_by_rows.named
+    assert (counted_by_lines.named, counted_by_lines.unnamed) == (counted_by_rows.named,
+                                                                  counted_by_rows.unnamed)
+
+
+@pytest.mark.parametrize("odd_session_date", [False, True])
+def test_fast_csv_lines_give_the_age_band_at_every_birthday_edge(programme, odd_session_date):
+    """Age bands taken from the years of a person's 15th, 25th and 60th birthdays equal the
+    band from the session date; odd birth years (and odd session dates) fall back."""
+    conn = programme.database.conn
+    year = int(conn.execute("SELECT max(s.date) FROM session s JOIN attendance a "
+                            "ON a.session_id = s.id").fetchone()[0][:4])
+    births = [year - age for age in (14, 15, 24, 25, 59, 60, 61)] + [0, -3, 9999, 100000]
+    ids = [row[0] for row in conn.execute(
+        "SELECT DISTINCT participant_id FROM attendance WHERE present = 1 LIMIT ?",
+        (len(births) + 1,))]
+    conn.executemany("UPDATE participant SET birth_year = ?, age_band = '25-59' WHERE id = ?",
+                     list(zip(births, ids, strict=False)))
+    conn.execute("UPDATE participant SET birth_year = 'abc' WHERE id = ?", (ids[-1],))
+    if odd_session_date:
+        conn.execute("UPDATE session SET date = '' WHERE id = (SELECT session_id FROM "
+                     "attendance WHERE participant_id = ?)", (ids[0],))
+    catalog, filt = lookup.catalog(None), ReportFilter()
+    lines = [line for chunk in rows.attendance_csv_lines(programme.database, filt, "en",
+                                                         catalog, rows.Privacy())
+             for line in chunk]
+    tuples = [["" if v is None else str(neutralised(v)) for v in row]
+              for chunk in rows.attendance_chunks(programme.database, filt, "en", catalog,
+                                                  rows.Privacy()) for row in chunk]
+    assert list(csv.reader(io.StringIO(b"\r\n".join(lines).decode("utf-8")))) == tuples
+    assert {row[17] for row in tuples if row[13] in ids} >= {"0-14", "15-24", "25-59", "60+"}
+
+
+def test_the_attendance_walk_maps_the_file_only_while_it_reads(programme):
+    database = programme.database
+    with database.mapped_for_reading():
+        assert database.scalar("PRAGMA mmap_size") > 0
+    assert database.scalar("PRAGMA mmap_size") == 0
+    for _chunk in rows.attendance_csv_lines(database, ReportFilter(), "en",
+                                            lookup.catalog(None), rows.Privacy(), size=7):
+        assert database.scalar("PRAGMA mmap_size") > 0
+    assert database.scalar("PRAGMA mmap_size") == 0
+    walk = rows.attendance_csv_lines(database, ReportFilter(), "en", lookup.catalog(None),
+                                     rows.Privacy(), size=7)
+    next(walk)
+    walk.close()                                    # an export stopped half-way
+    assert database.scalar("PRAGMA mmap_size") == 0
+    assert database.scalar("SELECT count(*) FROM participant") > 0
+
+
 def test_csv_quotes_commas_and_quotes_in_venue(programme, tmp_path):
     programme.database.conn.execute(
         "UPDATE session SET venue = 'Wat \"Thmei\", hall 2' WHERE id = "

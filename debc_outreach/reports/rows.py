@@ -42,6 +42,12 @@ class Privacy:
     def see(self, participant_id: str, consented: bool) -> None:
         (self.named_ids if consented else self.unnamed_ids).add(participant_id)
 
+    def count_signed(self, people: set[int]) -> None:
+        """Count people given as row ids, negated for those who did not consent."""
+        unnamed = sum(1 for person in people if person < 0)
+        self.named_people += len(people) - unnamed
+        self.unnamed_people += unnamed
+
     def count(self, consented: bool) -> None:
         if consented:
             self.named_people += 1
@@ -69,16 +75,34 @@ def attendance_sql(filt: ReportFilter) -> tuple[str, list]:
 
 
 class SessionText:
-    """Module and trainer text of a session, computed once per session."""
+    """Module and trainer text of a session, computed once for each pair of lists."""
 
     def __init__(self, catalog: lookup.Catalog, trainers: dict[str, str], lang: str):
         self.catalog, self.trainers, self.lang = catalog, trainers, lang
+        self._texts: dict[tuple[str, str], tuple[str, str]] = {}   # sessions share them
 
     def __call__(self, modules_json: str, trainers_json: str) -> tuple[str, str]:
+        found = self._texts.get((modules_json, trainers_json))
+        if found is None:
+            found = self._texts[modules_json, trainers_json] = self._text(modules_json,
+                                                                           trainers_json)
+        return found
+
+    def _text(self, modules_json: str, trainers_json: str) -> tuple[str, str]:
         modules = "; ".join(self.catalog.title(slug, self.lang)
                             for slug in lookup.json_list(modules_json))
         trainers = "; ".join(self.trainers.get(t, t) for t in lookup.json_list(trainers_json))
         return modules, trainers
+
+
+# The TEMP tables of names the full-column attendance query joins.
+_NAME_TABLES = (
+    "CREATE TEMP TABLE IF NOT EXISTS report_place (code TEXT PRIMARY KEY, province_code TEXT, "
+    "province TEXT, district_code TEXT, district TEXT, commune_code TEXT, commune TEXT, "
+    "village TEXT) WITHOUT ROWID",
+    "CREATE TEMP TABLE IF NOT EXISTS report_session (id TEXT PRIMARY KEY, modules TEXT, "
+    "trainers TEXT) WITHOUT ROWID",
+)
 
 
 def _prepare_names(database: Database, filt: ReportFilter, lang: str,
@@ -86,11 +110,8 @@ def _prepare_names(database: Database, filt: ReportFilter, lang: str,
     """Fill TEMP tables with the place names and session texts the export prints, so the
     one SQL join hands out finished rows (a million rows never pass through Python code)."""
     conn = database.conn
-    conn.execute("CREATE TEMP TABLE IF NOT EXISTS report_place (code TEXT PRIMARY KEY, "
-                 "province_code TEXT, province TEXT, district_code TEXT, district TEXT, "
-                 "commune_code TEXT, commune TEXT, village TEXT) WITHOUT ROWID")
-    conn.execute("CREATE TEMP TABLE IF NOT EXISTS report_session (id TEXT PRIMARY KEY, "
-                 "modules TEXT, trainers TEXT) WITHOUT ROWID")
+    for table in _NAME_TABLES:
+        conn.execute(table)
     conn.execute("DELETE FROM temp.report_place")
     conn.execute("DELETE FROM temp.report_session")
     codes = [row[0] for row in conn.execute(
@@ -148,6 +169,15 @@ def _attendance_select(filt: ReportFilter) -> tuple[str, list]:
             params)
 
 
+def attendance_names_sql(database: Database, filt: ReportFilter, lang: str,
+                         catalog: lookup.Catalog) -> tuple[str, list, tuple[str, ...]]:
+    """The attendance join with every column of `columns.ATTENDANCE` (names from TEMP
+    tables, filled here), its parameters and the TEMP tables' definitions: what the
+    benchmark gives `sqlite3 -csv` to compare with the export of the same columns."""
+    _prepare_names(database, filt, lang, catalog)
+    return (*_attendance_select(filt), _NAME_TABLES)
+
+
 def attendance_chunks(database: Database, filt: ReportFilter, lang: str,
                       catalog: lookup.Catalog, privacy: Privacy | None,
                       size: int = 5000) -> Iterator[list[tuple]]:
@@ -186,17 +216,72 @@ def _csv_field_sql(expression: str) -> str:
             f"THEN '\"' || replace({field}, '\"', '\"\"') || '\"' ELSE {field} END)")
 
 
-class _Homes(dict):
-    """Village code (bytes) -> its quoted name (UTF-8), looked up on first use."""
+def _fill_home_fields(database: Database, lang: str) -> None:
+    """TEMP table: village code -> its name as a finished CSV field (neutralised, quoted),
+    for every home village in use, so SQLite puts it into the line itself."""
+    conn = database.conn
+    conn.execute("CREATE TEMP TABLE IF NOT EXISTS report_home (code TEXT PRIMARY KEY, "
+                 "field TEXT) WITHOUT ROWID")
+    conn.execute("DELETE FROM temp.report_home")
+    codes = [row[0] for row in conn.execute("SELECT DISTINCT village_code FROM participant")]
+    conn.executemany("INSERT INTO temp.report_home VALUES (?, ?)", (
+        (code, _quoted(lookup.place(code, lang).village if code else "")) for code in codes))
 
-    def __init__(self, lang: str):
-        super().__init__()
-        self.lang = lang
 
-    def __missing__(self, code: bytes) -> bytes:
-        name = lookup.place(code.decode(), self.lang).village if code else ""
-        value = self[code] = _quoted(name).encode("utf-8")
-        return value
+# A line's parts in SQL, neutralised and quoted by the same rules as `_quoted`: the person
+# before the age band (which depends on the session's date) and after it, then the
+# check-in; `h` is the person's home village in `report_home`.
+_PERSON_HEAD = (
+    "p.id || ',' || " + _csv_field_sql("CASE WHEN p.consent = 'yes' THEN p.display_name "
+                                       "ELSE '' END")
+    + " || ',' || (CASE WHEN p.consent = 'yes' THEN 'yes' ELSE 'no' END) || ',' || "
+    + _csv_field_sql("p.sex") + " || ','")
+_PERSON_TAIL = (
+    "',' || (CASE p.disability WHEN 1 THEN 'yes' WHEN 0 THEN 'no' ELSE 'unknown' END) "
+    "|| ',' || " + _csv_field_sql("p.village_code") + " || ',' || coalesce(h.field, '') "
+    "|| ','")
+_CHECK_IN = ("strftime('%Y-%m-%dT%H:%M:%SZ', (a.added_hlc >> 16) / 1000, 'unixepoch') "
+             "|| ',' || " + _csv_field_sql("a.added_device"))
+_SIGNED_PERSON = "CASE WHEN p.consent = 'yes' THEN p.rowid ELSE -p.rowid END"
+
+# Up to this many people in the file, each person's parts of the line are made once, in
+# a TEMP table (tens of MB at most), instead of at every check-in: people who come back
+# often then cost one lookup a visit. Beyond it (a national campaign, where most people
+# come once) the parts are made as the rows go by, which needs no memory.
+PEOPLE_FORMATTED_ONCE = 250_000
+
+
+def _people_in_file(database: Database) -> int:
+    """About how many participant records the file holds (the largest row id: instant)."""
+    return database.scalar("SELECT max(rowid) FROM participant") or 0
+
+
+def _fill_person_parts(database: Database) -> None:
+    """TEMP table: participant row id -> its line parts before and after the age band."""
+    conn = database.conn
+    conn.execute("CREATE TEMP TABLE IF NOT EXISTS report_person (id INTEGER PRIMARY KEY, "
+                 "head TEXT, tail TEXT, y15 TEXT, y25 TEXT, y60 TEXT)")
+    conn.execute("DELETE FROM temp.report_person")
+    known = "typeof(p.birth_year) = 'integer' AND p.birth_year BETWEEN 1 AND 9000"
+    years = ", ".join(f"CASE WHEN {known} THEN printf('%04d', p.birth_year + {age}) END"
+                      for age in (15, 25, 60))
+    conn.execute(f"INSERT INTO temp.report_person SELECT p.rowid, {_PERSON_HEAD}, "
+                 f"{_PERSON_TAIL}, {years} FROM participant p "
+                 "LEFT JOIN temp.report_home h ON h.code = p.village_code")
+
+
+# AGE_BAND_SQL over `report_person`, for session dates that begin with a 4-digit year:
+# the age is under 15 exactly when the date sorts before the year of the 15th birthday
+# (and so on), so a visit costs up to three text comparisons instead of date arithmetic.
+_AGE_BAND_BY_YEARS = (
+    "(CASE WHEN pp.y15 IS NULL THEN " + AGE_BAND_SQL + " WHEN s.date < pp.y15 THEN '0-14' "
+    "WHEN s.date < pp.y25 THEN '15-24' WHEN s.date < pp.y60 THEN '25-59' ELSE '60+' END)")
+
+
+def _session_dates_have_years(database: Database) -> bool:
+    """Whether every session date begins with a 4-digit year (ISO dates always do)."""
+    return not database.scalar("SELECT EXISTS (SELECT 1 FROM session "
+                               "WHERE date NOT GLOB '[0-9][0-9][0-9][0-9]-*')")
 
 
 def attendance_csv_lines(database: Database, filt: ReportFilter, lang: str,
@@ -205,57 +290,66 @@ def attendance_csv_lines(database: Database, filt: ReportFilter, lang: str,
     """The rows of `attendance_chunks` as finished CSV lines in UTF-8, for speed.
 
     What is the same for a whole session (date, place, venue, modules,
-    trainers) is formatted once per session; SQLite joins the plain per-person
-    codes into one string; text stays UTF-8 bytes from SQLite to the file (no
-    decoding and encoding of a million names). That keeps a million rows near
-    the speed of `sqlite3 -csv` (bench/bench_reports.py). A test checks the
-    lines equal the rows.
+    trainers) is formatted once per session; SQLite builds the rest of the line
+    (the person, their home village's name from a small TEMP table, the
+    check-in) as one string; text stays UTF-8 bytes from SQLite to the file (no
+    decoding and encoding of a million names). People are counted for `privacy`
+    from one set of row ids, negated for those without consent. That keeps a
+    million rows near the speed of `sqlite3 -csv` (bench/bench_reports.py). A
+    test checks the lines equal the rows.
     """
-    from itertools import filterfalse
     from operator import itemgetter
 
     conn = database.conn
     texts = SessionText(catalog, lookup.trainer_names(database), lang)
     prefix: dict[bytes, bytes] = {}
+    shared: dict[tuple[str, str, str, str], str] = {}   # place, venue and texts recur
     where, params = filt.session_where()
-    for session_id, day, village, venue, modules, trainer_ids in conn.execute(
+    for session_id, day, *where_and_what in conn.execute(
             "SELECT s.id, s.date, s.village_code, s.venue, s.modules, s.trainer_ids "
             f"FROM session s WHERE {where}", params).fetchall():
-        place = lookup.place(village, lang)
-        fields = (place.province_code, place.province, place.district_code, place.district,
-                  place.commune_code, place.commune, village, place.village, venue,
-                  *texts(modules, trainer_ids))
-        line = ",".join([day, session_id, *map(_quoted, fields)]) + ","
-        prefix[session_id.encode()] = line.encode("utf-8")
-    homes = _Homes(lang)
+        key = tuple(where_and_what)
+        part = shared.get(key)
+        if part is None:
+            village, venue, modules, trainer_ids = key
+            place = lookup.place(village, lang)
+            fields = (place.province_code, place.province, place.district_code,
+                      place.district, place.commune_code, place.commune, village,
+                      place.village, venue, *texts(modules, trainer_ids))
+            part = shared[key] = ",".join(map(_quoted, fields))
+        prefix[session_id.encode()] = f"{day},{session_id},{part},".encode()
+    _fill_home_fields(database, lang)
     where, params = filt.attendance_where()
-    person, consented = itemgetter(1), itemgetter(2)
-    named, unnamed = privacy.named_ids, privacy.unnamed_ids
+    line = f"{{head}} || {{age}} || {{tail}} || {_CHECK_IN}"
+    if _people_in_file(database) <= PEOPLE_FORMATTED_ONCE:
+        _fill_person_parts(database)
+        age = _AGE_BAND_BY_YEARS if _session_dates_have_years(database) else AGE_BAND_SQL
+        sql = (f"SELECT s.id, {_SIGNED_PERSON}, "
+               + line.format(head="pp.head", age=age, tail="pp.tail") + f" {EXPORT_FROM}"
+               "CROSS JOIN temp.report_person pp ON pp.id = p.rowid "
+               f"WHERE {where} {EXPORT_ORDER}")
+    else:
+        sql = (f"SELECT s.id, {_SIGNED_PERSON}, "
+               + line.format(head=_PERSON_HEAD, age=AGE_BAND_SQL, tail=_PERSON_TAIL)
+               + f" {EXPORT_FROM}"
+               "LEFT JOIN temp.report_home h ON h.code = p.village_code "
+               f"WHERE {where} {EXPORT_ORDER}")
+    signed_person = itemgetter(1)
+    people: set[int] = set()
     saved = conn.text_factory
     conn.text_factory = bytes
     try:
-        # SQLite builds the per-person part of the line, neutralised and quoted by the
-        # same rules as `_quoted`; Python only glues the session and home parts.
-        name = _csv_field_sql("CASE WHEN p.consent = 'yes' THEN p.display_name ELSE '' END")
-        cursor = conn.execute(
-            f"SELECT s.id, p.id, p.consent = 'yes', p.id || ',' || {name} || ',' || "
-            "(CASE WHEN p.consent = 'yes' THEN 'yes' ELSE 'no' END) || ',' || "
-            f"{_csv_field_sql('p.sex')} || ',' || " + AGE_BAND_SQL + " || ',' || "
-            "(CASE p.disability WHEN 1 THEN 'yes' WHEN 0 THEN 'no' ELSE 'unknown' END) || ',' || "
-            f"{_csv_field_sql('p.village_code')}, p.village_code, "
-            "strftime('%Y-%m-%dT%H:%M:%SZ', (a.added_hlc >> 16) / 1000, 'unixepoch') || ',' "
-            f"|| {_csv_field_sql('a.added_device')} {EXPORT_FROM} WHERE {where} {EXPORT_ORDER}",
-            params)
-        while True:
-            chunk = cursor.fetchmany(size)
-            if not chunk:
-                return
-            named.update(map(person, filter(consented, chunk)))
-            unnamed.update(map(person, filterfalse(consented, chunk)))
-            yield [b"%s%s,%s,%s" % (prefix[sid], body, homes[home], tail)
-                   for sid, _pid, _consent, body, home, tail in chunk]
+        with database.mapped_for_reading():
+            cursor = conn.execute(sql, params)
+            try:
+                while chunk := cursor.fetchmany(size):
+                    people.update(map(signed_person, chunk))
+                    yield [prefix[sid] + line for sid, _person, line in chunk]
+            finally:
+                cursor.close()      # a stopped export leaves no statement reading the map
     finally:
         conn.text_factory = saved
+    privacy.count_signed(people)
 
 
 def attendance_rows(database: Database, filt: ReportFilter, lang: str,

@@ -20,6 +20,8 @@ from debc_outreach.storage import driver
 log = logging.getLogger(__name__)
 
 DB_FILENAME = "outreach.sqlite"
+# The most SQLite's build maps of a file (its SQLITE_MAX_MMAP_SIZE): the first 2 GB.
+MAPPED_READ_BYTES = 0x7FFF0000
 
 
 def busy_timeout_ms() -> int:
@@ -169,6 +171,27 @@ class Database:
             with contextlib.suppress(driver.Error):
                 self.conn.execute("ROLLBACK")
             raise explain(error, self.path) from error
+
+    @contextlib.contextmanager
+    def mapped_for_reading(self) -> Iterator[None]:
+        """Read the file through a memory map while the block runs (plain files only).
+
+        A walk over a million check-ins looks up pages all over a file of gigabytes;
+        mapped, a page the system has cached costs no read call and no copy into
+        SQLite's own cache (about a tenth of an export's time). The map is undone
+        afterwards: a long-lived map would hold address space for nothing, and a
+        file on a USB drive that fails mid-read is safer read with calls, whose
+        errors SQLite reports. SQLCipher never maps an encrypted file.
+        """
+        if self.key is not None:
+            yield
+            return
+        self.conn.execute(f"PRAGMA mmap_size = {MAPPED_READ_BYTES}").fetchall()
+        try:
+            yield
+        finally:
+            with contextlib.suppress(driver.Error):
+                self.conn.execute("PRAGMA mmap_size = 0").fetchall()
 
     def query(self, sql: str, params: tuple | dict = ()) -> list[driver.Row]:
         try:
