@@ -153,6 +153,12 @@ def test_bad_scam_tally_changes_nothing(store, session, counts, message):
     assert _events(store) == before
 
 
+def test_scam_tally_with_one_person_present_says_person(store, session):
+    _present(store, session)
+    with pytest.raises(UserError, match="and the 1 person present"):
+        outcomes.record_scam_tally(store, session.id, {"loan-app": 2})
+
+
 def test_scam_tally_is_refused_on_a_closed_or_empty_session(store, session, slug):
     with pytest.raises(UserError, match="Nobody is checked in"):
         outcomes.record_scam_tally(store, session.id, {"loan-app": 0})

@@ -288,9 +288,10 @@ def record_scam_tally(store: Store, session_id: str, counts: Mapping[str, int]) 
             raise UserError(_("Unknown kind of scam {kind}. Known kinds: {known}")
                             .format(kind=kind, known=", ".join(sorted(known)) or "—"))
         if not isinstance(count, int) or not 0 <= count <= present:
-            raise UserError(_("The count for {kind} must be between 0 and the {present} "
-                              "people present.").format(kind=kind,
-                                                        present=format_number(present)))
+            raise UserError(ngettext(
+                "The count for {kind} must be between 0 and the {present} person present.",
+                "The count for {kind} must be between 0 and the {present} people present.",
+                present).format(kind=kind, present=format_number(present)))
     store.record(SCAM_TALLY, session.id, {"session_id": session.id, "counts": dict(counts)})
 
 
