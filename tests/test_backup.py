@@ -428,3 +428,20 @@ def test_a_half_written_backup_left_by_a_power_cut_is_removed(store, tmp_path):
     os.utime(stale, (0, 0))
     backup.daily_backup(store.database, store.data_dir, folder, today=dt.date(2026, 1, 2))
     assert not stale.exists()
+
+
+def test_a_backup_never_overwrites_a_file_that_is_not_a_backup(store, tmp_path):
+    """Typing the database's own name (or any document's) as the backup target
+    must not replace that file with a backup."""
+    database_file = store.data_dir / DB_FILENAME
+    before = database_file.read_bytes()[:100]
+    document = tmp_path / "notes.txt"
+    document.write_text("keep me", encoding="utf-8")
+    for target in (database_file, document):
+        with pytest.raises(backup.BackupError):
+            backup.write_backup(store.database, store.data_dir, target)
+    assert database_file.read_bytes()[:100] == before
+    assert document.read_text(encoding="utf-8") == "keep me"
+    again = tmp_path / "b.debc-backup"
+    backup.write_backup(store.database, store.data_dir, again)
+    assert backup.write_backup(store.database, store.data_dir, again).path == again

@@ -153,6 +153,12 @@ def test_bad_scam_tally_changes_nothing(store, session, counts, message):
     assert _events(store) == before
 
 
+def test_scam_tally_with_one_person_present_says_person(store, session):
+    _present(store, session)
+    with pytest.raises(UserError, match="and the 1 person present"):
+        outcomes.record_scam_tally(store, session.id, {"loan-app": 2})
+
+
 def test_scam_tally_is_refused_on_a_closed_or_empty_session(store, session, slug):
     with pytest.raises(UserError, match="Nobody is checked in"):
         outcomes.record_scam_tally(store, session.id, {"loan-app": 0})
@@ -238,6 +244,18 @@ def test_follow_up_needs_a_session_with_the_module(store, slug):
         outcomes.record_follow_up(store, person.id, slug, {first: 0})
 
 
+def test_follow_up_cannot_be_dated_before_the_session_it_follows(store, slug):
+    session = _session_days_ago(store, slug, 30)
+    person = _present(store, session, contact_consent=True)
+    first = outcomes.follow_up_questions(slug)[0].id
+    earlier = (dt.date.today() - dt.timedelta(days=40)).isoformat()
+    before = _events(store)
+    with pytest.raises(UserError, match="did not attend"):
+        outcomes.record_follow_up(store, person.id, slug, {first: 0}, date=earlier,
+                                  session_id=session.id)
+    assert _events(store) == before
+
+
 def test_answers_follow_a_merge_and_an_unmerge(store, session, slug):
     duplicate = _present(store, session, "Sok Dara")
     kept = participants.add_participant(store, "Sok Dara", contact_consent=True)
@@ -300,6 +318,10 @@ def test_cli_quiz_scams_and_followups(store, slug, data_dir, capsys):
     (("followup", "record", "{pid}", "--module", "{slug}", "--answers", "0"),
      "did not agree"),
     (("participants", "contact-consent", "nobody", "yes"), "no participant"),
+    (("session", "quiz", "{sid}", "{pid}", "--phase", "before", "--module", "no-such",
+      "--answers", "0"), "does not cover the module no-such"),
+    (("followup", "record", "{pid}", "--module", "no-such", "--answers", "0"),
+     "no follow-up questions"),
 ])
 def test_cli_bad_input_says_why_and_changes_nothing(store, slug, data_dir, capsys, args,
                                                     message):
@@ -361,5 +383,7 @@ def test_the_coordinator_sets_the_followup_window(tmp_path, pack, capsys):
         coordinator.close()
     code, out, _err = _cli(capsys, tmp_path / "coordinator", "followup", "window", "14", "28")
     assert code == 0 and "14 to 28" in out
+    code, _out, err = _cli(capsys, tmp_path / "coordinator", "followup", "window", "14")
+    assert code == 1 and "two numbers of days" in err and "Traceback" not in err
     code, _out, err = _cli(capsys, tmp_path / "trainer0", "followup", "window", "1", "2")
     assert code == 1 and "coordinator" in err

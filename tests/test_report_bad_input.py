@@ -44,6 +44,18 @@ def test_a_missing_folder_is_named(programme, tmp_path):
         _run(programme, tmp_path / "nowhere" / "a.csv")
 
 
+@pytest.mark.parametrize("fmt", ["csv", "xlsx", "pdf"])
+def test_an_export_never_replaces_the_database(programme, fmt):
+    """A coordinator typing the database's own file name must not lose every record."""
+    from debc_outreach.storage.database import DB_FILENAME
+
+    path = programme.data_dir / DB_FILENAME
+    before = path.read_bytes()[:100]
+    with pytest.raises(UserError, match="is a database"):
+        _run(programme, path, fmt=fmt)
+    assert path.read_bytes()[:100] == before
+
+
 def test_a_folder_given_as_file_name_is_refused(programme, tmp_path):
     with pytest.raises(UserError, match="is a folder"):
         _run(programme, tmp_path)

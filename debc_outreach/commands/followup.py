@@ -8,6 +8,7 @@ import datetime as dt
 from debc_outreach import i18n
 from debc_outreach.commands.output import print_json
 from debc_outreach.commands.session import open_store
+from debc_outreach.errors import UserError
 from debc_outreach.i18n import _
 from debc_outreach.storage import gazetteer, outcomes
 
@@ -31,8 +32,11 @@ def cmd_due(args: argparse.Namespace) -> int:
 
 def cmd_record(args: argparse.Namespace) -> int:
     with open_store(args) as store:
-        answers = outcomes.parse_answer_indices(args.answers,
-                                                outcomes.follow_up_questions(args.module))
+        questions = outcomes.follow_up_questions(args.module)
+        if not questions:
+            raise UserError(_("The module {module} has no follow-up questions in this "
+                              "content pack.").format(module=args.module))
+        answers = outcomes.parse_answer_indices(args.answers, questions)
         outcomes.record_follow_up(store, args.participant_id, args.module, answers,
                                   method=args.method, date=args.date or "",
                                   session_id=args.session or "")

@@ -62,8 +62,11 @@ def cmd_show(args: argparse.Namespace) -> int:
 
 
 def _module(session: sessions.Session, slug: str | None) -> str:
-    """The module named, or the session's only module."""
+    """The module named (one the session covers), or the session's only module."""
     if slug:
+        if slug not in session.modules:
+            raise UserError(_("The session does not cover the module {module}.")
+                            .format(module=slug))
         return slug
     if len(session.modules) == 1:
         return session.modules[0]

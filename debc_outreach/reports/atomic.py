@@ -45,12 +45,31 @@ def explain(error: OSError, path: Path) -> UserError:
                      .format(path=path, reason=error.strerror or error))
 
 
+# The first bytes of an SQLite database and of its write-ahead log.
+_DATABASE_MAGIC = (b"SQLite format 3\x00", b"\x37\x7f\x06\x82", b"\x37\x7f\x06\x83")
+
+
+def _is_database(path: Path) -> bool:
+    try:
+        with open(path, "rb") as handle:
+            head = handle.read(16)
+    except OSError:
+        return False
+    return any(head.startswith(magic) for magic in _DATABASE_MAGIC)
+
+
 @contextlib.contextmanager
 def atomic_path(path: Path) -> Iterator[Path]:
-    """Yield a temporary path next to `path`; on success it replaces `path`."""
+    """Yield a temporary path next to `path`; on success it replaces `path`.
+
+    A database is never replaced: an export written over the app's own database
+    file would lose every record."""
     path = Path(path)
     if path.is_dir():
         raise explain(IsADirectoryError(errno.EISDIR, "is a directory"), path)
+    if _is_database(path):
+        raise UserError(_("{path} is a database, not a report: choose another file name. "
+                          "Nothing was written.").format(path=path))
     try:
         handle, name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part",
                                         dir=path.parent if str(path.parent) else ".")

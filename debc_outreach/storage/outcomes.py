@@ -288,9 +288,10 @@ def record_scam_tally(store: Store, session_id: str, counts: Mapping[str, int]) 
             raise UserError(_("Unknown kind of scam {kind}. Known kinds: {known}")
                             .format(kind=kind, known=", ".join(sorted(known)) or "—"))
         if not isinstance(count, int) or not 0 <= count <= present:
-            raise UserError(_("The count for {kind} must be between 0 and the {present} "
-                              "people present.").format(kind=kind,
-                                                        present=format_number(present)))
+            raise UserError(ngettext(
+                "The count for {kind} must be between 0 and the {present} person present.",
+                "The count for {kind} must be between 0 and the {present} people present.",
+                present).format(kind=kind, present=format_number(present)))
     store.record(SCAM_TALLY, session.id, {"session_id": session.id, "counts": dict(counts)})
 
 
@@ -315,12 +316,13 @@ def followup_window(store: Store) -> tuple[int, int]:
     return (first, last) if 0 <= first <= last <= MAX_WINDOW_DAYS else DEFAULT_WINDOW
 
 
-def set_followup_window(store: Store, first: int, last: int) -> None:
-    """Coordinator only: the follow-up window of the programme (reaches devices by sync)."""
+def set_followup_window(store: Store, first: int | None, last: int | None) -> None:
+    """Coordinator only: the follow-up window of the programme (reaches devices by sync).
+    Both days are needed (None: one was not given)."""
     if not privacy.is_coordinator_device(store):
         raise UserError(_("Only the coordinator's computer can change when follow-ups "
                           "are due."))
-    if not 0 <= first <= last <= MAX_WINDOW_DAYS:
+    if first is None or last is None or not 0 <= first <= last <= MAX_WINDOW_DAYS:
         raise UserError(_("The follow-up window must be two numbers of days, the first "
                           "not after the second, at most {most}.")
                         .format(most=format_number(MAX_WINDOW_DAYS)))
@@ -427,8 +429,8 @@ def record_follow_up(store: Store, participant_id: str, module: str,
         raise UserError(_("The date {date} is in the future.").format(date=day.isoformat()))
     if session_id:
         session = sessions.require(database, session_id)
-        if module not in session.modules or not attendance.is_present(
-                database.conn, session.id, person):
+        if module not in session.modules or session.date > day.isoformat() or \
+                not attendance.is_present(database.conn, session.id, person):
             raise UserError(_("This person did not attend a session with the module "
                               "{module} before that date.").format(module=module))
         session_id = session.id

@@ -325,6 +325,7 @@ def write_backup(database: Database, data_dir: Path, target: Path,
     import time
 
     started = time.perf_counter()
+    _refuse_to_overwrite(target)
     if secret is None:
         secret = folder_secret(data_dir)
     try:
@@ -360,6 +361,14 @@ def write_backup(database: Database, data_dir: Path, target: Path,
     finally:
         conn.execute("ROLLBACK")
     return BackupResult(target, total, target.stat().st_size, time.perf_counter() - started)
+
+
+def _refuse_to_overwrite(target: Path) -> None:
+    """Only an older backup may be replaced: a typed name that is the live database
+    (or any other document) would otherwise be lost to the backup."""
+    if target.exists() and not is_backup_file(target):
+        raise BackupError(_("{path} is not a backup; choose another name so that file is "
+                            "not overwritten. Nothing was written.").format(path=target))
 
 
 def _fsync_folder(folder: Path) -> None:
