@@ -5,6 +5,7 @@ import os
 import shutil
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -82,6 +83,30 @@ def test_portable_marker_keeps_data_beside_the_program(tmp_path, monkeypatch):
     assert datadir.resolve_data_dir() == tmp_path / "data"
 
 
+def _root_cannot_write(folder: Path) -> bool:
+    """Make `folder` unwritable even for root (the immutable flag); False when not permitted."""
+    chattr = shutil.which("chattr")
+    return chattr is not None and subprocess.run(
+        [chattr, "+i", str(folder)], capture_output=True).returncode == 0
+
+
+def _as_nobody(command: list[str], tmp_path: Path) -> list[str]:
+    """`command` run as `nobody`, who must be able to read this checkout and its venv;
+    skips, saying why, when it cannot (a checkout in a private folder)."""
+    setpriv = shutil.which("setpriv")
+    if setpriv is None:
+        pytest.skip("root without chattr or setpriv cannot simulate a read-only folder")
+    tmp_path.chmod(0o755)
+    tmp_path.parent.chmod(0o755)
+    prefix = [setpriv, "--reuid=65534", "--regid=65534", "--clear-groups"]
+    probe = subprocess.run([*prefix, sys.executable, "-c", "import debc_outreach"],
+                           capture_output=True, text=True)
+    if probe.returncode != 0:
+        pytest.skip("the immutable flag is not permitted here, and `nobody` cannot read this "
+                    "checkout or its virtual environment (a private folder)")
+    return [*prefix, *command]
+
+
 @pytest.mark.skipif(os.name != "posix", reason="POSIX permissions")
 def test_read_only_data_folder_exits_1_with_a_message(tmp_path):
     folder = tmp_path / "readonly"
@@ -89,15 +114,15 @@ def test_read_only_data_folder_exits_1_with_a_message(tmp_path):
     folder.chmod(0o555)
     command = [sys.executable, "-m", "debc_outreach", "--data-dir", str(folder), "--lang", "en",
                "db", "migrate"]
-    if os.geteuid() == 0:
-        setpriv = shutil.which("setpriv")
-        if setpriv is None:
-            pytest.skip("root without setpriv cannot simulate a read-only folder")
-        tmp_path.chmod(0o755)
-        tmp_path.parent.chmod(0o755)
-        command = [setpriv, "--reuid=65534", "--regid=65534", "--clear-groups", *command]
+    immutable = os.geteuid() == 0 and _root_cannot_write(folder)
+    if os.geteuid() == 0 and not immutable:
+        command = _as_nobody(command, tmp_path)
     env = dict(os.environ, HOME=str(tmp_path))
-    result = subprocess.run(command, capture_output=True, text=True, env=env)
+    try:
+        result = subprocess.run(command, capture_output=True, text=True, env=env)
+    finally:
+        if immutable:
+            subprocess.run([shutil.which("chattr"), "-i", str(folder)], check=True)
     assert result.returncode == 1, result.stderr
     assert "cannot be written" in result.stderr
     assert "Traceback" not in result.stderr
