@@ -247,3 +247,21 @@ def test_every_bundle_carries_the_senders_signed_head(world, tmp_path):
     head = heads.verify(trust.require_programme(coordinator), document, {})
     assert (head.device_id, head.seq) == (trainer.device_id, 1)
     assert importer.import_bundle(coordinator, path).new == 1
+
+
+def test_answers_of_an_unknown_person_count_where_their_session_was_held(world, tmp_path,
+                                                                         monkeypatch):
+    """With no known person to place them, a person's answers belong to the session they
+    name: a trainer cannot add answers to another province's class that way."""
+    coordinator, attacker, _victim = world
+    away = sessions.create(coordinator, "2026-03-08", VILLAGE_OUT)
+    send(coordinator, attacker, tmp_path / "1")
+    answer = {"session_id": away.id, "participant_id": "p-nobody", "module": "m1",
+              "phase": "before", "answers": {"q1": 0}, "correct": {"q1": 1}}
+    forged = write_anyway(attacker, "quiz_answer", away.id, answer, monkeypatch)
+
+    report = send(attacker, coordinator, tmp_path / "2")
+
+    assert [(found["code"], found["seq"]) for found in report.refusals] == [
+        ("out_of_scope", forged.seq)]
+    assert coordinator.database.scalar("SELECT count(*) FROM quiz_answer") == 0

@@ -163,13 +163,15 @@ def event_places(entity: str, entity_id: str, fields: dict,
                  village_of: Callable[[str], str | None],
                  merged_into: Callable[[str], str | None]) -> list[str]:
     """The villages the scope rule checks for an event of `entity` (see `places`; an
-    outcome record: the village of the record `PLACED_BY` names)."""
+    outcome record: the village of the record `PLACED_BY` names, else, when that record
+    is unknown here, every place the event refers to, so it cannot be slipped into
+    another area's session under a made-up person)."""
     key = PLACED_BY.get(entity)
     if key is None:
         return places(entity_id, fields, village_of, merged_into)
     value = fields.get(key)
     village = village_of(value) if type(value) is str and value else None
-    return [village] if village else []
+    return [village] if village else places(entity_id, fields, village_of, merged_into)
 
 
 def covered(scope: Iterable[str], village: str) -> bool:
