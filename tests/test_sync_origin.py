@@ -265,3 +265,20 @@ def test_answers_of_an_unknown_person_count_where_their_session_was_held(world, 
     assert [(found["code"], found["seq"]) for found in report.refusals] == [
         ("out_of_scope", forged.seq)]
     assert coordinator.database.scalar("SELECT count(*) FROM quiz_answer") == 0
+
+
+def test_a_forged_append_sent_twice_is_still_not_applied(world, tmp_path):
+    """A forged event already waiting does not vouch for its own copy arriving again."""
+    coordinator, attacker, victim = world
+    person = participants.add_participant(victim, "សុខ ដារា", village_code=VILLAGE_OUT).id
+    send(victim, coordinator, tmp_path / "1")
+    send(coordinator, attacker, tmp_path / "2")
+    forge(attacker, victim.device_id, "participant", person, {"display_name": "Renamed"})
+
+    send(attacker, coordinator, tmp_path / "3")
+    again = send(attacker, coordinator, tmp_path / "4")
+
+    assert name_of(coordinator, person) == "សុខ ដារា"
+    assert again.new == 0
+    assert applied_events(coordinator, victim.device_id) == applied_events(victim,
+                                                                           victim.device_id)

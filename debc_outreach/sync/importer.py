@@ -626,9 +626,12 @@ def _classify(conn, decoded: codec.Decoded, heads: dict[str, tuple[int, str]],
         _wait(conn, gate, [decoded], has_waiting, result)
         return 0
     elif device in has_waiting:
-        chain = [decoded, *_take_waiting(conn, device, row, gate, result)]
-        # Taken only up to a head its device signed: the hash chain vouches for the rest.
-        gate.admission.vouch(device, chain[-1][0][SEQ])
+        taken = _take_waiting(conn, device, row, gate, result)
+        chain = [decoded, *taken]
+        if taken:
+            # Taken only up to a head its device signed: the hash chain vouches for the
+            # rest. With none taken, this event needs a head of its own like any other.
+            gate.admission.vouch(device, taken[-1][0][SEQ])
     else:
         chain = [decoded]
     admit = gate.admission.admit
