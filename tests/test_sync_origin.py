@@ -18,7 +18,7 @@ from debc_outreach.errors import UserError
 from debc_outreach.reports import targets
 from debc_outreach.storage import participants, privacy, quarantine, sessions
 from debc_outreach.storage.store import Store
-from debc_outreach.sync import export, heads, importer, trust
+from debc_outreach.sync import export, heads, importer, statements, trust
 from debc_outreach.sync.keys import device_keys
 
 KAMPOT, PHNOM_PENH = "07", "12"
@@ -282,3 +282,20 @@ def test_a_forged_append_sent_twice_is_still_not_applied(world, tmp_path):
     assert again.new == 0
     assert applied_events(coordinator, victim.device_id) == applied_events(victim,
                                                                            victim.device_id)
+
+
+def test_a_certificate_of_a_person_in_another_province_cannot_be_changed(world, tmp_path,
+                                                                        monkeypatch):
+    """A certificate belongs to its person's village, even when an edit names no person."""
+    coordinator, attacker, _victim = world
+    person = participants.add_participant(coordinator, "សុខ ដារា", village_code=VILLAGE_OUT).id
+    issued = statements.issue(coordinator, person, "សុខ ដារា", ["m1"], [], "2026-03-08",
+                              "Phnom Penh")
+    cert_id = issued.statement.certificate_id
+    write_anyway(attacker, "issued_certificate", cert_id, {"participant_id": ""}, monkeypatch)
+
+    report = send(attacker, coordinator, tmp_path / "1")
+
+    assert [found["code"] for found in report.refusals] == ["out_of_scope"]
+    assert statements.issued_for(coordinator.database, person) == [
+        (cert_id, issued.statement.issued)]

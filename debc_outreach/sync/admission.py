@@ -163,7 +163,10 @@ def device_places(conn: sqlite3.Connection) -> Places:
     def load() -> tuple[dict[str, str], dict[str, str]]:
         villages = dict(conn.execute(
             "SELECT id, village_code FROM participant WHERE village_code != '' UNION ALL "
-            "SELECT id, village_code FROM session WHERE village_code != ''"))
+            "SELECT id, village_code FROM session WHERE village_code != '' UNION ALL "
+            # A certificate is where its person lives: an edit need not name the person.
+            "SELECT c.id, p.village_code FROM issued_certificate c JOIN participant p "
+            "ON p.id = c.participant_id WHERE p.village_code != ''"))
         merged = dict(conn.execute("SELECT id, merged_into FROM participant "
                                    "WHERE merged_into != ''"))
         return villages, merged

@@ -221,8 +221,10 @@ def _place(code: str) -> str:
 
 def _projected_village(conn: sqlite3.Connection, entity_id: str) -> str | None:
     row = conn.execute("SELECT village_code FROM participant WHERE id = ? UNION ALL "
-                       "SELECT village_code FROM session WHERE id = ? LIMIT 1",
-                       (entity_id, entity_id)).fetchone()
+                       "SELECT village_code FROM session WHERE id = ? UNION ALL "
+                       "SELECT p.village_code FROM issued_certificate c JOIN participant p "
+                       "ON p.id = c.participant_id WHERE c.id = ? LIMIT 1",
+                       (entity_id, entity_id, entity_id)).fetchone()
     return row[0] if row and row[0] else None
 
 
