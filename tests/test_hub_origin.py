@@ -11,9 +11,10 @@ from support.hub_server import programme_with_hub
 from support.sync_devices import VILLAGE_IN, VILLAGE_OUT
 
 from debc_outreach.errors import UserError
+from debc_outreach.hub.db import HubDB
 from debc_outreach.storage import participants, privacy
 from debc_outreach.storage.events import EVENT_COLUMNS
-from debc_outreach.sync import heads, hub_client, trust
+from debc_outreach.sync import heads, hub_client, statements, trust
 from debc_outreach.sync.keys import device_keys
 
 
@@ -140,3 +141,55 @@ def test_an_unmerge_reaches_the_trainers_its_merge_reached_through_the_hub(setup
     hub_client.sync_with_hub(kampot, running.url)
     assert kampot.database.scalar("SELECT merged_into FROM participant WHERE id = ?",
                                   (duplicate,)) == ""
+
+
+def issued_for(store, village: str) -> str:
+    """The id of a certificate the coordinator issued to a new person of `village`."""
+    person = participants.add_participant(store, "សុខ ដារា", village_code=village).id
+    return statements.issue(store, person, "សុខ ដារា", ["m1"], [], "2026-03-08",
+                            "Phnom Penh").statement.certificate_id
+
+
+@pytest.mark.parametrize("fields", [{"participant_id": ""}, {"code": "forged"}],
+                         ids=["detach", "edit"])
+def test_a_certificate_of_another_provinces_person_cannot_be_changed_through_the_hub(
+        setup, monkeypatch, fields):
+    coordinator, (attacker, _victim), hub, running = setup
+    cert_id = issued_for(coordinator, VILLAGE_OUT)
+    hub_client.sync_with_hub(coordinator, running.url)
+    write_anyway(attacker, "issued_certificate", cert_id, fields, monkeypatch)
+
+    with pytest.raises(UserError, match="outside the area"):
+        hub_client.sync_with_hub(attacker, running.url)
+
+    assert stored_hashes(hub, attacker.device_id) == []
+
+
+def test_a_certificate_of_a_person_in_the_trainers_area_can_be_changed_through_the_hub(
+        setup, monkeypatch):
+    coordinator, (kampot, _phnom_penh), hub, running = setup
+    cert_id = issued_for(coordinator, VILLAGE_IN)
+    hub_client.sync_with_hub(coordinator, running.url)
+    edit = write_anyway(kampot, "issued_certificate", cert_id, {"participant_id": ""},
+                        monkeypatch)
+
+    hub_client.sync_with_hub(kampot, running.url)
+
+    assert edit.hash in stored_hashes(hub, kampot.device_id)
+
+
+def test_a_hub_upgraded_from_before_learns_where_its_certificates_are(setup, monkeypatch):
+    coordinator, (attacker, _victim), hub, running = setup
+    cert_id = issued_for(coordinator, VILLAGE_OUT)
+    hub_client.sync_with_hub(coordinator, running.url)
+    # As a hub stored it before it remembered certificates: the migration fills them in.
+    hub.db.execute("DELETE FROM hub_certificate")
+    hub.db.execute("DELETE FROM hub_migrations WHERE name = '0003_certificate_people'")
+    hub.db.execute("DROP TABLE hub_certificate")
+    HubDB(hub.db.url).close()
+    write_anyway(attacker, "issued_certificate", cert_id, {"participant_id": ""}, monkeypatch)
+
+    with pytest.raises(UserError, match="outside the area"):
+        hub_client.sync_with_hub(attacker, running.url)
+
+    assert stored_hashes(hub, attacker.device_id) == []

@@ -7,16 +7,39 @@ One connection per thread (the server runs requests in a thread pool).
 
 from __future__ import annotations
 
+import json
 import sqlite3
 import threading
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 
 from debc_outreach.errors import UserError
 from debc_outreach.i18n import _
 
-MIGRATIONS: tuple[tuple[str, tuple[str, ...]], ...] = (
+CERTIFICATE = "issued_certificate"      # the entity whose place is its person's
+PERSON_FIELD = "participant_id"
+
+
+def _learn_certificate_people(db: HubDB) -> None:
+    """Fill hub_certificate from the certificate events already stored (latest stamp
+    wins, as when they are stored), in Python: the same on SQLite and PostgreSQL."""
+    people: dict[str, tuple[str, int]] = {}
+    for entity_id, fields, hlc in db.query(
+            "SELECT entity_id, fields, hlc FROM hub_event WHERE entity = ? "
+            "ORDER BY hlc, device_id, seq", (CERTIFICATE,)):
+        try:
+            person = json.loads(fields).get(PERSON_FIELD)
+        except (ValueError, AttributeError):
+            continue                      # a hash-only stand-in: no fields
+        if isinstance(person, str):
+            people[entity_id] = (person, int(hlc))
+    db.executemany("INSERT INTO hub_certificate VALUES (?, ?, ?)",
+                   [(entity_id, person, hlc) for entity_id, (person, hlc)
+                    in sorted(people.items())])
+
+
+MIGRATIONS: tuple[tuple[str, tuple[str | Callable[[HubDB], None], ...]], ...] = (
     ("0001_hub", (
         "CREATE TABLE hub_config (key TEXT PRIMARY KEY, value TEXT NOT NULL)",
         # Events exactly as devices store them (fields/base: canonical JSON text).
@@ -48,6 +71,14 @@ MIGRATIONS: tuple[tuple[str, tuple[str, ...]], ...] = (
         # every delta: devices apply a chain only up to one of them.
         "CREATE TABLE hub_signed_head (device_id TEXT NOT NULL, seq BIGINT NOT NULL, "
         "hash TEXT NOT NULL, document TEXT NOT NULL, PRIMARY KEY (device_id, seq))",
+    )),
+    ("0003_certificate_people", (
+        # certificate id -> its person (latest stamp wins): a certificate is where its
+        # person lives, so an edit that names no person is still checked against the
+        # scope of the person's village (ingest.py).
+        "CREATE TABLE hub_certificate (entity_id TEXT PRIMARY KEY, "
+        "participant_id TEXT NOT NULL, hlc BIGINT NOT NULL)",
+        _learn_certificate_people,
     )),
 )
 
@@ -185,7 +216,10 @@ class HubDB:
                 if name in done:
                     continue
                 for statement in statements:
-                    self.execute(statement)
+                    if callable(statement):
+                        statement(self)
+                    else:
+                        self.execute(statement)
                 self.execute("INSERT INTO hub_migrations VALUES (?, CURRENT_TIMESTAMP)",
                              (name,))
 

@@ -21,6 +21,7 @@ from pathlib import Path
 
 from debc_outreach.errors import UserError
 from debc_outreach.hub import delta
+from debc_outreach.hub.db import CERTIFICATE, PERSON_FIELD
 from debc_outreach.hub.service import REFUSED_RECORDS, Hub, Refused
 from debc_outreach.i18n import _
 from debc_outreach.storage.events import (
@@ -149,7 +150,13 @@ def _hub_places(hub: Hub) -> admission.Places:
     """Where records are, as the hub's place table holds them (for the scope rule)."""
 
     def lookup(entity_id: str) -> str | None:
-        return hub.db.scalar("SELECT village FROM hub_place WHERE entity_id = ?", (entity_id,))
+        found = hub.db.scalar("SELECT village FROM hub_place WHERE entity_id = ?",
+                              (entity_id,))
+        if found is None:     # a certificate is where its person lives
+            found = hub.db.scalar("SELECT p.village FROM hub_certificate c JOIN hub_place p "
+                                  "ON p.entity_id = c.participant_id WHERE c.entity_id = ?",
+                                  (entity_id,))
+        return found
 
     def merged(entity_id: str) -> str | None:
         return lookup(delta.MERGED_PREFIX + entity_id)
@@ -260,7 +267,9 @@ def _store_events(hub: Hub, sealed: bundle.SealedBundle, content_key: bytes,
             if refusal is not None:
                 raise _refused_record(row, fields, refusal)
             batch.append((row, fields.get(VILLAGE_FIELD) if fields else None,
-                          fields.get(MERGED_INTO) if fields else None))
+                          fields.get(MERGED_INTO) if fields else None,
+                          fields.get(PERSON_FIELD) if fields and row[ENTITY] == CERTIFICATE
+                          else None))
             if len(batch) >= BATCH:
                 _flush(hub, batch, sealed.bundle_id, result)
                 batch = []
@@ -286,8 +295,8 @@ def _flush(hub: Hub, batch: list[tuple], bundle_id: str, result: Stored) -> None
     stored = {int(seq): (op, digest) for seq, op, digest in hub.db.query(
         "SELECT seq, op, hash FROM hub_event WHERE device_id = ? AND seq BETWEEN ? AND ?",
         (device, first[SEQ], final[SEQ]))}
-    new_rows, replace, places = [], [], {}
-    for row, village, merged in batch:
+    new_rows, replace, places, people = [], [], {}, {}
+    for row, village, merged, person in batch:
         result.events += 1
         found = stored.get(row[SEQ])
         if found is not None:
@@ -307,6 +316,10 @@ def _flush(hub: Hub, batch: list[tuple], bundle_id: str, result: Stored) -> None
                 previous = places.get(key)
                 if previous is None or row[HLC] >= previous[1]:
                     places[key] = (value, row[HLC])
+        if isinstance(person, str):       # "" too: a detached certificate is nowhere
+            previous = people.get(row[ENTITY_ID])
+            if previous is None or row[HLC] >= previous[1]:
+                people[row[ENTITY_ID]] = (person, row[HLC])
     db = hub.db
     db.executemany("INSERT INTO hub_event (device_id, seq, hlc, entity, entity_id, op, fields, "
                    "base, schema_version, prev_hash, hash, bundle_id) VALUES "
@@ -323,6 +336,11 @@ def _flush(hub: Hub, batch: list[tuple], bundle_id: str, result: Stored) -> None
                    "WHERE excluded.hlc >= hub_place.hlc",
                    [(entity_id, village, hlc) for entity_id, (village, hlc)
                     in sorted(places.items())])
+    db.executemany("INSERT INTO hub_certificate VALUES (?, ?, ?) ON CONFLICT (entity_id) "
+                   "DO UPDATE SET participant_id = excluded.participant_id, "
+                   "hlc = excluded.hlc WHERE excluded.hlc >= hub_certificate.hlc",
+                   [(entity_id, person, hlc) for entity_id, (person, hlc)
+                    in sorted(people.items())])
 
 
 def _advance_head(hub: Hub, device: str) -> None:
