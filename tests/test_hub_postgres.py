@@ -38,6 +38,26 @@ def test_migrations_run_once_on_postgresql(postgres):
     again.close()
 
 
+def test_an_upgraded_hub_on_postgresql_learns_where_its_certificates_are(postgres):
+    """The migration that remembers each certificate's person reads stored events."""
+    url = postgres.fresh_database("certificate_people")
+    db = HubDB(url)
+    rows = [("c1", 1, '{"participant_id":"p1","code":"x"}'),
+            ("c1", 2, '{"participant_id":""}'),
+            ("c2", 3, '{"participant_id":"p2"}'),
+            ("c3", 4, "{}")]
+    db.executemany("INSERT INTO hub_event VALUES (?, ?, ?, 'issued_certificate', ?, 'set', "
+                   "?, '{}', 1, '', '', 'b')",
+                   [("d", seq, seq, entity_id, fields) for entity_id, seq, fields in rows])
+    db.execute("DROP TABLE hub_certificate")
+    db.execute("DELETE FROM hub_migrations WHERE name = '0003_certificate_people'")
+    db.close()
+    again = HubDB(url)
+    assert again.query("SELECT entity_id, participant_id FROM hub_certificate "
+                       "ORDER BY entity_id") == [("c1", ""), ("c2", "p2")]
+    again.close()
+
+
 def test_devices_sync_through_a_hub_on_postgresql(postgres, tmp_path):
     coordinator, (kampot, phnom_penh) = make_programme(tmp_path, trainers=2,
                                                        scopes=[["07"], ["12"]])
