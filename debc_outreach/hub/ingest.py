@@ -150,13 +150,11 @@ def _hub_places(hub: Hub) -> admission.Places:
     """Where records are, as the hub's place table holds them (for the scope rule)."""
 
     def lookup(entity_id: str) -> str | None:
-        found = hub.db.scalar("SELECT village FROM hub_place WHERE entity_id = ?",
-                              (entity_id,))
-        if found is None:     # a certificate is where its person lives
-            found = hub.db.scalar("SELECT p.village FROM hub_certificate c JOIN hub_place p "
-                                  "ON p.entity_id = c.participant_id WHERE c.entity_id = ?",
-                                  (entity_id,))
-        return found
+        # One round trip: a certificate is where its person lives.
+        return hub.db.scalar("SELECT village FROM hub_place WHERE entity_id = ? UNION ALL "
+                             "SELECT p.village FROM hub_certificate c JOIN hub_place p "
+                             "ON p.entity_id = c.participant_id WHERE c.entity_id = ? LIMIT 1",
+                             (entity_id, entity_id))
 
     def merged(entity_id: str) -> str | None:
         return lookup(delta.MERGED_PREFIX + entity_id)
