@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import re
 import tomllib
+from dataclasses import dataclass
 from pathlib import Path
 
 from debc_outreach.content import lock
@@ -21,7 +22,7 @@ from debc_outreach.content.loader import toml_error_line
 from debc_outreach.content.model import LANGUAGES
 from debc_outreach.content.problems import Report
 from debc_outreach.content.toml_lines import TomlLines
-from debc_outreach.i18n import _
+from debc_outreach.i18n import N_, _
 
 KEBAB_KEY = r"[a-z0-9]+(-[a-z0-9]+)*"
 MIN_QUICK_CHECKS, MAX_QUICK_CHECKS = 3, 5
@@ -248,44 +249,68 @@ def read_lock_reporting(report: Report, pack_dir: Path, name: str):
     return UNREADABLE
 
 
-def check_question_lock(report: Report, pack_dir: Path, questions: list[tuple]) -> None:
-    """Published question ids keep their module and meaning, and are never dropped."""
-    path = pack_dir / lock.QUESTION_LOCK_FILE
-    entries = read_lock_reporting(report, pack_dir, lock.QUESTION_LOCK_FILE)
+@dataclass(frozen=True)
+class LockMessages:
+    """What `check_published_ids` says, for one kind of id (each marked with N_: the
+    Khmer for a checklist id and a question id differ)."""
+
+    no_lock: str
+    removed: str
+    retired: str
+    moved: str
+    changed: str
+    new: str
+
+
+QUESTION_LOCK_MESSAGES = LockMessages(
+    no_lock=N_("no question_ids.lock: question ids are not protected yet; run "
+               "`debc-outreach content lock` before publishing"),
+    removed=N_("question id {id} (published in {since}) was removed; put it back or retire it "
+               "with `content lock --retire {id}`"),
+    retired=N_("question id {id} was retired in {version} and cannot be used again; give the "
+               "question a new id"),
+    moved=N_("question id {id} moved from module {old} to {new}; an id stays in its module"),
+    changed=N_("question id {id} changed its meaning since {since}: was \"{old}\", now "
+               "\"{new}\"; keep the text or give the new question a new id"),
+    new=N_("question id {id} is new: run `debc-outreach content lock` before publishing"))
+
+
+def check_published_ids(report: Report, pack_dir: Path, name: str, items: list[tuple],
+                        say: LockMessages, warn_without_lock: bool = True) -> None:
+    """Published ids (lock file `name`) keep their module and meaning and are never
+    dropped. `items`: (id, module, English text, file, line, line of the English)."""
+    path = pack_dir / name
+    entries = read_lock_reporting(report, pack_dir, name)
     if entries is UNREADABLE:
         return
     if entries is None:
-        if questions:
-            report.warning(path, 1, _("no question_ids.lock: question ids are not protected "
-                                      "yet; run `debc-outreach content lock` before "
-                                      "publishing"))
+        if warn_without_lock:
+            report.warning(path, 1, _(say.no_lock))
         return
-    current = {q[0]: q for q in questions}
+    current = {item[0]: item for item in items}
     for entry in entries.values():
-        question = current.get(entry.id)
-        if question is None:
+        item = current.get(entry.id)
+        if item is None:
             if not entry.retired:
-                report.error(path, entry.line, _(
-                    "question id {id} (published in {since}) was removed; put it back or "
-                    "retire it with `content lock --retire {id}`").format(
-                    id=entry.id, since=entry.since))
+                report.error(path, entry.line, _(say.removed).format(id=entry.id,
+                                                                     since=entry.since))
             continue
-        question_id, module, english, question_path, line, en_line = question
+        item_id, module, english, item_path, line, en_line = item
         if entry.retired:
-            report.error(question_path, line, _(
-                "question id {id} was retired in {version} and cannot be used again; give "
-                "the question a new id").format(id=question_id, version=entry.retired))
+            report.error(item_path, line, _(say.retired).format(id=item_id,
+                                                                version=entry.retired))
         elif module != entry.module:
-            report.error(question_path, line, _(
-                "question id {id} moved from module {old} to {new}; an id stays in its "
-                "module").format(id=question_id, old=entry.module, new=module))
+            report.error(item_path, line, _(say.moved).format(id=item_id, old=entry.module,
+                                                              new=module))
         elif not lock.same_meaning(english, entry.en):
-            report.error(question_path, en_line, _(
-                "question id {id} changed its meaning since {since}: was \"{old}\", now "
-                "\"{new}\"; keep the text or give the new question a new id").format(
-                id=question_id, since=entry.since, old=entry.en, new=english))
-    for question_id, _module, _en, question_path, line, _en_line in questions:
-        if question_id not in entries:
-            report.warning(question_path, line, _(
-                "question id {id} is new: run `debc-outreach content lock` before "
-                "publishing").format(id=question_id))
+            report.error(item_path, en_line, _(say.changed).format(
+                id=item_id, since=entry.since, old=entry.en, new=english))
+    for item_id, _module, _en, item_path, line, _en_line in items:
+        if item_id not in entries:
+            report.warning(item_path, line, _(say.new).format(id=item_id))
+
+
+def check_question_lock(report: Report, pack_dir: Path, questions: list[tuple]) -> None:
+    """Published question ids keep their module and meaning, and are never dropped."""
+    check_published_ids(report, pack_dir, lock.QUESTION_LOCK_FILE, questions,
+                        QUESTION_LOCK_MESSAGES, warn_without_lock=bool(questions))

@@ -24,11 +24,11 @@ from debc_outreach.content import lock
 from debc_outreach.content.check_bodies import check_body, check_unused_images, compare_bodies
 from debc_outreach.content.check_kit import check_kit
 from debc_outreach.content.check_questions import (
-    UNREADABLE,
+    LockMessages,
+    check_published_ids,
     check_question_lock,
     check_questions,
     check_scam_kinds,
-    read_lock_reporting,
 )
 from debc_outreach.content.contacts import check_contacts
 from debc_outreach.content.loader import (
@@ -43,7 +43,7 @@ from debc_outreach.content.model import AUDIENCES, LANGUAGES, REVIEW_STATES, TAG
 from debc_outreach.content.problems import Problem, Report, check_khmer_lines, errors_only
 from debc_outreach.content.toml_lines import TomlLines, parse_toml
 from debc_outreach.core.versions import SEMVER
-from debc_outreach.i18n import _, ngettext
+from debc_outreach.i18n import N_, _, ngettext
 
 __all__ = ["Problem", "check_pack", "errors_only"]
 
@@ -419,41 +419,18 @@ def _check_checklist(report: Report, path: Path, lines: TomlLines, slug: str,
 
 
 # --- published ids -------------------------------------------------------------------------
+_CHECKLIST_LOCK_MESSAGES = LockMessages(
+    no_lock=N_("no checklist_ids.lock: checklist ids are not protected yet; run "
+               "`debc-outreach content lock` before publishing"),
+    removed=N_("checklist id {id} (published in {since}) was removed; put it back or retire "
+               "it with `content lock --retire {id}`"),
+    retired=N_("checklist id {id} was retired in {version} and cannot be used again; give the "
+               "item a new id"),
+    moved=N_("checklist id {id} moved from module {old} to {new}; an id stays in its module"),
+    changed=N_("checklist id {id} changed its meaning since {since}: was \"{old}\", now "
+               "\"{new}\"; keep the text or give the new skill a new id"),
+    new=N_("checklist id {id} is new: run `debc-outreach content lock` before publishing"))
+
+
 def _check_lock(report: Report, pack_dir: Path, items: list) -> None:
-    path = pack_dir / lock.LOCK_FILE
-    entries = read_lock_reporting(report, pack_dir, lock.LOCK_FILE)
-    if entries is UNREADABLE:
-        return
-    if entries is None:
-        report.warning(path, 1, _("no checklist_ids.lock: checklist ids are not protected yet; "
-                                  "run `debc-outreach content lock` before publishing"))
-        return
-    current = {item[0]: item for item in items}
-    for entry in entries.values():
-        item = current.get(entry.id)
-        if item is None:
-            if not entry.retired:
-                report.error(path, entry.line, _("checklist id {id} (published in {since}) was "
-                                                 "removed; put it back or retire it with "
-                                                 "`content lock --retire {id}`").format(
-                    id=entry.id, since=entry.since))
-            continue
-        item_id, module, english, item_path, line, en_line = item
-        if entry.retired:
-            report.error(item_path, line, _("checklist id {id} was retired in {version} and "
-                                            "cannot be used again; give the item a new id")
-                         .format(id=item_id, version=entry.retired))
-        elif module != entry.module:
-            report.error(item_path, line, _("checklist id {id} moved from module {old} to "
-                                            "{new}; an id stays in its module").format(
-                id=item_id, old=entry.module, new=module))
-        elif not lock.same_meaning(english, entry.en):
-            report.error(item_path, en_line, _("checklist id {id} changed its meaning since "
-                                            "{since}: was \"{old}\", now \"{new}\"; keep the "
-                                            "text or give the new skill a new id").format(
-                id=item_id, since=entry.since, old=entry.en, new=english))
-    for item_id, _module, _en, item_path, line, _en_line in items:
-        if item_id not in entries:
-            report.warning(item_path, line, _("checklist id {id} is new: run `debc-outreach "
-                                              "content lock` before publishing").format(
-                id=item_id))
+    check_published_ids(report, pack_dir, lock.LOCK_FILE, items, _CHECKLIST_LOCK_MESSAGES)
