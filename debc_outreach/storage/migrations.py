@@ -13,6 +13,7 @@ from __future__ import annotations
 import datetime as dt
 import sqlite3
 from collections.abc import Callable
+from contextvars import ContextVar
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -26,6 +27,20 @@ from debc_outreach.storage.database import Database
 class Migration:
     name: str
     apply: Callable[[sqlite3.Connection], None]
+
+
+# (migration name, rows done, rows to do): whoever runs `migrate` shows it, as a progress
+# bar in the window or a line on the command line.
+Progress = Callable[[str, int, int], None]
+_progress: ContextVar[Progress | None] = ContextVar("migration_progress", default=None)
+_running: ContextVar[str] = ContextVar("migration_running", default="")
+
+
+def report_progress(done: int, total: int) -> None:
+    """Heavy migrations (those that rewrite millions of rows) call this as they go."""
+    callback = _progress.get()
+    if callback is not None and _running.get():
+        callback(_running.get(), done, total)
 
 
 def _run(conn: sqlite3.Connection, script: str) -> None:
@@ -666,8 +681,11 @@ def pending(database: Database) -> list[Migration]:
     return [m for m in MIGRATIONS if m.name not in applied]
 
 
-def migrate(database: Database, backup_dir: Path) -> list[str]:
-    """Apply pending migrations; back the file up first if it already holds a schema."""
+def migrate(database: Database, backup_dir: Path, progress: Progress | None = None) -> list[str]:
+    """Apply pending migrations; back the file up first if it already holds a schema.
+
+    `progress(name, done, total)` hears from migrations that rewrite many rows.
+    """
     applied = check_not_newer(database)
     todo = pending(database)
     if not todo:
@@ -679,7 +697,13 @@ def migrate(database: Database, backup_dir: Path) -> list[str]:
         conn.execute("CREATE TABLE IF NOT EXISTS _migrations "
                      "(name TEXT PRIMARY KEY, applied_at TEXT NOT NULL)")
         for migration in todo:
-            migration.apply(conn)
+            progress_token = _progress.set(progress)
+            running_token = _running.set(migration.name)
+            try:
+                migration.apply(conn)
+            finally:
+                _running.reset(running_token)
+                _progress.reset(progress_token)
             conn.execute("INSERT INTO _migrations (name, applied_at) VALUES (?, ?)",
                          (migration.name, dt.datetime.now(dt.UTC).isoformat()))
     return [m.name for m in todo]
