@@ -20,10 +20,11 @@ the numbers never leave the computer.
 
 from __future__ import annotations
 
+import functools
 import json
+import re
 import sqlite3
 import uuid
-from collections import Counter
 from collections.abc import Iterable, Iterator
 
 Version = tuple[int, str]            # (hlc, device id) of the event that wrote a field
@@ -31,6 +32,15 @@ Version = tuple[int, str]            # (hlc, device id) of the event that wrote 
 COLUMNS = ("entity", "entity_id", "field", "hlc", "device_id")
 MASK_BITS = 63                       # bits of a signed 64-bit integer; later fields go to others
 _IN_CHUNK = 500                      # ids per IN (...) list
+# Only this form turns into bytes and back unchanged (str(uuid.UUID(...)) gives it).
+_CANONICAL_UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
+
+
+@functools.lru_cache(maxsize=64)
+def _field_names(names_json: str) -> tuple[tuple[str, ...], dict[str, int]]:
+    """An entity's field names in bit order, and each one's bit (parsed once per text)."""
+    names = tuple(json.loads(names_json))
+    return names, {name: bit for bit, name in enumerate(names)}
 
 
 def create(conn: sqlite3.Connection) -> None:
@@ -54,13 +64,8 @@ def create(conn: sqlite3.Connection) -> None:
 
 def record_key(entity_id: str) -> bytes | str:
     """How an id is stored: a UUID in its canonical text form as its 16 bytes."""
-    if len(entity_id) == 36:
-        try:
-            parsed = uuid.UUID(entity_id)
-        except ValueError:
-            return entity_id
-        if str(parsed) == entity_id:
-            return parsed.bytes
+    if _CANONICAL_UUID.fullmatch(entity_id):
+        return bytes.fromhex(entity_id.replace("-", ""))
     return entity_id
 
 
@@ -117,10 +122,37 @@ class Codes:
             if row is None:
                 row = self.conn.execute("INSERT INTO version_entity (entity) VALUES (?) "
                                         "RETURNING no, fields", (entity,)).fetchone()
-            names = json.loads(row[1])
-            found = self._entities[entity] = (row[0], names,
-                                              {name: bit for bit, name in enumerate(names)})
+            found = self._learn(entity, *row)
         return found
+
+    def _learn(self, entity: str, number: int, names_json: str
+               ) -> tuple[int, list[str], dict[str, int]]:
+        found = self._entities.get(entity)
+        if found is None:
+            names, bits = _field_names(names_json)
+            # Copies: `bit` appends to them within this transaction only.
+            found = self._entities[entity] = (number, list(names), dict(bits))
+        return found
+
+    def read(self, entity: str, entity_id: str, writer: str = "") -> dict[str, Version]:
+        """The record's versions, in one query: a merge reads them once per event, and
+        learns the number of the event's device (`writer`) on the way."""
+        row = self.conn.execute(
+            "SELECT e.no, e.fields, r.hlc, r.device, d.device_id, r.fields, r.others, w.no "
+            "FROM version_entity e "
+            "LEFT JOIN record_version r ON r.entity = e.no AND r.entity_id = ? "
+            "LEFT JOIN version_device d ON d.no = r.device "
+            "LEFT JOIN version_device w ON w.device_id = ? WHERE e.entity = ?",
+            (record_key(entity_id), writer, entity)).fetchone()
+        if row is None:
+            return {}
+        number, names_json, hlc, device, device_id, mask, others, writer_no = row
+        self._learn(entity, number, names_json)
+        for known_no, known_id in ((writer_no, writer), (device, device_id)):
+            if known_no is not None:
+                self._devices[known_id] = known_no
+                self._device_ids[known_no] = known_id
+        return {} if hlc is None else self.decode(entity, (hlc, device, mask, others))
 
     def bit(self, entity: str, field: str) -> int:
         """The field's bit, given on first use (names are only ever appended)."""
@@ -135,7 +167,9 @@ class Codes:
 
     def encode(self, entity: str, entity_id: str, versions: dict[str, Version]) -> tuple:
         """The `record_version` row of a record's versions (at least one)."""
-        tally = Counter(versions.values())
+        tally: dict[Version, int] = {}
+        for version in versions.values():
+            tally[version] = tally.get(version, 0) + 1
         shared = max(tally, key=lambda version: (tally[version], version))
         mask = 0
         others = []
@@ -166,17 +200,13 @@ class Codes:
         return versions
 
 
-def read(conn: sqlite3.Connection, entity: str, entity_id: str,
-         codes: Codes | None = None) -> dict[str, Version]:
-    """Each written field of the record and its version ({} for a record never written)."""
-    codes = codes or Codes(conn)
-    found = codes.entity(entity, create=False)
-    if found is None:
-        return {}
-    row = conn.execute("SELECT hlc, device, fields, others FROM record_version "
-                       "WHERE entity = ? AND entity_id = ?",
-                       (found[0], record_key(entity_id))).fetchone()
-    return codes.decode(entity, row) if row else {}
+def read(conn: sqlite3.Connection, entity: str, entity_id: str, codes: Codes | None = None,
+         writer: str = "") -> dict[str, Version]:
+    """Each written field of the record and its version ({} for a record never written).
+
+    `writer`: the device about to write the record, if any (its number is looked up at
+    the same time)."""
+    return (codes or Codes(conn)).read(entity, entity_id, writer)
 
 
 def write(conn: sqlite3.Connection, entity: str, entity_id: str,

@@ -50,7 +50,8 @@ def merge(conn: sqlite3.Connection, spec: Entity, event: Event) -> list[str]:
         raise ValueError(f"unknown op {event.op!r} for {event.entity}")
     won: dict = {}
     codes = field_versions.Codes(conn)
-    versions = field_versions.read(conn, event.entity, event.entity_id, codes)
+    versions = field_versions.read(conn, event.entity, event.entity_id, codes,
+                                   writer=event.device_id)
     for name, value in event.fields.items():
         if name not in spec.fields:
             continue
