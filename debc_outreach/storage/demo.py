@@ -166,7 +166,9 @@ def _insert_fresh(conn, entity: str, batch: list[Event]) -> None:
                 columns.update(derive(won))
         rows_by_columns[tuple(columns)].append((event.entity_id, event.hlc,
                                                 *columns.values()))
-        versions.append(codes.fresh(entity, event.entity_id, won, event.hlc, event.device_id))
+        if won:
+            versions.append(codes.fresh(entity, event.entity_id, won, event.hlc,
+                                        event.device_id))
     for names, rows in rows_by_columns.items():
         marks = ",".join("?" * (len(names) + 2))
         conn.executemany(f"INSERT INTO {spec.table} (id, created_hlc, {', '.join(names)}) "
