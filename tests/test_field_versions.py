@@ -12,13 +12,21 @@ import sqlite3
 import uuid
 from pathlib import Path
 
-from hypothesis import given, settings
+from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from support.sync_devices import VILLAGE_IN, make_programme, projection_snapshot, send
 
-from debc_outreach.storage import field_versions, migrations, participants, projection, sessions
+from debc_outreach.storage import (
+    events,
+    field_versions,
+    migrations,
+    participants,
+    projection,
+    sessions,
+)
 from debc_outreach.storage import store as store_module
 from debc_outreach.storage.check import check_database
+from debc_outreach.storage.events import Event
 from debc_outreach.storage.store import Store
 from debc_outreach.sync import conflicts, export, importer
 
@@ -75,6 +83,65 @@ def test_a_record_written_once_is_one_row_without_field_list():
 
 
 # --- a folder of schema 0021, migrated -------------------------------------------------
+
+TRAINERS = [str(uuid.UUID(int=number, version=4)) for number in range(1, 3)] + ["t-legacy"]
+TRAINER_VALUES = {"display_name": st.sampled_from(["ដារា", "Dara"]),
+                  "phone": st.sampled_from(["012", "097"]), "deleted": st.booleans()}
+trainer_edit = st.tuples(
+    st.sampled_from(DEVICES[:3]), st.integers(1, 40), st.sampled_from(TRAINERS),
+    st.sets(st.sampled_from(list(TRAINER_VALUES)), min_size=1).flatmap(
+        lambda names: st.fixed_dictionaries({name: TRAINER_VALUES[name] for name in names})),
+    st.dictionaries(st.sampled_from(list(TRAINER_VALUES)), st.integers(0, 40)))
+
+
+def _events(edits: list[tuple]) -> list[Event]:
+    """Events of the edits, one per (hlc, device) like a real log."""
+    made, seqs, taken = [], dict.fromkeys(DEVICES, 0), set()
+    for device, hlc, trainer, fields, base in edits:
+        if (hlc, device) in taken:
+            continue
+        taken.add((hlc, device))
+        seqs[device] += 1
+        made.append(Event(device, seqs[device], hlc, "trainer", trainer, "set", fields, 1,
+                          {name: base.get(name, 0) for name in fields}, "", ""))
+    return made
+
+
+def _projection(conn) -> dict[str, list]:
+    return {"versions": sorted(field_versions.rows(conn)),
+            **{table: sorted(conn.execute(f"SELECT * FROM {table}"))
+               for table in ("trainer", "field_seen", "conflict")}}
+
+
+def _old_layout_then_migration_0022(conn) -> None:
+    rows = list(field_versions.rows(conn))
+    conn.execute("CREATE TABLE field_version (entity TEXT NOT NULL, entity_id TEXT NOT NULL, "
+                 "field TEXT NOT NULL, hlc INTEGER NOT NULL, device_id TEXT NOT NULL, "
+                 "PRIMARY KEY (entity, entity_id, field)) WITHOUT ROWID")
+    conn.executemany("INSERT INTO field_version VALUES (?, ?, ?, ?, ?)", rows)
+    for table in COMPACT_TABLES:
+        conn.execute(f"DROP TABLE {table}")
+    next(m for m in migrations.MIGRATIONS if m.name == MIGRATION).apply(conn)
+
+
+@settings(max_examples=40, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.lists(trainer_edit, min_size=1, max_size=25), st.integers(0, 25))
+def test_migrating_between_any_two_events_changes_no_merge(tmp_path_factory, edits, cut):
+    """Any events, applied straight through or with migration 0022 run part way: the
+    same versions, rows, seen versions and conflicts."""
+    made = _events(edits)
+    folder = tmp_path_factory.mktemp("merge")
+    with Store.open(folder / "fresh") as fresh, Store.open(folder / "migrated") as migrated:
+        for store in (fresh, migrated):
+            with store.database.transaction() as conn:
+                for index, event in enumerate(made):
+                    if store is migrated and index == min(cut, len(made)):
+                        _old_layout_then_migration_0022(conn)
+                    events.insert(conn, event)
+                    projection.apply(conn, event)
+        assert _projection(migrated.database.conn) == _projection(fresh.database.conn)
+
 
 def _versions(store: Store) -> list[tuple]:
     return sorted(field_versions.rows(store.database.conn))
