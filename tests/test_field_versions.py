@@ -84,7 +84,7 @@ def test_a_record_written_once_is_one_row_without_field_list():
 
 # --- a folder of schema 0021, migrated -------------------------------------------------
 
-TRAINERS = [str(uuid.UUID(int=number, version=4)) for number in range(1, 3)] + ["t-legacy"]
+TRAINERS = [str(uuid.UUID(int=1, version=4)), "t-legacy"]     # a UUID and a text id
 TRAINER_VALUES = {"display_name": st.sampled_from(["ដារា", "Dara"]),
                   "phone": st.sampled_from(["012", "097"]), "deleted": st.booleans()}
 trainer_edit = st.tuples(
@@ -126,7 +126,7 @@ def _old_layout_then_migration_0022(conn) -> None:
 
 @settings(max_examples=40, deadline=None,
           suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(st.lists(trainer_edit, min_size=1, max_size=25), st.integers(0, 25))
+@given(st.lists(trainer_edit, min_size=1, max_size=20), st.integers(0, 20))
 def test_migrating_between_any_two_events_changes_no_merge(tmp_path_factory, edits, cut):
     """Any events, applied straight through or with migration 0022 run part way: the
     same versions, rows, seen versions and conflicts."""
@@ -135,11 +135,12 @@ def test_migrating_between_any_two_events_changes_no_merge(tmp_path_factory, edi
     with Store.open(folder / "fresh") as fresh, Store.open(folder / "migrated") as migrated:
         for store in (fresh, migrated):
             with store.database.transaction() as conn:
-                for index, event in enumerate(made):
+                for index, event in enumerate([*made, None]):
                     if store is migrated and index == min(cut, len(made)):
                         _old_layout_then_migration_0022(conn)
-                    events.insert(conn, event)
-                    projection.apply(conn, event)
+                    if event is not None:
+                        events.insert(conn, event)
+                        projection.apply(conn, event)
         assert _projection(migrated.database.conn) == _projection(fresh.database.conn)
 
 
