@@ -170,17 +170,20 @@ class Codes:
         tally: dict[Version, int] = {}
         for version in versions.values():
             tally[version] = tally.get(version, 0) + 1
-        shared = max(tally, key=lambda version: (tally[version], version))
+        shared = next(iter(tally)) if len(tally) == 1 else \
+            max(tally, key=lambda version: (tally[version], version))
+        number, _names, bits = self._entity(entity, True)
         mask = 0
         others = []
         for name, version in versions.items():
-            bit = self.bit(entity, name)
+            bit = bits.get(name)
+            if bit is None:
+                bit = self.bit(entity, name)
             if version == shared and bit < MASK_BITS:
                 mask |= 1 << bit
             else:
                 others.append([bit, version[0], self.device(version[1])])
-        return (self._entity(entity, True)[0], record_key(entity_id), shared[0],
-                self.device(shared[1]), mask,
+        return (number, record_key(entity_id), shared[0], self.device(shared[1]), mask,
                 json.dumps(sorted(others), separators=(",", ":")) if others else None)
 
     def fresh(self, entity: str, entity_id: str, names: Iterable[str], hlc: int,
