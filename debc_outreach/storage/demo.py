@@ -21,15 +21,10 @@ from dataclasses import dataclass
 
 from debc_outreach.core import people, wg
 from debc_outreach.core.hlc import pack
-from debc_outreach.storage import (
-    catalogue,
-    checklist,
-    field_versions,
-    gazetteer,
-    projection,
-    sessions,
-)
+from debc_outreach.storage import catalogue, checklist, gazetteer, projection, sessions
 from debc_outreach.storage.events import GENESIS_HASH, Event, event_hash
+from debc_outreach.storage.field_versions import Codes as VersionCodes
+from debc_outreach.storage.field_versions import insert as insert_versions
 from debc_outreach.storage.projection import outcomes as outcome_records
 from debc_outreach.storage.store import Store
 
@@ -156,7 +151,7 @@ def _insert_fresh(conn, entity: str, batch: list[Event]) -> None:
     """What the generic applier does for a first `set` event, for many rows at once."""
     spec = projection.ENTITIES[entity]
     rows_by_columns: dict[tuple, list[tuple]] = defaultdict(list)
-    codes = field_versions.Codes(conn)
+    codes = VersionCodes(conn)
     versions = []
     for event in batch:
         won = {k: v for k, v in event.fields.items() if k in spec.fields}
@@ -173,7 +168,7 @@ def _insert_fresh(conn, entity: str, batch: list[Event]) -> None:
         marks = ",".join("?" * (len(names) + 2))
         conn.executemany(f"INSERT INTO {spec.table} (id, created_hlc, {', '.join(names)}) "
                          f"VALUES ({marks})", rows)
-    field_versions.insert(conn, versions)
+    insert_versions(conn, versions)
 
 
 # --- people ------------------------------------------------------------------------
