@@ -1,0 +1,281 @@
+"""A new version opening a folder an earlier one wrote: backup, migrations, check, compaction.
+
+The folder is `tests/data/schema-0021` (a demo programme as schema 0021 stored it), with
+one migration of the test's own appended, so every migration this version brings runs on
+it too.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import gzip
+import os
+import shutil
+import signal
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from debc_outreach.storage import migrations
+from debc_outreach.storage.check import check_database
+from debc_outreach.storage.database import DB_FILENAME, Database
+from debc_outreach.storage.store import Store
+from debc_outreach.sync import backup, restore, upgrade
+
+FIXTURE = Path(__file__).parent / "data" / "schema-0021" / "outreach.sqlite.gz"
+SLOW_MIGRATION = Path(__file__).parent / "support" / "slow_migration.py"
+TEST_MIGRATION = "9990_test_rewrite"
+COMPARED = ("event", "participant", "session", "attendance", "checklist_result", "trainer",
+            "device", "sync_programme")
+
+
+def _rewrite(conn) -> None:
+    """Leaves free pages behind, as migrations that shrink tables do, and reports rows."""
+    conn.execute("CREATE TABLE scratch_copy (id INTEGER PRIMARY KEY, filler TEXT)")
+    conn.executemany("INSERT INTO scratch_copy (filler) VALUES (?)", [("x" * 400,)] * 4000)
+    migrations.report_progress(4000, 8000)
+    conn.execute("DROP TABLE scratch_copy")
+    migrations.report_progress(8000, 8000)
+
+
+@pytest.fixture
+def old_folder(data_dir: Path, monkeypatch) -> Path:
+    """A data folder as an earlier version left it, and one more migration to run."""
+    with gzip.open(FIXTURE) as packed, open(data_dir / DB_FILENAME, "wb") as out:
+        shutil.copyfileobj(packed, out)
+    monkeypatch.setattr(migrations, "MIGRATIONS",
+                        (*migrations.MIGRATIONS, migrations.Migration(TEST_MIGRATION, _rewrite)))
+    return data_dir
+
+
+def _rows(data_dir: Path, tables: tuple[str, ...] = COMPARED) -> dict[str, list]:
+    database = Database(data_dir / DB_FILENAME)
+    try:
+        return {table: sorted(map(repr, database.conn.execute(f'SELECT * FROM "{table}"')))
+                for table in tables}
+    finally:
+        database.close()
+
+
+def _applied(data_dir: Path) -> list[str]:
+    database = Database(data_dir / DB_FILENAME)
+    try:
+        return migrations.applied_migrations(database)
+    finally:
+        database.close()
+
+
+def test_the_backup_before_migrating_is_the_compact_log_and_each_step_reports(old_folder):
+    before = _rows(old_folder)
+    pending = upgrade.pending_steps(old_folder)
+    assert pending[-1] == TEST_MIGRATION
+    seen: list[tuple[str, int, int]] = []
+    result = upgrade.upgrade_folder(old_folder, progress=lambda *step: seen.append(step))
+    steps = list(dict.fromkeys(step for step, _done, _total in seen))
+    assert steps == upgrade.planned_steps(pending)
+    assert (TEST_MIGRATION, 8000, 8000) in seen
+    assert result.applied == pending
+    assert set(result.seconds) == set(steps)
+    # The compact log backup, read back whole; no full copy of the database.
+    assert result.backup is not None and result.backup.name.endswith(backup.SUFFIX)
+    assert backup.verify_backup(result.backup, None) == len(before["event"])
+    assert not list((old_folder / "backups").glob("*.sqlite"))
+    assert not backup.unverified_marker(result.backup).exists()      # verified
+    assert _rows(old_folder) == before
+    assert upgrade.pending_steps(old_folder) == []
+    assert not upgrade.needs_work(old_folder)
+    with Store.open(old_folder) as store:
+        assert check_database(store.database) == []
+
+
+def test_the_backup_from_the_old_schema_restores_into_the_new_one(old_folder, tmp_path):
+    before = _rows(old_folder)
+    result = upgrade.upgrade_folder(old_folder)
+    elsewhere = tmp_path / "new-laptop"
+    restore.restore(elsewhere, result.backup)
+    assert _applied(elsewhere) == [m.name for m in migrations.MIGRATIONS]
+    restored = _rows(elsewhere)
+    assert restored["event"] == before["event"]
+    for table in COMPARED:
+        assert restored[table] == before[table], table
+    with Store.open(elsewhere) as store:
+        assert check_database(store.database) == []
+
+
+def test_the_freed_pages_are_given_back_to_the_disk(old_folder, monkeypatch):
+    monkeypatch.setattr(upgrade, "COMPACT_MIN_BYTES", 1 << 20)
+    result = upgrade.upgrade_folder(old_folder)
+    assert result.compacted_bytes > 1 << 20            # the migration's 1.6 MB went back
+    assert result.warning == ""
+    with Store.open(old_folder) as store:
+        assert upgrade.free_bytes_in_file(store.database)[0] == 0
+        assert check_database(store.database) == []
+
+
+def test_without_room_on_the_disk_the_folder_is_not_compacted_but_correct(old_folder,
+                                                                         monkeypatch):
+    monkeypatch.setattr(upgrade, "COMPACT_MIN_BYTES", 1 << 20)
+    real = shutil.disk_usage
+
+    def nearly_full(path):
+        usage = real(path)
+        return usage._replace(free=100 << 20)
+
+    monkeypatch.setattr(upgrade.shutil, "disk_usage", nearly_full)
+    result = upgrade.upgrade_folder(old_folder)
+    assert result.applied and result.compacted_bytes == 0
+    assert "not made smaller" in result.warning and "db compact" in result.warning
+    assert not (old_folder / (DB_FILENAME + upgrade.COMPACT_SUFFIX)).exists()
+    with Store.open(old_folder) as store:
+        assert check_database(store.database) == []
+
+
+def test_a_migrated_folder_that_does_not_verify_keeps_its_backup_and_stays_closed(
+        old_folder, monkeypatch):
+    def loses_an_event(conn) -> None:
+        conn.execute("DELETE FROM event WHERE (device_id, seq) = "
+                     "(SELECT device_id, seq FROM event ORDER BY device_id, seq DESC LIMIT 1)")
+
+    monkeypatch.setattr(migrations, "MIGRATIONS", (
+        *migrations.MIGRATIONS[:-1], migrations.Migration("9990_test_loses", loses_an_event)))
+    with pytest.raises(upgrade.UpgradeError, match="Restore it"):
+        upgrade.upgrade_folder(old_folder)
+    kept = [found for found in backup.automatic_backups(old_folder / "backups")
+            if found.path.name.startswith("before-")]
+    assert len(kept) == 1 and kept[0].pinned
+    assert backup.unverified_marker(kept[0].path).exists()
+    # Checked again at every start, until the backup is restored.
+    assert upgrade.needs_work(old_folder)
+    with pytest.raises(upgrade.UpgradeError):
+        upgrade.upgrade_folder(old_folder)
+    restore.restore(old_folder, kept[0].path)
+    upgrade.upgrade_folder(old_folder)        # the restored folder holds what was noted
+    assert not upgrade.needs_work(old_folder)
+    assert not backup.unverified_marker(kept[0].path).exists()
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(os.name != "posix", reason="SIGKILL")
+def test_a_power_cut_during_the_migrations_leaves_the_folder_as_before(old_folder):
+    before = _rows(old_folder)
+    applied = _applied(old_folder)
+    root = str(Path(__file__).resolve().parents[1])
+    env = dict(os.environ, PYTHONPATH=root)
+    worker = subprocess.Popen([sys.executable, str(SLOW_MIGRATION), str(old_folder)],
+                              stdout=subprocess.PIPE, text=True, env=env)
+    assert worker.stdout.readline().strip() == "midway"
+    worker.send_signal(signal.SIGKILL)
+    worker.communicate()
+    assert _applied(old_folder) == applied
+    assert _rows(old_folder) == before
+    database = Database(old_folder / DB_FILENAME)
+    try:
+        assert not database.scalar("SELECT count(*) FROM sqlite_master WHERE name = 'padding'")
+    finally:
+        database.close()
+    # The next start begins again, and finishes.
+    result = upgrade.upgrade_folder(old_folder)
+    assert TEST_MIGRATION in result.applied
+    assert not list((old_folder / "backups").glob(f"*{backup.UNVERIFIED}"))
+    assert _rows(old_folder) == before
+
+
+def _touch(path: Path, when: dt.datetime) -> Path:
+    path.write_bytes(b"x" * 100)
+    stamp = when.timestamp()
+    os.utime(path, (stamp, stamp))
+    return path
+
+
+def test_the_backup_before_migrating_is_kept_until_a_daily_backup_follows(tmp_path):
+    folder = tmp_path / "backups"
+    folder.mkdir()
+    now = dt.datetime(2026, 12, 7, 9, 0)
+    old_full_copy = _touch(folder / "before-0020_outcome_figures-20260301-080000.sqlite",
+                           dt.datetime(2026, 3, 1, 8))
+    for day in range(1, 8):
+        _touch(folder / f"daily-2026-12-0{day}.debc-backup", dt.datetime(2026, 12, day, 8))
+    before = _touch(folder / "before-0022_x-20261207-090000.debc-backup", now)
+    found = {kept.path.name: kept for kept in backup.automatic_backups(folder)}
+    assert found[before.name].pinned                # no daily backup after it yet
+    assert not found[old_full_copy.name].pinned     # left to the policy
+    assert found[before.name].day == dt.date(2026, 12, 7)
+    # A full copy from March is neither among the 7 newest days nor the 4 weeks before.
+    assert backup.prune(folder) == [old_full_copy]
+    # The next day's backup is written: now it takes its day's place like any other, and
+    # that day's own daily backup holds it.
+    _touch(folder / "daily-2026-12-08.debc-backup", now + dt.timedelta(days=1))
+    found = {kept.path.name: kept for kept in backup.automatic_backups(folder)}
+    assert not found[before.name].pinned
+    assert set(backup.prune(folder)) == {before, folder / "daily-2026-12-01.debc-backup"}
+    # Unverified: pinned whatever came after.
+    again = _touch(folder / "before-0023_y-20261208-100000.debc-backup",
+                   now + dt.timedelta(days=1, hours=1))
+    backup.unverified_marker(again).write_text("{}", encoding="utf-8")
+    _touch(folder / "daily-2026-12-09.debc-backup", now + dt.timedelta(days=2))
+    assert {kept.path.name: kept for kept in backup.automatic_backups(folder)}[
+        again.name].pinned
+    assert again not in backup.prune(folder)
+
+
+def test_the_command_line_says_each_step_on_stderr(old_folder, capsys):
+    from conftest import cli_in
+
+    code, out, err = cli_in(capsys, old_folder, "db", "migrate")
+    assert code == 0
+    assert TEST_MIGRATION in out
+    for words in ("earlier version", "Writing a backup", "Storing the records the new way",
+                  "Checking that every record is there", "Giving the freed space back",
+                  "100 %"):
+        assert words in err
+    code, out, err = cli_in(capsys, old_folder, "db", "migrate")
+    assert "up to date" in out and err == ""
+
+
+def test_db_compact_gives_space_back(store, data_dir, capsys):
+    from conftest import cli_in
+
+    with store.database.transaction() as conn:
+        conn.execute("CREATE TABLE scratch_copy (filler TEXT)")
+        conn.executemany("INSERT INTO scratch_copy VALUES (?)", [("x" * 400,)] * 4000)
+        conn.execute("DROP TABLE scratch_copy")
+    store.close()
+    grown = (data_dir / DB_FILENAME).stat().st_size
+    code, out, _err = cli_in(capsys, data_dir, "db", "compact")
+    assert code == 0 and "given back" in out
+    assert (data_dir / DB_FILENAME).stat().st_size < grown
+
+
+def test_db_compact_refuses_while_the_app_has_the_folder_open(store, data_dir, capsys):
+    from conftest import cli_in
+
+    code, _out, err = cli_in(capsys, data_dir, "db", "compact")
+    assert code == 1 and "in use by another program" in err
+    assert check_database(store.database) == []
+
+
+def test_an_encrypted_folder_stays_encrypted_in_its_profile_when_compacted(tmp_path):
+    from debc_outreach.storage.encryption import is_plain_sqlite
+
+    key = bytes(range(32))
+    path = tmp_path / DB_FILENAME
+    database = Database(path, key)
+    database.configure_for_writing()
+    migrations.migrate(database, tmp_path / "backups")
+    with database.transaction() as conn:
+        conn.execute("CREATE TABLE scratch_copy (filler TEXT)")
+        conn.executemany("INSERT INTO scratch_copy VALUES (?)", [("x" * 400,)] * 4000)
+        conn.execute("DROP TABLE scratch_copy")
+    profile = database.cipher_profile
+    database.close()
+    gained, warning = upgrade.compact(path, key, force=True)
+    assert gained > 0 and warning == ""
+    assert not is_plain_sqlite(path)
+    reopened = Database(path, key)
+    try:
+        assert reopened.cipher_profile == profile
+        assert check_database(reopened) == []
+    finally:
+        reopened.close()
