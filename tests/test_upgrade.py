@@ -279,3 +279,39 @@ def test_an_encrypted_folder_stays_encrypted_in_its_profile_when_compacted(tmp_p
         assert check_database(reopened) == []
     finally:
         reopened.close()
+
+
+def test_the_window_shows_each_step_and_opens_the_app_when_done(old_folder, qtbot):
+    from debc_outreach.gui.shell.upgrade_window import UpgradeWindow
+
+    names = upgrade.pending_steps(old_folder)
+    window = UpgradeWindow(old_folder, None, names)
+    qtbot.addWidget(window)
+    window.resize(1366, 768)
+    window.show()
+    assert "safe" in window.safe.text() and "cannot be stopped" in window.no_cancel.text()
+    assert [label.text() for label in window.step_labels.values()][0].startswith("Writing")
+    window.start()
+    window.close()                        # refused while it runs: nothing to stop safely
+    assert window.isVisible()
+    qtbot.waitUntil(lambda: window.result is not None or bool(window.error), timeout=60000)
+    assert window.error == ""
+    assert all(bar.value() == bar.maximum() for bar in window.bars.values())
+    assert not upgrade.needs_work(old_folder)
+
+
+def test_the_window_says_why_when_the_folder_does_not_verify(old_folder, qtbot, monkeypatch):
+    from debc_outreach.gui.shell.upgrade_window import UpgradeWindow
+
+    def loses_an_event(conn) -> None:
+        conn.execute("DELETE FROM event WHERE (device_id, seq) = "
+                     "(SELECT device_id, seq FROM event ORDER BY device_id, seq DESC LIMIT 1)")
+
+    monkeypatch.setattr(migrations, "MIGRATIONS", (
+        *migrations.MIGRATIONS[:-1], migrations.Migration("9990_test_loses", loses_an_event)))
+    window = UpgradeWindow(old_folder, None, upgrade.pending_steps(old_folder))
+    qtbot.addWidget(window)
+    window.show()
+    window.start()
+    qtbot.waitUntil(lambda: bool(window.error), timeout=60000)
+    assert "Restore it" in window.error and not window.isVisible()

@@ -342,8 +342,9 @@ def compact(path: Path, key: bytes | None, force: bool = False) -> tuple[int, st
 
 def no_room_warning(needed: int, available: int, reclaimable: int) -> str:
     return _("The database was not made smaller after the update: that needs {needed} MB "
-             "free on the disk and {free} MB are. Your records are all there; free some "
-             "space and run `db compact` to give {gain} MB back.").format(
+             "free on the disk and {free} MB are. Your records are all there and the app "
+             "works as usual. To give {gain} MB back later, free some space on the disk and "
+             "ask your coordinator to run `db compact`.").format(
         needed=needed >> 20, free=available >> 20, gain=reclaimable >> 20)
 
 
