@@ -204,17 +204,24 @@ def test_the_backup_before_migrating_is_kept_until_a_daily_backup_follows(tmp_pa
     assert found[before.name].day == dt.date(2026, 12, 7)
     # A full copy from March is neither among the 7 newest days nor the 4 weeks before.
     assert backup.prune(folder) == [old_full_copy]
-    # The next day's backup is written: now it takes its day's place like any other, and
-    # that day's own daily backup holds it.
+    # The next day's backup is written: now it is kept as long as its day is.
     _touch(folder / "daily-2026-12-08.debc-backup", now + dt.timedelta(days=1))
     found = {kept.path.name: kept for kept in backup.automatic_backups(folder)}
     assert not found[before.name].pinned
-    assert set(backup.prune(folder)) == {before, folder / "daily-2026-12-01.debc-backup"}
+    assert backup.prune(folder) == [folder / "daily-2026-12-01.debc-backup"]
+    # A week later its day is out of the 7 (its week's newest is the 13th): it goes.
+    for day in range(9, 15):
+        _touch(folder / f"daily-2026-12-{day:02d}.debc-backup", dt.datetime(2026, 12, day, 8))
+    removed = backup.prune(folder)
+    assert before in removed and folder / "daily-2026-12-07.debc-backup" in removed
+    assert folder / "daily-2026-12-06.debc-backup" not in removed      # week 49's newest
+    assert backup.to_keep(backup.automatic_backups(folder), free_bytes=0) == [
+        backup.automatic_backups(folder)[-1]]      # a full disk: the newest backup only
     # Unverified: pinned whatever came after.
     again = _touch(folder / "before-0023_y-20261208-100000.debc-backup",
                    now + dt.timedelta(days=1, hours=1))
     backup.unverified_marker(again).write_text("{}", encoding="utf-8")
-    _touch(folder / "daily-2026-12-09.debc-backup", now + dt.timedelta(days=2))
+    _touch(folder / "daily-2026-12-15.debc-backup", now + dt.timedelta(days=8))
     assert {kept.path.name: kept for kept in backup.automatic_backups(folder)}[
         again.name].pinned
     assert again not in backup.prune(folder)

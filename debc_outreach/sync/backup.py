@@ -722,8 +722,9 @@ def to_keep(backups: list[Kept], free_bytes: int) -> list[Kept]:
     calendar week in the `WEEKLY_KEEP` weeks before them; then the oldest of those go
     while together they take more than `SHARE_OF_FREE_DISK` of the space they and the
     free space add up to. The newest backup is always kept, and so is a backup taken
-    before a migration while it is pinned (`Kept.pinned`); once it is not, it takes its
-    day's place among the others."""
+    before a migration while it is pinned (`Kept.pinned`); once it is not, it stays as
+    long as its day does (beside that day's daily backup, if there is one: it is the
+    one an earlier version can restore) and counts in the share of the disk."""
     pinned = [kept for kept in backups if kept.pinned]
     newest_first = sorted((kept for kept in backups if not kept.pinned), key=_order,
                           reverse=True)
@@ -740,8 +741,11 @@ def to_keep(backups: list[Kept], free_bytes: int) -> list[Kept]:
             week = kept.day.isocalendar()[:2]
             if since <= kept.day < oldest_daily and week not in daily_weeks:
                 weekly.setdefault(week, kept)
-    chosen = sorted([*daily.values(), *weekly.values()], key=lambda kept: kept.day,
-                    reverse=True)
+    chosen = [*daily.values(), *weekly.values()]
+    days = {kept.day for kept in chosen}
+    chosen += [kept for kept in newest_first if kept not in chosen and kept.day in days
+               and is_pre_migration(kept.path)]
+    chosen.sort(key=_order, reverse=True)
     budget = SHARE_OF_FREE_DISK * (free_bytes + sum(kept.size for kept in backups)) \
         - sum(kept.size for kept in pinned)
     while len(chosen) > 1 and sum(kept.size for kept in chosen) > budget:
