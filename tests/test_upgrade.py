@@ -124,6 +124,7 @@ def test_without_room_on_the_disk_the_folder_is_not_compacted_but_correct(old_fo
         return usage._replace(free=100 << 20)
 
     monkeypatch.setattr(upgrade.shutil, "disk_usage", nearly_full)
+    monkeypatch.setattr(upgrade, "_room_to_migrate", lambda path: None)   # room enough
     result = upgrade.upgrade_folder(old_folder)
     assert result.applied and result.compacted_bytes == 0
     assert "not made smaller" in result.warning and "db compact" in result.warning
@@ -322,3 +323,15 @@ def test_the_window_says_why_when_the_folder_does_not_verify(old_folder, qtbot, 
     window.start()
     qtbot.waitUntil(lambda: bool(window.error), timeout=60000)
     assert "Restore it" in window.error and not window.isVisible()
+
+
+def test_a_disk_too_full_to_migrate_is_said_before_anything_changes(old_folder, monkeypatch):
+    before = _rows(old_folder)
+    real = shutil.disk_usage
+    monkeypatch.setattr(upgrade.shutil, "disk_usage",
+                        lambda path: real(path)._replace(free=1 << 20))
+    with pytest.raises(upgrade.UpgradeError, match="Nothing was changed"):
+        upgrade.upgrade_folder(old_folder)
+    assert upgrade.pending_steps(old_folder)[-1] == TEST_MIGRATION
+    assert _rows(old_folder) == before
+    assert not (old_folder / "backups").exists() or not any((old_folder / "backups").iterdir())

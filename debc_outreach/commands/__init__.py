@@ -47,7 +47,7 @@ def bring_up_to_date(args: argparse.Namespace, key: bytes | None) -> list[str]:
     from debc_outreach.sync import upgrade
 
     names = upgrade.pending_steps(args.data_dir, key)
-    if not upgrade.needs_work(args.data_dir, key):
+    if not upgrade.needs_work(args.data_dir, key, names):
         return []
     quiet = getattr(args, "quiet", False)
     if not quiet:

@@ -126,9 +126,13 @@ def pending_steps(data_dir: Path, key: bytes | None = None) -> list[str]:
         database.close()
 
 
-def needs_work(data_dir: Path, key: bytes | None = None) -> bool:
-    """Whether opening this folder means migrating it, or checking a migration again."""
-    return bool(pending_steps(data_dir, key) or _unverified(data_dir))
+def needs_work(data_dir: Path, key: bytes | None = None,
+               pending: list[str] | None = None) -> bool:
+    """Whether opening this folder means migrating it, or checking a migration again
+    (`pending`: the folder's `pending_steps`, when already known)."""
+    if pending is None:
+        pending = pending_steps(data_dir, key)
+    return bool(pending or _unverified(data_dir))
 
 
 def upgrade_folder(data_dir: Path, key: bytes | None = None,
@@ -153,6 +157,7 @@ def upgrade_folder(data_dir: Path, key: bytes | None = None,
             result.applied = migrations.migrate(database, Store.backup_dir_for(data_dir))
             return result
         if migrations.pending(database):
+            _room_to_migrate(path)
             result.applied = migrations.migrate(
                 database, Store.backup_dir_for(data_dir), report,
                 before=lambda names: _pre_migration_backup(database, data_dir, names, report,
@@ -166,6 +171,21 @@ def upgrade_folder(data_dir: Path, key: bytes | None = None,
     if result.applied:
         _compact_step(path, key, report, result)
     return result
+
+
+def _room_to_migrate(path: Path) -> None:
+    """Refuse to start when the disk could not hold the backup and the rewritten pages
+    (a migration's transaction may rewrite up to the whole file in its log before it
+    is saved): better said now than after minutes of work thrown away."""
+    size = path.stat().st_size
+    needed = size + size // 10 + COMPACT_SPARE_BYTES
+    free = shutil.disk_usage(path.parent).free
+    if free < needed:
+        raise UpgradeError(_(
+            "This version needs to update the records, and that needs up to {needed} MB "
+            "free on the disk; {free} MB are free. Nothing was changed. Free some space "
+            "(or move old backups elsewhere) and start again.").format(
+            needed=needed >> 20, free=free >> 20))
 
 
 class _StepClock:

@@ -216,9 +216,9 @@ def bring_up_to_date(context: AppContext) -> bool:
 
     key = vault.folder_database_key(context.data_dir)
     try:
-        if not upgrade.needs_work(context.data_dir, key):
-            return True
         names = upgrade.pending_steps(context.data_dir, key)
+        if not upgrade.needs_work(context.data_dir, key, names):
+            return True
     except UserError as error:
         show_user_error(None, error)
         return False
