@@ -124,7 +124,7 @@ def test_without_room_on_the_disk_the_folder_is_not_compacted_but_correct(old_fo
         return usage._replace(free=100 << 20)
 
     monkeypatch.setattr(upgrade.shutil, "disk_usage", nearly_full)
-    monkeypatch.setattr(upgrade, "_room_to_migrate", lambda path: None)   # room enough
+    monkeypatch.setattr(upgrade, "_room_to_migrate", lambda *args: None)   # room enough
     result = upgrade.upgrade_folder(old_folder)
     assert result.applied and result.compacted_bytes == 0
     assert "not made smaller" in result.warning and "db compact" in result.warning
@@ -335,3 +335,17 @@ def test_a_disk_too_full_to_migrate_is_said_before_anything_changes(old_folder, 
     assert upgrade.pending_steps(old_folder)[-1] == TEST_MIGRATION
     assert _rows(old_folder) == before
     assert not (old_folder / "backups").exists() or not any((old_folder / "backups").iterdir())
+
+
+def test_short_of_room_the_old_full_copies_the_policy_drops_go_first(old_folder, monkeypatch):
+    folder = old_folder / "backups"
+    folder.mkdir()
+    old_copy = _touch(folder / "before-0020_outcome_figures-20260301-080000.sqlite",
+                      dt.datetime(2026, 3, 1, 8))
+    for day in range(1, 8):
+        _touch(folder / f"daily-2026-12-0{day}.debc-backup", dt.datetime(2026, 12, day, 8))
+    real = shutil.disk_usage
+    monkeypatch.setattr(upgrade.shutil, "disk_usage", lambda path: real(path)._replace(
+        free=(1 << 20) if old_copy.exists() else real(path).free))
+    result = upgrade.upgrade_folder(old_folder)
+    assert TEST_MIGRATION in result.applied and not old_copy.exists()

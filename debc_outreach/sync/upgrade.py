@@ -157,7 +157,7 @@ def upgrade_folder(data_dir: Path, key: bytes | None = None,
             result.applied = migrations.migrate(database, Store.backup_dir_for(data_dir))
             return result
         if migrations.pending(database):
-            _room_to_migrate(path)
+            _room_to_migrate(path, Store.backup_dir_for(data_dir))
             result.applied = migrations.migrate(
                 database, Store.backup_dir_for(data_dir), report,
                 before=lambda names: _pre_migration_backup(database, data_dir, names, report,
@@ -173,13 +173,18 @@ def upgrade_folder(data_dir: Path, key: bytes | None = None,
     return result
 
 
-def _room_to_migrate(path: Path) -> None:
+def _room_to_migrate(path: Path, backup_dir: Path) -> None:
     """Refuse to start when the disk could not hold the backup and the rewritten pages
     (a migration's transaction may rewrite up to the whole file in its log before it
-    is saved): better said now than after minutes of work thrown away."""
+    is saved): better said now than after minutes of work thrown away. Short of room,
+    the backups the keeping policy no longer keeps go first (old full copies)."""
     size = path.stat().st_size
     needed = size + size // 10 + COMPACT_SPARE_BYTES
     free = shutil.disk_usage(path.parent).free
+    if free < needed:
+        for removed in backup.prune(backup_dir):
+            log.info("old backup %s removed by the keeping policy", removed.name)
+        free = shutil.disk_usage(path.parent).free
     if free < needed:
         raise UpgradeError(_(
             "This version needs to update the records, and that needs up to {needed} MB "
