@@ -109,10 +109,16 @@ def cmd_db_restore(args: argparse.Namespace) -> int:
 
 def cmd_db_migrate(args: argparse.Namespace) -> int:
     from debc_outreach.commands import bring_up_to_date
+    from debc_outreach.storage.database import DB_FILENAME
     from debc_outreach.storage.store import ensure_writable_folder
+    from debc_outreach.sync import upgrade
 
     ensure_writable_folder(args.data_dir)
-    done = bring_up_to_date(args, unlock_if_protected(args))
+    key = unlock_if_protected(args)
+    if (args.data_dir / DB_FILENAME).exists():
+        done = bring_up_to_date(args, key)
+    else:                                   # a new folder: its database, nothing to keep
+        done = upgrade.upgrade_folder(args.data_dir, key).applied
     if done:
         print(_("Applied {n} migration(s): {names}").format(n=len(done), names=", ".join(done)))
     else:

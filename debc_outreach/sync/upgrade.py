@@ -139,13 +139,14 @@ def upgrade_folder(data_dir: Path, key: bytes | None = None,
                    progress: Progress | None = None) -> UpgradeResult:
     """Back up, migrate, verify and compact the folder (see the module's docstring).
 
-    `key`: the database key of a protected folder (signed in first). Nothing to do
-    gives an empty result. Raises UpgradeError when the migrated folder does not
-    verify: the backup taken before stays, and the error says how to restore it.
+    `key`: the database key of a protected folder (signed in first). A folder without
+    a database gets a new one; nothing to do gives an empty result. Raises UpgradeError
+    when the migrated folder does not verify: the backup taken before stays, and the
+    error says how to restore it.
     """
     result = UpgradeResult()
     path = data_dir / DB_FILENAME
-    if not path.exists() or _needs_encrypting_first(path, key):
+    if _needs_encrypting_first(path, key):
         return result
     remove_unfinished_compaction(data_dir)
     report = _StepClock(progress, result.seconds)
