@@ -106,8 +106,13 @@ def test_the_backup_from_the_old_schema_restores_into_the_new_one(old_folder, tm
 
 def test_the_freed_pages_are_given_back_to_the_disk(old_folder, monkeypatch):
     monkeypatch.setattr(upgrade, "COMPACT_MIN_BYTES", 1 << 20)
-    result = upgrade.upgrade_folder(old_folder)
+    monkeypatch.setattr(upgrade, "PROGRESS_EVERY", 100)        # a small file
+    seen: list[tuple[str, int, int]] = []
+    result = upgrade.upgrade_folder(old_folder, progress=lambda *step: seen.append(step))
     assert result.compacted_bytes > 1 << 20            # the migration's 1.6 MB went back
+    grown = [done for step, done, total in seen if step == upgrade.STEP_COMPACT and total]
+    totals = {total for step, done, total in seen if step == upgrade.STEP_COMPACT and total}
+    assert len(grown) > 1 and grown == sorted(grown) and [grown[-1]] == list(totals)
     assert result.warning == ""
     with Store.open(old_folder) as store:
         assert upgrade.free_bytes_in_file(store.database)[0] == 0

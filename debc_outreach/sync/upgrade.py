@@ -57,6 +57,9 @@ COMPACT_MIN_SHARE = 0.10
 # Room the compacted copy must leave on the disk (besides itself).
 COMPACT_SPARE_BYTES = 256 << 20
 COMPACT_SUFFIX = ".compacting"
+# SQLite instructions between looks at the copy's size (VACUUM copies whole pages in few
+# instructions: about 150 looks per 100 MB).
+PROGRESS_EVERY = 10_000
 
 
 class UpgradeError(UserError):
@@ -298,7 +301,8 @@ def _compact_step(path: Path, key: bytes | None, report: _StepClock,
                   result: UpgradeResult) -> None:
     report(STEP_COMPACT, 0, 0)
     try:
-        result.compacted_bytes, result.warning = compact(path, key)
+        result.compacted_bytes, result.warning = compact(
+            path, key, progress=lambda done, total: report(STEP_COMPACT, done, total))
     finally:
         report.stop()
     if result.warning:
@@ -316,7 +320,8 @@ def free_bytes_in_file(database: Database) -> tuple[int, int]:
     return free * page, pages * page
 
 
-def compact(path: Path, key: bytes | None, force: bool = False) -> tuple[int, str]:
+def compact(path: Path, key: bytes | None, force: bool = False,
+            progress: Callable[[int, int], None] | None = None) -> tuple[int, str]:
     """Rewrite the database without its free pages, when worth it and there is room.
 
     The compacted copy is written beside the database (`VACUUM INTO`; an encrypted one
@@ -324,6 +329,7 @@ def compact(path: Path, key: bytes | None, force: bool = False) -> tuple[int, st
     its row counts compared, then renamed over it: a power cut leaves either file whole.
     Returns (bytes given back, warning): the warning says why it was skipped for lack of
     disk space ("" otherwise). Every other connection to the database must be closed.
+    `progress(bytes written, bytes expected)` follows the copy as it grows.
     """
     copy = path.with_name(path.name + COMPACT_SUFFIX)
     database = Database(path, key)
@@ -346,7 +352,7 @@ def compact(path: Path, key: bytes | None, force: bool = False) -> tuple[int, st
         expected = row_counts(database.conn)
         copy.unlink(missing_ok=True)
         try:
-            _write_compacted(database, copy)
+            _write_compacted(database, copy, size - free, progress)
             _fsync_file(copy)
             problems = _compacted_problems(copy, key, expected)
         except driver.Error as error:
@@ -374,12 +380,32 @@ def no_room_warning(needed: int, available: int, reclaimable: int) -> str:
         needed=needed >> 20, free=available >> 20, gain=reclaimable >> 20)
 
 
-def _write_compacted(database: Database, copy: Path) -> None:
+def _write_compacted(database: Database, copy: Path, expected: int,
+                     progress: Callable[[int, int], None] | None) -> None:
     conn = database.conn
-    if database.key is None:
-        conn.execute("VACUUM INTO ?", (str(copy),))
-        return
-    # VACUUM INTO would write SQLCipher's default cipher settings, not the folder's.
+    if progress is not None:
+        def grown() -> int:
+            try:
+                progress(min(copy.stat().st_size, expected), expected)
+            except OSError:
+                pass                         # not created yet
+            return 0                         # go on
+        conn.set_progress_handler(grown, PROGRESS_EVERY)
+    try:
+        if database.key is None:
+            conn.execute("VACUUM INTO ?", (str(copy),))
+        else:
+            _export_encrypted(database, copy)
+    finally:
+        conn.set_progress_handler(None, 0)
+    if progress is not None:
+        progress(expected, expected)
+
+
+def _export_encrypted(database: Database, copy: Path) -> None:
+    """The compacted copy of an encrypted database, in its key and cipher profile
+    (VACUUM INTO would write SQLCipher's default cipher settings, not the folder's)."""
+    conn = database.conn
     driver.attach_encrypted(conn, str(copy), "compacted", database.key,
                             database.cipher_profile)
     try:
