@@ -76,6 +76,7 @@ def test_the_backup_before_migrating_is_the_compact_log_and_each_step_reports(ol
     steps = list(dict.fromkeys(step for step, _done, _total in seen))
     assert steps == upgrade.planned_steps(pending)
     assert (TEST_MIGRATION, 8000, 8000) in seen
+    assert (upgrade.STEP_VERIFY, 1, 1) in seen
     assert result.applied == pending
     assert set(result.seconds) == set(steps)
     # The compact log backup, read back whole; no full copy of the database.
@@ -354,3 +355,13 @@ def test_short_of_room_the_old_full_copies_the_policy_drops_go_first(old_folder,
         free=(1 << 20) if old_copy.exists() else real(path).free))
     result = upgrade.upgrade_folder(old_folder)
     assert TEST_MIGRATION in result.applied and not old_copy.exists()
+
+
+def test_the_check_counts_the_events_it_has_read(old_folder, monkeypatch):
+    monkeypatch.setattr(upgrade._CountingConnection, "ROWS_PER_TICK", 50)
+    seen: list[tuple[str, int, int]] = []
+    upgrade.upgrade_folder(old_folder, progress=lambda *step: seen.append(step))
+    counted = [(done, total) for step, done, total in seen
+               if step == upgrade.STEP_VERIFY and total > 1]
+    assert [done for done, _total in counted] == [50, 100, 150, 200]
+    assert {total for _done, total in counted} == {215}       # the fixture's events

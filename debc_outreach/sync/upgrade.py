@@ -281,8 +281,10 @@ def _verify_step(database: Database, summaries: dict[Path, Summary],
                  report: Progress) -> None:
     report(STEP_VERIFY, 0, 0)
     conn = database.conn
-    problems = events.verify_chains(conn)
     newest = max(summaries, key=lambda marker: marker.stat().st_mtime)
+    expected = summaries[newest].events
+    problems = events.verify_chains(_CountingConnection(
+        conn, lambda done: report(STEP_VERIFY, min(done, expected), expected)))
     problems.extend(summary_problems(conn, summaries[newest]))
     if problems:
         log.error("migrated folder does not verify: %s", "; ".join(problems[:20]))
@@ -295,6 +297,50 @@ def _verify_step(database: Database, summaries: dict[Path, Summary],
     for marker in summaries:
         marker.unlink(missing_ok=True)
     report(STEP_VERIFY, 1, 1)
+
+
+class _CountingConnection:
+    """The connection as `events.verify_chains` sees it: the rows its queries give are
+    counted as they are read, `tick(rows so far)` every `ROWS_PER_TICK` (anything else
+    goes to the connection itself)."""
+
+    ROWS_PER_TICK = 20000
+
+    def __init__(self, conn, tick: Callable[[int], None]):
+        self._conn = conn
+        self._tick = tick
+        self._rows = 0
+
+    def execute(self, *args):
+        return _CountingCursor(self._conn.execute(*args), self)
+
+    def counted(self, rows: int) -> None:
+        before = self._rows // self.ROWS_PER_TICK
+        self._rows += rows
+        if self._rows // self.ROWS_PER_TICK != before:
+            self._tick(self._rows)
+
+    def __getattr__(self, name: str):
+        return getattr(self._conn, name)
+
+
+class _CountingCursor:
+    def __init__(self, cursor, owner: _CountingConnection):
+        self._cursor = cursor
+        self._owner = owner
+
+    def __iter__(self):
+        for row in self._cursor:
+            self._owner.counted(1)
+            yield row
+
+    def fetchmany(self, *args):
+        rows = self._cursor.fetchmany(*args)
+        self._owner.counted(len(rows))
+        return rows
+
+    def __getattr__(self, name: str):
+        return getattr(self._cursor, name)
 
 
 def _compact_step(path: Path, key: bytes | None, report: _StepClock,
