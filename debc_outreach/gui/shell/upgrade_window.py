@@ -56,8 +56,8 @@ class _Work(QRunnable):
         except Exception as error:   # noqa: BLE001 - said to the user, logged in full
             log.error("update of the data folder failed\n%s", traceback.format_exc())
             self._signals.failed.emit(_(
-                "The records could not be updated ({reason}). Nothing was changed; the "
-                "backups folder keeps a backup. Tell your coordinator.").format(
+                "The records could not be updated ({reason}). They are safe: the backups "
+                "folder keeps a backup from before the update. Tell your coordinator.").format(
                 reason=str(error) or type(error).__name__))
         else:
             self._signals.finished.emit(result)
