@@ -365,3 +365,33 @@ def test_the_check_counts_the_events_it_has_read(old_folder, monkeypatch):
                if step == upgrade.STEP_VERIFY and total > 1]
     assert [done for done, _total in counted] == [50, 100, 150, 200]
     assert {total for _done, total in counted} == {215}       # the fixture's events
+
+
+def test_a_protected_folder_is_updated_with_a_sealed_backup_and_stays_encrypted(
+        data_dir, fast_kdf, monkeypatch):
+    from debc_outreach.storage import participants, protection, trainers, vault
+    from debc_outreach.storage.encryption import is_plain_sqlite
+
+    with Store.open(data_dir) as store:
+        trainer = trainers.add_trainer(store, "Sok Dara")
+        participants.add_participant(store, "Chan Thida")
+    protection.set_up(data_dir, trainer.id, trainer.display_name, "246810")
+    key = vault.folder_database_key(data_dir)
+    opened = Database(data_dir / DB_FILENAME, key)
+    profile = opened.cipher_profile
+    opened.close()
+    monkeypatch.setattr(migrations, "MIGRATIONS",
+                        (*migrations.MIGRATIONS, migrations.Migration(TEST_MIGRATION, _rewrite)))
+    monkeypatch.setattr(upgrade, "COMPACT_MIN_BYTES", 1 << 20)
+    assert upgrade.pending_steps(data_dir, key) == [TEST_MIGRATION]
+    result = upgrade.upgrade_folder(data_dir, key)
+    assert result.applied == [TEST_MIGRATION] and result.compacted_bytes > 0
+    assert backup.read_header(result.backup).encrypted
+    assert b"Chan Thida" not in result.backup.read_bytes()
+    assert not is_plain_sqlite(data_dir / DB_FILENAME)
+    reopened = Database(data_dir / DB_FILENAME, key)
+    try:
+        assert reopened.cipher_profile == profile
+        assert check_database(reopened) == []
+    finally:
+        reopened.close()
