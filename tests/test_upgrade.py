@@ -185,7 +185,7 @@ def test_a_power_cut_during_the_migrations_leaves_the_folder_as_before(old_folde
     # The next start begins again, and finishes.
     result = upgrade.upgrade_folder(old_folder)
     assert TEST_MIGRATION in result.applied
-    assert not list((old_folder / "backups").glob(f"*{backup.UNVERIFIED}"))
+    assert not list((old_folder / "backups").glob(f"*{migrations.UNVERIFIED}"))
     assert _rows(old_folder) == before
 
 

@@ -60,7 +60,11 @@ from debc_outreach.storage import events, vault
 from debc_outreach.storage.backup import LOG_BACKUP_SUFFIX
 from debc_outreach.storage.database import DB_FILENAME, Database
 from debc_outreach.storage.events import EVENT_COLUMNS, EVENT_SCHEMA_VERSION, dumps
-from debc_outreach.storage.migrations import PRE_MIGRATION_GLOB, applied_migrations
+from debc_outreach.storage.migrations import (
+    PRE_MIGRATION_GLOB,
+    UNVERIFIED,
+    applied_migrations,
+)
 from debc_outreach.sync import codec
 
 log = logging.getLogger(__name__)
@@ -633,9 +637,6 @@ WEEKLY_KEEP = 4
 SHARE_OF_FREE_DISK = 0.10        # all automatic backups together take at most this
 MIN_FREE_AFTER = 500 << 20       # skip the backup when less would be left on the disk
 MIN_FREE_SHARE = 0.05            # (or less than this share of a small disk)
-
-
-UNVERIFIED = ".unverified"        # beside a pre-migration backup until the folder checks
 
 
 @dataclass(frozen=True)

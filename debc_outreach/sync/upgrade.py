@@ -42,7 +42,6 @@ from debc_outreach.storage import driver, events, migrations, vault
 from debc_outreach.storage.database import DB_FILENAME, Database, explain
 from debc_outreach.storage.encryption import is_plain_sqlite, row_counts
 from debc_outreach.storage.store import Store
-from debc_outreach.sync import backup
 
 log = logging.getLogger(__name__)
 
@@ -186,6 +185,8 @@ def _room_to_migrate(path: Path, backup_dir: Path) -> None:
     needed = size + size // 10 + COMPACT_SPARE_BYTES
     free = shutil.disk_usage(path.parent).free
     if free < needed:
+        from debc_outreach.sync import backup
+
         for removed in backup.prune(backup_dir):
             log.info("old backup %s removed by the keeping policy", removed.name)
         free = shutil.disk_usage(path.parent).free
@@ -225,6 +226,8 @@ class _StepClock:
 def _pre_migration_backup(database: Database, data_dir: Path, names: list[str],
                           report: Progress, result: UpgradeResult) -> None:
     """The compact backup of the folder in its old schema, read back, its summary noted."""
+    from debc_outreach.sync import backup
+
     folder = Store.backup_dir_for(data_dir)
     target = folder / migrations.pre_migration_name(names[0], backup.SUFFIX)
     secret = backup.folder_secret(data_dir)
@@ -255,7 +258,7 @@ def _unverified(data_dir: Path) -> dict[Path, Summary]:
     found: dict[Path, Summary] = {}
     if not folder.is_dir():
         return found
-    for marker in folder.glob(f"{migrations.PRE_MIGRATION_GLOB}{backup.UNVERIFIED}"):
+    for marker in folder.glob(f"{migrations.PRE_MIGRATION_GLOB}{migrations.UNVERIFIED}"):
         try:
             found[marker] = Summary.from_json(json.loads(marker.read_text(encoding="utf-8")))
         except (OSError, ValueError, KeyError, TypeError, IndexError):
@@ -288,7 +291,7 @@ def _verify_step(database: Database, summaries: dict[Path, Summary],
     problems.extend(summary_problems(conn, summaries[newest]))
     if problems:
         log.error("migrated folder does not verify: %s", "; ".join(problems[:20]))
-        kept = newest.name.removesuffix(backup.UNVERIFIED)
+        kept = newest.name.removesuffix(migrations.UNVERIFIED)
         raise UpgradeError(_(
             "The records did not pass the check after the update ({problem}). Nothing "
             "was lost: the backup made just before the update is kept as {name} in the "
