@@ -395,3 +395,13 @@ def test_a_protected_folder_is_updated_with_a_sealed_backup_and_stays_encrypted(
         assert check_database(reopened) == []
     finally:
         reopened.close()
+
+
+def test_a_compaction_that_fails_leaves_the_updated_folder_open(old_folder, monkeypatch):
+    def in_use(*args, **kwargs):
+        raise upgrade.UpgradeError("The database is in use by another program")
+
+    monkeypatch.setattr(upgrade, "compact", in_use)
+    result = upgrade.upgrade_folder(old_folder)
+    assert result.applied and "in use" in result.warning
+    assert not upgrade.needs_work(old_folder)

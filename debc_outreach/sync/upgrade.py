@@ -352,6 +352,8 @@ def _compact_step(path: Path, key: bytes | None, report: _StepClock,
     try:
         result.compacted_bytes, result.warning = compact(
             path, key, progress=lambda done, total: report(STEP_COMPACT, done, total))
+    except UserError as error:           # the folder is updated and checked: just larger
+        result.warning = str(error)
     finally:
         report.stop()
     if result.warning:
