@@ -13,13 +13,16 @@ step, each one reported to `progress(step, done, total)`:
 3. `STEP_VERIFY`: every device's hash chain verifies, and the event count and each
    device's last event equal the backup's. Then the note beside the backup goes.
    Until then, and until a daily backup is written after it, the retention policy
-   never removes that backup (`backup.Kept.pinned`); afterwards it keeps or
-   removes it like any other day's backup.
+   never removes that backup (`backup.Kept.pinned`); afterwards it keeps it as long
+   as its day is kept.
 4. `STEP_COMPACT`: the pages the migrations freed are given back to the disk
    (`VACUUM INTO` a copy beside the database, then one atomic rename), when there is
    room for that copy; otherwise skipped with a warning (the folder is correct,
    just not smaller).
 
+Before it starts, the disk must have room for the backup and for the migrations'
+log (up to the database's size): the backups the keeping policy drops go first
+(old full copies), and if that is not enough nothing is done and the user is told.
 A folder whose verification failed keeps its note: every start checks it again
 and refuses to open the folder until it passes (the backup restores it).
 """
