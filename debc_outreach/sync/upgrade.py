@@ -96,7 +96,10 @@ class Summary:
 
 
 def planned_steps(migration_names: list[str]) -> list[str]:
-    """Every step of an update that runs these migrations, in order."""
+    """Every step of an update that runs these migrations, in order (none: the check of
+    an earlier update that did not pass, again)."""
+    if not migration_names:
+        return [STEP_VERIFY]
     return [STEP_BACKUP, *migration_names, STEP_VERIFY, STEP_COMPACT]
 
 
