@@ -61,7 +61,11 @@ from debc_outreach.storage import events, field_versions, vault
 from debc_outreach.storage.backup import LOG_BACKUP_SUFFIX
 from debc_outreach.storage.database import DB_FILENAME, Database
 from debc_outreach.storage.events import EVENT_COLUMNS, EVENT_SCHEMA_VERSION, dumps
-from debc_outreach.storage.migrations import applied_migrations
+from debc_outreach.storage.migrations import (
+    PRE_MIGRATION_GLOB,
+    UNVERIFIED,
+    applied_migrations,
+)
 from debc_outreach.sync import codec
 
 log = logging.getLogger(__name__)
@@ -230,7 +234,7 @@ def _event_lines(conn, total: int, progress: Progress | None,
     done = 0
     if progress:
         progress(0, total)
-    cursor = conn.execute(f"SELECT {EVENT_COLUMNS} FROM event ORDER BY device_id, seq")
+    cursor = _wire_rows(conn)
     while rows := cursor.fetchmany(10000):
         if cancelled():
             raise _Cancelled()
@@ -249,6 +253,29 @@ def _event_lines(conn, total: int, progress: Progress | None,
     if device is not None:
         yield from writer.flush()
         yield _line(["H", device, seq, head])
+
+
+# The event table as schema 0021 stored it (text ids, hex hashes, JSON fields and base):
+# the layout the wire form (EVENT_COLUMNS) was taken from. A backup taken before the
+# migrations of a new version run reads a folder still in this layout.
+_STORED_AS_WIRE = {"device_id": "TEXT", "entity_id": "TEXT", "fields": "TEXT",
+                   "base": "TEXT", "prev_hash": "TEXT", "hash": "TEXT"}
+_WIRE_QUERY_0021 = ("SELECT device_id, seq, hlc, entity, entity_id, op, fields, base, "
+                    "schema_version, prev_hash, hash FROM event ORDER BY device_id, seq")
+
+
+def _stores_wire_form(conn) -> bool:
+    declared = {row[1]: row[2].upper() for row in conn.execute("PRAGMA table_info(event)")}
+    return all(declared.get(name) == kind for name, kind in _STORED_AS_WIRE.items())
+
+
+def _wire_rows(conn):
+    """A cursor over the log in wire form (EVENT_COLUMNS order), by device and seq, read
+    in whichever layout the folder's schema stores it: the backup before a migration
+    reads the folder in the schema of the version that wrote it."""
+    if _stores_wire_form(conn):
+        return conn.execute(_WIRE_QUERY_0021)
+    return conn.execute(f"SELECT {EVENT_COLUMNS} FROM event ORDER BY device_id, seq")
 
 
 def _payload_lines(database: Database, data_dir: Path, total: int,
@@ -523,9 +550,10 @@ def payload_lines(backup: BackupFile, key: bytes | None) -> Iterator[list]:
 
 
 def verify_backup(path: Path, key: bytes | None,
-                  cancelled: Callable[[], bool] = lambda: False) -> int | None:
+                  cancelled: Callable[[], bool] = lambda: False,
+                  heads: dict[str, tuple[int, str]] | None = None) -> int | None:
     """Read a whole backup back (checksums, seals, its end); return the events it holds
-    (None when cancelled)."""
+    (None when cancelled). `heads`, when given, receives each device's last (seq, hash)."""
     backup = read_header(path)
     events_seen = 0
     for item in payload_lines(backup, key):
@@ -533,6 +561,9 @@ def verify_backup(path: Path, key: bytes | None,
             if cancelled():
                 return None
             events_seen += len(item[1])
+        elif item[0] == "H" and heads is not None and len(item) == 4:
+            if item[2] > heads.get(item[1], (0, ""))[0]:
+                heads[item[1]] = (item[2], item[3])
         elif item[0] == "Z" and item[1].get("events") != events_seen:
             raise damaged()
     return events_seen
@@ -623,25 +654,73 @@ class Kept:
     path: Path
     day: dt.date
     size: int
+    # A backup taken before a migration, while it is still the only copy of the folder
+    # from before it: until the migrated folder was verified and a daily backup was
+    # written after it. The policy never removes it.
+    pinned: bool = False
+
+
+def _order(kept: Kept) -> tuple:
+    """Oldest first; on one day an old full copy before a log backup, a backup taken
+    before a migration before that day's daily backup."""
+    return (kept.day, kept.path.suffix == SUFFIX, kept.path.name.startswith(DAILY_PREFIX))
+
+
+def _backup_day(path: Path) -> dt.date | None:
+    """The day in an automatic backup's name: daily-2026-12-07.debc-backup, or
+    before-0022_…-20261207-093000.debc-backup (old full copies end in .sqlite)."""
+    name = path.name
+    if name.endswith(".sqlite"):
+        stem = name.removesuffix(".sqlite")
+    elif name.endswith(SUFFIX):
+        stem = name.removesuffix(SUFFIX)
+    else:
+        return None
+    try:
+        if stem.startswith(DAILY_PREFIX):
+            return dt.date.fromisoformat(stem.removeprefix(DAILY_PREFIX))
+        if is_pre_migration(path):
+            return dt.datetime.strptime(stem.rsplit("-", 2)[-2], "%Y%m%d").date()
+    except (ValueError, IndexError):
+        return None
+    return None
+
+
+def is_pre_migration(path: Path) -> bool:
+    """A backup taken before a migration (an old full copy or a log backup)."""
+    return path.match(PRE_MIGRATION_GLOB)
 
 
 def automatic_backups(folder: Path) -> list[Kept]:
-    """The automatic backups in `folder`, oldest first (old full copies included)."""
-    found = []
+    """The automatic backups in `folder`, oldest first: the daily ones and those taken
+    before a migration (old full copies of both included)."""
+    found: list[tuple[Kept, float]] = []
     if not folder.is_dir():
-        return found
-    for path in folder.glob(f"{DAILY_PREFIX}*"):
-        stem = path.name.removeprefix(DAILY_PREFIX)
-        day_text, _dot, suffix = stem.partition(".")
-        if f".{suffix}" not in (SUFFIX, ".sqlite"):
+        return []
+    for path in [*folder.glob(f"{DAILY_PREFIX}*"), *folder.glob(PRE_MIGRATION_GLOB)]:
+        day = _backup_day(path)
+        if day is None:
             continue
         try:
-            day = dt.date.fromisoformat(day_text)
-            size = path.stat().st_size
-        except (ValueError, OSError):
+            stat = path.stat()
+        except OSError:
             continue
-        found.append(Kept(path, day, size))
-    return sorted(found, key=lambda kept: (kept.day, kept.path.suffix == SUFFIX))
+        found.append((Kept(path, day, stat.st_size), stat.st_mtime))
+    newest_daily = max((mtime for kept, mtime in found
+                        if kept.path.name.startswith(DAILY_PREFIX)), default=0.0)
+    backups = []
+    for kept, mtime in found:
+        if is_pre_migration(kept.path) and (
+                mtime >= newest_daily or unverified_marker(kept.path).exists()):
+            kept = Kept(kept.path, kept.day, kept.size, pinned=True)
+        backups.append(kept)
+    return sorted(backups, key=_order)
+
+
+def unverified_marker(pre_migration: Path) -> Path:
+    """The file saying that the folder migrated after `pre_migration` was not verified
+    yet; it holds what the check compares (events and each device's head)."""
+    return pre_migration.with_name(pre_migration.name + UNVERIFIED)
 
 
 def last_backup_day(folder: Path) -> dt.date | None:
@@ -653,8 +732,12 @@ def to_keep(backups: list[Kept], free_bytes: int) -> list[Kept]:
     """What the policy keeps: the newest `DAILY_KEEP` days, and the newest backup of each
     calendar week in the `WEEKLY_KEEP` weeks before them; then the oldest of those go
     while together they take more than `SHARE_OF_FREE_DISK` of the space they and the
-    free space add up to. The newest backup is always kept."""
-    newest_first = sorted(backups, key=lambda kept: (kept.day, kept.path.suffix == SUFFIX),
+    free space add up to. The newest backup is always kept, and so is a backup taken
+    before a migration while it is pinned (`Kept.pinned`); once it is not, it stays as
+    long as its day does (beside that day's daily backup, if there is one: it is the
+    one an earlier version can restore) and counts in the share of the disk."""
+    pinned = [kept for kept in backups if kept.pinned]
+    newest_first = sorted((kept for kept in backups if not kept.pinned), key=_order,
                           reverse=True)
     daily: dict[dt.date, Kept] = {}
     for kept in newest_first:
@@ -669,12 +752,16 @@ def to_keep(backups: list[Kept], free_bytes: int) -> list[Kept]:
             week = kept.day.isocalendar()[:2]
             if since <= kept.day < oldest_daily and week not in daily_weeks:
                 weekly.setdefault(week, kept)
-    chosen = sorted([*daily.values(), *weekly.values()], key=lambda kept: kept.day,
-                    reverse=True)
-    budget = SHARE_OF_FREE_DISK * (free_bytes + sum(kept.size for kept in backups))
+    chosen = [*daily.values(), *weekly.values()]
+    days = {kept.day for kept in chosen}
+    chosen += [kept for kept in newest_first if kept not in chosen and kept.day in days
+               and is_pre_migration(kept.path)]
+    chosen.sort(key=_order, reverse=True)
+    budget = SHARE_OF_FREE_DISK * (free_bytes + sum(kept.size for kept in backups)) \
+        - sum(kept.size for kept in pinned)
     while len(chosen) > 1 and sum(kept.size for kept in chosen) > budget:
         chosen.pop()
-    return chosen
+    return sorted([*pinned, *chosen], key=_order, reverse=True)
 
 
 def prune(folder: Path) -> list[Path]:

@@ -527,7 +527,8 @@ def _prepare_full_copy(data_dir: Path, path: Path) -> Prepared:
         try:
             source.conn.backup(target.conn)
             target.configure_for_writing()
-            migrations.migrate(target, staging / "unused")
+            # The full copy being restored is itself the backup from before these.
+            migrations.migrate(target, staging / "unused", before=lambda names: None)
             _verify(target, total)
         except BaseException:
             target.close()
