@@ -386,8 +386,14 @@ def _distinct_pairs_newest_wins(conn: sqlite3.Connection) -> None:
         return
     conn.execute("DROP TABLE distinct_pair")
     _distinct_pairs(conn)
-    for table in ("field_version", "field_seen", "conflict"):
+    for table in ("field_seen", "conflict"):
         conn.execute(f"DELETE FROM {table} WHERE entity = 'distinct_pair'")
+    if conn.execute("SELECT 1 FROM sqlite_master WHERE name = 'field_version'").fetchone():
+        conn.execute("DELETE FROM field_version WHERE entity = 'distinct_pair'")
+    else:                   # a folder whose field versions were made compact since
+        from debc_outreach.storage import field_versions
+
+        field_versions.forget(conn, "distinct_pair")
     conn.execute("""
         INSERT INTO distinct_pair
         SELECT fields ->> 'first_id', fields ->> 'second_id',
@@ -632,6 +638,30 @@ def _report_visit_first_marks(conn: sqlite3.Connection) -> None:
     report_visits.create(conn)
 
 
+def _field_versions_compact(conn: sqlite3.Connection) -> None:
+    """Field versions move from one row per field to one row per record
+    (storage/field_versions.py): the same versions, read in key order so each
+    record's fields arrive together and the new rows are written in their own order."""
+    from debc_outreach.storage import field_versions
+
+    field_versions.create(conn)
+    total = conn.execute("SELECT count(*) FROM field_version").fetchone()[0]
+    codes = field_versions.Codes(conn)
+    cursor = conn.execute("SELECT entity, entity_id, field, hlc, device_id FROM field_version "
+                          "ORDER BY entity, entity_id")
+    done, batch = 0, []
+    for entity, entity_id, versions in field_versions.group(cursor):
+        batch.append(codes.encode(entity, entity_id, versions))
+        done += len(versions)
+        if len(batch) == 20000:
+            field_versions.insert(conn, batch)
+            batch.clear()
+            report_progress(done, total)
+    field_versions.insert(conn, batch)
+    report_progress(total, total)
+    conn.execute("DROP TABLE field_version")
+
+
 MIGRATIONS: tuple[Migration, ...] = (
     Migration("0001_event_log", _event_log),
     Migration("0002_trainers", _trainers),
@@ -652,6 +682,7 @@ MIGRATIONS: tuple[Migration, ...] = (
     Migration("0019_follow_ups", _follow_ups),
     Migration("0020_outcome_figures", _outcome_figures),
     Migration("0021_report_visit_first_marks", _report_visit_first_marks),
+    Migration("0022_field_versions_compact", _field_versions_compact),
 )
 
 

@@ -42,6 +42,7 @@ from __future__ import annotations
 import base64
 import datetime as dt
 import hashlib
+import itertools
 import json
 import logging
 import os
@@ -56,7 +57,7 @@ import zstandard
 
 from debc_outreach.errors import UserError
 from debc_outreach.i18n import _
-from debc_outreach.storage import events, vault
+from debc_outreach.storage import events, field_versions, vault
 from debc_outreach.storage.backup import LOG_BACKUP_SUFFIX
 from debc_outreach.storage.database import DB_FILENAME, Database
 from debc_outreach.storage.events import EVENT_COLUMNS, EVENT_SCHEMA_VERSION, dumps
@@ -88,7 +89,8 @@ LOCAL_TABLES = ("device", "sync_programme", "sync_peer", "sync_bundle_in", "sync
                 "sync_head", "sync_head_before_signing", "export_audit", "ack_seen",
                 "retention_purged", "local_preference")
 REBUILT_TABLES = ("event", "_migrations", "trainer", "participant", "participant_fts",
-                  "session", "attendance", "checklist_result", "field_version", "field_seen",
+                  "session", "attendance", "checklist_result", "record_version",
+                  "version_device", "version_entity", "field_seen",
                   "conflict", "conflict_resolution", "target", "programme_setting",
                   "issued_certificate", "distinct_pair", "report_visit", "report_visit_dirty",
                   "quiz_answer", "quiz_count", "quiz_score", "scam_tally", "follow_up")
@@ -96,9 +98,12 @@ REBUILT_TABLES = ("event", "_migrations", "trainer", "participant", "participant
 # names the retention rule removed (their events became hash-only stand-ins, so only the
 # rows keep their sex, age, village, ...). Restored over what the log rebuilds.
 _PURGED = "SELECT participant_id FROM retention_purged"
+# Their field versions travel as one row per field with device ids and field names
+# (storage/field_versions.py `rows`): the numbers the tables use are this computer's own.
+KEPT_VERSIONS = "field_version"
 KEPT_ROWS = {
     "participant": f"id IN ({_PURGED})",
-    "field_version": f"entity = 'participant' AND entity_id IN ({_PURGED})",
+    KEPT_VERSIONS: _PURGED,
     "field_seen": f"entity = 'participant' AND entity_id IN ({_PURGED})",
     "conflict": f"entity = 'participant' AND entity_id IN ({_PURGED})",
 }
@@ -168,11 +173,16 @@ def _kept_lines(conn) -> Iterator[bytes]:
     if not conn.execute("SELECT 1 FROM retention_purged LIMIT 1").fetchone():
         return
     for table, where in KEPT_ROWS.items():
-        columns = [row[1] for row in conn.execute(f"PRAGMA table_info({table})")]
-        yield _line(["K", table, columns])
-        cursor = conn.execute(f"SELECT {', '.join(columns)} FROM {table} WHERE {where}")
-        while rows := cursor.fetchmany(ROWS_PER_LINE):
-            yield _line(["R", [[_plain(value) for value in row] for row in rows]])
+        if table == KEPT_VERSIONS:
+            yield _line(["K", table, list(field_versions.COLUMNS)])
+            purged = [row[0] for row in conn.execute(where)]
+            rows = iter(field_versions.rows(conn, "participant", purged))
+        else:
+            columns = [row[1] for row in conn.execute(f"PRAGMA table_info({table})")]
+            yield _line(["K", table, columns])
+            rows = conn.execute(f"SELECT {', '.join(columns)} FROM {table} WHERE {where}")
+        while block := list(itertools.islice(rows, ROWS_PER_LINE)):
+            yield _line(["R", [[_plain(value) for value in row] for row in block]])
 
 
 def _plain(value):
