@@ -12,6 +12,7 @@ from debc_outreach.core import people
 from debc_outreach.errors import UserError
 from debc_outreach.reports import aggregates, lookup, targets
 from debc_outreach.reports.filters import ReportFilter, build_filter
+from debc_outreach.storage.projection import checklist_rows
 
 
 @pytest.fixture
@@ -161,14 +162,13 @@ def test_skills_per_module_count_results_and_people_present(programme):
 
     catalog = lookup.catalog(None)
     conn = programme.database.conn
-    session_id, person = conn.execute(
-        "SELECT c.session_id, c.participant_id FROM checklist_result c "
-        "WHERE c.state = 'achieved' LIMIT 1").fetchone()
+    session_id, person = next(cell[:2] for cell in checklist_rows.cells(conn)
+                              if cell[3] == "achieved")
     attendance.remove(programme, session_id, person, reason="checked in by mistake")
-    rows = conn.execute(
-        "SELECT c.participant_id, c.item_id, c.state FROM checklist_result c JOIN attendance a "
-        "ON a.session_id = c.session_id AND a.participant_id = c.participant_id "
-        "WHERE a.present = 1").fetchall()
+    present = set(conn.execute(
+        "SELECT session_id, participant_id FROM attendance WHERE present = 1").fetchall())
+    rows = [(person, item, state) for session, person, item, state, _hlc, _device
+            in checklist_rows.cells(conn) if (session, person) in present]
     achieved, people_by_module, assessed = defaultdict(int), defaultdict(set), defaultdict(set)
     for participant_id, item_id, state in rows:
         module = item_id.split(".")[0]

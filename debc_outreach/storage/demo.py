@@ -23,6 +23,7 @@ from debc_outreach.core import people, wg
 from debc_outreach.core.hlc import pack
 from debc_outreach.storage import catalogue, checklist, gazetteer, projection, sessions
 from debc_outreach.storage.events import GENESIS_HASH, Event, event_hash
+from debc_outreach.storage.projection import checklist_rows
 from debc_outreach.storage.projection import outcomes as outcome_records
 from debc_outreach.storage.store import Store
 
@@ -123,9 +124,7 @@ class _Writer:
             conn.executemany(
                 "INSERT INTO attendance (session_id, participant_id, present, added_hlc, "
                 "added_device) VALUES (?, ?, 1, ?, ?)", self.attendance)
-            conn.executemany(
-                "INSERT INTO checklist_result (session_id, participant_id, item_id, state, "
-                "hlc, device_id) VALUES (?, ?, ?, ?, ?, ?)", self.results)
+            checklist_rows.write(conn, self.results)
             if self.outcomes:
                 outcome_records.apply_batch(conn, [(e.as_row(), e.fields, e.base)
                                                    for e in self.outcomes])

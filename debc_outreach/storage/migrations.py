@@ -628,6 +628,39 @@ def _report_visit_first_marks(conn: sqlite3.Connection) -> None:
     report_visits.create(conn)
 
 
+def _checklist_rows_compact(conn: sqlite3.Connection) -> None:
+    """Checklist results move from one row per cell with text ids (checklist_result and
+    its index, about 340 bytes a result) to one row per person and session with local
+    numbers (storage/projection/checklist_rows.py, about 20 bytes a result)."""
+    from debc_outreach.storage.projection import checklist_rows
+
+    checklist_rows.create(conn)
+    total = conn.execute("SELECT count(*) FROM checklist_result").fetchone()[0]
+    done = 0
+    report_progress(done, total)
+    # In primary key order each (session, participant)'s results arrive together, so a
+    # batch ends between two people and every row is written once.
+    cursor = conn.execute("SELECT session_id, participant_id, item_id, state, hlc, device_id "
+                          "FROM checklist_result ORDER BY session_id, participant_id, item_id")
+    batch: list[tuple] = []
+    while rows := cursor.fetchmany(_CHECKLIST_BATCH):
+        batch += rows
+        last = batch[-1][:2]
+        cut = len(batch)
+        while cut and batch[cut - 1][:2] == last:
+            cut -= 1
+        ready, batch = (batch[:cut], batch[cut:]) if cut else ([], batch)
+        checklist_rows.write(conn, ready)
+        done += len(ready)
+        report_progress(done, total)
+    checklist_rows.write(conn, batch)
+    report_progress(total, total)
+    conn.execute("DROP TABLE checklist_result")       # and its index checklist_participant
+
+
+_CHECKLIST_BATCH = 20000
+
+
 MIGRATIONS: tuple[Migration, ...] = (
     Migration("0001_event_log", _event_log),
     Migration("0002_trainers", _trainers),
@@ -648,6 +681,7 @@ MIGRATIONS: tuple[Migration, ...] = (
     Migration("0019_follow_ups", _follow_ups),
     Migration("0020_outcome_figures", _outcome_figures),
     Migration("0021_report_visit_first_marks", _report_visit_first_marks),
+    Migration("0023_checklist_rows_compact", _checklist_rows_compact),
 )
 
 

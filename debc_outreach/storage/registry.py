@@ -10,9 +10,10 @@ import json
 from collections import defaultdict
 from dataclasses import dataclass
 
-from debc_outreach.storage import checklist, participants
+from debc_outreach.storage import participants
 from debc_outreach.storage.database import Database
 from debc_outreach.storage.participants import ACTIVE, COLUMNS, Participant, from_row
+from debc_outreach.storage.projection import checklist_rows
 
 
 @dataclass(frozen=True)
@@ -133,10 +134,7 @@ def attended(database: Database, participant_id: str) -> list[Attended]:
         f"IN ({marks}) AND s.deleted = 0 ORDER BY s.date DESC", ids).fetchall()
     out = []
     for session_id, date, village, modules in sessions:
-        achieved = [row[0] for row in database.conn.execute(
-            f"SELECT DISTINCT item_id FROM checklist_result WHERE session_id = ? AND "
-            f"participant_id IN ({marks}) AND state = ? ORDER BY item_id",
-            (session_id, *ids, checklist.ACHIEVED))]
+        achieved = sorted(checklist_rows.achieved_items(database.conn, ids, [session_id]))
         out.append(Attended(session_id, date, village, tuple(json.loads(modules)),
                             tuple(achieved)))
     return out

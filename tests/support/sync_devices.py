@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 from pathlib import Path
 
+from debc_outreach.storage.projection import checklist_rows
 from debc_outreach.storage.store import Store
 from debc_outreach.sync import export, importer, trust
 
@@ -57,9 +58,11 @@ def projection_snapshot(store: Store) -> dict:
     """Every synced table's rows (what a user sees), for convergence checks."""
     conn = store.database.conn
     snapshot = {}
-    for table in ("trainer", "participant", "session", "attendance", "checklist_result",
-                  "field_version", "conflict", "conflict_resolution"):
+    for table in ("trainer", "participant", "session", "attendance", "field_version",
+                  "conflict", "conflict_resolution"):
         exists = conn.execute("SELECT 1 FROM sqlite_master WHERE name = ?", (table,)).fetchone()
         if exists:
             snapshot[table] = sorted(map(tuple, conn.execute(f"SELECT * FROM {table}")))
+    # Checklist rows hold numbers local to each computer: compare the cells they stand for.
+    snapshot["checklist"] = checklist_rows.cells(conn)
     return snapshot

@@ -1,0 +1,252 @@
+"""How checklist results are stored: one compact row per (participant, session).
+
+A national programme holds millions of results. One row per cell, with the
+session, person, item and device as text ids and an index beside it, took
+about 340 bytes a result; a person's results in one session share one row
+here instead, at about 20 bytes a result:
+
+- `participant`: the record id as its 16 bytes when it is a UUID written the
+  usual way (every id the app makes), else the id text itself;
+- `session`: a small local number for the session id (`checklist_session_key`);
+- `achieved`, `not_yet`, `not_assessed`: one character per item in that state,
+  the item's local number (`checklist_item_key`) as a code point;
+- `stamps`: per result, in the order of those three texts, the local number of
+  the device that set it (`checklist_device_key`) and its HLC: what
+  last-writer-wins compares (HLC, then device id text) when a later tick arrives.
+
+The numbers are local to this computer, like every projection: bundles,
+hub deltas and backups carry the events, never these rows.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import struct
+import uuid
+from collections.abc import Iterable, Iterator
+
+ACHIEVED, NOT_YET, NOT_ASSESSED = "achieved", "not_yet", "not_assessed"
+STATE_COLUMNS: tuple[str, ...] = (ACHIEVED, NOT_YET, NOT_ASSESSED)
+SESSION_KEYS, ITEM_KEYS, DEVICE_KEYS = ("checklist_session_key", "checklist_item_key",
+                                        "checklist_device_key")
+TABLES: tuple[str, ...] = ("checklist_row", SESSION_KEYS, ITEM_KEYS, DEVICE_KEYS)
+
+_STAMP = struct.Struct(">Iq")            # device key, HLC
+_CHUNK = 400                             # (participant, session) pairs per lookup
+_SURROGATES = 0xD800                     # code points a text cannot hold start here
+
+# The primary key serves the skills walk (reports/scan.py: every row in person
+# order) and lookups of one person's sessions (certificates, a person's history).
+# `checklist_row_session` serves the session grid (storage/checklist.results):
+# one session's rows.
+DDL = f"""
+    CREATE TABLE checklist_row (
+        participant BLOB NOT NULL,
+        session INTEGER NOT NULL,
+        achieved TEXT NOT NULL,
+        not_yet TEXT NOT NULL,
+        not_assessed TEXT NOT NULL,
+        stamps BLOB NOT NULL,
+        PRIMARY KEY (participant, session)
+    ) WITHOUT ROWID;
+    CREATE INDEX checklist_row_session ON checklist_row (session);
+    CREATE TABLE {SESSION_KEYS} (key INTEGER PRIMARY KEY, id TEXT NOT NULL UNIQUE);
+    CREATE TABLE {ITEM_KEYS} (key INTEGER PRIMARY KEY, id TEXT NOT NULL UNIQUE);
+    CREATE TABLE {DEVICE_KEYS} (key INTEGER PRIMARY KEY, id TEXT NOT NULL UNIQUE);
+"""
+
+Cell = tuple[str, str, str, str, int, str]   # session, participant, item, state, HLC, device
+
+
+def create(conn: sqlite3.Connection) -> None:
+    for statement in DDL.split(";"):
+        if statement.strip():
+            conn.execute(statement)
+
+
+# --- keys ------------------------------------------------------------------------------
+
+def participant_key(participant_id: str) -> bytes | str:
+    """The stored form of a record id: 16 bytes for a UUID in its usual spelling."""
+    if len(participant_id) == 36:
+        try:
+            parsed = uuid.UUID(participant_id)
+        except ValueError:
+            return participant_id
+        if str(parsed) == participant_id:
+            return parsed.bytes
+    return participant_id
+
+
+def participant_id(key: bytes | str) -> str:
+    if isinstance(key, bytes):
+        text = key.hex()
+        return f"{text[:8]}-{text[8:12]}-{text[12:16]}-{text[16:20]}-{text[20:]}"
+    return key
+
+
+def item_char(key: int) -> str:
+    return chr(key if key < _SURROGATES else key + 0x800)
+
+
+def item_key(char: str) -> int:
+    point = ord(char)
+    return point if point < _SURROGATES else point - 0x800
+
+
+def keys(conn: sqlite3.Connection, table: str, names: Iterable[str],
+         create_missing: bool = False) -> dict[str, int]:
+    """Local numbers of `names` in a key table (`table` is one of the three above)."""
+    wanted = list(dict.fromkeys(names))
+    found: dict[str, int] = {}
+    for start in range(0, len(wanted), _CHUNK):
+        part = wanted[start:start + _CHUNK]
+        marks = ", ".join("?" * len(part))
+        found.update(conn.execute(f"SELECT id, key FROM {table} WHERE id IN ({marks})", part))
+    missing = [name for name in wanted if name not in found]
+    if missing and create_missing:
+        conn.executemany(f"INSERT INTO {table} (id) VALUES (?)", [(name,) for name in missing])
+        found.update(keys(conn, table, missing))
+    return found
+
+
+def names(conn: sqlite3.Connection, table: str) -> dict[int, str]:
+    """Every local number of a key table and its id (items and devices are few)."""
+    return dict(conn.execute(f"SELECT key, id FROM {table}"))
+
+
+# --- one row ---------------------------------------------------------------------------
+
+def decode(achieved: str, not_yet: str, not_assessed: str,
+           stamps: bytes) -> Iterator[tuple[int, str, int, int]]:
+    """(item key, state, HLC, device key) of every result of one row."""
+    marks = [(char, state) for state, text in zip(STATE_COLUMNS, (achieved, not_yet,
+                                                                  not_assessed), strict=True)
+             for char in text]
+    for (char, state), (device, hlc) in zip(marks, _STAMP.iter_unpack(stamps), strict=True):
+        yield item_key(char), state, hlc, device
+
+
+def encode(cells: dict[int, tuple[str, int, int]]) -> tuple[str, str, str, bytes]:
+    """The columns of one row from {item key: (state, HLC, device key)}."""
+    texts: dict[str, list[str]] = {state: [] for state in STATE_COLUMNS}
+    stamps: dict[str, list[bytes]] = {state: [] for state in STATE_COLUMNS}
+    for item in sorted(cells):
+        state, hlc, device = cells[item]
+        texts[state].append(item_char(item))
+        stamps[state].append(_STAMP.pack(device, hlc))
+    return (*("".join(texts[state]) for state in STATE_COLUMNS),
+            b"".join(b"".join(stamps[state]) for state in STATE_COLUMNS))
+
+
+# --- writing ---------------------------------------------------------------------------
+
+_UPSERT = ("INSERT INTO checklist_row (participant, session, achieved, not_yet, not_assessed, "
+           "stamps) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (participant, session) DO UPDATE SET "
+           "achieved = excluded.achieved, not_yet = excluded.not_yet, "
+           "not_assessed = excluded.not_assessed, stamps = excluded.stamps")
+
+
+def write(conn: sqlite3.Connection, cells: Iterable[Cell]) -> None:
+    """Store results; per (session, participant, item) the last writer wins: the
+    higher HLC, then the higher device id, whatever the order they come in."""
+    newest: dict[tuple[str, str], dict[str, tuple[str, int, str]]] = {}
+    for session_id, person_id, item_id, state, hlc, device_id in cells:
+        row = newest.setdefault((person_id, session_id), {})
+        held = row.get(item_id)
+        if held is None or (hlc, device_id) > held[1:]:
+            row[item_id] = (state, hlc, device_id)
+    if not newest:
+        return
+    session_keys = keys(conn, SESSION_KEYS, (session for _p, session in newest), True)
+    item_keys = keys(conn, ITEM_KEYS, (item for row in newest.values() for item in row), True)
+    device_keys = keys(conn, DEVICE_KEYS, (cell[2] for row in newest.values()
+                                           for cell in row.values()), True)
+    incoming = {(participant_key(person), session_keys[session]): row
+                for (person, session), row in newest.items()}
+    stored = _stored_rows(conn, list(incoming))
+    device_ids = names(conn, DEVICE_KEYS) if stored else {}
+    changed = []
+    for key, row in incoming.items():
+        merged = stored.get(key, {})
+        before = dict(merged)
+        for item_id, (state, hlc, device_id) in row.items():
+            item = item_keys[item_id]
+            held = merged.get(item)
+            if held is None or (hlc, device_id) > (held[1], device_ids[held[2]]):
+                merged[item] = (state, hlc, device_keys[device_id])
+        if merged != before:
+            changed.append((*key, *encode(merged)))
+    conn.executemany(_UPSERT, changed)
+
+
+def _stored_rows(conn: sqlite3.Connection, row_keys: list[tuple[bytes | str, int]]
+                 ) -> dict[tuple[bytes | str, int], dict[int, tuple[str, int, int]]]:
+    stored = {}
+    for start in range(0, len(row_keys), _CHUNK):
+        part = row_keys[start:start + _CHUNK]
+        marks = ", ".join("(?, ?)" for _ in part)
+        for person, session, *columns in conn.execute(
+                f"SELECT participant, session, achieved, not_yet, not_assessed, stamps "
+                f"FROM checklist_row WHERE (participant, session) IN (VALUES {marks})",
+                [value for key in part for value in key]):
+            stored[(person, session)] = {item: (state, hlc, device)
+                                         for item, state, hlc, device in decode(*columns)}
+    return stored
+
+
+# --- reading ---------------------------------------------------------------------------
+
+def session_results(conn: sqlite3.Connection, session_id: str) -> dict[tuple[str, str], str]:
+    """{(participant id, item id): state} for one session."""
+    session = keys(conn, SESSION_KEYS, [session_id]).get(session_id)
+    if session is None:
+        return {}
+    items = names(conn, ITEM_KEYS)
+    out = {}
+    for person, *texts in conn.execute(
+            "SELECT participant, achieved, not_yet, not_assessed FROM checklist_row "
+            "WHERE session = ?", (session,)):
+        person_id = participant_id(person)
+        for state, text in zip(STATE_COLUMNS, texts, strict=True):
+            for char in text:
+                out[(person_id, items[item_key(char)])] = state
+    return out
+
+
+def achieved_items(conn: sqlite3.Connection, participant_ids: list[str],
+                   session_ids: list[str]) -> set[str]:
+    """Item ids any of `participant_ids` achieved in any of `session_ids`."""
+    sessions = list(keys(conn, SESSION_KEYS, session_ids).values())
+    if not sessions or not participant_ids:
+        return set()
+    items = names(conn, ITEM_KEYS)
+    people = [participant_key(person) for person in participant_ids]
+    achieved: set[str] = set()
+    for start in range(0, len(sessions), _CHUNK):
+        part = sessions[start:start + _CHUNK]
+        rows = conn.execute(
+            f"SELECT achieved FROM checklist_row WHERE participant IN "
+            f"({', '.join('?' * len(people))}) AND session IN ({', '.join('?' * len(part))})",
+            (*people, *part))
+        achieved.update(items[item_key(char)] for (text,) in rows for char in text)
+    return achieved
+
+
+def recorded_items(conn: sqlite3.Connection) -> set[str]:
+    """Every item id a result was recorded against (a key exists only with a result)."""
+    return {row[0] for row in conn.execute(f"SELECT id FROM {ITEM_KEYS}")}
+
+
+def cells(conn: sqlite3.Connection) -> list[Cell]:
+    """Every result as (session, participant, item, state, HLC, device), sorted: for
+    checks and tests that compare two folders cell by cell."""
+    sessions, items, devices = (names(conn, table)
+                                for table in (SESSION_KEYS, ITEM_KEYS, DEVICE_KEYS))
+    out = [(sessions[session], participant_id(person), items[item], state, hlc, devices[device])
+           for person, session, *columns in conn.execute(
+               "SELECT participant, session, achieved, not_yet, not_assessed, stamps "
+               "FROM checklist_row")
+           for item, state, hlc, device in decode(*columns)]
+    out.sort()
+    return out
