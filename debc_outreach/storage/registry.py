@@ -132,12 +132,11 @@ def attended(database: Database, participant_id: str) -> list[Attended]:
         f"SELECT DISTINCT s.id, s.date, s.village_code, s.modules FROM attendance a "
         f"JOIN session s ON s.id = a.session_id WHERE a.present = 1 AND a.participant_id "
         f"IN ({marks}) AND s.deleted = 0 ORDER BY s.date DESC", ids).fetchall()
-    out = []
-    for session_id, date, village, modules in sessions:
-        achieved = sorted(checklist_rows.achieved_items(database.conn, ids, [session_id]))
-        out.append(Attended(session_id, date, village, tuple(json.loads(modules)),
-                            tuple(achieved)))
-    return out
+    achieved = checklist_rows.achieved_by_session(database.conn, ids,
+                                                  [row[0] for row in sessions])
+    return [Attended(session_id, date, village, tuple(json.loads(modules)),
+                     tuple(sorted(achieved.get(session_id, ()))))
+            for session_id, date, village, modules in sessions]
 
 
 def merged_into_this(database: Database, participant_id: str) -> list[Participant]:

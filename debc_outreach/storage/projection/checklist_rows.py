@@ -199,38 +199,54 @@ def _stored_rows(conn: sqlite3.Connection, row_keys: list[tuple[bytes | str, int
 
 def session_results(conn: sqlite3.Connection, session_id: str) -> dict[tuple[str, str], str]:
     """{(participant id, item id): state} for one session."""
-    session = keys(conn, SESSION_KEYS, [session_id]).get(session_id)
-    if session is None:
-        return {}
-    items = names(conn, ITEM_KEYS)
+    rows = conn.execute(
+        f"SELECT r.participant, r.achieved, r.not_yet, r.not_assessed FROM {SESSION_KEYS} k "
+        f"JOIN checklist_row r ON r.session = k.key WHERE k.id = ?", (session_id,)).fetchall()
+    items = _item_ids(conn, {char for row in rows for text in row[1:] for char in text})
     out = {}
-    for person, *texts in conn.execute(
-            "SELECT participant, achieved, not_yet, not_assessed FROM checklist_row "
-            "WHERE session = ?", (session,)):
+    for person, *texts in rows:
         person_id = participant_id(person)
         for state, text in zip(STATE_COLUMNS, texts, strict=True):
             for char in text:
-                out[(person_id, items[item_key(char)])] = state
+                out[(person_id, items[char])] = state
     return out
 
 
 def achieved_items(conn: sqlite3.Connection, participant_ids: list[str],
                    session_ids: list[str]) -> set[str]:
     """Item ids any of `participant_ids` achieved in any of `session_ids`."""
-    sessions = list(keys(conn, SESSION_KEYS, session_ids).values())
-    if not sessions or not participant_ids:
-        return set()
-    items = names(conn, ITEM_KEYS)
+    return set().union(*achieved_by_session(conn, participant_ids, session_ids).values())
+
+
+def achieved_by_session(conn: sqlite3.Connection, participant_ids: list[str],
+                        session_ids: list[str]) -> dict[str, set[str]]:
+    """{session id: item ids any of `participant_ids` achieved there} (sessions with
+    none are left out)."""
     people = [participant_key(person) for person in participant_ids]
-    achieved: set[str] = set()
-    for start in range(0, len(sessions), _CHUNK):
-        part = sessions[start:start + _CHUNK]
+    if not people or not session_ids:
+        return {}
+    chars: dict[str, set[str]] = {}
+    for start in range(0, len(session_ids), _CHUNK):
+        part = session_ids[start:start + _CHUNK]
         rows = conn.execute(
-            f"SELECT achieved FROM checklist_row WHERE participant IN "
-            f"({', '.join('?' * len(people))}) AND session IN ({', '.join('?' * len(part))})",
+            f"SELECT k.id, r.achieved FROM {SESSION_KEYS} k JOIN checklist_row r "
+            f"ON r.session = k.key AND r.participant IN ({', '.join('?' * len(people))}) "
+            f"WHERE k.id IN ({', '.join('?' * len(part))}) AND r.achieved != ''",
             (*people, *part))
-        achieved.update(items[item_key(char)] for (text,) in rows for char in text)
-    return achieved
+        for session_id, text in rows:
+            chars.setdefault(session_id, set()).update(text)
+    items = _item_ids(conn, set().union(*chars.values()))
+    return {session_id: {items[char] for char in found} for session_id, found in chars.items()}
+
+
+def _item_ids(conn: sqlite3.Connection, chars: set[str]) -> dict[str, str]:
+    """{stored item character: item id} for `chars`."""
+    if not chars:
+        return {}
+    found = [item_key(char) for char in chars]
+    return {item_char(key): item for key, item in conn.execute(
+        f"SELECT key, id FROM {ITEM_KEYS} WHERE key IN ({', '.join('?' * len(found))})",
+        found)}
 
 
 def recorded_items(conn: sqlite3.Connection) -> set[str]:
