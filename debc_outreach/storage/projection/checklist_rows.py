@@ -24,6 +24,7 @@ import sqlite3
 import struct
 import uuid
 from collections.abc import Iterable, Iterator
+from itertools import repeat
 
 ACHIEVED, NOT_YET, NOT_ASSESSED = "achieved", "not_yet", "not_assessed"
 STATE_COLUMNS: tuple[str, ...] = (ACHIEVED, NOT_YET, NOT_ASSESSED)
@@ -36,9 +37,10 @@ _CHUNK = 400                             # (participant, session) pairs per look
 _SURROGATES = 0xD800                     # code points a text cannot hold start here
 
 # The primary key serves the skills walk (reports/scan.py: every row in person
-# order) and lookups of one person's sessions (certificates, a person's history).
-# `checklist_row_session` serves the session grid (storage/checklist.results):
-# one session's rows.
+# order), a person's sessions (certificates, a person's history: one range) and
+# the writes. `checklist_row_session` serves the session grid
+# (storage/checklist.results): one session's rows, states included, so the grid
+# reads one range of the index and no row.
 DDL = f"""
     CREATE TABLE checklist_row (
         participant BLOB NOT NULL,
@@ -49,7 +51,8 @@ DDL = f"""
         stamps BLOB NOT NULL,
         PRIMARY KEY (participant, session)
     ) WITHOUT ROWID;
-    CREATE INDEX checklist_row_session ON checklist_row (session);
+    CREATE INDEX checklist_row_session ON checklist_row (session, achieved, not_yet,
+                                                         not_assessed);
     CREATE TABLE {SESSION_KEYS} (key INTEGER PRIMARY KEY, id TEXT NOT NULL UNIQUE);
     CREATE TABLE {ITEM_KEYS} (key INTEGER PRIMARY KEY, id TEXT NOT NULL UNIQUE);
     CREATE TABLE {DEVICE_KEYS} (key INTEGER PRIMARY KEY, id TEXT NOT NULL UNIQUE);
@@ -79,7 +82,7 @@ def participant_key(participant_id: str) -> bytes | str:
 
 
 def participant_id(key: bytes | str) -> str:
-    if isinstance(key, bytes):
+    if key.__class__ is bytes:
         text = key.hex()
         return f"{text[:8]}-{text[8:12]}-{text[12:16]}-{text[16:20]}-{text[20:]}"
     return key
@@ -202,13 +205,13 @@ def session_results(conn: sqlite3.Connection, session_id: str) -> dict[tuple[str
     rows = conn.execute(
         f"SELECT r.participant, r.achieved, r.not_yet, r.not_assessed FROM {SESSION_KEYS} k "
         f"JOIN checklist_row r ON r.session = k.key WHERE k.id = ?", (session_id,)).fetchall()
-    items = _item_ids(conn, {char for row in rows for text in row[1:] for char in text})
-    out = {}
+    items = _item_ids(conn, set("".join(text for row in rows for text in row[1:])))
+    item_of = items.__getitem__
+    out: dict[tuple[str, str], str] = {}
     for person, *texts in rows:
         person_id = participant_id(person)
         for state, text in zip(STATE_COLUMNS, texts, strict=True):
-            for char in text:
-                out[(person_id, items[char])] = state
+            out.update(zip(zip(repeat(person_id), map(item_of, text)), repeat(state)))
     return out
 
 
@@ -222,18 +225,18 @@ def achieved_by_session(conn: sqlite3.Connection, participant_ids: list[str],
                         session_ids: list[str]) -> dict[str, set[str]]:
     """{session id: item ids any of `participant_ids` achieved there} (sessions with
     none are left out)."""
-    people = [participant_key(person) for person in participant_ids]
-    if not people or not session_ids:
+    wanted = set(session_ids)
+    if not participant_ids or not wanted:
         return {}
+    people = [participant_key(person) for person in participant_ids]
+    # Each person's rows are one range of the primary key: read them all and keep
+    # the sessions asked for (a person attends a few dozen sessions at most).
     chars: dict[str, set[str]] = {}
-    for start in range(0, len(session_ids), _CHUNK):
-        part = session_ids[start:start + _CHUNK]
-        rows = conn.execute(
-            f"SELECT k.id, r.achieved FROM {SESSION_KEYS} k JOIN checklist_row r "
-            f"ON r.session = k.key AND r.participant IN ({', '.join('?' * len(people))}) "
-            f"WHERE k.id IN ({', '.join('?' * len(part))}) AND r.achieved != ''",
-            (*people, *part))
-        for session_id, text in rows:
+    for session_id, text in conn.execute(
+            f"SELECT k.id, r.achieved FROM checklist_row r JOIN {SESSION_KEYS} k "
+            f"ON k.key = r.session WHERE r.participant IN ({', '.join('?' * len(people))}) "
+            f"AND r.achieved != ''", people):
+        if session_id in wanted:
             chars.setdefault(session_id, set()).update(text)
     items = _item_ids(conn, set().union(*chars.values()))
     return {session_id: {items[char] for char in found} for session_id, found in chars.items()}
