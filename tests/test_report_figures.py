@@ -182,6 +182,51 @@ def test_skills_per_module_count_results_and_people_present(programme):
         m: (achieved[m], len(people_by_module[m]), len(assessed[m])) for m in assessed}
 
 
+def _skills_recount(database, filt: ReportFilter) -> dict:
+    """Skills per module counted from every cell, with the filter applied by hand."""
+    conn = database.conn
+    sessions = {row[0]: row for row in conn.execute(
+        "SELECT id, date, village_code FROM session WHERE deleted = 0")}
+    present = {(row[0], row[1]): row[2] for row in conn.execute(
+        "SELECT session_id, participant_id, added_device FROM attendance WHERE present = 1")}
+    achieved, people_by_module, assessed = defaultdict(int), defaultdict(set), defaultdict(set)
+    for session, person, item, state, _hlc, _device in checklist_rows.cells(conn):
+        held = sessions.get(session)
+        if held is None or (session, person) not in present:
+            continue
+        if filt.date_from and held[1] < filt.date_from:
+            continue
+        if filt.province and not held[2].startswith(filt.province):
+            continue
+        if filt.device_id and present[(session, person)] != filt.device_id:
+            continue
+        module = item.split(".")[0]
+        if state == "achieved":
+            achieved[module] += 1
+            people_by_module[module].add(person)
+        if state != "not_assessed":
+            assessed[module].add(person)
+    return {m: (achieved[m], len(people_by_module[m]), len(assessed[m])) for m in assessed}
+
+
+def test_skills_per_module_follow_the_date_place_and_device_filters(programme):
+    catalog = lookup.catalog(None)
+    conn = programme.database.conn
+    device = conn.execute("SELECT added_device FROM attendance GROUP BY added_device "
+                          "ORDER BY count(*) DESC").fetchone()[0]
+    middle = conn.execute("SELECT date FROM session ORDER BY date LIMIT 1 OFFSET "
+                          "(SELECT count(*) / 2 FROM session)").fetchone()[0]
+    province = conn.execute("SELECT substr(village_code, 1, 2) FROM session "
+                            "WHERE village_code != '' LIMIT 1").fetchone()[0]
+    for filt in (ReportFilter(date_from=middle), ReportFilter(province=province),
+                 ReportFilter(device_id=device), ReportFilter(device_id=device,
+                                                              date_from=middle)):
+        got = aggregates.skills_by_module(programme.database, filt, list(catalog.items))
+        expected = _skills_recount(programme.database, filt)
+        assert expected, filt
+        assert {m.slug: (m.achieved, m.people, m.assessed) for m in got} == expected, filt
+
+
 def test_named_periods_cover_whole_months_and_quarters():
     from debc_outreach.reports.periods import period_range
 

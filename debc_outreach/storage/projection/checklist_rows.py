@@ -168,7 +168,8 @@ def write(conn: sqlite3.Connection, cells: Iterable[Cell]) -> None:
     incoming = {(participant_key(person), session_keys[session]): row
                 for (person, session), row in newest.items()}
     stored = _stored_rows(conn, list(incoming))
-    device_ids = names(conn, DEVICE_KEYS) if stored else {}
+    device_ids = _device_ids(conn, {cell[2] for row in stored.values()
+                                    for cell in row.values()})
     changed = []
     for key, row in incoming.items():
         merged = stored.get(key, {})
@@ -181,6 +182,17 @@ def write(conn: sqlite3.Connection, cells: Iterable[Cell]) -> None:
         if merged != before:
             changed.append((*key, *encode(merged)))
     conn.executemany(_UPSERT, changed)
+
+
+def _device_ids(conn: sqlite3.Connection, device_keys: set[int]) -> dict[int, str]:
+    """{local number: device id} of the devices that set the results already stored."""
+    found: dict[int, str] = {}
+    wanted = list(device_keys)
+    for start in range(0, len(wanted), _CHUNK):
+        part = wanted[start:start + _CHUNK]
+        found.update(conn.execute(f"SELECT key, id FROM {DEVICE_KEYS} WHERE key IN "
+                                  f"({', '.join('?' * len(part))})", part))
+    return found
 
 
 def _stored_rows(conn: sqlite3.Connection, row_keys: list[tuple[bytes | str, int]]
