@@ -11,11 +11,14 @@ programme made by an earlier build, e.g. `debc-outreach demo-data`) and, in one 
    checking both give the same answer: the skills walk behind the reports and the
    dashboard (skills per module over every result), the session grid of
    `--sample` sessions, a person's history (items achieved per session) of
-   `--sample` people, and the item ids results were recorded against (content
-   import); ratios new / old (below 1 is faster);
+   `--sample` people, the item ids results were recorded against (content
+   import), and a sync import of the ticks of `--import-sessions` sessions into
+   empty tables in memory (applied twice: fresh, then all already there);
+   ratios new / old (below 1 is faster);
 5. drops the old table and records the migration, as `Store.open` would.
 
     .venv/bin/python bench/bench_checklist_rows.py DATA_DIR [--runs N] [--sample N]
+                                                   [--import-sessions N]
 
 The folder is changed in place: run it on a copy.
 """
@@ -126,6 +129,63 @@ def _new_history(conn, person: str, session_ids: list[str]) -> list[set[str]]:
     return [achieved.get(session_id, set()) for session_id in session_ids]
 
 
+_OLD_UPSERT = ("INSERT INTO checklist_result VALUES (?, ?, ?, ?, ?, ?) "
+               "ON CONFLICT (session_id, participant_id, item_id) DO UPDATE SET "
+               "state = excluded.state, hlc = excluded.hlc, device_id = excluded.device_id "
+               "WHERE (excluded.hlc, excluded.device_id) > (checklist_result.hlc, "
+               "checklist_result.device_id)")
+_OLD_TABLE = ("CREATE TABLE checklist_result (session_id TEXT NOT NULL, participant_id TEXT "
+              "NOT NULL, item_id TEXT NOT NULL, state TEXT NOT NULL, hlc INTEGER NOT NULL, "
+              "device_id TEXT NOT NULL, PRIMARY KEY (session_id, participant_id, item_id)) "
+              "WITHOUT ROWID; CREATE INDEX checklist_participant ON checklist_result "
+              "(participant_id, state)")
+
+
+def _ticks(conn, sessions: int) -> list[tuple]:
+    """The ticks behind the results of `sessions` sessions, as batch applier items:
+    one event per (session, item, state, HLC, device), listing its participants."""
+    from debc_outreach.storage.events import Event
+
+    grouped: dict[tuple, list[str]] = {}
+    for session_id, person, item, state, hlc, device in conn.execute(
+            "SELECT session_id, participant_id, item_id, state, hlc, device_id FROM "
+            "checklist_result WHERE session_id IN (SELECT DISTINCT session_id FROM "
+            "checklist_result LIMIT ?)", (sessions,)):
+        grouped.setdefault((session_id, item, state, hlc, device), []).append(person)
+    events = [Event(device, 1, hlc, "checklist", session_id, "set",
+                    {"participant_ids": people, "item_id": item, "state": state})
+              for (session_id, item, state, hlc, device), people in grouped.items()]
+    return [(event.as_row(), event.fields, event.base) for event in events]
+
+
+def _import_old(ticks: list[tuple]) -> int:
+    """Apply `ticks` twice (a fresh import, then the same again) the old way; the
+    number of results held."""
+    from debc_outreach.storage.events import DEVICE_ID, ENTITY_ID, HLC
+
+    conn = sqlite3.connect(":memory:")
+    conn.executescript(_OLD_TABLE)
+    for _again in range(2):
+        for first in range(0, len(ticks), 10000):
+            cells = [(row[ENTITY_ID], person, fields["item_id"], fields["state"], row[HLC],
+                      row[DEVICE_ID]) for row, fields, _base in ticks[first:first + 10000]
+                     for person in fields["participant_ids"]]
+            conn.executemany(_OLD_UPSERT, cells)
+    return conn.execute("SELECT count(*) FROM checklist_result").fetchone()[0]
+
+
+def _import_new(ticks: list[tuple]) -> int:
+    from debc_outreach.storage.projection import checklist, checklist_rows
+
+    conn = sqlite3.connect(":memory:")
+    checklist_rows.create(conn)
+    for _again in range(2):
+        for first in range(0, len(ticks), 10000):
+            checklist.apply_batch(conn, ticks[first:first + 10000])
+    return conn.execute("SELECT sum(length(achieved) + length(not_yet) + "
+                        "length(not_assessed)) FROM checklist_row").fetchone()[0]
+
+
 def _timed(function):
     start = time.perf_counter()
     answer = function()
@@ -137,6 +197,8 @@ def main() -> None:
     parser.add_argument("data_dir", type=Path)
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--sample", type=int, default=200)
+    parser.add_argument("--import-sessions", type=int, default=1000,
+                        help="sessions whose ticks the import case applies")
     args = parser.parse_args()
 
     from debc_outreach.reports import scan
@@ -202,6 +264,10 @@ def main() -> None:
                 "SELECT DISTINCT item_id FROM checklist_result")},
             lambda: checklist_rows.recorded_items(conn)),
     }
+    ticks = _ticks(conn, args.import_sessions)
+    imported = sum(len(fields["participant_ids"]) for _row, fields, _base in ticks)
+    import_name = f"sync import: {imported:,} results twice"
+    cases[import_name] = (lambda: _import_old(ticks), lambda: _import_new(ticks))
     times: dict[str, tuple[list[float], list[float]]] = {name: ([], []) for name in cases}
     for _run in range(args.runs):
         for name, (old, new) in cases.items():

@@ -3,6 +3,7 @@
 import random
 import uuid
 
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -30,9 +31,16 @@ def test_any_other_id_is_kept_as_its_text(text):
         == text.upper()
 
 
-def test_an_upper_case_uuid_keeps_its_spelling():
-    text = str(uuid.UUID(int=0xABCDEF)).upper()
+@pytest.mark.parametrize("text", [
+    "0B6C1F8E-3D2A-4C55-9E61-7A8B9C0D1E2F",        # upper case
+    "0b6c1f8e-3d2a-4c55-9e61-7a8b9c0d1e-f",        # a dash too many
+    "0b6c1f8e-3d2a-4c55-9e61 7a8b9c0d1e2f",        # a space where a dash goes
+    "0b6c1f8e-3d2a-4c55-9e6-17a8b9c0d1e2f",        # a dash out of place
+    "0b6c1f8e-3d2a-4c55-9e61-7a8b9c0d 1e2",        # hex with a space inside
+])
+def test_an_id_that_only_looks_like_a_uuid_keeps_its_spelling(text):
     assert checklist_rows.participant_key(text) == text
+    assert checklist_rows.participant_id(checklist_rows.participant_key(text)) == text
 
 
 def test_item_characters_skip_the_code_points_a_text_cannot_hold():

@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import sqlite3
 import struct
-import uuid
 from collections.abc import Iterable, Iterator
 from itertools import repeat
 
@@ -70,14 +69,17 @@ def create(conn: sqlite3.Connection) -> None:
 # --- keys ------------------------------------------------------------------------------
 
 def participant_key(participant_id: str) -> bytes | str:
-    """The stored form of a record id: 16 bytes for a UUID in its usual spelling."""
-    if len(participant_id) == 36:
+    """The stored form of a record id: 16 bytes for a UUID in its usual spelling
+    (lower-case hex, dashes at their places), else the text itself."""
+    if len(participant_id) == 36 and participant_id[8] == participant_id[13] == \
+            participant_id[18] == participant_id[23] == "-":
+        hexed = participant_id.replace("-", "")
         try:
-            parsed = uuid.UUID(participant_id)
+            raw = bytes.fromhex(hexed)
         except ValueError:
             return participant_id
-        if str(parsed) == participant_id:
-            return parsed.bytes
+        if raw.hex() == hexed:       # no upper case, spaces or extra dashes
+            return raw
     return participant_id
 
 
