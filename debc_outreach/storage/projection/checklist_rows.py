@@ -125,23 +125,27 @@ def names(conn: sqlite3.Connection, table: str) -> dict[int, str]:
 def decode(achieved: str, not_yet: str, not_assessed: str,
            stamps: bytes) -> Iterator[tuple[int, str, int, int]]:
     """(item key, state, HLC, device key) of every result of one row."""
-    marks = [(char, state) for state, text in zip(STATE_COLUMNS, (achieved, not_yet,
-                                                                  not_assessed), strict=True)
-             for char in text]
+    marks = [(char, ACHIEVED) for char in achieved]
+    marks += [(char, NOT_YET) for char in not_yet]
+    marks += [(char, NOT_ASSESSED) for char in not_assessed]
     for (char, state), (device, hlc) in zip(marks, _STAMP.iter_unpack(stamps), strict=True):
         yield item_key(char), state, hlc, device
 
 
+_STATE_INDEX = {state: index for index, state in enumerate(STATE_COLUMNS)}
+
+
 def encode(cells: dict[int, tuple[str, int, int]]) -> tuple[str, str, str, bytes]:
     """The columns of one row from {item key: (state, HLC, device key)}."""
-    texts: dict[str, list[str]] = {state: [] for state in STATE_COLUMNS}
-    stamps: dict[str, list[bytes]] = {state: [] for state in STATE_COLUMNS}
+    texts: tuple[list[str], ...] = ([], [], [])
+    stamps: tuple[list[bytes], ...] = ([], [], [])
     for item in sorted(cells):
         state, hlc, device = cells[item]
-        texts[state].append(item_char(item))
-        stamps[state].append(_STAMP.pack(device, hlc))
-    return (*("".join(texts[state]) for state in STATE_COLUMNS),
-            b"".join(b"".join(stamps[state]) for state in STATE_COLUMNS))
+        index = _STATE_INDEX[state]
+        texts[index].append(item_char(item))
+        stamps[index].append(_STAMP.pack(device, hlc))
+    return ("".join(texts[0]), "".join(texts[1]), "".join(texts[2]),
+            b"".join(stamps[0]) + b"".join(stamps[1]) + b"".join(stamps[2]))
 
 
 # --- writing ---------------------------------------------------------------------------
@@ -157,16 +161,19 @@ def write(conn: sqlite3.Connection, cells: Iterable[Cell]) -> None:
     higher HLC, then the higher device id, whatever the order they come in."""
     newest: dict[tuple[str, str], dict[str, tuple[str, int, str]]] = {}
     for session_id, person_id, item_id, state, hlc, device_id in cells:
-        row = newest.setdefault((person_id, session_id), {})
+        row = newest.get((person_id, session_id))
+        if row is None:
+            newest[(person_id, session_id)] = {item_id: (state, hlc, device_id)}
+            continue
         held = row.get(item_id)
         if held is None or (hlc, device_id) > held[1:]:
             row[item_id] = (state, hlc, device_id)
     if not newest:
         return
-    session_keys = keys(conn, SESSION_KEYS, (session for _p, session in newest), True)
-    item_keys = keys(conn, ITEM_KEYS, (item for row in newest.values() for item in row), True)
-    device_keys = keys(conn, DEVICE_KEYS, (cell[2] for row in newest.values()
-                                           for cell in row.values()), True)
+    session_keys = keys(conn, SESSION_KEYS, {session for _person, session in newest}, True)
+    item_keys = keys(conn, ITEM_KEYS, {item for row in newest.values() for item in row}, True)
+    device_keys = keys(conn, DEVICE_KEYS, {cell[2] for row in newest.values()
+                                           for cell in row.values()}, True)
     incoming = {(participant_key(person), session_keys[session]): row
                 for (person, session), row in newest.items()}
     stored = _stored_rows(conn, list(incoming))
@@ -174,16 +181,28 @@ def write(conn: sqlite3.Connection, cells: Iterable[Cell]) -> None:
                                     for cell in row.values()})
     changed = []
     for key, row in incoming.items():
-        merged = stored.get(key, {})
-        before = dict(merged)
-        for item_id, (state, hlc, device_id) in row.items():
-            item = item_keys[item_id]
-            held = merged.get(item)
-            if held is None or (hlc, device_id) > (held[1], device_ids[held[2]]):
-                merged[item] = (state, hlc, device_keys[device_id])
-        if merged != before:
-            changed.append((*key, *encode(merged)))
+        merged = stored.get(key)
+        if merged is None:
+            merged = {item_keys[item_id]: (state, hlc, device_keys[device_id])
+                      for item_id, (state, hlc, device_id) in row.items()}
+        elif not _merge(merged, row, item_keys, device_keys, device_ids):
+            continue
+        changed.append((*key, *encode(merged)))
     conn.executemany(_UPSERT, changed)
+
+
+def _merge(stored: dict[int, tuple[str, int, int]], row: dict[str, tuple[str, int, str]],
+           item_keys: dict[str, int], device_keys: dict[str, int],
+           device_ids: dict[int, str]) -> bool:
+    """Take into `stored` each result of `row` newer than the one held; True if any was."""
+    taken = False
+    for item_id, (state, hlc, device_id) in row.items():
+        item = item_keys[item_id]
+        held = stored.get(item)
+        if held is None or (hlc, device_id) > (held[1], device_ids[held[2]]):
+            stored[item] = (state, hlc, device_keys[device_id])
+            taken = True
+    return taken
 
 
 def _device_ids(conn: sqlite3.Connection, device_keys: set[int]) -> dict[int, str]:
