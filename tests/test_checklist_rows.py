@@ -1,6 +1,7 @@
 """Checklist results stored one compact row per person and session, and the move there."""
 
 import random
+import sqlite3
 import uuid
 
 import pytest
@@ -121,3 +122,36 @@ def test_after_the_migration_an_older_tick_loses_and_a_newer_one_wins(tmp_path, 
                                          {"participant_ids": [person], "item_id": "m.a",
                                           "state": "not_yet"}))
             assert checklist.results(conn, session_id) == {(person, "m.a"): "not_yet"}
+
+
+def _plans_scanning_rows(conn, action) -> list[str]:
+    """Statements `action` runs whose plan reads checklist_row from end to end."""
+    statements: list[str] = []
+    conn.set_trace_callback(statements.append)
+    try:
+        action()
+    finally:
+        conn.set_trace_callback(None)
+    scanning = []
+    for sql in statements:
+        if "checklist_row" not in sql or not sql.lstrip().upper().startswith("SELECT"):
+            continue
+        plan = " | ".join(row[3] for row in conn.execute(f"EXPLAIN QUERY PLAN {sql}"))
+        if "SCAN checklist_row" in plan or "SCAN r" in plan.split(" | "):
+            scanning.append(f"{sql} -> {plan}")
+    return scanning
+
+
+def test_a_tick_and_a_session_grid_look_rows_up_by_key_never_by_a_scan():
+    """A tick on a national programme must not read a million rows to merge a few."""
+    conn = sqlite3.connect(":memory:")
+    checklist_rows.create(conn)
+    people = [str(uuid.UUID(int=n)) for n in range(1, 60)]
+    checklist_rows.write(conn, [(f"s{n % 7}", person, "m.a", "achieved", n, "dev-a")
+                                for n, person in enumerate(people)])
+    event = Event("dev-b", 1, 500, "checklist", "s3", "set",
+                  {"participant_ids": people[:20], "item_id": "m.b", "state": "not_yet"})
+    assert _plans_scanning_rows(conn, lambda: projection.apply(conn, event)) == []
+    assert _plans_scanning_rows(conn, lambda: checklist.results(conn, "s3")) == []
+    assert _plans_scanning_rows(
+        conn, lambda: checklist_rows.achieved_by_session(conn, people[:3], ["s1", "s3"])) == []

@@ -631,7 +631,7 @@ def _report_visit_first_marks(conn: sqlite3.Connection) -> None:
 def _checklist_rows_compact(conn: sqlite3.Connection) -> None:
     """Checklist results move from one row per cell with text ids (checklist_result and
     its index, about 340 bytes a result) to one row per person and session with local
-    numbers (storage/projection/checklist_rows.py, about 20 bytes a result)."""
+    numbers (storage/projection/checklist_rows.py, about 28 bytes a result)."""
     fill_checklist_rows(conn)
     conn.execute("DROP TABLE checklist_result")       # and its index checklist_participant
 
