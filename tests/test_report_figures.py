@@ -12,6 +12,7 @@ from debc_outreach.core import people
 from debc_outreach.errors import UserError
 from debc_outreach.reports import aggregates, lookup, targets
 from debc_outreach.reports.filters import ReportFilter, build_filter
+from debc_outreach.storage.projection import checklist_rows
 
 
 @pytest.fixture
@@ -161,14 +162,13 @@ def test_skills_per_module_count_results_and_people_present(programme):
 
     catalog = lookup.catalog(None)
     conn = programme.database.conn
-    session_id, person = conn.execute(
-        "SELECT c.session_id, c.participant_id FROM checklist_result c "
-        "WHERE c.state = 'achieved' LIMIT 1").fetchone()
+    session_id, person = next(cell[:2] for cell in checklist_rows.cells(conn)
+                              if cell[3] == "achieved")
     attendance.remove(programme, session_id, person, reason="checked in by mistake")
-    rows = conn.execute(
-        "SELECT c.participant_id, c.item_id, c.state FROM checklist_result c JOIN attendance a "
-        "ON a.session_id = c.session_id AND a.participant_id = c.participant_id "
-        "WHERE a.present = 1").fetchall()
+    present = set(conn.execute(
+        "SELECT session_id, participant_id FROM attendance WHERE present = 1").fetchall())
+    rows = [(person, item, state) for session, person, item, state, _hlc, _device
+            in checklist_rows.cells(conn) if (session, person) in present]
     achieved, people_by_module, assessed = defaultdict(int), defaultdict(set), defaultdict(set)
     for participant_id, item_id, state in rows:
         module = item_id.split(".")[0]
@@ -180,6 +180,51 @@ def test_skills_per_module_count_results_and_people_present(programme):
     got = aggregates.skills_by_module(programme.database, ReportFilter(), list(catalog.items))
     assert {m.slug: (m.achieved, m.people, m.assessed) for m in got} == {
         m: (achieved[m], len(people_by_module[m]), len(assessed[m])) for m in assessed}
+
+
+def _skills_recount(database, filt: ReportFilter) -> dict:
+    """Skills per module counted from every cell, with the filter applied by hand."""
+    conn = database.conn
+    sessions = {row[0]: row for row in conn.execute(
+        "SELECT id, date, village_code FROM session WHERE deleted = 0")}
+    present = {(row[0], row[1]): row[2] for row in conn.execute(
+        "SELECT session_id, participant_id, added_device FROM attendance WHERE present = 1")}
+    achieved, people_by_module, assessed = defaultdict(int), defaultdict(set), defaultdict(set)
+    for session, person, item, state, _hlc, _device in checklist_rows.cells(conn):
+        held = sessions.get(session)
+        if held is None or (session, person) not in present:
+            continue
+        if filt.date_from and held[1] < filt.date_from:
+            continue
+        if filt.province and not held[2].startswith(filt.province):
+            continue
+        if filt.device_id and present[(session, person)] != filt.device_id:
+            continue
+        module = item.split(".")[0]
+        if state == "achieved":
+            achieved[module] += 1
+            people_by_module[module].add(person)
+        if state != "not_assessed":
+            assessed[module].add(person)
+    return {m: (achieved[m], len(people_by_module[m]), len(assessed[m])) for m in assessed}
+
+
+def test_skills_per_module_follow_the_date_place_and_device_filters(programme):
+    catalog = lookup.catalog(None)
+    conn = programme.database.conn
+    device = conn.execute("SELECT added_device FROM attendance GROUP BY added_device "
+                          "ORDER BY count(*) DESC").fetchone()[0]
+    middle = conn.execute("SELECT date FROM session ORDER BY date LIMIT 1 OFFSET "
+                          "(SELECT count(*) / 2 FROM session)").fetchone()[0]
+    province = conn.execute("SELECT substr(village_code, 1, 2) FROM session "
+                            "WHERE village_code != '' LIMIT 1").fetchone()[0]
+    for filt in (ReportFilter(date_from=middle), ReportFilter(province=province),
+                 ReportFilter(device_id=device), ReportFilter(device_id=device,
+                                                              date_from=middle)):
+        got = aggregates.skills_by_module(programme.database, filt, list(catalog.items))
+        expected = _skills_recount(programme.database, filt)
+        assert expected, filt
+        assert {m.slug: (m.achieved, m.people, m.assessed) for m in got} == expected, filt
 
 
 def test_named_periods_cover_whole_months_and_quarters():

@@ -12,7 +12,7 @@ from support.sync_devices import make_programme, projection_snapshot
 from debc_outreach.storage.store import Store
 from debc_outreach.sync import bulk, export, importer
 
-INDEXES = ("attendance_participant", "checklist_participant", "event_entity")
+INDEXES = ("attendance_participant", "checklist_row_session", "event_entity")
 
 
 def _uuid(rng: random.Random) -> str:

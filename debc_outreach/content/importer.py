@@ -47,6 +47,7 @@ from debc_outreach.content.signing import (
 from debc_outreach.content.validator import Problem, check_pack, errors_only
 from debc_outreach.errors import UserError
 from debc_outreach.i18n import _, ngettext
+from debc_outreach.storage.projection import checklist_rows
 
 MAX_UNPACKED_BYTES = 200 * 1024 * 1024
 MAX_FILES = 5000
@@ -143,7 +144,7 @@ def _question_meanings(pack: Pack) -> dict[str, tuple[str, str]]:
 
 def recorded_checklist_ids(database) -> set[str]:
     """Every checklist item id a result was recorded against in this data folder."""
-    return {row[0] for row in database.query("SELECT DISTINCT item_id FROM checklist_result")}
+    return checklist_rows.recorded_items(database.conn)
 
 
 def import_pack(zip_path: Path, data_dir: Path, recorded_ids: Iterable[str] = (),

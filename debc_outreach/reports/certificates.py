@@ -14,6 +14,7 @@ from debc_outreach.reports import lookup
 from debc_outreach.reports.pdf.certificate import CertificateData
 from debc_outreach.storage import participants
 from debc_outreach.storage.database import Database
+from debc_outreach.storage.projection import checklist_rows
 
 
 def _latin_part(name: str) -> str:
@@ -58,12 +59,9 @@ def certificate_data(database: Database, participant_id: str, catalog: lookup.Ca
         modules += [m for m in lookup.json_list(module_json) if m not in modules]
         trainer_ids += [t for t in lookup.json_list(trainer_json) if t not in trainer_ids]
     session_ids = [row[0] for row in rows]
-    marks = ",".join("?" * len(session_ids))
-    achieved = [row[0] for row in database.conn.execute(
-        "SELECT DISTINCT c.item_id FROM checklist_result c JOIN participant m "
-        "ON m.id = c.participant_id WHERE c.state = 'achieved' AND (m.id = ? OR "
-        f"m.merged_into = ?) AND c.session_id IN ({marks}) ORDER BY c.item_id",
-        (person.id, person.id, *session_ids))]
+    people = [person.id] + [row[0] for row in database.conn.execute(
+        "SELECT id FROM participant WHERE merged_into = ?", (person.id,))]
+    achieved = sorted(checklist_rows.achieved_items(database.conn, people, session_ids))
     order = {slug: i for i, slug in enumerate(catalog.order)}
     achieved.sort(key=lambda item: (order.get(item.split(".")[0], 999), item))
     last = rows[-1]

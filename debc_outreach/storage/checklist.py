@@ -13,6 +13,7 @@ import sqlite3
 from debc_outreach.errors import UserError
 from debc_outreach.i18n import _
 from debc_outreach.storage import sessions
+from debc_outreach.storage.projection import checklist_rows
 from debc_outreach.storage.projection.checklist import (
     ACHIEVED,
     NOT_ASSESSED,
@@ -53,6 +54,4 @@ def fill_unmarked(store: Store, session_id: str, participant_ids: list[str], ite
 
 def results(conn: sqlite3.Connection, session_id: str) -> dict[tuple[str, str], str]:
     """{(participant id, item id): state} for one session."""
-    return {(row[0], row[1]): row[2] for row in conn.execute(
-        "SELECT participant_id, item_id, state FROM checklist_result WHERE session_id = ?",
-        (session_id,))}
+    return checklist_rows.session_results(conn, session_id)

@@ -25,6 +25,7 @@ from debc_outreach.storage import catalogue, checklist, gazetteer, projection, s
 from debc_outreach.storage.events import GENESIS_HASH, Event, event_hash
 from debc_outreach.storage.field_versions import Codes as VersionCodes
 from debc_outreach.storage.field_versions import insert as insert_versions
+from debc_outreach.storage.projection import checklist_rows
 from debc_outreach.storage.projection import outcomes as outcome_records
 from debc_outreach.storage.store import Store
 
@@ -125,9 +126,7 @@ class _Writer:
             conn.executemany(
                 "INSERT INTO attendance (session_id, participant_id, present, added_hlc, "
                 "added_device) VALUES (?, ?, 1, ?, ?)", self.attendance)
-            conn.executemany(
-                "INSERT INTO checklist_result (session_id, participant_id, item_id, state, "
-                "hlc, device_id) VALUES (?, ?, ?, ?, ?, ?)", self.results)
+            checklist_rows.write(conn, self.results)
             if self.outcomes:
                 outcome_records.apply_batch(conn, [(e.as_row(), e.fields, e.base)
                                                    for e in self.outcomes])

@@ -660,6 +660,53 @@ def _field_versions_compact(conn: sqlite3.Connection) -> None:
     field_versions.insert(conn, batch)
     report_progress(total, total)
     conn.execute("DROP TABLE field_version")
+def _checklist_rows_compact(conn: sqlite3.Connection) -> None:
+    """Checklist results move from one row per cell with text ids (checklist_result and
+    its index, about 340 bytes a result) to one row per person and session with local
+    numbers (storage/projection/checklist_rows.py, about 28 bytes a result)."""
+    fill_checklist_rows(conn)
+    conn.execute("DROP TABLE checklist_result")       # and its index checklist_participant
+
+
+def fill_checklist_rows(conn: sqlite3.Connection) -> None:
+    """Write every result of `checklist_result` into the compact rows (kept apart from
+    the migration so bench/ can compare both layouts on one folder)."""
+    from debc_outreach.storage.projection import checklist_rows
+
+    checklist_rows.create(conn)
+    total = conn.execute("SELECT count(*) FROM checklist_result").fetchone()[0]
+    done = 0
+    report_progress(done, total)
+    # Rows arrive in session order but go into a table in person order: a page cache
+    # that holds the new table keeps SQLite from spilling the same pages to the
+    # write-ahead log again and again (a million rows touch pages all over it).
+    cache = conn.execute("PRAGMA cache_size").fetchone()[0]
+    conn.execute(f"PRAGMA cache_size = {-_CHECKLIST_CACHE_KIB}")
+    try:
+        # In primary key order each (session, participant)'s results arrive together,
+        # so a batch ends between two people and every row is written once.
+        cursor = conn.execute(
+            "SELECT session_id, participant_id, item_id, state, hlc, device_id "
+            "FROM checklist_result ORDER BY session_id, participant_id, item_id")
+        batch: list[tuple] = []
+        while rows := cursor.fetchmany(_CHECKLIST_BATCH):
+            batch += rows
+            last = batch[-1][:2]
+            cut = len(batch)
+            while cut and batch[cut - 1][:2] == last:
+                cut -= 1
+            ready, batch = batch[:cut], batch[cut:]
+            checklist_rows.write(conn, ready)
+            done += len(ready)
+            report_progress(done, total)
+        checklist_rows.write(conn, batch)
+        report_progress(total, total)
+    finally:
+        conn.execute(f"PRAGMA cache_size = {cache}")
+
+
+_CHECKLIST_BATCH = 20000
+_CHECKLIST_CACHE_KIB = 256 * 1024
 
 
 MIGRATIONS: tuple[Migration, ...] = (
@@ -683,6 +730,7 @@ MIGRATIONS: tuple[Migration, ...] = (
     Migration("0020_outcome_figures", _outcome_figures),
     Migration("0021_report_visit_first_marks", _report_visit_first_marks),
     Migration("0022_field_versions_compact", _field_versions_compact),
+    Migration("0023_checklist_rows_compact", _checklist_rows_compact),
 )
 
 

@@ -10,9 +10,10 @@ import json
 from collections import defaultdict
 from dataclasses import dataclass
 
-from debc_outreach.storage import checklist, participants
+from debc_outreach.storage import participants
 from debc_outreach.storage.database import Database
 from debc_outreach.storage.participants import ACTIVE, COLUMNS, Participant, from_row
+from debc_outreach.storage.projection import checklist_rows
 
 
 @dataclass(frozen=True)
@@ -131,15 +132,11 @@ def attended(database: Database, participant_id: str) -> list[Attended]:
         f"SELECT DISTINCT s.id, s.date, s.village_code, s.modules FROM attendance a "
         f"JOIN session s ON s.id = a.session_id WHERE a.present = 1 AND a.participant_id "
         f"IN ({marks}) AND s.deleted = 0 ORDER BY s.date DESC", ids).fetchall()
-    out = []
-    for session_id, date, village, modules in sessions:
-        achieved = [row[0] for row in database.conn.execute(
-            f"SELECT DISTINCT item_id FROM checklist_result WHERE session_id = ? AND "
-            f"participant_id IN ({marks}) AND state = ? ORDER BY item_id",
-            (session_id, *ids, checklist.ACHIEVED))]
-        out.append(Attended(session_id, date, village, tuple(json.loads(modules)),
-                            tuple(achieved)))
-    return out
+    achieved = checklist_rows.achieved_by_session(database.conn, ids,
+                                                  [row[0] for row in sessions])
+    return [Attended(session_id, date, village, tuple(json.loads(modules)),
+                     tuple(sorted(achieved.get(session_id, ()))))
+            for session_id, date, village, modules in sessions]
 
 
 def merged_into_this(database: Database, participant_id: str) -> list[Participant]:

@@ -89,7 +89,8 @@ LOCAL_TABLES = ("device", "sync_programme", "sync_peer", "sync_bundle_in", "sync
                 "sync_head", "sync_head_before_signing", "export_audit", "ack_seen",
                 "retention_purged", "local_preference")
 REBUILT_TABLES = ("event", "_migrations", "trainer", "participant", "participant_fts",
-                  "session", "attendance", "checklist_result", "record_version",
+                  "session", "attendance", "checklist_row", "checklist_session_key",
+                  "checklist_item_key", "checklist_device_key", "record_version",
                   "version_device", "version_entity", "field_seen",
                   "conflict", "conflict_resolution", "target", "programme_setting",
                   "issued_certificate", "distinct_pair", "report_visit", "report_visit_dirty",

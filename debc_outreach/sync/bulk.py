@@ -19,7 +19,7 @@ from __future__ import annotations
 from debc_outreach.storage import projection
 
 BULK_EVENTS = 50000                      # smaller imports keep every index as they go
-DEFERRABLE = ("event_entity", "attendance_participant", "checklist_participant")
+DEFERRABLE = ("event_entity", "attendance_participant", "checklist_row_session")
 
 
 def deferrable_indexes(conn, events: int, entities: set[str]) -> list[tuple[str, str]]:

@@ -6,6 +6,7 @@ import hashlib
 from pathlib import Path
 
 from debc_outreach.storage import field_versions
+from debc_outreach.storage.projection import checklist_rows
 from debc_outreach.storage.store import Store
 from debc_outreach.sync import export, importer, trust
 
@@ -58,11 +59,13 @@ def projection_snapshot(store: Store) -> dict:
     """Every synced table's rows (what a user sees), for convergence checks."""
     conn = store.database.conn
     snapshot = {}
-    for table in ("trainer", "participant", "session", "attendance", "checklist_result",
+    for table in ("trainer", "participant", "session", "attendance",
                   "conflict", "conflict_resolution"):
         exists = conn.execute("SELECT 1 FROM sqlite_master WHERE name = ?", (table,)).fetchone()
         if exists:
             snapshot[table] = sorted(map(tuple, conn.execute(f"SELECT * FROM {table}")))
-    # Device ids and field names: each computer numbers them in its own order.
+    # Field versions and checklist rows hold numbers local to each computer (devices,
+    # field names, items): compare what they stand for.
     snapshot["field_version"] = sorted(field_versions.rows(conn))
+    snapshot["checklist"] = checklist_rows.cells(conn)
     return snapshot

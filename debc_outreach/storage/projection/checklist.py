@@ -1,7 +1,8 @@
 """Checklist ticks: the last writer per (session, participant, item) cell wins.
 
 The cell is keyed by HLC, then device id, so ticks from two devices never
-conflict. "Whole group" is one event listing many participants.
+conflict. "Whole group" is one event listing many participants. How the cells
+are stored: checklist_rows.py.
 """
 
 from __future__ import annotations
@@ -10,12 +11,14 @@ import sqlite3
 
 from debc_outreach.i18n import N_
 from debc_outreach.storage.events import DEVICE_ID, ENTITY_ID, HLC, Event
+from debc_outreach.storage.projection import checklist_rows
 from debc_outreach.storage.projection import schema as s
 from debc_outreach.storage.projection.spec import BatchItem
 
 ENTITY = "checklist"
-ACHIEVED, NOT_YET, NOT_ASSESSED = "achieved", "not_yet", "not_assessed"
-STATES: tuple[str, ...] = (ACHIEVED, NOT_YET, NOT_ASSESSED)
+ACHIEVED, NOT_YET, NOT_ASSESSED = (checklist_rows.ACHIEVED, checklist_rows.NOT_YET,
+                                  checklist_rows.NOT_ASSESSED)
+STATES: tuple[str, ...] = checklist_rows.STATE_COLUMNS
 MAX_GROUP = 2000           # participants one "whole group" tick may list
 
 # | op  | field           | rule                                 |
@@ -29,14 +32,6 @@ SCHEMAS: dict[tuple[str, int], s.Schema] = {("set", 1): s.Schema(
     {"participant_ids": s.list_of(s.ident(), MAX_GROUP, N_("a list of record ids")),
      "item_id": s.slug(200), "state": s.choice(STATES), "reason": s.text(s.MAX_NOTE)})}
 
-_UPSERT = ("INSERT INTO checklist_result (session_id, participant_id, item_id, state, hlc, "
-           "device_id) VALUES (?, ?, ?, ?, ?, ?) "
-           "ON CONFLICT (session_id, participant_id, item_id) DO UPDATE SET "
-           "state = excluded.state, hlc = excluded.hlc, device_id = excluded.device_id "
-           "WHERE (excluded.hlc, excluded.device_id) > (checklist_result.hlc, "
-           "checklist_result.device_id)")
-
-
 def _cells(entity_id: str, fields: dict, hlc: int, device_id: str) -> list[tuple]:
     state = fields.get("state")
     if state not in STATES:
@@ -46,8 +41,8 @@ def _cells(entity_id: str, fields: dict, hlc: int, device_id: str) -> list[tuple
 
 
 def apply(conn: sqlite3.Connection, event: Event) -> None:
-    for cell in _cells(event.entity_id, event.fields, event.hlc, event.device_id):
-        conn.execute(_UPSERT, cell)
+    checklist_rows.write(conn, _cells(event.entity_id, event.fields, event.hlc,
+                                      event.device_id))
 
 
 def apply_batch(conn: sqlite3.Connection, items: list[BatchItem]) -> None:
@@ -55,5 +50,4 @@ def apply_batch(conn: sqlite3.Connection, items: list[BatchItem]) -> None:
     cells = []
     for row, fields, _base in items:
         cells.extend(_cells(row[ENTITY_ID], fields, row[HLC], row[DEVICE_ID]))
-    if cells:
-        conn.executemany(_UPSERT, cells)
+    checklist_rows.write(conn, cells)
