@@ -175,11 +175,11 @@ def _counted(database, filt: ReportFilter) -> dict:
 def _previous_dates(database) -> tuple[dict, dict]:
     """(The previous-visit dates as stored, the same recomputed in Python from the rows.)"""
     stored, expected, last = {}, {}, {}
-    for person, day, session_id, village, *previous in sorted(database.conn.execute(
-            "SELECT person, date, session_id, village, prev_date, prev_in_province "
+    for person, day, session, village, *previous in sorted(database.conn.execute(
+            "SELECT person, date, session, village, prev_date, prev_in_province "
             "FROM report_visit")):
-        stored[(person, day, session_id)] = tuple(previous)
-        expected[(person, day, session_id)] = (last.get(person),
+        stored[(person, day, session)] = tuple(previous)
+        expected[(person, day, session)] = (last.get(person),
                                                last.get((person, village[:2])))
         last[person] = last[(person, village[:2])] = day
     return stored, expected
@@ -235,12 +235,7 @@ def test_the_migration_fills_the_table_from_existing_records(store):
     demo_programme(store, participants=40, sessions=4)
     conn = store.database.conn
     with store.database.transaction():
-        for name in [row[0] for row in conn.execute(
-                "SELECT name FROM sqlite_master WHERE type = 'trigger' "
-                "AND name LIKE 'report_visit_%'")]:
-            conn.execute(f"DROP TRIGGER {name}")
-        conn.execute("DROP TABLE report_visit")
-        conn.execute("DROP TABLE report_visit_dirty")
+        report_visits.drop(conn)
         report_visits.create(conn)
     assert report_visits.pending(store.database) == 0
     _check(store)

@@ -73,13 +73,13 @@ def _visit_filter(filt: ReportFilter) -> tuple[str, list[str], list]:
         clauses.append("v.village >= ? AND v.village < ?")
         params += [place, place[:-1] + chr(ord(place[-1]) + 1)]
     if filt.device_id:
-        clauses.append("v.device = ?")
+        clauses.append("v.device = (SELECT d.id FROM report_device d WHERE d.device = ?)")
         params.append(filt.device_id)
     session_filter = replace(ReportFilter(), module=filt.module,
                              module_slugs=filt.module_slugs, policy_area=filt.policy_area,
                              trainer_id=filt.trainer_id)
     more, more_params = session_filter.session_clauses()
-    return ("JOIN session s ON s.id = v.session_id " if more else "", clauses + more,
+    return ("JOIN session s ON s.rowid = v.session " if more else "", clauses + more,
             params + more_params)
 
 

@@ -612,20 +612,27 @@ def _outcome_figures(conn: sqlite3.Connection) -> None:
             PRIMARY KEY (session_id, participant_id, module, phase)
         ) WITHOUT ROWID;
         INSERT INTO quiz_score SELECT session_id, participant_id, module, phase, count(*),
-            sum(correct) FROM quiz_answer GROUP BY session_id, participant_id, module, phase;
-        DROP INDEX report_visit_session;
-        CREATE INDEX report_visit_session ON report_visit (session_id, person, date, village,
-                                                           sex, age_band, disability, device)
+            sum(correct) FROM quiz_answer GROUP BY session_id, participant_id, module, phase
     """)
+    # (The wider session index of the counted visits this made is gone: 0025 makes the
+    # table again, leaner, in the same run.)
     for trigger in QUIZ_SCORE_TRIGGERS:      # one statement each: they hold semicolons
         conn.execute(trigger)
 def _report_visit_first_marks(conn: sqlite3.Connection) -> None:
     """Counted visits carry their person's first-visit marks, so the dashboard counts
-    people of a million check-ins without DISTINCT: the table is made again."""
+    people of a million check-ins without DISTINCT. Nothing to do here any more:
+    0025 makes the table again, with the marks, in the same run."""
+
+
+def _lean_indexes(conn: sqlite3.Connection) -> None:
+    """The counted visits made again, lean (storage/report_visits: rowids and numbers
+    for the session, person and device; the table in date order is itself the index of
+    a period), with progress, since a million check-ins take minutes."""
     from debc_outreach.storage import report_visits
 
     report_visits.drop(conn)
-    report_visits.create(conn)
+    report_visits.create(conn, lambda share: report_progress(round(share * 1000), 1000))
+    report_progress(1000, 1000)
 
 
 MIGRATIONS: tuple[Migration, ...] = (
@@ -648,6 +655,7 @@ MIGRATIONS: tuple[Migration, ...] = (
     Migration("0019_follow_ups", _follow_ups),
     Migration("0020_outcome_figures", _outcome_figures),
     Migration("0021_report_visit_first_marks", _report_visit_first_marks),
+    Migration("0025_lean_indexes", _lean_indexes),
 )
 
 
