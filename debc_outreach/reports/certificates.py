@@ -36,8 +36,9 @@ def certificate_data(database: Database, participant_id: str, catalog: lookup.Ca
     kept = participants.resolve(database, person.id)
     if kept != person.id:
         person = participants.require(database, kept)
-    clauses, params = ["a.present = 1", "s.deleted = 0",
-                       "(m.id = ? OR m.merged_into = ?)"], [person.id, person.id]
+    clauses = ["a.present = 1", "s.deleted = 0",
+               "(m.id = ? OR (m.merged_into = ? AND m.merged_into != ''))"]
+    params = [person.id, person.id]
     if date_from:
         clauses.append("s.date >= ?")
         params.append(date_from)
@@ -62,7 +63,8 @@ def certificate_data(database: Database, participant_id: str, catalog: lookup.Ca
     achieved = [row[0] for row in database.conn.execute(
         "SELECT DISTINCT c.item_id FROM checklist_result c JOIN participant m "
         "ON m.id = c.participant_id WHERE c.state = 'achieved' AND (m.id = ? OR "
-        f"m.merged_into = ?) AND c.session_id IN ({marks}) ORDER BY c.item_id",
+        f"(m.merged_into = ? AND m.merged_into != '')) AND c.session_id IN ({marks}) "
+        "ORDER BY c.item_id",
         (person.id, person.id, *session_ids))]
     order = {slug: i for i, slug in enumerate(catalog.order)}
     achieved.sort(key=lambda item: (order.get(item.split(".")[0], 999), item))

@@ -625,11 +625,26 @@ def _report_visit_first_marks(conn: sqlite3.Connection) -> None:
 
 
 def _lean_indexes(conn: sqlite3.Connection) -> None:
-    """The counted visits made again, lean (storage/report_visits: rowids and numbers
-    for the session, person and device; the table in date order is itself the index of
-    a period), with progress, since a million check-ins take minutes."""
+    """Indexes only where a query needs them, and the counted visits made again, lean.
+
+    Of the participant: no query reads `name_key` any more (search reads `search_key`
+    and the trigram index), so the column and its index go. The phone search looks for
+    digits anywhere in the number (`instr`), which no index serves. Merged records are
+    few: their index holds them alone, so listing everyone walks the sort index in
+    order instead of the merged index sorted afterwards. The counted visits
+    (storage/report_visits) hold rowids and numbers for the session, person and device,
+    and the table in date order is itself the index of a period; with progress, since
+    a million check-ins take minutes.
+    """
     from debc_outreach.storage import report_visits
 
+    _run(conn, """
+        DROP INDEX participant_name_key;
+        ALTER TABLE participant DROP COLUMN name_key;
+        DROP INDEX participant_phone;
+        DROP INDEX participant_merged;
+        CREATE INDEX participant_merged ON participant (merged_into) WHERE merged_into != ''
+    """)
     report_visits.drop(conn)
     report_visits.create(conn, lambda share: report_progress(round(share * 1000), 1000))
     report_progress(1000, 1000)

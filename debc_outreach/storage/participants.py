@@ -177,7 +177,8 @@ def merge(store: Store, duplicate_id: str, keep_id: str) -> None:
     if duplicate.merged_into:
         raise UserError(_("{name} is already merged.").format(name=duplicate.display_name))
     followers = [row[0] for row in store.database.query(
-        "SELECT id FROM participant WHERE merged_into = ?", (duplicate_id,))]
+        "SELECT id FROM participant WHERE merged_into = ? AND merged_into != ''",
+        (duplicate_id,))]
     with store.database.transaction():
         store.record("participant", duplicate_id, {"merged_into": keep_id})
         for follower in followers:

@@ -138,7 +138,7 @@ TRIGGERS = (
         AFTER UPDATE OF date, village_code, deleted ON session BEGIN
         {_NOTE} VALUES (NEW.id, '') {_ONCE}; END""",
     # Rows are kept under the session's rowid, which a deleted row no longer has.
-    f"""CREATE TRIGGER report_visit_session_delete AFTER DELETE ON session BEGIN
+    """CREATE TRIGGER report_visit_session_delete AFTER DELETE ON session BEGIN
         DELETE FROM report_visit WHERE session = OLD.rowid; END""",
 )
 
@@ -168,15 +168,16 @@ _ALL = (f"INSERT OR REPLACE INTO report_visit ({_VISIT}, prev_date, prev_in_prov
 # Every counted row of one kept person (their own records and those merged into them).
 _PERSON_FROM = (f"FROM participant m CROSS JOIN attendance a ON a.participant_id = m.id "
                 f"JOIN session s ON s.id = a.session_id JOIN participant p ON p.id = {KEPT} ")
-_PERSON = (_INSERT + _COLUMNS + _PERSON_FROM + "WHERE (m.id = :person OR m.merged_into = "
-           ":person) AND p.id = :person AND " + ATTENDANCE_WHERE)
+_PERSON = (_INSERT + _COLUMNS + _PERSON_FROM + "WHERE (m.id = :person OR (m.merged_into = "
+           ":person AND m.merged_into != '')) AND p.id = :person AND " + ATTENDANCE_WHERE)
 _SESSION = (_INSERT + _COLUMNS + ATTENDANCE_FROM + " WHERE a.session_id = :session AND "
             + ATTENDANCE_WHERE)
 _ROWID = "(SELECT rowid FROM participant WHERE id = :person)"
 _SESSION_ROWID = "(SELECT rowid FROM session WHERE id = :session)"
 _SESSION_DEVICES = _DEVICES + "FROM attendance WHERE session_id = :session"
 _PERSON_DEVICES = (_DEVICES + "FROM attendance WHERE participant_id IN "
-                   "(SELECT id FROM participant WHERE id = :person OR merged_into = :person)")
+                   "(SELECT id FROM participant WHERE id = :person OR (merged_into = :person "
+                   "AND merged_into != ''))")
 
 # Past this many changes (a large sync import) one rebuild beats row-by-row updates.
 REBUILD_AT = 20_000

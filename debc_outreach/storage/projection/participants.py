@@ -9,7 +9,6 @@ from functools import cache
 
 from debc_outreach.core import people, wg
 from debc_outreach.core.name_search import compact_key, roman_key
-from debc_outreach.core.names import name_key
 from debc_outreach.i18n import N_
 from debc_outreach.storage.events import Event
 from debc_outreach.storage.projection import schema as s
@@ -38,8 +37,8 @@ def sort_key(display_name: str) -> bytes:
 
 
 def name_columns(name: str) -> dict:
-    """The columns derived from a display name (matching, sorting, searching)."""
-    return {"name_key": name_key(name), "sort_key": sort_key(name),
+    """The columns derived from a display name (sorting, searching)."""
+    return {"sort_key": sort_key(name),
             "search_key": compact_key(name), "roman_key": roman_key(name)}
 
 
