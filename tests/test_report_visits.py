@@ -263,3 +263,41 @@ def test_a_rebuild_reports_progress_and_stops_when_asked(store, monkeypatch):
     report_visits.bring_up_to_date(store.database, shares.append)
     assert shares and shares == sorted(shares) and 0 < shares[-1] < 1
     _check(store)
+
+
+def test_migration_0025_keeps_every_figure_and_drops_what_no_query_reads(tmp_path,
+                                                                         monkeypatch):
+    from support.reports_data import demo_programme
+
+    from debc_outreach.storage import migrations
+    from debc_outreach.storage.database import Database
+    from debc_outreach.storage.store import DB_FILENAME, Store
+
+    folder = tmp_path / "old"
+    before = tuple(m for m in migrations.MIGRATIONS if m.name < "0025")
+    monkeypatch.setattr(migrations, "MIGRATIONS", before)
+    with Store.open(folder) as store:
+        demo_programme(store, participants=40, sessions=4)
+        device = store.device_id
+        filters = (*FILTERS, ReportFilter(device_id=device), ReportFilter(device_id="other"))
+        figures = [_counted(store.database, filt) for filt in filters]
+    monkeypatch.undo()
+    heard: list[tuple[str, int, int]] = []
+    database = Database(folder / DB_FILENAME)
+    try:
+        database.configure_for_writing()
+        migrations.migrate(database, tmp_path / "backups",
+                           lambda *args: heard.append(args))
+    finally:
+        database.close()
+    with Store.open(folder) as store:
+        assert "0025_lean_indexes" in migrations.applied_migrations(store.database)
+        assert [_counted(store.database, filt) for filt in filters] == figures
+        _check(store)
+        columns = {row[1] for row in store.database.conn.execute(
+            "PRAGMA table_info(participant)")}
+        assert "name_key" not in columns
+        indexes = {row[0] for row in store.database.conn.execute(
+            "SELECT name FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL")}
+        assert not {"participant_name_key", "participant_phone"} & indexes
+    assert heard and heard[-1] == ("0025_lean_indexes", 1000, 1000)
