@@ -129,6 +129,7 @@ def _participants_sessions(conn: sqlite3.Connection) -> None:
         CREATE INDEX participant_latin ON participant (sort_key, name_key)
             WHERE name_key GLOB '*[a-z]*';
         CREATE INDEX participant_name_key ON participant (name_key);
+        -- the search by village name, the registry's villages, the export's place names
         CREATE INDEX participant_village ON participant (village_code, sort_key);
         CREATE INDEX participant_phone ON participant (phone_key);
         CREATE INDEX participant_merged ON participant (merged_into);
@@ -151,6 +152,7 @@ def _participants_sessions(conn: sqlite3.Connection) -> None:
             deleted INTEGER NOT NULL DEFAULT 0,
             created_hlc INTEGER NOT NULL DEFAULT 0
         );
+        -- sessions of a period: filters, the exports' walk in date order
         CREATE INDEX session_date ON session (date);
         CREATE INDEX session_village ON session (village_code);
         CREATE TABLE attendance (
@@ -163,6 +165,7 @@ def _participants_sessions(conn: sqlite3.Connection) -> None:
             removed_device TEXT NOT NULL DEFAULT '',
             PRIMARY KEY (session_id, participant_id)
         ) WITHOUT ROWID;
+        -- a person's sessions: their card, certificates, recounting one person's visits
         CREATE INDEX attendance_participant ON attendance (participant_id, session_id);
         CREATE TABLE checklist_result (
             session_id TEXT NOT NULL,
@@ -419,6 +422,8 @@ def _participant_search_keys(conn: sqlite3.Connection) -> None:
         INSERT INTO participant_fts (participant_fts) VALUES ('rebuild');
         DROP INDEX participant_sort;
         DROP INDEX participant_latin;
+        -- a name search walked in Khmer order (search_key read from the index), the
+        -- participant list of an export, and the Latin one for a query with a Latin letter
         CREATE INDEX participant_sort ON participant (sort_key, search_key);
         CREATE INDEX participant_latin ON participant (sort_key, search_key)
             WHERE search_key GLOB '*[a-z]*'
@@ -631,7 +636,8 @@ def _lean_indexes(conn: sqlite3.Connection) -> None:
     and the trigram index), so the column and its index go. The phone search looks for
     digits anywhere in the number (`instr`), which no index serves. Merged records are
     few: their index holds them alone, so listing everyone walks the sort index in
-    order instead of the merged index sorted afterwards. The counted visits
+    order instead of the merged index sorted afterwards. Sessions are filtered by the
+    start of their village code, which their village index never served. The counted visits
     (storage/report_visits) hold rowids and numbers for the session, person and device,
     and the table in date order is itself the index of a period; with progress, since
     a million check-ins take minutes.
@@ -643,7 +649,9 @@ def _lean_indexes(conn: sqlite3.Connection) -> None:
         ALTER TABLE participant DROP COLUMN name_key;
         DROP INDEX participant_phone;
         DROP INDEX participant_merged;
-        CREATE INDEX participant_merged ON participant (merged_into) WHERE merged_into != ''
+        -- the records merged into a person: their card, merge, un-merge, recounts
+        CREATE INDEX participant_merged ON participant (merged_into) WHERE merged_into != '';
+        DROP INDEX session_village
     """)
     report_visits.drop(conn)
     report_visits.create(conn, lambda share: report_progress(round(share * 1000), 1000))
