@@ -633,7 +633,8 @@ def _lean_indexes(conn: sqlite3.Connection) -> None:
     """Indexes only where a query needs them, and the counted visits made again, lean.
 
     Of the participant: no query reads `name_key` any more (search reads `search_key`
-    and the trigram index), so the column and its index go. The phone search looks for
+    and the trigram index), so the column and its index go, and the Washington Group
+    answers take six digits instead of a JSON object. The phone search looks for
     digits anywhere in the number (`instr`), which no index serves. Merged records are
     few: their index holds them alone, so listing everyone walks the sort index in
     order instead of the merged index sorted afterwards. Sessions are filtered by the
@@ -653,9 +654,28 @@ def _lean_indexes(conn: sqlite3.Connection) -> None:
         CREATE INDEX participant_merged ON participant (merged_into) WHERE merged_into != '';
         DROP INDEX session_village
     """)
+    _pack_wg_answers(conn)
     report_visits.drop(conn)
     report_visits.create(conn, lambda share: report_progress(round(share * 1000), 1000))
     report_progress(1000, 1000)
+
+
+def _pack_wg_answers(conn: sqlite3.Connection, chunk: int = 20_000) -> None:
+    """Washington Group answers stored as six digits (core/wg.pack), not JSON."""
+    from debc_outreach.core import wg
+
+    total = conn.execute("SELECT count(*) FROM participant").fetchone()[0]
+    done = last = 0
+    while True:
+        rows = conn.execute("SELECT rowid, wg FROM participant WHERE rowid > ? "
+                            "ORDER BY rowid LIMIT ?", (last, chunk)).fetchall()
+        if not rows:
+            return
+        conn.executemany("UPDATE participant SET wg = ? WHERE rowid = ?",
+                         [(wg.pack(wg.unpack(stored)), rowid) for rowid, stored in rows])
+        last = rows[-1][0]
+        done += len(rows)
+        report_progress(done, total)
 
 
 MIGRATIONS: tuple[Migration, ...] = (

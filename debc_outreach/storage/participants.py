@@ -18,7 +18,6 @@ are searched too. A merge is an event on the duplicate
 from __future__ import annotations
 
 import datetime as dt
-import json
 import re
 import sqlite3
 from dataclasses import dataclass
@@ -238,7 +237,7 @@ def wg_answers(database: Database, participant_id: str) -> dict:
     """The Washington Group answers stored for this person (cleaned; {} when none)."""
     row = database.conn.execute("SELECT wg FROM participant WHERE id = ?",
                                 (participant_id,)).fetchone()
-    return wg.clean_answers(json.loads(row[0] if row and row[0] else "{}"))
+    return wg.unpack(row[0] if row else "")
 
 
 ACTIVE = "p.merged_into = '' AND p.deleted = 0"

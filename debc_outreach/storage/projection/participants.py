@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-import json
 import sqlite3
 from functools import cache
 
@@ -57,7 +56,7 @@ def _derive_year(fields: dict) -> dict:
 def _derive_wg(fields: dict) -> dict:
     answers = wg.clean_answers(fields["wg"])
     found = wg.has_disability(answers)
-    return {"wg": json.dumps(answers, sort_keys=True),
+    return {"wg": wg.pack(answers),
             "disability": UNKNOWN_DISABILITY if found is None else int(found)}
 
 
