@@ -637,7 +637,9 @@ def _lean_indexes(conn: sqlite3.Connection) -> None:
     answers take six digits instead of a JSON object. The phone search looks for
     digits anywhere in the number (`instr`), which no index serves. Merged records are
     few: their index holds them alone, so listing everyone walks the sort index in
-    order instead of the merged index sorted afterwards. Sessions are filtered by the
+    order instead of the merged index sorted afterwards. The village index loses the
+    sort key: a search by village name meets many villages at once, whose people are
+    sorted anyway. Sessions are filtered by the
     start of their village code, which their village index never served. The counted visits
     (storage/report_visits) hold rowids and numbers for the session, person and device,
     and the table in date order is itself the index of a period; with progress, since
@@ -652,7 +654,10 @@ def _lean_indexes(conn: sqlite3.Connection) -> None:
         DROP INDEX participant_merged;
         -- the records merged into a person: their card, merge, un-merge, recounts
         CREATE INDEX participant_merged ON participant (merged_into) WHERE merged_into != '';
-        DROP INDEX session_village
+        DROP INDEX session_village;
+        DROP INDEX participant_village;
+        -- the search by village name, the registry's villages, the export's place names
+        CREATE INDEX participant_village ON participant (village_code)
     """)
     _pack_wg_answers(conn)
     report_visits.drop(conn)
