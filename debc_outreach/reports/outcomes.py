@@ -27,7 +27,7 @@ from dataclasses import dataclass, field
 from debc_outreach.reports.aggregates import counted_visits
 from debc_outreach.reports.filters import ReportFilter
 from debc_outreach.storage.database import Database
-from debc_outreach.storage.report_visits import KEPT
+from debc_outreach.storage.report_visits import KEPT, iso_month
 
 # Ways a figure is broken down; "all" is the whole group.
 BREAKDOWNS = ("all", "sex", "age_band", "disability")
@@ -260,14 +260,14 @@ def scams(database: Database, filt: ReportFilter) -> list[ScamCell]:
     took the tally. Kinds a district-month's sessions did not report count 0 there."""
     source, where, params = _tallied_visits(database, filt)
     asked_sql = f"""
-        SELECT substr(v.village, 1, 4) AS district, substr(v.date, 1, 7) AS month,
+        SELECT substr(v.village, 1, 4) AS district, v.date / 100 AS month,
                count(DISTINCT v.session), count(*)
         {source} WHERE {where}
         GROUP BY district, month"""
     met_sql = f"""
         WITH tallied AS (
             SELECT DISTINCT v.session AS session, substr(v.village, 1, 4) AS district,
-                   substr(v.date, 1, 7) AS month
+                   v.date / 100 AS month
             {source} WHERE {where})
         SELECT district, month, t.kind, sum(t.count)
         FROM tallied CROSS JOIN session ts ON ts.rowid = tallied.session
@@ -280,7 +280,8 @@ def scams(database: Database, filt: ReportFilter) -> list[ScamCell]:
     cells = []
     for district, month, sessions, asked in database.conn.execute(asked_sql, params):
         found = met.get((district, month), {})
-        cells += [ScamCell(district, month, kind, sessions, asked, found.get(kind, 0))
+        cells += [ScamCell(district, iso_month(month), kind, sessions, asked,
+                           found.get(kind, 0))
                   for kind in kinds]
     return sorted(cells, key=lambda c: (c.district, c.month))
 

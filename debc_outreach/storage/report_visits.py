@@ -60,9 +60,29 @@ AGE_BAND_SQL = (
     f"WHEN {_AGE} <= 24 THEN '15-24' WHEN {_AGE} < 60 THEN '25-59' ELSE '60+' END "
     "WHEN p.age_band IN ('0-14', '15-24', '25-59', '60+') THEN p.age_band ELSE '' END)")
 
+# A session's ISO date as the number the counted visits keep (YYYYMMDD: four bytes where
+# the text takes ten, in the table and each of its indexes; months are date / 100).
+DAY_SQL = "CAST(replace(s.date, '-', '') AS INTEGER)"
+
+
+def day_number(iso_date: str) -> int:
+    """'2026-02-01' -> 20260201, as `report_visit` keeps dates."""
+    return int(iso_date.replace("-", ""))
+
+
+def iso_day(number: int) -> str:
+    """20260201 -> '2026-02-01'."""
+    return f"{number // 10000:04d}-{number // 100 % 100:02d}-{number % 100:02d}"
+
+
+def iso_month(number: int) -> str:
+    """202602 (a date number / 100) -> '2026-02'."""
+    return f"{number // 100:04d}-{number % 100:02d}"
+
+
 SCHEMA = """
 CREATE TABLE report_visit (
-    date TEXT NOT NULL,                 -- of the session
+    date INTEGER NOT NULL,              -- of the session, as the number YYYYMMDD
     session INTEGER NOT NULL,           -- rowid of the session
     person INTEGER NOT NULL,            -- rowid of the kept participant
     village TEXT NOT NULL,              -- of the session
@@ -73,8 +93,8 @@ CREATE TABLE report_visit (
     device INTEGER NOT NULL,            -- report_device.id of the device that checked in
     -- the date of the person's previous counted visit (by date, then session), and
     -- of their previous one in this province (NULL: none)
-    prev_date TEXT,
-    prev_in_province TEXT,
+    prev_date INTEGER,
+    prev_in_province INTEGER,
     PRIMARY KEY (date, session, person)
 ) WITHOUT ROWID;
 -- The table itself, in date order, covers every figure of a period (dashboard, summary,
@@ -145,7 +165,7 @@ TRIGGERS = (
 )
 
 _VISIT = "person, date, session, village, sex, age_band, disability, consent, device"
-_COLUMNS = ("SELECT p.rowid AS person, s.date AS date, s.rowid AS session, "
+_COLUMNS = ("SELECT p.rowid AS person, " + DAY_SQL + " AS date, s.rowid AS session, "
             "s.village_code AS village, p.sex AS sex, " + AGE_BAND_SQL + " AS age_band, "
             "p.disability AS disability, p.consent AS consent, "
             "(SELECT d.id FROM report_device d WHERE d.device = a.added_device) AS device ")
