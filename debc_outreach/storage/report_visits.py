@@ -24,8 +24,9 @@ sync imports and retention.
 
 The rows are kept lean, for a million of them is a cache beside the records: the
 session and the person are their rowids, the device a number in `report_device`,
-and the table is kept in date order so that it is itself the index a period's
-figures read; each other index is named with the query that needs it.
+dates the numbers YYYYMMDD, and the table is kept in date order so that it is
+itself the index a period's figures read; each other index is named with the
+query that needs it.
 """
 
 from __future__ import annotations
