@@ -23,6 +23,8 @@ from debc_outreach.core import people, wg
 from debc_outreach.core.hlc import pack
 from debc_outreach.storage import catalogue, checklist, gazetteer, projection, sessions
 from debc_outreach.storage.events import GENESIS_HASH, Event, event_hash
+from debc_outreach.storage.field_versions import Codes as VersionCodes
+from debc_outreach.storage.field_versions import insert as insert_versions
 from debc_outreach.storage.projection import outcomes as outcome_records
 from debc_outreach.storage.store import Store
 
@@ -149,6 +151,7 @@ def _insert_fresh(conn, entity: str, batch: list[Event]) -> None:
     """What the generic applier does for a first `set` event, for many rows at once."""
     spec = projection.ENTITIES[entity]
     rows_by_columns: dict[tuple, list[tuple]] = defaultdict(list)
+    codes = VersionCodes(conn)
     versions = []
     for event in batch:
         won = {k: v for k, v in event.fields.items() if k in spec.fields}
@@ -158,13 +161,14 @@ def _insert_fresh(conn, entity: str, batch: list[Event]) -> None:
                 columns.update(derive(won))
         rows_by_columns[tuple(columns)].append((event.entity_id, event.hlc,
                                                 *columns.values()))
-        versions += [(entity, event.entity_id, name, event.hlc, event.device_id)
-                     for name in won]
+        if won:
+            versions.append(codes.fresh(entity, event.entity_id, won, event.hlc,
+                                        event.device_id))
     for names, rows in rows_by_columns.items():
         marks = ",".join("?" * (len(names) + 2))
         conn.executemany(f"INSERT INTO {spec.table} (id, created_hlc, {', '.join(names)}) "
                          f"VALUES ({marks})", rows)
-    conn.executemany("INSERT INTO field_version VALUES (?, ?, ?, ?, ?)", versions)
+    insert_versions(conn, versions)
 
 
 # --- people ------------------------------------------------------------------------
