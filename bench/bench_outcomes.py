@@ -47,8 +47,8 @@ def fill_outcomes(store: Store, seed: int = 21) -> int:
     conn = store.database.conn
     aggregates.counted_visits(store.database, ReportFilter())     # report_visit up to date
     visits = conn.execute(
-        "SELECT v.session_id, p.id, json_extract(s.modules, '$[0]') FROM report_visit v "
-        "JOIN participant p ON p.rowid = v.person JOIN session s ON s.id = v.session_id "
+        "SELECT s.id, p.id, json_extract(s.modules, '$[0]') FROM report_visit v "
+        "JOIN participant p ON p.rowid = v.person JOIN session s ON s.rowid = v.session "
         "WHERE json_array_length(s.modules) > 0").fetchall()
     answers, follow = [], []
     for session_id, person, module in visits:

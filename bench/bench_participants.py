@@ -57,10 +57,10 @@ def p95(values: list[float]) -> float:
 
 def full_scan(conn, query: str, limit: int = 50) -> list:
     """The plain way: test every row's key, sort every hit, keep the first `limit`."""
-    from debc_outreach.core.names import name_key
+    from debc_outreach.core.name_search import compact_key
 
-    key = name_key(query)
-    rows = conn.execute("SELECT id, display_name, name_key, sort_key FROM participant "
+    key = compact_key(query)
+    rows = conn.execute("SELECT id, display_name, search_key, sort_key FROM participant "
                         "WHERE merged_into = '' AND deleted = 0").fetchall()
     hits = [r for r in rows if key in r[2]]
     hits.sort(key=lambda r: r[3])

@@ -8,7 +8,7 @@ from debc_outreach.storage.projection import checklist_rows
 from debc_outreach.storage.store import Store
 
 TABLES = {
-    "participant": "id, display_name, name_key, sort_key, sex, birth_year, age_band, "
+    "participant": "id, display_name, sort_key, sex, birth_year, age_band, "
                    "village_code, phone_key, wg, disability, consent, merged_into, "
                    "contact_consent",
     "session": "id, date, village_code, modules, state, closed_at",

@@ -175,11 +175,11 @@ def _counted(database, filt: ReportFilter) -> dict:
 def _previous_dates(database) -> tuple[dict, dict]:
     """(The previous-visit dates as stored, the same recomputed in Python from the rows.)"""
     stored, expected, last = {}, {}, {}
-    for person, day, session_id, village, *previous in sorted(database.conn.execute(
-            "SELECT person, date, session_id, village, prev_date, prev_in_province "
+    for person, day, session, village, *previous in sorted(database.conn.execute(
+            "SELECT person, date, session, village, prev_date, prev_in_province "
             "FROM report_visit")):
-        stored[(person, day, session_id)] = tuple(previous)
-        expected[(person, day, session_id)] = (last.get(person),
+        stored[(person, day, session)] = tuple(previous)
+        expected[(person, day, session)] = (last.get(person),
                                                last.get((person, village[:2])))
         last[person] = last[(person, village[:2])] = day
     return stored, expected
@@ -235,12 +235,7 @@ def test_the_migration_fills_the_table_from_existing_records(store):
     demo_programme(store, participants=40, sessions=4)
     conn = store.database.conn
     with store.database.transaction():
-        for name in [row[0] for row in conn.execute(
-                "SELECT name FROM sqlite_master WHERE type = 'trigger' "
-                "AND name LIKE 'report_visit_%'")]:
-            conn.execute(f"DROP TRIGGER {name}")
-        conn.execute("DROP TABLE report_visit")
-        conn.execute("DROP TABLE report_visit_dirty")
+        report_visits.drop(conn)
         report_visits.create(conn)
     assert report_visits.pending(store.database) == 0
     _check(store)
@@ -268,3 +263,41 @@ def test_a_rebuild_reports_progress_and_stops_when_asked(store, monkeypatch):
     report_visits.bring_up_to_date(store.database, shares.append)
     assert shares and shares == sorted(shares) and 0 < shares[-1] < 1
     _check(store)
+
+
+def test_migration_0025_keeps_every_figure_and_drops_what_no_query_reads(tmp_path,
+                                                                         monkeypatch):
+    from support.reports_data import demo_programme
+
+    from debc_outreach.storage import migrations
+    from debc_outreach.storage.database import Database
+    from debc_outreach.storage.store import DB_FILENAME, Store
+
+    folder = tmp_path / "old"
+    before = tuple(m for m in migrations.MIGRATIONS if m.name < "0025")
+    monkeypatch.setattr(migrations, "MIGRATIONS", before)
+    with Store.open(folder) as store:
+        demo_programme(store, participants=40, sessions=4)
+        device = store.device_id
+        filters = (*FILTERS, ReportFilter(device_id=device), ReportFilter(device_id="other"))
+        figures = [_counted(store.database, filt) for filt in filters]
+    monkeypatch.undo()
+    heard: list[tuple[str, int, int]] = []
+    database = Database(folder / DB_FILENAME)
+    try:
+        database.configure_for_writing()
+        migrations.migrate(database, tmp_path / "backups",
+                           lambda *args: heard.append(args))
+    finally:
+        database.close()
+    with Store.open(folder) as store:
+        assert "0025_lean_indexes" in migrations.applied_migrations(store.database)
+        assert [_counted(store.database, filt) for filt in filters] == figures
+        _check(store)
+        columns = {row[1] for row in store.database.conn.execute(
+            "PRAGMA table_info(participant)")}
+        assert "name_key" not in columns
+        indexes = {row[0] for row in store.database.conn.execute(
+            "SELECT name FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL")}
+        assert not {"participant_name_key", "participant_phone"} & indexes
+    assert heard and heard[-1] == ("0025_lean_indexes", 1000, 1000)

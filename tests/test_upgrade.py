@@ -18,6 +18,7 @@ from pathlib import Path
 
 import pytest
 
+from debc_outreach.core import wg
 from debc_outreach.storage import migrations
 from debc_outreach.storage.check import check_database
 from debc_outreach.storage.database import DB_FILENAME, Database
@@ -54,8 +55,7 @@ def old_folder(data_dir: Path, monkeypatch) -> Path:
 def _rows(data_dir: Path, tables: tuple[str, ...] = COMPARED) -> dict[str, list]:
     database = Database(data_dir / DB_FILENAME)
     try:
-        rows = {table: sorted(map(repr, database.conn.execute(f'SELECT * FROM "{table}"')))
-                for table in tables}
+        rows = {table: sorted(map(repr, _records(database, table))) for table in tables}
         rows["checklist"] = _checklist_cells(database.conn)
         return rows
     finally:
@@ -69,6 +69,19 @@ def _checklist_cells(conn) -> list[tuple]:
         return checklist_rows.cells(conn)
     return sorted(conn.execute("SELECT session_id, participant_id, item_id, state, hlc, "
                                "device_id FROM checklist_result"))
+
+
+def _records(database: Database, table: str) -> list[dict]:
+    """The rows as what they say: 0025 dropped the participant's `name_key` (no query read
+    it) and stores the Washington Group answers packed, so those compare by meaning."""
+    cursor = database.conn.execute(f'SELECT * FROM "{table}"')
+    names = [column[0] for column in cursor.description]
+    rows = [dict(zip(names, row, strict=True)) for row in cursor]
+    if table == "participant":
+        for row in rows:
+            row.pop("name_key", None)
+            row["wg"] = sorted(wg.unpack(row["wg"]).items())
+    return rows
 
 
 def _applied(data_dir: Path) -> list[str]:

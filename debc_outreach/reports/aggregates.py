@@ -64,22 +64,22 @@ def _visit_filter(filt: ReportFilter) -> tuple[str, list[str], list]:
     params: list = []
     if filt.date_from:
         clauses.append("v.date >= ?")
-        params.append(filt.date_from)
+        params.append(report_visits.day_number(filt.date_from))
     if filt.date_to:
         clauses.append("v.date <= ?")
-        params.append(filt.date_to)
+        params.append(report_visits.day_number(filt.date_to))
     place = filt.district or filt.province
     if place:       # village codes that start with it: a range of report_visit_village
         clauses.append("v.village >= ? AND v.village < ?")
         params += [place, place[:-1] + chr(ord(place[-1]) + 1)]
     if filt.device_id:
-        clauses.append("v.device = ?")
+        clauses.append("v.device = (SELECT d.id FROM report_device d WHERE d.device = ?)")
         params.append(filt.device_id)
     session_filter = replace(ReportFilter(), module=filt.module,
                              module_slugs=filt.module_slugs, policy_area=filt.policy_area,
                              trainer_id=filt.trainer_id)
     more, more_params = session_filter.session_clauses()
-    return ("JOIN session s ON s.id = v.session_id " if more else "", clauses + more,
+    return ("JOIN session s ON s.rowid = v.session " if more else "", clauses + more,
             params + more_params)
 
 
@@ -153,10 +153,16 @@ def _marks_count(filt: ReportFilter) -> bool:
                                 province=filt.province)
 
 
+def _start(filt: ReportFilter) -> int:
+    """The first day of the selection as `report_visit` keeps dates (0: none, and no
+    visit is before it, so only people's first visits count)."""
+    return report_visits.day_number(filt.date_from) if filt.date_from else 0
+
+
 def _first_here(filt: ReportFilter, start: str = "?", previous: str = "") -> str:
-    """SQL: the visit is its person's first in the selection from `start` on (a visit
-    before '' there is none, so without a start date only first visits count); within
-    one province, the first there (also with `previous` = "v.prev_in_province")."""
+    """SQL: the visit is its person's first in the selection from `start` on (the
+    parameter `_start(filt)`); within one province, the first there (also with
+    `previous` = "v.prev_in_province")."""
     previous = previous or ("v.prev_in_province" if filt.province else "v.prev_date")
     return f"({previous} IS NULL OR {previous} < {start})"
 
@@ -174,18 +180,32 @@ def _marked_people(database: Database, filt: ReportFilter, source: str, params: 
     return _tally(conn.execute(
         f"SELECT v.sex, v.disability, v.consent, v.age_band, sum({_first_here(filt)}), "
         f"count(*) {source} GROUP BY v.sex, v.disability, v.consent, v.age_band",
-        [filt.date_from, *params]))
+        [_start(filt), *params]))
 
 
 def _whole_months(database: Database) -> list[tuple[str, int, int]]:
     """Visits and people of each month, no filter: a person's first visit of a month is
-    the one whose previous visit is older than the month."""
-    return _marked_groups(database, "date", 7, "prev_date", lambda month: month)
+    the one whose previous visit is older than the month. Each month is one range of
+    the table, found by a seek, so nothing is sorted."""
+    conn = database.conn
+    out = []
+    after = 0
+    while True:
+        first = conn.execute("SELECT min(date) FROM report_visit WHERE date >= ?",
+                             (after,)).fetchone()[0]
+        if first is None:
+            return out
+        start = first // 100 * 100            # YYYYMM00: before the month's first day
+        after = start + 100                   # past its last day (YYYY1300 past December)
+        visits, people = conn.execute(
+            "SELECT count(*), sum(prev_date IS NULL OR prev_date < ?) FROM report_visit "
+            "WHERE date > ? AND date < ?", (start, start, after)).fetchone()
+        out.append((report_visits.iso_month(first // 100), visits, people or 0))
 
 
 def _whole_provinces(database: Database) -> list[tuple[str, int, int]]:
     """Visits and people of each province, no filter, the most visits first."""
-    groups = _marked_groups(database, "village", 2, "prev_in_province", lambda _code: "")
+    groups = _marked_groups(database, "village", 2, "prev_in_province", lambda _code: 0)
     return sorted(groups, key=lambda group: (-group[1], group[0]))
 
 
@@ -194,19 +214,19 @@ def _marked_selection(database: Database, filt: ReportFilter, source: str, param
                                  list[tuple[str, int, int]], list[tuple[str, int, int]]]:
     """Headline, people by sex and age band, months and provinces of a selection by
     dates and province, from one GROUP BY (one sort of the selected visits, not three)."""
-    month = "substr(v.date, 1, 7)"
+    month = "v.date / 100"
     rows = database.conn.execute(
         f"SELECT {month}, substr(v.village, 1, 2), v.sex, v.disability, v.consent, "
         f"v.age_band, count(*), sum({_first_here(filt)}), "
-        f"sum({_first_here(filt, f'max(?, {month})')}), "
+        f"sum({_first_here(filt, f'max(?, {month} * 100)')}), "
         f"sum({_first_here(filt, previous='v.prev_in_province')}) {source} "
         f"GROUP BY 1, 2, v.sex, v.disability, v.consent, v.age_band",
-        [filt.date_from] * 3 + params).fetchall()
+        [_start(filt)] * 3 + params).fetchall()
     headline_, by_sex_age = _tally((*row[2:6], row[7], row[6]) for row in rows)
     months: dict[str, list[int]] = {}
     provinces: dict[str, list[int]] = {}
     for month_, province, *_person, visits, _people, in_month, in_province in rows:
-        counts = months.setdefault(month_, [0, 0])
+        counts = months.setdefault(report_visits.iso_month(month_), [0, 0])
         counts[0] += visits
         counts[1] += in_month
         counts = provinces.setdefault(province, [0, 0])
@@ -218,7 +238,7 @@ def _marked_selection(database: Database, filt: ReportFilter, source: str, param
 
 
 def _marked_groups(database: Database, column: str, width: int, previous: str,
-                   start_of: Callable[[str], str]) -> list[tuple[str, int, int]]:
+                   start_of: Callable[[str], int]) -> list[tuple[str, int, int]]:
     """(prefix of `column`, visits, people) for each prefix of `width` characters, people
     being visits whose `previous` date is before `start_of(prefix)`. Each group is one
     range of an index, found by a seek, so nothing is sorted."""
@@ -305,8 +325,9 @@ def figures(database: Database, filt: ReportFilter, *, item_ids: list[str] | Non
     if whole:
         result.by_month = _whole_months(database)
     elif not marked:
-        result.by_month = [tuple(row) for row in database.conn.execute(
-            f"SELECT substr(v.date, 1, 7) AS month, count(*), count(DISTINCT v.person) "
+        result.by_month = [(report_visits.iso_month(month), visits, people)
+                           for month, visits, people in database.conn.execute(
+            f"SELECT v.date / 100 AS month, count(*), count(DISTINCT v.person) "
             f"{source} GROUP BY month ORDER BY month", params)]
     step(0.75)
     if whole:
@@ -354,6 +375,6 @@ def unique_people(database: Database, filt: ReportFilter) -> int:
     source, params = _visits(database, filt)
     if _marks_count(filt):
         return database.conn.execute(f"SELECT count(*) {source} AND {_first_here(filt)}",
-                                     [*params, filt.date_from]).fetchone()[0]
+                                     [*params, _start(filt)]).fetchone()[0]
     return database.conn.execute(f"SELECT count(DISTINCT v.person) {source}",
                                  params).fetchone()[0]

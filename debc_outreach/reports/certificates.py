@@ -37,8 +37,9 @@ def certificate_data(database: Database, participant_id: str, catalog: lookup.Ca
     kept = participants.resolve(database, person.id)
     if kept != person.id:
         person = participants.require(database, kept)
-    clauses, params = ["a.present = 1", "s.deleted = 0",
-                       "(m.id = ? OR m.merged_into = ?)"], [person.id, person.id]
+    clauses = ["a.present = 1", "s.deleted = 0",
+               "(m.id = ? OR (m.merged_into = ? AND m.merged_into != ''))"]
+    params = [person.id, person.id]
     if date_from:
         clauses.append("s.date >= ?")
         params.append(date_from)
@@ -60,7 +61,7 @@ def certificate_data(database: Database, participant_id: str, catalog: lookup.Ca
         trainer_ids += [t for t in lookup.json_list(trainer_json) if t not in trainer_ids]
     session_ids = [row[0] for row in rows]
     people = [person.id] + [row[0] for row in database.conn.execute(
-        "SELECT id FROM participant WHERE merged_into = ?", (person.id,))]
+        "SELECT id FROM participant WHERE merged_into = ? AND merged_into != ''", (person.id,))]
     achieved = sorted(checklist_rows.achieved_items(database.conn, people, session_ids))
     order = {slug: i for i, slug in enumerate(catalog.order)}
     achieved.sort(key=lambda item: (order.get(item.split(".")[0], 999), item))

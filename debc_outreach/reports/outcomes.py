@@ -27,7 +27,7 @@ from dataclasses import dataclass, field
 from debc_outreach.reports.aggregates import counted_visits
 from debc_outreach.reports.filters import ReportFilter
 from debc_outreach.storage.database import Database
-from debc_outreach.storage.report_visits import KEPT
+from debc_outreach.storage.report_visits import KEPT, iso_month
 
 # Ways a figure is broken down; "all" is the whole group.
 BREAKDOWNS = ("all", "sex", "age_band", "disability")
@@ -159,7 +159,8 @@ def _person_knowledge(database: Database, filt: ReportFilter) -> dict[tuple, Pha
             FROM quiz_score a
             CROSS JOIN participant m ON m.id = a.participant_id
             CROSS JOIN participant p ON p.id = {KEPT}
-            CROSS JOIN report_visit v ON v.person = p.rowid AND v.session_id = a.session_id
+            CROSS JOIN session vs ON vs.id = a.session_id
+            CROSS JOIN report_visit v ON v.person = p.rowid AND v.session = vs.rowid
             {join}WHERE {where}{modules} AND NOT {twin}
             GROUP BY p.rowid, a.module, a.phase)
         SELECT module, phase, sex, age_band, disabled, count(*), sum(answers), sum(correct)
@@ -236,7 +237,8 @@ def follow_ups(database: Database, filt: ReportFilter) -> list[FollowUp]:
             FROM follow_up f
             CROSS JOIN participant m ON m.id = f.participant_id
             CROSS JOIN participant p ON p.id = {KEPT}
-            CROSS JOIN report_visit v ON v.person = p.rowid AND v.session_id = f.session_id
+            CROSS JOIN session vs ON vs.id = f.session_id
+            CROSS JOIN report_visit v ON v.person = p.rowid AND v.session = vs.rowid
             {join}WHERE {where}{modules} AND NOT {twin})
         SELECT module, question, sex, age_band, disabled, count(*), sum(safe)
         FROM answer GROUP BY module, question, sex, age_band, disabled"""
@@ -258,17 +260,18 @@ def scams(database: Database, filt: ReportFilter) -> list[ScamCell]:
     took the tally. Kinds a district-month's sessions did not report count 0 there."""
     source, where, params = _tallied_visits(database, filt)
     asked_sql = f"""
-        SELECT substr(v.village, 1, 4) AS district, substr(v.date, 1, 7) AS month,
-               count(DISTINCT v.session_id), count(*)
+        SELECT substr(v.village, 1, 4) AS district, v.date / 100 AS month,
+               count(DISTINCT v.session), count(*)
         {source} WHERE {where}
         GROUP BY district, month"""
     met_sql = f"""
         WITH tallied AS (
-            SELECT DISTINCT v.session_id, substr(v.village, 1, 4) AS district,
-                   substr(v.date, 1, 7) AS month
+            SELECT DISTINCT v.session AS session, substr(v.village, 1, 4) AS district,
+                   v.date / 100 AS month
             {source} WHERE {where})
         SELECT district, month, t.kind, sum(t.count)
-        FROM tallied CROSS JOIN scam_tally t ON t.session_id = tallied.session_id
+        FROM tallied CROSS JOIN session ts ON ts.rowid = tallied.session
+        CROSS JOIN scam_tally t ON t.session_id = ts.id
         GROUP BY district, month, t.kind"""
     met: dict[tuple[str, str], dict[str, int]] = defaultdict(dict)
     for district, month, kind, count in database.conn.execute(met_sql, params):
@@ -277,7 +280,8 @@ def scams(database: Database, filt: ReportFilter) -> list[ScamCell]:
     cells = []
     for district, month, sessions, asked in database.conn.execute(asked_sql, params):
         found = met.get((district, month), {})
-        cells += [ScamCell(district, month, kind, sessions, asked, found.get(kind, 0))
+        cells += [ScamCell(district, iso_month(month), kind, sessions, asked,
+                           found.get(kind, 0))
                   for kind in kinds]
     return sorted(cells, key=lambda c: (c.district, c.month))
 
@@ -286,7 +290,8 @@ def _tallied_visits(database: Database, filt: ReportFilter) -> tuple[str, str, l
     """FROM and WHERE over the counted visits `v` of sessions that took a tally."""
     join, where, params = counted_visits(database, filt)
     return (f"FROM report_visit v {join}",
-            f"v.session_id IN (SELECT session_id FROM scam_tally) AND {where}", params)
+            "v.session IN (SELECT ts.rowid FROM scam_tally t JOIN session ts "
+            f"ON ts.id = t.session_id) AND {where}", params)
 
 
 @dataclass(frozen=True)

@@ -19,6 +19,7 @@ from debc_outreach.reports.filters import (
     EXPORT_ORDER,
     ReportFilter,
 )
+from debc_outreach.storage import report_visits
 from debc_outreach.storage.database import Database
 
 # -1 (or NULL in databases made before 0003 changed): the WG answers cannot tell.
@@ -465,6 +466,7 @@ def participant_rows(database: Database, filt: ReportFilter, lang: str,
         privacy.count(bool(consented))
         if not consented:
             continue
+        first, last = report_visits.iso_day(first), report_visits.iso_day(last)
         where_ = lookup.place(village, lang)
         age = people.age_band(birth_year, band, dt.date.fromisoformat(last))
         yield (person_id, name, sex, people.known_birth_year(birth_year) or "", age,

@@ -29,7 +29,8 @@ def is_present(conn: sqlite3.Connection, session_id: str, participant_id: str) -
     """True if the person, or a record merged into them, is checked in."""
     row = conn.execute(
         "SELECT 1 FROM attendance a JOIN participant m ON m.id = a.participant_id "
-        "WHERE a.session_id = ? AND a.present = 1 AND (m.id = ? OR m.merged_into = ?) "
+        "WHERE a.session_id = ? AND a.present = 1 AND (m.id = ? OR (m.merged_into = ? "
+        "AND m.merged_into != '')) "
         "LIMIT 1", (session_id, participant_id, participant_id)).fetchone()
     return row is not None
 
@@ -59,7 +60,7 @@ def remove(store: Store, session_id: str, participant_id: str, reason: str = "")
         rows = conn.execute(
             "SELECT a.participant_id FROM attendance a JOIN participant m "
             "ON m.id = a.participant_id WHERE a.session_id = ? AND a.present = 1 "
-            "AND (m.id = ? OR m.merged_into = ?)",
+            "AND (m.id = ? OR (m.merged_into = ? AND m.merged_into != ''))",
             (session_id, participant_id, participant_id)).fetchall()
         for (present_id,) in rows:          # the person and any record merged into them
             fields = {"participant_id": present_id}

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import json
 import sqlite3
+from collections.abc import Callable
 from dataclasses import dataclass
 
+from debc_outreach.core import wg
 from debc_outreach.storage.database import Database
 from debc_outreach.storage.events import EVENT_SCHEMA_VERSION, verify_chains
 from debc_outreach.storage.projection import SCHEMAS
@@ -40,11 +42,14 @@ class RecordProblem:
                 "field": self.field, "code": self.code, "message": self.message}
 
 
-# Tables checked: entity -> (column people recognise a record by, columns stored as JSON).
-_CHECKED = {"participant": ("display_name", ("wg",)),
-            "session": ("date", ("modules", "trainer_ids")),
-            "trainer": ("display_name", ()),
-            "target": ("measure", ())}
+# Tables checked: entity -> (column people recognise a record by, how columns stored in
+# another form than the event's read back: JSON lists, the packed WG answers).
+_CHECKED: dict[str, tuple[str, dict[str, Callable[[str], object]]]] = {
+    "participant": ("display_name", {"wg": lambda text: (
+        json.loads(text) if text.startswith("{") else wg.unpack(text))}),
+    "session": ("date", {"modules": json.loads, "trainer_ids": json.loads}),
+    "trainer": ("display_name", {}),
+    "target": ("measure", {})}
 
 
 def record_problems(conn: sqlite3.Connection, limit: int = 1000, *, entity: str = "",
@@ -56,17 +61,18 @@ def record_problems(conn: sqlite3.Connection, limit: int = 1000, *, entity: str 
     repaired since is not listed. Empty values are the tables' "not known".
     """
     found: list[RecordProblem] = []
-    for table, (label_column, json_columns) in _CHECKED.items():
+    for table, (label_column, stored_forms) in _CHECKED.items():
         if entity and table != entity:
             continue
-        found.extend(_table_problems(conn, table, label_column, json_columns, entity_id))
+        found.extend(_table_problems(conn, table, label_column, stored_forms, entity_id))
         if len(found) >= limit:
             return found[:limit]
     return found
 
 
 def _table_problems(conn: sqlite3.Connection, entity: str, label_column: str,
-                    json_columns: tuple[str, ...], entity_id: str) -> list[RecordProblem]:
+                    stored_forms: dict[str, Callable[[str], object]],
+                    entity_id: str) -> list[RecordProblem]:
     """The problems of one table's live records (of one record when `entity_id`)."""
     found: list[RecordProblem] = []
     compiled = compile_schema(SCHEMAS[(entity, "set", EVENT_SCHEMA_VERSION)])
@@ -80,10 +86,10 @@ def _table_problems(conn: sqlite3.Connection, entity: str, label_column: str,
     for row in cursor:
         fields = {name: value for name, value in zip(names, row[2:], strict=True)
                   if value != ""}
-        for name in json_columns:
+        for name, read in stored_forms.items():
             if name in fields:
                 try:
-                    fields[name] = json.loads(fields[name])
+                    fields[name] = read(fields[name])
                 except (TypeError, ValueError):
                     pass          # left as text: the rule says what is wrong
         if compiled.valid(fields):

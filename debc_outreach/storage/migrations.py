@@ -133,6 +133,7 @@ def _participants_sessions(conn: sqlite3.Connection) -> None:
         CREATE INDEX participant_latin ON participant (sort_key, name_key)
             WHERE name_key GLOB '*[a-z]*';
         CREATE INDEX participant_name_key ON participant (name_key);
+        -- the search by village name, the registry's villages, the export's place names
         CREATE INDEX participant_village ON participant (village_code, sort_key);
         CREATE INDEX participant_phone ON participant (phone_key);
         CREATE INDEX participant_merged ON participant (merged_into);
@@ -155,6 +156,7 @@ def _participants_sessions(conn: sqlite3.Connection) -> None:
             deleted INTEGER NOT NULL DEFAULT 0,
             created_hlc INTEGER NOT NULL DEFAULT 0
         );
+        -- sessions of a period: filters, the exports' walk in date order
         CREATE INDEX session_date ON session (date);
         CREATE INDEX session_village ON session (village_code);
         CREATE TABLE attendance (
@@ -167,6 +169,7 @@ def _participants_sessions(conn: sqlite3.Connection) -> None:
             removed_device TEXT NOT NULL DEFAULT '',
             PRIMARY KEY (session_id, participant_id)
         ) WITHOUT ROWID;
+        -- a person's sessions: their card, certificates, recounting one person's visits
         CREATE INDEX attendance_participant ON attendance (participant_id, session_id);
         CREATE TABLE checklist_result (
             session_id TEXT NOT NULL,
@@ -429,6 +432,8 @@ def _participant_search_keys(conn: sqlite3.Connection) -> None:
         INSERT INTO participant_fts (participant_fts) VALUES ('rebuild');
         DROP INDEX participant_sort;
         DROP INDEX participant_latin;
+        -- a name search walked in Khmer order (search_key read from the index), the
+        -- participant list of an export, and the Latin one for a query with a Latin letter
         CREATE INDEX participant_sort ON participant (sort_key, search_key);
         CREATE INDEX participant_latin ON participant (sort_key, search_key)
             WHERE search_key GLOB '*[a-z]*'
@@ -622,20 +627,70 @@ def _outcome_figures(conn: sqlite3.Connection) -> None:
             PRIMARY KEY (session_id, participant_id, module, phase)
         ) WITHOUT ROWID;
         INSERT INTO quiz_score SELECT session_id, participant_id, module, phase, count(*),
-            sum(correct) FROM quiz_answer GROUP BY session_id, participant_id, module, phase;
-        DROP INDEX report_visit_session;
-        CREATE INDEX report_visit_session ON report_visit (session_id, person, date, village,
-                                                           sex, age_band, disability, device)
+            sum(correct) FROM quiz_answer GROUP BY session_id, participant_id, module, phase
     """)
+    # (The wider session index of the counted visits this made is gone: 0025 makes the
+    # table again, leaner, in the same run.)
     for trigger in QUIZ_SCORE_TRIGGERS:      # one statement each: they hold semicolons
         conn.execute(trigger)
 def _report_visit_first_marks(conn: sqlite3.Connection) -> None:
     """Counted visits carry their person's first-visit marks, so the dashboard counts
-    people of a million check-ins without DISTINCT: the table is made again."""
+    people of a million check-ins without DISTINCT. Nothing to do here any more:
+    0025 makes the table again, with the marks, in the same run."""
+
+
+def _lean_indexes(conn: sqlite3.Connection) -> None:
+    """Indexes only where a query needs them, and the counted visits made again, lean.
+
+    Of the participant: no query reads `name_key` any more (search reads `search_key`
+    and the trigram index), so the column and its index go, and the Washington Group
+    answers take six digits instead of a JSON object. The phone search looks for
+    digits anywhere in the number (`instr`), which no index serves. Merged records are
+    few: their index holds them alone, so listing everyone walks the sort index in
+    order instead of the merged index sorted afterwards. The village index loses the
+    sort key: a search by village name meets many villages at once, whose people are
+    sorted anyway. Sessions are filtered by the
+    start of their village code, which their village index never served. The counted visits
+    (storage/report_visits) hold rowids and numbers for the session, person and device,
+    and the table in date order is itself the index of a period; with progress, since
+    a million check-ins take minutes.
+    """
     from debc_outreach.storage import report_visits
 
+    _run(conn, """
+        DROP INDEX participant_name_key;
+        ALTER TABLE participant DROP COLUMN name_key;
+        DROP INDEX participant_phone;
+        DROP INDEX participant_merged;
+        -- the records merged into a person: their card, merge, un-merge, recounts
+        CREATE INDEX participant_merged ON participant (merged_into) WHERE merged_into != '';
+        DROP INDEX session_village;
+        DROP INDEX participant_village;
+        -- the search by village name, the registry's villages, the export's place names
+        CREATE INDEX participant_village ON participant (village_code)
+    """)
+    _pack_wg_answers(conn)
     report_visits.drop(conn)
-    report_visits.create(conn)
+    report_visits.create(conn, lambda share: report_progress(round(share * 1000), 1000))
+    report_progress(1000, 1000)
+
+
+def _pack_wg_answers(conn: sqlite3.Connection, chunk: int = 20_000) -> None:
+    """Washington Group answers stored as six digits (core/wg.pack), not JSON."""
+    from debc_outreach.core import wg
+
+    total = conn.execute("SELECT count(*) FROM participant").fetchone()[0]
+    done = last = 0
+    while True:
+        rows = conn.execute("SELECT rowid, wg FROM participant WHERE rowid > ? "
+                            "ORDER BY rowid LIMIT ?", (last, chunk)).fetchall()
+        if not rows:
+            return
+        conn.executemany("UPDATE participant SET wg = ? WHERE rowid = ?",
+                         [(wg.pack(wg.unpack(stored)), rowid) for rowid, stored in rows])
+        last = rows[-1][0]
+        done += len(rows)
+        report_progress(done, total)
 
 
 def _field_versions_compact(conn: sqlite3.Connection) -> None:
@@ -731,6 +786,7 @@ MIGRATIONS: tuple[Migration, ...] = (
     Migration("0021_report_visit_first_marks", _report_visit_first_marks),
     Migration("0022_field_versions_compact", _field_versions_compact),
     Migration("0023_checklist_rows_compact", _checklist_rows_compact),
+    Migration("0025_lean_indexes", _lean_indexes),
 )
 
 

@@ -400,7 +400,7 @@ def _follow_up_session(database: Database, person: str, module: str, day: dt.dat
             "SELECT s.id, s.date, s.modules FROM session s JOIN attendance a "
             "ON a.session_id = s.id AND a.present = 1 JOIN participant m "
             "ON m.id = a.participant_id WHERE s.deleted = 0 AND (m.id = ? OR "
-            "m.merged_into = ?) ORDER BY s.date DESC", (person, person)):
+            "(m.merged_into = ? AND m.merged_into != '')) ORDER BY s.date DESC", (person, person)):
         if module in json.loads(modules or "[]") and date <= day.isoformat():
             return session_id
     raise UserError(_("This person did not attend a session with the module {module} "
@@ -459,7 +459,7 @@ def follow_ups(conn: sqlite3.Connection, participant_id: str) -> dict[str, Follo
     for module, question, answer, date, method, session_id in conn.execute(
             "SELECT f.module, f.question_id, f.answer, f.date, f.method, f.session_id "
             "FROM follow_up f JOIN participant p ON p.id = f.participant_id "
-            "WHERE p.id = ? OR p.merged_into = ? ORDER BY f.hlc",
+            "WHERE p.id = ? OR (p.merged_into = ? AND p.merged_into != '') ORDER BY f.hlc",
             (participant_id, participant_id)):
         record = found.setdefault(module, FollowUpRecord(module, date, method, session_id, {}))
         record.answers[question] = answer

@@ -18,7 +18,6 @@ are searched too. A merge is an event on the duplicate
 from __future__ import annotations
 
 import datetime as dt
-import json
 import re
 import sqlite3
 from dataclasses import dataclass
@@ -177,7 +176,8 @@ def merge(store: Store, duplicate_id: str, keep_id: str) -> None:
     if duplicate.merged_into:
         raise UserError(_("{name} is already merged.").format(name=duplicate.display_name))
     followers = [row[0] for row in store.database.query(
-        "SELECT id FROM participant WHERE merged_into = ?", (duplicate_id,))]
+        "SELECT id FROM participant WHERE merged_into = ? AND merged_into != ''",
+        (duplicate_id,))]
     with store.database.transaction():
         store.record("participant", duplicate_id, {"merged_into": keep_id})
         for follower in followers:
@@ -237,7 +237,7 @@ def wg_answers(database: Database, participant_id: str) -> dict:
     """The Washington Group answers stored for this person (cleaned; {} when none)."""
     row = database.conn.execute("SELECT wg FROM participant WHERE id = ?",
                                 (participant_id,)).fetchone()
-    return wg.clean_answers(json.loads(row[0] if row and row[0] else "{}"))
+    return wg.unpack(row[0] if row else "")
 
 
 ACTIVE = "p.merged_into = '' AND p.deleted = 0"

@@ -126,7 +126,8 @@ class Attended:
 def attended(database: Database, participant_id: str) -> list[Attended]:
     """Sessions this person (and records merged into it) attended, newest first."""
     ids = [participant_id] + [row[0] for row in database.conn.execute(
-        "SELECT id FROM participant WHERE merged_into = ?", (participant_id,))]
+        "SELECT id FROM participant WHERE merged_into = ? AND merged_into != ''",
+        (participant_id,))]
     marks = ",".join("?" * len(ids))
     sessions = database.conn.execute(
         f"SELECT DISTINCT s.id, s.date, s.village_code, s.modules FROM attendance a "
@@ -141,7 +142,8 @@ def attended(database: Database, participant_id: str) -> list[Attended]:
 
 def merged_into_this(database: Database, participant_id: str) -> list[Participant]:
     cursor = database.conn.execute(
-        f"SELECT {COLUMNS} FROM participant p WHERE p.merged_into = ? ORDER BY p.sort_key",
+        f"SELECT {COLUMNS} FROM participant p WHERE p.merged_into = ? AND p.merged_into != '' "
+        "ORDER BY p.sort_key",
         (participant_id,))
     return [from_row(row) for row in cursor]
 

@@ -172,9 +172,9 @@ def apply_retention(store: Store, now: dt.datetime | None = None) -> RetentionRe
                 # Local-only change of the projection: deliberately not an event.
                 names = name_columns(label)
                 conn.execute(
-                    "UPDATE participant SET display_name = ?, name_key = ?, sort_key = ?, "
+                    "UPDATE participant SET display_name = ?, sort_key = ?, "
                     "search_key = ?, roman_key = ?, phone = '', phone_key = '' WHERE id = ?",
-                    (label, names["name_key"], names["sort_key"], names["search_key"],
+                    (label, names["sort_key"], names["search_key"],
                      names["roman_key"], pid))
                 count = conn.execute(
                     "UPDATE event SET op = 'redacted', fields = '{}', base = '{}' "

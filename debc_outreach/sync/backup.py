@@ -94,6 +94,7 @@ REBUILT_TABLES = ("event", "_migrations", "trainer", "participant", "participant
                   "version_device", "version_entity", "field_seen",
                   "conflict", "conflict_resolution", "target", "programme_setting",
                   "issued_certificate", "distinct_pair", "report_visit", "report_visit_dirty",
+                  "report_device",
                   "quiz_answer", "quiz_count", "quiz_score", "scam_tally", "follow_up")
 # Projection rows the log can no longer rebuild, by table: those of participants whose
 # names the retention rule removed (their events became hash-only stand-ins, so only the

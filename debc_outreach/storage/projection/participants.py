@@ -3,13 +3,11 @@
 
 from __future__ import annotations
 
-import json
 import sqlite3
 from functools import cache
 
 from debc_outreach.core import people, wg
 from debc_outreach.core.name_search import compact_key, roman_key
-from debc_outreach.core.names import name_key
 from debc_outreach.i18n import N_
 from debc_outreach.storage.events import Event
 from debc_outreach.storage.projection import schema as s
@@ -38,8 +36,8 @@ def sort_key(display_name: str) -> bytes:
 
 
 def name_columns(name: str) -> dict:
-    """The columns derived from a display name (matching, sorting, searching)."""
-    return {"name_key": name_key(name), "sort_key": sort_key(name),
+    """The columns derived from a display name (sorting, searching)."""
+    return {"sort_key": sort_key(name),
             "search_key": compact_key(name), "roman_key": roman_key(name)}
 
 
@@ -58,7 +56,7 @@ def _derive_year(fields: dict) -> dict:
 def _derive_wg(fields: dict) -> dict:
     answers = wg.clean_answers(fields["wg"])
     found = wg.has_disability(answers)
-    return {"wg": json.dumps(answers, sort_keys=True),
+    return {"wg": wg.pack(answers),
             "disability": UNKNOWN_DISABILITY if found is None else int(found)}
 
 
