@@ -22,7 +22,7 @@ from hypothesis import strategies as st
 from support.sync_devices import VILLAGE_IN, VILLAGE_OUT, make_programme, send
 
 from debc_outreach.errors import UserError
-from debc_outreach.storage import participants, protection, trainers, vault
+from debc_outreach.storage import events, participants, protection, trainers, vault
 from debc_outreach.storage.backup import backup_database, staging_dir
 from debc_outreach.storage.check import check_database
 from debc_outreach.storage.database import DB_FILENAME
@@ -34,13 +34,17 @@ PIN = "246810"
 
 
 def _tables(store: Store) -> dict[str, list]:
-    """Every table's rows, sorted (the search index compared through its content)."""
+    """Every table's rows, sorted (the search index compared through its content, the
+    event log through its view: devices and names are numbered locally)."""
     conn = store.database.conn
     names = [row[0] for row in conn.execute(
         "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' "
-        "AND name NOT LIKE 'participant_fts%' AND name != '_migrations' ORDER BY name")]
+        "AND name NOT LIKE 'participant_fts%' AND name != '_migrations' "
+        "AND name NOT IN ('event_row', 'event_device', 'event_name') ORDER BY name")]
     snapshot = {name: sorted(map(repr, conn.execute(f'SELECT * FROM "{name}"')))
                 for name in names}
+    snapshot["event"] = sorted(map(repr, conn.execute(
+        f"SELECT {events.EVENT_COLUMNS}, applied FROM event")))
     snapshot["_migrations"] = [row[0] for row in conn.execute(
         "SELECT name FROM _migrations ORDER BY name")]
     snapshot["search"] = sorted(row[0] for row in conn.execute(

@@ -31,8 +31,10 @@ from debc_outreach.storage.store import Store
 @pytest.fixture
 def conn(tmp_path):
     with Store.open(tmp_path) as store:
-        store.database.conn.execute("DELETE FROM event")
-        yield store.database.conn
+        conn = store.database.conn
+        for device, in conn.execute("SELECT DISTINCT device_id FROM event").fetchall():
+            events.delete_from(conn, device, 1)
+        yield conn
 
 
 def make_chain(device: str, count: int, start_hlc: int = 1000) -> list[Event]:

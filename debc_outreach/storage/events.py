@@ -3,14 +3,36 @@
 Every change is an event `(device_id, seq)`; tables are projections of the
 log. Each device's events form a hash chain (`prev_hash` -> `hash`), so a
 lost, reordered or edited event is detected by `db check` and by sync.
+
+How this computer stores an event is private to this module. Other modules read the
+log through the `event` view (its columns are those of `EVENT_COLUMNS` plus `applied`)
+or through the functions here, and write it only through the functions here. Events
+travel between computers as canonical JSON (sync/codec.py); the stored row is another
+form of the same event, and `decode(encode(row)) == row` exactly, so the hash that
+canonical JSON gives is the same on every computer:
+
+- `event_row` is keyed by (device, seq) where device is a small local number
+  (`event_device`); entity names and operations are small local numbers (`event_name`);
+- an entity id that is a canonical UUID is kept as its 16 bytes, anything else as text;
+- hashes that are 64 lowercase hex digits are kept as their 32 bytes;
+- `fields` and `base` share one `body`: their canonical JSON with every quoted UUID
+  packed into 17 bytes, the base left out when it is the all-zero base of a new record,
+  then compressed with a fixed dictionary (storage/event_dictionary.py). The first byte
+  says how the rest was written, so a later dictionary can be added beside it.
 """
 
 from __future__ import annotations
 
+import binascii
 import hashlib
 import json
+import re
 import sqlite3
+import threading
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
+
+import zstandard
 
 EVENT_SCHEMA_VERSION = 1
 GENESIS_HASH = "0" * 64
@@ -66,16 +88,394 @@ def from_row(row) -> Event:
                  schema_version=row[8], prev_hash=row[9], hash=row[10])
 
 
-def chain_head(conn: sqlite3.Connection, device_id: str) -> tuple[int, str]:
-    """(last seq, last hash) of a device's chain; (0, GENESIS_HASH) when empty."""
-    row = conn.execute("SELECT seq, hash FROM event WHERE device_id = ? "
-                       "ORDER BY seq DESC LIMIT 1", (device_id,)).fetchone()
-    return (row[0], row[1]) if row else (0, GENESIS_HASH)
+# --- The stored form of one event ------------------------------------------------------
 
+_CANONICAL_UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
+_HEX_HASH = re.compile(r"[0-9a-f]{64}")
+# A quoted canonical UUID inside JSON text, and its packed form: a byte that never
+# occurs in UTF-8 followed by the UUID's 16 bytes.
+_QUOTED_UUID = re.compile(rb'"([0-9a-f]{8})-([0-9a-f]{4})-([0-9a-f]{4})-([0-9a-f]{4})-'
+                          rb'([0-9a-f]{12})"')
+_UUID_MARK = b"\xff"
+_PACKED_UUID = re.compile(rb"\xff(.{16})", re.DOTALL)
+
+_PLAIN = 0              # body version: the payload as it is
+_DICTIONARY_V1 = 1      # body version: the payload compressed with DICTIONARY_V1
+_COMPRESS_FROM = 24     # shorter payloads are not worth a compressed frame
+
+
+def id_key(entity_id: str) -> bytes | str:
+    """How an entity id is stored (and compared in a query): 16 bytes for a canonical
+    UUID, the text itself otherwise. Text and bytes never compare equal in SQLite."""
+    if len(entity_id) == 36 and _CANONICAL_UUID.fullmatch(entity_id):
+        return binascii.unhexlify(entity_id.replace("-", ""))
+    return entity_id
+
+
+def id_text(stored: bytes | str) -> str:
+    if isinstance(stored, bytes):
+        digits = stored.hex()
+        return (f"{digits[:8]}-{digits[8:12]}-{digits[12:16]}-{digits[16:20]}-"
+                f"{digits[20:]}")
+    return stored
+
+
+def hash_key(digest: str) -> bytes | str:
+    """How a hash is stored: 32 bytes for 64 lowercase hex digits, the text otherwise."""
+    if len(digest) == 64 and _HEX_HASH.fullmatch(digest):
+        return binascii.unhexlify(digest)
+    return digest
+
+
+def hash_text(stored: bytes | str) -> str:
+    return stored.hex() if isinstance(stored, bytes) else stored
+
+
+def _pack_uuid(match: re.Match) -> bytes:
+    return _UUID_MARK + binascii.unhexlify(b"".join(match.groups()))
+
+
+def _unpack_uuid(match: re.Match) -> bytes:
+    digits = binascii.hexlify(match[1])
+    return b'"%s-%s-%s-%s-%s"' % (digits[:8], digits[8:12], digits[12:16], digits[16:20],
+                                   digits[20:])
+
+
+def _pack(text: str) -> bytes:
+    data = text.encode("utf-8")
+    return _QUOTED_UUID.sub(_pack_uuid, data) if b'-' in data else data
+
+
+def _unpack(data: bytes) -> str:
+    if _UUID_MARK in data:
+        data = _PACKED_UUID.sub(_unpack_uuid, data)
+    return data.decode("utf-8")
+
+
+def _zero_base(fields_text: str) -> str | None:
+    """The base of a new record: every field of `fields` at version 0."""
+    try:
+        value = json.loads(fields_text)
+    except ValueError:
+        return None
+    return dumps(dict.fromkeys(value, 0)) if isinstance(value, dict) else None
+
+
+class _Zstd(threading.local):
+    """One compressor and decompressor per thread (they are not thread-safe)."""
+
+    def __init__(self) -> None:
+        from debc_outreach.storage.event_dictionary import DICTIONARY_V1
+
+        dictionary = zstandard.ZstdCompressionDict(DICTIONARY_V1)
+        params = zstandard.ZstdCompressionParameters.from_level(
+            3, format=zstandard.FORMAT_ZSTD1_MAGICLESS, write_content_size=True,
+            write_checksum=False, write_dict_id=False)
+        self.compress = zstandard.ZstdCompressor(dict_data=dictionary,
+                                                 compression_params=params).compress
+        self.decompress = zstandard.ZstdDecompressor(
+            dict_data=dictionary, format=zstandard.FORMAT_ZSTD1_MAGICLESS).decompress
+
+
+_zstd = _Zstd()
+
+
+def _varint(number: int) -> bytes:
+    out = bytearray()
+    while number >= 0x80:
+        out.append(number & 0x7F | 0x80)
+        number >>= 7
+    out.append(number)
+    return bytes(out)
+
+
+def _read_varint(data: bytes) -> tuple[int, int]:
+    """(number, bytes it took)."""
+    number = shift = position = 0
+    while True:
+        byte = data[position]
+        number |= (byte & 0x7F) << shift
+        position += 1
+        if byte < 0x80:
+            return number, position
+        shift += 7
+
+
+def encode_body(fields_text: str, base_text: str) -> bytes:
+    """`fields` and `base` (canonical JSON text) as one stored body."""
+    packed = _pack(fields_text)
+    if base_text.endswith(":0}") and base_text == _zero_base(fields_text):
+        base = b""              # read back as the zero base of `fields`
+    else:
+        base = _pack(base_text)
+    payload = _varint(len(packed)) + packed + base
+    if len(payload) >= _COMPRESS_FROM:
+        compressed = _zstd.compress(payload)
+        if len(compressed) < len(payload):
+            return bytes((_DICTIONARY_V1,)) + compressed
+    return bytes((_PLAIN,)) + payload
+
+
+def decode_body(body: bytes) -> tuple[str, str]:
+    """(fields, base) as canonical JSON text, exactly as they were encoded."""
+    version = body[0]
+    if version == _DICTIONARY_V1:
+        payload = _zstd.decompress(body[1:])
+    elif version == _PLAIN:
+        payload = body[1:]
+    else:
+        raise ValueError(f"event body written by a newer version ({version})")
+    length, start = _read_varint(payload)
+    fields_text = _unpack(payload[start:start + length])
+    rest = payload[start + length:]
+    if rest:
+        return fields_text, _unpack(rest)
+    base_text = _zero_base(fields_text)
+    if base_text is None:
+        raise ValueError("event body without a base for fields that are not an object")
+    return fields_text, base_text
+
+
+def _fields_of(body: bytes) -> str:
+    return decode_body(body)[0]
+
+
+def _base_of(body: bytes) -> str:
+    return decode_body(body)[1]
+
+
+def register_functions(conn: sqlite3.Connection) -> None:
+    """The SQL functions the `event` view reads `fields` and `base` with."""
+    conn.create_function("event_fields", 1, _fields_of, deterministic=True)
+    conn.create_function("event_base", 1, _base_of, deterministic=True)
+
+
+class _Keys:
+    """Local numbers of devices and names, looked up (or given) once per call."""
+
+    def __init__(self, conn: sqlite3.Connection):
+        self._conn = conn
+        self._devices: dict[str, int] = {}
+        self._names: dict[str, int] = {}
+
+    def device(self, device_id: str) -> int:
+        key = self._devices.get(device_id)
+        if key is None:
+            key = self._devices[device_id] = _key(self._conn, "event_device", "device_id",
+                                                  device_id)
+        return key
+
+    def name(self, name: str) -> int:
+        key = self._names.get(name)
+        if key is None:
+            key = self._names[name] = _key(self._conn, "event_name", "name", name)
+        return key
+
+
+def _key(conn: sqlite3.Connection, table: str, column: str, value: str) -> int:
+    row = conn.execute(f"SELECT key FROM {table} WHERE {column} = ?", (value,)).fetchone()
+    if row is not None:
+        return row[0]
+    return conn.execute(f"INSERT INTO {table} ({column}) VALUES (?)", (value,)).lastrowid
+
+
+def _stored(keys: _Keys, row) -> tuple:
+    """A row in EVENT_COLUMNS order plus `applied`, as `event_row` holds it."""
+    fields_text, base_text = row[FIELDS], row[BASE]
+    return (keys.device(row[DEVICE_ID]), row[SEQ], row[HLC], keys.name(row[ENTITY]),
+            id_key(row[ENTITY_ID]), keys.name(row[OP]), encode_body(fields_text, base_text),
+            row[SCHEMA_VERSION], hash_key(row[PREV_HASH]), hash_key(row[HASH]), row[11])
+
+
+def _logical(stored) -> tuple:
+    """A row read as `_STORED_COLUMNS` back in EVENT_COLUMNS order."""
+    fields_text, base_text = decode_body(stored[6])
+    return (stored[0], stored[1], stored[2], stored[3], id_text(stored[4]), stored[5],
+            fields_text, base_text, stored[7], hash_text(stored[8]), hash_text(stored[9]))
+
+
+# --- The tables and the view -----------------------------------------------------------
+
+def _uuid_sql(column: str) -> str:
+    digits = f"lower(hex({column}))"
+    parts = " || '-' || ".join(f"substr({digits}, {start}, {length})" for start, length in
+                                ((1, 8), (9, 4), (13, 4), (17, 4), (21, 12)))
+    return f"CASE WHEN typeof({column}) = 'blob' THEN {parts} ELSE {column} END"
+
+
+def _hash_sql(column: str) -> str:
+    return f"CASE WHEN typeof({column}) = 'blob' THEN lower(hex({column})) ELSE {column} END"
+
+
+CREATE_TABLES = f"""
+    CREATE TABLE event_device (key INTEGER PRIMARY KEY, device_id TEXT NOT NULL UNIQUE);
+    CREATE TABLE event_name (key INTEGER PRIMARY KEY, name TEXT NOT NULL UNIQUE);
+    CREATE TABLE event_row (
+        device INTEGER NOT NULL,
+        seq INTEGER NOT NULL,
+        hlc INTEGER NOT NULL,
+        entity INTEGER NOT NULL,
+        entity_id BLOB NOT NULL,
+        op INTEGER NOT NULL,
+        body BLOB NOT NULL,
+        schema_version INTEGER NOT NULL,
+        prev_hash BLOB NOT NULL,
+        hash BLOB NOT NULL,
+        applied INTEGER NOT NULL DEFAULT 1,
+        PRIMARY KEY (device, seq)
+    ) WITHOUT ROWID;
+    CREATE INDEX event_entity ON event_row (entity, entity_id);
+    CREATE VIEW event AS SELECT
+        d.device_id AS device_id, r.seq AS seq, r.hlc AS hlc, n.name AS entity,
+        {_uuid_sql("r.entity_id")} AS entity_id, o.name AS op,
+        event_fields(r.body) AS fields, event_base(r.body) AS base,
+        r.schema_version AS schema_version, {_hash_sql("r.prev_hash")} AS prev_hash,
+        {_hash_sql("r.hash")} AS hash, r.applied AS applied,
+        r.device AS stored_device, r.entity_id AS stored_entity_id, r.body AS stored_body,
+        r.prev_hash AS stored_prev_hash, r.hash AS stored_hash
+    FROM event_row r JOIN event_device d ON d.key = r.device
+        JOIN event_name n ON n.key = r.entity JOIN event_name o ON o.key = r.op
+"""
+# The stored columns of a whole event, read through the view: device and names come
+# back as text from their tables, the rest is decoded in Python (`_logical`).
+_STORED_COLUMNS = ("device_id, seq, hlc, entity, stored_entity_id, op, stored_body, "
+                   "schema_version, stored_prev_hash, stored_hash")
+
+
+# --- Writing ---------------------------------------------------------------------------
 
 def insert(conn: sqlite3.Connection, event: Event, applied: bool = True) -> None:
-    conn.execute(f"INSERT INTO event ({EVENT_COLUMNS}, applied) "
-                 f"VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", (*event.as_row(), int(applied)))
+    insert_rows(conn, [(*event.as_row(), int(applied))])
+
+
+def insert_rows(conn: sqlite3.Connection, rows: Iterable[tuple]) -> None:
+    """Store rows in EVENT_COLUMNS order followed by `applied` (0 or 1)."""
+    keys = _Keys(conn)
+    conn.executemany("INSERT INTO event_row VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                     [_stored(keys, row) for row in rows])
+
+
+def set_applied(conn: sqlite3.Connection, device_id: str, seq: int) -> None:
+    conn.execute("UPDATE event_row SET applied = 1 WHERE device = "
+                 "(SELECT key FROM event_device WHERE device_id = ?) AND seq = ?",
+                 (device_id, seq))
+
+
+def delete_from(conn: sqlite3.Connection, device_id: str, seq: int,
+                only_this: bool = False) -> int:
+    """Remove a device's events from `seq` on (or only event `seq`); how many went."""
+    return conn.execute(f"DELETE FROM event_row WHERE device = (SELECT key FROM event_device "
+                        f"WHERE device_id = ?) AND seq {'=' if only_this else '>='} ?",
+                        (device_id, seq)).rowcount
+
+
+def redact(conn: sqlite3.Connection, keys: Iterable[tuple[str, int]]) -> int:
+    """Make these events (device_id, seq) stand-ins: the hash stays, the content goes
+    (retention). Returns how many were changed."""
+    keys = list(keys)
+    if not keys:
+        return 0
+    redacted, empty = _Keys(conn).name("redacted"), encode_body("{}", "{}")
+    changed = 0
+    for device_id, seq in keys:
+        changed += conn.execute(
+            "UPDATE event_row SET op = ?, body = ? WHERE device = (SELECT key FROM "
+            "event_device WHERE device_id = ?) AND seq = ? AND op != ?",
+            (redacted, empty, device_id, seq, redacted)).rowcount
+    return changed
+
+
+def name_stand_ins(conn: sqlite3.Connection,
+                   stand_ins: Iterable[tuple[str, str, str, int]]) -> None:
+    """Give stand-ins (entity, entity_id, device_id, seq) back the record they were."""
+    stand_ins = list(stand_ins)
+    if not stand_ins:
+        return
+    keys = _Keys(conn)
+    redacted = keys.name("redacted")
+    conn.executemany("UPDATE event_row SET entity = ?, entity_id = ? WHERE device = ? "
+                     "AND seq = ? AND op = ?",
+                     [(keys.name(entity), id_key(entity_id), keys.device(device_id), seq,
+                       redacted) for entity, entity_id, device_id, seq in stand_ins])
+
+
+# --- Reading ---------------------------------------------------------------------------
+
+def rows(conn: sqlite3.Connection, where: str = "", params: tuple = (),
+         order: str = "") -> Iterator[tuple]:
+    """Whole events in EVENT_COLUMNS order. `where` and `order` name columns of the
+    `event` view other than fields, base and hashes (device_id, seq, hlc, entity, op,
+    schema_version, applied); filter records with `of_record`."""
+    sql = f"SELECT {_STORED_COLUMNS} FROM event"
+    if where:
+        sql += f" WHERE {where}"
+    if order:
+        sql += f" ORDER BY {order}"
+    cursor = conn.execute(sql, params)
+    while batch := cursor.fetchmany(5000):
+        yield from map(_logical, batch)
+
+
+def chain_rows(conn: sqlite3.Connection, device_id: str, from_seq: int = 1,
+               to_seq: int | None = None) -> Iterator[tuple]:
+    """A device's events from `from_seq` (up to `to_seq`), in chain order."""
+    if to_seq is None:
+        return rows(conn, "device_id = ? AND seq >= ?", (device_id, from_seq), "seq")
+    return rows(conn, "device_id = ? AND seq BETWEEN ? AND ?", (device_id, from_seq, to_seq),
+                "seq")
+
+
+def all_rows(conn: sqlite3.Connection) -> Iterator[tuple]:
+    """Every event, each device's chain in order (devices in storage order)."""
+    if _is_legacy(conn):
+        cursor = conn.execute(f"SELECT {EVENT_COLUMNS} FROM event ORDER BY device_id, seq")
+        while batch := cursor.fetchmany(5000):
+            yield from batch
+        return
+    yield from rows(conn, order="stored_device, seq")
+
+
+def row_at(conn: sqlite3.Connection, device_id: str, seq: int) -> tuple | None:
+    return next(rows(conn, "device_id = ? AND seq = ?", (device_id, seq)), None)
+
+
+def hash_at(conn: sqlite3.Connection, device_id: str, seq: int) -> str | None:
+    """The hash of event `seq` of a device's chain (None: not stored here)."""
+    row = conn.execute("SELECT stored_hash FROM event WHERE device_id = ? AND seq = ?",
+                       (device_id, seq)).fetchone()
+    return hash_text(row[0]) if row else None
+
+
+def hashes(conn: sqlite3.Connection, device_id: str, from_seq: int,
+           to_seq: int) -> list[tuple[int, str]]:
+    """(seq, hash) of a stretch of a device's chain, in order."""
+    return [(seq, hash_text(digest)) for seq, digest in conn.execute(
+        "SELECT seq, stored_hash FROM event WHERE device_id = ? AND seq BETWEEN ? AND ? "
+        "ORDER BY seq", (device_id, from_seq, to_seq))]
+
+
+def of_record(conn: sqlite3.Connection, entities: tuple[str, ...], entity_id: str,
+              where: str = "", params: tuple = (), order: str = "") -> Iterator[tuple]:
+    """The events of the record `entity_id` of any of `entities` (found through the
+    entity index); `where`, `params` and `order` as in `rows`."""
+    condition = (f"entity IN ({', '.join('?' * len(entities))}) "
+                 f"AND stored_entity_id = ?")
+    return rows(conn, f"{condition} AND ({where})" if where else condition,
+                (*entities, id_key(entity_id), *params), order)
+
+
+def chain_head(conn: sqlite3.Connection, device_id: str) -> tuple[int, str]:
+    """(last seq, last hash) of a device's chain; (0, GENESIS_HASH) when empty."""
+    row = conn.execute("SELECT seq, stored_hash FROM event WHERE device_id = ? "
+                       "ORDER BY seq DESC LIMIT 1", (device_id,)).fetchone()
+    return (row[0], hash_text(row[1])) if row else (0, GENESIS_HASH)
+
+
+def _is_legacy(conn: sqlite3.Connection) -> bool:
+    """Whether the log is still in the layout before events were stored compactly (a
+    full-copy backup being checked before it is migrated)."""
+    return conn.execute("SELECT count(*) FROM sqlite_master WHERE type = 'table' "
+                        "AND name = 'event'").fetchone()[0] == 1
 
 
 def verify_chains(conn: sqlite3.Connection) -> list[str]:
@@ -83,8 +483,7 @@ def verify_chains(conn: sqlite3.Connection) -> list[str]:
     problems: list[str] = []
     expected_seq: dict[str, int] = {}
     expected_prev: dict[str, str] = {}
-    cursor = conn.execute(f"SELECT {EVENT_COLUMNS} FROM event ORDER BY device_id, seq")
-    for row in cursor:
+    for row in all_rows(conn):
         event = from_row(row)
         device = event.device_id
         want_seq = expected_seq.get(device, 1)
@@ -105,10 +504,67 @@ def verify_chains(conn: sqlite3.Connection) -> list[str]:
 
 def count(conn: sqlite3.Connection) -> int:
     """How many events the log holds (this device's and every other's)."""
-    return conn.execute("SELECT count(*) FROM event").fetchone()[0] or 0
+    table = "event" if _is_legacy(conn) else "event_row"
+    return conn.execute(f"SELECT count(*) FROM {table}").fetchone()[0] or 0
+
+
+def device_count(conn: sqlite3.Connection) -> int:
+    """How many devices' chains the log holds."""
+    sql = "SELECT count(DISTINCT device_id) FROM event" if _is_legacy(conn) \
+        else "SELECT count(DISTINCT device) FROM event_row"
+    return conn.execute(sql).fetchone()[0] or 0
+
+
+def newest_hlc(conn: sqlite3.Connection) -> int:
+    """The newest stamp in the log, applied or not (0 for an empty log)."""
+    return conn.execute("SELECT max(hlc) FROM event_row").fetchone()[0] or 0
 
 
 def newest_applied_hlc(conn: sqlite3.Connection) -> int:
     """The newest stamp among applied events (0 for an empty log): after another
     connection wrote, a clock observes it so the next local edit is newer."""
-    return conn.execute("SELECT max(hlc) FROM event WHERE applied = 1").fetchone()[0] or 0
+    return conn.execute("SELECT max(hlc) FROM event_row WHERE applied = 1").fetchone()[0] or 0
+
+
+# --- Moving a folder to this layout ----------------------------------------------------
+
+def convert_legacy(conn: sqlite3.Connection, progress=None, batch: int = 20000) -> int:
+    """Rewrite the log from its legacy table (`event`: text ids, hex hashes, JSON text)
+    into `event_row`, then drop the legacy table. Returns how many events moved.
+
+    Run inside the caller's transaction (a migration); `progress(done, total)` hears
+    about each batch."""
+    conn.execute("ALTER TABLE event RENAME TO event_legacy")
+    conn.execute("DROP INDEX IF EXISTS event_entity")
+    for statement in CREATE_TABLES.split(";"):
+        if statement.strip():
+            conn.execute(statement)
+    total = conn.execute("SELECT count(*) FROM event_legacy").fetchone()[0]
+    keys = _Keys(conn)
+    done = 0
+    cursor = conn.execute(f"SELECT {EVENT_COLUMNS}, applied FROM event_legacy "
+                          f"ORDER BY device_id, seq")
+    insert_sql = "INSERT INTO event_row VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+    while chunk := cursor.fetchmany(batch):
+        stored = [_stored(keys, row) for row in chunk]
+        for before, after in zip(chunk, stored, strict=True):
+            _check_round_trip(before, after)
+        conn.executemany(insert_sql, stored)
+        done += len(chunk)
+        if progress is not None:
+            progress(done, total)
+    if done != total or count(conn) != total:
+        raise ValueError(f"{total} events in the log, {count(conn)} rewritten")
+    conn.execute("DROP TABLE event_legacy")
+    return done
+
+
+def _check_round_trip(before: tuple, after: tuple) -> None:
+    """The stored form of `before` reads back as exactly `before` (else the migration
+    stops and its transaction is rolled back: nothing is lost)."""
+    fields_text, base_text = decode_body(after[6])
+    if (fields_text, base_text) != (before[FIELDS], before[BASE]) \
+            or id_text(after[4]) != before[ENTITY_ID] \
+            or hash_text(after[8]) != before[PREV_HASH] or hash_text(after[9]) != before[HASH]:
+        raise ValueError(f"event {before[SEQ]} of device {before[DEVICE_ID]} does not read "
+                         f"back as it was written")

@@ -628,6 +628,19 @@ def _report_visit_first_marks(conn: sqlite3.Connection) -> None:
     report_visits.create(conn)
 
 
+def _event_rows_compact(conn: sqlite3.Connection) -> None:
+    """Store the event log compactly (storage/events.py): binary ids and hashes, local
+    numbers for devices and names, compressed fields. Every row is read back and
+    compared before the old table goes, so the chains verify exactly as before."""
+    from debc_outreach.storage import events
+
+    try:
+        events.convert_legacy(conn, report_progress)
+    except ValueError as error:
+        raise UserError(_("The record log could not be stored in its new form ({reason}); "
+                          "the data folder was not changed.").format(reason=error)) from error
+
+
 MIGRATIONS: tuple[Migration, ...] = (
     Migration("0001_event_log", _event_log),
     Migration("0002_trainers", _trainers),
@@ -648,6 +661,7 @@ MIGRATIONS: tuple[Migration, ...] = (
     Migration("0019_follow_ups", _follow_ups),
     Migration("0020_outcome_figures", _outcome_figures),
     Migration("0021_report_visit_first_marks", _report_visit_first_marks),
+    Migration("0024_event_rows_compact", _event_rows_compact),
 )
 
 

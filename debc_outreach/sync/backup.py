@@ -59,7 +59,7 @@ from debc_outreach.i18n import _
 from debc_outreach.storage import events, vault
 from debc_outreach.storage.backup import LOG_BACKUP_SUFFIX
 from debc_outreach.storage.database import DB_FILENAME, Database
-from debc_outreach.storage.events import EVENT_COLUMNS, EVENT_SCHEMA_VERSION, dumps
+from debc_outreach.storage.events import EVENT_SCHEMA_VERSION, dumps
 from debc_outreach.storage.migrations import applied_migrations
 from debc_outreach.sync import codec
 
@@ -83,7 +83,8 @@ LOCAL_TABLES = ("device", "sync_programme", "sync_peer", "sync_bundle_in", "sync
                 "sync_bundle_range", "sync_waiting", "sync_quarantine", "sync_held",
                 "sync_head", "sync_head_before_signing", "export_audit", "ack_seen",
                 "retention_purged", "local_preference")
-REBUILT_TABLES = ("event", "_migrations", "trainer", "participant", "participant_fts",
+REBUILT_TABLES = ("event_row", "event_device", "event_name", "_migrations", "trainer",
+                  "participant", "participant_fts",
                   "session", "attendance", "checklist_result", "field_version", "field_seen",
                   "conflict", "conflict_resolution", "target", "programme_setting",
                   "issued_certificate", "distinct_pair", "report_visit", "report_visit_dirty",
@@ -220,22 +221,23 @@ def _event_lines(conn, total: int, progress: Progress | None,
     done = 0
     if progress:
         progress(0, total)
-    cursor = conn.execute(f"SELECT {EVENT_COLUMNS} FROM event ORDER BY device_id, seq")
-    while rows := cursor.fetchmany(10000):
-        if cancelled():
-            raise _Cancelled()
-        for row in rows:
-            if row[0] != device or row[1] != seq + 1 or row[9] != head:
-                if device is not None:
-                    yield from writer.flush()
-                    yield _line(["H", device, seq, head])
-                yield from writer.start_run(row[0], row[1], row[9])
-                device = row[0]
-            yield from writer.add(row)
-            seq, head = row[1], row[10]
-        done += len(rows)
-        if progress:
-            progress(done, total)
+    for row in events.all_rows(conn):
+        if row[0] != device or row[1] != seq + 1 or row[9] != head:
+            if device is not None:
+                yield from writer.flush()
+                yield _line(["H", device, seq, head])
+            yield from writer.start_run(row[0], row[1], row[9])
+            device = row[0]
+        yield from writer.add(row)
+        seq, head = row[1], row[10]
+        done += 1
+        if done % 10000 == 0:
+            if cancelled():
+                raise _Cancelled()
+            if progress:
+                progress(done, total)
+    if progress:
+        progress(done, total)
     if device is not None:
         yield from writer.flush()
         yield _line(["H", device, seq, head])

@@ -20,8 +20,10 @@ them (storage/projection/writers.py).
 
 from __future__ import annotations
 
+import json
 import sqlite3
 
+from debc_outreach.storage import events
 from debc_outreach.storage.events import Event
 from debc_outreach.storage.projection import writers
 
@@ -41,12 +43,15 @@ class AreaIndex:
     def __init__(self, conn: sqlite3.Connection):
         self._village: dict[str, str] = {}
         self._merged: dict[str, str] = {}
-        rows = conn.execute(
-            "SELECT entity_id, json_extract(fields, '$.village_code'), "
-            "json_extract(fields, '$.merged_into') FROM event "
-            "WHERE op != 'redacted' AND (json_extract(fields, '$.village_code') IS NOT NULL "
-            "OR json_extract(fields, '$.merged_into') != '') ORDER BY hlc, device_id")
-        for entity_id, village, merged in rows:
+        for row in events.rows(conn, "op != 'redacted'", order="hlc, device_id"):
+            text = row[events.FIELDS]
+            if '"village_code"' not in text and '"merged_into"' not in text:
+                continue
+            found = json.loads(text)
+            if not isinstance(found, dict):
+                continue
+            entity_id = row[events.ENTITY_ID]
+            village, merged = found.get("village_code"), found.get("merged_into")
             if village is not None:
                 self._village[entity_id] = str(village)
             if isinstance(merged, str) and merged:
