@@ -43,8 +43,9 @@ def _tables(store: Store) -> dict[str, list]:
         "AND name NOT IN ('event_row', 'event_device', 'event_name') ORDER BY name")]
     snapshot = {name: sorted(map(repr, conn.execute(f'SELECT * FROM "{name}"')))
                 for name in names}
-    snapshot["event"] = sorted(map(repr, conn.execute(
-        f"SELECT {events.EVENT_COLUMNS}, applied FROM event")))
+    snapshot["event"] = sorted(map(repr, events.rows(conn)))
+    snapshot["event applied"] = sorted(map(repr, conn.execute(
+        "SELECT device_id, seq, applied FROM event")))
     snapshot["_migrations"] = [row[0] for row in conn.execute(
         "SELECT name FROM _migrations ORDER BY name")]
     snapshot["search"] = sorted(row[0] for row in conn.execute(

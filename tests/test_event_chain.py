@@ -108,7 +108,7 @@ def test_an_event_survives_the_row_round_trip(conn):
                               dumps(event.fields), '{"display_name":0}', 1, GENESIS_HASH,
                               event.hash)
     insert(conn, event)
-    row = conn.execute(f"SELECT {EVENT_COLUMNS} FROM event").fetchone()
+    row = events.row_at(conn, "dev", 1)
     assert from_row(row) == event
     assert from_row(tuple(row)).fields == {"display_name": "សុខ 1", "village_code": "07010101"}
 

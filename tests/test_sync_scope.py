@@ -67,8 +67,7 @@ def session(store: Store, village: str) -> str:
 
 def last_event(store: Store) -> Event:
 
-    row = store.database.conn.execute(
-        f"SELECT {events.EVENT_COLUMNS} FROM event ORDER BY seq DESC LIMIT 1").fetchone()
+    row = next(events.rows(store.database.conn, order="seq DESC"))
     return events.from_row(row)
 
 
@@ -149,8 +148,7 @@ def trainer_added(store):
 
 def _event(store: Store, seq: int) -> Event:
 
-    row = store.database.conn.execute(
-        f"SELECT {events.EVENT_COLUMNS} FROM event WHERE seq = ?", (seq,)).fetchone()
+    row = next(events.rows(store.database.conn, "seq = ?", (seq,)))
     return events.from_row(row)
 
 

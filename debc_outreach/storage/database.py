@@ -15,7 +15,7 @@ from pathlib import Path
 
 from debc_outreach.errors import UserError
 from debc_outreach.i18n import _
-from debc_outreach.storage import driver, events
+from debc_outreach.storage import driver
 
 log = logging.getLogger(__name__)
 
@@ -77,7 +77,6 @@ def _open(path: Path, key: bytes | None, profile: int) -> driver.Connection:
         driver.apply_key(conn, key, profile)
         conn.execute(f"PRAGMA busy_timeout = {busy_timeout_ms()}")
         conn.execute("PRAGMA foreign_keys = ON")
-        events.register_functions(conn)
         # Reading the schema is the first real access: a non-SQLite file fails here.
         conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
     except BaseException:

@@ -5,8 +5,9 @@ log. Each device's events form a hash chain (`prev_hash` -> `hash`), so a
 lost, reordered or edited event is detected by `db check` and by sync.
 
 How this computer stores an event is private to this module. Other modules read the
-log through the `event` view (its columns are those of `EVENT_COLUMNS` plus `applied`)
-or through the functions here, and write it only through the functions here. Events
+log through the `event` view (the columns of `EVENT_COLUMNS` but `fields` and `base`,
+plus `applied`: plain SQL, usable from any connection) or, for whole events, through
+the functions here, and write it only through the functions here. Events
 travel between computers as canonical JSON (sync/codec.py); the stored row is another
 form of the same event, and `decode(encode(row)) == row` exactly, so the hash that
 canonical JSON gives is the same on every computer:
@@ -236,20 +237,6 @@ def decode_body(body: bytes) -> tuple[str, str]:
     return fields_text, base_text
 
 
-def _fields_of(body: bytes) -> str:
-    return decode_body(body)[0]
-
-
-def _base_of(body: bytes) -> str:
-    return decode_body(body)[1]
-
-
-def register_functions(conn: sqlite3.Connection) -> None:
-    """The SQL functions the `event` view reads `fields` and `base` with."""
-    conn.create_function("event_fields", 1, _fields_of, deterministic=True)
-    conn.create_function("event_base", 1, _base_of, deterministic=True)
-
-
 class _Keys:
     """Local numbers of devices and names, looked up (or given) once per call."""
 
@@ -307,6 +294,7 @@ def _hash_sql(column: str) -> str:
     return f"CASE WHEN typeof({column}) = 'blob' THEN lower(hex({column})) ELSE {column} END"
 
 
+# Created by migration 0024 (`convert_legacy`): change them only with a new migration.
 CREATE_TABLES = f"""
     CREATE TABLE event_device (key INTEGER PRIMARY KEY, device_id TEXT NOT NULL UNIQUE);
     CREATE TABLE event_name (key INTEGER PRIMARY KEY, name TEXT NOT NULL UNIQUE);
@@ -328,7 +316,6 @@ CREATE_TABLES = f"""
     CREATE VIEW event AS SELECT
         d.device_id AS device_id, r.seq AS seq, r.hlc AS hlc, n.name AS entity,
         {_uuid_sql("r.entity_id")} AS entity_id, o.name AS op,
-        event_fields(r.body) AS fields, event_base(r.body) AS base,
         r.schema_version AS schema_version, {_hash_sql("r.prev_hash")} AS prev_hash,
         {_hash_sql("r.hash")} AS hash, r.applied AS applied,
         r.device AS stored_device, r.entity_id AS stored_entity_id, r.body AS stored_body,
@@ -406,14 +393,18 @@ def rows(conn: sqlite3.Connection, where: str = "", params: tuple = (),
     """Whole events in EVENT_COLUMNS order. `where` and `order` name columns of the
     `event` view other than fields, base and hashes (device_id, seq, hlc, entity, op,
     schema_version, applied); filter records with `of_record`."""
+    cursor = conn.execute(_select(where, order), params)
+    while batch := cursor.fetchmany(5000):
+        yield from map(_logical, batch)
+
+
+def _select(where: str, order: str = "") -> str:
     sql = f"SELECT {_STORED_COLUMNS} FROM event"
     if where:
         sql += f" WHERE {where}"
     if order:
         sql += f" ORDER BY {order}"
-    cursor = conn.execute(sql, params)
-    while batch := cursor.fetchmany(5000):
-        yield from map(_logical, batch)
+    return sql
 
 
 def chain_rows(conn: sqlite3.Connection, device_id: str, from_seq: int = 1,
@@ -436,7 +427,9 @@ def all_rows(conn: sqlite3.Connection) -> Iterator[tuple]:
 
 
 def row_at(conn: sqlite3.Connection, device_id: str, seq: int) -> tuple | None:
-    return next(rows(conn, "device_id = ? AND seq = ?", (device_id, seq)), None)
+    """Event `seq` of a device's chain in EVENT_COLUMNS order (None: not stored here)."""
+    stored = conn.execute(_select("device_id = ? AND seq = ?"), (device_id, seq)).fetchone()
+    return _logical(stored) if stored else None
 
 
 def hash_at(conn: sqlite3.Connection, device_id: str, seq: int) -> str | None:
