@@ -102,6 +102,12 @@ def test_a_body_decodes_to_the_very_text_it_was_made_of(fields, base):
     assert events.decode_body(events.encode_body(fields_text, zero)) == (fields_text, zero)
 
 
+@settings(max_examples=300, deadline=None)
+@given(fields=st.one_of(st.text(), tricky_text), base=st.one_of(st.text(), tricky_text))
+def test_any_text_comes_back_exactly_not_only_json(fields, base):
+    assert events.decode_body(events.encode_body(fields, base)) == (fields, base)
+
+
 @given(text=st.text(max_size=80))
 def test_ids_and_hashes_keep_their_exact_text(text):
     assert events.id_text(events.id_key(text)) == text

@@ -16,10 +16,10 @@ canonical JSON gives is the same on every computer:
   (`event_device`); entity names and operations are small local numbers (`event_name`);
 - an entity id that is a canonical UUID is kept as its 16 bytes, anything else as text;
 - hashes that are 64 lowercase hex digits are kept as their 32 bytes;
-- `fields` and `base` share one `body`: their canonical JSON with every quoted UUID
-  packed into 17 bytes, the base left out when it is the all-zero base of a new record,
-  then compressed with a fixed dictionary (storage/event_dictionary.py). The first byte
-  says how the rest was written, so a later dictionary can be added beside it.
+- `fields` and `base` share one `body`: their JSON text with every quoted UUID taken
+  out (a one-byte mark in the text, its 16 bytes after the text), compressed with a
+  fixed dictionary (storage/event_dictionary.py). The first byte says how the rest was
+  written, so a later dictionary can be added beside it.
 """
 
 from __future__ import annotations
@@ -93,12 +93,11 @@ def from_row(row) -> Event:
 
 _CANONICAL_UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
 _HEX_HASH = re.compile(r"[0-9a-f]{64}")
-# A quoted canonical UUID inside JSON text, and its packed form: a byte that never
-# occurs in UTF-8 followed by the UUID's 16 bytes.
+# A quoted canonical UUID inside JSON text. In a body each becomes one byte that never
+# occurs in UTF-8; the UUIDs' 16 bytes follow the text, in order.
 _QUOTED_UUID = re.compile(rb'"([0-9a-f]{8})-([0-9a-f]{4})-([0-9a-f]{4})-([0-9a-f]{4})-'
                           rb'([0-9a-f]{12})"')
 _UUID_MARK = b"\xff"
-_PACKED_UUID = re.compile(rb"\xff(.{16})", re.DOTALL)
 
 _PLAIN = 0              # body version: the payload as it is
 _DICTIONARY_V1 = 1      # body version: the payload compressed with DICTIONARY_V1
@@ -132,34 +131,32 @@ def hash_text(stored: bytes | str) -> str:
     return stored.hex() if isinstance(stored, bytes) else stored
 
 
-def _pack_uuid(match: re.Match) -> bytes:
-    return _UUID_MARK + binascii.unhexlify(b"".join(match.groups()))
-
-
-def _unpack_uuid(match: re.Match) -> bytes:
-    digits = binascii.hexlify(match[1])
-    return b'"%s-%s-%s-%s-%s"' % (digits[:8], digits[8:12], digits[12:16], digits[16:20],
-                                   digits[20:])
-
-
-def _pack(text: str) -> bytes:
+def _mark(text: str) -> tuple[bytes, list[tuple[bytes, ...]]]:
+    """UTF-8 `text` with each quoted UUID replaced by the mark, and the UUIDs' digits."""
     data = text.encode("utf-8")
-    return _QUOTED_UUID.sub(_pack_uuid, data) if b'-' in data else data
+    if b"-" not in data:
+        return data, []
+    found = _QUOTED_UUID.findall(data)
+    return (_QUOTED_UUID.sub(_UUID_MARK, data), found) if found else (data, [])
 
 
-def _unpack(data: bytes) -> str:
-    if _UUID_MARK in data:
-        data = _PACKED_UUID.sub(_unpack_uuid, data)
-    return data.decode("utf-8")
+def _unmark(data: bytes, quoted: list[bytes]) -> str:
+    """`data` with its marks replaced by `quoted` UUIDs, in order, as text."""
+    if not quoted:
+        return data.decode("utf-8")
+    parts = data.split(_UUID_MARK)
+    joined = [parts[0]]
+    for uuid_text, part in zip(quoted, parts[1:], strict=True):
+        joined += (uuid_text, part)
+    return b"".join(joined).decode("utf-8")
 
 
-def _zero_base(fields_text: str) -> str | None:
-    """The base of a new record: every field of `fields` at version 0."""
-    try:
-        value = json.loads(fields_text)
-    except ValueError:
-        return None
-    return dumps(dict.fromkeys(value, 0)) if isinstance(value, dict) else None
+def _quoted_uuids(packed: bytes) -> list[bytes]:
+    digits = binascii.hexlify(packed)
+    return [b'"%s-%s-%s-%s-%s"' % (digits[at:at + 8], digits[at + 8:at + 12],
+                                   digits[at + 12:at + 16], digits[at + 16:at + 20],
+                                   digits[at + 20:at + 32])
+            for at in range(0, len(digits), 32)]
 
 
 class _Zstd(threading.local):
@@ -190,9 +187,9 @@ def _varint(number: int) -> bytes:
     return bytes(out)
 
 
-def _read_varint(data: bytes) -> tuple[int, int]:
-    """(number, bytes it took)."""
-    number = shift = position = 0
+def _read_varint(data: bytes, position: int) -> tuple[int, int]:
+    """(number, position after it)."""
+    number = shift = 0
     while True:
         byte = data[position]
         number |= (byte & 0x7F) << shift
@@ -203,13 +200,17 @@ def _read_varint(data: bytes) -> tuple[int, int]:
 
 
 def encode_body(fields_text: str, base_text: str) -> bytes:
-    """`fields` and `base` (canonical JSON text) as one stored body."""
-    packed = _pack(fields_text)
-    if base_text.endswith(":0}") and base_text == _zero_base(fields_text):
-        base = b""              # read back as the zero base of `fields`
-    else:
-        base = _pack(base_text)
-    payload = _varint(len(packed)) + packed + base
+    """`fields` and `base` (JSON text) as one stored body.
+
+    The payload: how many UUIDs were taken out, the length of the marked fields, the
+    marked fields, the marked base, then the UUIDs' bytes. Any text comes back exactly.
+    """
+    fields, in_fields = _mark(fields_text)
+    base, in_base = _mark(base_text)
+    found = in_fields + in_base
+    packed = binascii.unhexlify(b"".join(b"".join(parts) for parts in found)) if found \
+        else b""
+    payload = b"".join((_varint(len(found)), _varint(len(fields)), fields, base, packed))
     if len(payload) >= _COMPRESS_FROM:
         compressed = _zstd.compress(payload)
         if len(compressed) < len(payload):
@@ -218,7 +219,7 @@ def encode_body(fields_text: str, base_text: str) -> bytes:
 
 
 def decode_body(body: bytes) -> tuple[str, str]:
-    """(fields, base) as canonical JSON text, exactly as they were encoded."""
+    """(fields, base) as the JSON text they were encoded from."""
     version = body[0]
     if version == _DICTIONARY_V1:
         payload = _zstd.decompress(body[1:])
@@ -226,15 +227,15 @@ def decode_body(body: bytes) -> tuple[str, str]:
         payload = body[1:]
     else:
         raise ValueError(f"event body written by a newer version ({version})")
-    length, start = _read_varint(payload)
-    fields_text = _unpack(payload[start:start + length])
-    rest = payload[start + length:]
-    if rest:
-        return fields_text, _unpack(rest)
-    base_text = _zero_base(fields_text)
-    if base_text is None:
-        raise ValueError("event body without a base for fields that are not an object")
-    return fields_text, base_text
+    count, at = _read_varint(payload, 0)
+    length, at = _read_varint(payload, at)
+    end = len(payload) - 16 * count
+    fields, base = payload[at:at + length], payload[at + length:end]
+    if not count:
+        return fields.decode("utf-8"), base.decode("utf-8")
+    quoted = _quoted_uuids(payload[end:])
+    in_fields = fields.count(_UUID_MARK)
+    return _unmark(fields, quoted[:in_fields]), _unmark(base, quoted[in_fields:])
 
 
 class _Keys:
@@ -410,10 +411,12 @@ def _select(where: str, order: str = "") -> str:
 def chain_rows(conn: sqlite3.Connection, device_id: str, from_seq: int = 1,
                to_seq: int | None = None) -> Iterator[tuple]:
     """A device's events from `from_seq` (up to `to_seq`), in chain order."""
-    if to_seq is None:
-        return rows(conn, "device_id = ? AND seq >= ?", (device_id, from_seq), "seq")
-    return rows(conn, "device_id = ? AND seq BETWEEN ? AND ?", (device_id, from_seq, to_seq),
-                "seq")
+    key = conn.execute("SELECT key FROM event_device WHERE device_id = ?",
+                       (device_id,)).fetchone()
+    if key is None:
+        return iter(())
+    return _scan(conn, "WHERE device = ? AND seq BETWEEN ? AND ? ORDER BY seq",
+                 (key[0], from_seq, 2**63 - 1 if to_seq is None else to_seq))
 
 
 def all_rows(conn: sqlite3.Connection) -> Iterator[tuple]:
@@ -423,7 +426,22 @@ def all_rows(conn: sqlite3.Connection) -> Iterator[tuple]:
         while batch := cursor.fetchmany(5000):
             yield from batch
         return
-    yield from rows(conn, order="stored_device, seq")
+    yield from _scan(conn, "ORDER BY device, seq", ())
+
+
+def _scan(conn: sqlite3.Connection, clause: str, params: tuple) -> Iterator[tuple]:
+    """Rows of `event_row` read straight from its primary key, names looked up in Python
+    (long reads: a whole chain, the whole log)."""
+    devices = dict(conn.execute("SELECT key, device_id FROM event_device"))
+    names = dict(conn.execute("SELECT key, name FROM event_name"))
+    cursor = conn.execute("SELECT device, seq, hlc, entity, entity_id, op, body, "
+                          f"schema_version, prev_hash, hash FROM event_row {clause}", params)
+    while batch := cursor.fetchmany(5000):
+        for stored in batch:
+            fields_text, base_text = decode_body(stored[6])
+            yield (devices[stored[0]], stored[1], stored[2], names[stored[3]],
+                   id_text(stored[4]), names[stored[5]], fields_text, base_text, stored[7],
+                   hash_text(stored[8]), hash_text(stored[9]))
 
 
 def row_at(conn: sqlite3.Connection, device_id: str, seq: int) -> tuple | None:

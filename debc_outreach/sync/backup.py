@@ -222,6 +222,11 @@ def _event_lines(conn, total: int, progress: Progress | None,
     if progress:
         progress(0, total)
     for row in events.all_rows(conn):
+        if done % 10000 == 0:
+            if cancelled():
+                raise _Cancelled()
+            if progress and done:
+                progress(done, total)
         if row[0] != device or row[1] != seq + 1 or row[9] != head:
             if device is not None:
                 yield from writer.flush()
@@ -231,11 +236,6 @@ def _event_lines(conn, total: int, progress: Progress | None,
         yield from writer.add(row)
         seq, head = row[1], row[10]
         done += 1
-        if done % 10000 == 0:
-            if cancelled():
-                raise _Cancelled()
-            if progress:
-                progress(done, total)
     if progress:
         progress(done, total)
     if device is not None:
