@@ -92,7 +92,6 @@ def from_row(row) -> Event:
 # --- The stored form of one event ------------------------------------------------------
 
 _CANONICAL_UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
-_HEX_HASH = re.compile(r"[0-9a-f]{64}")
 # A quoted canonical UUID inside JSON text. In a body each becomes one byte that never
 # occurs in UTF-8; the UUIDs' 16 bytes follow the text, in order.
 _QUOTED_UUID = re.compile(rb'"([0-9a-f]{8})-([0-9a-f]{4})-([0-9a-f]{4})-([0-9a-f]{4})-'
@@ -122,8 +121,13 @@ def id_text(stored: bytes | str) -> str:
 
 def hash_key(digest: str) -> bytes | str:
     """How a hash is stored: 32 bytes for 64 lowercase hex digits, the text otherwise."""
-    if len(digest) == 64 and _HEX_HASH.fullmatch(digest):
-        return binascii.unhexlify(digest)
+    if len(digest) == 64:
+        try:
+            packed = bytes.fromhex(digest)
+        except ValueError:
+            return digest
+        if packed.hex() == digest:      # not capitals, not spaces: the very same text
+            return packed
     return digest
 
 
@@ -179,12 +183,17 @@ _zstd = _Zstd()
 
 
 def _varint(number: int) -> bytes:
+    if number < 0x80:
+        return _SMALL[number]
     out = bytearray()
     while number >= 0x80:
         out.append(number & 0x7F | 0x80)
         number >>= 7
     out.append(number)
     return bytes(out)
+
+
+_SMALL = [bytes((number,)) for number in range(0x80)]
 
 
 def _read_varint(data: bytes, position: int) -> tuple[int, int]:
@@ -205,11 +214,14 @@ def encode_body(fields_text: str, base_text: str) -> bytes:
     The payload: how many UUIDs were taken out, the length of the marked fields, the
     marked fields, the marked base, then the UUIDs' bytes. Any text comes back exactly.
     """
-    fields, in_fields = _mark(fields_text)
-    base, in_base = _mark(base_text)
-    found = in_fields + in_base
-    packed = binascii.unhexlify(b"".join(b"".join(parts) for parts in found)) if found \
-        else b""
+    fields, found = _mark(fields_text)
+    if base_text == "{}":
+        base = b"{}"
+    else:
+        base, in_base = _mark(base_text)
+        found += in_base
+    packed = binascii.unhexlify(b"".join([digits for parts in found for digits in parts])) \
+        if found else b""
     payload = b"".join((_varint(len(found)), _varint(len(fields)), fields, base, packed))
     if len(payload) >= _COMPRESS_FROM:
         compressed = _zstd.compress(payload)
@@ -218,15 +230,21 @@ def encode_body(fields_text: str, base_text: str) -> bytes:
     return bytes((_PLAIN,)) + payload
 
 
-def decode_body(body: bytes) -> tuple[str, str]:
-    """(fields, base) as the JSON text they were encoded from."""
+def _payload(body: bytes) -> bytes:
     version = body[0]
     if version == _DICTIONARY_V1:
-        payload = _zstd.decompress(body[1:])
-    elif version == _PLAIN:
-        payload = body[1:]
-    else:
-        raise ValueError(f"event body written by a newer version ({version})")
+        return _zstd.decompress(body[1:])
+    if version == _PLAIN:
+        return body[1:]
+    raise ValueError(f"event body written by a newer version ({version})")
+
+
+def decode_body(body: bytes) -> tuple[str, str]:
+    """(fields, base) as the JSON text they were encoded from."""
+    return _decode_payload(_payload(body))
+
+
+def _decode_payload(payload: bytes) -> tuple[str, str]:
     count, at = _read_varint(payload, 0)
     length, at = _read_varint(payload, at)
     end = len(payload) - 16 * count
@@ -442,6 +460,22 @@ def _scan(conn: sqlite3.Connection, clause: str, params: tuple) -> Iterator[tupl
             yield (devices[stored[0]], stored[1], stored[2], names[stored[3]],
                    id_text(stored[4]), names[stored[5]], fields_text, base_text, stored[7],
                    hash_text(stored[8]), hash_text(stored[9]))
+
+
+def mentioning(conn: sqlite3.Connection, names: tuple[str, ...]) -> Iterator[tuple]:
+    """(device_id, hlc, entity_id, fields) of the events, stand-ins left out, whose body
+    holds one of `names` in quotes, in storage order: a quick filter for a walk of the
+    whole log that needs a few fields (the caller still reads them from `fields`)."""
+    needles = tuple(dumps(name).encode("utf-8") for name in names)
+    devices = dict(conn.execute("SELECT key, device_id FROM event_device"))
+    redacted = conn.execute("SELECT key FROM event_name WHERE name = 'redacted'").fetchone()
+    cursor = conn.execute("SELECT device, hlc, entity_id, body FROM event_row WHERE op != ?",
+                          (redacted[0] if redacted else -1,))
+    while batch := cursor.fetchmany(5000):
+        for device, hlc, entity_id, body in batch:
+            payload = _payload(body)
+            if any(needle in payload for needle in needles):
+                yield devices[device], hlc, id_text(entity_id), _decode_payload(payload)[0]
 
 
 def row_at(conn: sqlite3.Connection, device_id: str, seq: int) -> tuple | None:

@@ -43,18 +43,22 @@ class AreaIndex:
     def __init__(self, conn: sqlite3.Connection):
         self._village: dict[str, str] = {}
         self._merged: dict[str, str] = {}
-        for row in events.rows(conn, "op != 'redacted'", order="hlc, device_id"):
-            text = row[events.FIELDS]
-            if '"village_code"' not in text and '"merged_into"' not in text:
-                continue
+        # The value of the newest event (by stamp, then device) wins.
+        village_at: dict[str, tuple[int, str]] = {}
+        merged_at: dict[str, tuple[int, str]] = {}
+        for device, hlc, entity_id, text in events.mentioning(
+                conn, ("village_code", "merged_into")):
             found = json.loads(text)
             if not isinstance(found, dict):
                 continue
-            entity_id = row[events.ENTITY_ID]
+            stamp = (hlc, device)
             village, merged = found.get("village_code"), found.get("merged_into")
-            if village is not None:
+            if village is not None and stamp > village_at.get(entity_id, (-1, "")):
+                village_at[entity_id] = stamp
                 self._village[entity_id] = str(village)
-            if isinstance(merged, str) and merged:
+            if isinstance(merged, str) and merged and \
+                    stamp > merged_at.get(entity_id, (-1, "")):
+                merged_at[entity_id] = stamp
                 self._merged[entity_id] = merged
 
     def village_of(self, entity_id: str) -> str | None:
