@@ -114,6 +114,25 @@ def test_ids_and_hashes_keep_their_exact_text(text):
     assert events.hash_text(events.hash_key(text)) == text
 
 
+def test_db_check_reads_the_hash_of_text_that_is_not_canonical_from_the_parsed_event(log):
+    """Every event this app writes holds canonical JSON, whose hash db check takes from
+    the text as stored; other text (written by hand) is parsed first, as before."""
+    draft = Event("hand", 1, 5, "note", "n1", "set", {"b": 1, "a": "សុខ"}, base={"b": 0})
+    event = replace(draft, hash=draft.computed_hash())
+    by_hand = (*event.as_row()[:6], '{"b": 1, "a": "\\u179f\\u17bb\\u1781"}', '{ "b":0 }',
+               *event.as_row()[8:], 1)
+    log.execute("SAVEPOINT one")
+    try:
+        events.insert_rows(log, [by_hand])
+        assert not any("hand" in problem for problem in events.verify_chains(log))
+        events.delete_from(log, "hand", 1)
+        events.insert_rows(log, [(*by_hand[:6], '{"b": 2, "a": "x"}', *by_hand[7:])])
+        assert "device hand: event 1 was altered (hash mismatch)" in events.verify_chains(log)
+    finally:
+        log.execute("ROLLBACK TO one")
+        log.execute("RELEASE one")
+
+
 def test_canonical_uuids_and_hex_hashes_are_stored_as_bytes():
     pid = str(uuid.uuid4())
     assert events.id_key(pid) == uuid.UUID(pid).bytes
