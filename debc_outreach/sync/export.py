@@ -76,10 +76,11 @@ def export_bundle(store: Store, recipient: str, path: Path,
     heads = {device: events.hash_at(conn, device, head)
              for device, (_first, head) in ranges.items()}
     total = sum(last - first + 1 for first, last in ranges.values())
-    areas = AreaIndex(conn) if total else None
     counts = {"events": 0, "withheld": 0}
 
     everywhere = trust.ALL_AREAS in cert.scope
+    # Where each record is matters only to a recipient that does not see every area.
+    areas = AreaIndex(conn) if total and not everywhere else None
 
     def lines() -> Iterator[bytes]:
         done = 0
