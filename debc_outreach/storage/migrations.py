@@ -384,17 +384,37 @@ def _distinct_pairs_newest_wins(conn: sqlite3.Connection) -> None:
     _distinct_pairs(conn)
     for table in ("field_version", "field_seen", "conflict"):
         conn.execute(f"DELETE FROM {table} WHERE entity = 'distinct_pair'")
-    conn.execute("""
+    source = _applied_pair_events(conn)
+    conn.execute(f"""
         INSERT INTO distinct_pair
         SELECT fields ->> 'first_id', fields ->> 'second_id',
                CASE op WHEN 'set' THEN coalesce(fields ->> 'distinct_people', 1)
                        ELSE op = 'add' END, hlc, device_id
-        FROM event WHERE entity = 'distinct_pair' AND applied = 1
+        FROM {source} WHERE entity = 'distinct_pair' AND applied = 1
           AND fields ->> 'first_id' IS NOT NULL AND fields ->> 'second_id' IS NOT NULL
         ORDER BY hlc, device_id
         ON CONFLICT (first_id, second_id) DO UPDATE SET
           distinct_people = excluded.distinct_people, hlc = excluded.hlc,
           device_id = excluded.device_id""")
+    if source != "event":
+        conn.execute(f"DROP TABLE {source}")
+
+
+def _applied_pair_events(conn: sqlite3.Connection) -> str:
+    """The table 0010 reads its events from: the log itself while it is still text (as
+    when 0010 runs in order), else a temporary copy of its pair events, decoded."""
+    from debc_outreach.storage import events
+
+    if conn.execute("SELECT count(*) FROM sqlite_master WHERE name = 'event' "
+                    "AND type = 'table'").fetchone()[0]:
+        return "event"
+    conn.execute("CREATE TEMP TABLE pair_events (entity TEXT, op TEXT, fields TEXT, "
+                  "hlc INTEGER, device_id TEXT, applied INTEGER)")
+    conn.executemany("INSERT INTO pair_events VALUES ('distinct_pair', ?, ?, ?, ?, 1)",
+                     [(row[events.OP], row[events.FIELDS], row[events.HLC],
+                       row[events.DEVICE_ID]) for row in events.rows(
+                           conn, "entity = 'distinct_pair' AND applied = 1")])
+    return "temp.pair_events"
 
 
 def _participant_search_keys(conn: sqlite3.Connection) -> None:
