@@ -22,7 +22,7 @@ from hypothesis import strategies as st
 from support.sync_devices import VILLAGE_IN, VILLAGE_OUT, make_programme, send
 
 from debc_outreach.errors import UserError
-from debc_outreach.storage import events, participants, protection, trainers, vault
+from debc_outreach.storage import events, field_versions, participants, protection, trainers, vault
 from debc_outreach.storage.backup import backup_database, staging_dir
 from debc_outreach.storage.check import check_database
 from debc_outreach.storage.database import DB_FILENAME
@@ -31,18 +31,21 @@ from debc_outreach.sync import backup, conflicts, restore
 from debc_outreach.sync.keys import device_keys, keys_path, seal_key_file
 
 PIN = "246810"
+VERSION_TABLES = ("record_version", "version_device", "version_entity")
 
 
 def _tables(store: Store) -> dict[str, list]:
-    """Every table's rows, sorted (the search index compared through its content, the
-    event log through its view: devices and names are numbered locally)."""
+    """Every table's rows, sorted (the search index compared through its content, field
+    versions as device ids and field names, the event log through its view: each
+    computer numbers devices and names its own way)."""
     conn = store.database.conn
     names = [row[0] for row in conn.execute(
         "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' "
         "AND name NOT LIKE 'participant_fts%' AND name != '_migrations' "
         "AND name NOT IN ('event_row', 'event_device', 'event_name') ORDER BY name")]
     snapshot = {name: sorted(map(repr, conn.execute(f'SELECT * FROM "{name}"')))
-                for name in names}
+                for name in names if name not in VERSION_TABLES}
+    snapshot["field_version"] = sorted(field_versions.rows(conn))
     snapshot["event"] = sorted(map(repr, events.rows(conn)))
     snapshot["event applied"] = sorted(map(repr, conn.execute(
         "SELECT device_id, seq, applied FROM event")))

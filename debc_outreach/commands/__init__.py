@@ -31,10 +31,66 @@ def open_store(args: argparse.Namespace, daily_backup: bool = True) -> Store:
     Today's backup, if not made yet, is written when the command has done its work
     (`after_command`), so the command's answer comes first.
     """
-    unlock_if_protected(args)
+    bring_up_to_date(args, unlock_if_protected(args))
     store = Store.open(args.data_dir)
     args.daily_backup_due = daily_backup
     return store
+
+
+def bring_up_to_date(args: argparse.Namespace, key: bytes | None) -> list[str]:
+    """Migrate a folder written by an earlier version (backup, migrations, check,
+    compaction), saying each step on stderr; return the migrations applied."""
+    import sys
+
+    from debc_outreach import i18n
+    from debc_outreach.i18n import _
+    from debc_outreach.sync import upgrade
+
+    names = upgrade.pending_steps(args.data_dir, key)
+    if not upgrade.needs_work(args.data_dir, key, names):
+        return []
+    quiet = getattr(args, "quiet", False)
+    if not quiet:
+        print(_("This data folder was written by an earlier version: updating it. A backup "
+                "is written first; if the computer stops, nothing is changed and the update "
+                "starts again."), file=sys.stderr, flush=True)
+    result = upgrade.upgrade_folder(args.data_dir, key, _StepLines(names, quiet))
+    if result.warning:
+        print(_("Warning: {text}").format(text=result.warning), file=sys.stderr)
+    if not quiet and result.applied:
+        print(_("Updated in {seconds} s; the backup from before the update is {path}.").format(
+            seconds=i18n.format_number(round(sum(result.seconds.values()), 1)),
+            path=result.backup), file=sys.stderr, flush=True)
+    return result.applied
+
+
+class _StepLines:
+    """Update progress on stderr: a line when a step starts, then one per tenth done."""
+
+    def __init__(self, names: list[str], quiet: bool):
+        self._names = names
+        self._quiet = quiet
+        self._step = ""
+        self._tenth = -1
+
+    def __call__(self, step: str, done: int, total: int) -> None:
+        import sys
+
+        from debc_outreach import i18n
+        from debc_outreach.i18n import _
+        from debc_outreach.sync.upgrade import step_label
+
+        if self._quiet:
+            return
+        if step != self._step:
+            self._step, self._tenth = step, -1
+            print(_("{step}…").format(step=step_label(step, self._names)), file=sys.stderr,
+                  flush=True)
+        tenth = done * 10 // total if total else -1
+        if tenth > self._tenth:
+            self._tenth = tenth
+            print(_("… {percent} %").format(percent=i18n.format_number(tenth * 10)),
+                  file=sys.stderr, flush=True)
 
 
 def after_command(args: argparse.Namespace) -> None:

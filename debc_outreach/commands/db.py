@@ -1,4 +1,4 @@
-"""`debc-outreach db check | backup PATH | restore BACKUP | migrate`."""
+"""`debc-outreach db check | backup PATH | restore BACKUP | migrate | compact`."""
 
 from __future__ import annotations
 
@@ -109,22 +109,42 @@ def cmd_db_restore(args: argparse.Namespace) -> int:
 
 
 def cmd_db_migrate(args: argparse.Namespace) -> int:
-    from debc_outreach.storage import migrations
-    from debc_outreach.storage.database import DB_FILENAME, Database
+    from debc_outreach.commands import bring_up_to_date
+    from debc_outreach.storage.database import DB_FILENAME
     from debc_outreach.storage.store import ensure_writable_folder
+    from debc_outreach.sync import upgrade
 
     ensure_writable_folder(args.data_dir)
-    database = Database(args.data_dir / DB_FILENAME, unlock_if_protected(args))
-    try:
-        migrations.check_not_newer(database)
-        database.configure_for_writing()
-        done = migrations.migrate(database, args.data_dir / "backups")
-    finally:
-        database.close()
+    key = unlock_if_protected(args)
+    if (args.data_dir / DB_FILENAME).exists():
+        done = bring_up_to_date(args, key)
+    else:                                   # a new folder: its database, nothing to keep
+        done = upgrade.upgrade_folder(args.data_dir, key).applied
     if done:
         print(_("Applied {n} migration(s): {names}").format(n=len(done), names=", ".join(done)))
     else:
         print(_("The database is up to date."))
+    return 0
+
+
+def cmd_db_compact(args: argparse.Namespace) -> int:
+    from debc_outreach.commands import bring_up_to_date
+    from debc_outreach.storage.database import DB_FILENAME
+    from debc_outreach.storage.store import ensure_writable_folder
+    from debc_outreach.sync import upgrade
+
+    ensure_writable_folder(args.data_dir)
+    key = unlock_if_protected(args)
+    bring_up_to_date(args, key)
+    path = args.data_dir / DB_FILENAME
+    if not path.exists():
+        raise UserError(_("There is no database in {folder} yet.").format(folder=args.data_dir))
+    gained, warning = upgrade.compact(path, key, force=True)
+    if warning:
+        raise UserError(warning)
+    print(_("The database is {size} MB; {gained} MB were given back to the disk.").format(
+        size=i18n.format_number(path.stat().st_size >> 20),
+        gained=i18n.format_number(gained >> 20)))
     return 0
 
 
@@ -149,4 +169,8 @@ def register(commands) -> None:
     restore.add_argument("--quiet", action="store_true", help=_("no progress lines"))
     restore.set_defaults(handler=cmd_db_restore)
     migrate = db_commands.add_parser("migrate", help=_("apply pending schema migrations"))
+    migrate.add_argument("--quiet", action="store_true", help=_("no progress lines"))
     migrate.set_defaults(handler=cmd_db_migrate)
+    compact = db_commands.add_parser(
+        "compact", help=_("give the database's free pages back to the disk"))
+    compact.set_defaults(handler=cmd_db_compact)

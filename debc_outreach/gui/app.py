@@ -89,6 +89,11 @@ def run_gui(data_dir: Path, language: str | None = None) -> int:
         from debc_outreach.gui.protection.security import resume_interrupted_set_up
 
         resume_interrupted_set_up(context)
+    from debc_outreach.gui.shell.upgrade_window import bring_up_to_date
+
+    # A folder an earlier version wrote is updated in a window of its own first.
+    if not bring_up_to_date(context):
+        return 1
     try:
         open_store(context, trainer_name)
     except UserError as error:

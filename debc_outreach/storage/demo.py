@@ -21,8 +21,10 @@ from dataclasses import dataclass
 
 from debc_outreach.core import people, wg
 from debc_outreach.core.hlc import pack
-from debc_outreach.storage import catalogue, checklist, events, gazetteer, projection, sessions
-from debc_outreach.storage.events import Event, event_hash
+from debc_outreach.storage import catalogue, checklist, gazetteer, projection, sessions
+from debc_outreach.storage.events import Event, chain_head, event_hash, insert_rows, newest_hlc
+from debc_outreach.storage.field_versions import Codes as VersionCodes
+from debc_outreach.storage.field_versions import insert as insert_versions
 from debc_outreach.storage.projection import outcomes as outcome_records
 from debc_outreach.storage.store import Store
 
@@ -93,7 +95,7 @@ class _Writer:
         hlc = self.stamp(device, hlc)
         self.last_hlc[device] = hlc
         if device not in self.heads:
-            self.heads[device] = events.chain_head(self.conn, device)
+            self.heads[device] = chain_head(self.conn, device)
         seq, prev = self.heads[device]
         base = {}
         if op == "set":
@@ -112,7 +114,7 @@ class _Writer:
     def flush(self) -> None:
         """Write the batch: events, then projections (fresh rows in bulk)."""
         with self.store.database.transaction() as conn:
-            events.insert_rows(conn, self.events)
+            insert_rows(conn, self.events)
             for entity, batch in self.entity_events.items():
                 _insert_fresh(conn, entity, batch)
             for event in self.later:
@@ -140,6 +142,7 @@ def _insert_fresh(conn, entity: str, batch: list[Event]) -> None:
     """What the generic applier does for a first `set` event, for many rows at once."""
     spec = projection.ENTITIES[entity]
     rows_by_columns: dict[tuple, list[tuple]] = defaultdict(list)
+    codes = VersionCodes(conn)
     versions = []
     for event in batch:
         won = {k: v for k, v in event.fields.items() if k in spec.fields}
@@ -149,13 +152,14 @@ def _insert_fresh(conn, entity: str, batch: list[Event]) -> None:
                 columns.update(derive(won))
         rows_by_columns[tuple(columns)].append((event.entity_id, event.hlc,
                                                 *columns.values()))
-        versions += [(entity, event.entity_id, name, event.hlc, event.device_id)
-                     for name in won]
+        if won:
+            versions.append(codes.fresh(entity, event.entity_id, won, event.hlc,
+                                        event.device_id))
     for names, rows in rows_by_columns.items():
         marks = ",".join("?" * (len(names) + 2))
         conn.executemany(f"INSERT INTO {spec.table} (id, created_hlc, {', '.join(names)}) "
                          f"VALUES ({marks})", rows)
-    conn.executemany("INSERT INTO field_version VALUES (?, ?, ?, ?, ?)", versions)
+    insert_versions(conn, versions)
 
 
 # --- people ------------------------------------------------------------------------
@@ -351,7 +355,7 @@ def generate(store: Store, n_participants: int = 600, n_sessions: int = 40, *,
     if progress:
         progress(n_sessions, n_sessions)
     result.events = writer.count
-    store.clock.observe(events.newest_hlc(store.database.conn))
+    store.clock.observe(newest_hlc(store.database.conn))
     return result
 
 

@@ -450,9 +450,7 @@ def chain_rows(conn: sqlite3.Connection, device_id: str, from_seq: int = 1,
 def all_rows(conn: sqlite3.Connection) -> Iterator[tuple]:
     """Every event, each device's chain in order (devices in storage order)."""
     if _is_legacy(conn):
-        cursor = conn.execute(f"SELECT {EVENT_COLUMNS} FROM event ORDER BY device_id, seq")
-        while batch := cursor.fetchmany(5000):
-            yield from batch
+        yield from conn.execute(f"SELECT {EVENT_COLUMNS} FROM event ORDER BY device_id, seq")
         return
     yield from _scan(conn, "ORDER BY device, seq", ())
 
@@ -462,14 +460,13 @@ def _scan(conn: sqlite3.Connection, clause: str, params: tuple) -> Iterator[tupl
     (long reads: a whole chain, the whole log)."""
     devices = dict(conn.execute("SELECT key, device_id FROM event_device"))
     names = dict(conn.execute("SELECT key, name FROM event_name"))
-    cursor = conn.execute("SELECT device, seq, hlc, entity, entity_id, op, body, "
-                          f"schema_version, prev_hash, hash FROM event_row {clause}", params)
-    while batch := cursor.fetchmany(5000):
-        for stored in batch:
-            fields_text, base_text = decode_body(stored[6])
-            yield (devices[stored[0]], stored[1], stored[2], names[stored[3]],
-                   id_text(stored[4]), names[stored[5]], fields_text, base_text, stored[7],
-                   hash_text(stored[8]), hash_text(stored[9]))
+    for stored in conn.execute("SELECT device, seq, hlc, entity, entity_id, op, body, "
+                               f"schema_version, prev_hash, hash FROM event_row {clause}",
+                               params):
+        fields_text, base_text = decode_body(stored[6])
+        yield (devices[stored[0]], stored[1], stored[2], names[stored[3]],
+               id_text(stored[4]), names[stored[5]], fields_text, base_text, stored[7],
+               hash_text(stored[8]), hash_text(stored[9]))
 
 
 def mentioning(conn: sqlite3.Connection, names: tuple[str, ...]) -> Iterator[tuple]:

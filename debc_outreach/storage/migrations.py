@@ -1,9 +1,12 @@
 """Ordered, named schema migrations (sqlite-utils style).
 
-Each migration runs once, in order, inside one transaction, and is recorded
-in `_migrations`. A backup is written before the first pending migration of
-an existing database. A database that has migrations this app does not know
-was written by a newer version: it is refused and left untouched.
+Each migration runs once, in order, and is recorded in `_migrations`; all the
+pending ones run in ONE transaction, so a power cut half-way leaves the file
+as it was before. A backup is written before the first pending migration of
+an existing database: the compact log backup when the caller opening the folder
+hands one in (`before`, see sync/upgrade.py), else a full copy. A database that
+has migrations this app does not know was written by a newer version: it is
+refused and left untouched.
 
 Append new migrations at the end; never edit or reorder a released one.
 """
@@ -30,7 +33,8 @@ class Migration:
 
 
 # (migration name, rows done, rows to do): whoever runs `migrate` shows it, as a progress
-# bar in the window or a line on the command line.
+# bar in the window or a line on the command line. Each migration is announced as it
+# starts with (name, 0, 0): rows to do not known yet.
 Progress = Callable[[str, int, int], None]
 _progress: ContextVar[Progress | None] = ContextVar("migration_progress", default=None)
 _running: ContextVar[str] = ContextVar("migration_running", default="")
@@ -382,8 +386,14 @@ def _distinct_pairs_newest_wins(conn: sqlite3.Connection) -> None:
         return
     conn.execute("DROP TABLE distinct_pair")
     _distinct_pairs(conn)
-    for table in ("field_version", "field_seen", "conflict"):
+    for table in ("field_seen", "conflict"):
         conn.execute(f"DELETE FROM {table} WHERE entity = 'distinct_pair'")
+    if conn.execute("SELECT 1 FROM sqlite_master WHERE name = 'field_version'").fetchone():
+        conn.execute("DELETE FROM field_version WHERE entity = 'distinct_pair'")
+    else:                   # a folder whose field versions were made compact since
+        from debc_outreach.storage import field_versions
+
+        field_versions.forget(conn, "distinct_pair")
     source = _applied_pair_events(conn)
     conn.execute(f"""
         INSERT INTO distinct_pair
@@ -648,6 +658,30 @@ def _report_visit_first_marks(conn: sqlite3.Connection) -> None:
     report_visits.create(conn)
 
 
+def _field_versions_compact(conn: sqlite3.Connection) -> None:
+    """Field versions move from one row per field to one row per record
+    (storage/field_versions.py): the same versions, read in key order so each
+    record's fields arrive together and the new rows are written in their own order."""
+    from debc_outreach.storage import field_versions
+
+    field_versions.create(conn)
+    total = conn.execute("SELECT count(*) FROM field_version").fetchone()[0]
+    codes = field_versions.Codes(conn)
+    cursor = conn.execute("SELECT entity, entity_id, field, hlc, device_id FROM field_version "
+                          "ORDER BY entity, entity_id")
+    done, batch = 0, []
+    for entity, entity_id, versions in field_versions.group(cursor):
+        batch.append(codes.encode(entity, entity_id, versions))
+        done += len(versions)
+        if len(batch) == 20000:
+            field_versions.insert(conn, batch)
+            batch.clear()
+            report_progress(done, total)
+    field_versions.insert(conn, batch)
+    report_progress(total, total)
+    conn.execute("DROP TABLE field_version")
+
+
 def _event_rows_compact(conn: sqlite3.Connection) -> None:
     """Store the event log compactly (storage/events.py): binary ids and hashes, local
     numbers for devices and names, compressed fields. Every row is read back and
@@ -681,6 +715,7 @@ MIGRATIONS: tuple[Migration, ...] = (
     Migration("0019_follow_ups", _follow_ups),
     Migration("0020_outcome_figures", _outcome_figures),
     Migration("0021_report_visit_first_marks", _report_visit_first_marks),
+    Migration("0022_field_versions_compact", _field_versions_compact),
     Migration("0024_event_rows_compact", _event_rows_compact),
 )
 
@@ -715,22 +750,44 @@ def pending(database: Database) -> list[Migration]:
     return [m for m in MIGRATIONS if m.name not in applied]
 
 
-def migrate(database: Database, backup_dir: Path, progress: Progress | None = None) -> list[str]:
+# Writes the backup taken before migrating a database that holds records, given the
+# names of the migrations about to run.
+BeforeMigrating = Callable[[list[str]], None]
+# backups/before-0022_…-20261207-093000.<suffix>: "before-" and a migration's number.
+PRE_MIGRATION_GLOB = "before-[0-9][0-9][0-9][0-9]_*"
+# Beside such a backup until the migrated folder passed its check (sync/upgrade.py).
+UNVERIFIED = ".unverified"
+
+
+def pre_migration_name(first: str, suffix: str) -> str:
+    """The file name of the backup taken before migration `first` (and those after it)."""
+    stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S")
+    return f"before-{first}-{stamp}{suffix}"
+
+
+def migrate(database: Database, backup_dir: Path, progress: Progress | None = None, *,
+            before: BeforeMigrating | None = None) -> list[str]:
     """Apply pending migrations; back the file up first if it already holds a schema.
 
-    `progress(name, done, total)` hears from migrations that rewrite many rows.
+    `before(names)` writes that backup; without it a full copy goes to `backup_dir`
+    (folders opened outside `sync.upgrade`, which hands in the compact log backup).
+    `progress(name, done, total)` hears each migration start and the rows done by
+    migrations that rewrite many rows.
     """
     applied = check_not_newer(database)
     todo = pending(database)
     if not todo:
         return []
-    if applied:
-        stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S")
-        backup_database(database, backup_dir / f"before-{todo[0].name}-{stamp}.sqlite")
+    if applied and before is not None:
+        before([m.name for m in todo])
+    elif applied:
+        backup_database(database, backup_dir / pre_migration_name(todo[0].name, ".sqlite"))
     with database.transaction() as conn:
         conn.execute("CREATE TABLE IF NOT EXISTS _migrations "
                      "(name TEXT PRIMARY KEY, applied_at TEXT NOT NULL)")
         for migration in todo:
+            if progress is not None:
+                progress(migration.name, 0, 0)
             progress_token = _progress.set(progress)
             running_token = _running.set(migration.name)
             try:

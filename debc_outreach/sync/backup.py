@@ -42,6 +42,7 @@ from __future__ import annotations
 import base64
 import datetime as dt
 import hashlib
+import itertools
 import json
 import logging
 import os
@@ -56,11 +57,15 @@ import zstandard
 
 from debc_outreach.errors import UserError
 from debc_outreach.i18n import _
-from debc_outreach.storage import events, vault
+from debc_outreach.storage import events, field_versions, vault
 from debc_outreach.storage.backup import LOG_BACKUP_SUFFIX
 from debc_outreach.storage.database import DB_FILENAME, Database
 from debc_outreach.storage.events import EVENT_SCHEMA_VERSION, dumps
-from debc_outreach.storage.migrations import applied_migrations
+from debc_outreach.storage.migrations import (
+    PRE_MIGRATION_GLOB,
+    UNVERIFIED,
+    applied_migrations,
+)
 from debc_outreach.sync import codec
 
 log = logging.getLogger(__name__)
@@ -85,7 +90,8 @@ LOCAL_TABLES = ("device", "sync_programme", "sync_peer", "sync_bundle_in", "sync
                 "retention_purged", "local_preference")
 REBUILT_TABLES = ("event_row", "event_device", "event_name", "_migrations", "trainer",
                   "participant", "participant_fts",
-                  "session", "attendance", "checklist_result", "field_version", "field_seen",
+                  "session", "attendance", "checklist_result", "record_version",
+                  "version_device", "version_entity", "field_seen",
                   "conflict", "conflict_resolution", "target", "programme_setting",
                   "issued_certificate", "distinct_pair", "report_visit", "report_visit_dirty",
                   "quiz_answer", "quiz_count", "quiz_score", "scam_tally", "follow_up")
@@ -93,9 +99,12 @@ REBUILT_TABLES = ("event_row", "event_device", "event_name", "_migrations", "tra
 # names the retention rule removed (their events became hash-only stand-ins, so only the
 # rows keep their sex, age, village, ...). Restored over what the log rebuilds.
 _PURGED = "SELECT participant_id FROM retention_purged"
+# Their field versions travel as one row per field with device ids and field names
+# (storage/field_versions.py `rows`): the numbers the tables use are this computer's own.
+KEPT_VERSIONS = "field_version"
 KEPT_ROWS = {
     "participant": f"id IN ({_PURGED})",
-    "field_version": f"entity = 'participant' AND entity_id IN ({_PURGED})",
+    KEPT_VERSIONS: _PURGED,
     "field_seen": f"entity = 'participant' AND entity_id IN ({_PURGED})",
     "conflict": f"entity = 'participant' AND entity_id IN ({_PURGED})",
 }
@@ -165,11 +174,16 @@ def _kept_lines(conn) -> Iterator[bytes]:
     if not conn.execute("SELECT 1 FROM retention_purged LIMIT 1").fetchone():
         return
     for table, where in KEPT_ROWS.items():
-        columns = [row[1] for row in conn.execute(f"PRAGMA table_info({table})")]
-        yield _line(["K", table, columns])
-        cursor = conn.execute(f"SELECT {', '.join(columns)} FROM {table} WHERE {where}")
-        while rows := cursor.fetchmany(ROWS_PER_LINE):
-            yield _line(["R", [[_plain(value) for value in row] for row in rows]])
+        if table == KEPT_VERSIONS:
+            yield _line(["K", table, list(field_versions.COLUMNS)])
+            purged = [row[0] for row in conn.execute(where)]
+            rows = iter(field_versions.rows(conn, "participant", purged))
+        else:
+            columns = [row[1] for row in conn.execute(f"PRAGMA table_info({table})")]
+            yield _line(["K", table, columns])
+            rows = conn.execute(f"SELECT {', '.join(columns)} FROM {table} WHERE {where}")
+        while block := list(itertools.islice(rows, ROWS_PER_LINE)):
+            yield _line(["R", [[_plain(value) for value in row] for row in block]])
 
 
 def _plain(value):
@@ -515,9 +529,10 @@ def payload_lines(backup: BackupFile, key: bytes | None) -> Iterator[list]:
 
 
 def verify_backup(path: Path, key: bytes | None,
-                  cancelled: Callable[[], bool] = lambda: False) -> int | None:
+                  cancelled: Callable[[], bool] = lambda: False,
+                  heads: dict[str, tuple[int, str]] | None = None) -> int | None:
     """Read a whole backup back (checksums, seals, its end); return the events it holds
-    (None when cancelled)."""
+    (None when cancelled). `heads`, when given, receives each device's last (seq, hash)."""
     backup = read_header(path)
     events_seen = 0
     for item in payload_lines(backup, key):
@@ -525,6 +540,9 @@ def verify_backup(path: Path, key: bytes | None,
             if cancelled():
                 return None
             events_seen += len(item[1])
+        elif item[0] == "H" and heads is not None and len(item) == 4:
+            if item[2] > heads.get(item[1], (0, ""))[0]:
+                heads[item[1]] = (item[2], item[3])
         elif item[0] == "Z" and item[1].get("events") != events_seen:
             raise damaged()
     return events_seen
@@ -615,25 +633,73 @@ class Kept:
     path: Path
     day: dt.date
     size: int
+    # A backup taken before a migration, while it is still the only copy of the folder
+    # from before it: until the migrated folder was verified and a daily backup was
+    # written after it. The policy never removes it.
+    pinned: bool = False
+
+
+def _order(kept: Kept) -> tuple:
+    """Oldest first; on one day an old full copy before a log backup, a backup taken
+    before a migration before that day's daily backup."""
+    return (kept.day, kept.path.suffix == SUFFIX, kept.path.name.startswith(DAILY_PREFIX))
+
+
+def _backup_day(path: Path) -> dt.date | None:
+    """The day in an automatic backup's name: daily-2026-12-07.debc-backup, or
+    before-0022_…-20261207-093000.debc-backup (old full copies end in .sqlite)."""
+    name = path.name
+    if name.endswith(".sqlite"):
+        stem = name.removesuffix(".sqlite")
+    elif name.endswith(SUFFIX):
+        stem = name.removesuffix(SUFFIX)
+    else:
+        return None
+    try:
+        if stem.startswith(DAILY_PREFIX):
+            return dt.date.fromisoformat(stem.removeprefix(DAILY_PREFIX))
+        if is_pre_migration(path):
+            return dt.datetime.strptime(stem.rsplit("-", 2)[-2], "%Y%m%d").date()
+    except (ValueError, IndexError):
+        return None
+    return None
+
+
+def is_pre_migration(path: Path) -> bool:
+    """A backup taken before a migration (an old full copy or a log backup)."""
+    return path.match(PRE_MIGRATION_GLOB)
 
 
 def automatic_backups(folder: Path) -> list[Kept]:
-    """The automatic backups in `folder`, oldest first (old full copies included)."""
-    found = []
+    """The automatic backups in `folder`, oldest first: the daily ones and those taken
+    before a migration (old full copies of both included)."""
+    found: list[tuple[Kept, float]] = []
     if not folder.is_dir():
-        return found
-    for path in folder.glob(f"{DAILY_PREFIX}*"):
-        stem = path.name.removeprefix(DAILY_PREFIX)
-        day_text, _dot, suffix = stem.partition(".")
-        if f".{suffix}" not in (SUFFIX, ".sqlite"):
+        return []
+    for path in [*folder.glob(f"{DAILY_PREFIX}*"), *folder.glob(PRE_MIGRATION_GLOB)]:
+        day = _backup_day(path)
+        if day is None:
             continue
         try:
-            day = dt.date.fromisoformat(day_text)
-            size = path.stat().st_size
-        except (ValueError, OSError):
+            stat = path.stat()
+        except OSError:
             continue
-        found.append(Kept(path, day, size))
-    return sorted(found, key=lambda kept: (kept.day, kept.path.suffix == SUFFIX))
+        found.append((Kept(path, day, stat.st_size), stat.st_mtime))
+    newest_daily = max((mtime for kept, mtime in found
+                        if kept.path.name.startswith(DAILY_PREFIX)), default=0.0)
+    backups = []
+    for kept, mtime in found:
+        if is_pre_migration(kept.path) and (
+                mtime >= newest_daily or unverified_marker(kept.path).exists()):
+            kept = Kept(kept.path, kept.day, kept.size, pinned=True)
+        backups.append(kept)
+    return sorted(backups, key=_order)
+
+
+def unverified_marker(pre_migration: Path) -> Path:
+    """The file saying that the folder migrated after `pre_migration` was not verified
+    yet; it holds what the check compares (events and each device's head)."""
+    return pre_migration.with_name(pre_migration.name + UNVERIFIED)
 
 
 def last_backup_day(folder: Path) -> dt.date | None:
@@ -645,8 +711,12 @@ def to_keep(backups: list[Kept], free_bytes: int) -> list[Kept]:
     """What the policy keeps: the newest `DAILY_KEEP` days, and the newest backup of each
     calendar week in the `WEEKLY_KEEP` weeks before them; then the oldest of those go
     while together they take more than `SHARE_OF_FREE_DISK` of the space they and the
-    free space add up to. The newest backup is always kept."""
-    newest_first = sorted(backups, key=lambda kept: (kept.day, kept.path.suffix == SUFFIX),
+    free space add up to. The newest backup is always kept, and so is a backup taken
+    before a migration while it is pinned (`Kept.pinned`); once it is not, it stays as
+    long as its day does (beside that day's daily backup, if there is one: it is the
+    one an earlier version can restore) and counts in the share of the disk."""
+    pinned = [kept for kept in backups if kept.pinned]
+    newest_first = sorted((kept for kept in backups if not kept.pinned), key=_order,
                           reverse=True)
     daily: dict[dt.date, Kept] = {}
     for kept in newest_first:
@@ -661,12 +731,16 @@ def to_keep(backups: list[Kept], free_bytes: int) -> list[Kept]:
             week = kept.day.isocalendar()[:2]
             if since <= kept.day < oldest_daily and week not in daily_weeks:
                 weekly.setdefault(week, kept)
-    chosen = sorted([*daily.values(), *weekly.values()], key=lambda kept: kept.day,
-                    reverse=True)
-    budget = SHARE_OF_FREE_DISK * (free_bytes + sum(kept.size for kept in backups))
+    chosen = [*daily.values(), *weekly.values()]
+    days = {kept.day for kept in chosen}
+    chosen += [kept for kept in newest_first if kept not in chosen and kept.day in days
+               and is_pre_migration(kept.path)]
+    chosen.sort(key=_order, reverse=True)
+    budget = SHARE_OF_FREE_DISK * (free_bytes + sum(kept.size for kept in backups)) \
+        - sum(kept.size for kept in pinned)
     while len(chosen) > 1 and sum(kept.size for kept in chosen) > budget:
         chosen.pop()
-    return chosen
+    return sorted([*pinned, *chosen], key=_order, reverse=True)
 
 
 def prune(folder: Path) -> list[Path]:

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 from debc_outreach.errors import UserError
 from debc_outreach.i18n import _
-from debc_outreach.storage import events, projection
+from debc_outreach.storage import events, field_versions, projection
 from debc_outreach.storage.database import Database
 from debc_outreach.storage.store import Store
 
@@ -49,18 +49,23 @@ def list_conflicts(database: Database) -> list[Conflict]:
     """Unresolved conflicts, newest first."""
     conn = database.conn
     rows = conn.execute(
-        "SELECT c.entity, c.entity_id, c.field, c.loser_hlc, c.loser_device, c.loser_value, "
-        "v.hlc, v.device_id FROM conflict c "
-        "JOIN field_version v ON v.entity = c.entity AND v.entity_id = c.entity_id "
-        "AND v.field = c.field "
+        "SELECT c.entity, c.entity_id, c.field, c.loser_hlc, c.loser_device, c.loser_value "
+        "FROM conflict c "
         "LEFT JOIN conflict_resolution r ON r.entity = c.entity AND r.entity_id = c.entity_id "
         "AND r.field = c.field AND r.loser_hlc = c.loser_hlc AND r.loser_device = c.loser_device "
         "WHERE r.entity IS NULL ORDER BY c.loser_hlc DESC").fetchall()
-    return [Conflict(entity, entity_id, field,
-                     _value_at(conn, entity, entity_id, field, win_device, win_hlc),
-                     win_device, win_hlc, json.loads(loser_value), loser_device, loser_hlc)
-            for entity, entity_id, field, loser_hlc, loser_device, loser_value, win_hlc,
-            win_device in rows]
+    codes = field_versions.Codes(conn)
+    found = []
+    for entity, entity_id, field, loser_hlc, loser_device, loser_value in rows:
+        winner = field_versions.read(conn, entity, entity_id, codes).get(field)
+        if winner is None:      # a field nobody holds a version of has no current value
+            continue
+        win_hlc, win_device = winner
+        found.append(Conflict(entity, entity_id, field,
+                              _value_at(conn, entity, entity_id, field, win_device, win_hlc),
+                              win_device, win_hlc, json.loads(loser_value), loser_device,
+                              loser_hlc))
+    return found
 
 
 def count_conflicts(database: Database) -> int:

@@ -37,7 +37,7 @@ from pathlib import Path
 
 from debc_outreach.errors import UserError
 from debc_outreach.i18n import _
-from debc_outreach.storage import driver, migrations, projection, vault
+from debc_outreach.storage import driver, field_versions, migrations, projection, vault
 from debc_outreach.storage.backup import RESTORE_KEPT_PREFIX, mark_ready, staging_dir, swap_in
 from debc_outreach.storage.check import check_database
 from debc_outreach.storage.database import DB_FILENAME, Database
@@ -250,6 +250,9 @@ def _restore_local(conn, items: Iterator[list], staging: Path) -> _Local:
 def _restore_kept(conn, kept: dict[str, tuple[list[str], list[list]]]) -> None:
     """Put back the rows the log could not rebuild, in place of what it rebuilt of them."""
     for table, (columns, rows) in kept.items():
+        if table == backup.KEPT_VERSIONS:
+            _restore_kept_versions(conn, columns, rows)
+            continue
         present = {row[1] for row in conn.execute(f"PRAGMA table_info({table})")}
         known = [i for i, name in enumerate(columns) if name in present]
         conn.execute(f"DELETE FROM {table} WHERE {backup.KEPT_ROWS[table]}")
@@ -259,12 +262,25 @@ def _restore_kept(conn, kept: dict[str, tuple[list[str], list[list]]]) -> None:
             [[backup.unplain(row[i]) for i in known] for row in rows])
 
 
+def _restore_kept_versions(conn, columns: list[str], rows: list[list]) -> None:
+    """Field versions come one row per field (`field_versions.COLUMNS`), in place of
+    what the log rebuilt of their records."""
+    if columns != list(field_versions.COLUMNS):
+        raise backup.damaged()
+    purged = [row[0] for row in conn.execute(backup.KEPT_ROWS[backup.KEPT_VERSIONS])]
+    field_versions.delete(conn, "participant", purged)
+    codes = field_versions.Codes(conn)
+    field_versions.insert(conn, [codes.encode(entity, entity_id, versions)
+                                 for entity, entity_id, versions
+                                 in field_versions.group(sorted(map(tuple, rows)))])
+
+
 class _FreshRecords:
     """The first `set` event of a plain record (a participant, a session, ...) that the
     rebuilt tables do not hold yet, applied for many records at once.
 
     What `projection.fields.merge` does for such an event: each of its fields wins,
-    `field_version` gets its stamp, the row is inserted with the derived columns; it
+    its fields get its version, the row is inserted with the derived columns; it
     sees no earlier version (a base of 0) and so marks none as seen. Every other event
     goes through the appliers afterwards (they give the same tables in any order).
     Derived columns depend on their own field only (`Entity.derive`), so they are
@@ -299,6 +315,7 @@ class _FreshRecords:
         fresh = self._not_stored(conn, [key for key, index in first.items() if index >= 0])
         taken = {first[key] for key in fresh}
         rows: dict[tuple[str, tuple], list[tuple]] = {}
+        codes = field_versions.Codes(conn)
         versions = []
         for index in sorted(taken):
             row, fields, _base = items[index]
@@ -310,24 +327,17 @@ class _FreshRecords:
                     columns.update(self._derive(spec, name, won))
             rows.setdefault((spec.table, tuple(columns)), []).append(
                 (row[4], row[2], *columns.values()))
-            versions += [(row[3], row[4], name, row[2], row[0]) for name in won]
+            versions.append(codes.fresh(row[3], row[4], won, row[2], row[0]))
         for (table, names), values in rows.items():
             marks = ", ".join("?" * (len(names) + 2))
             conn.executemany(f"INSERT INTO {table} (id, created_hlc, {', '.join(names)}) "
                              f"VALUES ({marks})", values)
-        conn.executemany("INSERT INTO field_version VALUES (?, ?, ?, ?, ?)", versions)
+        field_versions.insert(conn, versions)
         return [item for index, item in enumerate(items) if index not in taken]
 
     @staticmethod
     def _not_stored(conn, keys: list[tuple[str, str]]) -> list[tuple[str, str]]:
-        stored: set[tuple[str, str]] = set()
-        for start in range(0, len(keys), 500):
-            part = keys[start:start + 500]
-            marks = ", ".join("(?, ?)" for _ in part)
-            stored.update(conn.execute(
-                f"SELECT DISTINCT entity, entity_id FROM field_version "
-                f"WHERE (entity, entity_id) IN (VALUES {marks})",
-                [value for key in part for value in key]).fetchall())
+        stored = field_versions.stored(conn, keys)
         return [key for key in keys if key not in stored]
 
 
@@ -513,7 +523,8 @@ def _prepare_full_copy(data_dir: Path, path: Path) -> Prepared:
         try:
             source.conn.backup(target.conn)
             target.configure_for_writing()
-            migrations.migrate(target, staging / "unused")
+            # The full copy being restored is itself the backup from before these.
+            migrations.migrate(target, staging / "unused", before=lambda names: None)
             _verify(target, total)
         except BaseException:
             target.close()

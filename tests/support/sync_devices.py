@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 from pathlib import Path
 
+from debc_outreach.storage import field_versions
 from debc_outreach.storage.store import Store
 from debc_outreach.sync import export, importer, trust
 
@@ -58,8 +59,10 @@ def projection_snapshot(store: Store) -> dict:
     conn = store.database.conn
     snapshot = {}
     for table in ("trainer", "participant", "session", "attendance", "checklist_result",
-                  "field_version", "conflict", "conflict_resolution"):
+                  "conflict", "conflict_resolution"):
         exists = conn.execute("SELECT 1 FROM sqlite_master WHERE name = ?", (table,)).fetchone()
         if exists:
             snapshot[table] = sorted(map(tuple, conn.execute(f"SELECT * FROM {table}")))
+    # Device ids and field names: each computer numbers them in its own order.
+    snapshot["field_version"] = sorted(field_versions.rows(conn))
     return snapshot

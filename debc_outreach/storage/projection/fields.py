@@ -1,6 +1,6 @@
 """Plain entities: merged field by field, last writer wins by (HLC, device id).
 
-`field_version` remembers who wrote each field last.
+storage/field_versions.py remembers who wrote each field last.
 
 Conflicts. A field value is a conflict when it lost to the winner although
 nobody overwrote it after seeing it (no event has it as `base`). That rule
@@ -14,16 +14,15 @@ from __future__ import annotations
 import json
 import sqlite3
 
-from debc_outreach.storage import events
+from debc_outreach.storage import events, field_versions
 from debc_outreach.storage.events import Event
 from debc_outreach.storage.projection.spec import Entity
 
 
 def current_base(conn: sqlite3.Connection, entity: str, entity_id: str, fields: dict) -> dict:
     """The version (HLC) of each field a local edit overwrites."""
-    seen = dict(conn.execute("SELECT field, hlc FROM field_version WHERE entity=? AND "
-                             "entity_id=?", (entity, entity_id)))
-    return {name: seen.get(name, 0) for name in fields}
+    seen = field_versions.read(conn, entity, entity_id)
+    return {name: seen[name][0] if name in seen else 0 for name in fields}
 
 
 def _saw(conn: sqlite3.Connection, event: Event, name: str, base: int) -> None:
@@ -51,29 +50,30 @@ def merge(conn: sqlite3.Connection, spec: Entity, event: Event) -> list[str]:
     if event.op != "set":
         raise ValueError(f"unknown op {event.op!r} for {event.entity}")
     won: dict = {}
+    codes = field_versions.Codes(conn)
+    versions = field_versions.read(conn, event.entity, event.entity_id, codes,
+                                   writer=event.device_id)
     for name, value in event.fields.items():
         if name not in spec.fields:
             continue
         base = event.base.get(name) if isinstance(event.base, dict) else None
         if base:
             _saw(conn, event, name, base)
-        current = conn.execute(
-            "SELECT hlc, device_id FROM field_version WHERE entity=? AND entity_id=? AND field=?",
-            (event.entity, event.entity_id, name)).fetchone()
-        if current is not None and (current[0], current[1]) == (event.hlc, event.device_id):
+        current = versions.get(name)
+        if current is not None and current == (event.hlc, event.device_id):
             continue
-        if current is not None and (current[0], current[1]) > (event.hlc, event.device_id):
+        if current is not None and current > (event.hlc, event.device_id):
             _keep_loser(conn, event.entity, event.entity_id, name, event.hlc, event.device_id)
             continue
         if current is not None:
             _keep_loser(conn, event.entity, event.entity_id, name, current[0], current[1])
-        conn.execute("INSERT OR REPLACE INTO field_version VALUES (?, ?, ?, ?, ?)",
-                     (event.entity, event.entity_id, name, event.hlc, event.device_id))
+        versions[name] = (event.hlc, event.device_id)
         won[name] = value
     if not won:
         conn.execute(f"UPDATE {spec.table} SET created_hlc = min(created_hlc, ?) WHERE id = ?",
                      (event.hlc, event.entity_id))
         return []
+    field_versions.write(conn, event.entity, event.entity_id, versions, codes)
     columns = dict(won)
     for name, derive in spec.derive.items():
         if name in won:
