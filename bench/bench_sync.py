@@ -112,6 +112,7 @@ FLOOR_CHILD = """
 import json, sys, time
 from pathlib import Path
 sys.path.insert(0, sys.argv[3])
+from debc_outreach.storage import events
 from debc_outreach.storage.store import Store
 from debc_outreach.sync import bulk, bundle, codec, importer
 from debc_outreach.sync.keys import device_keys
@@ -131,7 +132,7 @@ conn.execute("BEGIN IMMEDIATE")
 deferred = bulk.deferrable_indexes(conn, len(rows), {row[3] for row in rows})
 bulk.drop(conn, deferred)
 mark = clock()
-conn.executemany(importer._INSERT_APPLIED, rows)
+events.insert_rows(conn, [(*row, 1) for row in rows])
 split["insert events"], mark = clock() - mark, clock()
 importer.apply_in_runs(conn, decoded)
 split["apply (projections)"], mark = clock() - mark, clock()
@@ -162,8 +163,7 @@ def main() -> None:
         print(f"generating {args.events:,} attendance events…", flush=True)
         rows = attendance_rows(trainer.device_id, args.events)
         with trainer.database.transaction() as conn:
-            conn.executemany(f"INSERT INTO event ({events.EVENT_COLUMNS}, applied) VALUES "
-                             f"(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1)", rows)
+            events.insert_rows(conn, [(*row, 1) for row in rows])
         plain = sum(len(json.dumps({"device_id": r[0], "seq": r[1], "hlc": r[2],
                                     "entity": r[3], "entity_id": r[4], "op": r[5],
                                     "fields": json.loads(r[6]), "prev_hash": r[9],

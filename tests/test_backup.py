@@ -22,7 +22,7 @@ from hypothesis import strategies as st
 from support.sync_devices import VILLAGE_IN, VILLAGE_OUT, make_programme, send
 
 from debc_outreach.errors import UserError
-from debc_outreach.storage import field_versions, participants, protection, trainers, vault
+from debc_outreach.storage import events, field_versions, participants, protection, trainers, vault
 from debc_outreach.storage.backup import backup_database, staging_dir
 from debc_outreach.storage.check import check_database
 from debc_outreach.storage.database import DB_FILENAME
@@ -37,17 +37,21 @@ VERSION_TABLES = ("record_version", "version_device", "version_entity")
 
 def _tables(store: Store) -> dict[str, list]:
     """Every table's rows, sorted (the search index compared through its content; field
-    versions and checklist cells through what they stand for: each computer numbers
-    devices, field names and items its own way)."""
+    versions, checklist cells and the event log through what they stand for: each
+    computer numbers devices, names and items its own way)."""
     conn = store.database.conn
     names = [row[0] for row in conn.execute(
         "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' "
-        "AND name NOT LIKE 'participant_fts%' AND name != '_migrations' ORDER BY name")]
+        "AND name NOT LIKE 'participant_fts%' AND name != '_migrations' "
+        "AND name NOT IN ('event_row', 'event_device', 'event_name') ORDER BY name")]
     snapshot = {name: sorted(map(repr, conn.execute(f'SELECT * FROM "{name}"')))
                 for name in names
                 if name not in VERSION_TABLES and name not in checklist_rows.TABLES}
     snapshot["field_version"] = sorted(field_versions.rows(conn))
     snapshot["checklist"] = checklist_rows.cells(conn)
+    snapshot["event"] = sorted(map(repr, events.rows(conn)))
+    snapshot["event applied"] = sorted(map(repr, conn.execute(
+        "SELECT device_id, seq, applied FROM event")))
     snapshot["_migrations"] = [row[0] for row in conn.execute(
         "SELECT name FROM _migrations ORDER BY name")]
     snapshot["search"] = sorted(row[0] for row in conn.execute(

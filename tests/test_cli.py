@@ -8,9 +8,10 @@ import sys
 from pathlib import Path
 
 import pytest
+from support.event_log import tamper
 
 from debc_outreach import __version__
-from debc_outreach.storage import trainers
+from debc_outreach.storage import events, trainers
 from debc_outreach.storage.store import Store
 
 
@@ -33,7 +34,9 @@ def test_migrate_then_check_reports_ok(run_cli, data_dir):
 def test_check_of_a_tampered_database_exits_1_with_one_line(run_cli, data_dir):
     with Store.open(data_dir) as store:
         trainers.add_trainer(store, "Sok Dara")
-        store.database.conn.execute("UPDATE event SET hlc = hlc + 1")
+        conn = store.database.conn
+        head, _hash = events.chain_head(conn, store.device_id)
+        tamper(conn, store.device_id, head, hlc=events.row_at(conn, store.device_id, head)[2] + 1)
     code, _out, err = run_cli("db", "check")
     assert code == 1
     assert "problem" in err and "Traceback" not in err

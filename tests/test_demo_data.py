@@ -2,8 +2,8 @@
 
 import datetime as dt
 
-from debc_outreach.storage import demo, projection
-from debc_outreach.storage.events import EVENT_COLUMNS, from_row
+from debc_outreach.storage import demo, events, projection
+from debc_outreach.storage.events import from_row
 from debc_outreach.storage.projection import checklist_rows
 from debc_outreach.storage.store import Store
 
@@ -34,8 +34,7 @@ def test_bulk_demo_equals_event_by_event_replay(store, tmp_path):
     replay = Store.open(tmp_path / "replay")
     try:
         with replay.database.transaction() as conn:
-            for row in store.database.conn.execute(
-                    f"SELECT {EVENT_COLUMNS} FROM event ORDER BY hlc, device_id"):
+            for row in list(events.rows(store.database.conn, order="hlc, device_id")):
                 projection.apply(conn, from_row(row))
         own, other = _snapshot(store.database), _snapshot(replay.database)
         for table in own:

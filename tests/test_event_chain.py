@@ -31,8 +31,10 @@ from debc_outreach.storage.store import Store
 @pytest.fixture
 def conn(tmp_path):
     with Store.open(tmp_path) as store:
-        store.database.conn.execute("DELETE FROM event")
-        yield store.database.conn
+        conn = store.database.conn
+        for device, in conn.execute("SELECT DISTINCT device_id FROM event").fetchall():
+            events.delete_from(conn, device, 1)
+        yield conn
 
 
 def make_chain(device: str, count: int, start_hlc: int = 1000) -> list[Event]:
@@ -106,7 +108,7 @@ def test_an_event_survives_the_row_round_trip(conn):
                               dumps(event.fields), '{"display_name":0}', 1, GENESIS_HASH,
                               event.hash)
     insert(conn, event)
-    row = conn.execute(f"SELECT {EVENT_COLUMNS} FROM event").fetchone()
+    row = events.row_at(conn, "dev", 1)
     assert from_row(row) == event
     assert from_row(tuple(row)).fields == {"display_name": "សុខ 1", "village_code": "07010101"}
 

@@ -12,8 +12,7 @@ from support.sync_devices import VILLAGE_IN, VILLAGE_OUT
 
 from debc_outreach.errors import UserError
 from debc_outreach.hub.db import HubDB
-from debc_outreach.storage import participants, privacy
-from debc_outreach.storage.events import EVENT_COLUMNS
+from debc_outreach.storage import events, participants, privacy
 from debc_outreach.sync import heads, hub_client, statements, trust
 from debc_outreach.sync.keys import device_keys
 
@@ -27,11 +26,10 @@ def setup(tmp_path):
 
 def copy_chain(source, target, device_id: str) -> None:
     """Give the attacker another device's chain (as stand-ins would): rows only."""
-    rows = source.database.query(f"SELECT {EVENT_COLUMNS} FROM event WHERE device_id = ? "
-                                 f"ORDER BY seq", (device_id,))
+    rows = list(events.chain_rows(source.database.conn, device_id))
     with target.database.transaction() as tx:
-        tx.executemany(f"INSERT OR IGNORE INTO event ({EVENT_COLUMNS}, applied) VALUES "
-                       f"(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1)", [tuple(row) for row in rows])
+        have = events.chain_head(tx, device_id)[0]
+        events.insert_rows(tx, [(*row, 1) for row in rows if row[events.SEQ] > have])
 
 
 def stored_hashes(hub, device_id: str) -> list[str]:

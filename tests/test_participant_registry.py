@@ -5,6 +5,7 @@ import pytest
 from debc_outreach.core.name_search import roman_key, roman_keys
 from debc_outreach.core.names import name_key
 from debc_outreach.errors import UserError
+from debc_outreach.storage import events as event_log
 from debc_outreach.storage import participants, registry
 
 VILLAGE = "12010101"
@@ -142,6 +143,6 @@ def test_editing_records_only_what_changed(qtbot, app_context):
     dialog.phone.setText("097 111 2222")
     dialog.accept()
     assert store.database.scalar("SELECT count(*) FROM event") == events + 1
-    fields = store.database.scalar("SELECT fields FROM event ORDER BY hlc DESC LIMIT 1")
+    fields = list(event_log.rows(store.database.conn, order="hlc DESC"))[0][event_log.FIELDS]
     assert '"phone"' in fields and '"wg"' not in fields and '"display_name"' not in fields
     close_and_delete(dialog)

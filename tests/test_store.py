@@ -4,9 +4,10 @@ import hashlib
 import sqlite3
 
 import pytest
+from support.event_log import tamper
 
 from debc_outreach.errors import UserError
-from debc_outreach.storage import migrations, trainers
+from debc_outreach.storage import events, migrations, trainers
 from debc_outreach.storage.check import check_database
 from debc_outreach.storage.database import DB_FILENAME, Database
 from debc_outreach.storage.store import Store
@@ -35,8 +36,9 @@ def test_a_failed_change_leaves_neither_event_nor_row(store):
 def test_db_check_detects_an_edited_event(store):
     trainers.add_trainer(store, "Sok Dara")
     trainers.add_trainer(store, "Chea Bopha")
-    store.database.conn.execute(
-        "UPDATE event SET fields = replace(fields, 'Sok', 'Sam') WHERE seq = 1")
+    conn = store.database.conn
+    fields = events.row_at(conn, store.device_id, 1)[events.FIELDS]
+    tamper(conn, store.device_id, 1, fields=fields.replace("Sok", "Sam"))
     problems = check_database(store.database)
     assert any("altered" in p for p in problems)
 
@@ -44,7 +46,7 @@ def test_db_check_detects_an_edited_event(store):
 def test_db_check_detects_a_missing_event(store):
     for name in ("A", "B", "C"):
         trainers.add_trainer(store, name)
-    store.database.conn.execute("DELETE FROM event WHERE seq = 2")
+    events.delete_from(store.database.conn, store.device_id, 2, only_this=True)
     assert any("missing" in p for p in check_database(store.database))
 
 

@@ -17,6 +17,7 @@ from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 from support.sync_devices import make_programme, projection_snapshot
 
+from debc_outreach.storage import events
 from debc_outreach.sync import conflicts, export, importer
 
 TRAINER_IDS = ["t0", "t1"]
@@ -49,9 +50,8 @@ def _expected_conflicts(store) -> set[tuple]:
     """Oracle: non-winning field values nobody overwrote after seeing them."""
     writes: dict[tuple, list[tuple]] = {}
     seen: dict[tuple, set[int]] = {}
-    for entity, entity_id, hlc, device, fields, base in store.database.conn.execute(
-            "SELECT entity, entity_id, hlc, device_id, fields, base FROM event "
-            "WHERE entity IN ('trainer', 'participant')"):
+    for device, _seq, hlc, entity, entity_id, _op, fields, base, *_rest in events.rows(
+            store.database.conn, "entity IN ('trainer', 'participant')"):
         base = json.loads(base)
         for name in json.loads(fields):
             key = (entity, entity_id, name)

@@ -11,7 +11,14 @@ from __future__ import annotations
 
 import pytest
 
-from debc_outreach.storage import attendance, checklist, participants, sessions, trainers
+from debc_outreach.storage import (
+    attendance,
+    checklist,
+    events,
+    participants,
+    sessions,
+    trainers,
+)
 from debc_outreach.storage.events import Event
 from debc_outreach.storage.store import Store
 from debc_outreach.sync import statements
@@ -59,10 +66,8 @@ def session(store: Store, village: str) -> str:
 
 
 def last_event(store: Store) -> Event:
-    from debc_outreach.storage import events
 
-    row = store.database.conn.execute(
-        f"SELECT {events.EVENT_COLUMNS} FROM event ORDER BY seq DESC LIMIT 1").fetchone()
+    row = next(events.rows(store.database.conn, order="seq DESC"))
     return events.from_row(row)
 
 
@@ -142,10 +147,8 @@ def trainer_added(store):
 
 
 def _event(store: Store, seq: int) -> Event:
-    from debc_outreach.storage import events
 
-    row = store.database.conn.execute(
-        f"SELECT {events.EVENT_COLUMNS} FROM event WHERE seq = ?", (seq,)).fetchone()
+    row = next(events.rows(store.database.conn, "seq = ?", (seq,)))
     return events.from_row(row)
 
 
@@ -281,10 +284,9 @@ def test_the_index_keeps_the_newest_village_by_stamp_not_by_arrival(store):
     with store.database.transaction():
         for device, hlc, village in (("b-laptop", newest + 20, PHNOM_PENH),
                                      ("a-laptop", newest + 10, BANTEAY_MEAS)):
-            conn.execute("INSERT INTO event (device_id, seq, hlc, entity, entity_id, op, "
-                         "fields, base, schema_version, prev_hash, hash, applied) VALUES "
-                         "(?, 1, ?, 'participant', ?, 'set', ?, '{}', 1, '', '', 0)",
-                         (device, hlc, pid, f'{{"village_code": "{village}"}}'))
+            events.insert_rows(conn, [(device, 1, hlc, "participant", pid, "set",
+                                       f'{{"village_code": "{village}"}}', "{}", 1, "", "",
+                                       0)])
     assert area(store, synthetic(pid)) == PHNOM_PENH
 
 
@@ -292,8 +294,7 @@ def test_a_stand_in_for_a_record_outside_the_scope_places_nothing(store):
     pid = person(store, ANGKOR_CHEY)
     conn = store.database.conn
     with store.database.transaction():
-        conn.execute("INSERT INTO event (device_id, seq, hlc, entity, entity_id, op, fields, "
-                     "base, schema_version, prev_hash, hash, applied) VALUES "
-                     "('b-laptop', 1, 1e15, 'participant', ?, 'redacted', ?, '{}', 1, '', "
-                     "'', 1)", (pid, f'{{"village_code": "{PHNOM_PENH}"}}'))
+        events.insert_rows(conn, [("b-laptop", 1, 10**15, "participant", pid, "redacted",
+                                   f'{{"village_code": "{PHNOM_PENH}"}}', "{}", 1, "", "",
+                                   1)])
     assert area(store, synthetic(pid)) == ANGKOR_CHEY

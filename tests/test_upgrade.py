@@ -19,7 +19,7 @@ from pathlib import Path
 import pytest
 
 from debc_outreach.core import wg
-from debc_outreach.storage import migrations
+from debc_outreach.storage import events, migrations
 from debc_outreach.storage.check import check_database
 from debc_outreach.storage.database import DB_FILENAME, Database
 from debc_outreach.storage.projection import checklist_rows
@@ -53,10 +53,18 @@ def old_folder(data_dir: Path, monkeypatch) -> Path:
 
 
 def _rows(data_dir: Path, tables: tuple[str, ...] = COMPARED) -> dict[str, list]:
+    """Each table's rows; the event log as its events and applied flags, whichever layout
+    stores it (migration 0024 changes how, not what)."""
     database = Database(data_dir / DB_FILENAME)
+    conn = database.conn
     try:
-        rows = {table: sorted(map(repr, _records(database, table))) for table in tables}
-        rows["checklist"] = _checklist_cells(database.conn)
+        applied = {(device, seq): flag for device, seq, flag in conn.execute(
+            "SELECT device_id, seq, applied FROM event")}
+        rows = {table: sorted(repr((*row, applied[row[0], row[1]]))
+                              for row in events.all_rows(conn)) if table == "event"
+                else sorted(map(repr, _records(database, table)))
+                for table in tables}
+        rows["checklist"] = _checklist_cells(conn)
         return rows
     finally:
         database.close()
@@ -167,8 +175,9 @@ def test_without_room_on_the_disk_the_folder_is_not_compacted_but_correct(old_fo
 def test_a_migrated_folder_that_does_not_verify_keeps_its_backup_and_stays_closed(
         old_folder, monkeypatch):
     def loses_an_event(conn) -> None:
-        conn.execute("DELETE FROM event WHERE (device_id, seq) = "
-                     "(SELECT device_id, seq FROM event ORDER BY device_id, seq DESC LIMIT 1)")
+        for device, seq in conn.execute("SELECT device_id, seq FROM event "
+                                        "ORDER BY device_id, seq DESC LIMIT 1").fetchall():
+            events.delete_from(conn, device, seq, only_this=True)
 
     monkeypatch.setattr(migrations, "MIGRATIONS", (
         *migrations.MIGRATIONS[:-1], migrations.Migration("9990_test_loses", loses_an_event)))
@@ -343,8 +352,9 @@ def test_the_window_says_why_when_the_folder_does_not_verify(old_folder, qtbot, 
     from debc_outreach.gui.shell.upgrade_window import UpgradeWindow
 
     def loses_an_event(conn) -> None:
-        conn.execute("DELETE FROM event WHERE (device_id, seq) = "
-                     "(SELECT device_id, seq FROM event ORDER BY device_id, seq DESC LIMIT 1)")
+        for device, seq in conn.execute("SELECT device_id, seq FROM event "
+                                        "ORDER BY device_id, seq DESC LIMIT 1").fetchall():
+            events.delete_from(conn, device, seq, only_this=True)
 
     monkeypatch.setattr(migrations, "MIGRATIONS", (
         *migrations.MIGRATIONS[:-1], migrations.Migration("9990_test_loses", loses_an_event)))

@@ -14,6 +14,7 @@ from debc_outreach.i18n import _
 
 
 def cmd_db_check(args: argparse.Namespace) -> int:
+    from debc_outreach.storage import events as event_log
     from debc_outreach.storage.check import check_database, record_problems
     from debc_outreach.storage.database import DB_FILENAME, Database
 
@@ -27,8 +28,8 @@ def cmd_db_check(args: argparse.Namespace) -> int:
         check_not_newer(database)
         problems = check_database(database)
         to_repair = record_problems(database.conn)
-        events = database.scalar("SELECT count(*) FROM event") or 0
-        devices = database.scalar("SELECT count(DISTINCT device_id) FROM event") or 0
+        events = event_log.count(database.conn)
+        devices = event_log.device_count(database.conn)
     finally:
         database.close()
     if args.json:

@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from debc_outreach.core import people, wg
 from debc_outreach.core.hlc import pack
 from debc_outreach.storage import catalogue, checklist, gazetteer, projection, sessions
-from debc_outreach.storage.events import GENESIS_HASH, Event, event_hash
+from debc_outreach.storage.events import Event, chain_head, event_hash, insert_rows, newest_hlc
 from debc_outreach.storage.field_versions import Codes as VersionCodes
 from debc_outreach.storage.field_versions import insert as insert_versions
 from debc_outreach.storage.projection import checklist_rows
@@ -96,7 +96,7 @@ class _Writer:
         hlc = self.stamp(device, hlc)
         self.last_hlc[device] = hlc
         if device not in self.heads:
-            self.heads[device] = _chain_head(self.conn, device)
+            self.heads[device] = chain_head(self.conn, device)
         seq, prev = self.heads[device]
         base = {}
         if op == "set":
@@ -108,17 +108,14 @@ class _Writer:
         digest = event_hash(device, seq + 1, hlc, entity, entity_id, op, fields, base, 1, prev)
         event = Event(device, seq + 1, hlc, entity, entity_id, op, fields, 1, base, prev, digest)
         self.heads[device] = (seq + 1, digest)
-        self.events.append(event.as_row())
+        self.events.append((*event.as_row(), 1))
         self.count += 1
         return event
 
     def flush(self) -> None:
         """Write the batch: events, then projections (fresh rows in bulk)."""
         with self.store.database.transaction() as conn:
-            conn.executemany(
-                "INSERT INTO event (device_id, seq, hlc, entity, entity_id, op, fields, base, "
-                "schema_version, prev_hash, hash, applied) VALUES (?,?,?,?,?,?,?,?,?,?,?,1)",
-                self.events)
+            insert_rows(conn, self.events)
             for entity, batch in self.entity_events.items():
                 _insert_fresh(conn, entity, batch)
             for event in self.later:
@@ -138,12 +135,6 @@ class _Writer:
         self.later.clear()
         self.attendance.clear()
         self.results.clear()
-
-
-def _chain_head(conn, device: str) -> tuple[int, str]:
-    row = conn.execute("SELECT seq, hash FROM event WHERE device_id = ? ORDER BY seq DESC "
-                       "LIMIT 1", (device,)).fetchone()
-    return (row[0], row[1]) if row else (0, GENESIS_HASH)
 
 
 def _insert_fresh(conn, entity: str, batch: list[Event]) -> None:
@@ -363,7 +354,7 @@ def generate(store: Store, n_participants: int = 600, n_sessions: int = 40, *,
     if progress:
         progress(n_sessions, n_sessions)
     result.events = writer.count
-    store.clock.observe(store.database.scalar("SELECT max(hlc) FROM event") or 0)
+    store.clock.observe(newest_hlc(store.database.conn))
     return result
 
 

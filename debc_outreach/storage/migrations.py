@@ -397,17 +397,37 @@ def _distinct_pairs_newest_wins(conn: sqlite3.Connection) -> None:
         from debc_outreach.storage import field_versions
 
         field_versions.forget(conn, "distinct_pair")
-    conn.execute("""
+    source = _applied_pair_events(conn)
+    conn.execute(f"""
         INSERT INTO distinct_pair
         SELECT fields ->> 'first_id', fields ->> 'second_id',
                CASE op WHEN 'set' THEN coalesce(fields ->> 'distinct_people', 1)
                        ELSE op = 'add' END, hlc, device_id
-        FROM event WHERE entity = 'distinct_pair' AND applied = 1
+        FROM {source} WHERE entity = 'distinct_pair' AND applied = 1
           AND fields ->> 'first_id' IS NOT NULL AND fields ->> 'second_id' IS NOT NULL
         ORDER BY hlc, device_id
         ON CONFLICT (first_id, second_id) DO UPDATE SET
           distinct_people = excluded.distinct_people, hlc = excluded.hlc,
           device_id = excluded.device_id""")
+    if source != "event":
+        conn.execute(f"DROP TABLE {source}")
+
+
+def _applied_pair_events(conn: sqlite3.Connection) -> str:
+    """The table 0010 reads its events from: the log itself while it is still text (as
+    when 0010 runs in order), else a temporary copy of its pair events, decoded."""
+    from debc_outreach.storage import events
+
+    if conn.execute("SELECT count(*) FROM sqlite_master WHERE name = 'event' "
+                    "AND type = 'table'").fetchone()[0]:
+        return "event"
+    conn.execute("CREATE TEMP TABLE pair_events (entity TEXT, op TEXT, fields TEXT, "
+                  "hlc INTEGER, device_id TEXT, applied INTEGER)")
+    conn.executemany("INSERT INTO pair_events VALUES ('distinct_pair', ?, ?, ?, ?, 1)",
+                     [(row[events.OP], row[events.FIELDS], row[events.HLC],
+                       row[events.DEVICE_ID]) for row in events.rows(
+                           conn, "entity = 'distinct_pair' AND applied = 1")])
+    return "temp.pair_events"
 
 
 def _participant_search_keys(conn: sqlite3.Connection) -> None:
@@ -715,6 +735,8 @@ def _field_versions_compact(conn: sqlite3.Connection) -> None:
     field_versions.insert(conn, batch)
     report_progress(total, total)
     conn.execute("DROP TABLE field_version")
+
+
 def _checklist_rows_compact(conn: sqlite3.Connection) -> None:
     """Checklist results move from one row per cell with text ids (checklist_result and
     its index, about 340 bytes a result) to one row per person and session with local
@@ -764,6 +786,19 @@ _CHECKLIST_BATCH = 20000
 _CHECKLIST_CACHE_KIB = 256 * 1024
 
 
+def _event_rows_compact(conn: sqlite3.Connection) -> None:
+    """Store the event log compactly (storage/events.py): binary ids and hashes, local
+    numbers for devices and names, compressed fields. Every row is read back and
+    compared before the old table goes, so the chains verify exactly as before."""
+    from debc_outreach.storage import events
+
+    try:
+        events.convert_legacy(conn, report_progress)
+    except ValueError as error:
+        raise UserError(_("The record log could not be stored in its new form ({reason}); "
+                          "the data folder was not changed.").format(reason=error)) from error
+
+
 MIGRATIONS: tuple[Migration, ...] = (
     Migration("0001_event_log", _event_log),
     Migration("0002_trainers", _trainers),
@@ -786,6 +821,7 @@ MIGRATIONS: tuple[Migration, ...] = (
     Migration("0021_report_visit_first_marks", _report_visit_first_marks),
     Migration("0022_field_versions_compact", _field_versions_compact),
     Migration("0023_checklist_rows_compact", _checklist_rows_compact),
+    Migration("0024_event_rows_compact", _event_rows_compact),
     Migration("0025_lean_indexes", _lean_indexes),
 )
 

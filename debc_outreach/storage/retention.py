@@ -32,10 +32,11 @@ from __future__ import annotations
 import datetime as dt
 import json
 import logging
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 from debc_outreach.core.hlc import wall_ms
-from debc_outreach.storage import privacy
+from debc_outreach.storage import events, privacy
 from debc_outreach.storage.projection.participants import name_columns
 from debc_outreach.storage.store import Store
 
@@ -130,12 +131,7 @@ def eligible(store: Store, days: int, now: dt.datetime | None = None) -> dict[st
     times = _ack_times(store)
     holds = coordinator_holds(store)
     latest: dict[str, dt.datetime | None] = {}
-    cursor = store.database.conn.execute(
-        "SELECT device_id, seq, hlc, CASE WHEN entity = 'participant' THEN entity_id "
-        "ELSE json_extract(fields, '$.participant_id') END FROM event "
-        "WHERE op != 'redacted' AND (entity = 'participant' "
-        "OR json_extract(fields, '$.participant_id') IS NOT NULL)")
-    for device, seq, hlc, pid in cursor:
+    for device, seq, hlc, pid in _person_events(store.database.conn):
         if not isinstance(pid, str) or (pid in latest and latest[pid] is None):
             continue
         when = _acknowledged_at(times, holds, coordinator, device, seq, hlc)
@@ -146,6 +142,41 @@ def eligible(store: Store, days: int, now: dt.datetime | None = None) -> dict[st
         "WHERE p.display_name = '#' || substr(p.id, 1, 8) AND p.phone = ''")}
     return {pid: when for pid, when in latest.items()
             if when is not None and when <= limit and pid not in purged}
+
+
+def _person_events(conn) -> Iterator[tuple[str, int, int, object]]:
+    """(device, seq, stamp, participant id) of every event about a person: their record,
+    and anything that names them in `participant_id`."""
+    for row in events.rows(conn, "op != 'redacted'"):
+        if row[events.ENTITY] == "participant":
+            yield row[events.DEVICE_ID], row[events.SEQ], row[events.HLC], row[events.ENTITY_ID]
+        elif '"participant_id"' in row[events.FIELDS]:
+            pid = json.loads(row[events.FIELDS]).get("participant_id")
+            if pid is not None:
+                yield row[events.DEVICE_ID], row[events.SEQ], row[events.HLC], pid
+
+
+def _naming_record(conn, pid: str) -> list[tuple[str, int]]:
+    """(device, seq) of the unredacted events of a person's record that hold their name
+    or phone."""
+    return [(row[events.DEVICE_ID], row[events.SEQ])
+            for row in events.of_record(conn, ("participant",), pid, "op != 'redacted'")
+            if any(json.loads(row[events.FIELDS]).get(name) is not None
+                   for name in ("display_name", "phone"))]
+
+
+def _naming(conn, entities: tuple[str, ...], pid: str, names: tuple[str, ...]) -> list:
+    """(device, seq) of the unredacted events of `entities` whose fields hold `pid` as
+    their participant and name one of `names`."""
+    return [(row[events.DEVICE_ID], row[events.SEQ])
+            for row in events.rows(conn, f"op != 'redacted' AND entity IN "
+                                         f"({', '.join('?' * len(entities))})", entities)
+            if _names_person(json.loads(row[events.FIELDS]), pid, names)]
+
+
+def _names_person(fields: object, pid: str, names: tuple[str, ...]) -> bool:
+    return isinstance(fields, dict) and fields.get("participant_id") == pid \
+        and any(fields.get(name) is not None for name in names)
 
 
 def apply_retention(store: Store, now: dt.datetime | None = None) -> RetentionResult:
@@ -176,15 +207,9 @@ def apply_retention(store: Store, now: dt.datetime | None = None) -> RetentionRe
                     "search_key = ?, roman_key = ?, phone = '', phone_key = '' WHERE id = ?",
                     (label, names["sort_key"], names["search_key"],
                      names["roman_key"], pid))
-                count = conn.execute(
-                    "UPDATE event SET op = 'redacted', fields = '{}', base = '{}' "
-                    "WHERE entity = 'participant' AND entity_id = ? AND op != 'redacted' "
-                    "AND (json_extract(fields, '$.display_name') IS NOT NULL "
-                    "OR json_extract(fields, '$.phone') IS NOT NULL)", (pid,)).rowcount
-                count += conn.execute(        # signed certificate codes hold the name too
-                    "UPDATE event SET op = 'redacted', fields = '{}', base = '{}' "
-                    "WHERE entity = 'issued_certificate' AND op != 'redacted' "
-                    "AND json_extract(fields, '$.participant_id') = ?", (pid,)).rowcount
+                count = events.redact(conn, _naming_record(conn, pid))
+                count += events.redact(        # signed certificate codes hold the name too
+                    conn, _naming(conn, ("issued_certificate",), pid, ("participant_id",)))
                 conn.execute("DELETE FROM issued_certificate WHERE participant_id = ?", (pid,))
                 count += _remove_personal_answers(conn, pid)
                 conn.execute("DELETE FROM conflict WHERE entity = 'participant' "
@@ -211,10 +236,8 @@ def _remove_personal_answers(conn, participant_id: str) -> int:
     class counts and scam tallies (no names) stay. Returns the events redacted."""
     conn.execute("DELETE FROM quiz_answer WHERE participant_id = ?", (participant_id,))
     conn.execute("DELETE FROM follow_up WHERE participant_id = ?", (participant_id,))
-    return conn.execute(
-        "UPDATE event SET op = 'redacted', fields = '{}', base = '{}' "
-        "WHERE entity IN ('quiz_answer', 'follow_up') AND op != 'redacted' "
-        "AND json_extract(fields, '$.participant_id') = ?", (participant_id,)).rowcount
+    return events.redact(conn, _naming(conn, ("quiz_answer", "follow_up"), participant_id,
+                                       ("participant_id",)))
 
 
 def _replace_backups(store: Store, now: dt.datetime | None) -> None:

@@ -11,9 +11,8 @@ from dataclasses import dataclass
 
 from debc_outreach.core import people
 from debc_outreach.core.hlc import wall_ms
-from debc_outreach.storage import attendance, checklist
+from debc_outreach.storage import attendance, checklist, events
 from debc_outreach.storage.database import Database
-from debc_outreach.storage.events import EVENT_COLUMNS
 from debc_outreach.storage.events import from_row as event_from_row
 from debc_outreach.storage.sessions import Session
 
@@ -77,18 +76,22 @@ class HistoryEntry:
     reason: str
 
 
+# What a session's history shows: people's own quick-check answers only with a reason.
+_HISTORY_ENTITIES = ("session", "attendance", "checklist", "quiz_count", "scam_tally",
+                     "quiz_answer")
+
+
 def history(database: Database, session_id: str) -> list[HistoryEntry]:
     """Every change to the session, its attendance, checklist, class counts and scam
     tally, oldest first; people's own quick-check answers only when they amend a closed
     session (one line per key press would bury the rest)."""
-    cursor = database.conn.execute(
-        f"SELECT {EVENT_COLUMNS} FROM event WHERE (entity IN ('session', 'attendance', "
-        "'checklist', 'quiz_count', 'scam_tally') OR (entity = 'quiz_answer' AND "
-        "json_extract(fields, '$.reason') IS NOT NULL)) AND entity_id = ? "
-        "ORDER BY hlc, device_id", (session_id,))
+    cursor = events.of_record(database.conn, _HISTORY_ENTITIES, session_id,
+                              order="hlc, device_id")
     entries = []
     for row in cursor:
         event = event_from_row(row)
+        if event.entity == "quiz_answer" and event.fields.get("reason") is None:
+            continue
         reason = event.fields.get("amendment") or event.fields.get("reason") or ""
         when = dt.datetime.fromtimestamp(wall_ms(event.hlc) / 1000, dt.UTC)
         entries.append(HistoryEntry(when, event.device_id, event.entity, event.op,

@@ -60,7 +60,7 @@ from debc_outreach.i18n import _
 from debc_outreach.storage import events, field_versions, vault
 from debc_outreach.storage.backup import LOG_BACKUP_SUFFIX
 from debc_outreach.storage.database import DB_FILENAME, Database
-from debc_outreach.storage.events import EVENT_COLUMNS, EVENT_SCHEMA_VERSION, dumps
+from debc_outreach.storage.events import EVENT_SCHEMA_VERSION, dumps
 from debc_outreach.storage.migrations import (
     PRE_MIGRATION_GLOB,
     UNVERIFIED,
@@ -88,7 +88,8 @@ LOCAL_TABLES = ("device", "sync_programme", "sync_peer", "sync_bundle_in", "sync
                 "sync_bundle_range", "sync_waiting", "sync_quarantine", "sync_held",
                 "sync_head", "sync_head_before_signing", "export_audit", "ack_seen",
                 "retention_purged", "local_preference")
-REBUILT_TABLES = ("event", "_migrations", "trainer", "participant", "participant_fts",
+REBUILT_TABLES = ("event_row", "event_device", "event_name", "_migrations", "trainer",
+                  "participant", "participant_fts",
                   "session", "attendance", "checklist_row", "checklist_session_key",
                   "checklist_item_key", "checklist_device_key", "record_version",
                   "version_device", "version_entity", "field_seen",
@@ -236,48 +237,26 @@ def _event_lines(conn, total: int, progress: Progress | None,
     done = 0
     if progress:
         progress(0, total)
-    cursor = _wire_rows(conn)
-    while rows := cursor.fetchmany(10000):
-        if cancelled():
-            raise _Cancelled()
-        for row in rows:
-            if row[0] != device or row[1] != seq + 1 or row[9] != head:
-                if device is not None:
-                    yield from writer.flush()
-                    yield _line(["H", device, seq, head])
-                yield from writer.start_run(row[0], row[1], row[9])
-                device = row[0]
-            yield from writer.add(row)
-            seq, head = row[1], row[10]
-        done += len(rows)
-        if progress:
-            progress(done, total)
+    for row in events.all_rows(conn):
+        if done % 10000 == 0:
+            if cancelled():
+                raise _Cancelled()
+            if progress and done:
+                progress(done, total)
+        if row[0] != device or row[1] != seq + 1 or row[9] != head:
+            if device is not None:
+                yield from writer.flush()
+                yield _line(["H", device, seq, head])
+            yield from writer.start_run(row[0], row[1], row[9])
+            device = row[0]
+        yield from writer.add(row)
+        seq, head = row[1], row[10]
+        done += 1
+    if progress:
+        progress(done, total)
     if device is not None:
         yield from writer.flush()
         yield _line(["H", device, seq, head])
-
-
-# The event table as schema 0021 stored it (text ids, hex hashes, JSON fields and base):
-# the layout the wire form (EVENT_COLUMNS) was taken from. A backup taken before the
-# migrations of a new version run reads a folder still in this layout.
-_STORED_AS_WIRE = {"device_id": "TEXT", "entity_id": "TEXT", "fields": "TEXT",
-                   "base": "TEXT", "prev_hash": "TEXT", "hash": "TEXT"}
-_WIRE_QUERY_0021 = ("SELECT device_id, seq, hlc, entity, entity_id, op, fields, base, "
-                    "schema_version, prev_hash, hash FROM event ORDER BY device_id, seq")
-
-
-def _stores_wire_form(conn) -> bool:
-    declared = {row[1]: row[2].upper() for row in conn.execute("PRAGMA table_info(event)")}
-    return all(declared.get(name) == kind for name, kind in _STORED_AS_WIRE.items())
-
-
-def _wire_rows(conn):
-    """A cursor over the log in wire form (EVENT_COLUMNS order), by device and seq, read
-    in whichever layout the folder's schema stores it: the backup before a migration
-    reads the folder in the schema of the version that wrote it."""
-    if _stores_wire_form(conn):
-        return conn.execute(_WIRE_QUERY_0021)
-    return conn.execute(f"SELECT {EVENT_COLUMNS} FROM event ORDER BY device_id, seq")
 
 
 def _payload_lines(database: Database, data_dir: Path, total: int,

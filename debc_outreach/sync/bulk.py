@@ -16,6 +16,7 @@ would cost more than it saves).
 
 from __future__ import annotations
 
+from debc_outreach.storage import events as event_log
 from debc_outreach.storage import projection
 
 BULK_EVENTS = 50000                      # smaller imports keep every index as they go
@@ -34,7 +35,7 @@ def deferrable_indexes(conn, events: int, entities: set[str]) -> list[tuple[str,
         return []
     if conn.execute("SELECT 1 FROM sync_waiting LIMIT 1").fetchone():
         return []
-    if conn.execute("SELECT count(*) FROM event").fetchone()[0] > events:
+    if event_log.count(conn) > events:
         return []
     marks = ", ".join("?" * len(DEFERRABLE))
     rows = conn.execute(f"SELECT name, sql FROM sqlite_master WHERE type = 'index' AND "

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 from debc_outreach.errors import UserError
 from debc_outreach.i18n import _
-from debc_outreach.storage import field_versions, projection
+from debc_outreach.storage import events, field_versions, projection
 from debc_outreach.storage.database import Database
 from debc_outreach.storage.store import Store
 
@@ -40,10 +40,9 @@ class Conflict:
 
 def _value_at(conn: sqlite3.Connection, entity: str, entity_id: str, field: str,
               device_id: str, hlc: int) -> object:
-    row = conn.execute("SELECT fields FROM event WHERE entity = ? AND entity_id = ? AND "
-                       "device_id = ? AND hlc = ?", (entity, entity_id, device_id, hlc)
-                       ).fetchone()
-    return json.loads(row[0]).get(field) if row else None
+    row = next(events.of_record(conn, (entity,), entity_id, "device_id = ? AND hlc = ?",
+                                (device_id, hlc)), None)
+    return json.loads(row[events.FIELDS]).get(field) if row else None
 
 
 def list_conflicts(database: Database) -> list[Conflict]:

@@ -11,7 +11,6 @@ from debc_outreach.core.ids import new_id
 from debc_outreach.errors import UserError
 from debc_outreach.i18n import _
 from debc_outreach.storage import events, quarantine
-from debc_outreach.storage.events import EVENT_COLUMNS
 from debc_outreach.storage.store import Store
 from debc_outreach.sync import bundle, codec, content_carry, peers, rescue, trust
 from debc_outreach.sync import heads as chain_heads
@@ -63,9 +62,7 @@ def export_bundle(store: Store, recipient: str, path: Path,
     conn = store.database.conn
     vector = peers.version_vector(conn)
     held = vector.get(recipient, 0)
-    peer_view = {recipient: [held, conn.execute(
-        "SELECT hash FROM event WHERE device_id = ? AND seq = ?", (recipient, held)
-    ).fetchone()[0]]} if held else {}
+    peer_view = {recipient: [held, events.hash_at(conn, recipient, held)]} if held else {}
     # The recipient's own records are included too when it says it holds fewer than we
     # do: a computer restored from an older backup gets its own records back.
     ranges = {device: [acked.get(device, 0) + 1, head]
@@ -76,26 +73,22 @@ def export_bundle(store: Store, recipient: str, path: Path,
         # "Send me my own records back" (rescue.py); ours go again once repaired.
         told[store.device_id] = 0
         ranges.pop(store.device_id, None)
-    heads = {device: conn.execute("SELECT hash FROM event WHERE device_id=? AND seq=?",
-                                  (device, head)).fetchone()[0]
+    heads = {device: events.hash_at(conn, device, head)
              for device, (_first, head) in ranges.items()}
     total = sum(last - first + 1 for first, last in ranges.values())
-    areas = AreaIndex(conn) if total else None
     counts = {"events": 0, "withheld": 0}
 
     everywhere = trust.ALL_AREAS in cert.scope
+    # Where each record is matters only to a recipient that does not see every area.
+    areas = AreaIndex(conn) if total and not everywhere else None
 
     def lines() -> Iterator[bytes]:
         done = 0
         writer = codec.BlockWriter()
         for device, (first, last) in sorted(ranges.items()):
-            prev = conn.execute("SELECT hash FROM event WHERE device_id=? AND seq=?",
-                                (device, first - 1)).fetchone()
-            yield from writer.start_run(device, first,
-                                        prev[0] if prev else events.GENESIS_HASH)
-            cursor = conn.execute(f"SELECT {EVENT_COLUMNS} FROM event WHERE device_id = ? "
-                                  f"AND seq BETWEEN ? AND ? ORDER BY seq", (device, first, last))
-            for row in cursor:
+            prev = events.hash_at(conn, device, first - 1)
+            yield from writer.start_run(device, first, prev or events.GENESIS_HASH)
+            for row in events.chain_rows(conn, device, first, last):
                 full = row[5] != codec.REDACTED and (
                     everywhere or covers_any(cert, areas.places(events.from_row(row))))
                 counts["events" if full else "withheld"] += 1

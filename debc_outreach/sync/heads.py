@@ -32,6 +32,7 @@ from dataclasses import dataclass
 
 from debc_outreach.errors import UserError
 from debc_outreach.i18n import _
+from debc_outreach.storage import events
 from debc_outreach.storage.events import dumps
 from debc_outreach.storage.store import Store
 from debc_outreach.sync import trust
@@ -161,9 +162,8 @@ def before_signing(conn: sqlite3.Connection, device_id: str) -> int:
 def sign_own(store: Store) -> dict | None:
     """Sign this computer's chain head (once per seq); None when it wrote nothing yet."""
     conn = store.database.conn
-    row = conn.execute("SELECT seq, hash FROM event WHERE device_id = ? ORDER BY seq DESC "
-                       "LIMIT 1", (store.device_id,)).fetchone()
-    if row is None:
+    row = events.chain_head(conn, store.device_id)
+    if row[0] == 0:
         return None
     found = stored_at(conn, store.device_id, row[0])
     if found is not None and found["body"]["hash"] == row[1]:
@@ -205,8 +205,7 @@ def for_ranges(store: Store, ranges: dict[str, list[int]]) -> list[dict]:
 def _vouch(store: Store, device: str, seq: int) -> dict:
     """Coordinator: sign for a chain this computer held before heads were signed."""
     conn = store.database.conn
-    digest = conn.execute("SELECT hash FROM event WHERE device_id = ? AND seq = ?",
-                          (device, seq)).fetchone()[0]
+    digest = events.hash_at(conn, device, seq)
     document = sign(device_keys(store.data_dir), trust.require_programme(store).id,
                     trust.own_certificate(store).signed, device, seq, digest,
                     before_signing=True)

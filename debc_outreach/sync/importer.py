@@ -250,16 +250,12 @@ def _spool_verified(store: Store, sealed: bundle.SealedBundle, spool: _Spool,
                 limit = head_seq
                 known = origins.known(conn, device, seq, span[1])
                 if 1 < seq <= head_seq + 1:
-                    before = conn.execute("SELECT hash FROM event WHERE device_id = ? AND "
-                                          "seq = ?", (device, seq - 1)).fetchone()
-                    if before[0] != row[PREV_HASH]:
+                    if events.hash_at(conn, device, seq - 1) != row[PREV_HASH]:
                         if device == store.device_id:
                             raise _OwnHistoryBefore()
                         raise _contradiction()
-                stored = iter(conn.execute(
-                    "SELECT seq, hash FROM event WHERE device_id = ? AND seq BETWEEN ? AND ? "
-                    "ORDER BY seq", (device, seq, head_seq)).fetchall()
-                    if seq <= head_seq else [])
+                stored = iter(events.hashes(conn, device, seq, head_seq)
+                              if seq <= head_seq else [])
             if seq <= head_seq:
                 found = next(stored, None)
                 if found is None or found[0] != seq or found[1] != row[HASH]:
@@ -469,11 +465,8 @@ def held_reason(store: Store, held: quarantine.Held) -> str:
     """Why `held` is held, in the current language when it can be told again (the record
     is admitted once more); else the reason recorded when it was held."""
     conn = store.database.conn
-    row = conn.execute(
-        f"SELECT {events.EVENT_COLUMNS} FROM event WHERE device_id = ? AND seq = ?",
-        (held.device_id, held.from_seq)).fetchone()
+    row = events.row_at(conn, held.device_id, held.from_seq)
     if row is not None and row[OP] != codec.REDACTED:
-        row = tuple(row)
         refusal = _stored_admission(store).admit(row, json.loads(row[FIELDS]))
         if refusal is not None and refusal.code == held.code:
             return refusal.reason
@@ -540,12 +533,6 @@ def _wait(conn, gate: _Gate, items: list[codec.Decoded], has_waiting: set[str],
     has_waiting.add(device)
 
 
-_INSERT_EVENT = (f"INSERT INTO event ({events.EVENT_COLUMNS}, applied) "
-                 f"VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
-_INSERT_APPLIED = (f"INSERT INTO event ({events.EVENT_COLUMNS}, applied) "
-                   f"VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1)")
-
-
 def _apply_chunk(store: Store, chunk: list[codec.Decoded], gate: _Gate,
                  result: ImportReport) -> None:
     """One transaction: classify each event, insert the new ones at once, then apply them.
@@ -597,8 +584,8 @@ def _apply_chunk(store: Store, chunk: list[codec.Decoded], gate: _Gate,
                                            other_rows, to_apply, result))
             head_seq, head_hash = heads[device]
             waits = device in has_waiting or device in gate.held
-        conn.executemany(_INSERT_APPLIED, applied_rows)
-        conn.executemany(_INSERT_EVENT, other_rows)
+        events.insert_rows(conn, [(*row, 1) for row in applied_rows])
+        events.insert_rows(conn, other_rows)
         apply_in_runs(conn, to_apply)
         if newest:
             store.clock.observe(newest)
@@ -741,12 +728,10 @@ def _duplicate(conn, decoded: codec.Decoded, result: ImportReport) -> bool:
     """Count a duplicate; True when it is a full event replacing its hash-only stand-in."""
     row = decoded[0]
     if row[OP] != codec.REDACTED:
-        stored = conn.execute("SELECT op, hash FROM event WHERE device_id = ? AND seq = ?",
-                              (row[DEVICE_ID], row[SEQ])).fetchone()
-        if stored and stored[0] == codec.REDACTED and stored[1] == row[HASH]:
+        stored = events.row_at(conn, row[DEVICE_ID], row[SEQ])
+        if stored and stored[OP] == codec.REDACTED and stored[HASH] == row[HASH]:
             # The receiver's scope grew: the full event replaces its stand-in.
-            conn.execute("DELETE FROM event WHERE device_id = ? AND seq = ?",
-                         (row[DEVICE_ID], row[SEQ]))
+            events.delete_from(conn, row[DEVICE_ID], row[SEQ], only_this=True)
             return True
     result.duplicates += 1
     return False
@@ -780,8 +765,7 @@ def _apply_or_hold(conn, event: Event, bundle_id: str | None, now_ms: int,
         result.held += 1
         return 0
     projection.apply(conn, event)
-    conn.execute("UPDATE event SET applied = 1 WHERE device_id = ? AND seq = ?",
-                 (event.device_id, event.seq))
+    events.set_applied(conn, event.device_id, event.seq)
     return event.hlc
 
 
@@ -796,10 +780,9 @@ def release_pending(store: Store) -> int:
         admit = _stored_admission(store)
         for device in quarantine.held_by_other_version(conn):
             released += _retry(store, conn, device, now_ms, admit)
-        rows = conn.execute(
-            f"SELECT {events.EVENT_COLUMNS} FROM event WHERE applied = 0 AND op != ? "
-            f"AND schema_version <= ? AND NOT {quarantine.SET_ASIDE} ORDER BY hlc",
-            (codec.REDACTED, EVENT_SCHEMA_VERSION)).fetchall()
+        rows = list(events.rows(
+            conn, f"applied = 0 AND op != ? AND schema_version <= ? "
+            f"AND NOT {quarantine.SET_ASIDE}", (codec.REDACTED, EVENT_SCHEMA_VERSION), "hlc"))
         held: dict[str, int] = {}
         for row in rows:
             event = events.from_row(row)
@@ -823,9 +806,9 @@ def _retry(store: Store, conn, device_id: str, now_ms: int,
     from_seq = quarantine.release(conn, device_id)
     if from_seq is None:
         return 0
-    rows = conn.execute(f"SELECT {events.EVENT_COLUMNS} FROM event WHERE device_id = ? AND "
-                        f"seq >= ? AND applied = 0 AND op != ? AND NOT {quarantine.SET_ASIDE} "
-                        f"ORDER BY seq", (device_id, from_seq, codec.REDACTED)).fetchall()
+    rows = list(events.rows(conn, f"device_id = ? AND seq >= ? AND applied = 0 AND op != ? "
+                                  f"AND NOT {quarantine.SET_ASIDE}",
+                            (device_id, from_seq, codec.REDACTED), "seq"))
     held: dict[str, int] = {}
     applied = 0
     scratch = ImportReport()

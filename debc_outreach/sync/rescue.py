@@ -45,24 +45,21 @@ def differs(store: Store, view: object) -> bool:
     if not (isinstance(view, list) and len(view) == 2 and type(view[0]) is int
             and isinstance(view[1], str)):
         return False
-    row = store.database.conn.execute("SELECT hash FROM event WHERE device_id = ? AND seq = ?",
-                                      (store.device_id, view[0])).fetchone()
-    return row is not None and row[0] != view[1]
+    stored = events.hash_at(store.database.conn, store.device_id, view[0])
+    return stored is not None and stored != view[1]
 
 
 def move_aside(store: Store, from_seq: int, bundle_id: str) -> int:
     """Move this computer's records from `from_seq` on out of the chain (one transaction)."""
     with store.database.transaction() as conn:
-        rows = conn.execute(f"SELECT {events.EVENT_COLUMNS} FROM event WHERE device_id = ? "
-                            f"AND seq >= ? ORDER BY seq", (store.device_id, from_seq)).fetchall()
+        rows = list(events.chain_rows(conn, store.device_id, from_seq))
         # Numbered after any records still set aside from an interrupted repair.
         start = conn.execute("SELECT coalesce(max(seq), 0) FROM sync_waiting WHERE "
                              "device_id = ?", (PREFIX + store.device_id,)).fetchone()[0]
         conn.executemany("INSERT INTO sync_waiting VALUES (?, ?, ?, ?)",
                          [(PREFIX + store.device_id, start + number, json.dumps(list(row)),
                            bundle_id) for number, row in enumerate(rows, 1)])
-        conn.execute("DELETE FROM event WHERE device_id = ? AND seq >= ?",
-                     (store.device_id, from_seq))
+        events.delete_from(conn, store.device_id, from_seq)
     return len(rows)
 
 

@@ -42,7 +42,8 @@ from debc_outreach.storage.backup import RESTORE_KEPT_PREFIX, mark_ready, stagin
 from debc_outreach.storage.check import check_database
 from debc_outreach.storage.database import DB_FILENAME, Database
 from debc_outreach.storage.encryption import is_plain_sqlite
-from debc_outreach.storage.events import EVENT_COLUMNS, dumps
+from debc_outreach.storage.events import count as count_events
+from debc_outreach.storage.events import dumps, hash_at, insert_rows, name_stand_ins
 from debc_outreach.sync import backup, codec
 from debc_outreach.sync.importer import apply_in_runs
 
@@ -51,8 +52,6 @@ log = logging.getLogger(__name__)
 Progress = Callable[[int, int], None]
 TRANSACTION_EVENTS = 100000
 VAULT_FILE = "/".join(vault.VAULT_PATH)
-_INSERT_EVENT = (f"INSERT INTO event ({EVENT_COLUMNS}, applied) "
-                 f"VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
 
 
 class RestoreError(UserError):
@@ -151,7 +150,7 @@ def _close_clean(database: Database) -> None:
 
 def _verify(database: Database, events: int) -> None:
     problems = check_database(database)
-    stored = database.scalar("SELECT count(*) FROM event")
+    stored = count_events(database.conn)
     if stored != events:
         problems.append(f"{stored} events restored, {events} expected")
     if problems:
@@ -359,7 +358,7 @@ def _restore_log(database: Database, decoded: Iterator[codec.Decoded],
             rows.append((*row, int(applied)))
             if applied and row[5] != codec.REDACTED:
                 to_apply.append(item)
-        conn.executemany(_INSERT_EVENT, rows)
+        insert_rows(conn, rows)
         apply_in_runs(conn, fresh_records.apply(conn, to_apply))
         batch.clear()
 
@@ -470,10 +469,8 @@ def _prepare_log_backup(data_dir: Path, path: Path, pin: str, progress: Progress
             raise backup.damaged()
         with database.transaction() as conn:
             _restore_kept(conn, local.kept)
-            conn.executemany("UPDATE event SET entity = ?, entity_id = ? WHERE device_id = ? "
-                             "AND seq = ? AND op = ?",
-                             [(entity, entity_id, device, seq, codec.REDACTED)
-                              for device, seq, entity, entity_id in local.stand_ins])
+            name_stand_ins(conn, [(entity, entity_id, device, seq)
+                                  for device, seq, entity, entity_id in local.stand_ins])
         _check_heads(database, reader.heads)
         _verify(database, total)
     except BaseException:
@@ -488,8 +485,7 @@ def _check_heads(database: Database, heads: dict[tuple[str, int], str]) -> None:
     """Each run of the log ends on the hash the backup recorded for it: an event changed
     in the file (or in the database it was made from) is found here."""
     for (device, seq), digest in heads.items():
-        stored = database.scalar("SELECT hash FROM event WHERE device_id = ? AND seq = ?",
-                                 (device, seq))
+        stored = hash_at(database.conn, device, seq)
         if stored != digest:
             raise backup.damaged()
 

@@ -20,8 +20,10 @@ them (storage/projection/writers.py).
 
 from __future__ import annotations
 
+import json
 import sqlite3
 
+from debc_outreach.storage import events
 from debc_outreach.storage.events import Event
 from debc_outreach.storage.projection import writers
 
@@ -41,15 +43,22 @@ class AreaIndex:
     def __init__(self, conn: sqlite3.Connection):
         self._village: dict[str, str] = {}
         self._merged: dict[str, str] = {}
-        rows = conn.execute(
-            "SELECT entity_id, json_extract(fields, '$.village_code'), "
-            "json_extract(fields, '$.merged_into') FROM event "
-            "WHERE op != 'redacted' AND (json_extract(fields, '$.village_code') IS NOT NULL "
-            "OR json_extract(fields, '$.merged_into') != '') ORDER BY hlc, device_id")
-        for entity_id, village, merged in rows:
-            if village is not None:
+        # The value of the newest event (by stamp, then device) wins.
+        village_at: dict[str, tuple[int, str]] = {}
+        merged_at: dict[str, tuple[int, str]] = {}
+        for device, hlc, entity_id, text in events.mentioning(
+                conn, ("village_code", "merged_into")):
+            found = json.loads(text)
+            if not isinstance(found, dict):
+                continue
+            stamp = (hlc, device)
+            village, merged = found.get("village_code"), found.get("merged_into")
+            if village is not None and stamp > village_at.get(entity_id, (-1, "")):
+                village_at[entity_id] = stamp
                 self._village[entity_id] = str(village)
-            if isinstance(merged, str) and merged:
+            if isinstance(merged, str) and merged and \
+                    stamp > merged_at.get(entity_id, (-1, "")):
+                merged_at[entity_id] = stamp
                 self._merged[entity_id] = merged
 
     def village_of(self, entity_id: str) -> str | None:

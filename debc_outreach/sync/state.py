@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from debc_outreach.i18n import _, format_datetime
+from debc_outreach.storage import events
 from debc_outreach.storage.store import Store
 from debc_outreach.sync.peers import parse_acked
 
@@ -37,9 +38,8 @@ def sync_state(store: Store, records: list[tuple[str, str]]) -> SyncState:
     database = store.database
     last = 0
     for entity, entity_id in records:
-        seq = database.scalar("SELECT max(seq) FROM event WHERE entity = ? AND entity_id = ? "
-                              "AND device_id = ?", (entity, entity_id, store.device_id))
-        last = max(last, seq or 0)
+        last = max([last, *(row[events.SEQ] for row in events.of_record(
+            database.conn, (entity,), entity_id, "device_id = ?", (store.device_id,)))])
     if not last:
         return SyncState(NOTHING_LOCAL)
     programme = database.query("SELECT coordinator_id FROM sync_programme")

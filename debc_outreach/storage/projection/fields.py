@@ -14,7 +14,7 @@ from __future__ import annotations
 import json
 import sqlite3
 
-from debc_outreach.storage import field_versions
+from debc_outreach.storage import events, field_versions
 from debc_outreach.storage.events import Event
 from debc_outreach.storage.projection.spec import Entity
 
@@ -37,9 +37,10 @@ def _keep_loser(conn: sqlite3.Connection, entity: str, entity_id: str, name: str
     if conn.execute("SELECT 1 FROM field_seen WHERE entity=? AND entity_id=? AND field=? "
                     "AND hlc=?", (entity, entity_id, name, hlc)).fetchone():
         return
-    row = conn.execute("SELECT fields FROM event WHERE entity=? AND entity_id=? AND "
-                       "device_id=? AND hlc=?", (entity, entity_id, device_id, hlc)).fetchone()
-    value = json.dumps(json.loads(row[0]).get(name) if row else None, ensure_ascii=False)
+    row = next(events.of_record(conn, (entity,), entity_id, "device_id = ? AND hlc = ?",
+                                (device_id, hlc)), None)
+    value = json.dumps(json.loads(row[events.FIELDS]).get(name) if row else None,
+                       ensure_ascii=False)
     conn.execute("INSERT OR IGNORE INTO conflict VALUES (?, ?, ?, ?, ?, ?)",
                  (entity, entity_id, name, hlc, device_id, value))
 
