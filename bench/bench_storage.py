@@ -46,8 +46,12 @@ from debc_outreach.sync import backup, upgrade  # noqa: E402
 DATA = ROOT / ".bench-data"
 EVERYDAY = 2000
 TARGET_PER_PARTICIPANT = 2048
-COUNTED = ("participant", "session", "attendance", "checklist_result", "field_version",
-           "event")
+COUNTED = ("participant", "session", "attendance", "event")
+# Checklist results in either layout: one row per result before 0023, one character per
+# result in a compact row after it (storage/projection/checklist_rows.py).
+RESULTS = {"checklist_result": "SELECT count(*) FROM checklist_result",
+           "checklist_row": "SELECT coalesce(sum(length(achieved) + length(not_yet) "
+                            "+ length(not_assessed)), 0) FROM checklist_row"}
 
 
 def programme(participants: int) -> Path:
@@ -79,8 +83,11 @@ def row_counts(folder: Path) -> dict[str, int]:
     try:
         present = {row[0] for row in database.conn.execute(
             "SELECT name FROM sqlite_master WHERE type = 'table'")}
-        return {table: (database.scalar(f"SELECT count(*) FROM {table}") or 0)
-                if table in present else 0 for table in COUNTED}
+        counts = {table: (database.scalar(f"SELECT count(*) FROM {table}") or 0)
+                  if table in present else 0 for table in COUNTED}
+        counts["checklist results"] = sum(database.scalar(query) or 0
+                                          for table, query in RESULTS.items() if table in present)
+        return counts
     finally:
         database.close()
 
@@ -122,7 +129,7 @@ def measure(folder: Path) -> None:
     events = max(1, rows["event"])
     print(f"\n== {folder.name}: {rows['participant']:,} participants, "
           f"{rows['session']:,} sessions, {rows['attendance']:,} check-ins, "
-          f"{rows['checklist_result']:,} checklist results, {rows['event']:,} events")
+          f"{rows['checklist results']:,} checklist results, {rows['event']:,} events")
     sizes, free = dbstat(folder / DB_FILENAME)
     print(f"{'table / index':<34} {'of table':<24} {'MB':>9} {'B/participant':>14}")
     for name, owner, bytes_ in sizes:
