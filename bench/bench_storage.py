@@ -82,7 +82,7 @@ def row_counts(folder: Path) -> dict[str, int]:
     database = Database(folder / DB_FILENAME)
     try:
         present = {row[0] for row in database.conn.execute(
-            "SELECT name FROM sqlite_master WHERE type = 'table'")}
+            "SELECT name FROM sqlite_master WHERE type IN ('table', 'view')")}
         counts = {table: (database.scalar(f"SELECT count(*) FROM {table}") or 0)
                   if table in present else 0 for table in COUNTED}
         counts["checklist results"] = sum(database.scalar(query) or 0
