@@ -20,7 +20,6 @@ from __future__ import annotations
 import argparse
 import shutil
 import sqlite3
-import subprocess
 import sys
 import tempfile
 import time
@@ -28,6 +27,8 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+
+from demo_programme import demo_programme  # noqa: E402
 
 from debc_outreach.storage import driver, field_versions, migrations  # noqa: E402
 from debc_outreach.storage.database import DB_FILENAME  # noqa: E402
@@ -38,18 +39,7 @@ NEW_TABLES = ("record_version", "version_device", "version_entity")
 
 
 def programme(participants: int) -> Path:
-    """The demo programme of this size, made once (at low priority) and kept."""
-    folder = DATA / f"field-versions-{participants}"
-    if not (folder / DB_FILENAME).exists():
-        shutil.rmtree(folder, ignore_errors=True)
-        sessions = max(1, participants // 40)
-        print(f"making a programme of {participants:,} participants ({sessions:,} sessions)…",
-              flush=True)
-        subprocess.run(["nice", "-n", "10", sys.executable, "-m", "debc_outreach",
-                        "--data-dir", str(folder), "--lang", "en", "demo-data",
-                        "--participants", str(participants), "--sessions", str(sessions),
-                        "--quiet"], check=True)
-    return folder
+    return demo_programme(DATA / f"field-versions-{participants}", participants)
 
 
 def to_old_layout(conn) -> None:

@@ -32,13 +32,14 @@ import argparse
 import os
 import shutil
 import sqlite3
-import subprocess
 import sys
 import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+
+from demo_programme import demo_programme  # noqa: E402
 
 from debc_outreach.storage.database import DB_FILENAME, Database  # noqa: E402
 from debc_outreach.sync import backup, upgrade  # noqa: E402
@@ -55,17 +56,7 @@ RESULTS = {"checklist_result": "SELECT count(*) FROM checklist_result",
 
 
 def programme(participants: int) -> Path:
-    """The demo programme of this size, made once (at low priority) and kept."""
-    folder = DATA / f"storage-{participants}"
-    if not (folder / DB_FILENAME).exists() or (folder / "restoring").exists():
-        shutil.rmtree(folder, ignore_errors=True)
-        sessions = max(1, participants // 40)
-        print(f"making a programme of {participants:,} participants ({sessions:,} sessions)…")
-        subprocess.run(["nice", "-n", "10", sys.executable, "-m", "debc_outreach",
-                        "--data-dir", str(folder), "--lang", "en", "demo-data",
-                        "--participants", str(participants), "--sessions", str(sessions),
-                        "--quiet"], check=True)
-    return folder
+    return demo_programme(DATA / f"storage-{participants}", participants)
 
 
 def checkpoint(folder: Path) -> int:

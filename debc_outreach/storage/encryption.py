@@ -26,6 +26,7 @@ from debc_outreach.errors import UserError
 from debc_outreach.i18n import _
 from debc_outreach.storage import driver
 from debc_outreach.storage.database import DB_FILENAME, Database, explain
+from debc_outreach.storage.durable import fsync_file, fsync_folder
 
 log = logging.getLogger(__name__)
 
@@ -57,32 +58,30 @@ def row_counts(conn) -> dict[str, int]:
             for name in names}
 
 
-def _fsync_folder(folder: Path) -> None:
-    handle = os.open(folder, os.O_RDONLY)
-    try:
-        os.fsync(handle)
-    finally:
-        os.close(handle)
-
-
 def export_encrypted(conn, target: Path, key: bytes) -> None:
     """Write an encrypted copy of `conn`'s main database to `target` (replaced if present)."""
     partial = target.with_name(target.name + ".part")
     partial.unlink(missing_ok=True)
     target.parent.mkdir(parents=True, exist_ok=True)
     # The current cipher profile: new encrypted files use HMAC-SHA256 (see `driver`).
-    driver.attach_encrypted(conn, str(partial), "encrypted", key)
+    write_encrypted_copy(conn, partial, key)
+    fsync_file(partial)
+    os.replace(partial, target)
+    fsync_folder(target.parent)
+
+
+def write_encrypted_copy(conn, path: Path, key: bytes,
+                         profile: int = driver.CURRENT_PROFILE) -> None:
+    """`conn`'s main database copied whole into a new file at `path`, under `key` and
+    the cipher `profile` (VACUUM INTO would use SQLCipher's default settings instead).
+    A scratch file until the caller renames it: no journal, no sync per statement."""
+    driver.attach_encrypted(conn, str(path), "encrypted", key, profile)
     try:
-        # A scratch file until renamed: no journal, no sync per statement; one fsync below.
         conn.execute("PRAGMA encrypted.journal_mode = OFF").fetchall()
         conn.execute("PRAGMA encrypted.synchronous = OFF")
         conn.execute("SELECT sqlcipher_export('encrypted')").fetchall()
     finally:
         conn.execute("DETACH DATABASE encrypted")
-    with open(partial, "rb+") as handle:
-        os.fsync(handle.fileno())
-    os.replace(partial, target)
-    _fsync_folder(target.parent)
 
 
 def verify_encrypted(path: Path, key: bytes, expected: dict[str, int]) -> list[str]:
@@ -158,7 +157,7 @@ def encrypt_in_place(data_dir: Path, key: bytes) -> EncryptionResult | None:
                           "coordinator for help."))
     _no_journal_left(path)
     os.replace(new, path)
-    _fsync_folder(path.parent)
+    fsync_folder(path.parent)
     log.info("database encrypted in place (%d tables, %d rows); backup %s",
              len(expected), sum(expected.values()), backup)
     done = encrypt_backups(backup_dir, key)
@@ -184,6 +183,6 @@ def encrypt_backups(backup_dir: Path, key: bytes) -> int:
             continue
         os.replace(encrypted, old)
         with contextlib.suppress(OSError):
-            _fsync_folder(backup_dir)
+            fsync_folder(backup_dir)
         done += 1
     return done

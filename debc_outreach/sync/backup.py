@@ -60,6 +60,7 @@ from debc_outreach.i18n import _
 from debc_outreach.storage import events, field_versions, vault
 from debc_outreach.storage.backup import LOG_BACKUP_SUFFIX
 from debc_outreach.storage.database import DB_FILENAME, Database
+from debc_outreach.storage.durable import fsync_folder
 from debc_outreach.storage.events import EVENT_SCHEMA_VERSION, dumps
 from debc_outreach.storage.migrations import (
     PRE_MIGRATION_GLOB,
@@ -365,7 +366,7 @@ def write_backup(database: Database, data_dir: Path, target: Path,
             out.flush()
             os.fsync(out.fileno())
         os.replace(temp, target)
-        _fsync_folder(target.parent)
+        fsync_folder(target.parent)
     except _Cancelled:
         temp.unlink(missing_ok=True)
         return None
@@ -387,16 +388,6 @@ def _refuse_to_overwrite(target: Path) -> None:
     if target.exists() and not is_backup_file(target):
         raise BackupError(_("{path} is not a backup; choose another name so that file is "
                             "not overwritten. Nothing was written.").format(path=target))
-
-
-def _fsync_folder(folder: Path) -> None:
-    if os.name != "posix":
-        return
-    handle = os.open(folder, os.O_RDONLY)
-    try:
-        os.fsync(handle)
-    finally:
-        os.close(handle)
 
 
 # --- reading -------------------------------------------------------------------------------

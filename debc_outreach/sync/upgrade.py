@@ -43,7 +43,8 @@ from debc_outreach.errors import UserError
 from debc_outreach.i18n import _
 from debc_outreach.storage import driver, events, migrations, vault
 from debc_outreach.storage.database import DB_FILENAME, Database, explain
-from debc_outreach.storage.encryption import is_plain_sqlite, row_counts
+from debc_outreach.storage.durable import fsync_file, fsync_folder
+from debc_outreach.storage.encryption import is_plain_sqlite, row_counts, write_encrypted_copy
 from debc_outreach.storage.store import Store
 
 log = logging.getLogger(__name__)
@@ -410,7 +411,7 @@ def compact(path: Path, key: bytes | None, force: bool = False,
         copy.unlink(missing_ok=True)
         try:
             _write_compacted(database, copy, size - free, progress)
-            _fsync_file(copy)
+            fsync_file(copy)
             problems = _compacted_problems(copy, key, expected)
         except driver.Error as error:
             copy.unlink(missing_ok=True)
@@ -423,7 +424,7 @@ def compact(path: Path, key: bytes | None, force: bool = False,
         database.close()
     before = path.stat().st_size
     os.replace(copy, path)
-    _fsync_folder(path.parent)
+    fsync_folder(path.parent)
     after = path.stat().st_size
     log.info("database compacted: %d MB to %d MB", before >> 20, after >> 20)
     return max(0, before - after), ""
@@ -452,25 +453,11 @@ def _write_compacted(database: Database, copy: Path, expected: int,
         if database.key is None:
             conn.execute("VACUUM INTO ?", (str(copy),))
         else:
-            _export_encrypted(database, copy)
+            write_encrypted_copy(conn, copy, database.key, database.cipher_profile)
     finally:
         conn.set_progress_handler(None, 0)
     if progress is not None:
         progress(expected, expected)
-
-
-def _export_encrypted(database: Database, copy: Path) -> None:
-    """The compacted copy of an encrypted database, in its key and cipher profile
-    (VACUUM INTO would write SQLCipher's default cipher settings, not the folder's)."""
-    conn = database.conn
-    driver.attach_encrypted(conn, str(copy), "compacted", database.key,
-                            database.cipher_profile)
-    try:
-        conn.execute("PRAGMA compacted.journal_mode = OFF").fetchall()
-        conn.execute("PRAGMA compacted.synchronous = OFF")
-        conn.execute("SELECT sqlcipher_export('compacted')").fetchall()
-    finally:
-        conn.execute("DETACH DATABASE compacted")
 
 
 def _compacted_problems(copy: Path, key: bytes | None, expected: dict[str, int]) -> str:
@@ -494,21 +481,6 @@ def _hold_alone(database: Database) -> None:
     conn.execute("PRAGMA locking_mode = EXCLUSIVE").fetchall()
     conn.execute("BEGIN IMMEDIATE")       # takes the lock, kept until the file is closed
     conn.execute("COMMIT")
-
-
-def _fsync_folder(folder: Path) -> None:
-    if os.name != "posix":
-        return
-    handle = os.open(folder, os.O_RDONLY)
-    try:
-        os.fsync(handle)
-    finally:
-        os.close(handle)
-
-
-def _fsync_file(path: Path) -> None:
-    with open(path, "rb+") as handle:
-        os.fsync(handle.fileno())
 
 
 def remove_unfinished_compaction(data_dir: Path) -> None:
