@@ -171,6 +171,9 @@ def test_record_and_chain_lookups_use_their_indexes(log):
     assert "event_entity" in record and "SCAN r" not in record
     chain = _plan(log, "SELECT * FROM event WHERE device_id = ? AND seq >= ?", ("d", 1))
     assert "PRIMARY KEY" in chain and "SCAN r" not in chain
+    # Events stored but not applied are few among millions: counted and retried often.
+    unapplied = _plan(log, "SELECT device_id, seq FROM event WHERE applied = 0", ())
+    assert "event_unapplied" in unapplied and "SCAN r" not in unapplied
 
 
 # --- migrating a folder written with the text layout ---------------------------------------

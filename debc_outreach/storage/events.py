@@ -342,6 +342,9 @@ CREATE_TABLES = f"""
         PRIMARY KEY (device, seq)
     ) WITHOUT ROWID;
     CREATE INDEX event_entity ON event_row (entity, entity_id);
+    -- events stored but not applied (waiting for a newer app, held, stand-ins): the
+    -- Sync page's counts, the retry after each import and the backup's list of them
+    CREATE INDEX event_unapplied ON event_row (applied) WHERE applied = 0;
     CREATE VIEW event AS SELECT
         d.device_id AS device_id, r.seq AS seq, r.hlc AS hlc, n.name AS entity,
         {_uuid_sql("r.entity_id")} AS entity_id, o.name AS op,
@@ -604,7 +607,8 @@ def convert_legacy(conn: sqlite3.Connection, progress=None, batch: int = 20000) 
     Run inside the caller's transaction (a migration); `progress(done, total)` hears
     about each batch."""
     conn.execute("ALTER TABLE event RENAME TO event_legacy")
-    conn.execute("DROP INDEX IF EXISTS event_entity")
+    for index in ("event_entity", "event_unapplied"):     # names the new table's take
+        conn.execute(f"DROP INDEX IF EXISTS {index}")
     for statement in CREATE_TABLES.split(";"):
         if statement.strip():
             conn.execute(statement)
