@@ -440,3 +440,50 @@ def test_a_compaction_that_fails_leaves_the_updated_folder_open(old_folder, monk
     result = upgrade.upgrade_folder(old_folder)
     assert result.applied and "in use" in result.warning
     assert not upgrade.needs_work(old_folder)
+
+
+def _alter_one_event(data_dir: Path) -> None:
+    """An event whose text changed after it was hashed, as an old folder may hold (db
+    check reports it; the app opened such a folder all the same)."""
+    database = Database(data_dir / DB_FILENAME)
+    try:
+        with database.transaction() as conn:
+            device, seq = conn.execute("SELECT device_id, seq FROM event WHERE op = 'set' "
+                                       "ORDER BY device_id, seq LIMIT 1").fetchone()
+            conn.execute("UPDATE event SET fields = json_set(fields, '$.altered', 1) "
+                         "WHERE device_id = ? AND seq = ?", (device, seq))
+    finally:
+        database.close()
+
+
+def test_a_problem_the_old_folder_already_had_does_not_close_it_after_the_update(old_folder):
+    _alter_one_event(old_folder)
+    database = Database(old_folder / DB_FILENAME)
+    try:
+        known = check_database(database)
+    finally:
+        database.close()
+    assert len(known) == 1 and "altered" in known[0]
+    result = upgrade.upgrade_folder(old_folder)
+    assert TEST_MIGRATION in result.applied
+    assert not upgrade.needs_work(old_folder)
+    assert not backup.unverified_marker(result.backup).exists()
+    with Store.open(old_folder) as store:
+        assert check_database(store.database) == known       # still said, not worse
+
+
+def test_a_problem_the_update_adds_still_closes_a_folder_that_had_one(old_folder,
+                                                                      monkeypatch):
+    _alter_one_event(old_folder)
+
+    def alters_another(conn) -> None:
+        device, seq = conn.execute("SELECT device_id, seq FROM event WHERE op = 'set' "
+                                   "ORDER BY device_id, seq DESC LIMIT 1").fetchone()
+        conn.execute("UPDATE event_row SET hlc = hlc + 1 WHERE device = (SELECT key FROM "
+                     "event_device WHERE device_id = ?) AND seq = ?", (device, seq))
+
+    monkeypatch.setattr(migrations, "MIGRATIONS", (
+        *migrations.MIGRATIONS[:-1], migrations.Migration("9990_test_alters", alters_another)))
+    with pytest.raises(upgrade.UpgradeError, match="Restore it"):
+        upgrade.upgrade_folder(old_folder)
+    assert upgrade.needs_work(old_folder)

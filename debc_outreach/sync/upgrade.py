@@ -10,9 +10,10 @@ step, each one reported to `progress(step, done, total)`:
 2. Each pending migration, by its name (`storage.migrations`): all of them in ONE
    transaction, so a power cut half-way leaves the folder exactly as before and the
    next start begins again. No cancel: stopping would throw the work away.
-3. `STEP_VERIFY`: every device's hash chain verifies, and the event count and each
-   device's last event equal the backup's. Then the note beside the backup goes.
-   Until then, and until a daily backup is written after it, the retention policy
+3. `STEP_VERIFY`: every device's hash chain verifies (a problem `db check` found in
+   it before the update is noted with the backup and not held against it), and the
+   event count and each device's last event equal the backup's. Then the note beside
+   the backup goes. Until then, and until a daily backup is written after it, the retention policy
    never removes that backup (`backup.Kept.pinned`); afterwards it keeps it as long
    as its day is kept.
 4. `STEP_COMPACT`: the pages the migrations freed are given back to the disk
@@ -80,20 +81,26 @@ class UpgradeResult:
 
 @dataclass(frozen=True)
 class Summary:
-    """What the migrated folder must still hold: as many events, the same last events."""
+    """What the migrated folder must still hold: as many events, the same last events,
+    and chains that verify as well as they did (`problems`: what `db check` already
+    found in them before: an old folder may hold an event altered or missing, and it
+    opened all the same; the update must not make it worse, nor refuse it for that)."""
 
     events: int
     heads: dict[str, tuple[int, str]]
+    problems: tuple[str, ...] = ()
 
     def as_json(self) -> dict:
         return {"events": self.events,
-                "heads": {device: list(head) for device, head in self.heads.items()}}
+                "heads": {device: list(head) for device, head in self.heads.items()},
+                "problems": list(self.problems)}
 
     @classmethod
     def from_json(cls, data: dict) -> Summary:
         return cls(int(data["events"]),
                    {device: (int(head[0]), str(head[1]))
-                    for device, head in data["heads"].items()})
+                    for device, head in data["heads"].items()},
+                   tuple(str(problem) for problem in data.get("problems", ())))
 
 
 def planned_steps(migration_names: list[str]) -> list[str]:
@@ -252,8 +259,13 @@ def _pre_migration_backup(database: Database, data_dir: Path, names: list[str],
     except backup.BackupError:
         target.unlink(missing_ok=True)
         raise
+    # Read in the old layout, so the check after the migrations tells what they changed.
+    known = events.verify_chains(database.conn)
+    if known:
+        log.warning("the folder's chains had problems before the update: %s",
+                    "; ".join(known[:20]))
     vault.write_private_json(backup.unverified_marker(target),
-                             Summary(read or 0, heads).as_json())
+                             Summary(read or 0, heads, tuple(known)).as_json())
     result.backup = target
     log.info("backup before migrating written: %s (%d events, %d bytes)", target.name,
              written.events, written.size)
@@ -293,8 +305,10 @@ def _verify_step(database: Database, summaries: dict[Path, Summary],
     conn = database.conn
     newest = max(summaries, key=lambda marker: marker.stat().st_mtime)
     expected = summaries[newest].events
-    problems = events.verify_chains(_CountingConnection(
+    known = set(summaries[newest].problems)
+    problems = [problem for problem in events.verify_chains(_CountingConnection(
         conn, lambda done: report(STEP_VERIFY, min(done, expected), expected)))
+        if problem not in known]
     problems.extend(summary_problems(conn, summaries[newest]))
     if problems:
         log.error("migrated folder does not verify: %s", "; ".join(problems[:20]))
