@@ -19,6 +19,7 @@ from pathlib import Path
 import pytest
 
 from debc_outreach.core import wg
+from debc_outreach.errors import UserError
 from debc_outreach.storage import events, migrations
 from debc_outreach.storage.check import check_database
 from debc_outreach.storage.database import DB_FILENAME, Database
@@ -487,3 +488,22 @@ def test_a_problem_the_update_adds_still_closes_a_folder_that_had_one(old_folder
     with pytest.raises(upgrade.UpgradeError, match="Restore it"):
         upgrade.upgrade_folder(old_folder)
     assert upgrade.needs_work(old_folder)
+
+
+def test_a_damaged_database_met_by_the_update_is_said_so_and_not_changed(old_folder,
+                                                                         monkeypatch):
+    from debc_outreach.storage import driver
+
+    def meets_a_damaged_page(conn) -> None:
+        raise driver.DatabaseError("database disk image is malformed")
+
+    before = _rows(old_folder)
+    monkeypatch.setattr(migrations, "MIGRATIONS", (
+        *migrations.MIGRATIONS[:-1], migrations.Migration("9990_test_damaged",
+                                                           meets_a_damaged_page)))
+    with pytest.raises(UserError, match="is not a DEBC Outreach database or is damaged"):
+        upgrade.upgrade_folder(old_folder)
+    assert _rows(old_folder) == before
+    # Its backup stays (the newest copy of a damaged folder), without a note to check.
+    assert list((old_folder / "backups").glob("before-*"))
+    assert not upgrade.needs_work(old_folder, pending=[])

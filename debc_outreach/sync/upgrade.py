@@ -175,10 +175,7 @@ def upgrade_folder(data_dir: Path, key: bytes | None = None,
             return result
         if migrations.pending(database):
             _room_to_migrate(path, Store.backup_dir_for(data_dir))
-            result.applied = migrations.migrate(
-                database, Store.backup_dir_for(data_dir), report,
-                before=lambda names: _pre_migration_backup(database, data_dir, names, report,
-                                                           result))
+            result.applied = _migrate(database, data_dir, report, result)
         summaries = _unverified(data_dir)
         if summaries:
             _verify_step(database, summaries, report)
@@ -188,6 +185,26 @@ def upgrade_folder(data_dir: Path, key: bytes | None = None,
     if result.applied:
         _compact_step(path, key, report, result)
     return result
+
+
+def _migrate(database: Database, data_dir: Path, report: Progress,
+             result: UpgradeResult) -> list[str]:
+    """The pending migrations, after the backup. When they fail their transaction is
+    rolled back: the folder is as it was, so the backup's note goes (the backup stays,
+    the newest copy of a folder that may be damaged)."""
+    from debc_outreach.sync import backup
+
+    try:
+        return migrations.migrate(
+            database, Store.backup_dir_for(data_dir), report,
+            before=lambda names: _pre_migration_backup(database, data_dir, names, report,
+                                                       result))
+    except BaseException as error:
+        if result.backup is not None:
+            backup.unverified_marker(result.backup).unlink(missing_ok=True)
+        if isinstance(error, driver.Error):
+            raise explain(error, database.path) from error
+        raise
 
 
 def _room_to_migrate(path: Path, backup_dir: Path) -> None:
