@@ -507,3 +507,50 @@ def test_a_damaged_database_met_by_the_update_is_said_so_and_not_changed(old_fol
     # Its backup stays (the newest copy of a damaged folder), without a note to check.
     assert list((old_folder / "backups").glob("before-*"))
     assert not upgrade.needs_work(old_folder, pending=[])
+
+
+def _add_legacy_event(data_dir: Path) -> None:
+    """One more event at the end of a device's chain, in the layout before 0024."""
+    from dataclasses import replace
+
+    database = Database(data_dir / DB_FILENAME)
+    try:
+        with database.transaction() as conn:
+            device, seq, hlc, digest = conn.execute(
+                "SELECT device_id, seq, hlc, hash FROM event ORDER BY device_id, seq DESC "
+                "LIMIT 1").fetchone()
+            draft = events.Event(device, seq + 1, hlc + 1, "participant",
+                                 "0b1c2d3e-0000-4000-8000-000000000001", "set",
+                                 {"display_name": "Sok Dara"}, prev_hash=digest)
+            row = replace(draft, hash=draft.computed_hash()).as_row()
+            conn.execute(f"INSERT INTO event ({events.EVENT_COLUMNS}, applied) "
+                         f"VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0)", row)
+    finally:
+        database.close()
+
+
+def test_restoring_an_older_backup_after_a_failed_check_opens_the_folder(
+        old_folder, tmp_path, monkeypatch):
+    older = tmp_path / "older.debc-backup"
+    database = Database(old_folder / DB_FILENAME)
+    try:
+        backup.write_backup(database, old_folder, older)
+    finally:
+        database.close()
+    _add_legacy_event(old_folder)
+
+    def loses_an_event(conn) -> None:
+        for device, seq in conn.execute("SELECT device_id, seq FROM event "
+                                        "ORDER BY device_id, seq DESC LIMIT 1").fetchall():
+            events.delete_from(conn, device, seq, only_this=True)
+
+    monkeypatch.setattr(migrations, "MIGRATIONS", (
+        *migrations.MIGRATIONS[:-1], migrations.Migration("9990_test_loses", loses_an_event)))
+    with pytest.raises(upgrade.UpgradeError, match="Restore it"):
+        upgrade.upgrade_folder(old_folder)
+    # The coordinator restores the backup of the day before, one event short of the note.
+    restore.restore(old_folder, older)
+    assert not upgrade.needs_work(old_folder)
+    upgrade.upgrade_folder(old_folder)
+    with Store.open(old_folder) as store:
+        assert check_database(store.database) == []

@@ -113,6 +113,7 @@ def swap_in(data_dir: Path) -> Path:
         live = data_dir.joinpath(*name.split("/"))
         if live.exists():
             _move_aside(live, kept.joinpath(*name.split("/")))
+    _forget_unverified_updates(data_dir)
     if os.name == "posix":
         for folder in {data_dir, data_dir / "keys"}:
             if folder.is_dir():
@@ -124,6 +125,17 @@ def swap_in(data_dir: Path) -> Path:
     shutil.rmtree(staging, ignore_errors=True)
     log.info("restored copy swapped in; the previous data kept in %s", kept)
     return kept
+
+
+def _forget_unverified_updates(data_dir: Path) -> None:
+    """The notes of an update whose check did not pass speak of the database the restore
+    replaced; the restored one passed its own check. Kept, the next start would hold
+    the restored folder to the note (an older backup has fewer events) and never open."""
+    from debc_outreach.storage.migrations import PRE_MIGRATION_GLOB, UNVERIFIED
+
+    for note in (data_dir / "backups").glob(f"{PRE_MIGRATION_GLOB}{UNVERIFIED}"):
+        note.unlink(missing_ok=True)
+        log.info("note %s of an update replaced by the restore removed", note.name)
 
 
 def finish_interrupted_restore(data_dir: Path) -> None:
