@@ -554,3 +554,21 @@ def test_restoring_an_older_backup_after_a_failed_check_opens_the_folder(
     upgrade.upgrade_folder(old_folder)
     with Store.open(old_folder) as store:
         assert check_database(store.database) == []
+
+
+def test_a_second_window_updating_the_same_folder_finds_the_work_done(old_folder):
+    """Two copies of the app started at once: the second waits for the first's
+    transaction, then finds nothing left to migrate (not the tables made twice)."""
+    before = _rows(old_folder)
+
+    def first_window_finishes_meanwhile(names: list[str]) -> None:
+        upgrade.upgrade_folder(old_folder)
+
+    database = Database(old_folder / DB_FILENAME)
+    try:
+        assert migrations.migrate(database, old_folder / "backups",
+                                  before=first_window_finishes_meanwhile) == []
+    finally:
+        database.close()
+    assert _applied(old_folder) == [m.name for m in migrations.MIGRATIONS]
+    assert _rows(old_folder) == before

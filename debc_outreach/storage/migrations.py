@@ -889,6 +889,10 @@ def migrate(database: Database, backup_dir: Path, progress: Progress | None = No
     elif applied:
         backup_database(database, backup_dir / pre_migration_name(todo[0].name, ".sqlite"))
     with database.transaction() as conn:
+        # Read again under the write lock: another copy of the app may have migrated
+        # the folder while this one waited for it (or wrote its backup).
+        check_not_newer(database)
+        todo = pending(database)
         conn.execute("CREATE TABLE IF NOT EXISTS _migrations "
                      "(name TEXT PRIMARY KEY, applied_at TEXT NOT NULL)")
         for migration in todo:
