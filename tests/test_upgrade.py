@@ -349,7 +349,10 @@ def test_the_window_shows_each_step_and_opens_the_app_when_done(old_folder, qtbo
     assert not upgrade.needs_work(old_folder)
 
 
-def test_the_window_says_why_when_the_folder_does_not_verify(old_folder, qtbot, monkeypatch):
+def test_the_window_says_why_when_the_folder_does_not_verify_and_restores_its_backup(
+        old_folder, qtbot, monkeypatch):
+    from PySide6.QtCore import Qt
+
     from debc_outreach.gui.shell.upgrade_window import UpgradeWindow
 
     def loses_an_event(conn) -> None:
@@ -364,7 +367,16 @@ def test_the_window_says_why_when_the_folder_does_not_verify(old_folder, qtbot, 
     window.show()
     window.start()
     qtbot.waitUntil(lambda: bool(window.error), timeout=60000)
-    assert "Restore it" in window.error and not window.isVisible()
+    assert "Restore it" in window.error
+    # The app cannot open this folder, so Settings → Restore… is out of reach: the
+    # window offers to restore the backup from before the update itself.
+    assert window.isVisible() and window.restore_button.isVisible()
+    qtbot.mouseClick(window.restore_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: not window.isVisible(), timeout=60000)
+    assert window.error == ""                       # so the app opens
+    assert not upgrade.needs_work(old_folder)
+    with Store.open(old_folder) as store:
+        assert check_database(store.database) == []
 
 
 def test_a_disk_too_full_to_migrate_is_said_before_anything_changes(old_folder, monkeypatch):

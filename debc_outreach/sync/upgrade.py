@@ -67,7 +67,12 @@ PROGRESS_EVERY = 10_000
 
 
 class UpgradeError(UserError):
-    """The folder could not be brought up to date; the message says what to do."""
+    """The folder could not be brought up to date; the message says what to do.
+    `backup`: the backup from before the update to restore (a check that did not pass)."""
+
+    def __init__(self, message: str, backup: Path | None = None):
+        super().__init__(message)
+        self.backup = backup
 
 
 @dataclass
@@ -334,7 +339,8 @@ def _verify_step(database: Database, summaries: dict[Path, Summary],
             "The records did not pass the check after the update ({problem}). Nothing "
             "was lost: the backup made just before the update is kept as {name} in the "
             "backups folder. Restore it (Settings → Restore…, or `db restore`) and tell "
-            "your coordinator.").format(problem=problems[0], name=kept))
+            "your coordinator.").format(problem=problems[0], name=kept),
+            backup=newest.with_name(kept))
     for marker in summaries:
         marker.unlink(missing_ok=True)
     report(STEP_VERIFY, 1, 1)
