@@ -584,3 +584,18 @@ def test_a_second_window_updating_the_same_folder_finds_the_work_done(old_folder
         database.close()
     assert _applied(old_folder) == [m.name for m in migrations.MIGRATIONS]
     assert _rows(old_folder) == before
+
+
+def test_an_update_the_disk_refuses_leaves_no_backup_behind_each_try(old_folder, monkeypatch):
+    from debc_outreach.storage import driver
+
+    def cannot_write(conn) -> None:
+        raise driver.OperationalError("attempt to write a readonly database")
+
+    monkeypatch.setattr(migrations, "MIGRATIONS", (
+        *migrations.MIGRATIONS[:-1], migrations.Migration("9990_test_read_only",
+                                                           cannot_write)))
+    for _try in range(2):
+        with pytest.raises(UserError, match="read-only"):
+            upgrade.upgrade_folder(old_folder)
+    assert not list((old_folder / "backups").glob("before-*"))

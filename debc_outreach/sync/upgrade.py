@@ -195,8 +195,9 @@ def upgrade_folder(data_dir: Path, key: bytes | None = None,
 def _migrate(database: Database, data_dir: Path, report: Progress,
              result: UpgradeResult) -> list[str]:
     """The pending migrations, after the backup. When they fail their transaction is
-    rolled back: the folder is as it was, so the backup's note goes (the backup stays,
-    the newest copy of a folder that may be damaged)."""
+    rolled back: the folder is as it was, so the backup's note goes, and so does the
+    backup (each try would leave one more on a disk that may be full), unless the
+    database is damaged: then it is the newest copy of the records there is."""
     from debc_outreach.sync import backup
 
     try:
@@ -207,9 +208,19 @@ def _migrate(database: Database, data_dir: Path, report: Progress,
     except BaseException as error:
         if result.backup is not None:
             backup.unverified_marker(result.backup).unlink(missing_ok=True)
+            if not _is_damage(error):
+                result.backup.unlink(missing_ok=True)
+                result.backup = None
         if isinstance(error, driver.Error):
             raise explain(error, database.path) from error
         raise
+
+
+def _is_damage(error: BaseException) -> bool:
+    """Whether SQLite found the database file damaged (not full, locked or read-only)."""
+    text = str(error).lower()
+    return isinstance(error, driver.Error) and ("malformed" in text
+                                                or "not a database" in text)
 
 
 def _room_to_migrate(path: Path, backup_dir: Path) -> None:
