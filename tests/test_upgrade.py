@@ -21,6 +21,7 @@ import pytest
 from debc_outreach.core import wg
 from debc_outreach.errors import UserError
 from debc_outreach.storage import events, migrations
+from debc_outreach.storage.backup import UNVERIFIED
 from debc_outreach.storage.check import check_database
 from debc_outreach.storage.database import DB_FILENAME, Database
 from debc_outreach.storage.projection import checklist_rows
@@ -220,7 +221,7 @@ def test_a_power_cut_during_the_migrations_leaves_the_folder_as_before(old_folde
     # The next start begins again, and finishes.
     result = upgrade.upgrade_folder(old_folder)
     assert TEST_MIGRATION in result.applied
-    assert not list((old_folder / "backups").glob(f"*{migrations.UNVERIFIED}"))
+    assert not list((old_folder / "backups").glob(f"*{UNVERIFIED}"))
     assert _rows(old_folder) == before
 
 

@@ -65,6 +65,11 @@ def backup_database(database: Database, target: Path) -> Path:
 
 STAGING = "restoring"
 SWAP_MARKER = "swap.json"
+# The backups taken before a migration (storage/migrations.py):
+# backups/before-0022_…-20261207-093000.<suffix>: "before-" and a migration's number.
+PRE_MIGRATION_GLOB = "before-[0-9][0-9][0-9][0-9]_*"
+# Beside such a backup until the migrated folder passed its check (sync/upgrade.py).
+UNVERIFIED = ".unverified"
 
 
 def staging_dir(data_dir: Path) -> Path:
@@ -131,8 +136,6 @@ def _forget_unverified_updates(data_dir: Path) -> None:
     """The notes of an update whose check did not pass speak of the database the restore
     replaced; the restored one passed its own check. Kept, the next start would hold
     the restored folder to the note (an older backup has fewer events) and never open."""
-    from debc_outreach.storage.migrations import PRE_MIGRATION_GLOB, UNVERIFIED
-
     for note in (data_dir / "backups").glob(f"{PRE_MIGRATION_GLOB}{UNVERIFIED}"):
         note.unlink(missing_ok=True)
         log.info("note %s of an update replaced by the restore removed", note.name)

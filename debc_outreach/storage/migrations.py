@@ -859,10 +859,6 @@ def pending(database: Database) -> list[Migration]:
 # Writes the backup taken before migrating a database that holds records, given the
 # names of the migrations about to run.
 BeforeMigrating = Callable[[list[str]], None]
-# backups/before-0022_…-20261207-093000.<suffix>: "before-" and a migration's number.
-PRE_MIGRATION_GLOB = "before-[0-9][0-9][0-9][0-9]_*"
-# Beside such a backup until the migrated folder passed its check (sync/upgrade.py).
-UNVERIFIED = ".unverified"
 
 
 def pre_migration_name(first: str, suffix: str) -> str:

@@ -43,6 +43,7 @@ from debc_outreach import i18n
 from debc_outreach.errors import UserError
 from debc_outreach.i18n import _
 from debc_outreach.storage import driver, events, migrations, vault
+from debc_outreach.storage.backup import PRE_MIGRATION_GLOB, UNVERIFIED
 from debc_outreach.storage.database import DB_FILENAME, Database, explain
 from debc_outreach.storage.durable import fsync_file, fsync_folder
 from debc_outreach.storage.encryption import is_plain_sqlite, row_counts, write_encrypted_copy
@@ -310,7 +311,7 @@ def _unverified(data_dir: Path) -> dict[Path, Summary]:
     found: dict[Path, Summary] = {}
     if not folder.is_dir():
         return found
-    for marker in folder.glob(f"{migrations.PRE_MIGRATION_GLOB}{migrations.UNVERIFIED}"):
+    for marker in folder.glob(f"{PRE_MIGRATION_GLOB}{UNVERIFIED}"):
         try:
             found[marker] = Summary.from_json(json.loads(marker.read_text(encoding="utf-8")))
         except (OSError, ValueError, KeyError, TypeError, IndexError):
@@ -345,7 +346,7 @@ def _verify_step(database: Database, summaries: dict[Path, Summary],
     problems.extend(summary_problems(conn, summaries[newest]))
     if problems:
         log.error("migrated folder does not verify: %s", "; ".join(problems[:20]))
-        kept = newest.name.removesuffix(migrations.UNVERIFIED)
+        kept = newest.name.removesuffix(UNVERIFIED)
         raise UpgradeError(_(
             "The records did not pass the check after the update ({problem}). Nothing "
             "was lost: the backup made just before the update is kept as {name} in the "
