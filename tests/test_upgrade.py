@@ -600,3 +600,40 @@ def test_an_update_the_disk_refuses_leaves_no_backup_behind_each_try(old_folder,
         with pytest.raises(UserError, match="read-only"):
             upgrade.upgrade_folder(old_folder)
     assert not list((old_folder / "backups").glob("before-*"))
+
+
+def _free_bytes(data_dir: Path) -> int:
+    database = Database(data_dir / DB_FILENAME)
+    try:
+        return upgrade.free_bytes_in_file(database)[0]
+    finally:
+        database.close()
+
+
+@pytest.mark.parametrize("stopped_in", [upgrade.STEP_VERIFY, upgrade.STEP_COMPACT])
+def test_an_update_stopped_after_its_migrations_still_gives_the_space_back(
+        old_folder, monkeypatch, stopped_in):
+    """The app closed (or the power cut) during the check or the compaction: the
+    migrations are saved, and the next start finishes the work, freed pages included."""
+    monkeypatch.setattr(upgrade, "COMPACT_MIN_BYTES", 1 << 20)
+
+    class Stopped(BaseException):
+        pass
+
+    def stop(step: str, done: int, total: int) -> None:
+        if step == stopped_in and (total or step == upgrade.STEP_VERIFY):
+            if step == upgrade.STEP_COMPACT:      # the copy is left half-written
+                (old_folder / (DB_FILENAME + upgrade.COMPACT_SUFFIX)).write_bytes(b"half")
+            raise Stopped
+
+    with pytest.raises(Stopped):
+        upgrade.upgrade_folder(old_folder, progress=stop)
+    assert upgrade.pending_steps(old_folder) == []
+    assert _free_bytes(old_folder) > 1 << 20
+    assert upgrade.needs_work(old_folder)
+    names = upgrade.pending_steps(old_folder)
+    assert upgrade.STEP_COMPACT in upgrade.planned_steps(names)
+    result = upgrade.upgrade_folder(old_folder)
+    assert result.compacted_bytes > 1 << 20
+    assert not upgrade.needs_work(old_folder)
+    assert not (old_folder / (DB_FILENAME + upgrade.COMPACT_SUFFIX)).exists()

@@ -25,7 +25,10 @@ Before it starts, the disk must have room for the backup and for the migrations'
 log (up to the database's size): the backups the keeping policy drops go first
 (old full copies), and if that is not enough nothing is done and the user is told.
 A folder whose verification failed keeps its note: every start checks it again
-and refuses to open the folder until it passes (the backup restores it).
+and refuses to open the folder until it passes (the backup restores it). An
+update stopped during its check or its compaction (the app closed, the power cut)
+finishes both at the next start: the migrated folder would otherwise keep the
+gigabytes its migrations freed.
 """
 
 from __future__ import annotations
@@ -113,7 +116,7 @@ def planned_steps(migration_names: list[str]) -> list[str]:
     """Every step of an update that runs these migrations, in order (none: the check of
     an earlier update that did not pass, again)."""
     if not migration_names:
-        return [STEP_VERIFY]
+        return [STEP_VERIFY, STEP_COMPACT]
     return [STEP_BACKUP, *migration_names, STEP_VERIFY, STEP_COMPACT]
 
 
@@ -150,11 +153,12 @@ def pending_steps(data_dir: Path, key: bytes | None = None) -> list[str]:
 
 def needs_work(data_dir: Path, key: bytes | None = None,
                pending: list[str] | None = None) -> bool:
-    """Whether opening this folder means migrating it, or checking a migration again
-    (`pending`: the folder's `pending_steps`, when already known)."""
+    """Whether opening this folder means migrating it, checking a migration again, or
+    compacting it again after a stop (`pending`: the folder's `pending_steps`, when
+    already known)."""
     if pending is None:
         pending = pending_steps(data_dir, key)
-    return bool(pending or _unverified(data_dir))
+    return bool(pending or _unverified(data_dir) or _compaction_copy(data_dir).exists())
 
 
 def upgrade_folder(data_dir: Path, key: bytes | None = None,
@@ -170,7 +174,8 @@ def upgrade_folder(data_dir: Path, key: bytes | None = None,
     path = data_dir / DB_FILENAME
     if _needs_encrypting_first(path, key):
         return result
-    remove_unfinished_compaction(data_dir)
+    # Stopped during its check or its compaction, an update finishes both at the next start.
+    finish = remove_unfinished_compaction(data_dir)
     report = _StepClock(progress, result.seconds)
     database = Database(path, key)
     try:
@@ -185,10 +190,11 @@ def upgrade_folder(data_dir: Path, key: bytes | None = None,
         summaries = _unverified(data_dir)
         if summaries:
             _verify_step(database, summaries, report)
+            finish = True
     finally:
         database.close()
         report.stop()
-    if result.applied:
+    if result.applied or finish:
         _compact_step(path, key, report, result)
     return result
 
@@ -532,9 +538,17 @@ def _hold_alone(database: Database) -> None:
     conn.execute("COMMIT")
 
 
-def remove_unfinished_compaction(data_dir: Path) -> None:
-    """A compacted copy a power cut left before its rename: the database is whole."""
-    (data_dir / (DB_FILENAME + COMPACT_SUFFIX)).unlink(missing_ok=True)
+def remove_unfinished_compaction(data_dir: Path) -> bool:
+    """Remove a compacted copy a stop left before its rename (the database is whole);
+    True when there was one."""
+    copy = _compaction_copy(data_dir)
+    found = copy.exists()
+    copy.unlink(missing_ok=True)
+    return found
+
+
+def _compaction_copy(data_dir: Path) -> Path:
+    return data_dir / (DB_FILENAME + COMPACT_SUFFIX)
 
 
 def _needs_encrypting_first(path: Path, key: bytes | None) -> bool:
