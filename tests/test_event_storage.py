@@ -176,6 +176,27 @@ def test_record_and_chain_lookups_use_their_indexes(log):
     assert "event_unapplied" in unapplied and "SCAN r" not in unapplied
 
 
+
+def test_the_last_seq_of_every_chain_is_read_without_walking_the_log(tmp_path):
+    database = Database(tmp_path / DB_FILENAME)
+    migrations.migrate(database, tmp_path / "backups")
+    with database.transaction() as conn:
+        for device, length in (("b-laptop", 3), ("a-laptop", 2), ("gone", 1)):
+            prev = GENESIS_HASH
+            for seq in range(1, length + 1):
+                draft = Event(device, seq, seq, "session", f"s-{seq}", "set", {}, 1, {}, prev)
+                event = replace(draft, hash=draft.computed_hash())
+                events.insert(conn, event)
+                prev = event.hash
+        events.delete_from(conn, "gone", 1)          # its device keeps its local number
+        vector = events.last_seqs(conn)
+        plan = _plan(conn, "SELECT d.device_id, (SELECT max(r.seq) FROM event_row r "
+                     "WHERE r.device = d.key) FROM event_device d", ())
+    assert vector == {"b-laptop": 3, "a-laptop": 2}
+    assert "SCAN r" not in plan
+    database.close()
+
+
 # --- migrating a folder written with the text layout ---------------------------------------
 
 def _text_layout_folder(data_dir) -> Database:

@@ -19,7 +19,9 @@ from pathlib import Path
 import pytest
 
 from debc_outreach.core import wg
+from debc_outreach.errors import UserError
 from debc_outreach.storage import events, migrations
+from debc_outreach.storage.backup import UNVERIFIED
 from debc_outreach.storage.check import check_database
 from debc_outreach.storage.database import DB_FILENAME, Database
 from debc_outreach.storage.projection import checklist_rows
@@ -219,7 +221,7 @@ def test_a_power_cut_during_the_migrations_leaves_the_folder_as_before(old_folde
     # The next start begins again, and finishes.
     result = upgrade.upgrade_folder(old_folder)
     assert TEST_MIGRATION in result.applied
-    assert not list((old_folder / "backups").glob(f"*{migrations.UNVERIFIED}"))
+    assert not list((old_folder / "backups").glob(f"*{UNVERIFIED}"))
     assert _rows(old_folder) == before
 
 
@@ -348,7 +350,10 @@ def test_the_window_shows_each_step_and_opens_the_app_when_done(old_folder, qtbo
     assert not upgrade.needs_work(old_folder)
 
 
-def test_the_window_says_why_when_the_folder_does_not_verify(old_folder, qtbot, monkeypatch):
+def test_the_window_says_why_when_the_folder_does_not_verify_and_restores_its_backup(
+        old_folder, qtbot, monkeypatch):
+    from PySide6.QtCore import Qt
+
     from debc_outreach.gui.shell.upgrade_window import UpgradeWindow
 
     def loses_an_event(conn) -> None:
@@ -363,7 +368,16 @@ def test_the_window_says_why_when_the_folder_does_not_verify(old_folder, qtbot, 
     window.show()
     window.start()
     qtbot.waitUntil(lambda: bool(window.error), timeout=60000)
-    assert "Restore it" in window.error and not window.isVisible()
+    assert "Restore it" in window.error
+    # The app cannot open this folder, so Settings → Restore… is out of reach: the
+    # window offers to restore the backup from before the update itself.
+    assert window.isVisible() and window.restore_button.isVisible()
+    qtbot.mouseClick(window.restore_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: not window.isVisible(), timeout=60000)
+    assert window.error == ""                       # so the app opens
+    assert not upgrade.needs_work(old_folder)
+    with Store.open(old_folder) as store:
+        assert check_database(store.database) == []
 
 
 def test_a_disk_too_full_to_migrate_is_said_before_anything_changes(old_folder, monkeypatch):
@@ -440,3 +454,186 @@ def test_a_compaction_that_fails_leaves_the_updated_folder_open(old_folder, monk
     result = upgrade.upgrade_folder(old_folder)
     assert result.applied and "in use" in result.warning
     assert not upgrade.needs_work(old_folder)
+
+
+def _alter_one_event(data_dir: Path) -> None:
+    """An event whose text changed after it was hashed, as an old folder may hold (db
+    check reports it; the app opened such a folder all the same)."""
+    database = Database(data_dir / DB_FILENAME)
+    try:
+        with database.transaction() as conn:
+            device, seq = conn.execute("SELECT device_id, seq FROM event WHERE op = 'set' "
+                                       "ORDER BY device_id, seq LIMIT 1").fetchone()
+            conn.execute("UPDATE event SET fields = json_set(fields, '$.altered', 1) "
+                         "WHERE device_id = ? AND seq = ?", (device, seq))
+    finally:
+        database.close()
+
+
+def test_a_problem_the_old_folder_already_had_does_not_close_it_after_the_update(old_folder):
+    _alter_one_event(old_folder)
+    database = Database(old_folder / DB_FILENAME)
+    try:
+        known = check_database(database)
+    finally:
+        database.close()
+    assert len(known) == 1 and "altered" in known[0]
+    result = upgrade.upgrade_folder(old_folder)
+    assert TEST_MIGRATION in result.applied
+    assert not upgrade.needs_work(old_folder)
+    assert not backup.unverified_marker(result.backup).exists()
+    with Store.open(old_folder) as store:
+        assert check_database(store.database) == known       # still said, not worse
+
+
+def test_a_problem_the_update_adds_still_closes_a_folder_that_had_one(old_folder,
+                                                                      monkeypatch):
+    _alter_one_event(old_folder)
+
+    def alters_another(conn) -> None:
+        device, seq = conn.execute("SELECT device_id, seq FROM event WHERE op = 'set' "
+                                   "ORDER BY device_id, seq DESC LIMIT 1").fetchone()
+        conn.execute("UPDATE event_row SET hlc = hlc + 1 WHERE device = (SELECT key FROM "
+                     "event_device WHERE device_id = ?) AND seq = ?", (device, seq))
+
+    monkeypatch.setattr(migrations, "MIGRATIONS", (
+        *migrations.MIGRATIONS[:-1], migrations.Migration("9990_test_alters", alters_another)))
+    with pytest.raises(upgrade.UpgradeError, match="Restore it"):
+        upgrade.upgrade_folder(old_folder)
+    assert upgrade.needs_work(old_folder)
+
+
+def test_a_damaged_database_met_by_the_update_is_said_so_and_not_changed(old_folder,
+                                                                         monkeypatch):
+    from debc_outreach.storage import driver
+
+    def meets_a_damaged_page(conn) -> None:
+        raise driver.DatabaseError("database disk image is malformed")
+
+    before = _rows(old_folder)
+    monkeypatch.setattr(migrations, "MIGRATIONS", (
+        *migrations.MIGRATIONS[:-1], migrations.Migration("9990_test_damaged",
+                                                           meets_a_damaged_page)))
+    with pytest.raises(UserError, match="is not a DEBC Outreach database or is damaged"):
+        upgrade.upgrade_folder(old_folder)
+    assert _rows(old_folder) == before
+    # Its backup stays (the newest copy of a damaged folder), without a note to check.
+    assert list((old_folder / "backups").glob("before-*"))
+    assert not upgrade.needs_work(old_folder, pending=[])
+
+
+def _add_legacy_event(data_dir: Path) -> None:
+    """One more event at the end of a device's chain, in the layout before 0024."""
+    from dataclasses import replace
+
+    database = Database(data_dir / DB_FILENAME)
+    try:
+        with database.transaction() as conn:
+            device, seq, hlc, digest = conn.execute(
+                "SELECT device_id, seq, hlc, hash FROM event ORDER BY device_id, seq DESC "
+                "LIMIT 1").fetchone()
+            draft = events.Event(device, seq + 1, hlc + 1, "participant",
+                                 "0b1c2d3e-0000-4000-8000-000000000001", "set",
+                                 {"display_name": "Sok Dara"}, prev_hash=digest)
+            row = replace(draft, hash=draft.computed_hash()).as_row()
+            conn.execute(f"INSERT INTO event ({events.EVENT_COLUMNS}, applied) "
+                         f"VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0)", row)
+    finally:
+        database.close()
+
+
+def test_restoring_an_older_backup_after_a_failed_check_opens_the_folder(
+        old_folder, tmp_path, monkeypatch):
+    older = tmp_path / "older.debc-backup"
+    database = Database(old_folder / DB_FILENAME)
+    try:
+        backup.write_backup(database, old_folder, older)
+    finally:
+        database.close()
+    _add_legacy_event(old_folder)
+
+    def loses_an_event(conn) -> None:
+        for device, seq in conn.execute("SELECT device_id, seq FROM event "
+                                        "ORDER BY device_id, seq DESC LIMIT 1").fetchall():
+            events.delete_from(conn, device, seq, only_this=True)
+
+    monkeypatch.setattr(migrations, "MIGRATIONS", (
+        *migrations.MIGRATIONS[:-1], migrations.Migration("9990_test_loses", loses_an_event)))
+    with pytest.raises(upgrade.UpgradeError, match="Restore it"):
+        upgrade.upgrade_folder(old_folder)
+    # The coordinator restores the backup of the day before, one event short of the note.
+    restore.restore(old_folder, older)
+    assert not upgrade.needs_work(old_folder)
+    upgrade.upgrade_folder(old_folder)
+    with Store.open(old_folder) as store:
+        assert check_database(store.database) == []
+
+
+def test_a_second_window_updating_the_same_folder_finds_the_work_done(old_folder):
+    """Two copies of the app started at once: the second waits for the first's
+    transaction, then finds nothing left to migrate (not the tables made twice)."""
+    before = _rows(old_folder)
+
+    def first_window_finishes_meanwhile(names: list[str]) -> None:
+        upgrade.upgrade_folder(old_folder)
+
+    database = Database(old_folder / DB_FILENAME)
+    try:
+        assert migrations.migrate(database, old_folder / "backups",
+                                  before=first_window_finishes_meanwhile) == []
+    finally:
+        database.close()
+    assert _applied(old_folder) == [m.name for m in migrations.MIGRATIONS]
+    assert _rows(old_folder) == before
+
+
+def test_an_update_the_disk_refuses_leaves_no_backup_behind_each_try(old_folder, monkeypatch):
+    from debc_outreach.storage import driver
+
+    def cannot_write(conn) -> None:
+        raise driver.OperationalError("attempt to write a readonly database")
+
+    monkeypatch.setattr(migrations, "MIGRATIONS", (
+        *migrations.MIGRATIONS[:-1], migrations.Migration("9990_test_read_only",
+                                                           cannot_write)))
+    for _try in range(2):
+        with pytest.raises(UserError, match="read-only"):
+            upgrade.upgrade_folder(old_folder)
+    assert not list((old_folder / "backups").glob("before-*"))
+
+
+def _free_bytes(data_dir: Path) -> int:
+    database = Database(data_dir / DB_FILENAME)
+    try:
+        return upgrade.free_bytes_in_file(database)[0]
+    finally:
+        database.close()
+
+
+@pytest.mark.parametrize("stopped_in", [upgrade.STEP_VERIFY, upgrade.STEP_COMPACT])
+def test_an_update_stopped_after_its_migrations_still_gives_the_space_back(
+        old_folder, monkeypatch, stopped_in):
+    """The app closed (or the power cut) during the check or the compaction: the
+    migrations are saved, and the next start finishes the work, freed pages included."""
+    monkeypatch.setattr(upgrade, "COMPACT_MIN_BYTES", 1 << 20)
+
+    class Stopped(BaseException):
+        pass
+
+    def stop(step: str, done: int, total: int) -> None:
+        if step == stopped_in and (total or step == upgrade.STEP_VERIFY):
+            if step == upgrade.STEP_COMPACT:      # the copy is left half-written
+                (old_folder / (DB_FILENAME + upgrade.COMPACT_SUFFIX)).write_bytes(b"half")
+            raise Stopped
+
+    with pytest.raises(Stopped):
+        upgrade.upgrade_folder(old_folder, progress=stop)
+    assert upgrade.pending_steps(old_folder) == []
+    assert _free_bytes(old_folder) > 1 << 20
+    assert upgrade.needs_work(old_folder)
+    names = upgrade.pending_steps(old_folder)
+    assert upgrade.STEP_COMPACT in upgrade.planned_steps(names)
+    result = upgrade.upgrade_folder(old_folder)
+    assert result.compacted_bytes > 1 << 20
+    assert not upgrade.needs_work(old_folder)
+    assert not (old_folder / (DB_FILENAME + upgrade.COMPACT_SUFFIX)).exists()

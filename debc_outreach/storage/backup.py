@@ -65,6 +65,11 @@ def backup_database(database: Database, target: Path) -> Path:
 
 STAGING = "restoring"
 SWAP_MARKER = "swap.json"
+# The backups taken before a migration (storage/migrations.py):
+# backups/before-0022_…-20261207-093000.<suffix>: "before-" and a migration's number.
+PRE_MIGRATION_GLOB = "before-[0-9][0-9][0-9][0-9]_*"
+# Beside such a backup until the migrated folder passed its check (sync/upgrade.py).
+UNVERIFIED = ".unverified"
 
 
 def staging_dir(data_dir: Path) -> Path:
@@ -113,6 +118,7 @@ def swap_in(data_dir: Path) -> Path:
         live = data_dir.joinpath(*name.split("/"))
         if live.exists():
             _move_aside(live, kept.joinpath(*name.split("/")))
+    _forget_unverified_updates(data_dir)
     if os.name == "posix":
         for folder in {data_dir, data_dir / "keys"}:
             if folder.is_dir():
@@ -124,6 +130,15 @@ def swap_in(data_dir: Path) -> Path:
     shutil.rmtree(staging, ignore_errors=True)
     log.info("restored copy swapped in; the previous data kept in %s", kept)
     return kept
+
+
+def _forget_unverified_updates(data_dir: Path) -> None:
+    """The notes of an update whose check did not pass speak of the database the restore
+    replaced; the restored one passed its own check. Kept, the next start would hold
+    the restored folder to the note (an older backup has fewer events) and never open."""
+    for note in (data_dir / "backups").glob(f"{PRE_MIGRATION_GLOB}{UNVERIFIED}"):
+        note.unlink(missing_ok=True)
+        log.info("note %s of an update replaced by the restore removed", note.name)
 
 
 def finish_interrupted_restore(data_dir: Path) -> None:

@@ -859,10 +859,6 @@ def pending(database: Database) -> list[Migration]:
 # Writes the backup taken before migrating a database that holds records, given the
 # names of the migrations about to run.
 BeforeMigrating = Callable[[list[str]], None]
-# backups/before-0022_…-20261207-093000.<suffix>: "before-" and a migration's number.
-PRE_MIGRATION_GLOB = "before-[0-9][0-9][0-9][0-9]_*"
-# Beside such a backup until the migrated folder passed its check (sync/upgrade.py).
-UNVERIFIED = ".unverified"
 
 
 def pre_migration_name(first: str, suffix: str) -> str:
@@ -889,6 +885,10 @@ def migrate(database: Database, backup_dir: Path, progress: Progress | None = No
     elif applied:
         backup_database(database, backup_dir / pre_migration_name(todo[0].name, ".sqlite"))
     with database.transaction() as conn:
+        # Read again under the write lock: another copy of the app may have migrated
+        # the folder while this one waited for it (or wrote its backup).
+        check_not_newer(database)
+        todo = pending(database)
         conn.execute("CREATE TABLE IF NOT EXISTS _migrations "
                      "(name TEXT PRIMARY KEY, applied_at TEXT NOT NULL)")
         for migration in todo:

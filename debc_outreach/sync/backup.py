@@ -58,15 +58,11 @@ import zstandard
 from debc_outreach.errors import UserError
 from debc_outreach.i18n import _
 from debc_outreach.storage import events, field_versions, vault
-from debc_outreach.storage.backup import LOG_BACKUP_SUFFIX
+from debc_outreach.storage.backup import LOG_BACKUP_SUFFIX, PRE_MIGRATION_GLOB, UNVERIFIED
 from debc_outreach.storage.database import DB_FILENAME, Database
 from debc_outreach.storage.durable import fsync_folder
 from debc_outreach.storage.events import EVENT_SCHEMA_VERSION, dumps
-from debc_outreach.storage.migrations import (
-    PRE_MIGRATION_GLOB,
-    UNVERIFIED,
-    applied_migrations,
-)
+from debc_outreach.storage.migrations import applied_migrations
 from debc_outreach.sync import codec
 
 log = logging.getLogger(__name__)

@@ -10,9 +10,10 @@ step, each one reported to `progress(step, done, total)`:
 2. Each pending migration, by its name (`storage.migrations`): all of them in ONE
    transaction, so a power cut half-way leaves the folder exactly as before and the
    next start begins again. No cancel: stopping would throw the work away.
-3. `STEP_VERIFY`: every device's hash chain verifies, and the event count and each
-   device's last event equal the backup's. Then the note beside the backup goes.
-   Until then, and until a daily backup is written after it, the retention policy
+3. `STEP_VERIFY`: every device's hash chain verifies (a problem `db check` found in
+   it before the update is noted with the backup and not held against it), and the
+   event count and each device's last event equal the backup's. Then the note beside
+   the backup goes. Until then, and until a daily backup is written after it, the retention policy
    never removes that backup (`backup.Kept.pinned`); afterwards it keeps it as long
    as its day is kept.
 4. `STEP_COMPACT`: the pages the migrations freed are given back to the disk
@@ -24,7 +25,10 @@ Before it starts, the disk must have room for the backup and for the migrations'
 log (up to the database's size): the backups the keeping policy drops go first
 (old full copies), and if that is not enough nothing is done and the user is told.
 A folder whose verification failed keeps its note: every start checks it again
-and refuses to open the folder until it passes (the backup restores it).
+and refuses to open the folder until it passes (the backup restores it). An
+update stopped during its check or its compaction (the app closed, the power cut)
+finishes both at the next start: the migrated folder would otherwise keep the
+gigabytes its migrations freed.
 """
 
 from __future__ import annotations
@@ -42,6 +46,7 @@ from debc_outreach import i18n
 from debc_outreach.errors import UserError
 from debc_outreach.i18n import _
 from debc_outreach.storage import driver, events, migrations, vault
+from debc_outreach.storage.backup import PRE_MIGRATION_GLOB, UNVERIFIED
 from debc_outreach.storage.database import DB_FILENAME, Database, explain
 from debc_outreach.storage.durable import fsync_file, fsync_folder
 from debc_outreach.storage.encryption import is_plain_sqlite, row_counts, write_encrypted_copy
@@ -66,7 +71,12 @@ PROGRESS_EVERY = 10_000
 
 
 class UpgradeError(UserError):
-    """The folder could not be brought up to date; the message says what to do."""
+    """The folder could not be brought up to date; the message says what to do.
+    `backup`: the backup from before the update to restore (a check that did not pass)."""
+
+    def __init__(self, message: str, backup: Path | None = None):
+        super().__init__(message)
+        self.backup = backup
 
 
 @dataclass
@@ -80,27 +90,33 @@ class UpgradeResult:
 
 @dataclass(frozen=True)
 class Summary:
-    """What the migrated folder must still hold: as many events, the same last events."""
+    """What the migrated folder must still hold: as many events, the same last events,
+    and chains that verify as well as they did (`problems`: what `db check` already
+    found in them before: an old folder may hold an event altered or missing, and it
+    opened all the same; the update must not make it worse, nor refuse it for that)."""
 
     events: int
     heads: dict[str, tuple[int, str]]
+    problems: tuple[str, ...] = ()
 
     def as_json(self) -> dict:
         return {"events": self.events,
-                "heads": {device: list(head) for device, head in self.heads.items()}}
+                "heads": {device: list(head) for device, head in self.heads.items()},
+                "problems": list(self.problems)}
 
     @classmethod
     def from_json(cls, data: dict) -> Summary:
         return cls(int(data["events"]),
                    {device: (int(head[0]), str(head[1]))
-                    for device, head in data["heads"].items()})
+                    for device, head in data["heads"].items()},
+                   tuple(str(problem) for problem in data.get("problems", ())))
 
 
 def planned_steps(migration_names: list[str]) -> list[str]:
     """Every step of an update that runs these migrations, in order (none: the check of
     an earlier update that did not pass, again)."""
     if not migration_names:
-        return [STEP_VERIFY]
+        return [STEP_VERIFY, STEP_COMPACT]
     return [STEP_BACKUP, *migration_names, STEP_VERIFY, STEP_COMPACT]
 
 
@@ -137,11 +153,12 @@ def pending_steps(data_dir: Path, key: bytes | None = None) -> list[str]:
 
 def needs_work(data_dir: Path, key: bytes | None = None,
                pending: list[str] | None = None) -> bool:
-    """Whether opening this folder means migrating it, or checking a migration again
-    (`pending`: the folder's `pending_steps`, when already known)."""
+    """Whether opening this folder means migrating it, checking a migration again, or
+    compacting it again after a stop (`pending`: the folder's `pending_steps`, when
+    already known)."""
     if pending is None:
         pending = pending_steps(data_dir, key)
-    return bool(pending or _unverified(data_dir))
+    return bool(pending or _unverified(data_dir) or _compaction_copy(data_dir).exists())
 
 
 def upgrade_folder(data_dir: Path, key: bytes | None = None,
@@ -157,7 +174,8 @@ def upgrade_folder(data_dir: Path, key: bytes | None = None,
     path = data_dir / DB_FILENAME
     if _needs_encrypting_first(path, key):
         return result
-    remove_unfinished_compaction(data_dir)
+    # Stopped during its check or its compaction, an update finishes both at the next start.
+    finish = remove_unfinished_compaction(data_dir)
     report = _StepClock(progress, result.seconds)
     database = Database(path, key)
     try:
@@ -168,19 +186,48 @@ def upgrade_folder(data_dir: Path, key: bytes | None = None,
             return result
         if migrations.pending(database):
             _room_to_migrate(path, Store.backup_dir_for(data_dir))
-            result.applied = migrations.migrate(
-                database, Store.backup_dir_for(data_dir), report,
-                before=lambda names: _pre_migration_backup(database, data_dir, names, report,
-                                                           result))
+            result.applied = _migrate(database, data_dir, report, result)
         summaries = _unverified(data_dir)
         if summaries:
             _verify_step(database, summaries, report)
+            finish = True
     finally:
         database.close()
         report.stop()
-    if result.applied:
+    if result.applied or finish:
         _compact_step(path, key, report, result)
     return result
+
+
+def _migrate(database: Database, data_dir: Path, report: Progress,
+             result: UpgradeResult) -> list[str]:
+    """The pending migrations, after the backup. When they fail their transaction is
+    rolled back: the folder is as it was, so the backup's note goes, and so does the
+    backup (each try would leave one more on a disk that may be full), unless the
+    database is damaged: then it is the newest copy of the records there is."""
+    from debc_outreach.sync import backup
+
+    try:
+        return migrations.migrate(
+            database, Store.backup_dir_for(data_dir), report,
+            before=lambda names: _pre_migration_backup(database, data_dir, names, report,
+                                                       result))
+    except BaseException as error:
+        if result.backup is not None:
+            backup.unverified_marker(result.backup).unlink(missing_ok=True)
+            if not _is_damage(error):
+                result.backup.unlink(missing_ok=True)
+                result.backup = None
+        if isinstance(error, driver.Error):
+            raise explain(error, database.path) from error
+        raise
+
+
+def _is_damage(error: BaseException) -> bool:
+    """Whether SQLite found the database file damaged (not full, locked or read-only)."""
+    text = str(error).lower()
+    return isinstance(error, driver.Error) and ("malformed" in text
+                                                or "not a database" in text)
 
 
 def _room_to_migrate(path: Path, backup_dir: Path) -> None:
@@ -252,8 +299,13 @@ def _pre_migration_backup(database: Database, data_dir: Path, names: list[str],
     except backup.BackupError:
         target.unlink(missing_ok=True)
         raise
+    # Read in the old layout, so the check after the migrations tells what they changed.
+    known = events.verify_chains(database.conn)
+    if known:
+        log.warning("the folder's chains had problems before the update: %s",
+                    "; ".join(known[:20]))
     vault.write_private_json(backup.unverified_marker(target),
-                             Summary(read or 0, heads).as_json())
+                             Summary(read or 0, heads, tuple(known)).as_json())
     result.backup = target
     log.info("backup before migrating written: %s (%d events, %d bytes)", target.name,
              written.events, written.size)
@@ -265,7 +317,7 @@ def _unverified(data_dir: Path) -> dict[Path, Summary]:
     found: dict[Path, Summary] = {}
     if not folder.is_dir():
         return found
-    for marker in folder.glob(f"{migrations.PRE_MIGRATION_GLOB}{migrations.UNVERIFIED}"):
+    for marker in folder.glob(f"{PRE_MIGRATION_GLOB}{UNVERIFIED}"):
         try:
             found[marker] = Summary.from_json(json.loads(marker.read_text(encoding="utf-8")))
         except (OSError, ValueError, KeyError, TypeError, IndexError):
@@ -293,17 +345,20 @@ def _verify_step(database: Database, summaries: dict[Path, Summary],
     conn = database.conn
     newest = max(summaries, key=lambda marker: marker.stat().st_mtime)
     expected = summaries[newest].events
-    problems = events.verify_chains(_CountingConnection(
+    known = set(summaries[newest].problems)
+    problems = [problem for problem in events.verify_chains(_CountingConnection(
         conn, lambda done: report(STEP_VERIFY, min(done, expected), expected)))
+        if problem not in known]
     problems.extend(summary_problems(conn, summaries[newest]))
     if problems:
         log.error("migrated folder does not verify: %s", "; ".join(problems[:20]))
-        kept = newest.name.removesuffix(migrations.UNVERIFIED)
+        kept = newest.name.removesuffix(UNVERIFIED)
         raise UpgradeError(_(
             "The records did not pass the check after the update ({problem}). Nothing "
             "was lost: the backup made just before the update is kept as {name} in the "
             "backups folder. Restore it (Settings → Restore…, or `db restore`) and tell "
-            "your coordinator.").format(problem=problems[0], name=kept))
+            "your coordinator.").format(problem=problems[0], name=kept),
+            backup=newest.with_name(kept))
     for marker in summaries:
         marker.unlink(missing_ok=True)
     report(STEP_VERIFY, 1, 1)
@@ -483,9 +538,17 @@ def _hold_alone(database: Database) -> None:
     conn.execute("COMMIT")
 
 
-def remove_unfinished_compaction(data_dir: Path) -> None:
-    """A compacted copy a power cut left before its rename: the database is whole."""
-    (data_dir / (DB_FILENAME + COMPACT_SUFFIX)).unlink(missing_ok=True)
+def remove_unfinished_compaction(data_dir: Path) -> bool:
+    """Remove a compacted copy a stop left before its rename (the database is whole);
+    True when there was one."""
+    copy = _compaction_copy(data_dir)
+    found = copy.exists()
+    copy.unlink(missing_ok=True)
+    return found
+
+
+def _compaction_copy(data_dir: Path) -> Path:
+    return data_dir / (DB_FILENAME + COMPACT_SUFFIX)
 
 
 def _needs_encrypting_first(path: Path, key: bytes | None) -> bool:

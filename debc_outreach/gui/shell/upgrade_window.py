@@ -5,6 +5,10 @@ bar per step (the backup, each migration, the check, the compaction) while
 `sync.upgrade.upgrade_folder` runs in the thread pool. There is no Cancel: the
 migrations are one transaction, so stopping would only throw the work away; the
 window says so, and a power cut leaves the folder as it was.
+
+When the migrated folder does not pass its check the app cannot open it, so
+Settings → Restore… is out of reach: the window offers to restore the backup
+taken before the update itself (sync.restore, in the thread pool too).
 """
 
 from __future__ import annotations
@@ -38,7 +42,7 @@ BAR_STEPS = 1000           # the bars count in thousandths: totals may pass 2**3
 class _Signals(QObject):
     progress = Signal(str, int, int)
     finished = Signal(object)          # the UpgradeResult
-    failed = Signal(str)               # the message to show
+    failed = Signal(str, object)       # the message to show, the backup to restore or None
 
 
 class _Work(QRunnable):
@@ -47,20 +51,49 @@ class _Work(QRunnable):
         self._data_dir, self._key, self._signals = data_dir, key, signals
 
     def run(self) -> None:
-        from debc_outreach.sync.upgrade import upgrade_folder
+        from debc_outreach.sync.upgrade import UpgradeError, upgrade_folder
 
         try:
             result = upgrade_folder(self._data_dir, self._key, self._signals.progress.emit)
+        except UpgradeError as error:
+            self._signals.failed.emit(str(error), error.backup)
         except UserError as error:
-            self._signals.failed.emit(str(error))
+            self._signals.failed.emit(str(error), None)
         except Exception as error:   # noqa: BLE001 - said to the user, logged in full
             log.error("update of the data folder failed\n%s", traceback.format_exc())
             self._signals.failed.emit(_(
                 "The records could not be updated ({reason}). They are safe: the backups "
                 "folder keeps a backup from before the update. Tell your coordinator.").format(
-                reason=str(error) or type(error).__name__))
+                reason=str(error) or type(error).__name__), None)
         else:
             self._signals.finished.emit(result)
+
+
+class _RestoreWork(QRunnable):
+    """Rebuilds the folder from the backup taken before the update (see the module)."""
+
+    def __init__(self, data_dir: Path, backup: Path, signals: _Signals):
+        super().__init__()
+        self._data_dir, self._backup, self._signals = data_dir, backup, signals
+
+    def run(self) -> None:
+        from debc_outreach.sync import restore
+
+        try:
+            restore.restore(self._data_dir, self._backup, progress=lambda done, total:
+                            self._signals.progress.emit(_RESTORE, done, total))
+        except UserError as error:
+            self._signals.failed.emit(str(error), None)
+        except Exception as error:   # noqa: BLE001 - said to the user, logged in full
+            log.error("restore after the update failed\n%s", traceback.format_exc())
+            self._signals.failed.emit(_(
+                "The backup could not be restored ({reason}). Tell your coordinator.").format(
+                reason=str(error) or type(error).__name__), None)
+        else:
+            self._signals.finished.emit(None)
+
+
+_RESTORE = "restore"                  # the progress of the restore, on a bar of its own
 
 
 class UpgradeWindow(QDialog):
@@ -76,7 +109,9 @@ class UpgradeWindow(QDialog):
         self._steps = planned_steps(migration_names)
         self._running = False
         self._current = ""
+        self._backup: Path | None = None     # to restore, once the check did not pass
         self.error = ""
+        self.said = False                    # the window itself showed the error
         self.result = None
         self.setObjectName("upgradeWindow")
         self.setWindowFlag(Qt.WindowType.WindowCloseButtonHint, False)
@@ -123,10 +158,23 @@ class UpgradeWindow(QDialog):
         self.status = QLabel()
         self.status.setWordWrap(True)
         layout.addWidget(self.status)
+        self.restore_bar = QProgressBar()
+        self.restore_bar.setRange(0, BAR_STEPS)
+        self.restore_bar.setVisible(False)
+        layout.addWidget(self.restore_bar)
         self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok)
         self.buttons.accepted.connect(self.accept)
         self.buttons.setVisible(False)
         layout.addWidget(self.buttons)
+        self.restore_buttons = QDialogButtonBox()
+        self.restore_button = self.restore_buttons.addButton(
+            "", QDialogButtonBox.ButtonRole.AcceptRole)
+        self.close_button = self.restore_buttons.addButton(
+            "", QDialogButtonBox.ButtonRole.RejectRole)
+        self.restore_button.clicked.connect(self._restore)
+        self.close_button.clicked.connect(self.reject)
+        self.restore_buttons.setVisible(False)
+        layout.addWidget(self.restore_buttons)
         layout.addStretch(1)
 
     def _retranslate(self) -> None:
@@ -147,6 +195,10 @@ class UpgradeWindow(QDialog):
             "stopping would only throw the work away. Keep the computer plugged in."))
         for step, label in self.step_labels.items():
             label.setText(step_label(step, self._names))
+        self.restore_button.setText(_("Restore the backup from before the update"))
+        self.close_button.setText(_("Close"))
+        if self._backup is not None:
+            self.status.setText(self._restore_text())
 
     def changeEvent(self, event: QEvent) -> None:  # noqa: N802
         if event.type() == QEvent.Type.LanguageChange:
@@ -162,13 +214,19 @@ class UpgradeWindow(QDialog):
         return super().exec()
 
     def _progress(self, step: str, done: int, total: int) -> None:
+        if step == _RESTORE:
+            self._show(self.restore_bar, done, total)
+            return
         if step not in self.bars:
             return
         if step != self._current:
             for earlier in self._steps[:self._steps.index(step)]:
                 self._fill(earlier)
             self._current = step
-        bar = self.bars[step]
+        self._show(self.bars[step], done, total)
+
+    @staticmethod
+    def _show(bar: QProgressBar, done: int, total: int) -> None:
         if total <= 0:
             bar.setRange(0, 0)               # under way, how far not known
         else:
@@ -181,6 +239,9 @@ class UpgradeWindow(QDialog):
 
     def _finished(self, result) -> None:
         self._running = False
+        if result is None:                   # the restore is done: the folder opens
+            self.accept()
+            return
         self.result = result
         for step in self._steps:
             self._fill(step)
@@ -190,10 +251,31 @@ class UpgradeWindow(QDialog):
             return
         self.accept()
 
-    def _failed(self, message: str) -> None:
+    def _failed(self, message: str, backup: Path | None) -> None:
         self._running = False
         self.error = message
-        self.reject()
+        if backup is None or not backup.is_file():
+            self.reject()
+            return
+        self._backup = backup
+        self.said = True
+        self.status.setText(self._restore_text())
+        self.restore_buttons.setVisible(True)
+
+    def _restore_text(self) -> str:
+        return "\n\n".join((self.error, _(
+            "Restore it now: the records are rebuilt from it and checked, then the app "
+            "opens. What is on this computer now is kept in the backups folder.")))
+
+    def _restore(self) -> None:
+        """Rebuild the folder from the backup from before the update, then open the app."""
+        self.restore_buttons.setVisible(False)
+        self.restore_bar.setVisible(True)
+        self.status.setText(_("Rebuilding the records from the backup…"))
+        self.error = ""
+        self._running = True
+        QThreadPool.globalInstance().start(_RestoreWork(self._data_dir, self._backup,
+                                                        self._signals))
 
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802
         if self._running:
@@ -225,6 +307,7 @@ def bring_up_to_date(context: AppContext) -> bool:
     window = UpgradeWindow(context.data_dir, key, names)
     window.exec()
     if window.error:
-        show_user_error(None, window.error)
+        if not window.said:
+            show_user_error(None, window.error)
         return False
     return True
