@@ -50,8 +50,11 @@ def test_backup_restores_on_a_new_computer(run_cli, data_dir, tmp_path, capsys):
     target = tmp_path / "copy.debc-backup"
     assert run_cli("db", "backup", str(target))[0] == 0
     copy_dir = tmp_path / "restored"
-    code, _out, err = cli_in(capsys, copy_dir, "db", "restore", str(target))
+    code, out, err = cli_in(capsys, copy_dir, "db", "restore", str(target))
     assert code == 0, err
+    # A new computer's folder held nothing: no talk of data kept from before.
+    assert "Restored 1 events" in out and "kept" not in out
+    assert not (copy_dir / "backups").exists()
     with Store.open(copy_dir) as restored:
         assert [t.display_name for t in trainers.list_trainers(restored)] == ["Sok Dara"]
 

@@ -102,9 +102,14 @@ def cmd_db_restore(args: argparse.Namespace) -> int:
     pin = args.backup_pin or getattr(args, "pin", None) or ""
     result = restore(args.data_dir, Path(args.backup).expanduser().resolve(), pin=pin,
                      progress=_percent_lines(args.quiet))
+    events = i18n.format_number(result.events)
+    if result.kept is None:        # the folder held nothing before
+        print(_("Restored {events} events from {path}; every table was rebuilt and "
+                "checked.").format(events=events, path=args.backup))
+        return 0
     print(_("Restored {events} events from {path}; every table was rebuilt and checked. "
             "The data from before the restore is kept in {kept}.").format(
-        events=i18n.format_number(result.events), path=args.backup, kept=result.kept))
+        events=events, path=args.backup, kept=result.kept))
     return 0
 
 

@@ -16,6 +16,7 @@ from debc_outreach.errors import UserError
 from debc_outreach.i18n import _
 from debc_outreach.storage import driver
 from debc_outreach.storage.database import DB_FILENAME, Database, explain
+from debc_outreach.storage.durable import fsync_folder
 
 log = logging.getLogger(__name__)
 
@@ -94,8 +95,9 @@ def mark_ready(data_dir: Path, kept: str, restored: list[str], removed: list[str
                        {"kept": kept, "restored": restored, "removed": removed})
 
 
-def swap_in(data_dir: Path) -> Path:
-    """Move the verified restored copy into place; return the folder keeping the old one."""
+def swap_in(data_dir: Path) -> Path | None:
+    """Move the verified restored copy into place; return the folder keeping the old one
+    (None when the folder held nothing the restore replaced)."""
     import json
     import shutil
 
@@ -119,15 +121,13 @@ def swap_in(data_dir: Path) -> Path:
         if live.exists():
             _move_aside(live, kept.joinpath(*name.split("/")))
     _forget_unverified_updates(data_dir)
-    if os.name == "posix":
-        for folder in {data_dir, data_dir / "keys"}:
-            if folder.is_dir():
-                handle = os.open(folder, os.O_RDONLY)
-                try:
-                    os.fsync(handle)
-                finally:
-                    os.close(handle)
+    for folder in {data_dir, data_dir / "keys"}:
+        if folder.is_dir():
+            fsync_folder(folder)
     shutil.rmtree(staging, ignore_errors=True)
+    if not kept.exists():
+        log.info("restored copy swapped in; the folder held nothing before")
+        return None
     log.info("restored copy swapped in; the previous data kept in %s", kept)
     return kept
 

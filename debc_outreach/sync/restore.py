@@ -76,7 +76,7 @@ class Prepared:
 @dataclass(frozen=True)
 class RestoreResult:
     events: int
-    kept: Path                            # where the data before the restore now is
+    kept: Path | None                     # where the data before the restore now is, if any
     legacy: bool
 
 
