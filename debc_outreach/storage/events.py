@@ -220,15 +220,23 @@ def encode_body(fields_text: str, base_text: str) -> bytes:
 
 
 def _encode_body(fields_text: str, base_text: str, compress) -> bytes:
-    fields, found = _mark(fields_text)
+    fields = fields_text.encode("utf-8")
+    found = b""
+    if b"-" in fields:                          # no UUID without a dash
+        parts = _QUOTED_UUID.split(fields)      # text, uuid, text, uuid, ..., text
+        if len(parts) > 1:
+            fields, found = _UUID_MARK.join(parts[::2]), b"".join(parts[1::2])
     if base_text == "{}":
         base = b"{}"
     else:
         base, in_base = _mark(base_text)
         found += in_base
-    packed = binascii.unhexlify(found.replace(b"-", b"")) if found else b""
-    payload = b"".join((_varint(len(packed) >> 4), _varint(len(fields)), fields, base,
-                        packed))
+    if found:
+        packed = binascii.unhexlify(found.replace(b"-", b""))
+        payload = b"".join((_varint(len(packed) >> 4), _varint(len(fields)), fields, base,
+                            packed))
+    else:
+        payload = b"".join((b"\0", _varint(len(fields)), fields, base))
     if len(payload) >= _COMPRESS_FROM:
         compressed = compress(payload)
         if len(compressed) < len(payload):
@@ -664,6 +672,14 @@ def _stored_text_hash(row: tuple) -> str | None:
                f"{text(row[ENTITY_ID])},{text(row[OP])},{row[FIELDS]},{row[BASE]},"
                f"{row[SCHEMA_VERSION]},{text(row[PREV_HASH])}]")
     return hashlib.sha256(payload.encode("utf-8")).hexdigest()
+
+
+def last_seqs(conn: sqlite3.Connection) -> dict[str, int]:
+    """The last seq of every device's chain this log holds: one search of the primary
+    key per device, not a walk of the whole log."""
+    return {device_id: seq for device_id, seq in conn.execute(
+        "SELECT d.device_id, (SELECT max(r.seq) FROM event_row r WHERE r.device = d.key) "
+        "FROM event_device d") if seq is not None}
 
 
 def count(conn: sqlite3.Connection) -> int:

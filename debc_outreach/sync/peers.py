@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 from debc_outreach.errors import UserError
 from debc_outreach.i18n import _
-from debc_outreach.storage import quarantine
+from debc_outreach.storage import events, quarantine
 from debc_outreach.storage.store import Store
 from debc_outreach.sync import trust
 
@@ -41,8 +41,7 @@ def parse_acked(text: str | None) -> tuple[dict[str, int], str]:
 
 def version_vector(conn: sqlite3.Connection) -> dict[str, int]:
     """The last seq this device holds of every device's chain."""
-    return {device: seq for device, seq in
-            conn.execute("SELECT device_id, max(seq) FROM event GROUP BY device_id")}
+    return events.last_seqs(conn)
 
 
 def list_peers(store: Store) -> list[Peer]:
