@@ -312,8 +312,10 @@ def _key(conn: sqlite3.Connection, table: str, column: str, value: str) -> int:
 _REMEMBERED = 50000
 
 
-def _stored_rows(keys: _Keys, rows: Iterable[tuple]) -> list[tuple]:
-    """Rows in EVENT_COLUMNS order plus `applied`, as `event_row` holds them.
+def _stored_rows(keys: _Keys, rows: Iterable[tuple], applied: int | None = None
+                 ) -> list[tuple]:
+    """Rows in EVENT_COLUMNS order plus `applied` (or all `applied`), as `event_row`
+    holds them.
 
     One pass with the work of `id_key`, `hash_key` and `encode_body` done in line and
     remembered where it repeats: an id already seen, and each event's `prev_hash`,
@@ -341,7 +343,8 @@ def _stored_rows(keys: _Keys, rows: Iterable[tuple]) -> list[tuple]:
                 names.get(entity) or name_key(entity), stored_id,
                 names.get(op) or name_key(op),
                 bytearray(_encode_body(row[FIELDS], row[BASE], compress)),
-                row[SCHEMA_VERSION], stored_prev, last_stored, row[11]))
+                row[SCHEMA_VERSION], stored_prev, last_stored,
+                row[11] if applied is None else applied))
     return stored
 
 
@@ -475,10 +478,12 @@ def insert(conn: sqlite3.Connection, event: Event, applied: bool = True) -> None
     insert_rows(conn, [(*event.as_row(), int(applied))])
 
 
-def insert_rows(conn: sqlite3.Connection, rows: Iterable[tuple]) -> None:
-    """Store rows in EVENT_COLUMNS order followed by `applied` (0 or 1)."""
+def insert_rows(conn: sqlite3.Connection, rows: Iterable[tuple],
+                applied: int | None = None) -> None:
+    """Store rows in EVENT_COLUMNS order followed by `applied` (0 or 1), or rows in
+    EVENT_COLUMNS order that are all `applied`."""
     conn.executemany("INSERT INTO event_row VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                     _stored_rows(_Keys(conn), rows))
+                     _stored_rows(_Keys(conn), rows, applied))
 
 
 def set_applied(conn: sqlite3.Connection, device_id: str, seq: int) -> None:
