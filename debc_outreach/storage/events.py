@@ -231,12 +231,11 @@ def _encode_body(fields_text: str, base_text: str, compress) -> bytes:
     else:
         base, in_base = _mark(base_text)
         found += in_base
-    if found:
-        packed = binascii.unhexlify(found.replace(b"-", b""))
-        payload = b"".join((_varint(len(packed) >> 4), _varint(len(fields)), fields, base,
-                            packed))
-    else:
-        payload = b"".join((b"\0", _varint(len(fields)), fields, base))
+    packed = binascii.unhexlify(found.replace(b"-", b"")) if found else b""
+    count, length = len(packed) >> 4, len(fields)
+    head = bytes((count, length)) if count < 0x80 and length < 0x80 else \
+        _varint(count) + _varint(length)
+    payload = b"".join((head, fields, base, packed))
     if len(payload) >= _COMPRESS_FROM:
         compressed = compress(payload)
         if len(compressed) < len(payload):
