@@ -409,7 +409,10 @@ def _logical_rows(cursor: sqlite3.Cursor, devices: dict[int, str] | None = None,
                 packed = payload[-16:]
                 uuid_text = quoted.get(packed)
                 if uuid_text is None:
-                    uuid_text = quoted[packed] = _quoted_uuids(packed)[0]
+                    digits = packed.hex()
+                    uuid_text = quoted[packed] = (f'"{digits[:8]}-{digits[8:12]}-'
+                                                  f'{digits[12:16]}-{digits[16:20]}-'
+                                                  f'{digits[20:]}"').encode()
                 fields_text = payload[2:2 + length].replace(mark, uuid_text).decode("utf-8")
                 base_text = payload[2 + length:-16].replace(mark, uuid_text).decode("utf-8")
             else:
