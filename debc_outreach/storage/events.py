@@ -378,52 +378,49 @@ def _logical_rows(cursor: sqlite3.Cursor, devices: dict[int, str] | None = None,
     decompress = _zstd.decompress
     mark = _UUID_MARK
     last_stored, last_text = None, ""
-    while batch := cursor.fetchmany(5000):
-        if len(ids) >= _REMEMBERED:
-            ids.clear()
-        if len(quoted) >= _REMEMBERED:
-            quoted.clear()
-        out = []
-        append = out.append
-        for device, seq, hlc, entity, entity_id, op, body, schema, prev, digest in batch:
-            if devices is not None:
-                device, entity, op = devices[device], names[entity], names[op]
-            if type(entity_id) is bytes:
-                text = ids.get(entity_id)
-                if text is None:
-                    text = ids[entity_id] = id_text(entity_id)
-                entity_id = text
-            version = body[0]
-            if version == _DICTIONARY_V1:
-                payload = decompress(body[1:])
-            elif version == _PLAIN:
-                payload = body[1:]
-            else:
-                raise ValueError(f"event body written by a newer version ({version})")
-            count, length = payload[0], payload[1]
-            if count == 0 and length < 0x80:
-                fields_text = payload[2:2 + length].decode("utf-8")
-                base_text = payload[2 + length:].decode("utf-8")
-            elif count == 1 and length < 0x80:
-                # One UUID, so one mark in fields and base together.
-                packed = payload[-16:]
-                uuid_text = quoted.get(packed)
-                if uuid_text is None:
-                    digits = packed.hex()
-                    uuid_text = quoted[packed] = (f'"{digits[:8]}-{digits[8:12]}-'
-                                                  f'{digits[12:16]}-{digits[16:20]}-'
-                                                  f'{digits[20:]}"').encode()
-                fields_text = payload[2:2 + length].replace(mark, uuid_text).decode("utf-8")
-                base_text = payload[2 + length:-16].replace(mark, uuid_text).decode("utf-8")
-            else:
-                fields_text, base_text = _decode_payload(payload)
-            prev_text = last_text if prev == last_stored else \
-                prev.hex() if type(prev) is bytes else prev
-            last_stored = digest
-            last_text = digest.hex() if type(digest) is bytes else digest
-            append((device, seq, hlc, entity, entity_id, op, fields_text, base_text, schema,
-                    prev_text, last_text))
-        yield from out
+    # Row by row from the cursor: a caller may count the rows as they are read.
+    for device, seq, hlc, entity, entity_id, op, body, schema, prev, digest in cursor:
+        if devices is not None:
+            device, entity, op = devices[device], names[entity], names[op]
+        if type(entity_id) is bytes:
+            text = ids.get(entity_id)
+            if text is None:
+                if len(ids) >= _REMEMBERED:
+                    ids.clear()
+                text = ids[entity_id] = id_text(entity_id)
+            entity_id = text
+        version = body[0]
+        if version == _DICTIONARY_V1:
+            payload = decompress(body[1:])
+        elif version == _PLAIN:
+            payload = body[1:]
+        else:
+            raise ValueError(f"event body written by a newer version ({version})")
+        count, length = payload[0], payload[1]
+        if count == 0 and length < 0x80:
+            fields_text = payload[2:2 + length].decode("utf-8")
+            base_text = payload[2 + length:].decode("utf-8")
+        elif count == 1 and length < 0x80:
+            # One UUID, so one mark in fields and base together.
+            packed = payload[-16:]
+            uuid_text = quoted.get(packed)
+            if uuid_text is None:
+                if len(quoted) >= _REMEMBERED:
+                    quoted.clear()
+                digits = packed.hex()
+                uuid_text = quoted[packed] = (f'"{digits[:8]}-{digits[8:12]}-'
+                                              f'{digits[12:16]}-{digits[16:20]}-'
+                                              f'{digits[20:]}"').encode()
+            fields_text = payload[2:2 + length].replace(mark, uuid_text).decode("utf-8")
+            base_text = payload[2 + length:-16].replace(mark, uuid_text).decode("utf-8")
+        else:
+            fields_text, base_text = _decode_payload(payload)
+        prev_text = last_text if prev == last_stored else \
+            prev.hex() if type(prev) is bytes else prev
+        last_stored = digest
+        last_text = digest.hex() if type(digest) is bytes else digest
+        yield (device, seq, hlc, entity, entity_id, op, fields_text, base_text, schema,
+               prev_text, last_text)
 
 
 # --- The tables and the view -----------------------------------------------------------
