@@ -92,6 +92,59 @@ def test_any_event_reads_back_exactly_and_its_hash_verifies(log, event):
         log.execute("RELEASE one")
 
 
+@st.composite
+def chains(draw) -> list[tuple]:
+    """A few devices' chains of arbitrary events, linked, where ids, fields and devices
+    repeat as in a real log (long reads and writes remember those)."""
+    devices = draw(st.lists(ids, min_size=1, max_size=3, unique=True))
+    records = draw(st.lists(ids, min_size=1, max_size=4))
+    rows = []
+    for device in devices:
+        prev = GENESIS_HASH
+        for seq, event in enumerate(draw(st.lists(arbitrary_events(), min_size=1,
+                                                  max_size=6)), start=1):
+            draft = replace(event, device_id=device, seq=seq, prev_hash=prev,
+                            entity_id=draw(st.one_of(st.sampled_from(records), ids)))
+            row = replace(draft, hash=draw(st.one_of(
+                st.just(draft.computed_hash()), st.just(prev), st.text(max_size=70)))).as_row()
+            rows.append((*row, draw(st.sampled_from((0, 1)))))
+            prev = row[events.HASH]
+    return rows
+
+
+@settings(max_examples=150, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+@given(chain=chains())
+def test_whole_chains_read_back_exactly_through_every_long_read(log, chain):
+    log.execute("SAVEPOINT one")
+    try:
+        events.insert_rows(log, chain)
+        written = [row[:11] for row in chain]
+        by_device: dict[str, list[tuple]] = {}
+        for row in written:
+            by_device.setdefault(row[events.DEVICE_ID], []).append(row)
+        for device, rows in by_device.items():
+            assert list(events.chain_rows(log, device)) == rows
+            assert list(events.rows(log, "device_id = ?", (device,), "seq")) == rows
+        assert sorted(events.all_rows(log)) == sorted(written)
+        # Rows written all with one `applied`, and each chain's last seq.
+        first = chain[0][events.DEVICE_ID]
+        kept = [row[:11] for row in chain if row[events.DEVICE_ID] == first and row[11]]
+        events.delete_from(log, first, 1)
+        events.insert_rows(log, kept, applied=1)
+        assert list(events.chain_rows(log, first)) == kept
+        assert log.execute("SELECT count(*) FROM event WHERE device_id = ? AND applied = 1",
+                           (first,)).fetchone()[0] == len(kept)
+        heads = {device: rows[-1][events.SEQ] for device, rows in by_device.items()
+                 if device != first}
+        if kept:
+            heads[first] = kept[-1][events.SEQ]
+        assert events.last_seqs(log) == heads
+    finally:
+        log.execute("ROLLBACK TO one")
+        log.execute("RELEASE one")
+
+
 @settings(max_examples=300, deadline=None)
 @given(fields=field_maps, base=st.one_of(field_maps, st.just({})))
 def test_a_body_decodes_to_the_very_text_it_was_made_of(fields, base):

@@ -89,3 +89,44 @@ def test_every_index_serves_a_named_query(programme):
             assert any(f"INDEX {index} " in plan or plan.endswith(f"INDEX {index}")
                        for plan in plans), (index, plans)
     assert report_visits.pending(store.database) == 0
+
+
+def _searches_only(plans: list[str]) -> bool:
+    """Every step of the plans looks rows up by a key; none walks a whole table."""
+    return bool(plans) and not any(plan.startswith("SCAN") and " VALUES" not in plan
+                                   and "CONSTANT ROW" not in plan for plan in plans)
+
+
+def test_looking_up_many_records_at_once_searches_their_keys(programme):
+    """Restore and import look up thousands of (entity, id) or (person, session) pairs
+    per batch: each pair is one search of a primary key, not a scan of the table per
+    batch (a tuple `IN (VALUES ...)` can plan as one)."""
+    from debc_outreach.storage import field_versions
+    from debc_outreach.storage.projection import checklist_rows
+
+    store, _kept, _province = programme
+    conn = store.database.conn
+    people = [row[0] for row in conn.execute("SELECT id FROM participant LIMIT 50")]
+    sessions = [row[0] for row in conn.execute("SELECT id FROM session LIMIT 3")]
+    wanted = [("participant", person) for person in people] + \
+        [("session", session) for session in sessions] + [("participant", "not-a-uuid")]
+    plans = _plans(store.database, lambda: field_versions.stored(conn, wanted))
+    assert any("record_version USING PRIMARY KEY (entity=? AND entity_id=?)" in plan
+               for plan in plans), plans
+    assert _searches_only(plans), plans
+    pairs = [tuple(row) for row in conn.execute(
+        "SELECT participant, session FROM checklist_row LIMIT 50")]
+    plans = _plans(store.database, lambda: checklist_rows._stored_rows(conn, pairs))
+    assert "SEARCH r USING PRIMARY KEY (participant=? AND session=?)" in plans, plans
+    assert _searches_only(plans), plans
+
+
+def test_the_last_event_of_every_chain_is_read_from_the_primary_key(programme):
+    """The version vector (every sync, every peer listed) is one search per device, not
+    a walk of the whole log."""
+    from debc_outreach.storage import events
+
+    store, _kept, _province = programme
+    plans = _plans(store.database, lambda: events.last_seqs(store.database.conn))
+    assert "SEARCH r USING PRIMARY KEY (device=?)" in plans, plans
+    assert [plan for plan in plans if plan.startswith("SCAN")] == ["SCAN d"], plans

@@ -95,8 +95,7 @@ def from_row(row) -> Event:
 _CANONICAL_UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
 # A quoted canonical UUID inside JSON text. In a body each becomes one byte that never
 # occurs in UTF-8; the UUIDs' 16 bytes follow the text, in order.
-_QUOTED_UUID = re.compile(rb'"([0-9a-f]{8})-([0-9a-f]{4})-([0-9a-f]{4})-([0-9a-f]{4})-'
-                          rb'([0-9a-f]{12})"')
+_QUOTED_UUID = re.compile(rb'"([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})"')
 _UUID_MARK = b"\xff"
 
 _PLAIN = 0              # body version: the payload as it is
@@ -135,13 +134,16 @@ def hash_text(stored: bytes | str) -> str:
     return stored if isinstance(stored, str) else stored.hex()
 
 
-def _mark(text: str) -> tuple[bytes, list[tuple[bytes, ...]]]:
-    """UTF-8 `text` with each quoted UUID replaced by the mark, and the UUIDs' digits."""
+def _mark(text: str) -> tuple[bytes, bytes]:
+    """UTF-8 `text` with each quoted UUID replaced by the mark, and the UUIDs' text
+    (dashes kept), in order."""
     data = text.encode("utf-8")
     if b"-" not in data:
-        return data, []
-    found = _QUOTED_UUID.findall(data)
-    return (_QUOTED_UUID.sub(_UUID_MARK, data), found) if found else (data, [])
+        return data, b""
+    parts = _QUOTED_UUID.split(data)            # text, uuid, text, uuid, ..., text
+    if len(parts) == 1:
+        return data, b""
+    return _UUID_MARK.join(parts[::2]), b"".join(parts[1::2])
 
 
 def _unmark(data: bytes, quoted: list[bytes]) -> str:
@@ -214,20 +216,35 @@ def encode_body(fields_text: str, base_text: str) -> bytes:
     The payload: how many UUIDs were taken out, the length of the marked fields, the
     marked fields, the marked base, then the UUIDs' bytes. Any text comes back exactly.
     """
-    fields, found = _mark(fields_text)
+    return _encode_body(fields_text, base_text, _zstd.compress)
+
+
+def _encode_body(fields_text: str, base_text: str, compress) -> bytes:
+    fields = fields_text.encode("utf-8")
+    found = b""
+    if b"-" in fields:                          # no UUID without a dash
+        parts = _QUOTED_UUID.split(fields)      # text, uuid, text, uuid, ..., text
+        if len(parts) > 1:
+            fields, found = _UUID_MARK.join(parts[::2]), b"".join(parts[1::2])
     if base_text == "{}":
         base = b"{}"
     else:
         base, in_base = _mark(base_text)
         found += in_base
-    packed = binascii.unhexlify(b"".join([digits for parts in found for digits in parts])) \
-        if found else b""
-    payload = b"".join((_varint(len(found)), _varint(len(fields)), fields, base, packed))
+    packed = binascii.unhexlify(found.replace(b"-", b"")) if found else b""
+    count, length = len(packed) >> 4, len(fields)
+    head = bytes((count, length)) if count < 0x80 and length < 0x80 else \
+        _varint(count) + _varint(length)
+    payload = b"".join((head, fields, base, packed))
     if len(payload) >= _COMPRESS_FROM:
-        compressed = _zstd.compress(payload)
+        compressed = compress(payload)
         if len(compressed) < len(payload):
-            return bytes((_DICTIONARY_V1,)) + compressed
-    return bytes((_PLAIN,)) + payload
+            return _DICTIONARY_V1_MARK + compressed
+    return _PLAIN_MARK + payload
+
+
+_DICTIONARY_V1_MARK = bytes((_DICTIONARY_V1,))
+_PLAIN_MARK = bytes((_PLAIN,))
 
 
 def _payload(body: bytes) -> bytes:
@@ -265,20 +282,20 @@ class _Keys:
 
     def __init__(self, conn: sqlite3.Connection):
         self._conn = conn
-        self._devices: dict[str, int] = {}
-        self._names: dict[str, int] = {}
+        self.devices: dict[str, int] = {}       # known so far (keys start at 1)
+        self.names: dict[str, int] = {}
 
     def device(self, device_id: str) -> int:
-        key = self._devices.get(device_id)
+        key = self.devices.get(device_id)
         if key is None:
-            key = self._devices[device_id] = _key(self._conn, "event_device", "device_id",
-                                                  device_id)
+            key = self.devices[device_id] = _key(self._conn, "event_device", "device_id",
+                                                 device_id)
         return key
 
     def name(self, name: str) -> int:
-        key = self._names.get(name)
+        key = self.names.get(name)
         if key is None:
-            key = self._names[name] = _key(self._conn, "event_name", "name", name)
+            key = self.names[name] = _key(self._conn, "event_name", "name", name)
         return key
 
 
@@ -289,12 +306,57 @@ def _key(conn: sqlite3.Connection, table: str, column: str, value: str) -> int:
     return conn.execute(f"INSERT INTO {table} ({column}) VALUES (?)", (value,)).lastrowid
 
 
-def _stored(keys: _Keys, row) -> tuple:
-    """A row in EVENT_COLUMNS order plus `applied`, as `event_row` holds it."""
-    return (keys.device(row[DEVICE_ID]), row[SEQ], row[HLC], keys.name(row[ENTITY]),
-            _bindable(id_key(row[ENTITY_ID])), keys.name(row[OP]),
-            bytearray(encode_body(row[FIELDS], row[BASE])), row[SCHEMA_VERSION],
-            _bindable(hash_key(row[PREV_HASH])), _bindable(hash_key(row[HASH])), row[11])
+# How many ids a long read or write remembers in text and stored form: a log names the
+# same sessions and people again and again (bounded, so a whole log never piles up).
+_REMEMBERED = 50000
+
+
+def _stored_rows(keys: _Keys, rows: Iterable[tuple], applied: int | None = None
+                 ) -> list[tuple]:
+    """Rows in EVENT_COLUMNS order plus `applied` (or all `applied`), as `event_row`
+    holds them.
+
+    One pass with the work of `id_key`, `hash_key` and `encode_body` done in line and
+    remembered where it repeats: an id already seen, and each event's `prev_hash`,
+    which in a chain is the hash of the event just before it."""
+    device_key, name_key = keys.device, keys.name
+    devices, names = keys.devices, keys.names
+    ids: dict[str, bytearray | str] = {}
+    compress = _zstd.compress
+    last_text, last_stored = None, None
+    stored = []
+    append = stored.append
+    for row in rows:
+        entity_id = row[ENTITY_ID]
+        stored_id = ids.get(entity_id)
+        if stored_id is None:
+            if len(ids) >= _REMEMBERED:
+                ids.clear()
+            stored_id = ids[entity_id] = _bindable(id_key(entity_id))
+        prev = row[PREV_HASH]
+        stored_prev = last_stored if prev == last_text else _stored_hash(prev)
+        last_text = row[HASH]
+        last_stored = _stored_hash(last_text)
+        device, entity, op = row[DEVICE_ID], row[ENTITY], row[OP]
+        append((devices.get(device) or device_key(device), row[SEQ], row[HLC],
+                names.get(entity) or name_key(entity), stored_id,
+                names.get(op) or name_key(op),
+                bytearray(_encode_body(row[FIELDS], row[BASE], compress)),
+                row[SCHEMA_VERSION], stored_prev, last_stored,
+                row[11] if applied is None else applied))
+    return stored
+
+
+def _stored_hash(digest: str) -> bytearray | str:
+    """`hash_key` as bound into a statement."""
+    if len(digest) == 64:
+        try:
+            packed = bytearray.fromhex(digest)
+        except ValueError:
+            return digest
+        if packed.hex() == digest:      # not capitals, not spaces: the very same text
+            return packed
+    return digest
 
 
 def _bindable(value: bytes | str) -> bytearray | str:
@@ -303,11 +365,62 @@ def _bindable(value: bytes | str) -> bytearray | str:
     return bytearray(value) if isinstance(value, bytes) else value
 
 
-def _logical(stored) -> tuple:
-    """A row read as `_STORED_COLUMNS` back in EVENT_COLUMNS order."""
-    fields_text, base_text = decode_body(stored[6])
-    return (stored[0], stored[1], stored[2], stored[3], id_text(stored[4]), stored[5],
-            fields_text, base_text, stored[7], hash_text(stored[8]), hash_text(stored[9]))
+def _logical_rows(cursor: sqlite3.Cursor, devices: dict[int, str] | None = None,
+                  names: dict[int, str] | None = None) -> Iterator[tuple]:
+    """Stored rows (`_STORED_COLUMNS`, or `event_row`'s own columns when `devices` and
+    `names` give the text of their keys) back in EVENT_COLUMNS order.
+
+    One pass with the work of `id_text`, `hash_text` and `decode_body` done in line and
+    remembered where it repeats (the ids a log names again and again, the hash each
+    event links to); other bodies than the usual ones go through `_decode_payload`."""
+    ids: dict[bytes, str] = {}
+    quoted: dict[bytes, bytes] = {}
+    decompress = _zstd.decompress
+    mark = _UUID_MARK
+    last_stored, last_text = None, ""
+    # Row by row from the cursor: a caller may count the rows as they are read.
+    for device, seq, hlc, entity, entity_id, op, body, schema, prev, digest in cursor:
+        if devices is not None:
+            device, entity, op = devices[device], names[entity], names[op]
+        if type(entity_id) is bytes:
+            text = ids.get(entity_id)
+            if text is None:
+                if len(ids) >= _REMEMBERED:
+                    ids.clear()
+                text = ids[entity_id] = id_text(entity_id)
+            entity_id = text
+        version = body[0]
+        if version == _DICTIONARY_V1:
+            payload = decompress(body[1:])
+        elif version == _PLAIN:
+            payload = body[1:]
+        else:
+            raise ValueError(f"event body written by a newer version ({version})")
+        count, length = payload[0], payload[1]
+        if count == 0 and length < 0x80:
+            fields_text = payload[2:2 + length].decode("utf-8")
+            base_text = payload[2 + length:].decode("utf-8")
+        elif count == 1 and length < 0x80:
+            # One UUID, so one mark in fields and base together.
+            packed = payload[-16:]
+            uuid_text = quoted.get(packed)
+            if uuid_text is None:
+                if len(quoted) >= _REMEMBERED:
+                    quoted.clear()
+                digits = packed.hex()
+                uuid_text = quoted[packed] = (f'"{digits[:8]}-{digits[8:12]}-'
+                                              f'{digits[12:16]}-{digits[16:20]}-'
+                                              f'{digits[20:]}"').encode()
+            fields_text = payload[2:2 + length].replace(mark, uuid_text).decode("utf-8")
+            base_text = payload[2 + length:-16].replace(mark, uuid_text).decode("utf-8")
+        else:
+            fields_text, base_text = _decode_payload(payload)
+        prev_text = last_text if prev == last_stored else \
+            prev.hex() if type(prev) is bytes else prev
+        last_stored = digest
+        last_text = digest.hex() if type(digest) is bytes else digest
+        yield (device, seq, hlc, entity, entity_id, op, fields_text, base_text, schema,
+               prev_text, last_text)
 
 
 # --- The tables and the view -----------------------------------------------------------
@@ -356,7 +469,7 @@ CREATE_TABLES = f"""
         JOIN event_name n ON n.key = r.entity JOIN event_name o ON o.key = r.op
 """
 # The stored columns of a whole event, read through the view: device and names come
-# back as text from their tables, the rest is decoded in Python (`_logical`).
+# back as text from their tables, the rest is decoded in Python (`_logical_rows`).
 _STORED_COLUMNS = ("device_id, seq, hlc, entity, stored_entity_id, op, stored_body, "
                    "schema_version, stored_prev_hash, stored_hash")
 
@@ -367,11 +480,12 @@ def insert(conn: sqlite3.Connection, event: Event, applied: bool = True) -> None
     insert_rows(conn, [(*event.as_row(), int(applied))])
 
 
-def insert_rows(conn: sqlite3.Connection, rows: Iterable[tuple]) -> None:
-    """Store rows in EVENT_COLUMNS order followed by `applied` (0 or 1)."""
-    keys = _Keys(conn)
+def insert_rows(conn: sqlite3.Connection, rows: Iterable[tuple],
+                applied: int | None = None) -> None:
+    """Store rows in EVENT_COLUMNS order followed by `applied` (0 or 1), or rows in
+    EVENT_COLUMNS order that are all `applied`."""
     conn.executemany("INSERT INTO event_row VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                     [_stored(keys, row) for row in rows])
+                     _stored_rows(_Keys(conn), rows, applied))
 
 
 def set_applied(conn: sqlite3.Connection, device_id: str, seq: int) -> None:
@@ -425,9 +539,7 @@ def rows(conn: sqlite3.Connection, where: str = "", params: tuple = (),
     """Whole events in EVENT_COLUMNS order. `where` and `order` name columns of the
     `event` view other than fields, base and hashes (device_id, seq, hlc, entity, op,
     schema_version, applied); filter records with `of_record`."""
-    cursor = conn.execute(_select(where, order), params)
-    while batch := cursor.fetchmany(5000):
-        yield from map(_logical, batch)
+    return _logical_rows(conn.execute(_select(where, order), params))
 
 
 def _select(where: str, order: str = "") -> str:
@@ -463,13 +575,9 @@ def _scan(conn: sqlite3.Connection, clause: str, params: tuple) -> Iterator[tupl
     (long reads: a whole chain, the whole log)."""
     devices = dict(conn.execute("SELECT key, device_id FROM event_device"))
     names = dict(conn.execute("SELECT key, name FROM event_name"))
-    for stored in conn.execute("SELECT device, seq, hlc, entity, entity_id, op, body, "
-                               f"schema_version, prev_hash, hash FROM event_row {clause}",
-                               params):
-        fields_text, base_text = decode_body(stored[6])
-        yield (devices[stored[0]], stored[1], stored[2], names[stored[3]],
-               id_text(stored[4]), names[stored[5]], fields_text, base_text, stored[7],
-               hash_text(stored[8]), hash_text(stored[9]))
+    return _logical_rows(conn.execute("SELECT device, seq, hlc, entity, entity_id, op, body, "
+                                      f"schema_version, prev_hash, hash FROM event_row "
+                                      f"{clause}", params), devices, names)
 
 
 def mentioning(conn: sqlite3.Connection, names: tuple[str, ...]) -> Iterator[tuple]:
@@ -490,8 +598,7 @@ def mentioning(conn: sqlite3.Connection, names: tuple[str, ...]) -> Iterator[tup
 
 def row_at(conn: sqlite3.Connection, device_id: str, seq: int) -> tuple | None:
     """Event `seq` of a device's chain in EVENT_COLUMNS order (None: not stored here)."""
-    stored = conn.execute(_select("device_id = ? AND seq = ?"), (device_id, seq)).fetchone()
-    return _logical(stored) if stored else None
+    return next(rows(conn, "device_id = ? AND seq = ?", (device_id, seq)), None)
 
 
 def hash_at(conn: sqlite3.Connection, device_id: str, seq: int) -> str | None:
@@ -582,6 +689,14 @@ def _stored_text_hash(row: tuple) -> str | None:
     return hashlib.sha256(payload.encode("utf-8")).hexdigest()
 
 
+def last_seqs(conn: sqlite3.Connection) -> dict[str, int]:
+    """The last seq of every device's chain this log holds: one search of the primary
+    key per device, not a walk of the whole log."""
+    return {device_id: seq for device_id, seq in conn.execute(
+        "SELECT d.device_id, (SELECT max(r.seq) FROM event_row r WHERE r.device = d.key) "
+        "FROM event_device d") if seq is not None}
+
+
 def count(conn: sqlite3.Connection) -> int:
     """How many events the log holds (this device's and every other's)."""
     table = "event" if _is_legacy(conn) else "event_row"
@@ -627,7 +742,7 @@ def convert_legacy(conn: sqlite3.Connection, progress=None, batch: int = 20000) 
                           f"ORDER BY device_id, seq")
     insert_sql = "INSERT INTO event_row VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
     while chunk := cursor.fetchmany(batch):
-        stored = [_stored(keys, row) for row in chunk]
+        stored = _stored_rows(keys, chunk)
         for before, after in zip(chunk, stored, strict=True):
             _check_round_trip(before, after)
         conn.executemany(insert_sql, stored)

@@ -81,7 +81,7 @@ class BlockWriter:
     """Collects stored event rows (EVENT_COLUMNS order) of one run into block lines."""
 
     def __init__(self):
-        self._columns: list[list] = [[] for _ in range(_COLUMNS)]
+        self._events: list[tuple] = []         # a block's events, turned into columns
         self._previous_hlc = 0
         self._stamp = _Stamps()
 
@@ -92,32 +92,32 @@ class BlockWriter:
 
     def add(self, row: tuple, full: bool = True) -> list[bytes]:
         """Add one event row; `full=False` sends only its hash (outside the scope)."""
-        hlc, entity, entity_id, op, fields_json, base_json, schema = \
-            row[2], row[3], row[4], row[5], row[6], row[7], row[8]
-        flags = 0
+        hlc, op = row[2], row[5]
         if not full or op == REDACTED:
-            entity, entity_id, op, fields_json, base_json, schema = \
-                "", "", REDACTED, row[10], "{}", EVENT_SCHEMA_VERSION
+            values = (hlc - self._previous_hlc, "", "", REDACTED, row[10], "{}",
+                      EVENT_SCHEMA_VERSION, 0)
         else:
+            fields_json = row[6]
+            flags = 0
             prefix = '{"at":"' + self._stamp(hlc) + '"'
-            if fields_json.startswith(prefix) and fields_json[len(prefix):len(prefix) + 1] \
-                    in (",", "}"):
-                fields_json = "{" + fields_json[len(prefix) + 1:] if \
-                    fields_json[len(prefix)] == "," else "{}"
-                flags |= _AT_FROM_HLC
-        values = (hlc - self._previous_hlc, entity, entity_id, op, fields_json, base_json,
-                  schema, flags)
-        for column, value in zip(self._columns, values, strict=True):
-            column.append(value)
+            if fields_json.startswith(prefix):
+                rest = fields_json[len(prefix):]
+                if rest[:1] == ",":
+                    fields_json, flags = "{" + rest[1:], _AT_FROM_HLC
+                elif rest == "}":
+                    fields_json, flags = "{}", _AT_FROM_HLC
+            values = (hlc - self._previous_hlc, row[3], row[4], op, fields_json, row[7],
+                      row[8], flags)
+        self._events.append(values)
         self._previous_hlc = hlc
-        return self.flush() if len(self._columns[0]) >= BLOCK else []
+        return self.flush() if len(self._events) >= BLOCK else []
 
     def flush(self) -> list[bytes]:
-        if not self._columns[0]:
+        if not self._events:
             return []
-        line = (dumps(["B", *self._columns]) + "\n").encode("utf-8")
-        self._columns = [[] for _ in range(_COLUMNS)]
-        return [line]
+        line = (dumps(["B", *map(list, zip(*self._events, strict=True))]) + "\n")
+        self._events = []
+        return [line.encode("utf-8")]
 
 
 class DecodeError(ValueError):

@@ -83,7 +83,7 @@ def export_bundle(store: Store, recipient: str, path: Path,
     areas = AreaIndex(conn) if total and not everywhere else None
 
     def lines() -> Iterator[bytes]:
-        done = 0
+        done = reported = 0
         writer = codec.BlockWriter()
         for device, (first, last) in sorted(ranges.items()):
             prev = events.hash_at(conn, device, first - 1)
@@ -91,12 +91,17 @@ def export_bundle(store: Store, recipient: str, path: Path,
             for row in events.chain_rows(conn, device, first, last):
                 full = row[5] != codec.REDACTED and (
                     everywhere or covers_any(cert, areas.places(events.from_row(row))))
-                counts["events" if full else "withheld"] += 1
-                yield from writer.add(row, full)
+                if not full:
+                    counts["withheld"] += 1
+                block = writer.add(row, full)
                 done += 1
-                if report and done % 10000 == 0:
-                    report(done, total)
+                if block:
+                    yield from block
+                    if report and done - reported >= 10000:
+                        report(done, total)
+                        reported = done
         yield from writer.flush()
+        counts["events"] = done - counts["withheld"]
 
     bundle_id = new_id()
     header = {"bundle_id": bundle_id, "programme": prog.id,

@@ -584,7 +584,7 @@ def _apply_chunk(store: Store, chunk: list[codec.Decoded], gate: _Gate,
                                            other_rows, to_apply, result))
             head_seq, head_hash = heads[device]
             waits = device in has_waiting or device in gate.held
-        events.insert_rows(conn, [(*row, 1) for row in applied_rows])
+        events.insert_rows(conn, applied_rows, applied=1)
         events.insert_rows(conn, other_rows)
         apply_in_runs(conn, to_apply)
         if newest:
