@@ -689,14 +689,6 @@ def _stored_text_hash(row: tuple) -> str | None:
     return hashlib.sha256(payload.encode("utf-8")).hexdigest()
 
 
-def last_seqs(conn: sqlite3.Connection) -> dict[str, int]:
-    """The last seq of every device's chain this log holds: one search of the primary
-    key per device, not a walk of the whole log."""
-    return {device_id: seq for device_id, seq in conn.execute(
-        "SELECT d.device_id, (SELECT max(r.seq) FROM event_row r WHERE r.device = d.key) "
-        "FROM event_device d") if seq is not None}
-
-
 def count(conn: sqlite3.Connection) -> int:
     """How many events the log holds (this device's and every other's)."""
     table = "event" if _is_legacy(conn) else "event_row"
