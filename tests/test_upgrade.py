@@ -94,6 +94,17 @@ def _records(database: Database, table: str) -> list[dict]:
     return rows
 
 
+def _last_migration_loses_an_event(monkeypatch) -> None:
+    """The update's last migration deletes the newest event: its check must notice."""
+    def loses_an_event(conn) -> None:
+        for device, seq in conn.execute("SELECT device_id, seq FROM event "
+                                        "ORDER BY device_id, seq DESC LIMIT 1").fetchall():
+            events.delete_from(conn, device, seq, only_this=True)
+
+    monkeypatch.setattr(migrations, "MIGRATIONS", (
+        *migrations.MIGRATIONS[:-1], migrations.Migration("9990_test_loses", loses_an_event)))
+
+
 def _applied(data_dir: Path) -> list[str]:
     database = Database(data_dir / DB_FILENAME)
     try:
@@ -176,13 +187,7 @@ def test_without_room_on_the_disk_the_folder_is_not_compacted_but_correct(old_fo
 
 def test_a_migrated_folder_that_does_not_verify_keeps_its_backup_and_stays_closed(
         old_folder, monkeypatch):
-    def loses_an_event(conn) -> None:
-        for device, seq in conn.execute("SELECT device_id, seq FROM event "
-                                        "ORDER BY device_id, seq DESC LIMIT 1").fetchall():
-            events.delete_from(conn, device, seq, only_this=True)
-
-    monkeypatch.setattr(migrations, "MIGRATIONS", (
-        *migrations.MIGRATIONS[:-1], migrations.Migration("9990_test_loses", loses_an_event)))
+    _last_migration_loses_an_event(monkeypatch)
     with pytest.raises(upgrade.UpgradeError, match="Restore it"):
         upgrade.upgrade_folder(old_folder)
     kept = [found for found in backup.automatic_backups(old_folder / "backups")
@@ -356,13 +361,7 @@ def test_the_window_says_why_when_the_folder_does_not_verify_and_restores_its_ba
 
     from debc_outreach.gui.shell.upgrade_window import UpgradeWindow
 
-    def loses_an_event(conn) -> None:
-        for device, seq in conn.execute("SELECT device_id, seq FROM event "
-                                        "ORDER BY device_id, seq DESC LIMIT 1").fetchall():
-            events.delete_from(conn, device, seq, only_this=True)
-
-    monkeypatch.setattr(migrations, "MIGRATIONS", (
-        *migrations.MIGRATIONS[:-1], migrations.Migration("9990_test_loses", loses_an_event)))
+    _last_migration_loses_an_event(monkeypatch)
     window = UpgradeWindow(old_folder, None, upgrade.pending_steps(old_folder))
     qtbot.addWidget(window)
     window.show()
@@ -552,13 +551,7 @@ def test_restoring_an_older_backup_after_a_failed_check_opens_the_folder(
         database.close()
     _add_legacy_event(old_folder)
 
-    def loses_an_event(conn) -> None:
-        for device, seq in conn.execute("SELECT device_id, seq FROM event "
-                                        "ORDER BY device_id, seq DESC LIMIT 1").fetchall():
-            events.delete_from(conn, device, seq, only_this=True)
-
-    monkeypatch.setattr(migrations, "MIGRATIONS", (
-        *migrations.MIGRATIONS[:-1], migrations.Migration("9990_test_loses", loses_an_event)))
+    _last_migration_loses_an_event(monkeypatch)
     with pytest.raises(upgrade.UpgradeError, match="Restore it"):
         upgrade.upgrade_folder(old_folder)
     # The coordinator restores the backup of the day before, one event short of the note.

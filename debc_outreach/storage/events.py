@@ -120,9 +120,13 @@ def id_text(stored: bytes | str) -> str:
 
 def hash_key(digest: str) -> bytes | str:
     """How a hash is stored: 32 bytes for 64 lowercase hex digits, the text otherwise."""
+    return _packed_hash(digest, bytes)
+
+
+def _packed_hash(digest: str, kind: type[bytes] | type[bytearray]) -> bytes | bytearray | str:
     if len(digest) == 64:
         try:
-            packed = bytes.fromhex(digest)
+            packed = kind.fromhex(digest)
         except ValueError:
             return digest
         if packed.hex() == digest:      # not capitals, not spaces: the very same text
@@ -348,15 +352,8 @@ def _stored_rows(keys: _Keys, rows: Iterable[tuple], applied: int | None = None
 
 
 def _stored_hash(digest: str) -> bytearray | str:
-    """`hash_key` as bound into a statement."""
-    if len(digest) == 64:
-        try:
-            packed = bytearray.fromhex(digest)
-        except ValueError:
-            return digest
-        if packed.hex() == digest:      # not capitals, not spaces: the very same text
-            return packed
-    return digest
+    """`hash_key` as bound into a statement (a bytearray: see `_bindable`)."""
+    return _packed_hash(digest, bytearray)
 
 
 def _bindable(value: bytes | str) -> bytearray | str:
