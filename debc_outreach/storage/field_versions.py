@@ -22,18 +22,16 @@ from __future__ import annotations
 
 import functools
 import json
-import re
 import sqlite3
-import uuid
 from collections.abc import Iterable, Iterator
+
+from debc_outreach.storage.events import id_key, id_text
 
 Version = tuple[int, str]            # (hlc, device id) of the event that wrote a field
 # What `rows` yields: the layout the versions had as one row per field.
 COLUMNS = ("entity", "entity_id", "field", "hlc", "device_id")
 MASK_BITS = 63                       # bits of a signed 64-bit integer; later fields go to others
 _IN_CHUNK = 500                      # ids per IN (...) list
-# Only this form turns into bytes and back unchanged (str(uuid.UUID(...)) gives it).
-_CANONICAL_UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
 
 
 @functools.lru_cache(maxsize=64)
@@ -60,17 +58,6 @@ def create(conn: sqlite3.Connection) -> None:
             others TEXT,
             PRIMARY KEY (entity, entity_id)
         ) WITHOUT ROWID""")
-
-
-def record_key(entity_id: str) -> bytes | str:
-    """How an id is stored: a UUID in its canonical text form as its 16 bytes."""
-    if _CANONICAL_UUID.fullmatch(entity_id):
-        return bytes.fromhex(entity_id.replace("-", ""))
-    return entity_id
-
-
-def record_id(key: bytes | str) -> str:
-    return str(uuid.UUID(bytes=key)) if isinstance(key, bytes) else key
 
 
 class Codes:
@@ -143,7 +130,7 @@ class Codes:
             "LEFT JOIN record_version r ON r.entity = e.no AND r.entity_id = ? "
             "LEFT JOIN version_device d ON d.no = r.device "
             "LEFT JOIN version_device w ON w.device_id = ? WHERE e.entity = ?",
-            (record_key(entity_id), writer, entity)).fetchone()
+            (id_key(entity_id), writer, entity)).fetchone()
         if row is None:
             return {}
         number, names_json, hlc, device, device_id, mask, others, writer_no = row
@@ -183,7 +170,7 @@ class Codes:
                 mask |= 1 << bit
             else:
                 others.append([bit, version[0], self.device(version[1])])
-        return (number, record_key(entity_id), shared[0], self.device(shared[1]), mask,
+        return (number, id_key(entity_id), shared[0], self.device(shared[1]), mask,
                 json.dumps(sorted(others), separators=(",", ":")) if others else None)
 
     def fresh(self, entity: str, entity_id: str, names: Iterable[str], hlc: int,
@@ -232,7 +219,7 @@ def delete(conn: sqlite3.Connection, entity: str, entity_ids: Iterable[str]) -> 
     found = Codes(conn).entity(entity, create=False)
     if found is not None:
         conn.executemany("DELETE FROM record_version WHERE entity = ? AND entity_id = ?",
-                         [(found[0], record_key(entity_id)) for entity_id in entity_ids])
+                         [(found[0], id_key(entity_id)) for entity_id in entity_ids])
 
 
 def forget(conn: sqlite3.Connection, entity: str) -> None:
@@ -254,8 +241,8 @@ def stored(conn: sqlite3.Connection, keys: Iterable[tuple[str, str]]) -> set[tup
         if known is None:
             continue
         for start in range(0, len(ids), _IN_CHUNK):
-            part = [record_key(entity_id) for entity_id in ids[start:start + _IN_CHUNK]]
-            found.update((entity, record_id(key)) for (key,) in conn.execute(
+            part = [id_key(entity_id) for entity_id in ids[start:start + _IN_CHUNK]]
+            found.update((entity, id_text(key)) for (key,) in conn.execute(
                 f"SELECT entity_id FROM record_version WHERE entity = ? AND entity_id IN "
                 f"({', '.join('?' * len(part))})", (known[0], *part)))
     return found
@@ -280,7 +267,7 @@ def rows(conn: sqlite3.Connection, entity: str | None = None,
         cursor = conn.execute("SELECT entity_id, hlc, device, fields, others FROM "
                               "record_version WHERE entity = ?", (number,))
         for key, *stamp in cursor:
-            entity_id = record_id(key)
+            entity_id = id_text(key)
             for field, (hlc, device_id) in codes.decode(name, tuple(stamp)).items():
                 yield name, entity_id, field, hlc, device_id
 

@@ -25,6 +25,11 @@ import struct
 from collections.abc import Iterable, Iterator
 from itertools import repeat
 
+# A record id is stored as events.py stores entity ids: 16 bytes for a UUID in its usual
+# spelling, the text itself otherwise.
+from debc_outreach.storage.events import id_key as participant_key
+from debc_outreach.storage.events import id_text as participant_id
+
 ACHIEVED, NOT_YET, NOT_ASSESSED = "achieved", "not_yet", "not_assessed"
 STATE_COLUMNS: tuple[str, ...] = (ACHIEVED, NOT_YET, NOT_ASSESSED)
 SESSION_KEYS, ITEM_KEYS, DEVICE_KEYS = ("checklist_session_key", "checklist_item_key",
@@ -67,28 +72,6 @@ def create(conn: sqlite3.Connection) -> None:
 
 
 # --- keys ------------------------------------------------------------------------------
-
-def participant_key(participant_id: str) -> bytes | str:
-    """The stored form of a record id: 16 bytes for a UUID in its usual spelling
-    (lower-case hex, dashes at their places), else the text itself."""
-    if len(participant_id) == 36 and participant_id[8] == participant_id[13] == \
-            participant_id[18] == participant_id[23] == "-":
-        hexed = participant_id.replace("-", "")
-        try:
-            raw = bytes.fromhex(hexed)
-        except ValueError:
-            return participant_id
-        if raw.hex() == hexed:       # no upper case, spaces or extra dashes
-            return raw
-    return participant_id
-
-
-def participant_id(key: bytes | str) -> str:
-    if key.__class__ is bytes:
-        text = key.hex()
-        return f"{text[:8]}-{text[8:12]}-{text[12:16]}-{text[16:20]}-{text[20:]}"
-    return key
-
 
 def item_char(key: int) -> str:
     return chr(key if key < _SURROGATES else key + 0x800)
