@@ -22,7 +22,14 @@ from dataclasses import dataclass
 from debc_outreach.core import people, wg
 from debc_outreach.core.hlc import pack
 from debc_outreach.storage import catalogue, checklist, gazetteer, projection, sessions
-from debc_outreach.storage.events import Event, chain_head, event_hash, insert_rows, newest_hlc
+from debc_outreach.storage.events import (
+    Event,
+    chain_head,
+    event_hash,
+    insert_rows,
+    last_seqs,
+    newest_hlc,
+)
 from debc_outreach.storage.field_versions import Codes as VersionCodes
 from debc_outreach.storage.field_versions import insert as insert_versions
 from debc_outreach.storage.projection import checklist_rows
@@ -476,9 +483,9 @@ def _trust_demo_devices(conn, own_device: str) -> None:
     holds their chains as a folder from before signed heads holds its peers' (trusted
     here; a coordinator's folder vouches for them when it passes them on, sync/heads.py).
     """
-    conn.execute("INSERT OR REPLACE INTO sync_head_before_signing (device_id, seq) "
-                 "SELECT device_id, max(seq) FROM event WHERE device_id != ? "
-                 "GROUP BY device_id", (own_device,))
+    conn.executemany("INSERT OR REPLACE INTO sync_head_before_signing (device_id, seq) "
+                     "VALUES (?, ?)", [(device, seq) for device, seq
+                                       in last_seqs(conn).items() if device != own_device])
 
 
 def _register(writer: _Writer, rng: random.Random, village: str, day: dt.date, trainer: str,

@@ -418,8 +418,7 @@ def _applied_pair_events(conn: sqlite3.Connection) -> str:
     when 0010 runs in order), else a temporary copy of its pair events, decoded."""
     from debc_outreach.storage import events
 
-    if conn.execute("SELECT count(*) FROM sqlite_master WHERE name = 'event' "
-                    "AND type = 'table'").fetchone()[0]:
+    if events._is_legacy(conn):
         return "event"
     conn.execute("CREATE TEMP TABLE pair_events (entity TEXT, op TEXT, fields TEXT, "
                   "hlc INTEGER, device_id TEXT, applied INTEGER)")

@@ -128,13 +128,6 @@ def held_devices(conn: sqlite3.Connection) -> list[Held]:
     return [Held(*row) for row in rows]
 
 
-def held_event_count(conn: sqlite3.Connection) -> int:
-    """Events held on this computer, all devices together."""
-    return conn.execute("SELECT count(*) FROM sync_held h JOIN event e ON e.device_id = "
-                        "h.device_id AND e.seq >= h.from_seq WHERE h.state = ? AND "
-                        "e.applied = 0", (HELD,)).fetchone()[0] or 0
-
-
 def release(conn: sqlite3.Connection, device_id: str) -> int | None:
     """Lift the hold of `device_id` (its events are then admitted again by the caller).
     Returns the first held seq, or None when the device was not held."""
