@@ -22,7 +22,7 @@ from pathlib import Path
 from debc_outreach.errors import UserError
 from debc_outreach.hub import delta
 from debc_outreach.hub.db import CERTIFICATE, PERSON_FIELD
-from debc_outreach.hub.service import REFUSED_RECORDS, Hub, Refused
+from debc_outreach.hub.service import Hub, Refused
 from debc_outreach.i18n import _
 from debc_outreach.storage.events import (
     BASE,
@@ -41,6 +41,7 @@ from debc_outreach.storage.events import (
 )
 from debc_outreach.storage.projection.validate import describe, row_problems
 from debc_outreach.sync import admission, bundle, codec, importer, trust
+from debc_outreach.sync.hub_protocol import REFUSED_RECORDS
 from debc_outreach.sync.scope import MERGED_INTO, VILLAGE_FIELD
 
 BATCH = 2000

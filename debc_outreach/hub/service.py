@@ -35,9 +35,6 @@ class Refused(UserError):
         self.details = details or {}       # more JSON for the client (e.g. which record)
 
 
-REFUSED_RECORDS = "refused_records"
-
-
 def signed_body(document: object, sign_public: str) -> dict | None:
     if not isinstance(document, dict) or not isinstance(document.get("body"), dict) \
             or not isinstance(document.get("signature"), str):

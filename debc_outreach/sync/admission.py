@@ -50,7 +50,6 @@ class Refusal:
 # Read for every arriving event: bound once.
 _WRITERS, _SCOPED, _ANYONE = writers.WRITERS, writers.SCOPED, writers.ANYONE
 _VILLAGE_FIELD, _MERGED_INTO = writers.VILLAGE_FIELD, writers.MERGED_INTO
-_PLACED_BY, _places = writers.PLACED_BY, writers.places
 
 # Not refused, not admitted yet: past the last head its device signed, it waits.
 WAITS = Refusal("", 0, "unsigned", "")
@@ -224,9 +223,7 @@ class Admission:
     def _places_of(self, entity: str, entity_id: str, fields: dict) -> list[str]:
         if self._lookups is None:
             self._lookups = self._places.lookups()
-        if entity in _PLACED_BY:
-            return writers.event_places(entity, entity_id, fields, *self._lookups)
-        return _places(entity_id, fields, *self._lookups)
+        return writers.event_places(entity, entity_id, fields, *self._lookups)
 
     def _writer(self, device: str) -> _Writer | None:
         """The role and scope `device` writes under (None: no limit to check)."""

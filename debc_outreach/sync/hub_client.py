@@ -59,7 +59,6 @@ class HubServerError(HubError):
     """The hub answered with an error of its own (5xx, or an answer that is not one)."""
 
 
-REFUSED_RECORDS = "refused_records"     # the code hub/service.py answers refused records with
 
 
 class Cancelled(Exception):
@@ -215,7 +214,7 @@ def _refused(response) -> HubError:
         code = response.json().get("code")
     except (ValueError, AttributeError):
         code = None
-    if code == REFUSED_RECORDS:
+    if code == hub_protocol.REFUSED_RECORDS:
         answer = response.json()
         device, seq = answer.get("device_id"), answer.get("seq")
         return HubRecordsRefused(_("The hub refused records: {reason}").format(
@@ -296,8 +295,8 @@ def _hold_refused(store: Store, refused: HubRecordsRefused) -> bool:
     """Hold the refused device's chain here; False when it was held there already."""
     with store.database.transaction() as conn:
         before = quarantine.first_held_seq(conn, refused.device_id)
-        quarantine.hold(conn, refused.device_id, refused.seq, REFUSED_RECORDS, str(refused),
-                        None)
+        quarantine.hold(conn, refused.device_id, refused.seq, hub_protocol.REFUSED_RECORDS,
+                        str(refused), None)
         after = quarantine.first_held_seq(conn, refused.device_id)
     for path in (store.data_dir / OUTBOX).glob(f"*{bundle.SUFFIX}"):
         path.unlink(missing_ok=True)         # every waiting bundle holds the record

@@ -30,6 +30,9 @@ MORE = "x-debc-more"
 BODY_SHA256 = "x-debc-body-sha256"
 MAX_SKEW = 300
 UPLOAD_CHUNK = 1 << 20
+# The error code of a bundle refused because records in it are not admitted; its
+# details name the device and seq the client holds.
+REFUSED_RECORDS = "refused_records"
 
 
 def _message(method: str, target: str, stamp: str, body_sha256: str) -> bytes:

@@ -61,13 +61,6 @@ class AreaIndex:
                 merged_at[entity_id] = stamp
                 self._merged[entity_id] = merged
 
-    def village_of(self, entity_id: str) -> str | None:
-        return self._village.get(entity_id)
-
-    def merged_into(self, entity_id: str) -> str | None:
-        """The record `entity_id` was last merged into (None: never merged)."""
-        return self._merged.get(entity_id)
-
     def places(self, event: Event) -> list[str]:
         """Every village the event belongs to, most telling first ([]: no place)."""
         return writers.places(event.entity_id, event.fields, self._village.get,

@@ -23,7 +23,7 @@ from debc_outreach.core.names import validate_name
 from debc_outreach.errors import UserError
 from debc_outreach.i18n import _
 from debc_outreach.storage import trainers
-from debc_outreach.storage.events import dumps
+from debc_outreach.storage.events import chain_head, dumps
 from debc_outreach.storage.store import Store
 from debc_outreach.sync import enrolment_codec
 from debc_outreach.sync.keys import DeviceKeys, device_keys, verify_signature
@@ -323,8 +323,7 @@ def revoke_device(store: Store, device_id: str) -> None:
         return
     # The last record of the device held here: what it wrote later counts nowhere, even
     # when another device passes it on (sync/heads.py).
-    last = store.database.scalar("SELECT max(seq) FROM event WHERE device_id = ?",
-                                 (device_id,)) or 0
+    last = chain_head(store.database.conn, device_id)[0]
     new_body = {**body, "programme": prog.id, "version": body["version"] + 1,   # keeps
                 "revoked": [*body["revoked"], {"device_id": device_id, "at": iso(now_utc()),
                                                "seq": int(last)}]}
