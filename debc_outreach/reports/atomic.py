@@ -17,6 +17,7 @@ from pathlib import Path
 
 from debc_outreach.errors import UserError
 from debc_outreach.i18n import _
+from debc_outreach.storage.encryption import SQLITE_HEADER
 
 
 def explain(error: OSError, path: Path) -> UserError:
@@ -46,7 +47,7 @@ def explain(error: OSError, path: Path) -> UserError:
 
 
 # The first bytes of an SQLite database and of its write-ahead log.
-_DATABASE_MAGIC = (b"SQLite format 3\x00", b"\x37\x7f\x06\x82", b"\x37\x7f\x06\x83")
+_DATABASE_MAGIC = (SQLITE_HEADER, b"\x37\x7f\x06\x82", b"\x37\x7f\x06\x83")
 
 
 def _is_database(path: Path) -> bool:

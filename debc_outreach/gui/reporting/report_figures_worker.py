@@ -63,7 +63,7 @@ class _Run(QRunnable):
         return int(self.current() != self.generation)
 
     def _progress(self, share: float, skills: bool) -> None:
-        if self.current() != self.generation:
+        if self._outdated():
             raise _Stopped()
         if share - self.shown >= 0.01:              # a hundred signals at most
             self.shown = share
