@@ -71,26 +71,40 @@ class _StepLines:
         self._names = names
         self._quiet = quiet
         self._step = ""
-        self._tenth = -1
+        self._percent = percent_lines(quiet)
 
     def __call__(self, step: str, done: int, total: int) -> None:
         import sys
 
-        from debc_outreach import i18n
         from debc_outreach.i18n import _
         from debc_outreach.sync.upgrade import step_label
 
         if self._quiet:
             return
         if step != self._step:
-            self._step, self._tenth = step, -1
+            self._step, self._percent = step, percent_lines(self._quiet)
             print(_("{step}…").format(step=step_label(step, self._names)), file=sys.stderr,
                   flush=True)
-        tenth = done * 10 // total if total else -1
-        if tenth > self._tenth:
-            self._tenth = tenth
+        if total:                        # (a step announcing itself says no share yet)
+            self._percent(done, total)
+
+
+def percent_lines(quiet: bool):
+    """Progress on stderr, one line per tenth done (a terminal and a log alike)."""
+    import sys
+
+    from debc_outreach import i18n
+    from debc_outreach.i18n import _
+
+    shown = [-1]
+
+    def report(done: int, total: int) -> None:
+        tenth = done * 10 // total if total else 10
+        if not quiet and tenth > shown[0]:
+            shown[0] = tenth
             print(_("… {percent} %").format(percent=i18n.format_number(tenth * 10)),
                   file=sys.stderr, flush=True)
+    return report
 
 
 def after_command(args: argparse.Namespace) -> None:

@@ -7,7 +7,7 @@ import sys
 from pathlib import Path
 
 from debc_outreach import i18n
-from debc_outreach.commands import open_store, unlock_if_protected
+from debc_outreach.commands import open_store, percent_lines, unlock_if_protected
 from debc_outreach.commands.output import print_json
 from debc_outreach.errors import UserError
 from debc_outreach.i18n import _
@@ -63,19 +63,6 @@ def _print_records_to_repair(to_repair: list) -> None:
             problem=record.message))
 
 
-def _percent_lines(quiet: bool):
-    """Progress on stderr, one line per tenth done (a terminal and a log alike)."""
-    shown = [-1]
-
-    def report(done: int, total: int) -> None:
-        tenth = done * 10 // total if total else 10
-        if not quiet and tenth > shown[0]:
-            shown[0] = tenth
-            print(_("… {percent} %").format(percent=i18n.format_number(tenth * 10)),
-                  file=sys.stderr, flush=True)
-    return report
-
-
 def cmd_db_backup(args: argparse.Namespace) -> int:
     from debc_outreach.sync.backup import SUFFIX, write_backup
 
@@ -86,7 +73,7 @@ def cmd_db_backup(args: argparse.Namespace) -> int:
         target = target / f"backup-{dt.datetime.now():%Y-%m-%d-%H%M%S}{SUFFIX}"
     with open_store(args, daily_backup=False) as store:
         result = write_backup(store.database, store.data_dir, target,
-                              _percent_lines(args.quiet))
+                              percent_lines(args.quiet))
     print(_("Backup written to {path}: {events} events, {size} KB.").format(
         path=result.path, events=i18n.format_number(result.events),
         size=i18n.format_number(max(1, result.size // 1024))))
@@ -101,7 +88,7 @@ def cmd_db_restore(args: argparse.Namespace) -> int:
     unlock_if_protected(args)
     pin = args.backup_pin or getattr(args, "pin", None) or ""
     result = restore(args.data_dir, Path(args.backup).expanduser().resolve(), pin=pin,
-                     progress=_percent_lines(args.quiet))
+                     progress=percent_lines(args.quiet))
     events = i18n.format_number(result.events)
     if result.kept is None:        # the folder held nothing before
         print(_("Restored {events} events from {path}; every table was rebuilt and "
