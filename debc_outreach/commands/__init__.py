@@ -117,17 +117,13 @@ def after_command(args: argparse.Namespace) -> None:
 
     from debc_outreach.errors import UserError
     from debc_outreach.i18n import _
-    from debc_outreach.sync.backup import daily_backup, database_for_backup
+    from debc_outreach.sync.backup import folder_daily_backup
 
     if not getattr(args, "daily_backup_due", False):
         return
     args.daily_backup_due = False
     try:
-        database = database_for_backup(args.data_dir)
-        try:
-            daily_backup(database, args.data_dir, Store.backup_dir_for(args.data_dir))
-        finally:
-            database.close()
+        folder_daily_backup(args.data_dir)
     except UserError as error:
         warning = Store.warning_for_failed_backup(str(error))
         print(_("Warning: {text}").format(text=warning), file=sys.stderr)

@@ -805,6 +805,20 @@ def daily_backup(database: Database, data_dir: Path, backup_dir: Path,
     return result
 
 
+def folder_daily_backup(data_dir: Path, progress: Progress | None = None,
+                        cancelled: Callable[[], bool] = lambda: False) -> BackupResult | None:
+    """`daily_backup` of the folder `data_dir`, on a connection of its own (the app or
+    command goes on with its own)."""
+    from debc_outreach.storage.store import Store
+
+    database = database_for_backup(data_dir)
+    try:
+        return daily_backup(database, data_dir, Store.backup_dir_for(data_dir),
+                            progress=progress, cancelled=cancelled)
+    finally:
+        database.close()
+
+
 def database_for_backup(data_dir: Path) -> Database:
     """A connection of its own to the folder's database, for a backup in the background."""
     return Database(data_dir / DB_FILENAME, vault.folder_database_key(data_dir))

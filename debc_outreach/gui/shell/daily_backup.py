@@ -16,7 +16,6 @@ from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal
 
 from debc_outreach.errors import UserError
 from debc_outreach.gui.context import AppContext
-from debc_outreach.storage.store import Store
 
 log = logging.getLogger(__name__)
 
@@ -33,18 +32,13 @@ class _Work(QRunnable):
         self._signals = runner.signals
 
     def run(self) -> None:
-        from debc_outreach.sync.backup import daily_backup, database_for_backup
+        from debc_outreach.sync.backup import folder_daily_backup
 
         data_dir = self._runner.data_dir
         reason = ""
         try:
-            database = database_for_backup(data_dir)
-            try:
-                daily_backup(database, data_dir, Store.backup_dir_for(data_dir),
-                             progress=self._signals.progress.emit,
-                             cancelled=lambda: self._runner.cancelled)
-            finally:
-                database.close()
+            folder_daily_backup(data_dir, progress=self._signals.progress.emit,
+                                cancelled=lambda: self._runner.cancelled)
         except UserError as error:
             log.warning("daily backup not made: %s", error)
             reason = str(error)
