@@ -60,8 +60,7 @@ def certificate_data(database: Database, participant_id: str, catalog: lookup.Ca
         modules += [m for m in lookup.json_list(module_json) if m not in modules]
         trainer_ids += [t for t in lookup.json_list(trainer_json) if t not in trainer_ids]
     session_ids = [row[0] for row in rows]
-    people = [person.id] + [row[0] for row in database.conn.execute(
-        "SELECT id FROM participant WHERE merged_into = ? AND merged_into != ''", (person.id,))]
+    people = [person.id, *participants.merged_records(database, person.id)]
     achieved = sorted(checklist_rows.achieved_items(database.conn, people, session_ids))
     order = {slug: i for i, slug in enumerate(catalog.order)}
     achieved.sort(key=lambda item: (order.get(item.split(".")[0], 999), item))

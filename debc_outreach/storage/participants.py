@@ -175,9 +175,7 @@ def merge(store: Store, duplicate_id: str, keep_id: str) -> None:
                           "record instead.").format(name=keep.display_name))
     if duplicate.merged_into:
         raise UserError(_("{name} is already merged.").format(name=duplicate.display_name))
-    followers = [row[0] for row in store.database.query(
-        "SELECT id FROM participant WHERE merged_into = ? AND merged_into != ''",
-        (duplicate_id,))]
+    followers = merged_records(store.database, duplicate_id)
     with store.database.transaction():
         store.record("participant", duplicate_id, {"merged_into": keep_id})
         for follower in followers:
@@ -231,6 +229,14 @@ def resolve(database: Database, participant_id: str) -> str:
     row = database.conn.execute("SELECT merged_into FROM participant WHERE id = ?",
                                 (participant_id,)).fetchone()
     return row[0] if row and row[0] else participant_id
+
+
+def merged_records(database: Database, participant_id: str) -> list[str]:
+    """The ids of the records merged into this person (the partial index
+    `participant_merged` serves the lookup: it holds merged records only)."""
+    return [row[0] for row in database.conn.execute(
+        "SELECT id FROM participant WHERE merged_into = ? AND merged_into != ''",
+        (participant_id,))]
 
 
 def wg_answers(database: Database, participant_id: str) -> dict:

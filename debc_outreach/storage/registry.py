@@ -125,9 +125,7 @@ class Attended:
 
 def attended(database: Database, participant_id: str) -> list[Attended]:
     """Sessions this person (and records merged into it) attended, newest first."""
-    ids = [participant_id] + [row[0] for row in database.conn.execute(
-        "SELECT id FROM participant WHERE merged_into = ? AND merged_into != ''",
-        (participant_id,))]
+    ids = [participant_id, *participants.merged_records(database, participant_id)]
     marks = ",".join("?" * len(ids))
     sessions = database.conn.execute(
         f"SELECT DISTINCT s.id, s.date, s.village_code, s.modules FROM attendance a "
